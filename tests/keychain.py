@@ -1,0 +1,61 @@
+"""Start a real, throwaway Secret Service (dbus session bus + gnome-keyring) for tests.
+
+See ENV-NOTES: keyring picks its fail backend without a desktop session; a
+gnome-keyring daemon on a private session bus, unlocked with a throwaway
+password and a throwaway HOME, is a real backend that works headless.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class SecretService:
+    env: dict[str, str]
+    dbus_pid: int
+    home: str
+
+    def stop(self) -> None:
+        for pid_name in ("dbus_pid",):
+            try:
+                os.kill(getattr(self, pid_name), signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        subprocess.run(["pkill", "-f", f"gnome-keyring-daemon.*{self.home}"], check=False)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def available() -> bool:
+    return bool(shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon"))
+
+
+def start() -> SecretService:
+    home = tempfile.mkdtemp(prefix="wb-keychain-")
+    env = {"HOME": home, "XDG_RUNTIME_DIR": home, "XDG_DATA_HOME": os.path.join(home, "data")}
+    out = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+        capture_output=True, text=True, check=True, env={**os.environ, **env},
+    ).stdout.split()
+    address, pid = out[0], int(out[1])
+    env["DBUS_SESSION_BUS_ADDRESS"] = address
+    subprocess.run(
+        ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
+        input="workbench-test", capture_output=True, text=True, check=True, env={**os.environ, **env},
+    )
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.SecretService.Keyring"
+    # Wait until the secrets collection answers (the daemon starts asynchronously).
+    probe = "import keyring; keyring.set_password('wb-probe','p','1'); assert keyring.get_password('wb-probe','p')=='1'"
+    import sys
+
+    for _ in range(50):
+        if subprocess.run([sys.executable, "-c", probe], env={**os.environ, **env}, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.1)
+    return SecretService(env=env, dbus_pid=pid, home=home)

@@ -1,0 +1,55 @@
+"""The application context: the collaborators every front end (CLI, GUI, self-test) is built from.
+
+One object, created once per process and passed down; nothing reaches for globals.
+Each collaborator is built on first use so `workbench decode` never pays for keyring
+or httpx imports it does not need.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from workbench.core.clock import Clock
+
+if TYPE_CHECKING:
+    from workbench.core.engine import TokenEngine
+    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles import ProfileStore
+    from workbench.core.vault import Vault
+
+
+class AppContext:
+    def __init__(self, *, clock: Clock | None = None, vault: Vault | None = None) -> None:
+        self.clock = clock or Clock()
+        if vault is not None:
+            self.__dict__["vault"] = vault
+
+    @cached_property
+    def vault(self) -> Vault:
+        from workbench.core.vault import Vault
+
+        return Vault()
+
+    @cached_property
+    def presets(self) -> PresetCatalog:
+        from workbench.core.presets import PresetCatalog
+
+        return PresetCatalog.load_default()
+
+    @cached_property
+    def profiles(self) -> ProfileStore:
+        from workbench.core.profiles import ProfileStore
+
+        return ProfileStore(presets=self.presets)
+
+    @cached_property
+    def engine(self) -> TokenEngine:
+        from workbench.core.engine import TokenEngine
+
+        return TokenEngine(profiles=self.profiles, vault=self.vault, clock=self.clock)
+
+    def close(self) -> None:
+        engine = self.__dict__.get("engine")
+        if engine is not None:
+            engine.close()

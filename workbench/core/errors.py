@@ -1,0 +1,126 @@
+"""Every error Token Workbench raises on purpose, and the one place that turns them into words.
+
+The tree::
+
+    WorkbenchError                 base; `str(exc)` is already a user-facing sentence
+    ├── InputError                 the user gave us something we cannot use
+    │   ├── TokenFormatError       not a decodable JWT (segments, base64url, JSON, size)
+    │   ├── KeyFormatError         a PEM / JWK / JWKS we cannot load, or a key of the wrong kind
+    │   ├── ProfileError           unknown profile, bad profile name, invalid profile file
+    │   ├── PresetError            unknown preset or an invalid preset file
+    │   └── TemplateError          a request template that does not render
+    ├── VaultError                 the keychain refused a read or write
+    │   └── VaultUnavailableError  no usable keyring backend
+    ├── NetworkError               we could not talk to the provider at all
+    │   └── NetworkTimeoutError    ... within the timeout
+    └── ProviderError              the provider answered, but not with what we need
+        ├── ProviderAuthError      401/403: credentials or token refused
+        ├── ProviderRateLimited    429 (carries `retry_after`)
+        └── ProviderResponseError  2xx we cannot use: not JSON, no token where the preset says
+
+Messages never contain secret values: callers build them from names, and
+`workbench.core.redact.redact` scrubs anything that looks like a token before
+a provider's own message is kept.
+"""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base class. The message is a complete, single-line sentence for the user."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        if hint:
+            self.hint = hint
+
+
+class InputError(WorkbenchError):
+    pass
+
+
+class TokenFormatError(InputError):
+    pass
+
+
+class KeyFormatError(InputError):
+    pass
+
+
+class ProfileError(InputError):
+    pass
+
+
+class PresetError(InputError):
+    pass
+
+
+class TemplateError(InputError):
+    pass
+
+
+class VaultError(WorkbenchError):
+    pass
+
+
+class VaultUnavailableError(VaultError):
+    pass
+
+
+class NetworkError(WorkbenchError):
+    pass
+
+
+class NetworkTimeoutError(NetworkError):
+    pass
+
+
+class ProviderError(WorkbenchError):
+    """The provider answered with an error. `provider_message` is its own words (redacted)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        provider_message: str | None = None,
+        error_type: str | None = None,
+        hint: str = "",
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.provider_message = provider_message
+        self.error_type = error_type
+
+
+class ProviderAuthError(ProviderError):
+    pass
+
+
+class ProviderRateLimited(ProviderError):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ProviderResponseError(ProviderError):
+    pass
+
+
+def user_message(exc: BaseException) -> str:
+    """One line for the user, for the CLI's stderr and the GUI's error banner alike."""
+    if isinstance(exc, WorkbenchError):
+        text = str(exc)
+        if exc.hint:
+            text = f"{text} ({exc.hint})"
+    elif isinstance(exc, KeyboardInterrupt):
+        text = "interrupted"
+    elif isinstance(exc, OSError):
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        text = f"{exc.strerror or exc.__class__.__name__}{where}"
+    else:
+        # Unexpected: name the type but never dump internals (they may hold secrets).
+        text = f"internal error ({exc.__class__.__name__}); please report it with the command you ran"
+    return " ".join(text.split())
