@@ -1,0 +1,781 @@
+"""Flows as data: a preset's `[mint]`/`[refresh]`/`[verify]` tables become requests, answers tokens.
+
+Nothing here talks to the network or knows a provider by name. `build_request`
+renders a request (`RequestSpec`, an immutable snapshot a worker thread can
+send); `parse_token_response` reads a token answer the way `[*.response]` says;
+`provider_error` turns an error answer into the provider's own words (redacted)
+inside our error tree. The engine (`workbench.core.engine`) strings them together.
+
+Every message names the preset and the step ("marketiger3d refresh failed (401
+AUTHENTICATION): Invalid or expired refresh token") and is one line. No message
+ever carries a secret: provider text goes through `redact` with the request's
+secret values.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode, urlsplit
+
+from workbench.core.errors import (
+    InputError,
+    PresetError,
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderResponseError,
+    TemplateError,
+    WorkbenchError,
+)
+from workbench.core.history import redact_url
+from workbench.core.redact import REDACTED, redact
+from workbench.core.templating import LazySecrets, SecretSource, TemplateRenderer, touched_values
+
+if TYPE_CHECKING:
+    from workbench.core.profiles import Profile
+
+Step = Literal["mint", "refresh", "verify"]
+
+DEFAULT_TOKEN_TYPE = "Bearer"  # noqa: S105  (a scheme name, not a password)
+DEFAULT_ACCESS_TOKEN_PATH = "access_token"  # noqa: S105  (a JSON path, not a password)
+# Provider text shown to the user is cut here: one line, readable, never a dump.
+MAX_PROVIDER_MESSAGE = 300
+# Epoch values above this are milliseconds (year 5138 in seconds).
+_EPOCH_MS_THRESHOLD = 1e11
+
+# Header names whose values are credentials: never logged, never shown.
+_SENSITIVE_HEADER = re.compile(r"(?i)(auth|token|key|secret|signature|passw|session|cookie|credential)")
+_CLOCK_WORDS = re.compile(r"(?i)(timestamp|\btime\b|clock|skew|\bwindow\b|too old|in the future)")
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """One rendered request, ready to send. Immutable, so a worker thread can own it.
+
+    `secret_values` are the secret values that went into it (for redacting anything
+    derived from this request); they are excluded from repr and comparison.
+    """
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    content: bytes | None
+    step: str
+    secret_values: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+    def redacted(self) -> dict[str, Any]:
+        """What may be logged or shown: credential header values and the body replaced."""
+        headers: list[list[str]] = []
+        for name, value in self.headers:
+            if _SENSITIVE_HEADER.search(name):
+                scheme = value.split(" ", 1)[0] if " " in value else ""
+                shown = f"{scheme} {REDACTED}" if scheme.isalpha() and len(scheme) <= 10 else REDACTED
+            else:
+                shown = redact(value, self.secret_values)
+            headers.append([name, shown])
+        body = None if self.content is None else f"[{len(self.content)} bytes {REDACTED}]"
+        return {
+            "step": self.step,
+            "method": self.method,
+            "url": redact_url(self.url, self.secret_values),
+            "headers": headers,
+            "body": body,
+        }
+
+    def __repr__(self) -> str:
+        shown = self.redacted()
+        return f"RequestSpec({shown['step']} {shown['method']} {shown['url']})"
+
+
+def resolve_url(profile: Profile, path_or_url: str) -> str:
+    """Join a path to the profile's base URL, keeping the base's own path; absolute URLs pass.
+
+    ".../v1/auth" + "/api-key/token" → ".../v1/auth/api-key/token".
+    """
+    target = path_or_url.strip()
+    parts = urlsplit(target)
+    if parts.scheme and parts.netloc:
+        if parts.scheme.lower() not in ("http", "https"):
+            raise InputError(f"'{parts.scheme}:' URLs are not supported; use http:// or https://")
+        return target
+    if parts.scheme and parts.scheme.lower() in ("http", "https"):
+        raise InputError(f"'{redact_url(target)}' is missing its host (write it as https://host/path)")
+    base = profile.base_url.strip().rstrip("/")
+    if not base:
+        raise InputError(f"profile '{profile.name}' has no base URL")
+    if not target:
+        return base
+    if target.startswith(("?", "#")):
+        return base + target
+    return f"{base}/{target.lstrip('/')}"
+
+
+def _origin(profile: Profile) -> str:
+    origin = getattr(profile, "origin", None)
+    if isinstance(origin, str) and origin:
+        return origin
+    parts = urlsplit(profile.base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def template_vars(profile: Profile) -> dict[str, str]:
+    """The profile's settings as templates see them: preset input defaults, then the profile's own."""
+    values: dict[str, str] = {}
+    for item in profile.preset.inputs:
+        if item.kind == "var" and item.default is not None:
+            values[item.name] = item.default
+    values.update({k: str(v) for k, v in profile.vars.items()})
+    return values
+
+
+def template_context(
+    profile: Profile,
+    *,
+    secrets: SecretSource | LazySecrets,
+    access_token: str | None = None,
+) -> dict[str, Any]:
+    """The names a preset's templates can use (see resources/presets/README.md)."""
+    if not isinstance(secrets, LazySecrets):
+        overrides = {"access_token": access_token} if access_token else None
+        secrets = LazySecrets(secrets, profile=profile.name, overrides=overrides)
+    return {
+        "vars": template_vars(profile),
+        "secrets": secrets,
+        "base_url": profile.base_url,
+        "origin": _origin(profile),
+        "profile": profile.name,
+    }
+
+
+def _where(profile: Profile, step: str) -> str:
+    return f"{profile.preset.name} {step}"
+
+
+def _request_section(profile: Profile, step: str) -> Mapping[str, Any]:
+    section = profile.preset.section(step)
+    if section is None:
+        what = {
+            "mint": "cannot mint tokens (it has no [mint] request)",
+            "refresh": "cannot refresh tokens (it has no [refresh] request)",
+            "verify": "offers no remote token check (it has no [verify] request)",
+        }.get(step, f"has no [{step}] request")
+        raise PresetError(f"preset '{profile.preset.name}' {what}")
+    return section
+
+
+def _no_line_breaks(name: str, value: str, where: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise TemplateError(f"{where}: header {name} rendered a line break (headers must be one line)")
+    return value
+
+
+def _has_header(headers: Sequence[tuple[str, str]], name: str) -> bool:
+    return any(k.lower() == name.lower() for k, _ in headers)
+
+
+def build_request(
+    profile: Profile,
+    step: Step,
+    *,
+    secrets: SecretSource,
+    renderer: TemplateRenderer,
+    access_token: str | None = None,
+    now: int | None = None,
+) -> RequestSpec:
+    """Render the preset's request for `step`.
+
+    `access_token` is the current token: `[verify] auth = true` sends it, and it is
+    what templates see as `secrets.access_token` (paymentsgate's refresh sends it as
+    Bearer) instead of the vault's copy. `now` pins the templates' `now()`.
+    """
+    section = _request_section(profile, step)
+    where = _where(profile, step)
+    lazy = LazySecrets(
+        secrets,
+        profile=profile.name,
+        overrides={"access_token": access_token} if access_token else None,
+    )
+    context = template_context(profile, secrets=lazy)
+    stamp = int(renderer.clock.now()) if now is None else int(now)
+
+    def render(template: Any, field_name: str) -> str:
+        if not isinstance(template, str):
+            raise PresetError(
+                f"preset '{profile.preset.name}': [{step}] {field_name} must be a text template"
+            )
+        return renderer.render(template, context, field=field_name, where=where, now=stamp)
+
+    method = str(section.get("method") or ("GET" if step == "verify" else "POST")).upper()
+    url = resolve_url(profile, render(section.get("path", ""), "path"))
+
+    headers: list[tuple[str, str]] = []
+    raw_headers = section.get("headers") or {}
+    for name, template in raw_headers.items():
+        value = render(template, f"headers.{name}").strip()
+        if value:
+            headers.append((str(name), _no_line_breaks(str(name), value, where)))
+
+    if section.get("basic_auth"):
+        pair = list(section["basic_auth"])
+        if len(pair) != 2:
+            raise PresetError(f"preset '{profile.preset.name}': [{step}] basic_auth must be [user, password]")
+        user = render(pair[0], "basic_auth user")
+        password = render(pair[1], "basic_auth password")
+        # RFC 7617: user-id must not contain a colon; most token endpoints take raw values (curl -u style).
+        if ":" in user:
+            raise TemplateError(f"{where}: the basic_auth user must not contain ':'")
+        encoded = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        headers = [(k, v) for k, v in headers if k.lower() != "authorization"]
+        headers.append(("Authorization", f"Basic {encoded}"))
+
+    if section.get("auth"):
+        token = access_token or lazy_get(lazy, "access_token")
+        if not token:
+            raise InputError(
+                f"profile '{profile.name}' has no access token yet"
+                f" (get one with `workbench token {profile.name}`)"
+            )
+        token_section = profile.preset.section("token") or {}
+        header_name = str(token_section.get("header") or "Authorization")
+        scheme = str(token_section.get("scheme", "Bearer") or "")
+        headers = [(k, v) for k, v in headers if k.lower() != header_name.lower()]
+        headers.append((header_name, f"{scheme} {token}" if scheme else token))
+
+    content: bytes | None = None
+    if "json" in section and "form" in section:
+        raise PresetError(f"preset '{profile.preset.name}': [{step}] has both `json` and `form`; keep one")
+    if "json" in section:
+        text = render(section["json"], "json")
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            # Position only: the rendered text holds secrets and must not be echoed.
+            raise TemplateError(
+                f"{where}: template json did not render valid JSON (line {exc.lineno}, column {exc.colno}:"
+                f" {exc.msg}); quote text values with `| tojson`"
+            ) from None
+        content = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        if not _has_header(headers, "Content-Type"):
+            headers.append(("Content-Type", "application/json"))
+    elif "form" in section:
+        fields: list[tuple[str, str]] = []
+        for name, template in (section.get("form") or {}).items():
+            value = render(template, f"form.{name}")
+            if value != "":
+                fields.append((str(name), value))
+        content = urlencode(fields).encode("ascii")
+        if not _has_header(headers, "Content-Type"):
+            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+
+    secret_values = touched_values(lazy)
+    if access_token and access_token not in secret_values:
+        secret_values = (*secret_values, access_token)
+    return RequestSpec(
+        method=method,
+        url=url,
+        headers=tuple(headers),
+        content=content,
+        step=step,
+        secret_values=secret_values,
+    )
+
+
+def lazy_get(secrets: LazySecrets, name: str) -> str | None:
+    value = secrets[name]
+    return value if isinstance(value, str) else None
+
+
+# --------------------------------------------------------------------------- answers
+
+
+@dataclass(frozen=True)
+class TokenAnswer:
+    """What a mint/refresh answer gave us. Times are Unix seconds on the server's clock."""
+
+    access_token: str
+    refresh_token: str | None
+    token_type: str
+    expires_at: float | None
+    lifetime: float | None
+    issued_at: float | None
+    refresh_token_expires_at: float | None = None
+
+    def __repr__(self) -> str:  # tokens never in a repr (logs, tracebacks, test output)
+        return (
+            f"TokenAnswer(token_type={self.token_type!r}, expires_at={self.expires_at!r}, "
+            f"lifetime={self.lifetime!r}, issued_at={self.issued_at!r}, "
+            f"refresh_token={'yes' if self.refresh_token else 'no'})"
+        )
+
+
+_MISSING = object()
+
+
+def dotted_get(document: Any, path: str) -> Any:
+    """Follow "a.b.0.c" into dicts and lists; None when any step is missing."""
+    current = document
+    for part in path.split("."):
+        if isinstance(current, Mapping):
+            if part not in current:
+                return None
+            current = current[part]
+        elif isinstance(current, list) and re.fullmatch(r"-?\d+", part):
+            index = int(part)
+            if not -len(current) <= index < len(current):
+                return None
+            current = current[index]
+        else:
+            return None
+    return current
+
+
+def _header_get(headers: Mapping[str, str], name: str) -> str | None:
+    getter = getattr(headers, "get", None)
+    # httpx.Headers and similar are case-insensitive already; plain dicts are not.
+    if getter is not None:
+        value = getter(name)
+        if value is not None:
+            return str(value)
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return str(value)
+    return None
+
+
+def _body_text(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace")
+
+
+def _parse_json(body: bytes) -> Any:
+    """The JSON document, or _MISSING if the body is not JSON."""
+    try:
+        return json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return _MISSING
+
+
+def _strip_scheme(value: str, scheme: str | None = None) -> str:
+    value = value.strip()
+    for prefix in filter(None, (scheme, "Bearer")):
+        if value[: len(prefix) + 1].lower() == prefix.lower() + " ":
+            return value[len(prefix) + 1 :].strip()
+    return value
+
+
+def _parse_instant(value: Any) -> float | None:
+    """An absolute time: ISO 8601 date-time (Z, offset, fractions; naive = UTC) or Unix seconds/ms."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if re.fullmatch(r"-?\d+(\.\d+)?", text):
+            number = float(text)
+        else:
+            try:
+                moment = datetime.fromisoformat(text.replace("z", "Z"))
+            except ValueError:
+                return None
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return moment.timestamp()
+    else:
+        return None
+    if number <= 0:
+        return None
+    return number / 1000.0 if number > _EPOCH_MS_THRESHOLD else number
+
+
+def _parse_duration(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value >= 0 else None
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
+        return float(value)
+    return None
+
+
+def _jwt_times(token: str) -> tuple[float | None, float | None]:
+    """(exp, iat) from a JWT payload without verifying it; (None, None) for opaque tokens."""
+    from workbench.core.jwtinspect import decode_unverified
+
+    try:
+        _, payload = decode_unverified(token)
+    except (WorkbenchError, ValueError):  # opaque: a token is not obliged to be a JWT
+        return None, None
+
+    def number(claim: str) -> float | None:
+        value = payload.get(claim)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value)
+
+    return number("exp"), number("iat")
+
+
+def parse_token_response(
+    profile: Profile,
+    step: str,
+    *,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: float,
+    secrets: Iterable[str] = (),
+) -> TokenAnswer:
+    """Read a mint/refresh answer as `[<step>.response]` describes it.
+
+    Non-2xx raises `provider_error(...)`; a 2xx that is not JSON (when JSON is needed),
+    lacks the token, or says `success: false` raises `ProviderResponseError`/`ProviderError`.
+    """
+    if not 200 <= status < 300:
+        raise provider_error(profile, status=status, headers=headers, body=body, step=step, secrets=secrets)
+    where = _where(profile, step)
+    section = profile.preset.section(step) or {}
+    spec: Mapping[str, Any] = section.get("response") or {}
+    access_path = str(spec.get("access_token") or DEFAULT_ACCESS_TOKEN_PATH)
+    token_section = profile.preset.section("token") or {}
+    scheme = str(token_section.get("scheme") or DEFAULT_TOKEN_TYPE)
+
+    document = _parse_json(body)
+    # The token itself may come from a header or a raw-text body; a dotted path needs JSON.
+    if document is _MISSING and not access_path.startswith(("header:", "@")):
+        raise ProviderResponseError(f"{where}: the provider's answer is not valid JSON", status=status)
+
+    def field_value(key: str) -> Any:
+        path = spec.get(key)
+        if not isinstance(path, str) or not path:
+            return None
+        if path.startswith("header:"):
+            return _header_get(headers, path[len("header:") :].strip())
+        if path == "@jwt":
+            return None
+        return None if document is _MISSING else dotted_get(document, path)
+
+    success_path = spec.get("success")
+    if isinstance(success_path, str) and success_path:
+        flag = None if document is _MISSING else dotted_get(document, success_path)
+        if flag is not True:
+            raise provider_error(
+                profile, status=status, headers=headers, body=body, step=step, secrets=secrets,
+                fallback=f"the provider answered {success_path}={json.dumps(flag)}",
+            )
+
+    access: Any
+    if access_path == "@jwt":
+        from workbench.core.jwtinspect import find_jwt
+
+        # Any JSON string field at any depth ("access" keys preferred), or a raw text body.
+        access = find_jwt(_body_text(body))
+        tried = "a JWT anywhere in the answer"
+    elif access_path.startswith("header:"):
+        header_name = access_path[len("header:") :].strip()
+        raw = _header_get(headers, header_name)
+        access = _strip_scheme(raw, scheme) if raw else None
+        tried = f"the {header_name} response header"
+    else:
+        access = dotted_get(document, access_path) if document is not _MISSING else None
+        tried = f"'{access_path}'"
+    if not isinstance(access, str) or not access.strip():
+        raise ProviderResponseError(
+            f"{where}: the provider's answer has no access token at {tried}"
+            " (check the preset's access_token path)",
+            status=status,
+        )
+    access = access.strip()
+
+    refresh = field_value("refresh_token")
+    refresh_token = refresh.strip() if isinstance(refresh, str) and refresh.strip() else None
+    token_type_value = field_value("token_type")
+    token_type = (
+        token_type_value.strip()
+        if isinstance(token_type_value, str) and token_type_value.strip()
+        else DEFAULT_TOKEN_TYPE
+    )
+
+    jwt_exp, jwt_iat = _jwt_times(access)
+    issued_at = jwt_iat if jwt_iat is not None else now
+    jwt_lifetime = jwt_exp - jwt_iat if jwt_exp is not None and jwt_iat is not None else None
+
+    expires_at: float | None = None
+    lifetime: float | None = None
+    raw_expires_in = field_value("expires_in")
+    seconds = _parse_duration(raw_expires_in)
+    if seconds is not None:
+        expires_at, lifetime = now + seconds, seconds
+    elif raw_expires_in is not None:
+        # true-markets sends an ISO date-time under `expires_in`: an absolute time.
+        expires_at = _parse_instant(raw_expires_in) if isinstance(raw_expires_in, str) else None
+    if expires_at is None:
+        expires_at = _parse_instant(field_value("expires_at"))
+    if expires_at is None and jwt_exp is not None:
+        expires_at = jwt_exp
+    if lifetime is None and expires_at is not None:
+        if jwt_lifetime is not None:
+            lifetime = jwt_lifetime
+        elif expires_at > issued_at:
+            lifetime = expires_at - issued_at
+
+    refresh_expires_at: float | None = None
+    refresh_lifetime = _parse_duration(token_section.get("refresh_token_lifetime"))
+    if refresh_token and refresh_lifetime:
+        refresh_expires_at = now + refresh_lifetime
+
+    return TokenAnswer(
+        access_token=access,
+        refresh_token=refresh_token,
+        token_type=token_type,
+        expires_at=expires_at,
+        lifetime=lifetime,
+        issued_at=issued_at,
+        refresh_token_expires_at=refresh_expires_at,
+    )
+
+
+def parse_json_answer(
+    profile: Profile,
+    step: str,
+    *,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    secrets: Iterable[str] = (),
+) -> Any:
+    """A JSON answer (e.g. `[verify]`): non-2xx → `provider_error`, not JSON → `ProviderResponseError`."""
+    if not 200 <= status < 300:
+        raise provider_error(profile, status=status, headers=headers, body=body, step=step, secrets=secrets)
+    document = _parse_json(body)
+    if document is _MISSING:
+        raise ProviderResponseError(
+            f"{_where(profile, step)}: the provider's answer is not valid JSON", status=status
+        )
+    return document
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _first_string(document: Any, paths: Iterable[str]) -> str | None:
+    for path in paths:
+        value = dotted_get(document, path)
+        if isinstance(value, str) and value.strip():
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def _as_paths(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence):
+        return [str(v) for v in value]
+    return []
+
+
+_FALLBACK_MESSAGE_PATHS = ("message", "error_description", "error.message", "detail", "error", "title")
+_FALLBACK_TYPE_PATHS = ("code", "error.type", "error.code", "type")
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTP error"
+
+
+def _looks_like_html(headers: Mapping[str, str], text: str) -> bool:
+    content_type = (_header_get(headers, "Content-Type") or "").lower()
+    if "html" in content_type:
+        return True
+    start = text.lstrip()[:15].lower()
+    return start.startswith(("<!doctype", "<html", "<head", "<body", "<?xml", "<"))
+
+
+def _one_line(text: str, secrets: Iterable[str]) -> str:
+    cleaned = " ".join(redact(text, list(secrets)).split())
+    if len(cleaned) > MAX_PROVIDER_MESSAGE:
+        cleaned = cleaned[: MAX_PROVIDER_MESSAGE - 1].rstrip() + "…"
+    return cleaned
+
+
+def provider_message(
+    profile: Profile, *, headers: Mapping[str, str], body: bytes, secrets: Iterable[str] = ()
+) -> tuple[str | None, str | None, str]:
+    """(message, type, kind) from an error body; kind is "json", "html", "text" or "empty". Redacted."""
+    secrets = list(secrets)
+    text = _body_text(body).strip()
+    if not text:
+        return None, None, "empty"
+    document = _parse_json(body)
+    if document is not _MISSING:
+        errors = profile.preset.section("errors") or {}
+        message_paths = [*_as_paths(errors.get("message")), *_FALLBACK_MESSAGE_PATHS]
+        type_paths = [*_as_paths(errors.get("type")), *_FALLBACK_TYPE_PATHS]
+        message = _first_string(document, message_paths)
+        error_type = _first_string(document, type_paths)
+        if isinstance(document, str) and not message:
+            message = document
+        return (
+            _one_line(message, secrets) if message else None,
+            _one_line(error_type, secrets) if error_type else None,
+            "json",
+        )
+    if _looks_like_html(headers, text):
+        return None, None, "html"
+    return _one_line(text.splitlines()[0], secrets), None, "text"
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = _header_get(headers, "Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return max(0.0, when - time.time())
+
+
+def provider_error(
+    profile: Profile,
+    *,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    step: str,
+    secrets: Iterable[str] = (),
+    fallback: str | None = None,
+) -> ProviderError:
+    """The provider's error answer as one of our errors, in its own (redacted) words.
+
+    401/403 → ProviderAuthError, 429 → ProviderRateLimited (with `retry_after`),
+    anything else → ProviderError. `secrets` are the request's secret values (scrubbed).
+    """
+    message, error_type, kind = provider_message(profile, headers=headers, body=body, secrets=secrets)
+    if message and error_type and error_type.lower() == message.lower():
+        error_type = None
+    if message is None:
+        if kind == "html":
+            message = "provider answered with HTML, not JSON"
+        elif kind == "empty":
+            message = fallback or "the provider gave no details"
+        else:
+            message = fallback or "the provider's answer names no error message"
+    if 200 <= status < 300:
+        # An envelope that said `success: false` on a 200: the status tells nothing.
+        label = f" ({error_type})" if error_type else ""
+    else:
+        label = f" ({status} {error_type})" if error_type else f" ({status} {_reason(status)})"
+    text = f"{_where(profile, step)} failed{label}: {message}"
+    text = " ".join(text.split())
+    kwargs: dict[str, Any] = {"status": status, "provider_message": message, "error_type": error_type}
+    if status in (401, 403):
+        return ProviderAuthError(text, **kwargs)
+    if status == 429:
+        retry_after = _retry_after(headers)
+        hint = f"retry in {retry_after:.0f} s" if retry_after is not None else "wait a moment and retry"
+        return ProviderRateLimited(text, retry_after=retry_after, hint=hint, **kwargs)
+    return ProviderError(text, **kwargs)
+
+
+# --------------------------------------------------------------------------- response classification
+
+
+def token_from_header(
+    profile: Profile, headers: Mapping[str, str], *, current: str | None = None
+) -> str | None:
+    """A replacement token from the preset's `[token] sliding_header`, if the answer carries one.
+
+    The scheme ("Bearer ") is stripped; the value must look like a JWT and differ from
+    `current` (the token the request was sent with), else None.
+    """
+    from workbench.core.jwtinspect import looks_like_jwt
+
+    token_section = profile.preset.section("token") or {}
+    name = token_section.get("sliding_header")
+    if not isinstance(name, str) or not name:
+        return None
+    raw = _header_get(headers, name)
+    if not raw:
+        return None
+    value = _strip_scheme(raw, str(token_section.get("scheme") or DEFAULT_TOKEN_TYPE))
+    if not value or value == current or not looks_like_jwt(value):
+        return None
+    return value
+
+
+def is_expired_answer(profile: Profile, status: int, body: bytes) -> bool:
+    """A 401 whose body carries one of the preset's `expired_markers` ("Token has expired")."""
+    if status != 401:
+        return False
+    markers = (profile.preset.section("token") or {}).get("expired_markers") or ()
+    text = _body_text(body).lower()
+    return any(isinstance(m, str) and m and m.lower() in text for m in markers)
+
+
+def _strings(document: Any, depth: int = 0) -> Iterable[str]:
+    if depth > 16:
+        return
+    if isinstance(document, str):
+        yield document
+    elif isinstance(document, Mapping):
+        for value in document.values():
+            yield from _strings(value, depth + 1)
+    elif isinstance(document, list):
+        for value in document:
+            yield from _strings(value, depth + 1)
+
+
+def is_clock_skew_answer(status: int, body: bytes) -> bool:
+    """A 400/401 whose message talks about time (timestamp, clock, skew, window)."""
+    if status not in (400, 401):
+        return False
+    document = _parse_json(body)
+    texts = list(_strings(document)) if document is not _MISSING else [_body_text(body)]
+    return any(_CLOCK_WORDS.search(t) for t in texts)
+
+
+__all__ = [
+    "RequestSpec",
+    "TokenAnswer",
+    "build_request",
+    "dotted_get",
+    "is_clock_skew_answer",
+    "is_expired_answer",
+    "parse_json_answer",
+    "parse_token_response",
+    "provider_error",
+    "provider_message",
+    "resolve_url",
+    "template_context",
+    "template_vars",
+    "token_from_header",
+]
