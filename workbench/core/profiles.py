@@ -1,0 +1,592 @@
+"""Profiles: one provider account each, as a git-friendly TOML file with no secret values.
+
+``$WORKBENCH_HOME/profiles/<name>.toml``::
+
+    name = "tm-uat"
+    preset = "true-markets"
+    base_url = "https://api.uat.truemarkets.co/v1/auth"
+    secret_names = ["private_key"]
+
+    [vars]
+    key_id = "4c1e…"
+
+    [settings]            # optional: refresh_lead (s), timeout (s), verify_tls
+    [override]            # optional: deep-merged into the preset
+
+Secret values live in the vault under the names in `secret_names`. Files are written
+atomically (temp file + `os.replace`) in a stable key order, so they diff cleanly.
+Errors name the file, the line and the field:
+``profiles/foo.toml line 4: base_url: must start with http:// or https://``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from workbench.core.errors import PresetError, ProfileError
+from workbench.core.presets import (
+    FieldPath,
+    Preset,
+    PresetCatalog,
+    PresetFieldError,
+    _Problem,
+    display_path,
+    format_field,
+    freeze,
+    located_message,
+    parse_toml,
+    thaw,
+    unknown_key_message,
+)
+
+if TYPE_CHECKING:
+    from workbench.core.vault import Vault
+
+PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override")
+SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls")
+# Stored by the engine for every profile, whatever its preset says.
+TOKEN_SECRET_NAMES = ("access_token", "refresh_token")
+MAX_PROFILE_BYTES = 256 * 1024
+
+
+def validate_profile_name(name: str) -> str:
+    """Return `name` if it is safe as a file name and keychain key; else ProfileError saying why."""
+    if not isinstance(name, str) or not name:
+        raise ProfileError("a profile name must not be empty")
+    if "/" in name or "\\" in name or os.sep in name:
+        raise ProfileError(f"profile name '{name}' must not contain path separators")
+    if ".." in name:
+        raise ProfileError(f"profile name '{name}' must not contain '..'")
+    if name.startswith("."):
+        raise ProfileError(f"profile name '{name}' must not start with '.'")
+    if len(name) > 64:
+        raise ProfileError(f"profile name '{name[:20]}…' is longer than 64 characters")
+    if not PROFILE_NAME_RE.match(name):
+        raise ProfileError(f"profile name '{name}' may only use letters, digits, '.', '_' and '-'")
+    return name
+
+
+def validate_base_url(value: str) -> str:
+    """Raise _Problem-style ValueError text for a base URL we cannot use."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    if any(ch.isspace() for ch in value):
+        raise ValueError("must not contain spaces")
+    parts = urlsplit(value)
+    if not parts.hostname:
+        raise ValueError("has no host name")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValueError("has an invalid port") from None
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query string or fragment")
+    return value
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    preset_name: str
+    base_url: str
+    vars: Mapping[str, str]
+    secret_names: tuple[str, ...]
+    settings: Mapping[str, Any]
+    override: Mapping[str, Any]
+    preset: Preset = field(repr=False)  # already merged with `override`
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def var(self, name: str) -> str:
+        """A var's value, falling back to the preset input's default."""
+        if name in self.vars:
+            return self.vars[name]
+        spec = self.preset.input(name)
+        if spec is not None and spec.kind == "var" and spec.default is not None:
+            return spec.default
+        raise ProfileError(f"profile '{self.name}' has no value for var '{name}'")
+
+    @property
+    def all_secret_names(self) -> tuple[str, ...]:
+        """Every vault entry this profile may own: declared names, the preset's secret inputs, tokens."""
+        names = [*self.secret_names, *(i.name for i in self.preset.secret_inputs), *TOKEN_SECRET_NAMES]
+        return tuple(dict.fromkeys(names))
+
+    def missing_required(self) -> list[str]:
+        """Required preset inputs this profile lacks a value for (vars) or a name for (secrets)."""
+        missing = []
+        for spec in self.preset.inputs:
+            if not spec.required:
+                continue
+            if spec.kind == "var" and spec.name not in self.vars and spec.default is None:
+                missing.append(spec.name)
+            if spec.kind == "secret" and spec.name not in self.secret_names:
+                missing.append(spec.name)
+        return missing
+
+    def to_data(self) -> dict[str, Any]:
+        """The file's content, in its stable order (secret names only, never values)."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "preset": self.preset_name,
+            "base_url": self.base_url,
+            "secret_names": list(self.secret_names),
+            "vars": dict(sorted(self.vars.items())),
+        }
+        if self.settings:
+            data["settings"] = {k: self.settings[k] for k in SETTINGS_KEYS if k in self.settings}
+        if self.override:
+            data["override"] = thaw(self.override)
+        return data
+
+    def to_toml(self) -> str:
+        return dumps_toml(self.to_data())
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _build_profile(
+    data: Mapping[str, Any], presets: PresetCatalog, *, expected_name: str | None = None
+) -> Profile:
+    """Validate parsed profile data. Raises _Problem (with a field path) for any problem."""
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise _Problem((key,), unknown_key_message(key, TOP_LEVEL_KEYS))
+    for key in ("name", "preset", "base_url"):
+        if key not in data:
+            raise _Problem((), f"missing required key '{key}'")
+
+    name = data["name"]
+    if not isinstance(name, str):
+        raise _Problem(("name",), "must be a string")
+    try:
+        validate_profile_name(name)
+    except ProfileError as exc:
+        raise _Problem(("name",), str(exc)) from None
+    if expected_name is not None and name != expected_name:
+        raise _Problem(("name",), f"'{name}' does not match the file name ('{expected_name}.toml')")
+
+    preset_name = data["preset"]
+    if not isinstance(preset_name, str):
+        raise _Problem(("preset",), "must be a string")
+    try:
+        base_preset = presets.get(preset_name)
+    except PresetError as exc:
+        raise _Problem(("preset",), str(exc)) from None
+
+    base_url = data["base_url"]
+    if not isinstance(base_url, str):
+        raise _Problem(("base_url",), "must be a string")
+    try:
+        validate_base_url(base_url)
+    except ValueError as exc:
+        raise _Problem(("base_url",), str(exc)) from None
+
+    override = data.get("override", {})
+    if not isinstance(override, Mapping):
+        raise _Problem(("override",), "must be a table ([override])")
+    try:
+        preset = base_preset.merged(override)
+    except PresetFieldError as exc:
+        # merged() names the field relative to the preset; point at it under [override].
+        raise _Problem(("override", *exc.path), exc.detail) from None
+
+    raw_vars = data.get("vars", {})
+    if not isinstance(raw_vars, Mapping):
+        raise _Problem(("vars",), "must be a table ([vars])")
+    var_specs = {i.name: i for i in preset.var_inputs}
+    secret_specs = {i.name: i for i in preset.secret_inputs}
+    vars_: dict[str, str] = {}
+    for key, value in raw_vars.items():
+        if key not in var_specs:
+            if key in secret_specs:
+                raise _Problem(
+                    ("vars", key), "is a secret input: its value belongs in the vault, not in this file"
+                )
+            raise _Problem(
+                ("vars", key), f"preset '{preset.name}' has no var '{key}' ({_inputs_summary(preset)})"
+            )
+        if not isinstance(value, str):
+            raise _Problem(("vars", key), "must be a string (quote it)")
+        vars_[key] = value
+    for spec in var_specs.values():
+        if spec.required and spec.default is None and spec.name not in vars_:
+            raise _Problem(("vars",), f"missing '{spec.name}', required by preset '{preset.name}'")
+
+    raw_secrets = data.get("secret_names", [])
+    if not isinstance(raw_secrets, list):
+        raise _Problem(("secret_names",), "must be an array of secret names")
+    secret_names: list[str] = []
+    allowed = set(secret_specs) | set(TOKEN_SECRET_NAMES)
+    for i, item in enumerate(raw_secrets):
+        if not isinstance(item, str):
+            raise _Problem(("secret_names", i), "must be a string")
+        if item not in allowed:
+            if item in var_specs:
+                raise _Problem(
+                    ("secret_names",), f"'{item}' is a var of preset '{preset.name}', not a secret"
+                )
+            raise _Problem(
+                ("secret_names",),
+                f"preset '{preset.name}' has no secret '{item}' ({_inputs_summary(preset)})",
+            )
+        if item not in secret_names:
+            secret_names.append(item)
+
+    raw_settings = data.get("settings", {})
+    if not isinstance(raw_settings, Mapping):
+        raise _Problem(("settings",), "must be a table ([settings])")
+    settings: dict[str, Any] = {}
+    for key, value in raw_settings.items():
+        path: FieldPath = ("settings", key)
+        if key not in SETTINGS_KEYS:
+            raise _Problem(path, unknown_key_message(key, SETTINGS_KEYS))
+        if key == "verify_tls":
+            if not isinstance(value, bool):
+                raise _Problem(path, "must be true or false")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise _Problem(path, "must be a number of seconds")
+        elif key == "refresh_lead" and value < 0:
+            raise _Problem(path, "must not be negative")
+        elif key == "timeout" and value <= 0:
+            raise _Problem(path, "must be more than 0")
+        settings[key] = value
+
+    return Profile(
+        name=name,
+        preset_name=preset_name,
+        base_url=base_url,
+        vars=MappingProxyType(vars_),
+        secret_names=tuple(secret_names),
+        settings=MappingProxyType(settings),
+        override=freeze(override),
+        preset=preset,
+    )
+
+
+def _inputs_summary(preset: Preset) -> str:
+    flags = [f"--{'set' if i.kind == 'var' else 'secret'} {i.name}" for i in preset.inputs]
+    return "its inputs: " + (", ".join(flags) if flags else "none")
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class ProfileStore:
+    """The profiles under one directory (default `$WORKBENCH_HOME/profiles`)."""
+
+    def __init__(self, *, presets: PresetCatalog, directory: Path | None = None) -> None:
+        self.presets = presets
+        self._directory = directory
+
+    @property
+    def directory(self) -> Path:
+        if self._directory is None:
+            from workbench.core import paths
+
+            return paths.profiles_dir()
+        self._directory.mkdir(parents=True, exist_ok=True)
+        return self._directory
+
+    def path_for(self, name: str) -> Path:
+        return self.directory / f"{validate_profile_name(name)}.toml"
+
+    # ------------------------------------------------------------------ reading
+
+    def names(self) -> builtins.list[str]:
+        return sorted(p.stem for p in self.directory.glob("*.toml") if PROFILE_NAME_RE.match(p.stem))
+
+    def exists(self, name: str) -> bool:
+        return self.path_for(name).is_file()
+
+    def get(self, name: str) -> Profile:
+        path = self.path_for(name)
+        if not path.is_file():
+            raise ProfileError(f"no profile named '{name}' (see `workbench profile list`)")
+        return self.parse_file(path, expected_name=name)
+
+    def list(self) -> builtins.list[Profile]:
+        """Every valid profile; broken files are skipped (see `problems`)."""
+        return [p for p in self._scan() if isinstance(p, Profile)]
+
+    def problems(self) -> builtins.list[ProfileError]:
+        """One error per profile file that does not load."""
+        return [p for p in self._scan() if isinstance(p, ProfileError)]
+
+    def _scan(self) -> Iterator[Profile | ProfileError]:
+        for name in self.names():
+            try:
+                yield self.get(name)
+            except ProfileError as exc:
+                yield exc
+
+    def parse_file(self, path: str | Path, *, expected_name: str | None = None) -> Profile:
+        path = Path(path)
+        display = display_path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ProfileError(f"{display}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
+        return self._parse_bytes(raw, display, expected_name=expected_name)
+
+    def parse_text(self, text: str, *, source: str = "<stdin>", expected_name: str | None = None) -> Profile:
+        data = parse_toml(text, source, ProfileError)
+        try:
+            return _build_profile(data, self.presets, expected_name=expected_name)
+        except _Problem as problem:
+            raise ProfileError(located_message(source, text, problem.path, problem.message)) from None
+
+    def _parse_bytes(self, raw: bytes, display: str, *, expected_name: str | None = None) -> Profile:
+        if len(raw) > MAX_PROFILE_BYTES:
+            raise ProfileError(f"{display}: too large for a profile file ({len(raw)} bytes)")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProfileError(f"{display}: not UTF-8 text") from None
+        return self.parse_text(text, source=display, expected_name=expected_name)
+
+    def export_text(self, name: str) -> str:
+        return self.get(name).to_toml()
+
+    # ------------------------------------------------------------------ writing
+
+    def build(
+        self,
+        name: str,
+        *,
+        preset: str,
+        base_url: str,
+        vars: Mapping[str, str],
+        secret_names: Iterable[str],
+        settings: Mapping[str, Any] | None = None,
+        override: Mapping[str, Any] | None = None,
+    ) -> Profile:
+        """A validated Profile that is not saved yet (errors name the field, as for a file)."""
+        validate_profile_name(name)
+        data: dict[str, Any] = {
+            "name": name,
+            "preset": preset,
+            "base_url": base_url,
+            "secret_names": list(secret_names),
+            "vars": dict(vars),
+        }
+        if settings:
+            data["settings"] = dict(settings)
+        if override:
+            data["override"] = thaw(override)
+        try:
+            return _build_profile(data, self.presets)
+        except _Problem as problem:
+            raise ProfileError(f"{format_field(problem.path)}: {problem.message}") from None
+
+    def create(
+        self,
+        name: str,
+        *,
+        preset: str,
+        base_url: str,
+        vars: Mapping[str, str],
+        secret_names: Iterable[str],
+        settings: Mapping[str, Any] | None = None,
+        override: Mapping[str, Any] | None = None,
+    ) -> Profile:
+        """Build, refuse an existing name, save."""
+        profile = self.build(
+            name,
+            preset=preset,
+            base_url=base_url,
+            vars=vars,
+            secret_names=secret_names,
+            settings=settings,
+            override=override,
+        )
+        self._refuse_existing(name)
+        self.save(profile)
+        return profile
+
+    def _refuse_existing(self, name: str) -> None:
+        if self.exists(name):
+            raise ProfileError(
+                f"a profile named '{name}' already exists",
+                hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
+            )
+
+    def save(self, profile: Profile) -> None:
+        """Write the profile file atomically (temp file in the same directory, then os.replace)."""
+        text = profile.to_toml()
+        # Re-reading what we write catches a writer bug before it reaches the disk.
+        check = self.parse_text(text, source=f"profile '{profile.name}'", expected_name=profile.name)
+        if check.to_data() != profile.to_data():
+            raise ProfileError(
+                f"internal error: profile '{profile.name}' does not survive a save; please report it"
+            )
+        atomic_write_text(self.path_for(profile.name), text)
+
+    def import_text(self, text: str, *, source: str = "<stdin>") -> Profile:
+        profile = self.parse_text(text, source=source)
+        self._refuse_existing(profile.name)
+        self.save(profile)
+        return profile
+
+    def remove(self, name: str, *, vault: Vault | None = None) -> None:
+        """Delete the profile file; with `vault`, also its vault entries and its token state file.
+
+        A profile file that no longer loads can still be removed (its declared
+        secret names are read best-effort).
+        """
+        path = self.path_for(name)
+        if not path.is_file():
+            raise ProfileError(f"no profile named '{name}' (see `workbench profile list`)")
+        if vault is not None:
+            try:
+                names: tuple[str, ...] = self.get(name).all_secret_names
+            except ProfileError:
+                names = _declared_secret_names(path) + TOKEN_SECRET_NAMES
+            vault.delete_profile(name, names)
+        path.unlink()
+        from workbench.core import paths
+
+        with contextlib.suppress(FileNotFoundError):
+            (paths.state_dir() / f"{name}.json").unlink()
+
+
+def _declared_secret_names(path: Path) -> tuple[str, ...]:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ()
+    names = data.get("secret_names", [])
+    if not isinstance(names, list):
+        return ()
+    return tuple(n for n in names if isinstance(n, str) and re.match(r"^[A-Za-z0-9_.-]{1,64}$", n))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------- TOML writer
+#
+# tomllib reads; the standard library has no writer. Profiles need only strings,
+# numbers, booleans, arrays and (nested) tables, so a small writer covers them and
+# saves a dependency. `ProfileStore.save` re-parses what it writes as a check.
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _basic_string(key)
+
+
+def _basic_string(value: str) -> str:
+    out = []
+    for ch in value:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _string(value: str) -> str:
+    # Multi-line templates read far better as literal blocks; use one only when it round-trips.
+    if (
+        "\n" in value
+        and "'''" not in value
+        and not value.endswith("'")
+        and all(ch in "\n\t" or (0x20 <= ord(ch) != 0x7F) for ch in value)
+    ):
+        return "'''\n" + value + "'''"
+    return _basic_string(value)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{_key(k)} = {_inline(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _inline(value: Any) -> str:
+    # Inside arrays and inline tables every string must stay on one line.
+    if isinstance(value, str):
+        return _basic_string(value)
+    return _scalar(value)
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+def dumps_toml(data: Mapping[str, Any]) -> str:
+    """Serialise nested mappings of str/int/float/bool/arrays to TOML, keeping key order."""
+    lines: list[str] = []
+    _write_table(lines, data, ())
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def _write_table(lines: list[str], table: Mapping[str, Any], prefix: tuple[str, ...]) -> None:
+    subtables = []
+    for key, value in table.items():
+        if isinstance(value, Mapping) or _is_table_array(value):
+            subtables.append((key, value))
+        else:
+            lines.append(f"{_key(key)} = {_scalar(value)}")
+    for key, value in subtables:
+        path = (*prefix, key)
+        dotted = ".".join(_key(p) for p in path)
+        if isinstance(value, Mapping):
+            has_scalars = any(not (isinstance(v, Mapping) or _is_table_array(v)) for v in value.values())
+            if has_scalars or not value:
+                lines.extend(["", f"[{dotted}]"])
+            _write_table(lines, value, path)
+        else:
+            for item in value:
+                lines.extend(["", f"[[{dotted}]]"])
+                _write_table(lines, item, path)

@@ -1,0 +1,361 @@
+"""The vault: every secret value lives here, in the OS keychain through `keyring`.
+
+Entries use service ``token-workbench`` and username ``<profile>/<name>``. The
+backend is whatever keyring selects (so `PYTHON_KEYRING_BACKEND` works), imported
+lazily because keyring's entry-point scan costs start-up time.
+
+Big values (PEM keys, long JWTs) are split, because some keychains cap an entry
+(Windows Credential Manager: 2560 bytes of UTF-16). A chunked value is stored as
+parts ``<profile>/<name>#0`` … ``#N-1`` plus a manifest ``chunks:N:<sha256 hex>``
+under the base name; reading reassembles the parts and checks the hash. A short
+value that happens to start with ``chunks:`` is stored chunked too, so a manifest
+can never be mistaken for a value.
+
+When no usable keychain exists (keyring's `fail` backend, or a locked / absent
+Secret Service on first use), the vault switches to an in-memory store for the
+rest of the process and sets `warning` once. It never writes plaintext anywhere.
+
+All public methods take one re-entrant lock: the engine calls in from worker threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from workbench.core.errors import VaultError
+from workbench.core.redact import redact
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+SERVICE = "token-workbench"
+MANIFEST_PREFIX = "chunks:"
+# Budget per stored entry, in bytes of UTF-16 (what Windows counts): 2000 bytes is
+# 1000 ASCII characters, comfortably under the 2560-byte Credential Manager cap.
+CHUNK_BUDGET_UTF16_BYTES = 2000
+MAX_CHUNKS = 1000
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_PROFILE_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
+_MANIFEST_RE = re.compile(r"^chunks:(\d+):([0-9a-f]{64})$")
+
+T = TypeVar("T")
+
+
+def _fallback_warning(backend_name: str) -> str:
+    if sys.platform == "darwin":
+        fix = "unlock the login keychain"
+    elif sys.platform == "win32":
+        fix = "make sure Windows Credential Manager is available"
+    else:
+        fix = "install/unlock a Secret Service (e.g. gnome-keyring)"
+    return (
+        f"No usable OS keychain (keyring backend: {backend_name}). "
+        f"Secrets are kept in memory only for this run; {fix} to keep them."
+    )
+
+
+def _short_backend_name(backend: Any) -> str:
+    cls = type(backend)
+    module = cls.__module__.rsplit(".", 1)[-1]
+    if cls.__name__ == "MemoryKeyring":
+        return "memory"
+    return module if cls.__name__ == "Keyring" else f"{module}.{cls.__name__}"
+
+
+def split_chunks(value: str, budget: int = CHUNK_BUDGET_UTF16_BYTES) -> list[str]:
+    """Split at character boundaries so each part's UTF-16 encoding fits `budget` bytes."""
+    parts: list[str] = []
+    start = 0
+    used = 0
+    for i, ch in enumerate(value):
+        cost = 4 if ord(ch) > 0xFFFF else 2
+        if used + cost > budget:
+            parts.append(value[start:i])
+            start, used = i, 0
+        used += cost
+    parts.append(value[start:])
+    return parts
+
+
+def needs_chunking(value: str) -> bool:
+    return value.startswith(MANIFEST_PREFIX) or len(value.encode("utf-16-le")) > CHUNK_BUDGET_UTF16_BYTES
+
+
+class Vault:
+    """Secrets by (profile, name), kept in the OS keychain.
+
+    Attributes:
+        warning: the one-time "no usable keychain" message when running on the
+            in-memory fallback, else None.
+    """
+
+    def __init__(self, backend: KeyringBackend | None = None) -> None:
+        self._backend: Any = backend
+        self._lock = threading.RLock()
+        self._fallback = False
+        self._used_ok = False  # a call succeeded: later "locked" errors are real errors, not "no keychain"
+        self.warning: str | None = None
+
+    # ------------------------------------------------------------------ backend
+
+    def _get_backend(self) -> Any:
+        if self._backend is None:
+            try:
+                import keyring
+                import keyring.backends.fail
+
+                backend = keyring.get_keyring()
+            except Exception as exc:  # a broken keyring config must not crash the app
+                self._switch_to_memory(type(exc).__name__)
+                return self._backend
+            if isinstance(backend, keyring.backends.fail.Keyring):
+                self._switch_to_memory("fail")
+            else:
+                self._backend = backend
+        elif not self._fallback and not self._used_ok:
+            import keyring.backends.fail
+
+            if isinstance(self._backend, keyring.backends.fail.Keyring):
+                self._switch_to_memory("fail")
+        return self._backend
+
+    def _switch_to_memory(self, why: str) -> None:
+        self._backend = _memory_keyring_class()()
+        self._fallback = True
+        if self.warning is None:
+            self.warning = _fallback_warning(why)
+
+    def _call(self, action: str, key: str, fn: Callable[[Any], T], secret: str | None = None) -> T:
+        """One backend call. "No keychain" on first use → fallback; any other failure → VaultError."""
+        from keyring import errors as kerr
+
+        backend = self._get_backend()
+        try:
+            result = fn(backend)
+        except (kerr.NoKeyringError, kerr.KeyringLocked, kerr.InitError) as exc:
+            if self._fallback or self._used_ok:
+                raise self._error(action, key, exc, secret) from None
+            name = _short_backend_name(backend)
+            if isinstance(exc, kerr.KeyringLocked):
+                name += ", locked"
+            self._switch_to_memory(name)
+            result = fn(self._backend)
+        except VaultError:
+            raise
+        except Exception as exc:
+            raise self._error(action, key, exc, secret) from None
+        self._used_ok = True
+        return result
+
+    def _error(self, action: str, key: str, exc: BaseException, secret: str | None) -> VaultError:
+        detail = redact(" ".join(str(exc).split()), [secret] if secret else [])[:200]
+        detail = f": {detail}" if detail else ""
+        return VaultError(
+            f"the keychain ({self.backend_name}) could not {action} '{key}' "
+            f"({type(exc).__name__}{detail})"
+        )
+
+    @property
+    def backend_name(self) -> str:
+        with self._lock:
+            backend = self._get_backend()
+            if self._fallback:
+                return "memory (no usable OS keychain)"
+            return _short_backend_name(backend)
+
+    @property
+    def persistent(self) -> bool:
+        """False when secrets only live in this process (fallback, or an explicit MemoryKeyring)."""
+        with self._lock:
+            backend = self._get_backend()
+            return not self._fallback and type(backend).__name__ != "MemoryKeyring"
+
+    # ------------------------------------------------------------------ low level
+
+    @staticmethod
+    def _username(profile: str, name: str) -> str:
+        if not isinstance(profile, str) or not _PROFILE_RE.match(profile):
+            raise VaultError(f"'{profile}' is not a valid profile name for the vault")
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise VaultError(f"'{name}' is not a valid secret name (letters, digits, _ . -)")
+        return f"{profile}/{name}"
+
+    def _get(self, user: str) -> str | None:
+        value: str | None = self._call("read", user, lambda b: b.get_password(SERVICE, user))
+        return value
+
+    def _set(self, user: str, value: str) -> None:
+        self._call("store", user, lambda b: b.set_password(SERVICE, user, value), secret=value)
+
+    def _delete(self, user: str) -> None:
+        from keyring import errors as kerr
+
+        def delete(backend: Any) -> None:
+            try:
+                backend.delete_password(SERVICE, user)
+            except kerr.PasswordDeleteError:
+                # Absent already (keyring raises this for "not found"); deleting is idempotent.
+                if backend.get_password(SERVICE, user) is not None:
+                    raise
+
+        self._call("delete", user, delete)
+
+    @staticmethod
+    def _parse_manifest(value: str | None) -> tuple[int, str] | None:
+        if value is None:
+            return None
+        match = _MANIFEST_RE.match(value)
+        if not match:
+            return None
+        return int(match.group(1)), match.group(2)
+
+    # ------------------------------------------------------------------ public API
+
+    def store(self, profile: str, name: str, value: str) -> None:
+        user = self._username(profile, name)
+        if not isinstance(value, str):
+            raise VaultError(f"the value for '{user}' must be text")
+        with self._lock:
+            old = self._parse_manifest(self._get(user))
+            old_count = old[0] if old else 0
+            if needs_chunking(value):
+                parts = split_chunks(value)
+                if len(parts) > MAX_CHUNKS:
+                    raise VaultError(
+                        f"the value for '{user}' is too large for the keychain ({len(value)} characters)"
+                    )
+                digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
+                for i, part in enumerate(parts):
+                    self._set(f"{user}#{i}", part)
+                self._set(user, f"{MANIFEST_PREFIX}{len(parts)}:{digest}")
+                new_count = len(parts)
+            else:
+                self._set(user, value)
+                new_count = 0
+            for i in range(new_count, old_count):
+                self._delete(f"{user}#{i}")
+
+    def load(self, profile: str, name: str) -> str | None:
+        user = self._username(profile, name)
+        with self._lock:
+            head = self._get(user)
+            manifest = self._parse_manifest(head)
+            if manifest is None:
+                return head
+            count, digest = manifest
+            parts: list[str] = []
+            for i in range(count):
+                part = self._get(f"{user}#{i}")
+                if part is None:
+                    raise VaultError(
+                        f"the stored value of '{user}' is incomplete (part {i + 1} of {count} is missing); "
+                        "store it again"
+                    )
+                parts.append(part)
+            value = "".join(parts)
+            if hashlib.sha256(value.encode("utf-8")).hexdigest() != digest:
+                raise VaultError(
+                    f"the stored value of '{user}' is damaged (checksum mismatch); store it again"
+                )
+            return value
+
+    def has(self, profile: str, name: str) -> bool:
+        user = self._username(profile, name)
+        with self._lock:
+            return self._get(user) is not None
+
+    def delete(self, profile: str, name: str) -> None:
+        """Remove a secret and all its parts; no error if it is absent."""
+        user = self._username(profile, name)
+        with self._lock:
+            manifest = self._parse_manifest(self._get(user))
+            self._delete(user)
+            if manifest is not None:
+                for i in range(manifest[0]):
+                    self._delete(f"{user}#{i}")
+
+    def delete_profile(self, profile: str, names: Iterable[str]) -> None:
+        with self._lock:
+            for name in dict.fromkeys(names):
+                self.delete(profile, name)
+
+
+# ---------------------------------------------------------------------- MemoryKeyring
+#
+# Defined on first use so importing this module does not import keyring. The class
+# is reachable as `workbench.core.vault.MemoryKeyring` (PEP 562 module __getattr__),
+# so `PYTHON_KEYRING_BACKEND=workbench.core.vault.MemoryKeyring` works too.
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend as _KeyringBackend
+
+    class MemoryKeyring(_KeyringBackend):
+        priority: float
+
+        def get_password(self, service: str, username: str) -> str | None: ...
+        def set_password(self, service: str, username: str, password: str) -> None: ...
+        def delete_password(self, service: str, username: str) -> None: ...
+        def entries(self) -> dict[tuple[str, str], str]: ...
+
+
+_memory_class: type | None = None
+_memory_class_lock = threading.Lock()
+
+
+def _memory_keyring_class() -> type:
+    global _memory_class
+    with _memory_class_lock:
+        if _memory_class is None:
+            from keyring import errors as kerr
+            from keyring.backend import KeyringBackend
+            from keyring.compat import properties
+
+            class MemoryKeyring(KeyringBackend):
+                """A process-local keyring: unit tests and the no-keychain fallback.
+
+                Priority -1 keeps keyring from ever picking it on its own (the `fail`
+                backend is 0) and out of the chainer (which takes priority > 0).
+                """
+
+                @properties.classproperty
+                def priority(cls) -> float:
+                    return -1
+
+                def __init__(self) -> None:
+                    super().__init__()  # type: ignore[no-untyped-call]
+                    self._data: dict[tuple[str, str], str] = {}
+                    self._lock = threading.Lock()
+
+                def get_password(self, service: str, username: str) -> str | None:
+                    with self._lock:
+                        return self._data.get((service, username))
+
+                def set_password(self, service: str, username: str, password: str) -> None:
+                    with self._lock:
+                        self._data[(service, username)] = password
+
+                def delete_password(self, service: str, username: str) -> None:
+                    with self._lock:
+                        if self._data.pop((service, username), None) is None:
+                            raise kerr.PasswordDeleteError("no such entry")
+
+                def entries(self) -> dict[tuple[str, str], str]:
+                    with self._lock:
+                        return dict(self._data)
+
+            MemoryKeyring.__module__ = __name__
+            MemoryKeyring.__qualname__ = "MemoryKeyring"
+            _memory_class = MemoryKeyring
+        return _memory_class
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MemoryKeyring":
+        return _memory_keyring_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
