@@ -1,0 +1,308 @@
+"""`workbench profile add|list|show|rm|export|import`.
+
+stdout carries only results (the list, the exported TOML); confirmations, warnings
+and hints go to stderr. Secret values are read from the command line, a file
+(`K=@FILE`) or stdin (`K=@-`), stored in the vault before the profile file is
+written, and never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from workbench.core.errors import InputError, ProfileError, WorkbenchError
+from workbench.core.profiles import TOKEN_SECRET_NAMES, Profile, validate_profile_name
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+    from workbench.core.presets import Preset
+    from workbench.core.vault import Vault
+
+MAX_SECRET_FILE_BYTES = 1024 * 1024
+
+
+def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    action = args.profile_command
+    if action == "add":
+        return _add(args, ctx)
+    if action == "list":
+        return _list(args, ctx)
+    if action == "show":
+        return _show(args, ctx)
+    if action == "rm":
+        return _rm(args, ctx)
+    if action == "export":
+        sys.stdout.write(ctx.profiles.export_text(validate_profile_name(args.name)))
+        return 0
+    if action == "import":
+        return _import(args, ctx)
+    raise InputError(f"unknown profile action '{action}'")
+
+
+# --------------------------------------------------------------------------- add
+
+
+def parse_assignments(items: Sequence[str], flag: str) -> dict[str, str]:
+    """`K=V` items (split on the first '=' only); a key given twice is an error."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"{flag} expects NAME=VALUE, got '{_shown(item, flag)}'")
+        if key in out:
+            raise InputError(f"{flag} {key} is given twice")
+        out[key] = value
+    return out
+
+
+def _shown(item: str, flag: str) -> str:
+    # Never echo what might be a secret value.
+    return item if flag == "--set" else item.partition("=")[0] + "=…"
+
+
+def resolve_secret_value(name: str, raw: str, *, stdin: TextIO | None = None) -> str:
+    """`@FILE` reads a file, `@-` reads stdin, `@@x` is the literal `@x`; anything else is the value.
+
+    One trailing newline is dropped (files and `echo` add it; tokens and keys do not need it).
+    """
+    if raw.startswith("@@"):
+        value = raw[1:]
+    elif raw == "@-":
+        stream = stdin if stdin is not None else sys.stdin
+        value = stream.read(MAX_SECRET_FILE_BYTES + 1)
+        if len(value) > MAX_SECRET_FILE_BYTES:
+            raise InputError(f"--secret {name}=@-: more than 1 MiB on stdin; that is not a secret")
+        value = _drop_final_newline(value)
+    elif raw.startswith("@"):
+        path = Path(raw[1:]).expanduser()
+        if not raw[1:]:
+            raise InputError(f"--secret {name}=@ needs a file name (or @- for stdin)")
+        if not path.is_file():
+            raise InputError(f"--secret {name}=@{raw[1:]}: no such file")
+        if path.stat().st_size > MAX_SECRET_FILE_BYTES:
+            raise InputError(f"--secret {name}=@{raw[1:]}: larger than 1 MiB; that is not a secret")
+        try:
+            value = _drop_final_newline(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise InputError(
+                f"--secret {name}=@{raw[1:]}: not UTF-8 text (PEM, JWK or token expected)"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"--secret {name}=@{raw[1:]}: cannot read ({exc.strerror})") from None
+    else:
+        value = raw
+    if not value.strip():
+        raise InputError(f"--secret {name} is empty")
+    return value
+
+
+def _drop_final_newline(text: str) -> str:
+    if text.endswith("\r\n"):
+        return text[:-2]
+    if text.endswith("\n"):
+        return text[:-1]
+    return text
+
+
+def _needs_message(preset: Preset, missing_vars: list[str], missing_secrets: list[str]) -> str:
+    flags = [spec.flag for spec in preset.inputs if spec.name in missing_vars or spec.name in missing_secrets]
+    return f"{preset.name} needs " + " and ".join(flags)
+
+
+def _inputs_list(preset: Preset) -> str:
+    flags = [spec.flag for spec in preset.inputs]
+    return ", ".join(flags) if flags else "none"
+
+
+def _add(args: argparse.Namespace, ctx: AppContext) -> int:
+    name = validate_profile_name(args.name)
+    preset = ctx.presets.get(args.preset)
+    if ctx.profiles.exists(name):
+        raise ProfileError(
+            f"a profile named '{name}' already exists",
+            hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
+        )
+    sets = parse_assignments(args.sets, "--set")
+    raw_secrets = parse_assignments(args.secrets, "--secret")
+
+    var_specs = {spec.name: spec for spec in preset.var_inputs}
+    secret_specs = {spec.name: spec for spec in preset.secret_inputs}
+    for key in sets:
+        if key in secret_specs:
+            raise InputError(
+                f"'{key}' is a secret of {preset.name}: pass it with --secret {key}=… instead of --set"
+            )
+        if key not in var_specs:
+            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
+    for key in raw_secrets:
+        if key in var_specs:
+            raise InputError(f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…")
+        if key not in secret_specs:
+            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
+    if sum(1 for v in raw_secrets.values() if v == "@-") > 1:
+        raise InputError("only one --secret can read stdin (@-)")
+
+    missing_vars = [
+        s.name for s in var_specs.values() if s.required and s.name not in sets and s.default is None
+    ]
+    missing_secrets = [s.name for s in secret_specs.values() if s.required and s.name not in raw_secrets]
+    if missing_vars or missing_secrets:
+        raise InputError(_needs_message(preset, missing_vars, missing_secrets))
+    for key, value in sets.items():
+        if var_specs[key].required and not value.strip() and var_specs[key].default is None:
+            raise InputError(f"--set {key} is empty, and {preset.name} needs a value")
+
+    values = {key: resolve_secret_value(key, raw) for key, raw in raw_secrets.items()}
+    vars_ = {s.name: s.default for s in var_specs.values() if s.default is not None}
+    vars_.update(sets)
+    # Validate everything before the first secret reaches the vault.
+    profile = ctx.profiles.build(
+        name, preset=preset.name, base_url=args.base_url, vars=vars_, secret_names=list(values)
+    )
+
+    vault = ctx.vault
+    stored: list[str] = []
+    try:
+        for key, value in values.items():
+            vault.store(name, key, value)
+            stored.append(key)
+        ctx.profiles.save(profile)
+    except BaseException:
+        # Do not leave orphaned secrets behind a profile that was never written.
+        try:
+            vault.delete_profile(name, stored)
+        except WorkbenchError:
+            pass
+        raise
+    if vault.warning:
+        print(f"workbench: warning: {vault.warning}", file=sys.stderr)
+    print(f"profile '{name}' created (preset {preset.name})", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------- list / show
+
+
+def profile_summary(profile: Profile) -> dict[str, object]:
+    return {
+        "name": profile.name,
+        "preset": profile.preset_name,
+        "base_url": profile.base_url,
+        "vars": dict(profile.vars),
+        "secret_names": list(profile.secret_names),
+    }
+
+
+def _warn_problems(ctx: AppContext) -> None:
+    for problem in ctx.profiles.problems():
+        print(f"workbench: warning: {problem}", file=sys.stderr)
+
+
+def _list(args: argparse.Namespace, ctx: AppContext) -> int:
+    profiles = ctx.profiles.list()
+    _warn_problems(ctx)
+    if args.json:
+        json.dump([profile_summary(p) for p in profiles], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not profiles:
+        print("no profiles yet (create one with `workbench profile add NAME --preset …`)", file=sys.stderr)
+        return 0
+    rows = [("NAME", "PRESET", "BASE_URL")] + [(p.name, p.preset_name, p.base_url) for p in profiles]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    for row in rows:
+        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")
+    return 0
+
+
+def secret_status(profile: Profile, vault: Vault) -> dict[str, bool]:
+    """Whether each secret the profile uses is in the vault (declared names, preset inputs, tokens)."""
+    return {name: vault.has(profile.name, name) for name in profile.all_secret_names}
+
+
+def _show(args: argparse.Namespace, ctx: AppContext) -> int:
+    profile = ctx.profiles.get(validate_profile_name(args.name))
+    preset = profile.preset
+    status = secret_status(profile, ctx.vault)
+    out = [
+        f"name:      {profile.name}",
+        f"preset:    {profile.preset_name} ({preset.title})",
+        f"base_url:  {profile.base_url}",
+        f"file:      {ctx.profiles.path_for(profile.name)}",
+    ]
+    if preset.var_inputs or profile.vars:
+        out.append("vars:")
+        names = list(dict.fromkeys([*(s.name for s in preset.var_inputs), *profile.vars]))
+        width = max(len(n) for n in names)
+        for var in names:
+            value = profile.vars.get(var)
+            shown = json.dumps(value) if value is not None else "(not set)"
+            out.append(f"  {var:<{width}}  {shown}")
+    out.append("secrets:")
+    width = max(len(n) for n in status)
+    for secret, present in status.items():
+        spec = preset.input(secret)
+        if secret in TOKEN_SECRET_NAMES and (spec is None or spec.kind != "secret"):
+            note = " (cached by the engine)" if present else " (obtained on first use)"
+        else:
+            note = "" if present or spec is None or spec.required else " (optional)"
+        out.append(f"  {secret:<{width}}  {'stored' if present else 'missing'}{note}")
+    if profile.settings:
+        out.append("settings:")
+        for key, value in profile.settings.items():
+            out.append(f"  {key} = {json.dumps(value)}")
+    if profile.override:
+        out.append("override:  " + ", ".join(sorted(profile.override)))
+    print("\n".join(out))
+    if ctx.vault.warning:
+        print(f"workbench: warning: {ctx.vault.warning}", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------- rm / import
+
+
+def _rm(args: argparse.Namespace, ctx: AppContext) -> int:
+    name = validate_profile_name(args.name)
+    ctx.profiles.remove(name, vault=ctx.vault)
+    print(f"profile '{name}' removed (file, keychain entries and cached token state)", file=sys.stderr)
+    return 0
+
+
+def _import(args: argparse.Namespace, ctx: AppContext) -> int:
+    if args.file == "-":
+        text, source = sys.stdin.read(), "<stdin>"
+    else:
+        path = Path(args.file).expanduser()
+        if not path.is_file():
+            raise InputError(f"no such file: {args.file}")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{args.file}: not UTF-8 text") from None
+        source = args.file
+    profile = ctx.profiles.import_text(text, source=source)
+    print(f"profile '{profile.name}' imported (preset {profile.preset_name})", file=sys.stderr)
+    wanted = _wanted_secrets(profile)
+    missing = [name for name in wanted if not ctx.vault.has(profile.name, name)]
+    if missing:
+        print(
+            f"workbench: note: the file holds no secret values; not in the vault yet: {', '.join(missing)} "
+            "(enter them in the app's profile editor)",
+            file=sys.stderr,
+        )
+    if ctx.vault.warning:
+        print(f"workbench: warning: {ctx.vault.warning}", file=sys.stderr)
+    return 0
+
+
+def _wanted_secrets(profile: Profile) -> list[str]:
+    required = [s.name for s in profile.preset.secret_inputs if s.required]
+    return list(dict.fromkeys([*required, *profile.secret_names]))
+
