@@ -1,0 +1,84 @@
+"""`workbench call NAME [METHOD] PATH_OR_URL [-H 'K: V']... [--json-body JSON]`.
+
+Sends an authenticated request through the engine (which obtains, renews and, after a
+401, re-obtains the token once) and prints the response body to stdout. Exit 0 on a
+2xx; otherwise the body is still printed and one line on stderr names the status and
+the provider's own message (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.errors import InputError
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+
+# RFC 9110 token characters: what a method or a header name may consist of.
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_NO_JSON = object()
+
+
+def parse_target(target: list[str]) -> tuple[str, str]:
+    """`[PATH]` or `[METHOD, PATH]` → (METHOD, PATH); GET by default."""
+    if len(target) == 1:
+        return "GET", target[0]
+    if len(target) == 2:
+        method, path = target
+        if not _TOKEN.match(method) or not method.isalpha():
+            raise InputError(
+                f"'{method[:20]}' is not an HTTP method (use e.g. GET, POST, PUT, PATCH, DELETE)"
+            )
+        return method.upper(), path
+    raise InputError(f"expected [METHOD] PATH_OR_URL after the profile name, got {len(target)} arguments")
+
+
+def parse_headers(raw: list[str]) -> dict[str, str]:
+    """`-H 'Name: value'` options → a dict. Values are never echoed in errors (they may be secrets)."""
+    headers: dict[str, str] = {}
+    for index, item in enumerate(raw, start=1):
+        name, sep, value = item.partition(":")
+        name = name.strip()
+        if not sep or not name or not _TOKEN.match(name):
+            raise InputError(f"-H option #{index} is not a header (write it as -H 'Name: value')")
+        value = value.strip()
+        if "\n" in value or "\r" in value:
+            raise InputError(f"-H option #{index} ({name}) has a line break in its value")
+        headers[name] = value
+    return headers
+
+
+def parse_json_body(text: str | None) -> Any:
+    if text is None:
+        return _NO_JSON
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"--json-body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+
+
+def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    method, target = parse_target(list(args.target))
+    headers = parse_headers(list(args.headers or []))
+    body = parse_json_body(args.json_body)
+    engine = ctx.engine
+    kwargs: dict[str, Any] = {"headers": headers}
+    if body is not _NO_JSON:
+        kwargs["json_body"] = body
+    result = engine.call(args.name, method, target, **kwargs)
+    out = sys.stdout.buffer
+    if result.body:
+        out.write(result.body)
+        if not result.body.endswith(b"\n"):
+            out.write(b"\n")
+    out.flush()
+    if result.ok:
+        return 0
+    raise engine.describe_failure(args.name, result)

@@ -1,0 +1,110 @@
+"""Non-secret token metadata, one JSON file per profile: `$WORKBENCH_HOME/state/<profile>.json`.
+
+The token values themselves live in the vault (`access_token`, `refresh_token` under
+the profile). This file says what we know *about* them: when the access token
+expires, how it was obtained, and a fingerprint (`redact.fingerprint`) so metadata
+is only trusted for the token it was written for — another process may have put a
+different token in the vault since. Never a token value in here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal, cast
+
+ObtainedBy = Literal["cache", "mint", "refresh", "response-header"]
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """What is known about a profile's stored access token (all times: server-clock Unix seconds)."""
+
+    access_fingerprint: str | None = None
+    expires_at: float | None = None
+    issued_at: float | None = None
+    lifetime: float | None = None
+    token_type: str = "Bearer"  # noqa: S105 - a token type, not a secret
+    obtained_by: ObtainedBy = "cache"
+    refresh_fingerprint: str | None = None
+    refresh_token_expires_at: float | None = None
+    updated_at: float | None = None
+
+    def with_(self, **changes: Any) -> TokenState:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["version"] = STATE_VERSION
+        return data
+
+    @classmethod
+    def from_json(cls, data: object) -> TokenState | None:
+        """Tolerant reader: unknown keys are ignored, wrong types dropped; not an object → None."""
+        if not isinstance(data, dict):
+            return None
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            value = data.get(f.name)
+            if value is None:
+                continue
+            if f.name in ("access_fingerprint", "refresh_fingerprint", "token_type"):
+                if isinstance(value, str):
+                    kwargs[f.name] = value
+            elif f.name == "obtained_by":
+                if value in ("cache", "mint", "refresh", "response-header"):
+                    kwargs[f.name] = cast(ObtainedBy, value)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                kwargs[f.name] = float(value)
+        return cls(**kwargs)
+
+
+class StateStore:
+    """Reads and atomically writes `<dir>/<profile>.json`. Profile names are validated by the caller."""
+
+    def __init__(self, directory: Path) -> None:
+        self._dir = directory
+
+    @property
+    def directory(self) -> Path:
+        return self._dir
+
+    def path(self, profile: str) -> Path:
+        return self._dir / f"{profile}.json"
+
+    def load(self, profile: str) -> TokenState | None:
+        try:
+            text = self.path(profile).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        try:
+            return TokenState.from_json(json.loads(text))
+        except ValueError:
+            # A torn or hand-edited file: treat as "nothing known"; it is only metadata.
+            return None
+
+    def save(self, profile: str, state: TokenState) -> None:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        target = self.path(profile)
+        fd, tmp = tempfile.mkstemp(prefix=f".{profile}.", suffix=".tmp", dir=self._dir)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(state.to_json(), fh, indent=2, sort_keys=True)
+                fh.write("\n")
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    def delete(self, profile: str) -> None:
+        try:
+            self.path(profile).unlink()
+        except FileNotFoundError:
+            pass
