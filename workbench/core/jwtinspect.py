@@ -146,8 +146,11 @@ def humanize_relative(seconds: float) -> str:
 
 
 def humanize_duration(seconds: float) -> str:
-    """A length of time, one unit, rounded down: "45 s", "14 min", "3 h", "2 d", "13 y"."""
-    s = abs(seconds)
+    """A length of time in one unit: "45 s", "14 min", "3 h", "2 d", "13 y".
+
+    Rounded to whole seconds first (839.6 s is "14 min", not "13 min"), then down to the unit.
+    """
+    s = float(round(abs(seconds)))
     if s < 60:
         return f"{int(s)} s"
     if s < 3600:

@@ -1,0 +1,167 @@
+"""`workbench decode TOKEN|- [--secret S | --key FILE | --jwks URL_OR_FILE] [--json]`.
+
+Prints what is inside a JWT and, when a key is given, whether its signature is
+valid. Exit status: 0 when the token decoded (expired or not); 1 when it is
+malformed, or when a key was given and the signature is not valid (the result
+is still printed first, then one line on stderr says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from workbench.core.errors import InputError, TokenFormatError
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+    from workbench.core.jwtinspect import Inspection, VerificationKey
+
+# Enough for the 64 KiB token cap plus a "Bearer " prefix, quotes and line wrapping.
+_STDIN_LIMIT = 96 * 1024
+
+
+def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    from workbench.core.jwtinspect import inspect_token
+
+    token = read_token_argument(args.token)
+    key = verification_key_from_args(args)
+    result = inspect_token(token, key=key, now=ctx.clock.now())
+    if getattr(args, "json", False):
+        _write(sys.stdout, _pretty(result.to_json()) + "\n")
+    else:
+        _write(sys.stdout, render_inspection(result))
+    if result.signature_valid is False:
+        sys.stdout.flush()
+        print(f"workbench: signature is not valid: {result.signature_error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def read_token_argument(value: str) -> str:
+    """The token from the command line, or from stdin for ``-``."""
+    if value == "-":
+        data = sys.stdin.read(_STDIN_LIMIT + 1)
+        if len(data) > _STDIN_LIMIT:
+            raise TokenFormatError("the token on stdin is larger than 64 KiB; that is not a JWT")
+        if not data.strip():
+            raise TokenFormatError("no token on stdin")
+        return data
+    return value
+
+
+def verification_key_from_args(args: argparse.Namespace) -> VerificationKey | None:
+    from workbench.core import jwtinspect
+
+    secret = getattr(args, "secret", None)
+    key_arg = getattr(args, "key", None)
+    jwks_arg = getattr(args, "jwks", None)
+    if secret is not None:
+        return jwtinspect.VerificationKey.from_secret(_secret_value(secret))
+    if key_arg is not None:
+        if _is_inline_key(key_arg):
+            return jwtinspect.key_from_text(key_arg, source="--key")
+        return jwtinspect.load_key_file(key_arg)
+    if jwks_arg is not None:
+        if jwks_arg.lower().startswith(("https://", "http://")):
+            return jwtinspect.fetch_jwks(jwks_arg)
+        if _is_inline_key(jwks_arg):
+            return jwtinspect.key_from_text(jwks_arg, source="--jwks")
+        return jwtinspect.load_key_file(jwks_arg)
+    return None
+
+
+def _is_inline_key(value: str) -> bool:
+    stripped = value.lstrip()
+    return stripped.startswith(("{", "-----BEGIN"))
+
+
+def _secret_value(value: str) -> str:
+    """``--secret S``; ``@FILE`` reads it from a file (keeps it out of `ps`); ``@@x`` means ``@x``."""
+    if value.startswith("@@"):
+        return value[1:]
+    if value.startswith("@") and len(value) > 1:
+        path = Path(value[1:]).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            hint = "use @@ for a secret that starts with @"
+            raise InputError(f"no such secret file: {path}", hint=hint) from None
+        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read the secret file {path} ({type(exc).__name__})") from None
+        return text.rstrip("\r\n")
+    return value
+
+
+# --------------------------------------------------------------------------- human output
+
+
+def render_inspection(result: Inspection) -> str:
+    from workbench.core.jwtinspect import format_moment, humanize_duration, humanize_relative
+
+    lines: list[str] = ["Header", _pretty(result.header), "", "Payload", _pretty(result.payload), ""]
+    rows: list[tuple[str, str]] = [("alg", result.alg if result.alg is not None else "(none)")]
+    if result.signature_valid is None:
+        rows.append(("signature", "not checked (no key given: use --secret, --key or --jwks)"))
+    elif result.signature_valid:
+        rows.append(("signature", f"valid ({result.verified_with})"))
+    else:
+        rows.append(("signature", f"INVALID — {result.signature_error}"))
+    now = result.checked_at
+    if result.issued_at is not None:
+        rows.append(("issued", _moment(result.issued_at, now)))
+    if result.not_before is not None:
+        rows.append(("not before", _moment(result.not_before, now)))
+    if result.expires_at is not None:
+        state = "EXPIRED" if result.expired else "valid"
+        remaining = result.expires_at.timestamp() - now
+        when = f"{format_moment(result.expires_at)} ({humanize_relative(remaining)})"
+        rows.append(("expires", f"{when} — {state}"))
+    else:
+        rows.append(("expires", "never (no exp claim)"))
+    if result.lifetime is not None:
+        rows.append(("lifetime", humanize_duration(result.lifetime)))
+    width = max(len(label) for label, _ in rows)
+    lines.extend(f"{label.ljust(width)}  {value}" for label, value in rows)
+    lines.append("")
+    if result.warnings:
+        lines.append("Warnings")
+        code_width = max(len(w.code) for w in result.warnings)
+        lines.extend(f"  ! {w.code.ljust(code_width)}  {w.message}" for w in result.warnings)
+    else:
+        lines.append("No warnings")
+    return "\n".join(lines) + "\n"
+
+
+def _moment(moment: Any, now: float) -> str:
+    from workbench.core.jwtinspect import format_moment, humanize_relative
+
+    return f"{format_moment(moment)} ({humanize_relative(moment.timestamp() - now)})"
+
+
+def _pretty(value: Any) -> str:
+    """Indented JSON that is safe to print: json.dumps escapes C0 control characters, and we
+    escape the other unprintable ones (bidi overrides, line separators) so a hostile claim
+    can neither drive the terminal nor disguise itself. Still valid JSON: such characters
+    only ever occur inside strings."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return "".join(c if c.isprintable() or c == "\n" else _json_escape(c) for c in text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _write(stream: TextIO, text: str) -> None:
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))

@@ -1,0 +1,95 @@
+"""`workbench keygen [--alg ES256|ES384|RS256|EdDSA] [--out DIR] [--profile NAME]`.
+
+Where the private key goes:
+
+* ``--out DIR``: ``DIR/private.pem`` (PKCS#8, created 0600), ``public.pem``,
+  ``public.jwk.json`` (kid = RFC 7638 thumbprint); stdout lists the files and the kid.
+* ``--profile NAME``: the private key is stored in that profile's vault entry
+  ``private_key``; stdout gets the public PEM and JWK to register with the provider.
+* both: both of the above.
+* neither: the private key PEM is printed to stdout (you asked for it on your
+  terminal), followed by the public PEM and JWK. Nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from workbench.core.errors import ProfileError, VaultUnavailableError
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+
+PRIVATE_KEY_SECRET = "private_key"  # noqa: S105 - the vault entry's name, not a secret
+
+
+def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    from workbench.core.keys import generate_key_pair, write_key_files
+
+    alg = getattr(args, "alg", None) or "ES256"
+    out = getattr(args, "out", None)
+    profile_name = getattr(args, "profile", None)
+
+    if profile_name is not None:
+        _check_profile_can_hold_key(ctx, profile_name)
+
+    pair = generate_key_pair(alg)
+    jwk = pair.public_jwk()
+    private_pem = pair.private_pem()
+
+    lines: list[str] = []
+    if out is not None:
+        from pathlib import Path
+
+        written = write_key_files(pair, Path(out).expanduser())
+        lines.append(f"wrote {written['private_pem']} (private key, PKCS#8, mode 0600)")
+        lines.append(f"wrote {written['public_pem']}")
+        lines.append(f"wrote {written['public_jwk']}")
+    if profile_name is not None:
+        ctx.vault.store(profile_name, PRIVATE_KEY_SECRET, private_pem.decode("ascii"))
+        if out is not None:
+            lines.append(f"stored the private key in profile '{profile_name}' ({PRIVATE_KEY_SECRET})")
+    if out is not None:
+        lines.append(f"alg {alg}")
+        lines.append(f"kid {jwk['kid']}")
+        sys.stdout.write("\n".join(lines) + "\n")
+        return 0
+
+    if profile_name is None:
+        sys.stdout.write(private_pem.decode("ascii"))
+    sys.stdout.write(pair.public_pem().decode("ascii"))
+    sys.stdout.write(json.dumps(jwk, indent=2) + "\n")
+    sys.stdout.flush()
+    if profile_name is not None:
+        print(
+            f"workbench: stored the private key in profile '{profile_name}' ({PRIVATE_KEY_SECRET}); "
+            f"register the public key above (kid {jwk['kid']})",
+            file=sys.stderr,
+        )
+    elif sys.stdout.isatty():
+        print(
+            "workbench: the private key above is not saved anywhere; keep it safe "
+            "(or use --out DIR / --profile NAME)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _check_profile_can_hold_key(ctx: AppContext, name: str) -> None:
+    """Fail before generating anything if the key could not be kept in the profile."""
+    profile = ctx.profiles.get(name)  # ProfileError names the missing profile
+    if PRIVATE_KEY_SECRET not in profile.all_secret_names:
+        raise ProfileError(
+            f"profile '{name}' (preset {profile.preset_name}) takes no {PRIVATE_KEY_SECRET} secret",
+            hint="use --out DIR to write the key to files instead",
+        )
+    vault = ctx.vault
+    if not vault.persistent and vault.warning is not None:
+        # The in-memory fallback would lose the key when this process exits.
+        raise VaultUnavailableError(
+            "no usable OS keychain, so the private key cannot be kept in the profile",
+            hint="use --out DIR alone to write it to files",
+        )
