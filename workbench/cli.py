@@ -64,15 +64,30 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("-H", dest="headers", action="append", default=[], metavar="'K: V'")
     call.add_argument("--json-body", metavar="JSON")
 
-    dec = sub.add_parser("decode", help="decode and check a JWT")
-    dec.add_argument("token", metavar="TOKEN|-")
+    dec = sub.add_parser(
+        "decode",
+        help="decode and check a JWT",
+        description="Show a JWT's header, claims, times and warnings; check its signature when given a key. "
+        "Header keys (jku, x5u, jwk) are shown, never fetched or trusted.",
+        epilog="Exit status: 0 when the token decoded (even if expired); 1 when it is malformed, or when a "
+        "key was given and the signature is not valid (the result is printed first, then stderr says "
+        "'signature is not valid').",
+    )
+    dec.add_argument("token", metavar="TOKEN|-", help="the JWT (a 'Bearer ' prefix is fine); - reads stdin")
     keyopt = dec.add_mutually_exclusive_group()
-    keyopt.add_argument("--secret", metavar="S")
-    keyopt.add_argument("--key", metavar="PEM_OR_JWK_FILE")
-    keyopt.add_argument("--jwks", metavar="URL_OR_FILE")
-    dec.add_argument("--json", action="store_true")
+    keyopt.add_argument("--secret", metavar="S", help="HMAC secret; @FILE reads it from a file")
+    keyopt.add_argument("--key", metavar="PEM_OR_JWK_FILE", help="public key file: PEM, JWK or JWKS")
+    keyopt.add_argument("--jwks", metavar="URL_OR_FILE", help="JWKS URL or file; the key is picked by kid")
+    dec.add_argument("--json", action="store_true", help="print the result as JSON")
 
-    kg = sub.add_parser("keygen", help="generate a key pair")
+    kg = sub.add_parser(
+        "keygen",
+        help="generate a key pair",
+        epilog="--out DIR writes private.pem (PKCS#8, mode 0600), public.pem and public.jwk.json "
+        "(kid = RFC 7638 thumbprint). --profile NAME stores the private key in that profile's vault "
+        "entry private_key and prints the public PEM and JWK. With neither, the private key PEM is "
+        "printed to stdout with the public parts, and nothing is saved.",
+    )
     kg.add_argument("--alg", default="ES256", choices=["ES256", "ES384", "RS256", "EdDSA"])
     kg.add_argument("--out", metavar="DIR")
     kg.add_argument("--profile", metavar="NAME", help="store the private key in this profile's vault entry")
