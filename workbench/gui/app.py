@@ -1,0 +1,317 @@
+"""Application bootstrap: first paint fast, then everything else.
+
+Order matters for start-up time: only Qt and the window's own modules are imported
+before ``show()``. The keychain, httpx/PyJWT/cryptography, the profile store's
+engine and (in demo mode) the sandbox come after the first paint, from
+``QTimer.singleShot(0, …)`` and on the worker pool.
+
+Environment knobs (for benchmarks and screenshots, not for users):
+
+* ``WORKBENCH_STARTUP_PROBE=1``: print ``first-paint <unix time> <seconds since process start>``
+  at the first painted frame and exit 0;
+* ``WORKBENCH_SCREENSHOT_TAB=token|request|inspector|keys``: the tab ``--screenshot`` shows;
+* ``WORKBENCH_SCREENSHOT_PROFILE=NAME``: the profile ``--screenshot`` selects.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from workbench.gui.main_window import MainWindow
+from workbench.gui.settings import APPLICATION, ORGANIZATION, Settings
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+    from workbench.sandbox import Sandbox
+
+SCREENSHOT_TIMEOUT_MS = 30_000
+DEMO_PROFILE_FIRST = "true-markets"
+
+
+def process_uptime() -> float | None:
+    """Seconds since this process started (Linux /proc), for the start-up probe."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        start_ticks = int(fields[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class FirstPaintProbe(QObject):
+    """Prints the time of the first painted frame and quits (``WORKBENCH_STARTUP_PROBE``)."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._app = app
+        self._seen = False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if not self._seen and event.type() == QEvent.Type.Paint:
+            self._seen = True
+            # Report once this paint has been flushed, i.e. on the next turn of the loop.
+            QTimer.singleShot(0, self.report)
+        return False
+
+    def report(self) -> None:
+        elapsed = process_uptime()
+        print(f"first-paint {time.time():.6f} {elapsed if elapsed is not None else -1:.3f}", flush=True)
+        self._app.exit(0)
+
+
+def app_icon() -> QIcon:
+    from workbench.core.paths import resources_dir
+
+    icons = resources_dir() / "icons"
+    icon = QIcon()
+    for candidate in ("workbench.svg", "token-workbench.svg"):
+        if (icons / candidate).is_file():
+            icon.addFile(str(icons / candidate))
+    for png in sorted((icons / "png").glob("*.png")) if (icons / "png").is_dir() else []:
+        icon.addFile(str(png))
+    for candidate in ("workbench.png", "token-workbench.png"):
+        if (icons / candidate).is_file():
+            icon.addFile(str(icons / candidate))
+    return icon
+
+
+def load_style(app: QApplication) -> None:
+    """Optional extra stylesheet (resources/style.qss); native look otherwise."""
+    from workbench.core.paths import resources_dir
+
+    qss = resources_dir() / "style.qss"
+    if qss.is_file():
+        app.setStyleSheet(qss.read_text())
+
+
+class DemoSession:
+    """A throwaway world for ``--demo``: temp WORKBENCH_HOME, in-memory vault, embedded sandbox.
+
+    Never touches the user's real profiles, keychain or preferences.
+    """
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="workbench-demo-")
+        self.home = Path(self._tmp.name)
+        os.environ["WORKBENCH_HOME"] = str(self.home)
+        self.sandbox: Sandbox | None = None
+        self.ctx: AppContext | None = None
+
+    def settings(self) -> Settings:
+        return Settings(QSettings(str(self.home / "gui.ini"), QSettings.Format.IniFormat))
+
+    def prepare(self, clock: Any) -> AppContext:
+        """Start the sandbox and create one profile per preset. Runs on the pool."""
+        from workbench.core.context import AppContext
+        from workbench.core.vault import MemoryKeyring, Vault
+        from workbench.sandbox import Sandbox
+
+        self.sandbox = Sandbox().start()
+        ctx = AppContext(clock=clock, vault=Vault(MemoryKeyring()))
+        for preset, spec in self.sandbox.demo_profiles().items():
+            ctx.profiles.create(
+                preset,
+                preset=preset,
+                base_url=spec["base_url"],
+                vars=spec.get("vars", {}),
+                secret_names=list(spec.get("secrets", {})),
+            )
+            for key, value in spec.get("secrets", {}).items():
+                ctx.vault.store(preset, key, value)
+        self.ctx = ctx
+        return ctx
+
+    def close(self) -> None:
+        if self.ctx is not None:
+            try:
+                self.ctx.close()
+            except Exception:  # noqa: S110 - best effort on the way out
+                pass
+        if self.sandbox is not None:
+            self.sandbox.stop()
+        self._tmp.cleanup()
+
+
+class WorkbenchApp:
+    """Owns the window, the optional demo session, and the screenshot sequence."""
+
+    def __init__(self, app: QApplication, ctx: AppContext, *, demo: bool, screenshot: str | None) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.demo = DemoSession() if demo else None
+        self.screenshot = screenshot
+        self.exit_code = 0
+        settings = self.demo.settings() if self.demo else Settings()
+        self.window = MainWindow(settings)
+        self._pending_mints = 0
+        self._shot_timer: QTimer | None = None
+        self._closed = False
+
+    def start(self) -> None:
+        self.window.show()
+        QTimer.singleShot(0, self.after_first_paint)
+
+    def after_first_paint(self) -> None:
+        self.app.setWindowIcon(app_icon())
+        self.window.setWindowIcon(self.app.windowIcon())
+        if self.screenshot:
+            self._shot_timer = QTimer(self.window)
+            self._shot_timer.setSingleShot(True)
+            self._shot_timer.timeout.connect(self.take_screenshot)
+            self._shot_timer.start(SCREENSHOT_TIMEOUT_MS)
+        if self.demo is not None:
+            self.window.show_status("Starting the demo sandbox…")
+            self.window.runner.start(
+                self.demo.prepare,
+                self.ctx.clock,
+                owner=self.window,
+                on_success=self.on_demo_ready,
+                on_failure=self.on_demo_failed,
+            )
+        else:
+            self.window.attach(self.ctx, on_ready=self.on_ready)
+
+    def on_demo_ready(self, ctx: AppContext) -> None:
+        assert self.demo is not None and self.demo.sandbox is not None
+        self.ctx = ctx
+        self.window.set_sandbox(self.demo.sandbox.url)
+        self.window.settings.set_last_profile(
+            os.environ.get("WORKBENCH_SCREENSHOT_PROFILE", DEMO_PROFILE_FIRST)
+        )
+        self.window.attach(ctx, on_ready=self.mint_demo_tokens)
+
+    def on_demo_failed(self, exc: BaseException) -> None:
+        self.window.services.error_from(exc)
+        if self.screenshot:
+            self.exit_code = 1
+            QTimer.singleShot(0, self.take_screenshot)
+
+    def on_ready(self) -> None:
+        if self.screenshot:
+            self.stage_screenshot()
+
+    def mint_demo_tokens(self) -> None:
+        """Obtain a token for every demo profile on the pool (mint or refresh, as each preset does)."""
+        engine = self.ctx.engine
+        names = list(self.window.profiles)
+        self._pending_mints = len(names)
+        for name in names:
+            self.window.on_busy_changed(name, True)
+            self.window.runner.start(
+                engine.get_token,
+                name,
+                owner=self.window,
+                on_success=self.on_demo_token,
+                on_failure=lambda exc, n=name: self.on_demo_token_failed(n, exc),
+            )
+        if not names:
+            self.on_ready()
+
+    def on_demo_token(self, result: Any) -> None:
+        self.window.on_busy_changed(result.profile, False)
+        self.window.on_token_obtained(result)
+        if result.profile == self.window.selected_name():
+            self.window.token_view.set_result(result)
+        self._mint_finished()
+
+    def on_demo_token_failed(self, name: str, exc: BaseException) -> None:
+        from workbench.core.errors import user_message
+
+        self.window.on_busy_changed(name, False)
+        self.window.on_profile_failed(name, user_message(exc))
+        self.window.show_error(f"{name}: {user_message(exc)}")
+        self._mint_finished()
+
+    def _mint_finished(self) -> None:
+        self._pending_mints -= 1
+        if self._pending_mints == 0:
+            self.window.show_status("Demo tokens ready")
+            self.on_ready()
+
+    # -- screenshots ------------------------------------------------------------------------------
+    def stage_screenshot(self) -> None:
+        """Fill the requested tab with something to show, wait for the pool, then grab."""
+        tab = os.environ.get("WORKBENCH_SCREENSHOT_TAB", "token")
+        w = self.window
+        w.show_tab(tab)
+        if tab == "request":
+            w.request_view.url.setText("/api/echo")
+            w.request_view.send()
+        elif tab == "inspector":
+            token = w.current_token()
+            if token:
+                w.inspector_view.set_token(token)
+                if (
+                    self.demo is not None
+                    and self.demo.sandbox is not None
+                    and w.selected_name() == "true-markets"
+                ):
+                    w.inspector_view.set_key("jwks", f"{self.demo.sandbox.url}/.well-known/jwks.json")
+                    w.inspector_view.verify()
+        elif tab == "keys":
+            w.keys_view.generate()
+        self._wait_idle_then_grab()
+
+    def _wait_idle_then_grab(self) -> None:
+        if self.window.runner.active_count > 0:
+            self.window.runner.idle.connect(self._grab_soon)
+        else:
+            self._grab_soon()
+
+    def _grab_soon(self) -> None:
+        # A couple of turns of the loop so the last results are laid out and painted.
+        QTimer.singleShot(150, self.take_screenshot)
+
+    def take_screenshot(self) -> None:
+        if self.screenshot is None:
+            return
+        path, self.screenshot = self.screenshot, None
+        if self._shot_timer is not None:
+            self._shot_timer.stop()
+        self.window.token_view.tick()
+        self.window.update_sidebar()
+        pixmap = self.window.grab()
+        if not pixmap.save(path):
+            print(f"workbench: error: could not write the screenshot to {path}", file=sys.stderr)
+            self.exit_code = 1
+        self.app.exit(self.exit_code)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.window.shutdown()
+        if self.demo is not None:
+            self.demo.close()
+
+
+def run_app(
+    ctx: AppContext, *, demo: bool = False, screenshot: str | None = None, argv: list[str] | None = None
+) -> int:
+    app = QApplication.instance() or QApplication(argv if argv is not None else [sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    app.setDesktopFileName("token-workbench")
+    if os.environ.get("WORKBENCH_STARTUP_PROBE"):
+        app.installEventFilter(FirstPaintProbe(app))
+    load_style(app)
+    wb = WorkbenchApp(app, ctx, demo=demo, screenshot=screenshot)
+    app.aboutToQuit.connect(wb.close)
+    wb.start()
+    code = app.exec()
+    wb.close()
+    return int(code or wb.exit_code)

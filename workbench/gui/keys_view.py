@@ -1,0 +1,252 @@
+"""The Keys tab: generate a signing key pair, show/copy/save its public half, attach the private half."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui.services import Services
+from workbench.gui.tasks import Generation
+from workbench.gui.widgets import pretty_json, text_box
+
+if TYPE_CHECKING:
+    from workbench.core.keys import KeyPair
+
+PRIVATE_KEY_SECRET = "private_key"  # noqa: S105 - a vault entry name, not a value
+ALGORITHMS = (
+    "ES256",
+    "ES384",
+    "RS256",
+    "EdDSA",
+)  # mirrors core.keys.ALGORITHMS without importing cryptography
+RSA_SIZES = (2048, 3072, 4096)
+
+
+def attach_private_key(ctx: Any, profile_name: str, pem: str) -> str:
+    """Store ``pem`` as the profile's ``private_key`` secret and list the name in the profile. Pool thread."""
+    profile = ctx.profiles.get(profile_name)
+    ctx.vault.store(profile_name, PRIVATE_KEY_SECRET, pem)
+    if PRIVATE_KEY_SECRET not in profile.secret_names:
+        ctx.profiles.save(replace(profile, secret_names=(*profile.secret_names, PRIVATE_KEY_SECRET)))
+    return profile_name
+
+
+class KeysView(QWidget):
+    """Signals:
+    generated(object): a KeyPair was generated and is shown.
+    attached(str): the private key was stored in this profile's vault entry.
+    saved(str): the key files were written into this folder.
+    """
+
+    generated = Signal(object)
+    attached = Signal(str)
+    saved = Signal(str)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.generation = Generation()
+        self.pair: KeyPair | None = None
+        self._build()
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        gen_row = QHBoxLayout()
+        gen_row.addWidget(QLabel("Algorithm"))
+        self.alg = QComboBox()
+        self.alg.addItems(list(ALGORITHMS))
+        self.alg.setToolTip("ES256 is what True Markets expects")
+        self.rsa_bits = QComboBox()
+        for bits in RSA_SIZES:
+            self.rsa_bits.addItem(f"{bits} bits", bits)
+        self.generate_button = QPushButton("Generate key pair")
+        self.kid_label = QLabel()
+        self.kid_label.setStyleSheet("color: gray")
+        gen_row.addWidget(self.alg)
+        gen_row.addWidget(self.rsa_bits)
+        gen_row.addWidget(self.generate_button)
+        gen_row.addWidget(self.kid_label, 1)
+        outer.addLayout(gen_row)
+
+        keys_row = QHBoxLayout()
+        pem_box = QGroupBox("Public key (PEM)")
+        pl = QVBoxLayout(pem_box)
+        self.public_pem = text_box(read_only=True, placeholder="Generate a key pair to see its public key")
+        self.copy_pem_button = QPushButton("Copy PEM")
+        pl.addWidget(self.public_pem)
+        pl.addWidget(self.copy_pem_button)
+        jwk_box = QGroupBox("Public key (JWK)")
+        jl = QVBoxLayout(jwk_box)
+        self.public_jwk = text_box(read_only=True, placeholder="…and its JWK with the RFC 7638 kid")
+        self.copy_jwk_button = QPushButton("Copy JWK")
+        jl.addWidget(self.public_jwk)
+        jl.addWidget(self.copy_jwk_button)
+        keys_row.addWidget(pem_box, 1)
+        keys_row.addWidget(jwk_box, 1)
+        outer.addLayout(keys_row, 1)
+
+        private_box = QGroupBox("Private key")
+        vl = QHBoxLayout(private_box)
+        self.save_button = QPushButton("Save to folder…")
+        self.save_button.setToolTip("Writes private.pem (mode 0600), public.pem and public.jwk.json")
+        self.copy_private_button = QPushButton("Copy private PEM")
+        self.profile_combo = QComboBox()
+        self.profile_combo.setMinimumContentsLength(16)
+        self.attach_button = QPushButton("Attach to profile")
+        self.attach_button.setToolTip("Store the private key in the profile's vault entry 'private_key'")
+        vl.addWidget(self.save_button)
+        vl.addWidget(self.copy_private_button)
+        vl.addStretch(1)
+        vl.addWidget(QLabel("Profile"))
+        vl.addWidget(self.profile_combo)
+        vl.addWidget(self.attach_button)
+        outer.addWidget(private_box)
+
+        self.alg.currentTextChanged.connect(self.on_alg_changed)
+        self.generate_button.clicked.connect(self.generate)
+        self.copy_pem_button.clicked.connect(self.copy_public_pem)
+        self.copy_jwk_button.clicked.connect(self.copy_public_jwk)
+        self.copy_private_button.clicked.connect(self.copy_private_pem)
+        self.save_button.clicked.connect(self.on_save_clicked)
+        self.attach_button.clicked.connect(self.on_attach_clicked)
+        self.on_alg_changed(self.alg.currentText())
+        self._update_buttons()
+
+    def on_alg_changed(self, alg: str) -> None:
+        self.rsa_bits.setVisible(alg == "RS256")
+
+    def set_profiles(self, names: list[str], selected: str | None = None) -> None:
+        current = selected or self.profile_combo.currentText()
+        self.profile_combo.clear()
+        self.profile_combo.addItems(names)
+        if current in names:
+            self.profile_combo.setCurrentText(current)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has = self.pair is not None
+        for b in (self.copy_pem_button, self.copy_jwk_button, self.copy_private_button, self.save_button):
+            b.setEnabled(has)
+        self.attach_button.setEnabled(has and self.profile_combo.count() > 0)
+
+    # -- generate ---------------------------------------------------------------------------------
+    def generate(self) -> None:
+        alg = self.alg.currentText()
+        bits = int(self.rsa_bits.currentData())
+        gen = self.generation.next()
+        self.generate_button.setEnabled(False)
+        self.kid_label.setText("generating…")
+
+        def job() -> tuple[Any, str, str]:
+            from workbench.core.keys import generate_key_pair
+
+            pair = generate_key_pair(alg, rsa_bits=bits)
+            return pair, pair.public_pem().decode(), pretty_json(pair.public_jwk())
+
+        self.services.runner.start(
+            job,
+            owner=self,
+            on_success=lambda value: self.on_generated(gen, value),
+            on_failure=lambda exc: self.on_generate_failed(gen, exc),
+        )
+
+    def on_generated(self, gen: int, value: tuple[Any, str, str]) -> None:
+        if not self.generation.is_current(gen):
+            return
+        pair, pem, jwk = value
+        self.pair = pair
+        self.generate_button.setEnabled(True)
+        self.public_pem.setPlainText(pem)
+        self.public_jwk.setPlainText(jwk)
+        self.kid_label.setText(f"{pair.alg} · kid {json.loads(jwk).get('kid', '?')}")
+        self._update_buttons()
+        self.generated.emit(pair)
+
+    def on_generate_failed(self, gen: int, exc: BaseException) -> None:
+        if not self.generation.is_current(gen):
+            return
+        self.generate_button.setEnabled(True)
+        self.kid_label.setText("")
+        self.services.error_from(exc)
+
+    # -- copy / save / attach ---------------------------------------------------------------------
+    def copy_public_pem(self) -> None:
+        self.services.clipboard.copy_plain(self.public_pem.toPlainText(), "public key (PEM)")
+
+    def copy_public_jwk(self) -> None:
+        self.services.clipboard.copy_plain(self.public_jwk.toPlainText(), "public key (JWK)")
+
+    def copy_private_pem(self) -> None:
+        if self.pair is not None:
+            self.services.clipboard.copy_secret(self.pair.private_pem().decode(), "private key")
+
+    def on_save_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save key files to folder")
+        if folder:
+            self.save_to(Path(folder))
+
+    def save_to(self, folder: Path) -> None:
+        if self.pair is None:
+            return
+        pair = self.pair
+
+        def job() -> str:
+            from workbench.core.keys import write_key_files
+
+            written = write_key_files(pair, folder)
+            return ", ".join(p.name for p in written.values())
+
+        self.services.runner.start(
+            job,
+            owner=self,
+            on_success=lambda names: self.on_saved(str(folder), names),
+            on_failure=self.services.error_from,
+        )
+
+    def on_saved(self, folder: str, names: str) -> None:
+        self.services.show_status(f"Wrote {names} to {folder}")
+        self.saved.emit(folder)
+
+    def on_attach_clicked(self) -> None:
+        name = self.profile_combo.currentText()
+        if name:
+            self.attach_to(name)
+
+    def attach_to(self, profile_name: str) -> None:
+        ctx = self.services.ctx
+        if self.pair is None or ctx is None:
+            return
+        pem = self.pair.private_pem().decode()
+        self.attach_button.setEnabled(False)
+        self.services.runner.start(
+            attach_private_key,
+            ctx,
+            profile_name,
+            pem,
+            owner=self,
+            on_success=self.on_attached,
+            on_failure=self.on_attach_failed,
+        )
+
+    def on_attached(self, profile_name: str) -> None:
+        self._update_buttons()
+        self.services.show_status(f"Private key stored in the vault for {profile_name} (private_key)")
+        self.attached.emit(profile_name)
+
+    def on_attach_failed(self, exc: BaseException) -> None:
+        self._update_buttons()
+        self.services.error_from(exc)

@@ -1,0 +1,661 @@
+"""The main window: profiles sidebar, the Token/Request/Inspector/Keys tabs, status bar.
+
+The window is built without touching the network, the keychain or heavy imports,
+so it paints at once; :meth:`MainWindow.attach` hands it the AppContext afterwards
+(the app calls it from ``QTimer.singleShot(0, …)`` after ``show()``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui.clipboard import SecureClipboard
+from workbench.gui.inspector_view import InspectorView
+from workbench.gui.keys_view import KeysView
+from workbench.gui.request_view import RequestView
+from workbench.gui.services import Services
+from workbench.gui.settings import Settings
+from workbench.gui.settings_dialog import TLS_WARNING, SettingsDialog
+from workbench.gui.tasks import EngineEventBridge, Generation, TaskRunner
+from workbench.gui.token_view import TokenView
+from workbench.gui.widgets import STATE_COLORS, ErrorBanner, humanize_seconds, state_dot
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+    from workbench.core.engine import EngineEvent, TokenResult
+    from workbench.core.profiles import Profile
+
+TAB_NAMES = ("token", "request", "inspector", "keys")
+
+
+def snapshot_tokens(engine: Any, names: list[str]) -> dict[str, Any]:
+    """What the engine holds for each profile right now; no network. Runs on the pool."""
+    out: dict[str, Any] = {}
+    for name in names:
+        try:
+            out[name] = engine.cached(name)
+        except Exception:  # one broken profile must not blank the others
+            out[name] = None
+    return out
+
+
+def warm_up(ctx: AppContext) -> None:
+    """Build the engine and import what the panels use, off the GUI thread."""
+    ctx.engine  # noqa: B018 - builds the engine (imports httpx)
+    import workbench.core.codegen
+    import workbench.core.flows
+    import workbench.core.jwtinspect  # noqa: F401
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+    ready(): the context is attached and the engine is warm.
+    profiles_reloaded(list): profile names now listed.
+    snapshots_updated(): fresh `engine.cached()` snapshots arrived.
+    """
+
+    ready = Signal()
+    profiles_reloaded = Signal(list)
+    snapshots_updated = Signal()
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        runner: TaskRunner | None = None,
+        tick_ms: int = 1000,
+        clipboard_tick_ms: int = 1000,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        prefs = self.settings.load()
+        self.runner = runner or TaskRunner(self)
+        self.clipboard = SecureClipboard(self, clear_after=prefs.clipboard_clear, tick_ms=clipboard_tick_ms)
+        self.services = Services(
+            runner=self.runner,
+            clipboard=self.clipboard,
+            settings=self.settings,
+            prefs=prefs,
+            show_error=self.show_error,
+            show_status=self.show_status,
+        )
+        self.ctx: AppContext | None = None
+        self.profiles: dict[str, Profile] = {}
+        self.snapshots: dict[str, TokenResult | None] = {}
+        self.busy: set[str] = set()
+        self.errors: dict[str, str] = {}
+        self.is_ready = False
+        self.sandbox_url: str | None = None
+        self._snapshot_inflight = False
+        self._snapshot_gen = Generation()
+        self._shut_down = False
+        self.bridge = EngineEventBridge(self)
+        self.bridge.received.connect(self.on_engine_event)
+        self.runner.error_occurred.connect(self.show_error)
+
+        self.setWindowTitle("Token Workbench")
+        self._build()
+        self._build_actions()
+        self._restore_window()
+
+        self.tick_timer = QTimer(self)
+        self.tick_timer.setInterval(tick_ms)
+        self.tick_timer.timeout.connect(self.on_tick)
+
+    # -- construction -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(6, 6, 0, 6)
+        header = QLabel("Profiles")
+        font = header.font()
+        font.setBold(True)
+        header.setFont(font)
+        ll.addWidget(header)
+        self.sidebar = QTreeWidget()
+        self.sidebar.setObjectName("profiles")
+        self.sidebar.setHeaderLabels(["Profile", "Preset", "Left"])
+        self.sidebar.setRootIsDecorated(False)
+        self.sidebar.setUniformRowHeights(True)
+        self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        h = self.sidebar.header()
+        h.setStretchLastSection(False)
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.sidebar.setMinimumWidth(300)
+        ll.addWidget(self.sidebar, 1)
+        self.placeholder = QLabel("Loading profiles…")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet("color: gray")
+        ll.addWidget(self.placeholder)
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton("New…")
+        self.edit_button = QPushButton("Edit…")
+        self.remove_button = QPushButton("Remove")
+        for b in (self.new_button, self.edit_button, self.remove_button):
+            b.setEnabled(False)
+            buttons.addWidget(b)
+        ll.addLayout(buttons)
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 6, 6, 6)
+        self.banner = ErrorBanner()
+        rl.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.token_view = TokenView(self.services)
+        self.request_view = RequestView(self.services)
+        self.inspector_view = InspectorView(self.services)
+        self.keys_view = KeysView(self.services)
+        self.tabs.addTab(self.token_view, "Token")
+        self.tabs.addTab(self.request_view, "Request")
+        self.tabs.addTab(self.inspector_view, "Inspector")
+        self.tabs.addTab(self.keys_view, "Keys")
+        rl.addWidget(self.tabs, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([330, 870])
+        self.setCentralWidget(self.splitter)
+
+        bar = self.statusBar()
+        self.clipboard_label = QLabel()
+        self.tls_label = QLabel("⚠ TLS verification off")
+        self.tls_label.setToolTip(TLS_WARNING)
+        self.tls_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
+        self.vault_label = QLabel()
+        self.clock_label = QLabel()
+        self.sandbox_label = QLabel()
+        for w in (
+            self.clipboard_label,
+            self.tls_label,
+            self.vault_label,
+            self.clock_label,
+            self.sandbox_label,
+        ):
+            bar.addPermanentWidget(w)
+        self.clipboard_label.hide()
+        self.vault_label.hide()
+        self.tls_label.setVisible(not self.services.prefs.verify_tls)
+        self.set_sandbox(None)
+
+        self.sidebar.currentItemChanged.connect(self.on_current_item_changed)
+        self.sidebar.itemDoubleClicked.connect(self.on_item_double_clicked)
+        self.new_button.clicked.connect(self.new_profile)
+        self.edit_button.clicked.connect(self.edit_profile)
+        self.remove_button.clicked.connect(self.remove_profile)
+        self.token_view.token_obtained.connect(self.on_token_obtained)
+        self.token_view.busy_changed.connect(self.on_busy_changed)
+        self.token_view.failed.connect(self.on_profile_failed)
+        self.token_view.inspect_requested.connect(self.open_in_inspector)
+        self.request_view.inspect_requested.connect(self.open_in_inspector)
+        self.request_view.token_replaced.connect(self.on_token_replaced)
+        self.inspector_view.current_token_getter = self.current_token
+        self.clipboard.countdown_changed.connect(self.on_clipboard_countdown)
+        self.clipboard.copied.connect(self.on_copied)
+        self.clipboard.cleared.connect(self.on_clipboard_cleared)
+
+    def _build_actions(self) -> None:
+        def action(
+            text: str, slot: Any, shortcut: str | QKeySequence | None = None, tip: str = ""
+        ) -> QAction:
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+                a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            if tip:
+                a.setStatusTip(tip)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.new_action = action("&New profile…", self.new_profile, "Ctrl+N")
+        self.edit_action = action("&Edit profile…", self.edit_profile)
+        self.remove_action = action("&Remove profile", self.remove_profile)
+        self.settings_action = action("&Settings…", self.open_settings, "Ctrl+,")
+        self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.copy_token_action = action(
+            "Copy &token",
+            self.copy_selected_token,
+            "Ctrl+Shift+C",
+            "Copy the selected profile's token (refreshed first if needed)",
+        )
+        self.copy_header_action = action("Copy Authorization &header", self.token_view.copy_header)
+        self.copy_curl_action = action("Copy &curl command", self.token_view.copy_curl)
+        self.mint_action = action("&Mint", self.token_view.on_mint_clicked, "Ctrl+M")
+        self.refresh_action = action("&Refresh", self.token_view.on_refresh_clicked, "Ctrl+R")
+        self.send_action = action("&Send request", self.send_request, "Ctrl+Return")
+        self.send_action2 = action("Send request (keypad Enter)", self.send_request, "Ctrl+Enter")
+        self.focus_url_action = action("Focus &URL", self.focus_url, "Ctrl+L")
+        self.inspect_action = action("&Inspect current token", self.inspect_current, "Ctrl+I")
+        self.about_action = action("&About Token Workbench", self.about)
+
+        mb = self.menuBar()
+        file_menu = mb.addMenu("&File")
+        for a in (self.new_action, self.edit_action, self.remove_action):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        token_menu = mb.addMenu("&Token")
+        for a in (self.copy_token_action, self.copy_header_action, self.copy_curl_action):
+            token_menu.addAction(a)
+        token_menu.addSeparator()
+        for a in (self.mint_action, self.refresh_action, self.inspect_action):
+            token_menu.addAction(a)
+        request_menu = mb.addMenu("&Request")
+        request_menu.addAction(self.send_action)
+        request_menu.addAction(self.focus_url_action)
+        help_menu = mb.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+        for a in (
+            self.copy_token_action,
+            self.copy_header_action,
+            self.copy_curl_action,
+            self.edit_action,
+            self.remove_action,
+        ):
+            self.sidebar.addAction(a)
+
+    def _restore_window(self) -> None:
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1200, 760)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+
+    # -- attaching the context (after first paint) ------------------------------------------------
+    def attach(self, ctx: AppContext, *, on_ready: Any = None) -> None:
+        """Load profiles now (cheap files), warm the engine on the pool, then start ticking."""
+        self.ctx = ctx
+        self.services.ctx = ctx
+        for b in (self.new_button, self.edit_button, self.remove_button):
+            b.setEnabled(True)
+        self.reload_profiles(select=self.settings.last_profile())
+        self.runner.start(
+            warm_up,
+            ctx,
+            owner=self,
+            on_success=lambda _=None: self.on_warm(on_ready),
+            on_failure=self.on_warm_failed,
+        )
+
+    def on_warm(self, on_ready: Any = None) -> None:
+        assert self.ctx is not None
+        self.bridge.attach(self.ctx.engine)
+        self.is_ready = True
+        self.tick_timer.start()
+        self.refresh_snapshots()
+        vault = self.ctx.__dict__.get("vault")
+        if vault is not None and getattr(vault, "warning", None):
+            self.vault_label.setText("⚠ secrets in memory only")
+            self.vault_label.setToolTip(vault.warning)
+            self.vault_label.show()
+        self.ready.emit()
+        if callable(on_ready):
+            on_ready()
+
+    def on_warm_failed(self, exc: BaseException) -> None:
+        self.services.error_from(exc)
+
+    def reload_profiles(self, select: str | None = None) -> None:
+        if self.ctx is None:
+            return
+        current = select or self.selected_name()
+        try:
+            profiles = self.ctx.profiles.list()
+        except Exception as exc:  # a broken profile file: say so, keep the window usable
+            self.services.error_from(exc)
+            profiles = []
+        self.profiles = {p.name: p for p in profiles}
+        self.sidebar.blockSignals(True)
+        self.sidebar.clear()
+        for p in profiles:
+            item = QTreeWidgetItem(self.sidebar, [p.name, p.preset_name, ""])
+            item.setData(0, Qt.ItemDataRole.UserRole, p.name)
+            item.setToolTip(0, f"{p.preset.title}\n{p.base_url}")
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.sidebar.blockSignals(False)
+        self.placeholder.setText("No profiles yet.\nFile ▸ New profile (Ctrl+N) creates one from a preset.")
+        self.placeholder.setVisible(not profiles)
+        names = list(self.profiles)
+        self.keys_view.set_profiles(names, current)
+        target = current if current in self.profiles else (names[0] if names else None)
+        self.select_profile(target)
+        if target is None:
+            self.on_current_item_changed(None, None)
+        self.update_sidebar()
+        self.profiles_reloaded.emit(names)
+        if self.is_ready:
+            self.refresh_snapshots()
+
+    # -- selection --------------------------------------------------------------------------------
+    def selected_name(self) -> str | None:
+        item = self.sidebar.currentItem()
+        return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def selected_profile(self) -> Profile | None:
+        name = self.selected_name()
+        return self.profiles.get(name) if name else None
+
+    def select_profile(self, name: str | None) -> None:
+        for i in range(self.sidebar.topLevelItemCount()):
+            item = self.sidebar.topLevelItem(i)
+            if item.data(0, Qt.ItemDataRole.UserRole) == name:
+                self.sidebar.setCurrentItem(item)
+                return
+
+    def on_current_item_changed(self, current: QTreeWidgetItem | None, _previous: Any) -> None:
+        name = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        profile = self.profiles.get(name) if name else None
+        self.token_view.set_profile(profile, self.snapshots.get(name) if name else None)
+        self.request_view.set_profile(profile)
+        if name:
+            self.settings.set_last_profile(name)
+            self.keys_view.set_profiles(list(self.profiles), name)
+        has = profile is not None
+        for w in (self.edit_button, self.remove_button, self.edit_action, self.remove_action):
+            w.setEnabled(has)
+
+    def on_item_double_clicked(self, _item: QTreeWidgetItem, _column: int) -> None:
+        self.edit_profile()
+
+    def current_token(self) -> str | None:
+        result = self.snapshots.get(self.selected_name() or "")
+        return result.access_token if result else None
+
+    # -- ticking and snapshots --------------------------------------------------------------------
+    def on_tick(self) -> None:
+        self.update_sidebar()
+        self.token_view.tick()
+        self.update_clock_label()
+        self.refresh_snapshots()
+
+    def refresh_snapshots(self) -> None:
+        if self.ctx is None or not self.is_ready or self._snapshot_inflight or not self.profiles:
+            return
+        self._snapshot_inflight = True
+        gen = self._snapshot_gen.next()
+        self.runner.start(
+            snapshot_tokens,
+            self.ctx.engine,
+            list(self.profiles),
+            owner=self,
+            on_success=lambda snaps: self.on_snapshots(gen, snaps),
+            on_failure=self.on_snapshots_failed,
+        )
+
+    def on_snapshots(self, gen: int, snaps: dict[str, Any]) -> None:
+        self._snapshot_inflight = False
+        if not self._snapshot_gen.is_current(gen):
+            return
+        self.snapshots.update(snaps)
+        name = self.selected_name()
+        if name in snaps and snaps[name] is not self.token_view.result:
+            current = self.token_view.result
+            new = snaps[name]
+            if (
+                new is None
+                or current is None
+                or new.access_token != current.access_token
+                or new.expires_at != current.expires_at
+            ):
+                self.token_view.set_result(new)
+        self.update_sidebar()
+        self.snapshots_updated.emit()
+
+    def on_snapshots_failed(self, exc: BaseException) -> None:
+        self._snapshot_inflight = False
+
+    def state_of(self, name: str) -> tuple[str, str]:
+        """(state, time-left text) for the sidebar; from snapshots and the clock only."""
+        if name in self.busy:
+            return "busy", "…"
+        result = self.snapshots.get(name)
+        if name in self.errors and result is None:
+            return "error", "error"
+        if result is None:
+            return "none", "—"
+        if result.expires_at is None:
+            return "valid", "∞?"
+        assert self.ctx is not None
+        left = result.expires_at - self.ctx.clock.now()
+        if left <= 0:
+            return "expired", "expired"
+        lead = self.token_view.lead_for(result) if name == self.selected_name() else 60.0
+        state = "expiring" if left <= max(lead * 2, 60) else "valid"
+        if name in self.errors:
+            state = "error"
+        return state, humanize_seconds(left)
+
+    def update_sidebar(self) -> None:
+        if self.ctx is None:
+            return
+        for i in range(self.sidebar.topLevelItemCount()):
+            item = self.sidebar.topLevelItem(i)
+            name = item.data(0, Qt.ItemDataRole.UserRole)
+            state, left = self.state_of(name)
+            item.setIcon(0, state_dot(state))
+            item.setText(2, left)
+            tip = self.errors.get(name) or f"{state}: {left}"
+            item.setToolTip(2, tip)
+            item.setData(2, Qt.ItemDataRole.UserRole, state)
+
+    def update_clock_label(self) -> None:
+        if self.ctx is None:
+            return
+        offset = self.ctx.clock.offset
+        self.clock_label.setText(f"server clock {offset:+.0f} s")
+        self.clock_label.setToolTip("Offset of the providers' clock (from HTTP Date headers) to this machine")
+
+    def set_sandbox(self, url: str | None) -> None:
+        self.sandbox_url = url
+        if url:
+            self.sandbox_label.setText(f"● sandbox {url}")
+            self.sandbox_label.setStyleSheet(f"color: {STATE_COLORS['valid']}")
+            self.sandbox_label.setToolTip("The embedded sandbox emulates every preset's provider (demo mode)")
+        else:
+            self.sandbox_label.setText("sandbox off")
+            self.sandbox_label.setStyleSheet("color: gray")
+
+    # -- token events -----------------------------------------------------------------------------
+    def on_token_obtained(self, result: TokenResult) -> None:
+        self.snapshots[result.profile] = result
+        self.errors.pop(result.profile, None)
+        self.update_sidebar()
+
+    def on_busy_changed(self, name: str, busy: bool) -> None:
+        if busy:
+            self.busy.add(name)
+        else:
+            self.busy.discard(name)
+        self.update_sidebar()
+
+    def on_profile_failed(self, name: str, message: str) -> None:
+        self.errors[name] = message
+        self.busy.discard(name)
+        self.update_sidebar()
+
+    def on_token_replaced(self, _name: str) -> None:
+        self.refresh_snapshots()
+
+    def on_engine_event(self, event: EngineEvent) -> None:
+        if event.kind == "failed":
+            self.errors[event.profile] = event.message
+        elif event.kind in ("minted", "refreshed"):
+            self.errors.pop(event.profile, None)
+        if event.kind in ("changed", "minted", "refreshed", "cleared"):
+            self.refresh_snapshots()
+        self.update_sidebar()
+
+    # -- errors and status ------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        self.banner.show_message(message)
+
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 5000)
+
+    def on_copied(self, what: str) -> None:
+        self.show_status(f"Copied {what}")
+
+    def on_clipboard_countdown(self, seconds: int) -> None:
+        if seconds > 0:
+            self.clipboard_label.setText(f"📋 clipboard clears in {seconds} s")
+            self.clipboard_label.show()
+        else:
+            self.clipboard_label.hide()
+
+    def on_clipboard_cleared(self) -> None:
+        self.show_status("Clipboard cleared")
+
+    # -- actions ----------------------------------------------------------------------------------
+    def copy_selected_token(self) -> None:
+        self.token_view.copy_token()
+
+    def send_request(self) -> None:
+        self.tabs.setCurrentWidget(self.request_view)
+        self.request_view.send()
+
+    def focus_url(self) -> None:
+        self.tabs.setCurrentWidget(self.request_view)
+        self.request_view.url.setFocus()
+        self.request_view.url.selectAll()
+
+    def inspect_current(self) -> None:
+        self.tabs.setCurrentWidget(self.inspector_view)
+        self.inspector_view.inspect_current()
+
+    def open_in_inspector(self, token: str) -> None:
+        self.tabs.setCurrentWidget(self.inspector_view)
+        self.inspector_view.set_token(token)
+
+    def show_tab(self, name: str) -> None:
+        if name in TAB_NAMES:
+            self.tabs.setCurrentIndex(TAB_NAMES.index(name))
+
+    def new_profile(self, preset: str | None = None) -> Any:
+        return self._open_editor(None, preset if isinstance(preset, str) else None)
+
+    def edit_profile(self) -> Any:
+        profile = self.selected_profile()
+        if profile is not None:
+            return self._open_editor(profile, None)
+        return None
+
+    def _open_editor(self, profile: Profile | None, preset: str | None) -> Any:
+        if self.ctx is None:
+            return None
+        from workbench.gui.profile_editor import ProfileEditor
+
+        try:
+            editor = ProfileEditor(self.services, profile, self, preset_name=preset)
+        except Exception as exc:
+            self.services.error_from(exc)
+            return None
+        editor.saved.connect(self.on_profile_saved)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.open()
+        return editor
+
+    def on_profile_saved(self, name: str) -> None:
+        self.errors.pop(name, None)
+        if self.ctx is not None and self.is_ready:
+            # Credentials may have changed: drop what the engine cached for this profile.
+            self.runner.start(
+                self.ctx.engine.forget, name, owner=self, on_success=lambda _=None: self.refresh_snapshots()
+            )
+        self.reload_profiles(select=name)
+        self.show_status(f"Saved profile {name}")
+
+    def remove_profile(self, confirm: bool = True) -> None:
+        profile = self.selected_profile()
+        if profile is None or self.ctx is None:
+            return
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Remove profile",
+                f"Remove profile '{profile.name}' and delete its secrets from the keychain?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        ctx = self.ctx
+
+        def job() -> str:
+            ctx.vault.delete_profile(profile.name, [*profile.secret_names, "access_token", "refresh_token"])
+            ctx.profiles.remove(profile.name)
+            return profile.name
+
+        self.runner.start(job, owner=self, on_success=self.on_profile_removed)
+
+    def on_profile_removed(self, name: str) -> None:
+        self.snapshots.pop(name, None)
+        self.errors.pop(name, None)
+        self.reload_profiles()
+        self.show_status(f"Removed profile {name}")
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.services.prefs, self)
+        if dialog.exec():
+            self.apply_preferences(dialog.preferences())
+
+    def apply_preferences(self, prefs: Any) -> None:
+        self.services.prefs = prefs
+        self.settings.save(prefs)
+        self.clipboard.clear_after = prefs.clipboard_clear
+        self.tls_label.setVisible(not prefs.verify_tls)
+        self.token_view.tick()
+
+    def about(self) -> None:
+        from workbench import __version__
+
+        QMessageBox.about(
+            self,
+            "About Token Workbench",
+            f"<b>Token Workbench {__version__}</b><br>Mint, refresh, inspect and use JWTs for many API "
+            "providers. Secrets live in the OS keychain.",
+        )
+
+    # -- closing ----------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.save_window(QByteArray(self.saveGeometry()), QByteArray(self.saveState()))
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self, wait_ms: int = 3000) -> None:
+        """Clear our clipboard secret, stop ticking, cancel and wait for all jobs. Idempotent."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.tick_timer.stop()
+        self.clipboard.clear_now()
+        self.bridge.detach()
+        self.runner.shutdown(wait_ms)

@@ -1,0 +1,43 @@
+"""What every panel is handed: the application context plus the GUI's own collaborators.
+
+Passed in through constructors (no globals), so tests can build a panel with fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from workbench.gui.clipboard import SecureClipboard
+from workbench.gui.settings import Preferences, Settings
+from workbench.gui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+
+
+@dataclass
+class Services:
+    """Attributes:
+    ctx: the AppContext (engine, profiles, presets, vault, clock); None until attached.
+    runner: the worker pool bridge.
+    clipboard: the secure clipboard.
+    settings / prefs: stored preferences and their current values.
+    show_error: puts a user-facing message in the window's error banner.
+    show_status: a transient status-bar message.
+    """
+
+    runner: TaskRunner
+    clipboard: SecureClipboard
+    settings: Settings
+    prefs: Preferences
+    show_error: Callable[[str], None]
+    show_status: Callable[[str], None]
+    ctx: AppContext | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def error_from(self, exc: BaseException) -> None:
+        from workbench.core.errors import user_message
+
+        self.show_error(user_message(exc))

@@ -1,0 +1,91 @@
+"""GUI preferences, kept in ``QSettings`` (organisation ``token-workbench``).
+
+Tests point ``QSettings`` at a temporary directory (``QSettings.setPath``) so they
+never read or write the user's real preferences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANIZATION = "token-workbench"
+APPLICATION = "Token Workbench"
+
+DEFAULT_REFRESH_LEAD = 0  # 0 = the engine's default: min(60 s, 10 % of the lifetime)
+DEFAULT_CLIPBOARD_CLEAR = 30  # seconds; 0 = never
+DEFAULT_REQUEST_TIMEOUT = 10.0
+DEFAULT_VERIFY_TLS = True
+
+
+@dataclass
+class Preferences:
+    refresh_lead: int = DEFAULT_REFRESH_LEAD
+    clipboard_clear: int = DEFAULT_CLIPBOARD_CLEAR
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    verify_tls: bool = DEFAULT_VERIFY_TLS
+
+
+def _as_bool(value: object, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _as_number(value: object, default: float, lo: float, hi: float) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, lo), hi)
+
+
+class Settings:
+    """Typed access to the stored preferences, window state and last selection."""
+
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self.q = qsettings or QSettings(ORGANIZATION, APPLICATION)
+
+    def load(self) -> Preferences:
+        q = self.q
+        return Preferences(
+            refresh_lead=int(_as_number(q.value("prefs/refresh_lead"), DEFAULT_REFRESH_LEAD, 0, 3600)),
+            clipboard_clear=int(
+                _as_number(q.value("prefs/clipboard_clear"), DEFAULT_CLIPBOARD_CLEAR, 0, 3600)
+            ),
+            request_timeout=_as_number(q.value("prefs/request_timeout"), DEFAULT_REQUEST_TIMEOUT, 1, 600),
+            verify_tls=_as_bool(q.value("prefs/verify_tls"), DEFAULT_VERIFY_TLS),
+        )
+
+    def save(self, prefs: Preferences) -> None:
+        q = self.q
+        q.setValue("prefs/refresh_lead", int(prefs.refresh_lead))
+        q.setValue("prefs/clipboard_clear", int(prefs.clipboard_clear))
+        q.setValue("prefs/request_timeout", float(prefs.request_timeout))
+        q.setValue("prefs/verify_tls", bool(prefs.verify_tls))
+        q.sync()
+
+    # -- window state -----------------------------------------------------------------------------
+    def geometry(self) -> QByteArray | None:
+        value = self.q.value("window/geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def window_state(self) -> QByteArray | None:
+        value = self.q.value("window/state")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.q.setValue("window/geometry", geometry)
+        self.q.setValue("window/state", state)
+        self.q.sync()
+
+    def last_profile(self) -> str | None:
+        value = self.q.value("window/last_profile")
+        return str(value) if value else None
+
+    def set_last_profile(self, name: str | None) -> None:
+        self.q.setValue("window/last_profile", name or "")
+        self.q.sync()

@@ -1,0 +1,191 @@
+"""Small shared widgets: the error banner, the coloured JWT view, fonts and state dots."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QPainter, QPalette, QPixmap, QTextOption
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QTextEdit,
+    QToolButton,
+    QWidget,
+)
+
+# jwt.io's colours for the three parts; they read on light and dark backgrounds alike.
+JWT_COLORS = ("#e0245e", "#b14bd6", "#0a9fd8")
+
+STATE_COLORS = {
+    "valid": "#2e9d46",
+    "expiring": "#e3a008",
+    "expired": "#d64545",
+    "error": "#d64545",
+    "busy": "#3b82f6",
+    "none": "#9aa0a6",
+}
+
+
+def monospace_font(point_delta: int = 0) -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    if point_delta and font.pointSize() > 0:
+        font.setPointSize(font.pointSize() + point_delta)
+    return font
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+
+
+_dot_cache: dict[tuple[str, int], QIcon] = {}
+
+
+def state_dot(state: str, size: int = 12) -> QIcon:
+    key = (state, size)
+    icon = _dot_cache.get(key)
+    if icon is None:
+        pix = QPixmap(size, size)
+        pix.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pix)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(STATE_COLORS.get(state, STATE_COLORS["none"])))
+        painter.drawEllipse(1, 1, size - 2, size - 2)
+        painter.end()
+        icon = QIcon(pix)
+        _dot_cache[key] = icon
+    return icon
+
+
+class ErrorBanner(QFrame):
+    """A dismissible strip that shows one user-facing message (errors or warnings).
+
+    Signals:
+        dismissed(): the user closed the banner.
+    """
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.icon = QLabel("⚠")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.dismiss)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.kind = "error"
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        self.kind = kind
+        base = QColor("#d64545" if kind == "error" else "#e3a008")
+        pal = self.palette()
+        window = pal.color(QPalette.ColorRole.Window)
+        # Tint the window colour towards red/amber: legible in light and dark palettes.
+        mix = QColor(
+            (window.red() * 3 + base.red()) // 4,
+            (window.green() * 3 + base.green()) // 4,
+            (window.blue() * 3 + base.blue()) // 4,
+        )
+        pal.setColor(QPalette.ColorRole.Window, mix)
+        self.setPalette(pal)
+        self.label.setText(text)
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+    def dismiss(self) -> None:
+        self.hide()
+        self.label.clear()
+        self.dismissed.emit()
+
+
+class JwtView(QTextEdit):
+    """Read-only, monospace view of a token with its three parts in distinct colours."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setFont(monospace_font())
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
+        self.setAcceptRichText(False)
+        self._token = ""
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, 110)
+
+    @property
+    def token(self) -> str:
+        return self._token
+
+    def set_token(self, token: str | None, placeholder: str = "") -> None:
+        self._token = token or ""
+        if not token:
+            self.setPlaceholderText(placeholder)
+            self.clear()
+            return
+        parts = token.split(".")
+        if len(parts) == 3:
+            spans = [
+                f'<span style="color:{color}">{html.escape(part)}</span>'
+                for part, color in zip(parts, JWT_COLORS, strict=True)
+            ]
+            body = ".".join(spans)
+        else:  # opaque token: no parts to colour
+            body = html.escape(token)
+        self.setHtml(f'<div style="font-family:monospace">{body}</div>')
+
+
+def text_box(read_only: bool = True, mono: bool = True, placeholder: str = "") -> QPlainTextEdit:
+    box = QPlainTextEdit()
+    box.setReadOnly(read_only)
+    if mono:
+        box.setFont(monospace_font())
+    if placeholder:
+        box.setPlaceholderText(placeholder)
+    return box
+
+
+def humanize_seconds(seconds: float) -> str:
+    """A compact countdown: "14:05", "1 h 02 min", "2 d 3 h"."""
+    s = int(seconds)
+    if s < 0:
+        s = 0
+    if s < 3600:
+        return f"{s // 60:d}:{s % 60:02d}"
+    if s < 86400:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    return f"{s // 86400} d {s % 86400 // 3600} h"
+
+
+def humanize_duration(seconds: float) -> str:
+    """A lifetime in words: "12 h", "15 min", "1 h 30 min", "45 s"."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min" + (f" {s % 60} s" if s % 60 else "")
+    if s < 86400:
+        return f"{s // 3600} h" + (f" {s % 3600 // 60} min" if s % 3600 // 60 else "")
+    return f"{s // 86400} d" + (f" {s % 86400 // 3600} h" if s % 86400 // 3600 else "")
