@@ -92,7 +92,7 @@ class SessionStore:
         session = Session(uuid.uuid4().hex, subject, "", expires_at, dict(data))
         session.refresh_token = refresh_token if isinstance(refresh_token, str) else refresh_token(session)
         with self._lock:
-            self._by_refresh[refresh_token] = session
+            self._by_refresh[session.refresh_token] = session
         return session
 
     def rotate(

@@ -120,7 +120,7 @@ class Sandbox:
         host, port = server.server_address[:2]
         self._state.url = f"http://{host}:{port}"
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"sandbox:{port}", daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=f"sandbox:{port}", daemon=True
         )
         self._thread.start()
         return self
