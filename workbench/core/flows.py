@@ -54,6 +54,7 @@ _EPOCH_MS_THRESHOLD = 1e11
 
 # Header names whose values are credentials: never logged, never shown.
 _SENSITIVE_HEADER = re.compile(r"(?i)(auth|token|key|secret|signature|passw|session|cookie|credential)")
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _CLOCK_WORDS = re.compile(r"(?i)(timestamp|\btime\b|clock|skew|\bwindow\b|too old|in the future)")
 
 
@@ -112,13 +113,13 @@ def resolve_url(profile: Profile, path_or_url: str) -> str:
     ".../v1/auth" + "/api-key/token" → ".../v1/auth/api-key/token".
     """
     target = path_or_url.strip()
-    parts = urlsplit(target)
-    if parts.scheme and parts.netloc:
+    if _ABSOLUTE.match(target):
+        parts = urlsplit(target)
         if parts.scheme.lower() not in ("http", "https"):
             raise InputError(f"'{parts.scheme}:' URLs are not supported; use http:// or https://")
+        if not parts.netloc:
+            raise InputError(f"'{redact_url(target)}' is missing its host (write it as https://host/path)")
         return target
-    if parts.scheme and parts.scheme.lower() in ("http", "https"):
-        raise InputError(f"'{redact_url(target)}' is missing its host (write it as https://host/path)")
     base = profile.base_url.strip().rstrip("/")
     if not base:
         raise InputError(f"profile '{profile.name}' has no base URL")
@@ -481,7 +482,12 @@ def parse_token_response(
         flag = None if document is _MISSING else dotted_get(document, success_path)
         if flag is not True:
             raise provider_error(
-                profile, status=status, headers=headers, body=body, step=step, secrets=secrets,
+                profile,
+                status=status,
+                headers=headers,
+                body=body,
+                step=step,
+                secrets=secrets,
                 fallback=f"the provider answered {success_path}={json.dumps(flag)}",
             )
 

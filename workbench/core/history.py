@@ -138,7 +138,12 @@ class History:
         os.replace(tmp, path)
 
     def entries(self, profile: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """The newest entries first (optionally for one profile). Unreadable lines are skipped."""
+        """The newest entries first (optionally for one profile), at most `max_entries`.
+
+        Unreadable lines are skipped. (Between trims the file may hold a few more lines
+        than `max_entries`; they are not reported.)
+        """
+        limit = min(limit, self._max_entries)
         path = self.path
         try:
             raw = path.read_bytes()

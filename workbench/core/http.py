@@ -39,6 +39,7 @@ if TYPE_CHECKING:
             on_unauthorized: Callable[[str], str | None] | None = None,
         ) -> None: ...
 
+
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_MAX_CONNECTIONS = 20

@@ -237,7 +237,7 @@ class TemplateRenderer:
         template: str,
         context: Mapping[str, Any],
         *,
-        field: str = "template",
+        field: str = "",
         where: str = "",
         now: int | None = None,
     ) -> str:
@@ -251,7 +251,7 @@ class TemplateRenderer:
 
         if not isinstance(template, str):
             kind = type(template).__name__
-            raise TemplateError(f"{_prefix(where)}template {field} must be text, not {kind}")
+            raise TemplateError(f"{_prefix(where)}{_label(field)} must be text, not {kind}")
         ctx = dict(context)
         secrets = ctx.get("secrets")
         if secrets is not None and not isinstance(secrets, LazySecrets):
@@ -266,7 +266,7 @@ class TemplateRenderer:
         def fail(message: str) -> NoReturn:
             values = touched_values(secrets) if isinstance(secrets, LazySecrets) else ()
             text = " ".join(redact(message, values).split())
-            raise TemplateError(f"{_prefix(where)}template {field}: {text}") from None
+            raise TemplateError(f"{_prefix(where)}{_label(field)}: {text}") from None
 
         try:
             compiled = self._env.from_string(template)
@@ -290,6 +290,10 @@ class TemplateRenderer:
 
 def _prefix(where: str) -> str:
     return f"{where}: " if where else ""
+
+
+def _label(field: str) -> str:
+    return f"template {field}" if field else "template"
 
 
 __all__ = [

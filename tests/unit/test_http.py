@@ -1,0 +1,165 @@
+"""The shared HTTP client: safe defaults, bearer auth that retries once, and clear network errors."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from workbench import __version__
+from workbench.core.errors import NetworkError, NetworkTimeoutError
+from workbench.core.flows import RequestSpec
+from workbench.core.http import BearerAuth, make_client, network_error, send_spec
+
+
+def spec(url: str = "https://api.example.com/v1/auth/token", **kw) -> RequestSpec:
+    values = {
+        "method": "POST",
+        "url": url,
+        "headers": (("Content-Type", "application/json"),),
+        "content": b'{"a":1}',
+        "step": "mint",
+    }
+    values.update(kw)
+    return RequestSpec(**values)
+
+
+def test_requests_carry_our_user_agent_and_the_specs_headers_and_body():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        response = send_spec(client, spec())
+    assert response.status_code == 200
+    (request,) = seen
+    assert request.headers["User-Agent"] == f"token-workbench/{__version__}"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.method == "POST" and request.content == b'{"a":1}'
+
+
+def test_redirects_are_not_followed():
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/token":
+            return httpx.Response(302, headers={"Location": "https://elsewhere.example/steal"})
+        raise AssertionError("followed a redirect")
+
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        response = send_spec(client, spec("https://api.example.com/token"))
+    assert response.status_code == 302
+
+
+def test_timeouts_and_tls_verification_defaults():
+    with make_client(timeout=12.0) as client:
+        assert client.timeout.connect == 5.0
+        assert client.timeout.read == 12.0 and client.timeout.write == 12.0
+        assert client.follow_redirects is False
+        context = client._transport._pool._ssl_context  # httpx keeps the verifying context here
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    with make_client(timeout=2.0, verify_tls=False) as client:
+        assert client.timeout.connect == 2.0
+        assert client._transport._pool._ssl_context.verify_mode == ssl.CERT_NONE
+
+
+def test_bearer_auth_applies_the_token_with_the_presets_header_and_scheme():
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("X-Token", ""))
+        return httpx.Response(200)
+
+    auth = BearerAuth(lambda: "tok-1", header="X-Token", scheme="JWT")
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        client.get("https://api.example.com/me", auth=auth)
+    assert seen == ["JWT tok-1"]
+    assert isinstance(auth, httpx.Auth)
+
+
+def test_bearer_auth_retries_once_with_a_fresh_token_after_a_401():
+    seen: list[str] = []
+    rejected: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        return httpx.Response(200 if request.headers["Authorization"] == "Bearer new" else 401)
+
+    def on_unauthorized(token: str) -> str:
+        rejected.append(token)
+        return "new"
+
+    auth = BearerAuth(lambda: "old", on_unauthorized=on_unauthorized)
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        response = client.get("https://api.example.com/me", auth=auth)
+    assert response.status_code == 200
+    assert seen == ["Bearer old", "Bearer new"]
+    assert rejected == ["old"]
+
+
+def test_bearer_auth_gives_up_after_one_retry():
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(401)
+
+    auth = BearerAuth(lambda: "old", on_unauthorized=lambda token: "new")
+    with make_client(transport=httpx.MockTransport(handler)) as client:
+        assert client.get("https://api.example.com/me", auth=auth).status_code == 401
+    assert calls == 2
+
+
+def test_a_refused_connection_names_the_host_not_the_request():
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    with make_client(transport=httpx.MockTransport(handler)) as client, pytest.raises(NetworkError) as info:
+        send_spec(
+            client, spec("https://api.example.com:8443/v1/auth/token?key=sk_live_x"), what="true-markets mint"
+        )
+    assert (
+        str(info.value) == "true-markets mint: could not connect to api.example.com:8443 (connection refused)"
+    )
+    assert not isinstance(info.value, NetworkTimeoutError)
+
+
+def test_a_silent_server_is_a_timeout_error():
+    # A real listening socket that never answers: the kernel accepts the connection, nobody reads.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    try:
+        with make_client(timeout=0.3) as client, pytest.raises(NetworkTimeoutError) as info:
+            send_spec(client, spec(f"http://127.0.0.1:{port}/token"), what="token-of-trust mint")
+    finally:
+        listener.close()
+    assert str(info.value) == f"token-of-trust mint: 127.0.0.1:{port} did not answer within 0.3 s"
+
+
+def test_network_error_messages_for_other_transport_failures():
+    request = httpx.Request("GET", "https://h.example/x")
+    assert "closed the connection" in str(
+        network_error(
+            httpx.RemoteProtocolError("boom", request=request), url="https://h.example/x", what="call"
+        )
+    )
+    assert (
+        str(
+            network_error(
+                httpx.ConnectTimeout("t", request=request), url="https://h.example/x", what="call", timeout=5
+            )
+        )
+        == "call: could not connect to h.example within 5 s"
+    )
+
+
+def test_importing_the_http_module_does_not_import_httpx():
+    code = "import sys, workbench.core.http, workbench.core.flows; assert 'httpx' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
