@@ -85,6 +85,9 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 # Profiles are re-read from disk at most this often on the warm path (edits show up quickly,
 # but a burst of calls does not parse TOML per request).
 PROFILE_CACHE_SECONDS = 2.0
+# JWT times are whole seconds while stated lifetimes are added to a fractional "now":
+# expiries this close count as equal when deciding which of two tokens is newer.
+_SAME_SECOND = 2.0
 
 Force = Literal["refresh", "mint"]
 EventKind = Literal["changed", "minted", "refreshed", "failed", "expiring", "cleared"]
@@ -246,7 +249,6 @@ class _HistoryWriter:
 
     def __init__(self, history: Callable[[], History]) -> None:
         self._history = history
-        self._history_writer = _HistoryWriter(self._get_history)
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._mu = threading.Lock()
@@ -479,7 +481,9 @@ class TokenEngine:
 
     def _obtain(self, profile: Profile, force: Force | None, rejected: str | None) -> TokenResult:
         name = profile.name
-        self._flush_pending(profile)
+        flushed = self._flush_pending(profile)
+        if flushed is not None and force is None:
+            return flushed
         stored = self._read_stored(profile)
         now = self.clock.now()
         if force is None and stored.access and stored.access != rejected:
@@ -716,13 +720,13 @@ class TokenEngine:
             f"({user_message(exc)}); it is kept in memory and saving is retried on the next request"
         )
 
-    def _flush_pending(self, profile: Profile) -> None:
+    def _flush_pending(self, profile: Profile) -> TokenResult | None:
         """Retry storing a rotated refresh token the vault refused earlier, then its access token."""
         name = profile.name
         with self._mu:
             pending = self._pending.get(name)
         if pending is None:
-            return
+            return None
         refresh, access, state = pending
         try:
             self._vault.store(name, REFRESH_TOKEN, refresh)
@@ -730,8 +734,9 @@ class TokenEngine:
             raise self._pending_error(name, exc) from None
         with self._mu:
             self._pending.pop(name, None)
-        self._commit(profile, access, state)
+        result = self._commit(profile, access, state)
         self._emit("minted" if state.obtained_by == "mint" else "refreshed", name)
+        return result
 
     def _commit(self, profile: Profile, access: str, state: TokenState) -> TokenResult:
         """Store an access token (vault) and its metadata (state file), and remember it."""
@@ -930,7 +935,7 @@ class TokenEngine:
                 entry is not None
                 and exp is not None
                 and entry.state.expires_at is not None
-                and exp < entry.state.expires_at
+                and exp + _SAME_SECOND < entry.state.expires_at
             ):
                 return False  # an older token from a slower concurrent response: keep the newer one
             now = self.clock.now()
