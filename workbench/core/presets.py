@@ -617,30 +617,40 @@ def located_message(display: str, text: str | None, path: FieldPath, message: st
     return f"{where}: {format_field(path)}: {message}"
 
 
-def parse_preset_text(text: str, *, display: str = "<preset>", source: Path | None = None) -> Preset:
-    data = parse_toml(text, display, PresetError)
+def parse_preset_text(text: str, *, display: str | None = None, source: Path | None = None) -> Preset:
+    """Parse and validate one preset. `display` names it in errors (default: derived from `source`)."""
+
+    def shown() -> str:  # resolving paths costs time; only errors need it
+        if display is not None:
+            return display
+        return display_path(source) if source is not None else "<preset>"
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        data = parse_toml(text, shown(), PresetError)  # raises the located message
     try:
         preset = _build_preset(data, source=source)
     except _Problem as problem:
-        raise PresetError(located_message(display, text, problem.path, problem.message)) from None
+        raise PresetError(located_message(shown(), text, problem.path, problem.message)) from None
     if source is not None and source.stem != preset.name:
         raise PresetError(
             located_message(
-                display, text, ("name",), f"'{preset.name}' must match the file name ('{source.stem}.toml')"
+                shown(), text, ("name",), f"'{preset.name}' must match the file name ('{source.stem}.toml')"
             )
         )
     return preset
 
 
 def load_preset_file(path: Path) -> Preset:
-    display = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise PresetError(f"{display}: not UTF-8 text") from None
+        raise PresetError(f"{display_path(path)}: not UTF-8 text") from None
     except OSError as exc:
-        raise PresetError(f"{display}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
-    return parse_preset_text(text, display=display, source=path)
+        reason = exc.strerror or exc.__class__.__name__
+        raise PresetError(f"{display_path(path)}: cannot read ({reason})") from None
+    return parse_preset_text(text, source=path)
 
 
 # --------------------------------------------------------------------------- catalog

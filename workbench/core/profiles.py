@@ -27,7 +27,8 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+import tomllib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -337,29 +338,33 @@ class ProfileStore:
                 yield exc
 
     def parse_file(self, path: str | Path, *, expected_name: str | None = None) -> Profile:
+        """Read and validate a profile file (not necessarily in the store). Errors name file, line, field."""
         path = Path(path)
-        display = display_path(path)
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise ProfileError(f"{display}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
-        return self._parse_bytes(raw, display, expected_name=expected_name)
-
-    def parse_text(self, text: str, *, source: str = "<stdin>", expected_name: str | None = None) -> Profile:
-        data = parse_toml(text, source, ProfileError)
-        try:
-            return _build_profile(data, self.presets, expected_name=expected_name)
-        except _Problem as problem:
-            raise ProfileError(located_message(source, text, problem.path, problem.message)) from None
-
-    def _parse_bytes(self, raw: bytes, display: str, *, expected_name: str | None = None) -> Profile:
+            reason = exc.strerror or exc.__class__.__name__
+            raise ProfileError(f"{display_path(path)}: cannot read ({reason})") from None
         if len(raw) > MAX_PROFILE_BYTES:
-            raise ProfileError(f"{display}: too large for a profile file ({len(raw)} bytes)")
+            raise ProfileError(f"{display_path(path)}: too large for a profile file ({len(raw)} bytes)")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise ProfileError(f"{display}: not UTF-8 text") from None
-        return self.parse_text(text, source=display, expected_name=expected_name)
+            raise ProfileError(f"{display_path(path)}: not UTF-8 text") from None
+        return self._parse(text, lambda: display_path(path), expected_name)
+
+    def parse_text(self, text: str, *, source: str = "<stdin>", expected_name: str | None = None) -> Profile:
+        return self._parse(text, lambda: source, expected_name)
+
+    def _parse(self, text: str, shown: Callable[[], str], expected_name: str | None) -> Profile:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            data = parse_toml(text, shown(), ProfileError)  # raises the located message
+        try:
+            return _build_profile(data, self.presets, expected_name=expected_name)
+        except _Problem as problem:
+            raise ProfileError(located_message(shown(), text, problem.path, problem.message)) from None
 
     def export_text(self, name: str) -> str:
         return self.get(name).to_toml()
@@ -467,8 +472,6 @@ class ProfileStore:
 
 
 def _declared_secret_names(path: Path) -> tuple[str, ...]:
-    import tomllib
-
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
