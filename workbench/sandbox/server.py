@@ -117,8 +117,8 @@ class Sandbox:
         server = _Server((self._host, self._port), _Handler)
         server.sandbox = self
         self._server = server
-        host, port = server.server_address[:2]
-        self._state.url = f"http://{host}:{port}"
+        port = server.server_port
+        self._state.url = f"http://{self._host}:{port}"
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=f"sandbox:{port}", daemon=True
         )
