@@ -779,3 +779,22 @@ def test_a_sliding_header_replaces_the_token_only_with_a_different_jwt(make_prof
     assert token_from_header(profile, {}) is None
     pg = make_profile("paymentsgate", "https://secure.sandbox.paymentsgate.io")
     assert token_from_header(pg, {"Authorization": f"Bearer {fresh}"}) is None
+
+
+def test_a_unix_time_sent_as_expires_in_is_read_as_absolute(make_profile):
+    profile = make_profile("paymentsgate", "https://secure.sandbox.paymentsgate.io")
+    answer = parse(profile, "refresh", {"access_token": "opaque", "expires_in": int(NOW) + 600})
+    assert (answer.expires_at, answer.lifetime) == (int(NOW) + 600, 600)
+
+
+def test_an_unreadable_expiry_falls_back_to_the_jwt(make_profile):
+    profile = make_profile("paymentsgate", "https://secure.sandbox.paymentsgate.io")
+    token = make_jwt(lifetime=120)
+    answer = parse(profile, "refresh", {"access_token": token, "expires_in": "soon", "refresh_token": "r"})
+    assert (answer.expires_at, answer.lifetime) == (int(NOW) + 120, 120)
+
+
+def test_a_token_answer_never_shows_its_tokens_in_repr(make_profile):
+    profile = make_profile("paymentsgate", "https://secure.sandbox.paymentsgate.io")
+    answer = parse(profile, "refresh", {"access_token": "secret-access", "refresh_token": "secret-refresh"})
+    assert "secret-access" not in repr(answer) and "secret-refresh" not in repr(answer)

@@ -51,6 +51,8 @@ DEFAULT_ACCESS_TOKEN_PATH = "access_token"  # noqa: S105  (a JSON path, not a pa
 MAX_PROVIDER_MESSAGE = 300
 # Epoch values above this are milliseconds (year 5138 in seconds).
 _EPOCH_MS_THRESHOLD = 1e11
+# An `expires_in` above this many seconds (~30 years) is a Unix time someone put under that name.
+_EPOCH_IN_EXPIRES_IN = 1e9
 
 # Header names whose values are credentials: never logged, never shown.
 _SENSITIVE_HEADER = re.compile(r"(?i)(auth|token|key|secret|signature|passw|session|cookie|credential)")
@@ -531,7 +533,10 @@ def parse_token_response(
     lifetime: float | None = None
     raw_expires_in = field_value("expires_in")
     seconds = _parse_duration(raw_expires_in)
-    if seconds is not None:
+    if seconds is not None and seconds > _EPOCH_IN_EXPIRES_IN:
+        # A Unix time sent under `expires_in` (no real token lives 30 years): treat it as absolute.
+        expires_at, seconds = _parse_instant(raw_expires_in), None
+    elif seconds is not None:
         expires_at, lifetime = now + seconds, seconds
     elif raw_expires_in is not None:
         # true-markets sends an ISO date-time under `expires_in`: an absolute time.
