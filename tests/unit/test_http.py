@@ -160,6 +160,11 @@ def test_network_error_messages_for_other_transport_failures():
     )
 
 
-def test_importing_the_http_module_does_not_import_httpx():
-    code = "import sys, workbench.core.http, workbench.core.flows; assert 'httpx' not in sys.modules"
+def test_importing_the_flow_modules_pulls_in_no_heavy_libraries():
+    code = (
+        "import sys, workbench.core.http, workbench.core.flows, workbench.core.history,"
+        " workbench.core.codegen, workbench.core.templating;"
+        "heavy = [m for m in ('httpx', 'jinja2', 'jwt', 'cryptography') if m in sys.modules];"
+        "assert not heavy, heavy"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
