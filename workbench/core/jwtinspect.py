@@ -64,9 +64,9 @@ _NONE_ALGS = frozenset({"none"})
 # SQL or shell injection against servers that use the kid to look up a key.
 _SUSPICIOUS_KID = re.compile(r"""\.\.|[/\\'";`|$<>{}\x00-\x1f\x7f]|--|/\*|\*/|%2e|%2f|%5c""", re.IGNORECASE)
 # A JWT in free text: two base64url segments that decode to JSON objects
-# (so they start with "ey" or "ew": base64 of '{"' / '{ ' / '{\n'), then a signature.
+# (so they start with "ey", "ew" or "e3": base64 of '{"' / '{ ' / '{\n' / '{}'), then a signature.
 _JWT_IN_TEXT = re.compile(
-    r"(?<![A-Za-z0-9_\-])e[yw][A-Za-z0-9_\-]*={0,2}\.e[yw][A-Za-z0-9_\-]*={0,2}\.[A-Za-z0-9_\-]*={0,2}"
+    r"(?<![A-Za-z0-9_\-])e[yw3][A-Za-z0-9_\-]*={0,2}\.e[yw3][A-Za-z0-9_\-]*={0,2}\.[A-Za-z0-9_\-]*={0,2}"
 )
 _BEARER_PREFIX = re.compile(r"^(?:authorization\s*:\s*)?bearer\s+", re.IGNORECASE)
 
@@ -279,7 +279,7 @@ def looks_like_jwt(text: str) -> bool:
     if not isinstance(text, str):
         return False
     candidate = normalize_token(text)
-    if candidate.count(".") != 2 or not candidate.startswith(("ey", "ew")):
+    if candidate.count(".") != 2 or not candidate.startswith(("ey", "ew", "e3")):
         return False
     try:
         _decode(candidate)
@@ -700,7 +700,8 @@ def _header_warnings(header: Mapping[str, Any], raw_alg: Any) -> list[TokenWarni
         found.append(
             TokenWarning(
                 "jwk-header",
-                "The header embeds its own public key (jwk); it was ignored: a token cannot vouch for itself",
+                "The header embeds its own public key (jwk), which was ignored: "
+                "a token cannot vouch for itself.",
             )
         )
     if "x5c" in header:
