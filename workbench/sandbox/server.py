@@ -220,6 +220,12 @@ class Sandbox:
 
         Faults queue up: inject "500-html" then "429" and the first request gets the 500, the next the 429.
         `delay` is how long "slow" sleeps (default 30 s); for other kinds it is an extra wait first.
+        A "slow" request is still processed after the wait (a refresh token rotates even though the
+        client timed out), as a real overloaded server would.
+
+        Endpoints: "mint" (the token request), "refresh", "verify" (token-of-trust's GET verify and
+        the true-markets JWKS), "api" (`/api/echo`, `/me`). Both OAuth presets share one emulator
+        ("oauth2"): its "mint" is the client_credentials grant, its "refresh" the refresh_token grant.
         """
         provider = self.provider(preset)
         if endpoint not in ENDPOINTS:
@@ -397,6 +403,15 @@ class _Server(ThreadingHTTPServer):
     def untrack(self, conn: socket.socket) -> None:
         with self._connections_lock:
             self._connections.discard(conn)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout after a "slow" fault, a dropped pool connection) is normal
+        # here; the stdlib would print a traceback to stderr for it.
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        log.exception("sandbox: error while serving %s", client_address)
 
     def close_all_connections(self) -> None:
         """Idle keep-alive connections would otherwise outlive the server (their threads are daemons)."""
