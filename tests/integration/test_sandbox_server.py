@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -236,10 +237,12 @@ def test_unknown_paths_are_404_and_wrong_methods_are_405_in_the_providers_style(
 def test_keep_alive_requests_are_fast(sandbox, client):
     url = sandbox.url + "/.well-known/jwks.json"
     client.get(url)
-    started = time.perf_counter()
-    for _ in range(20):
+    timings = []
+    for _ in range(21):
+        started = time.perf_counter()
         client.get(url)
-    assert (time.perf_counter() - started) / 20 < 0.02  # no 44 ms Nagle/delayed-ACK floor
+        timings.append(time.perf_counter() - started)
+    assert statistics.median(timings) < 0.02  # no 44 ms Nagle/delayed-ACK floor
 
 
 def test_stop_closes_idle_keep_alive_connections(client):
