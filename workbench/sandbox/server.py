@@ -220,8 +220,9 @@ class Sandbox:
 
         Faults queue up: inject "500-html" then "429" and the first request gets the 500, the next the 429.
         `delay` is how long "slow" sleeps (default 30 s); for other kinds it is an extra wait first.
-        A "slow" request is still processed after the wait (a refresh token rotates even though the
-        client timed out), as a real overloaded server would.
+        A "slow" request is never processed: after the wait the connection is closed unanswered,
+        like a hung upstream behind a proxy. (Processing it late would rotate a refresh token the
+        client never saw, which tests of "the stored refresh token still works" must not trip on.)
 
         Endpoints: "mint" (the token request), "refresh", "verify" (token-of-trust's GET verify and
         the true-markets JWKS), "api" (`/api/echo`, `/me`). Both OAuth presets share one emulator
@@ -332,11 +333,11 @@ class Sandbox:
         return None
 
     def _apply_fault(self, provider: Provider, fault: _Fault) -> Response | Drop | None:
-        """The faulty answer, or None to answer normally (after a "slow" wait)."""
+        """The faulty answer (a "slow" fault waits, then drops the connection unanswered)."""
         if fault.delay and self._stopping.wait(fault.delay):
             return DROP  # shutting down: do not answer a request we were told to stall
         if fault.kind == "slow":
-            return None
+            return DROP
         if fault.kind == "500-html":
             return Response(500, _HTML_500, "text/html")
         if fault.kind == "invalid-json":
