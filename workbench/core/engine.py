@@ -289,6 +289,13 @@ class _HistoryWriter:
         thread.join(timeout)
 
 
+def _is_refusal(exc: BaseException) -> bool:
+    """The provider refused the credentials (OAuth says 400 invalid_grant; others 401/403)."""
+    return isinstance(exc, ProviderAuthError) or (
+        isinstance(exc, ProviderError) and exc.status in (400, 401, 403)
+    )
+
+
 def _generic_header_token(raw: str | None, current: str) -> str | None:
     if not raw:
         return None
@@ -410,9 +417,10 @@ class TokenEngine:
         )
 
     def cached(self, profile: str) -> TokenResult | None:
+        """What is stored now (no network, no lock wait); `obtained_by` says how it was obtained."""
         entry = self._entries.get(profile)
         if entry is not None:
-            return entry.result
+            return replace(entry.result, obtained_by=entry.state.obtained_by)
         try:
             prof = self._profile(profile)
             stored = self._read_stored(prof)
@@ -420,7 +428,8 @@ class TokenEngine:
             return None
         if not stored.access:
             return None
-        return self._remember(prof, stored.access, stored.state).result
+        entry = self._remember(prof, stored.access, stored.state)
+        return replace(entry.result, obtained_by=entry.state.obtained_by)
 
     def forget(self, profile: str) -> None:
         prof = self._profile(profile, reload=True)
@@ -537,7 +546,9 @@ class TokenEngine:
             if can_refresh and stored.refresh and not refresh_expired:
                 try:
                     return self._run_step(profile, stored, "refresh")
-                except ProviderAuthError as exc:
+                except ProviderError as exc:
+                    if not _is_refusal(exc):
+                        raise
                     if not can_mint:
                         exc.hint = self._paste_hint(profile)
                         raise
@@ -546,7 +557,7 @@ class TokenEngine:
             if can_mint:
                 return self._run_step(profile, stored, "mint")
         except (NetworkError, ProviderError) as exc:
-            if still_valid and not isinstance(exc, ProviderAuthError) and stored.access:
+            if still_valid and not _is_refusal(exc) and stored.access:
                 # Refresh-ahead failed but the current token has not expired: keep serving it.
                 self._emit("failed", name, f"{user_message(exc)}; still using the current token")
                 return self._remember(profile, stored.access, stored.state, renew_now=True).result
@@ -805,8 +816,6 @@ class TokenEngine:
             state = state.with_(refresh_fingerprint=fingerprint(refresh), refresh_token_expires_at=exp)
         if not refresh and state.refresh_fingerprint is not None:
             state = state.with_(refresh_fingerprint=None, refresh_token_expires_at=None)
-        if state.obtained_by != "cache":
-            state = state.with_(obtained_by="cache")
         return _Stored(access=access, refresh=refresh, state=state)
 
     # ---------------------------------------------------------------- calls

@@ -1,0 +1,142 @@
+"""Integration fixtures: a real loopback sandbox, profiles for every preset, engines and CLI runs.
+
+`sandbox` starts `workbench.sandbox.Sandbox` on a free loopback port (fresh per test:
+faults, lifetimes and clock offsets never leak between tests). `add_profile` creates a
+profile for a preset from `sandbox.demo_profiles()` and stores its secrets in a vault.
+`make_engine` builds a `TokenEngine` over real HTTP. `run_cli` runs `workbench ...` in a
+subprocess with this process's environment (WORKBENCH_HOME, and the keychain variables
+while the `secret_service` fixture is active).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workbench.core.clock import Clock, FakeClock
+from workbench.core.engine import TokenEngine
+from workbench.core.presets import PresetCatalog
+from workbench.core.profiles import ProfileStore
+from workbench.core.vault import MemoryKeyring, Vault
+from workbench.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Every preset the sandbox emulates, and what each can do.
+MINT_PRESETS = ("true-markets", "token-of-trust", "api-key-sliding", "oauth2-client-credentials")
+REFRESH_PRESETS = ("true-markets", "marketiger3d", "paymentsgate", "oauth2-refresh-token")
+PASTE_IN_PRESETS = ("marketiger3d", "paymentsgate", "oauth2-refresh-token")
+ALL_PRESETS = (
+    "true-markets",
+    "marketiger3d",
+    "token-of-trust",
+    "api-key-sliding",
+    "paymentsgate",
+    "oauth2-client-credentials",
+    "oauth2-refresh-token",
+)
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture
+def memory_vault() -> Vault:
+    return Vault(MemoryKeyring())
+
+
+@pytest.fixture
+def profile_store(workbench_home) -> ProfileStore:
+    return ProfileStore(presets=PresetCatalog.load_default())
+
+
+def add_profile(
+    store: ProfileStore,
+    vault: Vault,
+    sandbox: Sandbox,
+    preset: str,
+    name: str | None = None,
+    *,
+    settings: dict[str, Any] | None = None,
+) -> str:
+    """A profile for `preset` with the sandbox's demo credentials (secrets go to `vault`)."""
+    demo = sandbox.demo_profiles()[preset]
+    name = name or preset
+    store.create(
+        name,
+        preset=preset,
+        base_url=demo["base_url"],
+        vars=demo["vars"],
+        secret_names=list(demo["secrets"]),
+        settings=settings,
+    )
+    for key, value in demo["secrets"].items():
+        vault.store(name, key, value)
+    return name
+
+
+@pytest.fixture
+def make_engine(profile_store, memory_vault):
+    engines: list[TokenEngine] = []
+
+    def make(*, clock: Clock | None = None, vault: Vault | None = None, **kwargs: Any) -> TokenEngine:
+        engine = TokenEngine(
+            profiles=profile_store,
+            vault=vault or memory_vault,
+            clock=clock or FakeClock(),
+            **kwargs,
+        )
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.close()
+
+
+@dataclass
+class CliRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    elapsed: float
+
+
+def run_cli(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> CliRun:
+    """`workbench ARGS...` in a fresh process (same interpreter, same environment)."""
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "workbench", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+    return CliRun(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
+
+
+def start_cli(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "workbench", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ),
+    )
+
+
+def files_text(root: Path) -> str:
+    """Everything under `root` as text, for "no secret on disk" scans."""
+    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in root.rglob("*") if p.is_file())
