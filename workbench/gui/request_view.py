@@ -43,7 +43,7 @@ BODY_HELP = (
 
 
 class _VaultSecrets:
-    """Lazy `secrets` for body templates: a vault lookup happens only for a name the template uses."""
+    """The `SecretSource` for body templates: a vault lookup only for a name the template uses."""
 
     def __init__(self, vault: Any, profile: str) -> None:
         self._vault = vault
@@ -51,14 +51,6 @@ class _VaultSecrets:
 
     def get(self, name: str) -> str | None:
         return self._vault.load(self._profile, name)
-
-    def __getattr__(self, name: str) -> str | None:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self.get(name)
-
-    def __getitem__(self, name: str) -> str | None:
-        return self.get(name)
 
 
 class RequestView(QWidget):
@@ -239,20 +231,20 @@ class RequestView(QWidget):
             if body.strip():
                 text = body
                 if "{{" in body or "{%" in body:
-                    from workbench.core.templating import TemplateRenderer
+                    from workbench.core.templating import LazySecrets, TemplateRenderer, TemplateVars
 
+                    var_values = {
+                        i.name: profile.var(i.name) for i in profile.preset.inputs if i.kind == "var"
+                    }
+                    context = {
+                        "vars": TemplateVars(var_values | dict(profile.vars), profile=profile.name),
+                        "base_url": profile.base_url,
+                        "origin": profile.origin,
+                        "profile": profile.name,
+                        "secrets": LazySecrets(_VaultSecrets(vault, profile.name), profile=profile.name),
+                    }
                     text = TemplateRenderer(clock=clock).render(
-                        body,
-                        {
-                            "vars": {
-                                i.name: profile.var(i.name) for i in profile.preset.inputs if i.kind == "var"
-                            }
-                            | dict(profile.vars),
-                            "base_url": profile.base_url,
-                            "origin": profile.origin,
-                            "profile": profile.name,
-                            "secrets": _VaultSecrets(vault, profile.name),
-                        },
+                        body, context, field="body", where="request body"
                     )
                 content = text.encode()
             send_headers = dict(headers)
