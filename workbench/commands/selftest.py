@@ -166,14 +166,24 @@ class SelfTest:
 
     def check_tls(self) -> None:
         def run() -> str:
-            import httpx
+            # httpx verifies against certifi's bundle unless SSL_CERT_FILE/SSL_CERT_DIR say otherwise;
+            # a frozen app must have collected that file.
+            import ssl
 
-            context = httpx.create_ssl_context()
-            count = len(context.get_ca_certs())
+            import certifi
+
+            bundle = certifi.where()
+            try:
+                context = ssl.create_default_context(cafile=bundle)
+            except (OSError, ssl.SSLError) as exc:
+                why = exc.__class__.__name__
+                raise CheckFailed(f"the CA bundle {bundle} does not load ({why})") from None
+            count = int(context.cert_store_stats().get("x509_ca", 0))
             if count == 0:
-                raise CheckFailed("the TLS context has no CA certificates: HTTPS providers would fail")
-            source = "SSL_CERT_FILE" if os.environ.get("SSL_CERT_FILE") else "certifi"
-            return f"{count} CA certificates ({source})"
+                raise CheckFailed(f"the CA bundle {bundle} holds no certificates: HTTPS providers would fail")
+            override = [name for name in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(name)]
+            used = f"; {' and '.join(override)} set, which httpx uses instead" if override else ""
+            return f"{count} CA certificates in certifi's bundle{used}"
 
         self.run_check("tls", run)
 
