@@ -37,7 +37,8 @@ BODY_HELP = (
     "it is rendered first (Jinja2, sandboxed) with:<br>"
     "<code>now()</code> server-corrected Unix seconds · <code>uuid()</code> · "
     "<code>b64url(text)</code> · <code>sign(alg, key_pem, message)</code> JOSE signature<br>"
-    "and the variables <code>vars</code>, <code>base_url</code>, <code>origin</code>, <code>profile</code>.<br>"
+    "and <code>vars.NAME</code>, <code>secrets.NAME</code> (from the vault), <code>base_url</code>, "
+    "<code>origin</code>, <code>profile</code>.<br>"
     'Example: <code>{"ts": {{ now() }}, "id": "{{ uuid() }}"}</code>'
 )
 

@@ -1,0 +1,110 @@
+"""Start-up, demo mode, screenshots, preferences and window state."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from workbench.gui.settings import Preferences, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(tmp_path, **extra):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "WORKBENCH_HOME": str(tmp_path / "home")}
+    # The GUI's own preferences must stay inside the test too.
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env.update(extra)
+    return env
+
+
+def test_the_window_is_built_without_network_keychain_or_crypto_imports():
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from workbench.gui.main_window import MainWindow\n"
+        "import workbench.gui.app\n"
+        "w = MainWindow(); w.show(); app.processEvents()\n"
+        "heavy = [m for m in ('httpx', 'jwt', 'cryptography', 'keyring', 'jinja2', 'workbench.sandbox')"
+        " if m in sys.modules]\n"
+        "print(heavy)\n"
+        "w.shutdown()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_plain_workbench_starts_the_gui_and_paints(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "workbench"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(tmp_path, WORKBENCH_STARTUP_PROBE="1"),
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("first-paint ")
+
+
+def test_demo_screenshot_mints_every_preset_and_writes_a_png(tmp_path):
+    shot = tmp_path / "shot.png"
+    home = tmp_path / "home"
+    out = subprocess.run(
+        [sys.executable, "-m", "workbench", "gui", "--demo", "--screenshot", str(shot)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=_env(tmp_path),
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "error" not in out.stderr.lower()
+    # Demo mode never touches the configured WORKBENCH_HOME.
+    assert not (home / "profiles").exists() or not any((home / "profiles").iterdir())
+
+
+def test_preferences_round_trip_and_tls_off_shows_a_warning(qtbot, make_window, gui_settings):
+    window = make_window()
+    assert not window.tls_label.isVisible()
+    window.apply_preferences(
+        Preferences(refresh_lead=30, clipboard_clear=5, request_timeout=3.5, verify_tls=False)
+    )
+    assert window.tls_label.isVisible()
+    assert window.clipboard.clear_after == 5
+    again = gui_settings.load()
+    assert again == Preferences(refresh_lead=30, clipboard_clear=5, request_timeout=3.5, verify_tls=False)
+
+
+def test_settings_default_to_tls_verification_on(tmp_path):
+    prefs = Settings(QSettings(str(tmp_path / "fresh.ini"), QSettings.Format.IniFormat)).load()
+    assert prefs.verify_tls is True
+    assert prefs.clipboard_clear == 30
+
+
+def test_window_geometry_and_last_profile_are_restored(qtbot, make_window, add_profile, gui_settings):
+    add_profile("token-of-trust", "a-tot")
+    add_profile("api-key-sliding", "b-sliding")
+    window = make_window(select="a-tot")
+    window.select_profile("b-sliding")
+    window.resize(700, 500)  # the layout's minimum width may win; what counts is that it comes back
+    size = (window.width(), window.height())
+    window.close()
+
+    again = make_window()
+    assert again.selected_name() == "b-sliding"
+    assert (again.width(), again.height()) == size
