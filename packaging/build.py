@@ -98,10 +98,21 @@ def build(target_name: str = "app", *, onefile: bool = False, if_stale: bool = F
     target = TARGETS[target_name]
     if onefile and target_name != "app":
         raise SystemExit("only the app has a one-file variant")
-    if if_stale and not clean:
-        reused = fresh_build(target, onefile)
-        if reused is not None:
-            return reused
+    # Two test runs (or a developer and a test run) building at once would clobber each
+    # other's dist/ folder: one build per target at a time, and the second one reuses it.
+    import filelock
+
+    cfg.BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(cfg.BUILD_DIR / f".{target.name}{'-onefile' if onefile else ''}.lock"))
+    with lock:
+        if if_stale and not clean:
+            reused = fresh_build(target, onefile)
+            if reused is not None:
+                return reused
+        return _run_pyinstaller(target, onefile=onefile, clean=clean, quiet=quiet)
+
+
+def _run_pyinstaller(target: Target, *, onefile: bool, clean: bool, quiet: bool) -> BuildResult:
     workpath = cfg.BUILD_DIR / "pyinstaller" / (target.name + ("-onefile" if onefile else ""))
     cmd = [
         sys.executable, "-m", "PyInstaller", str(target.spec), "--noconfirm",

@@ -2,8 +2,9 @@
 
 `--version` prints and exits without importing Qt (like `workbench --version`);
 otherwise it shows one QMainWindow. Under WORKBENCH_STARTUP_PROBE=1 it prints
-`first-paint <seconds>` at its first paint and exits; `--screenshot PNG` renders the
-window to a file and exits. Same conventions as the app, so the numbers compare.
+`first-paint <unix time> <seconds since process start>` once its first paint has been
+flushed and exits, exactly like `workbench gui` (workbench/gui/app.py); `--screenshot
+PNG` renders the window to a file and exits. Same conventions, so the numbers compare.
 """
 
 from __future__ import annotations
@@ -11,8 +12,17 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
-T0 = time.perf_counter()
+
+def process_uptime() -> float:
+    """Seconds since this process started (Linux /proc; -1 elsewhere), as the app's probe reports it."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return -1.0
 
 
 def main(argv: list[str]) -> int:
@@ -34,8 +44,11 @@ def main(argv: list[str]) -> int:
             super().paintEvent(event)
             if not self._painted and os.environ.get("WORKBENCH_STARTUP_PROBE"):
                 self._painted = True
-                print(f"first-paint {time.perf_counter() - T0:.3f}", flush=True)
-                QTimer.singleShot(0, QApplication.instance().quit)
+                QTimer.singleShot(0, self.report)
+
+        def report(self) -> None:
+            print(f"first-paint {time.time():.6f} {process_uptime():.3f}", flush=True)
+            QApplication.instance().exit(0)
 
     app = QApplication(argv[:1])
     window = Window()
