@@ -59,6 +59,7 @@ MIN_HMAC_SECRET_BYTES: Mapping[str, int] = {"HS256": 32, "HS384": 48, "HS512": 6
 
 _SEGMENT_NAMES = ("header", "payload", "signature")
 _B64URL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_B64URL_TEXT = re.compile(r"[A-Za-z0-9_-]*")
 _NONE_ALGS = frozenset({"none"})
 # Characters that have no business in a key id and hint at path traversal,
 # SQL or shell injection against servers that use the kid to look up a key.
@@ -203,12 +204,12 @@ def _b64url_segment(segment: str, name: str) -> bytes:
     stripped = segment.rstrip("=")
     if len(segment) - len(stripped) > 2:
         raise TokenFormatError(f"the {name} segment is not valid base64url (too much '=' padding)")
-    for index, char in enumerate(stripped):
-        if char not in _B64URL_CHARS:
-            shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}"
-            raise TokenFormatError(
-                f"the {name} segment is not valid base64url (character {shown} at position {index + 1})"
-            )
+    if not _B64URL_TEXT.fullmatch(stripped):
+        index, char = next((i, c) for i, c in enumerate(stripped) if c not in _B64URL_CHARS)
+        shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}"
+        raise TokenFormatError(
+            f"the {name} segment is not valid base64url (character {shown} at position {index + 1})"
+        )
     if len(stripped) % 4 == 1:
         raise TokenFormatError(f"the {name} segment is not valid base64url (its length is impossible)")
     return _keys.b64url_decode(stripped)
