@@ -48,6 +48,35 @@ def process_uptime() -> float | None:
         return None
 
 
+class FirstPaintHook(QObject):
+    """Calls ``callback`` once, on the loop turn after the first paint event of any widget.
+
+    Deferred work (engine, keychain, sandbox) must not compete with the first frame, and a
+    0-ms timer started after ``show()`` can fire before the window has painted.
+    A fallback timer covers windows that never paint (e.g. started minimised).
+    """
+
+    def __init__(self, app: QApplication, callback: Any, fallback_ms: int = 1000) -> None:
+        super().__init__(app)
+        self._app = app
+        self._callback = callback
+        self._fired = False
+        app.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self.fire)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if not self._fired and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self.fire)
+        return False
+
+    def fire(self) -> None:
+        if self._fired:
+            return
+        self._fired = True
+        self._app.removeEventFilter(self)
+        self._callback()
+
+
 class FirstPaintProbe(QObject):
     """Prints the time of the first painted frame and quits (``WORKBENCH_STARTUP_PROBE``)."""
 
@@ -160,8 +189,8 @@ class WorkbenchApp:
         self._closed = False
 
     def start(self) -> None:
+        self._hook = FirstPaintHook(self.app, self.after_first_paint)
         self.window.show()
-        QTimer.singleShot(0, self.after_first_paint)
 
     def after_first_paint(self) -> None:
         self.app.setWindowIcon(app_icon())
@@ -306,12 +335,14 @@ def run_app(
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
     app.setDesktopFileName("token-workbench")
-    if os.environ.get("WORKBENCH_STARTUP_PROBE"):
-        app.installEventFilter(FirstPaintProbe(app))
     load_style(app)
     wb = WorkbenchApp(app, ctx, demo=demo, screenshot=screenshot)
     app.aboutToQuit.connect(wb.close)
     wb.start()
+    if os.environ.get("WORKBENCH_STARTUP_PROBE"):
+        # Installed last so it sees the first paint first (filters run newest first) and
+        # reports before the deferred start-up work begins.
+        app.installEventFilter(FirstPaintProbe(app))
     code = app.exec()
     wb.close()
     return int(code or wb.exit_code)
