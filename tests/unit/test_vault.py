@@ -91,7 +91,16 @@ def test_delete_profile_removes_only_that_profiles_named_entries():
 
 @pytest.mark.parametrize(
     ("profile", "name"),
-    [("../x", "api_key"), ("a/b", "api_key"), ("prod", "a/b"), ("prod", "key#1"), ("prod", ""), ("", "k")],
+    [
+        ("../x", "api_key"),
+        ("a/b", "api_key"),
+        ("prod\n", "api_key"),
+        ("prod", "key\n"),
+        ("prod", "a/b"),
+        ("prod", "key#1"),
+        ("prod", ""),
+        ("", "k"),
+    ],
 )
 def test_names_that_could_collide_with_other_entries_are_refused(profile, name):
     vault, backend = memory_vault()

@@ -54,7 +54,7 @@ from workbench.core.presets import (
 if TYPE_CHECKING:
     from workbench.core.vault import Vault
 
-PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override")
 SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls")
 # Stored by the engine for every profile, whatever its preset says.
@@ -479,7 +479,7 @@ def _declared_secret_names(path: Path) -> tuple[str, ...]:
     names = data.get("secret_names", [])
     if not isinstance(names, list):
         return ()
-    return tuple(n for n in names if isinstance(n, str) and re.match(r"^[A-Za-z0-9_.-]{1,64}$", n))
+    return tuple(n for n in names if isinstance(n, str) and re.match(r"^[A-Za-z0-9_.-]{1,64}\Z", n))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -503,7 +503,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 # numbers, booleans, arrays and (nested) tables, so a small writer covers them and
 # saves a dependency. `ProfileStore.save` re-parses what it writes as a check.
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 

@@ -40,9 +40,9 @@ MANIFEST_PREFIX = "chunks:"
 CHUNK_BUDGET_UTF16_BYTES = 2000
 MAX_CHUNKS = 1000
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_PROFILE_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
-_MANIFEST_RE = re.compile(r"^chunks:(\d+):([0-9a-f]{64})$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
+_PROFILE_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\Z")
+_MANIFEST_RE = re.compile(r"^chunks:(\d+):([0-9a-f]{64})\Z")
 
 T = TypeVar("T")
 
