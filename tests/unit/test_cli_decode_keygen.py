@@ -321,3 +321,42 @@ def test_keygen_profile_key_survives_the_process_in_the_real_keychain(secret_ser
         assert keys.public_jwk(keys.load_private_key(stored))["kid"] == jwk["kid"]
     finally:
         vault.delete("tm-real", "private_key")
+
+
+def test_keygen_profile_refuses_when_there_is_no_keychain_to_keep_the_key(workbench_home, tmp_path):
+    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles import ProfileStore
+
+    ProfileStore(presets=PresetCatalog.load_default()).create(
+        "tm",
+        preset="true-markets",
+        base_url="https://api.uat.truemarkets.co/v1/auth",
+        vars={"key_id": "0b1f2e9c-6c44-4e1f-9c39-5f0b4d5c2a11"},
+        secret_names=["private_key"],
+    )
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    proc = workbench("keygen", "--profile", "tm", "--out", str(tmp_path / "k"), env=env)
+    assert_one_line_error(proc, "no usable OS keychain", "--out DIR alone")
+    assert proc.stdout == ""
+    assert not (tmp_path / "k").exists()  # refused before anything was generated or written
+
+
+def test_decode_verifies_against_a_jwks_url_over_loopback_http():
+    from tests.unit.test_jwtinspect import _JwksServer
+
+    pair = keys.generate_key_pair("ES256")
+    token = jwt.encode(
+        {"sub": "z", "exp": 4102444800}, pair.private_key, algorithm="ES256", headers={"kid": pair.kid}
+    )
+    stranger = keys.generate_key_pair("ES256")
+    forged = jwt.encode({"sub": "z"}, stranger.private_key, algorithm="ES256", headers={"kid": pair.kid})
+    body = json.dumps({"keys": [pair.public_jwk()]}).encode()
+    with _JwksServer({"/.well-known/jwks.json": (200, body)}) as server:
+        url = server.url + "/.well-known/jwks.json"
+        good = workbench("decode", token, "--jwks", url, "--json")
+        bad = workbench("decode", forged, "--jwks", url)
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)["signature_valid"] is True
+    assert bad.returncode == 1
+    assert "signature  INVALID — the signature does not match the EC P-256 key kid" in bad.stdout
+    assert bad.stderr.startswith("workbench: signature is not valid: ")
