@@ -64,7 +64,7 @@ class FirstPaintHook(QObject):
         app.installEventFilter(self)
         QTimer.singleShot(fallback_ms, self.fire)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if not self._fired and event.type() == QEvent.Type.Paint:
             QTimer.singleShot(0, self.fire)
         return False

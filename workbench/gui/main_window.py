@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -28,20 +27,19 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.clipboard import SecureClipboard
-from workbench.gui.inspector_view import InspectorView
-from workbench.gui.keys_view import KeysView
-from workbench.gui.request_view import RequestView
 from workbench.gui.services import Services
-from workbench.gui.settings import Settings
-from workbench.gui.settings_dialog import TLS_WARNING, SettingsDialog
+from workbench.gui.settings import TLS_WARNING, Settings
 from workbench.gui.tasks import EngineEventBridge, Generation, TaskRunner
-from workbench.gui.token_view import TokenView
 from workbench.gui.widgets import STATE_COLORS, ErrorBanner, humanize_seconds, state_dot
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.engine import EngineEvent, TokenResult
     from workbench.core.profiles import Profile
+    from workbench.gui.inspector_view import InspectorView
+    from workbench.gui.keys_view import KeysView
+    from workbench.gui.request_view import RequestView
+    from workbench.gui.token_view import TokenView
 
 TAB_NAMES = ("token", "request", "inspector", "keys")
 
@@ -111,6 +109,10 @@ class MainWindow(QMainWindow):
         self.bridge.received.connect(self.on_engine_event)
         self.runner.error_occurred.connect(self.show_error)
 
+        self.token_view: TokenView
+        self.request_view: RequestView
+        self.inspector_view: InspectorView
+        self.keys_view: KeysView
         self.setWindowTitle("Token Workbench")
         self._build()
         self._build_actions()
@@ -165,14 +167,11 @@ class MainWindow(QMainWindow):
         rl.addWidget(self.banner)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.token_view = TokenView(self.services)
-        self.request_view = RequestView(self.services)
-        self.inspector_view = InspectorView(self.services)
-        self.keys_view = KeysView(self.services)
-        self.tabs.addTab(self.token_view, "Token")
-        self.tabs.addTab(self.request_view, "Request")
-        self.tabs.addTab(self.inspector_view, "Inspector")
-        self.tabs.addTab(self.keys_view, "Keys")
+        # The tabs are built after the first paint (ensure_tabs): fewer Qt classes to load
+        # before the window appears. Until then each is an empty placeholder.
+        self._tabs_built = False
+        for title in ("Token", "Request", "Inspector", "Keys"):
+            self.tabs.addTab(QWidget(), title)
         rl.addWidget(self.tabs, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -210,6 +209,38 @@ class MainWindow(QMainWindow):
         self.new_button.clicked.connect(self.new_profile)
         self.edit_button.clicked.connect(self.edit_profile)
         self.remove_button.clicked.connect(self.remove_profile)
+        self.clipboard.countdown_changed.connect(self.on_clipboard_countdown)
+        self.clipboard.copied.connect(self.on_copied)
+        self.clipboard.cleared.connect(self.on_clipboard_cleared)
+
+    def ensure_tabs(self) -> None:
+        """Build the Token, Request, Inspector and Keys tabs (once)."""
+        if self._tabs_built:
+            return
+        self._tabs_built = True
+        from workbench.gui.inspector_view import InspectorView
+        from workbench.gui.keys_view import KeysView
+        from workbench.gui.request_view import RequestView
+        from workbench.gui.token_view import TokenView
+
+        self.token_view = TokenView(self.services)
+        self.request_view = RequestView(self.services)
+        self.inspector_view = InspectorView(self.services)
+        self.keys_view = KeysView(self.services)
+        current = self.tabs.currentIndex()
+        for index, (view, title) in enumerate(
+            (
+                (self.token_view, "Token"),
+                (self.request_view, "Request"),
+                (self.inspector_view, "Inspector"),
+                (self.keys_view, "Keys"),
+            )
+        ):
+            placeholder = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, view, title)
+            placeholder.deleteLater()
+        self.tabs.setCurrentIndex(current)
         self.token_view.token_obtained.connect(self.on_token_obtained)
         self.token_view.busy_changed.connect(self.on_busy_changed)
         self.token_view.failed.connect(self.on_profile_failed)
@@ -217,9 +248,9 @@ class MainWindow(QMainWindow):
         self.request_view.inspect_requested.connect(self.open_in_inspector)
         self.request_view.token_replaced.connect(self.on_token_replaced)
         self.inspector_view.current_token_getter = self.current_token
-        self.clipboard.countdown_changed.connect(self.on_clipboard_countdown)
-        self.clipboard.copied.connect(self.on_copied)
-        self.clipboard.cleared.connect(self.on_clipboard_cleared)
+        self.token_view.set_profile(self.selected_profile(), self.snapshots.get(self.selected_name() or ""))
+        self.request_view.set_profile(self.selected_profile())
+        self.keys_view.set_profiles(list(self.profiles), self.selected_name())
 
     def _build_actions(self) -> None:
         def action(
@@ -246,10 +277,10 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+C",
             "Copy the selected profile's token (refreshed first if needed)",
         )
-        self.copy_header_action = action("Copy Authorization &header", self.token_view.copy_header)
-        self.copy_curl_action = action("Copy &curl command", self.token_view.copy_curl)
-        self.mint_action = action("&Mint", self.token_view.on_mint_clicked, "Ctrl+M")
-        self.refresh_action = action("&Refresh", self.token_view.on_refresh_clicked, "Ctrl+R")
+        self.copy_header_action = action("Copy Authorization &header", self.copy_header)
+        self.copy_curl_action = action("Copy &curl command", self.copy_curl)
+        self.mint_action = action("&Mint", self.mint, "Ctrl+M")
+        self.refresh_action = action("&Refresh", self.refresh, "Ctrl+R")
         self.send_action = action("&Send request", self.send_request, "Ctrl+Return")
         self.send_action2 = action("Send request (keypad Enter)", self.send_request, "Ctrl+Enter")
         self.focus_url_action = action("Focus &URL", self.focus_url, "Ctrl+L")
@@ -297,6 +328,7 @@ class MainWindow(QMainWindow):
         """Load profiles now (cheap files), warm the engine on the pool, then start ticking."""
         self.ctx = ctx
         self.services.ctx = ctx
+        self.ensure_tabs()
         for b in (self.new_button, self.edit_button, self.remove_button):
             b.setEnabled(True)
         self.reload_profiles(select=self.settings.last_profile())
@@ -347,7 +379,8 @@ class MainWindow(QMainWindow):
         self.placeholder.setText("No profiles yet.\nFile ▸ New profile (Ctrl+N) creates one from a preset.")
         self.placeholder.setVisible(not profiles)
         names = list(self.profiles)
-        self.keys_view.set_profiles(names, current)
+        if self._tabs_built:
+            self.keys_view.set_profiles(names, current)
         target = current if current in self.profiles else (names[0] if names else None)
         self.select_profile(target)
         if target is None:
@@ -376,11 +409,13 @@ class MainWindow(QMainWindow):
     def on_current_item_changed(self, current: QTreeWidgetItem | None, _previous: Any) -> None:
         name = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
         profile = self.profiles.get(name) if name else None
-        self.token_view.set_profile(profile, self.snapshots.get(name) if name else None)
-        self.request_view.set_profile(profile)
+        if self._tabs_built:
+            self.token_view.set_profile(profile, self.snapshots.get(name) if name else None)
+            self.request_view.set_profile(profile)
         if name:
             self.settings.set_last_profile(name)
-            self.keys_view.set_profiles(list(self.profiles), name)
+            if self._tabs_built:
+                self.keys_view.set_profiles(list(self.profiles), name)
         has = profile is not None
         for w in (self.edit_button, self.remove_button, self.edit_action, self.remove_action):
             w.setEnabled(has)
@@ -538,26 +573,50 @@ class MainWindow(QMainWindow):
 
     # -- actions ----------------------------------------------------------------------------------
     def copy_selected_token(self) -> None:
+        self.ensure_tabs()
         self.token_view.copy_token()
 
+    def copy_header(self) -> None:
+        self.ensure_tabs()
+        self.token_view.copy_header()
+
+    def copy_curl(self) -> None:
+        self.ensure_tabs()
+        self.token_view.copy_curl()
+
+    def mint(self) -> None:
+        self.ensure_tabs()
+        if self.token_view.mint_button.isEnabled():
+            self.token_view.on_mint_clicked()
+
+    def refresh(self) -> None:
+        self.ensure_tabs()
+        if self.token_view.refresh_button.isEnabled():
+            self.token_view.on_refresh_clicked()
+
     def send_request(self) -> None:
+        self.ensure_tabs()
         self.tabs.setCurrentWidget(self.request_view)
         self.request_view.send()
 
     def focus_url(self) -> None:
+        self.ensure_tabs()
         self.tabs.setCurrentWidget(self.request_view)
         self.request_view.url.setFocus()
         self.request_view.url.selectAll()
 
     def inspect_current(self) -> None:
+        self.ensure_tabs()
         self.tabs.setCurrentWidget(self.inspector_view)
         self.inspector_view.inspect_current()
 
     def open_in_inspector(self, token: str) -> None:
+        self.ensure_tabs()
         self.tabs.setCurrentWidget(self.inspector_view)
         self.inspector_view.set_token(token)
 
     def show_tab(self, name: str) -> None:
+        self.ensure_tabs()
         if name in TAB_NAMES:
             self.tabs.setCurrentIndex(TAB_NAMES.index(name))
 
@@ -600,6 +659,8 @@ class MainWindow(QMainWindow):
         if profile is None or self.ctx is None:
             return
         if confirm:
+            from PySide6.QtWidgets import QMessageBox
+
             answer = QMessageBox.question(
                 self,
                 "Remove profile",
@@ -623,6 +684,8 @@ class MainWindow(QMainWindow):
         self.show_status(f"Removed profile {name}")
 
     def open_settings(self) -> None:
+        from workbench.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.services.prefs, self)
         if dialog.exec():
             self.apply_preferences(dialog.preferences())
@@ -632,9 +695,12 @@ class MainWindow(QMainWindow):
         self.settings.save(prefs)
         self.clipboard.clear_after = prefs.clipboard_clear
         self.tls_label.setVisible(not prefs.verify_tls)
-        self.token_view.tick()
+        if self._tabs_built:
+            self.token_view.tick()
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         from workbench import __version__
 
         QMessageBox.about(

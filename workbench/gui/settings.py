@@ -17,6 +17,7 @@ DEFAULT_REFRESH_LEAD = 0  # 0 = the engine's default: min(60 s, 10 % of the life
 DEFAULT_CLIPBOARD_CLEAR = 30  # seconds; 0 = never
 DEFAULT_REQUEST_TIMEOUT = 10.0
 DEFAULT_VERIFY_TLS = True
+TLS_WARNING = "TLS verification is OFF: certificates are not checked (only for local test servers)."
 
 
 @dataclass

@@ -14,10 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui.settings import Preferences
+from workbench.gui.settings import TLS_WARNING, Preferences
 from workbench.gui.widgets import STATE_COLORS
-
-TLS_WARNING = "TLS verification is OFF: certificates are not checked (only for local test servers)."
 
 
 class SettingsDialog(QDialog):
