@@ -184,6 +184,36 @@ class _Entry:
 
 
 @dataclass(frozen=True)
+class _CallPlan:
+    """What every request of a profile needs, worked out once per profile load (the warm path
+    then never walks preset tables or builds timeout objects)."""
+
+    header: str
+    scheme: str
+    response_token_header: str  # where a replacement token may arrive
+    sliding: bool  # the preset names that header explicitly
+    timeout_seconds: float
+    verify_tls: bool
+    timeout: Any  # httpx.Timeout, built on first use (httpx is imported lazily)
+
+    @classmethod
+    def for_profile(cls, profile: Profile, default_timeout: float) -> _CallPlan:
+        token_section = profile.preset.section("token") or {}
+        sliding = token_section.get("sliding_header")
+        scheme = token_section.get("scheme")
+        seconds = _setting_float(profile, "timeout") or default_timeout
+        return cls(
+            header=str(token_section.get("header") or "Authorization"),
+            scheme=str(scheme) if scheme is not None else "Bearer",
+            response_token_header=str(sliding) if sliding else "Authorization",
+            sliding=bool(sliding),
+            timeout_seconds=seconds,
+            verify_tls=profile.settings.get("verify_tls", True) is not False,
+            timeout=None,
+        )
+
+
+@dataclass(frozen=True)
 class _Stored:
     access: str | None = field(repr=False)
     refresh: str | None = field(repr=False)
@@ -356,7 +386,9 @@ class TokenEngine:
 
         self._mu = threading.Lock()
         self._entries: dict[str, _Entry] = {}
-        self._profile_cache: dict[str, tuple[float, Profile]] = {}
+        self._profile_cache: dict[str, tuple[float, Profile, _CallPlan]] = {}
+        self._last_date: tuple[str | None, int] | None = None
+        self._timeouts: dict[float, Any] = {}
         self._thread_locks: dict[str, threading.Lock] = {}
         # Rotated refresh tokens the vault refused, with the access token obtained alongside;
         # both stay here (never handed out) until the refresh token is safely stored.
@@ -833,7 +865,7 @@ class TokenEngine:
     ) -> CallResult:
         from workbench.core import flows
 
-        prof = self._profile(profile)
+        prof, plan = self._profile_and_plan(profile)
         method = method.upper()
         url = flows.resolve_url(prof, url_or_path)
         send_headers: list[tuple[str, str]] = list((headers or {}).items())
@@ -848,15 +880,17 @@ class TokenEngine:
         replaced = False
         try:
             token = self.get_token(profile)
-            response = self._send_api(prof, method, url, send_headers, content, timeout, token.access_token)
+            response = self._send_api(
+                prof, plan, method, url, send_headers, content, timeout, token.access_token
+            )
             if response.status_code == 401:
                 token = self._renew_after_rejection(profile, token.access_token)
                 retried = True
                 response = self._send_api(
-                    prof, method, url, send_headers, content, timeout, token.access_token
+                    prof, plan, method, url, send_headers, content, timeout, token.access_token
                 )
-            if response.status_code < 400:
-                replaced = self._adopt_response_token(prof, response.headers, token.access_token)
+            if response.status_code < 400 and plan.response_token_header in response.headers:
+                replaced = self._adopt_response_token(prof, plan, response.headers, token.access_token)
         except WorkbenchError as exc:
             self._record(profile, method, url, None, time.perf_counter() - started, user_message(exc))
             raise
@@ -903,6 +937,7 @@ class TokenEngine:
     def _send_api(
         self,
         profile: Profile,
+        plan: _CallPlan,
         method: str,
         url: str,
         headers: list[tuple[str, str]],
@@ -912,15 +947,14 @@ class TokenEngine:
     ) -> httpx.Response:
         from workbench.core.http import BearerAuth
 
-        token_section = profile.preset.section("token") or {}
-        auth = BearerAuth(
-            lambda: token,
-            header=str(token_section.get("header") or "Authorization"),
-            scheme=str(token_section.get("scheme") if token_section.get("scheme") is not None else "Bearer"),
+        auth = BearerAuth(lambda: token, header=plan.header, scheme=plan.scheme)
+        return self._send(
+            profile, method, url, headers, content, timeout, f"{profile.name} call", auth=auth, plan=plan
         )
-        return self._send(profile, method, url, headers, content, timeout, f"{profile.name} call", auth=auth)
 
-    def _adopt_response_token(self, profile: Profile, headers: httpx.Headers, current: str) -> bool:
+    def _adopt_response_token(
+        self, profile: Profile, plan: _CallPlan, headers: httpx.Headers, current: str
+    ) -> bool:
         """A token in the response's `Authorization` (sliding) header replaces the stored one.
 
         The preset's `[token] sliding_header` names the header; for other presets an
@@ -929,8 +963,9 @@ class TokenEngine:
         """
         from workbench.core import flows
 
-        candidate = flows.token_from_header(profile, headers, current=current)
-        if candidate is None and not (profile.preset.section("token") or {}).get("sliding_header"):
+        if plan.sliding:
+            candidate = flows.token_from_header(profile, headers, current=current)
+        else:
             candidate = _generic_header_token(headers.get("authorization"), current)
         if not candidate or candidate == current:
             return False
@@ -1008,27 +1043,43 @@ class TokenEngine:
         label: str,
         *,
         auth: httpx.Auth | None = None,
+        plan: _CallPlan | None = None,
     ) -> httpx.Response:
         import httpx
 
-        verify = profile.settings.get("verify_tls", True) is not False
-        seconds = timeout if timeout is not None else (_setting_float(profile, "timeout") or self._timeout)
-        client = self._client(verify)
+        if plan is None:
+            plan = _CallPlan.for_profile(profile, self._timeout)
+        seconds = timeout if timeout is not None else plan.timeout_seconds
+        client = self._client(plan.verify_tls)
         try:
             response = client.request(
                 method,
                 url,
                 headers=headers,
                 content=content,
-                timeout=httpx.Timeout(seconds, connect=min(DEFAULT_CONNECT_TIMEOUT, seconds)),
+                timeout=self._timeout_for(seconds),
                 auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             from workbench.core.http import network_error
 
             raise network_error(exc, url=url, what=redact(label), timeout=seconds) from None
-        self.clock.learn_from_date_header(response.headers.get("date"))
+        date = response.headers.get("date")
+        stamp = (date, int(self.clock.local_time()))
+        if stamp != self._last_date:
+            # A Date header has one-second resolution: within one local second, parse each value once.
+            self._last_date = stamp
+            self.clock.learn_from_date_header(date)
         return response
+
+    def _timeout_for(self, seconds: float) -> Any:
+        timeout = self._timeouts.get(seconds)
+        if timeout is None:
+            import httpx
+
+            timeout = httpx.Timeout(seconds, connect=min(DEFAULT_CONNECT_TIMEOUT, seconds))
+            self._timeouts[seconds] = timeout
+        return timeout
 
     def _client(self, verify_tls: bool) -> httpx.Client:
         client = self._clients.get(verify_tls)
@@ -1052,14 +1103,18 @@ class TokenEngine:
         return self._renderer
 
     def _profile(self, name: str, *, reload: bool = False) -> Profile:
+        return self._profile_and_plan(name, reload=reload)[0]
+
+    def _profile_and_plan(self, name: str, *, reload: bool = False) -> tuple[Profile, _CallPlan]:
         now = time.monotonic()
         cached = self._profile_cache.get(name)
         if cached is not None and not reload and now - cached[0] < PROFILE_CACHE_SECONDS:
-            return cached[1]
+            return cached[1], cached[2]
         profile = self._profiles.get(name)
+        plan = _CallPlan.for_profile(profile, self._timeout)
         with self._mu:
-            self._profile_cache[name] = (now, profile)
-        return profile
+            self._profile_cache[name] = (now, profile, plan)
+        return profile, plan
 
     def _record(
         self, profile: str, method: str, url: str, status: int | None, elapsed: float, error: str | None
