@@ -70,7 +70,12 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     body = parse_json_body(args.json_body)
     engine = ctx.engine
     kwargs: dict[str, Any] = {"headers": headers}
-    if body is not _NO_JSON:
+    if body is None:
+        # JSON `null` is a body too; the engine reads json_body=None as "no body".
+        kwargs["content"] = b"null"
+        if not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json"
+    elif body is not _NO_JSON:
         kwargs["json_body"] = body
     result = engine.call(args.name, method, target, **kwargs)
     out = sys.stdout.buffer

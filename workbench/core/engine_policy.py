@@ -72,7 +72,7 @@ class RetryPolicy:
         """
         if retry_after is not None and retry_after >= 0:
             return min(float(retry_after), self.retry_after_cap)
-        backoff = min(self.max_delay, self.base_delay * (2 ** max(0, attempt - 1)))
+        backoff = min(self.max_delay, self.base_delay * 2.0 ** max(0, attempt - 1))
         r = (rng or _rng).random()
         return backoff / 2 + r * backoff / 2
 
