@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -120,9 +121,15 @@ class InspectorView(QWidget):
         self.key_line = QLineEdit()  # secret / JWKS URL
         self.key_line.setFont(monospace_font())
         self.key_text = text_box(read_only=False)  # PEM / JWK
-        self.key_text.setMaximumHeight(70)
+        self.key_text.setFixedHeight(64)
         self.key_stack.addWidget(QWidget())
-        self.key_stack.addWidget(self.key_line)
+        line_page = QWidget()
+        lp = QVBoxLayout(line_page)
+        lp.setContentsMargins(0, 0, 0, 0)
+        lp.addWidget(self.key_line)
+        lp.addStretch(1)
+        self.key_stack.addWidget(line_page)
+        self._line_page = line_page
         self.key_stack.addWidget(self.key_text)
         self.verify_button = QPushButton("Verify")
         self.result_label = QLabel("not verified")
@@ -133,8 +140,10 @@ class InspectorView(QWidget):
         left.addWidget(self.verify_button)
         left.addStretch(1)
         vl.addLayout(left)
-        vl.addWidget(self.key_stack, 1)
-        vl.addWidget(self.result_label, 1)
+        vl.addWidget(self.key_stack, 3)
+        vl.addWidget(self.result_label, 2)
+        self.key_stack.setFixedHeight(64)
+        verify.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         outer.addWidget(verify)
 
         self.tabs = QTabWidget()
@@ -184,7 +193,7 @@ class InspectorView(QWidget):
     def on_key_kind_changed(self, _index: int = 0) -> None:
         kind = self.key_kind.currentData()
         if kind in ("secret", "jwks"):
-            self.key_stack.setCurrentWidget(self.key_line)
+            self.key_stack.setCurrentWidget(self._line_page)
             self.key_line.setEchoMode(
                 QLineEdit.EchoMode.Password if kind == "secret" else QLineEdit.EchoMode.Normal
             )

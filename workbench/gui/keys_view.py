@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -93,6 +94,8 @@ class KeysView(QWidget):
         jl = QVBoxLayout(jwk_box)
         self.public_jwk = text_box(read_only=True, placeholder="…and its JWK with the RFC 7638 kid")
         self.copy_jwk_button = QPushButton("Copy JWK")
+        for box in (self.public_pem, self.public_jwk):
+            box.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         jl.addWidget(self.public_jwk)
         jl.addWidget(self.copy_jwk_button)
         keys_row.addWidget(pem_box, 1)

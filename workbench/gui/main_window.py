@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,7 +30,14 @@ from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
 from workbench.gui.settings import TLS_WARNING, Settings
 from workbench.gui.tasks import EngineEventBridge, Generation, TaskRunner
-from workbench.gui.widgets import STATE_COLORS, ErrorBanner, humanize_seconds, state_dot
+from workbench.gui.widgets import (
+    PRESET_ROLE,
+    STATE_COLORS,
+    ErrorBanner,
+    ProfileDelegate,
+    humanize_seconds,
+    state_dot,
+)
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -134,17 +141,18 @@ class MainWindow(QMainWindow):
         ll.addWidget(header)
         self.sidebar = QTreeWidget()
         self.sidebar.setObjectName("profiles")
-        self.sidebar.setHeaderLabels(["Profile", "Preset", "Left"])
+        self.sidebar.setHeaderLabels(["Profile", "Left"])
+        self.sidebar.setItemDelegateForColumn(0, ProfileDelegate(self.sidebar))
         self.sidebar.setRootIsDecorated(False)
         self.sidebar.setUniformRowHeights(True)
+        self.sidebar.setIconSize(QSize(12, 12))
         self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         h = self.sidebar.header()
         h.setStretchLastSection(False)
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.sidebar.setMinimumWidth(300)
+        self.sidebar.setMinimumWidth(260)
         ll.addWidget(self.sidebar, 1)
         self.placeholder = QLabel("Loading profiles…")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -180,7 +188,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([330, 870])
+        self.splitter.setSizes([300, 900])
         self.setCentralWidget(self.splitter)
 
         bar = self.statusBar()
@@ -345,6 +353,7 @@ class MainWindow(QMainWindow):
         self.bridge.attach(self.ctx.engine)
         self.is_ready = True
         self.tick_timer.start()
+        self.update_clock_label()
         self.refresh_snapshots()
         vault = self.ctx.__dict__.get("vault")
         if vault is not None and getattr(vault, "warning", None):
@@ -371,10 +380,11 @@ class MainWindow(QMainWindow):
         self.sidebar.blockSignals(True)
         self.sidebar.clear()
         for p in profiles:
-            item = QTreeWidgetItem(self.sidebar, [p.name, p.preset_name, ""])
+            item = QTreeWidgetItem(self.sidebar, [p.name, ""])
             item.setData(0, Qt.ItemDataRole.UserRole, p.name)
-            item.setToolTip(0, f"{p.preset.title}\n{p.base_url}")
-            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setData(0, PRESET_ROLE, p.preset_name)
+            item.setToolTip(0, f"{p.name}\n{p.preset.title} ({p.preset_name})\n{p.base_url}")
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.sidebar.blockSignals(False)
         self.placeholder.setText("No profiles yet.\nFile ▸ New profile (Ctrl+N) creates one from a preset.")
         self.placeholder.setVisible(not profiles)
@@ -499,10 +509,10 @@ class MainWindow(QMainWindow):
             name = item.data(0, Qt.ItemDataRole.UserRole)
             state, left = self.state_of(name)
             item.setIcon(0, state_dot(state))
-            item.setText(2, left)
+            item.setText(1, left)
             tip = self.errors.get(name) or f"{state}: {left}"
-            item.setToolTip(2, tip)
-            item.setData(2, Qt.ItemDataRole.UserRole, state)
+            item.setToolTip(1, tip)
+            item.setData(1, Qt.ItemDataRole.UserRole, state)
 
     def update_clock_label(self) -> None:
         if self.ctx is None:

@@ -137,19 +137,18 @@ class TokenView(QWidget):
         claims_box = QGroupBox("Header and claims")
         cl = QVBoxLayout(claims_box)
         self.claims = QTreeWidget()
-        self.claims.setHeaderLabels(["Claim", "Value", ""])
+        self.claims.setHeaderLabels(["Claim", "Value"])
         self.claims.setRootIsDecorated(False)
         self.claims.setAlternatingRowColors(True)
         self.claims.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.claims.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.claims.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         cl.addWidget(self.claims)
 
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(details)
         lower.addWidget(claims_box)
-        lower.setStretchFactor(0, 2)
-        lower.setStretchFactor(1, 3)
+        lower.setStretchFactor(0, 1)
+        lower.setStretchFactor(1, 2)
         lower.setChildrenCollapsible(False)
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -258,21 +257,24 @@ class TokenView(QWidget):
 
             header, payload = decode_unverified(token)
         except Exception:  # opaque tokens are fine: there is simply nothing to show
-            QTreeWidgetItem(self.claims, ["(opaque token)", "not a JWT: no claims to show", ""])
+            QTreeWidgetItem(self.claims, ["(opaque token)", "not a JWT: no claims to show"])
             return
         for key in ("alg", "typ", "kid"):
             if key in header:
-                QTreeWidgetItem(self.claims, [f"header.{key}", _short(header[key]), ""])
+                QTreeWidgetItem(self.claims, [f"header.{key}", _short(header[key])])
         ordered = [k for k in _SUMMARY_CLAIMS if k in payload] + [
             k for k in payload if k not in _SUMMARY_CLAIMS
         ]
         now = self._now()
         for key in ordered:
             value = payload[key]
-            note = ""
             if key in _TIME_CLAIMS and isinstance(value, int | float):
-                note = _local_time(float(value)) + f" ({_relative(float(value) - now)})"
-            QTreeWidgetItem(self.claims, [key, _short(value), note])
+                text = f"{_local_time(float(value))} · {_relative(float(value) - now)}"
+                item = QTreeWidgetItem(self.claims, [key, text])
+                item.setToolTip(1, str(value))
+            else:
+                item = QTreeWidgetItem(self.claims, [key, _short(value)])
+                item.setToolTip(1, _short(value, 2000))
 
     # -- the one-second tick ----------------------------------------------------------------------
     def tick(self) -> None:

@@ -7,13 +7,27 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QPainter, QPalette, QPixmap, QTextOption
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QIcon,
+    QPainter,
+    QPalette,
+    QPixmap,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTextEdit,
     QToolButton,
     QWidget,
@@ -189,3 +203,55 @@ def humanize_duration(seconds: float) -> str:
     if s < 86400:
         return f"{s // 3600} h" + (f" {s % 3600 // 60} min" if s % 3600 // 60 else "")
     return f"{s // 86400} d" + (f" {s % 86400 // 3600} h" if s % 86400 // 3600 else "")
+
+
+PRESET_ROLE = 0x0100 + 1  # Qt.ItemDataRole.UserRole + 1: the preset name under a profile's name
+
+
+class ProfileDelegate(QStyledItemDelegate):
+    """Sidebar cell: the profile name, and its preset in smaller, muted text beneath it."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Any) -> QSize:
+        base = super().sizeHint(option, index)
+        return QSize(base.width(), option.fontMetrics.height() * 2 + 8)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        name, preset = opt.text, index.data(PRESET_ROLE) or ""
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        group = QPalette.ColorGroup.Normal
+        text_color = opt.palette.color(
+            group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
+        painter.save()
+        half = rect.height() // 2
+        name_font = QFont(opt.font)
+        name_font.setBold(True)
+        painter.setFont(name_font)
+        painter.setPen(text_color)
+        fm = QFontMetrics(name_font)
+        painter.drawText(
+            rect.adjusted(2, 0, -2, -half),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
+            fm.elidedText(name, Qt.TextElideMode.ElideRight, rect.width() - 4),
+        )
+        small = QFont(opt.font)
+        if small.pointSizeF() > 0:
+            small.setPointSizeF(small.pointSizeF() * 0.9)
+        painter.setFont(small)
+        muted = QColor(text_color)
+        muted.setAlphaF(0.65)
+        painter.setPen(muted)
+        fm = QFontMetrics(small)
+        painter.drawText(
+            rect.adjusted(2, half, -2, 0),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
+            fm.elidedText(preset, Qt.TextElideMode.ElideRight, rect.width() - 4),
+        )
+        painter.restore()
