@@ -713,3 +713,10 @@ def test_import_refuses_to_overwrite_and_validates(ctx, workbench_home, tmp_path
         cli(ctx, "import", str(src))
     with pytest.raises(InputError, match="no such file"):
         cli(ctx, "import", str(tmp_path / "missing.toml"))
+
+
+def test_profiles_and_presets_are_hashable_values(store):
+    a = store.create("a", preset="paymentsgate", base_url="https://pg.test", vars={}, secret_names=[])
+    again = store.get("a")
+    assert a == again
+    assert len({a, again, a.preset, again.preset}) == 2

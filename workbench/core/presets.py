@@ -119,7 +119,7 @@ class Preset:
     summary: str
     base_url_example: str
     inputs: tuple[PresetInput, ...]
-    data: Mapping[str, Any] = field(repr=False)
+    data: Mapping[str, Any] = field(repr=False, hash=False)
     source: Path | None = None
 
     def can_mint(self) -> bool:

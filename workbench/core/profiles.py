@@ -102,10 +102,10 @@ class Profile:
     name: str
     preset_name: str
     base_url: str
-    vars: Mapping[str, str]
+    vars: Mapping[str, str] = field(hash=False)
     secret_names: tuple[str, ...]
-    settings: Mapping[str, Any]
-    override: Mapping[str, Any]
+    settings: Mapping[str, Any] = field(hash=False)
+    override: Mapping[str, Any] = field(hash=False, repr=False)
     preset: Preset = field(repr=False)  # already merged with `override`
 
     @property
