@@ -657,7 +657,7 @@ class TokenEngine:
                 if attempt < self.retry.attempts:
                     self._backoff(profile.name, attempt, None, user_message(exc))
                     continue
-                raise type(exc)(f"{exc} (after {attempt} attempts)") from None
+                raise type(exc)(f"{exc} (after {attempt} attempts)", hint=exc.hint) from None
             status = response.status_code
             if 200 <= status < 300:
                 return flows.parse_token_response(
