@@ -150,6 +150,7 @@ def test_sliding_token_from_the_response_header_replaces_the_stored_one(
     assert result.token_replaced
     current = engine.get_token(name)
     assert current.access_token != first.access_token
+    assert current.obtained_by == "response-header"  # what `token --json` reports for a slid token
     assert memory_vault.load(name, "access_token") == current.access_token
     state = json.loads((workbench_home / "state" / f"{name}.json").read_text())
     assert state["obtained_by"] == "response-header"

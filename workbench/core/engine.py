@@ -817,7 +817,9 @@ class TokenEngine:
             expires_at=state.expires_at,
             issued_at=state.issued_at,
             lifetime=state.lifetime,
-            obtained_by="cache",
+            # A stored token is "cache", except one that slid in through a response header: no
+            # provider call made it, so saying where it came from is more useful than "cache".
+            obtained_by="response-header" if state.obtained_by == "response-header" else "cache",
             refresh_token_expires_at=state.refresh_token_expires_at,
         )
         entry = _Entry(access_token=access, state=state, renew_at=renew_at, result=result)
