@@ -400,10 +400,11 @@ def test_mint_on_a_preset_that_cannot_mint_is_a_clear_error(engine, store, vault
         engine.get_token("pg", force="mint")
 
 
-def test_refresh_on_a_preset_that_cannot_refresh_is_a_clear_error(engine, store, vault):
+def test_refresh_on_a_mint_only_preset_mints_a_fresh_token(engine, store, vault, provider):
     add_token_of_trust(store, vault)
-    with pytest.raises(TokenUnavailableError, match=r"cannot refresh.*--mint"):
-        engine.get_token("tot", force="refresh")
+    a = engine.get_token("tot")
+    b = engine.get_token("tot", force="refresh")
+    assert b.obtained_by == "mint" and b.access_token != a.access_token
 
 
 def test_forced_mint_replaces_a_valid_token(engine, store, vault, provider):

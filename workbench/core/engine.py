@@ -552,6 +552,10 @@ class TokenEngine:
                     f"profile '{name}' cannot mint: preset '{preset.name}' has no [mint] request{alt}"
                 )
             return self._run_step(profile, stored, "mint")
+        if force == "refresh" and can_mint and not (can_refresh and stored.refresh):
+            # "A fresh token now" on a mint-only provider (token-of-trust: "mint again") or before
+            # the first mint: minting is how this provider renews; `obtained_by` says "mint".
+            return self._run_step(profile, stored, "mint")
         if force == "refresh":
             if not can_refresh:
                 alt = f"; use `workbench token {name} --mint`" if can_mint else ""
