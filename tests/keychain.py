@@ -51,11 +51,15 @@ def start() -> SecretService:
     )
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.SecretService.Keyring"
     # Wait until the secrets collection answers (the daemon starts asynchronously).
-    probe = "import keyring; keyring.set_password('wb-probe','p','1'); assert keyring.get_password('wb-probe','p')=='1'"
+    probe = (
+        "import keyring; keyring.set_password('wb-probe','p','1');"
+        "assert keyring.get_password('wb-probe','p')=='1'"
+    )
     import sys
 
     for _ in range(50):
-        if subprocess.run([sys.executable, "-c", probe], env={**os.environ, **env}, capture_output=True).returncode == 0:
+        probe_run = subprocess.run([sys.executable, "-c", probe], env={**os.environ, **env}, capture_output=True)
+        if probe_run.returncode == 0:
             break
         time.sleep(0.1)
     return SecretService(env=env, dbus_pid=pid, home=home)

@@ -724,3 +724,16 @@ def test_warm_calls_do_not_read_the_vault(engine, store, vault):
     for _ in range(20):
         assert engine.call("tot", "GET", "/api/echo").status == 200
     assert vault.loads == loads
+
+
+def test_preferences_from_the_front_end_apply_to_profiles_without_their_own(engine, store, vault, provider):
+    add_token_of_trust(store, vault)
+    token = engine.get_token("tot")
+    engine.configure(default_lead=token.lifetime + 10, timeout=3.0, verify_tls=False)
+    assert engine.refresh_lead(token.lifetime, "tot") == token.lifetime + 10
+    # The lead now covers the whole lifetime: the next request renews.
+    assert engine.get_token("tot").obtained_by == "mint"
+    plan = engine._profile_and_plan("tot")[1]
+    assert plan.verify_tls is False and plan.timeout_seconds == 3.0
+    engine.configure()
+    assert engine._profile_and_plan("tot")[1].verify_tls is True

@@ -25,6 +25,8 @@ def test_top_level_stays_as_designed():
     allowed = {"pyproject.toml", "workbench", "resources", "tests", "packaging", "README.md", ".ci"}
     extra = {
         p.name for p in ROOT.iterdir()
-        if not p.name.startswith(".") and p.name not in allowed and p.name not in {"build", "dist"} and not p.name.endswith(".egg-info")
+        if not p.name.startswith(".")
+        and p.name not in allowed | {"build", "dist"}
+        and not p.name.endswith(".egg-info")
     }
     assert extra == set()

@@ -197,7 +197,9 @@ class _CallPlan:
     timeout: Any  # httpx.Timeout, built on first use (httpx is imported lazily)
 
     @classmethod
-    def for_profile(cls, profile: Profile, default_timeout: float) -> _CallPlan:
+    def for_profile(
+        cls, profile: Profile, default_timeout: float, default_verify_tls: bool = True
+    ) -> _CallPlan:
         token_section = profile.preset.section("token") or {}
         sliding = token_section.get("sliding_header")
         scheme = token_section.get("scheme")
@@ -208,7 +210,7 @@ class _CallPlan:
             response_token_header=str(sliding) if sliding else "Authorization",
             sliding=bool(sliding),
             timeout_seconds=seconds,
-            verify_tls=profile.settings.get("verify_tls", True) is not False,
+            verify_tls=profile.settings.get("verify_tls", default_verify_tls) is not False,
             timeout=None,
         )
 
@@ -379,6 +381,7 @@ class TokenEngine:
         self._lock_dir = lock_dir if lock_dir is not None else paths.locks_dir()
         self._states = StateStore(state_dir if state_dir is not None else paths.state_dir())
         self._timeout = timeout
+        self._verify_tls = True
         self._lock_timeout = lock_timeout
         self._sleep = sleep
         self._history = history
@@ -1054,7 +1057,7 @@ class TokenEngine:
         import httpx
 
         if plan is None:
-            plan = _CallPlan.for_profile(profile, self._timeout)
+            plan = _CallPlan.for_profile(profile, self._timeout, self._verify_tls)
         seconds = timeout if timeout is not None else plan.timeout_seconds
         client = self._client(plan.verify_tls)
         try:
@@ -1108,6 +1111,20 @@ class TokenEngine:
             self._renderer = TemplateRenderer(clock=self.clock)
         return self._renderer
 
+    def configure(
+        self, *, default_lead: float | None = None, timeout: float | None = None, verify_tls: bool = True
+    ) -> None:
+        """Apply a front end's preferences (the GUI's settings dialog) to every profile that does
+        not set its own: refresh lead (None: the smaller of 60 s and 10 % of the lifetime), request
+        timeout and TLS verification. Cached plans and renewal times are recomputed on next use."""
+        with self._mu:
+            self.policy = replace(self.policy, default_lead=default_lead)
+            if timeout is not None:
+                self._timeout = timeout
+            self._verify_tls = verify_tls
+            self._profile_cache.clear()
+            self._entries.clear()
+
     def _profile(self, name: str, *, reload: bool = False) -> Profile:
         return self._profile_and_plan(name, reload=reload)[0]
 
@@ -1117,7 +1134,7 @@ class TokenEngine:
         if cached is not None and not reload and now - cached[0] < PROFILE_CACHE_SECONDS:
             return cached[1], cached[2]
         profile = self._profiles.get(name)
-        plan = _CallPlan.for_profile(profile, self._timeout)
+        plan = _CallPlan.for_profile(profile, self._timeout, self._verify_tls)
         with self._mu:
             self._profile_cache[name] = (now, profile, plan)
         return profile, plan

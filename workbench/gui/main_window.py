@@ -351,6 +351,7 @@ class MainWindow(QMainWindow):
     def on_warm(self, on_ready: Any = None) -> None:
         assert self.ctx is not None
         self.bridge.attach(self.ctx.engine)
+        self.configure_engine(self.services.prefs)
         self.is_ready = True
         self.tick_timer.start()
         self.update_clock_label()
@@ -700,9 +701,19 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.apply_preferences(dialog.preferences())
 
+    def configure_engine(self, prefs: Any) -> None:
+        """The engine (shared with every panel) follows the preferences: lead, timeout, TLS."""
+        if self.ctx is not None and "engine" in self.ctx.__dict__:
+            self.ctx.engine.configure(
+                default_lead=float(prefs.refresh_lead) if prefs.refresh_lead > 0 else None,
+                timeout=float(prefs.request_timeout),
+                verify_tls=bool(prefs.verify_tls),
+            )
+
     def apply_preferences(self, prefs: Any) -> None:
         self.services.prefs = prefs
         self.settings.save(prefs)
+        self.configure_engine(prefs)
         self.clipboard.clear_after = prefs.clipboard_clear
         self.tls_label.setVisible(not prefs.verify_tls)
         if self._tabs_built:
