@@ -58,7 +58,8 @@ def start() -> SecretService:
     import sys
 
     for _ in range(50):
-        probe_run = subprocess.run([sys.executable, "-c", probe], env={**os.environ, **env}, capture_output=True)
+        full_env = {**os.environ, **env}
+        probe_run = subprocess.run([sys.executable, "-c", probe], env=full_env, capture_output=True)
         if probe_run.returncode == 0:
             break
         time.sleep(0.1)
