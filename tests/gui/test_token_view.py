@@ -172,3 +172,25 @@ def test_results_for_a_profile_no_longer_selected_are_ignored(qtbot, make_window
     assert window.token_view.profile.name == "b-sliding"
     assert window.token_view.token_box.token == ""  # a-tot's token did not land on b-sliding
     assert window.snapshots["a-tot"] is not None  # ... but the sidebar knows about it
+
+
+def test_verify_checks_a_true_markets_token_against_the_providers_jwks(qtbot, make_window, add_profile):
+    add_profile("true-markets", "tm")
+    window = make_window(select="tm")
+    mint(qtbot, window)
+    view = window.token_view
+    qtbot.waitUntil(view.verify_button.isEnabled)
+    view.verify_button.click()
+    qtbot.waitUntil(lambda: view.verify_label.text().startswith("✓ valid"), timeout=10_000)
+    assert "locally" in view.verify_label.text()
+
+
+def test_verify_asks_token_of_trust_itself(qtbot, make_window, add_profile, sandbox):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    mint(qtbot, window)
+    view = window.token_view
+    before = sandbox.calls("token-of-trust", "verify")
+    view.verify_button.click()
+    qtbot.waitUntil(lambda: view.verify_label.text().startswith("✓ valid"), timeout=10_000)
+    assert sandbox.calls("token-of-trust", "verify") == before + 1

@@ -227,3 +227,20 @@ def test_no_secret_or_token_value_lands_in_any_file(sandbox, setup, memory_vault
     assert "history.jsonl" in {p.name for p in workbench_home.iterdir()}
     leaked = [v[:12] for v in values if v in text]
     assert leaked == []
+
+
+@pytest.mark.parametrize(
+    ("preset", "how"),
+    [("true-markets", "jwks"), ("api-key-sliding", "secret"), ("paymentsgate", None)],
+)
+def test_the_current_token_verifies_locally_the_way_its_preset_allows(preset, how, setup, memory_vault):
+    engine, _clock, add = setup
+    name = add(preset)
+    assert engine.can_verify_locally(name) is (how is not None)
+    inspection = engine.verify_local(name)
+    assert inspection.signature_valid is (True if how else None)
+    assert inspection.expired is False
+    if how == "secret":
+        # A wrong client secret must make the same token fail, not pass.
+        memory_vault.store(name, "client_secret", "not-the-secret-the-provider-signs-with-at-all")
+        assert engine.verify_local(name).signature_valid is False

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
     from workbench.core.flows import TokenAnswer
     from workbench.core.history import History
+    from workbench.core.jwtinspect import Inspection
     from workbench.core.profiles import Profile, ProfileStore
     from workbench.core.templating import TemplateRenderer
     from workbench.core.vault import Vault
@@ -1038,6 +1039,44 @@ class TokenEngine:
         except ValueError:
             return {"status": response.status_code, "body": redact(response.text[:500])}
         return data if isinstance(data, dict) else {"status": response.status_code, "body": data}
+
+    def provider_can_verify(self, profile: str) -> bool:
+        """The preset has a [verify] request (token-of-trust's GET on the token path)."""
+        return self._profile(profile).preset.can_verify()
+
+    def can_verify_locally(self, profile: str) -> bool:
+        """The preset names a key to check its tokens with: a JWKS URL or a shared HMAC secret."""
+        token_section = self._profile(profile).preset.section("token") or {}
+        return bool(token_section.get("jwks_url") or token_section.get("verify_secret"))
+
+    def verify_local(self, profile: str) -> Inspection:
+        """Decode the current token and check its signature the way the preset allows: the
+        provider's JWKS (fetched, `[token].jwks_url`) or a secret from the vault (`verify_secret`).
+        Without either the inspection has `signature_valid=None`."""
+        from workbench.core import flows, jwtinspect
+
+        prof, plan = self._profile_and_plan(profile)
+        token = self.get_token(profile)
+        token_section = prof.preset.section("token") or {}
+        key: jwtinspect.VerificationKey | None = None
+        if token_section.get("jwks_url"):
+            secrets = _VaultSecrets(self._vault, profile, {ACCESS_TOKEN: token.access_token})
+            url = self._template_renderer().render(
+                str(token_section["jwks_url"]),
+                flows.template_context(prof, secrets=secrets, access_token=token.access_token),
+                field="token.jwks_url",
+                where=f"{prof.preset.name} token",
+            )
+            key = jwtinspect.fetch_jwks(url, timeout=plan.timeout_seconds, verify_tls=plan.verify_tls)
+        elif token_section.get("verify_secret"):
+            secret_name = str(token_section["verify_secret"])
+            secret = self._vault.load(profile, secret_name)
+            if not secret:
+                raise TokenUnavailableError(
+                    f"profile '{profile}' has no '{secret_name}' stored to verify its tokens with"
+                )
+            key = jwtinspect.VerificationKey.from_secret(secret)
+        return jwtinspect.inspect_token(token.access_token, key=key, now=self.clock.now())
 
     # ---------------------------------------------------------------- plumbing
 

@@ -41,6 +41,32 @@ def _local_time(ts: float) -> str:
     return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+
+def can_check(profile: Any) -> bool:
+    """Verify is offered when the provider has a verify request or its tokens verify locally."""
+    token_section = profile.preset.section("token") or {}
+    return bool(
+        profile.preset.can_verify() or token_section.get("jwks_url") or token_section.get("verify_secret")
+    )
+
+
+def verify_token(engine: Any, name: str) -> dict[str, Any]:
+    """Runs on the pool: the signature check with the preset's JWKS or shared secret, then the
+    provider's own check when it has one (both live in core). Returns {"valid", "how", ...}."""
+    if engine.can_verify_locally(name):
+        inspection = engine.verify_local(name)
+        valid = inspection.signature_valid is True and not inspection.expired
+        if not valid or not engine.provider_can_verify(name):
+            return {
+                "valid": valid,
+                "how": "signature checked locally",
+                "signature_error": inspection.signature_error,
+            }
+    remote = engine.verify_remote(name)
+    remote.setdefault("how", "provider's check")
+    return remote
+
+
 class TokenView(QWidget):
     """Signals:
     token_obtained(object): a TokenResult from a mint/refresh/copy started here.
@@ -207,7 +233,7 @@ class TokenView(QWidget):
         idle = not self._busy
         self.mint_button.setEnabled(bool(p and p.preset.can_mint()) and idle)
         self.refresh_button.setEnabled(bool(p and p.preset.can_refresh()) and idle)
-        self.verify_button.setEnabled(bool(p and p.preset.can_verify()) and has_token and idle)
+        self.verify_button.setEnabled(bool(p and can_check(p)) and has_token and idle)
         self.auto_refresh.setEnabled(bool(p and (p.preset.can_mint() or p.preset.can_refresh())))
         for b in (self.copy_token_button, self.copy_header_button, self.copy_curl_button):
             b.setEnabled(p is not None and idle)
@@ -389,7 +415,8 @@ class TokenView(QWidget):
         self._set_busy(True)
         self.verify_label.setText("verifying…")
         self.services.runner.start(
-            ctx.engine.verify_remote,
+            verify_token,
+            ctx.engine,
             name,
             owner=self,
             on_success=lambda answer: self.on_verify_succeeded(gen, answer),
@@ -402,6 +429,8 @@ class TokenView(QWidget):
         self._set_busy(False)
         valid = answer.get("valid") if isinstance(answer, dict) else None
         mark = "✓ valid" if valid is True else "✗ not valid" if valid is False else "answered"
+        if answer.get("how"):
+            mark = f"{mark} ({answer['how']})"
         detail = pretty_json(answer)
         self.verify_label.setText(f"{mark}")
         self.verify_label.setToolTip(detail)
