@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -65,7 +66,9 @@ class SecretField(QWidget):
             line.setPlaceholderText("leave empty to keep the stored value")
             self.editor = line
         self.editor.setObjectName(f"secret_{spec.name}")
-        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.editor, 1, Qt.AlignmentFlag.AlignTop)
+        # Keep the row as tall as its content: a form must not spread a PEM box over spare space.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         side = QVBoxLayout()
         self.status = QLabel(NOT_SET)
         self.status.setObjectName(f"status_{spec.name}")
