@@ -49,7 +49,7 @@ class Target:
         return cfg.DIST_DIR / f".stamp-{self.name}{'-onefile' if onefile else ''}.json"
 
 
-_COMMON_INPUTS = (HERE / "buildconfig.py", HERE / "build.py", cfg.ROOT / "pyproject.toml")
+_COMMON_INPUTS = (HERE / "buildconfig.py", HERE / "build.py", HERE / "rthooks", cfg.ROOT / "pyproject.toml")
 TARGETS = {
     "app": Target(
         "app",

@@ -51,6 +51,9 @@ EXCLUDES = [
     # Dev and test tooling that may be importable in the build venv.
     "pip", "setuptools", "pkg_resources", "wheel", "pytest", "_pytest", "pytestqt", "hypothesis",
     "ruff", "mypy", "PyInstaller", "IPython", "numpy",
+    # httpx's own command line (httpx._main) is the only user of these; httpx imports it
+    # inside try/except ImportError.
+    "pygments", "rich", "click",
 ]
 
 # Qt data the app does not need. Translations: the UI is English only (Qt's own
@@ -140,3 +143,33 @@ def prune_binaries(toc: Toc) -> Toc:
 # drops from 23 MB to ~4 MB). Not on macOS (it would invalidate code signatures) nor
 # on Windows (PE files carry no symbols to strip).
 STRIP = sys.platform.startswith("linux")
+
+
+def drop_dangling_symlinks(binaries: Toc, datas: Toc) -> tuple[Toc, Toc]:
+    """Remove SYMLINK entries whose target was pruned (PyInstaller links Qt libraries to the top level)."""
+    present = {entry[0].replace("\\", "/") for entry in (*binaries, *datas) if entry[2] != "SYMLINK"}
+
+    def keep(entry: tuple[str, str, str]) -> bool:
+        if entry[2] != "SYMLINK":
+            return True
+        target = os.path.normpath(os.path.join(os.path.dirname(entry[0]), entry[1])).replace("\\", "/")
+        return target in present
+
+    return [e for e in binaries if keep(e)], [e for e in datas if keep(e)]
+
+
+# Our replacement for PyInstaller's PySide6 run-time hook (see rthooks/pyi_rth_workbench_qt.py).
+RUNTIME_HOOKS = [str(Path(__file__).resolve().parent / "rthooks" / "pyi_rth_workbench_qt.py")]
+
+
+# PyInstaller run-time hooks that cost start-up time (every run, CLI included) for nothing here:
+# pyi_rth_pyside6 imports QtCore (~0.25 s; replaced by RUNTIME_HOOKS); pyi_rth_multiprocessing
+# prepares multiprocessing's spawn mode, which the app never uses (~30 ms); pyi_rth_pkgutil
+# teaches pkgutil.iter_modules about the PYZ archive, which nothing bundled calls (~35 ms with
+# the zipfile import it pulls in).
+DROPPED_RUNTIME_HOOKS = frozenset({"pyi_rth_pyside6", "pyi_rth_multiprocessing", "pyi_rth_pkgutil"})
+
+
+def replace_qt_runtime_hook(scripts: Toc) -> Toc:
+    """Drop the run-time hooks in DROPPED_RUNTIME_HOOKS (RUNTIME_HOOKS keeps what Qt needs)."""
+    return [entry for entry in scripts if entry[0] not in DROPPED_RUNTIME_HOOKS]
