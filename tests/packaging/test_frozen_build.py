@@ -132,6 +132,9 @@ def test_frozen_cli_and_sandbox_work_across_processes(frozen_app, tmp_path):
         line = sandbox.stdout.readline()
         assert line, sandbox.stderr.read() if sandbox.stderr else "no output"
         demo = json.loads(line)["presets"]["token-of-trust"]
+        maps = Path(f"/proc/{sandbox.pid}/maps")
+        if maps.exists():  # a CLI command never loads Qt, not even through a run-time hook
+            assert "libQt6Core" not in maps.read_text()
         add = [frozen_app, "profile", "add", "tot", "--preset", "token-of-trust"]
         add += ["--base-url", demo["base_url"]]
         add += [a for k, v in demo["vars"].items() for a in ("--set", f"{k}={v}")]
@@ -171,3 +174,5 @@ def test_bundle_carries_what_the_app_loads_at_run_time_and_not_unused_qt(frozen_
     assert (internal / "resources" / "icons" / "token-workbench.svg").is_file()
     for module in ("tkinter", "unittest", "pytest", "PyInstaller"):
         assert not (internal / module).exists()
+    dangling = [p for p in internal.rglob("*") if p.is_symlink() and not p.exists()]
+    assert dangling == []
