@@ -194,3 +194,15 @@ def test_verify_asks_token_of_trust_itself(qtbot, make_window, add_profile, sand
     view.verify_button.click()
     qtbot.waitUntil(lambda: view.verify_label.text().startswith("✓ valid"), timeout=10_000)
     assert sandbox.calls("token-of-trust", "verify") == before + 1
+
+
+def test_a_sidebar_snapshot_read_before_a_mint_does_not_erase_the_new_token(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    started = time.monotonic()
+    result = mint(qtbot, window)
+    window.on_token_obtained(result)
+    gen = window._snapshot_gen.next()
+    window.on_snapshots(gen, {"tot": None}, started)  # a stale read that began before the mint
+    assert window.snapshots["tot"] is result
+    assert window.state_of("tot")[0] == "valid"

@@ -7,6 +7,7 @@ so it paints at once; :meth:`MainWindow.attach` hands it the AppContext afterwar
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.sandbox_url: str | None = None
         self._snapshot_inflight = False
         self._snapshot_gen = Generation()
+        self._obtained_at: dict[str, float] = {}
         self._shut_down = False
         self.bridge = EngineEventBridge(self)
         self.bridge.received.connect(self.on_engine_event)
@@ -450,19 +452,22 @@ class MainWindow(QMainWindow):
             return
         self._snapshot_inflight = True
         gen = self._snapshot_gen.next()
+        started = time.monotonic()
         self.runner.start(
             snapshot_tokens,
             self.ctx.engine,
             list(self.profiles),
             owner=self,
-            on_success=lambda snaps: self.on_snapshots(gen, snaps),
+            on_success=lambda snaps: self.on_snapshots(gen, snaps, started),
             on_failure=self.on_snapshots_failed,
         )
 
-    def on_snapshots(self, gen: int, snaps: dict[str, Any]) -> None:
+    def on_snapshots(self, gen: int, snaps: dict[str, Any], started: float = 0.0) -> None:
         self._snapshot_inflight = False
         if not self._snapshot_gen.is_current(gen):
             return
+        # A token obtained while this snapshot was being read is newer than what it saw.
+        snaps = {n: r for n, r in snaps.items() if self._obtained_at.get(n, 0.0) <= started}
         self.snapshots.update(snaps)
         name = self.selected_name()
         if name in snaps and snaps[name] is not self.token_view.result:
@@ -535,6 +540,7 @@ class MainWindow(QMainWindow):
     # -- token events -----------------------------------------------------------------------------
     def on_token_obtained(self, result: TokenResult) -> None:
         self.snapshots[result.profile] = result
+        self._obtained_at[result.profile] = time.monotonic()
         self.errors.pop(result.profile, None)
         self.update_sidebar()
 
