@@ -173,6 +173,14 @@ def test_call_with_method_headers_and_json_body(add):
     assert body["method"] == "POST" and body["json"] == {"n": 1}
 
 
+def test_call_with_a_json_body_and_no_method_posts(add):
+    name = add("token-of-trust")
+    run = run_cli("call", name, "/api/echo", "--json-body", '{"n": 2}')
+    assert run.returncode == 0, run.stderr
+    body = json.loads(run.stdout)
+    assert body["method"] == "POST" and body["json"] == {"n": 2}
+
+
 def test_call_accepts_an_absolute_url(add, sandbox):
     name = add("token-of-trust")
     run = run_cli("call", name, "GET", sandbox.base_url("token-of-trust") + "/me")

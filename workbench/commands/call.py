@@ -25,7 +25,7 @@ _NO_JSON = object()
 
 
 def parse_target(target: list[str]) -> tuple[str, str]:
-    """`[PATH]` or `[METHOD, PATH]` → (METHOD, PATH); GET by default."""
+    """`[PATH]` or `[METHOD, PATH]` → (METHOD, PATH); GET by default (POST when a body is given)."""
     if len(target) == 1:
         return "GET", target[0]
     if len(target) == 2:
@@ -68,6 +68,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     method, target = parse_target(list(args.target))
     headers = parse_headers(list(args.headers or []))
     body = parse_json_body(args.json_body)
+    if len(args.target) == 1 and body is not _NO_JSON:
+        method = "POST"  # a body without a method means POST, as with curl -d
     engine = ctx.engine
     kwargs: dict[str, Any] = {"headers": headers}
     if body is None:
