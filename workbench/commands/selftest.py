@@ -379,38 +379,25 @@ def _safe_backend_name(vault: Vault) -> str:
 
 
 def _verify_token(st_ctx: AppContext, engine: TokenEngine, name: str, preset: Preset, token: str) -> str:
-    """Verify the way the preset says it can be verified; decode at the least."""
+    """Verify the way the preset says it can be verified (the engine's local check with the
+    provider's JWKS or shared secret, and the provider's own verify request); decode at the least."""
     from workbench.core import jwtinspect
 
-    profile = st_ctx.profiles.get(name)
     token_section = preset.section("token") or {}
     done: list[str] = []
     if not jwtinspect.looks_like_jwt(token):
         done.append("opaque token (not a JWT)")
     else:
-        key = None
-        if token_section.get("jwks_url"):
-            from workbench.core.templating import TemplateRenderer
-
-            url = TemplateRenderer(clock=engine.clock).render(
-                str(token_section["jwks_url"]),
-                {"origin": profile.origin, "base_url": profile.base_url, "profile": name,
-                 "vars": profile.vars},
-                field="token.jwks_url", where=f"{preset.name} token",
-            )
-            key = jwtinspect.fetch_jwks(url)
-            how = "signature verified with the provider's JWKS"
-        elif token_section.get("verify_secret"):
-            secret_name = str(token_section["verify_secret"])
-            secret = st_ctx.vault.load(name, secret_name)
-            if not secret:
-                raise CheckFailed(f"the verification secret '{secret_name}' is not in the vault")
-            key = jwtinspect.VerificationKey.from_secret(secret)
-            how = f"signature verified with the '{secret_name}' secret"
-        else:
+        inspection = engine.verify_local(name)
+        if inspection.signature_valid is None:
             how = "decoded (no local key to verify with)"
-        inspection = jwtinspect.inspect_token(token, key=key, now=engine.clock.now())
-        if key is not None and inspection.signature_valid is not True:
+        elif inspection.signature_valid:
+            how = (
+                "signature verified with the provider's JWKS"
+                if token_section.get("jwks_url")
+                else f"signature verified with the '{token_section.get('verify_secret')}' secret"
+            )
+        else:
             raise CheckFailed(f"the signature does not verify: {inspection.signature_error or 'invalid'}")
         if inspection.expired:
             raise CheckFailed("the token the engine just obtained is already expired")
