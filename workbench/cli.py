@@ -130,7 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        print(f"workbench: error: {user_message(exc)}", file=sys.stderr)
+        message = user_message(exc)
+        vault = ctx.__dict__.get("vault")
+        if vault is not None and getattr(vault, "warning", None) and "keychain" in message:
+            message += (
+                "; note: no usable OS keychain here, so secrets given to earlier runs were kept"
+                " in memory only and are gone"
+            )
+        print(f"workbench: error: {message}", file=sys.stderr)
         return 1
     finally:
         try:

@@ -61,8 +61,9 @@ class MappingSecretSource:
 
 def _missing_secret_hint(profile: str, name: str) -> str:
     return (
-        f"profile '{profile}' has no secret '{name}' stored "
-        f"(set it with `workbench profile add {profile} ... --secret {name}=...`)"
+        f"profile '{profile}' has no secret '{name}' in the keychain "
+        f"(store it in the app's profile editor, or `workbench profile rm {profile}` and add it again "
+        f"with --secret {name}=...)"
     )
 
 
