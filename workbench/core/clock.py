@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from email.utils import parsedate_to_datetime
 
 # A Date header has one-second resolution; ignore offsets smaller than this so
 # a well-synced machine does not jitter by ±1 s.
@@ -46,6 +45,9 @@ class Clock:
         """Update the offset from an HTTP `Date` header. Returns True if the offset changed."""
         if not value:
             return False
+        # Imported here: email.utils costs ~20 ms and every process builds a Clock.
+        from email.utils import parsedate_to_datetime
+
         try:
             server = parsedate_to_datetime(value).timestamp()
         except (TypeError, ValueError, IndexError, OverflowError):

@@ -1,9 +1,11 @@
 """Application bootstrap: first paint fast, then everything else.
 
-Order matters for start-up time: only Qt and the window's own modules are imported
-before ``show()``. The keychain, httpx/PyJWT/cryptography, the profile store's
-engine and (in demo mode) the sandbox come after the first paint, from
-``QTimer.singleShot(0, …)`` and on the worker pool.
+Order matters for start-up time: before ``show()`` only Qt and the window's frame
+(:class:`MainWindow` phase 1: a handful of QtWidgets classes, no ``Qt`` namespace) are
+built. After the first paint, :meth:`WorkbenchApp.after_first_paint` builds the rest of
+the same window (``MainWindow.ensure_ui``: sidebar, menus, shortcuts, worker pool); the
+keychain, httpx/PyJWT/cryptography, the profile store's engine and (in demo mode) the
+sandbox follow on the worker pool.
 
 Environment knobs (for benchmarks and screenshots, not for users):
 
@@ -21,14 +23,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from workbench.gui.main_window import MainWindow
 from workbench.gui.settings import APPLICATION, ORGANIZATION, Settings
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
+
     from workbench.core.context import AppContext
     from workbench.sandbox import Sandbox
 
@@ -99,6 +102,8 @@ class FirstPaintProbe(QObject):
 
 
 def app_icon() -> QIcon:
+    from PySide6.QtGui import QIcon
+
     from workbench.core.paths import resources_dir
 
     icons = resources_dir() / "icons"
@@ -139,6 +144,8 @@ class DemoSession:
         self.ctx: AppContext | None = None
 
     def settings(self) -> Settings:
+        from PySide6.QtCore import QSettings
+
         return Settings(QSettings(str(self.home / "gui.ini"), QSettings.Format.IniFormat))
 
     def prepare(self, clock: Any) -> AppContext:
@@ -193,6 +200,7 @@ class WorkbenchApp:
         self.window.show()
 
     def after_first_paint(self) -> None:
+        self.window.ensure_ui()
         self.app.setWindowIcon(app_icon())
         self.window.setWindowIcon(self.app.windowIcon())
         if self.screenshot:
@@ -341,7 +349,7 @@ def run_app(
     wb.start()
     if os.environ.get("WORKBENCH_STARTUP_PROBE"):
         # Installed last so it sees the first paint first (filters run newest first) and
-        # reports before the deferred start-up work begins.
+        # reports before the deferred start-up work (phase 2 of the window) begins.
         app.installEventFilter(FirstPaintProbe(app))
     code = app.exec()
     wb.close()

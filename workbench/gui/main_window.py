@@ -1,8 +1,19 @@
 """The main window: profiles sidebar, the Token/Request/Inspector/Keys tabs, status bar.
 
-The window is built without touching the network, the keychain or heavy imports,
-so it paints at once; :meth:`MainWindow.attach` hands it the AppContext afterwards
-(the app calls it from ``QTimer.singleShot(0, …)`` after ``show()``).
+It is built in two phases so the first frame appears about as early as a bare Qt window's:
+
+1. ``MainWindow(...)`` (before ``show()``) builds only the frame: the title, the restored
+   geometry and a centred "Loading Token Workbench…" in place of the content. This module
+   imports four QtWidgets classes and never touches ``PySide6.QtCore.Qt`` (creating that
+   namespace's enums alone costs ~40 ms), the worker pool or the panels.
+2. :meth:`MainWindow.ensure_ui` (the app calls it right after the first paint;
+   :meth:`attach` calls it too) builds the rest into the same window, from
+   :mod:`workbench.gui.window_ui`: sidebar, banner, tabs, menus, actions and shortcuts,
+   status-bar indicators, the worker pool, the clipboard and the services the panels
+   share. :meth:`ensure_tabs` then builds the four panels.
+
+Neither phase touches the network, the keychain or heavy imports;
+:meth:`MainWindow.attach` hands the window the AppContext afterwards.
 """
 
 from __future__ import annotations
@@ -10,46 +21,32 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QMainWindow,
-    QPushButton,
-    QSplitter,
-    QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QWidget
 
-from workbench.gui.clipboard import SecureClipboard
-from workbench.gui.services import Services
-from workbench.gui.settings import TLS_WARNING, Settings
-from workbench.gui.tasks import EngineEventBridge, Generation, TaskRunner
-from workbench.gui.widgets import (
-    PRESET_ROLE,
-    STATE_COLORS,
-    ErrorBanner,
-    ProfileDelegate,
-    humanize_seconds,
-    state_dot,
-)
+from workbench.gui.settings import Settings
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QAction, QCloseEvent
+    from PySide6.QtWidgets import QPushButton, QSplitter, QTabWidget, QTreeWidget, QTreeWidgetItem
+
     from workbench.core.context import AppContext
     from workbench.core.engine import EngineEvent, TokenResult
     from workbench.core.profiles import Profile
+    from workbench.gui.clipboard import SecureClipboard
     from workbench.gui.inspector_view import InspectorView
     from workbench.gui.keys_view import KeysView
     from workbench.gui.request_view import RequestView
+    from workbench.gui.services import Services
+    from workbench.gui.tasks import EngineEventBridge, Generation, TaskRunner
     from workbench.gui.token_view import TokenView
+    from workbench.gui.widgets import ErrorBanner
 
 TAB_NAMES = ("token", "request", "inspector", "keys")
+# Qt.ItemDataRole.UserRole, spelled as the number so reading it needs no Qt namespace:
+# a sidebar item's profile name (column 0) and its state (column 1).
+NAME_ROLE = 0x0100
 
 
 def snapshot_tokens(engine: Any, names: list[str]) -> dict[str, Any]:
@@ -82,6 +79,47 @@ class MainWindow(QMainWindow):
     profiles_reloaded = Signal(list)
     snapshots_updated = Signal()
 
+    # Built by ensure_ui() (workbench.gui.window_ui.build), after the first paint:
+    runner: TaskRunner
+    clipboard: SecureClipboard
+    services: Services
+    bridge: EngineEventBridge
+    _snapshot_gen: Generation
+    tick_timer: QTimer
+    sidebar: QTreeWidget
+    placeholder: QLabel
+    new_button: QPushButton
+    edit_button: QPushButton
+    remove_button: QPushButton
+    banner: ErrorBanner
+    tabs: QTabWidget
+    splitter: QSplitter
+    clipboard_label: QLabel
+    tls_label: QLabel
+    vault_label: QLabel
+    clock_label: QLabel
+    sandbox_label: QLabel
+    new_action: QAction
+    edit_action: QAction
+    remove_action: QAction
+    settings_action: QAction
+    quit_action: QAction
+    copy_token_action: QAction
+    copy_header_action: QAction
+    copy_curl_action: QAction
+    mint_action: QAction
+    refresh_action: QAction
+    send_action: QAction
+    send_action2: QAction
+    focus_url_action: QAction
+    inspect_action: QAction
+    about_action: QAction
+    # Built by ensure_tabs() (workbench.gui.window_ui.build_panels):
+    token_view: TokenView
+    request_view: RequestView
+    inspector_view: InspectorView
+    keys_view: KeysView
+
     def __init__(
         self,
         settings: Settings | None = None,
@@ -92,17 +130,9 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.settings = settings or Settings()
-        prefs = self.settings.load()
-        self.runner = runner or TaskRunner(self)
-        self.clipboard = SecureClipboard(self, clear_after=prefs.clipboard_clear, tick_ms=clipboard_tick_ms)
-        self.services = Services(
-            runner=self.runner,
-            clipboard=self.clipboard,
-            settings=self.settings,
-            prefs=prefs,
-            show_error=self.show_error,
-            show_status=self.show_status,
-        )
+        self._runner_arg = runner
+        self._tick_ms = tick_ms
+        self._clipboard_tick_ms = clipboard_tick_ms
         self.ctx: AppContext | None = None
         self.profiles: dict[str, Profile] = {}
         self.snapshots: dict[str, TokenResult | None] = {}
@@ -111,219 +141,26 @@ class MainWindow(QMainWindow):
         self.is_ready = False
         self.sandbox_url: str | None = None
         self._snapshot_inflight = False
-        self._snapshot_gen = Generation()
         self._obtained_at: dict[str, float] = {}
         self._shut_down = False
-        self.bridge = EngineEventBridge(self)
-        self.bridge.received.connect(self.on_engine_event)
-        self.runner.error_occurred.connect(self.show_error)
+        self._ui_built = False
+        self._tabs_built = False
 
-        self.token_view: TokenView
-        self.request_view: RequestView
-        self.inspector_view: InspectorView
-        self.keys_view: KeysView
         self.setWindowTitle("Token Workbench")
-        self._build()
-        self._build_actions()
+        self._build_frame()
         self._restore_window()
 
-        self.tick_timer = QTimer(self)
-        self.tick_timer.setInterval(tick_ms)
-        self.tick_timer.timeout.connect(self.on_tick)
-
-    # -- construction -----------------------------------------------------------------------------
-    def _build(self) -> None:
-        left = QWidget()
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(6, 6, 0, 6)
-        header = QLabel("Profiles")
-        font = header.font()
-        font.setBold(True)
-        header.setFont(font)
-        ll.addWidget(header)
-        self.sidebar = QTreeWidget()
-        self.sidebar.setObjectName("profiles")
-        self.sidebar.setHeaderLabels(["Profile", "Left"])
-        self.sidebar.setItemDelegateForColumn(0, ProfileDelegate(self.sidebar))
-        self.sidebar.setRootIsDecorated(False)
-        self.sidebar.setUniformRowHeights(True)
-        self.sidebar.setIconSize(QSize(12, 12))
-        self.sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        h = self.sidebar.header()
-        h.setStretchLastSection(False)
-        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.sidebar.setMinimumWidth(260)
-        ll.addWidget(self.sidebar, 1)
-        self.placeholder = QLabel("Loading profiles…")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setStyleSheet("color: gray")
-        ll.addWidget(self.placeholder)
-        buttons = QHBoxLayout()
-        self.new_button = QPushButton("New…")
-        self.edit_button = QPushButton("Edit…")
-        self.remove_button = QPushButton("Remove")
-        for b in (self.new_button, self.edit_button, self.remove_button):
-            b.setEnabled(False)
-            buttons.addWidget(b)
-        ll.addLayout(buttons)
-
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 6, 6, 6)
-        self.banner = ErrorBanner()
-        rl.addWidget(self.banner)
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        # The tabs are built after the first paint (ensure_tabs): fewer Qt classes to load
-        # before the window appears. Until then each is an empty placeholder.
-        self._tabs_built = False
-        for title in ("Token", "Request", "Inspector", "Keys"):
-            self.tabs.addTab(QWidget(), title)
-        rl.addWidget(self.tabs, 1)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([300, 900])
-        self.setCentralWidget(self.splitter)
-
-        bar = self.statusBar()
-        self.clipboard_label = QLabel()
-        self.tls_label = QLabel("⚠ TLS verification off")
-        self.tls_label.setToolTip(TLS_WARNING)
-        self.tls_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
-        self.vault_label = QLabel()
-        self.clock_label = QLabel()
-        self.sandbox_label = QLabel()
-        for w in (
-            self.clipboard_label,
-            self.tls_label,
-            self.vault_label,
-            self.clock_label,
-            self.sandbox_label,
-        ):
-            bar.addPermanentWidget(w)
-        self.clipboard_label.hide()
-        self.vault_label.hide()
-        self.tls_label.setVisible(not self.services.prefs.verify_tls)
-        self.set_sandbox(None)
-
-        self.sidebar.currentItemChanged.connect(self.on_current_item_changed)
-        self.sidebar.itemDoubleClicked.connect(self.on_item_double_clicked)
-        self.new_button.clicked.connect(self.new_profile)
-        self.edit_button.clicked.connect(self.edit_profile)
-        self.remove_button.clicked.connect(self.remove_profile)
-        self.clipboard.countdown_changed.connect(self.on_clipboard_countdown)
-        self.clipboard.copied.connect(self.on_copied)
-        self.clipboard.cleared.connect(self.on_clipboard_cleared)
-
-    def ensure_tabs(self) -> None:
-        """Build the Token, Request, Inspector and Keys tabs (once)."""
-        if self._tabs_built:
-            return
-        self._tabs_built = True
-        from workbench.gui.inspector_view import InspectorView
-        from workbench.gui.keys_view import KeysView
-        from workbench.gui.request_view import RequestView
-        from workbench.gui.token_view import TokenView
-
-        self.token_view = TokenView(self.services)
-        self.request_view = RequestView(self.services)
-        self.inspector_view = InspectorView(self.services)
-        self.keys_view = KeysView(self.services)
-        current = self.tabs.currentIndex()
-        for index, (view, title) in enumerate(
-            (
-                (self.token_view, "Token"),
-                (self.request_view, "Request"),
-                (self.inspector_view, "Inspector"),
-                (self.keys_view, "Keys"),
-            )
-        ):
-            placeholder = self.tabs.widget(index)
-            self.tabs.removeTab(index)
-            self.tabs.insertTab(index, view, title)
-            placeholder.deleteLater()
-        self.tabs.setCurrentIndex(current)
-        self.token_view.token_obtained.connect(self.on_token_obtained)
-        self.token_view.busy_changed.connect(self.on_busy_changed)
-        self.token_view.failed.connect(self.on_profile_failed)
-        self.token_view.inspect_requested.connect(self.open_in_inspector)
-        self.request_view.inspect_requested.connect(self.open_in_inspector)
-        self.request_view.token_replaced.connect(self.on_token_replaced)
-        self.inspector_view.current_token_getter = self.current_token
-        self.token_view.set_profile(self.selected_profile(), self.snapshots.get(self.selected_name() or ""))
-        self.request_view.set_profile(self.selected_profile())
-        self.keys_view.set_profiles(list(self.profiles), self.selected_name())
-
-    def _build_actions(self) -> None:
-        def action(
-            text: str, slot: Any, shortcut: str | QKeySequence | None = None, tip: str = ""
-        ) -> QAction:
-            a = QAction(text, self)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-                a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            if tip:
-                a.setStatusTip(tip)
-            a.triggered.connect(slot)
-            self.addAction(a)
-            return a
-
-        self.new_action = action("&New profile…", self.new_profile, "Ctrl+N")
-        self.edit_action = action("&Edit profile…", self.edit_profile)
-        self.remove_action = action("&Remove profile", self.remove_profile)
-        self.settings_action = action("&Settings…", self.open_settings, "Ctrl+,")
-        self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.copy_token_action = action(
-            "Copy &token",
-            self.copy_selected_token,
-            "Ctrl+Shift+C",
-            "Copy the selected profile's token (refreshed first if needed)",
-        )
-        self.copy_header_action = action("Copy Authorization &header", self.copy_header)
-        self.copy_curl_action = action("Copy &curl command", self.copy_curl)
-        self.mint_action = action("&Mint", self.mint, "Ctrl+M")
-        self.refresh_action = action("&Refresh", self.refresh, "Ctrl+R")
-        self.send_action = action("&Send request", self.send_request, "Ctrl+Return")
-        self.send_action2 = action("Send request (keypad Enter)", self.send_request, "Ctrl+Enter")
-        self.focus_url_action = action("Focus &URL", self.focus_url, "Ctrl+L")
-        self.inspect_action = action("&Inspect current token", self.inspect_current, "Ctrl+I")
-        self.about_action = action("&About Token Workbench", self.about)
-
-        mb = self.menuBar()
-        file_menu = mb.addMenu("&File")
-        for a in (self.new_action, self.edit_action, self.remove_action):
-            file_menu.addAction(a)
-        file_menu.addSeparator()
-        file_menu.addAction(self.settings_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        token_menu = mb.addMenu("&Token")
-        for a in (self.copy_token_action, self.copy_header_action, self.copy_curl_action):
-            token_menu.addAction(a)
-        token_menu.addSeparator()
-        for a in (self.mint_action, self.refresh_action, self.inspect_action):
-            token_menu.addAction(a)
-        request_menu = mb.addMenu("&Request")
-        request_menu.addAction(self.send_action)
-        request_menu.addAction(self.focus_url_action)
-        help_menu = mb.addMenu("&Help")
-        help_menu.addAction(self.about_action)
-        for a in (
-            self.copy_token_action,
-            self.copy_header_action,
-            self.copy_curl_action,
-            self.edit_action,
-            self.remove_action,
-        ):
-            self.sidebar.addAction(a)
+    # -- construction, phase 1: the frame the first paint shows ----------------------------------
+    def _build_frame(self) -> None:
+        # Centred by stretches, greyed by being disabled: no Qt namespace, palette or style sheet.
+        frame = QWidget()
+        layout = QHBoxLayout(frame)
+        layout.addStretch(1)
+        self.loading_label = QLabel("Loading Token Workbench…")
+        self.loading_label.setEnabled(False)
+        layout.addWidget(self.loading_label)
+        layout.addStretch(1)
+        self.setCentralWidget(frame)
 
     def _restore_window(self) -> None:
         geometry = self.settings.geometry()
@@ -333,9 +170,38 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    # -- construction, phase 2: everything else, into the same window -----------------------------
+    @property
+    def ui_built(self) -> bool:
+        return self._ui_built
+
+    def ensure_ui(self) -> None:
+        """Build the sidebar, banner, tabs, menus, actions, status indicators and services (once)."""
+        if self._ui_built:
+            return
+        self._ui_built = True
+        from workbench.gui import window_ui
+        from workbench.gui.tasks import Generation
+
+        self._snapshot_gen = Generation()
+        window_ui.build(self, self._runner_arg, self._tick_ms, self._clipboard_tick_ms)
+        self._runner_arg = None
+        self.set_sandbox(self.sandbox_url)
+
+    def ensure_tabs(self) -> None:
+        """Build the Token, Request, Inspector and Keys panels (once)."""
+        if self._tabs_built:
+            return
+        self.ensure_ui()
+        self._tabs_built = True
+        from workbench.gui import window_ui
+
+        window_ui.build_panels(self)
+
     # -- attaching the context (after first paint) ------------------------------------------------
     def attach(self, ctx: AppContext, *, on_ready: Any = None) -> None:
         """Load profiles now (cheap files), warm the engine on the pool, then start ticking."""
+        self.ensure_ui()
         self.ctx = ctx
         self.services.ctx = ctx
         self.ensure_tabs()
@@ -380,11 +246,16 @@ class MainWindow(QMainWindow):
             self.services.error_from(exc)
             profiles = []
         self.profiles = {p.name: p for p in profiles}
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QTreeWidgetItem
+
+        from workbench.gui.widgets import PRESET_ROLE
+
         self.sidebar.blockSignals(True)
         self.sidebar.clear()
         for p in profiles:
             item = QTreeWidgetItem(self.sidebar, [p.name, ""])
-            item.setData(0, Qt.ItemDataRole.UserRole, p.name)
+            item.setData(0, NAME_ROLE, p.name)
             item.setData(0, PRESET_ROLE, p.preset_name)
             item.setToolTip(0, f"{p.name}\n{p.preset.title} ({p.preset_name})\n{p.base_url}")
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -406,7 +277,7 @@ class MainWindow(QMainWindow):
     # -- selection --------------------------------------------------------------------------------
     def selected_name(self) -> str | None:
         item = self.sidebar.currentItem()
-        return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        return item.data(0, NAME_ROLE) if item is not None else None
 
     def selected_profile(self) -> Profile | None:
         name = self.selected_name()
@@ -415,12 +286,12 @@ class MainWindow(QMainWindow):
     def select_profile(self, name: str | None) -> None:
         for i in range(self.sidebar.topLevelItemCount()):
             item = self.sidebar.topLevelItem(i)
-            if item.data(0, Qt.ItemDataRole.UserRole) == name:
+            if item.data(0, NAME_ROLE) == name:
                 self.sidebar.setCurrentItem(item)
                 return
 
     def on_current_item_changed(self, current: QTreeWidgetItem | None, _previous: Any) -> None:
-        name = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
+        name = current.data(0, NAME_ROLE) if current is not None else None
         profile = self.profiles.get(name) if name else None
         if self._tabs_built:
             self.token_view.set_profile(profile, self.snapshots.get(name) if name else None)
@@ -505,20 +376,24 @@ class MainWindow(QMainWindow):
         state = "expiring" if left <= max(lead * 2, 60) else "valid"
         if name in self.errors:
             state = "error"
+        from workbench.gui.widgets import humanize_seconds
+
         return state, humanize_seconds(left)
 
     def update_sidebar(self) -> None:
-        if self.ctx is None:
+        if self.ctx is None or not self._ui_built:
             return
+        from workbench.gui.widgets import state_dot
+
         for i in range(self.sidebar.topLevelItemCount()):
             item = self.sidebar.topLevelItem(i)
-            name = item.data(0, Qt.ItemDataRole.UserRole)
+            name = item.data(0, NAME_ROLE)
             state, left = self.state_of(name)
             item.setIcon(0, state_dot(state))
             item.setText(1, left)
             tip = self.errors.get(name) or f"{state}: {left}"
             item.setToolTip(1, tip)
-            item.setData(1, Qt.ItemDataRole.UserRole, state)
+            item.setData(1, NAME_ROLE, state)
 
     def update_clock_label(self) -> None:
         if self.ctx is None:
@@ -529,6 +404,10 @@ class MainWindow(QMainWindow):
 
     def set_sandbox(self, url: str | None) -> None:
         self.sandbox_url = url
+        if not self._ui_built:
+            return  # ensure_ui() shows it
+        from workbench.gui.widgets import STATE_COLORS
+
         if url:
             self.sandbox_label.setText(f"● sandbox {url}")
             self.sandbox_label.setStyleSheet(f"color: {STATE_COLORS['valid']}")
@@ -570,6 +449,7 @@ class MainWindow(QMainWindow):
 
     # -- errors and status ------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
+        self.ensure_ui()
         self.banner.show_message(message)
 
     def show_status(self, message: str) -> None:
@@ -657,6 +537,8 @@ class MainWindow(QMainWindow):
             self.services.error_from(exc)
             return None
         editor.saved.connect(self.on_profile_saved)
+        from PySide6.QtCore import Qt
+
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.open()
         return editor
@@ -748,6 +630,8 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        if not self._ui_built:
+            return  # nothing was started yet
         self.tick_timer.stop()
         self.clipboard.clear_now()
         self.bridge.detach()

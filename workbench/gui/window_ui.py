@@ -1,0 +1,243 @@
+"""Phase 2 of the main window: everything the first frame does not need.
+
+:meth:`MainWindow.ensure_ui <workbench.gui.main_window.MainWindow.ensure_ui>` imports this
+module after the first paint and calls :func:`build`, which puts the real content into the
+window that is already on screen: the profiles sidebar, the error banner, the tab area, the
+menus, actions and shortcuts, the status-bar indicators, the worker pool, the clipboard and
+the services the panels share. :func:`build_panels` then builds the four panels
+(``MainWindow.ensure_tabs``).
+
+Kept out of ``main_window`` on purpose: every QtWidgets class (and the ``Qt`` namespace)
+used here costs Python enum construction, and every line costs compile time, before the
+first frame when it is imported at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTreeWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui.clipboard import SecureClipboard
+from workbench.gui.services import Services
+from workbench.gui.settings import TLS_WARNING
+from workbench.gui.tasks import EngineEventBridge, TaskRunner
+from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate
+
+if TYPE_CHECKING:
+    from workbench.gui.main_window import MainWindow
+
+TAB_TITLES = ("Token", "Request", "Inspector", "Keys")
+
+
+def build(w: MainWindow, runner: TaskRunner | None, tick_ms: int, clipboard_tick_ms: int) -> None:
+    """Services, widgets, actions and timers, into ``w`` (replacing its loading placeholder)."""
+    prefs = w.settings.load()
+    w.runner = runner or TaskRunner(w)
+    w.clipboard = SecureClipboard(w, clear_after=prefs.clipboard_clear, tick_ms=clipboard_tick_ms)
+    w.services = Services(
+        runner=w.runner,
+        clipboard=w.clipboard,
+        settings=w.settings,
+        prefs=prefs,
+        show_error=w.show_error,
+        show_status=w.show_status,
+    )
+    w.bridge = EngineEventBridge(w)
+    w.bridge.received.connect(w.on_engine_event)
+    w.runner.error_occurred.connect(w.show_error)
+    _build_widgets(w)
+    _build_actions(w)
+    w.tick_timer = QTimer(w)
+    w.tick_timer.setInterval(tick_ms)
+    w.tick_timer.timeout.connect(w.on_tick)
+
+
+def _build_widgets(w: MainWindow) -> None:
+    left = QWidget()
+    ll = QVBoxLayout(left)
+    ll.setContentsMargins(6, 6, 0, 6)
+    header = QLabel("Profiles")
+    font = header.font()
+    font.setBold(True)
+    header.setFont(font)
+    ll.addWidget(header)
+    w.sidebar = sidebar = QTreeWidget()
+    sidebar.setObjectName("profiles")
+    sidebar.setHeaderLabels(["Profile", "Left"])
+    sidebar.setItemDelegateForColumn(0, ProfileDelegate(sidebar))
+    sidebar.setRootIsDecorated(False)
+    sidebar.setUniformRowHeights(True)
+    sidebar.setIconSize(QSize(12, 12))
+    sidebar.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    sidebar.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+    h = sidebar.header()
+    h.setStretchLastSection(False)
+    h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+    sidebar.setMinimumWidth(260)
+    ll.addWidget(sidebar, 1)
+    w.placeholder = QLabel("Loading profiles…")
+    w.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    w.placeholder.setWordWrap(True)
+    w.placeholder.setStyleSheet("color: gray")
+    ll.addWidget(w.placeholder)
+    buttons = QHBoxLayout()
+    w.new_button = QPushButton("New…")
+    w.edit_button = QPushButton("Edit…")
+    w.remove_button = QPushButton("Remove")
+    for b in (w.new_button, w.edit_button, w.remove_button):
+        b.setEnabled(False)
+        buttons.addWidget(b)
+    ll.addLayout(buttons)
+
+    right = QWidget()
+    rl = QVBoxLayout(right)
+    rl.setContentsMargins(0, 6, 6, 6)
+    w.banner = ErrorBanner()
+    rl.addWidget(w.banner)
+    w.tabs = QTabWidget()
+    w.tabs.setDocumentMode(True)
+    # The panels come from build_panels() (MainWindow.ensure_tabs); until then each tab is empty.
+    for title in TAB_TITLES:
+        w.tabs.addTab(QWidget(), title)
+    rl.addWidget(w.tabs, 1)
+
+    w.splitter = QSplitter(Qt.Orientation.Horizontal)
+    w.splitter.addWidget(left)
+    w.splitter.addWidget(right)
+    w.splitter.setStretchFactor(0, 0)
+    w.splitter.setStretchFactor(1, 1)
+    w.splitter.setChildrenCollapsible(False)
+    w.splitter.setSizes([300, 900])
+    w.setCentralWidget(w.splitter)  # deletes the loading placeholder
+
+    bar = w.statusBar()
+    w.clipboard_label = QLabel()
+    w.tls_label = QLabel("⚠ TLS verification off")
+    w.tls_label.setToolTip(TLS_WARNING)
+    w.tls_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
+    w.vault_label = QLabel()
+    w.clock_label = QLabel()
+    w.sandbox_label = QLabel()
+    for label in (w.clipboard_label, w.tls_label, w.vault_label, w.clock_label, w.sandbox_label):
+        bar.addPermanentWidget(label)
+    w.clipboard_label.hide()
+    w.vault_label.hide()
+    w.tls_label.setVisible(not w.services.prefs.verify_tls)
+
+    sidebar.currentItemChanged.connect(w.on_current_item_changed)
+    sidebar.itemDoubleClicked.connect(w.on_item_double_clicked)
+    w.new_button.clicked.connect(w.new_profile)
+    w.edit_button.clicked.connect(w.edit_profile)
+    w.remove_button.clicked.connect(w.remove_profile)
+    w.clipboard.countdown_changed.connect(w.on_clipboard_countdown)
+    w.clipboard.copied.connect(w.on_copied)
+    w.clipboard.cleared.connect(w.on_clipboard_cleared)
+
+
+def _build_actions(w: MainWindow) -> None:
+    def action(text: str, slot: Any, shortcut: str | QKeySequence | None = None, tip: str = "") -> QAction:
+        a = QAction(text, w)
+        if shortcut:
+            a.setShortcut(QKeySequence(shortcut))
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        w.addAction(a)
+        return a
+
+    w.new_action = action("&New profile…", w.new_profile, "Ctrl+N")
+    w.edit_action = action("&Edit profile…", w.edit_profile)
+    w.remove_action = action("&Remove profile", w.remove_profile)
+    w.settings_action = action("&Settings…", w.open_settings, "Ctrl+,")
+    w.quit_action = action("&Quit", w.close, QKeySequence.StandardKey.Quit)
+    w.copy_token_action = action(
+        "Copy &token",
+        w.copy_selected_token,
+        "Ctrl+Shift+C",
+        "Copy the selected profile's token (refreshed first if needed)",
+    )
+    w.copy_header_action = action("Copy Authorization &header", w.copy_header)
+    w.copy_curl_action = action("Copy &curl command", w.copy_curl)
+    w.mint_action = action("&Mint", w.mint, "Ctrl+M")
+    w.refresh_action = action("&Refresh", w.refresh, "Ctrl+R")
+    w.send_action = action("&Send request", w.send_request, "Ctrl+Return")
+    w.send_action2 = action("Send request (keypad Enter)", w.send_request, "Ctrl+Enter")
+    w.focus_url_action = action("Focus &URL", w.focus_url, "Ctrl+L")
+    w.inspect_action = action("&Inspect current token", w.inspect_current, "Ctrl+I")
+    w.about_action = action("&About Token Workbench", w.about)
+
+    mb = w.menuBar()
+    file_menu = mb.addMenu("&File")
+    for a in (w.new_action, w.edit_action, w.remove_action):
+        file_menu.addAction(a)
+    file_menu.addSeparator()
+    file_menu.addAction(w.settings_action)
+    file_menu.addSeparator()
+    file_menu.addAction(w.quit_action)
+    token_menu = mb.addMenu("&Token")
+    for a in (w.copy_token_action, w.copy_header_action, w.copy_curl_action):
+        token_menu.addAction(a)
+    token_menu.addSeparator()
+    for a in (w.mint_action, w.refresh_action, w.inspect_action):
+        token_menu.addAction(a)
+    request_menu = mb.addMenu("&Request")
+    request_menu.addAction(w.send_action)
+    request_menu.addAction(w.focus_url_action)
+    help_menu = mb.addMenu("&Help")
+    help_menu.addAction(w.about_action)
+    for a in (
+        w.copy_token_action,
+        w.copy_header_action,
+        w.copy_curl_action,
+        w.edit_action,
+        w.remove_action,
+    ):
+        w.sidebar.addAction(a)
+
+
+def build_panels(w: MainWindow) -> None:
+    """The Token, Request, Inspector and Keys panels, into the tabs' places."""
+    from workbench.gui.inspector_view import InspectorView
+    from workbench.gui.keys_view import KeysView
+    from workbench.gui.request_view import RequestView
+    from workbench.gui.token_view import TokenView
+
+    w.token_view = TokenView(w.services)
+    w.request_view = RequestView(w.services)
+    w.inspector_view = InspectorView(w.services)
+    w.keys_view = KeysView(w.services)
+    current = w.tabs.currentIndex()
+    for index, (view, title) in enumerate(
+        zip((w.token_view, w.request_view, w.inspector_view, w.keys_view), TAB_TITLES, strict=True)
+    ):
+        placeholder = w.tabs.widget(index)
+        w.tabs.removeTab(index)
+        w.tabs.insertTab(index, view, title)
+        placeholder.deleteLater()
+    w.tabs.setCurrentIndex(current)
+    w.token_view.token_obtained.connect(w.on_token_obtained)
+    w.token_view.busy_changed.connect(w.on_busy_changed)
+    w.token_view.failed.connect(w.on_profile_failed)
+    w.token_view.inspect_requested.connect(w.open_in_inspector)
+    w.request_view.inspect_requested.connect(w.open_in_inspector)
+    w.request_view.token_replaced.connect(w.on_token_replaced)
+    w.inspector_view.current_token_getter = w.current_token
+    w.token_view.set_profile(w.selected_profile(), w.snapshots.get(w.selected_name() or ""))
+    w.request_view.set_profile(w.selected_profile())
+    w.keys_view.set_profiles(list(w.profiles), w.selected_name())
