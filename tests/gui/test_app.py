@@ -30,6 +30,7 @@ def test_the_window_is_built_without_network_keychain_or_crypto_imports():
         "from workbench.gui.main_window import MainWindow\n"
         "import workbench.gui.app\n"
         "w = MainWindow(); w.show(); app.processEvents()\n"
+        "w.ensure_ui(); w.ensure_tabs(); app.processEvents()\n"
         "heavy = [m for m in ('httpx', 'jwt', 'cryptography', 'keyring', 'jinja2', 'workbench.sandbox')"
         " if m in sys.modules]\n"
         "print(heavy)\n"
@@ -45,6 +46,76 @@ def test_the_window_is_built_without_network_keychain_or_crypto_imports():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_first_frame_needs_neither_the_worker_pool_nor_the_panels():
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "import workbench.gui.app\n"
+        "from workbench.gui.main_window import MainWindow\n"
+        "w = MainWindow(); w.show(); app.processEvents()\n"
+        "later = ('workbench.gui.window_ui', 'workbench.gui.tasks', 'workbench.gui.widgets',"
+        " 'workbench.gui.services', 'workbench.gui.token_view', 'workbench.core.profiles', 'email.utils')\n"
+        "print([m for m in later if m in sys.modules])\n"
+        "w.shutdown()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_full_ui_arrives_in_the_window_that_painted_first(qtbot, gui_settings):
+    from PySide6.QtGui import QKeySequence
+
+    from workbench.gui.main_window import MainWindow
+
+    window = MainWindow(gui_settings, tick_ms=50, clipboard_tick_ms=50)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.windowTitle() == "Token Workbench"
+    assert window.loading_label.isVisible()
+    assert not window.ui_built
+
+    window.ensure_ui()
+    try:
+        assert window.ui_built and window.centralWidget() is window.splitter
+        qtbot.waitUntil(window.sidebar.isVisible)  # a new child of a shown window shows on the next turn
+        assert not _alive(window.loading_label) or not window.loading_label.isVisible()
+        assert not window.new_button.isEnabled()  # until a context is attached
+        assert window.new_action.shortcut() == QKeySequence("Ctrl+N")
+        menus = [a.text() for a in window.menuBar().actions()]
+        assert menus == ["&File", "&Token", "&Request", "&Help"]
+        window.ensure_ui()  # idempotent: the same widgets
+        assert window.centralWidget() is window.splitter
+    finally:
+        window.shutdown()
+
+
+def _alive(widget) -> bool:
+    from shiboken6 import Shiboken
+
+    return Shiboken.isValid(widget)
+
+
+def test_closing_before_the_ui_is_built_still_saves_the_window(qtbot, gui_settings):
+    from workbench.gui.main_window import MainWindow
+
+    window = MainWindow(gui_settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.resize(900, 600)
+    window.close()
+    assert gui_settings.geometry() is not None
 
 
 def test_plain_workbench_starts_the_gui_and_paints(tmp_path):
