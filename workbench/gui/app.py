@@ -52,19 +52,22 @@ def process_uptime() -> float | None:
 
 
 class FirstPaintHook(QObject):
-    """Calls ``callback`` once, on the loop turn after the first paint event of any widget.
+    """Calls ``callback`` once, on the loop turn after the first paint event of ``watched``.
+
+    Only the top-level window is watched (it paints before its children): an
+    application-wide filter would hand every start-up event of every widget to Python.
 
     Deferred work (engine, keychain, sandbox) must not compete with the first frame, and a
     0-ms timer started after ``show()`` can fire before the window has painted.
     A fallback timer covers windows that never paint (e.g. started minimised).
     """
 
-    def __init__(self, app: QApplication, callback: Any, fallback_ms: int = 1000) -> None:
-        super().__init__(app)
-        self._app = app
+    def __init__(self, watched: QObject, callback: Any, fallback_ms: int = 1000) -> None:
+        super().__init__(watched)
+        self._watched = watched
         self._callback = callback
         self._fired = False
-        app.installEventFilter(self)
+        watched.installEventFilter(self)
         QTimer.singleShot(fallback_ms, self.fire)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
@@ -76,7 +79,7 @@ class FirstPaintHook(QObject):
         if self._fired:
             return
         self._fired = True
-        self._app.removeEventFilter(self)
+        self._watched.removeEventFilter(self)
         self._callback()
 
 
@@ -196,7 +199,7 @@ class WorkbenchApp:
         self._closed = False
 
     def start(self) -> None:
-        self._hook = FirstPaintHook(self.app, self.after_first_paint)
+        self._hook = FirstPaintHook(self.window, self.after_first_paint)
         self.window.show()
 
     def after_first_paint(self) -> None:
