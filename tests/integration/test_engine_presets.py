@@ -244,3 +244,64 @@ def test_the_current_token_verifies_locally_the_way_its_preset_allows(preset, ho
         # A wrong client secret must make the same token fail, not pass.
         memory_vault.store(name, "client_secret", "not-the-secret-the-provider-signs-with-at-all")
         assert engine.verify_local(name).signature_valid is False
+
+
+# -- The vault is keyed by profile name only: tokens another same-named profile left there --
+
+
+@pytest.mark.parametrize("preset", MINT_PRESETS)
+def test_a_new_home_never_serves_or_sends_tokens_a_same_named_profile_of_another_home_left(
+    preset, sandbox, memory_vault, make_engine, workbench_home, tmp_path, monkeypatch
+):
+    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles import ProfileStore
+    from workbench.sandbox import Sandbox
+
+    first_store = ProfileStore(presets=PresetCatalog.load_default())
+    add_profile(first_store, memory_vault, sandbox, preset, "shared-name")
+    old = make_engine(clock=FakeClock()).get_token("shared-name")
+    assert old.obtained_by == "mint"
+
+    # Another WORKBENCH_HOME, the same keychain, a profile of the same name on another server.
+    other_home = tmp_path / "other-home"
+    other_home.mkdir()
+    monkeypatch.setenv("WORKBENCH_HOME", str(other_home))
+    with Sandbox() as other:
+        second_store = ProfileStore(presets=PresetCatalog.load_default())
+        add_profile(second_store, memory_vault, other, preset, "shared-name")
+        engine = make_engine(clock=FakeClock())
+        fresh = engine.get_token("shared-name")
+        assert fresh.obtained_by == "mint" and fresh.access_token != old.access_token
+        assert other.calls(preset, "mint") == 1 and other.calls(preset, "refresh") == 0
+        assert engine.call("shared-name", "GET", "/api/echo").status == 200
+
+
+def test_a_profile_pointed_at_another_server_mints_instead_of_serving_the_old_servers_token(
+    sandbox, setup, profile_store, memory_vault, make_engine
+):
+    from workbench.sandbox import Sandbox
+
+    engine, _clock, add = setup
+    name = add("true-markets")
+    old = engine.get_token(name)
+    profile_store.remove(name)  # the profile file only: vault entries and token state stay behind
+    with Sandbox() as other:
+        add_profile(profile_store, memory_vault, other, "true-markets", name)
+        fresh = make_engine(clock=FakeClock()).get_token(name)
+        assert fresh.obtained_by == "mint" and fresh.access_token != old.access_token
+        assert other.calls("true-markets", "refresh") == 0
+
+
+@pytest.mark.parametrize("preset", ["marketiger3d", "paymentsgate"])
+def test_a_pasted_pair_is_used_in_a_new_home_without_any_token_state(
+    preset, sandbox, memory_vault, make_engine, tmp_path, monkeypatch
+):
+    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles import ProfileStore
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "pasted-home"))
+    store = ProfileStore(presets=PresetCatalog.load_default())
+    name = add_profile(store, memory_vault, sandbox, preset)
+    result = make_engine(clock=FakeClock()).get_token(name)
+    assert result.obtained_by == "cache"
+    assert result.access_token == memory_vault.load(name, "access_token")

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from workbench.core.clock import Clock
 from workbench.core.engine_policy import RefreshAhead, RetryPolicy, parse_retry_after
-from workbench.core.engine_state import ObtainedBy, StateStore, TokenState
+from workbench.core.engine_state import ObtainedBy, StateStore, TokenState, profile_identity
 from workbench.core.errors import (
     InputError,
     NetworkError,
@@ -258,6 +258,10 @@ def _jwt_times(token: str | None) -> tuple[float | None, float | None]:
         return None
 
     return num("exp"), num("iat")
+
+
+def _profile_key(profile: Profile) -> str:
+    return profile_identity(profile.preset_name, profile.base_url, profile.vars)
 
 
 def _setting_float(profile: Profile, key: str) -> float | None:
@@ -475,7 +479,7 @@ class TokenEngine:
                 self._pending.pop(profile, None)
             self._states.delete(profile)
             # For paste-in presets the pasted pair *is* the credential: keep it.
-            inputs = set(prof.secret_names) | {i.name for i in prof.preset.inputs if i.kind == "secret"}
+            inputs = self._pasted_names(prof)
             for name in (ACCESS_TOKEN, REFRESH_TOKEN):
                 if name not in inputs:
                     self._vault.delete(profile, name)
@@ -792,6 +796,7 @@ class TokenEngine:
     def _commit(self, profile: Profile, access: str, state: TokenState) -> TokenResult:
         """Store an access token (vault) and its metadata (state file), and remember it."""
         name = profile.name
+        state = state.with_(profile_key=_profile_key(profile))
         try:
             self._vault.store(name, ACCESS_TOKEN, access)
         except Exception as exc:
@@ -835,12 +840,25 @@ class TokenEngine:
             self._entries[profile.name] = entry
         return entry
 
+    @staticmethod
+    def _pasted_names(profile: Profile) -> set[str]:
+        """Secrets the user provides (a paste-in preset's token pair among them), not obtained ones."""
+        return set(profile.secret_names) | {i.name for i in profile.preset.inputs if i.kind == "secret"}
+
     def _read_stored(self, profile: Profile) -> _Stored:
         """The tokens in the vault and what the state file says about them (checked by fingerprint)."""
         name = profile.name
-        access = self._vault.load(name, ACCESS_TOKEN)
-        refresh = self._vault.load(name, REFRESH_TOKEN)
-        state = self._states.load(name) or TokenState()
+        known = self._states.load(name)
+        if known is not None and known.profile_key not in (None, _profile_key(profile)):
+            known = None  # written for another profile of this name (other base URL, preset or settings)
+        # The vault is keyed by profile name only. Without a state file saying this profile obtained
+        # them, tokens the profile did not provide itself (a pasted pair is an input) were left by a
+        # same-named profile of another WORKBENCH_HOME or an earlier one: never serve or send them.
+        pasted = self._pasted_names(profile)
+        trusted = known is not None
+        access = self._vault.load(name, ACCESS_TOKEN) if trusted or ACCESS_TOKEN in pasted else None
+        refresh = self._vault.load(name, REFRESH_TOKEN) if trusted or REFRESH_TOKEN in pasted else None
+        state = known or TokenState()
         if access and state.access_fingerprint != fingerprint(access):
             # Pasted by the user, or written by a process that died before its metadata: read the JWT.
             exp, iat = _jwt_times(access)

@@ -9,9 +9,11 @@ different token in the vault since. Never a token value in here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -33,6 +35,10 @@ class TokenState:
     refresh_fingerprint: str | None = None
     refresh_token_expires_at: float | None = None
     updated_at: float | None = None
+    # Which profile the tokens were obtained for (`profile_identity`): the vault is keyed by
+    # profile *name* only, so a same-named profile of another WORKBENCH_HOME, or an earlier
+    # profile of that name, may have left tokens there that belong to another provider.
+    profile_key: str | None = None
 
     def with_(self, **changes: Any) -> TokenState:
         return replace(self, **changes)
@@ -52,7 +58,7 @@ class TokenState:
             value = data.get(f.name)
             if value is None:
                 continue
-            if f.name in ("access_fingerprint", "refresh_fingerprint", "token_type"):
+            if f.name in ("access_fingerprint", "refresh_fingerprint", "token_type", "profile_key"):
                 if isinstance(value, str):
                     kwargs[f.name] = value
             elif f.name == "obtained_by":
@@ -61,6 +67,15 @@ class TokenState:
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 kwargs[f.name] = float(value)
         return cls(**kwargs)
+
+
+def profile_identity(preset_name: str, base_url: str, variables: Mapping[str, str]) -> str:
+    """A short tag of what a profile's tokens are for: its preset, base URL and settings (no secrets)."""
+    document = json.dumps(
+        [preset_name, base_url.strip().rstrip("/"), sorted((str(k), str(v)) for k, v in variables.items())],
+        separators=(",", ":"),
+    )
+    return "sha256:" + hashlib.sha256(document.encode()).hexdigest()[:16]
 
 
 class StateStore:
