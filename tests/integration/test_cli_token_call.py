@@ -253,3 +253,40 @@ def test_each_provider_fault_fails_clearly_in_time_and_the_refresh_token_survive
     for secret in ("access_token", "refresh_token"):
         value = keychain.load(name, secret)
         assert value and value not in text
+
+
+# ------------------------------------------------------------------ one keychain, two homes
+
+
+def test_a_fresh_home_sharing_the_keychain_mints_its_own_token_for_a_same_named_profile(
+    secret_service, sandbox, tmp_path
+):
+    """The keychain is keyed by profile name: a new WORKBENCH_HOME must not pick up another home's token."""
+    from workbench.sandbox import Sandbox
+
+    name = f"tot-{uuid.uuid4().hex[:8]}"
+
+    def add_in(home, box):
+        demo = box.demo_profiles()["token-of-trust"]
+        env = {"WORKBENCH_HOME": str(home)}
+        run = run_cli(
+            "profile", "add", name, "--preset", "token-of-trust", "--base-url", demo["base_url"],
+            "--set", f"app_domain={demo['vars']['app_domain']}",
+            *(arg for k, v in demo["secrets"].items() for arg in ("--secret", f"{k}={v}")),
+            env=env,
+        )
+        assert run.returncode == 0, run.stderr
+        return env
+
+    try:
+        first_env = add_in(tmp_path / "home-a", sandbox)
+        first = json.loads(run_cli("token", name, "--json", env=first_env).stdout)
+        assert first["obtained_by"] == "mint"
+        with Sandbox() as other:
+            second_env = add_in(tmp_path / "home-b", other)
+            second = json.loads(run_cli("token", name, "--json", env=second_env).stdout)
+            assert second["obtained_by"] == "mint" and second["access_token"] != first["access_token"]
+            assert other.calls("token-of-trust", "mint") == 1
+            assert run_cli("call", name, "/api/echo", env=second_env).returncode == 0
+    finally:
+        Vault().delete_profile(name, ["access_token", "refresh_token", "api_key", "secret_key"])
