@@ -19,7 +19,8 @@ from workbench import __version__
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # One line, no usage dump: the contract is "one clear line on stderr".
-        self.exit(2, f"workbench: {message} (see `workbench {self._cmd_hint()}--help`)\n")
+        message = " ".join(message.split())
+        self.exit(2, f"workbench: error: {message} (see `workbench {self._cmd_hint()}--help`)\n")
 
     def _cmd_hint(self) -> str:
         parts = self.prog.split()[1:]
@@ -126,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(_COMMAND_MODULES[command])
         return int(module.run(args, ctx) or 0)
     except KeyboardInterrupt:
+        # Ctrl-C: one line, no traceback; nothing half-done was stored (the vault writes are ordered).
+        print("workbench: error: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -53,6 +53,9 @@ def read_token_argument(value: str) -> str:
     return value
 
 
+MAX_SECRET_FILE_BYTES = 1024 * 1024
+
+
 def verification_key_from_args(args: argparse.Namespace) -> VerificationKey | None:
     from workbench.core import jwtinspect
 
@@ -86,11 +89,15 @@ def _secret_value(value: str) -> str:
     if value.startswith("@") and len(value) > 1:
         path = Path(value[1:]).expanduser()
         try:
-            text = path.read_text(encoding="utf-8")
+            with path.open("rb") as handle:  # bounded: /dev/zero or a FIFO must not hang or fill memory
+                data = handle.read(MAX_SECRET_FILE_BYTES + 1)
+            if len(data) > MAX_SECRET_FILE_BYTES:
+                raise InputError(f"the secret file {path} is larger than 1 MiB; that is not an HMAC secret")
+            text = data.decode("utf-8")
         except FileNotFoundError:
             hint = "use @@ for a secret that starts with @"
             raise InputError(f"no such secret file: {path}", hint=hint) from None
-        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read the secret file {path} ({type(exc).__name__})") from None
         return text.rstrip("\r\n")
     return value

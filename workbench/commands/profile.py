@@ -62,8 +62,11 @@ def parse_assignments(items: Sequence[str], flag: str) -> dict[str, str]:
 
 
 def _shown(item: str, flag: str) -> str:
-    # Never echo what might be a secret value.
-    return item if flag == "--set" else item.partition("=")[0] + "=…"
+    # Never echo what might be a secret value: a --secret item without '=' may be the bare value.
+    if flag == "--set":
+        return item
+    key, sep, _ = item.partition("=")
+    return f"{key}=…" if sep and key.strip() else "…"
 
 
 def resolve_secret_value(name: str, raw: str, *, stdin: TextIO | None = None) -> str:
@@ -80,26 +83,58 @@ def resolve_secret_value(name: str, raw: str, *, stdin: TextIO | None = None) ->
             raise InputError(f"--secret {name}=@-: more than 1 MiB on stdin; that is not a secret")
         value = _drop_final_newline(value)
     elif raw.startswith("@"):
-        path = Path(raw[1:]).expanduser()
         if not raw[1:]:
             raise InputError(f"--secret {name}=@ needs a file name (or @- for stdin)")
-        if not path.is_file():
-            raise InputError(f"--secret {name}=@{raw[1:]}: no such file")
-        if path.stat().st_size > MAX_SECRET_FILE_BYTES:
-            raise InputError(f"--secret {name}=@{raw[1:]}: larger than 1 MiB; that is not a secret")
+        label = f"--secret {name}=@{raw[1:]}"
+        data = read_small_file(Path(raw[1:]).expanduser(), MAX_SECRET_FILE_BYTES, label, what="a secret")
         try:
-            value = _drop_final_newline(path.read_text(encoding="utf-8"))
+            value = _drop_final_newline(data.decode("utf-8"))
         except UnicodeDecodeError:
             raise InputError(
                 f"--secret {name}=@{raw[1:]}: not UTF-8 text (PEM, JWK or token expected)"
             ) from None
-        except OSError as exc:
-            raise InputError(f"--secret {name}=@{raw[1:]}: cannot read ({exc.strerror})") from None
     else:
         value = raw
     if not value.strip():
         raise InputError(f"--secret {name} is empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # Undecodable bytes on stdin or in argv arrive as lone surrogates; a keychain cannot store them.
+        raise InputError(f"--secret {name}: not UTF-8 text (PEM, JWK or token expected)") from None
+    if "\x00" in value:
+        raise InputError(f"--secret {name}: contains a NUL byte; that is not a secret (check the file)")
     return value
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+
+
+def read_small_file(path: Path, limit: int, label: str, *, what: str) -> bytes:
+    """A regular file's bytes, at most `limit`; one clear InputError for anything else."""
+    import stat
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{label}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{label}: is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{label}: not a regular file (write the value to a file, or use @- for stdin)")
+    if info.st_size > limit:
+        raise InputError(f"{label}: larger than {_size(limit)}; that is not {what}")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if len(data) > limit:
+        raise InputError(f"{label}: larger than {_size(limit)}; that is not {what}")
+    return data
 
 
 def _drop_final_newline(text: str) -> str:
@@ -276,17 +311,27 @@ def _rm(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _import(args: argparse.Namespace, ctx: AppContext) -> int:
+    from workbench.core.profiles import MAX_PROFILE_BYTES
+
     if args.file == "-":
-        text, source = sys.stdin.read(), "<stdin>"
+        source = "<stdin>"
+        raw = getattr(sys.stdin, "buffer", None)  # bytes, so undecodable input is a clear error
+        if raw is not None:
+            data = raw.read(MAX_PROFILE_BYTES + 1)
+        else:
+            data = sys.stdin.read(MAX_PROFILE_BYTES + 1).encode("utf-8", "surrogateescape")
+        if len(data) > MAX_PROFILE_BYTES:
+            raise InputError(f"<stdin>: larger than {_size(MAX_PROFILE_BYTES)}; that is not a profile file")
     else:
         path = Path(args.file).expanduser()
-        if not path.is_file():
+        if not path.exists():
             raise InputError(f"no such file: {args.file}")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"{args.file}: not UTF-8 text") from None
+        data = read_small_file(path, MAX_PROFILE_BYTES, args.file, what="a profile file")
         source = args.file
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{source}: not UTF-8 text (a profile is a TOML file)") from None
     profile = ctx.profiles.import_text(text, source=source)
     print(f"profile '{profile.name}' imported (preset {profile.preset_name})", file=sys.stderr)
     wanted = _wanted_secrets(profile)

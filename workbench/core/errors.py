@@ -9,6 +9,7 @@ The tree::
     │   ├── ProfileError           unknown profile, bad profile name, invalid profile file
     │   ├── PresetError            unknown preset or an invalid preset file
     │   └── TemplateError          a request template that does not render
+    ├── StorageError               WORKBENCH_HOME (or a folder in it) cannot be used
     ├── VaultError                 the keychain refused a read or write
     │   └── VaultUnavailableError  no usable keyring backend
     ├── NetworkError               we could not talk to the provider at all
@@ -59,6 +60,10 @@ class PresetError(InputError):
 
 class TemplateError(InputError):
     pass
+
+
+class StorageError(WorkbenchError):
+    """WORKBENCH_HOME, or a folder or file under it, is not usable (not a directory, not writable)."""
 
 
 class VaultError(WorkbenchError):

@@ -20,31 +20,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from workbench.core.redact import REDACTED, redact
+from workbench.core.redact import redact, redact_url
 
 DEFAULT_MAX_ENTRIES = 500
 DEFAULT_MAX_BYTES = 512 * 1024
 MAX_URL_CHARS = 2000
 MAX_ERROR_CHARS = 500
 LOCK_TIMEOUT = 5.0
-
-
-def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
-    """A URL safe to store or show: userinfo dropped, every query value and the fragment replaced."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return redact(url, list(secrets))
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = ""
-    if parts.query:
-        pairs = parse_qsl(parts.query, keep_blank_values=True)
-        query = "&".join(f"{redact(key, list(secrets))}={REDACTED}" for key, _ in pairs)
-    fragment = REDACTED if parts.fragment else ""
-    path = redact(parts.path, list(secrets))
-    return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
 
 def _iso(seconds: float) -> str:

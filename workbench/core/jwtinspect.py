@@ -44,7 +44,7 @@ from workbench.core.errors import (
     ProviderResponseError,
     TokenFormatError,
 )
-from workbench.core.redact import redact
+from workbench.core.redact import redact, redact_url
 
 MAX_TOKEN_BYTES = 64 * 1024
 # Real JWTs nest a few levels at most. The cap keeps printing and walking the
@@ -491,7 +491,10 @@ def load_key_file(path: str | Path) -> VerificationKey:
     try:
         if file.stat().st_size > MAX_JWKS_BYTES:
             raise KeyFormatError(f"{file} is too large to be a key file")
-        data = file.read_bytes()
+        with file.open("rb") as handle:  # bounded: /dev/zero or a FIFO must not hang or fill memory
+            data = handle.read(MAX_JWKS_BYTES + 1)
+        if len(data) > MAX_JWKS_BYTES:
+            raise KeyFormatError(f"{file} is too large to be a key file")
     except FileNotFoundError:
         raise InputError(f"no such key file: {file}") from None
     except IsADirectoryError:
@@ -522,7 +525,7 @@ def fetch_jwks(
     url: str, *, timeout: float = DEFAULT_JWKS_TIMEOUT, verify_tls: bool = True
 ) -> VerificationKey:
     """GET a JWKS over HTTP(S). Only the user names this URL; a token's ``jku`` is never fetched."""
-    shown = redact(url)
+    shown = redact_url(url)  # a query string may carry an API key: never echo its values
     if not url.lower().startswith(("https://", "http://")):
         raise InputError(f"the JWKS URL must start with https:// or http:// (got {shown})")
     import httpx

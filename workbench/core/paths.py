@@ -17,14 +17,35 @@ def workbench_home() -> Path:
         import platformdirs
 
         home = platformdirs.user_data_path(APP_DIR_NAME, appauthor=False)
-    home.mkdir(parents=True, exist_ok=True)
+    _ensure_dir(home, "WORKBENCH_HOME" if env else "the data folder")
     return home
 
 
 def _subdir(name: str) -> Path:
     path = workbench_home() / name
-    path.mkdir(parents=True, exist_ok=True)
+    _ensure_dir(path, f"WORKBENCH_HOME's {name}/ folder")
     return path
+
+
+def _ensure_dir(path: Path, label: str) -> None:
+    """mkdir -p, or one StorageError saying what is wrong with `path` and what to do."""
+    from workbench.core.errors import StorageError
+
+    if path.is_dir():
+        return
+    fix = "set WORKBENCH_HOME to a folder you can write to"
+    if path.exists() or path.is_symlink():
+        if label.endswith("folder"):  # a sub-folder of ours that is a file: the user can move it away
+            fix = "move that file away, or " + fix
+        raise StorageError(f"{label} ({path}) is not a folder ({fix})")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        if not path.is_dir():
+            raise StorageError(f"{label} ({path}) is not a folder ({fix})") from None
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise StorageError(f"cannot create {label} ({path}): {reason} ({fix})") from None
 
 
 def profiles_dir() -> Path:

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from workbench.core.errors import PresetError
+from workbench.core.redact import redact
 
 PRESET_NAME_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\Z")
 # Input names end up in templates (`vars.key_id`) and in keychain entry names, so keep them plain.
@@ -230,7 +231,8 @@ def unknown_key_message(key: str, known: Iterable[str]) -> str:
     known = list(known)
     close = difflib.get_close_matches(key, known, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"unknown key '{key}' ({hint}known: {', '.join(known)})"
+    # A "key" may be a secret pasted on the wrong side of '=': never echo a credential-looking one.
+    return f"unknown key '{redact(key)}' ({hint}known: {', '.join(known)})"
 
 
 def _expect_str(value: Any, path: FieldPath, *, non_empty: bool = False) -> str:
@@ -492,6 +494,8 @@ def parse_toml(text: str, display: str, error: Callable[[str], Exception]) -> di
     """tomllib.loads with a one-line error naming the file and the line."""
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise error(f"{display}: not valid TOML: arrays or tables are nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_ERROR_POS.search(message)
@@ -614,7 +618,8 @@ def _common_prefix(a: FieldPath, b: FieldPath) -> int:
 def located_message(display: str, text: str | None, path: FieldPath, message: str) -> str:
     line = find_line(text, path) if text is not None else None
     where = f"{display} line {line}" if line else display
-    return f"{where}: {format_field(path)}: {message}"
+    # Field names and messages come from the file; a value pasted where a name belongs must not echo.
+    return f"{where}: {redact(format_field(path))}: {redact(message)}"
 
 
 def parse_preset_text(text: str, *, display: str | None = None, source: Path | None = None) -> Preset:
@@ -627,7 +632,7 @@ def parse_preset_text(text: str, *, display: str | None = None, source: Path | N
 
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         data = parse_toml(text, shown(), PresetError)  # raises the located message
     try:
         preset = _build_preset(data, source=source)

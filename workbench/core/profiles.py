@@ -35,7 +35,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from workbench.core.errors import PresetError, ProfileError
+from workbench.core.errors import PresetError, ProfileError, StorageError
 from workbench.core.presets import (
     FieldPath,
     Preset,
@@ -50,6 +50,7 @@ from workbench.core.presets import (
     thaw,
     unknown_key_message,
 )
+from workbench.core.redact import redact
 
 if TYPE_CHECKING:
     from workbench.core.vault import Vault
@@ -94,6 +95,10 @@ def validate_base_url(value: str) -> str:
         raise ValueError("has an invalid port") from None
     if parts.query or parts.fragment:
         raise ValueError("must not have a query string or fragment")
+    if "@" in parts.netloc:
+        raise ValueError(
+            "must not hold a user name or password (user:pass@host); secrets belong in the vault (--secret)"
+        )
     return value
 
 
@@ -311,7 +316,10 @@ class ProfileStore:
     # ------------------------------------------------------------------ reading
 
     def names(self) -> builtins.list[str]:
-        return sorted(p.stem for p in self.directory.glob("*.toml") if PROFILE_NAME_RE.match(p.stem))
+        # Only regular files (or links to one): a folder, FIFO or dangling link named *.toml is not a profile.
+        return sorted(
+            p.stem for p in self.directory.glob("*.toml") if PROFILE_NAME_RE.match(p.stem) and p.is_file()
+        )
 
     def exists(self, name: str) -> bool:
         return self.path_for(name).is_file()
@@ -359,7 +367,7 @@ class ProfileStore:
     def _parse(self, text: str, shown: Callable[[], str], expected_name: str | None) -> Profile:
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, RecursionError):
             data = parse_toml(text, shown(), ProfileError)  # raises the located message
         try:
             return _build_profile(data, self.presets, expected_name=expected_name)
@@ -398,7 +406,7 @@ class ProfileStore:
         try:
             return _build_profile(data, self.presets)
         except _Problem as problem:
-            raise ProfileError(f"{format_field(problem.path)}: {problem.message}") from None
+            raise ProfileError(f"{redact(format_field(problem.path))}: {redact(problem.message)}") from None
 
     def create(
         self,
@@ -435,6 +443,12 @@ class ProfileStore:
     def save(self, profile: Profile) -> None:
         """Write the profile file atomically (temp file in the same directory, then os.replace)."""
         text = profile.to_toml()
+        if len(text.encode("utf-8")) > MAX_PROFILE_BYTES:
+            # It would be written, then refused on every read: say so now.
+            raise ProfileError(
+                f"profile '{profile.name}' would be {len(text.encode('utf-8'))} bytes, over the "
+                f"{MAX_PROFILE_BYTES // 1024} KiB a profile file may hold; shorten its vars or override"
+            )
         # Re-reading what we write catches a writer bug before it reaches the disk.
         check = self.parse_text(text, source=f"profile '{profile.name}'", expected_name=profile.name)
         if check.to_data() != profile.to_data():
@@ -467,7 +481,9 @@ class ProfileStore:
         path.unlink()
         from workbench.core import paths
 
-        with contextlib.suppress(FileNotFoundError):
+        # The state file is only metadata (expiry, fingerprints): a leftover does no harm, and a
+        # failure here must not report a remove that already happened as failed.
+        with contextlib.suppress(OSError, StorageError):
             (paths.state_dir() / f"{name}.json").unlink()
 
 

@@ -25,6 +25,27 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
+    """A URL safe to store or show: userinfo dropped, every query value and the fragment replaced."""
+    from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+    secrets = list(secrets)
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+    except ValueError:
+        return redact(url.split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1], secrets)
+    query = ""
+    if parts.query:
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        query = "&".join(f"{redact(key, secrets)}={REDACTED}" for key, _ in pairs)
+        if not pairs:
+            query = REDACTED
+    fragment = REDACTED if parts.fragment else ""
+    path = redact(parts.path, secrets)
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))
+
+
 def fingerprint(value: str) -> str:
     """A short, non-reversible tag for a secret, safe to store and compare (e.g. "sha256:1a2b3c4d")."""
     import hashlib
