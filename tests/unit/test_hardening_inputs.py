@@ -309,3 +309,17 @@ def test_redact_url_drops_userinfo_query_values_and_fragment():
         "https://h/p?a=[redacted]&token=[redacted]#[redacted]"
     )
     assert PASTED not in redact_url(f"http://[::1/x?token={PASTED}")
+
+
+# --------------------------------------------------------------------------- template helpers
+
+
+def test_a_secret_passed_as_the_algorithm_of_sign_is_not_echoed():
+    from workbench.core.keys import jose_sign as sign
+
+    with pytest.raises(InputError) as caught:
+        sign(PASTED, PASTED, b"message")
+    assert "PASTEDSECRET" not in str(caught.value)
+    assert "not an algorithm name" in str(caught.value)
+    with pytest.raises(InputError, match="'XX999'"):
+        sign("XX999", PASTED, b"message")

@@ -167,7 +167,7 @@ def generate_key_pair(alg: str = "ES256", *, rsa_bits: int = DEFAULT_RSA_BITS) -
         from cryptography.hazmat.primitives.asymmetric import ed25519
 
         return KeyPair(alg, ed25519.Ed25519PrivateKey.generate())
-    raise InputError(f"cannot generate keys for {alg!r}; choose one of {', '.join(ALGORITHMS)}")
+    raise InputError(f"cannot generate keys for {_shown_alg(alg)}; choose one of {', '.join(ALGORITHMS)}")
 
 
 def default_algorithm(key: Any) -> str:
@@ -509,14 +509,23 @@ def _hash_for(alg: str) -> Any:
         return hashes.SHA384()
     if bits == 512:
         return hashes.SHA512()
-    raise InputError(f"unsupported signing algorithm {alg!r}")  # pragma: no cover - callers check first
+    raise InputError(f"unsupported signing algorithm {_shown_alg(alg)}")  # pragma: no cover - checked first
 
 
 def _check_alg(alg: str) -> None:
     if not isinstance(alg, str) or alg not in SIGNING_ALGORITHMS:
         if isinstance(alg, str) and alg.lower() == "none":
             raise InputError("'none' is not a signing algorithm")
-        raise InputError(f"unsupported signing algorithm {alg!r}; use one of {', '.join(SIGNING_ALGORITHMS)}")
+        raise InputError(
+            f"unsupported signing algorithm {_shown_alg(alg)}; use one of {', '.join(SIGNING_ALGORITHMS)}"
+        )
+
+
+def _shown_alg(alg: object) -> str:
+    """An algorithm name fit to echo: a template may pass a secret where the name belongs."""
+    if isinstance(alg, str) and re.fullmatch(r"[A-Za-z0-9_+-]{1,8}", alg):
+        return repr(alg)
+    return f"(a {type(alg).__name__} that is not an algorithm name)"
 
 
 def _hmac_secret(alg: str, key: Any) -> bytes:
