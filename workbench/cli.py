@@ -19,7 +19,9 @@ from workbench import __version__
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # One line, no usage dump: the contract is "one clear line on stderr".
-        message = " ".join(message.split())
+        from workbench.core.errors import InputError, user_message
+
+        message = user_message(InputError(message))  # one line, no control characters from argv
         self.exit(2, f"workbench: error: {message} (see `workbench {self._cmd_hint()}--help`)\n")
 
     def _cmd_hint(self) -> str:

@@ -323,3 +323,32 @@ def test_a_secret_passed_as_the_algorithm_of_sign_is_not_echoed():
     assert "not an algorithm name" in str(caught.value)
     with pytest.raises(InputError, match="'XX999'"):
         sign("XX999", PASTED, b"message")
+
+
+def test_a_base_url_with_terminal_escape_sequences_is_refused():
+    with pytest.raises(ValueError, match="control characters"):
+        validate_base_url("http://example.com/\x1b]0;pwned\x07")
+
+
+def test_an_error_message_never_carries_terminal_control_characters(capsys):
+    from workbench.core.errors import user_message
+
+    shown = user_message(ProfileError("bad key '\x1b]0;pwned\x07'\r\nnext \u202e"))
+    assert shown == "bad key '\\x1b]0;pwned\\x07' next ?"
+    code, _, err = run_cli(capsys, "token", "a\x1b[31mb")
+    assert code == 1
+    assert_one_error_line(err, "a\\x1b[31mb")
+    assert "\x1b" not in err
+
+
+def test_profile_list_warnings_about_broken_files_carry_no_control_characters(capsys, store):
+    (store.directory / "evil.toml").write_text('name = "evil"\n"\\u001b]0;pwned\\u0007" = 1\n')
+    code, _, err = run_cli(capsys, "profile", "list")
+    assert code == 0
+    assert err.startswith("workbench: warning: ") and "\x1b" not in err and "\x07" not in err
+
+
+def test_a_usage_error_echoing_argv_carries_no_control_characters(capsys):
+    code, _, err = run_cli(capsys, "\x1b[2Jx")
+    assert code == 2
+    assert_one_error_line(err, "\\x1b[2Jx")

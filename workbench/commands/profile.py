@@ -235,8 +235,10 @@ def profile_summary(profile: Profile) -> dict[str, object]:
 
 
 def _warn_problems(ctx: AppContext) -> None:
+    from workbench.core.errors import user_message
+
     for problem in ctx.profiles.problems():
-        print(f"workbench: warning: {problem}", file=sys.stderr)
+        print(f"workbench: warning: {user_message(problem)}", file=sys.stderr)
 
 
 def _list(args: argparse.Namespace, ctx: AppContext) -> int:

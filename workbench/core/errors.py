@@ -128,4 +128,6 @@ def user_message(exc: BaseException) -> str:
     else:
         # Unexpected: name the type but never dump internals (they may hold secrets).
         text = f"internal error ({exc.__class__.__name__}); please report it with the command you ran"
-    return " ".join(text.split())
+    # One line, and nothing a terminal would act on (a hostile file's key could hold escape sequences).
+    text = " ".join(text.split())
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else "?" for ch in text)

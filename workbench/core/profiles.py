@@ -86,6 +86,9 @@ def validate_base_url(value: str) -> str:
         raise ValueError("must start with http:// or https://")
     if any(ch.isspace() for ch in value):
         raise ValueError("must not contain spaces")
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        # Escape sequences would reach the terminal through `profile list`.
+        raise ValueError("must not contain control characters")
     parts = urlsplit(value)
     if not parts.hostname:
         raise ValueError("has no host name")
