@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -41,6 +44,8 @@ KEY_KINDS = (
     ("JWK", "jwk"),
     ("JWKS URL", "jwks"),
 )
+KEY_TEXT_HEIGHT = 64
+MAX_WARNING_ROWS = 4
 _TIME_CLAIMS = {"exp": "expires", "iat": "issued", "nbf": "not before", "auth_time": "authenticated"}
 _CLAIM_NAMES = {
     "iss": "issuer",
@@ -113,7 +118,7 @@ class InspectorView(QWidget):
         outer.addWidget(self.token_input)
 
         verify = QGroupBox("Verify signature")
-        vl = QHBoxLayout(verify)
+        vl = QGridLayout(verify)
         self.key_kind = QComboBox()
         for label, kind in KEY_KINDS:
             self.key_kind.addItem(label, kind)
@@ -121,30 +126,34 @@ class InspectorView(QWidget):
         self.key_line = QLineEdit()  # secret / JWKS URL
         self.key_line.setFont(monospace_font())
         self.key_text = text_box(read_only=False)  # PEM / JWK
-        self.key_text.setFixedHeight(64)
-        self.key_stack.addWidget(QWidget())
-        line_page = QWidget()
-        lp = QVBoxLayout(line_page)
-        lp.setContentsMargins(0, 0, 0, 0)
-        lp.addWidget(self.key_line)
-        lp.addStretch(1)
-        self.key_stack.addWidget(line_page)
-        self._line_page = line_page
+        self.key_text.setFixedHeight(KEY_TEXT_HEIGHT)
+        self.no_key_hint = QLabel("Decode only. Pick a secret, PEM, JWK or JWKS URL to check the signature.")
+        self.no_key_hint.setEnabled(False)  # greyed in any palette
+        self.key_stack.addWidget(self.no_key_hint)
+        self.key_stack.addWidget(self.key_line)
         self.key_stack.addWidget(self.key_text)
         self.verify_button = QPushButton("Verify")
         self.result_label = QLabel("not verified")
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        left = QVBoxLayout()
-        left.addWidget(self.key_kind)
-        left.addWidget(self.verify_button)
-        left.addStretch(1)
-        vl.addLayout(left)
-        vl.addWidget(self.key_stack, 3)
-        vl.addWidget(self.result_label, 2)
-        self.key_stack.setFixedHeight(64)
+        top_aligned = Qt.AlignmentFlag.AlignTop
+        vl.addWidget(self.key_kind, 0, 0, top_aligned)
+        vl.addWidget(self.key_stack, 0, 1)
+        vl.addWidget(self.verify_button, 0, 2, top_aligned)
+        vl.addWidget(self.result_label, 1, 0, 1, 3)
+        vl.setColumnStretch(1, 1)
         verify.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         outer.addWidget(verify)
+
+        # Full width and wrapped, so a long warning is read, not clipped.
+        self.warnings = QListWidget()
+        self.warnings.setWordWrap(True)
+        self.warnings.setResizeMode(QListView.ResizeMode.Adjust)
+        self.warnings.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.warnings_title = QLabel("Warnings")
+        outer.addWidget(self.warnings_title)
+        outer.addWidget(self.warnings)
+        self._fit_warnings()
 
         self.tabs = QTabWidget()
         self.claims = QTreeWidget()
@@ -169,18 +178,7 @@ class InspectorView(QWidget):
         self.tabs.addTab(self.claims, "Claims")
         self.tabs.addTab(json_split, "Header && payload")
 
-        warn_box = QGroupBox("Warnings")
-        wl2 = QVBoxLayout(warn_box)
-        self.warnings = QListWidget()
-        wl2.addWidget(self.warnings)
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.tabs)
-        split.addWidget(warn_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setChildrenCollapsible(False)
-        outer.addWidget(split, 1)
+        outer.addWidget(self.tabs, 1)
 
         self.key_kind.currentIndexChanged.connect(self.on_key_kind_changed)
         self.token_input.textChanged.connect(self._debounce.start)
@@ -193,7 +191,7 @@ class InspectorView(QWidget):
     def on_key_kind_changed(self, _index: int = 0) -> None:
         kind = self.key_kind.currentData()
         if kind in ("secret", "jwks"):
-            self.key_stack.setCurrentWidget(self._line_page)
+            self.key_stack.setCurrentWidget(self.key_line)
             self.key_line.setEchoMode(
                 QLineEdit.EchoMode.Password if kind == "secret" else QLineEdit.EchoMode.Normal
             )
@@ -206,7 +204,11 @@ class InspectorView(QWidget):
                 "-----BEGIN PUBLIC KEY-----…" if kind == "pem" else '{"kty": "EC", "crv": "P-256", …}'
             )
         else:
-            self.key_stack.setCurrentIndex(0)
+            self.key_stack.setCurrentWidget(self.no_key_hint)
+        # The row is as tall as the visible input: one line, or a few for a pasted key.
+        self.key_stack.setFixedHeight(
+            KEY_TEXT_HEIGHT if kind in ("pem", "jwk") else self.key_line.sizeHint().height()
+        )
         self.verify_button.setEnabled(kind != "none")
 
     def set_key(self, kind: str, text: str) -> None:
@@ -305,6 +307,7 @@ class InspectorView(QWidget):
             self.payload_box.clear()
             self.result_label.setText("not verified")
             self.result_label.setStyleSheet("")
+            self._fit_warnings()
             return
         self.header_box.setPlainText(pretty_json(ins.header))
         self.payload_box.setPlainText(pretty_json(ins.payload))
@@ -325,6 +328,7 @@ class InspectorView(QWidget):
             self.warnings.addItem(item)
         if not ins.warnings:
             self.warnings.addItem(QListWidgetItem("No warnings"))
+        self._fit_warnings()
         if verified_with == "none" or ins.signature_valid is None:
             self.result_label.setText(f"not verified · alg {ins.alg or 'none'}")
             self.result_label.setStyleSheet("")
@@ -336,12 +340,26 @@ class InspectorView(QWidget):
             self.result_label.setText(f"✗ signature NOT valid{reason}")
             self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
 
+    def _fit_warnings(self) -> None:
+        """Show every warning without scrolling (up to a handful), and one row when there are none."""
+        rows = max(self.warnings.count(), 1)
+        self.warnings.doItemsLayout()
+        row_heights = [self.warnings.sizeHintForRow(i) for i in range(self.warnings.count())]
+        line = self.warnings.fontMetrics().lineSpacing() + 4
+        content = sum(h if h > 0 else line for h in row_heights[:MAX_WARNING_ROWS]) or line
+        if rows > MAX_WARNING_ROWS:
+            content += line // 2  # a half row hints that the list scrolls
+        self.warnings.setFixedHeight(content + 2 * self.warnings.frameWidth() + 4)
+        count = len(self.warning_codes())
+        self.warnings_title.setText(f"Warnings ({count})" if count else "Warnings")
+
     def warning_codes(self) -> list[str]:
         return [w.code for w in self.inspection.warnings] if self.inspection else []
 
 
 def _short(value: Any, limit: int = 200) -> str:
-    text = value if isinstance(value, str) else pretty_json(value).replace("\n", " ")
+    # One line: compact JSON, not the indented form squashed (which leaves runs of spaces).
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

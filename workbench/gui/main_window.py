@@ -452,6 +452,10 @@ class MainWindow(QMainWindow):
         self.ensure_ui()
         self.banner.show_message(message)
 
+    def clear_error(self, message: str) -> None:
+        if self._ui_built and self.banner.text() == message:
+            self.banner.dismiss()
+
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 5000)
 

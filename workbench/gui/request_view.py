@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS, monospace_font, pretty_json, text_box
+from workbench.gui.widgets import STATE_COLORS, ElidedLabel, monospace_font, pretty_json, text_box
 
 if TYPE_CHECKING:
     from workbench.core.engine import CallResult
@@ -72,6 +72,7 @@ class RequestView(QWidget):
         self.generation = Generation()
         self.last_result: CallResult | None = None
         self._found_jwt: str | None = None
+        self._shown_error: str | None = None
         self._build()
         self.set_profile(None)
         services.extras["current_request"] = self.current_request
@@ -82,7 +83,8 @@ class RequestView(QWidget):
         self.method = QComboBox()
         self.method.addItems(list(METHODS))
         self.method.setEditable(False)
-        self.base_label = QLabel()
+        # Elided: a long base URL or status line must not push the profiles sidebar aside.
+        self.base_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.base_label.setStyleSheet("color: gray")
         self.url = QLineEdit()
         self.url.setPlaceholderText(
@@ -94,8 +96,8 @@ class RequestView(QWidget):
         self.send_button.setToolTip("Send the request (Ctrl+Enter)")
         self.send_button.setDefault(True)
         line.addWidget(self.method)
-        line.addWidget(self.base_label)
-        line.addWidget(self.url, 1)
+        line.addWidget(self.base_label, 1)
+        line.addWidget(self.url, 2)
         line.addWidget(self.send_button)
         outer.addLayout(line)
 
@@ -123,14 +125,13 @@ class RequestView(QWidget):
         font = self.status_label.font()
         font.setBold(True)
         self.status_label.setFont(font)
-        self.time_label = QLabel()
+        self.time_label = ElidedLabel()
         self.time_label.setStyleSheet("color: gray")
         self.inspect_button = QPushButton("Open JWT in Inspector")
         self.inspect_button.setEnabled(False)
         self.inspect_button.setToolTip("A JWT was found in the response")
         status_row.addWidget(self.status_label)
-        status_row.addWidget(self.time_label)
-        status_row.addStretch(1)
+        status_row.addWidget(self.time_label, 1)
         status_row.addWidget(self.inspect_button)
         rl.addLayout(status_row)
         self.response_tabs = QTabWidget()
@@ -202,7 +203,8 @@ class RequestView(QWidget):
             self._set_sending(False)
         self.profile = profile
         self.base_label.setText(profile.base_url if profile else "")
-        self.base_label.setToolTip("Paths are joined to this base URL")
+        if profile is not None:
+            self.base_label.setToolTip(f"Paths are joined to this base URL:\n{profile.base_url}")
         self.send_button.setEnabled(profile is not None)
         if profile is not None and not self.url.text():
             self.url.setText("/api/echo")
@@ -274,6 +276,7 @@ class RequestView(QWidget):
         if not self.generation.is_current(gen):
             return
         self._set_sending(False)
+        self._clear_own_error()
         self.show_response(result)
         if result.token_replaced:
             self.token_replaced.emit(profile)
@@ -286,10 +289,22 @@ class RequestView(QWidget):
             return
         self._set_sending(False)
         message = user_message(exc)
+        # Nothing of the previous response may linger: its headers or its JWT would mislead.
+        self.last_result = None
+        self._found_jwt = None
+        self.inspect_button.setEnabled(False)
+        self.response_headers.setRowCount(0)
         self.status_label.setText("Failed")
         self.status_label.setStyleSheet(f"color: {STATE_COLORS['error']}")
         self.response_body.setPlainText(message)
+        self._shown_error = message
         self.services.show_error(message)
+
+    def _clear_own_error(self) -> None:
+        """A request that got an answer retires the banner this view raised for an earlier one."""
+        if self._shown_error:
+            self.services.clear_error(self._shown_error)
+            self._shown_error = None
 
     def show_response(self, result: CallResult) -> None:
         self.last_result = result

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
 
+def _keep_banner(_message: str) -> None:
+    """Default for Services.clear_error when no window banner exists (panel tests)."""
+
+
 @dataclass
 class Services:
     """Attributes:
@@ -26,6 +30,8 @@ class Services:
     settings / prefs: stored preferences and their current values.
     show_error: puts a user-facing message in the window's error banner.
     show_status: a transient status-bar message.
+    clear_error: retires the banner if it still shows exactly this message (a panel's own
+        error that a later success made obsolete); never hides someone else's message.
     """
 
     runner: TaskRunner
@@ -35,6 +41,7 @@ class Services:
     show_error: Callable[[str], None]
     show_status: Callable[[str], None]
     ctx: AppContext | None = None
+    clear_error: Callable[[str], None] = _keep_banner
     extras: dict[str, Any] = field(default_factory=dict)
 
     def error_from(self, exc: BaseException) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,6 @@ _TIME_CLAIMS = {"iat", "nbf", "exp", "auth_time"}
 
 def _local_time(ts: float) -> str:
     return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-
 
 
 def can_check(profile: Any) -> bool:
@@ -99,6 +99,10 @@ class TokenView(QWidget):
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A long base URL is cut at the right edge (the tooltip has it whole) rather than
+        # widening the panel and squeezing the profiles sidebar.
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(0)
         outer.addWidget(self.title)
 
         top = QHBoxLayout()
@@ -212,6 +216,7 @@ class TokenView(QWidget):
                 f"<b>{_esc(profile.name)}</b> &nbsp;·&nbsp; {_esc(preset.title)}"
                 f" &nbsp;·&nbsp; <span style='color:gray'>{_esc(profile.base_url)}</span>"
             )
+            self.title.setToolTip(f"{profile.name} · {preset.title} · {profile.base_url}")
         self.set_result(result)
         self._update_buttons()
 
@@ -525,7 +530,8 @@ def _esc(text: str) -> str:
 
 
 def _short(value: Any, limit: int = 160) -> str:
-    text = value if isinstance(value, str) else pretty_json(value).replace("\n", " ")
+    # One line: compact JSON, not the indented form squashed (which leaves runs of spaces).
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

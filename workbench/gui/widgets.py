@@ -255,3 +255,49 @@ class ProfileDelegate(QStyledItemDelegate):
             fm.elidedText(preset, Qt.TextElideMode.ElideRight, rect.width() - 4),
         )
         painter.restore()
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shortens itself with "…" instead of widening its window.
+
+    A plain QLabel's minimum width is its whole text, so a long URL or status line pushes
+    the splitter (and the profiles sidebar) aside. The full text stays in the tooltip.
+    """
+
+    def __init__(
+        self,
+        text: str = "",
+        parent: QWidget | None = None,
+        mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight,
+    ) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._mode = mode
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def text(self) -> str:
+        return self._full
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("…") * 3, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, self._mode, max(self.width(), 0))
+        super().setText(shown if self.width() > 0 else self._full)

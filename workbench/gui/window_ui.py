@@ -55,6 +55,7 @@ def build(w: MainWindow, runner: TaskRunner | None, tick_ms: int, clipboard_tick
         prefs=prefs,
         show_error=w.show_error,
         show_status=w.show_status,
+        clear_error=w.clear_error,
     )
     w.bridge = EngineEventBridge(w)
     w.bridge.received.connect(w.on_engine_event)
