@@ -108,3 +108,25 @@ def test_array_claims_read_as_one_tidy_line():
 
     assert _short(["verify", "api_keys"]) == '["verify", "api_keys"]'
     assert _short({"a": 1}) == '{"a": 1}'
+
+
+def test_a_new_profile_does_not_offer_to_keep_a_secret_it_does_not_have(qtbot, make_window):
+    window = make_window()
+    editor = window.new_profile("true-markets")
+    pem = editor.secret_fields["private_key"]
+    assert "keep" not in pem.editor.placeholderText()
+    pem.set_stored(True)  # what an existing profile's vault check reports
+    assert "keep the stored value" in pem.editor.placeholderText()
+
+
+def test_key_boxes_span_the_tab_so_a_pem_needs_no_sideways_scrolling(qtbot, make_window):
+    window = make_window()
+    window.resize(1200, 760)
+    window.show_tab("keys")
+    view = window.keys_view
+    view.alg.setCurrentText("RS256")  # the longest PEM and JWK
+    with qtbot.waitSignal(view.generated, timeout=20_000):
+        view.generate()
+    qtbot.wait(50)
+    assert not view.public_pem.horizontalScrollBar().isVisible()
+    assert view.public_pem.width() > view.width() * 0.7

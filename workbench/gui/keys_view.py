@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -83,24 +84,29 @@ class KeysView(QWidget):
         gen_row.addWidget(self.kid_label, 1)
         outer.addLayout(gen_row)
 
-        keys_row = QHBoxLayout()
-        pem_box = QGroupBox("Public key (PEM)")
-        pl = QVBoxLayout(pem_box)
+        # Stacked, each box full width: a PEM line (64 characters) fits without a scroll bar,
+        # and the copy button sits beside its text instead of under a mostly empty box.
+        keys_col = QVBoxLayout()
         self.public_pem = text_box(read_only=True, placeholder="Generate a key pair to see its public key")
+        self.public_pem.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.copy_pem_button = QPushButton("Copy PEM")
-        pl.addWidget(self.public_pem)
-        pl.addWidget(self.copy_pem_button)
-        jwk_box = QGroupBox("Public key (JWK)")
-        jl = QVBoxLayout(jwk_box)
         self.public_jwk = text_box(read_only=True, placeholder="…and its JWK with the RFC 7638 kid")
+        # An RSA modulus is one very long JSON string: wrap it rather than scroll sideways.
+        self.public_jwk.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.copy_jwk_button = QPushButton("Copy JWK")
-        for box in (self.public_pem, self.public_jwk):
-            box.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        jl.addWidget(self.public_jwk)
-        jl.addWidget(self.copy_jwk_button)
-        keys_row.addWidget(pem_box, 1)
-        keys_row.addWidget(jwk_box, 1)
-        outer.addLayout(keys_row, 1)
+        for title, box, button, stretch in (
+            ("Public key (PEM)", self.public_pem, self.copy_pem_button, 2),
+            ("Public key (JWK)", self.public_jwk, self.copy_jwk_button, 3),
+        ):
+            group = QGroupBox(title)
+            gl = QHBoxLayout(group)
+            gl.addWidget(box, 1)
+            side = QVBoxLayout()
+            side.addWidget(button)
+            side.addStretch(1)
+            gl.addLayout(side)
+            keys_col.addWidget(group, stretch)
+        outer.addLayout(keys_col, 1)
 
         private_box = QGroupBox("Private key")
         vl = QHBoxLayout(private_box)

@@ -42,6 +42,12 @@ STORED = "stored ✓"
 NOT_SET = "not set"
 
 
+PLACEHOLDER_NEW = "kept in the keychain"
+PLACEHOLDER_NEW_MULTILINE = "paste, or load from a file"
+PLACEHOLDER_KEEP = "leave empty to keep the stored value"
+PLACEHOLDER_KEEP_MULTILINE = "paste, or load from a file; leave empty to keep the stored value"
+
+
 class SecretField(QWidget):
     """One secret input: a masked editor, its stored/not-set status, and a Reveal button."""
 
@@ -57,13 +63,13 @@ class SecretField(QWidget):
         if spec.multiline:
             box = QPlainTextEdit()
             box.setFont(monospace_font())
-            box.setPlaceholderText("paste, or load from a file; leave empty to keep the stored value")
+            box.setPlaceholderText(PLACEHOLDER_NEW_MULTILINE)
             box.setFixedHeight(80)
             self.editor = box
         else:
             line = QLineEdit()
             line.setEchoMode(QLineEdit.EchoMode.Password)
-            line.setPlaceholderText("leave empty to keep the stored value")
+            line.setPlaceholderText(PLACEHOLDER_NEW)
             self.editor = line
         self.editor.setObjectName(f"secret_{spec.name}")
         layout.addWidget(self.editor, 1, Qt.AlignmentFlag.AlignTop)
@@ -106,6 +112,13 @@ class SecretField(QWidget):
             self.status.setText(STORED if stored else NOT_SET)
             self.status.setStyleSheet(f"color: {STATE_COLORS['valid'] if stored else 'gray'}")
         self.reveal_button.setEnabled(bool(stored))
+        # "Leave empty to keep" only makes sense when there is something to keep.
+        multiline = not isinstance(self.editor, QLineEdit)
+        if stored:
+            text = PLACEHOLDER_KEEP_MULTILINE if multiline else PLACEHOLDER_KEEP
+        else:
+            text = PLACEHOLDER_NEW_MULTILINE if multiline else PLACEHOLDER_NEW
+        self.editor.setPlaceholderText(text)
 
     def show_revealed(self, value: str | None) -> None:
         self.set_value(value or "")
