@@ -151,3 +151,41 @@ def test_a_profile_file_with_a_password_in_its_url_never_prints_it(secret_servic
         assert password not in result.stderr + result.stdout
     listed = workbench("profile", "list")
     assert password not in listed.stdout + listed.stderr
+
+
+def _add_from_sandbox(sandbox, preset: str, name: str) -> None:
+    demo = sandbox.demo_profiles()[preset]
+    argv = ["profile", "add", name, "--preset", preset, "--base-url", demo["base_url"]]
+    for key, value in demo["vars"].items():
+        argv += ["--set", f"{key}={value}"]
+    for key, value in demo["secrets"].items():
+        argv += ["--secret", f"{key}={value}"]
+    assert workbench(*argv).returncode == 0
+
+
+def test_a_keychain_refusing_writes_stops_a_rotating_refresh_before_the_provider_rotates(
+    secret_service, raising_backend, sandbox
+):
+    name = f"hk-pg-{uuid.uuid4().hex[:8]}"
+    _add_from_sandbox(sandbox, "paymentsgate", name)
+    refused = workbench("token", name, "--refresh", env=raising_backend)
+    assert refused.returncode == 1
+    assert_one_error_line(refused.stderr)
+    assert "refuses writes" in refused.stderr
+    assert sandbox.calls("paymentsgate", "refresh") == 0
+    # The stored refresh token was never rotated away: with a working keychain it still works.
+    ok = workbench("token", name, "--refresh", "--json")
+    assert ok.returncode == 0, ok.stderr
+    workbench("profile", "rm", name)
+
+
+def test_a_token_minted_but_not_saved_is_printed_with_a_warning(secret_service, raising_backend, sandbox):
+    name = f"hk-tot-{uuid.uuid4().hex[:8]}"
+    _add_from_sandbox(sandbox, "token-of-trust", name)
+    run = workbench("token", name, "--mint", env=raising_backend)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("eyJ")
+    lines = run.stderr.splitlines()
+    assert lines and all(line.startswith("workbench: warning: ") for line in lines), run.stderr
+    assert "keychain" in run.stderr and run.stdout.strip() not in run.stderr
+    workbench("profile", "rm", name)

@@ -41,10 +41,12 @@ class DictVault:
         self.loads = 0
         self.stores: list[str] = []
         self.fail_store: set[str] = set()
+        self.fail_new_values = False  # refuse only values it does not hold yet (a keychain failing mid-way)
         self.lock = threading.Lock()
 
     def store(self, profile, name, value):
-        if name in self.fail_store:
+        unchanged = self.data.get((profile, name)) == value
+        if name in self.fail_store and not (self.fail_new_values and unchanged):
             raise VaultError(f"the keychain refused to store {name} of profile '{profile}'")
         with self.lock:
             self.stores.append(name)
@@ -347,7 +349,9 @@ def test_rotated_refresh_token_is_stored_before_the_access_token(engine, store, 
     engine.get_token("tm")
     vault.stores.clear()
     engine.get_token("tm", force="refresh")
-    assert vault.stores[:2] == ["refresh_token", "access_token"]
+    # The current refresh token is written back first (is the keychain writable?), then the
+    # rotated one, and only then the access token.
+    assert vault.stores[:3] == ["refresh_token", "refresh_token", "access_token"]
 
 
 def test_refused_refresh_falls_back_to_minting_when_the_preset_can_mint(
@@ -605,6 +609,7 @@ def test_vault_refusing_the_rotated_refresh_token_keeps_it_in_memory_and_retries
     events: list[EngineEvent] = []
     engine.subscribe(events.append)
     vault.fail_store = {"refresh_token"}
+    vault.fail_new_values = True  # writable when checked, failing once the provider has rotated
     with pytest.raises(VaultError, match="kept in memory") as info:
         engine.get_token("tm", force="refresh")
     assert "rt-" not in str(info.value)
@@ -618,6 +623,21 @@ def test_vault_refusing_the_rotated_refresh_token_keeps_it_in_memory_and_retries
     assert result.obtained_by == "refresh"
     assert vault.data[("tm", "refresh_token")] in provider.valid_refresh
     assert provider.calls == Counter({"mint": 1, "refresh": 1})
+
+
+def test_a_keychain_that_refuses_writes_stops_a_rotating_refresh_before_the_provider_call(
+    engine, store, vault, provider, clock
+):
+    add_true_markets(store, vault)
+    engine.get_token("tm")
+    before = vault.data[("tm", "refresh_token")]
+    vault.fail_store = {"refresh_token"}
+    with pytest.raises(VaultError, match="refuses writes"):
+        engine.get_token("tm", force="refresh")
+    assert provider.calls["refresh"] == 0  # the provider never rotated anything
+    assert vault.data[("tm", "refresh_token")] == before
+    vault.fail_store = set()
+    assert engine.get_token("tm", force="refresh").obtained_by == "refresh"
 
 
 def test_a_failing_event_subscriber_does_not_break_the_engine(engine, store, vault):
@@ -737,3 +757,21 @@ def test_preferences_from_the_front_end_apply_to_profiles_without_their_own(engi
     assert plan.verify_tls is False and plan.timeout_seconds == 3.0
     engine.configure()
     assert engine._profile_and_plan("tot")[1].verify_tls is True
+
+
+def test_a_corrupt_state_file_is_treated_as_unknown_not_an_internal_error(
+    engine, store, vault, provider, workbench_home
+):
+    add_token_of_trust(store, vault)
+    engine.get_token("tot")
+    (workbench_home / "state" / "tot.json").write_bytes(b"\xff\xfe not utf-8 \x00")
+    fresh = TokenEngine(profiles=store, vault=vault, clock=engine.clock, transport=engine._transport)
+    assert fresh.get_token("tot").access_token
+
+
+def test_a_lock_file_that_is_a_folder_is_a_clear_error(engine, store, vault, workbench_home):
+    add_token_of_trust(store, vault)
+    (workbench_home / "locks").mkdir(exist_ok=True)
+    (workbench_home / "locks" / "tot.lock").mkdir()
+    with pytest.raises(LockTimeoutError, match="is a folder, not a file; remove it"):
+        engine.get_token("tot")

@@ -19,7 +19,18 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     force: Force | None = "refresh" if args.refresh else "mint" if args.mint else None
     engine = ctx.engine
-    result = engine.get_token(args.name, force=force)
+    warnings: list[str] = []
+    # A token obtained but not saved (keychain refused the write) still works for this call;
+    # say so on stderr, since the next process will have to obtain its own.
+    unsubscribe = engine.subscribe(
+        lambda event: warnings.append(event.message) if event.kind == "failed" and event.message else None
+    )
+    try:
+        result = engine.get_token(args.name, force=force)
+    finally:
+        unsubscribe()
+    for message in dict.fromkeys(warnings):
+        print(f"workbench: warning: {message}", file=sys.stderr)
     if args.json:
         out = json.dumps(result.to_json(ctx.clock.now()))
     else:

@@ -136,7 +136,7 @@ class CallResult:
     headers: list[tuple[str, str]] = field(repr=False)
     body: bytes = field(repr=False)
     elapsed: float
-    url: str
+    url: str = field(repr=False)  # query strings may carry secrets; reprs end up in logs
     method: str
     token_replaced: bool
     retried: bool
@@ -515,6 +515,10 @@ class TokenEngine:
             flock = filelock.FileLock(str(path), timeout=self._lock_timeout, thread_local=False)
             try:
                 flock.acquire()
+            except IsADirectoryError:
+                raise LockTimeoutError(
+                    f"the token lock of profile '{name}' ({path}) is a folder, not a file; remove it"
+                ) from None
             except filelock.Timeout:
                 raise LockTimeoutError(
                     f"another workbench process has held the token lock of profile '{name}' for over "
@@ -644,8 +648,29 @@ class TokenEngine:
         secrets = _VaultSecrets(
             self._vault, profile.name, {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh}
         )
+        if step == "refresh" and stored.refresh and self._rotates(profile):
+            self._check_vault_writable(profile, stored.refresh)
         answer = self._token_request(profile, step, secrets)
         return self._store_answer(profile, stored, step, answer)
+
+    @staticmethod
+    def _rotates(profile: Profile) -> bool:
+        return bool((profile.preset.section("token") or {}).get("rotates_refresh_token"))
+
+    def _check_vault_writable(self, profile: Profile, refresh_token: str) -> None:
+        """Before a refresh that rotates the refresh token, prove the keychain takes writes (by
+        writing the current one back): once the provider has rotated it, a new refresh token we
+        cannot store dies with this process and the old one is already refused."""
+        if profile.name in self._pending:
+            return  # a rotated token is already waiting in memory for the keychain; keep that path
+        try:
+            self._vault.store(profile.name, REFRESH_TOKEN, refresh_token)
+        except VaultError as exc:
+            raise VaultError(
+                f"not refreshing '{profile.name}': the keychain refuses writes ({user_message(exc)}), and "
+                "the provider would rotate the refresh token into one that could not be saved",
+                hint="fix or unlock the keychain, then try again",
+            ) from None
 
     def _token_request(
         self, profile: Profile, step: Literal["mint", "refresh"], secrets: _VaultSecrets

@@ -96,6 +96,9 @@ class StateStore:
             text = self.path(profile).read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
+        except (OSError, UnicodeDecodeError):
+            # Unreadable, not UTF-8, or a folder in its place: it is only metadata, start afresh.
+            return None
         try:
             return TokenState.from_json(json.loads(text))
         except ValueError:
