@@ -495,6 +495,13 @@ def test_find_jwt_prefers_the_access_token_over_the_refresh_token():
     assert ji.find_jwt(body) == access
 
 
+def test_find_jwt_prefers_the_access_token_over_an_id_token_that_comes_first():
+    identity = hs256({"typ": "id"})
+    access = hs256({"typ": "access"})
+    assert ji.find_jwt(json.dumps({"idToken": identity, "accessToken": access})) == access
+    assert ji.find_jwt(json.dumps({"id_token": identity, "other": hs256({"x": 1})})) == identity
+
+
 def test_find_jwt_in_raw_text_and_in_sentences():
     assert ji.find_jwt(RFC7515_A1_TOKEN + "\n") == RFC7515_A1_TOKEN
     assert ji.find_jwt(f"Bearer {RFC7515_A1_TOKEN}") == RFC7515_A1_TOKEN

@@ -353,11 +353,13 @@ def _json_strings(document: Any) -> Iterator[tuple[tuple[str, ...], str]]:
 def _rank_path(path: tuple[str, ...]) -> int:
     names = [p.lower() for p in path]
     if any("refresh" in n for n in names):
-        return 2
+        return 3
     last = names[-1] if names else ""
-    if "access" in last or last in ("token", "jwt", "accesstoken", "id_token", "idtoken", "bearer"):
+    if "access" in last or last in ("token", "jwt", "accesstoken", "bearer"):
         return 0
-    return 1
+    if last in ("id_token", "idtoken"):
+        return 1  # an OpenID identity token is a JWT too, but not the one to send
+    return 2
 
 
 # --------------------------------------------------------------------------- keys
