@@ -130,3 +130,10 @@ def test_key_boxes_span_the_tab_so_a_pem_needs_no_sideways_scrolling(qtbot, make
     qtbot.wait(50)
     assert not view.public_pem.horizontalScrollBar().isVisible()
     assert view.public_pem.width() > view.width() * 0.7
+
+
+def test_the_status_bar_says_in_words_how_a_token_was_obtained():
+    from workbench.gui.token_view import OBTAINED_BY_TEXT
+
+    assert OBTAINED_BY_TEXT["mint"] == "new token minted"
+

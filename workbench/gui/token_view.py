@@ -38,6 +38,15 @@ _SUMMARY_CLAIMS = ("sub", "iss", "aud", "scope", "scopes", "client_id", "iat", "
 _TIME_CLAIMS = {"iat", "nbf", "exp", "auth_time"}
 
 
+# Status-bar wording for TokenResult.obtained_by: a sentence, not "token mint".
+OBTAINED_BY_TEXT = {
+    "mint": "new token minted",
+    "refresh": "token refreshed",
+    "cache": "the stored token is still valid",
+    "response-header": "token replaced from a response header",
+}
+
+
 def _local_time(ts: float) -> str:
     return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
 
@@ -396,7 +405,8 @@ class TokenView(QWidget):
         self._auto_inflight = False
         self._set_busy(False)
         self.set_result(result)
-        self.services.show_status(f"{name}: token {result.obtained_by}" + (" (auto-refresh)" if auto else ""))
+        how = OBTAINED_BY_TEXT.get(result.obtained_by, f"token: {result.obtained_by}")
+        self.services.show_status(f"{name}: {how}" + (" (auto-refresh)" if auto else ""))
 
     def on_token_failed(self, gen: int, name: str, exc: BaseException, auto: bool) -> None:
         from workbench.core.errors import user_message
