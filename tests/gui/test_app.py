@@ -179,3 +179,21 @@ def test_window_geometry_and_last_profile_are_restored(qtbot, make_window, add_p
     again = make_window()
     assert again.selected_name() == "b-sliding"
     assert (again.width(), again.height()) == size
+
+
+def test_an_exception_escaping_a_slot_becomes_one_banner_line_without_its_values(qtbot, make_window, capsys):
+    from workbench.core.errors import ProviderError
+    from workbench.gui.app import SlotErrorHook
+
+    window = make_window()
+    hook = SlotErrorHook(window)
+    secret = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl"
+    try:
+        raise ProviderError(f"provider said no to {secret}")
+    except ProviderError as exc:
+        hook(type(exc), exc, exc.__traceback__)
+    assert window.banner.isVisible()
+    err = capsys.readouterr().err
+    assert err.startswith("workbench: error: ") and "Traceback" not in err
+    hook(RuntimeError, RuntimeError("local detail"), None)
+    assert "internal error (RuntimeError)" in window.banner.label.text()

@@ -337,6 +337,25 @@ class WorkbenchApp:
             self.demo.close()
 
 
+class SlotErrorHook:
+    """`sys.excepthook` while the window runs: an exception escaping a Qt slot becomes the
+    error banner's one line (through `user_message`), not a traceback on stderr that could
+    carry token values from local variables, and not a silent failure."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+
+    def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        from workbench.core.errors import user_message
+
+        message = user_message(exc)
+        print(f"workbench: error: {message}", file=sys.stderr)
+        try:
+            self._window.show_error(message)
+        except Exception:  # noqa: S110 - the window may be gone; stderr already has the line
+            pass
+
+
 def run_app(
     ctx: AppContext, *, demo: bool = False, screenshot: str | None = None, argv: list[str] | None = None
 ) -> int:
@@ -348,6 +367,7 @@ def run_app(
     app.setDesktopFileName("token-workbench")
     load_style(app)
     wb = WorkbenchApp(app, ctx, demo=demo, screenshot=screenshot)
+    sys.excepthook = SlotErrorHook(wb.window)
     app.aboutToQuit.connect(wb.close)
     wb.start()
     if os.environ.get("WORKBENCH_STARTUP_PROBE"):
