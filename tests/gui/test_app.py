@@ -197,3 +197,14 @@ def test_an_exception_escaping_a_slot_becomes_one_banner_line_without_its_values
     assert err.startswith("workbench: error: ") and "Traceback" not in err
     hook(RuntimeError, RuntimeError("local detail"), None)
     assert "internal error (RuntimeError)" in window.banner.label.text()
+
+
+def test_the_settings_dialog_is_window_modal_and_applies_on_ok(qtbot, make_window):
+    window = make_window()
+    window.open_settings()
+    dialog = window.settings_dialog
+    assert dialog.isVisible()  # open() returns at once: the window keeps ticking meanwhile
+    dialog.verify_tls.setChecked(False)
+    dialog.accept()
+    assert window.services.prefs.verify_tls is False
+    assert not window.tls_label.isHidden()

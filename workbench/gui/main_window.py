@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         self.sandbox_url: str | None = None
         self._snapshot_inflight = False
         self._obtained_at: dict[str, float] = {}
+        self.settings_dialog: Any = None
         self._shut_down = False
         self._ui_built = False
         self._tabs_built = False
@@ -589,9 +590,16 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from workbench.gui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.services.prefs, self)
-        if dialog.exec():
-            self.apply_preferences(dialog.preferences())
+        # Window-modal and non-blocking: the event loop (countdowns, results) keeps running.
+        self.settings_dialog = SettingsDialog(self.services.prefs, self)
+        self.settings_dialog.accepted.connect(self.on_settings_accepted)
+        self.settings_dialog.finished.connect(self.settings_dialog.deleteLater)
+        self.settings_dialog.open()
+
+    def on_settings_accepted(self) -> None:
+        if self.settings_dialog is not None:
+            self.apply_preferences(self.settings_dialog.preferences())
+            self.settings_dialog = None
 
     def configure_engine(self, prefs: Any) -> None:
         """The engine (shared with every panel) follows the preferences: lead, timeout, TLS."""
