@@ -50,6 +50,15 @@ def sandbox():
         yield sb
 
 
+@pytest.fixture(scope="module")
+def client():
+    """A plain httpx client for driving the emulators directly."""
+    import httpx
+
+    with httpx.Client(timeout=5) as c:
+        yield c
+
+
 @pytest.fixture
 def memory_vault() -> Vault:
     return Vault(MemoryKeyring())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import httpx
 import pytest
 
 from tests.integration.conftest import add_profile
+from tests.threads import run_together
 from workbench.core.clock import FakeClock
 
 
@@ -26,25 +26,6 @@ class SlowTokenEndpoints(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-def _burst(n, fn):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def worker():
-        barrier.wait()
-        try:
-            results.append(fn())
-        except Exception as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results, errors
-
-
 @pytest.mark.parametrize(
     ("preset", "endpoint"),
     [
@@ -59,7 +40,7 @@ def test_fifty_threads_asking_for_a_token_cause_exactly_one_provider_call(
 ):
     name = add_profile(profile_store, memory_vault, sandbox, preset)
     engine = make_engine(transport=SlowTokenEndpoints())
-    results, errors = _burst(50, lambda: engine.get_token(name).access_token)
+    results, errors = run_together(50, lambda: engine.get_token(name).access_token)
     assert errors == []
     assert len(results) == 50 and len(set(results)) == 1
     assert sandbox.calls(preset, endpoint) == 1
@@ -73,7 +54,7 @@ def test_fifty_threads_renewing_an_expiring_token_cause_exactly_one_refresh(
     engine = make_engine(clock=clock, transport=SlowTokenEndpoints())
     engine.get_token(name)
     clock.advance(3600 * 2)
-    results, errors = _burst(50, lambda: engine.get_token(name))
+    results, errors = run_together(50, lambda: engine.get_token(name))
     assert errors == []
     assert {r.access_token for r in results} == {results[0].access_token}
     assert sandbox.calls("marketiger3d", "refresh") == 1
@@ -86,7 +67,7 @@ def test_fifty_threads_calling_the_api_with_a_rejected_token_renew_it_once(
     engine = make_engine(transport=SlowTokenEndpoints())
     engine.get_token(name)
     sandbox.set_clock_offset(3600)  # the provider now sees our token as expired
-    results, errors = _burst(50, lambda: engine.call(name, "GET", "/api/echo").status)
+    results, errors = run_together(50, lambda: engine.call(name, "GET", "/api/echo").status)
     assert errors == []
     assert results == [200] * 50
     assert sandbox.calls("token-of-trust", "mint") == 2
@@ -99,7 +80,7 @@ def test_a_failed_mint_releases_all_fifty_waiters_and_the_next_call_succeeds(
     engine = make_engine()
     engine.retry = type(engine.retry)(attempts=1)
     sandbox.inject_fault("token-of-trust", "mint", "slow", times=1, delay=3)
-    results, errors = _burst(50, lambda: engine.get_token(name))
+    results, errors = run_together(50, lambda: engine.get_token(name))
     assert results == [] and len(errors) == 50
     assert all("did not answer within 1 s" in str(e) for e in errors)
     assert sandbox.calls("token-of-trust", "mint") == 1

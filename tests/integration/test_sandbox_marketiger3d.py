@@ -4,21 +4,8 @@ from __future__ import annotations
 
 import httpx
 import jwt
-import pytest
 
 from workbench.sandbox import Sandbox
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox() as sb:
-        yield sb
-
-
-@pytest.fixture(scope="module")
-def client():
-    with httpx.Client(timeout=5) as c:
-        yield c
 
 
 def refresh(client: httpx.Client, sandbox: Sandbox, access: str, refresh_token: str) -> httpx.Response:

@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
-import pytest
-
 from workbench.sandbox import Sandbox
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox() as sb:
-        yield sb
-
-
-@pytest.fixture(scope="module")
-def client():
-    with httpx.Client(timeout=5) as c:
-        yield c
 
 
 def token_url(sandbox: Sandbox) -> str:

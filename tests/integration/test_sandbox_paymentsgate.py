@@ -2,23 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
-import pytest
-
-from workbench.sandbox import Sandbox
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox() as sb:
-        yield sb
-
-
-@pytest.fixture(scope="module")
-def client():
-    with httpx.Client(timeout=5) as c:
-        yield c
-
 
 def refresh(client, sandbox, access, refresh_token, *, bearer=True):
     headers = {"Authorization": f"Bearer {access}"} if bearer else {}

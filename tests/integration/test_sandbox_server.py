@@ -11,29 +11,10 @@ from email.utils import parsedate_to_datetime
 import httpx
 import pytest
 
+from tests.integration.conftest import ALL_PRESETS
 from workbench.sandbox import FAULT_KINDS, Sandbox
 
-PRESETS = (
-    "true-markets",
-    "marketiger3d",
-    "token-of-trust",
-    "api-key-sliding",
-    "paymentsgate",
-    "oauth2-client-credentials",
-    "oauth2-refresh-token",
-)
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox() as sb:
-        yield sb
-
-
-@pytest.fixture(scope="module")
-def client():
-    with httpx.Client(timeout=5) as c:
-        yield c
+PRESETS = ALL_PRESETS
 
 
 def tot_mint(client: httpx.Client, sandbox: Sandbox, **kwargs) -> httpx.Response:

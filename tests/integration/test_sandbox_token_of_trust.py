@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 
 from workbench.sandbox import Sandbox
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox() as sb:
-        yield sb
-
-
-@pytest.fixture(scope="module")
-def client():
-    with httpx.Client(timeout=5) as c:
-        yield c
 
 
 def credentials(sandbox: Sandbox) -> dict:

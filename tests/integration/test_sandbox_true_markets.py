@@ -10,24 +10,11 @@ from datetime import UTC, datetime
 
 import httpx
 import jwt
-import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from workbench.sandbox import Sandbox
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox() as sb:
-        yield sb
-
-
-@pytest.fixture(scope="module")
-def client():
-    with httpx.Client(timeout=5) as c:
-        yield c
 
 
 def b64url(data: bytes) -> str:

@@ -9,30 +9,12 @@ import time
 
 import pytest
 
+from tests.threads import run_together
 from workbench.core.engine_policy import RefreshAhead, RetryPolicy, parse_retry_after
 from workbench.core.engine_state import StateStore, TokenState
 from workbench.core.singleflight import FlightTimeoutError, SingleFlight
 
 # ------------------------------------------------------------------ single flight
-
-
-def _run_threads(n, target):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def worker():
-        barrier.wait()
-        try:
-            results.append(target())
-        except Exception as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    return results, errors
 
 
 def test_fifty_callers_during_one_flight_share_its_single_result():
@@ -46,7 +28,7 @@ def test_fifty_callers_during_one_flight_share_its_single_result():
         time.sleep(0.2)  # long enough that every other thread joins this flight
         return "token-1"
 
-    results, errors = _run_threads(50, lambda: flight.do("p", fetch))
+    results, errors = run_together(50, lambda: flight.do("p", fetch))
     assert errors == []
     assert len(calls) == 1
     assert results == ["token-1"] * 50
@@ -61,7 +43,7 @@ def test_a_failed_flight_releases_every_waiter_with_its_error_and_the_next_call_
         time.sleep(0.2)
         raise RuntimeError("provider down")
 
-    results, errors = _run_threads(10, lambda: flight.do("p", failing))
+    results, errors = run_together(10, lambda: flight.do("p", failing))
     assert results == []
     assert len(errors) == 10 and all(str(e) == "provider down" for e in errors)
     assert len(calls) == 1

@@ -149,6 +149,23 @@ class Provider:
     default_lifetime: ClassVar[int]
     default_refresh_lifetime: ClassVar[int | None] = None
 
+    def rotate_opaque(
+        self, sessions: SessionStore, refresh_token: str, *, check: Callable[[Session], None] | None = None
+    ) -> Session | None:
+        """Rotate an opaque refresh token (a new random one, this provider's refresh lifetime);
+        None when it is unknown, expired or already used."""
+        now = self.now()
+        try:
+            return sessions.rotate(
+                refresh_token,
+                now=now,
+                new_refresh_token=lambda s: _token(),
+                expires_at=now + int(self.refresh_lifetime or 0),
+                check=check,
+            )
+        except LookupError:
+            return None
+
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.lifetime = self.default_lifetime
@@ -528,17 +545,9 @@ class _PastedPairProvider(Provider):
             if claims.get("sid") != session.id:
                 raise Reject(invalid_access("access token does not belong to this refresh token"))
 
-        now = self.now()
-        try:
-            session = self.sessions.rotate(
-                refresh_token,
-                now=now,
-                new_refresh_token=lambda s: _token(),
-                expires_at=now + int(self.refresh_lifetime or 0),
-                check=same_session,
-            )
-        except LookupError:
-            raise Reject(invalid_refresh()) from None
+        session = self.rotate_opaque(self.sessions, refresh_token, check=same_session)
+        if session is None:
+            raise Reject(invalid_refresh())
         return self.access_jwt(session), session.refresh_token
 
 
@@ -995,16 +1004,8 @@ class OAuth2(Provider):
             if requested:
                 session.data["scope"] = self._scope(requested, frozenset(session.data["scope"].split()))
 
-        now = self.now()
-        try:
-            session = self.sessions.rotate(
-                refresh_token,
-                now=now,
-                new_refresh_token=lambda s: _token(),
-                expires_at=now + int(self.refresh_lifetime or 0),
-                check=check,
-            )
-        except LookupError:
+        session = self.rotate_opaque(self.sessions, refresh_token, check=check)
+        if session is None:
             return self.error(
                 400, "invalid_grant", "refresh token is invalid, expired, revoked or already used"
             )
