@@ -1089,8 +1089,7 @@ class TokenEngine:
 
     def can_verify_locally(self, profile: str) -> bool:
         """The preset names a key to check its tokens with: a JWKS URL or a shared HMAC secret."""
-        token_section = self._profile(profile).preset.section("token") or {}
-        return bool(token_section.get("jwks_url") or token_section.get("verify_secret"))
+        return self._profile(profile).preset.can_verify_locally()
 
     def verify_local(self, profile: str) -> Inspection:
         """Decode the current token and check its signature the way the preset allows: the

@@ -133,6 +133,11 @@ class Preset:
         """True when the provider offers a remote check (`[verify]`)."""
         return "verify" in self.data
 
+    def can_verify_locally(self) -> bool:
+        """True when `[token]` names a key to check signatures with: a JWKS URL or a shared secret."""
+        token = self.section("token") or {}
+        return bool(token.get("jwks_url") or token.get("verify_secret"))
+
     def section(self, name: str) -> Mapping[str, Any] | None:
         if name not in SECTIONS:
             raise ValueError(f"unknown preset section {name!r} (known: {', '.join(SECTIONS)})")

@@ -53,10 +53,7 @@ def _local_time(ts: float) -> str:
 
 def can_check(profile: Any) -> bool:
     """Verify is offered when the provider has a verify request or its tokens verify locally."""
-    token_section = profile.preset.section("token") or {}
-    return bool(
-        profile.preset.can_verify() or token_section.get("jwks_url") or token_section.get("verify_secret")
-    )
+    return bool(profile.preset.can_verify() or profile.preset.can_verify_locally())
 
 
 def verify_token(engine: Any, name: str) -> dict[str, Any]:
