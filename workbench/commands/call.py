@@ -64,6 +64,15 @@ def parse_json_body(text: str | None) -> Any:
         ) from None
 
 
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    call = sub.add_parser("call", help="send an authenticated request")
+    call.add_argument("name")
+    call.add_argument("target", nargs="+", metavar="[METHOD] PATH_OR_URL")
+    call.add_argument("-H", dest="headers", action="append", default=[], metavar="'K: V'")
+    call.add_argument("--json-body", metavar="JSON")
+
+
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     method, target = parse_target(list(args.target))
     headers = parse_headers(list(args.headers or []))

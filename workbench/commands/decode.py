@@ -24,6 +24,25 @@ if TYPE_CHECKING:
 _STDIN_LIMIT = 96 * 1024
 
 
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    dec = sub.add_parser(
+        "decode",
+        help="decode and check a JWT",
+        description="Show a JWT's header, claims, times and warnings; check its signature when given a key. "
+        "Header keys (jku, x5u, jwk) are shown, never fetched or trusted.",
+        epilog="Exit status: 0 when the token decoded (even if expired); 1 when it is malformed, or when a "
+        "key was given and the signature is not valid (the result is printed first, then stderr says "
+        "'signature is not valid').",
+    )
+    dec.add_argument("token", metavar="TOKEN|-", help="the JWT (a 'Bearer ' prefix is fine); - reads stdin")
+    keyopt = dec.add_mutually_exclusive_group()
+    keyopt.add_argument("--secret", metavar="S", help="HMAC secret; @FILE reads it from a file")
+    keyopt.add_argument("--key", metavar="PEM_OR_JWK_FILE", help="public key file: PEM, JWK or JWKS")
+    keyopt.add_argument("--jwks", metavar="URL_OR_FILE", help="JWKS URL or file; the key is picked by kid")
+    dec.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     from workbench.core.jwtinspect import inspect_token
 

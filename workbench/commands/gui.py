@@ -10,6 +10,13 @@ import argparse
 from workbench.core.context import AppContext
 
 
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    g = sub.add_parser("gui", help="the desktop app (default)")
+    g.add_argument("--demo", action="store_true", help="start the embedded sandbox and load demo profiles")
+    g.add_argument("--screenshot", metavar="PNG", help="render the main window to PNG and exit")
+
+
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     from workbench.gui.app import run_app
 

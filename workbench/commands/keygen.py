@@ -26,6 +26,21 @@ if TYPE_CHECKING:
 PRIVATE_KEY_SECRET = "private_key"  # noqa: S105 - the vault entry's name, not a secret
 
 
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    kg = sub.add_parser(
+        "keygen",
+        help="generate a key pair",
+        epilog="--out DIR writes private.pem (PKCS#8, mode 0600), public.pem and public.jwk.json "
+        "(kid = RFC 7638 thumbprint). --profile NAME stores the private key in that profile's vault "
+        "entry private_key and prints the public PEM and JWK. With neither, the private key PEM is "
+        "printed to stdout with the public parts, and nothing is saved.",
+    )
+    kg.add_argument("--alg", default="ES256", choices=["ES256", "ES384", "RS256", "EdDSA"])
+    kg.add_argument("--out", metavar="DIR")
+    kg.add_argument("--profile", metavar="NAME", help="store the private key in this profile's vault entry")
+
+
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     from workbench.core.keys import generate_key_pair, write_key_files
 

@@ -26,6 +26,27 @@ if TYPE_CHECKING:
 MAX_SECRET_FILE_BYTES = 1024 * 1024
 
 
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    prof = sub.add_parser("profile", help="manage provider profiles")
+    psub = prof.add_subparsers(
+        dest="profile_command", parser_class=type(prof), metavar="ACTION", required=True
+    )
+    add = psub.add_parser("add", help="create a profile from a preset")
+    add.add_argument("name")
+    add.add_argument("--preset", required=True)
+    add.add_argument("--base-url", required=True)
+    add.add_argument("--set", dest="sets", action="append", default=[], metavar="K=V")
+    add.add_argument("--secret", dest="secrets", action="append", default=[], metavar="K=V|K=@FILE")
+    lst = psub.add_parser("list", help="list profiles")
+    lst.add_argument("--json", action="store_true")
+    for action in ("show", "rm", "export"):
+        a = psub.add_parser(action, help=f"{action} a profile")
+        a.add_argument("name")
+    imp = psub.add_parser("import", help="import a profile file")
+    imp.add_argument("file")
+
+
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     action = args.profile_command
     if action == "add":
@@ -352,4 +373,3 @@ def _import(args: argparse.Namespace, ctx: AppContext) -> int:
 def _wanted_secrets(profile: Profile) -> list[str]:
     required = [s.name for s in profile.preset.secret_inputs if s.required]
     return list(dict.fromkeys([*required, *profile.secret_names]))
-

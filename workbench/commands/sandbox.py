@@ -16,6 +16,12 @@ from workbench.core.errors import InputError
 MAX_PORT = 65535
 
 
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    sb = sub.add_parser("sandbox", help="run the local provider emulators")
+    sb.add_argument("--port", type=int, default=0)
+
+
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     port = int(args.port)
     if not 0 <= port <= MAX_PORT:

@@ -433,6 +433,12 @@ def run_selftest(ctx: AppContext, *, out: TextIO | None = None, as_json: bool = 
     return test.run()
 
 
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    st = sub.add_parser("self-test", help="check every preset end to end against the embedded sandbox")
+    st.add_argument("--json", action="store_true")
+
+
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     as_json = bool(getattr(args, "json", False))
     report = run_selftest(ctx, out=sys.stdout, as_json=as_json)

@@ -16,6 +16,16 @@ if TYPE_CHECKING:
     from workbench.core.engine import Force
 
 
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    tok = sub.add_parser("token", help="print a valid access token")
+    tok.add_argument("name")
+    tok.add_argument("--json", action="store_true")
+    force = tok.add_mutually_exclusive_group()
+    force.add_argument("--refresh", action="store_true", help="refresh now, even if the token is still valid")
+    force.add_argument("--mint", action="store_true", help="mint a new token now")
+
+
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     force: Force | None = "refresh" if args.refresh else "mint" if args.mint else None
     engine = ctx.engine
