@@ -204,7 +204,8 @@ def test_a_missing_part_is_reported_as_incomplete():
     vault, backend = memory_vault()
     vault.store("prod", "private_key", big_value())
     backend.delete_password(SERVICE, "prod/private_key#1.2")
-    with pytest.raises(VaultError, match=r"incomplete \(part 3 of \d+ is missing\).*workbench profile set prod --secret private_key"):
+    expected = r"incomplete \(part 3 of \d+ is missing\).*workbench profile set prod --secret private_key"
+    with pytest.raises(VaultError, match=expected):
         vault.load("prod", "private_key")
 
 
