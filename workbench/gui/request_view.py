@@ -75,7 +75,7 @@ class RequestView(QWidget):
         self._shown_error: str | None = None
         self._build()
         self.set_profile(None)
-        services.extras["current_request"] = self.current_request
+        services.current_request = self.current_request
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
