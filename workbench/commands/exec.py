@@ -73,8 +73,10 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
     program = argv[0]
     # Find the program before obtaining a token, so a typo costs no provider round trip.
-    resolved = shutil.which(program) if os.sep not in program and not (os.altsep and os.altsep in program) \
-        else (program if os.path.exists(program) else None)
+    if os.sep in program or (os.altsep and os.altsep in program):
+        resolved = program if os.path.exists(program) else None  # a path: used as given
+    else:
+        resolved = shutil.which(program)  # a name: looked up on PATH, as a shell does
     if resolved is None:
         print(f"workbench: error: command not found: {_shown(program)}", file=sys.stderr)
         return EXIT_NOT_FOUND
