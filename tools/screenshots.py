@@ -90,7 +90,9 @@ def render_one(view: str, size: str, palette: str, out: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--sizes", default="800x500,1440x900")
     parser.add_argument("--palettes", default="light,dark")
