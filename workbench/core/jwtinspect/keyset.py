@@ -272,7 +272,11 @@ def _get_bounded(url: str, shown: str, what: str, *, timeout: float, verify_tls:
     import httpx
 
     try:
-        client = httpx.Client(timeout=timeout, verify=verify_tls, follow_redirects=True, max_redirects=5)
+        from workbench.core.trust import verify_setting
+
+        client = httpx.Client(
+            timeout=timeout, verify=verify_setting(verify_tls), follow_redirects=True, max_redirects=5
+        )
         with client:
             with client.stream("GET", url, headers={"Accept": "application/json"}) as response:
                 body = bytearray()
