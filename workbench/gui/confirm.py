@@ -1,6 +1,6 @@
 """Asking before a destructive action, without blocking the event loop.
 
-A window-modal ``QMessageBox`` opened with ``open()`` (never ``exec()``): countdowns and
+A window-modal ``QMessageBox`` opened with ``open()`` (no nested event loop): countdowns and
 results keep arriving while it is up. Cancel is the default button, so Enter does not
 destroy anything.
 """

@@ -129,9 +129,6 @@ class MainWindow(QMainWindow):
     tick_timer: QTimer
     sidebar: QTreeWidget
     placeholder: QLabel
-    welcome: QWidget
-    welcome_new_button: QPushButton
-    welcome_demo_label: QLabel
     new_button: QPushButton
     edit_button: QPushButton
     remove_button: QPushButton
@@ -363,9 +360,8 @@ class MainWindow(QMainWindow):
         self.busy.discard(name)
 
     def show_welcome(self, show: bool) -> None:
-        """The first-run guide in place of the tabs when there is no profile."""
-        self.welcome.setVisible(show)
-        self.tabs.setVisible(not show)
+        """The first-run guide in the Token tab when there is no profile (the other tabs stay)."""
+        self.token_view.show_welcome(show)
 
     def start_demo(self) -> None:
         """Open the demo (a second window with a local sandbox and throwaway profiles)."""

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -99,6 +100,8 @@ class TokenView(QWidget):
     failed(str, str): profile name and the user message of a failed operation.
     inspect_requested(str): a token to open in the Inspector.
     auto_refresh_changed(str, bool): the user turned a profile's auto-refresh on or off.
+    new_profile_requested(): "Create a profile…" on the welcome page.
+    demo_requested(): "Try the demo" on the welcome page.
     """
 
     token_obtained = Signal(object)
@@ -106,6 +109,8 @@ class TokenView(QWidget):
     failed = Signal(str, str)
     inspect_requested = Signal(str)
     auto_refresh_changed = Signal(str, bool)
+    new_profile_requested = Signal()
+    demo_requested = Signal()
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,7 +130,15 @@ class TokenView(QWidget):
 
     # -- layout -----------------------------------------------------------------------------------
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
+        self.pages = QStackedWidget()
+        page_layout = QVBoxLayout(self)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.pages)
+        main_page = QWidget()
+        self.pages.addWidget(main_page)
+        self.welcome = self._build_welcome()
+        self.pages.addWidget(self.welcome)
+        outer = QVBoxLayout(main_page)
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -267,6 +280,61 @@ class TokenView(QWidget):
         self.copy_curl_button.clicked.connect(self.copy_curl)
         self.inspect_button.clicked.connect(self.on_inspect_clicked)
         self.auto_refresh.toggled.connect(self.on_auto_refresh_toggled)
+
+    def _build_welcome(self) -> QWidget:
+        """What a new user sees instead of an empty Token tab: create a profile, or try the demo."""
+        welcome = QWidget()
+        welcome.setObjectName("welcome")
+        layout = QVBoxLayout(welcome)
+        layout.addStretch(1)
+        title = QLabel("<h2>Welcome to Token Workbench</h2>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(
+            "Create a profile for each API account you use: pick its provider's preset, enter the "
+            "base URL and credentials (they go to the OS keychain), then Mint or Refresh to get a "
+            "token. The Inspector and Keys tabs work without a profile."
+        )
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.welcome_new_button = QPushButton("Create a profile…")
+        self.welcome_new_button.setDefault(True)
+        self.welcome_new_button.clicked.connect(self.on_welcome_new_clicked)
+        self.welcome_demo_button = QPushButton("Try the demo")
+        self.welcome_demo_button.setToolTip(
+            "Opens a second window with a local sandbox that emulates every provider"
+        )
+        self.welcome_demo_button.clicked.connect(self.on_welcome_demo_clicked)
+        note = QLabel(
+            "The demo runs against a local sandbox with throwaway profiles: nothing touches your "
+            "keychain or real providers (also: <code>workbench gui --demo</code>)."
+        )
+        note.setWordWrap(True)
+        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        note.setStyleSheet("color: gray")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.welcome_new_button)
+        buttons.addWidget(self.welcome_demo_button)
+        buttons.addStretch(1)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        layout.addLayout(buttons)
+        layout.addWidget(note)
+        layout.addStretch(2)
+        return welcome
+
+    def show_welcome(self, show: bool) -> None:
+        self.pages.setCurrentIndex(1 if show else 0)
+
+    @property
+    def welcome_shown(self) -> bool:
+        return self.pages.currentIndex() == 1
+
+    def on_welcome_new_clicked(self) -> None:
+        self.new_profile_requested.emit()
+
+    def on_welcome_demo_clicked(self) -> None:
+        self.demo_requested.emit()
 
     # -- state from the window --------------------------------------------------------------------
     def set_profile(

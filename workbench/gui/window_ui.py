@@ -112,8 +112,6 @@ def _build_widgets(w: MainWindow) -> None:
     w.banner = ErrorBanner()
     w.banner.dismissed.connect(w.on_banner_dismissed)
     rl.addWidget(w.banner)
-    _build_welcome(w)
-    rl.addWidget(w.welcome, 1)
     w.tabs = QTabWidget()
     w.tabs.setDocumentMode(True)
     # The panels come from build_panels() (MainWindow.ensure_tabs); until then each tab is empty.
@@ -228,47 +226,6 @@ def _build_actions(w: MainWindow) -> None:
         w.sidebar.addAction(a)
 
 
-def _build_welcome(w: MainWindow) -> None:
-    """What a new user sees instead of empty tabs: create a profile, or try the demo."""
-    w.welcome = QWidget()
-    w.welcome.setObjectName("welcome")
-    layout = QVBoxLayout(w.welcome)
-    layout.addStretch(1)
-    title = QLabel("<h2>Welcome to Token Workbench</h2>")
-    title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    text = QLabel(
-        "Create a profile for each API account you use: pick its provider's preset, enter the "
-        "base URL and credentials (they go to the OS keychain), then Mint or Refresh to get a token."
-    )
-    text.setWordWrap(True)
-    text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    w.welcome_new_button = QPushButton("Create a profile…")
-    w.welcome_new_button.setDefault(True)
-    w.welcome_new_button.clicked.connect(w.on_new_clicked)
-    demo_button = QPushButton("Try the demo")
-    demo_button.setObjectName("welcomeDemo")
-    demo_button.setToolTip("Opens a second window with a local sandbox that emulates every provider")
-    demo_button.clicked.connect(w.start_demo)
-    w.welcome_demo_label = QLabel(
-        "The demo runs against a local sandbox with throwaway profiles: nothing touches your "
-        "keychain or real providers (also: <code>workbench gui --demo</code>)."
-    )
-    w.welcome_demo_label.setWordWrap(True)
-    w.welcome_demo_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    w.welcome_demo_label.setStyleSheet("color: gray")
-    buttons = QHBoxLayout()
-    buttons.addStretch(1)
-    buttons.addWidget(w.welcome_new_button)
-    buttons.addWidget(demo_button)
-    buttons.addStretch(1)
-    for widget in (title, text):
-        layout.addWidget(widget)
-    layout.addLayout(buttons)
-    layout.addWidget(w.welcome_demo_label)
-    layout.addStretch(2)
-    w.welcome.hide()
-
-
 def build_panels(w: MainWindow) -> None:
     """The Token, Request, Inspector and Keys panels, into the tabs' places."""
     from workbench.gui.inspector_view import InspectorView
@@ -294,6 +251,8 @@ def build_panels(w: MainWindow) -> None:
     w.token_view.busy_changed.connect(w.on_busy_changed)
     w.token_view.failed.connect(w.on_profile_failed)
     w.token_view.auto_refresh_changed.connect(w.on_auto_refresh_changed)
+    w.token_view.new_profile_requested.connect(w.on_new_clicked)
+    w.token_view.demo_requested.connect(w.start_demo)
     w.token_view.inspect_requested.connect(w.open_in_inspector)
     w.request_view.inspect_requested.connect(w.open_in_inspector)
     w.inspector_view.current_token_getter = w.current_token
