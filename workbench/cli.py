@@ -55,6 +55,7 @@ _COMMAND_MODULES = {
     "keygen": "workbench.commands.keygen",
     "sandbox": "workbench.commands.sandbox",
     "self-test": "workbench.commands.selftest",
+    "completion": "workbench.commands.completion",
 }
 
 
