@@ -50,6 +50,7 @@ _COMMAND_MODULES = {
     "keygen": "workbench.commands.keygen",
     "sandbox": "workbench.commands.sandbox",
     "self-test": "workbench.commands.selftest",
+    "import": "workbench.commands.import_",
 }
 
 
