@@ -45,11 +45,13 @@ _COMMAND_MODULES = {
     "gui": "workbench.commands.gui",
     "profile": "workbench.commands.profile",
     "token": "workbench.commands.token",
+    "exec": "workbench.commands.exec",
     "call": "workbench.commands.call",
     "decode": "workbench.commands.decode",
     "keygen": "workbench.commands.keygen",
     "sandbox": "workbench.commands.sandbox",
     "self-test": "workbench.commands.selftest",
+    "completion": "workbench.commands.completion",
     "import": "workbench.commands.import_",
 }
 

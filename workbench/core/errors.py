@@ -11,13 +11,16 @@ The tree::
     │   └── TemplateError          a request template that does not render
     ├── StorageError               WORKBENCH_HOME (or a folder in it) cannot be used
     ├── VaultError                 the keychain refused a read or write
-    │   └── VaultUnavailableError  no usable keyring backend
+    │   ├── VaultUnavailableError  no usable keyring backend
+    │   └── VaultDamagedError      a stored value cannot be reassembled (missing part, bad checksum)
     ├── NetworkError               we could not talk to the provider at all
-    │   └── NetworkTimeoutError    ... within the timeout
+    │   ├── NetworkTimeoutError    ... within the timeout (the overall deadline of the request)
+    │   └── NetworkTLSError        ... because TLS failed (never retried)
     └── ProviderError              the provider answered, but not with what we need
         ├── ProviderAuthError      401/403: credentials or token refused
         ├── ProviderRateLimited    429 (carries `retry_after`)
         └── ProviderResponseError  2xx we cannot use: not JSON, no token where the preset says
+            └── ResponseTooLargeError  an answer over its byte budget (cut off, never held)
 
 Messages never contain secret values: callers build them from names, and
 `workbench.core.redact.redact` scrubs anything that looks like a token before
@@ -74,12 +77,21 @@ class VaultUnavailableError(VaultError):
     pass
 
 
+class VaultDamagedError(VaultError):
+    """A chunked value whose parts are missing or do not match their checksum. For a cached token
+    this is a cache miss; for a secret the user gave, the message says how to store it again."""
+
+
 class NetworkError(WorkbenchError):
     pass
 
 
 class NetworkTimeoutError(NetworkError):
     pass
+
+
+class NetworkTLSError(NetworkError):
+    """The TLS handshake failed (certificate not trusted, protocol mismatch): retrying cannot help."""
 
 
 class ProviderError(WorkbenchError):
@@ -111,6 +123,10 @@ class ProviderRateLimited(ProviderError):
 
 
 class ProviderResponseError(ProviderError):
+    pass
+
+
+class ResponseTooLargeError(ProviderResponseError):
     pass
 
 

@@ -10,7 +10,7 @@
     [vars]
     key_id = "4c1e…"
 
-    [settings]            # optional: refresh_lead (s), timeout (s), verify_tls
+    [settings]            # optional: refresh_lead (s), timeout (s), verify_tls, allowed_origins
     [override]            # optional: deep-merged into the preset
 
 Secret values live in the vault under the names in `secret_names`. Files are written
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override")
-SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls")
+SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins")
 # Stored by the engine for every profile, whatever its preset says.
 TOKEN_SECRET_NAMES = ("access_token", "refresh_token")
 MAX_PROFILE_BYTES = 256 * 1024
@@ -269,6 +269,8 @@ def _build_profile(
         if key == "verify_tls":
             if not isinstance(value, bool):
                 raise _Problem(path, "must be true or false")
+        elif key == "allowed_origins":
+            value = _allowed_origins(value, path)
         elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise _Problem(path, "must be a number of seconds")
         elif key == "refresh_lead" and value < 0:
@@ -287,6 +289,17 @@ def _build_profile(
         override=freeze(override),
         preset=preset,
     )
+
+
+def _allowed_origins(value: Any, path: FieldPath) -> list[str]:
+    from workbench.core.origins import validate_origin
+
+    if not isinstance(value, list):
+        raise _Problem(path, 'must be a list of origins, like ["https://api.example.com"]')
+    try:
+        return list(dict.fromkeys(validate_origin(item) for item in value))
+    except ValueError as exc:
+        raise _Problem(path, str(exc)) from None
 
 
 def _inputs_summary(preset: Preset) -> str:
@@ -466,20 +479,21 @@ class ProfileStore:
         self.save(profile)
         return profile
 
-    def remove(self, name: str, *, vault: Vault | None = None) -> None:
+    def remove(self, name: str, *, vault: Vault | None = None) -> tuple[str, ...]:
         """Delete the profile file; with `vault`, also its vault entries and its token state file.
 
         A profile file that no longer loads can still be removed (its declared
-        secret names are read best-effort).
+        secret names are read best-effort). Returns the vault entry names deleted.
         """
         path = self.path_for(name)
         if not path.is_file():
             raise ProfileError(f"no profile named '{name}' (see `workbench profile list`)")
+        names: tuple[str, ...] = ()
         if vault is not None:
             try:
-                names: tuple[str, ...] = self.get(name).all_secret_names
+                names = self.get(name).all_secret_names
             except ProfileError:
-                names = _declared_secret_names(path) + TOKEN_SECRET_NAMES
+                names = tuple(dict.fromkeys(_declared_secret_names(path) + TOKEN_SECRET_NAMES))
             vault.delete_profile(name, names)
         path.unlink()
         from workbench.core import paths
@@ -488,6 +502,7 @@ class ProfileStore:
         # failure here must not report a remove that already happened as failed.
         with contextlib.suppress(OSError, StorageError):
             (paths.state_dir() / f"{name}.json").unlink()
+        return names
 
 
 def _declared_secret_names(path: Path) -> tuple[str, ...]:
