@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
+    from workbench.core.importers.apply import ImportOutcome
     from workbench.core.importers.model import ImportPlan
 
 FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
@@ -33,27 +34,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
 
 
-def describe(plan: ImportPlan, renamed: dict[str, str] | None = None) -> list[str]:
-    """The plan as lines for a terminal (never a secret value)."""
-    renamed = renamed or {}
+def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list[str]:
+    """The plan as lines for a terminal (names of secrets, never their values)."""
+    would = "would be " if dry_run else ""
     lines = [
         f"{plan.format} from {plan.source}: "
         f"{len(plan.profiles)} profile(s), {len(plan.requests)} saved request(s)"
     ]
     for p in plan.profiles:
-        name = renamed.get(p.name, p.name)
+        name = outcome.renamed.get(p.name, p.name)
         note = f" (named '{name}': '{p.name}' exists)" if name != p.name else ""
         lines.append(f"profile {name}{note}  preset {p.preset}  {p.base_url}  [{p.source}]")
         if p.vars:
             lines.append("  vars: " + ", ".join(f"{k}={v!r}" for k, v in sorted(p.vars.items())))
         if p.override:
             lines.append(f"  override: {p.override}")
-        if p.secrets:
+        pending = outcome.pending.get(name)
+        if pending:
+            lines.append(f"  not created: it needs more input; create it with: {pending}")
+            if p.secrets:
+                lines.append(
+                    "  (its " + ", ".join(sorted(p.secrets)) + f" from the source {would}not stored)"
+                )
+        elif p.secrets:
             lines.append("  to the keychain: " + ", ".join(sorted(p.secrets)))
-        if p.needs:
-            lines.append(f"  still needed: `workbench profile set {name} " + " ".join(p.needs) + "`")
-        mine = [r for r in plan.requests if r.profile == p.name]
-        for r in mine:
+        for r in (r for r in plan.requests if r.profile == p.name):
             lines.append(f"  request {r.name:<28} {r.method:<7} {r.url}")
         for key, value in sorted(plan.variables.get(p.name, {}).items()):
             lines.append(f"  request var {key} = {value!r}")
@@ -64,7 +69,9 @@ def describe(plan: ImportPlan, renamed: dict[str, str] | None = None) -> list[st
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    from workbench.core.errors import InputError
     from workbench.core.importers import read_plan
+    from workbench.core.importers.apply import apply_plan, preview
     from workbench.core.importers.common import MAX_IMPORT_BYTES
 
     stdin = None
@@ -73,26 +80,23 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         stdin = stream.read(MAX_IMPORT_BYTES + 1) if stream is not None else sys.stdin.read().encode()
     plan = read_plan(args.file, args.format, presets=ctx.presets, stdin=stdin, environment=args.environment)
     if not plan.profiles and not plan.requests:
-        for line in describe(plan):
+        for line in describe(plan, preview(plan, ctx), dry_run=True):
             print(line)
-        from workbench.core.errors import InputError
-
         raise InputError(f"{plan.source}: nothing in it could be imported (see 'not mapped' above)")
     if args.dry_run:
-        for line in describe(plan):
+        for line in describe(plan, preview(plan, ctx), dry_run=True):
             print(line)
         print("dry run: nothing was written", file=sys.stderr)
         return 0
-    from workbench.core.importers.apply import apply_plan
-
-    outcome = apply_plan(plan, profiles=ctx.profiles, vault=ctx.vault)
-    for line in describe(plan, outcome.renamed):
+    outcome = apply_plan(plan, ctx)
+    for line in describe(plan, outcome, dry_run=False):
         print(line)
-    if ctx.vault.warning:
-        print(f"workbench: warning: {ctx.vault.warning}", file=sys.stderr)
+    if outcome.vault_warning:
+        print(f"workbench: warning: {outcome.vault_warning}", file=sys.stderr)
     print(
         f"imported {len(outcome.profiles)} profile(s) and {outcome.requests} saved request(s) "
-        f"from {plan.source}",
+        f"from {plan.source}"
+        + (f"; {len(outcome.pending)} profile(s) need more input (see above)" if outcome.pending else ""),
         file=sys.stderr,
     )
     return 0

@@ -1,30 +1,37 @@
 """Store an `ImportPlan`: validate everything first, write second, roll back on failure.
 
-Per profile: its secrets to the vault, its file, then its saved requests. A name that
-is already taken gets a `-2`, `-3` … suffix (reported), so an import never overwrites
-a profile. If anything fails part-way, every profile, keychain entry and request file
-this import created is removed again and the error is raised: nothing half-imported
-stays behind.
+Profiles are created through `operations.create_profile` (the one "create a profile
+with its secrets" the CLI and the GUI share): secrets to the vault, then the file.
+Saved requests are written beside them. A name already taken gets a `-2`, `-3` …
+suffix (reported), so an import never overwrites a profile.
+
+A profile the source does not give every required input for (an OpenAPI document
+holds no secrets; a collection variable may be empty) is not created: its saved
+requests are written all the same and `pending` carries the exact `workbench profile
+add` command that completes it.
+
+If anything fails part-way, every profile, keychain entry and request file this import
+created is removed again (a request file that was there before is put back) and the
+error is raised: nothing half-imported stays behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import WorkbenchError
-from workbench.core.importers.common import unique
+from workbench.core.importers.common import origin_of, unique
 from workbench.core.importers.model import ImportPlan, ProfilePlan
 from workbench.core.saved_requests import SavedRequest, SavedRequestFile, SavedRequestStore, check_no_secrets
 
 if TYPE_CHECKING:
-    from workbench.core.profiles import Profile, ProfileStore
-    from workbench.core.vault import Vault
+    from workbench.core.context import AppContext
+    from workbench.core.operations import ProfileSaved
 
-# (store, vault, name, preset, base_url, vars, secrets, settings, override) → the saved profile
-CreateProfile = Callable[..., "Profile"]
+CreateProfile = Callable[..., "ProfileSaved"]
 
 
 @dataclass
@@ -32,72 +39,61 @@ class ImportOutcome:
     profiles: list[str] = field(default_factory=list)
     requests: int = 0
     renamed: dict[str, str] = field(default_factory=dict)  # planned name → name used
+    pending: dict[str, str] = field(default_factory=dict)  # profile not created → command that creates it
+    vault_warning: str | None = None
 
 
-def _settings_for(plan: ProfilePlan, store: ProfileStore, requests_origins: set[str]) -> dict[str, Any]:
-    """`allowed_origins` for requests at another origin than the base URL (when profiles know the key)."""
-    from workbench.core import profiles as profiles_module
-
-    others = sorted(o for o in requests_origins if o and o != _origin(plan.base_url))
-    if others and "allowed_origins" in getattr(profiles_module, "SETTINGS_KEYS", ()):
-        return {"allowed_origins": others}
-    return {}
+def settings_for(plan: ProfilePlan, request_origins: set[str]) -> dict[str, Any]:
+    """`allowed_origins`: the origins of the profile's saved requests other than its base URL's
+    (an OAuth profile's base URL is its token endpoint; its API lives elsewhere)."""
+    own = origin_of(plan.base_url)
+    others = sorted(o for o in request_origins if o and o != own)
+    return {"allowed_origins": others} if others else {}
 
 
-def _origin(url: str) -> str:
-    from workbench.core.importers.common import origin_of
-
-    return origin_of(url) or ""
-
-
-def _default_create(
-    store: ProfileStore,
-    vault: Vault,
-    name: str,
-    *,
-    preset: str,
-    base_url: str,
-    vars: dict[str, str],
-    secrets: dict[str, str],
-    settings: dict[str, Any],
-    override: dict[str, Any],
-) -> Profile:
-    profile = store.build(
-        name,
-        preset=preset,
-        base_url=base_url,
-        vars=vars,
-        secret_names=list(secrets),
-        settings=settings or None,
-        override=override or None,
-    )
-    stored: list[str] = []
-    try:
-        for key, value in secrets.items():
-            vault.store(name, key, value)
-            stored.append(key)
-        store.save(profile)
-    except BaseException:
-        with contextlib.suppress(WorkbenchError):
-            vault.delete_profile(name, stored)
-        raise
-    return profile
+def add_command(
+    name: str, plan: ProfilePlan, settings: dict[str, Any], missing: list[tuple[str, str]]
+) -> str:
+    """The `workbench profile add` line that creates a pending profile (never with a secret value)."""
+    parts = ["workbench", "profile", "add", name, "--preset", plan.preset, "--base-url", plan.base_url]
+    for key, value in sorted(plan.vars.items()):
+        if value:
+            parts += ["--set", f"{key}={value}"]
+    command = " ".join(shlex.quote(p) for p in parts)
+    for kind, what in missing:
+        command += f" --secret {what}" if kind == "secret" else f" --set {what}=…"
+    extra = []
+    if settings:
+        extra.append("allowed_origins = " + ", ".join(settings["allowed_origins"]))
+    if plan.override:
+        extra.append(f"override {plan.override}")
+    return command + (f"  (then add to its file: {'; '.join(extra)})" if extra else "")
 
 
-def apply_plan(
-    plan: ImportPlan,
-    *,
-    profiles: ProfileStore,
-    vault: Vault,
-    requests: SavedRequestStore | None = None,
-    create_profile: CreateProfile | None = None,
-) -> ImportOutcome:
-    requests = requests or SavedRequestStore()
-    create = create_profile or _default_create
+def missing_inputs(ctx: AppContext, plan: ProfilePlan) -> list[tuple[str, str]]:
+    """Required preset inputs the plan has no value for: (kind, name)."""
+    preset = ctx.presets.get(plan.preset)
+    missing: list[tuple[str, str]] = []
+    for spec in preset.inputs:
+        if not spec.required:
+            continue
+        if spec.kind == "var" and not plan.vars.get(spec.name, "").strip() and spec.default is None:
+            missing.append((spec.kind, spec.name))
+        if spec.kind == "secret" and spec.name not in plan.secrets:
+            missing.append((spec.kind, spec.name))
+    return missing
+
+
+_Step = tuple[ProfilePlan, str, dict[str, Any], bool]
+
+
+def _prepare(
+    plan: ImportPlan, ctx: AppContext
+) -> tuple[ImportOutcome, list[_Step], dict[str, list[SavedRequest]]]:
     outcome = ImportOutcome()
 
-    # 1. Names: never overwrite an existing profile.
-    taken = set(profiles.names())
+    # 1. Names: never overwrite an existing profile (nor a saved-requests file of a pending one).
+    taken = set(ctx.profiles.names())
     for p in plan.profiles:
         new = unique(p.name, taken)
         if new != p.name:
@@ -106,52 +102,63 @@ def apply_plan(
     origins: dict[str, set[str]] = {}
     for r in plan.requests:
         saved = SavedRequest(
-            name=r.name,
-            method=r.method,
-            url=r.url,
-            title=r.title,
-            headers=tuple(r.headers),
-            body=r.body,
-            body_type=r.body_type,
-            form=tuple(r.form),
-        )
+            name=r.name, method=r.method, url=r.url, title=r.title, headers=tuple(r.headers),
+            body=r.body, body_type=r.body_type, form=tuple(r.form),
+        )  # fmt: skip
         check_no_secrets(saved, f"request '{r.title or r.name}'")
         by_profile.setdefault(r.profile, []).append(saved)
-        origins.setdefault(r.profile, set()).add(_origin(r.url))
+        origins.setdefault(r.profile, set()).add(origin_of(r.url) or "")
 
     # 2. Validate every profile before the first write.
-    built = []
+    steps: list[_Step] = []
     for p in plan.profiles:
         name = outcome.renamed.get(p.name, p.name)
-        settings = _settings_for(p, profiles, origins.get(p.name, set()))
-        profiles.build(
-            name,
-            preset=p.preset,
-            base_url=p.base_url,
-            vars=p.vars,
-            secret_names=list(p.secrets),
-            settings=settings or None,
-            override=p.override or None,
-        )
-        built.append((p, name, settings))
+        settings = settings_for(p, origins.get(p.name, set()))
+        missing = missing_inputs(ctx, p)
+        if missing:
+            outcome.pending[name] = add_command(name, p, settings, missing)
+        else:
+            ctx.profiles.build(
+                name, preset=p.preset, base_url=p.base_url, vars=p.vars, secret_names=list(p.secrets),
+                settings=settings or None, override=p.override or None,
+            )  # fmt: skip
+        steps.append((p, name, settings, not missing))
+    return outcome, steps, by_profile
+
+
+def preview(plan: ImportPlan, ctx: AppContext) -> ImportOutcome:
+    """What `apply_plan` would name things and leave pending, checked the same way; writes nothing."""
+    outcome, _steps, _requests = _prepare(plan, ctx)
+    outcome.requests = len(plan.requests)
+    return outcome
+
+
+def apply_plan(
+    plan: ImportPlan,
+    ctx: AppContext,
+    *,
+    requests: SavedRequestStore | None = None,
+    create_profile: CreateProfile | None = None,
+) -> ImportOutcome:
+    from workbench.core import operations
+
+    requests = requests or SavedRequestStore()
+    create = create_profile or operations.create_profile
+    outcome, steps, by_profile = _prepare(plan, ctx)
 
     # 3. Write, undoing everything on failure.
-    created: list[tuple[str, list[str]]] = []
-    previous_files: dict[str, str | None] = {}  # a leftover requests file of that name is restored on failure
+    created: list[str] = []
+    previous_files: dict[str, str | None] = {}
     try:
-        for p, name, settings in built:
-            create(
-                profiles,
-                vault,
-                name,
-                preset=p.preset,
-                base_url=p.base_url,
-                vars=dict(p.vars),
-                secrets=dict(p.secrets),
-                settings=settings,
-                override=dict(p.override),
-            )
-            created.append((name, list(p.secrets)))
+        for p, name, settings, complete in steps:
+            if complete:
+                result = create(
+                    ctx, name, preset=p.preset, base_url=p.base_url, vars=dict(p.vars),
+                    secrets=dict(p.secrets), settings=settings or None, override=dict(p.override) or None,
+                )  # fmt: skip
+                created.append(name)
+                outcome.profiles.append(name)
+                outcome.vault_warning = outcome.vault_warning or result.vault_warning
             saved_list = by_profile.get(p.name, [])
             variables = plan.variables.get(p.name, {})
             if saved_list or variables:
@@ -162,37 +169,27 @@ def apply_plan(
                 names = set(file.requests)
                 for saved in saved_list:
                     final = unique(saved.name, names)
-                    file.requests[final] = (
-                        saved
-                        if final == saved.name
-                        else SavedRequest(
-                            name=final,
-                            method=saved.method,
-                            url=saved.url,
-                            title=saved.title,
-                            headers=saved.headers,
-                            body=saved.body,
-                            body_type=saved.body_type,
-                            form=saved.form,
-                        )
-                    )
+                    file.requests[final] = saved if final == saved.name else _renamed(saved, final)
                 requests.write(file)
                 outcome.requests += len(saved_list)
-            outcome.profiles.append(name)
     except BaseException:
-        for name, secret_names in reversed(created):
+        for name in reversed(created):
             with contextlib.suppress(Exception):
-                old = previous_files.get(name)
+                operations.remove_profile(ctx, name)
+        for name, old in previous_files.items():
+            with contextlib.suppress(Exception):
                 if old is None:
                     requests.remove_all(name)
                 else:
                     requests.path_for(name).write_text(old, encoding="utf-8")
-            with contextlib.suppress(Exception):
-                profiles.remove(name, vault=vault)
-            with contextlib.suppress(Exception):
-                vault.delete_profile(name, secret_names)
         raise
     return outcome
 
 
-__all__ = ["ImportOutcome", "apply_plan"]
+def _renamed(saved: SavedRequest, name: str) -> SavedRequest:
+    from dataclasses import replace
+
+    return replace(saved, name=name)
+
+
+__all__ = ["ImportOutcome", "add_command", "apply_plan", "missing_inputs", "preview", "settings_for"]

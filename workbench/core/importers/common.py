@@ -413,8 +413,7 @@ class PlanBuilder:
                 self.note(f"{where}: {var} has no place in preset {preset}; not imported")
                 continue
             plan.vars[var] = value
-        if "client_id" in known and "client_id" not in plan.vars:
-            plan.vars["client_id"] = ""
+        if "client_id" in known and "client_id" not in plan.vars and preset != "oauth2-refresh-token":
             plan.needs.append("--set client_id")
         if auth.client_auth:
             mode = {
