@@ -36,6 +36,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list[str]:
     """The plan as lines for a terminal (names of secrets, never their values)."""
+    from workbench.core.importers.apply import settings_for
+    from workbench.core.importers.common import origin_of
+
     would = "would be " if dry_run else ""
     lines = [
         f"{plan.format} from {plan.source}: "
@@ -49,6 +52,12 @@ def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list
             lines.append("  vars: " + ", ".join(f"{k}={v!r}" for k, v in sorted(p.vars.items())))
         if p.override:
             lines.append(f"  override: {p.override}")
+        mine = [r for r in plan.requests if r.profile == p.name]
+        allowed = settings_for(p, {origin_of(r.url) or "" for r in mine}).get("allowed_origins")
+        if allowed:
+            lines.append(
+                "  its token may also go to: " + ", ".join(allowed) + " ([settings] allowed_origins)"
+            )
         pending = outcome.pending.get(name)
         if pending:
             lines.append(f"  not created: it needs more input; create it with: {pending}")
@@ -58,7 +67,7 @@ def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list
                 )
         elif p.secrets:
             lines.append("  to the keychain: " + ", ".join(sorted(p.secrets)))
-        for r in (r for r in plan.requests if r.profile == p.name):
+        for r in mine:
             lines.append(f"  request {r.name:<28} {r.method:<7} {r.url}")
         for key, value in sorted(plan.variables.get(p.name, {}).items()):
             lines.append(f"  request var {key} = {value!r}")
