@@ -56,6 +56,7 @@ _COMMAND_MODULES = {
     "sandbox": "workbench.commands.sandbox",
     "self-test": "workbench.commands.selftest",
     "completion": "workbench.commands.completion",
+    "import": "workbench.commands.import_",
 }
 
 
