@@ -15,7 +15,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -120,18 +120,23 @@ def _shown(item: str, flag: str) -> str:
     return f"{key}=…" if sep and key.strip() else "…"
 
 
-def parse_secret_args(items: Sequence[str], flag: str = "--secret") -> dict[str, str | None]:
+def parse_secret_args(
+    items: Sequence[str], names: Collection[str], flag: str = "--secret"
+) -> dict[str, str | None]:
     """`--secret` items → {name: raw} where raw is what follows the first '=' (None: `K` alone,
-    asked for without echo). A name given twice, or more than one `@-`, is an error."""
+    asked for without echo). `names`: the secrets the preset takes; an item without '=' that is
+    not one of them is most likely a pasted value and is never echoed. A name given twice, or
+    more than one `@-`, is an error."""
     out: dict[str, str | None] = {}
     for item in items:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not key:
             raise InputError(f"{flag} expects NAME=VALUE or NAME, got '{_shown(item, flag)}'")
-        if not sep and not _SECRET_NAME.match(key):
-            # Most likely a bare value typed without its name: never echo it.
-            raise InputError(f"{flag} expects NAME=VALUE or NAME, got '…'")
+        if not sep and (key not in names or not _SECRET_NAME.match(key)):
+            raise InputError(
+                f"{flag} expects NAME=VALUE or NAME (one of: {', '.join(names) or 'none'}), got '…'"
+            )
         if key in out:
             raise InputError(f"{flag} {key} is given twice")
         out[key] = value if sep else None
@@ -283,7 +288,7 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
             hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
         )
     sets = parse_assignments(args.sets, "--set")
-    raw_secrets = parse_secret_args(args.secrets)
+    raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
 
     var_specs = {spec.name: spec for spec in preset.var_inputs}
     secret_specs = {spec.name: spec for spec in preset.secret_inputs}
@@ -327,7 +332,7 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
     profile = ctx.profiles.get(name)
     preset = profile.preset
     sets = parse_assignments(args.sets, "--set")
-    raw_secrets = parse_secret_args(args.secrets)
+    raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
     if args.base_url is None and not sets and not raw_secrets:
         raise InputError(
             f"nothing to change in profile '{name}' (give --base-url, --set K=V or --secret {SECRET_FORMS})"
