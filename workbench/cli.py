@@ -53,6 +53,7 @@ _COMMAND_MODULES = {
     "self-test": "workbench.commands.selftest",
     "completion": "workbench.commands.completion",
     "import": "workbench.commands.import_",
+    "request": "workbench.commands.request",
 }
 
 
