@@ -57,6 +57,7 @@ _COMMAND_MODULES = {
     "self-test": "workbench.commands.selftest",
     "completion": "workbench.commands.completion",
     "import": "workbench.commands.import_",
+    "request": "workbench.commands.request",
 }
 
 

@@ -354,6 +354,15 @@ class Tokens:
                 if when is not None
                 else "has no valid token"
             )
+        if not can_mint and not can_refresh:
+            # A pasted token with no way to renew it (the `bearer` preset): the user pastes a new one.
+            fix = "paste a new one" if stored.access else "paste one"
+            lead = "expired, " if stored.access and stored.access != rejected else ""
+            raise TokenUnavailableError(
+                f"profile '{name}' {what}: {lead}{fix}",
+                hint=f"with `workbench profile set {name} --secret access_token` "
+                "or in the app's profile editor",
+            )
         if can_refresh and refresh_expired and rt_expires is not None:
             how = f"its refresh token expired at {iso_z(rt_expires)}"
         elif can_refresh:
