@@ -1059,11 +1059,10 @@ class OAuth2(Provider):
         }
 
 
-PROVIDER_CLASSES: tuple[type[Provider], ...] = (
-    TrueMarkets,
-    MarkeTiger3D,
-    TokenOfTrust,
-    ApiKeySliding,
-    PaymentsGate,
-    OAuth2,
-)
+def _provider_classes() -> tuple[type[Provider], ...]:
+    from workbench.sandbox.authorization_server import AuthorizationServer
+
+    return (TrueMarkets, MarkeTiger3D, TokenOfTrust, ApiKeySliding, PaymentsGate, OAuth2, AuthorizationServer)
+
+
+PROVIDER_CLASSES: tuple[type[Provider], ...] = _provider_classes()
