@@ -45,6 +45,7 @@ _COMMAND_MODULES = {
     "gui": "workbench.commands.gui",
     "profile": "workbench.commands.profile",
     "token": "workbench.commands.token",
+    "exec": "workbench.commands.exec",
     "call": "workbench.commands.call",
     "decode": "workbench.commands.decode",
     "keygen": "workbench.commands.keygen",

@@ -127,9 +127,8 @@ def test_bench_burst_of_fifty_callers_makes_one_provider_call(sandbox, engine_an
             try:
                 if force:
                     # Everyone sees the pasted token as due: renew through the single flight.
-                    tokens.append(
-                        engine._renew_after_rejection(name, vault.load(name, "access_token")).access_token
-                    )
+                    rejected = vault.load(name, "access_token")
+                    tokens.append(engine._tokens.renew_after_rejection(name, rejected).access_token)
                 else:
                     tokens.append(engine.get_token(name).access_token)
             except BaseException as exc:

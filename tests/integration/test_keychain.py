@@ -46,9 +46,17 @@ def jwt_sized(n: int = 20_000) -> str:
 
 
 def raw_entries(profile: str, name: str, upto: int = 12) -> dict[str, str]:
-    """The base entry and parts #0..#upto-1 as the keychain holds them (each probe is a D-Bus round trip)."""
-    names = [f"{profile}/{name}"] + [f"{profile}/{name}#{i}" for i in range(upto)]
-    return {n: v for n in names if (v := keyring.get_password(SERVICE, n)) is not None}
+    """The base entry and its parts as the keychain holds them: those of the manifest's generation
+    and of the one before (stale parts would be there), up to `upto` each (each probe is a D-Bus
+    round trip)."""
+    base = f"{profile}/{name}"
+    head = keyring.get_password(SERVICE, base)
+    if head is None:
+        return {}
+    generation = int(head.rsplit(":g", 1)[1]) if head.startswith("chunks:") else 0
+    names = [f"{base}#{g}.{i}" for g in (generation, generation - 1) if g > 0 for i in range(upto)]
+    found = {n: v for n in names if (v := keyring.get_password(SERVICE, n)) is not None}
+    return {base: head, **found}
 
 
 def test_the_real_keychain_is_used_persistently_and_without_a_warning(vault):

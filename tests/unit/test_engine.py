@@ -753,10 +753,10 @@ def test_preferences_from_the_front_end_apply_to_profiles_without_their_own(engi
     assert engine.refresh_lead(token.lifetime, "tot") == token.lifetime + 10
     # The lead now covers the whole lifetime: the next request renews.
     assert engine.get_token("tot").obtained_by == "mint"
-    plan = engine._profile_and_plan("tot")[1]
+    plan = engine._wire.profile_and_plan("tot")[1]
     assert plan.verify_tls is False and plan.timeout_seconds == 3.0
     engine.configure()
-    assert engine._profile_and_plan("tot")[1].verify_tls is True
+    assert engine._wire.profile_and_plan("tot")[1].verify_tls is True
 
 
 def test_a_corrupt_state_file_is_treated_as_unknown_not_an_internal_error(
@@ -765,7 +765,7 @@ def test_a_corrupt_state_file_is_treated_as_unknown_not_an_internal_error(
     add_token_of_trust(store, vault)
     engine.get_token("tot")
     (workbench_home / "state" / "tot.json").write_bytes(b"\xff\xfe not utf-8 \x00")
-    fresh = TokenEngine(profiles=store, vault=vault, clock=engine.clock, transport=engine._transport)
+    fresh = TokenEngine(profiles=store, vault=vault, clock=engine.clock, transport=engine._wire.transport)
     assert fresh.get_token("tot").access_token
 
 

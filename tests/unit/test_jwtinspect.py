@@ -74,11 +74,12 @@ def test_rfc_7515_hs256_example_verifies_with_its_jwk_and_is_reported_expired():
     assert "weak-hmac-secret" not in result.warning_codes  # the RFC key is 64 bytes
 
 
-def test_rfc_example_json_has_exactly_the_decode_contract_keys():
+def test_rfc_example_json_starts_with_the_decode_contract_keys_in_order():
     data = ji.inspect_token(
         RFC7515_A1_TOKEN, key=ji.VerificationKey.from_jwk(RFC7515_A1_JWK), now=NOW
     ).to_json()
-    assert list(data) == [
+    # The contract's eight keys come first and keep their meaning; later keys are additions.
+    assert list(data)[:8] == [
         "header",
         "payload",
         "alg",
@@ -88,6 +89,16 @@ def test_rfc_example_json_has_exactly_the_decode_contract_keys():
         "expired",
         "warnings",
     ]
+    assert list(data)[8:] == [
+        "type",
+        "payload_format",
+        "signature_error",
+        "verified_with",
+        "not_before",
+        "nested",
+        "certificates",
+    ]
+    assert data["type"] == "JWS" and data["payload_format"] == "json"
     assert data["expires_at"] == "2011-03-22T18:43:00Z"
     assert data["issued_at"] is None
     assert data["expired"] is True and data["signature_valid"] is True

@@ -190,3 +190,75 @@ def test_runaway_templates_are_stopped(renderer):
 
 def test_output_is_not_html_escaped(renderer):
     assert renderer.render("{{ vars.v }}", context(v="<a&b>")) == "<a&b>"
+
+
+# --------------------------------------------------------------------------- budgets (hostile presets)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}",
+        "{% for i in range(10**5) %}{% for j in range(10**5) %}{{ j }}{% endfor %}{% endfor %}",
+        "{% for c in 'x' * 10000 %}{% for d in 'y' * 10000 %}{% endfor %}{% endfor %}",
+    ],
+)
+def test_a_template_that_runs_forever_is_stopped_within_its_time_budget(clock, template):
+    import time
+
+    renderer = TemplateRenderer(clock=clock, budget_seconds=0.5)
+    started = time.monotonic()
+    with pytest.raises(TemplateError, match=r"refused|more than") as info:
+        renderer.render(template, context(), field="json", where="evil mint")
+    assert time.monotonic() - started < 5
+    assert str(info.value).startswith("evil mint: template json:")
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ 9**999**999 }}",
+        "{{ (9**999)**999 }}",
+        "{% set b = 9**999 %}{{ b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b*b }}",
+        "{{ 'x' * 100000000 }}",
+        "{{ ('x' * 10000) * 10000 }}",
+        "{% set a = 'x' * 9000 %}{{ a * 9000 }}",
+        "{{ 'x' | center(100000000) }}",
+        "{{ 'x' | indent(100000000, true) }}",
+        "{% set s = 'x' * 9999 %}{% for i in range(100000) %}{{ s }}{% endfor %}",
+        "{{ range(100000) | list | string | center(2000000) }}",
+    ],
+)
+def test_a_template_that_builds_something_huge_is_refused_with_one_line(renderer, template):
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(TemplateError) as info:
+        renderer.render(template, context(), field="json", where="evil mint")
+    assert time.monotonic() - started < 5
+    assert "\n" not in str(info.value)
+    assert len(str(info.value)) < 300
+
+
+def test_ordinary_arithmetic_and_loops_still_render(renderer):
+    out = renderer.render(
+        "{{ 2**62 }} {{ now() * 1000 }} {% for i in range(3) %}{{ i }}{% endfor %} {{ 'ab' * 3 }}",
+        context(),
+    )
+    assert out == f"{2**62} {int(NOW) * 1000} 012 ababab"
+
+
+def test_the_time_budget_leaves_the_threads_tracer_as_it_was(renderer):
+    import sys
+
+    def tracer(frame, event, arg):
+        return None
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        renderer.render("{{ 1 + 1 }}", context())
+        assert sys.gettrace() is tracer
+    finally:
+        sys.settrace(previous)

@@ -42,6 +42,12 @@ def big_value(size: int = 20_000) -> str:
     return "".join(out)[:size]
 
 
+def part_names(manifest: str, user: str) -> set[str]:
+    """The part entries a manifest `chunks:N:<sha>:g<G>` names."""
+    _, count, _digest, generation = manifest.split(":")
+    return {f"{user}#{generation[1:]}.{i}" for i in range(int(count))}
+
+
 def files_containing(root: Path, needle: str) -> list[Path]:
     data = needle.encode()
     return [p for p in root.rglob("*") if p.is_file() and data in p.read_bytes()]
@@ -119,9 +125,9 @@ def test_a_20kb_value_is_split_into_parts_and_reassembled():
     entries = vault_entries(backend)
     manifest = entries["prod/private_key"]
     count = int(manifest.split(":")[1])
-    assert manifest == f"chunks:{count}:{hashlib.sha256(value.encode()).hexdigest()}"
+    assert manifest == f"chunks:{count}:{hashlib.sha256(value.encode()).hexdigest()}:g1"
     assert count >= 20
-    assert set(entries) == {"prod/private_key"} | {f"prod/private_key#{i}" for i in range(count)}
+    assert set(entries) == {"prod/private_key"} | {f"prod/private_key#1.{i}" for i in range(count)}
     assert vault.load("prod", "private_key") == value
 
 
@@ -158,7 +164,7 @@ def test_shrinking_a_chunked_value_removes_the_stale_parts():
     vault.store("prod", "private_key", big_value(20_000))
     vault.store("prod", "private_key", big_value(3_000))
     entries = vault_entries(backend)
-    assert set(entries) == {"prod/private_key"} | {f"prod/private_key#{i}" for i in range(3)}
+    assert set(entries) == {"prod/private_key"} | {f"prod/private_key#2.{i}" for i in range(3)}
     assert vault.load("prod", "private_key") == big_value(3_000)
 
 
@@ -188,7 +194,7 @@ def test_a_damaged_part_is_reported_without_the_value():
     vault, backend = memory_vault()
     value = big_value()
     vault.store("prod", "private_key", value)
-    backend.set_password(SERVICE, "prod/private_key#3", "tampered")
+    backend.set_password(SERVICE, "prod/private_key#1.3", "tampered")
     with pytest.raises(VaultError, match="damaged") as info:
         vault.load("prod", "private_key")
     assert value[:40] not in str(info.value)
@@ -197,8 +203,9 @@ def test_a_damaged_part_is_reported_without_the_value():
 def test_a_missing_part_is_reported_as_incomplete():
     vault, backend = memory_vault()
     vault.store("prod", "private_key", big_value())
-    backend.delete_password(SERVICE, "prod/private_key#2")
-    with pytest.raises(VaultError, match=r"incomplete \(part 3 of \d+ is missing\)"):
+    backend.delete_password(SERVICE, "prod/private_key#1.2")
+    expected = r"incomplete \(part 3 of \d+ is missing\).*workbench profile set prod --secret private_key"
+    with pytest.raises(VaultError, match=expected):
         vault.load("prod", "private_key")
 
 
@@ -301,10 +308,10 @@ def test_concurrent_stores_and_loads_from_worker_threads_stay_consistent():
     assert errors == []
     final = vault.load("prod", "shared")
     assert final in values.values()
-    count = int(vault_entries(backend)["prod/shared"].split(":")[1])
-    assert {k for k in vault_entries(backend) if k.startswith("prod/shared#")} == {
-        f"prod/shared#{i}" for i in range(count)
-    }
+    manifest = vault_entries(backend)["prod/shared"]
+    assert {k for k in vault_entries(backend) if k.startswith("prod/shared#")} == part_names(
+        manifest, "prod/shared"
+    )
 
 
 def test_importing_the_vault_does_not_import_keyring():

@@ -126,11 +126,23 @@ def _secret_value(value: str) -> str:
 
 
 def render_inspection(result: Inspection) -> str:
+    return "\n".join(_inspection_lines(result)) + "\n"
+
+
+_KIND_TITLES = {"JWS": "JWS (signed)", "JWE": "JWE (encrypted)"}
+
+
+def _inspection_lines(result: Inspection) -> list[str]:
     from workbench.core.jwtinspect import format_moment, humanize_duration, humanize_relative
 
-    lines: list[str] = ["Header", _pretty(result.header), "", "Payload", _pretty(result.payload), ""]
+    # A plain JWS starts with its header, as it always has; anything else says what it is first.
+    lines: list[str] = [] if result.kind == "JWS" else [_KIND_TITLES.get(result.kind, result.kind), ""]
+    lines.extend(["Header", _pretty(result.header), ""])
+    lines.extend(_payload_lines(result))
     rows: list[tuple[str, str]] = [("alg", result.alg if result.alg is not None else "(none)")]
-    if result.signature_valid is None:
+    if result.kind == "JWE":
+        rows.append(("signature", "none to check (a JWE is encrypted, not signed)"))
+    elif result.signature_valid is None:
         rows.append(("signature", "not checked (no key given: use --secret, --key or --jwks)"))
     elif result.signature_valid:
         rows.append(("signature", f"valid ({result.verified_with})"))
@@ -146,20 +158,59 @@ def render_inspection(result: Inspection) -> str:
         remaining = result.expires_at.timestamp() - now
         when = f"{format_moment(result.expires_at)} ({humanize_relative(remaining)})"
         rows.append(("expires", f"{when} — {state}"))
-    else:
+    elif result.payload_format == "json":
         rows.append(("expires", "never (no exp claim)"))
+    else:
+        rows.append(("expires", "unknown (the payload holds no claims)"))
     if result.lifetime is not None:
         rows.append(("lifetime", humanize_duration(result.lifetime)))
     width = max(len(label) for label, _ in rows)
     lines.extend(f"{label.ljust(width)}  {value}" for label, value in rows)
     lines.append("")
+    if result.certificates:
+        lines.append("Certificate chain (x5c): shown, never trusted")
+        for cert in result.certificates:
+            if cert.error is not None:
+                lines.append(f"  [{cert.index}] unreadable: {cert.error}")
+                continue
+            span = "?"
+            if cert.not_before is not None and cert.not_after is not None:
+                span = f"{format_moment(cert.not_before)} → {format_moment(cert.not_after)}"
+            lines.append(f"  [{cert.index}] subject {_printable(cert.subject)}")
+            lines.append(f"      issuer  {_printable(cert.issuer)}")
+            lines.append(f"      valid   {span} ({cert.validity_at(now)})")
+        lines.append("")
     if result.warnings:
         lines.append("Warnings")
         code_width = max(len(w.code) for w in result.warnings)
-        lines.extend(f"  ! {w.code.ljust(code_width)}  {w.message}" for w in result.warnings)
+        lines.extend(f"  ! {w.code.ljust(code_width)}  {_printable(w.message)}" for w in result.warnings)
     else:
         lines.append("No warnings")
-    return "\n".join(lines) + "\n"
+    if result.nested is not None:
+        lines.extend(["", "Nested token (decoded, its signature not checked)", ""])
+        inner = "\n".join(_inspection_lines(result.nested)).split("\n")
+        lines.extend(f"    {line}" if line else "" for line in inner)
+    return lines
+
+
+def _payload_lines(result: Inspection) -> list[str]:
+    if result.payload_format == "json":
+        return ["Payload", _pretty(result.payload), ""]
+    if result.payload_format == "encrypted":
+        return ["Payload", "(encrypted: only its recipient's private key can open it)", ""]
+    if result.payload_format == "bytes":
+        return ["Payload (binary, base64url)", str(result.payload), ""]
+    if result.nested is not None:
+        return ["Payload (a nested token, decoded below)", _printable(str(result.payload)), ""]
+    return ["Payload (text, not JSON)", _printable(str(result.payload), keep_newlines=True), ""]
+
+
+def _printable(text: str, keep_newlines: bool = False) -> str:
+    """Text from a token, safe for a terminal: control and bidi characters escaped."""
+    return "".join(
+        c if c.isprintable() or (keep_newlines and c == "\n") else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
 
 
 def _moment(moment: Any, now: float) -> str:

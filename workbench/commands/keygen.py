@@ -23,8 +23,6 @@ from workbench.core.errors import ProfileError, VaultUnavailableError
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
-PRIVATE_KEY_SECRET = "private_key"  # noqa: S105 - the vault entry's name, not a secret
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
@@ -49,13 +47,14 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     profile_name = getattr(args, "profile", None)
 
     if profile_name is not None:
-        _check_profile_can_hold_key(ctx, profile_name)
+        _check_profile_can_hold_key(ctx, profile_name, alg)
 
     pair = generate_key_pair(alg)
     jwk = pair.public_jwk()
     private_pem = pair.private_pem()
 
     lines: list[str] = []
+    secret = ""
     if out is not None:
         from pathlib import Path
 
@@ -64,9 +63,11 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         lines.append(f"wrote {written['public_pem']}")
         lines.append(f"wrote {written['public_jwk']}")
     if profile_name is not None:
-        ctx.vault.store(profile_name, PRIVATE_KEY_SECRET, private_pem.decode("ascii"))
+        from workbench.core.operations import attach_private_key
+
+        secret = attach_private_key(ctx, profile_name, private_pem.decode("ascii")).secret
         if out is not None:
-            lines.append(f"stored the private key in profile '{profile_name}' ({PRIVATE_KEY_SECRET})")
+            lines.append(f"stored the private key in profile '{profile_name}' ({secret})")
     if out is not None:
         lines.append(f"alg {alg}")
         lines.append(f"kid {jwk['kid']}")
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     sys.stdout.flush()
     if profile_name is not None:
         print(
-            f"workbench: stored the private key in profile '{profile_name}' ({PRIVATE_KEY_SECRET}); "
+            f"workbench: stored the private key in profile '{profile_name}' ({secret}); "
             f"register the public key above (kid {jwk['kid']})",
             file=sys.stderr,
         )
@@ -93,14 +94,14 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     return 0
 
 
-def _check_profile_can_hold_key(ctx: AppContext, name: str) -> None:
+def _check_profile_can_hold_key(ctx: AppContext, name: str, alg: str) -> None:
     """Fail before generating anything if the key could not be kept in the profile."""
-    profile = ctx.profiles.get(name)  # ProfileError names the missing profile
-    if PRIVATE_KEY_SECRET not in profile.all_secret_names:
-        raise ProfileError(
-            f"profile '{name}' (preset {profile.preset_name}) takes no {PRIVATE_KEY_SECRET} secret",
-            hint="use --out DIR to write the key to files instead",
-        )
+    from workbench.core.operations import NoKeySlotError, check_key_generation
+
+    try:
+        check_key_generation(ctx, name, alg)  # ProfileError names a missing profile
+    except NoKeySlotError as exc:
+        raise ProfileError(str(exc), hint="use --out DIR to write the key to files instead") from None
     vault = ctx.vault
     if not vault.persistent and vault.warning is not None:
         # The in-memory fallback would lose the key when this process exits.

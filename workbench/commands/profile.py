@@ -2,8 +2,8 @@
 
 stdout carries only results (the list, the exported TOML); confirmations, warnings
 and hints go to stderr. Secret values are read from the command line, a file
-(`K=@FILE`) or stdin (`K=@-`), stored in the vault before the profile file is
-written, and never printed.
+(`K=@FILE`) or stdin (`K=@-`) and never printed; `workbench.core.operations` stores them
+and writes the profile (the GUI's editor calls the same functions).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from workbench.core.errors import InputError, ProfileError, WorkbenchError
+from workbench.core.errors import InputError, ProfileError
 from workbench.core.profiles import TOKEN_SECRET_NAMES, Profile, validate_profile_name
 
 if TYPE_CHECKING:
@@ -215,29 +215,12 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
             raise InputError(f"--set {key} is empty, and {preset.name} needs a value")
 
     values = {key: resolve_secret_value(key, raw) for key, raw in raw_secrets.items()}
-    vars_ = {s.name: s.default for s in var_specs.values() if s.default is not None}
-    vars_.update(sets)
-    # Validate everything before the first secret reaches the vault.
-    profile = ctx.profiles.build(
-        name, preset=preset.name, base_url=args.base_url, vars=vars_, secret_names=list(values)
-    )
+    from workbench.core.operations import create_profile
 
-    vault = ctx.vault
-    stored: list[str] = []
-    try:
-        for key, value in values.items():
-            vault.store(name, key, value)
-            stored.append(key)
-        ctx.profiles.save(profile)
-    except BaseException:
-        # Do not leave orphaned secrets behind a profile that was never written.
-        try:
-            vault.delete_profile(name, stored)
-        except WorkbenchError:
-            pass
-        raise
-    if vault.warning:
-        print(f"workbench: warning: {vault.warning}", file=sys.stderr)
+    # Validates everything before the first secret reaches the vault; a failure leaves none behind.
+    saved = create_profile(ctx, name, preset=preset.name, base_url=args.base_url, vars=sets, secrets=values)
+    if saved.vault_warning:
+        print(f"workbench: warning: {saved.vault_warning}", file=sys.stderr)
     print(f"profile '{name}' created (preset {preset.name})", file=sys.stderr)
     return 0
 
@@ -328,7 +311,9 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _rm(args: argparse.Namespace, ctx: AppContext) -> int:
     name = validate_profile_name(args.name)
-    ctx.profiles.remove(name, vault=ctx.vault)
+    from workbench.core.operations import remove_profile
+
+    remove_profile(ctx, name)
     print(f"profile '{name}' removed (file, keychain entries and cached token state)", file=sys.stderr)
     return 0
 

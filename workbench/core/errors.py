@@ -11,7 +11,8 @@ The tree::
     │   └── TemplateError          a request template that does not render
     ├── StorageError               WORKBENCH_HOME (or a folder in it) cannot be used
     ├── VaultError                 the keychain refused a read or write
-    │   └── VaultUnavailableError  no usable keyring backend
+    │   ├── VaultUnavailableError  no usable keyring backend
+    │   └── VaultDamagedError      a stored value cannot be reassembled (missing part, bad checksum)
     ├── NetworkError               we could not talk to the provider at all
     │   └── NetworkTimeoutError    ... within the timeout
     └── ProviderError              the provider answered, but not with what we need
@@ -72,6 +73,11 @@ class VaultError(WorkbenchError):
 
 class VaultUnavailableError(VaultError):
     pass
+
+
+class VaultDamagedError(VaultError):
+    """A chunked value whose parts are missing or do not match their checksum. For a cached token
+    this is a cache miss; for a secret the user gave, the message says how to store it again."""
 
 
 class NetworkError(WorkbenchError):

@@ -13,15 +13,19 @@ call beside the GUI) neither interleave lines nor lose one to a trim.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from workbench.core.redact import redact, redact_url
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ENTRIES = 500
 DEFAULT_MAX_BYTES = 512 * 1024
@@ -171,4 +175,57 @@ class History:
             os.replace(tmp, path)
 
 
-__all__ = ["History", "redact_url"]
+class HistoryWriter:
+    """Appends history entries on a background thread, so a call never waits for the file.
+
+    History is a convenience log; keeping its file lock and append off the request path
+    is what makes a warm `call` cost what a bare HTTP request costs. `flush` waits until
+    everything queued so far is written; `close` flushes and stops the thread. `history`
+    is called (on the writer thread) when the first entry is written.
+    """
+
+    _STOP = object()
+
+    def __init__(self, history: Callable[[], History]) -> None:
+        self._history = history
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._mu = threading.Lock()
+
+    def put(self, entry: dict[str, Any]) -> None:
+        if self._thread is None:
+            with self._mu:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="workbench-history", daemon=True)
+                    self._thread.start()
+        self._queue.put(entry)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is self._STOP:
+                return
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            try:
+                self._history().record(**cast("dict[str, Any]", item))
+            except Exception:  # history is a convenience; never let it take anything down
+                log.exception("could not record history")
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        if self._thread is None:
+            return True
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        thread = self._thread
+        if thread is None:
+            return
+        self._queue.put(self._STOP)
+        thread.join(timeout)
+
+
+__all__ = ["History", "HistoryWriter", "redact_url"]

@@ -466,20 +466,21 @@ class ProfileStore:
         self.save(profile)
         return profile
 
-    def remove(self, name: str, *, vault: Vault | None = None) -> None:
+    def remove(self, name: str, *, vault: Vault | None = None) -> tuple[str, ...]:
         """Delete the profile file; with `vault`, also its vault entries and its token state file.
 
         A profile file that no longer loads can still be removed (its declared
-        secret names are read best-effort).
+        secret names are read best-effort). Returns the vault entry names deleted.
         """
         path = self.path_for(name)
         if not path.is_file():
             raise ProfileError(f"no profile named '{name}' (see `workbench profile list`)")
+        names: tuple[str, ...] = ()
         if vault is not None:
             try:
-                names: tuple[str, ...] = self.get(name).all_secret_names
+                names = self.get(name).all_secret_names
             except ProfileError:
-                names = _declared_secret_names(path) + TOKEN_SECRET_NAMES
+                names = tuple(dict.fromkeys(_declared_secret_names(path) + TOKEN_SECRET_NAMES))
             vault.delete_profile(name, names)
         path.unlink()
         from workbench.core import paths
@@ -488,6 +489,7 @@ class ProfileStore:
         # failure here must not report a remove that already happened as failed.
         with contextlib.suppress(OSError, StorageError):
             (paths.state_dir() / f"{name}.json").unlink()
+        return names
 
 
 def _declared_secret_names(path: Path) -> tuple[str, ...]:

@@ -25,8 +25,12 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
+import time
 import uuid as _uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from workbench.core.errors import TemplateError, WorkbenchError
@@ -37,10 +41,17 @@ if TYPE_CHECKING:
 
     from workbench.core.clock import Clock
 
-# Guards against a template that tries to build a gigantic string or number.
+# Guards against a template that tries to build a gigantic string or number, or to run forever:
+# a hostile preset or profile file must not hold a profile's lock or eat the machine's memory.
 MAX_REPEAT = 10_000
 MAX_EXPONENT = 1_000
 MAX_OUTPUT_CHARS = 1_000_000
+MAX_INT_BITS = 64 * 1024  # far beyond any timestamp or id, far below a slow big-number
+DEFAULT_RENDER_SECONDS = 2.0  # a real request template renders in well under a millisecond
+
+
+class _BudgetExceeded(Exception):
+    """Raised inside a rendering that went over its time or size budget (becomes a TemplateError)."""
 
 
 class SecretSource(Protocol):
@@ -187,21 +198,68 @@ def _b64url_helper(text: Any) -> str:
     return b64url(text)
 
 
+def _too_big(value: Any) -> str | None:
+    """Why a value a template built is over budget, or None."""
+    if isinstance(value, str | bytes | list | tuple) and len(value) > MAX_OUTPUT_CHARS:
+        return f"a value of {len(value)} items, more than the {MAX_OUTPUT_CHARS} allowed"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        return f"a number of more than {MAX_INT_BITS} bits"
+    return None
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    """Refuse, before computing it, an operation whose result would blow the budget."""
+    if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+        raise TemplateError(f"exponent {right} is too large for a template")
+    if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
+        if left.bit_length() * right > MAX_INT_BITS:
+            raise TemplateError(f"a power with a result of more than {MAX_INT_BITS} bits is too large")
+    if operator == "*":
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, str | list | tuple) and isinstance(count, int):
+                if count > MAX_REPEAT or len(seq) * count > MAX_OUTPUT_CHARS:
+                    raise TemplateError(f"repeating a value {count} times is too much for a template")
+        if isinstance(left, int) and isinstance(right, int):
+            if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise TemplateError(f"a product of more than {MAX_INT_BITS} bits is too large")
+
+
+def _checked_filter(func: Any) -> Any:
+    """A filter whose result is refused when over budget (`center(10**8)`, `indent`, `format`)."""
+    import functools
+
+    @functools.wraps(func)  # keeps jinja's pass_context/pass_environment markers
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        result = func(*args, **kwargs)
+        why = _too_big(result)
+        if why:
+            raise TemplateError(f"filter {getattr(func, '__name__', '?')} built {why}")
+        return result
+
+    return checked
+
+
 def _build_environment() -> ImmutableSandboxedEnvironment:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     class _Environment(ImmutableSandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**"})
+        intercepted_binops = frozenset({"*", "**", "+"})
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-            if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-                raise TemplateError(f"exponent {right} is too large for a template")
-            if operator == "*":
-                for seq, count in ((left, right), (right, left)):
-                    if isinstance(seq, str | list | tuple) and isinstance(count, int) and count > MAX_REPEAT:
-                        raise TemplateError(f"repeating a value {count} times is too much for a template")
-            return super().call_binop(context, operator, left, right)
+            _check_binop(operator, left, right)
+            result = super().call_binop(context, operator, left, right)
+            why = _too_big(result)
+            if why:
+                raise TemplateError(f"'{operator}' built {why}")
+            return result
+
+        def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            result = super().call(__context, __obj, *args, **kwargs)
+            why = _too_big(result)
+            if why:
+                raise TemplateError(f"a call built {why}")
+            return result
 
     env = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
     # A fixed, small set of names: drop Jinja's playful extras.
@@ -212,14 +270,44 @@ def _build_environment() -> ImmutableSandboxedEnvironment:
     env.globals["sign"] = _sign
     env.filters["tojson"] = _tojson
     env.filters["b64url"] = _b64url_helper
+    for name, func in list(env.filters.items()):
+        env.filters[name] = _checked_filter(func)
     return env
+
+
+@contextmanager
+def _time_budget(seconds: float) -> Iterator[Callable[[], None]]:
+    """Stop a rendering that runs past `seconds`: a trace function on the template's own frames
+    (code compiled from `<template>`) checks the deadline at every line, so nested loops cannot
+    run forever. Only this thread is traced, and the previous tracer is restored afterwards."""
+    deadline = time.monotonic() + seconds
+
+    def check() -> None:
+        if time.monotonic() > deadline:
+            raise _BudgetExceeded(f"took longer than {seconds:g} s")
+
+    def local(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line":
+            check()
+        return local
+
+    def global_(frame: FrameType, event: str, arg: Any) -> Any:
+        return local if frame.f_code.co_filename == "<template>" else None
+
+    previous = sys.gettrace()
+    sys.settrace(global_)
+    try:
+        yield check
+    finally:
+        sys.settrace(previous)
 
 
 class TemplateRenderer:
     """Renders request templates. One instance is safe to share between threads."""
 
-    def __init__(self, *, clock: Clock) -> None:
+    def __init__(self, *, clock: Clock, budget_seconds: float = DEFAULT_RENDER_SECONDS) -> None:
         self._clock = clock
+        self.budget_seconds = budget_seconds
         self._env_instance: ImmutableSandboxedEnvironment | None = None
 
     @property
@@ -271,7 +359,9 @@ class TemplateRenderer:
 
         try:
             compiled = self._env.from_string(template)
-            text = compiled.render(ctx)
+            text = self._render_within_budget(compiled, ctx)
+        except _BudgetExceeded as exc:
+            fail(f"refused: the rendering {exc} (a template must be small and quick)")
         except JinjaTemplateError as exc:
             line = getattr(exc, "lineno", None)
             message = exc.message or exc.__class__.__name__
@@ -284,9 +374,23 @@ class TemplateRenderer:
             raise  # e.g. KeyFormatError from sign(): already a clean, value-free sentence
         except (TypeError, ValueError, ArithmeticError, LookupError, OverflowError) as exc:
             fail(f"{exc.__class__.__name__}: {exc}")
-        if len(text) > MAX_OUTPUT_CHARS:
-            fail(f"rendered {len(text)} characters, more than the {MAX_OUTPUT_CHARS} allowed")
         return text
+
+    def _render_within_budget(self, compiled: Any, ctx: dict[str, Any]) -> str:
+        """`Template.generate` chunk by chunk, so the output is counted as it grows and the
+        deadline is checked between chunks as well as inside the template's own code."""
+        chunks: list[str] = []
+        size = 0
+        with _time_budget(self.budget_seconds) as check:
+            for chunk in compiled.generate(ctx):
+                size += len(chunk)
+                if size > MAX_OUTPUT_CHARS:
+                    raise _BudgetExceeded(
+                        f"produced more than the {MAX_OUTPUT_CHARS} characters allowed"
+                    )
+                chunks.append(chunk)
+                check()
+        return "".join(chunks)
 
 
 def _prefix(where: str) -> str:

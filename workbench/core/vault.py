@@ -6,10 +6,20 @@ lazily because keyring's entry-point scan costs start-up time.
 
 Big values (PEM keys, long JWTs) are split, because some keychains cap an entry
 (Windows Credential Manager: 2560 bytes of UTF-16). A chunked value is stored as
-parts ``<profile>/<name>#0`` … ``#N-1`` plus a manifest ``chunks:N:<sha256 hex>``
-under the base name; reading reassembles the parts and checks the hash. A short
-value that happens to start with ``chunks:`` is stored chunked too, so a manifest
-can never be mistaken for a value.
+parts ``<profile>/<name>#<G>.0`` … ``#<G>.<N-1>`` of a generation ``G`` plus a
+manifest ``chunks:N:<sha256 hex>:g<G>`` under the base name; reading reassembles
+the parts and checks the hash. A short value that happens to start with ``chunks:``
+is stored chunked too, so a manifest can never be mistaken for a value.
+
+Crash safety: a new value is written as parts of a *new* generation, then switched
+to by one write of the manifest, and only then are the old generation's parts
+removed. A process killed at any keychain write therefore leaves either the old
+value or the new one readable, never a half-written mix (at worst some orphaned
+parts, removed by the next store of that name). Manifests of the earlier format
+(``chunks:N:<sha>``, parts ``#0`` … ``#N-1``) are still read, and replaced on the
+next store. A value that is damaged anyway (edited by another program, a keychain
+that lost a write) raises `VaultDamagedError`, whose message names the command that
+stores it again.
 
 When no usable keychain exists (keyring's `fail` backend, or a locked / absent
 Secret Service on first use), the vault switches to an in-memory store for the
@@ -25,9 +35,10 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from workbench.core.errors import VaultError
+from workbench.core.errors import VaultDamagedError, VaultError
 from workbench.core.redact import redact
 
 if TYPE_CHECKING:
@@ -42,7 +53,7 @@ MAX_CHUNKS = 1000
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 _PROFILE_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\Z")
-_MANIFEST_RE = re.compile(r"^chunks:(\d+):([0-9a-f]{64})\Z")
+_MANIFEST_RE = re.compile(r"^chunks:(\d+):([0-9a-f]{64})(?::g(\d{1,18}))?\Z")
 
 T = TypeVar("T")
 
@@ -66,6 +77,24 @@ def _short_backend_name(backend: Any) -> str:
     if cls.__name__ == "MemoryKeyring":
         return "memory"
     return module if cls.__name__ == "Keyring" else f"{module}.{cls.__name__}"
+
+
+@dataclass(frozen=True)
+class _Manifest:
+    """What the base entry of a chunked value says: how many parts, their hash, their generation
+    (None: the earlier format, parts ``#0`` … without a generation)."""
+
+    count: int
+    digest: str
+    generation: int | None
+
+    def part(self, user: str, index: int) -> str:
+        if self.generation is None:
+            return f"{user}#{index}"
+        return f"{user}#{self.generation}.{index}"
+
+    def text(self) -> str:
+        return f"{MANIFEST_PREFIX}{self.count}:{self.digest}:g{self.generation}"
 
 
 def split_chunks(value: str, budget: int = CHUNK_BUDGET_UTF16_BYTES) -> list[str]:
@@ -207,23 +236,38 @@ class Vault:
         self._call("delete", user, delete)
 
     @staticmethod
-    def _parse_manifest(value: str | None) -> tuple[int, str] | None:
+    def _parse_manifest(value: str | None) -> _Manifest | None:
         if value is None:
             return None
         match = _MANIFEST_RE.match(value)
         if not match:
             return None
-        return int(match.group(1)), match.group(2)
+        generation = match.group(3)
+        return _Manifest(int(match.group(1)), match.group(2), None if generation is None else int(generation))
+
+    def _remove_parts(self, user: str, manifest: _Manifest, *, start: int = 0) -> None:
+        """Remove a generation's parts from `start` on: the ones its manifest counts and any orphans
+        after them (parts a killed process wrote beyond that), highest index first, so a process
+        killed while removing leaves a run starting at `start` that the next removal finds."""
+        end = manifest.count
+        while end < MAX_CHUNKS and self._get(manifest.part(user, end)) is not None:
+            end += 1
+        for i in reversed(range(start, end)):
+            self._delete(manifest.part(user, i))
 
     # ------------------------------------------------------------------ public API
 
     def store(self, profile: str, name: str, value: str) -> None:
+        """Store a value so that a crash at any keychain write leaves the old or the new one readable.
+
+        Order: parts of a new generation, then the manifest (the one switching write), then
+        the old generation's parts. A short value is one write of the base entry.
+        """
         user = self._username(profile, name)
         if not isinstance(value, str):
             raise VaultError(f"the value for '{user}' must be text")
         with self._lock:
             old = self._parse_manifest(self._get(user))
-            old_count = old[0] if old else 0
             if needs_chunking(value):
                 parts = split_chunks(value)
                 if len(parts) > MAX_CHUNKS:
@@ -231,39 +275,54 @@ class Vault:
                         f"the value for '{user}' is too large for the keychain ({len(value)} characters)"
                     )
                 digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
+                generation = (old.generation or 0) + 1 if old is not None else 1
+                new = _Manifest(len(parts), digest, generation)
                 for i, part in enumerate(parts):
-                    self._set(f"{user}#{i}", part)
-                self._set(user, f"{MANIFEST_PREFIX}{len(parts)}:{digest}")
-                new_count = len(parts)
+                    self._set(new.part(user, i), part)
+                self._set(user, new.text())
+                # Orphans of an earlier attempt at this same generation that died before its switch.
+                self._remove_parts(user, new, start=new.count)
             else:
                 self._set(user, value)
-                new_count = 0
-            for i in range(new_count, old_count):
-                self._delete(f"{user}#{i}")
+            if old is not None:
+                self._remove_parts(user, old)
+                if old.generation is not None and old.generation > 1:
+                    # Parts of the generation before, orphaned if a process died while removing them.
+                    self._remove_parts(user, _Manifest(0, "", old.generation - 1))
 
     def load(self, profile: str, name: str) -> str | None:
+        """The stored value, or None. Raises `VaultDamagedError` for a value that cannot be reassembled."""
         user = self._username(profile, name)
         with self._lock:
             head = self._get(user)
-            manifest = self._parse_manifest(head)
-            if manifest is None:
-                return head
-            count, digest = manifest
-            parts: list[str] = []
-            for i in range(count):
-                part = self._get(f"{user}#{i}")
-                if part is None:
-                    raise VaultError(
-                        f"the stored value of '{user}' is incomplete (part {i + 1} of {count} is missing); "
-                        "store it again"
-                    )
-                parts.append(part)
-            value = "".join(parts)
-            if hashlib.sha256(value.encode("utf-8")).hexdigest() != digest:
-                raise VaultError(
-                    f"the stored value of '{user}' is damaged (checksum mismatch); store it again"
-                )
-            return value
+            for _attempt in range(3):
+                manifest = self._parse_manifest(head)
+                if manifest is None:
+                    return head
+                value, problem = self._assemble(user, manifest)
+                if problem is None:
+                    return value
+                # Another process may have switched generations while we read: look again.
+                again = self._get(user)
+                if again == head:
+                    break
+                head = again
+            raise VaultDamagedError(
+                f"the stored value of '{user}' is {problem}; store it again with "
+                f"`workbench profile set {profile} --secret {name}`"
+            )
+
+    def _assemble(self, user: str, manifest: _Manifest) -> tuple[str, str | None]:
+        parts: list[str] = []
+        for i in range(manifest.count):
+            part = self._get(manifest.part(user, i))
+            if part is None:
+                return "", f"incomplete (part {i + 1} of {manifest.count} is missing)"
+            parts.append(part)
+        value = "".join(parts)
+        if hashlib.sha256(value.encode("utf-8")).hexdigest() != manifest.digest:
+            return "", "damaged (checksum mismatch)"
+        return value, None
 
     def has(self, profile: str, name: str) -> bool:
         user = self._username(profile, name)
@@ -277,8 +336,7 @@ class Vault:
             manifest = self._parse_manifest(self._get(user))
             self._delete(user)
             if manifest is not None:
-                for i in range(manifest[0]):
-                    self._delete(f"{user}#{i}")
+                self._remove_parts(user, manifest)
 
     def delete_profile(self, profile: str, names: Iterable[str]) -> None:
         with self._lock:

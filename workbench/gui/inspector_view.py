@@ -310,11 +310,13 @@ class InspectorView(QWidget):
             self._fit_warnings()
             return
         self.header_box.setPlainText(pretty_json(ins.header))
-        self.payload_box.setPlainText(pretty_json(ins.payload))
+        self.payload_box.setPlainText(
+            pretty_json(ins.payload) if isinstance(ins.payload, dict) else str(ins.payload or "")
+        )
         now = self.services.ctx.clock.now() if self.services.ctx is not None else None
         for key, value in ins.header.items():
             QTreeWidgetItem(self.claims, [f"header.{key}", _short(value), "header"])
-        for key, value in ins.payload.items():
+        for key, value in ins.claims.items():
             meaning = _CLAIM_NAMES.get(key, "")
             if key in _TIME_CLAIMS and isinstance(value, int | float):
                 stamp = datetime.fromtimestamp(float(value)).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")

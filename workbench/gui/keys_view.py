@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,6 @@ from workbench.gui.widgets import pretty_json, text_box
 if TYPE_CHECKING:
     from workbench.core.keys import KeyPair
 
-PRIVATE_KEY_SECRET = "private_key"  # noqa: S105 - a vault entry name, not a value
 ALGORITHMS = (
     "ES256",
     "ES384",
@@ -39,12 +37,10 @@ RSA_SIZES = (2048, 3072, 4096)
 
 
 def attach_private_key(ctx: Any, profile_name: str, pem: str) -> str:
-    """Store ``pem`` as the profile's ``private_key`` secret and list the name in the profile. Pool thread."""
-    profile = ctx.profiles.get(profile_name)
-    ctx.vault.store(profile_name, PRIVATE_KEY_SECRET, pem)
-    if PRIVATE_KEY_SECRET not in profile.secret_names:
-        ctx.profiles.save(replace(profile, secret_names=(*profile.secret_names, PRIVATE_KEY_SECRET)))
-    return profile_name
+    """Store ``pem`` in the profile's key slot (checked against its preset's algorithm). Pool thread."""
+    from workbench.core.operations import attach_private_key as attach
+
+    return attach(ctx, profile_name, pem).profile
 
 
 class KeysView(QWidget):

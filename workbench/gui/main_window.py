@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from workbench.core.context import AppContext
     from workbench.core.engine import EngineEvent, TokenResult
+    from workbench.core.operations import ProfileRemoved
     from workbench.core.profiles import Profile
     from workbench.gui.clipboard import SecureClipboard
     from workbench.gui.inspector_view import InspectorView
@@ -572,16 +573,18 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        ctx = self.ctx
+        from workbench.core.operations import remove_profile
 
-        def job() -> str:
-            ctx.vault.delete_profile(profile.name, [*profile.secret_names, "access_token", "refresh_token"])
-            ctx.profiles.remove(profile.name)
-            return profile.name
+        self.runner.start(
+            remove_profile,
+            self.ctx,
+            profile.name,
+            owner=self,
+            on_success=self.on_profile_removed,
+        )
 
-        self.runner.start(job, owner=self, on_success=self.on_profile_removed)
-
-    def on_profile_removed(self, name: str) -> None:
+    def on_profile_removed(self, removed: ProfileRemoved) -> None:
+        name = removed.name
         self.snapshots.pop(name, None)
         self.errors.pop(name, None)
         self.reload_profiles()

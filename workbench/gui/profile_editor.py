@@ -7,7 +7,6 @@ says whether a value is stored.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -148,24 +147,23 @@ def save_profile(
     secrets: dict[str, str],
     existing: Profile | None,
 ) -> str:
-    """Create or update the profile and store the given secrets. Runs on the pool."""
-    from workbench.core.profiles import validate_profile_name
+    """Create or update the profile with its secrets through the core operations. Runs on the pool."""
+    from workbench.core import operations
 
-    name = validate_profile_name(name)
     if existing is None:
-        if ctx.profiles.exists(name):
-            from workbench.core.errors import ProfileError
-
-            raise ProfileError(f"a profile named '{name}' already exists: pick another name or edit it")
-        for key, value in secrets.items():
-            ctx.vault.store(name, key, value)
-        ctx.profiles.create(name, preset=preset, base_url=base_url, vars=vars, secret_names=list(secrets))
-    else:
-        for key, value in secrets.items():
-            ctx.vault.store(name, key, value)
-        names = tuple(dict.fromkeys([*existing.secret_names, *secrets]))
-        ctx.profiles.save(replace(existing, base_url=base_url, vars=dict(vars), secret_names=names))
-    return name
+        created = operations.create_profile(
+            ctx, name, preset=preset, base_url=base_url, vars=vars, secrets=secrets
+        )
+        return created.name
+    updated = operations.update_profile(
+        ctx,
+        existing.name,
+        base_url=base_url,
+        vars=vars,
+        unset_vars=[k for k in existing.vars if k not in vars],
+        secrets=secrets,
+    )
+    return updated.name
 
 
 class ProfileEditor(QDialog):

@@ -1,0 +1,126 @@
+"""What the token engine hands out: token and call results, events, and its own errors.
+
+Kept apart from the engine's machinery so the GUI and the commands can name these types
+without importing any of it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from workbench.core.engine_state import ObtainedBy
+from workbench.core.errors import WorkbenchError
+from workbench.core.redact import redact
+
+log = logging.getLogger(__name__)
+
+Force = Literal["refresh", "mint"]
+EventKind = Literal["changed", "minted", "refreshed", "failed", "expiring", "cleared"]
+
+
+def iso_z(t: float) -> str:
+    """A UTC timestamp as `2026-01-02T03:04:05Z` (whole seconds)."""
+    return datetime.fromtimestamp(int(t), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class TokenResult:
+    profile: str
+    access_token: str = field(repr=False)
+    token_type: str
+    expires_at: float | None
+    issued_at: float | None
+    lifetime: float | None
+    obtained_by: ObtainedBy
+    refresh_token_expires_at: float | None
+
+    def expires_in(self, now: float) -> int | None:
+        if self.expires_at is None:
+            return None
+        return max(0, int(self.expires_at - now))
+
+    def to_json(self, now: float) -> dict[str, Any]:
+        """The exact `workbench token --json` shape."""
+        return {
+            "access_token": self.access_token,
+            "token_type": self.token_type,
+            "expires_at": None if self.expires_at is None else iso_z(self.expires_at),
+            "expires_in": self.expires_in(now),
+            "obtained_by": self.obtained_by,
+        }
+
+
+@dataclass(frozen=True)
+class CallResult:
+    status: int
+    reason: str
+    headers: list[tuple[str, str]] = field(repr=False)
+    body: bytes = field(repr=False)
+    elapsed: float
+    url: str = field(repr=False)  # query strings may carry secrets; reprs end up in logs
+    method: str
+    token_replaced: bool
+    retried: bool
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    kind: EventKind
+    profile: str
+    message: str = ""
+
+
+class LockTimeoutError(WorkbenchError):
+    """Another thread or process held a profile's token lock for too long."""
+
+
+class TokenUnavailableError(WorkbenchError):
+    """No valid token is stored and the preset has no way (left) to obtain one."""
+
+
+class Events:
+    """The engine's subscribers. Events are delivered on whichever thread caused them; a failing
+    subscriber never breaks the engine; messages are redacted on the way out."""
+
+    def __init__(self) -> None:
+        self._mu = threading.Lock()
+        self._subscribers: list[Callable[[EngineEvent], None]] = []
+
+    def subscribe(self, callback: Callable[[EngineEvent], None]) -> Callable[[], None]:
+        with self._mu:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._mu:
+                try:
+                    self._subscribers.remove(callback)
+                except ValueError:
+                    pass
+
+        return unsubscribe
+
+    def emit(self, kind: EventKind, profile: str, message: str = "") -> None:
+        event = EngineEvent(kind=kind, profile=profile, message=redact(message))
+        with self._mu:
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            try:
+                callback(event)
+            except Exception:  # a subscriber's bug must not break token handling
+                log.exception("engine event subscriber failed on %s", kind)

@@ -1,0 +1,96 @@
+"""Checking a profile's token: with the provider (`[verify]` request) or locally (signature
+against the provider's JWKS or a shared secret from the vault)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.engine_tokens import ACCESS_TOKEN, Tokens, VaultSecrets
+from workbench.core.engine_types import TokenUnavailableError
+from workbench.core.engine_wire import Wire
+from workbench.core.errors import ProviderError
+from workbench.core.redact import redact
+
+if TYPE_CHECKING:
+    from workbench.core.jwtinspect import Inspection
+    from workbench.core.vault import Vault
+
+
+class Verifier:
+    """Verifies tokens for the engine (thread-safe)."""
+
+    def __init__(self, *, wire: Wire, tokens: Tokens, vault: Vault) -> None:
+        self._wire = wire
+        self._tokens = tokens
+        self._vault = vault
+
+    def verify_remote(self, profile: str) -> dict[str, Any]:
+        from workbench.core import flows
+
+        prof = self._wire.profile(profile)
+        if not prof.preset.can_verify():
+            raise ProviderError(
+                f"preset '{prof.preset.name}' has no [verify] request, so profile '{profile}' cannot be "
+                "checked with the provider (decode the token locally instead)"
+            )
+        token = self._tokens.get_token(profile)
+        secrets = VaultSecrets(self._vault, profile, {ACCESS_TOKEN: token.access_token})
+        spec = flows.build_request(
+            prof,
+            "verify",
+            secrets=secrets,
+            renderer=self._wire.renderer(),
+            access_token=token.access_token,
+        )
+        label = f"{prof.preset.name} verify"
+        response = self._wire.send(prof, spec.method, spec.url, list(spec.headers), spec.content, None, label)
+        if not 200 <= response.status_code < 300:
+            raise flows.provider_error(
+                prof,
+                status=response.status_code,
+                headers=response.headers,
+                body=response.content,
+                step="verify",
+            )
+        try:
+            data = response.json()
+        except ValueError:
+            return {"status": response.status_code, "body": redact(response.text[:500])}
+        return data if isinstance(data, dict) else {"status": response.status_code, "body": data}
+
+    def provider_can_verify(self, profile: str) -> bool:
+        """The preset has a [verify] request (token-of-trust's GET on the token path)."""
+        return self._wire.profile(profile).preset.can_verify()
+
+    def can_verify_locally(self, profile: str) -> bool:
+        """The preset names a key to check its tokens with: a JWKS URL or a shared HMAC secret."""
+        return self._wire.profile(profile).preset.can_verify_locally()
+
+    def verify_local(self, profile: str) -> Inspection:
+        """Decode the current token and check its signature the way the preset allows: the
+        provider's JWKS (fetched, `[token].jwks_url`) or a secret from the vault (`verify_secret`).
+        Without either the inspection has `signature_valid=None`."""
+        from workbench.core import flows, jwtinspect
+
+        prof, plan = self._wire.profile_and_plan(profile)
+        token = self._tokens.get_token(profile)
+        token_section = prof.preset.section("token") or {}
+        key: jwtinspect.VerificationKey | None = None
+        if token_section.get("jwks_url"):
+            secrets = VaultSecrets(self._vault, profile, {ACCESS_TOKEN: token.access_token})
+            url = self._wire.renderer().render(
+                str(token_section["jwks_url"]),
+                flows.template_context(prof, secrets=secrets, access_token=token.access_token),
+                field="token.jwks_url",
+                where=f"{prof.preset.name} token",
+            )
+            key = jwtinspect.fetch_jwks(url, timeout=plan.timeout_seconds, verify_tls=plan.verify_tls)
+        elif token_section.get("verify_secret"):
+            secret_name = str(token_section["verify_secret"])
+            secret = self._vault.load(profile, secret_name)
+            if not secret:
+                raise TokenUnavailableError(
+                    f"profile '{profile}' has no '{secret_name}' stored to verify its tokens with"
+                )
+            key = jwtinspect.VerificationKey.from_secret(secret)
+        return jwtinspect.inspect_token(token.access_token, key=key, now=self._wire.clock.now())
