@@ -87,7 +87,9 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if token.expires_at is not None:
         from datetime import UTC, datetime
 
-        when = f"; access token valid until {datetime.fromtimestamp(token.expires_at, UTC):%Y-%m-%d %H:%M:%S}Z"
+        when = (
+            f"; access token valid until {datetime.fromtimestamp(token.expires_at, UTC):%Y-%m-%d %H:%M:%S}Z"
+        )
     who = ""
     claims = outcome.id_token_claims or {}
     for claim in ("preferred_username", "email", "sub"):

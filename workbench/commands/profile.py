@@ -313,8 +313,13 @@ def _rm(args: argparse.Namespace, ctx: AppContext) -> int:
     name = validate_profile_name(args.name)
     from workbench.core.operations import remove_profile
 
-    remove_profile(ctx, name)
-    print(f"profile '{name}' removed (file, keychain entries and cached token state)", file=sys.stderr)
+    removed = remove_profile(ctx, name)
+    for warning in removed.warnings:
+        print(f"workbench: warning: {warning}", file=sys.stderr)
+    revoked = "; its refresh token was revoked at the issuer" if removed.revoked else ""
+    print(
+        f"profile '{name}' removed (file, keychain entries and cached token state){revoked}", file=sys.stderr
+    )
     return 0
 
 

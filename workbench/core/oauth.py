@@ -238,7 +238,7 @@ def resolve_client_auth(value: str, *, has_secret: bool, has_key: bool) -> Clien
         raise InputError(
             f"client_auth '{text}' is not one of {', '.join(CLIENT_AUTH_METHODS)}",
         )
-    return text  # type: ignore[return-value]  # checked just above
+    return text
 
 
 def client_assertion(
@@ -411,7 +411,9 @@ def validate_id_token(
         key = VerificationKey.from_secret(client_secret, source="client_secret")
     else:
         if not jwks:
-            raise ProviderResponseError("the issuer names no JWKS (jwks_uri), so its id_token cannot be checked")
+            raise ProviderResponseError(
+                "the issuer names no JWKS (jwks_uri), so its id_token cannot be checked"
+            )
         key = VerificationKey.from_jwks(dict(jwks), source="issuer JWKS")
     inspection = inspect_token(id_token, key=key, now=now)
     if not inspection.signature_valid:

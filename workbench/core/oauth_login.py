@@ -109,7 +109,7 @@ def oauth_section(profile: Profile) -> Mapping[str, Any] | None:
 def grant_of(profile: Profile) -> Grant | None:
     section = oauth_section(profile)
     grant = section.get("grant") if section else None
-    return grant if grant in GRANTS else None  # type: ignore[return-value]
+    return grant if grant in GRANTS else None
 
 
 def is_interactive(profile: Profile) -> bool:
@@ -188,8 +188,13 @@ def _credentials(ctx: AppContext, profile: Profile) -> ClientCredentials:
 
 
 def _token_answer(
-    profile: Profile, http: OAuthTransport, endpoint: str, creds: ClientCredentials,
-    fields_: list[tuple[str, str]], now: float, what: str,
+    profile: Profile,
+    http: OAuthTransport,
+    endpoint: str,
+    creds: ClientCredentials,
+    fields_: list[tuple[str, str]],
+    now: float,
+    what: str,
 ) -> tuple[int, Any]:
     headers, auth_fields = creds.apply(endpoint, now=now)
     form = [*fields_]
@@ -229,8 +234,13 @@ def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
 
 
 def _check_id_token(
-    ctx: AppContext, profile: Profile, http: OAuthTransport, endpoints: Endpoints,
-    creds: ClientCredentials, document: Mapping[str, Any], nonce: str | None,
+    ctx: AppContext,
+    profile: Profile,
+    http: OAuthTransport,
+    endpoints: Endpoints,
+    creds: ClientCredentials,
+    document: Mapping[str, Any],
+    nonce: str | None,
 ) -> tuple[str | None, dict[str, Any] | None]:
     from workbench.core.oauth import validate_id_token
 
@@ -241,7 +251,9 @@ def _check_id_token(
     if endpoints.jwks_uri:
         status, jwks = http.get_json(endpoints.jwks_uri, what="the issuer's JWKS")
         if status != 200 or not isinstance(jwks, Mapping):
-            raise ProviderResponseError(f"the issuer's JWKS answered HTTP {status}; the id_token cannot be checked")
+            raise ProviderResponseError(
+                f"the issuer's JWKS answered HTTP {status}; the id_token cannot be checked"
+            )
     check = validate_id_token(
         id_token,
         issuer=endpoints.issuer or profile.base_url,
@@ -292,13 +304,27 @@ def login(
         endpoints = profile_endpoints(profile, http, refresh=True)
         if grant == "authorization_code":
             document, nonce = _authorization_code(
-                ctx, profile, http, endpoints, creds,
-                open_browser=open_browser, timeout=timeout, cancel=cancel, prompt=prompt,
+                ctx,
+                profile,
+                http,
+                endpoints,
+                creds,
+                open_browser=open_browser,
+                timeout=timeout,
+                cancel=cancel,
+                prompt=prompt,
                 opener=opener or default_opener,
             )
         else:
             document, nonce = _device_code(
-                ctx, profile, http, endpoints, creds, timeout=timeout, cancel=cancel, prompt=prompt,
+                ctx,
+                profile,
+                http,
+                endpoints,
+                creds,
+                timeout=timeout,
+                cancel=cancel,
+                prompt=prompt,
                 status=status,
             )
         now = ctx.clock.now()
@@ -332,8 +358,16 @@ def _redirect_port(vars_: Mapping[str, str]) -> int:
 
 
 def _authorization_code(
-    ctx: AppContext, profile: Profile, http: OAuthTransport, endpoints: Endpoints, creds: ClientCredentials,
-    *, open_browser: bool, timeout: float, cancel: threading.Event, prompt: Callable[[LoginPrompt], None],
+    ctx: AppContext,
+    profile: Profile,
+    http: OAuthTransport,
+    endpoints: Endpoints,
+    creds: ClientCredentials,
+    *,
+    open_browser: bool,
+    timeout: float,
+    cancel: threading.Event,
+    prompt: Callable[[LoginPrompt], None],
     opener: Opener,
 ) -> tuple[Mapping[str, Any], str | None]:
     auth_endpoint = endpoints.require("authorization_endpoint", profile=profile.name)
@@ -360,7 +394,7 @@ def _authorization_code(
             # None: the browser command is still running (webbrowser waits for $BROWSER): started.
             opened = _open_in_background(opener, url) is not False
         prompt(LoginPrompt(kind="browser", url=url, browser_opened=opened, expires_in=timeout))
-        callback = receiver.wait(timeout=max(0.0, deadline - time.monotonic()), cancel=cancel)
+        callback = receiver.wait(timeout=max(0.0, deadline - time.monotonic()), cancel=cancel, limit=timeout)
         redirect_uri = receiver.redirect_uri
     iss = callback.params.get("iss")
     if iss and endpoints.issuer and iss.rstrip("/") != endpoints.issuer.rstrip("/"):
@@ -405,8 +439,15 @@ def _open_in_background(opener: Opener, url: str, wait: float = 1.5) -> bool | N
 
 
 def _device_code(
-    ctx: AppContext, profile: Profile, http: OAuthTransport, endpoints: Endpoints, creds: ClientCredentials,
-    *, timeout: float, cancel: threading.Event, prompt: Callable[[LoginPrompt], None],
+    ctx: AppContext,
+    profile: Profile,
+    http: OAuthTransport,
+    endpoints: Endpoints,
+    creds: ClientCredentials,
+    *,
+    timeout: float,
+    cancel: threading.Event,
+    prompt: Callable[[LoginPrompt], None],
     status: Callable[[str], None],
 ) -> tuple[Mapping[str, Any], None]:
     device_endpoint = endpoints.require("device_authorization_endpoint", profile=profile.name)
@@ -428,7 +469,7 @@ def _device_code(
     uri = document.get("verification_uri") or document.get("verification_url")
     if not all(isinstance(v, str) and v for v in (device_code, user_code, uri)):
         raise ProviderResponseError(f"{what}: the answer lacks device_code, user_code or verification_uri")
-    assert isinstance(device_code, str) and isinstance(user_code, str) and isinstance(uri, str)  # noqa: S101
+    assert isinstance(device_code, str) and isinstance(user_code, str) and isinstance(uri, str)
     complete = document.get("verification_uri_complete")
     interval = document.get("interval")
     wait = (
@@ -438,7 +479,9 @@ def _device_code(
     )
     expires_in = document.get("expires_in")
     lifetime = (
-        float(expires_in) if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) else None
+        float(expires_in)
+        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
+        else None
     )
     prompt(
         LoginPrompt(
@@ -463,7 +506,7 @@ def _device_code(
         if now_mono >= deadline:
             raise LoginTimedOut(
                 f"the device was not approved within {timeout:g} s; the login was abandoned",
-                hint="run the login again (raise --timeout if you need longer)",
+                hint="run the login again, with a larger --timeout if you need longer",
             )
         if cancel.wait(min(wait, max(0.0, deadline - now_mono))):
             raise LoginCancelled("login cancelled")
@@ -512,13 +555,17 @@ def revoke(ctx: AppContext, name: str, *, transport: httpx.BaseTransport | None 
     if oauth_section(profile) is None:
         return Revocation(False, f"profile '{name}' is not an OAuth login; nothing to revoke")
     refresh = ctx.vault.load(name, "refresh_token")
-    token, hint = (refresh, "refresh_token") if refresh else (ctx.vault.load(name, "access_token"), "access_token")
+    token, hint = (
+        (refresh, "refresh_token") if refresh else (ctx.vault.load(name, "access_token"), "access_token")
+    )
     if not token:
         return Revocation(False, f"profile '{name}' holds no token; nothing to revoke")
     with _transport(profile, transport) as http:
         endpoints = profile_endpoints(profile, http)
         if not endpoints.revocation_endpoint:
-            return Revocation(False, "the issuer offers no revocation endpoint; tokens were only forgotten here")
+            return Revocation(
+                False, "the issuer offers no revocation endpoint; tokens were only forgotten here"
+            )
         creds = _credentials(ctx, profile)
         headers, auth_fields = creds.apply(endpoints.revocation_endpoint, now=ctx.clock.now())
         form = [("token", token), ("token_type_hint", hint), *auth_fields]
@@ -537,21 +584,35 @@ def sign_out(ctx: AppContext, name: str, *, transport: httpx.BaseTransport | Non
     try:
         outcome = revoke(ctx, name, transport=transport)
     except WorkbenchError as exc:
-        outcome = Revocation(False, f"revocation failed ({user_message(exc)}); tokens were forgotten here only")
+        outcome = Revocation(
+            False, f"revocation failed ({user_message(exc)}); tokens were forgotten here only"
+        )
     ctx.engine.forget(name)
     ctx.vault.delete(name, ID_TOKEN)
     return outcome
 
 
-def revoke_before_remove(ctx: AppContext, name: str) -> str | None:
-    """For `profile rm`: revoke what can be revoked; returns a warning line or None. Never raises."""
+def revoke_before_remove(ctx: AppContext, name: str) -> tuple[bool, str | None]:
+    """For removing a profile: (revoked, warning line or None). Never raises: removal goes on."""
+    from workbench.core.errors import ProfileError
+
     try:
         outcome = revoke(ctx, name)
-    except WorkbenchError as exc:
-        return f"could not revoke the tokens of '{name}' at the issuer ({user_message(exc)})"
-    except Exception as exc:  # removal must go on whatever the network does
-        return f"could not revoke the tokens of '{name}' at the issuer ({user_message(exc)})"
-    return None if outcome.revoked or "nothing to revoke" in outcome.message else outcome.message
+    except ProfileError:
+        return False, None  # no such profile (the removal says so) or a file that does not load
+    except Exception as exc:  # removal must go on whatever the network or the keychain does
+        return False, f"could not revoke the tokens of '{name}' at the issuer ({user_message(exc)})"
+    if outcome.revoked or "nothing to revoke" in outcome.message:
+        return outcome.revoked, None
+    return False, outcome.message
+
+
+def forget_discovery(name: str) -> None:
+    """Drop a profile's cached discovery document (its endpoints; public data)."""
+    try:
+        _cache().forget(name)
+    except WorkbenchError:
+        pass
 
 
 def credential_origins(profile: Profile) -> tuple[str, ...]:
@@ -563,7 +624,9 @@ def credential_origins(profile: Profile) -> tuple[str, ...]:
 
     cached = _cache().load(profile.name, profile.base_url)
     endpoints = (cached or Endpoints(issuer=profile.base_url)).with_overrides(_vars(profile))
-    merged = dict.fromkeys([*endpoints.origins(), *vars_endpoints(profile.base_url, _vars(profile)).origins()])
+    merged = dict.fromkeys(
+        [*endpoints.origins(), *vars_endpoints(profile.base_url, _vars(profile)).origins()]
+    )
     return tuple(merged)
 
 
@@ -579,6 +642,7 @@ __all__ = [
     "default_opener",
     "discover_endpoints",
     "discover_issuer",
+    "forget_discovery",
     "grant_of",
     "is_interactive",
     "login",

@@ -71,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "TokenWorkbench"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return  # the query string holds the authorization code: never log it
 
     def do_GET(self) -> None:
@@ -115,7 +115,7 @@ class LoopbackReceiver:
                 why = "is in use by another program" if exc.errno == errno.EADDRINUSE else "is not allowed"
                 raise InputError(
                     f"cannot receive the login's redirect: port {port} on {LOOPBACK_HOST} {why}",
-                    hint="close what uses it, or clear the profile's redirect_port to let the system pick one",
+                    hint="close what uses it, or clear the profile's redirect_port (any free port is used)",
                 ) from None
             raise InputError(
                 f"cannot listen on {LOOPBACK_HOST}:{port} for the login's redirect ({exc.strerror})"
@@ -184,15 +184,18 @@ class LoopbackReceiver:
             self._done.set()
             return 200, page("Signed in", "Token Workbench received the login.", ok=True)
 
-    def wait(self, *, timeout: float, cancel: threading.Event | None = None) -> CallbackResult:
-        """Block until the redirect arrives, the deadline passes, or `cancel` is set."""
+    def wait(
+        self, *, timeout: float, cancel: threading.Event | None = None, limit: float | None = None
+    ) -> CallbackResult:
+        """Block until the redirect arrives, `timeout` s pass, or `cancel` is set. `limit` is the
+        login's whole timeout, for the message."""
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise LoginTimedOut(
-                    f"no answer from the browser within {timeout:g} s; the login was abandoned",
-                    hint="run the login again (raise --timeout if you need longer)",
+                    f"no answer from the browser within {limit or timeout:g} s; the login was abandoned",
+                    hint="run the login again, with a larger --timeout if you need longer",
                 )
             if cancel is not None and cancel.is_set():
                 raise LoginCancelled("login cancelled")
@@ -200,7 +203,7 @@ class LoopbackReceiver:
                 break
         if self._error is not None:
             raise self._error
-        assert self._result is not None  # noqa: S101 - set together with _done
+        assert self._result is not None
         return self._result
 
 

@@ -183,7 +183,11 @@ class AuthorizationServer(Provider):
                 "response_types_supported": ["code"],
                 "grant_types_supported": ["authorization_code", "refresh_token", DEVICE_GRANT],
                 "code_challenge_methods_supported": ["S256"],
-                "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+                "token_endpoint_auth_methods_supported": [
+                    "none",
+                    "client_secret_basic",
+                    "client_secret_post",
+                ],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["ES256"],
                 "scopes_supported": ["openid", "profile", "offline_access", "read"],
@@ -206,7 +210,9 @@ class AuthorizationServer(Provider):
         form: dict[str, str] = {}
         for name, value in pairs:
             if name in form and name != "resource":
-                raise Reject(self.error(400, "invalid_request", f"parameter '{name}' is included more than once"))
+                raise Reject(
+                    self.error(400, "invalid_request", f"parameter '{name}' is included more than once")
+                )
             form[name] = value
         return form
 
@@ -217,13 +223,18 @@ class AuthorizationServer(Provider):
             if "client_secret" in form:
                 raise Reject(self.error(400, "invalid_request", "use only one client authentication method"))
             try:
-                user, sep, password = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
+                user, sep, password = (
+                    base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
+                )
             except (binascii.Error, UnicodeDecodeError):
                 user, sep, password = "", "", ""
             client_id, secret = unquote_plus(user), unquote_plus(password)
             client = self._clients.get(client_id)
-            if not sep or client is None or client.secret is None or not hmac.compare_digest(
-                client.secret.encode(), secret.encode()
+            if (
+                not sep
+                or client is None
+                or client.secret is None
+                or not hmac.compare_digest(client.secret.encode(), secret.encode())
             ):
                 raise Reject(self.error(401, "invalid_client", "client authentication failed"))
             return client_id
@@ -242,7 +253,9 @@ class AuthorizationServer(Provider):
         parts = urlsplit(uri)
         return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1") and not parts.fragment
 
-    def _tokens(self, client_id: str, scope: str, subject: str, grant: str, nonce: str = "") -> dict[str, Any]:
+    def _tokens(
+        self, client_id: str, scope: str, subject: str, grant: str, nonce: str = ""
+    ) -> dict[str, Any]:
         iat, exp = self._times(None)
         access = jose.encode_hs256(
             {
@@ -300,8 +313,17 @@ class AuthorizationServer(Provider):
             return _page("Bad redirect", "<p>redirect_uri must be http://127.0.0.1:PORT/… (RFC 8252).</p>")
 
         def fail(code: str, text: str) -> Response:
-            target = redirect_uri + "?" + urlencode(
-                {"error": code, "error_description": text, "state": query.get("state", ""), "iss": self.issuer}
+            target = (
+                redirect_uri
+                + "?"
+                + urlencode(
+                    {
+                        "error": code,
+                        "error_description": text,
+                        "state": query.get("state", ""),
+                        "iss": self.issuer,
+                    }
+                )
             )
             return Response(302, b"", None, [("Location", target)])
 
@@ -312,8 +334,13 @@ class AuthorizationServer(Provider):
         request_id = secrets.token_urlsafe(16)
         with self._lock:
             self._pending[request_id] = _Pending(
-                client_id, redirect_uri, query.get("state", ""), query.get("scope", "openid"),
-                query["code_challenge"], query.get("nonce", ""), self.now(),
+                client_id,
+                redirect_uri,
+                query.get("state", ""),
+                query.get("scope", "openid"),
+                query["code_challenge"],
+                query.get("nonce", ""),
+                self.now(),
             )
         scope = html.escape(query.get("scope", "openid"))
         form = (
@@ -336,8 +363,12 @@ class AuthorizationServer(Provider):
             code = secrets.token_urlsafe(24)
             with self._lock:
                 self._codes[code] = _Code(
-                    pending.client_id, pending.redirect_uri, pending.scope, pending.challenge,
-                    pending.nonce, self.now() + self.CODE_LIFETIME,
+                    pending.client_id,
+                    pending.redirect_uri,
+                    pending.scope,
+                    pending.challenge,
+                    pending.nonce,
+                    self.now() + self.CODE_LIFETIME,
                 )
             params["code"] = code
         else:
@@ -353,8 +384,11 @@ class AuthorizationServer(Provider):
         user_code = "".join(secrets.choice(_USER_CODE_ALPHABET) for _ in range(8))
         user_code = f"{user_code[:4]}-{user_code[4:]}"
         device = _Device(
-            client_id, form.get("scope", "openid"), user_code,
-            self.now() + self.DEVICE_LIFETIME, self.device_interval,
+            client_id,
+            form.get("scope", "openid"),
+            user_code,
+            self.now() + self.DEVICE_LIFETIME,
+            self.device_interval,
         )
         if self.auto_approve:
             device.decision = "approved"
@@ -394,7 +428,9 @@ class AuthorizationServer(Provider):
             user_code = f"{user_code[:4]}-{user_code[4:]}"
         approved = form.get("decision") == "approve"
         if not self.decide_device(user_code, approved=approved):
-            return _page("Unknown code", "<p>That code is unknown or has expired. Check it and try again.</p>")
+            return _page(
+                "Unknown code", "<p>That code is unknown or has expired. Check it and try again.</p>"
+            )
         if approved:
             return _page("Device approved", "<p>You can return to Token Workbench.</p>")
         return _page("Request denied", "<p>The device was not signed in.</p>")
@@ -444,7 +480,9 @@ class AuthorizationServer(Provider):
         if not verifier or not hmac.compare_digest(digest, code.challenge):
             return self.error(400, "invalid_grant", "PKCE verification failed (code_verifier does not match)")
         subject = f"user_{uuid.uuid4().hex[:10]}"
-        return json_response(200, self._tokens(client_id, code.scope, subject, "authorization_code", code.nonce), _NO_STORE)
+        return json_response(
+            200, self._tokens(client_id, code.scope, subject, "authorization_code", code.nonce), _NO_STORE
+        )
 
     def _refresh_grant(self, form: dict[str, str], client_id: str) -> Response:
         refresh_token = form.get("refresh_token", "")
@@ -455,14 +493,22 @@ class AuthorizationServer(Provider):
 
         session = self.rotate_opaque(self.sessions, refresh_token, check=check)
         if session is None:
-            return self.error(400, "invalid_grant", "refresh token is invalid, expired, revoked or already used")
+            return self.error(
+                400, "invalid_grant", "refresh token is invalid, expired, revoked or already used"
+            )
         iat, exp = self._times(None)
         scope = session.data["scope"]
         access = jose.encode_hs256(
             {
-                "iss": self.issuer, "sub": session.subject, "aud": self.base_url, "client_id": client_id,
-                "scope": scope, "gty": session.data.get("grant", "authorization_code"), "iat": iat,
-                "exp": exp, "jti": uuid.uuid4().hex,
+                "iss": self.issuer,
+                "sub": session.subject,
+                "aud": self.base_url,
+                "client_id": client_id,
+                "scope": scope,
+                "gty": session.data.get("grant", "authorization_code"),
+                "iat": iat,
+                "exp": exp,
+                "jti": uuid.uuid4().hex,
             },
             self.secret,
         )
