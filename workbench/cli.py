@@ -52,6 +52,7 @@ _COMMAND_MODULES = {
     "sandbox": "workbench.commands.sandbox",
     "login": "workbench.commands.login",
     "self-test": "workbench.commands.selftest",
+    "completion": "workbench.commands.completion",
 }
 
 

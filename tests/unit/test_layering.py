@@ -33,3 +33,65 @@ def test_cli_commands_do_not_import_qt():
         "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _module_level_imports(body, package):
+    """Names imported when a module runs (not inside functions, not under TYPE_CHECKING)."""
+    import ast
+
+    for node in body:
+        if isinstance(node, ast.If):
+            test = node.test
+            if getattr(test, "id", None) == "TYPE_CHECKING" or getattr(test, "attr", None) == "TYPE_CHECKING":
+                continue
+            yield from _module_level_imports(node.body + node.orelse, package)
+        elif isinstance(node, ast.Try):
+            handlers = [stmt for handler in node.handlers for stmt in handler.body]
+            yield from _module_level_imports(node.body + node.orelse + node.finalbody + handlers, package)
+        elif isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def test_no_import_cycles_between_product_modules():
+    """Module-level imports (importing a submodule runs its packages' __init__ too) form no cycle:
+    the sandbox's package __init__ must not import the server that imports the emulators."""
+    import ast
+
+    modules = {}
+    for path in (ROOT / "workbench").rglob("*.py"):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules[".".join(parts)] = path
+    edges: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+        for imported in _module_level_imports(ast.parse(path.read_text()).body, package):
+            parts = imported.split(".")
+            targets |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+        edges[name] = {t for t in targets if t in modules and t != name and not name.startswith(t + ".")}
+
+    cycles = []
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+
+    def visit(node, path):
+        state[node] = 1
+        for nxt in sorted(edges[node]):
+            if state.get(nxt) == 1:
+                cycles.append(" -> ".join([*path[path.index(nxt):], nxt]))
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for name in sorted(modules):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []

@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from workbench.sandbox import tokens as jose
-from workbench.sandbox.providers import iso_millis, iso_seconds
+from workbench.sandbox.emulators.base import iso_millis, iso_seconds
 
 
 def test_hs256_tokens_interoperate_with_pyjwt_both_ways():

@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.jwtinspect import inspect_token
+    from workbench.core.operations import inspect_token
 
     token = read_token_argument(args.token)
     key = verification_key_from_args(args)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from workbench.core.errors import InputError, ProfileError
-from workbench.core.profiles import TOKEN_SECRET_NAMES, Profile, validate_profile_name
+from workbench.core.profiles import LOGIN_SECRET_NAMES, TOKEN_SECRET_NAMES, Profile, validate_profile_name
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -289,7 +289,9 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
     width = max(len(n) for n in status)
     for secret, present in status.items():
         spec = preset.input(secret)
-        if secret in TOKEN_SECRET_NAMES and (spec is None or spec.kind != "secret"):
+        if secret in LOGIN_SECRET_NAMES:
+            note = " (from the last login)" if present else " (from `workbench login`)"
+        elif secret in TOKEN_SECRET_NAMES and (spec is None or spec.kind != "secret"):
             note = " (cached by the engine)" if present else " (obtained on first use)"
         else:
             note = "" if present or spec is None or spec.required else " (optional)"

@@ -14,11 +14,13 @@ The tree::
     │   ├── VaultUnavailableError  no usable keyring backend
     │   └── VaultDamagedError      a stored value cannot be reassembled (missing part, bad checksum)
     ├── NetworkError               we could not talk to the provider at all
-    │   └── NetworkTimeoutError    ... within the timeout
+    │   ├── NetworkTimeoutError    ... within the timeout (the overall deadline of the request)
+    │   └── NetworkTLSError        ... because TLS failed (never retried)
     └── ProviderError              the provider answered, but not with what we need
         ├── ProviderAuthError      401/403: credentials or token refused
         ├── ProviderRateLimited    429 (carries `retry_after`)
         └── ProviderResponseError  2xx we cannot use: not JSON, no token where the preset says
+            └── ResponseTooLargeError  an answer over its byte budget (cut off, never held)
 
 Messages never contain secret values: callers build them from names, and
 `workbench.core.redact.redact` scrubs anything that looks like a token before
@@ -88,6 +90,10 @@ class NetworkTimeoutError(NetworkError):
     pass
 
 
+class NetworkTLSError(NetworkError):
+    """The TLS handshake failed (certificate not trusted, protocol mismatch): retrying cannot help."""
+
+
 class ProviderError(WorkbenchError):
     """The provider answered with an error. `provider_message` is its own words (redacted)."""
 
@@ -117,6 +123,10 @@ class ProviderRateLimited(ProviderError):
 
 
 class ProviderResponseError(ProviderError):
+    pass
+
+
+class ResponseTooLargeError(ProviderResponseError):
     pass
 
 

@@ -160,13 +160,31 @@ def template_context(
     if not isinstance(secrets, LazySecrets):
         overrides = {"access_token": access_token} if access_token else None
         secrets = LazySecrets(secrets, profile=profile.name, overrides=overrides)
-    return {
+    context: dict[str, Any] = {
         "vars": template_vars(profile),
         "secrets": secrets,
         "base_url": profile.base_url,
         "origin": _origin(profile),
         "profile": profile.name,
     }
+    if profile.preset.section("oauth") is not None:
+        # Where the issuer's endpoints are, without the network: the profile's overrides, else the
+        # issuer itself (discovery must name that issuer). `build_request` gets the discovered ones.
+        variables = context["vars"]
+        context["oauth"] = {
+            "issuer": profile.base_url,
+            **{
+                name: variables.get(name) or profile.base_url
+                for name in (
+                    "authorization_endpoint",
+                    "token_endpoint",
+                    "device_authorization_endpoint",
+                    "revocation_endpoint",
+                    "jwks_uri",
+                )
+            },
+        }
+    return context
 
 
 def _where(profile: Profile, step: str) -> str:

@@ -18,6 +18,7 @@ key_slot               KeySlot (where a profile keeps its signing key, which alg
 key_slot_status        KeySlotStatus (is a key stored there, does it fit)
 attach_private_key     KeyAttached (algorithm, whether a key was replaced)
 verify_token           Verification (valid or not, how, readable details)
+inspect_token          Inspection (any pasted token, checked with the user's key)
 render_request         RenderedRequest (method, URL, headers, body after templating)
 =====================  ==============================================================
 """
@@ -35,6 +36,7 @@ from workbench.core.errors import InputError, KeyFormatError, ProfileError, Work
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.engine import TokenEngine
+    from workbench.core.jwtinspect import Inspection, VerificationKey
     from workbench.core.presets import Preset
     from workbench.core.profiles import Profile
     from workbench.core.vault import Vault
@@ -569,6 +571,29 @@ def verify_token(engine: TokenEngine, name: str) -> Verification:
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         details.append((_label(key), text))
     return Verification(name, valid_remote, how, _summary(valid_remote, how), tuple(details), stamp)
+
+
+def inspect_token(
+    token: str,
+    *,
+    key: VerificationKey | None = None,
+    key_kind: str = "none",
+    key_text: str = "",
+    now: float | None = None,
+    timeout: float = 10.0,
+    verify_tls: bool = True,
+) -> Inspection:
+    """Decode any token and check it with the key the user gave: the Inspector and `decode`.
+
+    The key is given built (`key`, from the CLI's files and flags) or as the kind and text
+    the Inspector's key box holds (`key_kind`, `key_text`; a JWKS URL is fetched here).
+    Network: run off the GUI thread.
+    """
+    from workbench.core import jwtinspect
+
+    if key is None:
+        key = jwtinspect.key_for_kind(key_kind, key_text, timeout=timeout, verify_tls=verify_tls)
+    return jwtinspect.inspect_token(token, key=key, now=now)
 
 
 def _summary(valid: bool | None, how: str) -> str:

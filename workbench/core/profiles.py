@@ -10,7 +10,7 @@
     [vars]
     key_id = "4c1e…"
 
-    [settings]            # optional: refresh_lead (s), timeout (s), verify_tls
+    [settings]            # optional: refresh_lead (s), timeout (s), verify_tls, allowed_origins
     [override]            # optional: deep-merged into the preset
 
 Secret values live in the vault under the names in `secret_names`. Files are written
@@ -57,9 +57,11 @@ if TYPE_CHECKING:
 
 PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override")
-SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls")
+SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins")
 # Stored by the engine for every profile, whatever its preset says.
 TOKEN_SECRET_NAMES = ("access_token", "refresh_token")
+# What `workbench login` keeps besides the token pair (presets with `[oauth]`; never sent anywhere).
+LOGIN_SECRET_NAMES = ("id_token",)
 MAX_PROFILE_BYTES = 256 * 1024
 
 
@@ -134,6 +136,8 @@ class Profile:
     def all_secret_names(self) -> tuple[str, ...]:
         """Every vault entry this profile may own: declared names, the preset's secret inputs, tokens."""
         names = [*self.secret_names, *(i.name for i in self.preset.secret_inputs), *TOKEN_SECRET_NAMES]
+        if self.preset.data.get("oauth") is not None:
+            names += LOGIN_SECRET_NAMES
         return tuple(dict.fromkeys(names))
 
     def missing_required(self) -> list[str]:
@@ -269,6 +273,8 @@ def _build_profile(
         if key == "verify_tls":
             if not isinstance(value, bool):
                 raise _Problem(path, "must be true or false")
+        elif key == "allowed_origins":
+            value = _allowed_origins(value, path)
         elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise _Problem(path, "must be a number of seconds")
         elif key == "refresh_lead" and value < 0:
@@ -287,6 +293,17 @@ def _build_profile(
         override=freeze(override),
         preset=preset,
     )
+
+
+def _allowed_origins(value: Any, path: FieldPath) -> list[str]:
+    from workbench.core.origins import validate_origin
+
+    if not isinstance(value, list):
+        raise _Problem(path, 'must be a list of origins, like ["https://api.example.com"]')
+    try:
+        return list(dict.fromkeys(validate_origin(item) for item in value))
+    except ValueError as exc:
+        raise _Problem(path, str(exc)) from None
 
 
 def _inputs_summary(preset: Preset) -> str:

@@ -1,4 +1,18 @@
-"""The Inspector tab: decode any JWT, list its claims and warnings, verify its signature."""
+"""The Inspector tab: decode any JWT (or JWE), list its claims and warnings, verify its signature.
+
+What it does, in the manner of jwt.io:
+- the pasted token is coloured by segment (header, payload, signature; five parts for a JWE);
+- the key type follows the token's ``alg`` until the user picks one (HS* → secret, the rest →
+  JWKS URL when ``iss`` is a URL, else PEM);
+- a JWKS URL can be looked up from ``iss`` (OIDC discovery), on the worker pool and only when
+  the user asks: the issuer is a claim nobody has verified yet, so the app never contacts a
+  host just because a pasted token names it;
+- Enter verifies; each key type keeps its own input, so a typed HMAC secret never shows in
+  the clear in another type's box;
+- times read "(4 s ago)" and stay current while the tab is open.
+Decoding and verifying is one core operation (`operations.inspect_token`), the one
+`workbench decode` uses.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +20,8 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -18,6 +33,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -31,12 +47,19 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS, monospace_font, pretty_json, text_box
+from workbench.gui.widgets import (
+    STATE_COLORS,
+    JwtHighlighter,
+    monospace_font,
+    pretty_json,
+    state_dot,
+    text_box,
+)
 
 if TYPE_CHECKING:
     from workbench.core.jwtinspect import Inspection
 
-# (label, VerificationKey kind); "none" decodes only.
+# (label, key kind of `jwtinspect.KEY_KINDS`); "none" decodes only.
 KEY_KINDS = (
     ("No key (decode only)", "none"),
     ("Secret (HMAC)", "secret"),
@@ -46,6 +69,7 @@ KEY_KINDS = (
 )
 KEY_TEXT_HEIGHT = 64
 MAX_WARNING_ROWS = 4
+TICK_MS = 1000
 _TIME_CLAIMS = {"exp": "expires", "iat": "issued", "nbf": "not before", "auth_time": "authenticated"}
 _CLAIM_NAMES = {
     "iss": "issuer",
@@ -55,57 +79,93 @@ _CLAIM_NAMES = {
     "scope": "scope",
     "azp": "authorised party",
     "client_id": "client",
+    "cty": "content type",
+    "typ": "type",
+    "kid": "key id",
+    "alg": "algorithm",
+    "enc": "content encryption",
 }
+# Warnings that only inform (the rest are problems with the token or its key).
+_INFO_CODES = frozenset(
+    {"payload-not-claims", "nested-token", "encrypted", "x5c-header", "jwe-not-verified", "no-exp"}
+)
+_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
-def run_inspection(
-    token: str, kind: str, key_text: str, *, now: float, timeout: float, verify_tls: bool
-) -> Inspection:
-    """Build the key (fetching a JWKS if asked) and inspect; runs on the pool."""
-    from workbench.core.jwtinspect import VerificationKey, fetch_jwks, inspect_token
+def suggested_key_kind(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    """The key type a token's ``alg`` calls for: what jwt.io would pick."""
+    from workbench.core.jwtinspect import discovery_url
 
-    key = None
-    if kind != "none":
-        if not key_text.strip():
-            from workbench.core.errors import InputError
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none" or "enc" in header:
+        return "none"
+    if alg.startswith("HS"):
+        return "secret"
+    if alg.startswith(("RS", "PS", "ES", "Ed")):
+        return "jwks" if discovery_url(claims.get("iss", "")) is not None else "pem"
+    return "none"
 
-            raise InputError(
-                f"no {kind.upper() if kind != 'secret' else 'secret'} given: paste one to verify"
-            )
-        if kind == "secret":
-            key = VerificationKey.from_secret(key_text)
-        elif kind == "pem":
-            key = VerificationKey.from_pem(key_text)
-        elif kind == "jwk":
-            key = VerificationKey.from_jwk(key_text)
-        else:
-            key = fetch_jwks(key_text.strip(), timeout=timeout, verify_tls=verify_tls)
-    return inspect_token(token.strip(), key=key, now=now)
+
+class _EnterFilter(QObject):
+    """Enter (or Ctrl+Enter in a multi-line key box) runs `action`; Shift+Enter stays a newline."""
+
+    def __init__(self, action: Any, parent: QObject, *, needs_ctrl: bool = False) -> None:
+        super().__init__(parent)
+        self._action = action
+        self._needs_ctrl = needs_ctrl
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() in _ENTER_KEYS:
+                mods = event.modifiers()
+                if mods & Qt.KeyboardModifier.ShiftModifier:
+                    return False
+                if self._needs_ctrl and not mods & Qt.KeyboardModifier.ControlModifier:
+                    return False
+                self._action()
+                return True
+        return False
 
 
 class InspectorView(QWidget):
     """Signals:
     inspected(object): an Inspection shown (for tests and the status bar).
+    jwks_discovered(str): the JWKS URL found from the token's issuer.
     """
 
     inspected = Signal(object)
+    jwks_discovered = Signal(str)
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.generation = Generation()
+        self.discovery_generation = Generation()
         self.inspection: Inspection | None = None
         self.current_token_getter: Any = None  # set by the window: () -> str | None
+        self._user_kind_token: str | None = None  # the token text for which the user chose a key type
+        self._pending_kind_by_user = False
+        self._kind_texts: dict[str, str] = {"pem": "", "jwk": ""}
+        self._shown_kind = "none"
+        self._time_rows: list[tuple[QTreeWidgetItem, str, float]] = []
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(250)
         self._debounce.timeout.connect(self.inspect)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(TICK_MS)
+        self._ticker.timeout.connect(self.on_tick)
         self._build()
 
+    # -- layout -----------------------------------------------------------------------------------
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Token"))
+        title = QLabel("Token")
+        top.addWidget(title)
+        self.kind_label = QLabel()
+        self.kind_label.setStyleSheet("color: gray")
+        top.addWidget(self.kind_label)
         top.addStretch(1)
         self.current_button = QPushButton("Inspect current")
         self.current_button.setToolTip("The selected profile's access token")
@@ -113,8 +173,10 @@ class InspectorView(QWidget):
         top.addWidget(self.current_button)
         top.addWidget(self.clear_button)
         outer.addLayout(top)
-        self.token_input = text_box(read_only=False, placeholder="Paste a JWT (eyJ…) here")
-        self.token_input.setMaximumHeight(90)
+        self.token_input = text_box(read_only=False, placeholder="Paste a JWT (eyJ…) here; Enter verifies")
+        self.token_input.setMaximumHeight(84)
+        self.token_input.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
+        self.highlighter = JwtHighlighter(self.token_input.document())
         outer.addWidget(self.token_input)
 
         verify = QGroupBox("Verify signature")
@@ -123,16 +185,36 @@ class InspectorView(QWidget):
         for label, kind in KEY_KINDS:
             self.key_kind.addItem(label, kind)
         self.key_stack = QStackedWidget()
-        self.key_line = QLineEdit()  # secret / JWKS URL
-        self.key_line.setFont(monospace_font())
-        self.key_text = text_box(read_only=False)  # PEM / JWK
+        # One input per key type: a typed secret never appears in another type's box.
+        self.secret_line = QLineEdit()
+        self.secret_line.setFont(monospace_font())
+        self.secret_line.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret_line.setPlaceholderText("HMAC secret (hidden); Enter verifies")
+        self.reveal_action = self.secret_line.addAction(
+            state_dot("none"), QLineEdit.ActionPosition.TrailingPosition
+        )
+        self.reveal_action.setCheckable(True)
+        self.reveal_action.setToolTip("Show the secret")
+        self.reveal_action.toggled.connect(self.on_reveal_toggled)
+        self.jwks_page = QWidget()
+        jl = QHBoxLayout(self.jwks_page)
+        jl.setContentsMargins(0, 0, 0, 0)
+        self.jwks_line = QLineEdit()
+        self.jwks_line.setFont(monospace_font())
+        self.jwks_line.setPlaceholderText("https://issuer.example/.well-known/jwks.json")
+        self.discover_button = QPushButton("Find from iss")
+        self.discover_button.setEnabled(False)
+        jl.addWidget(self.jwks_line, 1)
+        jl.addWidget(self.discover_button)
+        self.key_text = text_box(read_only=False)  # PEM / JWK; Ctrl+Enter verifies
         self.key_text.setFixedHeight(KEY_TEXT_HEIGHT)
         self.no_key_hint = QLabel("Decode only. Pick a secret, PEM, JWK or JWKS URL to check the signature.")
+        self.no_key_hint.setWordWrap(True)
         self.no_key_hint.setEnabled(False)  # greyed in any palette
-        self.key_stack.addWidget(self.no_key_hint)
-        self.key_stack.addWidget(self.key_line)
-        self.key_stack.addWidget(self.key_text)
+        for page in (self.no_key_hint, self.secret_line, self.jwks_page, self.key_text):
+            self.key_stack.addWidget(page)
         self.verify_button = QPushButton("Verify")
+        self.verify_button.setToolTip("Check the signature with this key (Enter)")
         self.result_label = QLabel("not verified")
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -145,92 +227,158 @@ class InspectorView(QWidget):
         verify.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         outer.addWidget(verify)
 
-        # Full width and wrapped, so a long warning is read, not clipped.
+        # Warnings: one row each, wrapped, full width, with a dot for how much it matters.
+        self.warnings_title = QLabel("Warnings")
+        font = self.warnings_title.font()
+        font.setBold(True)
+        self.warnings_title.setFont(font)
         self.warnings = QListWidget()
         self.warnings.setWordWrap(True)
         self.warnings.setResizeMode(QListView.ResizeMode.Adjust)
+        self.warnings.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.warnings.setSpacing(1)
         self.warnings.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.warnings_title = QLabel("Warnings")
         outer.addWidget(self.warnings_title)
         outer.addWidget(self.warnings)
-        self._fit_warnings()
 
         self.tabs = QTabWidget()
         self.claims = QTreeWidget()
         self.claims.setHeaderLabels(["Claim", "Value", "Meaning"])
         self.claims.setRootIsDecorated(False)
         self.claims.setAlternatingRowColors(True)
+        self.claims.setWordWrap(False)
         self.claims.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.claims.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.claims.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         json_split = QSplitter(Qt.Orientation.Horizontal)
         self.header_box = text_box(read_only=True)
         self.payload_box = text_box(read_only=True)
-        for title, box in (("Header", self.header_box), ("Payload", self.payload_box)):
+        self.payload_title = QLabel("Payload")
+        for title, box in ((QLabel("Header"), self.header_box), (self.payload_title, self.payload_box)):
             w = QWidget()
-            wl = QVBoxLayout(w)
-            wl.setContentsMargins(0, 0, 0, 0)
-            wl.addWidget(QLabel(title))
-            wl.addWidget(box)
+            bl = QVBoxLayout(w)
+            bl.setContentsMargins(0, 0, 0, 0)
+            bl.addWidget(title)
+            bl.addWidget(box)
             json_split.addWidget(w)
         json_split.setStretchFactor(0, 1)
         json_split.setStretchFactor(1, 2)
+        self.payload_box.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.nested_box = text_box(read_only=True)
+        self.certificates = QTreeWidget()
+        self.certificates.setHeaderLabels(["#", "Subject", "Issuer", "Valid", ""])
+        self.certificates.setRootIsDecorated(False)
+        self.certificates.setAlternatingRowColors(True)
+        for column in (0, 3, 4):
+            self.certificates.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (1, 2):
+            self.certificates.header().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.tabs.addTab(self.claims, "Claims")
         self.tabs.addTab(json_split, "Header && payload")
-
+        self.nested_tab = self.tabs.addTab(self.nested_box, "Nested token")
+        self.certificates_tab = self.tabs.addTab(self.certificates, "Certificates (x5c)")
+        self.tabs.setTabVisible(self.nested_tab, False)
+        self.tabs.setTabVisible(self.certificates_tab, False)
         outer.addWidget(self.tabs, 1)
 
         self.key_kind.currentIndexChanged.connect(self.on_key_kind_changed)
-        self.token_input.textChanged.connect(self._debounce.start)
+        self.key_kind.activated.connect(self.on_key_kind_activated)
+        self.token_input.textChanged.connect(self.on_token_edited)
         self.verify_button.clicked.connect(self.verify)
         self.current_button.clicked.connect(self.inspect_current)
         self.clear_button.clicked.connect(self.clear)
+        self.discover_button.clicked.connect(self.discover_jwks)
+        self.secret_line.returnPressed.connect(self.verify)
+        self.jwks_line.returnPressed.connect(self.verify)
+        self.token_input.installEventFilter(_EnterFilter(self.on_enter_in_token, self))
+        self.key_text.installEventFilter(_EnterFilter(self.verify, self, needs_ctrl=True))
         self.on_key_kind_changed()
+        self._fit_warnings()
+
+    # -- visibility: the clock ticks only while someone can see it --------------------------------
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self._ticker.start()
+        self.on_tick()
+
+    def hideEvent(self, event: Any) -> None:
+        super().hideEvent(event)
+        self._ticker.stop()
 
     # -- inputs -----------------------------------------------------------------------------------
     def on_key_kind_changed(self, _index: int = 0) -> None:
         kind = self.key_kind.currentData()
-        if kind in ("secret", "jwks"):
-            self.key_stack.setCurrentWidget(self.key_line)
-            self.key_line.setEchoMode(
-                QLineEdit.EchoMode.Password if kind == "secret" else QLineEdit.EchoMode.Normal
-            )
-            self.key_line.setPlaceholderText(
-                "HMAC secret" if kind == "secret" else "https://issuer.example/.well-known/jwks.json"
-            )
+        # PEM and JWK share one box; each keeps its own text.
+        if self._shown_kind in ("pem", "jwk"):
+            self._kind_texts[self._shown_kind] = self.key_text.toPlainText()
+        if kind == "secret":
+            self.key_stack.setCurrentWidget(self.secret_line)
+        elif kind == "jwks":
+            self.key_stack.setCurrentWidget(self.jwks_page)
         elif kind in ("pem", "jwk"):
             self.key_stack.setCurrentWidget(self.key_text)
+            self.key_text.setPlainText(self._kind_texts.get(kind, ""))
             self.key_text.setPlaceholderText(
-                "-----BEGIN PUBLIC KEY-----…" if kind == "pem" else '{"kty": "EC", "crv": "P-256", …}'
+                ("-----BEGIN PUBLIC KEY-----…" if kind == "pem" else '{"kty": "EC", "crv": "P-256", …}')
+                + "   (Ctrl+Enter verifies)"
             )
         else:
             self.key_stack.setCurrentWidget(self.no_key_hint)
+        self._shown_kind = kind
         # The row is as tall as the visible input: one line, or a few for a pasted key.
-        self.key_stack.setFixedHeight(
-            KEY_TEXT_HEIGHT if kind in ("pem", "jwk") else self.key_line.sizeHint().height()
-        )
+        line_height = max(self.secret_line.sizeHint().height(), self.discover_button.sizeHint().height())
+        self.key_stack.setFixedHeight(KEY_TEXT_HEIGHT if kind in ("pem", "jwk") else line_height)
         self.verify_button.setEnabled(kind != "none")
 
+    def on_key_kind_activated(self, _index: int) -> None:
+        """The user picked a key type: the alg no longer picks one for this token."""
+        self._user_kind_token = self._token_text()
+
+    def on_reveal_toggled(self, shown: bool) -> None:
+        self.secret_line.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.reveal_action.setToolTip("Hide the secret" if shown else "Show the secret")
+        self.reveal_action.setIcon(state_dot("busy" if shown else "none"))
+
     def set_key(self, kind: str, text: str) -> None:
+        """Choose the key type and fill its input (what a user does by hand)."""
         index = self.key_kind.findData(kind)
         self.key_kind.setCurrentIndex(index)
-        if kind in ("secret", "jwks"):
-            self.key_line.setText(text)
+        self._user_kind_token = self._token_text()
+        if kind == "secret":
+            self.secret_line.setText(text)
+        elif kind == "jwks":
+            self.jwks_line.setText(text)
         elif kind in ("pem", "jwk"):
+            self._kind_texts[kind] = text
             self.key_text.setPlainText(text)
 
     def key_input(self) -> str:
         kind = self.key_kind.currentData()
-        if kind in ("secret", "jwks"):
-            return self.key_line.text()
+        if kind == "secret":
+            return self.secret_line.text()
+        if kind == "jwks":
+            return self.jwks_line.text()
         if kind in ("pem", "jwk"):
             return self.key_text.toPlainText()
         return ""
+
+    def _token_text(self) -> str:
+        return self.token_input.toPlainText().strip()
 
     def set_token(self, token: str) -> None:
         self.token_input.setPlainText(token)
         self._debounce.stop()
         self.inspect()
+
+    def on_token_edited(self) -> None:
+        self._debounce.start()
+
+    def on_enter_in_token(self) -> None:
+        if self.key_kind.currentData() == "none":
+            self._debounce.stop()
+            self.inspect()
+        else:
+            self.verify()
 
     def inspect_current(self) -> None:
         token = self.current_token_getter() if callable(self.current_token_getter) else None
@@ -249,10 +397,16 @@ class InspectorView(QWidget):
         self._run("none")
 
     def verify(self) -> None:
-        self._run(self.key_kind.currentData())
+        kind = self.key_kind.currentData()
+        if kind == "none":
+            self.inspect()
+            return
+        self._run(kind)
 
     def _run(self, kind: str) -> None:
-        token = self.token_input.toPlainText().strip()
+        from workbench.core.operations import inspect_token
+
+        token = self._token_text()
         gen = self.generation.next()
         if not token:
             self._show(None)
@@ -264,10 +418,10 @@ class InspectorView(QWidget):
             self.result_label.setText("verifying…")
             self.result_label.setStyleSheet("")
         self.services.runner.start(
-            run_inspection,
+            inspect_token,
             token,
-            kind,
-            self.key_input(),
+            key_kind=kind,
+            key_text=self.key_input() if kind != "none" else "",
             now=now,
             timeout=prefs.request_timeout,
             verify_tls=prefs.verify_tls,
@@ -280,6 +434,8 @@ class InspectorView(QWidget):
         if not self.generation.is_current(gen):
             return
         self._show(inspection, verified_with=kind)
+        if kind == "none":
+            self._follow_alg(inspection)
         self.inspected.emit(inspection)
 
     def on_inspect_failed(self, gen: int, kind: str, exc: BaseException) -> None:
@@ -297,71 +453,237 @@ class InspectorView(QWidget):
         self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}")
         self.services.show_error(message)
 
+    def _follow_alg(self, ins: Inspection) -> None:
+        """Pick the key type the token's alg calls for, unless the user chose one for this token."""
+        if self._user_kind_token is not None and self._user_kind_token == ins.token:
+            return
+        kind = suggested_key_kind(ins.header, ins.claims)
+        if kind != self.key_kind.currentData():
+            self.key_kind.setCurrentIndex(self.key_kind.findData(kind))
+
+    # -- OIDC discovery (only on request) ---------------------------------------------------------
+    def _issuer(self) -> str | None:
+        from workbench.core.jwtinspect import discovery_url
+
+        if self.inspection is None:
+            return None
+        iss = self.inspection.claims.get("iss")
+        return iss if isinstance(iss, str) and discovery_url(iss) is not None else None
+
+    def _update_discovery(self) -> None:
+        from workbench.core.jwtinspect import discovery_url
+
+        issuer = self._issuer()
+        self.discover_button.setEnabled(issuer is not None)
+        if issuer is None:
+            self.discover_button.setToolTip("The token's iss is not an https:// URL: nothing to look up")
+            self.jwks_line.setPlaceholderText("https://issuer.example/.well-known/jwks.json")
+        else:
+            self.discover_button.setToolTip(
+                f"Look up the JWKS URL in {discovery_url(issuer)} (OpenID Connect discovery)"
+            )
+            self.jwks_line.setPlaceholderText(f"press 'Find from iss' to look it up from {issuer}")
+
+    def discover_jwks(self) -> None:
+        from workbench.core.jwtinspect import discover_jwks_uri
+
+        issuer = self._issuer()
+        if issuer is None:
+            return
+        gen = self.discovery_generation.next()
+        prefs = self.services.prefs
+        self.discover_button.setEnabled(False)
+        self.result_label.setText(f"looking up the JWKS URL of {issuer}…")
+        self.result_label.setStyleSheet("")
+        self.services.runner.start(
+            discover_jwks_uri,
+            issuer,
+            timeout=prefs.request_timeout,
+            verify_tls=prefs.verify_tls,
+            owner=self,
+            on_success=lambda url: self.on_discovered(gen, issuer, url),
+            on_failure=lambda exc: self.on_discovery_failed(gen, exc),
+        )
+
+    def on_discovered(self, gen: int, issuer: str, url: str) -> None:
+        if not self.discovery_generation.is_current(gen):
+            return
+        self._update_discovery()
+        self.key_kind.setCurrentIndex(self.key_kind.findData("jwks"))
+        self.jwks_line.setText(url)
+        self.result_label.setText(f"JWKS URL from {issuer}'s discovery document; press Verify (Enter)")
+        self.result_label.setStyleSheet("")
+        self.jwks_discovered.emit(url)
+
+    def on_discovery_failed(self, gen: int, exc: BaseException) -> None:
+        from workbench.core.errors import user_message
+
+        if not self.discovery_generation.is_current(gen):
+            return
+        self._update_discovery()
+        self.result_label.setText(f"✗ {user_message(exc)}")
+        self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}")
+
     # -- output -----------------------------------------------------------------------------------
     def _show(self, ins: Inspection | None, verified_with: str = "none") -> None:
         self.inspection = ins
         self.claims.clear()
         self.warnings.clear()
+        self.certificates.clear()
+        self._time_rows = []
+        self._update_discovery()
         if ins is None:
             self.header_box.clear()
             self.payload_box.clear()
+            self.nested_box.clear()
+            self.kind_label.setText("")
+            self.tabs.setTabVisible(self.nested_tab, False)
+            self.tabs.setTabVisible(self.certificates_tab, False)
             self.result_label.setText("not verified")
             self.result_label.setStyleSheet("")
             self._fit_warnings()
             return
+        self.kind_label.setText(_kind_text(ins))
         self.header_box.setPlainText(pretty_json(ins.header))
-        self.payload_box.setPlainText(
-            pretty_json(ins.payload) if isinstance(ins.payload, dict) else str(ins.payload or "")
-        )
-        now = self.services.ctx.clock.now() if self.services.ctx is not None else None
+        self.payload_title.setText(_PAYLOAD_TITLES.get(ins.payload_format, "Payload"))
+        self.payload_box.setPlainText(_payload_text(ins))
         for key, value in ins.header.items():
-            QTreeWidgetItem(self.claims, [f"header.{key}", _short(value), "header"])
+            QTreeWidgetItem(self.claims, [f"header.{key}", _short(value), _CLAIM_NAMES.get(key, "header")])
         for key, value in ins.claims.items():
-            meaning = _CLAIM_NAMES.get(key, "")
-            if key in _TIME_CLAIMS and isinstance(value, int | float):
-                stamp = datetime.fromtimestamp(float(value)).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-                rel = _relative(float(value) - now) if now is not None else ""
-                meaning = f"{_TIME_CLAIMS[key]} {stamp} ({rel})"
-            QTreeWidgetItem(self.claims, [key, _short(value), meaning])
+            item = QTreeWidgetItem(self.claims, [key, _short(value), _CLAIM_NAMES.get(key, "")])
+            if key in _TIME_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool):
+                self._time_rows.append((item, key, float(value)))
+        if not ins.claims and ins.payload_format != "json":
+            QTreeWidgetItem(
+                self.claims, ["payload", _short(_payload_text(ins)), _PAYLOAD_MEANING[ins.payload_format]]
+            )
+        self.on_tick()
+        self.tabs.setTabVisible(self.nested_tab, ins.nested is not None)
+        self.nested_box.setPlainText(_nested_text(ins.nested) if ins.nested is not None else "")
+        self.tabs.setTabVisible(self.certificates_tab, bool(ins.certificates))
+        for cert in ins.certificates:
+            if cert.error is not None:
+                QTreeWidgetItem(self.certificates, [str(cert.index), f"unreadable: {cert.error}", "", "", ""])
+                continue
+            span = ""
+            if cert.not_before is not None and cert.not_after is not None:
+                span = f"{cert.not_before:%Y-%m-%d} → {cert.not_after:%Y-%m-%d}"
+            row = QTreeWidgetItem(
+                self.certificates,
+                [str(cert.index), cert.subject, cert.issuer, span, cert.validity_at(ins.checked_at)],
+            )
+            row.setToolTip(1, f"serial {cert.serial}\nSHA-256 {cert.sha256}\nshown, never trusted")
         for warning in ins.warnings:
-            item = QListWidgetItem(f"⚠ {warning.message}")
+            info = warning.code in _INFO_CODES
+            item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
             item.setToolTip(warning.code)
             item.setData(Qt.ItemDataRole.UserRole, warning.code)
             self.warnings.addItem(item)
         if not ins.warnings:
-            self.warnings.addItem(QListWidgetItem("No warnings"))
+            self.warnings.addItem(QListWidgetItem(state_dot("valid"), "No warnings"))
         self._fit_warnings()
-        if verified_with == "none" or ins.signature_valid is None:
+        if ins.kind == "JWE":
+            self.result_label.setText(
+                f"encrypted (JWE) · alg {ins.alg or 'none'} · nothing to verify without decrypting"
+            )
+            self.result_label.setStyleSheet("")
+        elif verified_with == "none" or ins.signature_valid is None:
             self.result_label.setText(f"not verified · alg {ins.alg or 'none'}")
             self.result_label.setStyleSheet("")
         elif ins.signature_valid:
-            self.result_label.setText("✓ signature valid")
+            self.result_label.setText(f"✓ signature valid · {ins.verified_with}")
             self.result_label.setStyleSheet(f"color: {STATE_COLORS['valid']}; font-weight: bold")
         else:
             reason = f": {ins.signature_error}" if ins.signature_error else ""
             self.result_label.setText(f"✗ signature NOT valid{reason}")
             self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
 
+    def on_tick(self) -> None:
+        """Re-word the time claims against the clock: "(4 s ago)" keeps counting."""
+        ctx = self.services.ctx
+        if not self._time_rows or ctx is None:
+            return
+        now = ctx.clock.now()
+        for item, key, value in self._time_rows:
+            try:
+                stamp = datetime.fromtimestamp(value).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+            except (OverflowError, OSError, ValueError):
+                continue
+            item.setText(2, f"{_TIME_CLAIMS[key]} {stamp} ({_relative(value - now)})")
+
     def _fit_warnings(self) -> None:
-        """Show every warning without scrolling (up to a handful), and one row when there are none."""
-        rows = max(self.warnings.count(), 1)
+        """Every warning readable without scrolling (up to a handful), one row when there are none."""
         self.warnings.doItemsLayout()
-        row_heights = [self.warnings.sizeHintForRow(i) for i in range(self.warnings.count())]
         line = self.warnings.fontMetrics().lineSpacing() + 4
-        content = sum(h if h > 0 else line for h in row_heights[:MAX_WARNING_ROWS]) or line
-        if rows > MAX_WARNING_ROWS:
+        shown = min(self.warnings.count(), MAX_WARNING_ROWS)
+        if shown:
+            last = self.warnings.visualItemRect(self.warnings.item(shown - 1))
+            top = self.warnings.visualItemRect(self.warnings.item(0)).top()
+            content = last.bottom() - top + 1 + 2 * self.warnings.spacing()
+        else:
+            content = line
+        if self.warnings.count() > MAX_WARNING_ROWS:
             content += line // 2  # a half row hints that the list scrolls
-        self.warnings.setFixedHeight(content + 2 * self.warnings.frameWidth() + 4)
+        self.warnings.setFixedHeight(content + 2 * self.warnings.frameWidth() + 2)
         count = len(self.warning_codes())
         self.warnings_title.setText(f"Warnings ({count})" if count else "Warnings")
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.warnings.count():
+            self._fit_warnings()  # wrapped rows change height with the width
 
     def warning_codes(self) -> list[str]:
         return [w.code for w in self.inspection.warnings] if self.inspection else []
 
 
+_PAYLOAD_TITLES = {
+    "json": "Payload",
+    "text": "Payload (text, not JSON)",
+    "bytes": "Payload (binary, base64url)",
+    "encrypted": "Payload (encrypted)",
+}
+_PAYLOAD_MEANING = {
+    "text": "text, not JSON claims",
+    "bytes": "binary (base64url)",
+    "encrypted": "encrypted: only the recipient's key opens it",
+}
+
+
+def _kind_text(ins: Inspection) -> str:
+    if ins.kind == "JWE":
+        return "· JWE (encrypted)"
+    parts = ["· JWS (signed)"]
+    if ins.nested is not None:
+        parts.append(f"carrying a nested {ins.nested.kind}")
+    return " ".join(parts)
+
+
+def _payload_text(ins: Inspection) -> str:
+    if ins.payload_format == "json":
+        return pretty_json(ins.payload)
+    if ins.payload_format == "encrypted":
+        return "(encrypted: only its recipient's private key can open it)"
+    return str(ins.payload or "")
+
+
+def _nested_text(ins: Inspection) -> str:
+    lines = [f"{ins.kind} · alg {ins.alg or 'none'} · its own signature was not checked", "", "Header"]
+    lines.append(pretty_json(ins.header))
+    lines.extend(["", _PAYLOAD_TITLES.get(ins.payload_format, "Payload"), _payload_text(ins)])
+    if ins.warnings:
+        lines.extend(["", "Warnings"])
+        lines.extend(f"• {w.message}" for w in ins.warnings)
+    if ins.nested is not None:
+        lines.extend(["", "Nested inside it:", ""])
+        lines.append(_nested_text(ins.nested))
+    return "\n".join(lines)
+
+
 def _short(value: Any, limit: int = 200) -> str:
     # One line: compact JSON, not the indented form squashed (which leaves runs of spaces).
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    text = " ".join(text.split()) if "\n" in text else text
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

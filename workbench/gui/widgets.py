@@ -16,6 +16,9 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPixmap,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
     QTextOption,
 )
 from PySide6.QtWidgets import (
@@ -35,6 +38,8 @@ from PySide6.QtWidgets import (
 
 # jwt.io's colours for the three parts; they read on light and dark backgrounds alike.
 JWT_COLORS = ("#e0245e", "#b14bd6", "#0a9fd8")
+# A JWE's five parts: header, encrypted key, IV, ciphertext, tag (header in the JWS colour).
+JWE_COLORS = ("#e0245e", "#d97706", "#2e9d46", "#b14bd6", "#0a9fd8")
 
 STATE_COLORS = {
     "valid": "#2e9d46",
@@ -169,6 +174,42 @@ class JwtView(QTextEdit):
         else:  # opaque token: no parts to colour
             body = html.escape(token)
         self.setHtml(f'<div style="font-family:monospace">{body}</div>')
+
+
+class JwtHighlighter(QSyntaxHighlighter):
+    """Colours an editable token by segment, as jwt.io does: three parts for a JWS, five for a JWE.
+
+    A token pasted over several lines keeps counting: each block's state is the segment its
+    last character belongs to, so the next line carries on in the same colour.
+    """
+
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self._formats: dict[str, QTextCharFormat] = {}
+
+    def _format(self, color: str) -> QTextCharFormat:
+        fmt = self._formats.get(color)
+        if fmt is None:
+            fmt = QTextCharFormat()
+            fmt.setForeground(QColor(color))
+            self._formats[color] = fmt
+        return fmt
+
+    def highlightBlock(self, text: str) -> None:
+        document = self.document()
+        dots = document.toPlainText().count(".") if document is not None else 2
+        colors = JWE_COLORS if dots == 4 else JWT_COLORS
+        segment = max(self.previousBlockState(), 0)
+        start = 0
+        for index, char in enumerate(text + "."):
+            if char != ".":
+                continue
+            if index > start and segment < len(colors):
+                self.setFormat(start, index - start, self._format(colors[segment]))
+            if index < len(text):
+                segment += 1
+            start = index + 1
+        self.setCurrentBlockState(segment)
 
 
 def text_box(read_only: bool = True, mono: bool = True, placeholder: str = "") -> QPlainTextEdit:

@@ -1,6 +1,6 @@
 """The sandbox: a real HTTP/1.1 server on loopback that hosts every provider emulator.
 
-One port, one path prefix per provider (see `providers.py`), the true-markets
+One port, one path prefix per provider (see `emulators/`), the true-markets
 JWKS at the origin, and admin endpoints under `/_sandbox/` so tests that run the
 sandbox in another process can still inject faults, move its clock and read its
 call counters::
@@ -30,8 +30,9 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from workbench.sandbox.emulators import emulator_classes
+from workbench.sandbox.emulators.base import ENDPOINTS, Provider, SandboxState
 from workbench.sandbox.http import DROP, JSON_TYPE, Drop, Reject, Request, Response, json_response
-from workbench.sandbox.providers import ENDPOINTS, PROVIDER_CLASSES, Provider, SandboxState
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class Sandbox:
         self._host = host
         self._port = port
         self._state = SandboxState(clock_offset=clock_offset)
-        self.providers: dict[str, Provider] = {cls.key: cls(self._state) for cls in PROVIDER_CLASSES}
+        self.providers: dict[str, Provider] = {cls.key: cls(self._state) for cls in emulator_classes()}
         self._by_preset: dict[str, Provider] = {}
         for provider in self.providers.values():
             self._by_preset[provider.key] = provider

@@ -57,11 +57,13 @@ from workbench.core.jwtinspect.finding import find_jwt
 from workbench.core.jwtinspect.inspection import inspect_token
 from workbench.core.jwtinspect.keyset import (
     DEFAULT_JWKS_TIMEOUT,
+    KEY_KINDS,
     MAX_JWKS_BYTES,
     VerificationKey,
     discover_jwks_uri,
     discovery_url,
     fetch_jwks,
+    key_for_kind,
     key_from_text,
     load_key_file,
 )
@@ -78,6 +80,7 @@ from workbench.core.jwtinspect.signature import MIN_HMAC_SECRET_BYTES
 
 __all__ = [
     "DEFAULT_JWKS_TIMEOUT",
+    "KEY_KINDS",
     "LONG_LIFETIME_SECONDS",
     "MAX_JSON_DEPTH",
     "MAX_JWKS_BYTES",
@@ -98,6 +101,7 @@ __all__ = [
     "humanize_relative",
     "inspect_token",
     "iso_utc",
+    "key_for_kind",
     "key_from_text",
     "load_key_file",
     "looks_like_jwt",

@@ -185,6 +185,40 @@ def key_from_text(data: str | bytes, *, source: str = "") -> VerificationKey:
     raise KeyFormatError(f"no key found{where}: expected a PEM, a JWK or a JWKS")
 
 
+KEY_KINDS: dict[str, str] = {
+    "none": "no key (decode only)",
+    "secret": "HMAC secret",
+    "pem": "PEM public key",
+    "jwk": "JWK",
+    "jwks": "JWKS URL",
+}
+
+
+def key_for_kind(
+    kind: str, text: str, *, timeout: float = DEFAULT_JWKS_TIMEOUT, verify_tls: bool = True
+) -> VerificationKey | None:
+    """The key a user typed, by the kind they picked (one of `KEY_KINDS`); None for "none".
+
+    A "jwks" text is a URL (fetched) or the key set itself pasted as JSON.
+    """
+    if kind not in KEY_KINDS:
+        raise InputError(f"unknown key kind {kind!r} (one of: {', '.join(KEY_KINDS)})")
+    if kind == "none":
+        return None
+    if not text.strip():
+        raise InputError(f"no {KEY_KINDS[kind]} given: paste one to verify")
+    if kind == "secret":
+        return VerificationKey.from_secret(text)
+    if kind == "pem":
+        return VerificationKey.from_pem(text)
+    if kind == "jwk":
+        return VerificationKey.from_jwk(text)
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        return VerificationKey.from_jwks(stripped, source="pasted JWKS")
+    return fetch_jwks(stripped, timeout=timeout, verify_tls=verify_tls)
+
+
 def fetch_jwks(
     url: str, *, timeout: float = DEFAULT_JWKS_TIMEOUT, verify_tls: bool = True
 ) -> VerificationKey:

@@ -35,8 +35,8 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit
 
 from workbench.sandbox import tokens as jose
+from workbench.sandbox.emulators.base import DAY, Provider, SandboxState, Session, SessionStore
 from workbench.sandbox.http import Reject, Request, Response, json_response
-from workbench.sandbox.providers import DAY, Provider, SandboxState, Session, SessionStore
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -445,6 +445,28 @@ class AuthorizationServer(Provider):
             device.decision = "approved" if approved else "denied"
         return True
 
+    def play_user(self, url: str, *, approve: bool = True) -> bool:
+        """Do what a user in a browser does with an authorization URL: open the consent page,
+        press Approve (or Deny), follow the redirect to the app's loopback listener. For the
+        self-test and tests; usable as `oauth_login.login(..., opener=...)`."""
+        import re
+
+        import httpx
+
+        with httpx.Client(follow_redirects=False, timeout=10) as client:
+            page = client.get(url)
+            found = re.search(r"name='request_id' value='([^']+)'", page.text)
+            if page.status_code != 200 or found is None:
+                return False
+            decision = "approve" if approve else "deny"
+            answer = client.post(
+                f"{self.base_url}/authorize", data={"request_id": found.group(1), "decision": decision}
+            )
+            target = answer.headers.get("location")
+            if answer.status_code != 302 or not target:
+                return False
+            return client.get(target).status_code < 500
+
     def pending_user_codes(self) -> list[str]:
         with self._lock:
             return [d.user_code for d in self._devices.values() if not d.done and d.decision is None]
@@ -560,4 +582,6 @@ class AuthorizationServer(Provider):
         return Response(200, b"", None, list(_NO_STORE))
 
 
-__all__ = ["AuthorizationServer"]
+EMULATOR = AuthorizationServer
+
+__all__ = ["EMULATOR", "AuthorizationServer"]

@@ -1,0 +1,282 @@
+"""OAuth 2.0 (RFC 6749): a token endpoint with client_credentials and (rotating) refresh_token grants.
+
+Errors: RFC 6749 §5.2 ``{"error", "error_description"}``; RFC 6750 ``WWW-Authenticate`` on the API.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
+
+from workbench.sandbox import tokens as jose
+from workbench.sandbox.emulators.base import (
+    DAY,
+    Provider,
+    SandboxState,
+    Session,
+    SessionStore,
+    new_opaque_token,
+)
+from workbench.sandbox.http import Reject, Request, Response, json_response
+
+
+@dataclass(frozen=True)
+class _Client:
+    secret: str | None  # None: a public client
+    scopes: frozenset[str]
+
+
+class OAuth2(Provider):
+    """Token endpoint with client_credentials and (rotating) refresh_token grants."""
+
+    key = "oauth2"
+    presets = ("oauth2-client-credentials", "oauth2-refresh-token")
+    prefix = "/oauth2"
+    default_lifetime = 3600
+    default_refresh_lifetime = 30 * DAY
+    TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password
+    FORM_TYPE = "application/x-www-form-urlencoded"
+    _NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+
+    def __init__(self, state: SandboxState) -> None:
+        super().__init__(state)
+        self.secret = secrets.token_bytes(32)
+        self.sessions = SessionStore()
+        self.demo_client_id = "workbench-demo"
+        self.demo_client_secret = secrets.token_urlsafe(24)
+        self.public_client_id = "workbench-public"
+        self._clients = {
+            self.demo_client_id: _Client(self.demo_client_secret, frozenset({"read", "write"})),
+            self.public_client_id: _Client(None, frozenset({"read"})),
+        }
+        self.route("POST", self.TOKEN_PATH, self._grant_endpoint, self.token)
+
+    @staticmethod
+    def _grant_endpoint(request: Request) -> str:
+        fields = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+        return "refresh" if fields.get("grant_type") == "refresh_token" else "mint"
+
+    def error(
+        self, status: int, code: str, message: str, *, headers: tuple[tuple[str, str], ...] = ()
+    ) -> Response:
+        return json_response(
+            status, {"error": code, "error_description": message}, (*self._NO_STORE, *headers)
+        )
+
+    def unauthorized(self, message: str, *, expired: bool) -> Response:
+        # RFC 6750 §3.1: no error code when the request carried no token at all.
+        challenge = 'Bearer realm="sandbox"'
+        if not message.startswith("missing"):
+            description = message.replace('"', "'")
+            challenge += f', error="invalid_token", error_description="{description}"'
+        return json_response(
+            401, {"error": "invalid_token", "error_description": message}, [("WWW-Authenticate", challenge)]
+        )
+
+    def preset_of(self, claims: Mapping[str, Any]) -> str:
+        return "oauth2-refresh-token" if claims.get("gty") == "refresh_token" else "oauth2-client-credentials"
+
+    def _access(
+        self, subject: str, client_id: str, scope: str, grant: str, lifetime: int | None = None
+    ) -> str:
+        iat, exp = self._times(lifetime)
+        claims = {
+            "iss": self.issuer,
+            "sub": subject,
+            "aud": self.base_url,
+            "client_id": client_id,
+            "scope": scope,
+            "gty": grant,
+            "iat": iat,
+            "exp": exp,
+            "jti": uuid.uuid4().hex,
+        }
+        return jose.encode_hs256(claims, self.secret)
+
+    def verify_access(self, token: str, now: float) -> dict[str, Any]:
+        return jose.decode_verified(token, now=now, hs256_secret=self.secret, issuer=self.issuer)
+
+    def _client_auth(self, request: Request, form: dict[str, str]) -> tuple[str | None, bool]:
+        """(client_id, authenticated). Raises Reject for bad credentials or two methods at once."""
+        header = request.header("authorization")
+        if header:
+            scheme, _, value = header.partition(" ")
+            if scheme.lower() != "basic":
+                raise Reject(
+                    self.error(
+                        401,
+                        "invalid_client",
+                        "unsupported client authentication scheme",
+                        headers=(("WWW-Authenticate", 'Basic realm="sandbox"'),),
+                    )
+                )
+            if "client_secret" in form:
+                raise Reject(
+                    self.error(
+                        400,
+                        "invalid_request",
+                        "use only one client authentication method (Basic or client_secret)",
+                    )
+                )
+            try:
+                user, sep, password = (
+                    base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+                )
+            except (binascii.Error, UnicodeDecodeError):
+                user, sep, password = "", "", ""
+            client_id, secret = unquote_plus(user), unquote_plus(password)  # RFC 6749 §2.3.1 form-encoding
+            if not sep or ("client_id" in form and form["client_id"] != client_id):
+                raise Reject(
+                    self.error(
+                        401,
+                        "invalid_client",
+                        "client authentication failed",
+                        headers=(("WWW-Authenticate", 'Basic realm="sandbox"'),),
+                    )
+                )
+            self._check_secret(client_id, secret, basic=True)
+            return client_id, True
+        if "client_secret" in form:
+            client_id = form.get("client_id", "")
+            self._check_secret(client_id, form["client_secret"], basic=False)
+            return client_id, True
+        return (form.get("client_id") or None), False
+
+    def _check_secret(self, client_id: str, secret: str, *, basic: bool) -> None:
+        client = self._clients.get(client_id)
+        if (
+            client is None
+            or client.secret is None
+            or not hmac.compare_digest(client.secret.encode(), secret.encode())
+        ):
+            headers = (("WWW-Authenticate", 'Basic realm="sandbox"'),) if basic else ()
+            raise Reject(self.error(401, "invalid_client", "client authentication failed", headers=headers))
+
+    def _scope(self, requested: str | None, allowed: frozenset[str]) -> str:
+        if not requested:
+            return " ".join(sorted(allowed))
+        wanted = set(requested.split())
+        if not wanted <= allowed:
+            extra = " ".join(sorted(wanted - allowed))
+            raise Reject(self.error(400, "invalid_scope", f"scope not allowed for this client: {extra}"))
+        return " ".join(sorted(wanted))
+
+    def token(self, request: Request) -> Response:
+        if request.media_type != self.FORM_TYPE:
+            return self.error(400, "invalid_request", f"Content-Type must be {self.FORM_TYPE}")
+        try:
+            pairs = parse_qsl(
+                request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(request.body)
+            )
+        except (UnicodeDecodeError, ValueError):
+            return self.error(400, "invalid_request", "request body is not a valid form")
+        form: dict[str, str] = {}
+        for name, value in pairs:
+            if name in form:
+                return self.error(400, "invalid_request", f"parameter '{name}' is included more than once")
+            form[name] = value
+        grant = form.get("grant_type")
+        if not grant:
+            return self.error(400, "invalid_request", "grant_type is required")
+        client_id, authenticated = self._client_auth(request, form)
+        if grant == "client_credentials":
+            return self._client_credentials(form, client_id, authenticated)
+        if grant == "refresh_token":
+            return self._refresh(form, client_id, authenticated)
+        return self.error(400, "unsupported_grant_type", f"grant_type '{grant}' is not supported")
+
+    def _client_credentials(
+        self, form: dict[str, str], client_id: str | None, authenticated: bool
+    ) -> Response:
+        if not authenticated or client_id is None:
+            return self.error(
+                401, "invalid_client", "client authentication is required for client_credentials"
+            )
+        scope = self._scope(form.get("scope"), self._clients[client_id].scopes)
+        access = self._access(client_id, client_id, scope, "client_credentials")
+        return json_response(
+            200,
+            {"access_token": access, "token_type": "Bearer", "expires_in": self.lifetime, "scope": scope},
+            self._NO_STORE,
+        )
+
+    def _refresh(self, form: dict[str, str], client_id: str | None, authenticated: bool) -> Response:
+        refresh_token = form.get("refresh_token")
+        if not refresh_token:
+            return self.error(400, "invalid_request", "refresh_token is required")
+        if client_id is not None and client_id not in self._clients:
+            return self.error(401, "invalid_client", "unknown client")
+
+        def check(session: Session) -> None:
+            owner = session.data["client_id"]
+            if client_id is not None and client_id != owner:
+                raise Reject(self.error(400, "invalid_grant", "refresh token was issued to another client"))
+            if self._clients[owner].secret is not None and not authenticated:
+                raise Reject(self.error(401, "invalid_client", "client authentication is required"))
+            requested = form.get("scope")
+            if requested:
+                session.data["scope"] = self._scope(requested, frozenset(session.data["scope"].split()))
+
+        session = self.rotate_opaque(self.sessions, refresh_token, check=check)
+        if session is None:
+            return self.error(
+                400, "invalid_grant", "refresh token is invalid, expired, revoked or already used"
+            )
+        scope = session.data["scope"]
+        access = self._access(session.subject, session.data["client_id"], scope, "refresh_token")
+        return json_response(
+            200,
+            {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": self.lifetime,
+                "refresh_token": session.refresh_token,
+                "scope": scope,
+            },
+            self._NO_STORE,
+        )
+
+    def issue_pair(
+        self, preset: str, *, lifetime: int | None = None, client_id: str | None = None
+    ) -> tuple[str, str]:
+        client_id = client_id or self.demo_client_id
+        scope = " ".join(sorted(self._clients[client_id].scopes))
+        session = self.sessions.open(
+            f"user_{uuid.uuid4().hex[:10]}",
+            new_opaque_token(),
+            self.now() + int(self.refresh_lifetime or 0),
+            client_id=client_id,
+            scope=scope,
+        )
+        return self._access(
+            session.subject, client_id, scope, "refresh_token", lifetime
+        ), session.refresh_token
+
+    def issue_token(self, preset: str, *, lifetime: int | None = None) -> str:
+        if preset == "oauth2-refresh-token":
+            return self.issue_pair(preset, lifetime=lifetime)[0]
+        scope = " ".join(sorted(self._clients[self.demo_client_id].scopes))
+        return self._access(self.demo_client_id, self.demo_client_id, scope, "client_credentials", lifetime)
+
+    def demo_profiles(self) -> dict[str, dict[str, dict[str, str]]]:
+        _access, refresh = self.issue_pair("oauth2-refresh-token")
+        return {
+            "oauth2-client-credentials": {
+                "vars": {"client_id": self.demo_client_id},
+                "secrets": {"client_secret": self.demo_client_secret},
+            },
+            "oauth2-refresh-token": {
+                "vars": {"client_id": self.demo_client_id},
+                "secrets": {"refresh_token": refresh, "client_secret": self.demo_client_secret},
+            },
+        }
+
+
+EMULATOR = OAuth2
