@@ -3,7 +3,8 @@
 What it checks, one line each (`ok`, `warn`, `FAIL: reason`, or `skip`), with timings:
 
 * resources   the shipped presets and icons are found (in a PyInstaller bundle too)
-* tls         the CA bundle httpx uses loads (certifi, collected into the bundle)
+* tls         which trust store HTTPS verification uses (the OS store via truststore), and
+              that it loads
 * vault       a store/load/delete round trip of a throwaway entry (short and chunked)
               on the keyring backend this process really uses; no usable backend is a
               warning and the rest runs on the in-memory vault
@@ -166,24 +167,26 @@ class SelfTest:
 
     def check_tls(self) -> None:
         def run() -> str:
-            # httpx verifies against certifi's bundle unless SSL_CERT_FILE/SSL_CERT_DIR say otherwise;
-            # a frozen app must have collected that file.
+            # Verification uses the OS trust store through truststore (core/trust.py); a frozen app
+            # must have collected truststore, or it would fall back to certifi's bundle.
             import ssl
 
-            import certifi
+            from workbench.core import trust
 
-            bundle = certifi.where()
             try:
-                context = ssl.create_default_context(cafile=bundle)
+                trust.ssl_context()
+                store = trust.describe()
             except (OSError, ssl.SSLError) as exc:
-                why = exc.__class__.__name__
-                raise CheckFailed(f"the CA bundle {bundle} does not load ({why})") from None
-            count = int(context.cert_store_stats().get("x509_ca", 0))
-            if count == 0:
-                raise CheckFailed(f"the CA bundle {bundle} holds no certificates: HTTPS providers would fail")
-            override = [name for name in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(name)]
-            used = f"; {' and '.join(override)} set, which httpx uses instead" if override else ""
-            return f"{count} CA certificates in certifi's bundle{used}"
+                raise CheckFailed(f"no TLS context could be built ({exc.__class__.__name__})") from None
+            if store.certificates == 0:
+                raise CheckWarning(
+                    f"{store.description} holds no CA certificates: HTTPS providers would fail "
+                    "(install the ca-certificates package, or set SSL_CERT_FILE)"
+                )
+            count = f" ({store.certificates} CA certificates)" if store.certificates else ""
+            if store.kind != "os":
+                raise CheckWarning(f"verifying against {store.description}{count}, not the OS trust store")
+            return f"verifying against {store.description}{count}"
 
         self.run_check("tls", run)
 

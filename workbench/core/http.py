@@ -76,6 +76,8 @@ def make_client(
     """An `httpx.Client` with the house defaults. `transport` lets tests pass `httpx.MockTransport`."""
     import httpx
 
+    from workbench.core.trust import verify_setting
+
     limits = httpx.Limits(
         max_connections=DEFAULT_MAX_CONNECTIONS,
         max_keepalive_connections=DEFAULT_MAX_KEEPALIVE,
@@ -85,7 +87,7 @@ def make_client(
         transport = deadline_transport(verify_tls=verify_tls, limits=limits)
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout)),
-        verify=verify_tls,
+        verify=verify_setting(verify_tls),  # the OS trust store (core/trust.py)
         limits=limits,
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
@@ -126,7 +128,9 @@ def deadline_transport(*, verify_tls: bool = True, limits: httpx.Limits | None =
     """httpx's own transport, whose network streams obey `overall_deadline`."""
     import httpx
 
-    kwargs: dict[str, Any] = {"verify": verify_tls}
+    from workbench.core.trust import verify_setting
+
+    kwargs: dict[str, Any] = {"verify": verify_setting(verify_tls)}
     if limits is not None:
         kwargs["limits"] = limits
     transport = httpx.HTTPTransport(**kwargs)
@@ -221,6 +225,7 @@ def send_bounded(
     max_bytes: int = PROVIDER_MAX_BYTES,
     what: str,
     auth: Any = None,
+    timeouts: httpx.Timeout | None = None,
 ) -> httpx.Response:
     """Send a request and read its whole answer within `timeout` seconds and `max_bytes` bytes.
 
@@ -230,7 +235,8 @@ def send_bounded(
     """
     import httpx
 
-    timeouts = httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout))
+    if timeouts is None:
+        timeouts = httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout))
     try:
         with overall_deadline(timeout):
             request = client.build_request(
