@@ -59,6 +59,7 @@ _COMMAND_MODULES = {
     "completion": "workbench.commands.completion",
     "import": "workbench.commands.import_",
     "request": "workbench.commands.request",
+    "snippet": "workbench.commands.snippet",
 }
 
 
