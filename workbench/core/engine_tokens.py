@@ -320,7 +320,17 @@ class Tokens:
                     if not can_mint
                     else f"mint one with `workbench token {name} --mint`",
                 )
-            return self._run_step(profile, stored, "refresh")
+            try:
+                return self._run_step(profile, stored, "refresh")
+            except ProviderError as exc:
+                if _is_refusal(exc) and not exc.hint:
+                    # The refresh token is gone (rotated away, revoked, expired): say how to recover.
+                    exc.hint = (
+                        self._paste_hint(profile)
+                        if not can_mint
+                        else (f"mint a new token with `workbench token {name} --mint`")
+                    )
+                raise
 
         still_valid = (
             stored.access is not None
@@ -703,6 +713,7 @@ class Tokens:
             lambda: self._obtain_serialized(profile, None, rejected),
             describe=f"the token request of profile '{profile}'",
         )
+
     def adopt(self, profile: Profile, candidate: str) -> bool:
         """Store a token that arrived in a response header in place of the current one, unless
         it is ours already or older than the one held (a slower concurrent response)."""
