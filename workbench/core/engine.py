@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     import httpx
 
     from workbench.core.clock import Clock
+    from workbench.core.flows import TokenAnswer
     from workbench.core.history import History
     from workbench.core.jwtinspect import Inspection
     from workbench.core.profiles import ProfileStore
@@ -188,6 +189,10 @@ class TokenEngine:
         """Forget what is held in memory for `profile` (its file changed or, with `removed`, is
         gone) and publish that it holds nothing now; the vault is not touched."""
         self._tokens.drop(profile, removed=removed)
+
+    def store_login(self, profile: str, answer: TokenAnswer) -> TokenResult:
+        """Keep what `workbench login` obtained (refresh token first); see `oauth_login.login`."""
+        return self._tokens.store_login(profile, answer)
 
     # ---------------------------------------------------------------- calls
 
