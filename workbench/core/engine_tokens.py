@@ -80,16 +80,31 @@ class _Stored:
 
 
 class VaultSecrets:
-    """`SecretSource` for templates: overrides first (tokens read under the lock), then the vault."""
+    """`SecretSource` for templates: overrides first (tokens read under the lock), then the profile's
+    secret references (`env:` / `cmd:`, resolved in memory), then the vault."""
 
-    def __init__(self, vault: Vault, profile: str, overrides: Mapping[str, str | None]) -> None:
+    def __init__(
+        self,
+        vault: Vault,
+        profile: str,
+        overrides: Mapping[str, str | None],
+        *,
+        refs: Mapping[str, str] | None = None,
+    ) -> None:
         self._vault = vault
         self._profile = profile
         self._values: dict[str, str | None] = dict(overrides)
+        self._refs = refs or {}
 
     def get(self, name: str) -> str | None:
         if name not in self._values:
-            self._values[name] = self._vault.load(self._profile, name)
+            ref = self._refs.get(name)
+            if ref is not None:
+                from workbench.core.secret_refs import parse_ref, resolve
+
+                self._values[name] = resolve(self._profile, name, parse_ref(ref, secret=name))
+            else:
+                self._values[name] = self._vault.load(self._profile, name)
         return self._values[name]
 
     def known_values(self) -> list[str]:
@@ -408,7 +423,10 @@ class Tokens:
 
     def _run_step(self, profile: Profile, stored: _Stored, step: Literal["mint", "refresh"]) -> TokenResult:
         secrets = VaultSecrets(
-            self._vault, profile.name, {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh}
+            self._vault,
+            profile.name,
+            {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh},
+            refs=profile.secret_refs,
         )
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)

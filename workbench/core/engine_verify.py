@@ -34,7 +34,8 @@ class Verifier:
                 "checked with the provider (decode the token locally instead)"
             )
         token = self._tokens.get_token(profile)
-        secrets = VaultSecrets(self._vault, profile, {ACCESS_TOKEN: token.access_token})
+        access = {ACCESS_TOKEN: token.access_token}
+        secrets = VaultSecrets(self._vault, profile, access, refs=prof.secret_refs)
         spec = flows.build_request(
             prof,
             "verify",
@@ -77,7 +78,9 @@ class Verifier:
         token_section = prof.preset.section("token") or {}
         key: jwtinspect.VerificationKey | None = None
         if token_section.get("jwks_url"):
-            secrets = VaultSecrets(self._vault, profile, {ACCESS_TOKEN: token.access_token})
+            secrets = VaultSecrets(
+                self._vault, profile, {ACCESS_TOKEN: token.access_token}, refs=prof.secret_refs
+            )
             url = self._wire.renderer().render(
                 str(token_section["jwks_url"]),
                 flows.template_context(prof, secrets=secrets, access_token=token.access_token),
@@ -87,7 +90,9 @@ class Verifier:
             key = jwtinspect.fetch_jwks(url, timeout=plan.timeout_seconds, verify_tls=plan.verify_tls)
         elif token_section.get("verify_secret"):
             secret_name = str(token_section["verify_secret"])
-            secret = self._vault.load(profile, secret_name)
+            from workbench.core.secret_refs import load_input
+
+            secret = load_input(self._vault, prof, secret_name)
             if not secret:
                 raise TokenUnavailableError(
                     f"profile '{profile}' has no '{secret_name}' stored to verify its tokens with"

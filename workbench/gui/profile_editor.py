@@ -130,6 +130,17 @@ class SecretField(QWidget):
             text = PLACEHOLDER_NEW_MULTILINE if multiline else PLACEHOLDER_NEW
         self.editor.setPlaceholderText(text)
 
+    def set_reference(self, ref: str) -> None:
+        """The secret is read at each use from `ref` (env:VAR / cmd:COMMAND), never stored: say so.
+        Typing a value stores it in the keychain instead (the reference is then dropped)."""
+        self.stored = True  # provided: a required secret with a reference is not missing
+        self.checking = False
+        self.status.setText(f"from {ref}")
+        self.status.setToolTip(f"Read from {ref} each time it is needed; never stored")
+        self.status.setStyleSheet(f"color: {STATE_COLORS['valid']}")
+        self.reveal_button.setEnabled(False)
+        self.editor.setPlaceholderText(f"read from {ref}; type a value to keep one in the keychain instead")
+
     def show_revealed(self, value: str | None) -> None:
         self.set_value(value or "")
         if isinstance(self.editor, QLineEdit):
@@ -442,9 +453,13 @@ class ProfileEditor(QDialog):
     def on_stored_checked(self, gen: int, result: dict[str, bool]) -> None:
         if not self.generation.is_current(gen):
             return
+        refs = self.profile.secret_refs if self.profile is not None else {}
         for n, stored in result.items():
             if n in self.secret_fields:
-                self.secret_fields[n].set_stored(stored)
+                if n in refs:
+                    self.secret_fields[n].set_reference(refs[n])
+                else:
+                    self.secret_fields[n].set_stored(stored)
         self.refresh_problems()
 
     def on_vault_failed(self, exc: BaseException) -> None:
