@@ -200,6 +200,16 @@ class Tokens:
         entry = self._remember(prof, stored.access, stored.state)
         return replace(entry.result, obtained_by=entry.state.obtained_by)
 
+    def store_login(self, profile: str, answer: TokenAnswer) -> TokenResult:
+        """Store the tokens an interactive login (`oauth_login.login`) obtained the way a mint's
+        are stored: the refresh token to the vault first, under the profile's locks."""
+        prof = self._wire.profile(profile, reload=True)
+        with self._profile_locks(profile):
+            with self._mu:
+                self._pending.pop(profile, None)
+            stored = self._read_stored(prof)
+            return self._store_answer(prof, stored, "mint", answer)
+
     def forget(self, profile: str) -> None:
         prof = self._wire.profile(profile, reload=True)
         with self._profile_locks(profile):
@@ -310,7 +320,17 @@ class Tokens:
                     if not can_mint
                     else f"mint one with `workbench token {name} --mint`",
                 )
-            return self._run_step(profile, stored, "refresh")
+            try:
+                return self._run_step(profile, stored, "refresh")
+            except ProviderError as exc:
+                if _is_refusal(exc) and not exc.hint:
+                    # The refresh token is gone (rotated away, revoked, expired): say how to recover.
+                    exc.hint = (
+                        self._paste_hint(profile)
+                        if not can_mint
+                        else (f"mint a new token with `workbench token {name} --mint`")
+                    )
+                raise
 
         still_valid = (
             stored.access is not None
@@ -373,6 +393,8 @@ class Tokens:
 
     @staticmethod
     def _paste_hint(profile: Profile) -> str:
+        if profile.preset.section("oauth") is not None:
+            return f"run `workbench login {profile.name}`"
         tokens = [
             i.name
             for i in profile.preset.inputs
@@ -429,9 +451,12 @@ class Tokens:
         attempt = 0
         skew_retried = False
         label = f"{profile.preset.name} {step}"
+        oauth = self._wire.oauth_endpoints(profile)
         while True:
             attempt += 1
-            spec = flows.build_request(profile, step, secrets=secrets, renderer=self._wire.renderer())
+            spec = flows.build_request(
+                profile, step, secrets=secrets, renderer=self._wire.renderer(), oauth=oauth
+            )
             offset_before = self.clock.offset
             try:
                 response = self._wire.send(
@@ -688,6 +713,7 @@ class Tokens:
             lambda: self._obtain_serialized(profile, None, rejected),
             describe=f"the token request of profile '{profile}'",
         )
+
     def adopt(self, profile: Profile, candidate: str) -> bool:
         """Store a token that arrived in a response header in place of the current one, unless
         it is ours already or older than the one held (a slower concurrent response)."""
