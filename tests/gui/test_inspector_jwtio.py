@@ -202,6 +202,7 @@ def test_the_pasted_token_is_coloured_by_segment(qtbot, view):
 
 
 def test_relative_times_keep_counting_while_the_tab_is_open(qtbot, view, clock):
+    clock.set_time(float(int(clock.now())))  # whole seconds: "4 s ago" exactly
     now = clock.now()
     token = jwt.encode({"sub": "x", "iat": int(now) - 4, "exp": int(now) + 3600}, SECRET, algorithm="HS256")
     inspected(qtbot, view, lambda: view.set_token(token))
