@@ -13,6 +13,7 @@ it, and the field: ``presets/foo.toml line 12: mint.response.access_token: must 
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,6 +48,7 @@ TOP_LEVEL_KEYS: dict[str, str] = {
     "errors": "table",
 }
 REQUIRED_TOP_LEVEL = ("name", "title")
+_MERGED_CACHE_SIZE = 64
 INPUT_KEYS = ("name", "kind", "label", "required", "multiline", "default", "help")
 TOKEN_KEYS = (
     "header",
@@ -114,6 +116,44 @@ class PresetInput:
 
 
 @dataclass(frozen=True)
+class TokenSpec:
+    """The preset's `[token]` table, read once when the preset is built (defaults filled in).
+
+    `scheme` may be empty: the token is then sent bare. `refresh_token_lifetime` is seconds.
+    """
+
+    header: str = "Authorization"
+    scheme: str = "Bearer"
+    sliding_header: str | None = None
+    rotates_refresh_token: bool = False
+    refresh_token_lifetime: float | None = None
+    jwks_url: str | None = None
+    verify_secret: str | None = None
+    expired_markers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any] | None) -> TokenSpec:
+        """Build from an already validated `[token]` table (absent: every default)."""
+        if not table:
+            return cls()
+        lifetime = table.get("refresh_token_lifetime")
+        return cls(
+            header=str(table.get("header") or "Authorization"),
+            scheme=str(table["scheme"]) if "scheme" in table else "Bearer",
+            sliding_header=str(table["sliding_header"]) if table.get("sliding_header") else None,
+            rotates_refresh_token=bool(table.get("rotates_refresh_token")),
+            refresh_token_lifetime=float(lifetime) if lifetime is not None else None,
+            jwks_url=str(table["jwks_url"]) if table.get("jwks_url") else None,
+            verify_secret=str(table["verify_secret"]) if table.get("verify_secret") else None,
+            expired_markers=tuple(str(m) for m in table.get("expired_markers") or () if m),
+        )
+
+    def authorization(self, token: str) -> tuple[str, str]:
+        """(header name, header value) a request carries the token in: `Authorization: Bearer …`."""
+        return self.header, f"{self.scheme} {token}" if self.scheme else token
+
+
+@dataclass(frozen=True)
 class Preset:
     name: str
     title: str
@@ -122,6 +162,12 @@ class Preset:
     inputs: tuple[PresetInput, ...]
     data: Mapping[str, Any] = field(repr=False, hash=False)
     source: Path | None = None
+    token: TokenSpec = field(default_factory=TokenSpec, repr=False, hash=False)
+    # Presets merged with a profile's [override], by the override's canonical JSON: a profile
+    # re-read from disk finds its merged preset here instead of merging and validating again.
+    _merged: dict[str, Preset] = field(
+        default_factory=dict, init=False, repr=False, hash=False, compare=False
+    )
 
     def can_mint(self) -> bool:
         return "mint" in self.data
@@ -135,8 +181,7 @@ class Preset:
 
     def can_verify_locally(self) -> bool:
         """True when `[token]` names a key to check signatures with: a JWKS URL or a shared secret."""
-        token = self.section("token") or {}
-        return bool(token.get("jwks_url") or token.get("verify_secret"))
+        return bool(self.token.jwks_url or self.token.verify_secret)
 
     def section(self, name: str) -> Mapping[str, Any] | None:
         if name not in SECTIONS:
@@ -166,15 +211,23 @@ class Preset:
         """
         if not override:
             return self
+        key = json.dumps(thaw(override), sort_keys=True, default=repr)
+        cached = self._merged.get(key)
+        if cached is not None:
+            return cached
         if "name" in override and override["name"] != self.name:
             raise PresetFieldError(
                 ("name",), "a profile cannot rename its preset; set `preset` instead of overriding `name`"
             )
         data = deep_merge(thaw(self.data), override)
         try:
-            return _build_preset(data, source=self.source)
+            merged = _build_preset(data, source=self.source)
         except _Problem as problem:
             raise PresetFieldError(problem.path, problem.message) from None
+        if len(self._merged) >= _MERGED_CACHE_SIZE:
+            self._merged.clear()
+        self._merged[key] = merged
+        return merged
 
 
 # --------------------------------------------------------------------------- helpers
@@ -448,6 +501,7 @@ def _build_preset(data: Mapping[str, Any], *, source: Path | None) -> Preset:
         inputs=tuple(inputs),
         data=freeze(data),
         source=source,
+        token=TokenSpec.from_table(data.get("token")),
     )
 
 

@@ -43,17 +43,6 @@ BODY_HELP = (
 )
 
 
-class _VaultSecrets:
-    """The `SecretSource` for body templates: a vault lookup only for a name the template uses."""
-
-    def __init__(self, vault: Any, profile: str) -> None:
-        self._vault = vault
-        self._profile = profile
-
-    def get(self, name: str) -> str | None:
-        return self._vault.load(self._profile, name)
-
-
 class RequestView(QWidget):
     """Signals:
     inspect_requested(str): a JWT found in a response, to open in the Inspector.
@@ -234,7 +223,12 @@ class RequestView(QWidget):
             if body.strip():
                 text = body
                 if "{{" in body or "{%" in body:
-                    from workbench.core.templating import LazySecrets, TemplateRenderer, TemplateVars
+                    from workbench.core.templating import (
+                        LazySecrets,
+                        TemplateRenderer,
+                        TemplateVars,
+                        VaultSecretSource,
+                    )
 
                     var_values = {
                         i.name: profile.var(i.name) for i in profile.preset.inputs if i.kind == "var"
@@ -244,7 +238,7 @@ class RequestView(QWidget):
                         "base_url": profile.base_url,
                         "origin": profile.origin,
                         "profile": profile.name,
-                        "secrets": LazySecrets(_VaultSecrets(vault, profile.name), profile=profile.name),
+                        "secrets": LazySecrets(VaultSecretSource(vault, profile.name), profile=profile.name),
                     }
                     text = TemplateRenderer(clock=clock).render(
                         body, context, field="body", where="request body"
