@@ -13,8 +13,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from workbench import __version__
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,11 +56,36 @@ _COMMAND_MODULES = {
     "sandbox": "workbench.commands.sandbox",
     "self-test": "workbench.commands.selftest",
     "completion": "workbench.commands.completion",
+    "import": "workbench.commands.import_",
 }
 
 
 def _command_modules() -> list[ModuleType]:
     return [importlib.import_module(m) for m in dict.fromkeys(_COMMAND_MODULES.values())]
+
+
+# Commands that use a profile's credentials: each run warns about an unsafe profile (DESIGN.md,
+# "Where credentials may go": TLS verification off, plain http to a host that is not loopback).
+_PROFILE_USES = {"token", "call", "exec", "login", "snippet"}
+
+
+def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext) -> None:
+    name = getattr(args, "name", None)
+    if command == "profile" and getattr(args, "profile_command", None) in ("show", "set"):
+        pass
+    elif command not in _PROFILE_USES:
+        return
+    if not isinstance(name, str):
+        return
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.origins import cli_warnings
+
+    try:
+        profile = ctx.profiles.get(name)
+    except WorkbenchError:
+        return  # the command itself reports an unknown or broken profile
+    for line in cli_warnings(profile):
+        print(f"workbench: warning: {line}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ctx = AppContext()
     try:
+        _warn_about_profile(command, args, ctx)
         module = importlib.import_module(_COMMAND_MODULES[command])
         return int(module.run(args, ctx) or 0)
     except KeyboardInterrupt:

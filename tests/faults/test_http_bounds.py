@@ -67,3 +67,12 @@ def test_a_self_signed_certificate_is_one_clear_tls_error():
     assert message == "pg refresh: TLS certificate not trusted for 127.0.0.1:" + str(server.port)
     assert "not retried" in info.value.hint
     assert server.received == []  # nothing reached the server
+
+
+def test_decode_jwks_from_a_dripping_server_fails_within_its_timeout(hostile):
+    from workbench.core.jwtinspect import fetch_jwks
+
+    started = time.monotonic()
+    with pytest.raises(NetworkTimeoutError, match=r"did not answer within 1\.5 s"):
+        fetch_jwks(hostile.url + "/drip-body", timeout=1.5)
+    assert time.monotonic() - started < 2.5

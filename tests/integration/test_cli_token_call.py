@@ -143,7 +143,7 @@ def test_an_expired_pasted_token_without_refresh_token_says_what_to_do(store, ke
         run = run_cli("token", name)
         assert run.returncode == 1
         line = _one_line_error(run)
-        assert "expired at" in line and "no refresh token" in line and "workbench profile add" in line
+        assert "expired at" in line and "no refresh token" in line and "workbench profile set" in line
     finally:
         keychain.delete_profile(name, ["access_token"])
 

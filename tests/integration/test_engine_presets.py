@@ -91,7 +91,7 @@ def test_a_refused_pasted_refresh_token_says_to_paste_a_new_pair(preset, sandbox
     clock.advance(3600 * 3)
     with pytest.raises(ProviderError) as info:
         engine.get_token(name)
-    assert f"workbench profile add {name}" in info.value.hint
+    assert f"`workbench profile set {name} --secret" in info.value.hint
 
 
 def test_true_markets_falls_back_to_minting_when_its_refresh_token_is_refused(sandbox, setup, memory_vault):

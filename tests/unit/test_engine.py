@@ -26,6 +26,7 @@ from workbench.core.errors import (
     ProviderError,
     ProviderRateLimited,
     VaultError,
+    user_message,
 )
 from workbench.core.presets import PresetCatalog
 from workbench.core.profiles import ProfileStore
@@ -394,7 +395,7 @@ def test_expired_paste_in_token_without_refresh_token_says_what_to_do(engine, st
         engine.get_token("pg")
     message = str(info.value) + info.value.hint
     assert "expired at" in message and "no refresh token" in message
-    assert "workbench profile add pg" in message
+    assert "workbench profile set pg --secret access_token" in message
     assert sum(provider.calls.values()) == 0
 
 
@@ -601,7 +602,7 @@ def test_state_file_holds_metadata_but_never_a_token_value(engine, store, vault,
         assert value not in text
 
 
-def test_vault_refusing_the_rotated_refresh_token_keeps_it_in_memory_and_retries_next_call(
+def test_vault_refusing_the_rotated_refresh_token_says_it_was_not_saved_and_how_to_recover(
     engine, store, vault, provider, clock
 ):
     add_true_markets(store, vault)
@@ -610,10 +611,13 @@ def test_vault_refusing_the_rotated_refresh_token_keeps_it_in_memory_and_retries
     engine.subscribe(events.append)
     vault.fail_store = {"refresh_token"}
     vault.fail_new_values = True  # writable when checked, failing once the provider has rotated
-    with pytest.raises(VaultError, match="kept in memory") as info:
+    with pytest.raises(VaultError, match="the new refresh token of profile 'tm' could not be saved") as info:
         engine.get_token("tm", force="refresh")
     assert "rt-" not in str(info.value)
-    assert any(e.kind == "failed" and "kept in memory" in e.message for e in events)
+    assert "kept" not in user_message(info.value)
+    assert "`workbench profile set tm --secret refresh_token`" in info.value.hint
+    assert any(e.kind == "failed" and "could not be saved" in e.message for e in events)
+    # A long-running process (the GUI) still holds it and retries the save: nothing more is lost.
     # Still failing: the next call retries the write and fails again, without a provider call.
     with pytest.raises(VaultError):
         engine.get_token("tm")

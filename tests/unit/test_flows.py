@@ -320,7 +320,7 @@ def test_a_missing_required_secret_says_how_to_store_it(make_profile, renderer):
         )
     message = str(info.value)
     assert "profile 'pg' has no secret 'refresh_token' in the keychain" in message
-    assert "--secret refresh_token=" in message
+    assert "`workbench profile set pg --secret refresh_token`" in message
     assert "paymentsgate refresh" in message
     assert "\n" not in message
 

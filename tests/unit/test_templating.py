@@ -113,8 +113,8 @@ def test_a_missing_required_secret_explains_how_to_store_it(renderer):
         renderer.render("{{ secrets.refresh_token }}", context(), field="json", where="paymentsgate refresh")
     assert str(info.value) == (
         "paymentsgate refresh: template json: profile 'demo' has no secret 'refresh_token' in the "
-        "keychain (store it in the app's profile editor, or `workbench profile rm demo` and add it "
-        "again with --secret refresh_token=...)"
+        "keychain (store it in the app's profile editor, or with "
+        "`workbench profile set demo --secret refresh_token`)"
     )
 
 

@@ -1,9 +1,12 @@
-"""`workbench call NAME [METHOD] PATH_OR_URL [-H 'K: V']... [--json-body JSON]`.
+"""`workbench call NAME [METHOD] PATH_OR_URL [-H 'K: V']... [--json-body JSON] [--allow-origin]
+[--max-bytes N]`.
 
 Sends an authenticated request through the engine (which obtains, renews and, after a
 401, re-obtains the token once) and prints the response body to stdout. Exit 0 on a
 2xx; otherwise the body is still printed and one line on stderr names the status and
-the provider's own message (exit 1).
+the provider's own message (exit 1). The token goes only to the profile's own origin and
+its `[settings] allowed_origins` unless `--allow-origin`; the answer is read up to 100 MiB
+(`--max-bytes`).
 """
 
 from __future__ import annotations
@@ -71,6 +74,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     call.add_argument("target", nargs="+", metavar="[METHOD] PATH_OR_URL")
     call.add_argument("-H", dest="headers", action="append", default=[], metavar="'K: V'")
     call.add_argument("--json-body", metavar="JSON")
+    call.add_argument(
+        "--allow-origin",
+        action="store_true",
+        help="send the profile's credentials to a URL outside its own origin and allowed_origins",
+    )
+    call.add_argument(
+        "--max-bytes",
+        type=_positive_int,
+        metavar="N",
+        help="read at most N bytes of the answer (default 100 MiB)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text[:20]}' is not a whole number of bytes") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -80,7 +104,9 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if len(args.target) == 1 and body is not _NO_JSON:
         method = "POST"  # a body without a method means POST, as with curl -d
     engine = ctx.engine
-    kwargs: dict[str, Any] = {"headers": headers}
+    kwargs: dict[str, Any] = {"headers": headers, "allow_origin": bool(args.allow_origin)}
+    if args.max_bytes is not None:
+        kwargs["max_bytes"] = args.max_bytes
     if body is None:
         # JSON `null` is a body too; the engine reads json_body=None as "no body".
         kwargs["content"] = b"null"

@@ -191,7 +191,12 @@ class TokenEngine:
         json_body: Any = None,
         content: bytes | None = None,
         timeout: float | None = None,
+        max_bytes: int | None = None,
+        allow_origin: bool = False,
     ) -> CallResult:
+        """An authenticated request. The answer is read up to `max_bytes` (default
+        `http.CALL_MAX_BYTES`); a URL outside the profile's allowed origins is refused
+        (`origins.OriginError`) unless `allow_origin`."""
         return self._calls.call(
             profile,
             method,
@@ -200,6 +205,8 @@ class TokenEngine:
             json_body=json_body,
             content=content,
             timeout=timeout,
+            max_bytes=max_bytes,
+            allow_origin=allow_origin,
         )
 
     def describe_failure(self, profile: str, result: CallResult) -> ProviderError:

@@ -53,12 +53,19 @@ class Calls:
         json_body: Any = None,
         content: bytes | None = None,
         timeout: float | None = None,
+        max_bytes: int | None = None,
+        allow_origin: bool = False,
     ) -> CallResult:
         from workbench.core import flows
+        from workbench.core.http import CALL_MAX_BYTES
+        from workbench.core.origins import check_origin
 
         prof, plan = self._wire.profile_and_plan(profile)
         method = method.upper()
         url = flows.resolve_url(prof, url_or_path)
+        # Before a token is obtained: a refused URL costs no provider round trip.
+        check_origin(prof, url, what="call", allow_other=allow_origin)
+        limit = max_bytes if max_bytes is not None else CALL_MAX_BYTES
         send_headers: list[tuple[str, str]] = list((headers or {}).items())
         if json_body is not None:
             if content is not None:
@@ -72,13 +79,31 @@ class Calls:
         try:
             token = self._tokens.get_token(profile)
             response = self._send_api(
-                prof, plan, method, url, send_headers, content, timeout, token.access_token
+                prof,
+                plan,
+                method,
+                url,
+                send_headers,
+                content,
+                timeout,
+                token.access_token,
+                limit,
+                allow_origin,
             )
             if response.status_code == 401:
                 token = self._tokens.renew_after_rejection(profile, token.access_token)
                 retried = True
                 response = self._send_api(
-                    prof, plan, method, url, send_headers, content, timeout, token.access_token
+                    prof,
+                    plan,
+                    method,
+                    url,
+                    send_headers,
+                    content,
+                    timeout,
+                    token.access_token,
+                    limit,
+                    allow_origin,
                 )
             if response.status_code < 400 and plan.response_token_header in response.headers:
                 replaced = self._adopt_response_token(prof, plan, response.headers, token.access_token)
@@ -123,12 +148,24 @@ class Calls:
         content: bytes | None,
         timeout: float | None,
         token: str,
+        max_bytes: int,
+        allow_origin: bool,
     ) -> httpx.Response:
         from workbench.core.http import BearerAuth
 
         auth = BearerAuth(lambda: token, header=plan.header, scheme=plan.scheme)
         return self._wire.send(
-            profile, method, url, headers, content, timeout, f"{profile.name} call", auth=auth, plan=plan
+            profile,
+            method,
+            url,
+            headers,
+            content,
+            timeout,
+            f"{profile.name} call",
+            auth=auth,
+            plan=plan,
+            max_bytes=max_bytes,
+            allow_other_origin=allow_origin,
         )
 
     def _adopt_response_token(

@@ -32,8 +32,10 @@ from workbench.core.engine_wire import EngineConfig, Wire, setting_float
 from workbench.core.errors import (
     InputError,
     NetworkError,
+    NetworkTLSError,
     ProviderAuthError,
     ProviderError,
+    VaultDamagedError,
     VaultError,
     WorkbenchError,
     user_message,
@@ -346,13 +348,15 @@ class Tokens:
 
     @staticmethod
     def _paste_hint(profile: Profile) -> str:
-        secrets = (
-            " ".join(f"--secret {i.name}=…" for i in profile.preset.inputs if i.kind == "secret")
-            or "--secret access_token=…"
-        )
+        tokens = [
+            i.name
+            for i in profile.preset.inputs
+            if i.kind == "secret" and i.name in (ACCESS_TOKEN, REFRESH_TOKEN)
+        ] or [ACCESS_TOKEN]
+        flags = " ".join(f"--secret {name}" for name in tokens)
         return (
             f"obtain a new token from the provider and store it with "
-            f"`workbench profile add {profile.name} --preset {profile.preset_name} --base-url … {secrets}`"
+            f"`workbench profile set {profile.name} {flags}` (each value is asked for without echo)"
         )
 
     def _run_step(self, profile: Profile, stored: _Stored, step: Literal["mint", "refresh"]) -> TokenResult:
@@ -361,6 +365,13 @@ class Tokens:
         )
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)
+            from workbench.core.signals import deferred_signals
+
+            # From the moment the request may reach the provider until its new refresh token is
+            # in the keychain, Ctrl-C / SIGTERM wait: the old token is dead once it has rotated.
+            with deferred_signals():
+                answer = self._token_request(profile, step, secrets)
+                return self._store_answer(profile, stored, step, answer)
         answer = self._token_request(profile, step, secrets)
         return self._store_answer(profile, stored, step, answer)
 
@@ -402,6 +413,8 @@ class Tokens:
                     profile, spec.method, spec.url, list(spec.headers), spec.content, None, label
                 )
             except NetworkError as exc:
+                if isinstance(exc, NetworkTLSError):
+                    raise  # a certificate does not get better by asking again
                 if attempt < self.config.retry.attempts:
                     self._backoff(profile.name, attempt, None, user_message(exc))
                     continue
@@ -504,12 +517,23 @@ class Tokens:
         exp, _iat = jwt_times(refresh_token)
         return exp
 
-    @staticmethod
-    def _pending_error(name: str, exc: BaseException) -> VaultError:
+    def _pending_error(self, name: str, exc: BaseException) -> VaultError:
+        # Never "kept": a CLI run ends right after this, and the provider has already retired the
+        # old refresh token. (A long-running process still retries the save from memory.)
         return VaultError(
-            f"could not save the new refresh token of profile '{name}' to the keychain "
-            f"({user_message(exc)}); it is kept in memory and saving is retried on the next request"
+            f"the new refresh token of profile '{name}' could not be saved to the keychain "
+            f"({user_message(exc)}), and the provider no longer accepts the old one",
+            hint=f"get a new one from the provider and store it with {self._recovery_command(name)}",
         )
+
+    def _recovery_command(self, name: str) -> str:
+        """`workbench profile set NAME --secret ...` for the tokens the user can paste (prompted)."""
+        try:
+            pasted = self._pasted_names(self._wire.profile(name))
+        except WorkbenchError:
+            pasted = set()
+        names = [n for n in (ACCESS_TOKEN, REFRESH_TOKEN) if n in pasted] or [REFRESH_TOKEN]
+        return f"`workbench profile set {name} " + " ".join(f"--secret {n}" for n in names) + "`"
 
     def _flush_pending(self, profile: Profile) -> TokenResult | None:
         """Retry storing a rotated refresh token the vault refused earlier, then its access token."""
@@ -583,6 +607,15 @@ class Tokens:
         """Secrets the user provides (a paste-in preset's token pair among them), not obtained ones."""
         return set(profile.secret_names) | {i.name for i in profile.preset.inputs if i.kind == "secret"}
 
+    def _load_access(self, name: str) -> str | None:
+        """The stored access token; a damaged one is a cache miss, never an error (it is only a
+        cache: the provider gives a new one)."""
+        try:
+            return self._vault.load(name, ACCESS_TOKEN)
+        except VaultDamagedError:
+            log.warning("the cached access token of '%s' is damaged; obtaining a new one", name)
+            return None
+
     def _read_stored(self, profile: Profile) -> _Stored:
         """The tokens in the vault and what the state file says about them (checked by fingerprint)."""
         name = profile.name
@@ -594,7 +627,7 @@ class Tokens:
         # same-named profile of another WORKBENCH_HOME or an earlier one: never serve or send them.
         pasted = self._pasted_names(profile)
         trusted = known is not None
-        access = self._vault.load(name, ACCESS_TOKEN) if trusted or ACCESS_TOKEN in pasted else None
+        access = self._load_access(name) if trusted or ACCESS_TOKEN in pasted else None
         refresh = self._vault.load(name, REFRESH_TOKEN) if trusted or REFRESH_TOKEN in pasted else None
         state = known or TokenState()
         if access and state.access_fingerprint != fingerprint(access):

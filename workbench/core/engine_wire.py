@@ -150,26 +150,32 @@ class Wire:
         *,
         auth: httpx.Auth | None = None,
         plan: CallPlan | None = None,
+        max_bytes: int | None = None,
+        allow_other_origin: bool = False,
     ) -> httpx.Response:
-        import httpx
+        """Send one request of `profile` and read its answer, within the profile's timeout (one
+        overall deadline: connect, send and the whole answer) and `max_bytes` (default: the 1 MiB
+        a provider answer gets). Credentials go only to the profile's allowed origins
+        (`origins.check_origin`) unless `allow_other_origin`."""
+        from workbench.core.http import PROVIDER_MAX_BYTES, send_bounded
+        from workbench.core.origins import check_origin
 
         if plan is None:
             plan = self.plan_for(profile)
+        check_origin(profile, url, what=redact(label), allow_other=allow_other_origin)
         seconds = timeout if timeout is not None else plan.timeout_seconds
-        client = self._client(plan.verify_tls)
-        try:
-            response = client.request(
-                method,
-                url,
-                headers=headers,
-                content=content,
-                timeout=self._timeout_for(seconds),
-                auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-        except (httpx.TransportError, httpx.InvalidURL) as exc:
-            from workbench.core.http import network_error
-
-            raise network_error(exc, url=url, what=redact(label), timeout=seconds) from None
+        response = send_bounded(
+            self._client(plan.verify_tls),
+            method,
+            url,
+            headers=headers,
+            content=content,
+            timeout=seconds,
+            timeouts=self._timeout_for(seconds),
+            max_bytes=max_bytes if max_bytes is not None else PROVIDER_MAX_BYTES,
+            what=redact(label),
+            auth=auth,
+        )
         date = response.headers.get("date")
         stamp = (date, int(self.clock.local_time()))
         if stamp != self._last_date:

@@ -219,6 +219,7 @@ def send_bounded(
     max_bytes: int = PROVIDER_MAX_BYTES,
     what: str,
     auth: Any = None,
+    timeouts: httpx.Timeout | None = None,
 ) -> httpx.Response:
     """Send a request and read its whole answer within `timeout` seconds and `max_bytes` bytes.
 
@@ -228,7 +229,8 @@ def send_bounded(
     """
     import httpx
 
-    timeouts = httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout))
+    if timeouts is None:
+        timeouts = httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout))
     try:
         with overall_deadline(timeout):
             request = client.build_request(

@@ -251,8 +251,11 @@ def create_profile(
     vars: Mapping[str, str] | None = None,
     secrets: Mapping[str, str] | None = None,
     settings: Mapping[str, Any] | None = None,
+    override: Mapping[str, Any] | None = None,
 ) -> ProfileSaved:
-    """Create a profile and store its secrets: validate all, store, write; undo on failure."""
+    """Create a profile and store its secrets: validate all, store, write; undo on failure.
+
+    `override` (deep-merged into the preset; `workbench import` uses it for an API key's header)."""
     from workbench.core.profiles import validate_profile_name
 
     name = validate_profile_name(name)
@@ -283,6 +286,7 @@ def create_profile(
         vars=values,
         secret_names=list(given_secrets),
         settings=settings,
+        override=override,
     )
 
     def write() -> None:

@@ -66,6 +66,16 @@ def locks_dir() -> Path:
     return _subdir("locks")
 
 
+def requests_dir() -> Path:
+    """Saved requests, one TOML file per profile (beside `profiles/`)."""
+    return _subdir("requests")
+
+
+def history_db_path() -> Path:
+    """The request history (SQLite)."""
+    return workbench_home() / "history.sqlite3"
+
+
 def history_path() -> Path:
     return workbench_home() / "history.jsonl"
 

@@ -25,6 +25,12 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+def looks_like_credential(text: str) -> bool:
+    """True when `text` holds something that is a credential by its shape: a JWT, a PEM block, or a
+    `Bearer`/`Basic` value. (Narrower than `redact`: long ids such as UUIDs are not flagged.)"""
+    return bool(_JWT.search(text) or _PEM.search(text) or _BEARER.search(text))
+
+
 def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
     """A URL safe to store or show: userinfo dropped, every query value and the fragment replaced."""
     from urllib.parse import parse_qsl, urlsplit, urlunsplit

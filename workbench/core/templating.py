@@ -93,15 +93,14 @@ class VaultSecretSource:
 def _missing_secret_hint(profile: str, name: str) -> str:
     return (
         f"profile '{profile}' has no secret '{name}' in the keychain "
-        f"(store it in the app's profile editor, or `workbench profile rm {profile}` and add it again "
-        f"with --secret {name}=...)"
+        f"(store it in the app's profile editor, or with `workbench profile set {profile} --secret {name}`)"
     )
 
 
 def _missing_var_hint(profile: str, name: str) -> str:
     return (
         f"profile '{profile}' has no setting '{name}' "
-        f"(set it with `workbench profile add {profile} ... --set {name}=...`)"
+        f"(set it with `workbench profile set {profile} --set {name}=...`)"
     )
 
 

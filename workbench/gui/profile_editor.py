@@ -1,12 +1,18 @@
-"""The profile editor: create a profile from a preset, or edit its base URL, vars and secrets.
+"""The profile editor: create a profile from a preset, or edit its base URL, timeout, vars and secrets.
 
 The inputs form is generated from ``preset.inputs``. Secret values go to the vault
 (on the pool) and are never shown unless the user presses "Reveal"; each secret
 says whether a value is stored.
+
+Every field is checked as the user types, all at once: a field with a problem is outlined
+and says what is wrong under it, in the words on the form ("Base URL must start with
+https://"), never the file's key names. Save shows every remaining problem together and
+goes through the core operations (`operations.create_profile` / `update_profile`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +57,8 @@ class SecretField(QWidget):
     """One secret input: a masked editor, its stored/not-set status, and a Reveal button."""
 
     reveal_requested = Signal(str)
+    file_chosen = Signal(str, str)  # (secret name, path): the editor reads it on the pool
+    edited = Signal()
 
     def __init__(self, spec: PresetInput, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +79,7 @@ class SecretField(QWidget):
             line.setPlaceholderText(PLACEHOLDER_NEW)
             self.editor = line
         self.editor.setObjectName(f"secret_{spec.name}")
+        self.editor.textChanged.connect(self.edited)
         layout.addWidget(self.editor, 1, Qt.AlignmentFlag.AlignTop)
         # Keep the row as tall as its content: a form must not spread a PEM box over spare space.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -90,6 +99,7 @@ class SecretField(QWidget):
         side.addStretch(1)
         layout.addLayout(side)
         self.stored = False
+        self.checking = False
 
     def value(self) -> str:
         if isinstance(self.editor, QLineEdit):
@@ -104,6 +114,7 @@ class SecretField(QWidget):
 
     def set_stored(self, stored: bool | None) -> None:
         self.stored = bool(stored)
+        self.checking = stored is None
         if stored is None:
             self.status.setText("checking…")
             self.status.setStyleSheet("color: gray")
@@ -131,10 +142,7 @@ class SecretField(QWidget):
     def on_file_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, f"Load {self.spec.label}")
         if path:
-            try:
-                self.set_value(Path(path).read_text())
-            except (OSError, UnicodeDecodeError) as exc:
-                self.status.setText(f"cannot read: {exc.__class__.__name__}")
+            self.file_chosen.emit(self.name, path)
 
 
 def save_profile(
@@ -146,13 +154,24 @@ def save_profile(
     vars: dict[str, str],
     secrets: dict[str, str],
     existing: Profile | None,
+    timeout: float | None = None,
 ) -> str:
-    """Create or update the profile with its secrets through the core operations. Runs on the pool."""
+    """Create or update the profile with its secrets through the core operations. Runs on the pool.
+
+    `timeout` is the profile's own request timeout in seconds; None means the app default
+    (and removes a timeout the profile had).
+    """
     from workbench.core import operations
 
     if existing is None:
         created = operations.create_profile(
-            ctx, name, preset=preset, base_url=base_url, vars=vars, secrets=secrets
+            ctx,
+            name,
+            preset=preset,
+            base_url=base_url,
+            vars=vars,
+            secrets=secrets,
+            settings={"timeout": timeout} if timeout is not None else None,
         )
         return created.name
     updated = operations.update_profile(
@@ -162,8 +181,75 @@ def save_profile(
         vars=vars,
         unset_vars=[k for k in existing.vars if k not in vars],
         secrets=secrets,
+        settings={"timeout": timeout},
     )
     return updated.name
+
+
+def _read_secret_file(path: str) -> str:
+    """A key file's text, bounded (a FIFO or /dev/zero must not hang or fill memory). Pool thread."""
+    from workbench.core.errors import InputError
+
+    with Path(path).open("rb") as handle:
+        data = handle.read(MAX_SECRET_FILE_BYTES + 1)
+    if len(data) > MAX_SECRET_FILE_BYTES:
+        raise InputError(f"{path} is larger than 1 MiB; that is not a key or secret")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not text (a PEM key is text)") from None
+
+
+MAX_SECRET_FILE_BYTES = 1024 * 1024
+MAX_TIMEOUT_SECONDS = 600
+LABEL_WIDTH = 150  # labels wrap at this width, so a long one never squeezes its field
+_INVALID_STYLE = f"border: 1px solid {STATE_COLORS['error']}; border-radius: 3px;"
+
+
+class FieldRow(QWidget):
+    """The field column of one form row: the input, its help (wrapped), and its problem if any."""
+
+    def __init__(self, field: QWidget, help_text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(field)
+        self.help = QLabel(help_text)
+        self.help.setWordWrap(True)
+        self.help.setStyleSheet("color: gray")
+        self.help.setVisible(bool(help_text))
+        self.help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.help)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {STATE_COLORS['error']}")
+        self.error.hide()
+        layout.addWidget(self.error)
+        self.problem: str | None = None
+
+    def input_widget(self) -> QWidget:
+        return self.field.editor if isinstance(self.field, SecretField) else self.field
+
+    def set_problem(self, problem: str | None) -> None:
+        self.problem = problem
+        self.error.setText(problem or "")
+        self.error.setVisible(problem is not None)
+        target = self.input_widget()
+        target.setProperty("invalid", problem is not None)
+        target.setStyleSheet(_INVALID_STYLE if problem is not None else "")
+        target.setToolTip(problem or self.help.text())
+
+
+def _form_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    # One width for every label: the fields line up, short labels stay on one line and
+    # long ones wrap instead of pushing their field into a stub.
+    label.setFixedWidth(LABEL_WIDTH)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    return label
 
 
 class ProfileEditor(QDialog):
@@ -171,6 +257,9 @@ class ProfileEditor(QDialog):
 
     Signals:
         saved(str): the profile was written (its name).
+
+    Attributes:
+        rows: field key ("name", "base_url", "timeout", "var:NAME", "secret:NAME") → FieldRow.
     """
 
     saved = Signal(str)
@@ -181,6 +270,7 @@ class ProfileEditor(QDialog):
         profile: Profile | None = None,
         parent: QWidget | None = None,
         preset_name: str | None = None,
+        taken_names: Iterable[str] | None = None,
     ) -> None:
         super().__init__(parent)
         assert services.ctx is not None
@@ -190,6 +280,12 @@ class ProfileEditor(QDialog):
         self.generation = Generation()
         self.var_fields: dict[str, QLineEdit] = {}
         self.secret_fields: dict[str, SecretField] = {}
+        self.rows: dict[str, FieldRow] = {}
+        self.touched: set[str] = set()
+        if taken_names is None:
+            # The window's list of profiles (already loaded): no disk read on the GUI thread.
+            taken_names = getattr(parent, "profiles", None) or ()
+        self.taken_names = frozenset(taken_names)
         self.setWindowTitle(f"Edit profile {profile.name}" if profile else "New profile")
         self.setMinimumWidth(560)
         self._build(preset_name)
@@ -199,22 +295,46 @@ class ProfileEditor(QDialog):
         self.banner = ErrorBanner()
         outer.addWidget(self.banner)
         top = QFormLayout()
+        top.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.name_edit = QLineEdit(self.profile.name if self.profile else "")
-        self.name_edit.setPlaceholderText("letters, digits, . _ - (e.g. tm-uat)")
+        self.name_edit.setPlaceholderText("e.g. tm-uat")
         self.name_edit.setReadOnly(self.profile is not None)
         self.preset_combo = QComboBox()
         for name in self.ctx.presets.names():
             self.preset_combo.addItem(f"{self.ctx.presets.get(name).title}  ({name})", name)
         self.preset_combo.setEnabled(self.profile is None)
+        self.preset_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.preset_combo.setMinimumContentsLength(20)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("color: gray")
         self.base_url = QLineEdit(self.profile.base_url if self.profile else "")
         self.base_url.setFont(monospace_font())
-        top.addRow("Name", self.name_edit)
-        top.addRow("Preset", self.preset_combo)
-        top.addRow("", self.summary)
-        top.addRow("Base URL", self.base_url)
+        self.timeout = QLineEdit()
+        self.timeout.setObjectName("timeout")
+        current = self.profile.settings.get("timeout") if self.profile else None
+        self.timeout.setText(f"{current:g}" if isinstance(current, int | float) else "")
+        self.timeout.setPlaceholderText(f"app default ({self.services.prefs.request_timeout:g} s)")
+        self.timeout.setMaximumWidth(220)
+        name_help = "" if self.profile else "Letters, digits, '.', '_' and '-'."
+        self._add_row(top, "name", "Name", self.name_edit, name_help)
+        preset_row = QWidget()
+        pl = QVBoxLayout(preset_row)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(self.preset_combo)
+        pl.addWidget(self.summary)
+        top.addRow(_form_label("Preset"), preset_row)
+        self._add_row(top, "base_url", "Base URL", self.base_url, "")
+        self._add_row(
+            top,
+            "timeout",
+            "Timeout (seconds)",
+            self.timeout,
+            "How long one request may take in all, from connecting to the last byte. "
+            "Leave empty for the app's default.",
+        )
         outer.addLayout(top)
 
         self.inputs_box = QGroupBox("Inputs")
@@ -222,7 +342,9 @@ class ProfileEditor(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.inputs_box)
+        self.inputs_scroll = scroll
         outer.addWidget(scroll, 1)
 
         self.buttons = QDialogButtonBox(
@@ -232,6 +354,8 @@ class ProfileEditor(QDialog):
         self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
 
+        for key, line in (("name", self.name_edit), ("base_url", self.base_url), ("timeout", self.timeout)):
+            line.textEdited.connect(lambda _text, k=key: self.on_edited(k))
         initial = self.profile.preset_name if self.profile else preset_name
         if initial:
             index = self.preset_combo.findData(initial)
@@ -239,6 +363,12 @@ class ProfileEditor(QDialog):
                 self.preset_combo.setCurrentIndex(index)
         self.preset_combo.currentIndexChanged.connect(self.on_preset_changed)
         self.on_preset_changed()
+
+    def _add_row(self, form: QFormLayout, key: str, label: str, field: QWidget, help_text: str) -> FieldRow:
+        row = FieldRow(field, help_text)
+        self.rows[key] = row
+        form.addRow(_form_label(label), row)
+        return row
 
     @property
     def preset(self) -> Preset:
@@ -253,13 +383,19 @@ class ProfileEditor(QDialog):
         preset = self.preset
         self.summary.setText(preset.summary)
         self.base_url.setPlaceholderText(preset.base_url_example)
+        self.rows["base_url"].help.setText(f"For example {preset.base_url_example}")
+        self.rows["base_url"].help.show()
         # Rebuild the inputs form from the preset.
         old = self.inputs_box.layout().itemAt(0)
         if old is not None and old.widget() is not None:
             old.widget().deleteLater()
+            self.inputs_layout.removeWidget(old.widget())
+        for key in [k for k in self.rows if k.startswith(("var:", "secret:"))]:
+            del self.rows[key]
+            self.touched.discard(key)
         form_widget = QWidget()
         form = QFormLayout(form_widget)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.var_fields.clear()
         self.secret_fields.clear()
         for spec in preset.inputs:
@@ -269,27 +405,24 @@ class ProfileEditor(QDialog):
                 line.setObjectName(f"var_{spec.name}")
                 current = self.profile.vars.get(spec.name) if self.profile else None
                 line.setText(current if current is not None else (spec.default or ""))
-                if spec.help:
-                    line.setToolTip(spec.help)
                 self.var_fields[spec.name] = line
-                form.addRow(label, line)
+                key = f"var:{spec.name}"
+                line.textEdited.connect(lambda _text, k=key: self.on_edited(k))
+                self._add_row(form, key, label, line, spec.help)
             else:
                 field = SecretField(spec)
-                if spec.help:
-                    field.editor.setToolTip(spec.help)
                 field.reveal_requested.connect(self.on_reveal_requested)
+                field.file_chosen.connect(self.on_secret_file_chosen)
                 self.secret_fields[spec.name] = field
-                form.addRow(label, field)
-            if spec.help:
-                hint = QLabel(spec.help)
-                hint.setWordWrap(True)
-                hint.setStyleSheet("color: gray")
-                form.addRow("", hint)
+                key = f"secret:{spec.name}"
+                field.edited.connect(lambda k=key: self.on_edited(k))
+                self._add_row(form, key, label, field, spec.help)
         self.inputs_layout.addWidget(form_widget)
         self.inputs_box.setTitle(f"Inputs for {preset.title}")
         self._check_stored()
+        self.refresh_problems()
 
-    # -- vault status / reveal (pool) -------------------------------------------------------------
+    # -- vault status / reveal / key files (pool) -------------------------------------------------
     def _check_stored(self) -> None:
         if self.profile is None:
             for field in self.secret_fields.values():
@@ -312,6 +445,7 @@ class ProfileEditor(QDialog):
         for n, stored in result.items():
             if n in self.secret_fields:
                 self.secret_fields[n].set_stored(stored)
+        self.refresh_problems()
 
     def on_vault_failed(self, exc: BaseException) -> None:
         from workbench.core.errors import user_message
@@ -336,7 +470,29 @@ class ProfileEditor(QDialog):
         if field is not None:
             field.show_revealed(value)
 
-    # -- save -------------------------------------------------------------------------------------
+    def on_secret_file_chosen(self, secret: str, path: str) -> None:
+        self.services.runner.start(
+            _read_secret_file,
+            path,
+            owner=self,
+            on_success=lambda text: self.on_secret_file_read(secret, text),
+            on_failure=lambda exc: self.on_secret_file_failed(secret, exc),
+        )
+
+    def on_secret_file_read(self, secret: str, text: str) -> None:
+        field = self.secret_fields.get(secret)
+        if field is not None:
+            field.set_value(text)
+            self.on_edited(f"secret:{secret}")
+
+    def on_secret_file_failed(self, secret: str, exc: BaseException) -> None:
+        from workbench.core.errors import user_message
+
+        row = self.rows.get(f"secret:{secret}")
+        if row is not None:
+            row.set_problem(user_message(exc))
+
+    # -- checking, as the user types --------------------------------------------------------------
     def collect(self) -> tuple[dict[str, str], dict[str, str]]:
         # Vars the form does not know (added by hand to the profile file) are kept as they are.
         kept = {
@@ -346,30 +502,88 @@ class ProfileEditor(QDialog):
         secrets = {k: f.value() for k, f in self.secret_fields.items() if f.value().strip()}
         return vars_, secrets
 
-    def validate(self) -> str | None:
+    def timeout_value(self) -> float | None:
+        text = self.timeout.text().strip()
+        return float(text) if text else None
+
+    def problems(self) -> dict[str, str]:
+        """Every problem of the form, by field key, in the form's own words (no disk, no vault)."""
+        from workbench.core.errors import ProfileError
+        from workbench.core.profiles import validate_base_url, validate_profile_name
+
+        found: dict[str, str] = {}
         name = self.name_edit.text().strip()
-        if not name:
-            return "Give the profile a name."
-        if not self.base_url.text().strip():
-            return f"Enter the base URL (e.g. {self.preset.base_url_example})."
+        if self.profile is None:
+            if not name:
+                found["name"] = "Give the profile a name."
+            else:
+                try:
+                    validate_profile_name(name)
+                except ProfileError as exc:  # its text names the rule
+                    found["name"] = _sentence(str(exc).replace(f"profile name '{name}' ", "The name "))
+                else:
+                    if name in self.taken_names:
+                        found["name"] = f"A profile named '{name}' already exists: pick another name."
+        base = self.base_url.text().strip()
+        if not base:
+            found["base_url"] = f"Enter the base URL, e.g. {self.preset.base_url_example}"
+        else:
+            try:
+                validate_base_url(base)
+            except ValueError as exc:
+                found["base_url"] = _sentence(f"The base URL {exc}")
+        text = self.timeout.text().strip()
+        if text:
+            try:
+                seconds = float(text)
+            except ValueError:
+                found["timeout"] = "The timeout is a number of seconds, like 30."
+            else:
+                if not 0 < seconds <= MAX_TIMEOUT_SECONDS:
+                    found["timeout"] = f"The timeout must be more than 0 and at most {MAX_TIMEOUT_SECONDS} s."
         vars_, secrets = self.collect()
         for spec in self.preset.inputs:
             if not spec.required:
                 continue
             if spec.kind == "var" and spec.name not in vars_:
-                return f"'{spec.label}' is required."
-            if (
-                spec.kind == "secret"
-                and spec.name not in secrets
-                and not self.secret_fields[spec.name].stored
-            ):
-                return f"'{spec.label}' is required (it is not stored yet)."
-        return None
+                found[f"var:{spec.name}"] = f"{spec.label} is required."
+            elif spec.kind == "secret" and spec.name not in secrets:
+                field = self.secret_fields.get(spec.name)
+                if field is not None and not field.stored and not field.checking:
+                    found[f"secret:{spec.name}"] = f"{spec.label} is required (nothing is stored yet)."
+        return found
 
+    def on_edited(self, key: str) -> None:
+        self.touched.add(key)
+        self.refresh_problems()
+
+    def refresh_problems(self, *, all_fields: bool = False) -> dict[str, str]:
+        """Outline and explain every problem in a field the user has been at (or every field)."""
+        found = self.problems()
+        for key, row in self.rows.items():
+            shown = found.get(key) if (all_fields or key in self.touched) else None
+            row.set_problem(shown)
+        if self.banner.isVisible() and not found:
+            self.banner.dismiss()
+        return found
+
+    def validate(self) -> str | None:
+        """All problems in one sentence for the banner, or None when the form can be saved."""
+        found = self.problems()
+        if not found:
+            return None
+        if len(found) == 1:
+            return next(iter(found.values()))
+        return f"Fix {len(found)} fields: " + " ".join(found.values())
+
+    # -- save -------------------------------------------------------------------------------------
     def save(self) -> None:
-        problem = self.validate()
-        if problem:
-            self.banner.show_message(problem)
+        found = self.refresh_problems(all_fields=True)
+        self.touched.update(self.rows)
+        if found:
+            self.banner.show_message(self.validate() or "")
+            first = next(k for k in self.rows if k in found)
+            self.rows[first].input_widget().setFocus()
             return
         self.banner.dismiss()
         vars_, secrets = self.collect()
@@ -383,6 +597,7 @@ class ProfileEditor(QDialog):
             vars=vars_,
             secrets=secrets,
             existing=self.profile,
+            timeout=self.timeout_value(),
             owner=self,
             on_success=self.on_saved,
             on_failure=self.on_save_failed,
@@ -397,4 +612,35 @@ class ProfileEditor(QDialog):
         from workbench.core.errors import user_message
 
         self.buttons.setEnabled(True)
-        self.banner.show_message(user_message(exc))
+        message = _user_words(user_message(exc))
+        key = _field_of(message)
+        if key is not None and key in self.rows:
+            self.rows[key].set_problem(message)
+        self.banner.show_message(message)
+
+
+# Internal names a core message may carry, and the words the form uses for them.
+_FORM_WORDS = (("base_url", "Base URL"), ("secret_names", "secrets"), ("settings.timeout", "Timeout"))
+
+
+def _user_words(message: str) -> str:
+    for internal, shown in _FORM_WORDS:
+        message = message.replace(f"{internal}:", f"{shown}:").replace(internal, shown)
+    return message
+
+
+def _field_of(message: str) -> str | None:
+    lowered = message.lower()
+    if "already exists" in lowered or "profile name" in lowered:
+        return "name"
+    if "base url" in lowered:
+        return "base_url"
+    if "timeout" in lowered:
+        return "timeout"
+    return None
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

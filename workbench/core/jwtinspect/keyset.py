@@ -271,13 +271,20 @@ def _get_bounded(url: str, shown: str, what: str, *, timeout: float, verify_tls:
         raise InputError(f"the {what} URL must start with https:// or http:// (got {shown})")
     import httpx
 
+    from workbench.core.http import deadline_transport, overall_deadline
+
     try:
         from workbench.core.trust import verify_setting
 
         client = httpx.Client(
-            timeout=timeout, verify=verify_setting(verify_tls), follow_redirects=True, max_redirects=5
+            timeout=timeout,
+            verify=verify_setting(verify_tls),
+            follow_redirects=True,
+            max_redirects=5,
+            transport=deadline_transport(verify_tls=verify_tls),  # the OS trust store too
         )
-        with client:
+        # `timeout` is the whole fetch (redirects included): a server that drips fails within it.
+        with client, overall_deadline(timeout):
             with client.stream("GET", url, headers={"Accept": "application/json"}) as response:
                 body = bytearray()
                 for chunk in response.iter_bytes():

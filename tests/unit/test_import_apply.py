@@ -1,0 +1,61 @@
+"""Storing an import plan: everything or nothing (secrets, profile files, saved-request files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.core import operations
+from workbench.core.context import AppContext
+from workbench.core.errors import StorageError
+from workbench.core.importers import read_plan
+from workbench.core.importers.apply import apply_plan
+from workbench.core.saved_requests import SavedRequestStore
+from workbench.core.vault import MemoryKeyring, Vault
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+
+
+@pytest.fixture
+def stores(workbench_home):
+    keyring = MemoryKeyring()
+    ctx = AppContext(vault=Vault(keyring))
+    return ctx, SavedRequestStore(), keyring
+
+
+def test_a_failure_part_way_removes_every_profile_secret_and_request_file_of_the_import(
+    stores, workbench_home
+):
+    ctx, requests, keyring = stores
+    plan = read_plan(str(FIX / "bruno/pets"), presets=ctx.presets)
+    calls = []
+
+    def create(*args, **kwargs):
+        calls.append(args[1])
+        if len(calls) == 3:
+            raise StorageError("disk full")
+        return operations.create_profile(*args, **kwargs)
+
+    with pytest.raises(StorageError):
+        apply_plan(plan, ctx, requests=requests, create_profile=create)
+    assert len(calls) == 3
+    assert ctx.profiles.names() == []
+    assert keyring.entries() == {}
+    assert list((workbench_home / "requests").glob("*.toml")) == []
+
+
+def test_an_openapi_import_saves_requests_and_says_how_to_create_the_profiles_it_lacks_secrets_for(stores):
+    ctx, requests, keyring = stores
+    plan = read_plan(str(FIX / "openapi/clinic.yaml"), presets=ctx.presets)
+    outcome = apply_plan(plan, ctx, requests=requests)
+    assert outcome.profiles == [] and ctx.profiles.names() == [] and keyring.entries() == {}
+    assert outcome.pending["clinic-api-bearerauth"] == (
+        "workbench profile add clinic-api-bearerauth --preset bearer --base-url https://api.clinic.test"
+        " --secret access_token"
+    )
+    assert "--set client_id=…" in outcome.pending["clinic-api-oauth"]
+    assert "allowed_origins = https://api.clinic.test" in outcome.pending["clinic-api-oauth"]
+    saved = requests.load("clinic-api-bearerauth")
+    assert saved.vars == {"patientId": "p-100"}
+    assert saved.requests["getpatient"].url == "/v1/patients/{{ patientId }}"

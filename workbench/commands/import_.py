@@ -1,0 +1,111 @@
+"""`workbench import FILE|- [--format curl|postman|insomnia|bruno|openapi|har] [--dry-run]`.
+
+Turns a curl command, a Postman v2.1 collection (plus `--environment ENV.json`), an
+Insomnia v4/v5 export, Bruno `.bru` files or a collection folder, an OpenAPI 3 document
+or a HAR file into profiles and saved requests. stdout shows the plan (the same with
+`--dry-run`, which writes nothing); secret values go to the keychain and are never
+printed; what could not be mapped is listed under "not mapped".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+    from workbench.core.importers.apply import ImportOutcome
+    from workbench.core.importers.model import ImportPlan
+
+FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    imp = sub.add_parser(
+        "import", help="import a curl command, Postman/Insomnia/Bruno collection, OpenAPI or HAR"
+    )
+    imp.add_argument("file", metavar="FILE|-", help="the file (or a Bruno collection folder); - reads stdin")
+    imp.add_argument("--format", choices=FORMATS, help="what FILE is (detected when left out)")
+    imp.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
+    imp.add_argument(
+        "--environment", metavar="ENV_FILE", help="a Postman environment export for {{variables}}"
+    )
+
+
+def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list[str]:
+    """The plan as lines for a terminal (names of secrets, never their values)."""
+    from workbench.core.importers.apply import settings_for
+    from workbench.core.importers.common import origin_of
+
+    would = "would be " if dry_run else ""
+    lines = [
+        f"{plan.format} from {plan.source}: "
+        f"{len(plan.profiles)} profile(s), {len(plan.requests)} saved request(s)"
+    ]
+    for p in plan.profiles:
+        name = outcome.renamed.get(p.name, p.name)
+        note = f" (named '{name}': '{p.name}' exists)" if name != p.name else ""
+        lines.append(f"profile {name}{note}  preset {p.preset}  {p.base_url}  [{p.source}]")
+        if p.vars:
+            lines.append("  vars: " + ", ".join(f"{k}={v!r}" for k, v in sorted(p.vars.items())))
+        if p.override:
+            lines.append(f"  override: {p.override}")
+        mine = [r for r in plan.requests if r.profile == p.name]
+        allowed = settings_for(p, {origin_of(r.url) or "" for r in mine}).get("allowed_origins")
+        if allowed:
+            lines.append(
+                "  its token may also go to: " + ", ".join(allowed) + " ([settings] allowed_origins)"
+            )
+        pending = outcome.pending.get(name)
+        if pending:
+            lines.append(f"  not created: it needs more input; create it with: {pending}")
+            if p.secrets:
+                lines.append(
+                    "  (its " + ", ".join(sorted(p.secrets)) + f" from the source {would}not stored)"
+                )
+        elif p.secrets:
+            lines.append("  to the keychain: " + ", ".join(sorted(p.secrets)))
+        for r in mine:
+            lines.append(f"  request {r.name:<28} {r.method:<7} {r.url}")
+        for key, value in sorted(plan.variables.get(p.name, {}).items()):
+            lines.append(f"  request var {key} = {value!r}")
+    if plan.unmapped:
+        lines.append("not mapped:")
+        lines.extend(f"  - {item}" for item in plan.unmapped)
+    return lines
+
+
+def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    from workbench.core.errors import InputError
+    from workbench.core.importers import read_plan
+    from workbench.core.importers.apply import apply_plan, preview
+    from workbench.core.importers.common import MAX_IMPORT_BYTES
+
+    stdin = None
+    if args.file == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        stdin = stream.read(MAX_IMPORT_BYTES + 1) if stream is not None else sys.stdin.read().encode()
+    plan = read_plan(args.file, args.format, presets=ctx.presets, stdin=stdin, environment=args.environment)
+    if not plan.profiles and not plan.requests:
+        for line in describe(plan, preview(plan, ctx), dry_run=True):
+            print(line)
+        raise InputError(f"{plan.source}: nothing in it could be imported (see 'not mapped' above)")
+    if args.dry_run:
+        for line in describe(plan, preview(plan, ctx), dry_run=True):
+            print(line)
+        print("dry run: nothing was written", file=sys.stderr)
+        return 0
+    outcome = apply_plan(plan, ctx)
+    for line in describe(plan, outcome, dry_run=False):
+        print(line)
+    if outcome.vault_warning:
+        print(f"workbench: warning: {outcome.vault_warning}", file=sys.stderr)
+    print(
+        f"imported {len(outcome.profiles)} profile(s) and {outcome.requests} saved request(s) "
+        f"from {plan.source}"
+        + (f"; {len(outcome.pending)} profile(s) need more input (see above)" if outcome.pending else ""),
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,223 @@
+"""`workbench import`: what users already have → profiles and saved requests.
+
+One module per source format (curl, postman, insomnia, bruno, openapi, har), one shared
+result (`model.ImportPlan`). `read_plan` detects the format (or takes `--format`), parses,
+and returns the plan without writing anything; `apply_plan` (in `workbench.core.importers.apply`)
+stores it. A file that is damaged or not what it claims is one `InputError` line and nothing
+is written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.errors import InputError
+from workbench.core.importers.common import MAX_IMPORT_BYTES, decode_text
+from workbench.core.importers.model import AuthSpec, ImportPlan, ProfilePlan, RawRequest, RequestPlan
+
+if TYPE_CHECKING:
+    from workbench.core.presets import PresetCatalog
+
+FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
+MAX_YAML_ALIASES = 1000
+_WHAT = {
+    "curl": "a curl command",
+    "postman": "a Postman collection",
+    "insomnia": "an Insomnia export",
+    "bruno": "a Bruno request or collection",
+    "openapi": "an OpenAPI 3 document",
+    "har": "a HAR file",
+}
+
+
+def read_bytes(path: Path, label: str) -> bytes:
+    import stat
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{label}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{label}: not a regular file")
+    if info.st_size > MAX_IMPORT_BYTES:
+        raise InputError(
+            f"{label}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; not something to import"
+        )
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read ({exc.strerror or type(exc).__name__})") from None
+
+
+def _json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{source}: damaged JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise InputError(f"{source}: damaged JSON (nested too deeply)") from None
+
+
+def _yaml(text: str, source: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        if "&" in text and "*" in text:
+            # Anchors and aliases can expand exponentially ("billion laughs"): count them first.
+            aliases = sum(1 for tok in yaml.scan(text, Loader=loader) if isinstance(tok, yaml.AliasToken))
+            if aliases > MAX_YAML_ALIASES:
+                raise InputError(
+                    f"{source}: YAML with {aliases} aliases; refused (at most {MAX_YAML_ALIASES})"
+                )
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader (C or Python)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise InputError(f"{source}: damaged YAML ({problem}{where})") from None
+    except RecursionError:
+        raise InputError(f"{source}: damaged YAML (nested too deeply)") from None
+
+
+def _document(text: str, source: str) -> Any:
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        return _json(text, source)
+    return _yaml(text, source)
+
+
+def detect(text: str, source: str) -> tuple[str, Any]:
+    """(format, parsed document or text). One clear InputError when the content is none of them."""
+    from workbench.core.importers import bruno, curl, har, insomnia, openapi, postman
+
+    if not text.strip():
+        raise InputError(f"{source}: empty; nothing to import")
+    if curl.sniff(text):
+        return "curl", text
+    if bruno.sniff(text):
+        return "bruno", text
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")) or ":" in stripped.split("\n", 1)[0]:
+        doc = _document(text, source)
+        if postman.sniff(doc):
+            return "postman", doc
+        if insomnia.sniff(doc):
+            return "insomnia", doc
+        if openapi.sniff(doc):
+            return "openapi", doc
+        if har.sniff(doc):
+            return "har", doc
+        if postman.is_environment(doc):
+            raise InputError(
+                f"{source}: a Postman environment, not a collection; import the collection with "
+                f"--environment {source}"
+            )
+    raise InputError(
+        f"{source}: cannot tell what this is (a curl command, Postman, Insomnia, Bruno, OpenAPI or HAR "
+        "file was expected); name it with --format"
+    )
+
+
+def parse_text(
+    text: str,
+    source: str,
+    fmt: str | None = None,
+    *,
+    presets: PresetCatalog | None = None,
+    environment: Any = None,
+    env_source: str = "",
+) -> ImportPlan:
+    from workbench.core.importers import bruno, curl, har, insomnia, openapi, postman
+
+    if fmt is None:
+        fmt, doc = detect(text, source)
+    elif fmt not in FORMATS:
+        raise InputError(f"unknown import format '{fmt}' (known: {', '.join(FORMATS)})")
+    elif fmt in ("curl", "bruno"):
+        doc = text
+    else:
+        doc = _document(text, source)
+        sniffers = {
+            "postman": postman.sniff,
+            "insomnia": insomnia.sniff,
+            "openapi": openapi.sniff,
+            "har": har.sniff,
+        }
+        if not sniffers[fmt](doc):
+            raise InputError(f"{source}: not {_WHAT[fmt]} (--format {fmt})")
+    if environment is not None and fmt != "postman":
+        raise InputError("--environment applies to Postman collections only")
+    if fmt == "curl":
+        return curl.parse(str(doc), source, presets)
+    if fmt == "bruno":
+        if not bruno.sniff(str(doc)):
+            raise InputError(f"{source}: not {_WHAT['bruno']} (no meta or method block)")
+        return bruno.parse_text(str(doc), source, presets)
+    if fmt == "postman":
+        return postman.parse(doc, source, presets, environment, env_source)
+    if fmt == "insomnia":
+        return insomnia.parse(doc, source, presets)
+    if fmt == "openapi":
+        return openapi.parse(doc, source, presets)
+    return har.parse(doc, source, presets)
+
+
+def read_plan(
+    path: str,
+    fmt: str | None = None,
+    *,
+    presets: PresetCatalog | None = None,
+    stdin: bytes | None = None,
+    environment: str | None = None,
+) -> ImportPlan:
+    """Parse FILE (or `-` with `stdin` bytes) into a plan. Writes nothing."""
+    env_doc: Any = None
+    if environment is not None:
+        env_text = decode_text(
+            read_bytes(Path(environment).expanduser(), environment), environment, "a Postman environment"
+        )
+        env_doc = _json(env_text, environment)
+    if path == "-":
+        if stdin is None:
+            raise InputError("no input on stdin")
+        if len(stdin) > MAX_IMPORT_BYTES:
+            raise InputError(f"<stdin>: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
+        text = decode_text(stdin, "<stdin>", "something to import")
+        return parse_text(
+            text, "<stdin>", fmt, presets=presets, environment=env_doc, env_source=environment or ""
+        )
+    target = Path(path).expanduser()
+    if target.is_dir():
+        if fmt not in (None, "bruno"):
+            raise InputError(f"{path}: is a folder; only a Bruno collection can be imported from a folder")
+        from workbench.core.importers import bruno
+
+        return bruno.parse_path(target, presets)
+    if not target.exists():
+        raise InputError(f"{path}: no such file")
+    text = decode_text(read_bytes(target, path), path, _WHAT.get(fmt or "", "something to import"))
+    if fmt == "bruno" or (fmt is None and target.suffix == ".bru"):
+        from workbench.core.importers import bruno
+
+        return bruno.parse_text(text, path, presets)
+    return parse_text(text, path, fmt, presets=presets, environment=env_doc, env_source=environment or "")
+
+
+__all__ = [
+    "FORMATS",
+    "AuthSpec",
+    "ImportPlan",
+    "ProfilePlan",
+    "RawRequest",
+    "RequestPlan",
+    "detect",
+    "parse_text",
+    "read_plan",
+]

@@ -1,0 +1,195 @@
+"""Store an `ImportPlan`: validate everything first, write second, roll back on failure.
+
+Profiles are created through `operations.create_profile` (the one "create a profile
+with its secrets" the CLI and the GUI share): secrets to the vault, then the file.
+Saved requests are written beside them. A name already taken gets a `-2`, `-3` …
+suffix (reported), so an import never overwrites a profile.
+
+A profile the source does not give every required input for (an OpenAPI document
+holds no secrets; a collection variable may be empty) is not created: its saved
+requests are written all the same and `pending` carries the exact `workbench profile
+add` command that completes it.
+
+If anything fails part-way, every profile, keychain entry and request file this import
+created is removed again (a request file that was there before is put back) and the
+error is raised: nothing half-imported stays behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.importers.common import origin_of, unique
+from workbench.core.importers.model import ImportPlan, ProfilePlan
+from workbench.core.saved_requests import SavedRequest, SavedRequestFile, SavedRequestStore, check_no_secrets
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+    from workbench.core.operations import ProfileSaved
+
+CreateProfile = Callable[..., "ProfileSaved"]
+
+
+@dataclass
+class ImportOutcome:
+    profiles: list[str] = field(default_factory=list)
+    requests: int = 0
+    renamed: dict[str, str] = field(default_factory=dict)  # planned name → name used
+    pending: dict[str, str] = field(default_factory=dict)  # profile not created → command that creates it
+    vault_warning: str | None = None
+
+
+def settings_for(plan: ProfilePlan, request_origins: set[str]) -> dict[str, Any]:
+    """`allowed_origins`: the origins of the profile's saved requests other than its base URL's
+    (an OAuth profile's base URL is its token endpoint; its API lives elsewhere)."""
+    own = origin_of(plan.base_url)
+    others = sorted(o for o in request_origins if o and o != own)
+    return {"allowed_origins": others} if others else {}
+
+
+def add_command(
+    name: str, plan: ProfilePlan, settings: dict[str, Any], missing: list[tuple[str, str]]
+) -> str:
+    """The `workbench profile add` line that creates a pending profile (never with a secret value)."""
+    parts = ["workbench", "profile", "add", name, "--preset", plan.preset, "--base-url", plan.base_url]
+    for key, value in sorted(plan.vars.items()):
+        if value:
+            parts += ["--set", f"{key}={value}"]
+    command = " ".join(shlex.quote(p) for p in parts)
+    for kind, what in missing:
+        command += f" --secret {what}" if kind == "secret" else f" --set {what}=…"
+    extra = []
+    if settings:
+        extra.append("allowed_origins = " + ", ".join(settings["allowed_origins"]))
+    if plan.override:
+        extra.append(f"override {plan.override}")
+    return command + (f"  (then add to its file: {'; '.join(extra)})" if extra else "")
+
+
+def missing_inputs(ctx: AppContext, plan: ProfilePlan) -> list[tuple[str, str]]:
+    """Required preset inputs the plan has no value for: (kind, name)."""
+    preset = ctx.presets.get(plan.preset)
+    missing: list[tuple[str, str]] = []
+    for spec in preset.inputs:
+        if not spec.required:
+            continue
+        if spec.kind == "var" and not plan.vars.get(spec.name, "").strip() and spec.default is None:
+            missing.append((spec.kind, spec.name))
+        if spec.kind == "secret" and spec.name not in plan.secrets:
+            missing.append((spec.kind, spec.name))
+    return missing
+
+
+_Step = tuple[ProfilePlan, str, dict[str, Any], bool]
+
+
+def _prepare(
+    plan: ImportPlan, ctx: AppContext
+) -> tuple[ImportOutcome, list[_Step], dict[str, list[SavedRequest]]]:
+    outcome = ImportOutcome()
+
+    # 1. Names: never overwrite an existing profile (nor a saved-requests file of a pending one).
+    taken = set(ctx.profiles.names())
+    for p in plan.profiles:
+        new = unique(p.name, taken)
+        if new != p.name:
+            outcome.renamed[p.name] = new
+    by_profile: dict[str, list[SavedRequest]] = {}
+    origins: dict[str, set[str]] = {}
+    for r in plan.requests:
+        saved = SavedRequest(
+            name=r.name, method=r.method, url=r.url, title=r.title, headers=tuple(r.headers),
+            body=r.body, body_type=r.body_type, form=tuple(r.form),
+        )  # fmt: skip
+        check_no_secrets(saved, f"request '{r.title or r.name}'")
+        by_profile.setdefault(r.profile, []).append(saved)
+        origins.setdefault(r.profile, set()).add(origin_of(r.url) or "")
+
+    # 2. Validate every profile before the first write.
+    steps: list[_Step] = []
+    for p in plan.profiles:
+        name = outcome.renamed.get(p.name, p.name)
+        settings = settings_for(p, origins.get(p.name, set()))
+        missing = missing_inputs(ctx, p)
+        if missing:
+            outcome.pending[name] = add_command(name, p, settings, missing)
+        else:
+            ctx.profiles.build(
+                name, preset=p.preset, base_url=p.base_url, vars=p.vars, secret_names=list(p.secrets),
+                settings=settings or None, override=p.override or None,
+            )  # fmt: skip
+        steps.append((p, name, settings, not missing))
+    return outcome, steps, by_profile
+
+
+def preview(plan: ImportPlan, ctx: AppContext) -> ImportOutcome:
+    """What `apply_plan` would name things and leave pending, checked the same way; writes nothing."""
+    outcome, _steps, _requests = _prepare(plan, ctx)
+    outcome.requests = len(plan.requests)
+    return outcome
+
+
+def apply_plan(
+    plan: ImportPlan,
+    ctx: AppContext,
+    *,
+    requests: SavedRequestStore | None = None,
+    create_profile: CreateProfile | None = None,
+) -> ImportOutcome:
+    from workbench.core import operations
+
+    requests = requests or SavedRequestStore()
+    create = create_profile or operations.create_profile
+    outcome, steps, by_profile = _prepare(plan, ctx)
+
+    # 3. Write, undoing everything on failure.
+    created: list[str] = []
+    previous_files: dict[str, str | None] = {}
+    try:
+        for p, name, settings, complete in steps:
+            if complete:
+                result = create(
+                    ctx, name, preset=p.preset, base_url=p.base_url, vars=dict(p.vars),
+                    secrets=dict(p.secrets), settings=settings or None, override=dict(p.override) or None,
+                )  # fmt: skip
+                created.append(name)
+                outcome.profiles.append(name)
+                outcome.vault_warning = outcome.vault_warning or result.vault_warning
+            saved_list = by_profile.get(p.name, [])
+            variables = plan.variables.get(p.name, {})
+            if saved_list or variables:
+                path = requests.path_for(name)
+                previous_files[name] = path.read_text(encoding="utf-8") if path.is_file() else None
+                existing = requests.load(name)
+                file = SavedRequestFile(name, {**existing.vars, **variables}, dict(existing.requests))
+                names = set(file.requests)
+                for saved in saved_list:
+                    final = unique(saved.name, names)
+                    file.requests[final] = saved if final == saved.name else _renamed(saved, final)
+                requests.write(file)
+                outcome.requests += len(saved_list)
+    except BaseException:
+        for name in reversed(created):
+            with contextlib.suppress(Exception):
+                operations.remove_profile(ctx, name)
+        for name, old in previous_files.items():
+            with contextlib.suppress(Exception):
+                if old is None:
+                    requests.remove_all(name)
+                else:
+                    requests.path_for(name).write_text(old, encoding="utf-8")
+        raise
+    return outcome
+
+
+def _renamed(saved: SavedRequest, name: str) -> SavedRequest:
+    from dataclasses import replace
+
+    return replace(saved, name=name)
+
+
+__all__ = ["ImportOutcome", "add_command", "apply_plan", "missing_inputs", "preview", "settings_for"]

@@ -1,0 +1,96 @@
+"""HAR 1.2 (HTTP Archive, as browsers' dev tools save it) → saved requests.
+
+`log.entries[].request`: `method`, `url`, `headers[]`, `queryString[]`, `postData`
+(`mimeType`, `text` or `params[]`). A bearer `Authorization` header becomes a pasted
+token (`bearer` profile, the value to the keychain); cookies and other credential
+headers are never stored and are listed. Responses are not imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from workbench.core.errors import InputError
+from workbench.core.importers.common import PlanBuilder, as_list, escape_literal, origin_of, slug, text_of
+from workbench.core.importers.model import BodyType, ImportPlan, RawRequest
+
+if TYPE_CHECKING:
+    from workbench.core.presets import PresetCatalog
+
+
+def sniff(doc: Any) -> bool:
+    return isinstance(doc, Mapping) and isinstance(doc.get("log"), Mapping) and "entries" in doc["log"]
+
+
+def parse(doc: Any, source: str, presets: PresetCatalog | None = None) -> ImportPlan:
+    if not sniff(doc):
+        raise InputError(f"{source}: not a HAR file (no log.entries)")
+    entries = doc["log"]["entries"]
+    if not isinstance(entries, list):
+        raise InputError(f"{source}: damaged HAR file (log.entries is not a list)")
+    first_url = ""
+    for entry in entries:
+        if isinstance(entry, Mapping) and isinstance(entry.get("request"), Mapping):
+            first_url = text_of(entry["request"].get("url"))
+            break
+    hint = (urlsplit(first_url).hostname or "har") if first_url else "har"
+    builder = PlanBuilder("har", source, hint, presets)
+    skipped = 0
+    for index, entry in enumerate(entries):
+        request = entry.get("request") if isinstance(entry, Mapping) else None
+        if not isinstance(request, Mapping):
+            raise InputError(f"{source}: damaged HAR file (entry #{index + 1} has no request)")
+        url = text_of(request.get("url"))
+        if origin_of(url) is None:
+            skipped += 1
+            continue
+        method = text_of(request.get("method")).upper() or "GET"
+        headers = [
+            (text_of(h.get("name")), text_of(h.get("value")))
+            for h in (as_list(request.get("headers")))
+            if isinstance(h, Mapping) and text_of(h.get("name"))
+        ]
+        body: str | None = None
+        body_type: BodyType | None = None
+        form: list[tuple[str, str]] = []
+        post = request.get("postData")
+        if isinstance(post, Mapping):
+            mime = text_of(post.get("mimeType")).lower()
+            params = post.get("params")
+            if isinstance(params, list) and params and "form" in mime:
+                for p in params:
+                    if isinstance(p, Mapping):
+                        if p.get("fileName"):
+                            builder.note(
+                                f"request #{index + 1}: form field '{text_of(p.get('name'))}' "
+                                "uploads a file; not saved"
+                            )
+                            continue
+                        form.append(
+                            (escape_literal(text_of(p.get("name"))), escape_literal(text_of(p.get("value"))))
+                        )
+                body_type = "multipart" if "multipart" in mime else "form"
+                headers = [h for h in headers if h[0].lower() != "content-type"]
+            elif text_of(post.get("text")):
+                body = escape_literal(text_of(post.get("text")))
+                body_type = "json" if "json" in mime else "text"
+                if body_type == "json":
+                    headers = [h for h in headers if h[0].lower() != "content-type"]
+        path = urlsplit(url).path.strip("/")
+        title = f"{method.lower()} {slug(path, 'root') if path else 'root'}"
+        builder.add_request(
+            RawRequest(
+                title=title,
+                method=method,
+                url=escape_literal(url),
+                headers=[(h, escape_literal(v)) for h, v in headers],
+                body=body,
+                body_type=body_type,
+                form=form,
+            )
+        )
+    if skipped:
+        builder.note(f"{skipped} entries were not http(s) requests (data:, blob:, ws:); skipped")
+    return builder.finish()
