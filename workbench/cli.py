@@ -57,6 +57,8 @@ _COMMAND_MODULES = {
     "self-test": "workbench.commands.selftest",
     "completion": "workbench.commands.completion",
     "import": "workbench.commands.import_",
+    "request": "workbench.commands.request",
+    "snippet": "workbench.commands.snippet",
 }
 
 

@@ -79,9 +79,7 @@ def test_values_in_the_earlier_part_format_are_read_and_replaced_cleanly():
     parts = [value[:1000], value[1000:2000], value[2000:]]
     for i, part in enumerate(parts):
         backend.set_password(SERVICE, f"pg/private_key#{i}", part)
-    backend.set_password(
-        SERVICE, "pg/private_key", f"chunks:3:{hashlib.sha256(value.encode()).hexdigest()}"
-    )
+    backend.set_password(SERVICE, "pg/private_key", f"chunks:3:{hashlib.sha256(value.encode()).hexdigest()}")
     vault = Vault(backend)
     assert vault.load("pg", "private_key") == value
     vault.store("pg", "private_key", "now-short")

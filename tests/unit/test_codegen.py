@@ -82,3 +82,48 @@ def test_headers_curl_computes_itself_are_left_out():
 def test_a_body_that_is_not_utf8_is_flagged():
     command = curl_command("POST", "https://x.example", [], b"\xff\xfe")
     assert command.endswith("# body was not UTF-8; non-text bytes were replaced")
+
+
+# ------------------------------------------------- snippets (one request model, four writers)
+
+
+def _snippet_request(**kw):
+    from workbench.core.codegen import SnippetRequest
+
+    base = {
+        "profile": "acme",
+        "method": "post",
+        "url": "https://api.test/x?a=1",
+        "headers": (("Accept", "application/json"), ("Authorization", "Bearer leaked")),
+        "body": b'{"a": 1}',
+    }
+    base.update(kw)
+    return SnippetRequest(**base)
+
+
+@pytest.mark.parametrize("lang", ["curl", "httpie", "python", "fetch"])
+def test_no_snippet_carries_a_token_header_given_to_it(lang):
+    from workbench.core.codegen import snippet
+
+    code = snippet(_snippet_request(), lang)
+    assert "leaked" not in code
+    assert ("$(workbench token acme)" in code) == (lang in ("curl", "httpie"))
+    assert ("WORKBENCH_TOKEN" in code) == (lang in ("python", "fetch"))
+
+
+def test_an_api_key_header_without_a_scheme_is_referenced_bare():
+    from workbench.core.codegen import snippet
+
+    req = _snippet_request(token_header="X-Api-Key", token_scheme="", headers=())
+    assert '-H "X-Api-Key: $(workbench token acme)"' in snippet(req, "curl")
+    assert "'X-Api-Key': token," in snippet(req, "python")
+    assert '"X-Api-Key": token,' in snippet(req, "fetch")
+
+
+def test_the_curl_snippet_passes_every_value_to_curl_unchanged():
+    from workbench.core.codegen import snippet
+
+    req = _snippet_request(headers=(("X-Nasty", NASTY),), body=NASTY.encode())
+    argv = argv_seen_by_a_shell(snippet(req, "curl").replace("$(workbench token acme)", "TOKEN"))
+    assert argv == ["-X", "POST", "https://api.test/x?a=1", "-H", "Authorization: Bearer TOKEN",
+                    "-H", f"X-Nasty: {NASTY}", "--data-raw", NASTY]  # fmt: skip

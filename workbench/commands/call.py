@@ -71,7 +71,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
     call = sub.add_parser("call", help="send an authenticated request")
     call.add_argument("name")
-    call.add_argument("target", nargs="+", metavar="[METHOD] PATH_OR_URL")
+    call.add_argument("target", nargs="*", metavar="[METHOD] PATH_OR_URL")
+    call.add_argument("--request", metavar="SAVED", help="send a saved request")
     call.add_argument("-H", dest="headers", action="append", default=[], metavar="'K: V'")
     call.add_argument("--json-body", metavar="JSON")
     call.add_argument(
@@ -98,15 +99,16 @@ def _positive_int(text: str) -> int:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    if args.request is not None:
+        return _send(args, ctx, *_saved(args, ctx))
+    if not args.target:
+        raise InputError("give [METHOD] PATH_OR_URL after the profile name, or --request SAVED")
     method, target = parse_target(list(args.target))
     headers = parse_headers(list(args.headers or []))
     body = parse_json_body(args.json_body)
     if len(args.target) == 1 and body is not _NO_JSON:
         method = "POST"  # a body without a method means POST, as with curl -d
-    engine = ctx.engine
-    kwargs: dict[str, Any] = {"headers": headers, "allow_origin": bool(args.allow_origin)}
-    if args.max_bytes is not None:
-        kwargs["max_bytes"] = args.max_bytes
+    kwargs: dict[str, Any] = {"headers": headers}
     if body is None:
         # JSON `null` is a body too; the engine reads json_body=None as "no body".
         kwargs["content"] = b"null"
@@ -114,6 +116,28 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             headers["Content-Type"] = "application/json"
     elif body is not _NO_JSON:
         kwargs["json_body"] = body
+    return _send(args, ctx, method, target, kwargs)
+
+
+def _saved(args: argparse.Namespace, ctx: AppContext) -> tuple[str, str, dict[str, Any]]:
+    """`--request SAVED`: the saved request rendered; `-H` adds or replaces headers."""
+    from workbench.core.saved_requests import render_saved
+
+    if args.target or args.json_body is not None:
+        raise InputError("give either [METHOD] PATH_OR_URL (with --json-body) or --request SAVED, not both")
+    rendered = render_saved(ctx, args.name, args.request)
+    headers = dict(rendered.headers)
+    for key, value in parse_headers(list(args.headers or [])).items():
+        headers = {k: v for k, v in headers.items() if k.lower() != key.lower()}
+        headers[key] = value
+    return rendered.method, rendered.target, {"headers": headers, "content": rendered.content}
+
+
+def _send(args: argparse.Namespace, ctx: AppContext, method: str, target: str, kwargs: dict[str, Any]) -> int:
+    engine = ctx.engine
+    kwargs["allow_origin"] = bool(args.allow_origin)
+    if args.max_bytes is not None:
+        kwargs["max_bytes"] = args.max_bytes
     result = engine.call(args.name, method, target, **kwargs)
     out = sys.stdout.buffer
     if result.body:

@@ -1,17 +1,21 @@
-"""`workbench profile add|list|show|rm|export|import`.
+"""`workbench profile add|set|list|show|rm|export|import`.
 
 stdout carries only results (the list, the exported TOML); confirmations, warnings
-and hints go to stderr. Secret values are read from the command line, a file
-(`K=@FILE`) or stdin (`K=@-`) and never printed; `workbench.core.operations` stores them
-and writes the profile (the GUI's editor calls the same functions).
+and hints go to stderr. Secret values (`--secret`, see `read_secrets`) never need the
+command line: `K` alone prompts without echo, `K=@FILE` reads a file, `K=@-` stdin,
+`K=@env:VAR` an environment variable; they are never printed, and
+`workbench.core.operations` stores them and writes the profile (the GUI's editor calls
+the same functions). `import` refuses a file that would send requests outside its base
+URL's origin or turn TLS verification off, unless `--trust`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -24,6 +28,7 @@ if TYPE_CHECKING:
     from workbench.core.vault import Vault
 
 MAX_SECRET_FILE_BYTES = 1024 * 1024
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,8 +41,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("name")
     add.add_argument("--preset", required=True)
     add.add_argument("--base-url", required=True)
-    add.add_argument("--set", dest="sets", action="append", default=[], metavar="K=V")
-    add.add_argument("--secret", dest="secrets", action="append", default=[], metavar="K=V|K=@FILE")
+    _add_input_arguments(add)
+    upd = psub.add_parser("set", help="change a profile in place (base URL, settings, secrets)")
+    upd.add_argument("name")
+    upd.add_argument("--base-url")
+    _add_input_arguments(upd)
     lst = psub.add_parser("list", help="list profiles")
     lst.add_argument("--json", action="store_true")
     for action in ("show", "rm", "export"):
@@ -45,12 +53,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         a.add_argument("name")
     imp = psub.add_parser("import", help="import a profile file")
     imp.add_argument("file")
+    imp.add_argument(
+        "--trust",
+        action="store_true",
+        help="import even a file that sends requests outside its base URL's origin or turns TLS off",
+    )
+
+
+SECRET_FORMS = "K=V|K=@FILE|K=@-|K=@env:VAR|K"  # noqa: S105 - the forms, not a value
+
+
+def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="K=V")
+    parser.add_argument(
+        "--secret",
+        dest="secrets",
+        action="append",
+        default=[],
+        metavar=SECRET_FORMS,
+        help="a secret for the keychain: K alone asks without echo; @FILE, @- (stdin), @env:VAR",
+    )
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     action = args.profile_command
     if action == "add":
         return _add(args, ctx)
+    if action == "set":
+        return _set(args, ctx)
     if action == "list":
         return _list(args, ctx)
     if action == "show":
@@ -90,13 +120,82 @@ def _shown(item: str, flag: str) -> str:
     return f"{key}=…" if sep and key.strip() else "…"
 
 
+def parse_secret_args(
+    items: Sequence[str], names: Collection[str], flag: str = "--secret"
+) -> dict[str, str | None]:
+    """`--secret` items → {name: raw} where raw is what follows the first '=' (None: `K` alone,
+    asked for without echo). `names`: the secrets the preset takes; an item without '=' that is
+    not one of them is most likely a pasted value and is never echoed. A name given twice, or
+    more than one `@-`, is an error."""
+    out: dict[str, str | None] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not key:
+            raise InputError(f"{flag} expects NAME=VALUE or NAME, got '{_shown(item, flag)}'")
+        if not sep and (key not in names or not _SECRET_NAME.match(key)):
+            raise InputError(
+                f"{flag} expects NAME=VALUE or NAME (one of: {', '.join(names) or 'none'}), got '…'"
+            )
+        if key in out:
+            raise InputError(f"{flag} {key} is given twice")
+        out[key] = value if sep else None
+    if sum(1 for v in out.values() if v == "@-") > 1:
+        raise InputError(f"only one {flag} can read stdin (@-)")
+    return out
+
+
+def read_secrets(
+    raw: Mapping[str, str | None],
+    *,
+    profile: str,
+    stdin: TextIO | None = None,
+    prompt: Callable[[str], str] | None = None,
+) -> dict[str, str]:
+    """The values of parsed `--secret` items, read each way once: `K` alone is asked for on the
+    terminal without echo (`getpass`), `@FILE`, `@-`, `@env:VAR` as `resolve_secret_value`."""
+    values: dict[str, str] = {}
+    for name, item in raw.items():
+        if item is None:
+            values[name] = _ask(name, profile, prompt)
+        else:
+            values[name] = resolve_secret_value(name, item, stdin=stdin)
+    return values
+
+
+def _ask(name: str, profile: str, prompt: Callable[[str], str] | None) -> str:
+    import getpass
+    import warnings
+
+    ask = prompt or getpass.getpass
+    try:
+        with warnings.catch_warnings():
+            # No terminal (piped stdin): getpass reads the line from stdin, where nothing echoes.
+            warnings.simplefilter("ignore", getpass.GetPassWarning)
+            value = ask(f"{name} for profile '{profile}' (not echoed): ")
+    except EOFError:
+        raise InputError(f"--secret {name}: no value given (end of input)") from None
+    return _checked_secret(name, value)
+
+
 def resolve_secret_value(name: str, raw: str, *, stdin: TextIO | None = None) -> str:
-    """`@FILE` reads a file, `@-` reads stdin, `@@x` is the literal `@x`; anything else is the value.
+    """`@FILE` reads a file, `@-` reads stdin, `@env:VAR` an environment variable (once), `@@x` is
+    the literal `@x`; anything else is the value. (A file named `env:X`: write `@./env:X`.)
 
     One trailing newline is dropped (files and `echo` add it; tokens and keys do not need it).
     """
     if raw.startswith("@@"):
         value = raw[1:]
+    elif raw.startswith("@env:"):
+        import os
+
+        variable = raw[len("@env:") :]
+        if not variable:
+            raise InputError(f"--secret {name}=@env: needs a variable name (@env:VAR)")
+        found = os.environ.get(variable)
+        if found is None:
+            raise InputError(f"--secret {name}=@env:{variable}: that environment variable is not set")
+        value = found
     elif raw == "@-":
         stream = stdin if stdin is not None else sys.stdin
         value = stream.read(MAX_SECRET_FILE_BYTES + 1)
@@ -116,6 +215,10 @@ def resolve_secret_value(name: str, raw: str, *, stdin: TextIO | None = None) ->
             ) from None
     else:
         value = raw
+    return _checked_secret(name, value)
+
+
+def _checked_secret(name: str, value: str) -> str:
     if not value.strip():
         raise InputError(f"--secret {name} is empty")
     try:
@@ -185,7 +288,7 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
             hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
         )
     sets = parse_assignments(args.sets, "--set")
-    raw_secrets = parse_assignments(args.secrets, "--secret")
+    raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
 
     var_specs = {spec.name: spec for spec in preset.var_inputs}
     secret_specs = {spec.name: spec for spec in preset.secret_inputs}
@@ -201,9 +304,6 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
             raise InputError(f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…")
         if key not in secret_specs:
             raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-    if sum(1 for v in raw_secrets.values() if v == "@-") > 1:
-        raise InputError("only one --secret can read stdin (@-)")
-
     missing_vars = [
         s.name for s in var_specs.values() if s.required and s.name not in sets and s.default is None
     ]
@@ -214,7 +314,7 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
         if var_specs[key].required and not value.strip() and var_specs[key].default is None:
             raise InputError(f"--set {key} is empty, and {preset.name} needs a value")
 
-    values = {key: resolve_secret_value(key, raw) for key, raw in raw_secrets.items()}
+    values = read_secrets(raw_secrets, profile=name)
     from workbench.core.operations import create_profile
 
     # Validates everything before the first secret reaches the vault; a failure leaves none behind.
@@ -222,6 +322,52 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
     if saved.vault_warning:
         print(f"workbench: warning: {saved.vault_warning}", file=sys.stderr)
     print(f"profile '{name}' created (preset {preset.name})", file=sys.stderr)
+    return 0
+
+
+def _set(args: argparse.Namespace, ctx: AppContext) -> int:
+    from workbench.core.operations import update_profile
+
+    name = validate_profile_name(args.name)
+    profile = ctx.profiles.get(name)
+    preset = profile.preset
+    sets = parse_assignments(args.sets, "--set")
+    raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
+    if args.base_url is None and not sets and not raw_secrets:
+        raise InputError(
+            f"nothing to change in profile '{name}' (give --base-url, --set K=V or --secret {SECRET_FORMS})"
+        )
+    var_specs = {spec.name: spec for spec in preset.var_inputs}
+    secret_specs = {spec.name: spec for spec in preset.secret_inputs}
+    # The same checks as `add`, before anything is read from a terminal, a file or stdin.
+    for key in sets:
+        if key in secret_specs:
+            raise InputError(
+                f"'{key}' is a secret of {preset.name}: pass it with --secret {key} instead of --set"
+            )
+        if key not in var_specs:
+            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
+    for key in raw_secrets:
+        if key in var_specs:
+            raise InputError(f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…")
+        if key not in secret_specs:
+            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
+    for key, value in sets.items():
+        if var_specs[key].required and not value.strip() and var_specs[key].default is None:
+            raise InputError(f"--set {key} is empty, and {preset.name} needs a value")
+    values = read_secrets(raw_secrets, profile=name)
+    saved = update_profile(ctx, name, base_url=args.base_url, vars=sets, secrets=values)
+    if saved.identity_changed:
+        # Tokens obtained for the old base URL or vars no longer apply.
+        ctx.engine.forget(name)
+    if saved.vault_warning:
+        print(f"workbench: warning: {saved.vault_warning}", file=sys.stderr)
+    changed = [
+        *(["base_url"] if saved.base_url_changed else []),
+        *(f"var {k}" for k in sets),
+        *(f"secret {k}" for k in values),
+    ]
+    print(f"profile '{name}' updated ({', '.join(changed) or 'no change'})", file=sys.stderr)
     return 0
 
 
@@ -340,7 +486,12 @@ def _import(args: argparse.Namespace, ctx: AppContext) -> int:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{source}: not UTF-8 text (a profile is a TOML file)") from None
-    profile = ctx.profiles.import_text(text, source=source)
+    from workbench.core.operations import import_profile
+
+    result = import_profile(ctx, text, source=source, trust=bool(args.trust))
+    profile = result.profile
+    for risk in result.risks:  # imported with --trust: say once what was accepted
+        print(f"workbench: warning: imported although {risk}", file=sys.stderr)
     print(f"profile '{profile.name}' imported (preset {profile.preset_name})", file=sys.stderr)
     wanted = _wanted_secrets(profile)
     missing = [name for name in wanted if not ctx.vault.has(profile.name, name)]

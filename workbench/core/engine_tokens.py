@@ -294,7 +294,17 @@ class Tokens:
                     if not can_mint
                     else f"mint one with `workbench token {name} --mint`",
                 )
-            return self._run_step(profile, stored, "refresh")
+            try:
+                return self._run_step(profile, stored, "refresh")
+            except ProviderError as exc:
+                if _is_refusal(exc) and not exc.hint:
+                    # The refresh token is gone (rotated away, revoked, expired): say how to recover.
+                    exc.hint = (
+                        self._paste_hint(profile)
+                        if not can_mint
+                        else (f"mint a new token with `workbench token {name} --mint`")
+                    )
+                raise
 
         still_valid = (
             stored.access is not None
@@ -337,6 +347,15 @@ class Tokens:
                 f"has an access token that expired at {iso_z(when)}"
                 if when is not None
                 else "has no valid token"
+            )
+        if not can_mint and not can_refresh:
+            # A pasted token with no way to renew it (the `bearer` preset): the user pastes a new one.
+            fix = "paste a new one" if stored.access else "paste one"
+            lead = "expired, " if stored.access and stored.access != rejected else ""
+            raise TokenUnavailableError(
+                f"profile '{name}' {what}: {lead}{fix}",
+                hint=f"with `workbench profile set {name} --secret access_token` "
+                "or in the app's profile editor",
             )
         if can_refresh and refresh_expired and rt_expires is not None:
             how = f"its refresh token expired at {iso_z(rt_expires)}"
@@ -662,6 +681,7 @@ class Tokens:
             lambda: self._obtain_serialized(profile, None, rejected),
             describe=f"the token request of profile '{profile}'",
         )
+
     def adopt(self, profile: Profile, candidate: str) -> bool:
         """Store a token that arrived in a response header in place of the current one, unless
         it is ours already or older than the one held (a slower concurrent response)."""

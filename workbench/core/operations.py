@@ -14,6 +14,7 @@ operation              result
 create_profile         ProfileSaved (created=True)
 update_profile         ProfileSaved (what changed; whether old tokens still apply)
 remove_profile         ProfileRemoved (every vault entry name it deleted)
+import_profile         ProfileImported (the profile, what `--trust` accepted)
 key_slot               KeySlot (where a profile keeps its signing key, which algorithms)
 key_slot_status        KeySlotStatus (is a key stored there, does it fit)
 attach_private_key     KeyAttached (algorithm, whether a key was replaced)
@@ -370,6 +371,35 @@ def update_profile(
         identity_changed=before != after,
         vault_warning=ctx.vault.warning,
     )
+
+
+@dataclass(frozen=True)
+class ProfileImported:
+    """A profile file was imported. `risks`: what it does that needed trust (empty: nothing)."""
+
+    profile: Profile
+    risks: tuple[str, ...] = ()
+
+
+class UntrustedProfileError(ProfileError):
+    """A profile file would send requests outside its base URL's origin or turn TLS off."""
+
+
+def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = False) -> ProfileImported:
+    """Import a profile file (no secret values in it). Unless `trust`, a file that would send
+    requests outside its base URL's origin (an override path or URL, `allowed_origins`) or turn
+    TLS verification off is refused, with what it would do (DESIGN.md, "Where credentials may go")."""
+    from workbench.core.origins import import_risks
+
+    profile = ctx.profiles.parse_text(text, source=source)
+    risks = tuple(import_risks(profile))
+    if risks and not trust:
+        raise UntrustedProfileError(
+            f"not importing {source}: " + "; ".join(risks),
+            hint="read the file; if you trust it, run `workbench profile import FILE --trust`",
+        )
+    imported = ctx.profiles.import_text(text, source=source)
+    return ProfileImported(profile=imported, risks=risks)
 
 
 def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:

@@ -38,6 +38,7 @@ from workbench.core.redact import looks_like_credential
 from workbench.core.toml_writer import dumps_toml
 
 if TYPE_CHECKING:
+    from workbench.core.context import AppContext
     from workbench.core.profiles import Profile
     from workbench.core.templating import TemplateRenderer
 
@@ -369,6 +370,22 @@ def render(
     return RenderedRequest(method=request.method, target=target, headers=headers, content=content)
 
 
+def render_saved(ctx: AppContext, profile_name: str, saved_name: str) -> RenderedRequest:
+    """`call NAME --request SAVED` and the GUI's "send saved request": load, then render."""
+    from workbench.core.templating import TemplateRenderer
+
+    profile = ctx.profiles.get(profile_name)
+    store = SavedRequestStore()
+    file = store.load(profile.name)
+    request = file.requests.get(validate_saved_name(saved_name))
+    if request is None:
+        raise SavedRequestError(
+            f"profile '{profile.name}' has no saved request '{saved_name}' "
+            f"(see `workbench request list {profile.name}`)"
+        )
+    return render(request, profile, TemplateRenderer(clock=ctx.clock), file.vars)
+
+
 def multipart_body(pairs: Iterable[tuple[str, str]], boundary: str) -> bytes:
     out = []
     for key, value in pairs:
@@ -391,5 +408,6 @@ __all__ = [
     "SavedRequestStore",
     "check_no_secrets",
     "render",
+    "render_saved",
     "validate_saved_name",
 ]

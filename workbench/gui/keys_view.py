@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import pretty_json, text_box
+from workbench.gui.widgets import ElidedLabel, pretty_json, text_box
 
 if TYPE_CHECKING:
     from workbench.core.keys import KeyPair
@@ -72,7 +73,8 @@ class KeysView(QWidget):
         for bits in RSA_SIZES:
             self.rsa_bits.addItem(f"{bits} bits", bits)
         self.generate_button = QPushButton("Generate key pair")
-        self.kid_label = QLabel()
+        # Elided: a long kid must not widen the window (the full text is in the tooltip).
+        self.kid_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.kid_label.setStyleSheet("color: gray")
         gen_row.addWidget(self.alg)
         gen_row.addWidget(self.rsa_bits)
@@ -84,7 +86,12 @@ class KeysView(QWidget):
         # and the copy button sits beside its text instead of under a mostly empty box.
         keys_col = QVBoxLayout()
         self.public_pem = text_box(read_only=True, placeholder="Generate a key pair to see its public key")
-        self.public_pem.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # A PEM line (64 characters) fits a wide tab; a narrow one wraps it rather than hiding
+        # half of it behind a sideways scroll bar. Copy always copies the real lines.
+        self.public_pem.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.public_pem.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
+        line = self.public_pem.fontMetrics().lineSpacing()
+        self.public_pem.setMaximumHeight(line * 14 + 12)  # an RSA-4096 PEM; an EC one is 4 lines
         self.copy_pem_button = QPushButton("Copy PEM")
         self.public_jwk = text_box(read_only=True, placeholder="…and its JWK with the RFC 7638 kid")
         # An RSA modulus is one very long JSON string: wrap it rather than scroll sideways.
@@ -105,20 +112,31 @@ class KeysView(QWidget):
         outer.addLayout(keys_col, 1)
 
         private_box = QGroupBox("Private key")
-        vl = QHBoxLayout(private_box)
+        # Two short rows instead of one long one: every button keeps its full text in a
+        # small window (800 px wide with the sidebar) instead of being clipped.
+        vl = QGridLayout(private_box)
         self.save_button = QPushButton("Save to folder…")
         self.save_button.setToolTip("Writes private.pem (mode 0600), public.pem and public.jwk.json")
         self.copy_private_button = QPushButton("Copy private PEM")
         self.profile_combo = QComboBox()
-        self.profile_combo.setMinimumContentsLength(16)
+        self.profile_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.profile_combo.setMinimumContentsLength(12)
         self.attach_button = QPushButton("Attach to profile")
         self.attach_button.setToolTip("Store the private key in the profile's vault entry 'private_key'")
-        vl.addWidget(self.save_button)
-        vl.addWidget(self.copy_private_button)
-        vl.addStretch(1)
-        vl.addWidget(QLabel("Profile"))
-        vl.addWidget(self.profile_combo)
-        vl.addWidget(self.attach_button)
+        files = QHBoxLayout()
+        files.addWidget(self.save_button)
+        files.addWidget(self.copy_private_button)
+        files.addStretch(1)
+        attach = QHBoxLayout()
+        attach.addWidget(QLabel("Profile"))
+        attach.addWidget(self.profile_combo)
+        attach.addWidget(self.attach_button)
+        self.profile_combo.setMaximumWidth(320)
+        self._private_grid, self._files_row, self._attach_row = vl, files, attach
+        self._private_wide: bool | None = None
+        self._arrange_private(wide=False)
         outer.addWidget(private_box)
 
         self.alg.currentTextChanged.connect(self.on_alg_changed)
@@ -130,6 +148,21 @@ class KeysView(QWidget):
         self.attach_button.clicked.connect(self.on_attach_clicked)
         self.on_alg_changed(self.alg.currentText())
         self._update_buttons()
+
+    def _arrange_private(self, *, wide: bool) -> None:
+        """One row when the tab is wide enough for every button, two rows when it is not."""
+        if wide == self._private_wide:
+            return
+        self._private_wide = wide
+        self._private_grid.removeItem(self._files_row)
+        self._private_grid.removeItem(self._attach_row)
+        self._private_grid.addLayout(self._files_row, 0, 0)
+        self._private_grid.addLayout(self._attach_row, 0 if wide else 1, 1 if wide else 0)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        needed = self._files_row.sizeHint().width() + self._attach_row.sizeHint().width() + 60
+        self._arrange_private(wide=self.width() >= needed)
 
     def on_alg_changed(self, alg: str) -> None:
         self.rsa_bits.setVisible(alg == "RS256")

@@ -1,13 +1,25 @@
-"""The Request tab: build an authenticated request for the selected profile and read the answer."""
+"""The Request tab: build an authenticated request for the selected profile and read the answer.
+
+What is sent is shown, not hidden: the "Sent headers" table lists the effective headers,
+including the Authorization header the engine adds (the token masked, with Reveal), and
+the query string has its own editor kept in step with the URL. Switching profiles clears
+the previous profile's response.
+
+Hooks for other panels (a saved-requests list, say): `add_side_panel(widget)` puts a
+widget beside the editor, `load_request(...)` fills the editor, `current_request()` reads
+it, and `request_edited` says it changed.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -31,6 +43,7 @@ if TYPE_CHECKING:
     from workbench.core.profiles import Profile
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+MASK = "•" * 12
 
 BODY_HELP = (
     "<b>Request body</b> — sent as typed. If it contains <code>{{ … }}</code> or <code>{% … %}</code> "
@@ -43,16 +56,90 @@ BODY_HELP = (
 )
 
 
+class KeyValueTable(QTableWidget):
+    """A two-column name/value editor that always keeps one blank row to type into.
+
+    Signals:
+        edited(): a cell changed (not emitted for `set_pairs`).
+    """
+
+    edited = Signal()
+
+    def __init__(self, first: str, second: str, parent: QWidget | None = None) -> None:
+        super().__init__(0, 2, parent)
+        self.setHorizontalHeaderLabels([first, second])
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.setColumnWidth(0, 200)
+        self.verticalHeader().setVisible(False)
+        self.itemChanged.connect(self.on_item_changed)
+        self._ensure_blank_row()
+
+    def _ensure_blank_row(self) -> None:
+        rows = self.rowCount()
+        last_used = rows > 0 and any(
+            (self.item(rows - 1, c) is not None and self.item(rows - 1, c).text().strip()) for c in (0, 1)
+        )
+        if rows == 0 or last_used:
+            self.blockSignals(True)
+            self.insertRow(rows)
+            self.setItem(rows, 0, QTableWidgetItem(""))
+            self.setItem(rows, 1, QTableWidgetItem(""))
+            self.blockSignals(False)
+
+    def on_item_changed(self, _item: QTableWidgetItem) -> None:
+        self._ensure_blank_row()
+        self.edited.emit()
+
+    def set_pairs(self, pairs: list[tuple[str, str]]) -> None:
+        self.blockSignals(True)
+        self.setRowCount(0)
+        for name, value in pairs:
+            row = self.rowCount()
+            self.insertRow(row)
+            self.setItem(row, 0, QTableWidgetItem(name))
+            self.setItem(row, 1, QTableWidgetItem(value))
+        self.blockSignals(False)
+        self._ensure_blank_row()
+
+    def pairs(self) -> list[tuple[str, str]]:
+        out = []
+        for row in range(self.rowCount()):
+            k = self.item(row, 0)
+            v = self.item(row, 1)
+            name = k.text().strip() if k else ""
+            if name:
+                out.append((name, v.text() if v else ""))
+        return out
+
+
+def split_query(target: str) -> tuple[str, list[tuple[str, str]]]:
+    """("/path", [(name, value), …]) of a path or URL; blank values are kept."""
+    parts = urlsplit(target)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", parts.fragment)), parse_qsl(
+        parts.query, keep_blank_values=True
+    )
+
+
+def join_query(target: str, params: list[tuple[str, str]]) -> str:
+    """`target` with its query string replaced by `params` (percent-encoded)."""
+    parts = urlsplit(target)
+    query = urlencode(params, quote_via=quote, safe="/:,")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
 class RequestView(QWidget):
     """Signals:
     inspect_requested(str): a JWT found in a response, to open in the Inspector.
     response_received(object): a CallResult shown in the response view.
     token_replaced(str): profile whose stored token changed because of this request.
+    request_edited(): the method, URL, params, headers or body changed.
     """
 
     inspect_requested = Signal(str)
     response_received = Signal(object)
     token_replaced = Signal(str)
+    request_edited = Signal()
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,51 +147,77 @@ class RequestView(QWidget):
         self.profile: Profile | None = None
         self.generation = Generation()
         self.last_result: CallResult | None = None
+        self.current_token_getter: Any = None  # set by the window: () -> str | None
         self._found_jwt: str | None = None
         self._shown_error: str | None = None
+        self._syncing = False
         self._build()
         self.set_profile(None)
         services.extras["current_request"] = self.current_request
 
+    # -- layout -----------------------------------------------------------------------------------
     def _build(self) -> None:
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # A horizontal splitter with the editor only; `add_side_panel` adds beside it.
+        self.side_split = QSplitter(Qt.Orientation.Horizontal)
+        self.side_split.setChildrenCollapsible(False)
+        editor = QWidget()
+        self.side_split.addWidget(editor)
+        outer.addWidget(self.side_split)
+        main = QVBoxLayout(editor)
+
         line = QHBoxLayout()
         self.method = QComboBox()
         self.method.addItems(list(METHODS))
         self.method.setEditable(False)
-        # Elided: a long base URL or status line must not push the profiles sidebar aside.
-        self.base_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
-        self.base_label.setStyleSheet("color: gray")
         self.url = QLineEdit()
-        self.url.setPlaceholderText(
-            "/api/echo — a path relative to the profile's base URL, or an absolute URL"
-        )
+        self.url.setPlaceholderText("/api/echo — a path relative to the base URL, or an absolute URL")
         self.url.setFont(monospace_font())
         self.url.setClearButtonEnabled(True)
         self.send_button = QPushButton("Send")
         self.send_button.setToolTip("Send the request (Ctrl+Enter)")
         self.send_button.setDefault(True)
         line.addWidget(self.method)
-        line.addWidget(self.base_label, 1)
-        line.addWidget(self.url, 2)
+        line.addWidget(self.url, 1)
         line.addWidget(self.send_button)
-        outer.addLayout(line)
+        main.addLayout(line)
+        # Its own line, elided by whole path segments: never cut mid-word, full URL on hover.
+        self.base_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle, url=True)
+        self.base_label.setStyleSheet("color: gray")
+        main.addWidget(self.base_label)
 
         self.request_tabs = QTabWidget()
-        self.headers = QTableWidget(0, 2)
-        self.headers.setHorizontalHeaderLabels(["Header", "Value"])
-        self.headers.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.headers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.headers.setColumnWidth(0, 200)
-        self.headers.verticalHeader().setVisible(False)
-        self.headers.itemChanged.connect(self.on_header_edited)
+        self.params = KeyValueTable("Parameter", "Value")
+        self.headers = KeyValueTable("Header", "Value")
         self.body = text_box(
             read_only=False, placeholder='{"hello": "world"}  — templates allowed, hover for help'
         )
         self.body.setToolTip(BODY_HELP)
+        sent = QWidget()
+        sl = QVBoxLayout(sent)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sent_top = QHBoxLayout()
+        self.sent_note = QLabel("What goes out, the Authorization header included.")
+        self.sent_note.setStyleSheet("color: gray")
+        self.sent_note.setWordWrap(True)
+        self.reveal_token = QCheckBox("Reveal token")
+        self.reveal_token.setToolTip("Show the access token in the Authorization header")
+        sent_top.addWidget(self.sent_note, 1)
+        sent_top.addWidget(self.reveal_token)
+        sl.addLayout(sent_top)
+        self.sent_headers = QTableWidget(0, 2)
+        self.sent_headers.setHorizontalHeaderLabels(["Header", "Value"])
+        self.sent_headers.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.sent_headers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.sent_headers.verticalHeader().setVisible(False)
+        self.sent_headers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.sent_headers.setWordWrap(False)
+        sl.addWidget(self.sent_headers, 1)
         self.request_tabs.addTab(self.body, "Body")
+        self.request_tabs.addTab(self.params, "Params")
         self.request_tabs.addTab(self.headers, "Headers")
-        self.request_tabs.setToolTip("")
+        self.request_tabs.addTab(sent, "Sent headers")
 
         response = QWidget()
         rl = QVBoxLayout(response)
@@ -143,53 +256,127 @@ class RequestView(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
-        outer.addWidget(split, 1)
+        main.addWidget(split, 1)
+
+        # The sent-headers preview follows every edit, coalesced.
+        self._preview = QTimer(self)
+        self._preview.setSingleShot(True)
+        self._preview.setInterval(150)
+        self._preview.timeout.connect(self.update_sent_headers)
 
         self.send_button.clicked.connect(self.send)
         self.inspect_button.clicked.connect(self.on_inspect_clicked)
-        self._ensure_blank_header_row()
+        self.url.textChanged.connect(self.on_url_changed)
+        self.params.edited.connect(self.on_params_edited)
+        self.headers.edited.connect(self.on_request_edited)
+        self.body.textChanged.connect(self.on_request_edited)
+        self.method.currentTextChanged.connect(self.on_request_edited)
+        self.reveal_token.toggled.connect(self.update_sent_headers)
+        # The token may have been minted or refreshed meanwhile: look again when shown.
+        self.request_tabs.currentChanged.connect(self.update_sent_headers)
 
-    # -- headers table keeps one blank row to type into -------------------------------------------
-    def _ensure_blank_header_row(self) -> None:
-        rows = self.headers.rowCount()
-        if rows == 0 or any(
-            (self.headers.item(rows - 1, c) and self.headers.item(rows - 1, c).text().strip()) for c in (0, 1)
-        ):
-            self.headers.blockSignals(True)
-            self.headers.insertRow(rows)
-            self.headers.setItem(rows, 0, QTableWidgetItem(""))
-            self.headers.setItem(rows, 1, QTableWidgetItem(""))
-            self.headers.blockSignals(False)
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.update_sent_headers()
 
-    def on_header_edited(self, _item: QTableWidgetItem) -> None:
-        self._ensure_blank_header_row()
+    def add_side_panel(self, widget: QWidget, *, width: int = 220) -> None:
+        """Put `widget` (a list of saved requests, say) at the left of the request editor."""
+        self.side_split.insertWidget(0, widget)
+        self.side_split.setStretchFactor(0, 0)
+        self.side_split.setStretchFactor(1, 1)
+        self.side_split.setSizes([width, max(self.side_split.width() - width, width)])
 
+    # -- request fields ---------------------------------------------------------------------------
     def set_headers(self, headers: list[tuple[str, str]]) -> None:
-        self.headers.blockSignals(True)
-        self.headers.setRowCount(0)
-        for name, value in headers:
-            row = self.headers.rowCount()
-            self.headers.insertRow(row)
-            self.headers.setItem(row, 0, QTableWidgetItem(name))
-            self.headers.setItem(row, 1, QTableWidgetItem(value))
-        self.headers.blockSignals(False)
-        self._ensure_blank_header_row()
+        self.headers.set_pairs(headers)
+        self.on_request_edited()
 
     def header_list(self) -> list[tuple[str, str]]:
+        return self.headers.pairs()
+
+    def load_request(self, method: str, target: str, headers: list[tuple[str, str]], body: str) -> None:
+        """Fill the editor (from a saved request, say)."""
+        index = self.method.findText(method.upper())
+        self.method.setCurrentIndex(index if index >= 0 else 0)
+        self.url.setText(target)
+        self.set_headers(headers)
+        self.body.setPlainText(body)
+
+    def current_request(self) -> tuple[str, str, list[tuple[str, str]], str]:
+        return self.method.currentText(), self.url.text().strip(), self.header_list(), self.body.toPlainText()
+
+    def on_url_changed(self, text: str) -> None:
+        if not self._syncing:
+            self._syncing = True
+            try:
+                self.params.set_pairs(split_query(text)[1])
+            finally:
+                self._syncing = False
+        self.on_request_edited()
+
+    def on_params_edited(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.url.setText(join_query(self.url.text(), self.params.pairs()))
+        finally:
+            self._syncing = False
+
+    def on_request_edited(self, *_args: Any) -> None:
+        self._preview.start()
+        self.request_edited.emit()
+
+    def update_sent_headers(self) -> None:
+        """The effective headers: the user's, the Content-Type a body gets, and the auth header."""
+        rows: list[tuple[str, str, str]] = []
+        _method, _target, headers, body = self.current_request()
+        for name, value in headers:
+            rows.append((name, value, ""))
+        if body.strip() and not any(k.lower() == "content-type" for k, _ in headers):
+            from workbench.core.operations import guess_content_type
+
+            guessed = guess_content_type(body.encode())
+            rows.append(("Content-Type", guessed, "guessed from the body (after templating)"))
+        if self.profile is not None:
+            header, scheme = _auth_header(self.profile, self.services.prefs.request_timeout)
+            token = self.current_token_getter() if callable(self.current_token_getter) else None
+            if token and self.reveal_token.isChecked():
+                shown = f"{scheme} {token}".strip()
+            elif token:
+                shown = f"{scheme} {MASK} ({len(token)} characters)".strip()
+            else:
+                shown = f"{scheme} <the access token, obtained when you send>".strip()
+            note = "added by the engine; a fresh token if this one expires first"
+            rows = [r for r in rows if r[0].lower() != header.lower()]
+            rows.append((header, shown, note))
+        self.sent_headers.setRowCount(0)
+        for name, value, note in rows:
+            row = self.sent_headers.rowCount()
+            self.sent_headers.insertRow(row)
+            name_item = QTableWidgetItem(name)
+            value_item = QTableWidgetItem(value)
+            if note:
+                name_item.setToolTip(note)
+                value_item.setToolTip(note)
+            self.sent_headers.setItem(row, 0, name_item)
+            self.sent_headers.setItem(row, 1, value_item)
+        self.request_tabs.setTabText(3, f"Sent headers ({len(rows)})")
+
+    def sent_header_rows(self) -> list[tuple[str, str]]:
         out = []
-        for row in range(self.headers.rowCount()):
-            k = self.headers.item(row, 0)
-            v = self.headers.item(row, 1)
-            name = k.text().strip() if k else ""
-            if name:
-                out.append((name, v.text() if v else ""))
+        for row in range(self.sent_headers.rowCount()):
+            out.append((self.sent_headers.item(row, 0).text(), self.sent_headers.item(row, 1).text()))
         return out
 
     # -- profile ----------------------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
-        if (profile.name if profile else None) != (self.profile.name if self.profile else None):
+        switched = (profile.name if profile else None) != (self.profile.name if self.profile else None)
+        if switched:
             self.generation.next()
             self._set_sending(False)
+            self.reveal_token.setChecked(False)
+            self.clear_response()
         self.profile = profile
         self.base_label.setText(profile.base_url if profile else "")
         if profile is not None:
@@ -197,9 +384,19 @@ class RequestView(QWidget):
         self.send_button.setEnabled(profile is not None)
         if profile is not None and not self.url.text():
             self.url.setText("/api/echo")
+        self.update_sent_headers()
 
-    def current_request(self) -> tuple[str, str, list[tuple[str, str]], str]:
-        return self.method.currentText(), self.url.text().strip(), self.header_list(), self.body.toPlainText()
+    def clear_response(self) -> None:
+        """Forget the shown response: it belonged to another profile (or request)."""
+        self.last_result = None
+        self._found_jwt = None
+        self.inspect_button.setEnabled(False)
+        self.status_label.setText("No response yet")
+        self.status_label.setStyleSheet("")
+        self.time_label.setText("")
+        self.response_body.clear()
+        self.response_headers.setRowCount(0)
+        self._clear_own_error()
 
     # -- sending ----------------------------------------------------------------------------------
     def send(self) -> None:
@@ -211,44 +408,22 @@ class RequestView(QWidget):
             self.services.show_error("Type a path (e.g. /api/echo) or a URL to send the request to.")
             return
         profile = self.profile
-        timeout = self.services.prefs.request_timeout
+        # The profile's own timeout wins over the app's default.
+        timeout = None if "timeout" in profile.settings else self.services.prefs.request_timeout
         gen = self.generation.next()
         self._set_sending(True)
-        engine = ctx.engine
-        vault = ctx.vault
-        clock = ctx.clock
 
         def job() -> Any:
-            content: bytes | None = None
-            if body.strip():
-                text = body
-                if "{{" in body or "{%" in body:
-                    from workbench.core.templating import (
-                        LazySecrets,
-                        TemplateRenderer,
-                        TemplateVars,
-                        VaultSecretSource,
-                    )
+            from workbench.core.operations import render_request
 
-                    var_values = {
-                        i.name: profile.var(i.name) for i in profile.preset.inputs if i.kind == "var"
-                    }
-                    context = {
-                        "vars": TemplateVars(var_values | dict(profile.vars), profile=profile.name),
-                        "base_url": profile.base_url,
-                        "origin": profile.origin,
-                        "profile": profile.name,
-                        "secrets": LazySecrets(VaultSecretSource(vault, profile.name), profile=profile.name),
-                    }
-                    text = TemplateRenderer(clock=clock).render(
-                        body, context, field="body", where="request body"
-                    )
-                content = text.encode()
-            send_headers = dict(headers)
-            if content is not None and not any(k.lower() == "content-type" for k in send_headers):
-                send_headers["Content-Type"] = _guess_content_type(content)
-            return engine.call(
-                profile.name, method, path, headers=send_headers, content=content, timeout=timeout
+            request = render_request(ctx, profile, method=method, target=path, headers=headers, body=body)
+            return ctx.engine.call(
+                profile.name,
+                request.method,
+                request.target,
+                headers=dict(request.headers),
+                content=request.content,
+                timeout=timeout,
             )
 
         self.services.runner.start(
@@ -275,6 +450,7 @@ class RequestView(QWidget):
         if result.token_replaced:
             self.token_replaced.emit(profile)
         self.response_received.emit(result)
+        self.update_sent_headers()  # the token may have been refreshed for this request
 
     def on_send_failed(self, gen: int, exc: BaseException) -> None:
         from workbench.core.errors import user_message
@@ -284,10 +460,7 @@ class RequestView(QWidget):
         self._set_sending(False)
         message = user_message(exc)
         # Nothing of the previous response may linger: its headers or its JWT would mislead.
-        self.last_result = None
-        self._found_jwt = None
-        self.inspect_button.setEnabled(False)
-        self.response_headers.setRowCount(0)
+        self.clear_response()
         self.status_label.setText("Failed")
         self.status_label.setStyleSheet(f"color: {STATE_COLORS['error']}")
         self.response_body.setPlainText(message)
@@ -342,12 +515,12 @@ class RequestView(QWidget):
         return self._found_jwt
 
 
-def _guess_content_type(content: bytes) -> str:
-    try:
-        json.loads(content)
-    except ValueError:
-        return "text/plain; charset=utf-8"
-    return "application/json"
+def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:
+    """(header name, scheme) the engine sends the token with, from the profile's call plan."""
+    from workbench.core.engine_wire import CallPlan
+
+    plan = CallPlan.for_profile(profile, default_timeout)
+    return plan.header, plan.scheme
 
 
 def _find_jwt(result: CallResult) -> str | None:

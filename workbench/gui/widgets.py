@@ -310,10 +310,13 @@ class ElidedLabel(QLabel):
         text: str = "",
         parent: QWidget | None = None,
         mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight,
+        *,
+        url: bool = False,
     ) -> None:
         super().__init__(parent)
         self._full = ""
         self._mode = mode
+        self._url = url
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
@@ -324,6 +327,10 @@ class ElidedLabel(QLabel):
 
     def full_text(self) -> str:
         return self._full
+
+    def shown_text(self) -> str:
+        """What is painted (the full text may be shortened)."""
+        return super().text()
 
     def text(self) -> str:
         return self._full
@@ -340,5 +347,33 @@ class ElidedLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, self._mode, max(self.width(), 0))
+        width = max(self.width(), 0)
+        if self._url:
+            shown = elide_url(self._full, self.fontMetrics(), width)
+        else:
+            shown = self.fontMetrics().elidedText(self._full, self._mode, width)
         super().setText(shown if self.width() > 0 else self._full)
+
+
+def elide_url(url: str, metrics: QFontMetrics, width: int) -> str:
+    """`url` shortened to `width` pixels by whole path segments, never mid-word.
+
+    Keeps the origin and as many trailing segments as fit ("https://host/…/v1/auth"),
+    then the origin alone ("https://host/…"); only a host too long for the space is cut.
+    """
+    if metrics.horizontalAdvance(url) <= width:
+        return url
+    scheme_end = url.find("://")
+    path_start = url.find("/", scheme_end + 3 if scheme_end >= 0 else 0)
+    if path_start < 0:
+        return metrics.elidedText(url, Qt.TextElideMode.ElideRight, width)
+    origin, path = url[:path_start], url[path_start:]
+    segments = [s for s in path.split("/") if s]
+    for keep in range(len(segments) - 1, 0, -1):
+        candidate = f"{origin}/…/" + "/".join(segments[-keep:])
+        if metrics.horizontalAdvance(candidate) <= width:
+            return candidate
+    candidate = f"{origin}/…"
+    if metrics.horizontalAdvance(candidate) <= width:
+        return candidate
+    return metrics.elidedText(url, Qt.TextElideMode.ElideRight, width)

@@ -239,6 +239,7 @@ def build_panels(w: MainWindow) -> None:
     w.request_view.inspect_requested.connect(w.open_in_inspector)
     w.request_view.token_replaced.connect(w.on_token_replaced)
     w.inspector_view.current_token_getter = w.current_token
+    w.request_view.current_token_getter = w.current_token
     w.token_view.set_profile(w.selected_profile(), w.snapshots.get(w.selected_name() or ""))
     w.request_view.set_profile(w.selected_profile())
     w.keys_view.set_profiles(list(w.profiles), w.selected_name())

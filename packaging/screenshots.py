@@ -1,6 +1,6 @@
 """Render every view of the demo app offscreen, at a given size and palette, to PNG files.
 
-    PYTHONPATH=$PWD python tools/screenshots.py OUT_DIR [--sizes 800x500,1440x900] [--palettes light,dark]
+    PYTHONPATH=$PWD python packaging/screenshots.py OUT_DIR [--sizes 800x500,1440x900] [--palettes light,dark]
         [--views token,request,inspector,keys,editor]
 
 Each picture is made in its own process (`--one`), so one view's state never leaks into the

@@ -1,0 +1,66 @@
+"""`workbench snippet NAME ([METHOD] PATH_OR_URL | --request SAVED) [--lang curl|httpie|python|fetch]`.
+
+Prints the request as a curl or HTTPie command line, or a Python (httpx) or JavaScript
+(fetch) program. The token is never in it: shell snippets call `$(workbench token NAME)`,
+code reads WORKBENCH_TOKEN (run it with `workbench exec NAME -- ...`). Nothing is sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+
+LANGS = ("curl", "httpie", "python", "fetch")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    snip = sub.add_parser("snippet", help="print a request as curl, HTTPie, Python or JavaScript code")
+    snip.add_argument("name")
+    snip.add_argument("target", nargs="*", metavar="[METHOD] PATH_OR_URL")
+    snip.add_argument("--request", metavar="SAVED", help="a saved request (see `workbench request list`)")
+    snip.add_argument("--lang", choices=LANGS, default="curl")
+    snip.add_argument("-H", dest="headers", action="append", default=[], metavar="'K: V'")
+    snip.add_argument("--json-body", metavar="JSON")
+
+
+def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    import json
+
+    from workbench.commands.call import parse_headers, parse_json_body, parse_target
+    from workbench.core.codegen import snippet, snippet_request
+    from workbench.core.errors import InputError
+
+    profile = ctx.profiles.get(args.name)
+    extra = parse_headers(list(args.headers or []))
+    if args.request is not None:
+        if args.target or args.json_body is not None:
+            raise InputError(
+                "give either [METHOD] PATH_OR_URL (with --json-body) or --request SAVED, not both"
+            )
+        from workbench.core.saved_requests import render_saved
+
+        rendered = render_saved(ctx, profile.name, args.request)
+        headers = {k: v for k, v in rendered.headers.items() if k.lower() not in {e.lower() for e in extra}}
+        headers.update(extra)
+        method, target, body = rendered.method, rendered.target, rendered.content
+    else:
+        if not args.target:
+            raise InputError("give [METHOD] PATH_OR_URL after the profile name, or --request SAVED")
+        method, target = parse_target(list(args.target))
+        headers = dict(extra)
+        body = None
+        if args.json_body is not None:
+            value = parse_json_body(args.json_body)
+            body = json.dumps(value).encode()
+            if len(args.target) == 1:
+                method = "POST"
+            if not any(k.lower() == "content-type" for k in headers):
+                headers["Content-Type"] = "application/json"
+    request = snippet_request(profile, method, target, list(headers.items()), body)
+    sys.stdout.write(snippet(request, args.lang) + "\n")
+    return 0
