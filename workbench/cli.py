@@ -54,6 +54,7 @@ _COMMAND_MODULES = {
     "decode": "workbench.commands.decode",
     "keygen": "workbench.commands.keygen",
     "sandbox": "workbench.commands.sandbox",
+    "login": "workbench.commands.login",
     "self-test": "workbench.commands.selftest",
     "completion": "workbench.commands.completion",
     "import": "workbench.commands.import_",

@@ -392,9 +392,11 @@ def test_add_fills_var_defaults_from_the_preset(ctx):
     )
     assert dict(ctx.profiles.get("oa").vars) == {
         "client_id": "cid",
+        "client_auth": "client_secret_basic",
         "token_path": "/oauth/token",
         "scope": "read",
         "audience": "",
+        "resource": "",
     }
 
 

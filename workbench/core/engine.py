@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     import httpx
 
     from workbench.core.clock import Clock
+    from workbench.core.flows import TokenAnswer
     from workbench.core.history import History
     from workbench.core.jwtinspect import Inspection
     from workbench.core.profiles import ProfileStore
@@ -178,6 +179,10 @@ class TokenEngine:
 
     def forget(self, profile: str) -> None:
         self._tokens.forget(profile)
+
+    def store_login(self, profile: str, answer: TokenAnswer) -> TokenResult:
+        """Keep what `workbench login` obtained (refresh token first); see `oauth_login.login`."""
+        return self._tokens.store_login(profile, answer)
 
     # ---------------------------------------------------------------- calls
 

@@ -184,6 +184,16 @@ class Tokens:
         entry = self._remember(prof, stored.access, stored.state)
         return replace(entry.result, obtained_by=entry.state.obtained_by)
 
+    def store_login(self, profile: str, answer: TokenAnswer) -> TokenResult:
+        """Store the tokens an interactive login (`oauth_login.login`) obtained the way a mint's
+        are stored: the refresh token to the vault first, under the profile's locks."""
+        prof = self._wire.profile(profile, reload=True)
+        with self._profile_locks(profile):
+            with self._mu:
+                self._pending.pop(profile, None)
+            stored = self._read_stored(prof)
+            return self._store_answer(prof, stored, "mint", answer)
+
     def forget(self, profile: str) -> None:
         prof = self._wire.profile(profile, reload=True)
         with self._profile_locks(profile):
@@ -367,6 +377,8 @@ class Tokens:
 
     @staticmethod
     def _paste_hint(profile: Profile) -> str:
+        if profile.preset.section("oauth") is not None:
+            return f"run `workbench login {profile.name}`"
         tokens = [
             i.name
             for i in profile.preset.inputs
@@ -423,9 +435,12 @@ class Tokens:
         attempt = 0
         skew_retried = False
         label = f"{profile.preset.name} {step}"
+        oauth = self._wire.oauth_endpoints(profile)
         while True:
             attempt += 1
-            spec = flows.build_request(profile, step, secrets=secrets, renderer=self._wire.renderer())
+            spec = flows.build_request(
+                profile, step, secrets=secrets, renderer=self._wire.renderer(), oauth=oauth
+            )
             offset_before = self.clock.offset
             try:
                 response = self._wire.send(

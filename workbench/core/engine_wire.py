@@ -184,6 +184,19 @@ class Wire:
             self.clock.learn_from_date_header(date)
         return response
 
+    def oauth_endpoints(self, profile: Profile) -> dict[str, str] | None:
+        """The issuer's endpoints of a preset with `[oauth]` (`{{ oauth.token_endpoint }}`): the
+        profile's vars over its cached, else freshly fetched, discovery document; else None."""
+        if profile.preset.section("oauth") is None:
+            return None
+        from workbench.core.oauth_discovery import OAuthTransport
+        from workbench.core.oauth_login import profile_endpoints
+
+        plan = self.plan_for(profile)
+        http = OAuthTransport(timeout=plan.timeout_seconds, client=self._client(plan.verify_tls))
+        endpoints = profile_endpoints(profile, http)
+        return {"issuer": endpoints.issuer, **endpoints.urls()}
+
     def _timeout_for(self, seconds: float) -> Any:
         timeout = self._timeouts.get(seconds)
         if timeout is None:

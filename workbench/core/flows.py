@@ -160,13 +160,31 @@ def template_context(
     if not isinstance(secrets, LazySecrets):
         overrides = {"access_token": access_token} if access_token else None
         secrets = LazySecrets(secrets, profile=profile.name, overrides=overrides)
-    return {
+    context: dict[str, Any] = {
         "vars": template_vars(profile),
         "secrets": secrets,
         "base_url": profile.base_url,
         "origin": _origin(profile),
         "profile": profile.name,
     }
+    if profile.preset.section("oauth") is not None:
+        # Where the issuer's endpoints are, without the network: the profile's overrides, else the
+        # issuer itself (discovery must name that issuer). `build_request` gets the discovered ones.
+        variables = context["vars"]
+        context["oauth"] = {
+            "issuer": profile.base_url,
+            **{
+                name: variables.get(name) or profile.base_url
+                for name in (
+                    "authorization_endpoint",
+                    "token_endpoint",
+                    "device_authorization_endpoint",
+                    "revocation_endpoint",
+                    "jwks_uri",
+                )
+            },
+        }
+    return context
 
 
 def _where(profile: Profile, step: str) -> str:
@@ -203,12 +221,14 @@ def build_request(
     renderer: TemplateRenderer,
     access_token: str | None = None,
     now: int | None = None,
+    oauth: Mapping[str, str] | None = None,
 ) -> RequestSpec:
     """Render the preset's request for `step`.
 
     `access_token` is the current token: `[verify] auth = true` sends it, and it is
     what templates see as `secrets.access_token` (paymentsgate's refresh sends it as
-    Bearer) instead of the vault's copy. `now` pins the templates' `now()`.
+    Bearer) instead of the vault's copy. `now` pins the templates' `now()`. `oauth` is
+    the issuer's endpoints (`{{ oauth.token_endpoint }}`), for presets with `[oauth]`.
     """
     section = _request_section(profile, step)
     where = _where(profile, step)
@@ -218,6 +238,8 @@ def build_request(
         overrides={"access_token": access_token} if access_token else None,
     )
     context = template_context(profile, secrets=lazy)
+    if oauth is not None:
+        context["oauth"] = dict(oauth)
     stamp = int(renderer.clock.now()) if now is None else int(now)
 
     def render(template: Any, field_name: str) -> str:
@@ -261,6 +283,25 @@ def build_request(
         headers = [(k, v) for k, v in headers if k.lower() != header_name.lower()]
         headers.append((header_name, value))
 
+    extra_secrets: tuple[str, ...] = ()
+    auth_fields: list[tuple[str, str]] = []
+    if section.get("client_auth"):
+        # OAuth client authentication (`client_auth` var): Basic with RFC 6749 §2.3.1 encoding,
+        # secret in the body, a private_key_jwt assertion for this very URL, or none.
+        from workbench.core.oauth import client_credentials_from
+
+        if "json" in section:
+            raise PresetError(f"preset '{profile.preset.name}': [{step}] client_auth needs a `form` body")
+        creds = client_credentials_from(context["vars"], lambda name: lazy_get(lazy, name))
+        try:
+            auth_headers, auth_fields = creds.apply(url, now=stamp)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}", hint=exc.hint) from None
+        if auth_headers:
+            headers = [(k, v) for k, v in headers if k.lower() != "authorization"]
+            headers.extend(auth_headers)
+        extra_secrets = tuple(v for k, v in auth_fields if k == "client_assertion")
+
     content: bytes | None = None
     if "json" in section and "form" in section:
         raise PresetError(f"preset '{profile.preset.name}': [{step}] has both `json` and `form`; keep one")
@@ -283,11 +324,13 @@ def build_request(
             value = render(template, f"form.{name}")
             if value != "":
                 fields.append((str(name), value))
+        present = {name for name, _ in fields}
+        fields.extend((k, v) for k, v in auth_fields if k not in present)
         content = urlencode(fields).encode("ascii")
         if not _has_header(headers, "Content-Type"):
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
 
-    secret_values = touched_values(lazy)
+    secret_values = (*touched_values(lazy), *extra_secrets)
     if access_token and access_token not in secret_values:
         secret_values = (*secret_values, access_token)
     return RequestSpec(

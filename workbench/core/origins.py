@@ -32,7 +32,18 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 REQUEST_STEPS = ("mint", "refresh", "verify")
 
 OriginSource = Callable[["Profile"], Iterable[str]]
-_sources: list[OriginSource] = []
+
+
+def _oauth_issuer_origins(profile: Profile) -> Iterable[str]:
+    """The endpoints an OAuth preset's issuer discovery names (cached; no network here)."""
+    if profile.preset.data.get("oauth") is None:
+        return ()
+    from workbench.core.oauth_login import credential_origins
+
+    return credential_origins(profile)
+
+
+_sources: list[OriginSource] = [_oauth_issuer_origins]
 _sources_lock = threading.Lock()
 
 

@@ -32,7 +32,7 @@ INPUT_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 
 INPUT_KINDS = ("var", "secret")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-SECTIONS = ("token", "mint", "refresh", "verify", "errors")
+SECTIONS = ("token", "mint", "refresh", "verify", "errors", "oauth")
 REQUEST_SECTIONS = ("mint", "refresh", "verify")
 
 TOP_LEVEL_KEYS: dict[str, str] = {
@@ -46,6 +46,7 @@ TOP_LEVEL_KEYS: dict[str, str] = {
     "refresh": "table",
     "verify": "table",
     "errors": "table",
+    "oauth": "table",
 }
 REQUIRED_TOP_LEVEL = ("name", "title")
 _MERGED_CACHE_SIZE = 64
@@ -69,10 +70,13 @@ REQUEST_KEYS = (
     "basic_auth",
     "auth",
     "retry_on_clock_skew",
+    "client_auth",
     "response",
 )
 RESPONSE_KEYS = ("access_token", "refresh_token", "expires_in", "expires_at", "token_type", "success")
 ERRORS_KEYS = ("message", "type")
+OAUTH_KEYS = ("grant", "discovery")
+OAUTH_GRANTS = ("authorization_code", "device_code")
 
 
 
@@ -403,7 +407,7 @@ def _validate_request(section: str, raw: Any) -> None:
         pair = _expect_str_list(table["basic_auth"], (*path, "basic_auth"))
         if len(pair) != 2:
             raise _Problem((*path, "basic_auth"), "must be [user_template, password_template]")
-    for flag in ("auth", "retry_on_clock_skew"):
+    for flag in ("auth", "retry_on_clock_skew", "client_auth"):
         if flag in table:
             _expect_bool(table[flag], (*path, flag))
     if "response" in table:
@@ -444,6 +448,19 @@ def _validate_token(raw: Any, secret_names: set[str]) -> None:
             )
     if "expired_markers" in table:
         _expect_str_list(table["expired_markers"], (*path, "expired_markers"))
+
+
+def _validate_oauth(raw: Any) -> None:
+    """`[oauth]`: an interactive OAuth login (`workbench login`); see resources/presets/README.md."""
+    path: FieldPath = ("oauth",)
+    table = _expect_table(raw, path)
+    _check_keys(table, OAUTH_KEYS, path)
+    if "grant" in table:
+        grant = _expect_str(table["grant"], (*path, "grant"), non_empty=True)
+        if grant not in OAUTH_GRANTS:
+            raise _Problem((*path, "grant"), f"'{grant}' is not a login grant ({', '.join(OAUTH_GRANTS)})")
+    if "discovery" in table:
+        _expect_bool(table["discovery"], (*path, "discovery"))
 
 
 def _validate_errors(raw: Any) -> None:
@@ -491,6 +508,8 @@ def _build_preset(data: Mapping[str, Any], *, source: Path | None) -> Preset:
             _validate_request(section, data[section])
     if "errors" in data:
         _validate_errors(data["errors"])
+    if "oauth" in data:
+        _validate_oauth(data["oauth"])
     _reject_datetimes(data, ())
 
     return Preset(

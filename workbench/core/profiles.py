@@ -58,6 +58,8 @@ TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "setting
 SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins")
 # Stored by the engine for every profile, whatever its preset says.
 TOKEN_SECRET_NAMES = ("access_token", "refresh_token")
+# What `workbench login` keeps besides the token pair (presets with `[oauth]`; never sent anywhere).
+LOGIN_SECRET_NAMES = ("id_token",)
 MAX_PROFILE_BYTES = 256 * 1024
 
 
@@ -132,6 +134,8 @@ class Profile:
     def all_secret_names(self) -> tuple[str, ...]:
         """Every vault entry this profile may own: declared names, the preset's secret inputs, tokens."""
         names = [*self.secret_names, *(i.name for i in self.preset.secret_inputs), *TOKEN_SECRET_NAMES]
+        if self.preset.data.get("oauth") is not None:
+            names += LOGIN_SECRET_NAMES
         return tuple(dict.fromkeys(names))
 
     def missing_required(self) -> list[str]:
