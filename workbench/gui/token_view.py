@@ -286,15 +286,14 @@ class TokenView(QWidget):
             self.lifetime_label.setText(humanize_duration(r.lifetime) if r.lifetime else "unknown")
         rt_text = "—"
         if p is not None:
-            token_section = p.preset.section("token") or {}
-            lifetime = token_section.get("refresh_token_lifetime")
+            lifetime = p.preset.token.refresh_token_lifetime
             parts = []
             if r is not None and r.refresh_token_expires_at:
                 left = r.refresh_token_expires_at - self._now()
                 parts.append("expired" if left <= 0 else f"valid for {humanize_duration(left)}")
             if lifetime:
                 parts.append(f"lives {humanize_duration(float(lifetime))}")
-            if token_section.get("rotates_refresh_token"):
+            if p.preset.token.rotates_refresh_token:
                 parts.append("rotates on every refresh")
             if not p.preset.can_refresh():
                 parts = ["not used by this provider (mint again)"]
@@ -530,10 +529,7 @@ def build_clipboard_text(
     what: str, profile: Profile, token: str, spec: tuple[str, str, list, str] | None
 ) -> str:
     """The text to copy: the bare token, an auth header line, or a curl command."""
-    token_section = profile.preset.section("token") or {}
-    header = str(token_section.get("header", "Authorization"))
-    scheme = str(token_section.get("scheme", "Bearer"))
-    value = f"{scheme} {token}".strip() if scheme else token
+    header, value = profile.preset.token.authorization(token)
     if what == "token":
         return token
     if what == "header":
