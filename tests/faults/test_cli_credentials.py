@@ -245,11 +245,55 @@ def test_call_max_bytes_bounds_the_answer(cli, profile, keyring_file):
 # ------------------------------------------------------------------ hostile token endpoints
 
 
-def test_a_200_mb_token_answer_is_cut_off_with_one_line(cli, profile, keyring_file):
-    assert cli("profile", "set", "hp", "--set", f"token_path=/big/{200 * 1024 * 1024}").returncode == 0
+def _peak_rss_mib(keyring_file, workbench_home, *argv: str) -> tuple[float, int]:
+    """(peak RSS in MiB, exit code) of one `workbench ARGV` process, measured by a wrapper that
+    waits for it alone (getrusage of its children)."""
+    import json
+    import subprocess
+
+    wrapper = (
+        "import json, resource, subprocess, sys;"
+        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL,"
+        " stderr=subprocess.DEVNULL).returncode;"
+        "print(json.dumps([resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code]))"
+    )
+    env = {
+        **os.environ,
+        "WORKBENCH_HOME": str(workbench_home),
+        "PYTHON_KEYRING_BACKEND": "tests.faults.file_keyring.FileKeyring",
+        "WB_TEST_KEYRING_FILE": str(keyring_file),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, sys.executable, "-m", "workbench", *argv],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    kib, code = json.loads(out)
+    return kib / 1024, code
+
+
+def test_a_200_mb_token_answer_is_cut_off_with_one_line_and_little_memory(
+    cli, profile, keyring_file, workbench_home
+):
+    idle, code = _peak_rss_mib(keyring_file, workbench_home, "token", "hp", "--mint")
+    assert code == 0
+    big = f"/big-chunked/{200 * 1024 * 1024}"  # streamed, no Content-Length: the budget must hold
+    assert cli("profile", "set", "hp", "--set", f"token_path={big}").returncode == 0
     run = cli("token", "hp")
     assert "larger than 1 MiB; not reading it" in run.one_error_line()
+    peak, code = _peak_rss_mib(keyring_file, workbench_home, "token", "hp")
+    assert code == 1
+    print(f"\nREPORT 200 MB token answer (no length announced): peak RSS {peak:.0f} MiB, {idle:.0f} MiB idle")
+    assert peak - idle < 100
     assert secret_kept(keyring_file)
+
+
+def test_a_200_mb_call_answer_stops_at_the_call_budget(cli, profile, keyring_file, workbench_home):
+    idle, _ = _peak_rss_mib(keyring_file, workbench_home, "call", "hp", "GET", "/big/1000")
+    big = f"/big-chunked/{200 * 1024 * 1024}"
+    peak, code = _peak_rss_mib(keyring_file, workbench_home, "call", "hp", "GET", big)
+    assert code == 1
+    print(f"\nREPORT 200 MB call answer (no length announced): peak RSS {peak:.0f} MiB, {idle:.0f} MiB idle")
+    assert peak - idle < 250  # the 100 MiB budget, read in chunks and joined once
 
 
 def test_a_dripping_token_endpoint_fails_within_the_profiles_timeout(cli, hostile, tmp_path, keyring_file):

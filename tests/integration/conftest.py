@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MINT_PRESETS = ("true-markets", "token-of-trust", "api-key-sliding", "oauth2-client-credentials")
 REFRESH_PRESETS = ("true-markets", "marketiger3d", "paymentsgate", "oauth2-refresh-token")
 PASTE_IN_PRESETS = ("marketiger3d", "paymentsgate", "oauth2-refresh-token")
+# Tokens come from `workbench login` (a user in a browser or at a device page), not from inputs.
+LOGIN_PRESETS = ("oauth2-authorization-code", "oauth2-device-code")
 ALL_PRESETS = (
     "true-markets",
     "marketiger3d",

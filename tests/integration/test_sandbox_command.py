@@ -19,6 +19,8 @@ PRESETS = {
     "paymentsgate",
     "oauth2-client-credentials",
     "oauth2-refresh-token",
+    "oauth2-authorization-code",
+    "oauth2-device-code",
 }
 
 

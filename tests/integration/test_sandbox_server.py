@@ -11,7 +11,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 import pytest
 
-from tests.integration.conftest import ALL_PRESETS
+from tests.integration.conftest import ALL_PRESETS, LOGIN_PRESETS
 from workbench.sandbox import FAULT_KINDS, Sandbox
 
 PRESETS = ALL_PRESETS
@@ -29,11 +29,12 @@ def tot_mint(client: httpx.Client, sandbox: Sandbox, **kwargs) -> httpx.Response
 
 def test_demo_profiles_cover_every_shipped_preset_with_base_url_vars_and_secrets(sandbox):
     profiles = sandbox.demo_profiles()
-    assert set(profiles) == set(PRESETS)
+    assert set(profiles) == {*PRESETS, *LOGIN_PRESETS}
     for preset, profile in profiles.items():
         assert set(profile) == {"base_url", "vars", "secrets"}
         assert profile["base_url"] == sandbox.base_url(preset)
-        assert profile["secrets"]
+        # A login preset's demo client is public: its credential is the user's consent.
+        assert profile["secrets"] or preset in LOGIN_PRESETS
     assert profiles["true-markets"]["base_url"].endswith("/true-markets/v1/auth")
 
 

@@ -268,7 +268,8 @@ def test_oauth_client_credentials_uses_basic_auth_and_a_form(make_profile, rende
         renderer=renderer,
     )
     assert (spec.method, spec.url) == ("POST", "https://auth.example.com/oauth/token")
-    expected = base64.b64encode(b"my-client:s3cr3t:with:colons").decode()
+    # RFC 6749 §2.3.1: id and secret are form-urlencoded before the Basic encoding.
+    expected = base64.b64encode(b"my-client:s3cr3t%3Awith%3Acolons").decode()
     assert spec.header("Authorization") == f"Basic {expected}"
     assert spec.header("Content-Type") == "application/x-www-form-urlencoded"
     assert spec.header("Accept") == "application/json"

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ALL_PRESETS = (
     "api-key-sliding", "marketiger3d", "oauth2-client-credentials", "oauth2-refresh-token",
     "paymentsgate", "token-of-trust", "true-markets",
+    # logged in through the sandbox's authorization server, which plays the user
+    "oauth2-authorization-code", "oauth2-device-code",
 )
 STEPS = ("profile", "token", "verify", "call")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from workbench.core.errors import InputError, ProfileError
-from workbench.core.profiles import TOKEN_SECRET_NAMES, Profile, validate_profile_name
+from workbench.core.profiles import LOGIN_SECRET_NAMES, TOKEN_SECRET_NAMES, Profile, validate_profile_name
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -435,7 +435,9 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
     width = max(len(n) for n in status)
     for secret, present in status.items():
         spec = preset.input(secret)
-        if secret in TOKEN_SECRET_NAMES and (spec is None or spec.kind != "secret"):
+        if secret in LOGIN_SECRET_NAMES:
+            note = " (from the last login)" if present else " (from `workbench login`)"
+        elif secret in TOKEN_SECRET_NAMES and (spec is None or spec.kind != "secret"):
             note = " (cached by the engine)" if present else " (obtained on first use)"
         else:
             note = "" if present or spec is None or spec.required else " (optional)"
@@ -459,8 +461,13 @@ def _rm(args: argparse.Namespace, ctx: AppContext) -> int:
     name = validate_profile_name(args.name)
     from workbench.core.operations import remove_profile
 
-    remove_profile(ctx, name)
-    print(f"profile '{name}' removed (file, keychain entries and cached token state)", file=sys.stderr)
+    removed = remove_profile(ctx, name)
+    for warning in removed.warnings:
+        print(f"workbench: warning: {warning}", file=sys.stderr)
+    revoked = "; its refresh token was revoked at the issuer" if removed.revoked else ""
+    print(
+        f"profile '{name}' removed (file, keychain entries and cached token state){revoked}", file=sys.stderr
+    )
     return 0
 
 

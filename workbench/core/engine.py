@@ -62,14 +62,16 @@ from workbench.core.engine_types import (
     TokenUnavailableError,
 )
 from workbench.core.engine_verify import Verifier
-from workbench.core.engine_wire import DEFAULT_LOCK_TIMEOUT, DEFAULT_TIMEOUT, EngineConfig, Wire
+from workbench.core.engine_wire import DEFAULT_LOCK_TIMEOUT, EngineConfig, Wire
 from workbench.core.errors import ProviderError
 from workbench.core.history import HistoryWriter
+from workbench.core.http import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import httpx
 
     from workbench.core.clock import Clock
+    from workbench.core.flows import TokenAnswer
     from workbench.core.history import History
     from workbench.core.jwtinspect import Inspection
     from workbench.core.profiles import ProfileStore
@@ -177,6 +179,10 @@ class TokenEngine:
 
     def forget(self, profile: str) -> None:
         self._tokens.forget(profile)
+
+    def store_login(self, profile: str, answer: TokenAnswer) -> TokenResult:
+        """Keep what `workbench login` obtained (refresh token first); see `oauth_login.login`."""
+        return self._tokens.store_login(profile, answer)
 
     # ---------------------------------------------------------------- calls
 

@@ -160,13 +160,31 @@ def template_context(
     if not isinstance(secrets, LazySecrets):
         overrides = {"access_token": access_token} if access_token else None
         secrets = LazySecrets(secrets, profile=profile.name, overrides=overrides)
-    return {
+    context: dict[str, Any] = {
         "vars": template_vars(profile),
         "secrets": secrets,
         "base_url": profile.base_url,
         "origin": _origin(profile),
         "profile": profile.name,
     }
+    if profile.preset.section("oauth") is not None:
+        # Where the issuer's endpoints are, without the network: the profile's overrides, else the
+        # issuer itself (discovery must name that issuer). `build_request` gets the discovered ones.
+        variables = context["vars"]
+        context["oauth"] = {
+            "issuer": profile.base_url,
+            **{
+                name: variables.get(name) or profile.base_url
+                for name in (
+                    "authorization_endpoint",
+                    "token_endpoint",
+                    "device_authorization_endpoint",
+                    "revocation_endpoint",
+                    "jwks_uri",
+                )
+            },
+        }
+    return context
 
 
 def _where(profile: Profile, step: str) -> str:
@@ -203,12 +221,14 @@ def build_request(
     renderer: TemplateRenderer,
     access_token: str | None = None,
     now: int | None = None,
+    oauth: Mapping[str, str] | None = None,
 ) -> RequestSpec:
     """Render the preset's request for `step`.
 
     `access_token` is the current token: `[verify] auth = true` sends it, and it is
     what templates see as `secrets.access_token` (paymentsgate's refresh sends it as
-    Bearer) instead of the vault's copy. `now` pins the templates' `now()`.
+    Bearer) instead of the vault's copy. `now` pins the templates' `now()`. `oauth` is
+    the issuer's endpoints (`{{ oauth.token_endpoint }}`), for presets with `[oauth]`.
     """
     section = _request_section(profile, step)
     where = _where(profile, step)
@@ -218,6 +238,8 @@ def build_request(
         overrides={"access_token": access_token} if access_token else None,
     )
     context = template_context(profile, secrets=lazy)
+    if oauth is not None:
+        context["oauth"] = dict(oauth)
     stamp = int(renderer.clock.now()) if now is None else int(now)
 
     def render(template: Any, field_name: str) -> str:
@@ -257,11 +279,28 @@ def build_request(
                 f"profile '{profile.name}' has no access token yet"
                 f" (get one with `workbench token {profile.name}`)"
             )
-        token_section = profile.preset.section("token") or {}
-        header_name = str(token_section.get("header") or "Authorization")
-        scheme = str(token_section.get("scheme", "Bearer") or "")
+        header_name, value = profile.preset.token.authorization(token)
         headers = [(k, v) for k, v in headers if k.lower() != header_name.lower()]
-        headers.append((header_name, f"{scheme} {token}" if scheme else token))
+        headers.append((header_name, value))
+
+    extra_secrets: tuple[str, ...] = ()
+    auth_fields: list[tuple[str, str]] = []
+    if section.get("client_auth"):
+        # OAuth client authentication (`client_auth` var): Basic with RFC 6749 §2.3.1 encoding,
+        # secret in the body, a private_key_jwt assertion for this very URL, or none.
+        from workbench.core.oauth import client_credentials_from
+
+        if "json" in section:
+            raise PresetError(f"preset '{profile.preset.name}': [{step}] client_auth needs a `form` body")
+        creds = client_credentials_from(context["vars"], lambda name: lazy_get(lazy, name))
+        try:
+            auth_headers, auth_fields = creds.apply(url, now=stamp)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}", hint=exc.hint) from None
+        if auth_headers:
+            headers = [(k, v) for k, v in headers if k.lower() != "authorization"]
+            headers.extend(auth_headers)
+        extra_secrets = tuple(v for k, v in auth_fields if k == "client_assertion")
 
     content: bytes | None = None
     if "json" in section and "form" in section:
@@ -285,11 +324,13 @@ def build_request(
             value = render(template, f"form.{name}")
             if value != "":
                 fields.append((str(name), value))
+        present = {name for name, _ in fields}
+        fields.extend((k, v) for k, v in auth_fields if k not in present)
         content = urlencode(fields).encode("ascii")
         if not _has_header(headers, "Content-Type"):
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
 
-    secret_values = touched_values(lazy)
+    secret_values = (*touched_values(lazy), *extra_secrets)
     if access_token and access_token not in secret_values:
         secret_values = (*secret_values, access_token)
     return RequestSpec(
@@ -461,8 +502,8 @@ def parse_token_response(
     section = profile.preset.section(step) or {}
     spec: Mapping[str, Any] = section.get("response") or {}
     access_path = str(spec.get("access_token") or DEFAULT_ACCESS_TOKEN_PATH)
-    token_section = profile.preset.section("token") or {}
-    scheme = str(token_section.get("scheme") or DEFAULT_TOKEN_TYPE)
+    token_spec = profile.preset.token
+    scheme = token_spec.scheme or DEFAULT_TOKEN_TYPE
 
     document = _parse_json(body)
     # The token itself may come from a header or a raw-text body; a dotted path needs JSON.
@@ -552,7 +593,7 @@ def parse_token_response(
             lifetime = expires_at - issued_at
 
     refresh_expires_at: float | None = None
-    refresh_lifetime = _parse_duration(token_section.get("refresh_token_lifetime"))
+    refresh_lifetime = token_spec.refresh_token_lifetime
     if refresh_token and refresh_lifetime:
         refresh_expires_at = now + refresh_lifetime
 
@@ -565,26 +606,6 @@ def parse_token_response(
         issued_at=issued_at,
         refresh_token_expires_at=refresh_expires_at,
     )
-
-
-def parse_json_answer(
-    profile: Profile,
-    step: str,
-    *,
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    secrets: Iterable[str] = (),
-) -> Any:
-    """A JSON answer (e.g. `[verify]`): non-2xx → `provider_error`, not JSON → `ProviderResponseError`."""
-    if not 200 <= status < 300:
-        raise provider_error(profile, status=status, headers=headers, body=body, step=step, secrets=secrets)
-    document = _parse_json(body)
-    if document is _MISSING:
-        raise ProviderResponseError(
-            f"{_where(profile, step)}: the provider's answer is not valid JSON", status=status
-        )
-    return document
 
 
 # --------------------------------------------------------------------------- errors
@@ -730,14 +751,13 @@ def token_from_header(
     """
     from workbench.core.jwtinspect import looks_like_jwt
 
-    token_section = profile.preset.section("token") or {}
-    name = token_section.get("sliding_header")
-    if not isinstance(name, str) or not name:
+    spec = profile.preset.token
+    if not spec.sliding_header:
         return None
-    raw = _header_get(headers, name)
+    raw = _header_get(headers, spec.sliding_header)
     if not raw:
         return None
-    value = _strip_scheme(raw, str(token_section.get("scheme") or DEFAULT_TOKEN_TYPE))
+    value = _strip_scheme(raw, spec.scheme or DEFAULT_TOKEN_TYPE)
     if not value or value == current or not looks_like_jwt(value):
         return None
     return value
@@ -747,9 +767,11 @@ def is_expired_answer(profile: Profile, status: int, body: bytes) -> bool:
     """A 401 whose body carries one of the preset's `expired_markers` ("Token has expired")."""
     if status != 401:
         return False
-    markers = (profile.preset.section("token") or {}).get("expired_markers") or ()
+    markers = profile.preset.token.expired_markers
+    if not markers:
+        return False
     text = _body_text(body).lower()
-    return any(isinstance(m, str) and m and m.lower() in text for m in markers)
+    return any(m.lower() in text for m in markers)
 
 
 def _strings(document: Any, depth: int = 0) -> Iterable[str]:
@@ -781,7 +803,6 @@ __all__ = [
     "dotted_get",
     "is_clock_skew_answer",
     "is_expired_answer",
-    "parse_json_answer",
     "parse_token_response",
     "provider_error",
     "provider_message",

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError, KeyFormatError, ProfileError, WorkbenchError
+from workbench.core.templating import VaultSecretSource
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -82,6 +83,10 @@ class ProfileRemoved:
 
     name: str
     secret_names: tuple[str, ...]
+    # The OAuth refresh token was revoked at the issuer (RFC 7009) before the entries went.
+    revoked: bool = False
+    # Lines worth showing the user (a revocation that failed: the server may still honour the token).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,20 +170,6 @@ class RenderedRequest:
 
 
 # --------------------------------------------------------------------------- vault helpers
-
-
-class VaultSecretSource:
-    """The `templating.SecretSource` over the vault: one lookup per name a template touches."""
-
-    def __init__(self, vault: Vault, profile: str, overrides: Mapping[str, str | None] | None = None) -> None:
-        self._vault = vault
-        self._profile = profile
-        self._overrides = dict(overrides or {})
-
-    def get(self, name: str) -> str | None:
-        if name in self._overrides:
-            return self._overrides[name]
-        return self._vault.load(self._profile, name)
 
 
 def _store_then(vault: Vault, profile: str, values: Mapping[str, str], then: Callable[[], None]) -> None:
@@ -420,8 +411,16 @@ def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
     from workbench.core.profiles import validate_profile_name
 
     name = validate_profile_name(name)
+    # OAuth logins: revoke the refresh token at the issuer first, where it offers revocation
+    # (a failure is a warning: the local removal goes on).
+    from workbench.core.oauth_login import forget_discovery, revoke_before_remove
+
+    revoked, warning = revoke_before_remove(ctx, name)
     deleted = ctx.profiles.remove(name, vault=ctx.vault)
-    return ProfileRemoved(name=name, secret_names=deleted)
+    forget_discovery(name)
+    return ProfileRemoved(
+        name=name, secret_names=deleted, revoked=revoked, warnings=(warning,) if warning else ()
+    )
 
 
 # --------------------------------------------------------------------------- keys

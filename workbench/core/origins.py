@@ -32,7 +32,18 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 REQUEST_STEPS = ("mint", "refresh", "verify")
 
 OriginSource = Callable[["Profile"], Iterable[str]]
-_sources: list[OriginSource] = []
+
+
+def _oauth_issuer_origins(profile: Profile) -> Iterable[str]:
+    """The endpoints an OAuth preset's issuer discovery names (cached; no network here)."""
+    if profile.preset.data.get("oauth") is None:
+        return ()
+    from workbench.core.oauth_login import credential_origins
+
+    return credential_origins(profile)
+
+
+_sources: list[OriginSource] = [_oauth_issuer_origins]
 _sources_lock = threading.Lock()
 
 
@@ -162,9 +173,8 @@ def request_targets(profile: Profile) -> list[tuple[str, str | None]]:
         section = profile.preset.section(step)
         if section is not None:
             fields.append((f"[{step}] path", section.get("path", "")))
-    token_section = profile.preset.section("token") or {}
-    if token_section.get("jwks_url"):
-        fields.append(("[token] jwks_url", token_section["jwks_url"]))
+    if profile.preset.token.jwks_url:
+        fields.append(("[token] jwks_url", profile.preset.token.jwks_url))
     for label, template in fields:
         try:
             context = flows.template_context(profile, secrets=placeholders)

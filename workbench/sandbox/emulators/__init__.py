@@ -26,6 +26,7 @@ EMULATOR_MODULES: tuple[str, ...] = (
     "api_key_sliding",
     "paymentsgate",
     "oauth2",
+    "authorization_server",
 )
 
 

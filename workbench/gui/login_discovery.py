@@ -1,0 +1,127 @@
+"""The profile editor's "Fetch endpoints from issuer" row (OAuth presets with discovery).
+
+The fetch is `oauth_login.discover_issuer` (OpenID Connect discovery, then RFC 8414) on the
+worker pool. What it finds is shown, and becomes the placeholder text of the endpoint fields:
+discovery stays the source of the endpoints, a value typed into a field overrides it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from workbench.gui.services import Services
+from workbench.gui.tasks import Generation
+
+if TYPE_CHECKING:
+    from workbench.core.oauth import Endpoints
+    from workbench.core.presets import Preset
+
+_SHOWN = (
+    ("authorization_endpoint", "authorization"),
+    ("token_endpoint", "token"),
+    ("device_authorization_endpoint", "device"),
+    ("revocation_endpoint", "revocation"),
+    ("jwks_uri", "JWKS"),
+)
+
+
+def offers_discovery(preset: Preset) -> bool:
+    section = preset.data.get("oauth")
+    return isinstance(section, Mapping) and section.get("discovery", True) is not False
+
+
+def fetch_endpoints(issuer: str, verify_tls: bool) -> Endpoints:
+    """Runs on the pool."""
+    from workbench.core.oauth_login import discover_issuer
+
+    return discover_issuer(issuer, verify_tls=verify_tls)
+
+
+class DiscoveryRow(QWidget):
+    """A button and a result line; fills endpoint fields' placeholders with what was found.
+
+    Signals:
+        discovered(object): the `Endpoints` found.
+    """
+
+    discovered = Signal(object)
+
+    def __init__(
+        self,
+        services: Services,
+        base_url: QLineEdit,
+        var_fields: dict[str, QLineEdit],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.base_url = base_url
+        self.var_fields = var_fields
+        self.generation = Generation()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.button = QPushButton("Fetch endpoints from issuer")
+        self.button.setToolTip(
+            "Read the issuer's discovery document (the base URL is the issuer): OpenID Connect, then RFC 8414"
+        )
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.button)
+        layout.addWidget(self.result, 1)
+        self.button.clicked.connect(self.on_fetch_clicked)
+
+    def on_fetch_clicked(self) -> None:
+        issuer = self.base_url.text().strip()
+        if not issuer:
+            self.result.setText("Enter the issuer as the base URL first.")
+            return
+        gen = self.generation.next()
+        self.button.setEnabled(False)
+        self.result.setText("Fetching…")
+        self.services.runner.start(
+            fetch_endpoints,
+            issuer,
+            self.services.prefs.verify_tls,
+            owner=self,
+            on_success=lambda endpoints: self.on_fetched(gen, endpoints),
+            on_failure=lambda exc: self.on_fetch_failed(gen, exc),
+        )
+
+    def on_fetched(self, gen: int, endpoints: Endpoints) -> None:
+        if not self.generation.is_current(gen):
+            return
+        self.button.setEnabled(True)
+        found = endpoints.urls()
+        for name, field in self.var_fields.items():
+            if name in found:
+                field.setPlaceholderText(found[name])
+                field.setToolTip(f"From discovery: {found[name]} (type a URL here to override it)")
+        parts = [label for name, label in _SHOWN if name in found]
+        self.result.setText(f"Found {', '.join(parts) or 'no'} endpoints ({endpoints.source}).")
+        self.result.setToolTip("\n".join(f"{k}: {v}" for k, v in found.items()))
+        self.discovered.emit(endpoints)
+
+    def on_fetch_failed(self, gen: int, exc: BaseException) -> None:
+        from workbench.core.errors import user_message
+
+        if not self.generation.is_current(gen):
+            return
+        self.button.setEnabled(True)
+        self.result.setText(user_message(exc))
+
+
+def add_discovery_row(editor: Any, form: QFormLayout, preset: Preset) -> DiscoveryRow | None:
+    """The hook the profile editor calls after building a preset's inputs form."""
+    if not offers_discovery(preset):
+        return None
+    row = DiscoveryRow(editor.services, editor.base_url, editor.var_fields)
+    form.insertRow(0, "Issuer", row)
+    return row
+
+
+__all__ = ["DiscoveryRow", "add_discovery_row", "fetch_endpoints", "offers_discovery"]

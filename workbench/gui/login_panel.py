@@ -1,0 +1,374 @@
+"""The Token view's login strip for OAuth presets: Log in, Cancel, Sign out, the device code.
+
+The login itself is `workbench.core.oauth_login.login` (the one `workbench login` runs),
+on the worker pool with the task's cancel event: Cancel stops it at once and frees the
+loopback port. What the user must do arrives from the worker as a `LoginPrompt` through a
+queued signal: the browser URL (selectable, with "Open browser again"), or the device code
+shown large with Copy and, when `segno` is installed, a QR code of
+`verification_uri_complete`. "Sign out" revokes the refresh token (RFC 7009) where the
+issuer offers it and forgets the tokens.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QFont, QImage, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from workbench.gui.services import Services
+from workbench.gui.tasks import Generation, Task
+
+if TYPE_CHECKING:
+    from workbench.core.oauth_login import LoginOutcome, LoginPrompt, Revocation
+    from workbench.core.profiles import Profile
+
+QR_MODULE_PIXELS = 4
+LOGIN_TIMEOUT = 300.0
+
+
+class LoginBridge(QObject):
+    """Carries what a login job reports from the worker thread to the GUI thread.
+
+    Created on the GUI thread without a parent; emitted from the worker, delivered queued.
+
+    Signals:
+        prompted(int, object): generation and a `LoginPrompt`.
+        status_changed(int, str): generation and a short status line ("waiting for approval").
+    """
+
+    prompted = Signal(int, object)
+    status_changed = Signal(int, str)
+
+
+def qr_image(text: str, *, scale: int = QR_MODULE_PIXELS) -> QImage | None:
+    """A QR code of `text` (segno, pure Python), or None when segno is not installed."""
+    try:
+        import segno
+    except ImportError:
+        return None
+    code = segno.make_qr(text, error="m")
+    rows = [list(row) for row in code.matrix]
+    border = 4
+    size = (len(rows) + 2 * border) * scale
+    image = QImage(size, size, QImage.Format.Format_Grayscale8)
+    image.fill(255)
+    for y, row in enumerate(rows):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    for dx in range(scale):
+                        image.setPixel((x + border) * scale + dx, (y + border) * scale + dy, 0)
+    return image
+
+
+def run_login(ctx: Any, name: str, gen: int, bridge: LoginBridge, *, cancel: Any) -> LoginOutcome:
+    """Runs on the pool: the shared core login, reporting through the bridge's signals."""
+    from workbench.core.oauth_login import login
+
+    return login(
+        ctx,
+        name,
+        cancel=cancel,
+        timeout=LOGIN_TIMEOUT,
+        on_prompt=lambda prompt: bridge.prompted.emit(gen, prompt),
+        on_status=lambda text: bridge.status_changed.emit(gen, text),
+    )
+
+
+def run_sign_out(ctx: Any, name: str) -> Revocation:
+    from workbench.core.oauth_login import sign_out
+
+    return sign_out(ctx, name)
+
+
+class LoginPanel(QWidget):
+    """Shown for profiles whose preset has an interactive login; hidden otherwise.
+
+    Signals:
+        logged_in(object): the `TokenResult` a login stored.
+        signed_out(str): a profile whose tokens were revoked/forgotten.
+        busy_changed(bool): a login is under way.
+        inspect_requested(str): the stored id_token, to open in the Inspector.
+    """
+
+    logged_in = Signal(object)
+    signed_out = Signal(str)
+    busy_changed = Signal(bool)
+    inspect_requested = Signal(str)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.profile: Profile | None = None
+        self.generation = Generation()
+        self.task: Task | None = None
+        self.prompt: LoginPrompt | None = None
+        self.bridge = LoginBridge()
+        qc = Qt.ConnectionType.QueuedConnection
+        self.bridge.prompted.connect(self.on_prompted, qc)
+        self.bridge.status_changed.connect(self.on_status_changed, qc)
+        self._build()
+        self.set_profile(None)
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.login_button = QPushButton("Log in…")
+        self.login_button.setToolTip("Sign in at the provider (browser or device code) and store the tokens")
+        self.cancel_button = QPushButton("Cancel")
+        self.id_token_button = QPushButton("ID token")
+        self.id_token_button.setToolTip("Open the login's id_token (validated, never sent) in the Inspector")
+        self.sign_out_button = QPushButton("Sign out")
+        self.sign_out_button.setToolTip("Revoke the refresh token at the provider and forget the tokens here")
+        row.addWidget(self.status, 1)
+        for button in (self.login_button, self.cancel_button, self.id_token_button, self.sign_out_button):
+            row.addWidget(button)
+        outer.addLayout(row)
+
+        self.prompt_box = QWidget()
+        prompt = QHBoxLayout(self.prompt_box)
+        prompt.setContentsMargins(0, 0, 0, 0)
+        text = QVBoxLayout()
+        self.instructions = QLabel()
+        self.instructions.setWordWrap(True)
+        self.instructions.setTextFormat(Qt.TextFormat.RichText)
+        self.instructions.setOpenExternalLinks(True)
+        self.instructions.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.user_code = QLabel()
+        self.user_code.setObjectName("deviceUserCode")
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSizeF(max(self.font().pointSizeF(), 9.0) * 2.6)
+        font.setBold(True)
+        self.user_code.setFont(font)
+        self.user_code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QHBoxLayout()
+        self.copy_code_button = QPushButton("Copy code")
+        self.open_button = QPushButton("Open browser")
+        buttons.addWidget(self.copy_code_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        text.addWidget(self.instructions)
+        text.addWidget(self.user_code)
+        text.addLayout(buttons)
+        text.addStretch(1)
+        self.qr = QLabel()
+        self.qr.setObjectName("deviceQr")
+        prompt.addLayout(text, 1)
+        prompt.addWidget(self.qr)
+        outer.addWidget(self.prompt_box)
+
+        self.login_button.clicked.connect(self.on_login_clicked)
+        self.cancel_button.clicked.connect(self.on_cancel_clicked)
+        self.sign_out_button.clicked.connect(self.on_sign_out_clicked)
+        self.id_token_button.clicked.connect(self.on_id_token_clicked)
+        self.copy_code_button.clicked.connect(self.on_copy_code_clicked)
+        self.open_button.clicked.connect(self.on_open_clicked)
+
+    # -- state ------------------------------------------------------------------------------------
+    def set_profile(self, profile: Profile | None) -> None:
+        from workbench.core.oauth_login import grant_of
+
+        same = profile is not None and self.profile is not None and profile.name == self.profile.name
+        if not same:
+            self._abandon()
+        self.profile = profile
+        grant = grant_of(profile) if profile is not None else None
+        self.setVisible(grant is not None)
+        if not same:
+            how = "in your browser" if grant == "authorization_code" else "with a code on another device"
+            self.status.setText(f"Sign in {how} to obtain tokens." if grant else "")
+        self._update()
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def _update(self) -> None:
+        self.login_button.setEnabled(self.profile is not None and not self.busy)
+        self.cancel_button.setVisible(self.busy)
+        self.sign_out_button.setEnabled(self.profile is not None and not self.busy)
+        self.id_token_button.setEnabled(self.profile is not None and not self.busy)
+        self.prompt_box.setVisible(self.busy and self.prompt is not None)
+
+    def _abandon(self) -> None:
+        """Drop (and cancel) a login of the previous profile."""
+        self.generation.next()
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+            self.busy_changed.emit(False)
+        self.prompt = None
+
+    # -- actions ----------------------------------------------------------------------------------
+    def on_login_clicked(self) -> None:
+        ctx = self.services.ctx
+        if ctx is None or self.profile is None or self.busy:
+            return
+        name = self.profile.name
+        gen = self.generation.next()
+        self.prompt = None
+        self.status.setText("Starting the login…")
+        self.task = self.services.runner.start(
+            run_login,
+            ctx,
+            name,
+            gen,
+            self.bridge,
+            pass_cancel=True,
+            owner=self,
+            on_success=lambda outcome: self.on_login_succeeded(gen, name, outcome),
+            on_failure=lambda exc: self.on_login_failed(gen, name, exc),
+        )
+        self.busy_changed.emit(True)
+        self._update()
+
+    def on_cancel_clicked(self) -> None:
+        if self.task is None:
+            return
+        self._abandon()  # the job sees its cancel event and stops; its result is dropped
+        self.status.setText("Login cancelled.")
+        self._update()
+
+    @Slot(int, object)
+    def on_prompted(self, gen: int, prompt: LoginPrompt) -> None:
+        if not self.generation.is_current(gen) or not self.busy:
+            return
+        self.prompt = prompt
+        if prompt.kind == "device":
+            where = _esc(prompt.url)
+            self.instructions.setText(
+                f"Open <a href='{where}'>{where}</a> on any device and enter this code:"
+            )
+            self.user_code.setText(prompt.user_code)
+            self.user_code.setVisible(True)
+            self.copy_code_button.setVisible(True)
+            self.open_button.setText("Open verification page")
+            image = qr_image(prompt.verification_uri_complete) if prompt.verification_uri_complete else None
+            if image is not None:
+                self.qr.setPixmap(QPixmap.fromImage(image))
+                self.qr.setToolTip("Scan to open the verification page with the code filled in")
+            self.qr.setVisible(image is not None)
+            self.status.setText("Waiting for approval…")
+        else:
+            opened = "Your browser has been opened" if prompt.browser_opened else "Open this link"
+            self.instructions.setText(
+                f"{opened} to sign in. If nothing happened, "
+                f"<a href='{_esc(prompt.url)}'>open the sign-in page</a>."
+            )
+            self.instructions.setToolTip(prompt.url)
+            self.user_code.setVisible(False)
+            self.copy_code_button.setVisible(False)
+            self.qr.setVisible(False)
+            self.open_button.setText("Open browser again")
+            self.status.setText("Waiting for the browser…")
+        self._update()
+
+    @Slot(int, str)
+    def on_status_changed(self, gen: int, text: str) -> None:
+        if self.generation.is_current(gen) and self.busy:
+            self.status.setText(text[:1].upper() + text[1:] + "…")
+
+    def on_copy_code_clicked(self) -> None:
+        if self.prompt is not None and self.prompt.user_code:
+            self.services.clipboard.copy_plain(self.prompt.user_code, "device code")
+
+    def on_open_clicked(self) -> None:
+        if self.prompt is None:
+            return
+        url = self.prompt.verification_uri_complete or self.prompt.url
+        QDesktopServices.openUrl(QUrl(url))
+
+    def on_login_succeeded(self, gen: int, name: str, outcome: LoginOutcome) -> None:
+        if not self.generation.is_current(gen):
+            return
+        self.task = None
+        self.prompt = None
+        self.busy_changed.emit(False)
+        who = ""
+        claims = outcome.id_token_claims or {}
+        for claim in ("preferred_username", "email", "sub"):
+            if isinstance(claims.get(claim), str):
+                who = f" as {claims[claim]}"
+                break
+        self.status.setText(f"Signed in{who}.")
+        self.services.show_status(f"{name}: logged in{who}")
+        self._update()
+        self.logged_in.emit(outcome.token)
+
+    def on_login_failed(self, gen: int, name: str, exc: BaseException) -> None:
+        from workbench.core.errors import user_message
+
+        if not self.generation.is_current(gen):
+            return
+        self.task = None
+        self.prompt = None
+        self.busy_changed.emit(False)
+        message = user_message(exc)
+        self.status.setText("Login failed.")
+        self.services.show_error(f"{name}: {message}")
+        self._update()
+
+    def on_id_token_clicked(self) -> None:
+        ctx = self.services.ctx
+        if ctx is None or self.profile is None:
+            return
+        from workbench.core.oauth_login import ID_TOKEN
+
+        name = self.profile.name
+        self.services.runner.start(
+            ctx.vault.load,
+            name,
+            ID_TOKEN,
+            owner=self,
+            on_success=lambda token: self.on_id_token_loaded(name, token),
+            on_failure=self.services.error_from,
+        )
+
+    def on_id_token_loaded(self, name: str, token: str | None) -> None:
+        if not token:
+            self.services.show_status(f"{name}: no id_token stored (log in with an openid scope)")
+            return
+        self.inspect_requested.emit(token)
+
+    def on_sign_out_clicked(self) -> None:
+        ctx = self.services.ctx
+        if ctx is None or self.profile is None or self.busy:
+            return
+        name = self.profile.name
+        self.sign_out_button.setEnabled(False)
+        self.services.runner.start(
+            run_sign_out,
+            ctx,
+            name,
+            owner=self,
+            on_success=lambda result: self.on_signed_out(name, result),
+            on_failure=self.on_sign_out_failed,
+        )
+
+    def on_signed_out(self, name: str, result: Revocation) -> None:
+        self.status.setText("Signed out. " + result.message[:1].upper() + result.message[1:] + ".")
+        self.services.show_status(f"{name}: signed out")
+        self._update()
+        self.signed_out.emit(name)
+
+    def on_sign_out_failed(self, exc: BaseException) -> None:
+        self.services.error_from(exc)
+        self._update()
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+__all__ = ["LoginBridge", "LoginPanel", "qr_image"]
