@@ -228,6 +228,7 @@ class FieldRow(QWidget):
         self.error.hide()
         layout.addWidget(self.error)
         self.problem: str | None = None
+        self.title = ""  # the row's label, for the banner's summary
 
     def input_widget(self) -> QWidget:
         return self.field.editor if isinstance(self.field, SecretField) else self.field
@@ -366,6 +367,7 @@ class ProfileEditor(QDialog):
 
     def _add_row(self, form: QFormLayout, key: str, label: str, field: QWidget, help_text: str) -> FieldRow:
         row = FieldRow(field, help_text)
+        row.title = label.removesuffix(" (optional)")
         self.rows[key] = row
         form.addRow(_form_label(label), row)
         return row
@@ -577,7 +579,8 @@ class ProfileEditor(QDialog):
             return None
         if len(found) == 1:
             return next(iter(found.values()))
-        return f"Fix {len(found)} fields: " + " ".join(found.values())
+        names = ", ".join(self.rows[k].title if k in self.rows else k for k in found)
+        return f"Fix {len(found)} fields ({names}): each says what is wrong under it."
 
     # -- save -------------------------------------------------------------------------------------
     def save(self) -> None:
