@@ -71,11 +71,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def authorization(ctx: AppContext, name: str, result: TokenResult) -> tuple[str, str]:
     """(header name, header value) the profile sends its token in: `Authorization`, `Bearer …`."""
-    token_section = ctx.profiles.get(name).preset.section("token") or {}
-    header = str(token_section.get("header") or "Authorization")
-    scheme = token_section.get("scheme")
-    scheme = "Bearer" if scheme is None else str(scheme)
-    return header, f"{scheme} {result.access_token}" if scheme else result.access_token
+    return ctx.profiles.get(name).preset.token.authorization(result.access_token)
 
 
 def exec_credential(result: TokenResult) -> dict[str, Any]:
@@ -95,7 +91,18 @@ def exec_credential(result: TokenResult) -> dict[str, Any]:
 
 
 def obtain(ctx: AppContext, name: str, force: Force | None = None) -> TokenResult:
-    """The engine's token, with a warning line for each problem it reported on the way."""
+    """The engine's token, with a warning line for each problem it reported on the way.
+
+    A fresh stored token is answered without building the engine (`core.token_cache`): that is
+    the common case of `$(workbench token NAME)` and it should cost little more than reading
+    the keychain.
+    """
+    if force is None:
+        from workbench.core.token_cache import fresh_stored_token
+
+        cached = fresh_stored_token(ctx.profiles.get(name), vault=ctx.vault, clock=ctx.clock)
+        if cached is not None:
+            return cached
     engine = ctx.engine
     warnings: list[str] = []
     # A token obtained but not saved (keychain refused the write) still works for this call;
