@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError, KeyFormatError, ProfileError, WorkbenchError
+from workbench.core.templating import VaultSecretSource
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -169,33 +170,6 @@ class RenderedRequest:
 
 
 # --------------------------------------------------------------------------- vault helpers
-
-
-class VaultSecretSource:
-    """The `templating.SecretSource` over the vault: one lookup per name a template touches."""
-
-    def __init__(
-        self,
-        vault: Vault,
-        profile: str,
-        overrides: Mapping[str, str | None] | None = None,
-        *,
-        refs: Mapping[str, str] | None = None,
-    ) -> None:
-        self._vault = vault
-        self._profile = profile
-        self._overrides = dict(overrides or {})
-        self._refs = refs or {}
-
-    def get(self, name: str) -> str | None:
-        if name in self._overrides:
-            return self._overrides[name]
-        ref = self._refs.get(name)
-        if ref is not None:  # a secret reference (env:/cmd:), resolved in memory
-            from workbench.core.secret_refs import parse_ref, resolve
-
-            return resolve(self._profile, name, parse_ref(ref, secret=name))
-        return self._vault.load(self._profile, name)
 
 
 def _store_then(vault: Vault, profile: str, values: Mapping[str, str], then: Callable[[], None]) -> None:

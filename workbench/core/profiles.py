@@ -37,20 +37,18 @@ from urllib.parse import urlsplit
 
 from workbench.core.errors import InputError, PresetError, ProfileError, StorageError
 from workbench.core.presets import (
-    FieldPath,
     Preset,
     PresetCatalog,
     PresetFieldError,
     _Problem,
     display_path,
-    format_field,
     freeze,
-    located_message,
-    parse_toml,
     thaw,
     unknown_key_message,
 )
 from workbench.core.redact import redact
+from workbench.core.toml_locator import FieldPath, format_field, located_message, parse_toml
+from workbench.core.toml_writer import dumps_toml
 
 if TYPE_CHECKING:
     from workbench.core.vault import Vault
@@ -570,101 +568,3 @@ def atomic_write_text(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-# --------------------------------------------------------------------------- TOML writer
-#
-# tomllib reads; the standard library has no writer. Profiles need only strings,
-# numbers, booleans, arrays and (nested) tables, so a small writer covers them and
-# saves a dependency. `ProfileStore.save` re-parses what it writes as a check.
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-
-
-def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _basic_string(key)
-
-
-def _basic_string(value: str) -> str:
-    out = []
-    for ch in value:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _string(value: str) -> str:
-    # Multi-line templates read far better as literal blocks; use one only when it round-trips.
-    if (
-        "\n" in value
-        and "'''" not in value
-        and not value.endswith("'")
-        and all(ch in "\n\t" or (0x20 <= ord(ch) != 0x7F) for ch in value)
-    ):
-        return "'''\n" + value + "'''"
-    return _basic_string(value)
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, Mapping):
-        inner = ", ".join(f"{_key(k)} = {_inline(v)}" for k, v in value.items())
-        return "{ " + inner + " }" if inner else "{}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_inline(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def _inline(value: Any) -> str:
-    # Inside arrays and inline tables every string must stay on one line.
-    if isinstance(value, str):
-        return _basic_string(value)
-    return _scalar(value)
-
-
-def _is_table_array(value: Any) -> bool:
-    return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, Mapping) for v in value)
-
-
-def dumps_toml(data: Mapping[str, Any]) -> str:
-    """Serialise nested mappings of str/int/float/bool/arrays to TOML, keeping key order."""
-    lines: list[str] = []
-    _write_table(lines, data, ())
-    return "\n".join(lines).strip("\n") + "\n"
-
-
-def _write_table(lines: list[str], table: Mapping[str, Any], prefix: tuple[str, ...]) -> None:
-    subtables = []
-    for key, value in table.items():
-        if isinstance(value, Mapping) or _is_table_array(value):
-            subtables.append((key, value))
-        else:
-            lines.append(f"{_key(key)} = {_scalar(value)}")
-    for key, value in subtables:
-        path = (*prefix, key)
-        dotted = ".".join(_key(p) for p in path)
-        if isinstance(value, Mapping):
-            has_scalars = any(not (isinstance(v, Mapping) or _is_table_array(v)) for v in value.values())
-            if has_scalars or not value:
-                lines.extend(["", f"[{dotted}]"])
-            _write_table(lines, value, path)
-        else:
-            for item in value:
-                lines.extend(["", f"[[{dotted}]]"])
-                _write_table(lines, item, path)

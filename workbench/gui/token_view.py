@@ -132,6 +132,14 @@ class TokenView(QWidget):
         for b in (self.mint_button, self.refresh_button, self.verify_button):
             top.addWidget(b)
         outer.addLayout(top)
+        # OAuth presets: Log in / Cancel / Sign out and the device code (hidden for other presets).
+        from workbench.gui.login_panel import LoginPanel
+
+        self.login_panel = LoginPanel(self.services)
+        self.login_panel.logged_in.connect(self.on_logged_in)
+        self.login_panel.signed_out.connect(self.on_signed_out)
+        self.login_panel.inspect_requested.connect(self.inspect_requested)
+        outer.addWidget(self.login_panel)
 
         self.token_box = JwtView()
         self.token_box.setObjectName("tokenBox")
@@ -223,8 +231,17 @@ class TokenView(QWidget):
                 f" &nbsp;·&nbsp; <span style='color:gray'>{_esc(profile.base_url)}</span>"
             )
             self.title.setToolTip(f"{profile.name} · {preset.title} · {profile.base_url}")
+        self.login_panel.set_profile(profile)
         self.set_result(result)
         self._update_buttons()
+
+    def on_logged_in(self, result: TokenResult) -> None:
+        self.token_obtained.emit(result)
+        self.set_result(result)
+
+    def on_signed_out(self, name: str) -> None:
+        if self.profile is not None and self.profile.name == name:
+            self.set_result(None)
 
     def set_result(self, result: TokenResult | None) -> None:
         self.result = result
@@ -269,15 +286,14 @@ class TokenView(QWidget):
             self.lifetime_label.setText(humanize_duration(r.lifetime) if r.lifetime else "unknown")
         rt_text = "—"
         if p is not None:
-            token_section = p.preset.section("token") or {}
-            lifetime = token_section.get("refresh_token_lifetime")
+            lifetime = p.preset.token.refresh_token_lifetime
             parts = []
             if r is not None and r.refresh_token_expires_at:
                 left = r.refresh_token_expires_at - self._now()
                 parts.append("expired" if left <= 0 else f"valid for {humanize_duration(left)}")
             if lifetime:
                 parts.append(f"lives {humanize_duration(float(lifetime))}")
-            if token_section.get("rotates_refresh_token"):
+            if p.preset.token.rotates_refresh_token:
                 parts.append("rotates on every refresh")
             if not p.preset.can_refresh():
                 parts = ["not used by this provider (mint again)"]
@@ -513,10 +529,7 @@ def build_clipboard_text(
     what: str, profile: Profile, token: str, spec: tuple[str, str, list, str] | None
 ) -> str:
     """The text to copy: the bare token, an auth header line, or a curl command."""
-    token_section = profile.preset.section("token") or {}
-    header = str(token_section.get("header", "Authorization"))
-    scheme = str(token_section.get("scheme", "Bearer"))
-    value = f"{scheme} {token}".strip() if scheme else token
+    header, value = profile.preset.token.authorization(token)
     if what == "token":
         return token
     if what == "header":
