@@ -555,10 +555,10 @@ class InspectorView(QWidget):
             row.setToolTip(1, f"serial {cert.serial}\nSHA-256 {cert.sha256}\nshown, never trusted")
         for warning in ins.warnings:
             info = warning.code in INFO_CODES
-            item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
-            item.setToolTip(warning.code)
-            item.setData(Qt.ItemDataRole.UserRole, warning.code)
-            self.warnings.addItem(item)
+            row_item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
+            row_item.setToolTip(warning.code)
+            row_item.setData(Qt.ItemDataRole.UserRole, warning.code)
+            self.warnings.addItem(row_item)
         if not ins.warnings:
             self.warnings.addItem(QListWidgetItem(state_dot("valid"), "No warnings"))
         self._fit_warnings()

@@ -226,10 +226,11 @@ class ProfileEditor(QDialog):
         self.rows["base_url"].help.setText(f"For example {preset.base_url_example}")
         self.rows["base_url"].help.show()
         # Rebuild the inputs form from the preset.
-        old = self.inputs_box.layout().itemAt(0)
-        if old is not None and old.widget() is not None:
-            old.widget().deleteLater()
-            self.inputs_layout.removeWidget(old.widget())
+        old = self.inputs_layout.itemAt(0)
+        old_form = old.widget() if old is not None else None
+        if old_form is not None:
+            old_form.deleteLater()
+            self.inputs_layout.removeWidget(old_form)
         for key in [k for k in self.rows if k.startswith(("var:", "secret:"))]:
             del self.rows[key]
             self.touched.discard(key)
