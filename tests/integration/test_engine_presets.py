@@ -224,7 +224,7 @@ def test_no_secret_or_token_value_lands_in_any_file(sandbox, setup, memory_vault
                 values.append(value)
     engine.flush_history()
     text = files_text(workbench_home)
-    assert "history.jsonl" in {p.name for p in workbench_home.iterdir()}
+    assert "history.sqlite3" in {p.name for p in workbench_home.iterdir()}
     leaked = [v[:12] for v in values if v in text]
     assert leaked == []
 
@@ -305,3 +305,16 @@ def test_a_pasted_pair_is_used_in_a_new_home_without_any_token_state(
     result = make_engine(clock=FakeClock()).get_token(name)
     assert result.obtained_by == "cache"
     assert result.access_token == memory_vault.load(name, "access_token")
+
+
+def test_token_of_trust_verify_mints_again_when_the_provider_says_the_token_has_expired(sandbox, setup):
+    """Seed 002: a 401 "Token has expired" means request a new token (the preset's expired_markers)."""
+    engine, _clock, add = setup
+    name = add("token-of-trust")
+    before = engine.get_token(name)
+    # The provider's clock jumps ahead: the token is expired to it, still valid to the engine.
+    sandbox.set_clock_offset(3600)
+    answer = engine.verify_remote(name)
+    assert answer.get("valid") is True
+    assert sandbox.calls("token-of-trust", "mint") == 2
+    assert engine.get_token(name).access_token != before.access_token

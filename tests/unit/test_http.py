@@ -1,4 +1,4 @@
-"""The shared HTTP client: safe defaults, bearer auth that retries once, and clear network errors."""
+"""The shared HTTP client: safe defaults, bearer auth in the preset's header, and clear network errors."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from workbench import __version__
 from workbench.core.errors import NetworkError, NetworkTimeoutError
 from workbench.core.flows import RequestSpec
-from workbench.core.http import BearerAuth, make_client, network_error, send_spec
+from workbench.core.http import BearerAuth, make_client, network_error, send_bounded
 
 
 def spec(url: str = "https://api.example.com/v1/auth/token", **kw) -> RequestSpec:
@@ -26,6 +26,18 @@ def spec(url: str = "https://api.example.com/v1/auth/token", **kw) -> RequestSpe
     }
     values.update(kw)
     return RequestSpec(**values)
+
+
+def send_spec(client: httpx.Client, request: RequestSpec, *, what: str = "", timeout: float = 10.0):
+    return send_bounded(
+        client,
+        request.method,
+        request.url,
+        headers=request.headers,
+        content=request.content,
+        timeout=timeout,
+        what=what or request.step,
+    )
 
 
 def test_requests_carry_our_user_agent_and_the_specs_headers_and_body():
@@ -81,27 +93,7 @@ def test_bearer_auth_applies_the_token_with_the_presets_header_and_scheme():
     assert isinstance(auth, httpx.Auth)
 
 
-def test_bearer_auth_retries_once_with_a_fresh_token_after_a_401():
-    seen: list[str] = []
-    rejected: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers["Authorization"])
-        return httpx.Response(200 if request.headers["Authorization"] == "Bearer new" else 401)
-
-    def on_unauthorized(token: str) -> str:
-        rejected.append(token)
-        return "new"
-
-    auth = BearerAuth(lambda: "old", on_unauthorized=on_unauthorized)
-    with make_client(transport=httpx.MockTransport(handler)) as client:
-        response = client.get("https://api.example.com/me", auth=auth)
-    assert response.status_code == 200
-    assert seen == ["Bearer old", "Bearer new"]
-    assert rejected == ["old"]
-
-
-def test_bearer_auth_gives_up_after_one_retry():
+def test_bearer_auth_returns_a_401_as_is_for_the_engine_to_decide():
     calls = 0
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -109,10 +101,9 @@ def test_bearer_auth_gives_up_after_one_retry():
         calls += 1
         return httpx.Response(401)
 
-    auth = BearerAuth(lambda: "old", on_unauthorized=lambda token: "new")
     with make_client(transport=httpx.MockTransport(handler)) as client:
-        assert client.get("https://api.example.com/me", auth=auth).status_code == 401
-    assert calls == 2
+        assert client.get("https://api.example.com/me", auth=BearerAuth(lambda: "old")).status_code == 401
+    assert calls == 1
 
 
 def test_a_refused_connection_names_the_host_not_the_request():
@@ -137,7 +128,7 @@ def test_a_silent_server_is_a_timeout_error():
     port = listener.getsockname()[1]
     try:
         with make_client(timeout=0.3) as client, pytest.raises(NetworkTimeoutError) as info:
-            send_spec(client, spec(f"http://127.0.0.1:{port}/token"), what="token-of-trust mint")
+            send_spec(client, spec(f"http://127.0.0.1:{port}/token"), what="token-of-trust mint", timeout=0.3)
     finally:
         listener.close()
     assert str(info.value) == f"token-of-trust mint: 127.0.0.1:{port} did not answer within 0.3 s"

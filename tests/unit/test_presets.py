@@ -10,7 +10,8 @@ import pytest
 
 from workbench.core import paths
 from workbench.core.errors import PresetError
-from workbench.core.presets import PresetCatalog, find_line, load_preset_file, parse_preset_text
+from workbench.core.presets import PresetCatalog, load_preset_file, parse_preset_text
+from workbench.core.toml_locator import find_line
 
 SHIPPED = sorted(p.stem for p in paths.presets_dir().glob("*.toml"))
 

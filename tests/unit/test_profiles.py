@@ -24,7 +24,8 @@ from workbench.commands import profile as profile_cmd
 from workbench.core.context import AppContext
 from workbench.core.errors import InputError, PresetError, ProfileError, VaultError
 from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore, dumps_toml, validate_profile_name
+from workbench.core.profiles import ProfileStore, validate_profile_name
+from workbench.core.toml_writer import dumps_toml
 from workbench.core.vault import Vault
 
 PRESETS = PresetCatalog.load_default()

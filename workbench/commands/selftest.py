@@ -394,7 +394,7 @@ def _verify_token(st_ctx: AppContext, engine: TokenEngine, name: str, preset: Pr
     provider's JWKS or shared secret, and the provider's own verify request); decode at the least."""
     from workbench.core import jwtinspect
 
-    token_section = preset.section("token") or {}
+    token_spec = preset.token
     done: list[str] = []
     if not jwtinspect.looks_like_jwt(token):
         done.append("opaque token (not a JWT)")
@@ -405,8 +405,8 @@ def _verify_token(st_ctx: AppContext, engine: TokenEngine, name: str, preset: Pr
         elif inspection.signature_valid:
             how = (
                 "signature verified with the provider's JWKS"
-                if token_section.get("jwks_url")
-                else f"signature verified with the '{token_section.get('verify_secret')}' secret"
+                if token_spec.jwks_url
+                else f"signature verified with the '{token_spec.verify_secret}' secret"
             )
         else:
             raise CheckFailed(f"the signature does not verify: {inspection.signature_error or 'invalid'}")

@@ -71,11 +71,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def authorization(ctx: AppContext, name: str, result: TokenResult) -> tuple[str, str]:
     """(header name, header value) the profile sends its token in: `Authorization`, `Bearer …`."""
-    token_section = ctx.profiles.get(name).preset.section("token") or {}
-    header = str(token_section.get("header") or "Authorization")
-    scheme = token_section.get("scheme")
-    scheme = "Bearer" if scheme is None else str(scheme)
-    return header, f"{scheme} {result.access_token}" if scheme else result.access_token
+    return ctx.profiles.get(name).preset.token.authorization(result.access_token)
 
 
 def exec_credential(result: TokenResult) -> dict[str, Any]:

@@ -62,9 +62,10 @@ from workbench.core.engine_types import (
     TokenUnavailableError,
 )
 from workbench.core.engine_verify import Verifier
-from workbench.core.engine_wire import DEFAULT_LOCK_TIMEOUT, DEFAULT_TIMEOUT, EngineConfig, Wire
+from workbench.core.engine_wire import DEFAULT_LOCK_TIMEOUT, EngineConfig, Wire
 from workbench.core.errors import ProviderError
 from workbench.core.history import HistoryWriter
+from workbench.core.http import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import httpx

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,6 +43,7 @@ from workbench.core.errors import (
 )
 from workbench.core.redact import fingerprint
 from workbench.core.singleflight import SingleFlight
+from workbench.core.templating import VaultSecretSource
 
 if TYPE_CHECKING:
     from workbench.core.clock import Clock
@@ -80,23 +81,6 @@ class _Stored:
     access: str | None = field(repr=False)
     refresh: str | None = field(repr=False)
     state: TokenState
-
-
-class VaultSecrets:
-    """`SecretSource` for templates: overrides first (tokens read under the lock), then the vault."""
-
-    def __init__(self, vault: Vault, profile: str, overrides: Mapping[str, str | None]) -> None:
-        self._vault = vault
-        self._profile = profile
-        self._values: dict[str, str | None] = dict(overrides)
-
-    def get(self, name: str) -> str | None:
-        if name not in self._values:
-            self._values[name] = self._vault.load(self._profile, name)
-        return self._values[name]
-
-    def known_values(self) -> list[str]:
-        return [v for v in self._values.values() if v]
 
 
 def jwt_times(token: str | None) -> tuple[float | None, float | None]:
@@ -411,8 +395,11 @@ class Tokens:
         )
 
     def _run_step(self, profile: Profile, stored: _Stored, step: Literal["mint", "refresh"]) -> TokenResult:
-        secrets = VaultSecrets(
-            self._vault, profile.name, {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh}
+        secrets = VaultSecretSource(
+            self._vault,
+            profile.name,
+            {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh},
+            refs=profile.secret_refs,
         )
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)
@@ -428,7 +415,7 @@ class Tokens:
 
     @staticmethod
     def _rotates(profile: Profile) -> bool:
-        return bool((profile.preset.section("token") or {}).get("rotates_refresh_token"))
+        return profile.preset.token.rotates_refresh_token
 
     def _check_vault_writable(self, profile: Profile, refresh_token: str) -> None:
         """Before a refresh that rotates the refresh token, prove the keychain takes writes (by
@@ -446,7 +433,7 @@ class Tokens:
             ) from None
 
     def _token_request(
-        self, profile: Profile, step: Literal["mint", "refresh"], secrets: VaultSecrets
+        self, profile: Profile, step: Literal["mint", "refresh"], secrets: VaultSecretSource
     ) -> TokenAnswer:
         from workbench.core import flows
 
@@ -565,10 +552,9 @@ class Tokens:
         return result
 
     def _refresh_token_expiry(self, profile: Profile, refresh_token: str, now: float) -> float | None:
-        token_section = profile.preset.section("token") or {}
-        lifetime = token_section.get("refresh_token_lifetime")
-        if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) and lifetime > 0:
-            return now + float(lifetime)
+        lifetime = profile.preset.token.refresh_token_lifetime
+        if lifetime is not None:
+            return now + lifetime
         exp, _iat = jwt_times(refresh_token)
         return exp
 

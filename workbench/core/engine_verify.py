@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.engine_tokens import ACCESS_TOKEN, Tokens, VaultSecrets
+from workbench.core.engine_tokens import ACCESS_TOKEN, Tokens
 from workbench.core.engine_types import TokenUnavailableError
 from workbench.core.engine_wire import Wire
 from workbench.core.errors import ProviderError
 from workbench.core.redact import redact
+from workbench.core.templating import VaultSecretSource
 
 if TYPE_CHECKING:
     from workbench.core.jwtinspect import Inspection
@@ -34,16 +35,27 @@ class Verifier:
                 "checked with the provider (decode the token locally instead)"
             )
         token = self._tokens.get_token(profile)
-        secrets = VaultSecrets(self._vault, profile, {ACCESS_TOKEN: token.access_token})
-        spec = flows.build_request(
-            prof,
-            "verify",
-            secrets=secrets,
-            renderer=self._wire.renderer(),
-            access_token=token.access_token,
-        )
         label = f"{prof.preset.name} verify"
-        response = self._wire.send(prof, spec.method, spec.url, list(spec.headers), spec.content, None, label)
+        for attempt in (1, 2):
+            secrets = VaultSecretSource(
+                self._vault, profile, {ACCESS_TOKEN: token.access_token}, refs=prof.secret_refs
+            )
+            spec = flows.build_request(
+                prof,
+                "verify",
+                secrets=secrets,
+                renderer=self._wire.renderer(),
+                access_token=token.access_token,
+            )
+            response = self._wire.send(
+                prof, spec.method, spec.url, list(spec.headers), spec.content, None, label
+            )
+            if attempt == 1 and flows.is_expired_answer(prof, response.status_code, response.content):
+                # The provider says the token expired (its `[token] expired_markers`, e.g.
+                # token-of-trust's 401 "Token has expired"): obtain a new one and ask again.
+                token = self._tokens.renew_after_rejection(profile, token.access_token)
+                continue
+            break
         if not 200 <= response.status_code < 300:
             raise flows.provider_error(
                 prof,
@@ -74,20 +86,24 @@ class Verifier:
 
         prof, plan = self._wire.profile_and_plan(profile)
         token = self._tokens.get_token(profile)
-        token_section = prof.preset.section("token") or {}
+        spec = prof.preset.token
         key: jwtinspect.VerificationKey | None = None
-        if token_section.get("jwks_url"):
-            secrets = VaultSecrets(self._vault, profile, {ACCESS_TOKEN: token.access_token})
+        if spec.jwks_url:
+            secrets = VaultSecretSource(
+                self._vault, profile, {ACCESS_TOKEN: token.access_token}, refs=prof.secret_refs
+            )
             url = self._wire.renderer().render(
-                str(token_section["jwks_url"]),
+                spec.jwks_url,
                 flows.template_context(prof, secrets=secrets, access_token=token.access_token),
                 field="token.jwks_url",
                 where=f"{prof.preset.name} token",
             )
             key = jwtinspect.fetch_jwks(url, timeout=plan.timeout_seconds, verify_tls=plan.verify_tls)
-        elif token_section.get("verify_secret"):
-            secret_name = str(token_section["verify_secret"])
-            secret = self._vault.load(profile, secret_name)
+        elif spec.verify_secret:
+            secret_name = spec.verify_secret
+            from workbench.core.secret_refs import load_input
+
+            secret = load_input(self._vault, prof, secret_name)
             if not secret:
                 raise TokenUnavailableError(
                     f"profile '{profile}' has no '{secret_name}' stored to verify its tokens with"

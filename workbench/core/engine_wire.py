@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.engine_policy import RefreshAhead, RetryPolicy
+from workbench.core.http import DEFAULT_CONNECT_TIMEOUT
 from workbench.core.redact import redact
 
 if TYPE_CHECKING:
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
     from workbench.core.profiles import Profile, ProfileStore
     from workbench.core.templating import TemplateRenderer
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_CONNECT_TIMEOUT = 5.0
 # Longest we wait for another thread/process that holds a profile's lock. The holder is
 # itself bounded by HTTP timeouts × attempts, so this only trips on a stuck process.
 DEFAULT_LOCK_TIMEOUT = 60.0
@@ -72,15 +71,13 @@ class CallPlan:
     def for_profile(
         cls, profile: Profile, default_timeout: float, default_verify_tls: bool = True
     ) -> CallPlan:
-        token_section = profile.preset.section("token") or {}
-        sliding = token_section.get("sliding_header")
-        scheme = token_section.get("scheme")
+        spec = profile.preset.token
         seconds = setting_float(profile, "timeout") or default_timeout
         return cls(
-            header=str(token_section.get("header") or "Authorization"),
-            scheme=str(scheme) if scheme is not None else "Bearer",
-            response_token_header=str(sliding) if sliding else "Authorization",
-            sliding=bool(sliding),
+            header=spec.header,
+            scheme=spec.scheme,
+            response_token_header=spec.sliding_header or "Authorization",
+            sliding=spec.sliding_header is not None,
             timeout_seconds=seconds,
             verify_tls=profile.settings.get("verify_tls", default_verify_tls) is not False,
         )

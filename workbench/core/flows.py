@@ -279,11 +279,9 @@ def build_request(
                 f"profile '{profile.name}' has no access token yet"
                 f" (get one with `workbench token {profile.name}`)"
             )
-        token_section = profile.preset.section("token") or {}
-        header_name = str(token_section.get("header") or "Authorization")
-        scheme = str(token_section.get("scheme", "Bearer") or "")
+        header_name, value = profile.preset.token.authorization(token)
         headers = [(k, v) for k, v in headers if k.lower() != header_name.lower()]
-        headers.append((header_name, f"{scheme} {token}" if scheme else token))
+        headers.append((header_name, value))
 
     extra_secrets: tuple[str, ...] = ()
     auth_fields: list[tuple[str, str]] = []
@@ -504,8 +502,8 @@ def parse_token_response(
     section = profile.preset.section(step) or {}
     spec: Mapping[str, Any] = section.get("response") or {}
     access_path = str(spec.get("access_token") or DEFAULT_ACCESS_TOKEN_PATH)
-    token_section = profile.preset.section("token") or {}
-    scheme = str(token_section.get("scheme") or DEFAULT_TOKEN_TYPE)
+    token_spec = profile.preset.token
+    scheme = token_spec.scheme or DEFAULT_TOKEN_TYPE
 
     document = _parse_json(body)
     # The token itself may come from a header or a raw-text body; a dotted path needs JSON.
@@ -595,7 +593,7 @@ def parse_token_response(
             lifetime = expires_at - issued_at
 
     refresh_expires_at: float | None = None
-    refresh_lifetime = _parse_duration(token_section.get("refresh_token_lifetime"))
+    refresh_lifetime = token_spec.refresh_token_lifetime
     if refresh_token and refresh_lifetime:
         refresh_expires_at = now + refresh_lifetime
 
@@ -608,26 +606,6 @@ def parse_token_response(
         issued_at=issued_at,
         refresh_token_expires_at=refresh_expires_at,
     )
-
-
-def parse_json_answer(
-    profile: Profile,
-    step: str,
-    *,
-    status: int,
-    headers: Mapping[str, str],
-    body: bytes,
-    secrets: Iterable[str] = (),
-) -> Any:
-    """A JSON answer (e.g. `[verify]`): non-2xx → `provider_error`, not JSON → `ProviderResponseError`."""
-    if not 200 <= status < 300:
-        raise provider_error(profile, status=status, headers=headers, body=body, step=step, secrets=secrets)
-    document = _parse_json(body)
-    if document is _MISSING:
-        raise ProviderResponseError(
-            f"{_where(profile, step)}: the provider's answer is not valid JSON", status=status
-        )
-    return document
 
 
 # --------------------------------------------------------------------------- errors
@@ -773,14 +751,13 @@ def token_from_header(
     """
     from workbench.core.jwtinspect import looks_like_jwt
 
-    token_section = profile.preset.section("token") or {}
-    name = token_section.get("sliding_header")
-    if not isinstance(name, str) or not name:
+    spec = profile.preset.token
+    if not spec.sliding_header:
         return None
-    raw = _header_get(headers, name)
+    raw = _header_get(headers, spec.sliding_header)
     if not raw:
         return None
-    value = _strip_scheme(raw, str(token_section.get("scheme") or DEFAULT_TOKEN_TYPE))
+    value = _strip_scheme(raw, spec.scheme or DEFAULT_TOKEN_TYPE)
     if not value or value == current or not looks_like_jwt(value):
         return None
     return value
@@ -790,9 +767,11 @@ def is_expired_answer(profile: Profile, status: int, body: bytes) -> bool:
     """A 401 whose body carries one of the preset's `expired_markers` ("Token has expired")."""
     if status != 401:
         return False
-    markers = (profile.preset.section("token") or {}).get("expired_markers") or ()
+    markers = profile.preset.token.expired_markers
+    if not markers:
+        return False
     text = _body_text(body).lower()
-    return any(isinstance(m, str) and m and m.lower() in text for m in markers)
+    return any(m.lower() in text for m in markers)
 
 
 def _strings(document: Any, depth: int = 0) -> Iterable[str]:
@@ -824,7 +803,6 @@ __all__ = [
     "dotted_get",
     "is_clock_skew_answer",
     "is_expired_answer",
-    "parse_json_answer",
     "parse_token_response",
     "provider_error",
     "provider_message",

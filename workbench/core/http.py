@@ -5,10 +5,6 @@ verification on unless a profile turns it off, no redirects followed (a token
 endpoint that redirects is a misconfiguration we want to see, and following it
 could carry credentials to another host), and our own User-Agent.
 
-`send_spec` sends a `flows.RequestSpec` and turns httpx's transport exceptions
-into `NetworkError` / `NetworkTimeoutError` with a one-line message naming the
-host and what we were doing, never the request's headers or body.
-
 `send_bounded` is how every request goes out: under one overall deadline (the
 profile's timeout covers connect, TLS, sending and the whole answer, so a server
 that drips a byte a second fails within it) and a byte budget (provider answers:
@@ -42,7 +38,6 @@ from workbench.core.errors import (
 if TYPE_CHECKING:
     import httpx
 
-    from workbench.core.flows import RequestSpec
 
     class BearerAuth(httpx.Auth):  # the real class is built by _make_bearer_auth() on first access
         def __init__(
@@ -51,7 +46,6 @@ if TYPE_CHECKING:
             *,
             header: str = "Authorization",
             scheme: str = "Bearer",
-            on_unauthorized: Callable[[str], str | None] | None = None,
         ) -> None: ...
 
 
@@ -302,12 +296,10 @@ def _make_bearer_auth() -> type[Any]:
     import httpx
 
     class BearerAuth(httpx.Auth):
-        """Puts the current token on each request; on a 401, asks once for a fresh one and retries.
+        """Puts the current token on each request, in the preset's header and scheme.
 
-        `get_token()` returns the token to use now. `on_unauthorized(rejected)` (optional)
-        is called with the token the server refused and returns a replacement, or None to
-        give up (the 401 response is returned as is). Token work is serialised with an
-        `RLock`, as httpx's authentication guide recommends for shared clients.
+        `get_token()` returns the token to use now. A 401 is returned as is: the engine
+        decides whether to obtain a new token and send again (`engine_calls`).
         """
 
         requires_request_body = False
@@ -319,29 +311,14 @@ def _make_bearer_auth() -> type[Any]:
             *,
             header: str = "Authorization",
             scheme: str = "Bearer",
-            on_unauthorized: Callable[[str], str | None] | None = None,
         ) -> None:
             self._get_token = get_token
             self._header = header
             self._scheme = scheme
-            self._on_unauthorized = on_unauthorized
-            self._lock = threading.RLock()
-
-        def _apply(self, request: httpx.Request, token: str) -> None:
-            request.headers[self._header] = f"{self._scheme} {token}" if self._scheme else token
 
         def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-            with self._lock:
-                token = self._get_token()
-            self._apply(request, token)
-            response = yield request
-            if response.status_code != 401 or self._on_unauthorized is None:
-                return
-            with self._lock:
-                fresh = self._on_unauthorized(token)
-            if not fresh or fresh == token:
-                return
-            self._apply(request, fresh)
+            token = self._get_token()
+            request.headers[self._header] = f"{self._scheme} {token}" if self._scheme else token
             yield request
 
     BearerAuth.__module__ = __name__
@@ -408,36 +385,6 @@ def _connect_reason(exc: Exception) -> str:
     return exc.__class__.__name__
 
 
-def send_spec(
-    client: httpx.Client,
-    spec: RequestSpec,
-    *,
-    what: str = "",
-    timeout: float | None = None,
-) -> httpx.Response:
-    """Send a built request; transport failures become `NetworkError` (see `network_error`)."""
-    import httpx
-
-    label = what or spec.step
-    kwargs: dict[str, Any] = {}
-    if timeout is not None:
-        kwargs["timeout"] = httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout))
-    try:
-        return client.request(
-            spec.method, spec.url, headers=list(spec.headers), content=spec.content, **kwargs
-        )
-    except httpx.TransportError as exc:
-        effective = timeout if timeout is not None else _client_read_timeout(client)
-        raise network_error(exc, url=spec.url, what=label, timeout=effective) from None
-    except httpx.InvalidURL:
-        raise NetworkError(f"{label}: the URL is not valid") from None
-
-
-def _client_read_timeout(client: httpx.Client) -> float | None:
-    read = client.timeout.read
-    return float(read) if read is not None else None
-
-
 __all__ = [
     "CALL_MAX_BYTES",
     "DEFAULT_TIMEOUT",
@@ -449,5 +396,4 @@ __all__ = [
     "network_error",
     "overall_deadline",
     "send_bounded",
-    "send_spec",
 ]

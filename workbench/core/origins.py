@@ -173,9 +173,8 @@ def request_targets(profile: Profile) -> list[tuple[str, str | None]]:
         section = profile.preset.section(step)
         if section is not None:
             fields.append((f"[{step}] path", section.get("path", "")))
-    token_section = profile.preset.section("token") or {}
-    if token_section.get("jwks_url"):
-        fields.append(("[token] jwks_url", token_section["jwks_url"]))
+    if profile.preset.token.jwks_url:
+        fields.append(("[token] jwks_url", profile.preset.token.jwks_url))
     for label, template in fields:
         try:
             context = flows.template_context(profile, secrets=placeholders)

@@ -13,9 +13,10 @@ it, and the field: ``presets/foo.toml line 12: mint.response.access_token: must 
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -23,6 +24,7 @@ from typing import Any, Literal
 
 from workbench.core.errors import PresetError
 from workbench.core.redact import redact
+from workbench.core.toml_locator import FieldPath, format_field, located_message, parse_toml
 
 PRESET_NAME_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\Z")
 # Input names end up in templates (`vars.key_id`) and in keychain entry names, so keep them plain.
@@ -47,6 +49,7 @@ TOP_LEVEL_KEYS: dict[str, str] = {
     "oauth": "table",
 }
 REQUIRED_TOP_LEVEL = ("name", "title")
+_MERGED_CACHE_SIZE = 64
 INPUT_KEYS = ("name", "kind", "label", "required", "multiline", "default", "help")
 TOKEN_KEYS = (
     "header",
@@ -75,7 +78,6 @@ ERRORS_KEYS = ("message", "type")
 OAUTH_KEYS = ("grant", "discovery")
 OAUTH_GRANTS = ("authorization_code", "device_code")
 
-FieldPath = tuple[str | int, ...]
 
 
 class _Problem(Exception):
@@ -118,6 +120,44 @@ class PresetInput:
 
 
 @dataclass(frozen=True)
+class TokenSpec:
+    """The preset's `[token]` table, read once when the preset is built (defaults filled in).
+
+    `scheme` may be empty: the token is then sent bare. `refresh_token_lifetime` is seconds.
+    """
+
+    header: str = "Authorization"
+    scheme: str = "Bearer"
+    sliding_header: str | None = None
+    rotates_refresh_token: bool = False
+    refresh_token_lifetime: float | None = None
+    jwks_url: str | None = None
+    verify_secret: str | None = None
+    expired_markers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any] | None) -> TokenSpec:
+        """Build from an already validated `[token]` table (absent: every default)."""
+        if not table:
+            return cls()
+        lifetime = table.get("refresh_token_lifetime")
+        return cls(
+            header=str(table.get("header") or "Authorization"),
+            scheme=str(table["scheme"]) if "scheme" in table else "Bearer",
+            sliding_header=str(table["sliding_header"]) if table.get("sliding_header") else None,
+            rotates_refresh_token=bool(table.get("rotates_refresh_token")),
+            refresh_token_lifetime=float(lifetime) if lifetime is not None else None,
+            jwks_url=str(table["jwks_url"]) if table.get("jwks_url") else None,
+            verify_secret=str(table["verify_secret"]) if table.get("verify_secret") else None,
+            expired_markers=tuple(str(m) for m in table.get("expired_markers") or () if m),
+        )
+
+    def authorization(self, token: str) -> tuple[str, str]:
+        """(header name, header value) a request carries the token in: `Authorization: Bearer …`."""
+        return self.header, f"{self.scheme} {token}" if self.scheme else token
+
+
+@dataclass(frozen=True)
 class Preset:
     name: str
     title: str
@@ -126,6 +166,12 @@ class Preset:
     inputs: tuple[PresetInput, ...]
     data: Mapping[str, Any] = field(repr=False, hash=False)
     source: Path | None = None
+    token: TokenSpec = field(default_factory=TokenSpec, repr=False, hash=False)
+    # Presets merged with a profile's [override], by the override's canonical JSON: a profile
+    # re-read from disk finds its merged preset here instead of merging and validating again.
+    _merged: dict[str, Preset] = field(
+        default_factory=dict, init=False, repr=False, hash=False, compare=False
+    )
 
     def can_mint(self) -> bool:
         return "mint" in self.data
@@ -139,8 +185,7 @@ class Preset:
 
     def can_verify_locally(self) -> bool:
         """True when `[token]` names a key to check signatures with: a JWKS URL or a shared secret."""
-        token = self.section("token") or {}
-        return bool(token.get("jwks_url") or token.get("verify_secret"))
+        return bool(self.token.jwks_url or self.token.verify_secret)
 
     def section(self, name: str) -> Mapping[str, Any] | None:
         if name not in SECTIONS:
@@ -170,15 +215,23 @@ class Preset:
         """
         if not override:
             return self
+        key = json.dumps(thaw(override), sort_keys=True, default=repr)
+        cached = self._merged.get(key)
+        if cached is not None:
+            return cached
         if "name" in override and override["name"] != self.name:
             raise PresetFieldError(
                 ("name",), "a profile cannot rename its preset; set `preset` instead of overriding `name`"
             )
         data = deep_merge(thaw(self.data), override)
         try:
-            return _build_preset(data, source=self.source)
+            merged = _build_preset(data, source=self.source)
         except _Problem as problem:
             raise PresetFieldError(problem.path, problem.message) from None
+        if len(self._merged) >= _MERGED_CACHE_SIZE:
+            self._merged.clear()
+        self._merged[key] = merged
+        return merged
 
 
 # --------------------------------------------------------------------------- helpers
@@ -210,16 +263,6 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
         else:
             result[key] = thaw(value)
     return result
-
-
-def format_field(path: FieldPath) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f" #{part + 1}"
-        else:
-            out += ("." if out else "") + part
-    return out or "(file)"
 
 
 def _type_name(value: Any) -> str:
@@ -477,6 +520,7 @@ def _build_preset(data: Mapping[str, Any], *, source: Path | None) -> Preset:
         inputs=tuple(inputs),
         data=freeze(data),
         source=source,
+        token=TokenSpec.from_table(data.get("token")),
     )
 
 
@@ -508,142 +552,6 @@ def display_path(path: Path) -> str:
         except ValueError:
             continue
     return str(path)
-
-
-_TOML_ERROR_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_ERROR_EOF = re.compile(r"\s*\(at end of document\)\s*$")
-
-
-def parse_toml(text: str, display: str, error: Callable[[str], Exception]) -> dict[str, Any]:
-    """tomllib.loads with a one-line error naming the file and the line."""
-    try:
-        return tomllib.loads(text)
-    except RecursionError:
-        raise error(f"{display}: not valid TOML: arrays or tables are nested too deeply") from None
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = _TOML_ERROR_POS.search(message)
-        if match:
-            detail = message[: match.start()]
-            raise error(
-                f"{display} line {match.group(1)}: not valid TOML: {detail} (column {match.group(2)})"
-            ) from None
-        detail = _TOML_ERROR_EOF.sub("", message)
-        raise error(f"{display}: not valid TOML: {detail} (at the end of the file)") from None
-
-
-def _split_key(text: str) -> list[str] | None:
-    """Split a TOML dotted key (`a."b.c".d`) into parts; None when it is not a key."""
-    parts: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        while i < n and text[i] in " \t":
-            i += 1
-        if i >= n:
-            return None
-        if text[i] in "\"'":
-            quote = text[i]
-            end = text.find(quote, i + 1)
-            if end < 0:
-                return None
-            parts.append(text[i + 1 : end])
-            i = end + 1
-        else:
-            match = re.match(r"[A-Za-z0-9_-]+", text[i:])
-            if not match:
-                return None
-            parts.append(match.group(0))
-            i += match.end()
-        while i < n and text[i] in " \t":
-            i += 1
-        if i < n:
-            if text[i] != ".":
-                return None
-            i += 1
-    return parts or None
-
-
-_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*(\]\]?)\s*(#.*)?$")
-_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
-_KEY_RE = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
-
-
-def find_line(text: str, path: FieldPath) -> int | None:
-    """The line that best matches a field path: the key itself, else its nearest enclosing key or table.
-
-    A deliberately simple scan (table headers, `key =` lines, multi-line strings skipped);
-    good enough to point a person at the right place.
-    """
-    if not path:
-        return None
-    best_line: int | None = None
-    best_len = 0
-    current: tuple[str | int, ...] = ()
-    array_counts: dict[tuple[str | int, ...], int] = {}
-    in_multiline: str | None = None
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if in_multiline:
-            if in_multiline in line:
-                in_multiline = None
-            continue
-        header = _HEADER_RE.match(line)
-        if header and header.group(1) in ("[", "[[") and len(header.group(1)) == len(header.group(3)):
-            parts = _split_key(header.group(2))
-            if parts is None:
-                continue
-            if header.group(1) == "[[":
-                base = _resolve_arrays(tuple(parts), array_counts, current)
-                index = array_counts.get(base, -1) + 1
-                array_counts[base] = index
-                current = (*base, index)
-            else:
-                current = _resolve_arrays(tuple(parts), array_counts, current)
-            candidate = current
-        else:
-            key = _KEY_RE.match(line)
-            if not key:
-                continue
-            parts = _split_key(key.group(1))
-            if parts is None:
-                continue
-            candidate = (*current, *parts)
-            rest = line[key.end() :]
-            for quote in ("'''", '"""'):
-                if rest.count(quote) == 1:
-                    in_multiline = quote
-                    break
-        common = _common_prefix(candidate, path)
-        if common == len(candidate) and common > best_len:
-            best_len, best_line = common, lineno
-    return best_line
-
-
-def _resolve_arrays(
-    parts: tuple[str, ...], counts: Mapping[tuple[str | int, ...], int], current: tuple[str | int, ...]
-) -> tuple[str | int, ...]:
-    """Map `[inputs.sub]` under an array of tables to `("inputs", <last index>, "sub")`."""
-    out: tuple[str | int, ...] = ()
-    for part in parts:
-        out = (*out, part)
-        if out in counts and len(out) < len(parts):
-            out = (*out, counts[out])
-    return out
-
-
-def _common_prefix(a: FieldPath, b: FieldPath) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def located_message(display: str, text: str | None, path: FieldPath, message: str) -> str:
-    line = find_line(text, path) if text is not None else None
-    where = f"{display} line {line}" if line else display
-    # Field names and messages come from the file; a value pasted where a name belongs must not echo.
-    return f"{where}: {redact(format_field(path))}: {redact(message)}"
 
 
 def parse_preset_text(text: str, *, display: str | None = None, source: Path | None = None) -> Preset:

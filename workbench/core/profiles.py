@@ -35,28 +35,26 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from workbench.core.errors import PresetError, ProfileError, StorageError
+from workbench.core.errors import InputError, PresetError, ProfileError, StorageError
 from workbench.core.presets import (
-    FieldPath,
     Preset,
     PresetCatalog,
     PresetFieldError,
     _Problem,
     display_path,
-    format_field,
     freeze,
-    located_message,
-    parse_toml,
     thaw,
     unknown_key_message,
 )
 from workbench.core.redact import redact
+from workbench.core.toml_locator import FieldPath, format_field, located_message, parse_toml
+from workbench.core.toml_writer import dumps_toml
 
 if TYPE_CHECKING:
     from workbench.core.vault import Vault
 
 PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
-TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override")
+TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override", "secret_refs")
 SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins")
 # Stored by the engine for every profile, whatever its preset says.
 TOKEN_SECRET_NAMES = ("access_token", "refresh_token")
@@ -117,6 +115,9 @@ class Profile:
     settings: Mapping[str, Any] = field(hash=False)
     override: Mapping[str, Any] = field(hash=False, repr=False)
     preset: Preset = field(repr=False)  # already merged with `override`
+    # Secrets read from elsewhere at each use, never stored: name → "env:VAR" | "cmd:COMMAND"
+    # (core/secret_refs.py). A name here is not in `secret_names` (those live in the keychain).
+    secret_refs: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def origin(self) -> str:
@@ -148,7 +149,8 @@ class Profile:
                 continue
             if spec.kind == "var" and spec.name not in self.vars and spec.default is None:
                 missing.append(spec.name)
-            if spec.kind == "secret" and spec.name not in self.secret_names:
+            provided = spec.name in self.secret_names or spec.name in self.secret_refs
+            if spec.kind == "secret" and not provided:
                 missing.append(spec.name)
         return missing
 
@@ -165,6 +167,8 @@ class Profile:
             data["settings"] = {k: self.settings[k] for k in SETTINGS_KEYS if k in self.settings}
         if self.override:
             data["override"] = thaw(self.override)
+        if self.secret_refs:
+            data["secret_refs"] = dict(sorted(self.secret_refs.items()))
         return data
 
     def to_toml(self) -> str:
@@ -283,6 +287,8 @@ def _build_profile(
             raise _Problem(path, "must be more than 0")
         settings[key] = value
 
+    secret_refs = _secret_refs(data.get("secret_refs", {}), secret_specs, var_specs, secret_names, preset)
+
     return Profile(
         name=name,
         preset_name=preset_name,
@@ -292,7 +298,33 @@ def _build_profile(
         settings=MappingProxyType(settings),
         override=freeze(override),
         preset=preset,
+        secret_refs=MappingProxyType(secret_refs),
     )
+
+
+def _secret_refs(
+    raw: Any, secret_specs: Mapping[str, Any], var_specs: Mapping[str, Any], stored: list[str], preset: Preset
+) -> dict[str, str]:
+    """`[secret_refs]`: each key one of the preset's secrets (not also stored), each value a reference."""
+    from workbench.core.secret_refs import parse_ref
+
+    if not isinstance(raw, Mapping):
+        raise _Problem(("secret_refs",), "must be a table ([secret_refs])")
+    refs: dict[str, str] = {}
+    for key, value in raw.items():
+        path: FieldPath = ("secret_refs", key)
+        if key not in secret_specs:
+            what = f"'{key}' is a var, not a secret" if key in var_specs else f"preset has no secret '{key}'"
+            raise _Problem(path, f"{what} ({_inputs_summary(preset)})")
+        if key in stored:
+            raise _Problem(path, "is also in secret_names (the keychain); keep one of the two")
+        if not isinstance(value, str):
+            raise _Problem(path, "must be a string: env:VAR or cmd:COMMAND")
+        try:
+            refs[key] = str(parse_ref(value, secret=key))
+        except InputError as exc:
+            raise _Problem(path, str(exc)) from None
+    return refs
 
 
 def _allowed_origins(value: Any, path: FieldPath) -> list[str]:
@@ -409,6 +441,7 @@ class ProfileStore:
         secret_names: Iterable[str],
         settings: Mapping[str, Any] | None = None,
         override: Mapping[str, Any] | None = None,
+        secret_refs: Mapping[str, str] | None = None,
     ) -> Profile:
         """A validated Profile that is not saved yet (errors name the field, as for a file)."""
         validate_profile_name(name)
@@ -423,6 +456,8 @@ class ProfileStore:
             data["settings"] = dict(settings)
         if override:
             data["override"] = thaw(override)
+        if secret_refs:
+            data["secret_refs"] = dict(secret_refs)
         try:
             return _build_profile(data, self.presets)
         except _Problem as problem:
@@ -533,101 +568,3 @@ def atomic_write_text(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-# --------------------------------------------------------------------------- TOML writer
-#
-# tomllib reads; the standard library has no writer. Profiles need only strings,
-# numbers, booleans, arrays and (nested) tables, so a small writer covers them and
-# saves a dependency. `ProfileStore.save` re-parses what it writes as a check.
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-
-
-def _key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _basic_string(key)
-
-
-def _basic_string(value: str) -> str:
-    out = []
-    for ch in value:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _string(value: str) -> str:
-    # Multi-line templates read far better as literal blocks; use one only when it round-trips.
-    if (
-        "\n" in value
-        and "'''" not in value
-        and not value.endswith("'")
-        and all(ch in "\n\t" or (0x20 <= ord(ch) != 0x7F) for ch in value)
-    ):
-        return "'''\n" + value + "'''"
-    return _basic_string(value)
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, Mapping):
-        inner = ", ".join(f"{_key(k)} = {_inline(v)}" for k, v in value.items())
-        return "{ " + inner + " }" if inner else "{}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_inline(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def _inline(value: Any) -> str:
-    # Inside arrays and inline tables every string must stay on one line.
-    if isinstance(value, str):
-        return _basic_string(value)
-    return _scalar(value)
-
-
-def _is_table_array(value: Any) -> bool:
-    return isinstance(value, list | tuple) and bool(value) and all(isinstance(v, Mapping) for v in value)
-
-
-def dumps_toml(data: Mapping[str, Any]) -> str:
-    """Serialise nested mappings of str/int/float/bool/arrays to TOML, keeping key order."""
-    lines: list[str] = []
-    _write_table(lines, data, ())
-    return "\n".join(lines).strip("\n") + "\n"
-
-
-def _write_table(lines: list[str], table: Mapping[str, Any], prefix: tuple[str, ...]) -> None:
-    subtables = []
-    for key, value in table.items():
-        if isinstance(value, Mapping) or _is_table_array(value):
-            subtables.append((key, value))
-        else:
-            lines.append(f"{_key(key)} = {_scalar(value)}")
-    for key, value in subtables:
-        path = (*prefix, key)
-        dotted = ".".join(_key(p) for p in path)
-        if isinstance(value, Mapping):
-            has_scalars = any(not (isinstance(v, Mapping) or _is_table_array(v)) for v in value.values())
-            if has_scalars or not value:
-                lines.extend(["", f"[{dotted}]"])
-            _write_table(lines, value, path)
-        else:
-            for item in value:
-                lines.extend(["", f"[[{dotted}]]"])
-                _write_table(lines, item, path)

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from workbench.core.errors import InputError
-from workbench.core.profiles import atomic_write_text, dumps_toml, validate_profile_name
+from workbench.core.profiles import atomic_write_text, validate_profile_name
 from workbench.core.redact import looks_like_credential
+from workbench.core.toml_writer import dumps_toml
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext

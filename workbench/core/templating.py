@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     from workbench.core.clock import Clock
+    from workbench.core.vault import Vault
 
 # Guards against a template that tries to build a gigantic string or number, or to run forever:
 # a hostile preset or profile file must not hold a profile's lock or eat the machine's memory.
@@ -68,6 +69,40 @@ class MappingSecretSource:
 
     def get(self, name: str) -> str | None:
         return self._values.get(name)
+
+
+class VaultSecretSource:
+    """The `SecretSource` over the vault: `overrides` first (e.g. tokens read under the engine's
+    lock), then the profile's secret references (`refs`: env:VAR / cmd:COMMAND, resolved in memory
+    by `core.secret_refs`), then one vault lookup per name a template touches, remembered."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        profile: str,
+        overrides: Mapping[str, str | None] | None = None,
+        *,
+        refs: Mapping[str, str] | None = None,
+    ) -> None:
+        self._vault = vault
+        self._profile = profile
+        self._values: dict[str, str | None] = dict(overrides or {})
+        self._refs = refs or {}
+
+    def get(self, name: str) -> str | None:
+        if name not in self._values:
+            ref = self._refs.get(name)
+            if ref is not None:
+                from workbench.core.secret_refs import parse_ref, resolve
+
+                self._values[name] = resolve(self._profile, name, parse_ref(ref, secret=name))
+            else:
+                self._values[name] = self._vault.load(self._profile, name)
+        return self._values[name]
+
+    def known_values(self) -> list[str]:
+        """Every secret value looked up so far (to scrub from provider messages)."""
+        return [v for v in self._values.values() if v]
 
 
 def _missing_secret_hint(profile: str, name: str) -> str:
@@ -406,6 +441,7 @@ __all__ = [
     "SecretSource",
     "TemplateRenderer",
     "TemplateVars",
+    "VaultSecretSource",
     "b64url",
     "touched_values",
 ]

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MASK = "•" * 12
+NO_JWT_TIP = "Enabled when a response holds a JWT (in its body or headers)"
 
 BODY_HELP = (
     "<b>Request body</b> — sent as typed. If it contains <code>{{ … }}</code> or <code>{% … %}</code> "
@@ -77,9 +78,8 @@ class KeyValueTable(QTableWidget):
 
     def _ensure_blank_row(self) -> None:
         rows = self.rowCount()
-        last_used = rows > 0 and any(
-            (self.item(rows - 1, c) is not None and self.item(rows - 1, c).text().strip()) for c in (0, 1)
-        )
+        last = [self.item(rows - 1, c) for c in (0, 1)] if rows else []
+        last_used = any(cell is not None and cell.text().strip() for cell in last)
         if rows == 0 or last_used:
             self.blockSignals(True)
             self.insertRow(rows)
@@ -183,9 +183,15 @@ class RequestView(QWidget):
         line.addWidget(self.send_button)
         main.addLayout(line)
         # Its own line, elided by whole path segments: never cut mid-word, full URL on hover.
+        base_row = QHBoxLayout()
+        base_title = QLabel("Base URL")
+        base_title.setStyleSheet("color: gray")
         self.base_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle, url=True)
         self.base_label.setStyleSheet("color: gray")
-        main.addWidget(self.base_label)
+        self.base_label.setFont(monospace_font())
+        base_row.addWidget(base_title)
+        base_row.addWidget(self.base_label, 1)
+        main.addLayout(base_row)
 
         self.request_tabs = QTabWidget()
         self.params = KeyValueTable("Parameter", "Value")
@@ -231,7 +237,7 @@ class RequestView(QWidget):
         self.time_label.setStyleSheet("color: gray")
         self.inspect_button = QPushButton("Open JWT in Inspector")
         self.inspect_button.setEnabled(False)
-        self.inspect_button.setToolTip("A JWT was found in the response")
+        self.inspect_button.setToolTip(NO_JWT_TIP)
         status_row.addWidget(self.status_label)
         status_row.addWidget(self.time_label, 1)
         status_row.addWidget(self.inspect_button)
@@ -366,7 +372,8 @@ class RequestView(QWidget):
     def sent_header_rows(self) -> list[tuple[str, str]]:
         out = []
         for row in range(self.sent_headers.rowCount()):
-            out.append((self.sent_headers.item(row, 0).text(), self.sent_headers.item(row, 1).text()))
+            name, value = self.sent_headers.item(row, 0), self.sent_headers.item(row, 1)
+            out.append((name.text() if name else "", value.text() if value else ""))
         return out
 
     # -- profile ----------------------------------------------------------------------------------
@@ -391,6 +398,7 @@ class RequestView(QWidget):
         self.last_result = None
         self._found_jwt = None
         self.inspect_button.setEnabled(False)
+        self.inspect_button.setToolTip(NO_JWT_TIP)
         self.status_label.setText("No response yet")
         self.status_label.setStyleSheet("")
         self.time_label.setText("")
@@ -505,6 +513,9 @@ class RequestView(QWidget):
             self.response_headers.setItem(row, 1, QTableWidgetItem(value))
         self._found_jwt = _find_jwt(result)
         self.inspect_button.setEnabled(self._found_jwt is not None)
+        self.inspect_button.setToolTip(
+            "Open the JWT found in this response in the Inspector" if self._found_jwt else NO_JWT_TIP
+        )
 
     def on_inspect_clicked(self) -> None:
         if self._found_jwt:

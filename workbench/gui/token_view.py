@@ -165,6 +165,14 @@ class TokenView(QWidget):
         self.renewal_label.setStyleSheet("color: gray")
         top.addWidget(self.renewal_label, 1)
         outer.addLayout(top)
+        # OAuth presets: Log in / Cancel / Sign out and the device code (hidden for other presets).
+        from workbench.gui.login_panel import LoginPanel
+
+        self.login_panel = LoginPanel(self.services)
+        self.login_panel.logged_in.connect(self.on_logged_in)
+        self.login_panel.signed_out.connect(self.on_signed_out)
+        self.login_panel.inspect_requested.connect(self.inspect_requested)
+        outer.addWidget(self.login_panel)
 
         actions = QHBoxLayout()
         self.auto_refresh = QCheckBox("Auto-refresh")
@@ -368,7 +376,15 @@ class TokenView(QWidget):
                 f" &nbsp;·&nbsp; <span style='color:gray'>{_esc(profile.base_url)}</span>"
             )
             self.title.setToolTip(f"{profile.name} · {profile.preset.title} · {profile.base_url}")
+        self.login_panel.set_profile(profile)
         self.set_result(result, renew_at)
+
+    def on_logged_in(self, result: TokenResult) -> None:
+        # The token itself arrives as the engine's "changed" event; this only says it is done.
+        self.token_obtained.emit(result)
+
+    def on_signed_out(self, name: str) -> None:
+        """Signing out deletes the tokens; the engine's "changed" event clears the view."""
 
     def set_result(self, result: TokenResult | None, renew_at: float | None = None) -> None:
         """The token the profile holds now (from an engine event) and when it is renewed."""
