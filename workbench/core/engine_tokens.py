@@ -392,7 +392,10 @@ class Tokens:
 
     def _run_step(self, profile: Profile, stored: _Stored, step: Literal["mint", "refresh"]) -> TokenResult:
         secrets = VaultSecretSource(
-            self._vault, profile.name, {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh}
+            self._vault,
+            profile.name,
+            {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh},
+            refs=profile.secret_refs,
         )
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)

@@ -163,6 +163,9 @@ def _build_actions(w: MainWindow) -> None:
         return a
 
     w.new_action = action("&New profile…", w.new_profile, "Ctrl+N")
+    w.import_action = action(
+        "&Import…", lambda: _open_import(w), "Ctrl+O", "Import a collection, OpenAPI, HAR or curl command"
+    )
     w.edit_action = action("&Edit profile…", w.edit_profile)
     w.remove_action = action("&Remove profile", w.remove_profile)
     w.settings_action = action("&Settings…", w.open_settings, "Ctrl+,")
@@ -185,7 +188,7 @@ def _build_actions(w: MainWindow) -> None:
 
     mb = w.menuBar()
     file_menu = mb.addMenu("&File")
-    for a in (w.new_action, w.edit_action, w.remove_action):
+    for a in (w.new_action, w.import_action, w.edit_action, w.remove_action):
         file_menu.addAction(a)
     file_menu.addSeparator()
     file_menu.addAction(w.settings_action)
@@ -210,6 +213,12 @@ def _build_actions(w: MainWindow) -> None:
         w.remove_action,
     ):
         w.sidebar.addAction(a)
+
+
+def _open_import(w: MainWindow) -> None:
+    from workbench.gui.import_dialog import open_import
+
+    open_import(w)
 
 
 def build_panels(w: MainWindow) -> None:
@@ -243,3 +252,8 @@ def build_panels(w: MainWindow) -> None:
     w.token_view.set_profile(w.selected_profile(), w.snapshots.get(w.selected_name() or ""))
     w.request_view.set_profile(w.selected_profile())
     w.keys_view.set_profiles(list(w.profiles), w.selected_name())
+    # Saved requests beside the Request editor, and a History tab (issue 12).
+    from workbench.gui import history_view, saved_requests
+
+    saved_requests.install(w)
+    history_view.install(w)
