@@ -41,6 +41,7 @@ MAX_ERROR_CHARS = 500
 BUSY_TIMEOUT = 5.0
 SCHEMA_VERSION = 2  # 2: the requests_search index
 MIN_INDEXED_SEARCH = 3  # trigram index: shorter search text scans the table instead
+PROFILE_SCAN_ROWS = 20_000  # a profile filter with at most this many rows scans them (its own index)
 LEGACY_NAME = "history.jsonl"
 
 _SCHEMA = """
@@ -321,45 +322,58 @@ class History:
         return self.search("", profile=profile, limit=limit)
 
     def search(self, text: str = "", *, profile: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        """Newest first: rows whose URL, method, profile, status or error contain `text` (any case)."""
+        """Newest first: rows whose URL, method, profile, status or error contain `text` (any case).
+
+        Text of 3 or more characters goes through the trigram index, newest first, stopping at
+        `limit`; with a profile filter, a profile with few rows is scanned on its own index instead
+        (the index would walk every match of a common text to find that profile's few). Shorter
+        text scans the table (correct at any size; the History panel searches from 3 characters).
+        """
         if not self._exists():
             return []
-        try:
-            with self._connect():
-                pass  # prepared: `_indexed` is known
-        except sqlite3.DatabaseError as exc:
-            raise self._damaged(exc) from None
-        where: list[str] = []
-        args: list[Any] = []
         text = text.strip()
-        if profile is not None:
-            where.append("profile = ?")
-            args.append(profile)
-        if len(text) >= MIN_INDEXED_SEARCH and self._indexed:
-            # A phrase of trigrams = a substring; the index yields rowids newest first, no sort.
-            inner = "SELECT rowid FROM requests_search WHERE requests_search MATCH ? ORDER BY rowid DESC"
-            args.append('"' + text.replace('"', '""') + '"')
-            if profile is None:
-                inner += " LIMIT ?"
-                args.append(max(0, int(limit)))
-            where.append(f"id IN ({inner})")
-        elif text:
-            like = _like(text)
-            where.append(
-                "(url LIKE ? ESCAPE '\\' OR method LIKE ? ESCAPE '\\' OR profile LIKE ? ESCAPE '\\'"
-                " OR CAST(status AS TEXT) LIKE ? ESCAPE '\\' OR error LIKE ? ESCAPE '\\')"
-            )
-            args.extend([like] * 5)
-        sql = f"SELECT {_COLUMNS} FROM requests"  # noqa: S608 - fixed clauses; every value is a bound parameter
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id DESC LIMIT ?"
-        args.append(max(0, int(limit)))
+        limit = max(0, int(limit))
         try:
             with self._connect() as conn:
+                sql, args = self._search_query(conn, text, profile, limit)
                 return [_row(r) for r in conn.execute(sql, args)]
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
+
+    def _search_query(
+        self, conn: sqlite3.Connection, text: str, profile: str | None, limit: int
+    ) -> tuple[str, list[Any]]:
+        columns = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
+        use_index = len(text) >= MIN_INDEXED_SEARCH and self._indexed
+        if use_index and profile is not None:
+            rows = conn.execute("SELECT count(*) FROM requests WHERE profile = ?", (profile,)).fetchone()[0]
+            use_index = rows > PROFILE_SCAN_ROWS
+        if use_index:
+            phrase = '"' + text.replace('"', '""') + '"'  # a phrase of trigrams: a substring
+            sql = (
+                f"SELECT {columns} FROM requests_search s JOIN requests r ON r.id = s.rowid"  # noqa: S608
+                " WHERE requests_search MATCH ?"
+            )
+            args: list[Any] = [phrase]
+            if profile is not None:
+                sql += " AND r.profile = ?"
+                args.append(profile)
+            return sql + " ORDER BY s.rowid DESC LIMIT ?", [*args, limit]
+        where: list[str] = []
+        args = []
+        if profile is not None:
+            where.append("r.profile = ?")
+            args.append(profile)
+        if text:
+            where.append(
+                "(r.url LIKE ? ESCAPE '\\' OR r.method LIKE ? ESCAPE '\\' OR r.profile LIKE ? ESCAPE '\\'"
+                " OR CAST(r.status AS TEXT) LIKE ? ESCAPE '\\' OR r.error LIKE ? ESCAPE '\\')"
+            )
+            args.extend([_like(text)] * 5)
+        sql = f"SELECT {columns} FROM requests r"  # noqa: S608 - fixed clauses; every value is a bound parameter
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return sql + " ORDER BY r.id DESC LIMIT ?", [*args, limit]
 
     def profiles(self) -> list[str]:
         """Every profile name that has rows (for the panel's filter)."""
