@@ -286,9 +286,13 @@ class ProfileEditor(QDialog):
     def on_stored_checked(self, gen: int, result: dict[str, bool]) -> None:
         if not self.generation.is_current(gen):
             return
+        refs = self.profile.secret_refs if self.profile is not None else {}
         for n, stored in result.items():
             if n in self.secret_fields:
-                self.secret_fields[n].set_stored(stored)
+                if n in refs:  # read from env:/cmd: at each use: show where, not "not set"
+                    self.secret_fields[n].set_reference(refs[n])
+                else:
+                    self.secret_fields[n].set_stored(stored)
         self.refresh_problems()
 
     def on_vault_failed(self, exc: BaseException) -> None:

@@ -111,6 +111,17 @@ class SecretField(QWidget):
             text = PLACEHOLDER_NEW_MULTILINE if multiline else PLACEHOLDER_NEW
         self.editor.setPlaceholderText(text)
 
+    def set_reference(self, ref: str) -> None:
+        """The secret is read at each use from `ref` (env:VAR / cmd:COMMAND), never stored: say so.
+        Typing a value stores it in the keychain instead (the reference is then dropped)."""
+        self.stored = True  # provided: a required secret with a reference is not missing
+        self.checking = False
+        self.status.setText(f"from {ref}")
+        self.status.setToolTip(f"Read from {ref} each time it is needed; never stored")
+        self.status.setStyleSheet(f"color: {STATE_COLORS['valid']}")
+        self.reveal_button.setEnabled(False)
+        self.editor.setPlaceholderText(f"read from {ref}; type a value to keep one in the keychain instead")
+
     def show_revealed(self, value: str | None) -> None:
         self.set_value(value or "")
         if isinstance(self.editor, QLineEdit):
