@@ -159,7 +159,7 @@ class RequestView(QWidget):
         self._side_chosen = False
         self._build()
         self.set_profile(None)
-        services.extras["current_request"] = self.current_request
+        services.current_request = self.current_request
 
     # -- layout -----------------------------------------------------------------------------------
     def _build(self) -> None:
