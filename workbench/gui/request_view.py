@@ -150,7 +150,6 @@ class RequestView(QWidget):
         self.profile: Profile | None = None
         self.generation = Generation()
         self.last_result: CallResult | None = None
-        self.current_token_getter: Any = None  # set by the window: () -> str | None
         self._found_jwt: str | None = None
         self._shown_error: str | None = None
         self._syncing = False
@@ -386,7 +385,8 @@ class RequestView(QWidget):
             rows.append(("Content-Type", guessed, "guessed from the body (after templating)"))
         if self.profile is not None:
             header, scheme = _auth_header(self.profile, self.services.prefs.request_timeout)
-            token = self.current_token_getter() if callable(self.current_token_getter) else None
+            held = self.services.token_of(self.profile.name)  # from the engine's events
+            token = held.access_token if held is not None else None
             if token and self.reveal_token.isChecked():
                 shown = f"{scheme} {token}".strip()
             elif token:
