@@ -46,6 +46,11 @@ def test_switching_from_secret_to_jwks_url_never_shows_the_secret(qtbot, view):
     view.key_kind.setCurrentIndex(view.key_kind.findData("secret"))  # and it is still there, hidden
     assert view.key_input() == "hunter2-hmac-secret"
     assert view.secret_line.echoMode() == QLineEdit.EchoMode.Password
+    view.reveal_button.click()  # shown on request...
+    assert view.secret_line.echoMode() == QLineEdit.EchoMode.Normal
+    view.key_kind.setCurrentIndex(view.key_kind.findData("jwks"))
+    view.key_kind.setCurrentIndex(view.key_kind.findData("secret"))
+    assert view.secret_line.echoMode() == QLineEdit.EchoMode.Password  # ...hidden again after a switch
 
 
 def test_pem_and_jwk_keep_their_own_text(qtbot, view):
@@ -216,7 +221,7 @@ def test_relative_times_keep_counting_while_the_tab_is_open(qtbot, view, clock):
 
     assert meaning("iat").endswith("(4 s ago)")
     clock.advance(10)
-    qtbot.waitUntil(lambda: meaning("iat").endswith("(14 s ago)"), timeout=3000)
+    qtbot.waitUntil(lambda: meaning("iat").endswith("(14 s ago)"), timeout=8000)
     assert meaning("exp").endswith("(in 59 min)")
 
 
@@ -278,3 +283,14 @@ def test_an_x5c_chain_is_listed_never_trusted(qtbot, view):
     assert rows[0].text(3).startswith("2024-01-01 → 2024-01-31")
     assert "never trusted" in rows[0].toolTip(1)
     assert view.result_label.text().startswith("not verified")
+
+
+def test_the_token_views_coloured_display_also_colours_a_jwes_five_parts(qtbot):
+    from workbench.gui.widgets import JWE_COLORS, JwtView
+
+    view = JwtView()
+    qtbot.addWidget(view)
+    view.set_token(VECTORS["jwe_rsa_oaep_a256gcm"]["compact"])
+    html = view.toHtml().lower()
+    for color in JWE_COLORS:
+        assert QColor(color).name() in html

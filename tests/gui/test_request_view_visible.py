@@ -4,7 +4,7 @@ after switching profiles, and a base URL shortened by whole segments."""
 
 from __future__ import annotations
 
-from workbench.gui.request_view import MASK
+from workbench.gui.request_view import MASK, NO_JWT_TIP
 
 
 def minted(qtbot, window):
@@ -75,6 +75,7 @@ def test_switching_profiles_clears_the_previous_response(qtbot, make_window, add
     assert view.response_body.toPlainText() == ""
     assert view.response_headers.rowCount() == 0
     assert not view.inspect_button.isEnabled()
+    assert view.inspect_button.toolTip() == NO_JWT_TIP  # a disabled button says why
     assert view.last_result is None
 
 
@@ -110,3 +111,26 @@ def test_a_side_panel_can_be_added_beside_the_editor(qtbot, make_window):
     window.request_view.load_request("POST", "/api/echo?x=1", [("X-A", "b")], "{}")
     assert window.request_view.current_request() == ("POST", "/api/echo?x=1", [("X-A", "b")], "{}")
     assert window.request_view.params.pairs() == [("x", "1")]
+
+
+def test_the_saved_requests_panel_gives_way_in_a_small_window(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view = window.request_view
+    if view.side_panel is None:  # the panel is another module's; give the view one if absent
+        from PySide6.QtWidgets import QListWidget
+
+        view.add_side_panel(QListWidget())
+    window.show_tab("request")
+    window.resize(800, 500)
+    qtbot.waitUntil(lambda: not view.side_panel.isVisible(), timeout=3000)
+    assert not view.side_toggle.isChecked()
+    qtbot.waitUntil(lambda: view.url.width() >= 200, timeout=3000)  # the URL keeps room to be read
+    view.side_toggle.click()  # the user wants it anyway
+    assert view.side_panel.isVisible()
+    window.resize(820, 520)
+    qtbot.wait(50)
+    assert view.side_panel.isVisible()  # a choice made by hand stays
+    window.resize(1440, 900)
+    qtbot.wait(50)
+    assert view.side_panel.isVisible()
