@@ -293,7 +293,6 @@ def build_panels(w: MainWindow) -> None:
     w.token_view.inspect_requested.connect(w.open_in_inspector)
     w.request_view.inspect_requested.connect(w.open_in_inspector)
     w.inspector_view.current_token_getter = w.current_token
-    w.request_view.current_token_getter = w.current_token
     name = w.selected_name() or ""
     w.token_view.set_profile(
         w.selected_profile(), w.tokens.get(name), w.renewals.get(name), auto_refresh=name in w.auto_refresh
