@@ -399,11 +399,18 @@ class TokenView(QWidget):
         self.result = result
         self.renew_at = renew_at
         token = result.access_token if result else None
-        if token != self.token_box.token:
-            self.token_box.set_token(
-                token, "No token yet. Mint or Refresh to obtain one." if self.profile else ""
+        placeholder = ""
+        if self.profile is not None:
+            placeholder = (
+                "No token yet. Log in to obtain one."
+                if self.login_panel.interactive
+                else "No token yet. Mint or Refresh to obtain one."
             )
+        if token != self.token_box.token:
+            self.token_box.set_token(token, placeholder)
             self._fill_claims(token)
+        elif not token:
+            self.token_box.setPlaceholderText(placeholder)
         self._fill_details()
         self._show_verification()
         self.tick()
