@@ -36,8 +36,9 @@ def test_import_shows_a_preview_without_secrets_then_creates_profiles_and_saved_
         dialog.import_button.click()
     assert sorted(ctx.profiles.names()) == ["pet-clinic", "pet-clinic-owners", "pet-clinic-token"]
     assert ctx.vault.load("pet-clinic-owners", "access_token") == "owner-key-5566"
-    assert set(window.profiles) == set(ctx.profiles.names())
     assert "Imported 3 profile(s)" in window.statusBar().currentMessage()
+    # The window lists profiles on the worker pool (never reading files on the GUI thread).
+    qtbot.waitUntil(lambda: set(window.profiles) == set(ctx.profiles.names()))
 
 
 def test_a_damaged_file_is_one_line_in_the_dialog_and_import_stays_off(qtbot, make_window, ctx):

@@ -321,6 +321,9 @@ def create_profile(
         ctx.profiles.save(profile)
 
     _store_then(ctx.vault, name, given_secrets, write)
+    engine = ctx.built_engine()
+    if engine is not None:
+        engine.drop(name, removed=True)  # a same-named profile removed before must leave nothing behind
     return ProfileSaved(
         profile=profile,
         created=True,
@@ -399,6 +402,13 @@ def update_profile(
             pass
     before = profile_identity(existing.preset_name, existing.base_url, existing.vars)
     after = profile_identity(profile.preset_name, profile.base_url, profile.vars)
+    engine = ctx.built_engine()
+    if engine is not None:
+        if before != after:
+            engine.forget(name)  # tokens of the old base URL / vars: of no use, never sent elsewhere
+        else:
+            engine.drop(name)  # settings may change its renewal time: read it again
+            engine.announce(name)
     return ProfileSaved(
         profile=profile,
         created=False,
@@ -452,6 +462,9 @@ def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
     revoked, warning = revoke_before_remove(ctx, name)
     deleted = ctx.profiles.remove(name, vault=ctx.vault)
     forget_discovery(name)
+    engine = ctx.built_engine()
+    if engine is not None:
+        engine.drop(name, removed=True)
     return ProfileRemoved(
         name=name, secret_names=deleted, revoked=revoked, warnings=(warning,) if warning else ()
     )
@@ -590,6 +603,48 @@ def attach_private_key(ctx: AppContext, name: str, pem: str) -> KeyAttached:
     )
 
 
+# --------------------------------------------------------------------------- token facts
+
+
+@dataclass(frozen=True)
+class TokenFacts:
+    """What a front end shows or builds about a profile's tokens, read from its preset once.
+
+    Attributes:
+        header / scheme: how the token is sent ("Authorization", "Bearer"; scheme may be "").
+        can_mint / can_refresh / can_verify: the actions the provider offers (verify: a provider
+            check or a key to check signatures with).
+        refresh_token_lifetime: seconds the provider says a refresh token lives, when stated.
+        rotates_refresh_token: every refresh hands out a new refresh token.
+    """
+
+    header: str
+    scheme: str
+    can_mint: bool
+    can_refresh: bool
+    can_verify: bool
+    refresh_token_lifetime: float | None
+    rotates_refresh_token: bool
+
+    def header_value(self, token: str) -> str:
+        return f"{self.scheme} {token}".strip() if self.scheme else token
+
+
+def token_facts(profile: Profile) -> TokenFacts:
+    preset = profile.preset
+    spec = preset.token
+    lifetime = spec.refresh_token_lifetime
+    return TokenFacts(
+        header=spec.header,
+        scheme=spec.scheme,
+        can_mint=preset.can_mint(),
+        can_refresh=preset.can_refresh(),
+        can_verify=preset.can_verify() or preset.can_verify_locally(),
+        refresh_token_lifetime=float(lifetime) if lifetime else None,
+        rotates_refresh_token=spec.rotates_refresh_token,
+    )
+
+
 # --------------------------------------------------------------------------- verify
 
 
@@ -725,6 +780,7 @@ __all__ = [
     "ProfileRemoved",
     "ProfileSaved",
     "RenderedRequest",
+    "TokenFacts",
     "VaultSecretSource",
     "Verification",
     "attach_private_key",
@@ -734,6 +790,7 @@ __all__ = [
     "key_slot_status",
     "remove_profile",
     "render_request",
+    "token_facts",
     "update_profile",
     "verify_token",
 ]
