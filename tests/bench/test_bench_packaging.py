@@ -4,16 +4,19 @@ Both are one-folder builds made by packaging/build.py with the same excludes and
 same pruning (packaging/buildconfig.py), so each ratio is what Token Workbench adds on
 top of "Qt in a PyInstaller bundle". Figures are printed (run with -s to see them):
 
-* bundle size                          target ≤ 1.3× the floor
-* cold start of `--version`            target ≤ 1.5× the floor's `--version`
-* time to first paint of the GUI       target ≤ 1.5× the floor's first paint
+* bundle size                          ≤ 1.3× the floor                       (asserted)
+* cold start of `--version`            ≤ 1.5× the floor's `--version`         (asserted)
+* time to first paint of the GUI       ≤ 1.5× the floor's first paint         (asserted)
   (both print `first-paint <unix time> <seconds since process start>` under
   WORKBENCH_STARTUP_PROBE=1; the figure is read from /proc, so it includes the
   bootloader and Python start-up, and not the wait for the pipe)
-* peak RSS of `gui --demo --screenshot` vs the floor's `--screenshot`
+* peak RSS of `gui --demo --screenshot` vs the floor's `--screenshot`: target ≤ 1.5×,
+  NOT met (1.8–2.0× measured: the demo runs the embedded sandbox and mints with every
+  preset, so httpx, cryptography, PyJWT, Jinja2 and keyring are all resident beside Qt);
+  the asserted bound is a regression bound, `RSS_REGRESSION_BOUND`, and the line printed
+  says by how much the target is missed.
 
-Times and memory are printed, never asserted (this machine is shared and noisy); only
-the size ratio, which does not depend on load, is asserted.
+Each figure is printed with its bound (CI logs keep them).
 
 Starts are repeated and interleaved (app, floor, app, …) and the median is compared, so a
 busy machine slows both sides alike.
@@ -43,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[2]
 REPEATS = int(os.environ.get("WORKBENCH_BENCH_REPEATS", "5"))
 SIZE_TARGET = 1.3
 START_TARGET = 1.5
+RSS_TARGET = 1.5
+RSS_REGRESSION_BOUND = 2.2  # the target above is not met yet; this catches it getting worse
 
 
 def load_build_module():
@@ -170,10 +175,11 @@ def test_version_cold_start_stays_within_1_5x_of_the_floor(builds, env, tmp_path
     app = statistics.median(r.wall for r in apps)
     floor = statistics.median(r.wall for r in floors)
     print("\n" + row("--version (median wall)", f"{app * 1000:.0f} ms", f"{floor * 1000:.0f} ms",
-                     app / floor, f"target ≤ {START_TARGET}×"))
+                     app / floor, f"target ≤ {START_TARGET}× (asserted)"))
+    assert app / floor <= START_TARGET
 
 
-def test_time_to_first_paint_against_the_floor(builds, env, tmp_path):
+def test_time_to_first_paint_stays_within_1_5x_of_the_floor(builds, env, tmp_path):
     probe = {**env, "WORKBENCH_STARTUP_PROBE": "1"}
     apps, floors = interleaved([builds.app, "gui"], [builds.floor], probe, tmp_path)
     assert all(r.reported is not None for r in apps + floors), "no first-paint line printed"
@@ -186,13 +192,20 @@ def test_time_to_first_paint_against_the_floor(builds, env, tmp_path):
                      app / floor, f"target ≤ {START_TARGET}× ({met})"))
     print(row("  spawn → exit (median wall)", f"{app_wall * 1000:.0f} ms", f"{floor_wall * 1000:.0f} ms",
               app_wall / floor_wall))
+    assert app / floor <= START_TARGET
 
 
-def test_peak_memory_of_the_demo_window_against_the_floor(builds, env, tmp_path):
+def test_peak_memory_of_the_demo_window_stays_within_its_regression_bound(builds, env, tmp_path):
     app = measure([builds.app, "gui", "--demo", "--screenshot", tmp_path / "app.png"], env, tmp_path)
     floor = measure([builds.floor, "--screenshot", tmp_path / "floor.png"], env, tmp_path)
     ratio = app.max_rss_kib / floor.max_rss_kib
+    budget_mib = RSS_TARGET * floor.max_rss_kib / 1024
+    status = ("met" if ratio <= RSS_TARGET else
+              f"NOT MET: {ratio - RSS_TARGET:.2f}× over, {app.max_rss_kib / 1024 - budget_mib:.0f} MiB above "
+              f"{budget_mib:.0f} MiB")
     print("\n" + row("peak RSS (demo + screenshot)", f"{app.max_rss_kib / 1024:.0f} MiB",
-                     f"{floor.max_rss_kib / 1024:.0f} MiB", ratio, "printed only"))
+                     f"{floor.max_rss_kib / 1024:.0f} MiB", ratio,
+                     f"target ≤ {RSS_TARGET}× ({status}); asserted ≤ {RSS_REGRESSION_BOUND}×"))
     print(row("  demo screenshot wall", f"{app.wall:.2f} s", f"{floor.wall:.2f} s", app.wall / floor.wall))
     assert (tmp_path / "app.png").stat().st_size > 0
+    assert ratio <= RSS_REGRESSION_BOUND
