@@ -67,6 +67,11 @@ OBTAINED_HOW = {
 ACTION_TEXT = {"mint": "Minting", "refresh": "Refreshing", "copy": "Getting a token", "verify": "Verifying"}
 
 
+def compact(button: QPushButton) -> None:
+    """Let a button shrink to its text (plus padding) instead of the style's 80 px minimum."""
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
+
+
 def _local_time(ts: float) -> str:
     return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
 
@@ -189,6 +194,7 @@ class TokenView(QWidget):
         self.cancel_button.setToolTip("Stop waiting for the provider (the request ends by its timeout)")
         self.cancel_button.hide()
         for b in (self.mint_button, self.refresh_button, self.verify_button, self.cancel_button):
+            compact(b)
             actions.addWidget(b)
         outer.addLayout(actions)
 
@@ -204,7 +210,9 @@ class TokenView(QWidget):
         self.inspect_button = QPushButton("Inspect")
         self.inspect_button.setToolTip("Open this token in the Inspector")
         for b in (self.copy_token_button, self.copy_header_button, self.copy_curl_button):
+            compact(b)
             copy_row.addWidget(b)
+        compact(self.inspect_button)
         copy_row.addStretch(1)
         copy_row.addWidget(self.inspect_button)
 
