@@ -136,6 +136,7 @@ class Calls:
             headers=httpx.Headers(result.headers),
             body=result.body,
             step="call",
+            now=self._wire.clock.now(),
         )
 
     def _send_api(

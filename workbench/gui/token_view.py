@@ -233,7 +233,7 @@ class TokenView(QWidget):
             self.token_box.set_token(
                 token, "No token yet. Mint or Refresh to obtain one." if self.profile else ""
             )
-            self._fill_claims(token)
+            self._fill_claims(result)
         self._fill_details()
         self.tick()
         self._update_buttons()
@@ -283,18 +283,17 @@ class TokenView(QWidget):
             rt_text = ", ".join(parts) or "lifetime not stated by the provider"
         self.refresh_label.setText(rt_text)
 
-    def _fill_claims(self, token: str | None) -> None:
+    def _fill_claims(self, result: TokenResult | None) -> None:
         self.claims.clear()
+        token = result.access_token if result else None
         self._decoded_for = token
-        if not token:
+        if result is None or not token:
             return
-        try:
-            from workbench.core.jwtinspect import decode_unverified
-
-            header, payload = decode_unverified(token)
-        except Exception:  # opaque tokens are fine: there is simply nothing to show
+        jwt = result.jwt  # read once by the engine, from the provider's answer
+        if jwt is None:  # opaque tokens are fine: there is simply nothing to show
             QTreeWidgetItem(self.claims, ["(opaque token)", "not a JWT: no claims to show"])
             return
+        header, payload = jwt.header, jwt.claims
         for key in ("alg", "typ", "kid"):
             if key in header:
                 QTreeWidgetItem(self.claims, [f"header.{key}", _short(header[key])])
