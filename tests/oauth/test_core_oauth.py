@@ -245,3 +245,35 @@ def test_endpoints_round_trip_through_json():
     endpoints = Endpoints(issuer="https://as", token_endpoint="https://as/t", source="x")
     assert Endpoints.from_json(endpoints.to_json()) == endpoints
     assert endpoints.urls() == {"token_endpoint": "https://as/t"}
+
+
+def test_credentials_may_go_to_the_endpoints_the_issuers_discovery_names(tmp_path, monkeypatch):
+    from workbench.core.oauth_discovery import DiscoveryCache
+    from workbench.core.origins import allowed_origins, check_origin
+    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles import ProfileStore
+
+    store = ProfileStore(presets=PresetCatalog.load_default())
+    profile = store.create(
+        "corp",
+        preset="oauth2-authorization-code",
+        base_url="https://login.example.com/tenant",
+        vars={"client_id": "c", "authorization_endpoint": "https://sso.example.net/authorize"},
+        secret_names=[],
+    )
+    from workbench.core import paths
+
+    endpoints = Endpoints(
+        issuer="https://login.example.com/tenant",
+        token_endpoint="https://tokens.example.org/oauth/token",
+        revocation_endpoint="https://login.example.com/tenant/revoke",
+    )
+    DiscoveryCache(paths.state_dir()).save("corp", profile.base_url, endpoints)
+    allowed = allowed_origins(profile)
+    assert allowed[0] == "https://login.example.com"
+    assert {"https://tokens.example.org", "https://sso.example.net"} <= set(allowed)
+    check_origin(profile, "https://tokens.example.org/oauth/token", what="refresh")
+    from workbench.core.origins import OriginError
+
+    with pytest.raises(OriginError):
+        check_origin(profile, "https://evil.example/steal", what="call")

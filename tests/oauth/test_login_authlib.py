@@ -250,3 +250,22 @@ def test_profile_rm_revokes_the_refresh_token_at_the_issuer(auth_server, browser
     assert removed.returncode == 0, removed.stderr
     assert "revoked at the issuer" in removed.stderr
     assert auth_server.store.by_refresh(issued.refresh_token).revoked
+
+
+def test_ctrl_c_cancels_the_login_cleanly_and_frees_the_port(auth_server):
+    import signal
+    from urllib.parse import parse_qs, urlsplit
+
+    public_client(auth_server)
+    add_oauth_profile("app", auth_server.issuer, "--set client_id=public-app")
+    running = start_login("app", "--no-browser", "--timeout", "60")
+    url = running.wait_for(lambda line: "/authorize?" in line)
+    redirect = parse_qs(urlsplit(url).query)["redirect_uri"][0]
+    port = urlsplit(redirect).port
+    running.proc.send_signal(signal.SIGINT)
+    code, out, err = running.finish(timeout=15)
+    assert code == 130 and out == ""
+    assert one_error_line(err) == "workbench: error: interrupted"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # the listener is gone
+    assert run_cli("token", "app").returncode != 0  # nothing was stored

@@ -244,8 +244,11 @@ class WorkbenchApp:
 
     def mint_demo_tokens(self) -> None:
         """Obtain a token for every demo profile on the pool (mint or refresh, as each preset does)."""
+        from workbench.core.oauth_login import is_interactive
+
         engine = self.ctx.engine
-        names = list(self.window.profiles)
+        # OAuth login profiles wait for the user's Log in (the sandbox's consent/device pages).
+        names = [name for name, p in self.window.profiles.items() if not is_interactive(p)]
         self._pending_mints = len(names)
         for name in names:
             self.window.on_busy_changed(name, True)

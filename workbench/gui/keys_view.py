@@ -106,6 +106,11 @@ class KeysView(QWidget):
             gl.addWidget(box, 1)
             side = QVBoxLayout()
             side.addWidget(button)
+            if button is self.copy_jwk_button:
+                # What an OAuth provider registers for private_key_jwt: a JWKS of this one key.
+                self.copy_jwks_button = QPushButton("Copy JWKS")
+                self.copy_jwks_button.setToolTip('{"keys": [this JWK]}, to register for private_key_jwt')
+                side.addWidget(self.copy_jwks_button)
             side.addStretch(1)
             gl.addLayout(side)
             keys_col.addWidget(group, stretch)
@@ -143,6 +148,7 @@ class KeysView(QWidget):
         self.generate_button.clicked.connect(self.generate)
         self.copy_pem_button.clicked.connect(self.copy_public_pem)
         self.copy_jwk_button.clicked.connect(self.copy_public_jwk)
+        self.copy_jwks_button.clicked.connect(self.copy_public_jwks)
         self.copy_private_button.clicked.connect(self.copy_private_pem)
         self.save_button.clicked.connect(self.on_save_clicked)
         self.attach_button.clicked.connect(self.on_attach_clicked)
@@ -177,7 +183,13 @@ class KeysView(QWidget):
 
     def _update_buttons(self) -> None:
         has = self.pair is not None
-        for b in (self.copy_pem_button, self.copy_jwk_button, self.copy_private_button, self.save_button):
+        for b in (
+            self.copy_pem_button,
+            self.copy_jwk_button,
+            self.copy_jwks_button,
+            self.copy_private_button,
+            self.save_button,
+        ):
             b.setEnabled(has)
         self.attach_button.setEnabled(has and self.profile_combo.count() > 0)
 
@@ -227,6 +239,10 @@ class KeysView(QWidget):
 
     def copy_public_jwk(self) -> None:
         self.services.clipboard.copy_plain(self.public_jwk.toPlainText(), "public key (JWK)")
+
+    def copy_public_jwks(self) -> None:
+        jwk = json.loads(self.public_jwk.toPlainText())
+        self.services.clipboard.copy_plain(json.dumps({"keys": [jwk]}, indent=2), "public key (JWKS)")
 
     def copy_private_pem(self) -> None:
         if self.pair is not None:

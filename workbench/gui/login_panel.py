@@ -90,11 +90,13 @@ class LoginPanel(QWidget):
         logged_in(object): the `TokenResult` a login stored.
         signed_out(str): a profile whose tokens were revoked/forgotten.
         busy_changed(bool): a login is under way.
+        inspect_requested(str): the stored id_token, to open in the Inspector.
     """
 
     logged_in = Signal(object)
     signed_out = Signal(str)
     busy_changed = Signal(bool)
+    inspect_requested = Signal(str)
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,10 +122,12 @@ class LoginPanel(QWidget):
         self.login_button = QPushButton("Log in…")
         self.login_button.setToolTip("Sign in at the provider (browser or device code) and store the tokens")
         self.cancel_button = QPushButton("Cancel")
+        self.id_token_button = QPushButton("ID token")
+        self.id_token_button.setToolTip("Open the login's id_token (validated, never sent) in the Inspector")
         self.sign_out_button = QPushButton("Sign out")
         self.sign_out_button.setToolTip("Revoke the refresh token at the provider and forget the tokens here")
         row.addWidget(self.status, 1)
-        for button in (self.login_button, self.cancel_button, self.sign_out_button):
+        for button in (self.login_button, self.cancel_button, self.id_token_button, self.sign_out_button):
             row.addWidget(button)
         outer.addLayout(row)
 
@@ -165,6 +169,7 @@ class LoginPanel(QWidget):
         self.login_button.clicked.connect(self.on_login_clicked)
         self.cancel_button.clicked.connect(self.on_cancel_clicked)
         self.sign_out_button.clicked.connect(self.on_sign_out_clicked)
+        self.id_token_button.clicked.connect(self.on_id_token_clicked)
         self.copy_code_button.clicked.connect(self.on_copy_code_clicked)
         self.open_button.clicked.connect(self.on_open_clicked)
 
@@ -191,6 +196,7 @@ class LoginPanel(QWidget):
         self.login_button.setEnabled(self.profile is not None and not self.busy)
         self.cancel_button.setVisible(self.busy)
         self.sign_out_button.setEnabled(self.profile is not None and not self.busy)
+        self.id_token_button.setEnabled(self.profile is not None and not self.busy)
         self.prompt_box.setVisible(self.busy and self.prompt is not None)
 
     def _abandon(self) -> None:
@@ -310,6 +316,28 @@ class LoginPanel(QWidget):
         self.status.setText("Login failed.")
         self.services.show_error(f"{name}: {message}")
         self._update()
+
+    def on_id_token_clicked(self) -> None:
+        ctx = self.services.ctx
+        if ctx is None or self.profile is None:
+            return
+        from workbench.core.oauth_login import ID_TOKEN
+
+        name = self.profile.name
+        self.services.runner.start(
+            ctx.vault.load,
+            name,
+            ID_TOKEN,
+            owner=self,
+            on_success=lambda token: self.on_id_token_loaded(name, token),
+            on_failure=self.services.error_from,
+        )
+
+    def on_id_token_loaded(self, name: str, token: str | None) -> None:
+        if not token:
+            self.services.show_status(f"{name}: no id_token stored (log in with an openid scope)")
+            return
+        self.inspect_requested.emit(token)
 
     def on_sign_out_clicked(self) -> None:
         ctx = self.services.ctx

@@ -417,6 +417,9 @@ class ProfileEditor(QDialog):
                 key = f"secret:{spec.name}"
                 field.edited.connect(lambda k=key: self.on_edited(k))
                 self._add_row(form, key, label, field, spec.help)
+        from workbench.gui.login_discovery import add_discovery_row
+
+        self.discovery_row = add_discovery_row(self, form, preset)  # OAuth presets: "Fetch endpoints"
         self.inputs_layout.addWidget(form_widget)
         self.inputs_box.setTitle(f"Inputs for {preset.title}")
         self._check_stored()

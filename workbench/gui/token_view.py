@@ -132,6 +132,14 @@ class TokenView(QWidget):
         for b in (self.mint_button, self.refresh_button, self.verify_button):
             top.addWidget(b)
         outer.addLayout(top)
+        # OAuth presets: Log in / Cancel / Sign out and the device code (hidden for other presets).
+        from workbench.gui.login_panel import LoginPanel
+
+        self.login_panel = LoginPanel(self.services)
+        self.login_panel.logged_in.connect(self.on_logged_in)
+        self.login_panel.signed_out.connect(self.on_signed_out)
+        self.login_panel.inspect_requested.connect(self.inspect_requested)
+        outer.addWidget(self.login_panel)
 
         self.token_box = JwtView()
         self.token_box.setObjectName("tokenBox")
@@ -223,8 +231,17 @@ class TokenView(QWidget):
                 f" &nbsp;·&nbsp; <span style='color:gray'>{_esc(profile.base_url)}</span>"
             )
             self.title.setToolTip(f"{profile.name} · {preset.title} · {profile.base_url}")
+        self.login_panel.set_profile(profile)
         self.set_result(result)
         self._update_buttons()
+
+    def on_logged_in(self, result: TokenResult) -> None:
+        self.token_obtained.emit(result)
+        self.set_result(result)
+
+    def on_signed_out(self, name: str) -> None:
+        if self.profile is not None and self.profile.name == name:
+            self.set_result(None)
 
     def set_result(self, result: TokenResult | None) -> None:
         self.result = result
