@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.durations import humanize_duration
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS, JwtView, humanize_duration, humanize_seconds, pretty_json
+from workbench.gui.widgets import STATE_COLORS, JwtView, humanize_seconds, pretty_json
 
 if TYPE_CHECKING:
     from workbench.core.engine import TokenResult
@@ -283,16 +284,16 @@ class TokenView(QWidget):
             )
             got = r.obtained_by
             self.obtained_label.setText(f"{got}, {_local_time(r.issued_at)}" if r.issued_at else got)
-            self.lifetime_label.setText(humanize_duration(r.lifetime) if r.lifetime else "unknown")
+            self.lifetime_label.setText(humanize_duration(r.lifetime, parts=2) if r.lifetime else "unknown")
         rt_text = "—"
         if p is not None:
             lifetime = p.preset.token.refresh_token_lifetime
             parts = []
             if r is not None and r.refresh_token_expires_at:
                 left = r.refresh_token_expires_at - self._now()
-                parts.append("expired" if left <= 0 else f"valid for {humanize_duration(left)}")
+                parts.append("expired" if left <= 0 else f"valid for {humanize_duration(left, parts=2)}")
             if lifetime:
-                parts.append(f"lives {humanize_duration(float(lifetime))}")
+                parts.append(f"lives {humanize_duration(lifetime, parts=2)}")
             if p.preset.token.rotates_refresh_token:
                 parts.append("rotates on every refresh")
             if not p.preset.can_refresh():
