@@ -65,6 +65,7 @@ _COMMAND_MODULES = {
     "import": "workbench.commands.import_",
     "request": "workbench.commands.request",
     "snippet": "workbench.commands.snippet",
+    "history": "workbench.commands.history",
 }
 
 

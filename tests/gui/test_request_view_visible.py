@@ -4,7 +4,7 @@ after switching profiles, and a base URL shortened by whole segments."""
 
 from __future__ import annotations
 
-from workbench.gui.request_view import MASK
+from workbench.gui.request_view import MASK, NO_JWT_TIP
 
 
 def minted(qtbot, window):
@@ -75,6 +75,7 @@ def test_switching_profiles_clears_the_previous_response(qtbot, make_window, add
     assert view.response_body.toPlainText() == ""
     assert view.response_headers.rowCount() == 0
     assert not view.inspect_button.isEnabled()
+    assert view.inspect_button.toolTip() == NO_JWT_TIP  # a disabled button says why
     assert view.last_result is None
 
 

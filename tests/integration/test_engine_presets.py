@@ -224,7 +224,7 @@ def test_no_secret_or_token_value_lands_in_any_file(sandbox, setup, memory_vault
                 values.append(value)
     engine.flush_history()
     text = files_text(workbench_home)
-    assert "history.jsonl" in {p.name for p in workbench_home.iterdir()}
+    assert "history.sqlite3" in {p.name for p in workbench_home.iterdir()}
     leaked = [v[:12] for v in values if v in text]
     assert leaked == []
 

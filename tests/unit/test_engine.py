@@ -735,10 +735,13 @@ def test_call_history_records_names_and_status_but_no_token(engine, store, vault
     add_token_of_trust(store, vault)
     engine.call("tot", "POST", "/api/echo", json_body={"hello": "world"})
     assert engine.flush_history()
-    text = (workbench_home / "history.jsonl").read_text()
-    entry = json.loads(text.splitlines()[-1])
+    from workbench.core.history import History
+
+    (entry,) = History().entries()
     assert entry["profile"] == "tot" and entry["status"] == 200 and entry["method"] == "POST"
-    assert vault.data[("tot", "access_token")] not in text
+    assert entry["size"] and entry["size"] > 0
+    raw = b"".join(p.read_bytes() for p in workbench_home.glob("history.sqlite3*"))
+    assert vault.data[("tot", "access_token")].encode() not in raw
 
 
 def test_warm_calls_do_not_read_the_vault(engine, store, vault):

@@ -59,3 +59,36 @@ def test_an_openapi_import_saves_requests_and_says_how_to_create_the_profiles_it
     saved = requests.load("clinic-api-bearerauth")
     assert saved.vars == {"patientId": "p-100"}
     assert saved.requests["getpatient"].url == "/v1/patients/{{ patientId }}"
+
+
+GOOD = [
+    "postman/acme.postman_collection.json",
+    "postman/oauth2-authcode.postman_collection.json",
+    "insomnia/shop-v4.json",
+    "insomnia/shop-v5.yaml",
+    "bruno/pets",
+    "bruno/single-request.bru",
+    "openapi/clinic.yaml",
+    "openapi/tiny.json",
+    "har/browser-session.har",
+    "curl/odd-quoting.sh",
+    "curl/client-credentials.sh",
+    "curl/form-bearer.sh",
+]
+
+
+@pytest.mark.parametrize("rel", GOOD)
+def test_every_fixture_imports_through_the_profile_operations(stores, rel):
+    ctx, requests, _keyring = stores
+    plan = read_plan(str(FIX / rel), presets=ctx.presets)
+    outcome = apply_plan(plan, ctx, requests=requests)
+    assert sorted(outcome.profiles) == ctx.profiles.names()
+    assert set(outcome.profiles) | set(outcome.pending) == {p.name for p in plan.profiles}
+    for name in outcome.profiles:
+        profile = ctx.profiles.get(name)  # loads and validates
+        plan_profile = next(p for p in plan.profiles if p.name == name)
+        for secret, value in plan_profile.secrets.items():
+            assert ctx.vault.load(name, secret) == value
+        assert set(profile.secret_names) == set(plan_profile.secrets)
+    saved = sum(len(requests.list(name)) for name in {r.profile for r in plan.requests})
+    assert saved == len(plan.requests)

@@ -25,6 +25,12 @@ def plan_of(rel: str, presets, **kw):
     return read_plan(str(FIX / rel), presets=presets, **kw)
 
 
+def _basic(presets):
+    """client_auth = client_secret_basic, where the preset has that input (Postman's "header")."""
+    inputs = {i.name for i in presets.get("oauth2-client-credentials").var_inputs}
+    return {"client_auth": "client_secret_basic"} if "client_auth" in inputs else {}
+
+
 def by_name(plan):
     return {p.name: p for p in plan.profiles}
 
@@ -55,7 +61,7 @@ def test_postman_collection_with_environment_maps_every_auth_block_and_variable(
     assert billing.preset == "oauth2-client-credentials"
     assert billing.base_url == "https://auth.acme.test"
     assert billing.vars == {"token_path": "/oauth/token", "client_id": "acme-billing",
-                            "scope": "invoices:read invoices:write"}  # fmt: skip
+                            "scope": "invoices:read invoices:write", **_basic(presets)}  # fmt: skip
     assert billing.secrets == {"client_secret": "bill-s3cret-9a8b7c"}
 
     reqs = requests_of(plan, "acme-api")
@@ -156,9 +162,10 @@ def test_insomnia_v4_nested_folders_environments_and_auth_types(presets):
     old = requests_of(plan, key.name)["old-orders"]
     assert (old.body_type, old.form) == ("form", [("year", "2019")])
     partner = next(p for p in profiles.values() if p.preset == "oauth2-client-credentials")
-    assert partner.vars["token_path"] == "/oauth2/token" and partner.secrets == {
-        "client_secret": "partner-secret-xyz"
-    }
+    assert partner.vars["token_path"] == "/oauth2/token"
+    assert partner.secrets == {"client_secret": "partner-secret-xyz"}
+    if _basic(presets):  # credentialsInBody: the client authenticates in the form body
+        assert partner.vars["client_auth"] == "client_secret_post"
     notes = "\n".join(plan.unmapped)
     assert "'Dev' were not" in notes
     assert "{% uuid 'v4' %}" in notes
@@ -262,7 +269,8 @@ def test_curl_client_credentials_becomes_an_oauth_profile(presets):
     plan = plan_of("curl/client-credentials.sh", presets)
     (profile,) = plan.profiles
     assert profile.preset == "oauth2-client-credentials"
-    assert profile.vars == {"token_path": "/oauth/token", "client_id": "client-1", "scope": "read write"}
+    assert profile.vars == {"token_path": "/oauth/token", "client_id": "client-1", "scope": "read write",
+                            **_basic(presets)}  # fmt: skip
     assert profile.secrets == {"client_secret": "s3cr3t-value"}
     assert plan.requests == []  # the command *was* the token request
 

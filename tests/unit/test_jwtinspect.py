@@ -335,6 +335,7 @@ def test_suspicious_kids_are_flagged(kid):
         "2011-04-29",
         "key-1",
         "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
+        "6z3qaqwrCaxFgEk63x0_AIs1p3Ffy70M--0SZyQY52M",  # a thumbprint with "--" in it
         "0b1f2e9c-6c44-4e1f-9c39-5f0b4d5c2a11",
         "rsa.2024.v2",
     ],

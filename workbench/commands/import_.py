@@ -65,8 +65,11 @@ def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list
                 lines.append(
                     "  (its " + ", ".join(sorted(p.secrets)) + f" from the source {would}not stored)"
                 )
-        elif p.secrets:
-            lines.append("  to the keychain: " + ", ".join(sorted(p.secrets)))
+        else:
+            if p.secrets:
+                lines.append("  to the keychain: " + ", ".join(sorted(p.secrets)))
+            if p.needs:
+                lines.append(f"  still to give: `workbench profile set {name} " + " ".join(p.needs) + "`")
         for r in mine:
             lines.append(f"  request {r.name:<28} {r.method:<7} {r.url}")
         for key, value in sorted(plan.variables.get(p.name, {}).items()):

@@ -111,7 +111,7 @@ class Calls:
             self._record(profile, method, url, None, time.perf_counter() - started, user_message(exc))
             raise
         elapsed = time.perf_counter() - started
-        self._record(profile, method, url, response.status_code, elapsed, None)
+        self._record(profile, method, url, response.status_code, elapsed, None, size=len(response.content))
         return CallResult(
             status=response.status_code,
             reason=response.reason_phrase,
@@ -190,7 +190,15 @@ class Calls:
         return self._tokens.adopt(profile, candidate)
 
     def _record(
-        self, profile: str, method: str, url: str, status: int | None, elapsed: float, error: str | None
+        self,
+        profile: str,
+        method: str,
+        url: str,
+        status: int | None,
+        elapsed: float,
+        error: str | None,
+        *,
+        size: int | None = None,
     ) -> None:
         self._history.put(
             {
@@ -200,5 +208,6 @@ class Calls:
                 "status": status,
                 "elapsed": elapsed,
                 "error": error,
+                "size": size,
             }
         )

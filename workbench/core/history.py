@@ -1,72 +1,233 @@
-"""Request history: one JSON line per request, names and outcomes only.
+"""Request history in SQLite: names and outcomes only, never a header or a body.
 
-`$WORKBENCH_HOME/history.jsonl` records which profile called what and how it
-went: profile, method, URL (query values and userinfo removed, token-looking
-path parts redacted), status, elapsed seconds, a redacted error line and a
-timestamp. Never a header value, never a body.
+`$WORKBENCH_HOME/history.sqlite3` (stdlib `sqlite3`, WAL, so a CLI call and the GUI
+write side by side) holds one row per request: time, profile, method, URL (userinfo
+dropped, query values and token-looking path parts redacted), status, duration,
+response size and a redacted error line.
 
-The file is bounded: when it grows past `max_bytes` it is cut back to the last
-`max_entries` lines. Appends and trims take a file lock so two processes (a CLI
-call beside the GUI) neither interleave lines nor lose one to a trim.
+* Bounded: at most `max_entries` rows (the oldest go first).
+* A setting turns it off (`set_enabled(False)`, stored in the same file so every
+  process honours it); `clear()` forgets everything or one profile's rows.
+* Today's `history.jsonl` (the format before this one) is read into the table once and
+  renamed `history.jsonl.migrated`.
+* The file is private (0600). A damaged file never breaks a request: recording skips
+  it; reading it is one `StorageError` saying what to do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+from workbench.core.errors import StorageError
 from workbench.core.redact import redact, redact_url
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_ENTRIES = 500
-DEFAULT_MAX_BYTES = 512 * 1024
+DEFAULT_MAX_ENTRIES = 100_000
+TRIM_EVERY = 500  # inserts between trims (a trim is one indexed DELETE)
 MAX_URL_CHARS = 2000
 MAX_ERROR_CHARS = 500
-LOCK_TIMEOUT = 5.0
+BUSY_TIMEOUT = 5.0
+SCHEMA_VERSION = 1
+LEGACY_NAME = "history.jsonl"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    profile TEXT NOT NULL,
+    method TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status INTEGER,
+    duration REAL,
+    size INTEGER,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS requests_by_profile ON requests (profile, id);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_COLUMNS = "id, time, profile, method, url, status, duration, size, error"
 
 
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class History:
-    """Append-only, bounded, thread- and process-safe log of requests (see module docstring)."""
+def _parse_iso(text: Any) -> float | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
-    def __init__(
-        self,
-        path: Path | None = None,
-        *,
-        max_entries: int = DEFAULT_MAX_ENTRIES,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-    ) -> None:
+
+def _row(row: tuple[Any, ...]) -> dict[str, Any]:
+    rid, t, profile, method, url, status, duration, size, error = row
+    return {
+        "id": rid,
+        "time": _iso(t),
+        "profile": profile,
+        "method": method,
+        "url": url,
+        "status": status,
+        "duration": duration,
+        "elapsed": duration,  # the name the JSON-lines history used
+        "size": size,
+        "error": error,
+    }
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class History:
+    """The request log (see the module docstring). Thread- and process-safe."""
+
+    def __init__(self, path: Path | None = None, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self._path = path
         self._max_entries = max_entries
-        self._max_bytes = max(max_bytes, 1024)
         self._lock = threading.Lock()
+        self._ready = False
+        self._inserts = 0
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
 
     @property
     def path(self) -> Path:
         if self._path is None:
-            from workbench.core.paths import history_path
+            from workbench.core.paths import history_db_path
 
-            self._path = history_path()
+            self._path = history_db_path()
         return self._path
 
-    def _file_lock(self) -> Any:
-        from filelock import FileLock
+    # ------------------------------------------------------------------ connection
 
-        return FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection (kept open: opening and closing a WAL database costs a checkpoint)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            path = self.path
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(FileExistsError):
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
+            try:
+                # WAL + NORMAL: no fsync per row; a crash may lose the last rows, never corrupt the file.
+                conn.execute("PRAGMA synchronous=NORMAL")
+                if not self._ready:
+                    self._prepare(conn)
+            except BaseException:
+                conn.close()
+                raise
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        yield conn
+
+    def close(self) -> None:
+        """Close every thread's connection (each thread opens a new one on its next use)."""
+        with self._lock:
+            connections, self._connections = self._connections, []
+            self._local = threading.local()
+        for conn in connections:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):  # (executescript would commit the transaction)
+                    if statement.strip():
+                        conn.execute(statement)
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version < SCHEMA_VERSION:
+                    self._migrate_jsonl(conn)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._ready = True
+
+    def _migrate_jsonl(self, conn: sqlite3.Connection) -> None:
+        """Read `history.jsonl` (the old format) beside the database once; damaged lines are skipped."""
+        legacy = self.path.with_name(LEGACY_NAME)
+        try:
+            raw = legacy.read_bytes()
+        except OSError:
+            return
+        rows = []
+        for line in raw.splitlines():
+            try:
+                entry = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            if not isinstance(entry, dict):
+                continue
+            when = _parse_iso(entry.get("time"))
+            if (
+                when is None
+                or not isinstance(entry.get("profile"), str)
+                or not isinstance(entry.get("url"), str)
+            ):
+                continue
+            status = entry.get("status")
+            elapsed = entry.get("elapsed")
+            rows.append(
+                (
+                    when,
+                    entry["profile"],
+                    str(entry.get("method") or "GET").upper(),
+                    redact_url(entry["url"])[:MAX_URL_CHARS],
+                    status if isinstance(status, int) and not isinstance(status, bool) else None,
+                    float(elapsed)
+                    if isinstance(elapsed, int | float) and not isinstance(elapsed, bool)
+                    else None,
+                    None,
+                    redact(str(entry["error"]))[:MAX_ERROR_CHARS] if entry.get("error") else None,
+                )
+            )
+        conn.executemany(
+            "INSERT INTO requests (time, profile, method, url, status, duration, size, error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        with contextlib.suppress(OSError):
+            legacy.replace(legacy.with_name(LEGACY_NAME + ".migrated"))
+        log.info("history: %d entries migrated from %s", len(rows), legacy)
+
+    def _exists(self) -> bool:
+        """Is there anything to read (the database, or a JSON-lines history to migrate into one)?"""
+        return self.path.exists() or self.path.with_name(LEGACY_NAME).exists()
+
+    def _damaged(self, exc: sqlite3.Error) -> StorageError:
+        return StorageError(
+            f"the history file {self.path} cannot be read ({exc}); "
+            "clear it with `workbench history --clear` (it holds no secrets)"
+        )
+
+    # ------------------------------------------------------------------ writing
 
     def record(
         self,
@@ -77,102 +238,139 @@ class History:
         status: int | None,
         elapsed: float | None,
         error: str | None = None,
+        size: int | None = None,
         secrets: Iterable[str] = (),
-    ) -> None:
-        """Append one entry. `secrets` (values) are scrubbed from the URL and the error text."""
-        secrets = list(secrets)
-        now = time.time()
-        entry: dict[str, Any] = {
-            "time": _iso(now),
-            "profile": profile,
-            "method": method.upper(),
-            "url": redact_url(url, secrets)[:MAX_URL_CHARS],
-            "status": status,
-            "elapsed": None if elapsed is None else round(float(elapsed), 4),
-            "error": None if error is None else " ".join(redact(error, secrets).split())[:MAX_ERROR_CHARS],
-        }
-        line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-        path = self.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, self._file_lock():
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, line)
-                size = os.fstat(fd).st_size
-            finally:
-                os.close(fd)
-            if size > self._max_bytes:
-                self._trim(path)
+    ) -> bool:
+        """Add one row (unless history is turned off). `secrets` (values) are scrubbed from URL and error.
 
-    def _trim(self, path: Path) -> None:
-        """Keep the newest lines: at most `max_entries`, and at most half of `max_bytes`
-        (so a trim buys room for many appends instead of running on every one)."""
-        lines = path.read_bytes().splitlines(keepends=True)
-        kept: list[bytes] = []
-        budget = self._max_bytes // 2
-        for line in reversed(lines[-self._max_entries :]):
-            if budget - len(line) < 0 and kept:
-                break
-            budget -= len(line)
-            kept.append(line)
-        kept.reverse()
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, b"".join(kept))
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        Returns whether a row was written.
+        """
+        secrets = list(secrets)
+        row = (
+            time.time(),
+            profile,
+            method.upper(),
+            redact_url(url, secrets)[:MAX_URL_CHARS],
+            status,
+            None if elapsed is None else round(float(elapsed), 4),
+            size,
+            None if error is None else " ".join(redact(error, secrets).split())[:MAX_ERROR_CHARS],
+        )
+        with self._connect() as conn:
+            if not self._enabled(conn):
+                return False
+            conn.execute(
+                "INSERT INTO requests (time, profile, method, url, status, duration, size, error)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            self._inserts += 1
+            if self._inserts % TRIM_EVERY == 1 or self._max_entries < TRIM_EVERY:
+                self._trim(conn)
+        return True
+
+    def _trim(self, conn: sqlite3.Connection) -> None:
+        newest = conn.execute("SELECT max(id) FROM requests").fetchone()[0]
+        if newest is not None:
+            conn.execute("DELETE FROM requests WHERE id <= ?", (newest - self._max_entries,))
+
+    # ------------------------------------------------------------------ reading
 
     def entries(self, profile: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """The newest entries first (optionally for one profile), at most `max_entries`.
+        """The newest rows first, optionally for one profile."""
+        return self.search("", profile=profile, limit=limit)
 
-        Unreadable lines are skipped. (Between trims the file may hold a few more lines
-        than `max_entries`; they are not reported.)
-        """
-        limit = min(limit, self._max_entries)
-        path = self.path
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
+    def search(self, text: str = "", *, profile: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Newest first: rows whose URL, method, profile, status or error contain `text` (any case)."""
+        where: list[str] = []
+        args: list[Any] = []
+        if profile is not None:
+            where.append("profile = ?")
+            args.append(profile)
+        if text.strip():
+            like = _like(text.strip())
+            where.append(
+                "(url LIKE ? ESCAPE '\\' OR method LIKE ? ESCAPE '\\' OR profile LIKE ? ESCAPE '\\'"
+                " OR CAST(status AS TEXT) LIKE ? ESCAPE '\\' OR error LIKE ? ESCAPE '\\')"
+            )
+            args.extend([like] * 5)
+        sql = f"SELECT {_COLUMNS} FROM requests"  # noqa: S608 - fixed clauses; every value is a bound parameter
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC LIMIT ?"
+        args.append(max(0, int(limit)))
+        if not self._exists():
             return []
-        result: list[dict[str, Any]] = []
-        for line in reversed(raw.splitlines()):
-            if len(result) >= limit:
-                break
-            try:
-                entry = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                continue
-            if not isinstance(entry, dict):
-                continue
-            if profile is not None and entry.get("profile") != profile:
-                continue
-            result.append(entry)
-        return result
+        try:
+            with self._connect() as conn:
+                return [_row(r) for r in conn.execute(sql, args)]
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
 
-    def clear(self, profile: str | None = None) -> None:
-        """Forget everything, or one profile's entries."""
-        path = self.path
-        with self._lock, self._file_lock():
-            if profile is None:
-                path.unlink(missing_ok=True)
-                return
-            try:
-                lines = path.read_bytes().splitlines(keepends=True)
-            except FileNotFoundError:
-                return
-            kept = []
-            for line in lines:
-                try:
-                    if json.loads(line).get("profile") == profile:
-                        continue
-                except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-                    continue
-                kept.append(line)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(b"".join(kept))
-            os.replace(tmp, path)
+    def profiles(self) -> list[str]:
+        """Every profile name that has rows (for the panel's filter)."""
+        if not self._exists():
+            return []
+        try:
+            with self._connect() as conn:
+                return [r[0] for r in conn.execute("SELECT DISTINCT profile FROM requests ORDER BY profile")]
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+    def count(self) -> int:
+        if not self._exists():
+            return 0
+        with self._connect() as conn:
+            return int(conn.execute("SELECT count(*) FROM requests").fetchone()[0])
+
+    # ------------------------------------------------------------------ settings and clearing
+
+    @staticmethod
+    def _enabled(conn: sqlite3.Connection) -> bool:
+        row = conn.execute("SELECT value FROM settings WHERE key = 'enabled'").fetchone()
+        return row is None or row[0] != "0"
+
+    @property
+    def enabled(self) -> bool:
+        if not self._exists():
+            return True
+        try:
+            with self._connect() as conn:
+                return self._enabled(conn)
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Turn recording on or off for every process using this WORKBENCH_HOME."""
+        try:
+            with self._connect() as conn:
+                conn.execute(
+                    "INSERT INTO settings (key, value) VALUES ('enabled', ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    ("1" if enabled else "0",),
+                )
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
+
+    def clear(self, profile: str | None = None) -> int:
+        """Forget everything (a damaged file is replaced), or one profile's rows. Returns rows removed."""
+        try:
+            with self._connect() as conn:
+                if profile is None:
+                    removed = conn.execute("DELETE FROM requests").rowcount
+                else:
+                    removed = conn.execute("DELETE FROM requests WHERE profile = ?", (profile,)).rowcount
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.execute("VACUUM")  # the rows' bytes leave the file too
+                return int(removed)
+        except sqlite3.DatabaseError:
+            if profile is not None:
+                raise self._damaged(sqlite3.DatabaseError("damaged")) from None
+            self.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
+            self._ready = False
+            return 0
 
 
 class HistoryWriter:
@@ -226,6 +424,9 @@ class HistoryWriter:
             return
         self._queue.put(self._STOP)
         thread.join(timeout)
+        if not thread.is_alive():
+            with contextlib.suppress(Exception):
+                self._history().close()  # the writer thread's connection
 
 
 __all__ = ["History", "HistoryWriter", "redact_url"]

@@ -70,6 +70,7 @@ KEY_KINDS = (
 KEY_TEXT_HEIGHT = 64
 MAX_WARNING_ROWS = 4
 TICK_MS = 1000
+SHORT_VIEW_HEIGHT = 520  # below this (an 800x500 window) the token box keeps to three lines
 _TIME_CLAIMS = {"exp": "expires", "iat": "issued", "nbf": "not before", "auth_time": "authenticated"}
 _CLAIM_NAMES = {
     "iss": "issuer",
@@ -630,6 +631,10 @@ class InspectorView(QWidget):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
+        # A short window gives the token three lines and the claims the rest.
+        lines = 3 if self.height() < SHORT_VIEW_HEIGHT else 5
+        spacing = self.token_input.fontMetrics().lineSpacing()
+        self.token_input.setMaximumHeight(lines * spacing + 2 * self.token_input.frameWidth() + 8)
         if self.warnings.count():
             self._fit_warnings()  # wrapped rows change height with the width
 

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MASK = "•" * 12
+NO_JWT_TIP = "Enabled when a response holds a JWT (in its body or headers)"
 
 BODY_HELP = (
     "<b>Request body</b> — sent as typed. If it contains <code>{{ … }}</code> or <code>{% … %}</code> "
@@ -183,9 +184,15 @@ class RequestView(QWidget):
         line.addWidget(self.send_button)
         main.addLayout(line)
         # Its own line, elided by whole path segments: never cut mid-word, full URL on hover.
+        base_row = QHBoxLayout()
+        base_title = QLabel("Base URL")
+        base_title.setStyleSheet("color: gray")
         self.base_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle, url=True)
         self.base_label.setStyleSheet("color: gray")
-        main.addWidget(self.base_label)
+        self.base_label.setFont(monospace_font())
+        base_row.addWidget(base_title)
+        base_row.addWidget(self.base_label, 1)
+        main.addLayout(base_row)
 
         self.request_tabs = QTabWidget()
         self.params = KeyValueTable("Parameter", "Value")
@@ -231,7 +238,7 @@ class RequestView(QWidget):
         self.time_label.setStyleSheet("color: gray")
         self.inspect_button = QPushButton("Open JWT in Inspector")
         self.inspect_button.setEnabled(False)
-        self.inspect_button.setToolTip("A JWT was found in the response")
+        self.inspect_button.setToolTip(NO_JWT_TIP)
         status_row.addWidget(self.status_label)
         status_row.addWidget(self.time_label, 1)
         status_row.addWidget(self.inspect_button)
@@ -391,6 +398,7 @@ class RequestView(QWidget):
         self.last_result = None
         self._found_jwt = None
         self.inspect_button.setEnabled(False)
+        self.inspect_button.setToolTip(NO_JWT_TIP)
         self.status_label.setText("No response yet")
         self.status_label.setStyleSheet("")
         self.time_label.setText("")
@@ -505,6 +513,9 @@ class RequestView(QWidget):
             self.response_headers.setItem(row, 1, QTableWidgetItem(value))
         self._found_jwt = _find_jwt(result)
         self.inspect_button.setEnabled(self._found_jwt is not None)
+        self.inspect_button.setToolTip(
+            "Open the JWT found in this response in the Inspector" if self._found_jwt else NO_JWT_TIP
+        )
 
     def on_inspect_clicked(self) -> None:
         if self._found_jwt:

@@ -277,6 +277,14 @@ class PlanBuilder:
     def has_preset(self, name: str) -> bool:
         return self._presets is None or name in self._presets
 
+    def preset_secret_names(self, name: str) -> set[str] | None:
+        """The secrets a preset takes (None: no catalog to ask, take what the source has)."""
+        if self._presets is None:
+            return None
+        if name not in self._presets:
+            return set()
+        return {i.name for i in self._presets.get(name).secret_inputs}
+
     def preset_var_names(self, name: str) -> set[str]:
         if self._presets is None or name not in self._presets:
             return set()
@@ -429,19 +437,27 @@ class PlanBuilder:
                     f"{where}: the client sends its credentials in the body; preset {preset} sends them "
                     "with HTTP Basic (most servers take both)"
                 )
-        for secret, value in (("client_secret", auth.client_secret), ("refresh_token", auth.refresh_token)):
-            if value and not unresolved(value):
-                plan.secrets[secret] = value
-            elif value:
-                self.note(f"{where}: {secret} refers to a variable with no value; store it later")
+        accepts = self.preset_secret_names(preset)
+        found = (("client_secret", auth.client_secret), ("refresh_token", auth.refresh_token),
+                 ("access_token", auth.access_token))  # fmt: skip
+        for entry, value in found:
+            if not value:
+                continue
+            if unresolved(value):
+                self.note(f"{where}: {entry} refers to a variable with no value; store it later")
+            elif accepts is None or entry in accepts:
+                plan.secrets[entry] = value
+            elif entry == "refresh_token" and preset in ("oauth2-authorization-code", "oauth2-device-code"):
+                self.note(f"{where}: the stored refresh token was not imported; sign in with "
+                          f"`workbench login {plan.name}`")  # fmt: skip
+            elif entry == "access_token":
+                self.note(f"{where}: the stored access token was not imported (the profile obtains its own)")
+            else:
+                self.note(f"{where}: {entry} has no place in preset {preset}; not imported")
         if preset == "oauth2-client-credentials" and "client_secret" not in plan.secrets:
             plan.needs.append("--secret client_secret")
         if preset == "oauth2-refresh-token" and "refresh_token" not in plan.secrets:
             plan.needs.append("--secret refresh_token")
-        if auth.access_token and not unresolved(auth.access_token) and preset != "oauth2-refresh-token":
-            self.note(f"{where}: the stored access token was not imported (the profile obtains its own)")
-        elif auth.access_token and preset == "oauth2-refresh-token" and not unresolved(auth.access_token):
-            plan.secrets["access_token"] = auth.access_token
         return plan
 
     # ------------------------------------------------------------------ requests
