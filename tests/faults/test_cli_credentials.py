@@ -74,7 +74,8 @@ def test_profile_set_changes_a_profile_in_place_with_the_same_checks_as_add(
     assert '"read"' in show.stdout and f"{hostile.url}/v2" in show.stdout
     for args, expected in [
         (("--set", "nope=1"), "has no input 'nope'"),
-        (("--secret", "client_id"), "'client_id' is a plain setting"),
+        (("--secret", "client_id=x"), "'client_id' is a plain setting"),
+        (("--secret", "client_id"), "--secret expects NAME=VALUE or NAME"),
         (("--set", "client_secret=x"), "'client_secret' is a secret"),
         (("--base-url", "ftp://x"), "base_url"),
         (("--secret", "client_secret=@env:WB_UNSET_VARIABLE"), "environment variable is not set"),

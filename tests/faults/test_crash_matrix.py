@@ -156,3 +156,41 @@ def test_a_keychain_that_refuses_the_rotated_token_says_it_was_not_saved_and_set
     else:
         pytest.fail("no write failure reached the rotated refresh token")
     assert check_writes >= 1
+
+
+def _tamper_first_part(backend: FaultKeyring, user: str) -> None:
+    from workbench.core.vault import SERVICE
+
+    manifest = backend.workbench_entries()[user]
+    generation = manifest.rsplit(":g", 1)[1]
+    backend.set_password(SERVICE, f"{user}#{generation}.0", "damaged by another program")
+
+
+def test_a_damaged_cached_access_token_is_a_cache_miss(
+    capsys, monkeypatch, provider, backend, workbench_home
+):
+    fresh_profile(capsys, monkeypatch, provider, "rot")
+    _tamper_first_part(backend, "rot/access_token")
+    rotations = provider.rotations
+    code, err = workbench(capsys, "token", "rot")
+    assert code == 0, err
+    assert provider.rotations == rotations + 1  # obtained anew, not an error
+    assert workbench(capsys, "token", "rot")[0] == 0
+    assert provider.rotations == rotations + 1  # and stored intact again
+
+
+def test_a_damaged_refresh_token_says_how_to_store_it_again(
+    capsys, monkeypatch, provider, backend, workbench_home
+):
+    fresh_profile(capsys, monkeypatch, provider, "rot")
+    _tamper_first_part(backend, "rot/refresh_token")
+    code, err = workbench(capsys, "token", "rot", "--refresh")
+    assert code == 1
+    assert err.strip() == (
+        "workbench: error: the stored value of 'rot/refresh_token' is damaged (checksum mismatch); "
+        "store it again with `workbench profile set rot --secret refresh_token`"
+    )
+    _access, refresh = provider.issue()
+    monkeypatch.setenv("WB_RT", refresh)
+    assert workbench(capsys, "profile", "set", "rot", "--secret", "refresh_token=@env:WB_RT")[0] == 0
+    assert workbench(capsys, "token", "rot", "--refresh")[0] == 0

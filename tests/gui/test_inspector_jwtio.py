@@ -278,3 +278,14 @@ def test_an_x5c_chain_is_listed_never_trusted(qtbot, view):
     assert rows[0].text(3).startswith("2024-01-01 → 2024-01-31")
     assert "never trusted" in rows[0].toolTip(1)
     assert view.result_label.text().startswith("not verified")
+
+
+def test_the_token_views_coloured_display_also_colours_a_jwes_five_parts(qtbot):
+    from workbench.gui.widgets import JWE_COLORS, JwtView
+
+    view = JwtView()
+    qtbot.addWidget(view)
+    view.set_token(VECTORS["jwe_rsa_oaep_a256gcm"]["compact"])
+    html = view.toHtml().lower()
+    for color in JWE_COLORS:
+        assert QColor(color).name() in html

@@ -268,3 +268,22 @@ def test_deep_nesting_is_a_format_error_or_fine_never_a_recursion_error(depth):
     payload = b64(('{"a":' + nested + "}").encode())
     only_token_format_errors(f"{header}.{payload}.c2ln")
     assert ji.find_jwt('{"x": ' + nested + "}") is None
+
+
+@FUZZ_SMALL
+@given(seeds, st.sampled_from(KEYS))
+def test_jwes_nested_tokens_and_x5c_chains_decode_or_fail_cleanly(rng, key):
+    """Five segments, cty JWT wrappers and x5c entries of random shapes: only TokenFormatError."""
+    header = random_claims(rng, HEADER_KEYS) | {"alg": rng.choice(["HS256", "RSA-OAEP", "dir", "none"])}
+    if rng.random() < 0.5:
+        junk_der = base64.b64encode(bytes(rng.randrange(256) for _ in range(40))).decode()
+        header["x5c"] = rng.choice([[junk_der], ["@@"], "x", [1], []])
+    if rng.random() < 0.5:
+        header["cty"] = rng.choice(["JWT", "jwt", "application/jwt", 7])
+    inner = rng.choice([*VALID_TOKENS, "a.b.c", "eyJ.eyJ.", "x" * 10, ""])
+    segments = [b64(json.dumps(header).encode())]
+    if rng.random() < 0.5:  # a JWE: key, IV, ciphertext, tag
+        segments += [b64(bytes(rng.randrange(256) for _ in range(rng.randint(0, 16)))) for _ in range(4)]
+    else:
+        segments += [b64(inner.encode()), "c2ln"]
+    only_token_format_errors(".".join(segments), key)

@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "decode",
         help="decode and check a JWT",
         description="Show a JWT's header, claims, times and warnings; check its signature when given a key. "
-        "Header keys (jku, x5u, jwk) are shown, never fetched or trusted.",
+        "A JWS whose payload is not JSON is shown as text and still checked; a JWE (5 segments) shows "
+        "its header; a nested token (cty JWT) and an x5c chain are shown. Header keys (jku, x5u, jwk, "
+        "x5c) are shown, never fetched or trusted.",
         epilog="Exit status: 0 when the token decoded (even if expired); 1 when it is malformed, or when a "
         "key was given and the signature is not valid (the result is printed first, then stderr says "
         "'signature is not valid').",

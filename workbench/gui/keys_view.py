@@ -91,7 +91,7 @@ class KeysView(QWidget):
         self.public_pem.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.public_pem.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
         line = self.public_pem.fontMetrics().lineSpacing()
-        self.public_pem.setMaximumHeight(line * 14 + 12)  # an RSA-4096 PEM; an EC one is 4 lines
+        self.public_pem.setMaximumHeight(line * 9 + 12)  # an RSA-2048 PEM; an EC one is 4 lines
         self.copy_pem_button = QPushButton("Copy PEM")
         self.public_jwk = text_box(read_only=True, placeholder="…and its JWK with the RFC 7638 kid")
         # An RSA modulus is one very long JSON string: wrap it rather than scroll sideways.
@@ -113,6 +113,9 @@ class KeysView(QWidget):
                 side.addWidget(self.copy_jwks_button)
             side.addStretch(1)
             gl.addLayout(side)
+            if box is self.public_pem:  # the group no taller than its capped box: no floating box
+                frame = group.sizeHint().height() - box.sizeHint().height()
+                group.setMaximumHeight(box.maximumHeight() + frame)
             keys_col.addWidget(group, stretch)
         outer.addLayout(keys_col, 1)
 
@@ -138,6 +141,7 @@ class KeysView(QWidget):
         attach.addWidget(QLabel("Profile"))
         attach.addWidget(self.profile_combo)
         attach.addWidget(self.attach_button)
+        attach.addStretch(1)  # packed to the left, whichever row it is on
         self.profile_combo.setMaximumWidth(320)
         self._private_grid, self._files_row, self._attach_row = vl, files, attach
         self._private_wide: bool | None = None

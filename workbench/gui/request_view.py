@@ -78,9 +78,8 @@ class KeyValueTable(QTableWidget):
 
     def _ensure_blank_row(self) -> None:
         rows = self.rowCount()
-        last_used = rows > 0 and any(
-            (self.item(rows - 1, c) is not None and self.item(rows - 1, c).text().strip()) for c in (0, 1)
-        )
+        last = [self.item(rows - 1, c) for c in (0, 1)] if rows else []
+        last_used = any(cell is not None and cell.text().strip() for cell in last)
         if rows == 0 or last_used:
             self.blockSignals(True)
             self.insertRow(rows)
@@ -154,7 +153,7 @@ class RequestView(QWidget):
         self._syncing = False
         self._build()
         self.set_profile(None)
-        services.extras["current_request"] = self.current_request
+        services.current_request = self.current_request
 
     # -- layout -----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -373,7 +372,8 @@ class RequestView(QWidget):
     def sent_header_rows(self) -> list[tuple[str, str]]:
         out = []
         for row in range(self.sent_headers.rowCount()):
-            out.append((self.sent_headers.item(row, 0).text(), self.sent_headers.item(row, 1).text()))
+            name, value = self.sent_headers.item(row, 0), self.sent_headers.item(row, 1)
+            out.append((name.text() if name else "", value.text() if value else ""))
         return out
 
     # -- profile ----------------------------------------------------------------------------------

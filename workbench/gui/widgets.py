@@ -165,10 +165,11 @@ class JwtView(QTextEdit):
             self.clear()
             return
         parts = token.split(".")
-        if len(parts) == 3:
+        if len(parts) in (3, 5):  # a JWS, or a JWE's five parts
+            colors = JWT_COLORS if len(parts) == 3 else JWE_COLORS
             spans = [
                 f'<span style="color:{color}">{html.escape(part)}</span>'
-                for part, color in zip(parts, JWT_COLORS, strict=True)
+                for part, color in zip(parts, colors, strict=True)
             ]
             body = ".".join(spans)
         else:  # opaque token: no parts to colour
