@@ -250,3 +250,28 @@ def test_clear_and_the_recording_switch(qtbot, make_window, add_profile):
     qtbot.waitUntil(lambda: history.count() == 15, timeout=10_000)  # only tot's rows went
     panel.profile_filter.setCurrentIndex(0)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 15, timeout=10_000)
+
+
+def test_send_fills_the_saved_templates_and_shows_the_answer_in_the_request_tab(
+    qtbot, make_window, add_profile
+):
+    add_profile("token-of-trust", "tot")
+    store = SavedRequestStore()
+    store.save(
+        "tot",
+        SavedRequest(
+            "item", "POST", "/api/echo?id={{ item_id }}", body='{"p": "{{ profile }}"}', body_type="json"
+        ),
+    )
+    path = store.path_for("tot")
+    path.write_text('[vars]\nitem_id = "77"\n\n' + path.read_text().split("\n", 1)[1])
+    window = make_window(select="tot")
+    panel = _panel(qtbot, window)
+    qtbot.waitUntil(lambda: panel.selected_name() == "item", timeout=10_000)
+    panel.list.setFocus()
+    with qtbot.waitSignal(window.request_view.response_received, timeout=15_000) as blocker:
+        qtbot.keyClick(panel.list, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    echo = blocker.args[0].json()
+    assert echo["query"] == {"id": "77"} and echo["json"] == {"p": "tot"}
+    assert window.tabs.currentWidget() is window.request_view
+    assert "200" in window.request_view.status_label.text()

@@ -126,6 +126,7 @@ class TokenEngine:
             state_dir=state_dir if state_dir is not None else paths.state_dir(),
         )
         self._history_writer = HistoryWriter(self._get_history)
+        self._wire.recorder = self._history_writer.put  # token, verify and discovery requests
         self._calls = Calls(wire=self._wire, tokens=self._tokens, history=self._history_writer)
         self._verifier = Verifier(wire=self._wire, tokens=self._tokens, vault=vault)
 

@@ -548,9 +548,14 @@ def _describe(pem: str) -> tuple[tuple[str, ...], str]:
     return keys.algorithms_for_key(key), f"this {keys.describe_key(key)}"
 
 
-def key_slot_status(ctx: AppContext, name: str) -> KeySlotStatus:
-    """The profile's key slot and what is stored in it now (reads the vault: run off the GUI thread)."""
+def key_slot_status(ctx: AppContext, name: str, new_pem: str | None = None) -> KeySlotStatus:
+    """The profile's key slot and what is stored in it now (reads the vault: run off the GUI thread).
+
+    With `new_pem`, first check that key fits the slot (KeyFormatError if not): a front end
+    asks "replace the working key?" only about a key that could replace it."""
     slot = key_slot(ctx.profiles.get(name))
+    if new_pem is not None:
+        check_algorithm(slot, *_describe(new_pem))
     stored = ctx.vault.load(name, slot.secret)
     if not stored:
         return KeySlotStatus(slot=slot, stored=False)

@@ -92,6 +92,10 @@ class HistoryPanel(QWidget):
         self.record_box.setToolTip("Off: requests are not recorded, by the app or the CLI (same setting)")
         bar.addWidget(self.record_box)
         layout.addLayout(bar)
+        self.search_hint = QLabel("Type at least 3 characters to search.")
+        self.search_hint.setStyleSheet("color: gray")
+        self.search_hint.hide()
+        layout.addWidget(self.search_hint)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("historyTable")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
@@ -145,8 +149,15 @@ class HistoryPanel(QWidget):
         return None if self.profile_filter.currentIndex() <= 0 else text
 
     def reload(self) -> None:
+        from workbench.core.history import MIN_INDEXED_SEARCH
+
         gen = self.generation.next()
-        history, text, profile = self.history, self.search.text(), self.selected_profile_filter()
+        history, text, profile = self.history, self.search.text().strip(), self.selected_profile_filter()
+        # Like most search boxes, filter from the third character: shorter text would scan every row.
+        short = 0 < len(text) < MIN_INDEXED_SEARCH
+        self.search_hint.setVisible(short)
+        if short:
+            text = ""
 
         def job() -> tuple[list[dict[str, Any]], list[str], bool]:
             return (

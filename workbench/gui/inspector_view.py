@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTabWidget,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -170,18 +171,23 @@ class InspectorView(QWidget):
         self.secret_line.setFont(monospace_font())
         self.secret_line.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret_line.setPlaceholderText("HMAC secret (hidden); Enter verifies")
-        self.reveal_action = self.secret_line.addAction(
-            state_dot("none"), QLineEdit.ActionPosition.TrailingPosition
-        )
-        self.reveal_action.setCheckable(True)
-        self.reveal_action.setToolTip("Show the secret")
-        self.reveal_action.toggled.connect(self.on_reveal_toggled)
+        self.reveal_button = QToolButton()
+        self.reveal_button.setText("Show")
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.setToolTip("Show the secret")
+        self.reveal_button.toggled.connect(self.on_reveal_toggled)
+        self.secret_page = QWidget()
+        sp = QHBoxLayout(self.secret_page)
+        sp.setContentsMargins(0, 0, 0, 0)
+        sp.addWidget(self.secret_line, 1)
+        sp.addWidget(self.reveal_button)
         self.jwks_page = QWidget()
         jl = QHBoxLayout(self.jwks_page)
         jl.setContentsMargins(0, 0, 0, 0)
         self.jwks_line = QLineEdit()
         self.jwks_line.setFont(monospace_font())
         self.jwks_line.setPlaceholderText("https://issuer.example/.well-known/jwks.json")
+        self.jwks_line.textChanged.connect(self.jwks_line.setToolTip)  # a long URL, read in full
         self.discover_button = QPushButton("Find from iss")
         self.discover_button.setEnabled(False)
         jl.addWidget(self.jwks_line, 1)
@@ -191,7 +197,7 @@ class InspectorView(QWidget):
         self.no_key_hint = QLabel("Decode only. Pick a secret, PEM, JWK or JWKS URL to check the signature.")
         self.no_key_hint.setWordWrap(True)
         self.no_key_hint.setEnabled(False)  # greyed in any palette
-        for page in (self.no_key_hint, self.secret_line, self.jwks_page, self.key_text):
+        for page in (self.no_key_hint, self.secret_page, self.jwks_page, self.key_text):
             self.key_stack.addWidget(page)
         self.verify_button = QPushButton("Verify")
         self.verify_button.setToolTip("Check the signature with this key (Enter)")
@@ -291,8 +297,10 @@ class InspectorView(QWidget):
         # PEM and JWK share one box; each keeps its own text.
         if self._shown_kind in ("pem", "jwk"):
             self._kind_texts[self._shown_kind] = self.key_text.toPlainText()
+        if kind != "secret":
+            self.reveal_button.setChecked(False)  # a shown secret is hidden again on the way out
         if kind == "secret":
-            self.key_stack.setCurrentWidget(self.secret_line)
+            self.key_stack.setCurrentWidget(self.secret_page)
         elif kind == "jwks":
             self.key_stack.setCurrentWidget(self.jwks_page)
         elif kind in ("pem", "jwk"):
@@ -316,8 +324,8 @@ class InspectorView(QWidget):
 
     def on_reveal_toggled(self, shown: bool) -> None:
         self.secret_line.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
-        self.reveal_action.setToolTip("Hide the secret" if shown else "Show the secret")
-        self.reveal_action.setIcon(state_dot("busy" if shown else "none"))
+        self.reveal_button.setText("Hide" if shown else "Show")
+        self.reveal_button.setToolTip("Hide the secret" if shown else "Show the secret")
 
     def set_key(self, kind: str, text: str) -> None:
         """Choose the key type and fill its input (what a user does by hand)."""

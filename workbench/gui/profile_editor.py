@@ -43,6 +43,8 @@ from workbench.gui.tasks import Generation
 from workbench.gui.widgets import ErrorBanner, monospace_font
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from workbench.core.presets import Preset
     from workbench.core.profiles import Profile
 
@@ -117,6 +119,7 @@ class ProfileEditor(QDialog):
         self.ctx = services.ctx
         self.profile = profile
         self.generation = Generation()
+        self.discard_question: QMessageBox | None = None
         self.var_fields: dict[str, QLineEdit] = {}
         self.secret_fields: dict[str, SecretField] = {}
         self.rows: dict[str, FieldRow] = {}
@@ -435,6 +438,34 @@ class ProfileEditor(QDialog):
             self.rows[first].input_widget().setFocus()
             return
         self.banner.dismiss()
+        if self._discards_live_token():
+            from workbench.gui.confirm import ask
+
+            assert self.profile is not None
+            self.discard_question = ask(
+                self,
+                title="Discard the current token",
+                text=f"Profile '{self.profile.name}' holds a valid token for its current base URL.",
+                detail="Saving the new base URL or settings discards it; the next use obtains a new one.",
+                confirm="Save and discard the token",
+                on_confirm=self.save_now,
+            )
+            return
+        self.save_now()
+
+    def _discards_live_token(self) -> bool:
+        """An edit of the base URL or vars makes the token the profile holds useless."""
+        if self.profile is None:
+            return False
+        vars_, _ = self.collect()
+        if self.base_url.text().strip() == self.profile.base_url and vars_ == dict(self.profile.vars):
+            return False
+        token = self.services.token_of(self.profile.name)
+        if token is None:
+            return False
+        return token.expires_at is None or token.expires_at > self.ctx.clock.now()
+
+    def save_now(self) -> None:
         vars_, secrets = self.collect()
         self.buttons.setEnabled(False)
         self.services.runner.start(

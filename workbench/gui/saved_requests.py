@@ -2,9 +2,12 @@
 
 A list of the selected profile's saved requests (`$WORKBENCH_HOME/requests/NAME.toml`,
 the same files `workbench request list|save|rm` use) with Save, Rename, Delete and
-"Copy as ▾" (curl, HTTPie, Python, fetch: the token by reference only). Keyboard:
-Up/Down move, Enter opens the request in the editor, F2 renames, Delete removes,
-Ctrl+S saves the editor's request under the name typed above the list.
+"Copy as ▾" (curl, HTTPie, Python, fetch: the token by reference only), and Send, which
+sends the saved request as `workbench call NAME --request SAVED` does (its `{{ }}`
+templates filled from the file's `[vars]` and the profile) and shows the answer in the
+Request tab. Keyboard: Up/Down move, Enter opens the request in the editor, Shift+Enter
+sends it, F2 renames, Delete removes, Ctrl+S saves the editor's request under the name
+typed above the list.
 
 Every read and write runs on the worker pool (the GUI thread never touches files);
 results carry a generation number and stale ones are dropped.
@@ -19,6 +22,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -73,9 +77,13 @@ def from_editor(
         looks_json = stripped.startswith(("{", "[")) and ("{{" in stripped or _is_json(stripped))
         body_type = "json" if looks_json else "text"
     return SavedRequest(
-        name=name, method=method.upper(), url=target, headers=tuple(headers),
-        body=body if body_type else None, body_type=body_type,
-    )  # fmt: skip
+        name=name,
+        method=method.upper(),
+        url=target,
+        headers=tuple(headers),
+        body=body if body_type else None,
+        body_type=body_type,
+    )
 
 
 def _is_json(text: str) -> bool:
@@ -89,9 +97,11 @@ def _is_json(text: str) -> bool:
 class SavedRequestsPanel(QWidget):
     """Signals:
     opened(str, str, object, str): method, target, headers, body of the request to edit.
+    send_requested(str): the name of a saved request to send as it is saved.
     """
 
     opened = Signal(str, str, object, str)
+    send_requested = Signal(str)
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,8 +144,11 @@ class SavedRequestsPanel(QWidget):
         self.rename_button.setToolTip("Rename the selected request (F2)")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Delete the selected request (Delete)")
+        self.send_button = QPushButton("Send")
+        self.send_button.setToolTip("Send the selected request as saved, templates filled (Shift+Enter)")
+        row.addWidget(self.send_button)
         row.addWidget(self.save_button)
-        row.addWidget(self.rename_button)
+        row2.addWidget(self.rename_button)
         row2.addWidget(self.delete_button)
         self.copy_button = QToolButton()
         self.copy_button.setText("Copy as…")
@@ -149,9 +162,9 @@ class SavedRequestsPanel(QWidget):
             self.copy_actions[lang] = action
         self.copy_menu.triggered.connect(self.on_copy_triggered)
         self.copy_button.setMenu(self.copy_menu)
-        row2.addWidget(self.copy_button)
         layout.addLayout(row)
         layout.addLayout(row2)
+        layout.addWidget(self.copy_button)
 
         self.save_button.clicked.connect(self.save_current)
         self.rename_button.clicked.connect(self.start_rename)
@@ -160,7 +173,11 @@ class SavedRequestsPanel(QWidget):
         self.list.itemActivated.connect(self.on_item_activated)
         self.list.currentItemChanged.connect(self.on_current_changed)
         self.list.itemChanged.connect(self.on_item_changed)
-        for keys, slot in (("Delete", self.delete_selected), ("F2", self.start_rename)):
+        self.send_button.clicked.connect(self.send_selected)
+        for keys, slot in (
+            ("Delete", self.delete_selected),
+            ("F2", self.start_rename),
+        ):
             shortcut = QShortcut(QKeySequence(keys), self.list)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
@@ -221,11 +238,16 @@ class SavedRequestsPanel(QWidget):
     def on_current_changed(self, current: QListWidgetItem | None, _previous: Any) -> None:
         self.rename_button.setEnabled(current is not None)
         self.delete_button.setEnabled(current is not None)
+        self.send_button.setEnabled(current is not None)
 
     # -- open / save / rename / delete ------------------------------------------------------------
     def on_item_activated(self, item: QListWidgetItem) -> None:
         saved = self.requests.get(str(item.data(NAME_ROLE)))
         if saved is None:
+            return
+        # The list takes Enter itself (activation), so Shift+Enter is told apart here.
+        if QApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.send_requested.emit(saved.name)
             return
         self.name_edit.setText(saved.name)
         method, target, headers, body = editor_fields(saved)
@@ -315,6 +337,11 @@ class SavedRequestsPanel(QWidget):
 
         self.services.runner.start(job, owner=self, on_success=done, on_failure=self.services.error_from)
 
+    def send_selected(self) -> None:
+        name = self.selected_name()
+        if name is not None:
+            self.send_requested.emit(name)
+
     # -- copy as ----------------------------------------------------------------------------------
     def on_copy_triggered(self, action: QAction) -> None:
         self.copy_as(str(action.data()))
@@ -343,6 +370,36 @@ def install(window: MainWindow) -> SavedRequestsPanel:
     panel.current_request = view.current_request
     panel.opened.connect(lambda m, t, h, b: view.load_request(m, t, list(h), b))
     view.add_side_panel(panel)
+
+    def send(saved_name: str) -> None:
+        ctx, profile = window.services.ctx, window.selected_profile()
+        if ctx is None or profile is None:
+            return
+        timeout = None if "timeout" in profile.settings else window.services.prefs.request_timeout
+        gen = view.generation.next()
+        window.tabs.setCurrentWidget(view)
+
+        def job() -> Any:
+            from workbench.core.saved_requests import render_saved
+
+            rendered = render_saved(ctx, profile.name, saved_name)
+            return ctx.engine.call(
+                profile.name,
+                rendered.method,
+                rendered.target,
+                headers=rendered.headers,
+                content=rendered.content,
+                timeout=timeout,
+            )
+
+        window.services.runner.start(
+            job,
+            owner=view,
+            on_success=lambda result: view.on_send_succeeded(gen, profile.name, result),
+            on_failure=lambda exc: view.on_send_failed(gen, exc),
+        )
+
+    panel.send_requested.connect(send)
     window.sidebar.currentItemChanged.connect(lambda *_: panel.set_profile(window.selected_profile()))
     window.profiles_reloaded.connect(lambda *_: panel.set_profile(window.selected_profile()))
     panel.set_profile(window.selected_profile())

@@ -68,6 +68,11 @@ OBTAINED_HOW = {
 ACTION_TEXT = {"mint": "Minting", "refresh": "Refreshing", "copy": "Getting a token", "verify": "Verifying"}
 
 
+def compact(button: QPushButton) -> None:
+    """Let a button shrink to its text (plus padding) instead of the style's 80 px minimum."""
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
+
+
 def _local_time(ts: float) -> str:
     return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
 
@@ -190,6 +195,7 @@ class TokenView(QWidget):
         self.cancel_button.setToolTip("Stop waiting for the provider (the request ends by its timeout)")
         self.cancel_button.hide()
         for b in (self.mint_button, self.refresh_button, self.verify_button, self.cancel_button):
+            compact(b)
             actions.addWidget(b)
         outer.addLayout(actions)
 
@@ -205,7 +211,9 @@ class TokenView(QWidget):
         self.inspect_button = QPushButton("Inspect")
         self.inspect_button.setToolTip("Open this token in the Inspector")
         for b in (self.copy_token_button, self.copy_header_button, self.copy_curl_button):
+            compact(b)
             copy_row.addWidget(b)
+        compact(self.inspect_button)
         copy_row.addStretch(1)
         copy_row.addWidget(self.inspect_button)
 
@@ -392,11 +400,18 @@ class TokenView(QWidget):
         self.result = result
         self.renew_at = renew_at
         token = result.access_token if result else None
-        if token != self.token_box.token:
-            self.token_box.set_token(
-                token, "No token yet. Mint or Refresh to obtain one." if self.profile else ""
+        placeholder = ""
+        if self.profile is not None:
+            placeholder = (
+                "No token yet. Log in to obtain one."
+                if self.login_panel.interactive
+                else "No token yet. Mint or Refresh to obtain one."
             )
+        if token != self.token_box.token:
+            self.token_box.set_token(token, placeholder)
             self._fill_claims(result)
+        elif not token:
+            self.token_box.setPlaceholderText(placeholder)
         self._fill_details()
         self._show_verification()
         self.tick()

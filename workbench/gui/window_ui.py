@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
 from workbench.gui.settings import TLS_WARNING
-from workbench.gui.tasks import EngineEventBridge, TaskRunner
+from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
 from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate
 
 if TYPE_CHECKING:
@@ -43,9 +43,37 @@ if TYPE_CHECKING:
 TAB_TITLES = ("Token", "Request", "Inspector", "Keys")
 
 
+def compact(button: QPushButton) -> None:
+    """Let a button shrink to its text (plus padding) instead of the style's 80 px minimum, so a
+    row of them fits a small window without being cut."""
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
+
+
+class CurrentPageTabWidget(QTabWidget):
+    """A tab widget whose minimum size is its current page's, not the largest page's: a page
+    that needs more room than a small window has does not squeeze the profiles sidebar or
+    the Token tab (it lays itself out in what there is)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(self.on_current_changed)
+
+    def on_current_changed(self, _index: int) -> None:
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        bar = self.tabBar().sizeHint()
+        if page is None:
+            return QSize(bar.width(), bar.height())
+        inner = page.minimumSizeHint().expandedTo(page.minimumSize())
+        return QSize(max(inner.width() + 4, 120), inner.height() + bar.height() + 4)
+
+
 def build(w: MainWindow, runner: TaskRunner | None, tick_ms: int, clipboard_tick_ms: int) -> None:
     """Services, widgets, actions and timers, into ``w`` (replacing its loading placeholder)."""
     prefs = w.settings.load()
+    prefer_gui_thread()
     w.runner = runner or TaskRunner(w)
     w.clipboard = SecureClipboard(w, clear_after=prefs.clipboard_clear, tick_ms=clipboard_tick_ms)
     w.services = Services(
@@ -103,6 +131,7 @@ def _build_widgets(w: MainWindow) -> None:
     w.remove_button = QPushButton("Remove")
     for b in (w.new_button, w.edit_button, w.remove_button):
         b.setEnabled(False)
+        compact(b)
         buttons.addWidget(b)
     ll.addLayout(buttons)
 
@@ -112,7 +141,7 @@ def _build_widgets(w: MainWindow) -> None:
     w.banner = ErrorBanner()
     w.banner.dismissed.connect(w.on_banner_dismissed)
     rl.addWidget(w.banner)
-    w.tabs = QTabWidget()
+    w.tabs = CurrentPageTabWidget()
     w.tabs.setDocumentMode(True)
     # The panels come from build_panels() (MainWindow.ensure_tabs); until then each tab is empty.
     for title in TAB_TITLES:
@@ -122,8 +151,8 @@ def _build_widgets(w: MainWindow) -> None:
     w.splitter = QSplitter(Qt.Orientation.Horizontal)
     w.splitter.addWidget(left)
     w.splitter.addWidget(right)
-    w.splitter.setStretchFactor(0, 0)
-    w.splitter.setStretchFactor(1, 1)
+    w.splitter.setStretchFactor(0, 1)  # the sidebar gives way too in a small window (to 170 px)
+    w.splitter.setStretchFactor(1, 4)
     w.splitter.setChildrenCollapsible(False)
     w.splitter.setSizes([260, 940])
     w.setCentralWidget(w.splitter)  # deletes the loading placeholder
@@ -265,7 +294,6 @@ def build_panels(w: MainWindow) -> None:
     w.token_view.inspect_requested.connect(w.open_in_inspector)
     w.request_view.inspect_requested.connect(w.open_in_inspector)
     w.inspector_view.current_token_getter = w.current_token
-    w.request_view.current_token_getter = w.current_token
     name = w.selected_name() or ""
     w.token_view.set_profile(
         w.selected_profile(), w.tokens.get(name), w.renewals.get(name), auto_refresh=name in w.auto_refresh
