@@ -47,7 +47,7 @@ EXCLUDES = [
     # Stdlib parts the app never uses.
     "tkinter", "_tkinter", "turtle", "turtledemo", "idlelib", "lib2to3", "pydoc", "pydoc_data",
     "doctest", "unittest", "test", "ensurepip", "venv", "distutils", "curses", "xmlrpc",
-    "sqlite3",
+    # (not sqlite3: the request history is a SQLite file, core/history.py)
     # Dev and test tooling that may be importable in the build venv.
     "pip", "setuptools", "pkg_resources", "wheel", "pytest", "_pytest", "pytestqt", "hypothesis",
     "ruff", "mypy", "PyInstaller", "IPython", "numpy",

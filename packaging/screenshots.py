@@ -1,7 +1,7 @@
 """Render every view of the demo app offscreen, at a given size and palette, to PNG files.
 
     PYTHONPATH=$PWD python packaging/screenshots.py OUT_DIR [--sizes 800x500,1440x900] [--palettes light,dark]
-        [--views token,request,inspector,keys,editor]
+        [--views token,request,inspector,keys,editor,new-profile]
 
 Each picture is made in its own process (`--one`), so one view's state never leaks into the
 next. "dark" is a forced dark Fusion palette, the way a user with a dark desktop sees the app.
@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-VIEWS = ("token", "request", "inspector", "keys", "editor")
+VIEWS = ("token", "request", "inspector", "keys", "editor", "new-profile")
 
 
 def dark_palette() -> object:
@@ -49,6 +49,7 @@ def dark_palette() -> object:
 def render_one(view: str, size: str, palette: str, out: str) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["WORKBENCH_SCREENSHOT_TAB"] = view if view in VIEWS[:4] else "token"
+    dialogs = ("editor", "new-profile")
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -65,12 +66,25 @@ def render_one(view: str, size: str, palette: str, out: str) -> int:
     ctx = AppContext()
 
     class Shot(gui_app.WorkbenchApp):
+        def take_screenshot(self) -> None:
+            banner = getattr(self.window, "banner", None)
+            if banner is not None and banner.isVisible():  # a picture of an error is a finding
+                print(f"banner: {banner.text()}", file=sys.stderr)
+            super().take_screenshot()
+
         def stage_screenshot(self) -> None:
-            if view != "editor":
+            if view not in dialogs:
                 super().stage_screenshot()
                 return
-            editor = self.window.edit_profile()
-            editor.resize(min(width, 640), min(height, 560))
+            if view == "editor":
+                editor = self.window.edit_profile()
+            else:  # a new profile half filled in and saved once: every problem shows inline
+                editor = self.window.new_profile("true-markets")
+                editor.name_edit.setText("tm uat")
+                editor.base_url.setText("api.uat.truemarkets.co/v1/auth")
+                editor.timeout.setText("0")
+                editor.save()
+            editor.resize(min(width, 640), min(height, 600))
             editor.show()
 
             def grab() -> None:
@@ -111,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
                 ok = proc.returncode == 0 and png.exists()
                 failures += not ok
+                banners = [line for line in proc.stderr.splitlines() if line.startswith("banner: ")]
                 print(f"{'ok ' if ok else 'FAIL'} {png}" + ("" if ok else f"\n{proc.stderr[-2000:]}"))
+                for line in banners:
+                    print(f"     {line}")
     return 1 if failures else 0
 
 

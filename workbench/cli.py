@@ -101,6 +101,8 @@ def _modules_for(argv: Sequence[str] | None) -> list[ModuleType]:
     """The module of the command `argv` names, when its first word is one; otherwise all of them
     (top-level help, an unknown command's list of choices, completion scripts)."""
     if argv:
+        if list(argv) == ["--version"]:
+            return []  # argparse prints it before any command would be looked at
         first = next((a for a in argv if not a.startswith("-")), None)
         if first in _COMMAND_MODULES and not any(a in ("-h", "--help") for a in argv[: argv.index(first)]):
             return [importlib.import_module(_COMMAND_MODULES[first])]

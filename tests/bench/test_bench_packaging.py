@@ -4,19 +4,24 @@ Both are one-folder builds made by packaging/build.py with the same excludes and
 same pruning (packaging/buildconfig.py), so each ratio is what Token Workbench adds on
 top of "Qt in a PyInstaller bundle". Figures are printed (run with -s to see them):
 
-* bundle size                          target ≤ 1.3× the floor
-* cold start of `--version`            target ≤ 1.5× the floor's `--version`
-* time to first paint of the GUI       target ≤ 1.5× the floor's first paint
+* bundle size                          ≤ 1.3× the floor                       (asserted)
+* cold start of `--version`            ≤ 1.5× the floor's `--version`         (asserted)
+* time to first paint of the GUI       target ≤ 1.5× the floor's first paint; at the edge
+                                       (1.4–1.6× measured), so a regression bound of 2×
+                                       is asserted and the line printed says if it is met
   (both print `first-paint <unix time> <seconds since process start>` under
   WORKBENCH_STARTUP_PROBE=1; the figure is read from /proc, so it includes the
   bootloader and Python start-up, and not the wait for the pipe)
-* peak RSS of `gui --demo --screenshot` vs the floor's `--screenshot`
+* peak RSS of `gui --demo --screenshot` vs the floor's `--screenshot`: target ≤ 1.5×,
+  NOT met (1.8–2.0× measured: the demo runs the embedded sandbox and mints with every
+  preset, so httpx, cryptography, PyJWT, Jinja2 and keyring are all resident beside Qt);
+  the asserted bound is a regression bound, `RSS_REGRESSION_BOUND`, and the line printed
+  says by how much the target is missed.
 
-Times and memory are printed, never asserted (this machine is shared and noisy); only
-the size ratio, which does not depend on load, is asserted.
+Each figure is printed with its bound (CI logs keep them).
 
-Starts are repeated and interleaved (app, floor, app, …) and the median is compared, so a
-busy machine slows both sides alike.
+Starts are repeated and interleaved (app, floor, app, …), so a busy machine slows both sides
+alike; the fastest runs are compared (and the medians printed beside them).
 """
 
 from __future__ import annotations
@@ -40,9 +45,14 @@ if not hasattr(os, "wait4"):
     pytest.skip("peak-RSS measurement needs os.wait4 (POSIX)", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
-REPEATS = int(os.environ.get("WORKBENCH_BENCH_REPEATS", "5"))
+REPEATS = int(os.environ.get("WORKBENCH_BENCH_REPEATS", "9"))
 SIZE_TARGET = 1.3
 START_TARGET = 1.5
+# First paint: 1.4-1.6x measured on the shared machine (the target, 1.5x, is at the edge and not
+# reliably met); the asserted bound catches a regression, the printed line says where it stands.
+FIRST_PAINT_REGRESSION_BOUND = 2.0
+RSS_TARGET = 1.5
+RSS_REGRESSION_BOUND = 2.2  # the target above is not met yet; this catches it getting worse
 
 
 def load_build_module():
@@ -165,34 +175,51 @@ def test_bundle_size_stays_within_1_3x_of_the_floor(builds):
     assert ratio <= SIZE_TARGET
 
 
+def _start_ratio(label: str, apps: list[float], floors: list[float], asserted: float = START_TARGET) -> float:
+    """Print median and fastest of each side; return the fastest-vs-fastest ratio, which is what
+    is asserted: other processes only ever add time, so the fastest of the interleaved runs is
+    the estimate of a start's own cost that a shared machine disturbs least (timeit's reasoning).
+    """
+    app_med, floor_med = statistics.median(apps), statistics.median(floors)
+    ratio = min(apps) / min(floors)
+    met = "met" if ratio <= START_TARGET else f"NOT MET by {ratio - START_TARGET:.2f}×"
+    print("\n" + row(f"{label} (fastest)", f"{min(apps) * 1000:.0f} ms", f"{min(floors) * 1000:.0f} ms",
+                     ratio, f"target ≤ {START_TARGET}× ({met}); asserted ≤ {asserted}×"))
+    print(row(f"  {label} (median of {len(apps)})", f"{app_med * 1000:.0f} ms", f"{floor_med * 1000:.0f} ms",
+              app_med / floor_med))
+    return ratio
+
+
 def test_version_cold_start_stays_within_1_5x_of_the_floor(builds, env, tmp_path):
     apps, floors = interleaved([builds.app, "--version"], [builds.floor, "--version"], env, tmp_path)
-    app = statistics.median(r.wall for r in apps)
-    floor = statistics.median(r.wall for r in floors)
-    print("\n" + row("--version (median wall)", f"{app * 1000:.0f} ms", f"{floor * 1000:.0f} ms",
-                     app / floor, f"target ≤ {START_TARGET}×"))
+    ratio = _start_ratio("--version wall", [r.wall for r in apps], [r.wall for r in floors])
+    assert ratio <= START_TARGET
 
 
-def test_time_to_first_paint_against_the_floor(builds, env, tmp_path):
+def test_time_to_first_paint_stays_within_its_regression_bound(builds, env, tmp_path):
     probe = {**env, "WORKBENCH_STARTUP_PROBE": "1"}
     apps, floors = interleaved([builds.app, "gui"], [builds.floor], probe, tmp_path)
     assert all(r.reported is not None for r in apps + floors), "no first-paint line printed"
-    app = statistics.median(r.reported for r in apps)
-    floor = statistics.median(r.reported for r in floors)
+    ratio = _start_ratio("first paint", [r.reported for r in apps], [r.reported for r in floors],
+                         asserted=FIRST_PAINT_REGRESSION_BOUND)
     app_wall = statistics.median(r.wall for r in apps)
     floor_wall = statistics.median(r.wall for r in floors)
-    met = "met" if app / floor <= START_TARGET else "NOT MET"
-    print("\n" + row("first paint (median)", f"{app * 1000:.0f} ms", f"{floor * 1000:.0f} ms",
-                     app / floor, f"target ≤ {START_TARGET}× ({met})"))
     print(row("  spawn → exit (median wall)", f"{app_wall * 1000:.0f} ms", f"{floor_wall * 1000:.0f} ms",
               app_wall / floor_wall))
+    assert ratio <= FIRST_PAINT_REGRESSION_BOUND
 
 
-def test_peak_memory_of_the_demo_window_against_the_floor(builds, env, tmp_path):
+def test_peak_memory_of_the_demo_window_stays_within_its_regression_bound(builds, env, tmp_path):
     app = measure([builds.app, "gui", "--demo", "--screenshot", tmp_path / "app.png"], env, tmp_path)
     floor = measure([builds.floor, "--screenshot", tmp_path / "floor.png"], env, tmp_path)
     ratio = app.max_rss_kib / floor.max_rss_kib
+    budget_mib = RSS_TARGET * floor.max_rss_kib / 1024
+    status = ("met" if ratio <= RSS_TARGET else
+              f"NOT MET: {ratio - RSS_TARGET:.2f}× over, {app.max_rss_kib / 1024 - budget_mib:.0f} MiB above "
+              f"{budget_mib:.0f} MiB")
     print("\n" + row("peak RSS (demo + screenshot)", f"{app.max_rss_kib / 1024:.0f} MiB",
-                     f"{floor.max_rss_kib / 1024:.0f} MiB", ratio, "printed only"))
+                     f"{floor.max_rss_kib / 1024:.0f} MiB", ratio,
+                     f"target ≤ {RSS_TARGET}× ({status}); asserted ≤ {RSS_REGRESSION_BOUND}×"))
     print(row("  demo screenshot wall", f"{app.wall:.2f} s", f"{floor.wall:.2f} s", app.wall / floor.wall))
     assert (tmp_path / "app.png").stat().st_size > 0
+    assert ratio <= RSS_REGRESSION_BOUND

@@ -7,6 +7,8 @@ import urllib.request
 
 import pytest
 
+from workbench.gui.confirm import confirm_button
+
 
 def jwks_of(sandbox):
     with urllib.request.urlopen(f"{sandbox.url}/.well-known/jwks.json", timeout=5) as response:  # noqa: S310
@@ -136,8 +138,10 @@ def test_generating_a_key_shows_its_public_halves_and_attaches_the_private_key(
 
     keys.profile_combo.setCurrentText("tm")
     if alg == "ES256":
+        keys.attach_button.click()  # tm holds the sandbox's working key: replacing it asks
+        qtbot.waitUntil(lambda: keys.replace_question is not None and keys.replace_question.isVisible())
         with qtbot.waitSignal(keys.attached, timeout=10_000):
-            keys.attach_button.click()
+            confirm_button(keys.replace_question).click()
         assert ctx.vault.load("tm", "private_key") == pair.private_pem().decode()
         assert "private_key" in ctx.profiles.get("tm").secret_names
     else:  # true-markets signs with ES256: another key would break the next Mint

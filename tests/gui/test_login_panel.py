@@ -40,8 +40,10 @@ def test_the_login_strip_is_shown_only_for_interactive_presets(qtbot, make_windo
     panel = window.token_view.login_panel
     assert panel.isVisible() and panel.login_button.isEnabled()
     assert not window.token_view.mint_button.isEnabled()
+    assert "Log in" in window.token_view.token_box.placeholderText()
     window.select_profile("tot")
     assert not panel.isVisible()
+    assert "Mint" in window.token_view.token_box.placeholderText()
 
 
 def test_browser_login_from_the_token_view_shows_the_token(

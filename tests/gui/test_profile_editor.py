@@ -118,3 +118,19 @@ def test_a_bad_profile_name_is_reported_in_the_dialog(qtbot, make_window, sandbo
     qtbot.waitUntil(editor.banner.isVisible, timeout=5000)
     assert editor.isVisible()
     assert window.ctx.profiles.names() == []
+
+
+def test_a_secret_read_from_a_reference_shows_where_it_comes_from(qtbot, make_window, add_profile, ctx):
+    from workbench.core.operations import update_profile
+
+    add_profile("api-key-sliding", "sl")
+    update_profile(ctx, "sl", secret_refs={"client_secret": "env:SL_CLIENT_SECRET"})
+    assert ctx.vault.load("sl", "client_secret") is None  # the reference replaced the stored value
+    window = make_window(select="sl")
+    editor = window.edit_profile()
+    qtbot.waitExposed(editor)
+    field = editor.secret_fields["client_secret"]
+    qtbot.waitUntil(lambda: field.status.text() == "from env:SL_CLIENT_SECRET")
+    assert not field.reveal_button.isEnabled()
+    assert "secret:client_secret" not in editor.refresh_problems(all_fields=True)  # not "missing"
+    assert editor.secret_fields["api_key"].status.text() == STORED

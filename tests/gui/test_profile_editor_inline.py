@@ -29,7 +29,9 @@ def test_one_save_shows_every_problem_at_once_each_under_its_field(qtbot, make_w
     assert set(problems) == {"name", "base_url", "var:key_id", "secret:private_key"}
     for key in problems:
         assert editor.rows[key].input_widget().property("invalid") is True
-    assert editor.banner.label.text().startswith("Fix 4 fields:")
+    assert editor.banner.label.text().startswith(
+        "Fix 4 fields (Name, Base URL, API key id, EC P-256 private key (PEM)): "
+    )
     assert window.ctx.profiles.names() == []
 
 

@@ -111,3 +111,26 @@ def test_a_side_panel_can_be_added_beside_the_editor(qtbot, make_window):
     window.request_view.load_request("POST", "/api/echo?x=1", [("X-A", "b")], "{}")
     assert window.request_view.current_request() == ("POST", "/api/echo?x=1", [("X-A", "b")], "{}")
     assert window.request_view.params.pairs() == [("x", "1")]
+
+
+def test_the_saved_requests_panel_gives_way_in_a_small_window(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view = window.request_view
+    if view.side_panel is None:  # the panel is another module's; give the view one if absent
+        from PySide6.QtWidgets import QListWidget
+
+        view.add_side_panel(QListWidget())
+    window.show_tab("request")
+    window.resize(800, 500)
+    qtbot.waitUntil(lambda: not view.side_panel.isVisible(), timeout=3000)
+    assert not view.side_toggle.isChecked()
+    qtbot.waitUntil(lambda: view.url.width() >= 200, timeout=3000)  # the URL keeps room to be read
+    view.side_toggle.click()  # the user wants it anyway
+    assert view.side_panel.isVisible()
+    window.resize(820, 520)
+    qtbot.wait(50)
+    assert view.side_panel.isVisible()  # a choice made by hand stays
+    window.resize(1440, 900)
+    qtbot.wait(50)
+    assert view.side_panel.isVisible()

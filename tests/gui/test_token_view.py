@@ -92,20 +92,21 @@ def test_auto_refresh_renews_the_token_ahead_of_expiry_by_itself(
     first = blocker.args[0]
     refreshes = sandbox.calls("paymentsgate", "refresh")
     view.auto_refresh.setChecked(True)
-    lead = view.lead_for(first)
+    qtbot.waitUntil(lambda: window.renewals.get("pg") is not None)
+    lead = first.expires_at - window.renewals["pg"]
     assert 0 < lead <= 60
+    assert view.renewal_label.text().startswith("refreshes in ")
 
     # Well before the lead: nothing happens.
     clock.advance(first.expires_at - clock.now() - lead - 30)
     qtbot.wait(300)
     assert sandbox.calls("paymentsgate", "refresh") == refreshes
 
-    # Inside the lead window: the view refreshes by itself.
-    with qtbot.waitSignal(view.token_obtained, timeout=10_000) as blocker:
-        clock.advance(40)
-    assert blocker.args[0].obtained_by == "refresh"
-    assert sandbox.calls("paymentsgate", "refresh") == refreshes + 1
-    qtbot.waitUntil(lambda: view.token_box.token == blocker.args[0].access_token)
+    # Inside the lead window: the window refreshes it by itself.
+    clock.advance(40)
+    qtbot.waitUntil(lambda: sandbox.calls("paymentsgate", "refresh") == refreshes + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: view.token_box.token not in ("", first.access_token))
+    assert window.tokens["pg"].obtained_by == "refresh"
 
 
 def test_a_provider_fault_becomes_an_error_banner_and_the_window_stays_responsive(
@@ -171,7 +172,7 @@ def test_results_for_a_profile_no_longer_selected_are_ignored(qtbot, make_window
     qtbot.wait(100)
     assert window.token_view.profile.name == "b-sliding"
     assert window.token_view.token_box.token == ""  # a-tot's token did not land on b-sliding
-    assert window.snapshots["a-tot"] is not None  # ... but the sidebar knows about it
+    assert window.tokens["a-tot"] is not None  # ... but the sidebar knows about it
 
 
 def test_verify_checks_a_true_markets_token_against_the_providers_jwks(qtbot, make_window, add_profile):
@@ -196,13 +197,14 @@ def test_verify_asks_token_of_trust_itself(qtbot, make_window, add_profile, sand
     assert sandbox.calls("token-of-trust", "verify") == before + 1
 
 
-def test_a_sidebar_snapshot_read_before_a_mint_does_not_erase_the_new_token(qtbot, make_window, add_profile):
+def test_a_late_event_about_an_older_token_does_not_erase_the_new_one(qtbot, make_window, add_profile):
+    from workbench.core.engine import EngineEvent
+
     add_profile("token-of-trust", "tot")
     window = make_window(select="tot")
-    started = time.monotonic()
     result = mint(qtbot, window)
-    window.on_token_obtained(result)
-    gen = window._snapshot_gen.next()
-    window.on_snapshots(gen, {"tot": None}, started)  # a stale read that began before the mint
-    assert window.snapshots["tot"] is result
+    qtbot.waitUntil(lambda: window.tokens.get("tot") is not None)
+    seq = window._token_seq["tot"]
+    window.on_engine_event(EngineEvent("changed", "tot", seq=seq - 1))  # read before the mint
+    assert window.tokens["tot"].access_token == result.access_token
     assert window.state_of("tot")[0] == "valid"

@@ -277,3 +277,9 @@ def test_credentials_may_go_to_the_endpoints_the_issuers_discovery_names(tmp_pat
 
     with pytest.raises(OriginError):
         check_origin(profile, "https://evil.example/steal", what="call")
+
+
+def test_a_public_client_without_an_id_sends_nothing_but_a_confidential_one_must_have_it():
+    assert ClientCredentials("", "none").apply("https://as/token") == ([], [])
+    with pytest.raises(InputError, match="client_id"):
+        ClientCredentials("", "client_secret_post", client_secret="s").apply("https://as/token")

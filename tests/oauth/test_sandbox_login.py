@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -103,3 +104,37 @@ def test_token_without_a_login_says_to_run_login(ctx, sandbox):
     with pytest.raises(Exception) as caught:
         ctx.engine.get_token("idp")
     assert "workbench login idp" in user_message(caught.value)
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_client_credentials_authenticate_the_way_client_auth_says(ctx, sandbox, method):
+    spec = sandbox.demo_profiles()["oauth2-client-credentials"]
+    ctx.profiles.create(
+        "cc",
+        preset="oauth2-client-credentials",
+        base_url=spec["base_url"],
+        vars={**spec["vars"], "client_auth": method},
+        secret_names=["client_secret"],
+    )
+    ctx.vault.store("cc", "client_secret", spec["secrets"]["client_secret"])
+    from workbench.core import flows
+    from workbench.core.templating import TemplateRenderer
+
+    profile = ctx.profiles.get("cc")
+    request = flows.build_request(
+        profile, "mint", secrets=_VaultSource(ctx, "cc"), renderer=TemplateRenderer(clock=ctx.clock)
+    )
+    body = dict(parse_qsl((request.content or b"").decode()))
+    if method == "client_secret_post":
+        assert request.header("Authorization") is None and body["client_secret"]
+    else:
+        assert request.header("Authorization").startswith("Basic ") and "client_secret" not in body
+    assert ctx.engine.get_token("cc", force="mint").obtained_by == "mint"  # the sandbox accepted it
+
+
+class _VaultSource:
+    def __init__(self, ctx, name):
+        self.ctx, self.name = ctx, name
+
+    def get(self, key):
+        return self.ctx.vault.load(self.name, key)

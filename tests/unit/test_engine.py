@@ -737,7 +737,8 @@ def test_call_history_records_names_and_status_but_no_token(engine, store, vault
     assert engine.flush_history()
     from workbench.core.history import History
 
-    (entry,) = History().entries()
+    entry, mint = History().entries()  # newest first: the call, then the mint it needed
+    assert mint["url"].endswith("/api/internal/auth/token") and mint["status"] == 200
     assert entry["profile"] == "tot" and entry["status"] == 200 and entry["method"] == "POST"
     assert entry["size"] and entry["size"] > 0
     raw = b"".join(p.read_bytes() for p in workbench_home.glob("history.sqlite3*"))

@@ -191,3 +191,34 @@ def test_redact_url_keeps_the_shape_of_a_plain_url():
         == "http://127.0.0.1:8080/true-markets/v1/auth/me"
     )
     assert redact_url("https://h/p?flag") == "https://h/p?flag=[redacted]"
+
+
+def test_indexed_search_finds_what_a_table_scan_finds(tmp_path):
+    history = History(tmp_path / "h.db")
+    urls = [
+        "https://a.test/Users/1",
+        'https://a.test/q?x="quoted"',
+        "https://b.test/orders/7",
+        "https://a.test/u%_x",
+    ]
+    for i, url in enumerate(urls):
+        history.record(profile=f"p{i % 2}", method="GET", url=url, status=200 + i, elapsed=0.1)
+    assert history._indexed  # this build of SQLite has FTS5 with the trigram tokenizer
+    for text in ("users", '"quoted"', "ORDERS/7", "%_x", "202", "p1 ", "get", "zzz", "a.test"):
+        indexed = [e["id"] for e in history.search(text)]
+        history._indexed = False
+        scanned = [e["id"] for e in history.search(text)]
+        history._indexed = True
+        assert indexed == scanned, text
+    assert [e["url"] for e in history.search("users", profile="p0")] == ["https://a.test/Users/1"]
+
+
+def test_a_version_1_file_gets_its_search_index_built(tmp_path):
+    path = tmp_path / "h.db"
+    History(path).record(profile="p", method="GET", url="https://x/findme", status=200, elapsed=0.1)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE requests_search")
+        conn.execute("PRAGMA user_version = 1")
+    history = History(path)
+    assert [e["url"] for e in history.search("findme")] == ["https://x/findme"]
+    assert history._indexed

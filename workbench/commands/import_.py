@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.importers.apply import ImportOutcome
-    from workbench.core.importers.model import ImportPlan
 
 FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
 
@@ -34,56 +32,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
 
 
-def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list[str]:
-    """The plan as lines for a terminal (names of secrets, never their values)."""
-    from workbench.core.importers.apply import settings_for
-    from workbench.core.importers.common import origin_of
-
-    would = "would be " if dry_run else ""
-    lines = [
-        f"{plan.format} from {plan.source}: "
-        f"{len(plan.profiles)} profile(s), {len(plan.requests)} saved request(s)"
-    ]
-    for p in plan.profiles:
-        name = outcome.renamed.get(p.name, p.name)
-        note = f" (named '{name}': '{p.name}' exists)" if name != p.name else ""
-        lines.append(f"profile {name}{note}  preset {p.preset}  {p.base_url}  [{p.source}]")
-        if p.vars:
-            lines.append("  vars: " + ", ".join(f"{k}={v!r}" for k, v in sorted(p.vars.items())))
-        if p.override:
-            lines.append(f"  override: {p.override}")
-        mine = [r for r in plan.requests if r.profile == p.name]
-        allowed = settings_for(p, {origin_of(r.url) or "" for r in mine}).get("allowed_origins")
-        if allowed:
-            lines.append(
-                "  its token may also go to: " + ", ".join(allowed) + " ([settings] allowed_origins)"
-            )
-        pending = outcome.pending.get(name)
-        if pending:
-            lines.append(f"  not created: it needs more input; create it with: {pending}")
-            if p.secrets:
-                lines.append(
-                    "  (its " + ", ".join(sorted(p.secrets)) + f" from the source {would}not stored)"
-                )
-        else:
-            if p.secrets:
-                lines.append("  to the keychain: " + ", ".join(sorted(p.secrets)))
-            if p.needs:
-                lines.append(f"  still to give: `workbench profile set {name} " + " ".join(p.needs) + "`")
-        for r in mine:
-            lines.append(f"  request {r.name:<28} {r.method:<7} {r.url}")
-        for key, value in sorted(plan.variables.get(p.name, {}).items()):
-            lines.append(f"  request var {key} = {value!r}")
-    if plan.unmapped:
-        lines.append("not mapped:")
-        lines.extend(f"  - {item}" for item in plan.unmapped)
-    return lines
-
-
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     from workbench.core.errors import InputError
     from workbench.core.importers import read_plan
-    from workbench.core.importers.apply import apply_plan, preview
+    from workbench.core.importers.apply import apply_plan, describe, preview
     from workbench.core.importers.common import MAX_IMPORT_BYTES
 
     stdin = None

@@ -73,6 +73,15 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
         metavar=SECRET_FORMS,
         help="a secret for the keychain: K alone asks without echo; @FILE, @- (stdin), @env:VAR",
     )
+    parser.add_argument(
+        "--secret-ref",
+        dest="secret_refs",
+        action="append",
+        default=[],
+        metavar="K=env:VAR|K=cmd:COMMAND",
+        help="read secret K at each use from an environment variable or a command's stdout "
+        "(e.g. op read …); the profile keeps the reference, never the value",
+    )
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -110,6 +119,24 @@ def parse_assignments(items: Sequence[str], flag: str) -> dict[str, str]:
             raise InputError(f"{flag} {key} is given twice")
         out[key] = value
     return out
+
+
+def _parse_refs(items: Sequence[str], preset: Preset, secrets: Collection[str]) -> dict[str, str]:
+    """`--secret-ref K=env:VAR|K=cmd:COMMAND` items, checked: K is a secret of the preset (given no
+    value too) and the reference is well formed. Nothing is resolved here."""
+    from workbench.core.secret_refs import parse_ref
+
+    refs = parse_assignments(items, "--secret-ref")
+    secret_names = {spec.name for spec in preset.secret_inputs}
+    for key, ref in refs.items():
+        if key not in secret_names:
+            if preset.input(key) is not None:
+                raise InputError(f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…")
+            raise InputError(f"{preset.name} has no secret '{key}' (its inputs: {_inputs_list(preset)})")
+        if key in secrets:
+            raise InputError(f"secret '{key}' is given both --secret and --secret-ref; give one")
+        refs[key] = str(parse_ref(ref, secret=key))
+    return refs
 
 
 def _shown(item: str, flag: str) -> str:
@@ -289,6 +316,7 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
         )
     sets = parse_assignments(args.sets, "--set")
     raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
+    refs = _parse_refs(args.secret_refs, preset, raw_secrets)
 
     var_specs = {spec.name: spec for spec in preset.var_inputs}
     secret_specs = {spec.name: spec for spec in preset.secret_inputs}
@@ -307,7 +335,11 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
     missing_vars = [
         s.name for s in var_specs.values() if s.required and s.name not in sets and s.default is None
     ]
-    missing_secrets = [s.name for s in secret_specs.values() if s.required and s.name not in raw_secrets]
+    missing_secrets = [
+        s.name
+        for s in secret_specs.values()
+        if s.required and s.name not in raw_secrets and s.name not in refs
+    ]
     if missing_vars or missing_secrets:
         raise InputError(_needs_message(preset, missing_vars, missing_secrets))
     for key, value in sets.items():
@@ -318,8 +350,10 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
     from workbench.core.operations import create_profile
 
     # Validates everything before the first secret reaches the vault; a failure leaves none behind.
-    saved = create_profile(ctx, name, preset=preset.name, base_url=args.base_url, vars=sets, secrets=values)
-    if saved.vault_warning:
+    saved = create_profile(
+        ctx, name, preset=preset.name, base_url=args.base_url, vars=sets, secrets=values, secret_refs=refs
+    )
+    if saved.vault_warning and values:  # references alone never touch the keychain
         print(f"workbench: warning: {saved.vault_warning}", file=sys.stderr)
     print(f"profile '{name}' created (preset {preset.name})", file=sys.stderr)
     return 0
@@ -333,9 +367,11 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
     preset = profile.preset
     sets = parse_assignments(args.sets, "--set")
     raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
-    if args.base_url is None and not sets and not raw_secrets:
+    refs = _parse_refs(args.secret_refs, preset, raw_secrets)
+    if args.base_url is None and not sets and not raw_secrets and not refs:
         raise InputError(
-            f"nothing to change in profile '{name}' (give --base-url, --set K=V or --secret {SECRET_FORMS})"
+            f"nothing to change in profile '{name}' (give --base-url, --set K=V, --secret {SECRET_FORMS} "
+            "or --secret-ref K=env:VAR|K=cmd:COMMAND)"
         )
     var_specs = {spec.name: spec for spec in preset.var_inputs}
     secret_specs = {spec.name: spec for spec in preset.secret_inputs}
@@ -356,16 +392,17 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
         if var_specs[key].required and not value.strip() and var_specs[key].default is None:
             raise InputError(f"--set {key} is empty, and {preset.name} needs a value")
     values = read_secrets(raw_secrets, profile=name)
-    saved = update_profile(ctx, name, base_url=args.base_url, vars=sets, secrets=values)
+    saved = update_profile(ctx, name, base_url=args.base_url, vars=sets, secrets=values, secret_refs=refs)
     if saved.identity_changed:
         # Tokens obtained for the old base URL or vars no longer apply.
         ctx.engine.forget(name)
-    if saved.vault_warning:
+    if saved.vault_warning and values:  # references alone never touch the keychain
         print(f"workbench: warning: {saved.vault_warning}", file=sys.stderr)
     changed = [
         *(["base_url"] if saved.base_url_changed else []),
         *(f"var {k}" for k in sets),
         *(f"secret {k}" for k in values),
+        *(f"secret {k} from {ref}" for k, ref in refs.items()),
     ]
     print(f"profile '{name}' updated ({', '.join(changed) or 'no change'})", file=sys.stderr)
     return 0
@@ -381,6 +418,8 @@ def profile_summary(profile: Profile) -> dict[str, object]:
         "base_url": profile.base_url,
         "vars": dict(profile.vars),
         "secret_names": list(profile.secret_names),
+        # Where secrets come from instead of the keychain (env:VAR / cmd:COMMAND), when any do.
+        **({"secret_refs": dict(profile.secret_refs)} if profile.secret_refs else {}),
     }
 
 
@@ -435,6 +474,10 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
     width = max(len(n) for n in status)
     for secret, present in status.items():
         spec = preset.input(secret)
+        if secret in profile.secret_refs:
+            ref = profile.secret_refs[secret]
+            out.append(f"  {secret:<{width}}  from {ref} (read at each use, not stored)")
+            continue
         if secret in LOGIN_SECRET_NAMES:
             note = " (from the last login)" if present else " (from `workbench login`)"
         elif secret in TOKEN_SECRET_NAMES and (spec is None or spec.kind != "secret"):
@@ -515,4 +558,5 @@ def _import(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _wanted_secrets(profile: Profile) -> list[str]:
     required = [s.name for s in profile.preset.secret_inputs if s.required]
-    return list(dict.fromkeys([*required, *profile.secret_names]))
+    wanted = dict.fromkeys([*required, *profile.secret_names])
+    return [name for name in wanted if name not in profile.secret_refs]  # references are read at use

@@ -49,6 +49,12 @@ class AppContext:
 
         return TokenEngine(profiles=self.profiles, vault=self.vault, clock=self.clock)
 
+    def built_engine(self) -> TokenEngine | None:
+        """The engine if something has built it already, else None (never builds it: an
+        operation that only needs to tell a running engine about a change stays cheap)."""
+        engine = self.__dict__.get("engine")
+        return engine if engine is not None else None
+
     def close(self) -> None:
         engine = self.__dict__.get("engine")
         if engine is not None:

@@ -37,14 +37,14 @@ profile); non-secret metadata in `$WORKBENCH_HOME/state/<profile>.json`
 them; a failing subscriber never breaks the engine.
 
 Signals (as events, `EngineEvent.kind`):
-    changed    the stored token of a profile changed (any reason)
+    changed    the token a profile holds changed (any reason, or `announce`); carries the
+               new `TokenResult` (None: none) and when it will be renewed
     minted     a new token was minted
     refreshed  a token was refreshed
     failed     obtaining or storing a token failed (message is user-facing, no values)
     expiring   a token was found inside its refresh-ahead window
     cleared    `forget` dropped a profile's tokens
 """
-
 
 from __future__ import annotations
 
@@ -132,6 +132,7 @@ class TokenEngine:
             state_dir=state_dir if state_dir is not None else paths.state_dir(),
         )
         self._history_writer = HistoryWriter(self._get_history)
+        self._wire.recorder = self._history_writer.put  # token, verify and discovery requests
         self._calls = Calls(wire=self._wire, tokens=self._tokens, history=self._history_writer)
         self._verifier = Verifier(wire=self._wire, tokens=self._tokens, vault=vault)
 
@@ -184,7 +185,18 @@ class TokenEngine:
         return self._tokens.cached(profile)
 
     def forget(self, profile: str) -> None:
+        """Delete the tokens the engine obtained for `profile` (vault and state); a pasted pair stays."""
         self._tokens.forget(profile)
+
+    def announce(self, profile: str) -> None:
+        """Publish what `profile` holds now as a "changed" event (no network). Events are how a
+        front end learns token state: call this once per profile shown, then listen."""
+        self._tokens.announce(profile)
+
+    def drop(self, profile: str, *, removed: bool = False) -> None:
+        """Forget what is held in memory for `profile` (its file changed or, with `removed`, is
+        gone) and publish that it holds nothing now; the vault is not touched."""
+        self._tokens.drop(profile, removed=removed)
 
     def store_login(self, profile: str, answer: TokenAnswer) -> TokenResult:
         """Keep what `workbench login` obtained (refresh token first); see `oauth_login.login`."""

@@ -166,6 +166,7 @@ class Calls:
             plan=plan,
             max_bytes=max_bytes,
             allow_other_origin=allow_origin,
+            record=False,  # `call` records the call itself, once (retry included)
         )
 
     def _adopt_response_token(

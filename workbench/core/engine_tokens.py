@@ -10,6 +10,7 @@ access token is handed to anyone.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Iterator
@@ -68,6 +69,8 @@ class _Entry:
     state: TokenState
     renew_at: float | None
     result: TokenResult  # prebuilt "cache" result: the warm path allocates nothing
+    planned_renewal: float | None = None  # renew_at as the policy sets it (renew_at may be "now")
+    seq: int = 0  # order of what the engine held for this profile (see EngineEvent.seq)
 
     def fresh(self, now: float) -> bool:
         return self.renew_at is None or now < self.renew_at
@@ -134,6 +137,7 @@ class Tokens:
         self._states = StateStore(state_dir)
         self._mu = threading.Lock()
         self._entries: dict[str, _Entry] = {}
+        self._seq = itertools.count(1)
         self._thread_locks: dict[str, threading.Lock] = {}
         # Rotated refresh tokens the vault refused, with the access token obtained alongside;
         # both stay here (never handed out) until the refresh token is safely stored.
@@ -207,7 +211,7 @@ class Tokens:
                 if name not in inputs:
                     self._vault.delete(profile, name)
         self._events.emit("cleared", profile)
-        self._events.emit("changed", profile)
+        self._announce_none(profile)
 
     # -------------------------------------------------- obtaining (slow path)
 
@@ -392,7 +396,10 @@ class Tokens:
 
     def _run_step(self, profile: Profile, stored: _Stored, step: Literal["mint", "refresh"]) -> TokenResult:
         secrets = VaultSecretSource(
-            self._vault, profile.name, {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh}
+            self._vault,
+            profile.name,
+            {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh},
+            refs=profile.secret_refs,
         )
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)
@@ -607,15 +614,25 @@ class Tokens:
             self._events.emit(
                 "failed", name, f"could not write token metadata of '{name}': {user_message(exc)}"
             )
-        entry = self._remember(profile, access, state)
-        self._events.emit("changed", name)
-        return replace(entry.result, obtained_by=state.obtained_by)
+        entry = self._remember(profile, access, state, announce=False)
+        result = replace(entry.result, obtained_by=state.obtained_by)
+        self._events.emit("changed", name, result=result, renew_at=entry.planned_renewal, seq=entry.seq)
+        return result
 
     def _remember(
-        self, profile: Profile, access: str, state: TokenState, *, renew_now: bool = False
+        self,
+        profile: Profile,
+        access: str,
+        state: TokenState,
+        *,
+        renew_now: bool = False,
+        announce: bool = True,
     ) -> _Entry:
+        """Hold a token in memory. With `announce`, a token other than the one held before is
+        published as a "changed" event (another process obtained it, or it was read at start)."""
         override = setting_float(profile, "refresh_lead")
-        renew_at = self.config.policy.renew_at(state.expires_at, state.lifetime, override)
+        planned = self.config.policy.renew_at(state.expires_at, state.lifetime, override)
+        renew_at = planned
         if renew_now:
             # Served while renewal is failing: do not pin it in the warm path, ask again next time.
             renew_at = self.clock.now()
@@ -631,10 +648,64 @@ class Tokens:
             obtained_by="response-header" if state.obtained_by == "response-header" else "cache",
             refresh_token_expires_at=state.refresh_token_expires_at,
         )
-        entry = _Entry(access_token=access, state=state, renew_at=renew_at, result=result)
         with self._mu:
+            entry = _Entry(
+                access_token=access,
+                state=state,
+                renew_at=renew_at,
+                result=result,
+                planned_renewal=planned,
+                seq=next(self._seq),
+            )
+            previous = self._entries.get(profile.name)
             self._entries[profile.name] = entry
+        if announce and (previous is None or previous.access_token != access):
+            self._announce(entry)
         return entry
+
+    def _announce(self, entry: _Entry) -> None:
+        result = replace(entry.result, obtained_by=entry.state.obtained_by)
+        self._events.emit(
+            "changed", result.profile, result=result, renew_at=entry.planned_renewal, seq=entry.seq
+        )
+
+    def _announce_none(self, profile: str) -> None:
+        with self._mu:
+            seq = next(self._seq)
+        self._events.emit("changed", profile, seq=seq)
+
+    def announce(self, profile: str) -> None:
+        """Publish what `profile` holds now as a "changed" event (no network; reads the vault
+        and the state file when nothing is in memory yet). A front end calls it, off its UI
+        thread, for each profile it shows: from then on events keep it current."""
+        entry = self._entries.get(profile)
+        if entry is None:
+            try:
+                prof = self._wire.profile(profile)
+                stored = self._read_stored(prof)
+            except WorkbenchError as exc:
+                self._events.emit("failed", profile, user_message(exc))
+                return
+            with self._mu:
+                # A token obtained while we read the vault is newer than what we read: keep it.
+                entry = self._entries.get(profile)
+            if entry is None:
+                if not stored.access:
+                    self._announce_none(profile)
+                    return
+                entry = self._remember(prof, stored.access, stored.state, announce=False)
+        self._announce(entry)
+
+    def drop(self, profile: str, *, removed: bool = False) -> None:
+        """Let go of what is held in memory for `profile` (its file or settings changed, or with
+        `removed` it is gone, rotated refresh tokens still waiting for the vault too) and say so:
+        a "changed" event with no token. Nothing stored is touched."""
+        with self._mu:
+            self._entries.pop(profile, None)
+            if removed:
+                self._pending.pop(profile, None)
+        self._wire.forget_profiles()
+        self._announce_none(profile)
 
     @staticmethod
     def _pasted_names(profile: Profile) -> set[str]:

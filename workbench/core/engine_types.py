@@ -81,9 +81,27 @@ class CallResult:
 
 @dataclass(frozen=True)
 class EngineEvent:
+    """One thing that happened to a profile's tokens.
+
+    Attributes:
+        kind: what happened (see `workbench.core.engine`).
+        profile: the profile's name.
+        message: for "failed", "expiring": a user-facing line (redacted).
+        result: for "changed": the token the profile holds now, `obtained_by` saying how it
+            was obtained (mint / refresh / response-header / cache); None when it holds none.
+        renew_at: for "changed": the server time from which the engine renews that token
+            (None: it is not renewed by time).
+        seq: for "changed": increases with every change the engine makes to what it holds.
+            Events of one profile can arrive out of order from two threads; a front end keeps
+            the one with the highest `seq` (0: not ordered).
+    """
+
     kind: EventKind
     profile: str
     message: str = ""
+    result: TokenResult | None = field(default=None, repr=False)
+    renew_at: float | None = None
+    seq: int = 0
 
 
 class LockTimeoutError(WorkbenchError):
@@ -115,8 +133,19 @@ class Events:
 
         return unsubscribe
 
-    def emit(self, kind: EventKind, profile: str, message: str = "") -> None:
-        event = EngineEvent(kind=kind, profile=profile, message=redact(message))
+    def emit(
+        self,
+        kind: EventKind,
+        profile: str,
+        message: str = "",
+        *,
+        result: TokenResult | None = None,
+        renew_at: float | None = None,
+        seq: int = 0,
+    ) -> None:
+        event = EngineEvent(
+            kind=kind, profile=profile, message=redact(message), result=result, renew_at=renew_at, seq=seq
+        )
         with self._mu:
             subscribers = list(self._subscribers)
         for callback in subscribers:

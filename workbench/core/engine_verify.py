@@ -37,7 +37,9 @@ class Verifier:
         token = self._tokens.get_token(profile)
         label = f"{prof.preset.name} verify"
         for attempt in (1, 2):
-            secrets = VaultSecretSource(self._vault, profile, {ACCESS_TOKEN: token.access_token})
+            secrets = VaultSecretSource(
+                self._vault, profile, {ACCESS_TOKEN: token.access_token}, refs=prof.secret_refs
+            )
             spec = flows.build_request(
                 prof,
                 "verify",
@@ -87,7 +89,9 @@ class Verifier:
         spec = prof.preset.token
         key: jwtinspect.VerificationKey | None = None
         if spec.jwks_url:
-            secrets = VaultSecretSource(self._vault, profile, {ACCESS_TOKEN: token.access_token})
+            secrets = VaultSecretSource(
+                self._vault, profile, {ACCESS_TOKEN: token.access_token}, refs=prof.secret_refs
+            )
             url = self._wire.renderer().render(
                 spec.jwks_url,
                 flows.template_context(prof, secrets=secrets, access_token=token.access_token),
@@ -97,7 +101,9 @@ class Verifier:
             key = jwtinspect.fetch_jwks(url, timeout=plan.timeout_seconds, verify_tls=plan.verify_tls)
         elif spec.verify_secret:
             secret_name = spec.verify_secret
-            secret = self._vault.load(profile, secret_name)
+            from workbench.core.secret_refs import load_input
+
+            secret = load_input(self._vault, prof, secret_name)
             if not secret:
                 raise TokenUnavailableError(
                     f"profile '{profile}' has no '{secret_name}' stored to verify its tokens with"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.engine_policy import RefreshAhead, RetryPolicy
+from workbench.core.errors import WorkbenchError, user_message
 from workbench.core.http import DEFAULT_CONNECT_TIMEOUT
 from workbench.core.redact import redact
 
@@ -104,6 +105,9 @@ class Wire:
         self._timeouts: dict[float, Any] = {}
         self._clients: dict[bool, httpx.Client] = {}
         self._renderer: TemplateRenderer | None = None
+        # Where each sent request is reported for the history (set by the engine): a dict of
+        # profile, method, url, status, elapsed, error, size.
+        self.recorder: Callable[[dict[str, Any]], None] | None = None
 
     # ---------------------------------------------------------------- profiles
 
@@ -152,6 +156,7 @@ class Wire:
         plan: CallPlan | None = None,
         max_bytes: int | None = None,
         allow_other_origin: bool = False,
+        record: bool = True,
     ) -> httpx.Response:
         """Send one request of `profile` and read its answer, within the profile's timeout (one
         overall deadline: connect, send and the whole answer) and `max_bytes` (default: the 1 MiB
@@ -164,18 +169,26 @@ class Wire:
             plan = self.plan_for(profile)
         check_origin(profile, url, what=redact(label), allow_other=allow_other_origin)
         seconds = timeout if timeout is not None else plan.timeout_seconds
-        response = send_bounded(
-            self._client(plan.verify_tls),
-            method,
-            url,
-            headers=headers,
-            content=content,
-            timeout=seconds,
-            timeouts=self._timeout_for(seconds),
-            max_bytes=max_bytes if max_bytes is not None else PROVIDER_MAX_BYTES,
-            what=redact(label),
-            auth=auth,
-        )
+        started = time.perf_counter()
+        try:
+            response = send_bounded(
+                self._client(plan.verify_tls),
+                method,
+                url,
+                headers=headers,
+                content=content,
+                timeout=seconds,
+                timeouts=self._timeout_for(seconds),
+                max_bytes=max_bytes if max_bytes is not None else PROVIDER_MAX_BYTES,
+                what=redact(label),
+                auth=auth,
+            )
+        except WorkbenchError as exc:
+            if record:
+                self._report(profile, method, url, None, started, user_message(exc), None)
+            raise
+        if record:
+            self._report(profile, method, url, response.status_code, started, None, len(response.content))
         date = response.headers.get("date")
         stamp = (date, int(self.clock.local_time()))
         if stamp != self._last_date:
@@ -183,6 +196,30 @@ class Wire:
             self._last_date = stamp
             self.clock.learn_from_date_header(date)
         return response
+
+    def _report(
+        self,
+        profile: Profile,
+        method: str,
+        url: str,
+        status: int | None,
+        started: float,
+        error: str | None,
+        size: int | None,
+    ) -> None:
+        """A token, verify or discovery request for the history (API calls are reported by `calls`)."""
+        if self.recorder is None:
+            return
+        entry = {
+            "profile": profile.name,
+            "method": method.upper(),
+            "url": redact(url),
+            "status": status,
+            "elapsed": time.perf_counter() - started,
+            "error": error,
+            "size": size,
+        }
+        self.recorder(entry)
 
     def oauth_endpoints(self, profile: Profile) -> dict[str, str] | None:
         """The issuer's endpoints of a preset with `[oauth]` (`{{ oauth.token_endpoint }}`): the

@@ -39,7 +39,9 @@ TRIM_EVERY = 500  # inserts between trims (a trim is one indexed DELETE)
 MAX_URL_CHARS = 2000
 MAX_ERROR_CHARS = 500
 BUSY_TIMEOUT = 5.0
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the requests_search index
+MIN_INDEXED_SEARCH = 3  # trigram index: shorter search text scans the table instead
+PROFILE_SCAN_ROWS = 20_000  # a profile filter with at most this many rows scans them (its own index)
 LEGACY_NAME = "history.jsonl"
 
 _SCHEMA = """
@@ -58,6 +60,11 @@ CREATE INDEX IF NOT EXISTS requests_by_profile ON requests (profile, id);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _COLUMNS = "id, time, profile, method, url, status, duration, size, error"
+# What a search looks in: one text per row in an FTS5 trigram index (substring search that
+# stays interactive at 100,000 rows, newest first without sorting: rowid = requests.id).
+_HAY = "method || ' ' || ifnull(status, '') || ' ' || profile || ' ' || url || ' ' || ifnull(error, '')"
+_INDEX_ROW = f"INSERT INTO requests_search (rowid, hay) SELECT id, {_HAY} FROM requests WHERE id = ?"  # noqa: S608
+_SEARCH_TABLE = "CREATE VIRTUAL TABLE requests_search USING fts5(hay, tokenize = 'trigram')"
 
 
 def _iso(seconds: float) -> str:
@@ -103,6 +110,7 @@ class History:
         self._max_entries = max_entries
         self._lock = threading.Lock()
         self._ready = False
+        self._indexed = False
         self._inserts = 0
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -161,14 +169,34 @@ class History:
                     if statement.strip():
                         conn.execute(statement)
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version < SCHEMA_VERSION:
+                if version < 1:
                     self._migrate_jsonl(conn)
+                self._indexed = self._ensure_search_index(conn)
+                if version < SCHEMA_VERSION:
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             self._ready = True
+
+    @staticmethod
+    def _ensure_search_index(conn: sqlite3.Connection) -> bool:
+        """Create (and fill) the trigram index; False where SQLite lacks FTS5 or its trigram tokenizer
+        (searching then scans the table: correct, only slower)."""
+        found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'requests_search'").fetchone()
+        if found:
+            return True
+        try:
+            conn.execute("SAVEPOINT search_index")
+            conn.execute(_SEARCH_TABLE)
+            conn.execute(f"INSERT INTO requests_search (rowid, hay) SELECT id, {_HAY} FROM requests")  # noqa: S608
+            conn.execute("RELEASE search_index")
+        except sqlite3.OperationalError:
+            conn.execute("ROLLBACK TO search_index")
+            conn.execute("RELEASE search_index")
+            return False
+        return True
 
     def _migrate_jsonl(self, conn: sqlite3.Connection) -> None:
         """Read `history.jsonl` (the old format) beside the database once; damaged lines are skipped."""
@@ -259,20 +287,33 @@ class History:
         with self._connect() as conn:
             if not self._enabled(conn):
                 return False
-            conn.execute(
-                "INSERT INTO requests (time, profile, method, url, status, duration, size, error)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            self._inserts += 1
-            if self._inserts % TRIM_EVERY == 1 or self._max_entries < TRIM_EVERY:
-                self._trim(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                rowid = conn.execute(
+                    "INSERT INTO requests (time, profile, method, url, status, duration, size, error)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                ).lastrowid
+                if self._indexed:
+                    conn.execute(
+                        _INDEX_ROW,
+                        (rowid,),
+                    )
+                self._inserts += 1
+                if self._inserts % TRIM_EVERY == 1 or self._max_entries < TRIM_EVERY:
+                    self._trim(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
         return True
 
     def _trim(self, conn: sqlite3.Connection) -> None:
         newest = conn.execute("SELECT max(id) FROM requests").fetchone()[0]
         if newest is not None:
             conn.execute("DELETE FROM requests WHERE id <= ?", (newest - self._max_entries,))
+            if self._indexed:
+                conn.execute("DELETE FROM requests_search WHERE rowid <= ?", (newest - self._max_entries,))
 
     # ------------------------------------------------------------------ reading
 
@@ -281,31 +322,58 @@ class History:
         return self.search("", profile=profile, limit=limit)
 
     def search(self, text: str = "", *, profile: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        """Newest first: rows whose URL, method, profile, status or error contain `text` (any case)."""
-        where: list[str] = []
-        args: list[Any] = []
-        if profile is not None:
-            where.append("profile = ?")
-            args.append(profile)
-        if text.strip():
-            like = _like(text.strip())
-            where.append(
-                "(url LIKE ? ESCAPE '\\' OR method LIKE ? ESCAPE '\\' OR profile LIKE ? ESCAPE '\\'"
-                " OR CAST(status AS TEXT) LIKE ? ESCAPE '\\' OR error LIKE ? ESCAPE '\\')"
-            )
-            args.extend([like] * 5)
-        sql = f"SELECT {_COLUMNS} FROM requests"  # noqa: S608 - fixed clauses; every value is a bound parameter
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id DESC LIMIT ?"
-        args.append(max(0, int(limit)))
+        """Newest first: rows whose URL, method, profile, status or error contain `text` (any case).
+
+        Text of 3 or more characters goes through the trigram index, newest first, stopping at
+        `limit`; with a profile filter, a profile with few rows is scanned on its own index instead
+        (the index would walk every match of a common text to find that profile's few). Shorter
+        text scans the table (correct at any size; the History panel searches from 3 characters).
+        """
         if not self._exists():
             return []
+        text = text.strip()
+        limit = max(0, int(limit))
         try:
             with self._connect() as conn:
+                sql, args = self._search_query(conn, text, profile, limit)
                 return [_row(r) for r in conn.execute(sql, args)]
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
+
+    def _search_query(
+        self, conn: sqlite3.Connection, text: str, profile: str | None, limit: int
+    ) -> tuple[str, list[Any]]:
+        columns = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
+        use_index = len(text) >= MIN_INDEXED_SEARCH and self._indexed
+        if use_index and profile is not None:
+            rows = conn.execute("SELECT count(*) FROM requests WHERE profile = ?", (profile,)).fetchone()[0]
+            use_index = rows > PROFILE_SCAN_ROWS
+        if use_index:
+            phrase = '"' + text.replace('"', '""') + '"'  # a phrase of trigrams: a substring
+            sql = (
+                f"SELECT {columns} FROM requests_search s JOIN requests r ON r.id = s.rowid"  # noqa: S608
+                " WHERE requests_search MATCH ?"
+            )
+            args: list[Any] = [phrase]
+            if profile is not None:
+                sql += " AND r.profile = ?"
+                args.append(profile)
+            return sql + " ORDER BY s.rowid DESC LIMIT ?", [*args, limit]
+        where: list[str] = []
+        args = []
+        if profile is not None:
+            where.append("r.profile = ?")
+            args.append(profile)
+        if text:
+            where.append(
+                "(r.url LIKE ? ESCAPE '\\' OR r.method LIKE ? ESCAPE '\\' OR r.profile LIKE ? ESCAPE '\\'"
+                " OR CAST(r.status AS TEXT) LIKE ? ESCAPE '\\' OR r.error LIKE ? ESCAPE '\\')"
+            )
+            args.extend([_like(text)] * 5)
+        sql = f"SELECT {columns} FROM requests r"  # noqa: S608 - fixed clauses; every value is a bound parameter
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return sql + " ORDER BY r.id DESC LIMIT ?", [*args, limit]
 
     def profiles(self) -> list[str]:
         """Every profile name that has rows (for the panel's filter)."""
@@ -358,7 +426,15 @@ class History:
             with self._connect() as conn:
                 if profile is None:
                     removed = conn.execute("DELETE FROM requests").rowcount
+                    if self._indexed:
+                        conn.execute("DELETE FROM requests_search")
                 else:
+                    if self._indexed:
+                        conn.execute(
+                            "DELETE FROM requests_search"
+                            " WHERE rowid IN (SELECT id FROM requests WHERE profile = ?)",
+                            (profile,),
+                        )
                     removed = conn.execute("DELETE FROM requests WHERE profile = ?", (profile,)).rowcount
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.execute("VACUUM")  # the rows' bytes leave the file too

@@ -292,6 +292,8 @@ class ClientCredentials:
     ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """(headers, form fields) that authenticate a request to `endpoint`."""
         if not self.client_id:
+            if self.method == "none":
+                return [], []  # nothing to identify (a pasted refresh token some servers take alone)
             raise InputError("the client_id is not set (add it with --set client_id=…)")
         headers: list[tuple[str, str]] = []
         form: list[tuple[str, str]] = []

@@ -180,8 +180,16 @@ def discover_issuer(
 
 
 def _credentials(ctx: AppContext, profile: Profile) -> ClientCredentials:
+    from workbench.core.secret_refs import load_input
+
     vault = ctx.vault
-    return client_credentials_from(_vars(profile), lambda n: vault.load(profile.name, n))
+    return client_credentials_from(_vars(profile), lambda n: load_input(vault, profile, n))
+
+
+def _load_input(ctx: AppContext, profile: Profile, name: str) -> str | None:
+    from workbench.core.secret_refs import load_input
+
+    return load_input(ctx.vault, profile, name)
 
 
 # --------------------------------------------------------------------------- token endpoint
@@ -260,7 +268,7 @@ def _check_id_token(
         client_id=creds.client_id,
         nonce=nonce,
         jwks=jwks,
-        client_secret=ctx.vault.load(profile.name, "client_secret"),
+        client_secret=_load_input(ctx, profile, "client_secret"),
         now=ctx.clock.now(),
     )
     return id_token, check.claims

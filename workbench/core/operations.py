@@ -236,6 +236,22 @@ def _check_inputs(preset: Preset, vars_: Mapping[str, str], secrets: Mapping[str
         _check_secret_value(key, value)
 
 
+def _check_refs(preset: Preset, refs: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+    """Each reference names one of the preset's secrets, is well formed, and is not also given a value."""
+    from workbench.core.secret_refs import parse_ref
+
+    var_names = {spec.name for spec in preset.var_inputs}
+    secret_names = {spec.name for spec in preset.secret_inputs}
+    for key, ref in refs.items():
+        if key in var_names:
+            raise InputError(f"'{key}' is a plain setting of {preset.name}, not a secret")
+        if key not in secret_names:
+            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
+        if key in secrets:
+            raise InputError(f"secret '{key}' is given both a value and a reference; give one")
+        parse_ref(ref, secret=key)
+
+
 def _labels(preset: Preset, names: Iterable[str]) -> str:
     out = []
     for name in names:
@@ -257,17 +273,21 @@ def create_profile(
     secrets: Mapping[str, str] | None = None,
     settings: Mapping[str, Any] | None = None,
     override: Mapping[str, Any] | None = None,
+    secret_refs: Mapping[str, str] | None = None,
 ) -> ProfileSaved:
     """Create a profile and store its secrets: validate all, store, write; undo on failure.
 
-    `override` (deep-merged into the preset; `workbench import` uses it for an API key's header)."""
+    `override` (deep-merged into the preset; `workbench import` uses it for an API key's header).
+    `secret_refs`: secrets read at each use from `env:VAR` / `cmd:COMMAND`, never stored."""
     from workbench.core.profiles import validate_profile_name
 
     name = validate_profile_name(name)
     spec = ctx.presets.get(preset)
     given_vars = {k: v for k, v in (vars or {}).items()}
     given_secrets = dict(secrets or {})
+    refs = dict(secret_refs or {})
     _check_inputs(spec, given_vars, given_secrets)
+    _check_refs(spec, refs, given_secrets)
     if ctx.profiles.exists(name):
         raise _exists(name)
     missing = [
@@ -276,7 +296,7 @@ def create_profile(
         if s.required
         and (
             (s.kind == "var" and not given_vars.get(s.name, "").strip() and s.default is None)
-            or (s.kind == "secret" and s.name not in given_secrets)
+            or (s.kind == "secret" and s.name not in given_secrets and s.name not in refs)
         )
     ]
     if missing:
@@ -292,6 +312,7 @@ def create_profile(
         secret_names=list(given_secrets),
         settings=settings,
         override=override,
+        secret_refs=refs,
     )
 
     def write() -> None:
@@ -300,6 +321,9 @@ def create_profile(
         ctx.profiles.save(profile)
 
     _store_then(ctx.vault, name, given_secrets, write)
+    engine = ctx.built_engine()
+    if engine is not None:
+        engine.drop(name, removed=True)  # a same-named profile removed before must leave nothing behind
     return ProfileSaved(
         profile=profile,
         created=True,
@@ -324,11 +348,13 @@ def update_profile(
     unset_vars: Iterable[str] = (),
     secrets: Mapping[str, str] | None = None,
     settings: Mapping[str, Any | None] | None = None,
+    secret_refs: Mapping[str, str] | None = None,
 ) -> ProfileSaved:
     """Change a profile in place: base URL, vars (set / unset), secrets, settings.
 
     The same checks as `create_profile`; a setting given as None is removed. Secrets
-    not given keep their stored values.
+    not given keep their stored values. A secret given a reference (`secret_refs`) leaves
+    the keychain (its stored value is deleted); a secret given a value loses its reference.
     """
     from workbench.core.engine_state import profile_identity
 
@@ -336,7 +362,9 @@ def update_profile(
     preset = existing.preset
     given_vars = dict(vars or {})
     given_secrets = dict(secrets or {})
+    given_refs = dict(secret_refs or {})
     _check_inputs(preset, given_vars, given_secrets)
+    _check_refs(preset, given_refs, given_secrets)
     unset = list(dict.fromkeys(unset_vars))
     for key in unset:
         if preset.input(key) is None or key in given_vars:
@@ -353,7 +381,9 @@ def update_profile(
         else:
             new_settings[key] = value
     new_base = existing.base_url if base_url is None else base_url
-    names = tuple(dict.fromkeys([*existing.secret_names, *given_secrets]))
+    names = tuple(n for n in dict.fromkeys([*existing.secret_names, *given_secrets]) if n not in given_refs)
+    refs = {k: v for k, v in existing.secret_refs.items() if k not in given_secrets}
+    refs.update(given_refs)
     profile = ctx.profiles.build(
         name,
         preset=existing.preset_name,
@@ -362,10 +392,23 @@ def update_profile(
         secret_names=names,
         settings=new_settings,
         override=existing.override,
+        secret_refs=refs,
     )
     _store_then(ctx.vault, name, given_secrets, lambda: ctx.profiles.save(profile))
+    for key in given_refs:  # its value now comes from the reference: none stays in the keychain
+        try:
+            ctx.vault.delete(name, key)
+        except WorkbenchError:
+            pass
     before = profile_identity(existing.preset_name, existing.base_url, existing.vars)
     after = profile_identity(profile.preset_name, profile.base_url, profile.vars)
+    engine = ctx.built_engine()
+    if engine is not None:
+        if before != after:
+            engine.forget(name)  # tokens of the old base URL / vars: of no use, never sent elsewhere
+        else:
+            engine.drop(name)  # settings may change its renewal time: read it again
+            engine.announce(name)
     return ProfileSaved(
         profile=profile,
         created=False,
@@ -394,9 +437,10 @@ def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = Fal
     requests outside its base URL's origin (an override path or URL, `allowed_origins`) or turn
     TLS verification off is refused, with what it would do (DESIGN.md, "Where credentials may go")."""
     from workbench.core.origins import import_risks
+    from workbench.core.secret_refs import import_risks as reference_risks
 
     profile = ctx.profiles.parse_text(text, source=source)
-    risks = tuple(import_risks(profile))
+    risks = (*import_risks(profile), *reference_risks(profile))
     if risks and not trust:
         raise UntrustedProfileError(
             f"not importing {source}: " + "; ".join(risks),
@@ -418,6 +462,9 @@ def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
     revoked, warning = revoke_before_remove(ctx, name)
     deleted = ctx.profiles.remove(name, vault=ctx.vault)
     forget_discovery(name)
+    engine = ctx.built_engine()
+    if engine is not None:
+        engine.drop(name, removed=True)
     return ProfileRemoved(
         name=name, secret_names=deleted, revoked=revoked, warnings=(warning,) if warning else ()
     )
@@ -500,9 +547,14 @@ def _describe(pem: str) -> tuple[tuple[str, ...], str]:
     return keys.algorithms_for_key(key), f"this {keys.describe_key(key)}"
 
 
-def key_slot_status(ctx: AppContext, name: str) -> KeySlotStatus:
-    """The profile's key slot and what is stored in it now (reads the vault: run off the GUI thread)."""
+def key_slot_status(ctx: AppContext, name: str, new_pem: str | None = None) -> KeySlotStatus:
+    """The profile's key slot and what is stored in it now (reads the vault: run off the GUI thread).
+
+    With `new_pem`, first check that key fits the slot (KeyFormatError if not): a front end
+    asks "replace the working key?" only about a key that could replace it."""
     slot = key_slot(ctx.profiles.get(name))
+    if new_pem is not None:
+        check_algorithm(slot, *_describe(new_pem))
     stored = ctx.vault.load(name, slot.secret)
     if not stored:
         return KeySlotStatus(slot=slot, stored=False)
@@ -553,6 +605,48 @@ def attach_private_key(ctx: AppContext, name: str, pem: str) -> KeyAttached:
         key=text.removeprefix("this "),
         replaced=replaced,
         listed=listed,
+    )
+
+
+# --------------------------------------------------------------------------- token facts
+
+
+@dataclass(frozen=True)
+class TokenFacts:
+    """What a front end shows or builds about a profile's tokens, read from its preset once.
+
+    Attributes:
+        header / scheme: how the token is sent ("Authorization", "Bearer"; scheme may be "").
+        can_mint / can_refresh / can_verify: the actions the provider offers (verify: a provider
+            check or a key to check signatures with).
+        refresh_token_lifetime: seconds the provider says a refresh token lives, when stated.
+        rotates_refresh_token: every refresh hands out a new refresh token.
+    """
+
+    header: str
+    scheme: str
+    can_mint: bool
+    can_refresh: bool
+    can_verify: bool
+    refresh_token_lifetime: float | None
+    rotates_refresh_token: bool
+
+    def header_value(self, token: str) -> str:
+        return f"{self.scheme} {token}".strip() if self.scheme else token
+
+
+def token_facts(profile: Profile) -> TokenFacts:
+    preset = profile.preset
+    spec = preset.token
+    lifetime = spec.refresh_token_lifetime
+    return TokenFacts(
+        header=spec.header,
+        scheme=spec.scheme,
+        can_mint=preset.can_mint(),
+        can_refresh=preset.can_refresh(),
+        can_verify=preset.can_verify() or preset.can_verify_locally(),
+        refresh_token_lifetime=float(lifetime) if lifetime else None,
+        rotates_refresh_token=spec.rotates_refresh_token,
     )
 
 
@@ -663,7 +757,8 @@ def render_request(
         if "{{" in body or "{%" in body:
             from workbench.core.templating import TemplateRenderer, TemplateVars
 
-            context = template_context(profile, secrets=VaultSecretSource(ctx.vault, profile.name))
+            source = VaultSecretSource(ctx.vault, profile.name, refs=profile.secret_refs)
+            context = template_context(profile, secrets=source)
             context["vars"] = TemplateVars(context["vars"], profile=profile.name)
             text = TemplateRenderer(clock=ctx.clock).render(body, context, field="body", where="request body")
             templated = True
@@ -690,6 +785,7 @@ __all__ = [
     "ProfileRemoved",
     "ProfileSaved",
     "RenderedRequest",
+    "TokenFacts",
     "VaultSecretSource",
     "Verification",
     "attach_private_key",
@@ -699,6 +795,7 @@ __all__ = [
     "key_slot_status",
     "remove_profile",
     "render_request",
+    "token_facts",
     "update_profile",
     "verify_token",
 ]

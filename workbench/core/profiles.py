@@ -35,7 +35,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from workbench.core.errors import PresetError, ProfileError, StorageError
+from workbench.core.errors import InputError, PresetError, ProfileError, StorageError
 from workbench.core.presets import (
     Preset,
     PresetCatalog,
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from workbench.core.vault import Vault
 
 PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
-TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override")
+TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override", "secret_refs")
 SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins")
 # Stored by the engine for every profile, whatever its preset says.
 TOKEN_SECRET_NAMES = ("access_token", "refresh_token")
@@ -115,6 +115,9 @@ class Profile:
     settings: Mapping[str, Any] = field(hash=False)
     override: Mapping[str, Any] = field(hash=False, repr=False)
     preset: Preset = field(repr=False)  # already merged with `override`
+    # Secrets read from elsewhere at each use, never stored: name → "env:VAR" | "cmd:COMMAND"
+    # (core/secret_refs.py). A name here is not in `secret_names` (those live in the keychain).
+    secret_refs: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def origin(self) -> str:
@@ -146,7 +149,8 @@ class Profile:
                 continue
             if spec.kind == "var" and spec.name not in self.vars and spec.default is None:
                 missing.append(spec.name)
-            if spec.kind == "secret" and spec.name not in self.secret_names:
+            provided = spec.name in self.secret_names or spec.name in self.secret_refs
+            if spec.kind == "secret" and not provided:
                 missing.append(spec.name)
         return missing
 
@@ -163,6 +167,8 @@ class Profile:
             data["settings"] = {k: self.settings[k] for k in SETTINGS_KEYS if k in self.settings}
         if self.override:
             data["override"] = thaw(self.override)
+        if self.secret_refs:
+            data["secret_refs"] = dict(sorted(self.secret_refs.items()))
         return data
 
     def to_toml(self) -> str:
@@ -281,6 +287,8 @@ def _build_profile(
             raise _Problem(path, "must be more than 0")
         settings[key] = value
 
+    secret_refs = _secret_refs(data.get("secret_refs", {}), secret_specs, var_specs, secret_names, preset)
+
     return Profile(
         name=name,
         preset_name=preset_name,
@@ -290,7 +298,33 @@ def _build_profile(
         settings=MappingProxyType(settings),
         override=freeze(override),
         preset=preset,
+        secret_refs=MappingProxyType(secret_refs),
     )
+
+
+def _secret_refs(
+    raw: Any, secret_specs: Mapping[str, Any], var_specs: Mapping[str, Any], stored: list[str], preset: Preset
+) -> dict[str, str]:
+    """`[secret_refs]`: each key one of the preset's secrets (not also stored), each value a reference."""
+    from workbench.core.secret_refs import parse_ref
+
+    if not isinstance(raw, Mapping):
+        raise _Problem(("secret_refs",), "must be a table ([secret_refs])")
+    refs: dict[str, str] = {}
+    for key, value in raw.items():
+        path: FieldPath = ("secret_refs", key)
+        if key not in secret_specs:
+            what = f"'{key}' is a var, not a secret" if key in var_specs else f"preset has no secret '{key}'"
+            raise _Problem(path, f"{what} ({_inputs_summary(preset)})")
+        if key in stored:
+            raise _Problem(path, "is also in secret_names (the keychain); keep one of the two")
+        if not isinstance(value, str):
+            raise _Problem(path, "must be a string: env:VAR or cmd:COMMAND")
+        try:
+            refs[key] = str(parse_ref(value, secret=key))
+        except InputError as exc:
+            raise _Problem(path, str(exc)) from None
+    return refs
 
 
 def _allowed_origins(value: Any, path: FieldPath) -> list[str]:
@@ -407,6 +441,7 @@ class ProfileStore:
         secret_names: Iterable[str],
         settings: Mapping[str, Any] | None = None,
         override: Mapping[str, Any] | None = None,
+        secret_refs: Mapping[str, str] | None = None,
     ) -> Profile:
         """A validated Profile that is not saved yet (errors name the field, as for a file)."""
         validate_profile_name(name)
@@ -421,6 +456,8 @@ class ProfileStore:
             data["settings"] = dict(settings)
         if override:
             data["override"] = thaw(override)
+        if secret_refs:
+            data["secret_refs"] = dict(secret_refs)
         try:
             return _build_profile(data, self.presets)
         except _Problem as problem:

@@ -73,16 +73,31 @@ class MappingSecretSource:
 
 class VaultSecretSource:
     """The `SecretSource` over the vault: `overrides` first (e.g. tokens read under the engine's
-    lock), then one vault lookup per name a template touches, remembered."""
+    lock), then the profile's secret references (`refs`: env:VAR / cmd:COMMAND, resolved in memory
+    by `core.secret_refs`), then one vault lookup per name a template touches, remembered."""
 
-    def __init__(self, vault: Vault, profile: str, overrides: Mapping[str, str | None] | None = None) -> None:
+    def __init__(
+        self,
+        vault: Vault,
+        profile: str,
+        overrides: Mapping[str, str | None] | None = None,
+        *,
+        refs: Mapping[str, str] | None = None,
+    ) -> None:
         self._vault = vault
         self._profile = profile
         self._values: dict[str, str | None] = dict(overrides or {})
+        self._refs = refs or {}
 
     def get(self, name: str) -> str | None:
         if name not in self._values:
-            self._values[name] = self._vault.load(self._profile, name)
+            ref = self._refs.get(name)
+            if ref is not None:
+                from workbench.core.secret_refs import parse_ref, resolve
+
+                self._values[name] = resolve(self._profile, name, parse_ref(ref, secret=name))
+            else:
+                self._values[name] = self._vault.load(self._profile, name)
         return self._values[name]
 
     def known_values(self) -> list[str]:

@@ -154,21 +154,21 @@ class DemoSession:
     def prepare(self, clock: Any) -> AppContext:
         """Start the sandbox and create one profile per preset. Runs on the pool."""
         from workbench.core.context import AppContext
+        from workbench.core.operations import create_profile
         from workbench.core.vault import MemoryKeyring, Vault
         from workbench.sandbox import Sandbox
 
         self.sandbox = Sandbox().start()
         ctx = AppContext(clock=clock, vault=Vault(MemoryKeyring()))
         for preset, spec in self.sandbox.demo_profiles().items():
-            ctx.profiles.create(
+            create_profile(
+                ctx,
                 preset,
                 preset=preset,
                 base_url=spec["base_url"],
                 vars=spec.get("vars", {}),
-                secret_names=list(spec.get("secrets", {})),
+                secrets=spec.get("secrets", {}),
             )
-            for key, value in spec.get("secrets", {}).items():
-                ctx.vault.store(preset, key, value)
         self.ctx = ctx
         return ctx
 
@@ -181,6 +181,20 @@ class DemoSession:
         if self.sandbox is not None:
             self.sandbox.stop()
         self._tmp.cleanup()
+
+
+class DemoTokenDone:
+    """The callbacks of one demo profile's first token request (no lambda over a loop variable)."""
+
+    def __init__(self, app: WorkbenchApp, name: str) -> None:
+        self._app = app
+        self._name = name
+
+    def succeeded(self, _result: object) -> None:
+        self._app.on_demo_token(self._name)
+
+    def failed(self, exc: BaseException) -> None:
+        self._app.on_demo_token_failed(self._name, exc)
 
 
 class WorkbenchApp:
@@ -256,25 +270,21 @@ class WorkbenchApp:
                 engine.get_token,
                 name,
                 owner=self.window,
-                on_success=self.on_demo_token,
-                on_failure=lambda exc, n=name: self.on_demo_token_failed(n, exc),
+                on_success=DemoTokenDone(self, name).succeeded,
+                on_failure=DemoTokenDone(self, name).failed,
             )
         if not names:
             self.on_ready()
 
-    def on_demo_token(self, result: Any) -> None:
-        self.window.on_busy_changed(result.profile, False)
-        self.window.on_token_obtained(result)
-        if result.profile == self.window.selected_name():
-            self.window.token_view.set_result(result)
+    def on_demo_token(self, name: str) -> None:
+        # What the profile holds arrives as an engine event; here only the busy mark ends.
+        self.window.on_busy_changed(name, False)
         self._mint_finished()
 
     def on_demo_token_failed(self, name: str, exc: BaseException) -> None:
         from workbench.core.errors import user_message
 
-        self.window.on_busy_changed(name, False)
         self.window.on_profile_failed(name, user_message(exc))
-        self.window.show_error(f"{name}: {user_message(exc)}")
         self._mint_finished()
 
     def _mint_finished(self) -> None:
@@ -359,9 +369,35 @@ class SlotErrorHook:
             pass
 
 
+# WORKAROUND for the offscreen/minimal platform plugins, which warn once per top-level window
+# that they cannot honour size hints (qplatformwindow.cpp); nothing to act on, so not shown.
+QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+
+
+class QtMessageFilter:
+    """A Qt message handler that drops `QUIET_QT_MESSAGES` and passes the rest on."""
+
+    def __init__(self) -> None:
+        self.previous: Any = None
+
+    def __call__(self, mode: Any, context: Any, message: str) -> None:
+        if message in QUIET_QT_MESSAGES:
+            return
+        if self.previous is not None:
+            self.previous(mode, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    def install(self) -> None:
+        from PySide6.QtCore import qInstallMessageHandler
+
+        self.previous = qInstallMessageHandler(self)
+
+
 def run_app(
     ctx: AppContext, *, demo: bool = False, screenshot: str | None = None, argv: list[str] | None = None
 ) -> int:
+    QtMessageFilter().install()
     app = QApplication.instance() or QApplication(argv if argv is not None else [sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setOrganizationName(ORGANIZATION)

@@ -16,7 +16,6 @@ Decoding and verifying is one core operation (`operations.inspect_token`), the o
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +38,26 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTabWidget,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from workbench.gui.inspector_text import (
+    CLAIM_NAMES,
+    INFO_CODES,
+    PAYLOAD_MEANING,
+    PAYLOAD_TITLES,
+    TIME_CLAIMS,
+    kind_text,
+    nested_text,
+    payload_text,
+    relative,
+    short,
+    suggested_key_kind,
+)
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
@@ -71,40 +84,7 @@ KEY_TEXT_HEIGHT = 64
 MAX_WARNING_ROWS = 4
 TICK_MS = 1000
 SHORT_VIEW_HEIGHT = 520  # below this (an 800x500 window) the token box keeps to three lines
-_TIME_CLAIMS = {"exp": "expires", "iat": "issued", "nbf": "not before", "auth_time": "authenticated"}
-_CLAIM_NAMES = {
-    "iss": "issuer",
-    "sub": "subject",
-    "aud": "audience",
-    "jti": "token id",
-    "scope": "scope",
-    "azp": "authorised party",
-    "client_id": "client",
-    "cty": "content type",
-    "typ": "type",
-    "kid": "key id",
-    "alg": "algorithm",
-    "enc": "content encryption",
-}
-# Warnings that only inform (the rest are problems with the token or its key).
-_INFO_CODES = frozenset(
-    {"payload-not-claims", "nested-token", "encrypted", "x5c-header", "jwe-not-verified", "no-exp"}
-)
 _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-
-
-def suggested_key_kind(header: dict[str, Any], claims: dict[str, Any]) -> str:
-    """The key type a token's ``alg`` calls for: what jwt.io would pick."""
-    from workbench.core.jwtinspect import discovery_url
-
-    alg = header.get("alg")
-    if not isinstance(alg, str) or alg.lower() == "none" or "enc" in header:
-        return "none"
-    if alg.startswith("HS"):
-        return "secret"
-    if alg.startswith(("RS", "PS", "ES", "Ed")):
-        return "jwks" if discovery_url(claims.get("iss", "")) is not None else "pem"
-    return "none"
 
 
 class _EnterFilter(QObject):
@@ -191,18 +171,23 @@ class InspectorView(QWidget):
         self.secret_line.setFont(monospace_font())
         self.secret_line.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret_line.setPlaceholderText("HMAC secret (hidden); Enter verifies")
-        self.reveal_action = self.secret_line.addAction(
-            state_dot("none"), QLineEdit.ActionPosition.TrailingPosition
-        )
-        self.reveal_action.setCheckable(True)
-        self.reveal_action.setToolTip("Show the secret")
-        self.reveal_action.toggled.connect(self.on_reveal_toggled)
+        self.reveal_button = QToolButton()
+        self.reveal_button.setText("Show")
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.setToolTip("Show the secret")
+        self.reveal_button.toggled.connect(self.on_reveal_toggled)
+        self.secret_page = QWidget()
+        sp = QHBoxLayout(self.secret_page)
+        sp.setContentsMargins(0, 0, 0, 0)
+        sp.addWidget(self.secret_line, 1)
+        sp.addWidget(self.reveal_button)
         self.jwks_page = QWidget()
         jl = QHBoxLayout(self.jwks_page)
         jl.setContentsMargins(0, 0, 0, 0)
         self.jwks_line = QLineEdit()
         self.jwks_line.setFont(monospace_font())
         self.jwks_line.setPlaceholderText("https://issuer.example/.well-known/jwks.json")
+        self.jwks_line.textChanged.connect(self.jwks_line.setToolTip)  # a long URL, read in full
         self.discover_button = QPushButton("Find from iss")
         self.discover_button.setEnabled(False)
         jl.addWidget(self.jwks_line, 1)
@@ -212,7 +197,7 @@ class InspectorView(QWidget):
         self.no_key_hint = QLabel("Decode only. Pick a secret, PEM, JWK or JWKS URL to check the signature.")
         self.no_key_hint.setWordWrap(True)
         self.no_key_hint.setEnabled(False)  # greyed in any palette
-        for page in (self.no_key_hint, self.secret_line, self.jwks_page, self.key_text):
+        for page in (self.no_key_hint, self.secret_page, self.jwks_page, self.key_text):
             self.key_stack.addWidget(page)
         self.verify_button = QPushButton("Verify")
         self.verify_button.setToolTip("Check the signature with this key (Enter)")
@@ -312,8 +297,10 @@ class InspectorView(QWidget):
         # PEM and JWK share one box; each keeps its own text.
         if self._shown_kind in ("pem", "jwk"):
             self._kind_texts[self._shown_kind] = self.key_text.toPlainText()
+        if kind != "secret":
+            self.reveal_button.setChecked(False)  # a shown secret is hidden again on the way out
         if kind == "secret":
-            self.key_stack.setCurrentWidget(self.secret_line)
+            self.key_stack.setCurrentWidget(self.secret_page)
         elif kind == "jwks":
             self.key_stack.setCurrentWidget(self.jwks_page)
         elif kind in ("pem", "jwk"):
@@ -337,8 +324,8 @@ class InspectorView(QWidget):
 
     def on_reveal_toggled(self, shown: bool) -> None:
         self.secret_line.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
-        self.reveal_action.setToolTip("Hide the secret" if shown else "Show the secret")
-        self.reveal_action.setIcon(state_dot("busy" if shown else "none"))
+        self.reveal_button.setText("Hide" if shown else "Show")
+        self.reveal_button.setToolTip("Hide the secret" if shown else "Show the secret")
 
     def set_key(self, kind: str, text: str) -> None:
         """Choose the key type and fill its input (what a user does by hand)."""
@@ -544,23 +531,23 @@ class InspectorView(QWidget):
             self.result_label.setStyleSheet("")
             self._fit_warnings()
             return
-        self.kind_label.setText(_kind_text(ins))
+        self.kind_label.setText(kind_text(ins))
         self.header_box.setPlainText(pretty_json(ins.header))
-        self.payload_title.setText(_PAYLOAD_TITLES.get(ins.payload_format, "Payload"))
-        self.payload_box.setPlainText(_payload_text(ins))
+        self.payload_title.setText(PAYLOAD_TITLES.get(ins.payload_format, "Payload"))
+        self.payload_box.setPlainText(payload_text(ins))
         for key, value in ins.header.items():
-            QTreeWidgetItem(self.claims, [f"header.{key}", _short(value), _CLAIM_NAMES.get(key, "header")])
+            QTreeWidgetItem(self.claims, [f"header.{key}", short(value), CLAIM_NAMES.get(key, "header")])
         for key, value in ins.claims.items():
-            item = QTreeWidgetItem(self.claims, [key, _short(value), _CLAIM_NAMES.get(key, "")])
-            if key in _TIME_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool):
+            item = QTreeWidgetItem(self.claims, [key, short(value), CLAIM_NAMES.get(key, "")])
+            if key in TIME_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool):
                 self._time_rows.append((item, key, float(value)))
         if not ins.claims and ins.payload_format != "json":
             QTreeWidgetItem(
-                self.claims, ["payload", _short(_payload_text(ins)), _PAYLOAD_MEANING[ins.payload_format]]
+                self.claims, ["payload", short(payload_text(ins)), PAYLOAD_MEANING[ins.payload_format]]
             )
         self.on_tick()
         self.tabs.setTabVisible(self.nested_tab, ins.nested is not None)
-        self.nested_box.setPlainText(_nested_text(ins.nested) if ins.nested is not None else "")
+        self.nested_box.setPlainText(nested_text(ins.nested) if ins.nested is not None else "")
         self.tabs.setTabVisible(self.certificates_tab, bool(ins.certificates))
         for cert in ins.certificates:
             if cert.error is not None:
@@ -575,11 +562,11 @@ class InspectorView(QWidget):
             )
             row.setToolTip(1, f"serial {cert.serial}\nSHA-256 {cert.sha256}\nshown, never trusted")
         for warning in ins.warnings:
-            info = warning.code in _INFO_CODES
-            item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
-            item.setToolTip(warning.code)
-            item.setData(Qt.ItemDataRole.UserRole, warning.code)
-            self.warnings.addItem(item)
+            info = warning.code in INFO_CODES
+            row_item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
+            row_item.setToolTip(warning.code)
+            row_item.setData(Qt.ItemDataRole.UserRole, warning.code)
+            self.warnings.addItem(row_item)
         if not ins.warnings:
             self.warnings.addItem(QListWidgetItem(state_dot("valid"), "No warnings"))
         self._fit_warnings()
@@ -610,7 +597,7 @@ class InspectorView(QWidget):
                 stamp = datetime.fromtimestamp(value).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
             except (OverflowError, OSError, ValueError):
                 continue
-            item.setText(2, f"{_TIME_CLAIMS[key]} {stamp} ({_relative(value - now)})")
+            item.setText(2, f"{TIME_CLAIMS[key]} {stamp} ({relative(value - now)})")
 
     def _fit_warnings(self) -> None:
         """Every warning readable without scrolling (up to a handful), one row when there are none."""
@@ -640,59 +627,3 @@ class InspectorView(QWidget):
 
     def warning_codes(self) -> list[str]:
         return [w.code for w in self.inspection.warnings] if self.inspection else []
-
-
-_PAYLOAD_TITLES = {
-    "json": "Payload",
-    "text": "Payload (text, not JSON)",
-    "bytes": "Payload (binary, base64url)",
-    "encrypted": "Payload (encrypted)",
-}
-_PAYLOAD_MEANING = {
-    "text": "text, not JSON claims",
-    "bytes": "binary (base64url)",
-    "encrypted": "encrypted: only the recipient's key opens it",
-}
-
-
-def _kind_text(ins: Inspection) -> str:
-    if ins.kind == "JWE":
-        return "· JWE (encrypted)"
-    parts = ["· JWS (signed)"]
-    if ins.nested is not None:
-        parts.append(f"carrying a nested {ins.nested.kind}")
-    return " ".join(parts)
-
-
-def _payload_text(ins: Inspection) -> str:
-    if ins.payload_format == "json":
-        return pretty_json(ins.payload)
-    if ins.payload_format == "encrypted":
-        return "(encrypted: only its recipient's private key can open it)"
-    return str(ins.payload or "")
-
-
-def _nested_text(ins: Inspection) -> str:
-    lines = [f"{ins.kind} · alg {ins.alg or 'none'} · its own signature was not checked", "", "Header"]
-    lines.append(pretty_json(ins.header))
-    lines.extend(["", _PAYLOAD_TITLES.get(ins.payload_format, "Payload"), _payload_text(ins)])
-    if ins.warnings:
-        lines.extend(["", "Warnings"])
-        lines.extend(f"• {w.message}" for w in ins.warnings)
-    if ins.nested is not None:
-        lines.extend(["", "Nested inside it:", ""])
-        lines.append(_nested_text(ins.nested))
-    return "\n".join(lines)
-
-
-def _short(value: Any, limit: int = 200) -> str:
-    # One line: compact JSON, not the indented form squashed (which leaves runs of spaces).
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    text = " ".join(text.split()) if "\n" in text else text
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _relative(seconds: float) -> str:
-    from workbench.core.jwtinspect import humanize_relative
-
-    return humanize_relative(seconds)

@@ -26,7 +26,10 @@ from workbench.gui.tasks import Generation
 from workbench.gui.widgets import ElidedLabel, pretty_json, text_box
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from workbench.core.keys import KeyPair
+    from workbench.core.operations import KeySlotStatus
 
 ALGORITHMS = (
     "ES256",
@@ -60,6 +63,7 @@ class KeysView(QWidget):
         self.services = services
         self.generation = Generation()
         self.pair: KeyPair | None = None
+        self.replace_question: QMessageBox | None = None
         self._build()
 
     def _build(self) -> None:
@@ -91,7 +95,7 @@ class KeysView(QWidget):
         self.public_pem.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.public_pem.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
         line = self.public_pem.fontMetrics().lineSpacing()
-        self.public_pem.setMaximumHeight(line * 14 + 12)  # an RSA-4096 PEM; an EC one is 4 lines
+        self.public_pem.setMaximumHeight(line * 9 + 12)  # an RSA-2048 PEM; an EC one is 4 lines
         self.copy_pem_button = QPushButton("Copy PEM")
         self.public_jwk = text_box(read_only=True, placeholder="…and its JWK with the RFC 7638 kid")
         # An RSA modulus is one very long JSON string: wrap it rather than scroll sideways.
@@ -113,6 +117,9 @@ class KeysView(QWidget):
                 side.addWidget(self.copy_jwks_button)
             side.addStretch(1)
             gl.addLayout(side)
+            if box is self.public_pem:  # the group no taller than its capped box: no floating box
+                frame = group.sizeHint().height() - box.sizeHint().height()
+                group.setMaximumHeight(box.maximumHeight() + frame)
             keys_col.addWidget(group, stretch)
         outer.addLayout(keys_col, 1)
 
@@ -138,6 +145,7 @@ class KeysView(QWidget):
         attach.addWidget(QLabel("Profile"))
         attach.addWidget(self.profile_combo)
         attach.addWidget(self.attach_button)
+        attach.addStretch(1)  # packed to the left, whichever row it is on
         self.profile_combo.setMaximumWidth(320)
         self._private_grid, self._files_row, self._attach_row = vl, files, attach
         self._private_wide: bool | None = None
@@ -281,10 +289,47 @@ class KeysView(QWidget):
             self.attach_to(name)
 
     def attach_to(self, profile_name: str) -> None:
+        """Check the profile's key slot on the pool first: replacing a working key asks."""
         ctx = self.services.ctx
         if self.pair is None or ctx is None:
             return
+        from workbench.core.operations import key_slot_status
+
+        self.attach_button.setEnabled(False)
         pem = self.pair.private_pem().decode()
+        self.services.runner.start(
+            key_slot_status,
+            ctx,
+            profile_name,
+            pem,
+            owner=self,
+            on_success=lambda status: self.on_slot_checked(profile_name, pem, status),
+            on_failure=self.on_attach_failed,
+        )
+
+    def on_slot_checked(self, profile_name: str, pem: str, status: KeySlotStatus) -> None:
+        if not status.has_working_key:
+            self._attach_now(profile_name, pem)
+            return
+        from workbench.gui.confirm import ask
+
+        self._update_buttons()
+        self.replace_question = ask(
+            self,
+            title="Replace the profile's key",
+            text=f"Profile '{profile_name}' already has a working key ({status.stored_key}).",
+            detail=(
+                "Replacing it means the provider must know the new public key before the next "
+                "Mint; the old private key is deleted from the keychain."
+            ),
+            confirm="Replace the key",
+            on_confirm=lambda: self._attach_now(profile_name, pem),
+        )
+
+    def _attach_now(self, profile_name: str, pem: str) -> None:
+        ctx = self.services.ctx
+        if ctx is None:
+            return
         self.attach_button.setEnabled(False)
         self.services.runner.start(
             attach_private_key,

@@ -105,6 +105,7 @@ class LoginPanel(QWidget):
         self.generation = Generation()
         self.task: Task | None = None
         self.prompt: LoginPrompt | None = None
+        self.interactive = False  # the profile's preset logs in (set_profile)
         self.bridge = LoginBridge()
         qc = Qt.ConnectionType.QueuedConnection
         self.bridge.prompted.connect(self.on_prompted, qc)
@@ -182,7 +183,8 @@ class LoginPanel(QWidget):
             self._abandon()
         self.profile = profile
         grant = grant_of(profile) if profile is not None else None
-        self.setVisible(grant is not None)
+        self.interactive = grant is not None
+        self.setVisible(self.interactive)
         if not same:
             how = "in your browser" if grant == "authorization_code" else "with a code on another device"
             self.status.setText(f"Sign in {how} to obtain tokens." if grant else "")

@@ -13,7 +13,6 @@ goes through the core operations (`operations.create_profile` / `update_profile`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -21,128 +20,33 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from workbench.gui.profile_fields import (  # noqa: F401 - LABEL_WIDTH, NOT_SET, STORED: re-exported
+    LABEL_WIDTH,
+    NOT_SET,
+    STORED,
+    FieldRow,
+    SecretField,
+    form_label,
+    read_secret_file,
+)
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS, ErrorBanner, monospace_font
+from workbench.gui.widgets import ErrorBanner, monospace_font
 
 if TYPE_CHECKING:
-    from workbench.core.presets import Preset, PresetInput
+    from PySide6.QtWidgets import QMessageBox
+
+    from workbench.core.presets import Preset
     from workbench.core.profiles import Profile
-
-STORED = "stored ✓"
-NOT_SET = "not set"
-
-
-PLACEHOLDER_NEW = "kept in the keychain"
-PLACEHOLDER_NEW_MULTILINE = "paste, or load from a file"
-PLACEHOLDER_KEEP = "leave empty to keep the stored value"
-PLACEHOLDER_KEEP_MULTILINE = "paste, or load from a file; leave empty to keep the stored value"
-
-
-class SecretField(QWidget):
-    """One secret input: a masked editor, its stored/not-set status, and a Reveal button."""
-
-    reveal_requested = Signal(str)
-    file_chosen = Signal(str, str)  # (secret name, path): the editor reads it on the pool
-    edited = Signal()
-
-    def __init__(self, spec: PresetInput, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.spec = spec
-        self.name = spec.name
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.editor: QLineEdit | QPlainTextEdit
-        if spec.multiline:
-            box = QPlainTextEdit()
-            box.setFont(monospace_font())
-            box.setPlaceholderText(PLACEHOLDER_NEW_MULTILINE)
-            box.setFixedHeight(80)
-            self.editor = box
-        else:
-            line = QLineEdit()
-            line.setEchoMode(QLineEdit.EchoMode.Password)
-            line.setPlaceholderText(PLACEHOLDER_NEW)
-            self.editor = line
-        self.editor.setObjectName(f"secret_{spec.name}")
-        self.editor.textChanged.connect(self.edited)
-        layout.addWidget(self.editor, 1, Qt.AlignmentFlag.AlignTop)
-        # Keep the row as tall as its content: a form must not spread a PEM box over spare space.
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        side = QVBoxLayout()
-        self.status = QLabel(NOT_SET)
-        self.status.setObjectName(f"status_{spec.name}")
-        self.reveal_button = QPushButton("Reveal")
-        self.reveal_button.setEnabled(False)
-        self.reveal_button.setToolTip("Load the stored value from the vault and show it")
-        self.reveal_button.clicked.connect(self.on_reveal_clicked)
-        side.addWidget(self.status)
-        side.addWidget(self.reveal_button)
-        if spec.multiline:
-            self.file_button = QPushButton("From file…")
-            self.file_button.clicked.connect(self.on_file_clicked)
-            side.addWidget(self.file_button)
-        side.addStretch(1)
-        layout.addLayout(side)
-        self.stored = False
-        self.checking = False
-
-    def value(self) -> str:
-        if isinstance(self.editor, QLineEdit):
-            return self.editor.text()
-        return self.editor.toPlainText()
-
-    def set_value(self, text: str) -> None:
-        if isinstance(self.editor, QLineEdit):
-            self.editor.setText(text)
-        else:
-            self.editor.setPlainText(text)
-
-    def set_stored(self, stored: bool | None) -> None:
-        self.stored = bool(stored)
-        self.checking = stored is None
-        if stored is None:
-            self.status.setText("checking…")
-            self.status.setStyleSheet("color: gray")
-        else:
-            self.status.setText(STORED if stored else NOT_SET)
-            self.status.setStyleSheet(f"color: {STATE_COLORS['valid'] if stored else 'gray'}")
-        self.reveal_button.setEnabled(bool(stored))
-        # "Leave empty to keep" only makes sense when there is something to keep.
-        multiline = not isinstance(self.editor, QLineEdit)
-        if stored:
-            text = PLACEHOLDER_KEEP_MULTILINE if multiline else PLACEHOLDER_KEEP
-        else:
-            text = PLACEHOLDER_NEW_MULTILINE if multiline else PLACEHOLDER_NEW
-        self.editor.setPlaceholderText(text)
-
-    def show_revealed(self, value: str | None) -> None:
-        self.set_value(value or "")
-        if isinstance(self.editor, QLineEdit):
-            self.editor.setEchoMode(QLineEdit.EchoMode.Normal)
-        self.reveal_button.setEnabled(False)
-
-    def on_reveal_clicked(self) -> None:
-        self.reveal_requested.emit(self.name)
-
-    def on_file_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, f"Load {self.spec.label}")
-        if path:
-            self.file_chosen.emit(self.name, path)
 
 
 def save_profile(
@@ -186,70 +90,7 @@ def save_profile(
     return updated.name
 
 
-def _read_secret_file(path: str) -> str:
-    """A key file's text, bounded (a FIFO or /dev/zero must not hang or fill memory). Pool thread."""
-    from workbench.core.errors import InputError
-
-    with Path(path).open("rb") as handle:
-        data = handle.read(MAX_SECRET_FILE_BYTES + 1)
-    if len(data) > MAX_SECRET_FILE_BYTES:
-        raise InputError(f"{path} is larger than 1 MiB; that is not a key or secret")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not text (a PEM key is text)") from None
-
-
-MAX_SECRET_FILE_BYTES = 1024 * 1024
 MAX_TIMEOUT_SECONDS = 600
-LABEL_WIDTH = 150  # labels wrap at this width, so a long one never squeezes its field
-_INVALID_STYLE = f"border: 1px solid {STATE_COLORS['error']}; border-radius: 3px;"
-
-
-class FieldRow(QWidget):
-    """The field column of one form row: the input, its help (wrapped), and its problem if any."""
-
-    def __init__(self, field: QWidget, help_text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.field = field
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(field)
-        self.help = QLabel(help_text)
-        self.help.setWordWrap(True)
-        self.help.setStyleSheet("color: gray")
-        self.help.setVisible(bool(help_text))
-        self.help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.help)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {STATE_COLORS['error']}")
-        self.error.hide()
-        layout.addWidget(self.error)
-        self.problem: str | None = None
-
-    def input_widget(self) -> QWidget:
-        return self.field.editor if isinstance(self.field, SecretField) else self.field
-
-    def set_problem(self, problem: str | None) -> None:
-        self.problem = problem
-        self.error.setText(problem or "")
-        self.error.setVisible(problem is not None)
-        target = self.input_widget()
-        target.setProperty("invalid", problem is not None)
-        target.setStyleSheet(_INVALID_STYLE if problem is not None else "")
-        target.setToolTip(problem or self.help.text())
-
-
-def _form_label(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    # One width for every label: the fields line up, short labels stay on one line and
-    # long ones wrap instead of pushing their field into a stub.
-    label.setFixedWidth(LABEL_WIDTH)
-    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-    return label
 
 
 class ProfileEditor(QDialog):
@@ -278,6 +119,7 @@ class ProfileEditor(QDialog):
         self.ctx = services.ctx
         self.profile = profile
         self.generation = Generation()
+        self.discard_question: QMessageBox | None = None
         self.var_fields: dict[str, QLineEdit] = {}
         self.secret_fields: dict[str, SecretField] = {}
         self.rows: dict[str, FieldRow] = {}
@@ -325,7 +167,7 @@ class ProfileEditor(QDialog):
         pl.setContentsMargins(0, 0, 0, 0)
         pl.addWidget(self.preset_combo)
         pl.addWidget(self.summary)
-        top.addRow(_form_label("Preset"), preset_row)
+        top.addRow(form_label("Preset"), preset_row)
         self._add_row(top, "base_url", "Base URL", self.base_url, "")
         self._add_row(
             top,
@@ -366,8 +208,9 @@ class ProfileEditor(QDialog):
 
     def _add_row(self, form: QFormLayout, key: str, label: str, field: QWidget, help_text: str) -> FieldRow:
         row = FieldRow(field, help_text)
+        row.title = label.removesuffix(" (optional)")
         self.rows[key] = row
-        form.addRow(_form_label(label), row)
+        form.addRow(form_label(label), row)
         return row
 
     @property
@@ -386,10 +229,11 @@ class ProfileEditor(QDialog):
         self.rows["base_url"].help.setText(f"For example {preset.base_url_example}")
         self.rows["base_url"].help.show()
         # Rebuild the inputs form from the preset.
-        old = self.inputs_box.layout().itemAt(0)
-        if old is not None and old.widget() is not None:
-            old.widget().deleteLater()
-            self.inputs_layout.removeWidget(old.widget())
+        old = self.inputs_layout.itemAt(0)
+        old_form = old.widget() if old is not None else None
+        if old_form is not None:
+            old_form.deleteLater()
+            self.inputs_layout.removeWidget(old_form)
         for key in [k for k in self.rows if k.startswith(("var:", "secret:"))]:
             del self.rows[key]
             self.touched.discard(key)
@@ -445,9 +289,13 @@ class ProfileEditor(QDialog):
     def on_stored_checked(self, gen: int, result: dict[str, bool]) -> None:
         if not self.generation.is_current(gen):
             return
+        refs = self.profile.secret_refs if self.profile is not None else {}
         for n, stored in result.items():
             if n in self.secret_fields:
-                self.secret_fields[n].set_stored(stored)
+                if n in refs:  # read from env:/cmd: at each use: show where, not "not set"
+                    self.secret_fields[n].set_reference(refs[n])
+                else:
+                    self.secret_fields[n].set_stored(stored)
         self.refresh_problems()
 
     def on_vault_failed(self, exc: BaseException) -> None:
@@ -475,7 +323,7 @@ class ProfileEditor(QDialog):
 
     def on_secret_file_chosen(self, secret: str, path: str) -> None:
         self.services.runner.start(
-            _read_secret_file,
+            read_secret_file,
             path,
             owner=self,
             on_success=lambda text: self.on_secret_file_read(secret, text),
@@ -577,7 +425,8 @@ class ProfileEditor(QDialog):
             return None
         if len(found) == 1:
             return next(iter(found.values()))
-        return f"Fix {len(found)} fields: " + " ".join(found.values())
+        names = ", ".join(self.rows[k].title if k in self.rows else k for k in found)
+        return f"Fix {len(found)} fields ({names}): each says what is wrong under it."
 
     # -- save -------------------------------------------------------------------------------------
     def save(self) -> None:
@@ -589,6 +438,34 @@ class ProfileEditor(QDialog):
             self.rows[first].input_widget().setFocus()
             return
         self.banner.dismiss()
+        if self._discards_live_token():
+            from workbench.gui.confirm import ask
+
+            assert self.profile is not None
+            self.discard_question = ask(
+                self,
+                title="Discard the current token",
+                text=f"Profile '{self.profile.name}' holds a valid token for its current base URL.",
+                detail="Saving the new base URL or settings discards it; the next use obtains a new one.",
+                confirm="Save and discard the token",
+                on_confirm=self.save_now,
+            )
+            return
+        self.save_now()
+
+    def _discards_live_token(self) -> bool:
+        """An edit of the base URL or vars makes the token the profile holds useless."""
+        if self.profile is None:
+            return False
+        vars_, _ = self.collect()
+        if self.base_url.text().strip() == self.profile.base_url and vars_ == dict(self.profile.vars):
+            return False
+        token = self.services.token_of(self.profile.name)
+        if token is None:
+            return False
+        return token.expires_at is None or token.expires_at > self.ctx.clock.now()
+
+    def save_now(self) -> None:
         vars_, secrets = self.collect()
         self.buttons.setEnabled(False)
         self.services.runner.start(

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MASK = "•" * 12
+# Below this width the side panel starts hidden: the editor needs the room (800x500 window).
+SIDE_PANEL_MIN_VIEW_WIDTH = 760
 NO_JWT_TIP = "Enabled when a response holds a JWT (in its body or headers)"
 
 BODY_HELP = (
@@ -78,9 +81,8 @@ class KeyValueTable(QTableWidget):
 
     def _ensure_blank_row(self) -> None:
         rows = self.rowCount()
-        last_used = rows > 0 and any(
-            (self.item(rows - 1, c) is not None and self.item(rows - 1, c).text().strip()) for c in (0, 1)
-        )
+        last = [self.item(rows - 1, c) for c in (0, 1)] if rows else []
+        last_used = any(cell is not None and cell.text().strip() for cell in last)
         if rows == 0 or last_used:
             self.blockSignals(True)
             self.insertRow(rows)
@@ -148,18 +150,19 @@ class RequestView(QWidget):
         self.profile: Profile | None = None
         self.generation = Generation()
         self.last_result: CallResult | None = None
-        self.current_token_getter: Any = None  # set by the window: () -> str | None
         self._found_jwt: str | None = None
         self._shown_error: str | None = None
         self._syncing = False
+        self.side_panel: QWidget | None = None
+        self.side_toggle: QToolButton | None = None
+        self._side_chosen = False
         self._build()
         self.set_profile(None)
-        services.extras["current_request"] = self.current_request
+        services.current_request = self.current_request
 
     # -- layout -----------------------------------------------------------------------------------
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)  # the tab's margins around the editor and any side panel alike
         # A horizontal splitter with the editor only; `add_side_panel` adds beside it.
         self.side_split = QSplitter(Qt.Orientation.Horizontal)
         self.side_split.setChildrenCollapsible(False)
@@ -167,8 +170,10 @@ class RequestView(QWidget):
         self.side_split.addWidget(editor)
         outer.addWidget(self.side_split)
         main = QVBoxLayout(editor)
+        main.setContentsMargins(0, 0, 0, 0)
 
         line = QHBoxLayout()
+        self.url_row = line
         self.method = QComboBox()
         self.method.addItems(list(METHODS))
         self.method.setEditable(False)
@@ -286,12 +291,45 @@ class RequestView(QWidget):
         super().showEvent(event)
         self.update_sent_headers()
 
-    def add_side_panel(self, widget: QWidget, *, width: int = 220) -> None:
-        """Put `widget` (a list of saved requests, say) at the left of the request editor."""
+    def add_side_panel(self, widget: QWidget, *, width: int = 220, title: str = "Saved") -> None:
+        """Put `widget` (a list of saved requests, say) at the left of the request editor.
+
+        A toggle button at the start of the URL row shows or hides it. In a narrow tab
+        (a small window) it starts hidden, so the editor keeps room for the URL and tabs,
+        until the user shows it.
+        """
         self.side_split.insertWidget(0, widget)
         self.side_split.setStretchFactor(0, 0)
         self.side_split.setStretchFactor(1, 1)
         self.side_split.setSizes([width, max(self.side_split.width() - width, width)])
+        self.side_panel = widget
+        self.side_toggle = QToolButton()
+        self.side_toggle.setText(title)
+        self.side_toggle.setCheckable(True)
+        self.side_toggle.setChecked(True)
+        self.side_toggle.setToolTip(f"Show or hide the {title.lower()} list")
+        self.side_toggle.toggled.connect(self.on_side_toggled)
+        self.side_toggle.clicked.connect(self.on_side_clicked)
+        self.url_row.insertWidget(0, self.side_toggle)
+        self._fit_side_panel()
+
+    def on_side_toggled(self, shown: bool) -> None:
+        if self.side_panel is not None:
+            self.side_panel.setVisible(shown)
+
+    def on_side_clicked(self) -> None:
+        self._side_chosen = True  # the user's choice wins over the automatic one
+
+    def _fit_side_panel(self) -> None:
+        if self.side_panel is None or self.side_toggle is None or self._side_chosen or self.width() <= 0:
+            return
+        wide = self.width() >= SIDE_PANEL_MIN_VIEW_WIDTH
+        if self.side_toggle.isChecked() != wide:
+            self.side_toggle.setChecked(wide)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_side_panel()
 
     # -- request fields ---------------------------------------------------------------------------
     def set_headers(self, headers: list[tuple[str, str]]) -> None:
@@ -347,7 +385,8 @@ class RequestView(QWidget):
             rows.append(("Content-Type", guessed, "guessed from the body (after templating)"))
         if self.profile is not None:
             header, scheme = _auth_header(self.profile, self.services.prefs.request_timeout)
-            token = self.current_token_getter() if callable(self.current_token_getter) else None
+            held = self.services.token_of(self.profile.name)  # from the engine's events
+            token = held.access_token if held is not None else None
             if token and self.reveal_token.isChecked():
                 shown = f"{scheme} {token}".strip()
             elif token:
@@ -373,7 +412,8 @@ class RequestView(QWidget):
     def sent_header_rows(self) -> list[tuple[str, str]]:
         out = []
         for row in range(self.sent_headers.rowCount()):
-            out.append((self.sent_headers.item(row, 0).text(), self.sent_headers.item(row, 1).text()))
+            name, value = self.sent_headers.item(row, 0), self.sent_headers.item(row, 1)
+            out.append((name.text() if name else "", value.text() if value else ""))
         return out
 
     # -- profile ----------------------------------------------------------------------------------

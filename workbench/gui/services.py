@@ -6,8 +6,8 @@ Passed in through constructors (no globals), so tests can build a panel with fak
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.settings import Preferences, Settings
@@ -15,10 +15,19 @@ from workbench.gui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
+    from workbench.core.engine import TokenResult
+
+# The Request tab's request as typed: method, path or URL, headers, body.
+RequestSpec = tuple[str, str, list[tuple[str, str]], str]
 
 
 def _keep_banner(_message: str) -> None:
     """Default for Services.clear_error when no window banner exists (panel tests)."""
+
+
+def _no_token(_profile: str) -> TokenResult | None:
+    """Default for Services.token_of when no window tracks token state (panel tests)."""
+    return None
 
 
 @dataclass
@@ -32,6 +41,8 @@ class Services:
     show_status: a transient status-bar message.
     clear_error: retires the banner if it still shows exactly this message (a panel's own
         error that a later success made obsolete); never hides someone else's message.
+    token_of: the token a profile holds now, as the engine's events reported it (None: none).
+    current_request: the Request tab's request as typed (for "Copy curl"), once it exists.
     """
 
     runner: TaskRunner
@@ -42,7 +53,8 @@ class Services:
     show_status: Callable[[str], None]
     ctx: AppContext | None = None
     clear_error: Callable[[str], None] = _keep_banner
-    extras: dict[str, Any] = field(default_factory=dict)
+    token_of: Callable[[str], TokenResult | None] = _no_token
+    current_request: Callable[[], RequestSpec] | None = None
 
     def error_from(self, exc: BaseException) -> None:
         from workbench.core.errors import user_message

@@ -90,3 +90,27 @@ class Settings:
     def set_last_profile(self, name: str | None) -> None:
         self.q.setValue("window/last_profile", name or "")
         self.q.sync()
+
+    # -- per-profile GUI settings -----------------------------------------------------------------
+    def auto_refresh_profiles(self) -> set[str]:
+        """Profiles the app keeps fresh in the background (each one's "Auto-refresh" box)."""
+        q = self.q
+        q.beginGroup("auto_refresh")
+        try:
+            return {key for key in q.childKeys() if _as_bool(q.value(key), False)}
+        finally:
+            q.endGroup()
+
+    def set_auto_refresh(self, profile: str, enabled: bool) -> None:
+        if enabled:
+            self.q.setValue(f"auto_refresh/{profile}", True)
+        else:
+            self.q.remove(f"auto_refresh/{profile}")
+        self.q.sync()
+
+    def splitter_state(self, name: str) -> QByteArray | None:
+        value = self.q.value(f"splitters/{name}")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def save_splitter_state(self, name: str, state: QByteArray) -> None:
+        self.q.setValue(f"splitters/{name}", state)

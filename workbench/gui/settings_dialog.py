@@ -62,7 +62,9 @@ class SettingsDialog(QDialog):
     def on_verify_tls_toggled(self, checked: bool) -> None:
         self.tls_warning.setVisible(not checked)
         # Grow (or shrink back) so the wrapped warning is read whole, not cut at the buttons.
-        self.layout().activate()
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
         self.resize(self.width(), self.sizeHint().height())
 
     def preferences(self) -> Preferences:

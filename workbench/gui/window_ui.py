@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
 from workbench.gui.settings import TLS_WARNING
-from workbench.gui.tasks import EngineEventBridge, TaskRunner
+from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
 from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate
 
 if TYPE_CHECKING:
@@ -43,9 +43,37 @@ if TYPE_CHECKING:
 TAB_TITLES = ("Token", "Request", "Inspector", "Keys")
 
 
+def compact(button: QPushButton) -> None:
+    """Let a button shrink to its text (plus padding) instead of the style's 80 px minimum, so a
+    row of them fits a small window without being cut."""
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
+
+
+class CurrentPageTabWidget(QTabWidget):
+    """A tab widget whose minimum size is its current page's, not the largest page's: a page
+    that needs more room than a small window has does not squeeze the profiles sidebar or
+    the Token tab (it lays itself out in what there is)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(self.on_current_changed)
+
+    def on_current_changed(self, _index: int) -> None:
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        bar = self.tabBar().sizeHint()
+        if page is None:
+            return QSize(bar.width(), bar.height())
+        inner = page.minimumSizeHint().expandedTo(page.minimumSize())
+        return QSize(max(inner.width() + 4, 120), inner.height() + bar.height() + 4)
+
+
 def build(w: MainWindow, runner: TaskRunner | None, tick_ms: int, clipboard_tick_ms: int) -> None:
     """Services, widgets, actions and timers, into ``w`` (replacing its loading placeholder)."""
     prefs = w.settings.load()
+    prefer_gui_thread()
     w.runner = runner or TaskRunner(w)
     w.clipboard = SecureClipboard(w, clear_after=prefs.clipboard_clear, tick_ms=clipboard_tick_ms)
     w.services = Services(
@@ -56,6 +84,7 @@ def build(w: MainWindow, runner: TaskRunner | None, tick_ms: int, clipboard_tick
         show_error=w.show_error,
         show_status=w.show_status,
         clear_error=w.clear_error,
+        token_of=w.token_of,
     )
     w.bridge = EngineEventBridge(w)
     w.bridge.received.connect(w.on_engine_event)
@@ -89,7 +118,7 @@ def _build_widgets(w: MainWindow) -> None:
     h.setStretchLastSection(False)
     h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-    sidebar.setMinimumWidth(260)
+    sidebar.setMinimumWidth(170)
     ll.addWidget(sidebar, 1)
     w.placeholder = QLabel("Loading profiles…")
     w.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -102,6 +131,7 @@ def _build_widgets(w: MainWindow) -> None:
     w.remove_button = QPushButton("Remove")
     for b in (w.new_button, w.edit_button, w.remove_button):
         b.setEnabled(False)
+        compact(b)
         buttons.addWidget(b)
     ll.addLayout(buttons)
 
@@ -109,8 +139,9 @@ def _build_widgets(w: MainWindow) -> None:
     rl = QVBoxLayout(right)
     rl.setContentsMargins(0, 6, 6, 6)
     w.banner = ErrorBanner()
+    w.banner.dismissed.connect(w.on_banner_dismissed)
     rl.addWidget(w.banner)
-    w.tabs = QTabWidget()
+    w.tabs = CurrentPageTabWidget()
     w.tabs.setDocumentMode(True)
     # The panels come from build_panels() (MainWindow.ensure_tabs); until then each tab is empty.
     for title in TAB_TITLES:
@@ -120,10 +151,10 @@ def _build_widgets(w: MainWindow) -> None:
     w.splitter = QSplitter(Qt.Orientation.Horizontal)
     w.splitter.addWidget(left)
     w.splitter.addWidget(right)
-    w.splitter.setStretchFactor(0, 0)
-    w.splitter.setStretchFactor(1, 1)
+    w.splitter.setStretchFactor(0, 1)  # the sidebar gives way too in a small window (to 170 px)
+    w.splitter.setStretchFactor(1, 4)
     w.splitter.setChildrenCollapsible(False)
-    w.splitter.setSizes([300, 900])
+    w.splitter.setSizes([260, 940])
     w.setCentralWidget(w.splitter)  # deletes the loading placeholder
 
     bar = w.statusBar()
@@ -142,16 +173,22 @@ def _build_widgets(w: MainWindow) -> None:
 
     sidebar.currentItemChanged.connect(w.on_current_item_changed)
     sidebar.itemDoubleClicked.connect(w.on_item_double_clicked)
-    w.new_button.clicked.connect(w.new_profile)
+    # Slots without parameters: `clicked(bool)` must not land in an optional argument.
+    w.new_button.clicked.connect(w.on_new_clicked)
     w.edit_button.clicked.connect(w.edit_profile)
-    w.remove_button.clicked.connect(w.remove_profile)
+    w.remove_button.clicked.connect(w.on_remove_clicked)
     w.clipboard.countdown_changed.connect(w.on_clipboard_countdown)
     w.clipboard.copied.connect(w.on_copied)
     w.clipboard.cleared.connect(w.on_clipboard_cleared)
 
 
 def _build_actions(w: MainWindow) -> None:
-    def action(text: str, slot: Any, shortcut: str | QKeySequence | None = None, tip: str = "") -> QAction:
+    def action(
+        text: str,
+        slot: Any,
+        shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
+        tip: str = "",
+    ) -> QAction:
         a = QAction(text, w)
         if shortcut:
             a.setShortcut(QKeySequence(shortcut))
@@ -162,9 +199,12 @@ def _build_actions(w: MainWindow) -> None:
         w.addAction(a)
         return a
 
-    w.new_action = action("&New profile…", w.new_profile, "Ctrl+N")
+    w.new_action = action("&New profile…", w.on_new_clicked, "Ctrl+N")
+    w.import_action = action(
+        "&Import…", lambda: _open_import(w), "Ctrl+O", "Import a collection, OpenAPI, HAR or curl command"
+    )
     w.edit_action = action("&Edit profile…", w.edit_profile)
-    w.remove_action = action("&Remove profile", w.remove_profile)
+    w.remove_action = action("&Remove profile…", w.on_remove_clicked)
     w.settings_action = action("&Settings…", w.open_settings, "Ctrl+,")
     w.quit_action = action("&Quit", w.close, QKeySequence.StandardKey.Quit)
     w.copy_token_action = action(
@@ -177,15 +217,20 @@ def _build_actions(w: MainWindow) -> None:
     w.copy_curl_action = action("Copy &curl command", w.copy_curl)
     w.mint_action = action("&Mint", w.mint, "Ctrl+M")
     w.refresh_action = action("&Refresh", w.refresh, "Ctrl+R")
+    w.verify_action = action(
+        "&Verify", w.verify, "Ctrl+Shift+V", "Check the token's signature or ask the provider"
+    )
+    w.cancel_action = action("&Cancel token request", w.cancel, "Esc")
     w.send_action = action("&Send request", w.send_request, "Ctrl+Return")
     w.send_action2 = action("Send request (keypad Enter)", w.send_request, "Ctrl+Enter")
     w.focus_url_action = action("Focus &URL", w.focus_url, "Ctrl+L")
     w.inspect_action = action("&Inspect current token", w.inspect_current, "Ctrl+I")
+    w.shortcuts_action = action("&Keyboard shortcuts", w.show_shortcuts, "F1")
     w.about_action = action("&About Token Workbench", w.about)
 
     mb = w.menuBar()
     file_menu = mb.addMenu("&File")
-    for a in (w.new_action, w.edit_action, w.remove_action):
+    for a in (w.new_action, w.import_action, w.edit_action, w.remove_action):
         file_menu.addAction(a)
     file_menu.addSeparator()
     file_menu.addAction(w.settings_action)
@@ -195,12 +240,13 @@ def _build_actions(w: MainWindow) -> None:
     for a in (w.copy_token_action, w.copy_header_action, w.copy_curl_action):
         token_menu.addAction(a)
     token_menu.addSeparator()
-    for a in (w.mint_action, w.refresh_action, w.inspect_action):
+    for a in (w.mint_action, w.refresh_action, w.verify_action, w.cancel_action, w.inspect_action):
         token_menu.addAction(a)
     request_menu = mb.addMenu("&Request")
     request_menu.addAction(w.send_action)
     request_menu.addAction(w.focus_url_action)
     help_menu = mb.addMenu("&Help")
+    help_menu.addAction(w.shortcuts_action)
     help_menu.addAction(w.about_action)
     for a in (
         w.copy_token_action,
@@ -210,6 +256,12 @@ def _build_actions(w: MainWindow) -> None:
         w.remove_action,
     ):
         w.sidebar.addAction(a)
+
+
+def _open_import(w: MainWindow) -> None:
+    from workbench.gui.import_dialog import open_import
+
+    open_import(w)
 
 
 def build_panels(w: MainWindow) -> None:
@@ -230,16 +282,26 @@ def build_panels(w: MainWindow) -> None:
         placeholder = w.tabs.widget(index)
         w.tabs.removeTab(index)
         w.tabs.insertTab(index, view, title)
-        placeholder.deleteLater()
+        if placeholder is not None:
+            placeholder.deleteLater()
     w.tabs.setCurrentIndex(current)
-    w.token_view.token_obtained.connect(w.on_token_obtained)
+    # Token state comes from engine events (MainWindow.on_engine_event), not from these.
     w.token_view.busy_changed.connect(w.on_busy_changed)
     w.token_view.failed.connect(w.on_profile_failed)
+    w.token_view.auto_refresh_changed.connect(w.on_auto_refresh_changed)
+    w.token_view.new_profile_requested.connect(w.on_new_clicked)
+    w.token_view.demo_requested.connect(w.start_demo)
     w.token_view.inspect_requested.connect(w.open_in_inspector)
     w.request_view.inspect_requested.connect(w.open_in_inspector)
-    w.request_view.token_replaced.connect(w.on_token_replaced)
     w.inspector_view.current_token_getter = w.current_token
-    w.request_view.current_token_getter = w.current_token
-    w.token_view.set_profile(w.selected_profile(), w.snapshots.get(w.selected_name() or ""))
+    name = w.selected_name() or ""
+    w.token_view.set_profile(
+        w.selected_profile(), w.tokens.get(name), w.renewals.get(name), auto_refresh=name in w.auto_refresh
+    )
     w.request_view.set_profile(w.selected_profile())
     w.keys_view.set_profiles(list(w.profiles), w.selected_name())
+    # Saved requests beside the Request editor, and a History tab (issue 12).
+    from workbench.gui import history_view, saved_requests
+
+    saved_requests.install(w)
+    history_view.install(w)

@@ -186,10 +186,61 @@ def apply_plan(
     return outcome
 
 
+def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list[str]:
+    """The plan as lines for a terminal (names of secrets, never their values)."""
+    would = "would be " if dry_run else ""
+    lines = [
+        f"{plan.format} from {plan.source}: "
+        f"{len(plan.profiles)} profile(s), {len(plan.requests)} saved request(s)"
+    ]
+    for p in plan.profiles:
+        name = outcome.renamed.get(p.name, p.name)
+        note = f" (named '{name}': '{p.name}' exists)" if name != p.name else ""
+        lines.append(f"profile {name}{note}  preset {p.preset}  {p.base_url}  [{p.source}]")
+        if p.vars:
+            lines.append("  vars: " + ", ".join(f"{k}={v!r}" for k, v in sorted(p.vars.items())))
+        if p.override:
+            lines.append(f"  override: {p.override}")
+        mine = [r for r in plan.requests if r.profile == p.name]
+        allowed = settings_for(p, {origin_of(r.url) or "" for r in mine}).get("allowed_origins")
+        if allowed:
+            lines.append(
+                "  its token may also go to: " + ", ".join(allowed) + " ([settings] allowed_origins)"
+            )
+        pending = outcome.pending.get(name)
+        if pending:
+            lines.append(f"  not created: it needs more input; create it with: {pending}")
+            if p.secrets:
+                lines.append(
+                    "  (its " + ", ".join(sorted(p.secrets)) + f" from the source {would}not stored)"
+                )
+        else:
+            if p.secrets:
+                lines.append("  to the keychain: " + ", ".join(sorted(p.secrets)))
+            if p.needs:
+                lines.append(f"  still to give: `workbench profile set {name} " + " ".join(p.needs) + "`")
+        for r in mine:
+            lines.append(f"  request {r.name:<28} {r.method:<7} {r.url}")
+        for key, value in sorted(plan.variables.get(p.name, {}).items()):
+            lines.append(f"  request var {key} = {value!r}")
+    if plan.unmapped:
+        lines.append("not mapped:")
+        lines.extend(f"  - {item}" for item in plan.unmapped)
+    return lines
+
+
 def _renamed(saved: SavedRequest, name: str) -> SavedRequest:
     from dataclasses import replace
 
     return replace(saved, name=name)
 
 
-__all__ = ["ImportOutcome", "add_command", "apply_plan", "missing_inputs", "preview", "settings_for"]
+__all__ = [
+    "ImportOutcome",
+    "add_command",
+    "apply_plan",
+    "describe",
+    "missing_inputs",
+    "preview",
+    "settings_for",
+]

@@ -88,8 +88,20 @@ _QUIET_WITH_VALUE = frozenset(
 
 
 _ANSI_C = re.compile(r"(?<![\w'\"])\$'((?:[^'\\]|\\.)*)'")
-_ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b",
-                 "e": "\x1b", "E": "\x1b", "f": "\f", "v": "\v"}
+_ANSI_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "E": "\x1b",
+    "f": "\f",
+    "v": "\v",
+}
 
 
 def _ansi_c(body: str) -> str:

@@ -1,0 +1,203 @@
+"""The profile editor's fields: a secret input with its vault status, and a form row with help
+and an inline problem. No vault or file access here; the editor does that on the pool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui.widgets import STATE_COLORS, monospace_font
+
+if TYPE_CHECKING:
+    from workbench.core.presets import PresetInput
+
+STORED = "stored ✓"
+NOT_SET = "not set"
+
+
+PLACEHOLDER_NEW = "kept in the keychain"
+PLACEHOLDER_NEW_MULTILINE = "paste, or load from a file"
+PLACEHOLDER_KEEP = "leave empty to keep the stored value"
+PLACEHOLDER_KEEP_MULTILINE = "paste, or load from a file; leave empty to keep the stored value"
+
+
+class SecretField(QWidget):
+    """One secret input: a masked editor, its stored/not-set status, and a Reveal button."""
+
+    reveal_requested = Signal(str)
+    file_chosen = Signal(str, str)  # (secret name, path): the editor reads it on the pool
+    edited = Signal()
+
+    def __init__(self, spec: PresetInput, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.name = spec.name
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.editor: QLineEdit | QPlainTextEdit
+        if spec.multiline:
+            box = QPlainTextEdit()
+            box.setFont(monospace_font())
+            box.setPlaceholderText(PLACEHOLDER_NEW_MULTILINE)
+            box.setFixedHeight(80)
+            self.editor = box
+        else:
+            line = QLineEdit()
+            line.setEchoMode(QLineEdit.EchoMode.Password)
+            line.setPlaceholderText(PLACEHOLDER_NEW)
+            self.editor = line
+        self.editor.setObjectName(f"secret_{spec.name}")
+        self.editor.textChanged.connect(self.edited)
+        layout.addWidget(self.editor, 1, Qt.AlignmentFlag.AlignTop)
+        # Keep the row as tall as its content: a form must not spread a PEM box over spare space.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        side = QVBoxLayout()
+        self.status = QLabel(NOT_SET)
+        self.status.setObjectName(f"status_{spec.name}")
+        self.reveal_button = QPushButton("Reveal")
+        self.reveal_button.setEnabled(False)
+        self.reveal_button.setToolTip("Load the stored value from the vault and show it")
+        self.reveal_button.clicked.connect(self.on_reveal_clicked)
+        side.addWidget(self.status)
+        side.addWidget(self.reveal_button)
+        if spec.multiline:
+            self.file_button = QPushButton("From file…")
+            self.file_button.clicked.connect(self.on_file_clicked)
+            side.addWidget(self.file_button)
+        side.addStretch(1)
+        layout.addLayout(side)
+        self.stored = False
+        self.checking = False
+
+    def value(self) -> str:
+        if isinstance(self.editor, QLineEdit):
+            return self.editor.text()
+        return self.editor.toPlainText()
+
+    def set_value(self, text: str) -> None:
+        if isinstance(self.editor, QLineEdit):
+            self.editor.setText(text)
+        else:
+            self.editor.setPlainText(text)
+
+    def set_stored(self, stored: bool | None) -> None:
+        self.stored = bool(stored)
+        self.checking = stored is None
+        if stored is None:
+            self.status.setText("checking…")
+            self.status.setStyleSheet("color: gray")
+        else:
+            self.status.setText(STORED if stored else NOT_SET)
+            self.status.setStyleSheet(f"color: {STATE_COLORS['valid'] if stored else 'gray'}")
+        self.reveal_button.setEnabled(bool(stored))
+        # "Leave empty to keep" only makes sense when there is something to keep.
+        multiline = not isinstance(self.editor, QLineEdit)
+        if stored:
+            text = PLACEHOLDER_KEEP_MULTILINE if multiline else PLACEHOLDER_KEEP
+        else:
+            text = PLACEHOLDER_NEW_MULTILINE if multiline else PLACEHOLDER_NEW
+        self.editor.setPlaceholderText(text)
+
+    def set_reference(self, ref: str) -> None:
+        """The secret is read at each use from `ref` (env:VAR / cmd:COMMAND), never stored: say so.
+        Typing a value stores it in the keychain instead (the reference is then dropped)."""
+        self.stored = True  # provided: a required secret with a reference is not missing
+        self.checking = False
+        self.status.setText(f"from {ref}")
+        self.status.setToolTip(f"Read from {ref} each time it is needed; never stored")
+        self.status.setStyleSheet(f"color: {STATE_COLORS['valid']}")
+        self.reveal_button.setEnabled(False)
+        self.editor.setPlaceholderText(f"read from {ref}; type a value to keep one in the keychain instead")
+
+    def show_revealed(self, value: str | None) -> None:
+        self.set_value(value or "")
+        if isinstance(self.editor, QLineEdit):
+            self.editor.setEchoMode(QLineEdit.EchoMode.Normal)
+        self.reveal_button.setEnabled(False)
+
+    def on_reveal_clicked(self) -> None:
+        self.reveal_requested.emit(self.name)
+
+    def on_file_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, f"Load {self.spec.label}")
+        if path:
+            self.file_chosen.emit(self.name, path)
+
+
+MAX_SECRET_FILE_BYTES = 1024 * 1024
+LABEL_WIDTH = 150  # labels wrap at this width, so a long one never squeezes its field
+_INVALID_STYLE = f"border: 1px solid {STATE_COLORS['error']}; border-radius: 3px;"
+
+
+class FieldRow(QWidget):
+    """The field column of one form row: the input, its help (wrapped), and its problem if any."""
+
+    def __init__(self, field: QWidget, help_text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(field)
+        self.help = QLabel(help_text)
+        self.help.setWordWrap(True)
+        self.help.setStyleSheet("color: gray")
+        self.help.setVisible(bool(help_text))
+        self.help.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.help)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {STATE_COLORS['error']}")
+        self.error.hide()
+        layout.addWidget(self.error)
+        self.problem: str | None = None
+        self.title = ""  # the row's label, for the banner's summary
+
+    def input_widget(self) -> QWidget:
+        return self.field.editor if isinstance(self.field, SecretField) else self.field
+
+    def set_problem(self, problem: str | None) -> None:
+        self.problem = problem
+        self.error.setText(problem or "")
+        self.error.setVisible(problem is not None)
+        target = self.input_widget()
+        target.setProperty("invalid", problem is not None)
+        target.setStyleSheet(_INVALID_STYLE if problem is not None else "")
+        target.setToolTip(problem or self.help.text())
+
+
+def form_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    # One width for every label: the fields line up, short labels stay on one line and
+    # long ones wrap instead of pushing their field into a stub.
+    label.setFixedWidth(LABEL_WIDTH)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    return label
+
+
+def read_secret_file(path: str) -> str:
+    """A key file's text, bounded (a FIFO or /dev/zero must not hang or fill memory). Pool thread."""
+    from workbench.core.errors import InputError
+
+    with Path(path).open("rb") as handle:
+        data = handle.read(MAX_SECRET_FILE_BYTES + 1)
+    if len(data) > MAX_SECRET_FILE_BYTES:
+        raise InputError(f"{path} is larger than 1 MiB; that is not a key or secret")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not text (a PEM key is text)") from None

@@ -1,0 +1,407 @@
+"""The saved-requests list beside the Request editor, and "Copy as…" snippets.
+
+A list of the selected profile's saved requests (`$WORKBENCH_HOME/requests/NAME.toml`,
+the same files `workbench request list|save|rm` use) with Save, Rename, Delete and
+"Copy as ▾" (curl, HTTPie, Python, fetch: the token by reference only), and Send, which
+sends the saved request as `workbench call NAME --request SAVED` does (its `{{ }}`
+templates filled from the file's `[vars]` and the profile) and shows the answer in the
+Request tab. Keyboard: Up/Down move, Enter opens the request in the editor, Shift+Enter
+sends it, F2 renames, Delete removes, Ctrl+S saves the editor's request under the name
+typed above the list.
+
+Every read and write runs on the worker pool (the GUI thread never touches files);
+results carry a generation number and stale ones are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui.tasks import Generation
+
+if TYPE_CHECKING:
+    from workbench.core.profiles import Profile
+    from workbench.core.saved_requests import SavedRequest
+    from workbench.gui.main_window import MainWindow
+    from workbench.gui.services import Services
+
+LANG_TITLES = (
+    ("curl", "curl"),
+    ("httpie", "HTTPie"),
+    ("python", "Python (httpx)"),
+    ("fetch", "JavaScript (fetch)"),
+)
+NAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+def editor_fields(saved: SavedRequest) -> tuple[str, str, list[tuple[str, str]], str]:
+    """(method, target, headers, body) for the Request editor."""
+    from urllib.parse import urlencode
+
+    headers = list(saved.headers)
+    body = saved.body or ""
+    if saved.body_type in ("form", "multipart"):
+        body = urlencode(list(saved.form))
+        if not any(k.lower() == "content-type" for k, _ in headers):
+            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+    return saved.method, saved.url, headers, body
+
+
+def from_editor(
+    name: str, method: str, target: str, headers: list[tuple[str, str]], body: str
+) -> SavedRequest:
+    """The editor's request as a saved request (a body that looks like JSON is saved as `json`)."""
+    from workbench.core.saved_requests import SavedRequest
+
+    body_type: str | None = None
+    if body.strip():
+        stripped = body.strip()
+        looks_json = stripped.startswith(("{", "[")) and ("{{" in stripped or _is_json(stripped))
+        body_type = "json" if looks_json else "text"
+    return SavedRequest(
+        name=name,
+        method=method.upper(),
+        url=target,
+        headers=tuple(headers),
+        body=body if body_type else None,
+        body_type=body_type,
+    )
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+class SavedRequestsPanel(QWidget):
+    """Signals:
+    opened(str, str, object, str): method, target, headers, body of the request to edit.
+    send_requested(str): the name of a saved request to send as it is saved.
+    """
+
+    opened = Signal(str, str, object, str)
+    send_requested = Signal(str)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.profile: Profile | None = None
+        self.generation = Generation()
+        self.requests: dict[str, SavedRequest] = {}
+        self.current_request: Any = None  # () -> (method, target, headers, body); set by install()
+        self._build()
+        self.set_profile(None)
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 4, 0)
+        title = QLabel("Saved requests")
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        layout.addWidget(title)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("name to save as")
+        self.name_edit.setClearButtonEnabled(True)
+        layout.addWidget(self.name_edit)
+        self.list = QListWidget()
+        self.list.setObjectName("savedRequests")
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list.setAlternatingRowColors(True)
+        layout.addWidget(self.list, 1)
+        self.empty_label = QLabel("No saved requests.\nType a name and press Save (Ctrl+S).")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setStyleSheet("color: gray")
+        layout.addWidget(self.empty_label)
+        # Two short rows of buttons: the panel stays narrow beside the editor in a small window.
+        row = QHBoxLayout()
+        row2 = QHBoxLayout()
+        self.save_button = QPushButton("Save")
+        self.save_button.setToolTip("Save the request in the editor under the name above (Ctrl+S)")
+        self.rename_button = QPushButton("Rename")
+        self.rename_button.setToolTip("Rename the selected request (F2)")
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected request (Delete)")
+        self.send_button = QPushButton("Send")
+        self.send_button.setToolTip("Send the selected request as saved, templates filled (Shift+Enter)")
+        row.addWidget(self.send_button)
+        row.addWidget(self.save_button)
+        row2.addWidget(self.rename_button)
+        row2.addWidget(self.delete_button)
+        self.copy_button = QToolButton()
+        self.copy_button.setText("Copy as…")
+        self.copy_button.setToolTip("The editor's request as code; the token by reference, never inline")
+        self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.copy_menu = QMenu(self.copy_button)
+        self.copy_actions: dict[str, QAction] = {}
+        for lang, label in LANG_TITLES:
+            action = self.copy_menu.addAction(label)
+            action.setData(lang)
+            self.copy_actions[lang] = action
+        self.copy_menu.triggered.connect(self.on_copy_triggered)
+        self.copy_button.setMenu(self.copy_menu)
+        layout.addLayout(row)
+        layout.addLayout(row2)
+        layout.addWidget(self.copy_button)
+
+        self.save_button.clicked.connect(self.save_current)
+        self.rename_button.clicked.connect(self.start_rename)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.name_edit.returnPressed.connect(self.save_current)
+        self.list.itemActivated.connect(self.on_item_activated)
+        self.list.currentItemChanged.connect(self.on_current_changed)
+        self.list.itemChanged.connect(self.on_item_changed)
+        self.send_button.clicked.connect(self.send_selected)
+        for keys, slot in (
+            ("Delete", self.delete_selected),
+            ("F2", self.start_rename),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self.list)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
+        save = QShortcut(QKeySequence("Ctrl+S"), self)
+        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save.activated.connect(self.save_current)
+
+    # -- profile and loading ----------------------------------------------------------------------
+    def set_profile(self, profile: Profile | None) -> None:
+        self.profile = profile
+        for widget in (self.save_button, self.name_edit, self.copy_button):
+            widget.setEnabled(profile is not None)
+        self.reload()
+
+    def reload(self, select: str | None = None) -> None:
+        gen = self.generation.next()
+        profile = self.profile
+        if profile is None:
+            self.show_requests(gen, [], None)
+            return
+
+        def job() -> list[SavedRequest]:
+            from workbench.core.saved_requests import SavedRequestStore
+
+            return SavedRequestStore().list(profile.name)
+
+        self.services.runner.start(
+            job,
+            owner=self,
+            on_success=lambda found: self.show_requests(gen, found, select),
+            on_failure=self.services.error_from,
+        )
+
+    def show_requests(self, gen: int, found: list[SavedRequest], select: str | None) -> None:
+        if not self.generation.is_current(gen):
+            return
+        self.requests = {r.name: r for r in found}
+        self.list.blockSignals(True)
+        self.list.clear()
+        for saved in found:
+            item = QListWidgetItem(f"{saved.method:<6} {saved.name}")
+            item.setData(NAME_ROLE, saved.name)
+            item.setToolTip(f"{saved.method} {saved.url}" + (f"\n{saved.title}" if saved.title else ""))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+            self.list.addItem(item)
+            if saved.name == select:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        if self.list.currentItem() is None and self.list.count():
+            self.list.setCurrentRow(0)
+        self.empty_label.setVisible(not found)
+        self.on_current_changed(self.list.currentItem(), None)
+
+    def selected_name(self) -> str | None:
+        item = self.list.currentItem()
+        return None if item is None else str(item.data(NAME_ROLE))
+
+    def on_current_changed(self, current: QListWidgetItem | None, _previous: Any) -> None:
+        self.rename_button.setEnabled(current is not None)
+        self.delete_button.setEnabled(current is not None)
+        self.send_button.setEnabled(current is not None)
+
+    # -- open / save / rename / delete ------------------------------------------------------------
+    def on_item_activated(self, item: QListWidgetItem) -> None:
+        saved = self.requests.get(str(item.data(NAME_ROLE)))
+        if saved is None:
+            return
+        # The list takes Enter itself (activation), so Shift+Enter is told apart here.
+        if QApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.send_requested.emit(saved.name)
+            return
+        self.name_edit.setText(saved.name)
+        method, target, headers, body = editor_fields(saved)
+        self.opened.emit(method, target, headers, body)
+
+    def save_current(self) -> None:
+        if self.profile is None or self.current_request is None:
+            return
+        method, target, headers, body = self.current_request()
+        name = self.name_edit.text().strip() or self._default_name(method, target)
+        try:
+            request = from_editor(name, method, target, headers, body)
+            from workbench.core.saved_requests import check_no_secrets, validate_request
+
+            validate_request(request.name, request.method, request.url, request.headers)
+            check_no_secrets(request, f"saved request '{name}'")
+        except Exception as exc:  # a bad name or a credential in a header: one banner line
+            self.services.error_from(exc)
+            return
+        profile = self.profile.name
+
+        def job() -> bool:
+            from workbench.core.saved_requests import SavedRequestStore
+
+            return SavedRequestStore().save(profile, request)
+
+        def done(replaced: bool) -> None:
+            self.name_edit.setText(name)
+            self.services.show_status(f"Saved request '{name}' {'replaced' if replaced else 'saved'}")
+            self.reload(select=name)
+
+        self.services.runner.start(job, owner=self, on_success=done, on_failure=self.services.error_from)
+
+    @staticmethod
+    def _default_name(method: str, target: str) -> str:
+        from workbench.core.importers.common import slug
+
+        path = target.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        return slug(f"{method}-{path}", "request")
+
+    def start_rename(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            return
+        self.list.blockSignals(True)
+        item.setText(str(item.data(NAME_ROLE)))  # edit the bare name
+        self.list.blockSignals(False)
+        self.list.editItem(item)
+
+    def on_item_changed(self, item: QListWidgetItem) -> None:
+        old = str(item.data(NAME_ROLE))
+        new = item.text().strip()
+        if self.profile is None or not new or new == old or new.endswith(f" {old}"):
+            self.reload(select=old)
+            return
+        profile = self.profile.name
+
+        def job() -> None:
+            from workbench.core.saved_requests import SavedRequestStore
+
+            SavedRequestStore().rename(profile, old, new)
+
+        def failed(exc: BaseException) -> None:
+            self.services.error_from(exc)
+            self.reload(select=old)
+
+        self.services.runner.start(
+            job, owner=self, on_success=lambda _r: self.reload(select=new), on_failure=failed
+        )
+
+    def delete_selected(self) -> None:
+        name = self.selected_name()
+        if self.profile is None or name is None:
+            return
+        profile = self.profile.name
+        row = self.list.currentRow()
+
+        def job() -> None:
+            from workbench.core.saved_requests import SavedRequestStore
+
+            SavedRequestStore().remove(profile, name)
+
+        def done(_r: object) -> None:
+            self.services.show_status(f"Deleted saved request '{name}'")
+            names = [n for n in self.requests if n != name]
+            self.reload(select=names[min(row, len(names) - 1)] if names else None)
+
+        self.services.runner.start(job, owner=self, on_success=done, on_failure=self.services.error_from)
+
+    def send_selected(self) -> None:
+        name = self.selected_name()
+        if name is not None:
+            self.send_requested.emit(name)
+
+    # -- copy as ----------------------------------------------------------------------------------
+    def on_copy_triggered(self, action: QAction) -> None:
+        self.copy_as(str(action.data()))
+
+    def copy_as(self, lang: str) -> None:
+        """The editor's request as `lang` code, on the clipboard (it holds no secret)."""
+        if self.profile is None or self.current_request is None:
+            return
+        from workbench.core.codegen import snippet, snippet_request
+
+        method, target, headers, body = self.current_request()
+        try:
+            request = snippet_request(self.profile, method or "GET", target, headers, body.encode() or None)
+            text = snippet(request, lang)
+        except Exception as exc:
+            self.services.error_from(exc)
+            return
+        self.services.clipboard.copy_plain(text, f"{dict(LANG_TITLES)[lang]} snippet")
+        self.last_snippet = text
+
+
+def install(window: MainWindow) -> SavedRequestsPanel:
+    """Put the panel beside the Request editor of `window` and follow its profile selection."""
+    panel = SavedRequestsPanel(window.services)
+    view = window.request_view
+    panel.current_request = view.current_request
+    panel.opened.connect(lambda m, t, h, b: view.load_request(m, t, list(h), b))
+    view.add_side_panel(panel)
+
+    def send(saved_name: str) -> None:
+        ctx, profile = window.services.ctx, window.selected_profile()
+        if ctx is None or profile is None:
+            return
+        timeout = None if "timeout" in profile.settings else window.services.prefs.request_timeout
+        gen = view.generation.next()
+        window.tabs.setCurrentWidget(view)
+
+        def job() -> Any:
+            from workbench.core.saved_requests import render_saved
+
+            rendered = render_saved(ctx, profile.name, saved_name)
+            return ctx.engine.call(
+                profile.name,
+                rendered.method,
+                rendered.target,
+                headers=rendered.headers,
+                content=rendered.content,
+                timeout=timeout,
+            )
+
+        window.services.runner.start(
+            job,
+            owner=view,
+            on_success=lambda result: view.on_send_succeeded(gen, profile.name, result),
+            on_failure=lambda exc: view.on_send_failed(gen, exc),
+        )
+
+    panel.send_requested.connect(send)
+    window.sidebar.currentItemChanged.connect(lambda *_: panel.set_profile(window.selected_profile()))
+    window.profiles_reloaded.connect(lambda *_: panel.set_profile(window.selected_profile()))
+    panel.set_profile(window.selected_profile())
+    window.saved_requests_panel = panel
+    return panel
