@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
 from workbench.gui.settings import TLS_WARNING
-from workbench.gui.tasks import EngineEventBridge, TaskRunner
+from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
 from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate
 
 if TYPE_CHECKING:
@@ -73,6 +73,7 @@ class CurrentPageTabWidget(QTabWidget):
 def build(w: MainWindow, runner: TaskRunner | None, tick_ms: int, clipboard_tick_ms: int) -> None:
     """Services, widgets, actions and timers, into ``w`` (replacing its loading placeholder)."""
     prefs = w.settings.load()
+    prefer_gui_thread()
     w.runner = runner or TaskRunner(w)
     w.clipboard = SecureClipboard(w, clear_after=prefs.clipboard_clear, tick_ms=clipboard_tick_ms)
     w.services = Services(
