@@ -136,6 +136,7 @@ class Calls:
             headers=httpx.Headers(result.headers),
             body=result.body,
             step="call",
+            now=self._wire.clock.now(),
         )
 
     def _send_api(
@@ -176,7 +177,8 @@ class Calls:
 
         The preset's `[token] sliding_header` names the header; for other presets an
         `Authorization` response header counts too when it holds a JWT other than ours
-        (DESIGN: "a token arriving in a response Authorization header replaces the stored one").
+        (../shared/DESIGN.md: "a token arriving in a response Authorization header replaces the
+        stored one").
         """
         from workbench.core import flows
 
