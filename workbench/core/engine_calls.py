@@ -76,35 +76,19 @@ class Calls:
         started = time.perf_counter()
         retried = False
         replaced = False
+
+        def send(access_token: str) -> httpx.Response:
+            return self._send_api(
+                prof, plan, method, url, send_headers, content, timeout, access_token, limit, allow_origin
+            )
+
         try:
             token = self._tokens.get_token(profile)
-            response = self._send_api(
-                prof,
-                plan,
-                method,
-                url,
-                send_headers,
-                content,
-                timeout,
-                token.access_token,
-                limit,
-                allow_origin,
-            )
+            response = send(token.access_token)
             if response.status_code == 401:
                 token = self._tokens.renew_after_rejection(profile, token.access_token)
                 retried = True
-                response = self._send_api(
-                    prof,
-                    plan,
-                    method,
-                    url,
-                    send_headers,
-                    content,
-                    timeout,
-                    token.access_token,
-                    limit,
-                    allow_origin,
-                )
+                response = send(token.access_token)
             if response.status_code < 400 and plan.response_token_header in response.headers:
                 replaced = self._adopt_response_token(prof, plan, response.headers, token.access_token)
         except WorkbenchError as exc:

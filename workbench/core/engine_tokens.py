@@ -627,18 +627,7 @@ class Tokens:
         if renew_now:
             # Served while renewal is failing: do not pin it in the warm path, ask again next time.
             renew_at = self.clock.now()
-        result = TokenResult(
-            profile=profile.name,
-            access_token=access,
-            token_type=state.token_type,
-            expires_at=state.expires_at,
-            issued_at=state.issued_at,
-            lifetime=state.lifetime,
-            # A stored token is "cache", except one that slid in through a response header: no
-            # provider call made it, so saying where it came from is more useful than "cache".
-            obtained_by="response-header" if state.obtained_by == "response-header" else "cache",
-            refresh_token_expires_at=state.refresh_token_expires_at,
-        )
+        result = TokenResult.stored(profile.name, access, state)
         if jwt is not None:
             result = replace(result, decoded=jwt)
         with self._mu:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from workbench.core.engine_state import ObtainedBy
+from workbench.core.engine_state import ObtainedBy, TokenState
 from workbench.core.errors import WorkbenchError
 from workbench.core.jwtclaims import JwtClaims, read_jwt
 from workbench.core.redact import redact
@@ -48,6 +48,21 @@ class TokenResult:
     # The access token's header and claims: handed over by the engine when it read the provider's
     # answer, else read on first use (`jwt`) and kept; either way the token is decoded once.
     decoded: JwtClaims | _Unread | None = field(default=_Unread.UNREAD, repr=False, compare=False)
+
+    @classmethod
+    def stored(cls, profile: str, access_token: str, state: TokenState) -> TokenResult:
+        """A stored token as served from the cache: "cache", except one that slid in through a
+        response header (no provider call made it; saying where it came from is more useful)."""
+        return cls(
+            profile=profile,
+            access_token=access_token,
+            token_type=state.token_type,
+            expires_at=state.expires_at,
+            issued_at=state.issued_at,
+            lifetime=state.lifetime,
+            obtained_by="response-header" if state.obtained_by == "response-header" else "cache",
+            refresh_token_expires_at=state.refresh_token_expires_at,
+        )
 
     @property
     def jwt(self) -> JwtClaims | None:

@@ -66,16 +66,7 @@ def fresh_stored_token(
         return None
     from workbench.core.engine_types import TokenResult
 
-    return TokenResult(
-        profile=profile.name,
-        access_token=access,
-        token_type=state.token_type,
-        expires_at=state.expires_at,
-        issued_at=state.issued_at,
-        lifetime=state.lifetime,
-        obtained_by="response-header" if state.obtained_by == "response-header" else "cache",
-        refresh_token_expires_at=state.refresh_token_expires_at,
-    )
+    return TokenResult.stored(profile.name, access, state)
 
 
 def learn_stored_clock_offset(profile: Profile, *, clock: Clock, states: StateStore | None = None) -> None:

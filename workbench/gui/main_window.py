@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
     clock_label: QLabel
     sandbox_label: QLabel
     new_action: QAction
+    import_action: QAction
     edit_action: QAction
     remove_action: QAction
     settings_action: QAction
@@ -553,6 +554,8 @@ class MainWindow(QMainWindow):
             self.busy.add(name)
         else:
             self.busy.discard(name)
+        # Esc cancels only while the Token tab waits; otherwise it stays with the focused widget.
+        self.cancel_action.setEnabled(self._tabs_built and self.token_view.busy)
         self.update_sidebar()
 
     def on_profile_failed(self, name: str, message: str) -> None:

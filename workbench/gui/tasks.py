@@ -27,11 +27,14 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from workbench.core.errors import user_message
+
+if TYPE_CHECKING:
+    from workbench.core.engine import EngineEvent, TokenEngine
 
 DEFAULT_MAX_THREADS = 8
 # CPython passes the GIL on every `sys.getswitchinterval()` seconds (5 ms by default). With up
@@ -301,11 +304,11 @@ class EngineEventBridge(QObject):
         super().__init__(parent)
         self._unsubscribe: Callable[[], None] | None = None
 
-    def attach(self, engine: Any) -> None:
+    def attach(self, engine: TokenEngine) -> None:
         self.detach()
         self._unsubscribe = engine.subscribe(self._from_engine)
 
-    def _from_engine(self, event: object) -> None:
+    def _from_engine(self, event: EngineEvent) -> None:
         # May run on any thread; a signal emit is thread-safe and queued to the receivers' thread.
         try:
             self.received.emit(event)

@@ -14,7 +14,8 @@ first frame when it is imported at start-up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -185,7 +186,7 @@ def _build_widgets(w: MainWindow) -> None:
 def _build_actions(w: MainWindow) -> None:
     def action(
         text: str,
-        slot: Any,
+        slot: Callable[[], object],
         shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
         tip: str = "",
     ) -> QAction:
@@ -221,6 +222,7 @@ def _build_actions(w: MainWindow) -> None:
         "&Verify", w.verify, "Ctrl+Shift+V", "Check the token's signature or ask the provider"
     )
     w.cancel_action = action("&Cancel token request", w.cancel, "Esc")
+    w.cancel_action.setEnabled(False)  # MainWindow.on_busy_changed enables it while one runs
     w.send_action = action("&Send request", w.send_request, "Ctrl+Return")
     w.send_action2 = action("Send request (keypad Enter)", w.send_request, "Ctrl+Enter")
     w.focus_url_action = action("Focus &URL", w.focus_url, "Ctrl+L")
