@@ -65,6 +65,7 @@ AUTO_REFRESH_BACKOFF = 30.0
 # Shown in Help ▸ Keyboard shortcuts: (keys, what they do).
 SHORTCUTS = (
     ("Ctrl+N", "New profile"),
+    ("Ctrl+O", "Import a collection, OpenAPI document, HAR file or curl command"),
     ("Ctrl+,", "Settings"),
     ("Ctrl+Shift+C", "Copy the selected profile's token (renewed first if needed)"),
     ("Ctrl+M", "Mint a new token"),
@@ -74,6 +75,7 @@ SHORTCUTS = (
     ("Ctrl+Return", "Send the Request tab's request"),
     ("Ctrl+L", "Focus the request URL"),
     ("Esc", "Cancel the token request under way"),
+    ("F1", "This list"),
     ("Ctrl+Q", "Quit"),
 )
 
