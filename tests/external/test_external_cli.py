@@ -182,6 +182,18 @@ def test_true_markets_keygen_mint_cache_refresh_rotation_decode_and_skew(cli: Cl
         assert absolute["path"] == "/gateway/orders" and absolute["body"] == {"qty": 2}
         assert absolute["headers"]["content-type"].startswith("application/json")
 
+        # A key that did not sign it: the result, then exit 1 (decode --help).
+        assert cli("decode", token, "--key", str(keys / "public.pem"), ok=False).returncode == 1
+
+        # The API refuses the token and the provider no longer knows the refresh token: the
+        # one re-obtain falls back to a mint, and the one retry succeeds.
+        tm.revoked.add(token)
+        tm.refresh_tokens.clear()
+        before = dict(tm.calls)
+        echoed = json.loads(cli("call", "tm", "GET", f"{tm.origin}/gateway/me").stdout)
+        assert echoed["path"] == "/gateway/me"
+        assert tm.calls["mint"] - before["mint"] == 1 and tm.calls["refresh"] - before["refresh"] == 1
+
         # A wrong key_id is the provider's 401: one line, non-zero, nothing stored lost.
         cli("profile", "set", "tm", "--set", "key_id=00000000-0000-0000-0000-000000000000")
         line = cli.fails("token", "tm", "--mint")
@@ -379,6 +391,37 @@ def test_api_key_sliding_unpinned_body_and_response_header_replaces_token(cli: C
         cli("call", "sl", "GET", "/reports")
         assert sl.log[-1]["headers"]["authorization"] == f"Bearer {sl.slid[0]}"
         assert sl.calls["mint"] == 1
+
+
+def test_api_key_sliding_header_without_scheme_is_taken_too(cli: Cli) -> None:
+    """The seed's own sample stores `response.headers.get('Authorization')` as the token and
+    sends `Bearer ${currentToken}`: a bare JWT in the header must work as well as `Bearer …`."""
+
+    class BareHeader(ApiKeySliding):
+        def api_headers(self, token: str) -> dict[str, str]:
+            new = self.token()
+            self.slid.append(new)
+            return {"Authorization": new}
+
+    with BareHeader() as sl:
+        cli.secrets += [sl.api_key, sl.client_secret]
+        cli(
+            "profile",
+            "add",
+            "sl",
+            "--preset",
+            "api-key-sliding",
+            "--base-url",
+            sl.base_url,
+            "--secret",
+            f"api_key={sl.api_key}",
+            "--secret",
+            f"client_secret={sl.client_secret}",
+        )
+        cli("call", "sl", "/x")
+        cli("call", "sl", "/y")
+        assert sl.log[-1]["headers"]["authorization"] == f"Bearer {sl.slid[0]}"
+        cli.secrets += sl.slid
 
 
 # ====================================================================== paymentsgate
