@@ -155,8 +155,8 @@ def test_true_markets_keygen_mint_cache_refresh_rotation_decode_and_skew(cli: Cl
         assert tm.calls["mint"] == mints
 
         minted = cli.token_json("token", "tm", "--mint")
-        # A new process does not know the provider's clock offset yet: one rejected probe at most.
-        assert minted["obtained_by"] == "mint" and tm.calls["mint"] - mints in (1, 2)
+        # A new process starts from the clock offset the last one learnt: no rejected probe.
+        assert minted["obtained_by"] == "mint" and tm.calls["mint"] - mints == 1
 
         # decode against the provider's JWKS at the ORIGIN (not under /v1/auth).
         token = str(minted["access_token"])
@@ -182,13 +182,58 @@ def test_true_markets_keygen_mint_cache_refresh_rotation_decode_and_skew(cli: Cl
         assert absolute["path"] == "/gateway/orders" and absolute["body"] == {"qty": 2}
         assert absolute["headers"]["content-type"].startswith("application/json")
 
+        # A key that did not sign it: the result, then exit 1 (decode --help).
+        assert cli("decode", token, "--key", str(keys / "public.pem"), ok=False).returncode == 1
+
+        # The API refuses the token and the provider no longer knows the refresh token: the
+        # one re-obtain falls back to a mint, and the one retry succeeds.
+        tm.revoked.add(token)
+        tm.refresh_tokens.clear()
+        before = dict(tm.calls)
+        echoed = json.loads(cli("call", "tm", "GET", f"{tm.origin}/gateway/me").stdout)
+        assert echoed["path"] == "/gateway/me"
+        assert tm.calls["mint"] - before["mint"] == 1 and tm.calls["refresh"] - before["refresh"] == 1
+
         # A wrong key_id is the provider's 401: one line, non-zero, nothing stored lost.
         cli("profile", "set", "tm", "--set", "key_id=00000000-0000-0000-0000-000000000000")
         line = cli.fails("token", "tm", "--mint")
         assert "unknown key_id" in line
         cli("profile", "set", "tm", "--set", f"key_id={key_id}")
         assert cli.token_json("token", "tm", "--mint")["obtained_by"] == "mint"
-    assert tm.rejected_skew <= 4  # at most one probe per minting process (4 here); offset from Date
+    # One probe for the first mint; changing key_id makes the stored state (and its learnt offset)
+    # another profile's, so each of the two mints after `profile set` probes once.
+    assert tm.rejected_skew == 3
+
+
+def test_a_new_process_uses_the_provider_clock_offset_the_last_one_learnt(cli: Cli, tmp_path: Path) -> None:
+    """The provider's clock is 100 s ahead and its tokens live 120 s: expiry and signed
+    timestamps follow the provider's clock in every process, not only the one that saw `Date`."""
+    keys = tmp_path / "keys"
+    cli("keygen", "--alg", "ES256", "--out", str(keys))
+    with TrueMarkets(access_lifetime=120) as tm:
+        tm.offset = 100
+        key_id = tm.register((keys / "public.pem").read_bytes())
+        cli(
+            "profile",
+            "add",
+            "tm",
+            "--preset",
+            "true-markets",
+            "--base-url",
+            tm.base_url,
+            "--set",
+            f"key_id={key_id}",
+            "--secret",
+            f"private_key=@{keys / 'private.pem'}",
+        )
+        first = cli.token_json("token", "tm")
+        assert first["obtained_by"] == "mint" and tm.rejected_skew == 1
+        cached = cli.token_json("token", "tm")
+        assert cached["obtained_by"] == "cache" and cached["access_token"] == first["access_token"]
+        # Seconds left on the provider's clock (a process on the local clock said ~219).
+        assert 100 <= int(str(cached["expires_in"])) <= 120, cached
+        assert cli.token_json("token", "tm", "--mint")["obtained_by"] == "mint"
+        assert tm.rejected_skew == 1, "the new process signed with the local clock first"
 
 
 # ====================================================================== marketiger3d
@@ -346,6 +391,37 @@ def test_api_key_sliding_unpinned_body_and_response_header_replaces_token(cli: C
         cli("call", "sl", "GET", "/reports")
         assert sl.log[-1]["headers"]["authorization"] == f"Bearer {sl.slid[0]}"
         assert sl.calls["mint"] == 1
+
+
+def test_api_key_sliding_header_without_scheme_is_taken_too(cli: Cli) -> None:
+    """The seed's own sample stores `response.headers.get('Authorization')` as the token and
+    sends `Bearer ${currentToken}`: a bare JWT in the header must work as well as `Bearer …`."""
+
+    class BareHeader(ApiKeySliding):
+        def api_headers(self, token: str) -> dict[str, str]:
+            new = self.token()
+            self.slid.append(new)
+            return {"Authorization": new}
+
+    with BareHeader() as sl:
+        cli.secrets += [sl.api_key, sl.client_secret]
+        cli(
+            "profile",
+            "add",
+            "sl",
+            "--preset",
+            "api-key-sliding",
+            "--base-url",
+            sl.base_url,
+            "--secret",
+            f"api_key={sl.api_key}",
+            "--secret",
+            f"client_secret={sl.client_secret}",
+        )
+        cli("call", "sl", "/x")
+        cli("call", "sl", "/y")
+        assert sl.log[-1]["headers"]["authorization"] == f"Bearer {sl.slid[0]}"
+        cli.secrets += sl.slid
 
 
 # ====================================================================== paymentsgate

@@ -586,7 +586,7 @@ class Tokens:
     ) -> TokenResult:
         """Store an access token (vault) and its metadata (state file), and remember it."""
         name = profile.name
-        state = state.with_(profile_key=_profile_key(profile))
+        state = state.with_(profile_key=_profile_key(profile), clock_offset=self.clock.offset or None)
         try:
             self._vault.store(name, ACCESS_TOKEN, access)
         except Exception as exc:
