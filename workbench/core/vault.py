@@ -74,7 +74,7 @@ def _fallback_warning(backend_name: str) -> str:
 def _short_backend_name(backend: Any) -> str:
     cls = type(backend)
     module = cls.__module__.rsplit(".", 1)[-1]
-    if cls.__name__ == "MemoryKeyring":
+    if cls.__name__ in ("MemoryKeyring", "MemoryStore"):
         return "memory"
     return module if cls.__name__ == "Keyring" else f"{module}.{cls.__name__}"
 
@@ -124,7 +124,7 @@ class Vault:
             in-memory fallback, else None.
     """
 
-    def __init__(self, backend: KeyringBackend | None = None) -> None:
+    def __init__(self, backend: KeyringBackend | MemoryStore | None = None) -> None:
         self._backend: Any = backend
         self._lock = threading.RLock()
         self._fallback = False
@@ -148,9 +148,10 @@ class Vault:
             else:
                 self._backend = backend
         elif not self._fallback and not self._used_ok:
-            import keyring.backends.fail
-
-            if isinstance(self._backend, keyring.backends.fail.Keyring):
+            # Not imported: the given backend cannot be keyring's `fail` one (a `MemoryStore`
+            # vault, as `--demo` uses, never imports keyring).
+            fail = sys.modules.get("keyring.backends.fail")
+            if fail is not None and isinstance(self._backend, fail.Keyring):
                 self._switch_to_memory("fail")
         return self._backend
 
@@ -162,23 +163,24 @@ class Vault:
 
     def _call(self, action: str, key: str, fn: Callable[[Any], T], secret: str | None = None) -> T:
         """One backend call. "No keychain" on first use → fallback; any other failure → VaultError."""
-        from keyring import errors as kerr
-
         backend = self._get_backend()
         try:
             result = fn(backend)
-        except (kerr.NoKeyringError, kerr.KeyringLocked, kerr.InitError) as exc:
-            if self._fallback or self._used_ok:
+        except VaultError:
+            raise
+        except Exception as exc:
+            # keyring's errors, if keyring is loaded at all (a `MemoryStore` never loads it).
+            kerr = sys.modules.get("keyring.errors")
+            no_keychain = kerr is not None and isinstance(
+                exc, (kerr.NoKeyringError, kerr.KeyringLocked, kerr.InitError)
+            )
+            if kerr is None or not no_keychain or self._fallback or self._used_ok:
                 raise self._error(action, key, exc, secret) from None
             name = _short_backend_name(backend)
             if isinstance(exc, kerr.KeyringLocked):
                 name += ", locked"
             self._switch_to_memory(name)
             result = fn(self._backend)
-        except VaultError:
-            raise
-        except Exception as exc:
-            raise self._error(action, key, exc, secret) from None
         self._used_ok = True
         return result
 
@@ -203,7 +205,7 @@ class Vault:
         """False when secrets only live in this process (fallback, or an explicit MemoryKeyring)."""
         with self._lock:
             backend = self._get_backend()
-            return not self._fallback and type(backend).__name__ != "MemoryKeyring"
+            return not self._fallback and type(backend).__name__ not in ("MemoryKeyring", "MemoryStore")
 
     # ------------------------------------------------------------------ low level
 
@@ -223,12 +225,13 @@ class Vault:
         self._call("store", user, lambda b: b.set_password(SERVICE, user, value), secret=value)
 
     def _delete(self, user: str) -> None:
-        from keyring import errors as kerr
-
         def delete(backend: Any) -> None:
             try:
                 backend.delete_password(SERVICE, user)
-            except kerr.PasswordDeleteError:
+            except Exception as exc:
+                kerr = sys.modules.get("keyring.errors")
+                if kerr is None or not isinstance(exc, kerr.PasswordDeleteError):
+                    raise
                 # Absent already (keyring raises this for "not found"); deleting is idempotent.
                 if backend.get_password(SERVICE, user) is not None:
                     raise
@@ -342,6 +345,39 @@ class Vault:
         with self._lock:
             for name in dict.fromkeys(names):
                 self.delete(profile, name)
+
+
+# ---------------------------------------------------------------------- MemoryStore
+
+
+class MemoryStore:
+    """A process-local store with the backend calls the vault makes, without keyring.
+
+    For a vault that is in-memory by design (`gui --demo`'s throwaway world): importing
+    keyring (its backends, importlib_metadata's entry-point scan) costs ~13 MiB of resident
+    memory and start-up time that such a vault never needs. Deleting an absent entry is a
+    no-op (the vault's deletes are idempotent).
+    """
+
+    def __init__(self) -> None:
+        self._data: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        with self._lock:
+            return self._data.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        with self._lock:
+            self._data[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        with self._lock:
+            self._data.pop((service, username), None)
+
+    def entries(self) -> dict[tuple[str, str], str]:
+        with self._lock:
+            return dict(self._data)
 
 
 # ---------------------------------------------------------------------- MemoryKeyring

@@ -160,11 +160,11 @@ class DemoSession:
         """Start the sandbox and create one profile per preset. Runs on the pool."""
         from workbench.core.context import AppContext
         from workbench.core.operations import create_profile
-        from workbench.core.vault import MemoryKeyring, Vault
+        from workbench.core.vault import MemoryStore, Vault
         from workbench.sandbox import Sandbox
 
         self.sandbox = Sandbox().start()
-        ctx = AppContext(clock=clock, vault=Vault(MemoryKeyring()))
+        ctx = AppContext(clock=clock, vault=Vault(MemoryStore()))
         for preset, spec in self.sandbox.demo_profiles().items():
             create_profile(
                 ctx,

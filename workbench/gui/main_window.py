@@ -88,7 +88,7 @@ def warm_up(ctx: AppContext) -> str | None:
     import what the panels use. Returns the vault's "secrets in memory only" warning, if any."""
     ctx.engine  # noqa: B018 - builds the engine (imports httpx)
     ctx.presets  # noqa: B018 - reads the preset files
-    ctx.vault.persistent  # noqa: B018 - picks the keychain backend (imports keyring)
+    ctx.vault.persistent  # noqa: B018 - picks the keychain backend (imports keyring, unless a MemoryStore)
     import workbench.core.codegen
     import workbench.core.flows
     import workbench.core.jwtinspect  # noqa: F401
