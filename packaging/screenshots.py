@@ -66,6 +66,12 @@ def render_one(view: str, size: str, palette: str, out: str) -> int:
     ctx = AppContext()
 
     class Shot(gui_app.WorkbenchApp):
+        def take_screenshot(self) -> None:
+            banner = getattr(self.window, "banner", None)
+            if banner is not None and banner.isVisible():  # a picture of an error is a finding
+                print(f"banner: {banner.text()}", file=sys.stderr)
+            super().take_screenshot()
+
         def stage_screenshot(self) -> None:
             if view not in dialogs:
                 super().stage_screenshot()
@@ -119,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
                 ok = proc.returncode == 0 and png.exists()
                 failures += not ok
+                banners = [line for line in proc.stderr.splitlines() if line.startswith("banner: ")]
                 print(f"{'ok ' if ok else 'FAIL'} {png}" + ("" if ok else f"\n{proc.stderr[-2000:]}"))
+                for line in banners:
+                    print(f"     {line}")
     return 1 if failures else 0
 
 

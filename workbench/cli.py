@@ -1,6 +1,6 @@
 """The `workbench` command line: argparse front end over `workbench.core`.
 
-The command set and its output are a public contract (see DESIGN.md). Every
+The command set and its output are a public contract (see ../shared/DESIGN.md). Every
 command module under `workbench.commands` exposes `run(args, ctx) -> int` and is
 imported only when its command runs, so `workbench token` never imports Qt.
 Errors reach the user as one line on stderr through `errors.user_message`.
@@ -100,7 +100,7 @@ def _command_modules() -> list[ModuleType]:
     return [importlib.import_module(m) for m in dict.fromkeys(_COMMAND_MODULES.values())]
 
 
-# Commands that use a profile's credentials: each run warns about an unsafe profile (DESIGN.md,
+# Commands that use a profile's credentials: each run warns about an unsafe profile (../shared/DESIGN.md,
 # "Where credentials may go": TLS verification off, plain http to a host that is not loopback).
 _PROFILE_USES = {"token", "call", "exec", "login", "snippet"}
 

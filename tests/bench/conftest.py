@@ -1,6 +1,10 @@
 """Benchmarks print their figures (ratios against a baseline measured in the same run) in the
 normal test run too, not only with `-s`: the numbers are the point, and CI logs keep them.
-They assert behaviour (and the build-size ratio), never time."""
+
+Each timed benchmark prints its ratio against its target and fails past a regression bound
+it states, or is named `test_report_...` and asserts nothing about time. A test name that
+promises a bound (within, stays, under, below, at_most, ...) asserts it:
+tests/unit/test_bench_honesty.py checks that for the whole folder."""
 
 from __future__ import annotations
 

@@ -1,10 +1,13 @@
 """Benchmarks of the engine's warm path and its single flight (marker `bench`).
 
-They print their numbers (through the terminal reporter, so they show without `-s`)
-and assert only on behaviour, never on time: timing on a shared CI box is noise.
-Targets: a warm authenticated request through the engine costs at most ~5 % more
-than a bare `httpx.Client` request with a fixed header to the same loopback endpoint;
-a burst of 50 concurrent callers makes exactly one provider call.
+They print their numbers (through the terminal reporter, so they show without `-s`).
+
+* warm request: the median of a warm authenticated request through the engine over the median
+  of a bare `httpx.Client` request with a fixed header to the same loopback endpoint, measured
+  interleaved in the same run. Target ≤ 1.05 (printed: met or not); the test fails past the
+  regression bound `WARM_REGRESSION_BOUND` (1.5): the engine's per-request work (origin check,
+  bounded read, history) must never cost half a loopback round trip again.
+* burst: 50 concurrent callers make exactly one provider call (behaviour; its time is printed).
 
     .venv/bin/pytest -m bench tests/bench -q            # just the benchmarks
     WORKBENCH_BENCH_ROUNDS=2000 .venv/bin/pytest -m bench tests/bench   # longer run
@@ -32,6 +35,8 @@ pytestmark = pytest.mark.bench
 
 ROUNDS = int(os.environ.get("WORKBENCH_BENCH_ROUNDS", "300"))
 BURST = 50
+WARM_TARGET = 1.05
+WARM_REGRESSION_BOUND = 1.5
 
 
 @pytest.fixture
@@ -66,7 +71,7 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def test_bench_warm_engine_request_costs_about_what_a_bare_request_costs(sandbox, engine_and_store, report):
+def test_bench_warm_engine_request_stays_within_1_5x_of_a_bare_request(sandbox, engine_and_store, report):
     engine, store, vault = engine_and_store
     name = add_profile(store, vault, sandbox, "token-of-trust")
     token = engine.get_token(name).access_token
@@ -99,13 +104,18 @@ def test_bench_warm_engine_request_costs_about_what_a_bare_request_costs(sandbox
     engine_median = statistics.median(engine_times)
     raw_median = statistics.median(raw_times)
     ratio = engine_median / raw_median
+    met = "met" if ratio <= WARM_TARGET else "NOT met"
     report(
         f"warm request: engine {engine_median * 1e3:.3f} ms, raw httpx {raw_median * 1e3:.3f} ms, "
-        f"median ratio {ratio:.3f} (target <= 1.05, {ROUNDS} rounds)"
+        f"median ratio {ratio:.3f} (target <= {WARM_TARGET}: {met}; fails past {WARM_REGRESSION_BOUND}; "
+        f"{ROUNDS} rounds)"
     )
-    # Behaviour, not time: the token stayed cached (no provider call beyond the first mint).
+    # The token stayed cached (no provider call beyond the first mint).
     assert sandbox.calls("token-of-trust", "mint") == 1
     assert engine.flush_history()
+    assert ratio <= WARM_REGRESSION_BOUND, (
+        f"a warm engine request costs {ratio:.2f}x a bare request (bound {WARM_REGRESSION_BOUND}x)"
+    )
 
 
 def test_bench_burst_of_fifty_callers_makes_one_provider_call(sandbox, engine_and_store, report):

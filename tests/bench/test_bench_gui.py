@@ -1,9 +1,16 @@
-"""GUI benchmarks: GUI-thread stalls under load, and cold start to first paint.
+"""GUI benchmarks: GUI-thread stalls under load, cold start to first paint, peak memory.
 
-They print figures (run with `-s -m bench` to see them) and assert only that the
-work completed: timing depends on the machine.
-Targets: longest GUI-thread stall ≤ 16 ms with 200 requests in flight; cold start
-within 1.5× of a minimal PySide6 window.
+Each measures its figure against a baseline from the same run, prints it with its target
+and fails only past a stated regression bound (timing on a shared machine is noisy; CI runs
+them alone):
+
+=====================================  ===========================  ================
+figure                                 target                       fails past
+=====================================  ===========================  ================
+longest GUI-thread stall, 200 calls    <= 16 ms (best of 3 runs)    32 ms (2x)
+first paint vs a minimal PySide6 app   <= 1.5x (median of 3)        2.0x
+peak RSS of `gui --demo` vs minimal    <= 1.5x                      2.5x
+=====================================  ===========================  ================
 """
 
 from __future__ import annotations
@@ -35,6 +42,32 @@ ROOT = Path(__file__).resolve().parents[2]
 REQUESTS = 200
 STARTUP_RUNS = 3
 SUBMIT_BATCH = 20
+STALL_RUNS = 3
+STALL_TARGET_MS = 16.0
+STALL_BOUND_MS = 2 * STALL_TARGET_MS
+STARTUP_TARGET = 1.5
+STARTUP_BOUND = 2.0
+RSS_TARGET = 1.5
+RSS_BOUND = 2.5
+
+
+def child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user's start: without what PySide6 and pytest put into this test
+    process (PySide6 sets PYSIDE6_OPTION_PYTHON_ENUM on import, which changes a child's enums
+    and adds ~14 MiB to it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYSIDE6_", "PYTEST_"))}
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        WORKBENCH_HOME=str(tmp_path / "home"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        **extra,
+    )
+    return env
+
+
+def verdict(value: float, target: float) -> str:
+    return "MET" if value <= target else "NOT MET"
+
 
 MINIMAL_WINDOW = r"""
 import sys, time
@@ -114,7 +147,65 @@ def _admin(url: str, path: str, body: dict) -> None:
         response.read()
 
 
-def test_bench_gui_thread_stall_with_200_slow_requests_in_flight(
+def _one_stall_run(qtbot, window, context, url) -> dict[str, float]:
+    """200 calls in flight (half hang 50 ms and fail); the GUI thread's longest gap meanwhile."""
+    # "slow": the sandbox waits, then drops the connection unanswered (a provider that hangs).
+    _admin(
+        url,
+        "/_sandbox/fault",
+        {
+            "preset": "token-of-trust",
+            "endpoint": "api",
+            "kind": "slow",
+            "times": REQUESTS // 2,
+            "delay": 0.05,
+        },
+    )
+    done: list[object] = []
+    failed: list[BaseException] = []
+    probe = StallProbe()
+    probe.start()
+    t0 = time.perf_counter()
+    # Enqueue in batches, one batch per event-loop turn, as the app enqueues work: the probe
+    # measures the GUI thread while the requests are in flight, not one 200-job loop.
+    submitted: list[float] = []
+
+    def submit_batch(start: int = 0) -> None:
+        for i in range(start, min(start + SUBMIT_BATCH, REQUESTS)):
+            window.runner.start(
+                context.engine.call,
+                "tot",
+                "GET",
+                f"/api/echo?n={i}",
+                owner=window,
+                on_success=done.append,
+                on_failure=failed.append,
+            )
+        if start + SUBMIT_BATCH < REQUESTS:
+            QTimer.singleShot(0, lambda: submit_batch(start + SUBMIT_BATCH))
+        else:
+            submitted.append(time.perf_counter())
+
+    submit_batch()
+    qtbot.waitUntil(lambda: bool(submitted), timeout=60_000)
+    qtbot.waitUntil(lambda: len(done) + len(failed) == REQUESTS, timeout=120_000)
+    elapsed = time.perf_counter() - t0
+    probe.stop()
+    # Every outcome reached the GUI thread, as a result or as an error.
+    assert len(done) + len(failed) == REQUESTS
+    assert len(done) >= REQUESTS // 2
+    gaps_ms = sorted(g * 1000 for g in probe.gaps)
+    return {
+        "longest": gaps_ms[-1],
+        "p99": gaps_ms[int(len(gaps_ms) * 0.99) - 1],
+        "median": statistics.median(gaps_ms),
+        "elapsed": elapsed,
+        "submit_ms": (submitted[0] - t0) * 1000,
+        "answered": len(done),
+    }
+
+
+def test_bench_gui_thread_stall_with_200_requests_in_flight(
     qtbot,
     make_window,  # noqa: F811 - a fixture imported above, requested by name
     ctx,  # noqa: F811
@@ -132,19 +223,7 @@ def test_bench_gui_thread_stall_with_200_slow_requests_in_flight(
         ctx.vault.store("tot", key, value)
     window = make_window(select="tot")
     ctx.engine.get_token("tot")  # warm: the bench measures requests, not the first mint
-    # "slow": the sandbox waits, then drops the connection unanswered (a provider that hangs):
-    # half the requests hang for 50 ms and fail, the other half answer at once.
-    _admin(
-        sandbox_process["url"],
-        "/_sandbox/fault",
-        {
-            "preset": "token-of-trust",
-            "endpoint": "api",
-            "kind": "slow",
-            "times": REQUESTS // 2,
-            "delay": 0.05,
-        },
-    )
+    qtbot.waitUntil(lambda: window.runner.active_count == 0, timeout=10_000)  # start-up jobs done
 
     # Baseline: the same probe with nothing in flight (machine noise, the window's own ticking).
     idle = StallProbe()
@@ -153,52 +232,22 @@ def test_bench_gui_thread_stall_with_200_slow_requests_in_flight(
     idle.stop()
     idle_ms = max(idle.gaps) * 1000 if idle.gaps else float("nan")
 
-    done: list[object] = []
-    failed: list[BaseException] = []
-    probe = StallProbe()
-    probe.start()
-    t0 = time.perf_counter()
-    # Enqueue in batches, one batch per event-loop turn, as the app enqueues work: the probe
-    # measures the GUI thread while the requests are in flight, not one 200-job loop.
-    submitted: list[float] = []
-
-    def submit_batch(start: int = 0) -> None:
-        for i in range(start, min(start + SUBMIT_BATCH, REQUESTS)):
-            window.runner.start(
-                ctx.engine.call,
-                "tot",
-                "GET",
-                f"/api/echo?n={i}",
-                owner=window,
-                on_success=done.append,
-                on_failure=failed.append,
-            )
-        if start + SUBMIT_BATCH < REQUESTS:
-            QTimer.singleShot(0, lambda: submit_batch(start + SUBMIT_BATCH))
-        else:
-            submitted.append(time.perf_counter())
-
-    submit_batch()
-    qtbot.waitUntil(lambda: bool(submitted), timeout=60_000)
-    submit_ms = (submitted[0] - t0) * 1000
-    qtbot.waitUntil(lambda: len(done) + len(failed) == REQUESTS, timeout=120_000)
-    elapsed = time.perf_counter() - t0
-    probe.stop()
-
-    gaps_ms = sorted(g * 1000 for g in probe.gaps)
-    p99 = gaps_ms[int(len(gaps_ms) * 0.99) - 1] if gaps_ms else float("nan")
+    # Best of STALL_RUNS: another process taking the CPU for a moment is not the app's stall.
+    runs = [_one_stall_run(qtbot, window, ctx, sandbox_process["url"]) for _ in range(STALL_RUNS)]
+    best = min(runs, key=lambda r: r["longest"])
+    longest = best["longest"]
+    each = ", ".join(f"{r['longest']:.1f}" for r in runs)
+    pool = window.runner.pool.maxThreadCount()
     print(
-        f"\n[bench gui-stall] {REQUESTS} requests ({len(done)} answered, "
-        f"{len(failed)} hung 50 ms and failed) "
-        f"through a pool of {window.runner.pool.maxThreadCount()} threads in {elapsed:.2f} s; "
-        f"GUI-thread probe ticks={len(gaps_ms)} longest stall={gaps_ms[-1]:.1f} ms "
-        f"p99={p99:.1f} ms median={statistics.median(gaps_ms):.2f} ms (target ≤ 16 ms); "
-        f"idle baseline longest gap={idle_ms:.1f} ms; "
-        f"all {REQUESTS} enqueued within {submit_ms:.0f} ms in batches of {SUBMIT_BATCH}"
+        f"\n[bench gui-stall] {REQUESTS} requests ({best['answered']} answered, the rest hung 50 ms "
+        f"and failed) through a pool of {pool} threads in {best['elapsed']:.2f} s; "
+        f"longest GUI-thread stall {longest:.1f} ms (best of {STALL_RUNS}: {each}), "
+        f"p99 {best['p99']:.1f} ms, median {best['median']:.2f} ms; "
+        f"target <= {STALL_TARGET_MS:.0f} ms: {verdict(longest, STALL_TARGET_MS)} "
+        f"(ratio {longest / STALL_TARGET_MS:.2f}); idle baseline longest gap {idle_ms:.1f} ms; "
+        f"fails past {STALL_BOUND_MS:.0f} ms"
     )
-    # Every outcome reached the GUI thread, as a result or as an error.
-    assert len(done) + len(failed) == REQUESTS
-    assert len(done) >= REQUESTS // 2
+    assert longest <= STALL_BOUND_MS, f"longest GUI-thread stall {longest:.1f} ms > bound {STALL_BOUND_MS} ms"
 
 
 def _first_paint_seconds(argv: list[str], env: dict[str, str]) -> float:
@@ -210,13 +259,7 @@ def _first_paint_seconds(argv: list[str], env: dict[str, str]) -> float:
 
 
 def test_bench_cold_start_to_first_paint_vs_minimal_pyside6_window(tmp_path):
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "WORKBENCH_HOME": str(tmp_path / "home"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "WORKBENCH_STARTUP_PROBE": "1",
-    }
+    env = child_env(tmp_path, WORKBENCH_STARTUP_PROBE="1")
     script = tmp_path / "minimal.py"
     script.write_text(MINIMAL_WINDOW)
     # An installed package has its bytecode compiled (pip does it); a checkout run with
@@ -229,8 +272,83 @@ def test_bench_cold_start_to_first_paint_vs_minimal_pyside6_window(tmp_path):
         minimal.append(_first_paint_seconds([sys.executable, str(script)], env))
         app.append(_first_paint_seconds([sys.executable, "-m", "workbench"], env))
     m, a = statistics.median(minimal), statistics.median(app)
+    ratio = a / m
     print(
         f"\n[bench gui-startup] first paint, median of {STARTUP_RUNS}: minimal PySide6 window {m:.3f} s, "
-        f"workbench {a:.3f} s, ratio {a / m:.2f} (target ≤ 1.5)"
+        f"workbench {a:.3f} s, ratio {ratio:.2f}; "
+        f"target <= {STARTUP_TARGET}: {verdict(ratio, STARTUP_TARGET)}; fails past {STARTUP_BOUND}"
     )
-    assert a > 0 and m > 0
+    assert ratio <= STARTUP_BOUND, f"first paint {ratio:.2f}x a minimal window > bound {STARTUP_BOUND}x"
+
+
+MINIMAL_SCREENSHOT = r"""
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+app = QApplication(sys.argv)
+w = QMainWindow()
+w.setWindowTitle("minimal")
+w.resize(1200, 760)
+w.show()
+def shot():
+    w.grab().save(sys.argv[1])
+    app.exit(0)
+QTimer.singleShot(300, shot)
+app.exec()
+"""
+
+
+# Runs the measured program from a small, fresh interpreter: Linux carries a parent's memory
+# high-water mark into a child it forks or vforks (it is recorded at exec), so a child of this
+# large test process would report at least the test process's size.
+RSS_LAUNCHER = r"""
+import os, sys
+log = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+pid = os.fork()
+if pid == 0:
+    os.dup2(log, 2)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.execv(sys.argv[2], sys.argv[2:])
+_pid, status, usage = os.wait4(pid, 0)
+print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def _peak_rss_mib(argv: list[str], env: dict[str, str], log: Path) -> float:
+    """The program's own peak resident set, in MiB (Linux reports KiB)."""
+    out = subprocess.run(
+        [sys.executable, "-c", RSS_LAUNCHER, str(log), *argv],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    peak_kib, code = (int(x) for x in out.stdout.split())
+    assert code == 0, log.read_text(errors="replace")
+    return peak_kib / 1024
+
+
+@pytest.mark.skipif(not hasattr(os, "wait4"), reason="a child's own peak RSS needs fork and wait4 (POSIX)")
+def test_bench_gui_demo_peak_rss_vs_minimal_pyside6_window(tmp_path):
+    env = child_env(tmp_path)
+    script = tmp_path / "minimal.py"
+    script.write_text(MINIMAL_SCREENSHOT)
+    log = tmp_path / "stderr.txt"
+    minimal = _peak_rss_mib([sys.executable, str(script), str(tmp_path / "minimal.png")], env, log)
+    demo = _peak_rss_mib(
+        [sys.executable, "-m", "workbench", "gui", "--demo", "--screenshot", str(tmp_path / "demo.png")],
+        env,
+        log,
+    )
+    ratio = demo / minimal
+    print(
+        f"\n[bench gui-memory] peak RSS: minimal PySide6 window {minimal:.1f} MiB, `gui --demo` "
+        f"(every preset's profile, a token minted for each, screenshot) {demo:.1f} MiB, ratio {ratio:.2f}; "
+        f"target <= {RSS_TARGET}: {verdict(ratio, RSS_TARGET)}; fails past {RSS_BOUND}"
+    )
+    assert ratio <= RSS_BOUND, f"`gui --demo` peak RSS {ratio:.2f}x a minimal window > bound {RSS_BOUND}x"

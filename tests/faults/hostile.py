@@ -74,9 +74,16 @@ class HostileServer:
     def close(self) -> None:
         self._stop.set()
         try:
+            # Wake the accept() of the serving thread (a bare close() would leave it blocked and the
+            # port bound), then let the thread end before the port is handed out again.
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
             self._sock.close()
         except OSError:
             pass
+        self._thread.join(timeout=5)
         if self._tmp is not None:
             self._tmp.cleanup()
 

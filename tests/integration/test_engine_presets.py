@@ -318,3 +318,25 @@ def test_token_of_trust_verify_mints_again_when_the_provider_says_the_token_has_
     assert answer.get("valid") is True
     assert sandbox.calls("token-of-trust", "mint") == 2
     assert engine.get_token(name).access_token != before.access_token
+
+
+@pytest.mark.parametrize("preset", ["token-of-trust", "true-markets"])
+def test_a_new_token_is_decoded_once_from_the_providers_answer_to_its_claims(
+    preset, sandbox, setup, monkeypatch
+):
+    from workbench.core import jwtinspect
+
+    engine, _clock, add = setup
+    name = add(preset)
+    decoded: list[str] = []
+    real = jwtinspect.decode_unverified
+
+    def counting(token):
+        decoded.append(token)
+        return real(token)
+
+    monkeypatch.setattr(jwtinspect, "decode_unverified", counting)
+    result = engine.get_token(name, force="mint")
+    assert result.jwt is not None and result.jwt.claims["exp"] == int(result.expires_at)
+    assert engine.get_token(name).jwt is not None  # the warm path hands over the same reading
+    assert decoded.count(result.access_token) == 1

@@ -128,6 +128,13 @@ def test_retry_after_accepts_seconds_and_http_dates():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == pytest.approx(10)
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+    # Delta-seconds are digits; a date needs a server time to be measured against.
+    assert parse_retry_after("1e3") is None and parse_retry_after("-5") is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT") is None
+    # The answer's own Date wins over `now`: both are the server's clock.
+    assert parse_retry_after(
+        "Wed, 21 Oct 2015 07:28:10 GMT", now=0.0, date="Wed, 21 Oct 2015 07:28:04 GMT"
+    ) == pytest.approx(6)
 
 
 # ------------------------------------------------------------------ state file

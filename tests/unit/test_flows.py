@@ -726,6 +726,20 @@ def test_rate_limits_carry_retry_after(make_profile):
     assert str(err) == "token-of-trust mint failed (429 Too Many Requests): Too many requests"
 
 
+def test_a_retry_after_date_is_read_on_the_servers_clock(make_profile):
+    """An HTTP-date Retry-After is measured against the answer's own Date (or the server time
+    the engine knows), never against this machine's clock: here that clock is years ahead."""
+    profile = make_profile("token-of-trust", "https://api.tokenoftrust.com", vars={"app_domain": "a"})
+    headers = {"Retry-After": "Wed, 21 Oct 2015 07:28:10 GMT", "Date": "Wed, 21 Oct 2015 07:28:00 GMT"}
+    err = provider_error(profile, status=429, headers=headers, body=b"{}", step="mint")
+    assert err.retry_after == 10
+    err = provider_error(
+        profile, status=429, headers={"Retry-After": headers["Retry-After"]}, body=b"{}", step="mint",
+        now=1445412487.0,
+    )
+    assert err.retry_after == 3
+
+
 def test_provider_messages_are_redacted_and_flattened(make_profile):
     profile = make_profile("paymentsgate", "https://secure.sandbox.paymentsgate.io")
     leaked = make_jwt()

@@ -324,3 +324,18 @@ def test_secret_variables_stay_templates_and_are_listed():
     out = v.translate("https://{{host}}/?t={{apiToken}}", "request 'x' URL")
     assert out == "https://h.test/?t={{ apiToken }}"
     assert any("holds a secret" in m for m in v.problems)
+
+
+def test_a_request_whose_body_holds_a_token_is_left_out_with_a_note_not_the_whole_import(presets):
+    from workbench.core.importers import parse_text
+
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+    plan = parse_text(
+        f"""curl -H 'Authorization: Bearer opaque-abc-123' -d '{{"refresh_token": "{jwt}"}}' https://a.test/refresh""",
+        "<arg>",
+        presets=presets,
+    )
+    assert plan.requests == []
+    assert plan.profiles[0].secrets == {"access_token": "opaque-abc-123"}
+    assert any("looks like a credential" in n and "left out" in n for n in plan.unmapped)
+    assert all(jwt not in n for n in plan.unmapped)

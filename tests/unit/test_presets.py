@@ -275,7 +275,21 @@ def test_an_override_deep_merges_tables_and_replaces_lists():
     assert merged.data["mint"]["response"]["access_token"] == "token"  # untouched keys stay
     assert merged.data["mint"]["method"] == "POST"
     assert merged.data["token"]["expired_markers"] == ("gone",)
+    assert merged.token.expired_markers == ("gone",)
+    assert preset.token.expired_markers == ("Token has expired",)
     assert preset.data["mint"]["path"] == "/api/internal/auth/token"  # the original is not changed
+
+
+def test_the_token_table_is_read_once_into_a_typed_spec_and_a_merge_is_not_redone():
+    preset = PresetCatalog.load_default().get("true-markets")
+    assert preset.token.jwks_url and preset.token.rotates_refresh_token
+    assert preset.token.authorization("t") == ("Authorization", "Bearer t")
+    bare = PresetCatalog.load_default().get("token-of-trust").merged({"token": {"scheme": ""}})
+    assert bare.token.authorization("t") == ("Authorization", "t")
+    # A profile re-read from disk gets the merged preset it had, not a new merge and validation.
+    override = {"token": {"header": "X-Token"}}
+    assert preset.merged(override) is preset.merged({"token": {"header": "X-Token"}})
+    assert preset.merged(override).token.header == "X-Token"
 
 
 def test_an_override_can_add_inputs_and_sections():

@@ -97,10 +97,13 @@ def obtain(ctx: AppContext, name: str, force: Force | None = None) -> TokenResul
     the common case of `$(workbench token NAME)` and it should cost little more than reading
     the keychain.
     """
-    if force is None:
-        from workbench.core.token_cache import fresh_stored_token
+    from workbench.core.token_cache import fresh_stored_token, learn_stored_clock_offset
 
-        cached = fresh_stored_token(ctx.profiles.get(name), vault=ctx.vault, clock=ctx.clock)
+    profile = ctx.profiles.get(name)
+    # This process has not seen the provider's `Date` yet: start from the offset last learnt.
+    learn_stored_clock_offset(profile, clock=ctx.clock)
+    if force is None:
+        cached = fresh_stored_token(profile, vault=ctx.vault, clock=ctx.clock)
         if cached is not None:
             return cached
     engine = ctx.engine

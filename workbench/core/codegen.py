@@ -209,15 +209,15 @@ def snippet_request(
     """The request for `profile` (its base URL joined, its token's header and scheme) as a snippet model."""
     from workbench.core.flows import resolve_url
 
-    token = profile.preset.section("token") or {}
+    token = profile.preset.token
     return SnippetRequest(
         profile=profile.name,
         method=method,
         url=resolve_url(profile, target),
         headers=tuple(headers),
         body=body,
-        token_header=str(token.get("header", "Authorization")),
-        token_scheme=str(token.get("scheme", "Bearer")),
+        token_header=token.header,
+        token_scheme=token.scheme,
     )
 
 

@@ -15,8 +15,14 @@ What it guarantees, per profile:
   400/401/403 never, except once for a signed challenge rejected for its
   timestamp after the clock offset was learnt from the `Date` header.
 * **Rotation is durable first.** A rotated refresh token is written to the vault
-  before the new access token is handed to anyone; if that write fails the token
-  is kept in memory, the error is surfaced, and the write is retried next call.
+  before the new access token is handed to anyone. SIGINT/SIGTERM arriving between
+  the refresh request and that write wait until it is done (`signals.deferred_signals`).
+  If the write fails, the error says the new refresh token could not be saved and
+  names `workbench profile set` to recover; a long-running process (the GUI) also
+  keeps it in memory and retries the write on its next call.
+* **Bounded requests.** Every provider request has one overall deadline (the
+  profile's timeout) and a byte budget (`http.send_bounded`), and goes only to the
+  profile's allowed origins (`origins.check_origin`). TLS failures are not retried.
 * **Cheap when warm.** With a fresh token in memory, `get_token` is a dict lookup
   and a clock read: no lock, no vault, no file.
 

@@ -76,35 +76,19 @@ class Calls:
         started = time.perf_counter()
         retried = False
         replaced = False
+
+        def send(access_token: str) -> httpx.Response:
+            return self._send_api(
+                prof, plan, method, url, send_headers, content, timeout, access_token, limit, allow_origin
+            )
+
         try:
             token = self._tokens.get_token(profile)
-            response = self._send_api(
-                prof,
-                plan,
-                method,
-                url,
-                send_headers,
-                content,
-                timeout,
-                token.access_token,
-                limit,
-                allow_origin,
-            )
+            response = send(token.access_token)
             if response.status_code == 401:
                 token = self._tokens.renew_after_rejection(profile, token.access_token)
                 retried = True
-                response = self._send_api(
-                    prof,
-                    plan,
-                    method,
-                    url,
-                    send_headers,
-                    content,
-                    timeout,
-                    token.access_token,
-                    limit,
-                    allow_origin,
-                )
+                response = send(token.access_token)
             if response.status_code < 400 and plan.response_token_header in response.headers:
                 replaced = self._adopt_response_token(prof, plan, response.headers, token.access_token)
         except WorkbenchError as exc:
@@ -136,6 +120,7 @@ class Calls:
             headers=httpx.Headers(result.headers),
             body=result.body,
             step="call",
+            now=self._wire.clock.now(),
         )
 
     def _send_api(
@@ -176,7 +161,8 @@ class Calls:
 
         The preset's `[token] sliding_header` names the header; for other presets an
         `Authorization` response header counts too when it holds a JWT other than ours
-        (DESIGN: "a token arriving in a response Authorization header replaces the stored one").
+        (../shared/DESIGN.md: "a token arriving in a response Authorization header replaces the
+        stored one").
         """
         from workbench.core import flows
 

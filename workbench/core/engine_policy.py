@@ -1,7 +1,7 @@
 """The engine's two timing policies: when to renew a token early, and how to retry a token request.
 
 `RefreshAhead` decides how long before expiry a token counts as "needs renewal":
-by default the smaller of 60 s and 10 % of the token's lifetime (DESIGN.md); a
+by default the smaller of 60 s and 10 % of the token's lifetime (../shared/DESIGN.md); a
 profile's `refresh_lead` setting or the engine's `default_lead` override that.
 
 `RetryPolicy` bounds retries of a token-endpoint request that failed for a reason
@@ -13,6 +13,7 @@ Credential errors (400/401/403) are never retried blindly.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 DEFAULT_MAX_LEAD = 60.0
@@ -80,21 +81,39 @@ class RetryPolicy:
 _rng = random.Random()  # noqa: S311 - jitter, not cryptography
 
 
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """`Retry-After` as seconds: delta-seconds or an HTTP date (needs `now`, server clock)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    if now is None:
-        return None
+_DELTA_SECONDS = re.compile(r"\d+(\.\d+)?")
+
+
+def _http_date(value: str) -> float | None:
     from email.utils import parsedate_to_datetime
 
     try:
-        when = parsedate_to_datetime(value).timestamp()
+        return parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(0.0, when - now)
+
+
+def parse_retry_after(
+    value: str | None, *, now: float | None = None, date: str | None = None
+) -> float | None:
+    """`Retry-After` as seconds to wait: delta-seconds, or an HTTP date on the *server's* clock.
+
+    A date is measured against the same answer's `Date` header when there is one (both are
+    the server's clock, so local clock skew cancels out), else against `now`, the server
+    time the caller's `Clock` knows. None when unreadable, or when a date has nothing to be
+    measured against.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value)
+    when = _http_date(value)
+    if when is None:
+        return None
+    base = _http_date(date) if date else None
+    if base is None:
+        base = now
+    if base is None:
+        return None
+    return max(0.0, when - base)

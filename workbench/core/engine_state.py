@@ -39,6 +39,10 @@ class TokenState:
     # profile *name* only, so a same-named profile of another WORKBENCH_HOME, or an earlier
     # profile of that name, may have left tokens there that belong to another provider.
     profile_key: str | None = None
+    # Seconds the provider's clock was ahead of ours (`Clock.offset`) when this was written, so
+    # a new process compares `expires_at` (server time) and signs timestamps on the server's
+    # clock before it has seen a `Date` header of its own.
+    clock_offset: float | None = None
 
     def with_(self, **changes: Any) -> TokenState:
         return replace(self, **changes)

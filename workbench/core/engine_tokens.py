@@ -41,6 +41,7 @@ from workbench.core.errors import (
     WorkbenchError,
     user_message,
 )
+from workbench.core.jwtclaims import JwtClaims, jwt_times, read_jwt
 from workbench.core.redact import fingerprint
 from workbench.core.singleflight import SingleFlight
 from workbench.core.templating import VaultSecretSource
@@ -81,26 +82,6 @@ class _Stored:
     access: str | None = field(repr=False)
     refresh: str | None = field(repr=False)
     state: TokenState
-
-
-def jwt_times(token: str | None) -> tuple[float | None, float | None]:
-    """(exp, iat) of a JWT, or (None, None) for anything we cannot read (opaque tokens)."""
-    if not token or token.count(".") != 2:
-        return None, None
-    from workbench.core.jwtinspect import decode_unverified
-
-    try:
-        _header, payload = decode_unverified(token)
-    except WorkbenchError:
-        return None, None
-
-    def num(key: str) -> float | None:
-        value = payload.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        return None
-
-    return num("exp"), num("iat")
 
 
 def _profile_key(profile: Profile) -> str:
@@ -472,7 +453,11 @@ class Tokens:
                     secrets=secrets.known_values(),
                 )
             if self.config.retry.is_retryable_status(status) and attempt < self.config.retry.attempts:
-                retry_after = parse_retry_after(response.headers.get("retry-after"), now=self.clock.now())
+                retry_after = parse_retry_after(
+                    response.headers.get("retry-after"),
+                    now=self.clock.now(),
+                    date=response.headers.get("date"),
+                )
                 self._backoff(profile.name, attempt, retry_after, f"{label} answered {status}")
                 continue
             if (
@@ -494,6 +479,7 @@ class Tokens:
                 body=response.content,
                 step=step,
                 secrets=secrets.known_values(),
+                now=self.clock.now(),
             )
             if attempt > 1 and self.config.retry.is_retryable_status(status):
                 error.args = (f"{error.args[0]} (after {attempt} attempts)",)
@@ -510,7 +496,8 @@ class Tokens:
     ) -> TokenResult:
         name = profile.name
         now = self.clock.now()
-        jwt_exp, jwt_iat = jwt_times(answer.access_token)
+        jwt = answer.jwt if answer.jwt is not None else read_jwt(answer.access_token)
+        jwt_exp, jwt_iat = jwt_times(jwt)
         expires_at = answer.expires_at if answer.expires_at is not None else jwt_exp
         issued_at = (
             answer.issued_at if answer.issued_at is not None else (jwt_iat if jwt_iat is not None else now)
@@ -547,7 +534,7 @@ class Tokens:
                 with self._mu:
                     self._pending[name] = (new_refresh, answer.access_token, state)
                 raise self._pending_error(name, exc) from None
-        result = self._commit(profile, answer.access_token, state)
+        result = self._commit(profile, answer.access_token, state, jwt=jwt)
         self._events.emit("minted" if step == "mint" else "refreshed", name)
         return result
 
@@ -594,10 +581,12 @@ class Tokens:
         self._events.emit("minted" if state.obtained_by == "mint" else "refreshed", name)
         return result
 
-    def _commit(self, profile: Profile, access: str, state: TokenState) -> TokenResult:
+    def _commit(
+        self, profile: Profile, access: str, state: TokenState, *, jwt: JwtClaims | None = None
+    ) -> TokenResult:
         """Store an access token (vault) and its metadata (state file), and remember it."""
         name = profile.name
-        state = state.with_(profile_key=_profile_key(profile))
+        state = state.with_(profile_key=_profile_key(profile), clock_offset=self.clock.offset or None)
         try:
             self._vault.store(name, ACCESS_TOKEN, access)
         except Exception as exc:
@@ -614,7 +603,7 @@ class Tokens:
             self._events.emit(
                 "failed", name, f"could not write token metadata of '{name}': {user_message(exc)}"
             )
-        entry = self._remember(profile, access, state, announce=False)
+        entry = self._remember(profile, access, state, announce=False, jwt=jwt)
         result = replace(entry.result, obtained_by=state.obtained_by)
         self._events.emit("changed", name, result=result, renew_at=entry.planned_renewal, seq=entry.seq)
         return result
@@ -627,27 +616,20 @@ class Tokens:
         *,
         renew_now: bool = False,
         announce: bool = True,
+        jwt: JwtClaims | None = None,
     ) -> _Entry:
         """Hold a token in memory. With `announce`, a token other than the one held before is
-        published as a "changed" event (another process obtained it, or it was read at start)."""
+        published as a "changed" event (another process obtained it, or it was read at start).
+        `jwt` is the token already read (from the provider's answer), if it was."""
         override = setting_float(profile, "refresh_lead")
         planned = self.config.policy.renew_at(state.expires_at, state.lifetime, override)
         renew_at = planned
         if renew_now:
             # Served while renewal is failing: do not pin it in the warm path, ask again next time.
             renew_at = self.clock.now()
-        result = TokenResult(
-            profile=profile.name,
-            access_token=access,
-            token_type=state.token_type,
-            expires_at=state.expires_at,
-            issued_at=state.issued_at,
-            lifetime=state.lifetime,
-            # A stored token is "cache", except one that slid in through a response header: no
-            # provider call made it, so saying where it came from is more useful than "cache".
-            obtained_by="response-header" if state.obtained_by == "response-header" else "cache",
-            refresh_token_expires_at=state.refresh_token_expires_at,
-        )
+        result = TokenResult.stored(profile.name, access, state)
+        if jwt is not None:
+            result = replace(result, decoded=jwt)
         with self._mu:
             entry = _Entry(
                 access_token=access,
@@ -771,7 +753,8 @@ class Tokens:
     def adopt(self, profile: Profile, candidate: str) -> bool:
         """Store a token that arrived in a response header in place of the current one, unless
         it is ours already or older than the one held (a slower concurrent response)."""
-        exp, iat = jwt_times(candidate)
+        jwt = read_jwt(candidate)
+        exp, iat = jwt_times(jwt)
         name = profile.name
         with self._profile_locks(name):
             entry = self._entries.get(name)
@@ -795,5 +778,5 @@ class Tokens:
                 obtained_by="response-header",
                 updated_at=now,
             )
-            self._commit(profile, candidate, state)
+            self._commit(profile, candidate, state, jwt=jwt)
         return True

@@ -6,6 +6,7 @@ without importing any of it.
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import threading
@@ -14,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from workbench.core.engine_state import ObtainedBy
+from workbench.core.engine_state import ObtainedBy, TokenState
 from workbench.core.errors import WorkbenchError
+from workbench.core.jwtclaims import JwtClaims, read_jwt
 from workbench.core.redact import redact
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,10 @@ def iso_z(t: float) -> str:
     return datetime.fromtimestamp(int(t), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class _Unread(enum.Enum):
+    UNREAD = enum.auto()
+
+
 @dataclass(frozen=True)
 class TokenResult:
     profile: str
@@ -39,6 +45,33 @@ class TokenResult:
     lifetime: float | None
     obtained_by: ObtainedBy
     refresh_token_expires_at: float | None
+    # The access token's header and claims: handed over by the engine when it read the provider's
+    # answer, else read on first use (`jwt`) and kept; either way the token is decoded once.
+    decoded: JwtClaims | _Unread | None = field(default=_Unread.UNREAD, repr=False, compare=False)
+
+    @classmethod
+    def stored(cls, profile: str, access_token: str, state: TokenState) -> TokenResult:
+        """A stored token as served from the cache: "cache", except one that slid in through a
+        response header (no provider call made it; saying where it came from is more useful)."""
+        return cls(
+            profile=profile,
+            access_token=access_token,
+            token_type=state.token_type,
+            expires_at=state.expires_at,
+            issued_at=state.issued_at,
+            lifetime=state.lifetime,
+            obtained_by="response-header" if state.obtained_by == "response-header" else "cache",
+            refresh_token_expires_at=state.refresh_token_expires_at,
+        )
+
+    @property
+    def jwt(self) -> JwtClaims | None:
+        """Header and claims of the access token (not verified); None for an opaque token."""
+        decoded = self.decoded
+        if isinstance(decoded, _Unread):
+            decoded = read_jwt(self.access_token)
+            object.__setattr__(self, "decoded", decoded)  # a cache of a pure function, not a change
+        return decoded
 
     def expires_in(self, now: float) -> int | None:
         if self.expires_at is None:

@@ -63,6 +63,7 @@ class Verifier:
                 headers=response.headers,
                 body=response.content,
                 step="verify",
+                now=self._wire.clock.now(),
             )
         try:
             data = response.json()

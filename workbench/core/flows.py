@@ -17,11 +17,9 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode, urlsplit
@@ -34,9 +32,9 @@ from workbench.core.errors import (
     ProviderRateLimited,
     ProviderResponseError,
     TemplateError,
-    WorkbenchError,
 )
 from workbench.core.history import redact_url
+from workbench.core.jwtclaims import JwtClaims, jwt_times, read_jwt
 from workbench.core.redact import REDACTED, redact
 from workbench.core.templating import LazySecrets, SecretSource, TemplateRenderer, touched_values
 
@@ -362,6 +360,7 @@ class TokenAnswer:
     lifetime: float | None
     issued_at: float | None
     refresh_token_expires_at: float | None = None
+    jwt: JwtClaims | None = None  # the access token read once (None: opaque, or not read)
 
     def __repr__(self) -> str:  # tokens never in a repr (logs, tracebacks, test output)
         return (
@@ -463,24 +462,6 @@ def _parse_duration(value: Any) -> float | None:
     return None
 
 
-def _jwt_times(token: str) -> tuple[float | None, float | None]:
-    """(exp, iat) from a JWT payload without verifying it; (None, None) for opaque tokens."""
-    from workbench.core.jwtinspect import decode_unverified
-
-    try:
-        _, payload = decode_unverified(token)
-    except (WorkbenchError, ValueError):  # opaque: a token is not obliged to be a JWT
-        return None, None
-
-    def number(claim: str) -> float | None:
-        value = payload.get(claim)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None
-        return float(value)
-
-    return number("exp"), number("iat")
-
-
 def parse_token_response(
     profile: Profile,
     step: str,
@@ -497,7 +478,9 @@ def parse_token_response(
     lacks the token, or says `success: false` raises `ProviderResponseError`/`ProviderError`.
     """
     if not 200 <= status < 300:
-        raise provider_error(profile, status=status, headers=headers, body=body, step=step, secrets=secrets)
+        raise provider_error(
+            profile, status=status, headers=headers, body=body, step=step, secrets=secrets, now=now
+        )
     where = _where(profile, step)
     section = profile.preset.section(step) or {}
     spec: Mapping[str, Any] = section.get("response") or {}
@@ -566,7 +549,8 @@ def parse_token_response(
         else DEFAULT_TOKEN_TYPE
     )
 
-    jwt_exp, jwt_iat = _jwt_times(access)
+    jwt = read_jwt(access)
+    jwt_exp, jwt_iat = jwt_times(jwt)
     issued_at = jwt_iat if jwt_iat is not None else now
     jwt_lifetime = jwt_exp - jwt_iat if jwt_exp is not None and jwt_iat is not None else None
 
@@ -605,6 +589,7 @@ def parse_token_response(
         lifetime=lifetime,
         issued_at=issued_at,
         refresh_token_expires_at=refresh_expires_at,
+        jwt=jwt,
     )
 
 
@@ -682,20 +667,6 @@ def provider_message(
     return _one_line(text.splitlines()[0], secrets), None, "text"
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = _header_get(headers, "Retry-After")
-    if not value:
-        return None
-    value = value.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    return max(0.0, when - time.time())
-
-
 def provider_error(
     profile: Profile,
     *,
@@ -705,11 +676,13 @@ def provider_error(
     step: str,
     secrets: Iterable[str] = (),
     fallback: str | None = None,
+    now: float | None = None,
 ) -> ProviderError:
     """The provider's error answer as one of our errors, in its own (redacted) words.
 
     401/403 → ProviderAuthError, 429 → ProviderRateLimited (with `retry_after`),
     anything else → ProviderError. `secrets` are the request's secret values (scrubbed).
+    `now` is the server time (the engine's `Clock`), for a `Retry-After` date without a `Date`.
     """
     message, error_type, kind = provider_message(profile, headers=headers, body=body, secrets=secrets)
     if message and error_type and error_type.lower() == message.lower():
@@ -732,7 +705,11 @@ def provider_error(
     if status in (401, 403):
         return ProviderAuthError(text, **kwargs)
     if status == 429:
-        retry_after = _retry_after(headers)
+        from workbench.core.engine_policy import parse_retry_after
+
+        retry_after = parse_retry_after(
+            _header_get(headers, "Retry-After"), now=now, date=_header_get(headers, "Date")
+        )
         hint = f"retry in {retry_after:.0f} s" if retry_after is not None else "wait a moment and retry"
         return ProviderRateLimited(text, retry_after=retry_after, hint=hint, **kwargs)
     return ProviderError(text, **kwargs)

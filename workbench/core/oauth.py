@@ -84,7 +84,7 @@ class Endpoints:
         }
 
     def origins(self) -> tuple[str, ...]:
-        """Every origin these endpoints name (credentials may go to these, see DESIGN.md)."""
+        """Every origin these endpoints name (credentials may go to these, see ../shared/DESIGN.md)."""
         found = [origin_of(url) for url in self.urls().values() if url]
         return tuple(dict.fromkeys(o for o in found if o))
 

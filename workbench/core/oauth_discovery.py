@@ -33,7 +33,8 @@ from workbench.core.oauth import Endpoints, check_endpoint_url, parse_json_body
 if TYPE_CHECKING:
     import httpx
 
-# Provider answers (token endpoints, JWKS, discovery) are capped (DESIGN.md, "Where credentials may go").
+# Provider answers (token endpoints, JWKS, discovery) are capped
+# (../shared/DESIGN.md, "Where credentials may go").
 MAX_ANSWER_BYTES = 1024 * 1024
 # Endpoints do not move often; a day-old cache is refreshed on next use, and `login` always re-reads.
 DISCOVERY_MAX_AGE = 24 * 3600.0

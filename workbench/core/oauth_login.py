@@ -213,7 +213,8 @@ def _token_answer(
 
 
 def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
-    from workbench.core.flows import TokenAnswer, _jwt_times
+    from workbench.core.flows import TokenAnswer
+    from workbench.core.jwtclaims import jwt_times, read_jwt
 
     if not isinstance(document, Mapping):
         raise ProviderResponseError(f"{what}: the token endpoint's answer is not JSON")
@@ -228,7 +229,8 @@ def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
         seconds = float(expires_in)
     elif isinstance(expires_in, str) and expires_in.strip().isdigit():
         seconds = float(expires_in)
-    jwt_exp, jwt_iat = _jwt_times(access.strip())
+    jwt = read_jwt(access.strip())
+    jwt_exp, jwt_iat = jwt_times(jwt)
     expires_at = now + seconds if seconds is not None else jwt_exp
     lifetime = seconds if seconds is not None else (jwt_exp - jwt_iat if jwt_exp and jwt_iat else None)
     return TokenAnswer(
@@ -238,6 +240,7 @@ def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
         expires_at=expires_at,
         lifetime=lifetime,
         issued_at=jwt_iat if jwt_iat is not None else now,
+        jwt=jwt,
     )
 
 

@@ -435,7 +435,8 @@ class UntrustedProfileError(ProfileError):
 def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = False) -> ProfileImported:
     """Import a profile file (no secret values in it). Unless `trust`, a file that would send
     requests outside its base URL's origin (an override path or URL, `allowed_origins`) or turn
-    TLS verification off is refused, with what it would do (DESIGN.md, "Where credentials may go")."""
+    TLS verification off is refused, with what it would do
+    (../shared/DESIGN.md, "Where credentials may go")."""
     from workbench.core.origins import import_risks
     from workbench.core.secret_refs import import_risks as reference_risks
 

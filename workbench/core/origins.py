@@ -1,4 +1,4 @@
-"""Where a profile's credentials may go (DESIGN.md, "Where credentials may go").
+"""Where a profile's credentials may go (../shared/DESIGN.md, "Where credentials may go").
 
 A profile's secrets and tokens go only to
 

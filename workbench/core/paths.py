@@ -34,7 +34,9 @@ def _ensure_dir(path: Path, label: str) -> None:
     if path.is_dir():
         return
     fix = "set WORKBENCH_HOME to a folder you can write to"
-    if path.exists() or path.is_symlink():
+    # Another thread may create the folder between the two checks: only a path that exists
+    # and is still not a folder is the user's problem.
+    if (path.exists() or path.is_symlink()) and not path.is_dir():
         if label.endswith("folder"):  # a sub-folder of ours that is a file: the user can move it away
             fix = "move that file away, or " + fix
         raise StorageError(f"{label} ({path}) is not a folder ({fix})")

@@ -66,16 +66,27 @@ def fresh_stored_token(
         return None
     from workbench.core.engine_types import TokenResult
 
-    return TokenResult(
-        profile=profile.name,
-        access_token=access,
-        token_type=state.token_type,
-        expires_at=state.expires_at,
-        issued_at=state.issued_at,
-        lifetime=state.lifetime,
-        obtained_by="response-header" if state.obtained_by == "response-header" else "cache",
-        refresh_token_expires_at=state.refresh_token_expires_at,
-    )
+    return TokenResult.stored(profile.name, access, state)
+
+
+def learn_stored_clock_offset(profile: Profile, *, clock: Clock, states: StateStore | None = None) -> None:
+    """Start `clock` from the provider clock offset the profile's state file recorded.
+
+    Only while the clock has learnt nothing itself (offset 0) and only from a state written
+    for this profile; the first `Date` header the process sees replaces it.
+    """
+    if clock.offset:
+        return
+    if states is None:
+        from workbench.core import paths
+
+        states = StateStore(paths.state_dir())
+    state = states.load(profile.name)
+    if state is None or not state.clock_offset:
+        return
+    if state.profile_key not in (None, profile_identity(profile.preset_name, profile.base_url, profile.vars)):
+        return
+    clock.set_offset(state.clock_offset)
 
 
 def _setting_float(value: object) -> float | None:

@@ -21,7 +21,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
@@ -30,8 +30,13 @@ from workbench.gui.main_window import MainWindow
 from workbench.gui.settings import APPLICATION, ORGANIZATION, Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+
+    from PySide6.QtCore import QMessageLogContext, QtMsgType
     from PySide6.QtGui import QIcon
 
+    from workbench.core.clock import Clock
     from workbench.core.context import AppContext
     from workbench.sandbox import Sandbox
 
@@ -62,7 +67,7 @@ class FirstPaintHook(QObject):
     A fallback timer covers windows that never paint (e.g. started minimised).
     """
 
-    def __init__(self, watched: QObject, callback: Any, fallback_ms: int = 1000) -> None:
+    def __init__(self, watched: QObject, callback: Callable[[], None], fallback_ms: int = 1000) -> None:
         super().__init__(watched)
         self._watched = watched
         self._callback = callback
@@ -151,7 +156,7 @@ class DemoSession:
 
         return Settings(QSettings(str(self.home / "gui.ini"), QSettings.Format.IniFormat))
 
-    def prepare(self, clock: Any) -> AppContext:
+    def prepare(self, clock: Clock) -> AppContext:
         """Start the sandbox and create one profile per preset. Runs on the pool."""
         from workbench.core.context import AppContext
         from workbench.core.operations import create_profile
@@ -358,7 +363,7 @@ class SlotErrorHook:
     def __init__(self, window: MainWindow) -> None:
         self._window = window
 
-    def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+    def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         from workbench.core.errors import user_message
 
         message = user_message(exc)
@@ -378,9 +383,9 @@ class QtMessageFilter:
     """A Qt message handler that drops `QUIET_QT_MESSAGES` and passes the rest on."""
 
     def __init__(self) -> None:
-        self.previous: Any = None
+        self.previous: Callable[[QtMsgType, QMessageLogContext, str], None] | None = None
 
-    def __call__(self, mode: Any, context: Any, message: str) -> None:
+    def __call__(self, mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
         if message in QUIET_QT_MESSAGES:
             return
         if self.previous is not None:

@@ -93,6 +93,7 @@ class ImportDialog(QDialog):
         self.preview = QPlainTextEdit()
         self.preview.setObjectName("importPreview")
         self.preview.setReadOnly(True)
+        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # one plan line per row
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview.setPlaceholderText("The preview shows here: nothing is written until you press Import.")
         layout.addWidget(self.preview, 1)

@@ -187,6 +187,7 @@ class InspectorView(QWidget):
         self.jwks_line = QLineEdit()
         self.jwks_line.setFont(monospace_font())
         self.jwks_line.setPlaceholderText("https://issuer.example/.well-known/jwks.json")
+        self.jwks_line.textChanged.connect(self.jwks_line.setToolTip)  # a long URL, read in full
         self.discover_button = QPushButton("Find from iss")
         self.discover_button.setEnabled(False)
         jl.addWidget(self.jwks_line, 1)

@@ -65,6 +65,7 @@ AUTO_REFRESH_BACKOFF = 30.0
 # Shown in Help ▸ Keyboard shortcuts: (keys, what they do).
 SHORTCUTS = (
     ("Ctrl+N", "New profile"),
+    ("Ctrl+O", "Import a collection, OpenAPI document, HAR file or curl command"),
     ("Ctrl+,", "Settings"),
     ("Ctrl+Shift+C", "Copy the selected profile's token (renewed first if needed)"),
     ("Ctrl+M", "Mint a new token"),
@@ -74,6 +75,7 @@ SHORTCUTS = (
     ("Ctrl+Return", "Send the Request tab's request"),
     ("Ctrl+L", "Focus the request URL"),
     ("Esc", "Cancel the token request under way"),
+    ("F1", "This list"),
     ("Ctrl+Q", "Quit"),
 )
 
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
     clock_label: QLabel
     sandbox_label: QLabel
     new_action: QAction
+    import_action: QAction
     edit_action: QAction
     remove_action: QAction
     settings_action: QAction
@@ -553,6 +556,8 @@ class MainWindow(QMainWindow):
             self.busy.add(name)
         else:
             self.busy.discard(name)
+        # Esc cancels only while the Token tab waits; otherwise it stays with the focused widget.
+        self.cancel_action.setEnabled(self._tabs_built and self.token_view.busy)
         self.update_sidebar()
 
     def on_profile_failed(self, name: str, message: str) -> None:

@@ -162,8 +162,7 @@ class RequestView(QWidget):
 
     # -- layout -----------------------------------------------------------------------------------
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)  # the tab's margins around the editor and any side panel alike
         # A horizontal splitter with the editor only; `add_side_panel` adds beside it.
         self.side_split = QSplitter(Qt.Orientation.Horizontal)
         self.side_split.setChildrenCollapsible(False)
@@ -171,6 +170,7 @@ class RequestView(QWidget):
         self.side_split.addWidget(editor)
         outer.addWidget(self.side_split)
         main = QVBoxLayout(editor)
+        main.setContentsMargins(0, 0, 0, 0)
 
         line = QHBoxLayout()
         self.url_row = line

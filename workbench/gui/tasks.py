@@ -2,14 +2,14 @@
 
 In the style of git-cola's ``qtutils.Task``/``RunTask`` and superqt's ``_qthreading``:
 
-* a job is a :class:`Task` (a ``QRunnable``) that carries a :class:`TaskSignals`
-  ``QObject``. The signals object is created on the GUI thread, has no widget
-  parent and outlives the job: the :class:`TaskRunner` keeps every live task in a
-  set until its result has been delivered, so nothing is garbage-collected while a
-  worker still emits on it;
-* the worker emits ``succeeded``/``failed`` then ``done``; the runner (a ``QObject``
-  living on the GUI thread) receives them through *queued* connections and only
-  then calls the caller's callbacks — on the GUI thread;
+* a job is a :class:`Task` (a ``QRunnable``) that emits on its runner's
+  :class:`TaskSignals` ``QObject``, created on the GUI thread with no widget parent;
+  the :class:`TaskRunner` keeps every live task until its outcome has been delivered,
+  so nothing is garbage-collected while a worker still runs it;
+* the worker emits one ``finished`` (ok, value or exception); the runner (a ``QObject``
+  living on the GUI thread) receives it through a *queued* connection and only then
+  calls the caller's callback — on the GUI thread. One queued event per job keeps the
+  GUI thread's share of 200 jobs in flight small;
 * cancellation is cooperative (a ``threading.Event`` per task). A cancelled task's
   result is dropped, and so is any result whose owner widget has been destroyed;
 * an exception becomes a ``failed`` delivery (never a crash, never silence): the
@@ -27,17 +27,34 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from workbench.core.errors import user_message
 
+if TYPE_CHECKING:
+    from workbench.core.engine import EngineEvent, TokenEngine
+
 DEFAULT_MAX_THREADS = 8
+# CPython passes the GIL on every `sys.getswitchinterval()` seconds (5 ms by default). With up
+# to DEFAULT_MAX_THREADS pool threads running Python (httpx, JSON, templating) the GUI thread
+# may wait several such turns in a row: a 20-30 ms stall with 200 requests in flight. At 1 ms
+# it gets the GIL back within a few milliseconds, for a small cost in the workers' throughput.
+GUI_SWITCH_INTERVAL = 0.001
 DEFAULT_SHUTDOWN_WAIT_MS = 3000
 
 SuccessCallback = Callable[[Any], None]
 FailureCallback = Callable[[BaseException], None]
+
+
+def prefer_gui_thread() -> None:
+    """Shorten the interpreter's GIL switch interval for a process with a GUI thread to keep
+    responsive (see GUI_SWITCH_INTERVAL). Process-wide: the window calls it once, at build."""
+    import sys
+
+    if sys.getswitchinterval() > GUI_SWITCH_INTERVAL:
+        sys.setswitchinterval(GUI_SWITCH_INTERVAL)
 
 
 class Cancelled(Exception):
@@ -45,17 +62,15 @@ class Cancelled(Exception):
 
 
 class TaskSignals(QObject):
-    """What a worker reports. Created on the GUI thread, no parent.
+    """What workers report. One per runner, created on the GUI thread, no parent.
 
     Signals:
-        succeeded(int, object): task id and the job's return value.
-        failed(int, object): task id and the exception the job raised.
-        done(int): task id; always emitted last, after succeeded or failed.
+        finished(int, bool, object): task id, whether the job returned, and its return value
+            or the exception it raised. Exactly one per task, emitted last: one queued event
+            per job reaches the GUI thread.
     """
 
-    succeeded = Signal(int, object)
-    failed = Signal(int, object)
-    done = Signal(int)
+    finished = Signal(int, bool, object)
 
 
 class Task(QRunnable):
@@ -67,7 +82,7 @@ class Task(QRunnable):
     Attributes:
         task_id: unique, increasing number.
         cancel_event: set by :meth:`cancel`; checked before results are delivered.
-        signals: the :class:`TaskSignals` the worker emits on.
+        signals: the :class:`TaskSignals` the worker emits on (its runner's).
         owner: the QObject whose callbacks receive the result (may be None).
     """
 
@@ -79,6 +94,7 @@ class Task(QRunnable):
         *args: Any,
         pass_cancel: bool = False,
         owner: QObject | None = None,
+        signals: TaskSignals | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__()
@@ -91,7 +107,7 @@ class Task(QRunnable):
         self.pass_cancel = pass_cancel
         self.owner = owner
         self.cancel_event = threading.Event()
-        self.signals = TaskSignals()
+        self.signals = signals if signals is not None else TaskSignals()
         self.on_success: SuccessCallback | None = None
         self.on_failure: FailureCallback | None = None
 
@@ -104,7 +120,7 @@ class Task(QRunnable):
 
     def run(self) -> None:  # runs on a pool thread
         if self.cancel_event.is_set():
-            self.signals.done.emit(self.task_id)
+            self.signals.finished.emit(self.task_id, False, Cancelled())
             return
         kwargs = dict(self.kwargs)
         if self.pass_cancel:
@@ -112,12 +128,9 @@ class Task(QRunnable):
         try:
             result = self.fn(*self.args, **kwargs)
         except BaseException as exc:
-            if not self.cancel_event.is_set():
-                self.signals.failed.emit(self.task_id, exc)
+            self.signals.finished.emit(self.task_id, False, exc)
         else:
-            if not self.cancel_event.is_set():
-                self.signals.succeeded.emit(self.task_id, result)
-        self.signals.done.emit(self.task_id)
+            self.signals.finished.emit(self.task_id, True, result)
 
 
 def _alive(obj: QObject | None) -> bool:
@@ -150,6 +163,10 @@ class TaskRunner(QObject):
         self._lock = threading.Lock()  # guards _tasks against a concurrent shutdown
         self._closed = False
         self._watched_owners: set[int] = set()  # ids of owners whose `destroyed` we listen to
+        # One signals object for every task (created here, on the GUI thread): workers emit on
+        # it, the queued connection brings each outcome to on_finished on this thread.
+        self._signals = TaskSignals()
+        self._signals.finished.connect(self.on_finished, Qt.ConnectionType.QueuedConnection)
 
     # -- starting ---------------------------------------------------------------------------------
     def start(
@@ -163,16 +180,12 @@ class TaskRunner(QObject):
         **kwargs: Any,
     ) -> Task:
         """Queue ``fn(*args, **kwargs)``; the callbacks run later on the GUI thread."""
-        task = Task(fn, *args, pass_cancel=pass_cancel, owner=owner, **kwargs)
+        task = Task(fn, *args, pass_cancel=pass_cancel, owner=owner, signals=self._signals, **kwargs)
         task.on_success = on_success
         task.on_failure = on_failure
         if self._closed:
             task.cancel()
             return task
-        qc = Qt.ConnectionType.QueuedConnection
-        task.signals.succeeded.connect(self.on_succeeded, qc)
-        task.signals.failed.connect(self.on_failed, qc)
-        task.signals.done.connect(self.on_done, qc)
         with self._lock:
             self._tasks[task.task_id] = task
         if owner is not None and id(owner) not in self._watched_owners:
@@ -190,29 +203,32 @@ class TaskRunner(QObject):
         return list(self._tasks.values())
 
     # -- delivery (GUI thread) --------------------------------------------------------------------
-    def _deliverable(self, task_id: int) -> Task | None:
+    @Slot(int, bool, object)
+    def on_finished(self, task_id: int, ok: bool, payload: object) -> None:
+        """One job's outcome: deliver it (unless cancelled or its owner is gone), then retire it."""
         task = self._tasks.get(task_id)
-        if task is None or task.cancelled or self._closed or not _alive(task.owner):
-            return None
-        return task
+        try:
+            if task is not None and not task.cancelled and not self._closed and _alive(task.owner):
+                if ok:
+                    self._deliver(task, payload)
+                elif not isinstance(payload, Cancelled):
+                    assert isinstance(payload, BaseException)
+                    self._report(task, payload)
+        finally:
+            with self._lock:
+                self._tasks.pop(task_id, None)
+                remaining = len(self._tasks)
+            self.busy_changed.emit(remaining)
+            if remaining == 0:
+                self.idle.emit()
 
-    @Slot(int, object)
-    def on_succeeded(self, task_id: int, result: object) -> None:
-        task = self._deliverable(task_id)
-        if task is None or task.on_success is None:
+    def _deliver(self, task: Task, result: object) -> None:
+        if task.on_success is None:
             return
         try:
             task.on_success(result)
         except Exception as exc:  # a bug in a result handler must not kill the event loop
             self._report(task, exc)
-
-    @Slot(int, object)
-    def on_failed(self, task_id: int, exc: object) -> None:
-        task = self._deliverable(task_id)
-        if task is None or isinstance(exc, Cancelled):
-            return
-        assert isinstance(exc, BaseException)
-        self._report(task, exc)
 
     def _report(self, task: Task, exc: BaseException) -> None:
         if task.on_failure is not None:
@@ -222,15 +238,6 @@ class TaskRunner(QObject):
             except Exception as inner:
                 exc = inner
         self.error_occurred.emit(user_message(exc))
-
-    @Slot(int)
-    def on_done(self, task_id: int) -> None:
-        with self._lock:
-            self._tasks.pop(task_id, None)
-            remaining = len(self._tasks)
-        self.busy_changed.emit(remaining)
-        if remaining == 0:
-            self.idle.emit()
 
     @Slot(QObject)
     def _on_owner_destroyed(self, obj: QObject | None = None) -> None:
@@ -297,11 +304,11 @@ class EngineEventBridge(QObject):
         super().__init__(parent)
         self._unsubscribe: Callable[[], None] | None = None
 
-    def attach(self, engine: Any) -> None:
+    def attach(self, engine: TokenEngine) -> None:
         self.detach()
         self._unsubscribe = engine.subscribe(self._from_engine)
 
-    def _from_engine(self, event: object) -> None:
+    def _from_engine(self, event: EngineEvent) -> None:
         # May run on any thread; a signal emit is thread-safe and queued to the receivers' thread.
         try:
             self.received.emit(event)

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.durations import humanize_duration
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, humanize_duration, humanize_seconds
+from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, humanize_seconds
 
 if TYPE_CHECKING:
     from workbench.core.engine import TokenResult
@@ -408,7 +409,7 @@ class TokenView(QWidget):
             )
         if token != self.token_box.token:
             self.token_box.set_token(token, placeholder)
-            self._fill_claims(token)
+            self._fill_claims(result)
         elif not token:
             self.token_box.setPlaceholderText(placeholder)
         self._fill_details()
@@ -501,7 +502,7 @@ class TokenView(QWidget):
             )
             how = OBTAINED_HOW.get(r.obtained_by, r.obtained_by)
             self.obtained_label.setText(f"{how}, {_local_time(r.issued_at)}" if r.issued_at else how)
-            self.lifetime_label.setText(humanize_duration(r.lifetime) if r.lifetime else "unknown")
+            self.lifetime_label.setText(humanize_duration(r.lifetime, parts=2) if r.lifetime else "unknown")
         self._fill_times()
 
     def _fill_times(self) -> None:
@@ -532,23 +533,22 @@ class TokenView(QWidget):
             left = r.refresh_token_expires_at - now
             parts.append("expired" if left <= 0 else f"expires in {humanize_seconds(left)}")
         if facts.refresh_token_lifetime:
-            parts.append(f"lives {humanize_duration(facts.refresh_token_lifetime)}")
+            parts.append(f"lives {humanize_duration(facts.refresh_token_lifetime, parts=2)}")
         if facts.rotates_refresh_token:
             parts.append("rotates on every refresh")
         self.refresh_label.setText(", ".join(parts) or "lifetime not stated by the provider")
 
-    def _fill_claims(self, token: str | None) -> None:
+    def _fill_claims(self, result: TokenResult | None) -> None:
         self.claims.clear()
+        token = result.access_token if result else None
         self._decoded_for = token
-        if not token:
+        if result is None or not token:
             return
-        try:
-            from workbench.core.jwtinspect import decode_unverified
-
-            header, payload = decode_unverified(token)
-        except Exception:  # opaque tokens are fine: there is simply nothing to show
+        jwt = result.jwt  # read once by the engine, from the provider's answer
+        if jwt is None:  # opaque tokens are fine: there is simply nothing to show
             QTreeWidgetItem(self.claims, ["(opaque token)", "not a JWT: no claims to show"])
             return
+        header, payload = jwt.header, jwt.claims
         for key in ("alg", "typ", "kid"):
             if key in header:
                 QTreeWidgetItem(self.claims, [f"header.{key}", _short(header[key])])
@@ -823,7 +823,7 @@ def _esc(text: str) -> str:
     return html.escape(str(text))
 
 
-def _short(value: Any, limit: int = 160) -> str:
+def _short(value: object, limit: int = 160) -> str:
     # One line: compact JSON, not the indented form squashed (which leaves runs of spaces).
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -235,18 +235,6 @@ def humanize_seconds(seconds: float) -> str:
     return f"{s // 86400} d {s % 86400 // 3600} h"
 
 
-def humanize_duration(seconds: float) -> str:
-    """A lifetime in words: "12 h", "15 min", "1 h 30 min", "45 s"."""
-    s = round(seconds)
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min" + (f" {s % 60} s" if s % 60 else "")
-    if s < 86400:
-        return f"{s // 3600} h" + (f" {s % 3600 // 60} min" if s % 3600 // 60 else "")
-    return f"{s // 86400} d" + (f" {s % 86400 // 3600} h" if s % 86400 // 3600 else "")
-
-
 PRESET_ROLE = 0x0100 + 1  # Qt.ItemDataRole.UserRole + 1: the preset name under a profile's name
 
 

@@ -14,7 +14,8 @@ first frame when it is imported at start-up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
 from workbench.gui.settings import TLS_WARNING
-from workbench.gui.tasks import EngineEventBridge, TaskRunner
+from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
 from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class CurrentPageTabWidget(QTabWidget):
 def build(w: MainWindow, runner: TaskRunner | None, tick_ms: int, clipboard_tick_ms: int) -> None:
     """Services, widgets, actions and timers, into ``w`` (replacing its loading placeholder)."""
     prefs = w.settings.load()
+    prefer_gui_thread()
     w.runner = runner or TaskRunner(w)
     w.clipboard = SecureClipboard(w, clear_after=prefs.clipboard_clear, tick_ms=clipboard_tick_ms)
     w.services = Services(
@@ -184,7 +186,7 @@ def _build_widgets(w: MainWindow) -> None:
 def _build_actions(w: MainWindow) -> None:
     def action(
         text: str,
-        slot: Any,
+        slot: Callable[[], object],
         shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
         tip: str = "",
     ) -> QAction:
@@ -220,6 +222,7 @@ def _build_actions(w: MainWindow) -> None:
         "&Verify", w.verify, "Ctrl+Shift+V", "Check the token's signature or ask the provider"
     )
     w.cancel_action = action("&Cancel token request", w.cancel, "Esc")
+    w.cancel_action.setEnabled(False)  # MainWindow.on_busy_changed enables it while one runs
     w.send_action = action("&Send request", w.send_request, "Ctrl+Return")
     w.send_action2 = action("Send request (keypad Enter)", w.send_request, "Ctrl+Enter")
     w.focus_url_action = action("Focus &URL", w.focus_url, "Ctrl+L")

@@ -58,7 +58,7 @@ def _json(text: str, source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"{source}: damaged JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            f"{source}: damaged JSON ({exc.msg}; line {exc.lineno} column {exc.colno})"
         ) from None
     except RecursionError:
         raise InputError(f"{source}: damaged JSON (nested too deeply)") from None

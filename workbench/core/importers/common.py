@@ -438,8 +438,11 @@ class PlanBuilder:
                     "with HTTP Basic (most servers take both)"
                 )
         accepts = self.preset_secret_names(preset)
-        found = (("client_secret", auth.client_secret), ("refresh_token", auth.refresh_token),
-                 ("access_token", auth.access_token))  # fmt: skip
+        found = (
+            ("client_secret", auth.client_secret),
+            ("refresh_token", auth.refresh_token),
+            ("access_token", auth.access_token),
+        )
         for entry, value in found:
             if not value:
                 continue
@@ -448,8 +451,10 @@ class PlanBuilder:
             elif accepts is None or entry in accepts:
                 plan.secrets[entry] = value
             elif entry == "refresh_token" and preset in ("oauth2-authorization-code", "oauth2-device-code"):
-                self.note(f"{where}: the stored refresh token was not imported; sign in with "
-                          f"`workbench login {plan.name}`")  # fmt: skip
+                self.note(
+                    f"{where}: the stored refresh token was not imported; sign in with "
+                    f"`workbench login {plan.name}`"
+                )
             elif entry == "access_token":
                 self.note(f"{where}: the stored access token was not imported (the profile obtains its own)")
             else:
@@ -513,6 +518,8 @@ class PlanBuilder:
             url = relative_to(raw.url, origin)
         elif origin is None and not _ABSOLUTE.match(url) and not url.startswith(("/", "{{")):
             url = "/" + url if url else "/"
+        if self._carries_credential(raw, url, headers, where):
+            return
         taken = self._request_names.setdefault(profile.name, set())
         name = unique(slug(raw.title, "request"), taken)
         self.plan.requests.append(
@@ -528,6 +535,29 @@ class PlanBuilder:
                 form=list(raw.form),
             )
         )
+
+    def _carries_credential(
+        self, raw: RawRequest, url: str, headers: list[tuple[str, str]], where: str
+    ) -> bool:
+        """A request whose URL, body or form holds a credential (a JWT, a PEM block, `Bearer …`) is not
+        saved: a saved request never holds a secret value. Usually it is a token request itself."""
+        from workbench.core.saved_requests import SavedRequest, SavedRequestError, check_no_secrets
+
+        probe = SavedRequest(
+            name="probe",
+            method=raw.method or "GET",
+            url=url,
+            headers=tuple(headers),
+            body=raw.body,
+            body_type=raw.body_type,
+            form=tuple(raw.form),
+        )
+        try:
+            check_no_secrets(probe, where)
+        except SavedRequestError as exc:
+            self.note(f"{exc} (the request was left out; nothing of it was stored)")
+            return True
+        return False
 
     def add_variables(self, profile: str, values: Mapping[str, str]) -> None:
         self.plan.variables.setdefault(profile, {}).update(values)

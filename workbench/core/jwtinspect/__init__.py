@@ -43,6 +43,7 @@ verified; its payload is reported as text. Every malformed input raises
 
 from __future__ import annotations
 
+from workbench.core.durations import humanize_duration
 from workbench.core.jwtinspect.claims import LONG_LIFETIME_SECONDS
 from workbench.core.jwtinspect.compact import (
     MAX_JSON_DEPTH,
@@ -72,7 +73,6 @@ from workbench.core.jwtinspect.results import (
     Inspection,
     TokenWarning,
     format_moment,
-    humanize_duration,
     humanize_relative,
     iso_utc,
 )

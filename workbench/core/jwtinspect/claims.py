@@ -9,12 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from workbench.core.jwtinspect.results import (
-    TokenWarning,
-    format_moment,
-    humanize_duration,
-    humanize_relative,
-)
+from workbench.core.durations import humanize_duration
+from workbench.core.jwtinspect.results import TokenWarning, format_moment, humanize_relative
 from workbench.core.redact import redact
 
 LONG_LIFETIME_SECONDS = 24 * 3600

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from workbench.core.durations import humanize_duration
+
 
 @dataclass(frozen=True)
 class TokenWarning:
@@ -99,23 +101,6 @@ def humanize_relative(seconds: float) -> str:
         return "now"
     amount = humanize_duration(seconds)
     return f"in {amount}" if seconds > 0 else f"{amount} ago"
-
-
-def humanize_duration(seconds: float) -> str:
-    """A length of time in one unit: "45 s", "14 min", "3 h", "2 d", "13 y".
-
-    Rounded to whole seconds first (839.6 s is "14 min", not "13 min"), then down to the unit.
-    """
-    s = float(round(abs(seconds)))
-    if s < 60:
-        return f"{int(s)} s"
-    if s < 3600:
-        return f"{int(s // 60)} min"
-    if s < 86400:
-        return f"{int(s // 3600)} h"
-    if s < 2 * 365.25 * 86400:
-        return f"{int(s // 86400)} d"
-    return f"{int(s // (365.25 * 86400))} y"
 
 
 @dataclass(frozen=True)

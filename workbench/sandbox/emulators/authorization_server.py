@@ -256,20 +256,8 @@ class AuthorizationServer(Provider):
     def _tokens(
         self, client_id: str, scope: str, subject: str, grant: str, nonce: str = ""
     ) -> dict[str, Any]:
-        iat, exp = self._times(None)
-        access = jose.encode_hs256(
-            {
-                "iss": self.issuer,
-                "sub": subject,
-                "aud": self.base_url,
-                "client_id": client_id,
-                "scope": scope,
-                "gty": grant,
-                "iat": iat,
-                "exp": exp,
-                "jti": uuid.uuid4().hex,
-            },
-            self.secret,
+        access, iat, _exp = self.hs256_jwt(
+            self.secret, subject, aud=self.base_url, client_id=client_id, scope=scope, gty=grant
         )
         answer: dict[str, Any] = {
             "access_token": access,
@@ -518,22 +506,15 @@ class AuthorizationServer(Provider):
             return self.error(
                 400, "invalid_grant", "refresh token is invalid, expired, revoked or already used"
             )
-        iat, exp = self._times(None)
         scope = session.data["scope"]
-        access = jose.encode_hs256(
-            {
-                "iss": self.issuer,
-                "sub": session.subject,
-                "aud": self.base_url,
-                "client_id": client_id,
-                "scope": scope,
-                "gty": session.data.get("grant", "authorization_code"),
-                "iat": iat,
-                "exp": exp,
-                "jti": uuid.uuid4().hex,
-            },
+        access = self.hs256_jwt(
             self.secret,
-        )
+            session.subject,
+            aud=self.base_url,
+            client_id=client_id,
+            scope=scope,
+            gty=session.data.get("grant", "authorization_code"),
+        )[0]
         return json_response(
             200,
             {

@@ -291,6 +291,16 @@ class Provider:
         iat = int(self.now())
         return iat, iat + (self.lifetime if lifetime is None else lifetime)
 
+    def hs256_jwt(
+        self, secret: bytes, subject: str, *, lifetime: int | None = None, **claims: Any
+    ) -> tuple[str, int, int]:
+        """(token, iat, exp): an HS256 JWT this provider issues to `subject`, with `claims` between
+        `iss`/`sub` and `iat`/`exp`/`jti`; `lifetime` defaults to the provider's."""
+        iat, exp = self._times(lifetime)
+        jti = uuid.uuid4().hex
+        payload = {"iss": self.issuer, "sub": subject, **claims, "iat": iat, "exp": exp, "jti": jti}
+        return jose.encode_hs256(payload, secret), iat, exp
+
 
 def new_opaque_token() -> str:
     """A random opaque token (refresh tokens of the providers that do not use JWTs)."""

@@ -86,19 +86,15 @@ class OAuth2(Provider):
     def _access(
         self, subject: str, client_id: str, scope: str, grant: str, lifetime: int | None = None
     ) -> str:
-        iat, exp = self._times(lifetime)
-        claims = {
-            "iss": self.issuer,
-            "sub": subject,
-            "aud": self.base_url,
-            "client_id": client_id,
-            "scope": scope,
-            "gty": grant,
-            "iat": iat,
-            "exp": exp,
-            "jti": uuid.uuid4().hex,
-        }
-        return jose.encode_hs256(claims, self.secret)
+        return self.hs256_jwt(
+            self.secret,
+            subject,
+            lifetime=lifetime,
+            aud=self.base_url,
+            client_id=client_id,
+            scope=scope,
+            gty=grant,
+        )[0]
 
     def verify_access(self, token: str, now: float) -> dict[str, Any]:
         return jose.decode_verified(token, now=now, hs256_secret=self.secret, issuer=self.issuer)

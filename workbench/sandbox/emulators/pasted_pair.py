@@ -32,16 +32,7 @@ class PastedPairProvider(Provider):
         self.sessions = SessionStore()
 
     def access_jwt(self, session: Session, lifetime: int | None = None) -> str:
-        iat, exp = self._times(lifetime)
-        claims = {
-            "iss": self.issuer,
-            "sub": session.subject,
-            "sid": session.id,
-            "iat": iat,
-            "exp": exp,
-            "jti": uuid.uuid4().hex,
-        }
-        return jose.encode_hs256(claims, self.secret)
+        return self.hs256_jwt(self.secret, session.subject, lifetime=lifetime, sid=session.id)[0]
 
     def verify_access(self, token: str, now: float) -> dict[str, Any]:
         return jose.decode_verified(token, now=now, hs256_secret=self.secret, issuer=self.issuer)

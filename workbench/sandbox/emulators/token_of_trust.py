@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,18 +63,14 @@ class TokenOfTrust(Provider):
         return self.error(401, "invalid_token", f"Token is invalid or malformed: {message}")
 
     def _jwt(self, key: _TotKey, lifetime: int | None = None) -> tuple[str, int, int]:
-        iat, exp = self._times(lifetime)
-        claims = {
-            "iss": self.issuer,
-            "sub": key.app_domain,
-            "appDomain": key.app_domain,
-            "apiKeyId": key.key_id,
-            "permissions": [*key.permissions, "manage_api_keys"],
-            "iat": iat,
-            "exp": exp,
-            "jti": uuid.uuid4().hex,
-        }
-        return jose.encode_hs256(claims, self.secret), iat, exp
+        return self.hs256_jwt(
+            self.secret,
+            key.app_domain,
+            lifetime=lifetime,
+            appDomain=key.app_domain,
+            apiKeyId=key.key_id,
+            permissions=[*key.permissions, "manage_api_keys"],
+        )
 
     def mint(self, request: Request) -> Response:
         body = self.json_body(request, {"appDomain": str, "totApiKey": str, "totSecretKey": str})
