@@ -41,7 +41,8 @@ def test_every_argument_and_option_of_every_command_has_a_help_string():
     missing = []
     for path, parser, _leaf in _commands(build_parser()):
         for action in parser._actions:
-            if isinstance(action, argparse._HelpAction | argparse._VersionAction | argparse._SubParsersAction):
+            skipped = argparse._HelpAction | argparse._VersionAction | argparse._SubParsersAction
+            if isinstance(action, skipped):
                 continue
             if not _explained(action.help):
                 shown = "/".join(action.option_strings) or action.metavar or action.dest

@@ -12,7 +12,16 @@ from workbench.core.context import AppContext
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
-    g = sub.add_parser("gui", help="the desktop app (default)")
+    g = sub.add_parser(
+        "gui",
+        help="the desktop app (default)",
+        description="Open the desktop app: profiles, tokens with live countdowns, requests, the inspector.",
+        epilog="""examples:
+  workbench                                   # the same as `workbench gui`
+  workbench gui --demo                        # offline: the embedded sandbox and a demo profile per preset
+  workbench gui --demo --screenshot shot.png  # render the window to a PNG and exit (smoke test)
+""",
+    )
     g.add_argument("--demo", action="store_true", help="start the embedded sandbox and load demo profiles")
     g.add_argument("--screenshot", metavar="PNG", help="render the main window to PNG and exit")
 
