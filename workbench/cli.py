@@ -127,6 +127,10 @@ def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext)
 def _modules_for(argv: Sequence[str] | None) -> list[ModuleType]:
     """The module of the command `argv` names, when its first word is one; otherwise all of them
     (top-level help, an unknown command's list of choices, completion scripts)."""
+    if argv is not None and not argv:
+        # Plain `workbench` is the desktop app: registering every other command first would
+        # only delay its first paint.
+        return [importlib.import_module(_COMMAND_MODULES["gui"])]
     if argv:
         if list(argv) == ["--version"]:
             return []  # argparse prints it before any command would be looked at

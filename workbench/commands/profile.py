@@ -20,15 +20,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from workbench.core.errors import InputError, ProfileError
-from workbench.core.profiles import LOGIN_SECRET_NAMES, TOKEN_SECRET_NAMES, Profile, validate_profile_name
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.presets import Preset
+    from workbench.core.profiles import Profile
     from workbench.core.vault import Vault
 
 MAX_SECRET_FILE_BYTES = 1024 * 1024
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
+
+
+def validate_profile_name(name: str) -> str:
+    """`profiles.validate_profile_name`, imported when a command runs: `workbench profile` is
+    registered at every start (the GUI's too), and the profile store's module is not light."""
+    from workbench.core.profiles import validate_profile_name as validate
+
+    return validate(name)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -488,6 +496,9 @@ def secret_status(profile: Profile, vault: Vault) -> dict[str, bool]:
 
 
 def _show(args: argparse.Namespace, ctx: AppContext) -> int:
+    from workbench.core.profiles import LOGIN_SECRET_NAMES as login_names
+    from workbench.core.profiles import TOKEN_SECRET_NAMES as token_names
+
     profile = ctx.profiles.get(validate_profile_name(args.name))
     preset = profile.preset
     status = secret_status(profile, ctx.vault)
@@ -513,9 +524,9 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
             ref = profile.secret_refs[secret]
             out.append(f"  {secret:<{width}}  from {ref} (read at each use, not stored)")
             continue
-        if secret in LOGIN_SECRET_NAMES:
+        if secret in login_names:
             note = " (from the last login)" if present else " (from `workbench login`)"
-        elif secret in TOKEN_SECRET_NAMES and (spec is None or spec.kind != "secret"):
+        elif secret in token_names and (spec is None or spec.kind != "secret"):
             note = " (cached by the engine)" if present else " (obtained on first use)"
         else:
             note = "" if present or spec is None or spec.required else " (optional)"

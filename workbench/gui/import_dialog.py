@@ -222,7 +222,7 @@ def open_import(window: MainWindow) -> ImportDialog | None:
         window.show_status(
             f"Imported {len(outcome.profiles)} profile(s) and {outcome.requests} saved request(s){pending}"
         )
-        if getattr(window, "saved_requests_panel", None) is not None:
+        if window.saved_requests_panel is not None:
             window.saved_requests_panel.reload()
 
     dialog.imported.connect(done)

@@ -46,10 +46,13 @@ if TYPE_CHECKING:
     from workbench.core.operations import ProfileRemoved
     from workbench.core.profiles import Profile
     from workbench.gui.clipboard import SecureClipboard
+    from workbench.gui.history_view import HistoryPanel
+    from workbench.gui.import_dialog import ImportDialog
     from workbench.gui.inspector_view import InspectorView
     from workbench.gui.keys_view import KeysView
     from workbench.gui.profile_editor import ProfileEditor
     from workbench.gui.request_view import RequestView
+    from workbench.gui.saved_requests import SavedRequestsPanel
     from workbench.gui.services import Services
     from workbench.gui.settings_dialog import SettingsDialog
     from workbench.gui.tasks import EngineEventBridge, Generation, TaskRunner
@@ -166,6 +169,10 @@ class MainWindow(QMainWindow):
     request_view: RequestView
     inspector_view: InspectorView
     keys_view: KeysView
+    # Installed with their tabs (history_view.install, saved_requests.install) and by File > Import:
+    history_panel: HistoryPanel | None = None
+    saved_requests_panel: SavedRequestsPanel | None = None
+    import_dialog: ImportDialog | None = None
 
     def __init__(
         self,
