@@ -21,7 +21,34 @@ if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Descriptions and epilogs: prose paragraphs are wrapped as usual, while indented lines
+    (examples, a kubeconfig snippet) and `heading:` lines are kept exactly as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out: list[str] = []
+        paragraph: list[str] = []
+
+        def flush() -> None:
+            if paragraph:
+                out.append(super(_HelpFormatter, self)._fill_text(" ".join(paragraph), width, indent))
+                paragraph.clear()
+
+        for line in text.strip("\n").splitlines():
+            if not line.strip() or line[:1].isspace() or line.rstrip().endswith(":"):
+                flush()
+                out.append(indent + line.rstrip())
+            else:
+                paragraph.append(line.strip())
+        flush()
+        return "\n".join(out)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
     def error(self, message: str) -> None:  # type: ignore[override]
         # One line, no usage dump: the contract is "one clear line on stderr".
         from workbench.core.errors import InputError, user_message

@@ -69,12 +69,32 @@ def parse_json_body(text: str | None) -> Any:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
-    call = sub.add_parser("call", help="send an authenticated request")
-    call.add_argument("name")
-    call.add_argument("target", nargs="*", metavar="[METHOD] PATH_OR_URL")
+    call = sub.add_parser(
+        "call",
+        help="send an authenticated request",
+        description="Send a request with the profile's token and print the answer's body. Exit 0 on a "
+        "2xx; on a 401 a fresh token is obtained once and the request retried once.",
+        epilog="""examples:
+  workbench call prod /me                                  # GET {base_url}/me
+  workbench call prod POST /orders --json-body '{"qty": 1}'
+  workbench call prod GET https://api.example.com/v2/items -H 'Accept: application/json'
+  workbench call prod --request list-orders                # a saved request (workbench request list prod)
+""",
+    )
+    call.add_argument("name", metavar="NAME", help="the profile whose token authenticates the request")
+    call.add_argument(
+        "target",
+        nargs="*",
+        metavar="[METHOD] PATH_OR_URL",
+        help="HTTP method (GET by default, POST with a body) and a path under the base URL or a full URL",
+    )
     call.add_argument("--request", metavar="SAVED", help="send a saved request")
-    call.add_argument("-H", dest="headers", action="append", default=[], metavar="'K: V'")
-    call.add_argument("--json-body", metavar="JSON")
+    call.add_argument(
+        "-H", dest="headers", action="append", default=[], metavar="'K: V'", help="add a header (repeatable)"
+    )
+    call.add_argument(
+        "--json-body", metavar="JSON", help="send this JSON as the body (Content-Type: application/json)"
+    )
     call.add_argument(
         "--allow-origin",
         action="store_true",

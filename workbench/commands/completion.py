@@ -27,7 +27,7 @@ FILE_DESTS = frozenset({"file", "screenshot", "key"})
 DIRECTORY_DESTS = frozenset({"out"})
 
 EPILOG = """\
-install:
+examples (install once):
   bash   workbench completion bash > ~/.local/share/bash-completion/completions/workbench
   zsh    workbench completion zsh > "${fpath[1]}/_workbench"     # then: compinit
   fish   workbench completion fish > ~/.config/fish/completions/workbench.fish

@@ -32,10 +32,21 @@ def _limit(text: str) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
-    hist = sub.add_parser("history", help="past requests (names and outcomes, never headers or bodies)")
+    hist = sub.add_parser(
+        "history",
+        help="past requests (names and outcomes, never headers or bodies)",
+        epilog="""examples:
+  workbench history                      # the latest requests of every profile
+  workbench history prod --limit 200
+  workbench history --search 401 --json
+  workbench history prod --clear
+""",
+    )
     hist.add_argument("name", nargs="?", help="only this profile's requests")
-    hist.add_argument("--json", action="store_true")
-    hist.add_argument("--limit", type=_limit, default=DEFAULT_LIMIT, metavar="N")
+    hist.add_argument("--json", action="store_true", help="print the rows as JSON")
+    hist.add_argument(
+        "--limit", type=_limit, default=DEFAULT_LIMIT, metavar="N", help="show at most N rows, newest first"
+    )
     hist.add_argument(
         "--search", metavar="TEXT", default="", help="only rows whose URL, method, status … contain TEXT"
     )

@@ -22,7 +22,13 @@ FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
     imp = sub.add_parser(
-        "import", help="import a curl command, Postman/Insomnia/Bruno collection, OpenAPI or HAR"
+        "import",
+        help="import a curl command, Postman/Insomnia/Bruno collection, OpenAPI or HAR",
+        epilog="""examples:
+  workbench import collection.postman_collection.json --environment staging.postman_environment.json
+  pbpaste | workbench import - --format curl       # a copied curl command
+  workbench import openapi.yaml --dry-run          # show what would be created, write nothing
+""",
     )
     imp.add_argument("file", metavar="FILE|-", help="the file (or a Bruno collection folder); - reads stdin")
     imp.add_argument("--format", choices=FORMATS, help="what FILE is (detected when left out)")

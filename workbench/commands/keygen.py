@@ -32,10 +32,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         epilog="--out DIR writes private.pem (PKCS#8, mode 0600), public.pem and public.jwk.json "
         "(kid = RFC 7638 thumbprint). --profile NAME stores the private key in that profile's vault "
         "entry private_key and prints the public PEM and JWK. With neither, the private key PEM is "
-        "printed to stdout with the public parts, and nothing is saved.",
+        "printed to stdout with the public parts, and nothing is saved.\n\n"
+        "examples:\n"
+        "  workbench keygen --alg ES256 --out ~/keys/tm     # then register public.pem with the provider\n"
+        "  workbench keygen --profile tm                    # straight into profile tm's keychain entry\n",
     )
-    kg.add_argument("--alg", default="ES256", choices=["ES256", "ES384", "RS256", "EdDSA"])
-    kg.add_argument("--out", metavar="DIR")
+    kg.add_argument(
+        "--alg",
+        default="ES256",
+        choices=["ES256", "ES384", "RS256", "EdDSA"],
+        help="the key's algorithm (default ES256)",
+    )
+    kg.add_argument(
+        "--out", metavar="DIR", help="write the key files into DIR (the private key with mode 0600)"
+    )
     kg.add_argument("--profile", metavar="NAME", help="store the private key in this profile's vault entry")
 
 

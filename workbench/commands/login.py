@@ -32,6 +32,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "login",
         help="log in through the browser or a device code (OAuth presets)",
         description="Run the interactive OAuth login of profile NAME and store its tokens.",
+        epilog="""examples:
+  workbench login corp                  # the system browser ($BROWSER honoured); the URL is printed too
+  workbench login corp --no-browser     # open the printed URL yourself (e.g. on another machine)
+  workbench login tv --timeout 600      # a device-code profile: enter the code shown on another device
+""",
     )
     p.add_argument("name", help="profile name")
     p.add_argument(

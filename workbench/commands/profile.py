@@ -45,22 +45,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     psub = prof.add_subparsers(
         dest="profile_command", parser_class=type(prof), metavar="ACTION", required=True
     )
-    add = psub.add_parser("add", help="create a profile from a preset")
-    add.add_argument("name")
-    add.add_argument("--preset", required=True)
-    add.add_argument("--base-url", required=True)
+    add = psub.add_parser("add", help="create a profile from a preset", epilog=_ADD_EXAMPLES)
+    add.add_argument("name", metavar="NAME", help="the new profile's name (letters, digits, . _ -)")
+    add.add_argument(
+        "--preset", required=True, help="the provider's preset (workbench completion --list presets)"
+    )
+    add.add_argument("--base-url", required=True, help="the API's base URL, as the provider documents it")
     _add_input_arguments(add)
-    upd = psub.add_parser("set", help="change a profile in place (base URL, settings, secrets)")
-    upd.add_argument("name")
-    upd.add_argument("--base-url")
+    upd = psub.add_parser(
+        "set", help="change a profile in place (base URL, settings, secrets)", epilog=_SET_EXAMPLES
+    )
+    upd.add_argument("name", metavar="NAME", help="the profile to change")
+    upd.add_argument("--base-url", help="a new base URL (cached tokens of the old one are dropped)")
     _add_input_arguments(upd)
-    lst = psub.add_parser("list", help="list profiles")
-    lst.add_argument("--json", action="store_true")
-    for action in ("show", "rm", "export"):
-        a = psub.add_parser(action, help=f"{action} a profile")
-        a.add_argument("name")
-    imp = psub.add_parser("import", help="import a profile file")
-    imp.add_argument("file")
+    lst = psub.add_parser(
+        "list",
+        help="list profiles",
+        epilog="examples:\n  workbench profile list\n  workbench profile list --json\n",
+    )
+    lst.add_argument("--json", action="store_true", help="print the profiles as JSON (names, never values)")
+    for action, what, example in (
+        ("show", "show a profile: settings, and where each secret is (never its value)", "show prod"),
+        ("rm", "remove a profile: its file, keychain entries and cached token state", "rm prod"),
+        ("export", "print a profile's file (no secret values) for git or a teammate", "export prod > p.toml"),
+    ):
+        a = psub.add_parser(action, help=what, epilog=f"examples:\n  workbench profile {example}\n")
+        a.add_argument("name", metavar="NAME", help="the profile")
+    imp = psub.add_parser(
+        "import",
+        help="import a profile file",
+        epilog="examples:\n"
+        "  workbench profile import prod.toml\n"
+        "  workbench profile import team/ci.toml --trust     # it runs a cmd: secret reference\n",
+    )
+    imp.add_argument("file", metavar="FILE", help="a profile file (from `profile export`); - reads stdin")
     imp.add_argument(
         "--trust",
         action="store_true",
@@ -70,9 +88,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 SECRET_FORMS = "K=V|K=@FILE|K=@-|K=@env:VAR|K"  # noqa: S105 - the forms, not a value
 
+_ADD_EXAMPLES = """examples:
+  workbench profile add tm --preset true-markets --base-url https://api.uat.truemarkets.co/v1/auth \\
+      --set key_id=UUID --secret private_key=@tm/private.pem
+  workbench profile add mt --preset marketiger3d --base-url https://devapi.marketiger3d.com \\
+      --secret access_token --secret refresh_token          # asked for without echo
+  workbench profile add ci --preset token-of-trust --base-url https://api.tokenoftrust.com \\
+      --set app_domain=myapp.com --secret-ref api_key=env:TOT_API_KEY \\
+      --secret-ref secret_key='cmd:op read op://ci/tot/secret-key'
+"""
+_SET_EXAMPLES = """examples:
+  workbench profile set mt --secret refresh_token            # a new value, asked for without echo
+  workbench profile set tm --base-url https://api.truemarkets.co/v1/auth
+  workbench profile set ci --secret-ref api_key=env:TOT_API_KEY
+"""
+
 
 def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="K=V")
+    parser.add_argument(
+        "--set", dest="sets", action="append", default=[], metavar="K=V", help="a plain setting of the preset"
+    )
     parser.add_argument(
         "--secret",
         dest="secrets",

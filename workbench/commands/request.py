@@ -19,20 +19,47 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
-    req = sub.add_parser("request", help="saved requests of a profile (list, save, rm)")
+    req = sub.add_parser(
+        "request",
+        help="saved requests of a profile (list, save, rm)",
+        description="Saved requests are TOML beside the profile (no secret values; {{ }} templates allowed).",
+    )
     rsub = req.add_subparsers(dest="request_command", parser_class=type(req), metavar="ACTION", required=True)
-    lst = rsub.add_parser("list", help="list a profile's saved requests")
-    lst.add_argument("name")
-    lst.add_argument("--json", action="store_true")
-    save = rsub.add_parser("save", help="save (or replace) a request")
-    save.add_argument("name")
-    save.add_argument("saved", metavar="SAVED")
-    save.add_argument("target", nargs="+", metavar="[METHOD] PATH_OR_URL")
-    save.add_argument("-H", dest="headers", action="append", default=[], metavar="'K: V'")
-    save.add_argument("--json-body", metavar="JSON")
-    rm = rsub.add_parser("rm", help="remove a saved request")
-    rm.add_argument("name")
-    rm.add_argument("saved", metavar="SAVED")
+    lst = rsub.add_parser(
+        "list",
+        help="list a profile's saved requests",
+        epilog="examples:\n"
+        "  workbench request list prod\n"
+        "  workbench request list prod --json | jq -r '.[].name'\n",
+    )
+    lst.add_argument("name", metavar="NAME", help="the profile")
+    lst.add_argument("--json", action="store_true", help="print the list as JSON")
+    save = rsub.add_parser(
+        "save",
+        help="save (or replace) a request",
+        epilog="""examples:
+  workbench request save prod me /me
+  workbench request save prod new-order POST /orders --json-body '{"qty": {{ qty | default(1) }}}'
+  workbench call prod --request new-order
+""",
+    )
+    save.add_argument("name", metavar="NAME", help="the profile the request belongs to")
+    save.add_argument("saved", metavar="SAVED", help="the saved request's name")
+    save.add_argument(
+        "target",
+        nargs="+",
+        metavar="[METHOD] PATH_OR_URL",
+        help="HTTP method (GET by default) and a path under the base URL or a full URL",
+    )
+    save.add_argument(
+        "-H", dest="headers", action="append", default=[], metavar="'K: V'", help="a header (repeatable)"
+    )
+    save.add_argument("--json-body", metavar="JSON", help="a JSON body ({{ }} templates allowed)")
+    rm = rsub.add_parser(
+        "rm", help="remove a saved request", epilog="examples:\n  workbench request rm prod new-order\n"
+    )
+    rm.add_argument("name", metavar="NAME", help="the profile")
+    rm.add_argument("saved", metavar="SAVED", help="the saved request to remove")
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:

@@ -18,8 +18,17 @@ MAX_PORT = 65535
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
-    sb = sub.add_parser("sandbox", help="run the local provider emulators")
-    sb.add_argument("--port", type=int, default=0)
+    sb = sub.add_parser(
+        "sandbox",
+        help="run the local provider emulators",
+        description="Serve an emulator of every preset's provider on 127.0.0.1. The first stdout line is "
+        "JSON with each preset's base URL and demo credentials; it serves until interrupted.",
+        epilog="""examples:
+  workbench sandbox --port 8765
+  workbench sandbox | head -1 | jq -r '.presets["token-of-trust"].base_url'
+""",
+    )
+    sb.add_argument("--port", type=int, default=0, help="the port to listen on (default: any free port)")
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:

@@ -19,13 +19,30 @@ LANGS = ("curl", "httpie", "python", "fetch")
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
-    snip = sub.add_parser("snippet", help="print a request as curl, HTTPie, Python or JavaScript code")
-    snip.add_argument("name")
-    snip.add_argument("target", nargs="*", metavar="[METHOD] PATH_OR_URL")
+    snip = sub.add_parser(
+        "snippet",
+        help="print a request as curl, HTTPie, Python or JavaScript code",
+        description="Print the request as code for another tool; the token appears as "
+        "$(workbench token NAME) (or redacted), never its value.",
+        epilog="""examples:
+  workbench snippet prod /me
+  workbench snippet prod POST /orders --json-body '{"qty": 1}' --lang python
+  workbench snippet prod --request new-order --lang fetch
+""",
+    )
+    snip.add_argument("name", metavar="NAME", help="the profile whose token the code uses")
+    snip.add_argument(
+        "target",
+        nargs="*",
+        metavar="[METHOD] PATH_OR_URL",
+        help="HTTP method (GET by default) and a path under the base URL or a full URL",
+    )
     snip.add_argument("--request", metavar="SAVED", help="a saved request (see `workbench request list`)")
-    snip.add_argument("--lang", choices=LANGS, default="curl")
-    snip.add_argument("-H", dest="headers", action="append", default=[], metavar="'K: V'")
-    snip.add_argument("--json-body", metavar="JSON")
+    snip.add_argument("--lang", choices=LANGS, default="curl", help="the code to print (default curl)")
+    snip.add_argument(
+        "-H", dest="headers", action="append", default=[], metavar="'K: V'", help="a header (repeatable)"
+    )
+    snip.add_argument("--json-body", metavar="JSON", help="a JSON body")
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
