@@ -110,20 +110,27 @@ class FirstPaintProbe(QObject):
 
 
 def app_icon() -> QIcon:
+    """The window icon: the PNG set (16 to 512 px) when present, else the SVG.
+
+    PNGs first: an SVG file makes Qt load its SVG icon engine (QtSvg and a plugin, ~3 MiB of
+    resident memory) that a set of sizes up to 512 px does not need.
+    """
     from PySide6.QtGui import QIcon
 
     from workbench.core.paths import resources_dir
 
     icons = resources_dir() / "icons"
     icon = QIcon()
-    for candidate in ("workbench.svg", "token-workbench.svg"):
-        if (icons / candidate).is_file():
-            icon.addFile(str(icons / candidate))
-    for png in sorted((icons / "png").glob("*.png")) if (icons / "png").is_dir() else []:
-        icon.addFile(str(png))
+    pngs = sorted((icons / "png").glob("*.png")) if (icons / "png").is_dir() else []
     for candidate in ("workbench.png", "token-workbench.png"):
         if (icons / candidate).is_file():
-            icon.addFile(str(icons / candidate))
+            pngs.append(icons / candidate)
+    for png in pngs:
+        icon.addFile(str(png))
+    if not pngs:
+        for candidate in ("workbench.svg", "token-workbench.svg"):
+            if (icons / candidate).is_file():
+                icon.addFile(str(icons / candidate))
     return icon
 
 
