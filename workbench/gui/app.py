@@ -44,6 +44,39 @@ SCREENSHOT_TIMEOUT_MS = 30_000
 DEMO_PROFILE_FIRST = "true-markets"
 
 
+def forget_pyside_source_reads() -> None:
+    """Keep PySide6's import hook from holding the source of every module imported after it.
+
+    PySide6's ``__feature__`` support checks each newly imported module for the word "PySide6"
+    through ``inspect.getsource`` (``shibokensupport.feature._mod_uses_pyside``), and
+    ``linecache`` keeps every file it read: ~11 MiB of resident memory for the modules this app
+    imports after Qt (engine, httpx, jinja2, cryptography, ...). The check is wrapped so that
+    it drops the lines it read; its answer is kept by PySide6 itself. Where that internal does
+    not exist (another PySide6 version, a frozen build without sources) nothing changes.
+    """
+    feature = sys.modules.get("shibokensupport.feature")
+    check = getattr(feature, "_mod_uses_pyside", None)
+    if feature is None or check is None or getattr(check, "forgets_sources", False):
+        return
+    import linecache
+
+    linecache.clearcache()  # what the hook read before this (a cache: tracebacks read it again)
+
+    def uses_pyside(module: object) -> bool:
+        before = set(linecache.cache)
+        try:
+            return bool(check(module))
+        finally:
+            for name in set(linecache.cache) - before:
+                linecache.cache.pop(name, None)
+
+    uses_pyside.forgets_sources = True  # type: ignore[attr-defined]
+    feature._mod_uses_pyside = uses_pyside  # type: ignore[attr-defined]
+
+
+forget_pyside_source_reads()
+
+
 def process_uptime() -> float | None:
     """Seconds since this process started (Linux /proc), for the start-up probe."""
     try:
