@@ -95,3 +95,24 @@ def test_no_import_cycles_between_product_modules():
         if name not in state:
             visit(name, [name])
     assert cycles == []
+
+
+def test_one_helper_each_for_jwt_times_retry_after_durations_and_vault_secrets():
+    """One JWT-times reader, one Retry-After parser, one duration formatter, one vault-backed
+    secret source: a second copy drifts (two `humanize_duration`s once wrote the Token view
+    in two styles; one Retry-After parser ignored the server's clock)."""
+    patterns = {
+        "jwt times": r"^\s*def _?jwt_times\(",
+        "retry-after": r"^\s*def _?(parse_)?retry_after\(",
+        "durations": r"^\s*def _?humanize_duration\(",
+        "vault secret source": r"^\s*class _?Vault\w*Secret\w*\b",
+    }
+    found = {
+        what: [
+            str(path.relative_to(ROOT))
+            for path in (ROOT / "workbench").rglob("*.py")
+            if re.search(pattern, path.read_text(encoding="utf-8"), re.M)
+        ]
+        for what, pattern in patterns.items()
+    }
+    assert {what: len(paths) for what, paths in found.items()} == dict.fromkeys(patterns, 1), found
