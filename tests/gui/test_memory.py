@@ -42,3 +42,26 @@ def test_pyside_import_hook_reads_sources_but_the_app_does_not_keep_them(tmp_pat
         tmp_path,
     )
     assert with_app == "[]"
+
+
+def test_request_inspector_and_keys_are_built_when_first_shown_and_in_step(qtbot, make_window, add_profile):
+    from tests.gui.conftest import wait_idle
+
+    add_profile("token-of-trust", "tot")
+    add_profile("api-key-sliding", "sl")
+    window = make_window(select="sl")
+    wait_idle(qtbot, window)
+    # The first screen is the Token tab: the other panels (and their modules) wait.
+    assert [window.panel_built(n) for n in ("request", "inspector", "keys")] == [False, False, False]
+    assert window.tabs.count() == 5  # Token, Request, Inspector, Keys, History: all listed
+    window.show_tab("keys")
+    assert window.panel_built("keys") and not window.panel_built("request")
+    assert window.tabs.currentWidget() is window.keys_view
+    assert window.tabs.indexOf(window.keys_view) == 3
+    window.tabs.setCurrentIndex(1)  # a click on the Request tab
+    assert window.panel_built("request") and window.tabs.currentWidget() is window.request_view
+    assert window.request_view.profile is not None and window.request_view.profile.name == "sl"
+    assert window.saved_requests_panel is not None
+    window.select_profile("tot")
+    assert window.request_view.profile.name == "tot"
+    assert not window.panel_built("inspector")

@@ -164,14 +164,11 @@ class MainWindow(QMainWindow):
     inspect_action: QAction
     shortcuts_action: QAction
     about_action: QAction
-    # Built by ensure_tabs() (workbench.gui.window_ui.build_panels):
+    # Built by ensure_tabs() (workbench.gui.window_ui.build_panels); the Request, Inspector and
+    # Keys panels are built when first shown or used (the properties below):
     token_view: TokenView
-    request_view: RequestView
-    inspector_view: InspectorView
-    keys_view: KeysView
     # Installed with their tabs (history_view.install, saved_requests.install) and by File > Import:
     history_panel: HistoryPanel | None = None
-    saved_requests_panel: SavedRequestsPanel | None = None
     import_dialog: ImportDialog | None = None
 
     def __init__(
@@ -209,6 +206,8 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._ui_built = False
         self._tabs_built = False
+        self._panels: dict[str, QWidget] = {}
+        self._saved_requests_panel: SavedRequestsPanel | None = None
 
         self.setWindowTitle("Token Workbench")
         self.setMinimumSize(600, 380)
@@ -263,6 +262,48 @@ class MainWindow(QMainWindow):
         from workbench.gui import window_ui
 
         window_ui.build_panels(self)
+
+    def panel_built(self, name: str) -> bool:
+        """Whether the "request", "inspector" or "keys" panel exists yet."""
+        return name in self._panels
+
+    def _panel(self, name: str) -> QWidget:
+        self.ensure_tabs()
+        if name not in self._panels:
+            from workbench.gui import window_ui
+
+            self._panels[name] = window_ui.build_panel(self, name)
+            if name == "request":
+                window_ui.install_saved_requests(self)
+        return self._panels[name]
+
+    def on_tab_shown(self, index: int) -> None:
+        """Build a lazily built panel the first time its tab is shown."""
+        if 0 < index < len(TAB_NAMES):
+            self._panel(TAB_NAMES[index])
+
+    @property
+    def request_view(self) -> RequestView:
+        return self._panel("request")  # type: ignore[return-value]
+
+    @property
+    def inspector_view(self) -> InspectorView:
+        return self._panel("inspector")  # type: ignore[return-value]
+
+    @property
+    def keys_view(self) -> KeysView:
+        return self._panel("keys")  # type: ignore[return-value]
+
+    @property
+    def saved_requests_panel(self) -> SavedRequestsPanel | None:
+        """Beside the Request editor, built with it (None before the tabs exist)."""
+        if self._tabs_built:
+            self._panel("request")
+        return self._saved_requests_panel
+
+    @saved_requests_panel.setter
+    def saved_requests_panel(self, panel: SavedRequestsPanel | None) -> None:
+        self._saved_requests_panel = panel
 
     # -- attaching the context (after first paint) ------------------------------------------------
     def attach(self, ctx: AppContext, *, on_ready: Callable[[], None] | None = None) -> None:
@@ -349,7 +390,8 @@ class MainWindow(QMainWindow):
         self.placeholder.setVisible(not profiles)
         self.show_welcome(not profiles)
         names = list(self.profiles)
-        self.keys_view.set_profiles(names, current)
+        if self.panel_built("keys"):
+            self.keys_view.set_profiles(names, current)
         target = current if current in self.profiles else (names[0] if names else None)
         self.select_profile(target)
         if self.sidebar.currentItem() is None:
@@ -412,10 +454,11 @@ class MainWindow(QMainWindow):
                 self.renewals.get(name) if name else None,
                 auto_refresh=bool(name and name in self.auto_refresh),
             )
-            self.request_view.set_profile(profile)
+            if self.panel_built("request"):
+                self.request_view.set_profile(profile)
         if name:
             self.settings.set_last_profile(name)
-            if self._tabs_built:
+            if self.panel_built("keys"):
                 self.keys_view.set_profiles(list(self.profiles), name)
         has = profile is not None
         for w in (self.edit_button, self.remove_button, self.edit_action, self.remove_action):

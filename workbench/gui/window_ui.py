@@ -267,26 +267,13 @@ def _open_import(w: MainWindow) -> None:
 
 
 def build_panels(w: MainWindow) -> None:
-    """The Token, Request, Inspector and Keys panels, into the tabs' places."""
-    from workbench.gui.inspector_view import InspectorView
-    from workbench.gui.keys_view import KeysView
-    from workbench.gui.request_view import RequestView
+    """The Token panel into its tab; the Request, Inspector and Keys tabs keep their placeholders
+    until first shown or used (`build_panel`): what the first screen does not show costs no
+    memory or start-up time until it is wanted."""
     from workbench.gui.token_view import TokenView
 
     w.token_view = TokenView(w.services)
-    w.request_view = RequestView(w.services)
-    w.inspector_view = InspectorView(w.services)
-    w.keys_view = KeysView(w.services)
-    current = w.tabs.currentIndex()
-    for index, (view, title) in enumerate(
-        zip((w.token_view, w.request_view, w.inspector_view, w.keys_view), TAB_TITLES, strict=True)
-    ):
-        placeholder = w.tabs.widget(index)
-        w.tabs.removeTab(index)
-        w.tabs.insertTab(index, view, title)
-        if placeholder is not None:
-            placeholder.deleteLater()
-    w.tabs.setCurrentIndex(current)
+    _put_in_tab(w, 0, w.token_view)
     # Token state comes from engine events (MainWindow.on_engine_event), not from these.
     w.token_view.busy_changed.connect(w.on_busy_changed)
     w.token_view.failed.connect(w.on_profile_failed)
@@ -294,16 +281,67 @@ def build_panels(w: MainWindow) -> None:
     w.token_view.new_profile_requested.connect(w.on_new_clicked)
     w.token_view.demo_requested.connect(w.start_demo)
     w.token_view.inspect_requested.connect(w.open_in_inspector)
-    w.request_view.inspect_requested.connect(w.open_in_inspector)
-    w.inspector_view.current_token_getter = w.current_token
     name = w.selected_name() or ""
     w.token_view.set_profile(
         w.selected_profile(), w.tokens.get(name), w.renewals.get(name), auto_refresh=name in w.auto_refresh
     )
-    w.request_view.set_profile(w.selected_profile())
-    w.keys_view.set_profiles(list(w.profiles), w.selected_name())
-    # Saved requests beside the Request editor, and a History tab (issue 12).
-    from workbench.gui import history_view, saved_requests
+    # A History tab (issue 12).
+    from workbench.gui import history_view
+
+    history_view.install(w)
+    w.tabs.currentChanged.connect(w.on_tab_shown)
+    w.on_tab_shown(w.tabs.currentIndex())
+
+
+def _put_in_tab(w: MainWindow, index: int, view: QWidget) -> None:
+    """Replace tab `index`'s placeholder with `view`, keeping the current tab (no tab-change
+    signals meanwhile: showing one lazy tab must not build another)."""
+    current = w.tabs.currentIndex()
+    placeholder = w.tabs.widget(index)
+    w.tabs.blockSignals(True)
+    try:
+        w.tabs.removeTab(index)
+        w.tabs.insertTab(index, view, TAB_TITLES[index])
+        w.tabs.setCurrentIndex(current)
+    finally:
+        w.tabs.blockSignals(False)
+    w.tabs.updateGeometry()
+    if placeholder is not None:
+        placeholder.deleteLater()
+
+
+def build_panel(w: MainWindow, name: str) -> QWidget:
+    """Build the "request", "inspector" or "keys" panel into its tab, wired and up to date."""
+    view: QWidget
+    if name == "request":
+        from workbench.gui.request_view import RequestView
+
+        request = RequestView(w.services)
+        request.inspect_requested.connect(w.open_in_inspector)
+        request.set_profile(w.selected_profile())
+        view = request
+    elif name == "inspector":
+        from workbench.gui.inspector_view import InspectorView
+
+        inspector = InspectorView(w.services)
+        inspector.current_token_getter = w.current_token
+        view = inspector
+    elif name == "keys":
+        from workbench.gui.keys_view import KeysView
+
+        keys = KeysView(w.services)
+        keys.set_profiles(list(w.profiles), w.selected_name())
+        view = keys
+    else:
+        raise ValueError(f"no lazily built panel '{name}'")
+    from workbench.gui.main_window import TAB_NAMES
+
+    _put_in_tab(w, TAB_NAMES.index(name), view)
+    return view
+
+
+def install_saved_requests(w: MainWindow) -> None:
+    """Saved requests beside the Request editor (issue 12), once the editor is registered."""
+    from workbench.gui import saved_requests
 
     saved_requests.install(w)
-    history_view.install(w)
