@@ -528,3 +528,38 @@ def test_bad_input_is_one_line_and_nonzero(cli: Cli) -> None:
         assert "origin" in line.lower()
         cli.fails("call", "tot", "GET", "/x", "--json-body", "{not json")
         cli.fails("profile", "add", "tot", "--preset", "token-of-trust", "--base-url", tot.base_url)
+
+
+def test_api_key_sliding_header_signed_with_another_secret_is_not_adopted(cli: Cli) -> None:
+    """Seed 003 signs every token with the client secret: a header token that does not verify
+    with it (a proxy's, a forged one) never replaces the stored token."""
+
+    class ForeignHeader(ApiKeySliding):
+        def api_headers(self, token: str) -> dict[str, str]:
+            foreign = self.hs_token(3600, key=b"not-the-client-secret-" + b"x" * 16, sub=self.api_key)
+            self.slid.append(foreign)
+            return {"Authorization": f"Bearer {foreign}"}
+
+    with ForeignHeader() as sl:
+        cli.secrets += [sl.api_key, sl.client_secret]
+        cli(
+            "profile",
+            "add",
+            "sl",
+            "--preset",
+            "api-key-sliding",
+            "--base-url",
+            sl.base_url,
+            "--secret",
+            f"api_key={sl.api_key}",
+            "--secret",
+            f"client_secret={sl.client_secret}",
+        )
+        minted = cli.token_json("token", "sl")
+        cli("call", "sl", "/x")
+        cli.secrets += sl.slid
+        after = cli.token_json("token", "sl")
+        assert after["access_token"] == minted["access_token"]
+        assert after["obtained_by"] == "cache"
+        cli("call", "sl", "/y")
+        assert sl.calls.get("mint") == 1

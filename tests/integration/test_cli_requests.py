@@ -127,3 +127,13 @@ def test_an_expired_pasted_bearer_token_says_expired_paste_a_new_one(secret_serv
         assert token not in message
     finally:
         Vault().delete_profile(name, ["access_token"])
+
+
+def test_removing_a_profile_removes_its_saved_requests(profile, workbench_home):
+    saved = run_cli("request", "save", profile, "me", "GET", "/api/echo")
+    assert saved.returncode == 0, saved.stderr
+    path = workbench_home / "requests" / f"{profile}.toml"
+    assert path.exists()
+    removed = run_cli("profile", "rm", profile)
+    assert removed.returncode == 0, removed.stderr
+    assert not path.exists()

@@ -750,9 +750,38 @@ class Tokens:
             describe=f"the token request of profile '{profile}'",
         )
 
+    def _signed_with_shared_secret(self, profile: Profile, token: str) -> bool:
+        """True unless the preset signs its tokens with a shared secret (`[token] verify_secret`,
+        seed 003's HS256 with the client secret) and `token` does not verify with it: a foreign
+        or forged header token must never become the stored one. Without the secret at hand
+        there is nothing to check against, and the header is taken as before."""
+        secret_name = profile.preset.token.verify_secret
+        if not secret_name:
+            return True
+        from workbench.core import jwtinspect
+        from workbench.core.secret_refs import load_input
+
+        try:
+            secret = load_input(self._vault, profile, secret_name)
+        except WorkbenchError:
+            return True
+        if not secret:
+            return True
+        key = jwtinspect.VerificationKey.from_secret(secret)
+        try:
+            return jwtinspect.inspect_token(token, key=key, now=self.clock.now()).signature_valid is True
+        except WorkbenchError:
+            return False
+
     def adopt(self, profile: Profile, candidate: str) -> bool:
         """Store a token that arrived in a response header in place of the current one, unless
-        it is ours already or older than the one held (a slower concurrent response)."""
+        it is ours already, older than the one held (a slower concurrent response), or not
+        signed with the preset's shared secret."""
+        if not self._signed_with_shared_secret(profile, candidate):
+            log.warning(
+                "profile %s: a response-header token did not verify; kept the stored one", profile.name
+            )
+            return False
         jwt = read_jwt(candidate)
         exp, iat = jwt_times(jwt)
         name = profile.name

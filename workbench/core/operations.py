@@ -452,7 +452,7 @@ def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = Fal
 
 
 def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
-    """Delete the profile file, every vault entry it may own and its token state."""
+    """Delete the profile file, every vault entry it may own, its token state and saved requests."""
     from workbench.core.profiles import validate_profile_name
 
     name = validate_profile_name(name)
@@ -463,6 +463,10 @@ def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
     revoked, warning = revoke_before_remove(ctx, name)
     deleted = ctx.profiles.remove(name, vault=ctx.vault)
     forget_discovery(name)
+    # Its saved requests go too: a later profile of the same name must not inherit them.
+    from workbench.core.saved_requests import SavedRequestStore
+
+    SavedRequestStore().remove_all(name)
     engine = ctx.built_engine()
     if engine is not None:
         engine.drop(name, removed=True)
