@@ -18,6 +18,19 @@ def workbench_home(tmp_path, monkeypatch):
     return home
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed and "secret_service" in getattr(item, "fixturenames", ()):
+        from tests import keychain
+
+        service = item.funcargs.get("secret_service")
+        if service is not None and not keychain.healthy(service):
+            keychain.restart(service)
+            report.sections.append(("keychain", "the Secret Service had died; restarted it for later tests"))
+    return report
+
+
 @pytest.fixture(scope="session")
 def secret_service():
     """A real Secret Service for the whole session; its env vars are returned for subprocesses."""

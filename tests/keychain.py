@@ -41,13 +41,20 @@ def start() -> SecretService:
     env = {"HOME": home, "XDG_RUNTIME_DIR": home, "XDG_DATA_HOME": os.path.join(home, "data")}
     out = subprocess.run(
         ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-        capture_output=True, text=True, check=True, env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **env},
     ).stdout.split()
     address, pid = out[0], int(out[1])
     env["DBUS_SESSION_BUS_ADDRESS"] = address
     subprocess.run(
         ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
-        input="workbench-test", capture_output=True, text=True, check=True, env={**os.environ, **env},
+        input="workbench-test",
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **env},
     )
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.SecretService.Keyring"
     # Wait until the secrets collection answers (the daemon starts asynchronously).
@@ -64,3 +71,35 @@ def start() -> SecretService:
             break
         time.sleep(0.1)
     return SecretService(env=env, dbus_pid=pid, home=home)
+
+
+def healthy(service: SecretService) -> bool:
+    """The session's Secret Service still answers, unlocked (one short probe process)."""
+    import sys
+
+    probe = (
+        "import keyring; keyring.set_password('wb-probe','p','1');"
+        "assert keyring.get_password('wb-probe','p')=='1'"
+    )
+    try:
+        run = subprocess.run(
+            [sys.executable, "-c", probe], env={**os.environ, **service.env}, capture_output=True, timeout=20
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return run.returncode == 0
+
+
+def restart(service: SecretService) -> None:
+    """Replace a dead or relocked Secret Service in place (same object, new bus and daemon).
+
+    gnome-keyring-daemon occasionally dies under heavy load on a shared machine; D-Bus then
+    activates a fresh, locked one and every later keychain test would fail for a reason that
+    is not the product's. The test that saw it still fails; the ones after it get a live service.
+    """
+    service.stop()
+    fresh = start()
+    service.env.clear()
+    service.env.update(fresh.env)
+    service.dbus_pid, service.home = fresh.dbus_pid, fresh.home
+    os.environ.update(fresh.env)
