@@ -165,6 +165,9 @@ class InspectorView(QWidget):
         self.key_kind = QComboBox()
         for label, kind in KEY_KINDS:
             self.key_kind.addItem(label, kind)
+        # As wide as "PEM public key", not as the longest entry: the key box needs the room.
+        self.key_kind.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.key_kind.setMinimumContentsLength(14)
         self.key_stack = QStackedWidget()
         # One input per key type: a typed secret never appears in another type's box.
         self.secret_line = QLineEdit()
@@ -336,6 +339,7 @@ class InspectorView(QWidget):
             self.secret_line.setText(text)
         elif kind == "jwks":
             self.jwks_line.setText(text)
+            self.jwks_line.setCursorPosition(0)  # the scheme and host, the telling part, in view
         elif kind in ("pem", "jwk"):
             self._kind_texts[kind] = text
             self.key_text.setPlainText(text)
@@ -499,6 +503,7 @@ class InspectorView(QWidget):
         self._update_discovery()
         self.key_kind.setCurrentIndex(self.key_kind.findData("jwks"))
         self.jwks_line.setText(url)
+        self.jwks_line.setCursorPosition(0)
         self.result_label.setText(f"JWKS URL from {issuer}'s discovery document; press Verify (Enter)")
         self.result_label.setStyleSheet("")
         self.jwks_discovered.emit(url)
