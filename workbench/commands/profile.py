@@ -254,6 +254,8 @@ def resolve_secret_value(name: str, raw: str, *, stdin: TextIO | None = None) ->
 
     One trailing newline is dropped (files and `echo` add it; tokens and keys do not need it).
     """
+    from workbench.core.secret_refs import drop_final_newline
+
     if raw.startswith("@@"):
         value = raw[1:]
     elif raw.startswith("@env:"):
@@ -271,14 +273,14 @@ def resolve_secret_value(name: str, raw: str, *, stdin: TextIO | None = None) ->
         value = stream.read(MAX_SECRET_FILE_BYTES + 1)
         if len(value) > MAX_SECRET_FILE_BYTES:
             raise InputError(f"--secret {name}=@-: more than 1 MiB on stdin; that is not a secret")
-        value = _drop_final_newline(value)
+        value = drop_final_newline(value)
     elif raw.startswith("@"):
         if not raw[1:]:
             raise InputError(f"--secret {name}=@ needs a file name (or @- for stdin)")
         label = f"--secret {name}=@{raw[1:]}"
         data = read_small_file(Path(raw[1:]).expanduser(), MAX_SECRET_FILE_BYTES, label, what="a secret")
         try:
-            value = _drop_final_newline(data.decode("utf-8"))
+            value = drop_final_newline(data.decode("utf-8"))
         except UnicodeDecodeError:
             raise InputError(
                 f"--secret {name}=@{raw[1:]}: not UTF-8 text (PEM, JWK or token expected)"
@@ -331,12 +333,28 @@ def read_small_file(path: Path, limit: int, label: str, *, what: str) -> bytes:
     return data
 
 
-def _drop_final_newline(text: str) -> str:
-    if text.endswith("\r\n"):
-        return text[:-2]
-    if text.endswith("\n"):
-        return text[:-1]
-    return text
+def _check_input_kinds(
+    preset: Preset, sets: Collection[str], raw_secrets: Collection[str], *, value_shown: bool
+) -> None:
+    """Each --set names a plain setting and each --secret a secret of `preset` (`add` and `set`).
+
+    `value_shown`: the --secret hint spells `--secret KEY=…` (`add`) rather than `--secret KEY` (`set`).
+    """
+    var_names = {spec.name for spec in preset.var_inputs}
+    secret_names = {spec.name for spec in preset.secret_inputs}
+    for key in sets:
+        if key in secret_names:
+            example = f"{key}=…" if value_shown else key
+            raise InputError(
+                f"'{key}' is a secret of {preset.name}: pass it with --secret {example} instead of --set"
+            )
+        if key not in var_names:
+            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
+    for key in raw_secrets:
+        if key in var_names:
+            raise InputError(f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…")
+        if key not in secret_names:
+            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
 
 
 def _needs_message(preset: Preset, missing_vars: list[str], missing_secrets: list[str]) -> str:
@@ -363,18 +381,7 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
 
     var_specs = {spec.name: spec for spec in preset.var_inputs}
     secret_specs = {spec.name: spec for spec in preset.secret_inputs}
-    for key in sets:
-        if key in secret_specs:
-            raise InputError(
-                f"'{key}' is a secret of {preset.name}: pass it with --secret {key}=… instead of --set"
-            )
-        if key not in var_specs:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-    for key in raw_secrets:
-        if key in var_specs:
-            raise InputError(f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…")
-        if key not in secret_specs:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
+    _check_input_kinds(preset, sets, raw_secrets, value_shown=True)
     missing_vars = [
         s.name for s in var_specs.values() if s.required and s.name not in sets and s.default is None
     ]
@@ -417,20 +424,8 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
             "or --secret-ref K=env:VAR|K=cmd:COMMAND)"
         )
     var_specs = {spec.name: spec for spec in preset.var_inputs}
-    secret_specs = {spec.name: spec for spec in preset.secret_inputs}
     # The same checks as `add`, before anything is read from a terminal, a file or stdin.
-    for key in sets:
-        if key in secret_specs:
-            raise InputError(
-                f"'{key}' is a secret of {preset.name}: pass it with --secret {key} instead of --set"
-            )
-        if key not in var_specs:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-    for key in raw_secrets:
-        if key in var_specs:
-            raise InputError(f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…")
-        if key not in secret_specs:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
+    _check_input_kinds(preset, sets, raw_secrets, value_shown=False)
     for key, value in sets.items():
         if var_specs[key].required and not value.strip() and var_specs[key].default is None:
             raise InputError(f"--set {key} is empty, and {preset.name} needs a value")

@@ -125,7 +125,7 @@ def resolve(profile: str, secret: str, ref: SecretRef, *, timeout: float | None 
         value = os.environ.get(ref.target)
         if value is None:
             raise SecretReferenceError(f"{where} comes from env:{ref.target}, which is not set")
-        value = _drop_final_newline(value)
+        value = drop_final_newline(value)
         if not value.strip():
             raise SecretReferenceError(f"{where} comes from env:{ref.target}, which is empty")
     else:
@@ -186,7 +186,7 @@ def _run(where: str, ref: SecretRef, timeout: float) -> str:
     if len(out) > MAX_SECRET_BYTES:
         raise SecretReferenceError(f"{where}: `{program}` printed more than 1 MiB; that is not a secret")
     try:
-        value = _drop_final_newline(out.decode("utf-8"))
+        value = drop_final_newline(out.decode("utf-8"))
     except UnicodeDecodeError:
         raise SecretReferenceError(f"{where}: `{program}` printed something that is not UTF-8 text") from None
     if not value.strip():
@@ -215,7 +215,8 @@ def _stop(proc: object, posix: bool) -> None:
         pass
 
 
-def _drop_final_newline(text: str) -> str:
+def drop_final_newline(text: str) -> str:
+    """`text` without one trailing newline (\n or \r\n), as `$(cmd)` and `@file` values are read."""
     if text.endswith("\r\n"):
         return text[:-2]
     if text.endswith("\n"):
