@@ -411,9 +411,11 @@ def _memory_keyring_class() -> type:
             from keyring.backend import KeyringBackend
             from keyring.compat import properties
 
-            class MemoryKeyring(KeyringBackend):
+            class MemoryKeyring(MemoryStore, KeyringBackend):
                 """A process-local keyring: unit tests and the no-keychain fallback.
 
+                `MemoryStore`'s storage as a keyring backend; unlike it, deleting an absent
+                entry raises, as keyring's backends do.
                 Priority -1 keeps keyring from ever picking it on its own (the `fail`
                 backend is 0) and out of the chainer (which takes priority > 0).
                 """
@@ -423,26 +425,13 @@ def _memory_keyring_class() -> type:
                     return -1
 
                 def __init__(self) -> None:
-                    super().__init__()  # type: ignore[no-untyped-call]
-                    self._data: dict[tuple[str, str], str] = {}
-                    self._lock = threading.Lock()
-
-                def get_password(self, service: str, username: str) -> str | None:
-                    with self._lock:
-                        return self._data.get((service, username))
-
-                def set_password(self, service: str, username: str, password: str) -> None:
-                    with self._lock:
-                        self._data[(service, username)] = password
+                    KeyringBackend.__init__(self)  # type: ignore[no-untyped-call]
+                    MemoryStore.__init__(self)
 
                 def delete_password(self, service: str, username: str) -> None:
                     with self._lock:
                         if self._data.pop((service, username), None) is None:
                             raise kerr.PasswordDeleteError("no such entry")
-
-                def entries(self) -> dict[tuple[str, str], str]:
-                    with self._lock:
-                        return dict(self._data)
 
             MemoryKeyring.__module__ = __name__
             MemoryKeyring.__qualname__ = "MemoryKeyring"
