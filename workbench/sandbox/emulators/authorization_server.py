@@ -93,6 +93,13 @@ class _Client:
     secret: str | None
 
 
+# The consent page's and the device page's answer: the form field `decision`.
+_DECISION_BUTTONS = (
+    "<button name='decision' value='approve'>Approve</button>"
+    "<button name='decision' value='deny'>Deny</button>"
+)
+
+
 def _page(title: str, body: str) -> Response:
     text = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -335,8 +342,7 @@ class AuthorizationServer(Provider):
             f"<p><b>{html.escape(client_id)}</b> asks to sign in as <b>demo-user</b> with scope "
             f"<code>{scope}</code>.</p><form method='post' action='{self.prefix}/authorize'>"
             f"<input type='hidden' name='request_id' value='{request_id}'>"
-            "<button name='decision' value='approve'>Approve</button>"
-            "<button name='decision' value='deny'>Deny</button></form>"
+            f"{_DECISION_BUTTONS}</form>"
         )
         return _page("Sandbox sign-in", form)
 
@@ -404,8 +410,7 @@ class AuthorizationServer(Provider):
             "<p>Enter the code shown by Token Workbench.</p>"
             f"<form method='post' action='{self.prefix}/device'>"
             f"<p><input name='user_code' value='{code}' autocomplete='off'></p>"
-            "<button name='decision' value='approve'>Approve</button>"
-            "<button name='decision' value='deny'>Deny</button></form>"
+            f"{_DECISION_BUTTONS}</form>"
         )
         return _page("Sandbox device sign-in", body)
 
