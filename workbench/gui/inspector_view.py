@@ -63,6 +63,7 @@ from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
     STATE_COLORS,
     JwtHighlighter,
+    bold_label,
     monospace_font,
     pretty_json,
     state_dot,
@@ -217,10 +218,7 @@ class InspectorView(QWidget):
         outer.addWidget(verify)
 
         # Warnings: one row each, wrapped, full width, with a dot for how much it matters.
-        self.warnings_title = QLabel("Warnings")
-        font = self.warnings_title.font()
-        font.setBold(True)
-        self.warnings_title.setFont(font)
+        self.warnings_title = bold_label("Warnings")
         self.warnings = QListWidget()
         self.warnings.setWordWrap(True)
         self.warnings.setResizeMode(QListView.ResizeMode.Adjust)

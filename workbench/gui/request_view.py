@@ -37,7 +37,14 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS, ElidedLabel, monospace_font, pretty_json, text_box
+from workbench.gui.widgets import (
+    STATE_COLORS,
+    ElidedLabel,
+    bold_label,
+    monospace_font,
+    pretty_json,
+    text_box,
+)
 
 if TYPE_CHECKING:
     from workbench.core.engine import CallResult
@@ -235,10 +242,7 @@ class RequestView(QWidget):
         rl = QVBoxLayout(response)
         rl.setContentsMargins(0, 0, 0, 0)
         status_row = QHBoxLayout()
-        self.status_label = QLabel("No response yet")
-        font = self.status_label.font()
-        font.setBold(True)
-        self.status_label.setFont(font)
+        self.status_label = bold_label("No response yet")
         self.time_label = ElidedLabel()
         self.time_label.setStyleSheet("color: gray")
         self.inspect_button = QPushButton("Open JWT in Inspector")

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.tasks import Generation
+from workbench.gui.widgets import bold_label
 
 if TYPE_CHECKING:
     from workbench.core.profiles import Profile
@@ -116,10 +117,7 @@ class SavedRequestsPanel(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 4, 0)
-        title = QLabel("Saved requests")
-        font = title.font()
-        font.setBold(True)
-        title.setFont(font)
+        title = bold_label("Saved requests")
         layout.addWidget(title)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("name to save as")

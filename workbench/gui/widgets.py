@@ -59,6 +59,15 @@ def monospace_font(point_delta: int = 0) -> QFont:
     return font
 
 
+def bold_label(text: str = "") -> QLabel:
+    """A label in the bold variant of its own font (section titles, the response status)."""
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
 def pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
 

@@ -36,7 +36,7 @@ from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
 from workbench.gui.settings import TLS_WARNING
 from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
-from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate
+from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate, bold_label
 
 if TYPE_CHECKING:
     from workbench.gui.main_window import MainWindow
@@ -101,10 +101,7 @@ def _build_widgets(w: MainWindow) -> None:
     left = QWidget()
     ll = QVBoxLayout(left)
     ll.setContentsMargins(6, 6, 0, 6)
-    header = QLabel("Profiles")
-    font = header.font()
-    font.setBold(True)
-    header.setFont(font)
+    header = bold_label("Profiles")
     ll.addWidget(header)
     w.sidebar = sidebar = QTreeWidget()
     sidebar.setObjectName("profiles")
