@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import MAX_IMPORT_BYTES, PlanBuilder, Variables, decode_text
+from workbench.core.importers.common import (
+    MAX_IMPORT_BYTES,
+    PlanBuilder,
+    Variables,
+    content_type,
+    decode_text,
+)
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
 
 if TYPE_CHECKING:
@@ -306,7 +312,7 @@ def _request(
     if mode in ("json", "text", "xml", "sparql") and f"body:{mode}" in bru.texts:
         body = scope.translate(bru.texts[f"body:{mode}"], f"{where} body")
         body_type = "json" if mode == "json" else "text"
-        if mode in ("xml", "sparql") and not any(h[0].lower() == "content-type" for h in headers):
+        if mode in ("xml", "sparql") and content_type(headers) is None:
             headers.append(
                 ("Content-Type", "application/xml" if mode == "xml" else "application/sparql-query")
             )

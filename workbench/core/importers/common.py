@@ -191,6 +191,22 @@ def unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def content_type(headers: Iterable[tuple[str, str]]) -> str | None:
+    """The first Content-Type header's value; None when there is none."""
+    return next((value for name, value in headers if name.lower() == "content-type"), None)
+
+
+def without_content_type(
+    headers: Iterable[tuple[str, str]], *, json_only: bool = False
+) -> list[tuple[str, str]]:
+    """`headers` less Content-Type (only a JSON one with `json_only`): the client sets it for the body."""
+    return [
+        (name, value)
+        for name, value in headers
+        if name.lower() != "content-type" or (json_only and "json" not in value.lower())
+    ]
+
+
 def origin_of(url: str) -> str | None:
     """`scheme://host[:port]` of an absolute http(s) URL without templates in its host, else None."""
     if not _ABSOLUTE.match(url):

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import PlanBuilder, escape_literal, origin_of, slug
+from workbench.core.importers.common import (
+    PlanBuilder,
+    content_type,
+    escape_literal,
+    origin_of,
+    slug,
+    without_content_type,
+)
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
 
 if TYPE_CHECKING:
@@ -221,13 +228,13 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
     body: str | None = None
     body_type: BodyType | None = None
     form_fields: list[tuple[str, str]] = []
-    has_ct = any(h.lower() == "content-type" for h, _ in headers)
+    has_ct = content_type(headers) is not None
     if data:
         kinds = {k for k, _ in data}
         if "json" in kinds:
             body = "".join(v for _, v in data)
             body_type = "json"
-            headers = [h for h in headers if h[0].lower() not in ("content-type",)]
+            headers = without_content_type(headers)
             if not any(h.lower() == "accept" for h, _ in headers):
                 headers.append(("Accept", "application/json"))
         else:
@@ -244,14 +251,10 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
                         v if kind in ("data-raw", "data-binary") else v.replace("\r", "").replace("\n", "")
                     )
             body = "&".join(pieces)
-            ctype = next((v for h, v in headers if h.lower() == "content-type"), "")
+            ctype = content_type(headers) or ""
             if "json" in ctype.lower() or (not has_ct and _is_json(body)):
                 body_type = "json"
-                headers = (
-                    [h for h in headers if h[0].lower() != "content-type"]
-                    if "json" in ctype.lower()
-                    else headers
-                )
+                headers = without_content_type(headers) if "json" in ctype.lower() else headers
             elif has_ct:
                 body_type = "text"
             else:
@@ -274,7 +277,7 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
         if fields:
             form_fields = [(escape_literal(k), escape_literal(v)) for k, v in fields]
             body_type = "multipart"
-        headers = [h for h in headers if h[0].lower() != "content-type"]
+        headers = without_content_type(headers)
 
     if body_type == "form" and body is not None and as_get is False:
         # Keep urlencoded data readable and editable: key = value pairs (a template may go in a value).

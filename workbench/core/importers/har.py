@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import PlanBuilder, as_list, escape_literal, origin_of, slug, text_of
+from workbench.core.importers.common import (
+    PlanBuilder,
+    as_list,
+    escape_literal,
+    origin_of,
+    slug,
+    text_of,
+    without_content_type,
+)
 from workbench.core.importers.model import BodyType, ImportPlan, RawRequest
 
 if TYPE_CHECKING:
@@ -72,12 +80,12 @@ def parse(doc: Any, source: str, presets: PresetCatalog | None = None) -> Import
                             (escape_literal(text_of(p.get("name"))), escape_literal(text_of(p.get("value"))))
                         )
                 body_type = "multipart" if "multipart" in mime else "form"
-                headers = [h for h in headers if h[0].lower() != "content-type"]
+                headers = without_content_type(headers)
             elif text_of(post.get("text")):
                 body = escape_literal(text_of(post.get("text")))
                 body_type = "json" if "json" in mime else "text"
                 if body_type == "json":
-                    headers = [h for h in headers if h[0].lower() != "content-type"]
+                    headers = without_content_type(headers)
         path = urlsplit(url).path.strip("/")
         title = f"{method.lower()} {slug(path, 'root') if path else 'root'}"
         builder.add_request(

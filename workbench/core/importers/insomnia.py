@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import PlanBuilder, Variables, text_of
+from workbench.core.importers.common import (
+    PlanBuilder,
+    Variables,
+    content_type,
+    text_of,
+    without_content_type,
+)
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
 
 if TYPE_CHECKING:
@@ -320,15 +326,15 @@ def _request(
                     )
                 )
             body_type = "form" if mime.startswith("application/x-www") else "multipart"
-            headers = [h for h in headers if h[0].lower() != "content-type"]
+            headers = without_content_type(headers)
         elif text_of(raw_body.get("text")):
             body = scope.translate(text_of(raw_body.get("text")), f"{where} body", nunjucks=True)
             if "json" in mime or "graphql" in mime:
                 body_type = "json"
-                headers = [h for h in headers if h[0].lower() != "content-type" or "json" not in h[1].lower()]
+                headers = without_content_type(headers, json_only=True)
             else:
                 body_type = "text"
-                if mime and not any(h[0].lower() == "content-type" for h in headers):
+                if mime and content_type(headers) is None:
                     headers.append(("Content-Type", mime))
         elif raw_body.get("fileName"):
             builder.note(f"{where}: body is a file; not saved")

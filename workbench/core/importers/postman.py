@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import PlanBuilder, Variables, text_of
+from workbench.core.importers.common import (
+    PlanBuilder,
+    Variables,
+    content_type,
+    text_of,
+    without_content_type,
+)
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
 
 if TYPE_CHECKING:
@@ -248,10 +254,10 @@ def _body(
         language = ""
         if isinstance(options, Mapping) and isinstance(options.get("raw"), Mapping):
             language = text_of(options["raw"].get("language"))
-        ctype = next((v for k, v in headers if k.lower() == "content-type"), "")
+        ctype = content_type(headers) or ""
         translated = scope.translate(text, f"{where} body")
         if language == "json" or "json" in ctype.lower() or (not ctype and _looks_json(text)):
-            headers[:] = [h for h in headers if h[0].lower() != "content-type" or "json" not in h[1].lower()]
+            headers[:] = without_content_type(headers, json_only=True)
             return translated, "json"
         return translated, "text"
     if mode in ("urlencoded", "formdata"):
@@ -264,7 +270,7 @@ def _body(
                 continue
             value = scope.translate(text_of(entry.get("value")), f"{where} form {key}")
             form.append((scope.translate(key, f"{where} form"), value))
-        headers[:] = [h for h in headers if h[0].lower() != "content-type"]
+        headers[:] = without_content_type(headers)
         return None, "form" if mode == "urlencoded" else "multipart"
     if mode == "graphql":
         gql = raw.get("graphql")
