@@ -13,6 +13,7 @@ it, and `request_edited` says it changed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -478,10 +479,14 @@ class RequestView(QWidget):
                 timeout=timeout,
             )
 
+        self.start_send(job, gen, profile.name)
+
+    def start_send(self, job: Callable[[], Any], gen: int, profile: str) -> None:
+        """Run `job` (an engine call) off the GUI thread; its answer or error fills this view."""
         self.services.runner.start(
             job,
             owner=self,
-            on_success=lambda result: self.on_send_succeeded(gen, profile.name, result),
+            on_success=lambda result: self.on_send_succeeded(gen, profile, result),
             on_failure=lambda exc: self.on_send_failed(gen, exc),
         )
 

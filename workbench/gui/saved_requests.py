@@ -390,12 +390,7 @@ def install(window: MainWindow) -> SavedRequestsPanel:
                 timeout=timeout,
             )
 
-        window.services.runner.start(
-            job,
-            owner=view,
-            on_success=lambda result: view.on_send_succeeded(gen, profile.name, result),
-            on_failure=lambda exc: view.on_send_failed(gen, exc),
-        )
+        view.start_send(job, gen, profile.name)
 
     panel.send_requested.connect(send)
     window.sidebar.currentItemChanged.connect(lambda *_: panel.set_profile(window.selected_profile()))
