@@ -272,7 +272,7 @@ class MainWindow(QMainWindow):
         if name not in self._panels:
             from workbench.gui import window_ui
 
-            self._panels[name] = window_ui.build_panel(self, name)
+            self._panels[name] = window_ui.build_panel(self, name, TAB_NAMES.index(name))
             if name == "request":
                 window_ui.install_saved_requests(self)
         return self._panels[name]

@@ -307,8 +307,8 @@ def _put_in_tab(w: MainWindow, index: int, view: QWidget) -> None:
         placeholder.deleteLater()
 
 
-def build_panel(w: MainWindow, name: str) -> QWidget:
-    """Build the "request", "inspector" or "keys" panel into its tab, wired and up to date."""
+def build_panel(w: MainWindow, name: str, index: int) -> QWidget:
+    """Build the "request", "inspector" or "keys" panel into tab `index`, wired and up to date."""
     view: QWidget
     if name == "request":
         from workbench.gui.request_view import RequestView
@@ -331,9 +331,7 @@ def build_panel(w: MainWindow, name: str) -> QWidget:
         view = keys
     else:
         raise ValueError(f"no lazily built panel '{name}'")
-    from workbench.gui.main_window import TAB_NAMES
-
-    _put_in_tab(w, TAB_NAMES.index(name), view)
+    _put_in_tab(w, index, view)
     return view
 
 
