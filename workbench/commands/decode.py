@@ -37,10 +37,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "key was given and the signature is not valid (the result is printed first, then stderr says "
         "'signature is not valid').\n\n"
         "examples:\n"
-        "  workbench decode \"$(workbench token prod)\"\n"
+        '  workbench decode "$(workbench token prod)"\n'
         "  workbench decode - --json < token.txt | jq .payload\n"
-        "  workbench decode \"$TOKEN\" --jwks https://login.example.com/.well-known/jwks.json\n"
-        "  workbench decode \"$TOKEN\" --secret @hmac-secret.txt\n",
+        '  workbench decode "$TOKEN" --jwks https://login.example.com/.well-known/jwks.json\n'
+        '  workbench decode "$TOKEN" --secret @hmac-secret.txt\n',
     )
     dec.add_argument("token", metavar="TOKEN|-", help="the JWT (a 'Bearer ' prefix is fine); - reads stdin")
     keyopt = dec.add_mutually_exclusive_group()

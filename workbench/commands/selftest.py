@@ -72,8 +72,12 @@ class Check:
     seconds: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "detail": self.detail,
-                "ms": round(self.seconds * 1000, 1)}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "detail": self.detail,
+            "ms": round(self.seconds * 1000, 1),
+        }
 
     def line(self) -> str:
         shown = {"ok": "ok", "warn": "warn", "fail": "FAIL:", "skip": "skip"}[self.status]
@@ -226,8 +230,9 @@ class SelfTest:
             return Vault(MemoryKeyring())
         return vault
 
-    def check_preset(self, st_ctx: AppContext, sandbox: Sandbox, preset_name: str, demo: dict[str, Any],
-                     created: list[str]) -> None:
+    def check_preset(
+        self, st_ctx: AppContext, sandbox: Sandbox, preset_name: str, demo: dict[str, Any], created: list[str]
+    ) -> None:
         engine = st_ctx.engine
         name = f"{PROFILE_PREFIX}{preset_name}-{secrets.token_hex(3)}"
         steps: list[tuple[str, Callable[[], str]]] = []
@@ -238,7 +243,10 @@ class SelfTest:
                 st_ctx.vault.store(name, secret_name, value)
             created.append(name)
             profile = st_ctx.profiles.create(
-                name, preset=preset_name, base_url=demo["base_url"], vars=demo.get("vars", {}),
+                name,
+                preset=preset_name,
+                base_url=demo["base_url"],
+                vars=demo.get("vars", {}),
                 secret_names=list(demo["secrets"]),
             )
             missing = profile.missing_required()
@@ -341,6 +349,7 @@ class SelfTest:
         sandbox: Sandbox | None = None
         st_ctx = AppContext(clock=self.ctx.clock, vault=vault)
         try:
+
             def start() -> str:
                 nonlocal sandbox
                 sandbox = Sandbox(host="127.0.0.1").start()
@@ -469,8 +478,11 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     else:
         counted = [c for c in report.checks if c.status != "skip"]
         warned = sum(c.status == "warn" for c in report.checks)
-        verdict = f"{len(report.failed)} of {len(counted)} checks failed" if report.failed else (
-            f"all {len(counted)} checks passed" + (f" ({warned} with a warning)" if warned else ""))
+        verdict = (
+            f"{len(report.failed)} of {len(counted)} checks failed"
+            if report.failed
+            else (f"all {len(counted)} checks passed" + (f" ({warned} with a warning)" if warned else ""))
+        )
         print(f"{verdict} in {elapsed:.1f} s; keyring backend: {report.backend}")
     if report.failed:
         names = ", ".join(c.name for c in report.failed)

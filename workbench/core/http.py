@@ -38,7 +38,6 @@ from workbench.core.errors import (
 if TYPE_CHECKING:
     import httpx
 
-
     class BearerAuth(httpx.Auth):  # the real class is built by _make_bearer_auth() on first access
         def __init__(
             self,

@@ -126,9 +126,7 @@ class KeyPair:
         if passphrase is not None and not passphrase:
             raise InputError("an empty passphrase cannot encrypt a key; give a real one or none")
         encryption: serialization.KeySerializationEncryption = (
-            serialization.BestAvailableEncryption(passphrase)
-            if passphrase
-            else serialization.NoEncryption()
+            serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
         )
         pem: bytes = self.private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption

@@ -79,7 +79,6 @@ OAUTH_KEYS = ("grant", "discovery")
 OAUTH_GRANTS = ("authorization_code", "device_code")
 
 
-
 class _Problem(Exception):
     """A validation failure at a field path; turned into a PresetError/ProfileError with file and line."""
 
@@ -367,7 +366,7 @@ def _validate_extraction(value: Any, path: FieldPath) -> None:
     if text.startswith("@"):
         if text != "@jwt":
             raise _Problem(
-                path, f"'{text}' is not a known extractor (use \"@jwt\", \"header:Name\" or a dotted path)"
+                path, f'\'{text}\' is not a known extractor (use "@jwt", "header:Name" or a dotted path)'
             )
         return
     if text.startswith("header:"):

@@ -419,9 +419,7 @@ class TemplateRenderer:
             for chunk in compiled.generate(ctx):
                 size += len(chunk)
                 if size > MAX_OUTPUT_CHARS:
-                    raise _BudgetExceeded(
-                        f"produced more than the {MAX_OUTPUT_CHARS} characters allowed"
-                    )
+                    raise _BudgetExceeded(f"produced more than the {MAX_OUTPUT_CHARS} characters allowed")
                 chunks.append(chunk)
                 check()
         return "".join(chunks)

@@ -188,8 +188,7 @@ class Vault:
         detail = redact(" ".join(str(exc).split()), [secret] if secret else [])[:200]
         detail = f": {detail}" if detail else ""
         return VaultError(
-            f"the keychain ({self.backend_name}) could not {action} '{key}' "
-            f"({type(exc).__name__}{detail})"
+            f"the keychain ({self.backend_name}) could not {action} '{key}' ({type(exc).__name__}{detail})"
         )
 
     @property
