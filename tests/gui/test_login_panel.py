@@ -138,3 +138,18 @@ def test_the_keys_view_copies_a_jwks_to_register(qtbot, make_window):
     keys.copy_jwks_button.click()
     jwks = json.loads(QGuiApplication.clipboard().text())
     assert jwks["keys"][0]["kid"] == json.loads(keys.public_jwk.toPlainText())["kid"]
+
+
+def test_before_login_only_log_in_is_offered(qtbot, make_window, add_profile, user_in_browser):
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    view = window.token_view
+    panel = view.login_panel
+    assert panel.login_button.isEnabled()
+    for button in (panel.sign_out_button, panel.id_token_button, view.refresh_button):
+        assert not button.isEnabled()
+        assert "Log in first" in button.toolTip()
+    with qtbot.waitSignal(view.token_obtained, timeout=20_000):
+        panel.login_button.click()
+    qtbot.waitUntil(lambda: panel.sign_out_button.isEnabled())
+    assert panel.id_token_button.isEnabled() and view.refresh_button.isEnabled()

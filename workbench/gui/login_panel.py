@@ -104,6 +104,7 @@ class LoginPanel(QWidget):
         self.profile: Profile | None = None
         self.generation = Generation()
         self.task: Task | None = None
+        self.signed_in = False
         self.prompt: LoginPrompt | None = None
         self.interactive = False  # the profile's preset logs in (set_profile)
         self.bridge = LoginBridge()
@@ -194,11 +195,21 @@ class LoginPanel(QWidget):
     def busy(self) -> bool:
         return self.task is not None
 
+    def set_signed_in(self, signed_in: bool) -> None:
+        """Whether the profile holds a token from a login (the Token view knows, from engine events)."""
+        self.signed_in = signed_in
+        self._update()
+
     def _update(self) -> None:
         self.login_button.setEnabled(self.profile is not None and not self.busy)
         self.cancel_button.setVisible(self.busy)
-        self.sign_out_button.setEnabled(self.profile is not None and not self.busy)
-        self.id_token_button.setEnabled(self.profile is not None and not self.busy)
+        after_login = self.profile is not None and not self.busy and self.signed_in
+        for button, tip in (
+            (self.sign_out_button, "Revoke the refresh token at the provider and forget the tokens here"),
+            (self.id_token_button, "Open the login's id_token (validated, never sent) in the Inspector"),
+        ):
+            button.setEnabled(after_login)
+            button.setToolTip(tip if after_login else "Not signed in: Log in first")
         self.prompt_box.setVisible(self.busy and self.prompt is not None)
 
     def _abandon(self) -> None:

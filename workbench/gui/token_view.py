@@ -459,10 +459,16 @@ class TokenView(QWidget):
             else f"{title} hands out no new tokens by itself: paste a new pair (Edit…) or Refresh",
             "Obtain a new token from the long-lived credentials",
         )
+        self.login_panel.set_signed_in(has_token)
+        needs_login = self.login_panel.interactive and not has_token
         enable(
             self.refresh_button,
-            facts.can_refresh and not busy,
-            wait if busy else f"{title} has no refresh: Mint obtains a new token",
+            facts.can_refresh and not busy and not needs_login,
+            wait
+            if busy
+            else "No token yet: Log in first"
+            if needs_login
+            else f"{title} has no refresh: Mint obtains a new token",
             "Exchange the refresh token for a new access token",
         )
         enable(
