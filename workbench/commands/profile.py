@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from workbench.core import files
 from workbench.core.errors import InputError, ProfileError
 
 if TYPE_CHECKING:
@@ -303,34 +304,11 @@ def _checked_secret(name: str, value: str) -> str:
     return value
 
 
-def _size(limit: int) -> str:
-    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
-
-
 def read_small_file(path: Path, limit: int, label: str, *, what: str) -> bytes:
-    """A regular file's bytes, at most `limit`; one clear InputError for anything else."""
-    import stat
-
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError(f"{label}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{label}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"{label}: is a directory, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{label}: not a regular file (write the value to a file, or use @- for stdin)")
-    if info.st_size > limit:
-        raise InputError(f"{label}: larger than {_size(limit)}; that is not {what}")
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise InputError(f"{label}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    if len(data) > limit:
-        raise InputError(f"{label}: larger than {_size(limit)}; that is not {what}")
-    return data
+    """A regular file's bytes, at most `limit` (core.files; the hint fits `@FILE` and `import`)."""
+    return files.read_small_file(
+        path, limit, label, what=what, not_regular_hint=" (write the value to a file, or use @- for stdin)"
+    )
 
 
 def _check_input_kinds(
@@ -566,7 +544,9 @@ def _import(args: argparse.Namespace, ctx: AppContext) -> int:
         else:
             data = sys.stdin.read(MAX_PROFILE_BYTES + 1).encode("utf-8", "surrogateescape")
         if len(data) > MAX_PROFILE_BYTES:
-            raise InputError(f"<stdin>: larger than {_size(MAX_PROFILE_BYTES)}; that is not a profile file")
+            raise InputError(
+                f"<stdin>: larger than {files.size_text(MAX_PROFILE_BYTES)}; that is not a profile file"
+            )
     else:
         path = Path(args.file).expanduser()
         if not path.exists():

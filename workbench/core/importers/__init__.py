@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError
+from workbench.core.files import read_small_file
 from workbench.core.importers.common import MAX_IMPORT_BYTES, decode_text
 from workbench.core.importers.model import AuthSpec, ImportPlan, ProfilePlan, RawRequest, RequestPlan
 
@@ -33,24 +34,7 @@ _WHAT = {
 
 
 def read_bytes(path: Path, label: str) -> bytes:
-    import stat
-
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError(f"{label}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{label}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{label}: not a regular file")
-    if info.st_size > MAX_IMPORT_BYTES:
-        raise InputError(
-            f"{label}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; not something to import"
-        )
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{label}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    return read_small_file(path, MAX_IMPORT_BYTES, label, what="something to import")
 
 
 def _json(text: str, source: str) -> Any:
