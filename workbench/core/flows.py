@@ -168,19 +168,12 @@ def template_context(
     if profile.preset.section("oauth") is not None:
         # Where the issuer's endpoints are, without the network: the profile's overrides, else the
         # issuer itself (discovery must name that issuer). `build_request` gets the discovered ones.
+        from workbench.core.oauth import TEMPLATE_ENDPOINTS
+
         variables = context["vars"]
         context["oauth"] = {
             "issuer": profile.base_url,
-            **{
-                name: variables.get(name) or profile.base_url
-                for name in (
-                    "authorization_endpoint",
-                    "token_endpoint",
-                    "device_authorization_endpoint",
-                    "revocation_endpoint",
-                    "jwks_uri",
-                )
-            },
+            **{name: variables.get(name) or profile.base_url for name in TEMPLATE_ENDPOINTS},
         }
     return context
 

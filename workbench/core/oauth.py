@@ -50,6 +50,8 @@ ID_TOKEN_LEEWAY = 60.0
 
 # Names of the vars that override discovery (and the discovery document's own names).
 ENDPOINT_VARS = ("authorization_endpoint", "token_endpoint", "device_authorization_endpoint")
+# The endpoints templates see as `oauth.<name>` (discovered, or the profile var that overrides it).
+TEMPLATE_ENDPOINTS = (*ENDPOINT_VARS, "revocation_endpoint", "jwks_uri")
 
 
 class OAuthError(ProviderError):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from workbench.core.errors import NetworkError, ProviderResponseError, StorageError
-from workbench.core.oauth import Endpoints, check_endpoint_url, parse_json_body
+from workbench.core.oauth import TEMPLATE_ENDPOINTS, Endpoints, check_endpoint_url, parse_json_body
 
 if TYPE_CHECKING:
     import httpx
@@ -143,14 +143,7 @@ def endpoints_from_document(document: Mapping[str, Any], *, issuer: str, source:
             "(it must name the profile's base URL as its issuer)"
         )
     values: dict[str, str] = {"issuer": named, "source": source}
-    for name in (
-        "authorization_endpoint",
-        "token_endpoint",
-        "device_authorization_endpoint",
-        "revocation_endpoint",
-        "jwks_uri",
-        "userinfo_endpoint",
-    ):
+    for name in (*TEMPLATE_ENDPOINTS, "userinfo_endpoint"):
         value = document.get(name)
         if isinstance(value, str) and value.strip():
             values[name] = check_endpoint_url(value.strip(), f"{name} of the discovery document")
