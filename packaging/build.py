@@ -100,16 +100,24 @@ def build(target_name: str = "app", *, onefile: bool = False, if_stale: bool = F
         raise SystemExit("only the app has a one-file variant")
     # Two test runs (or a developer and a test run) building at once would clobber each
     # other's dist/ folder: one build per target at a time, and the second one reuses it.
-    import filelock
+    from workbench.core.process_lock import LockHeld, ProcessLock
 
     cfg.BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(str(cfg.BUILD_DIR / f".{target.name}{'-onefile' if onefile else ''}.lock"))
-    with lock:
+    lock = ProcessLock(cfg.BUILD_DIR / f".{target.name}{'-onefile' if onefile else ''}.lock", timeout=3600)
+    try:
+        lock.acquire()
+    except LockHeld:
+        raise SystemExit(
+            f"another build of {target.name} has run for over an hour ({lock.path}); try again"
+        ) from None
+    try:
         if if_stale and not clean:
             reused = fresh_build(target, onefile)
             if reused is not None:
                 return reused
         return _run_pyinstaller(target, onefile=onefile, clean=clean, quiet=quiet)
+    finally:
+        lock.release()
 
 
 def _run_pyinstaller(target: Target, *, onefile: bool, clean: bool, quiet: bool) -> BuildResult:

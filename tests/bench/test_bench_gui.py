@@ -10,7 +10,14 @@ figure                                 target                       fails past
 longest GUI-thread stall, 200 calls    <= 16 ms (best of 3 runs)    32 ms (2x)
 first paint vs a minimal PySide6 app   <= 1.5x (best of 5)          2.0x
 peak RSS of `gui --demo` vs minimal    <= 1.5x                      2.5x
+peak RSS of `gui --demo` vs the floor  (reported)                   1.4x
 =====================================  ===========================  ================
+
+The floor is the minimal window plus what the demo cannot run without: httpx (every
+provider call), cryptography (true-markets' ES256 client assertion, RS256/ES256 checks) and
+jinja2 (profile templates), each used once. It alone is about 1.6x the minimal window, so
+the 1.5x target cannot be met with these libraries; the second bound holds what is ours
+(modules, widgets, the sandbox, the worker pool) to a stated share above that floor.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ STARTUP_TARGET = 1.5
 STARTUP_BOUND = 2.0
 RSS_TARGET = 1.5
 RSS_BOUND = 2.5
+RSS_OVER_FLOOR_BOUND = 1.4
 
 
 def child_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -302,6 +310,32 @@ app.exec()
 """
 
 
+DEPENDENCY_FLOOR = r"""
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+import httpx
+import jinja2.sandbox
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+app = QApplication(sys.argv)
+w = QMainWindow()
+w.setWindowTitle("floor")
+w.resize(1200, 760)
+w.show()
+def shot():
+    ec.generate_private_key(ec.SECP256R1()).sign(b"x", ec.ECDSA(hashes.SHA256()))
+    jinja2.sandbox.ImmutableSandboxedEnvironment().from_string("{{ a }}").render(a=1)
+    with httpx.Client():
+        pass
+    w.grab().save(sys.argv[1])
+    app.exit(0)
+QTimer.singleShot(300, shot)
+app.exec()
+"""
+
+
 # Runs the measured program from a small, fresh interpreter: Linux carries a parent's memory
 # high-water mark into a child it forks or vforks (it is recorded at exec), so a child of this
 # large test process would report at least the test process's size.
@@ -343,15 +377,25 @@ def test_bench_gui_demo_peak_rss_vs_minimal_pyside6_window(tmp_path):
     script.write_text(MINIMAL_SCREENSHOT)
     log = tmp_path / "stderr.txt"
     minimal = _peak_rss_mib([sys.executable, str(script), str(tmp_path / "minimal.png")], env, log)
+    floor_script = tmp_path / "floor.py"
+    floor_script.write_text(DEPENDENCY_FLOOR)
+    floor = _peak_rss_mib([sys.executable, str(floor_script), str(tmp_path / "floor.png")], env, log)
     demo = _peak_rss_mib(
         [sys.executable, "-m", "workbench", "gui", "--demo", "--screenshot", str(tmp_path / "demo.png")],
         env,
         log,
     )
     ratio = demo / minimal
+    over_floor = demo / floor
     print(
         f"\n[bench gui-memory] peak RSS: minimal PySide6 window {minimal:.1f} MiB, `gui --demo` "
         f"(every preset's profile, a token minted for each, screenshot) {demo:.1f} MiB, ratio {ratio:.2f}; "
-        f"target <= {RSS_TARGET}: {verdict(ratio, RSS_TARGET)}; fails past {RSS_BOUND}"
+        f"target <= {RSS_TARGET}: {verdict(ratio, RSS_TARGET)}; fails past {RSS_BOUND}. "
+        f"Dependency floor (minimal window + httpx, cryptography, jinja2 used once) {floor:.1f} MiB, "
+        f"{floor / minimal:.2f}x the minimal window by itself; `gui --demo` is {over_floor:.2f}x the floor, "
+        f"fails past {RSS_OVER_FLOOR_BOUND}"
     )
     assert ratio <= RSS_BOUND, f"`gui --demo` peak RSS {ratio:.2f}x a minimal window > bound {RSS_BOUND}x"
+    assert over_floor <= RSS_OVER_FLOOR_BOUND, (
+        f"`gui --demo` peak RSS {over_floor:.2f}x the dependency floor > bound {RSS_OVER_FLOOR_BOUND}x"
+    )

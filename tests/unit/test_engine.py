@@ -548,13 +548,13 @@ def test_renewal_failure_keeps_serving_a_token_that_has_not_expired(engine, stor
 
 
 def test_a_held_file_lock_times_out_with_a_clear_error(store, vault, clock, provider, workbench_home):
-    import filelock
+    from workbench.core.process_lock import ProcessLock
 
     add_token_of_trust(store, vault)
     eng = TokenEngine(
         profiles=store, vault=vault, clock=clock, transport=httpx.MockTransport(provider), lock_timeout=0.2
     )
-    held = filelock.FileLock(str(workbench_home / "locks" / "tot.lock"))
+    held = ProcessLock(workbench_home / "locks" / "tot.lock", timeout=1)
     (workbench_home / "locks").mkdir(exist_ok=True)
     done = threading.Event()
 

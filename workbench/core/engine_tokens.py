@@ -216,22 +216,21 @@ class Tokens:
                 f"{self.config.lock_timeout:.0f} s; try again"
             )
         try:
-            import filelock
+            from workbench.core.process_lock import LockHeld, ProcessLock
 
             self._lock_dir.mkdir(parents=True, exist_ok=True)
             path = self._lock_dir / f"{name}.lock"
-            flock = filelock.FileLock(str(path), timeout=self.config.lock_timeout, thread_local=False)
+            flock = ProcessLock(path, timeout=self.config.lock_timeout)
             try:
                 flock.acquire()
             except IsADirectoryError:
                 raise LockTimeoutError(
                     f"the token lock of profile '{name}' ({path}) is a folder, not a file; remove it"
                 ) from None
-            except filelock.Timeout:
+            except LockHeld:
                 raise LockTimeoutError(
                     f"another workbench process has held the token lock of profile '{name}' for over "
-                    f"{self.config.lock_timeout:.0f} s ({path}); try again, or delete that file if no "
-                    "workbench is running"
+                    f"{self.config.lock_timeout:.0f} s ({path}); try again"
                 ) from None
             try:
                 yield

@@ -1,0 +1,110 @@
+"""An exclusive lock between processes on one file, with a timeout.
+
+The engine holds a profile's lock while it obtains a token, so two workbench processes (a
+shell loop and the desktop app) never refresh the same rotating refresh token at once.
+
+The lock is the operating system's advisory lock on an open file (`flock` on POSIX,
+`msvcrt.locking` on Windows): the kernel drops it when the holder's file is closed, so a
+process that crashes or is killed (even `kill -9`) never leaves a stale lock behind, and
+the lock file itself can stay on disk. Each `ProcessLock` opens its own file description,
+so two threads of one process contend like two processes do.
+
+This replaces the `filelock` package, whose 4.x import pulls in some 30 modules (asyncio
+support, decimal, dataclasses) and about 3.5 MiB of memory, for the one call we make.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+DEFAULT_POLL_SECONDS = 0.005
+MAX_POLL_SECONDS = 0.05
+
+
+class LockHeld(Exception):
+    """Another holder kept the lock past the timeout."""
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised by the release workflow on Windows
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class ProcessLock:
+    """`with ProcessLock(path, timeout=10):` holds `path`'s lock or raises `LockHeld`.
+
+    Raises `IsADirectoryError` (and other `OSError`s) when the lock file cannot be opened.
+    Not re-entrant: acquire once, release once.
+    """
+
+    def __init__(self, path: Path | str, *, timeout: float) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> None:
+        if self._fd is not None:
+            raise RuntimeError(f"{self.path} is already held by this ProcessLock")
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + self.timeout
+        poll = DEFAULT_POLL_SECONDS
+        try:
+            while not _try_lock(fd):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise LockHeld(str(self.path))
+                time.sleep(min(poll, remaining))
+                poll = min(poll * 2, MAX_POLL_SECONDS)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            _unlock(fd)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> ProcessLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()
