@@ -47,13 +47,18 @@ def _one_line_error(run) -> str:
 
 
 def test_postman_import_puts_secrets_in_the_keychain_and_none_on_disk(keychain, workbench_home):
-    run = run_cli(
+    args = (
         "import", str(FIX / "postman/acme.postman_collection.json"),
         "--environment", str(FIX / "postman/acme.postman_environment.json"),
     )  # fmt: skip
+    # Its billing profile's requests go to another origin: allowed only with --trust.
+    run = run_cli(*args)
     keychain.extend(_names(workbench_home))
     assert run.returncode == 0, run.stderr
-    assert _names(workbench_home) == ["acme-api", "acme-api-admin", "acme-api-billing"]
+    assert "will not send its token to" in run.stderr and "--trust" in run.stderr
+    assert "allowed_origins" not in "".join(
+        p.read_text() for p in (workbench_home / "profiles").glob("*.toml")
+    )
     assert "imported 3 profile(s) and 7 saved request(s)" in run.stderr
     assert "not mapped:" in run.stdout and "header Cookie carries a credential" in run.stdout
     vault = Vault()
@@ -69,6 +74,18 @@ def test_postman_import_puts_secrets_in_the_keychain_and_none_on_disk(keychain, 
     listed = run_cli("profile", "list", "--json")
     presets = {p["name"]: p["preset"] for p in json.loads(listed.stdout)}
     assert presets["acme-api-billing"] == "oauth2-client-credentials"
+
+
+def test_import_with_trust_lets_a_profile_send_its_token_to_its_requests_other_origins(
+    keychain, workbench_home
+):
+    run = run_cli("import", str(FIX / "postman/oauth2-authcode.postman_collection.json"), "--trust")
+    keychain.extend(_names(workbench_home))
+    assert run.returncode == 0, run.stderr
+    assert "workbench: note: profile " in run.stderr and "would send its token to" in run.stderr
+    assert any(
+        "allowed_origins" in p.read_text() for p in (workbench_home / "profiles").glob("*.toml")
+    )
 
 
 def test_dry_run_shows_the_plan_and_writes_nothing(workbench_home):

@@ -38,7 +38,7 @@ def test_a_failure_part_way_removes_every_profile_secret_and_request_file_of_the
         return operations.create_profile(*args, **kwargs)
 
     with pytest.raises(StorageError):
-        apply_plan(plan, ctx, requests=requests, create_profile=create)
+        apply_plan(plan, ctx, requests=requests, create_profile=create, trust=True)
     assert len(calls) == 3
     assert ctx.profiles.names() == []
     assert keyring.entries() == {}
@@ -81,7 +81,7 @@ GOOD = [
 def test_every_fixture_imports_through_the_profile_operations(stores, rel):
     ctx, requests, _keyring = stores
     plan = read_plan(str(FIX / rel), presets=ctx.presets)
-    outcome = apply_plan(plan, ctx, requests=requests)
+    outcome = apply_plan(plan, ctx, requests=requests, trust=True)
     assert sorted(outcome.profiles) == ctx.profiles.names()
     assert set(outcome.profiles) | set(outcome.pending) == {p.name for p in plan.profiles}
     for name in outcome.profiles:
@@ -92,3 +92,24 @@ def test_every_fixture_imports_through_the_profile_operations(stores, rel):
         assert set(profile.secret_names) == set(plan_profile.secrets)
     saved = sum(len(requests.list(name)) for name in {r.profile for r in plan.requests})
     assert saved == len(plan.requests)
+
+
+def test_without_trust_a_collection_cannot_send_a_token_to_the_other_origins_its_requests_use(stores):
+    ctx, requests, _keyring = stores
+    plan = read_plan(str(FIX / "bruno/pets"), presets=ctx.presets)
+    outcome = apply_plan(plan, ctx, requests=requests)
+    assert outcome.withheld == {"pet-clinic-token": ["https://pets.test"]} and outcome.risks == []
+    assert "pet-clinic-token" in outcome.profiles
+    assert "allowed_origins" not in ctx.profiles.path_for("pet-clinic-token").read_text()
+    assert requests.load("pet-clinic-token").requests  # its requests are saved all the same
+
+
+def test_with_trust_the_other_origins_become_allowed_origins_and_are_reported(stores):
+    ctx, requests, _keyring = stores
+    plan = read_plan(str(FIX / "bruno/pets"), presets=ctx.presets)
+    outcome = apply_plan(plan, ctx, requests=requests, trust=True)
+    assert outcome.withheld == {}
+    assert outcome.risks == [
+        "profile 'pet-clinic-token' would send its token to https://pets.test (where its saved requests go)"
+    ]
+    assert ctx.profiles.get("pet-clinic-token").settings["allowed_origins"] == ["https://pets.test"]

@@ -3,8 +3,9 @@
 Turns a curl command, a Postman v2.1 collection (plus `--environment ENV.json`), an
 Insomnia v4/v5 export, Bruno `.bru` files or a collection folder, an OpenAPI 3 document
 or a HAR file into profiles and saved requests. stdout shows the plan (the same with
-`--dry-run`, which writes nothing); secret values go to the keychain and are never
-printed; what could not be mapped is listed under "not mapped".
+`--dry-run`, which writes nothing); the other origins a profile's saved requests use
+become its `allowed_origins` only with `--trust` (its token is then sent there); secret
+values go to the keychain and are never printed; what could not be mapped is listed under "not mapped".
 """
 
 from __future__ import annotations
@@ -28,11 +29,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
   workbench import collection.postman_collection.json --environment staging.postman_environment.json
   pbpaste | workbench import - --format curl       # a copied curl command
   workbench import openapi.yaml --dry-run          # show what would be created, write nothing
+  workbench import api.har --trust                 # its requests go to more than one origin
 """,
     )
     imp.add_argument("file", metavar="FILE|-", help="the file (or a Bruno collection folder); - reads stdin")
     imp.add_argument("--format", choices=FORMATS, help="what FILE is (detected when left out)")
     imp.add_argument("--dry-run", action="store_true", help="show what would be imported; write nothing")
+    imp.add_argument(
+        "--trust",
+        action="store_true",
+        help="let a profile's token go to the other origins its saved requests use (allowed_origins)",
+    )
     imp.add_argument(
         "--environment", metavar="ENV_FILE", help="a Postman environment export for {{variables}}"
     )
@@ -54,13 +61,21 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             print(line)
         raise InputError(f"{plan.source}: nothing in it could be imported (see 'not mapped' above)")
     if args.dry_run:
-        for line in describe(plan, preview(plan, ctx), dry_run=True):
+        for line in describe(plan, preview(plan, ctx, trust=bool(args.trust)), dry_run=True):
             print(line)
         print("dry run: nothing was written", file=sys.stderr)
         return 0
-    outcome = apply_plan(plan, ctx)
+    outcome = apply_plan(plan, ctx, trust=bool(args.trust))
     for line in describe(plan, outcome, dry_run=False):
         print(line)
+    for risk in outcome.risks:  # imported with --trust: say once what was accepted
+        print(f"workbench: note: {risk}", file=sys.stderr)
+    for name, origins in outcome.withheld.items():
+        print(
+            f"workbench: note: profile '{name}' will not send its token to {', '.join(origins)}; "
+            "if you trust them, import again with --trust or add them to its [settings] allowed_origins",
+            file=sys.stderr,
+        )
     if outcome.vault_warning:
         print(f"workbench: warning: {outcome.vault_warning}", file=sys.stderr)
     print(

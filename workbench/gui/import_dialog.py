@@ -150,7 +150,7 @@ class ImportDialog(QDialog):
             from workbench.core.importers.apply import preview
 
             plan = _read(source, fmt, env, ctx.presets)
-            return plan, preview(plan, ctx)
+            return plan, preview(plan, ctx, trust=True)  # as do_import applies it
 
         self.services.runner.start(
             job,
@@ -195,7 +195,8 @@ class ImportDialog(QDialog):
         def job() -> ImportOutcome:
             from workbench.core.importers.apply import apply_plan
 
-            return apply_plan(plan, ctx)
+            # trust: the user pressed Import under the preview, which lists where tokens may go
+            return apply_plan(plan, ctx, trust=True)
 
         def failed(exc: BaseException) -> None:
             self.on_preview_failed(self.generation.current, exc)

@@ -10,6 +10,12 @@ holds no secrets; a collection variable may be empty) is not created: its saved
 requests are written all the same and `pending` carries the exact `workbench profile
 add` command that completes it.
 
+A profile whose saved requests go to other origins gets them as `[settings] allowed_origins`
+(its token may then be sent there) only with `trust=True` (`workbench import --trust`, or the
+GUI's Import button pressed under a preview that lists them). Without it the profile and its
+requests are imported all the same, the origins are left out (`call` refuses them with one
+line) and `withheld` says which, so a hostile collection cannot route a token elsewhere.
+
 If anything fails part-way, every profile, keychain entry and request file this import
 created is removed again (a request file that was there before is put back) and the
 error is raised: nothing half-imported stays behind.
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
     from workbench.core.operations import ProfileSaved
 
 CreateProfile = Callable[..., "ProfileSaved"]
+_Step = tuple[ProfilePlan, str, dict[str, Any], bool]  # plan, name used, settings, complete
 
 
 @dataclass
@@ -41,6 +48,8 @@ class ImportOutcome:
     renamed: dict[str, str] = field(default_factory=dict)  # planned name → name used
     pending: dict[str, str] = field(default_factory=dict)  # profile not created → command that creates it
     vault_warning: str | None = None
+    risks: list[str] = field(default_factory=list)  # accepted with trust=True
+    withheld: dict[str, list[str]] = field(default_factory=dict)  # profile → origins not allowed
 
 
 def settings_for(plan: ProfilePlan, request_origins: set[str]) -> dict[str, Any]:
@@ -49,6 +58,19 @@ def settings_for(plan: ProfilePlan, request_origins: set[str]) -> dict[str, Any]
     own = origin_of(plan.base_url)
     others = sorted(o for o in request_origins if o and o != own)
     return {"allowed_origins": others} if others else {}
+
+
+def trust_risks(plan: ImportPlan, outcome: ImportOutcome, steps: list[_Step]) -> list[str]:
+    """What the import would do that needs the user's trust: profiles it creates whose token
+    would also go to other origins (DESIGN.md, "Where credentials may go")."""
+    risks = []
+    for _p, name, settings, complete in steps:
+        if complete and settings.get("allowed_origins"):
+            risks.append(
+                f"profile '{name}' would send its token to " + ", ".join(settings["allowed_origins"])
+                + " (where its saved requests go)"
+            )
+    return risks
 
 
 def add_command(
@@ -82,9 +104,6 @@ def missing_inputs(ctx: AppContext, plan: ProfilePlan) -> list[tuple[str, str]]:
         if spec.kind == "secret" and spec.name not in plan.secrets:
             missing.append((spec.kind, spec.name))
     return missing
-
-
-_Step = tuple[ProfilePlan, str, dict[str, Any], bool]
 
 
 def _prepare(
@@ -126,10 +145,16 @@ def _prepare(
     return outcome, steps, by_profile
 
 
-def preview(plan: ImportPlan, ctx: AppContext) -> ImportOutcome:
-    """What `apply_plan` would name things and leave pending, checked the same way; writes nothing."""
-    outcome, _steps, _requests = _prepare(plan, ctx)
+def preview(plan: ImportPlan, ctx: AppContext, *, trust: bool = False) -> ImportOutcome:
+    """What `apply_plan` would name things, leave pending and allow, checked the same way;
+    writes nothing."""
+    outcome, steps, _requests = _prepare(plan, ctx)
     outcome.requests = len(plan.requests)
+    if trust:
+        outcome.risks = trust_risks(plan, outcome, steps)
+    else:
+        for step in steps:
+            _withhold_origins(step, outcome)
     return outcome
 
 
@@ -139,12 +164,17 @@ def apply_plan(
     *,
     requests: SavedRequestStore | None = None,
     create_profile: CreateProfile | None = None,
+    trust: bool = False,
 ) -> ImportOutcome:
     from workbench.core import operations
 
     requests = requests or SavedRequestStore()
     create = create_profile or operations.create_profile
     outcome, steps, by_profile = _prepare(plan, ctx)
+    if trust:
+        outcome.risks = trust_risks(plan, outcome, steps)
+    else:
+        steps = [_withhold_origins(step, outcome) for step in steps]
 
     # 3. Write, undoing everything on failure.
     created: list[str] = []
@@ -203,7 +233,12 @@ def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list
             lines.append(f"  override: {p.override}")
         mine = [r for r in plan.requests if r.profile == p.name]
         allowed = settings_for(p, {origin_of(r.url) or "" for r in mine}).get("allowed_origins")
-        if allowed:
+        if name in outcome.withheld:
+            lines.append(
+                "  its token will NOT go to: " + ", ".join(outcome.withheld[name])
+                + " (its saved requests there are refused; import with --trust to allow them)"
+            )
+        elif allowed:
             lines.append(
                 "  its token may also go to: " + ", ".join(allowed) + " ([settings] allowed_origins)"
             )
@@ -229,6 +264,15 @@ def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list
     return lines
 
 
+def _withhold_origins(step: _Step, outcome: ImportOutcome) -> _Step:
+    p, name, settings, complete = step
+    if not (complete and settings.get("allowed_origins")):
+        return step
+    outcome.withheld[name] = list(settings["allowed_origins"])
+    rest = {k: v for k, v in settings.items() if k != "allowed_origins"}
+    return p, name, rest, complete
+
+
 def _renamed(saved: SavedRequest, name: str) -> SavedRequest:
     from dataclasses import replace
 
@@ -243,4 +287,5 @@ __all__ = [
     "missing_inputs",
     "preview",
     "settings_for",
+    "trust_risks",
 ]
