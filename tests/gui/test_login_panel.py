@@ -146,10 +146,25 @@ def test_before_login_only_log_in_is_offered(qtbot, make_window, add_profile, us
     view = window.token_view
     panel = view.login_panel
     assert panel.login_button.isEnabled()
-    for button in (panel.sign_out_button, panel.id_token_button, view.refresh_button):
+    copies = (view.copy_token_button, view.copy_header_button, view.copy_curl_button)
+    for button in (panel.sign_out_button, panel.id_token_button, view.refresh_button, *copies):
         assert not button.isEnabled()
         assert "Log in first" in button.toolTip()
     with qtbot.waitSignal(view.token_obtained, timeout=20_000):
         panel.login_button.click()
     qtbot.waitUntil(lambda: panel.sign_out_button.isEnabled())
     assert panel.id_token_button.isEnabled() and view.refresh_button.isEnabled()
+    assert all(button.isEnabled() for button in copies)
+
+
+def test_a_copy_shortcut_before_login_says_log_in_first_and_copies_nothing(
+    qtbot, make_window, add_profile, user_in_browser
+):
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    QGuiApplication.clipboard().setText("before")
+    for copy in (window.copy_selected_token, window.copy_header, window.copy_curl):
+        copy()
+        assert "Log in first" in window.statusBar().currentMessage()
+        assert not window.token_view.busy
+    assert QGuiApplication.clipboard().text() == "before"

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
 
 from workbench.gui.settings import Preferences, Settings
 
@@ -722,16 +722,22 @@ class MainWindow(QMainWindow):
 
     # -- actions ----------------------------------------------------------------------------------
     def copy_selected_token(self) -> None:
-        self.ensure_tabs()
-        self.token_view.copy_token()
+        self._copy(lambda view: view.copy_token_button, lambda view: view.copy_token())
 
     def copy_header(self) -> None:
-        self.ensure_tabs()
-        self.token_view.copy_header()
+        self._copy(lambda view: view.copy_header_button, lambda view: view.copy_header())
 
     def copy_curl(self) -> None:
+        self._copy(lambda view: view.copy_curl_button, lambda view: view.copy_curl())
+
+    def _copy(self, button: Callable[[TokenView], QPushButton], run: Callable[[TokenView], None]) -> None:
+        """A copy shortcut or menu item: as its button would, or say why not (its tooltip)."""
         self.ensure_tabs()
-        self.token_view.copy_curl()
+        view = self.token_view
+        if button(view).isEnabled():
+            run(view)
+        else:
+            self.show_status(button(view).toolTip())
 
     def mint(self) -> None:
         self.ensure_tabs()

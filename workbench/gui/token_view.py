@@ -486,7 +486,8 @@ class TokenView(QWidget):
             (self.copy_header_button, f"Copy '{facts.header}: …' (renewed first if needed)"),
             (self.copy_curl_button, "Copy a curl command for the Request tab's request, with a fresh token"),
         ):
-            enable(b, not busy, wait, tip)
+            # A login profile's token comes only from the browser: a copy cannot renew one.
+            enable(b, not busy and not needs_login, wait if busy else "No token yet: Log in first", tip)
         enable(self.inspect_button, has_token, "No token to inspect yet", "Open this token in the Inspector")
         renewable = facts.can_mint or facts.can_refresh
         self.auto_refresh.setEnabled(renewable)
