@@ -275,3 +275,23 @@ def test_send_fills_the_saved_templates_and_shows_the_answer_in_the_request_tab(
     assert echo["query"] == {"id": "77"} and echo["json"] == {"p": "tot"}
     assert window.tabs.currentWidget() is window.request_view
     assert "200" in window.request_view.status_label.text()
+
+
+def test_the_saved_requests_send_waits_while_a_request_is_in_flight(qtbot, make_window, add_profile, sandbox):
+    add_profile("token-of-trust", "tot")
+    SavedRequestStore().save("tot", SavedRequest("echo", "GET", "/api/echo"))
+    window = make_window(select="tot")
+    panel = _panel(qtbot, window)
+    qtbot.waitUntil(lambda: panel.selected_name() == "echo", timeout=10_000)
+    window.ctx.engine.get_token("tot")  # the request, not a first mint, is what hangs
+    sandbox.inject_fault("token-of-trust", "api", "slow", times=1, delay=1.0)
+    sent: list[str] = []
+    panel.send_requested.connect(sent.append)
+    panel.send_button.click()
+    assert not panel.send_button.isEnabled() and "Wait" in panel.send_button.toolTip()
+    assert window.request_view.send_button.text() == "Sending…"
+    panel.send_selected()  # Shift+Enter again: not a second request
+    assert sent == ["echo"]
+    qtbot.waitUntil(lambda: not window.request_view.sending, timeout=20_000)
+    assert panel.send_button.isEnabled()
+    assert "Wait" not in panel.send_button.toolTip()

@@ -145,12 +145,14 @@ class RequestView(QWidget):
     response_received(object): a CallResult shown in the response view.
     token_replaced(str): profile whose stored token changed because of this request.
     request_edited(): the method, URL, params, headers or body changed.
+    sending_changed(bool): a request started (True) or its answer or error arrived (False).
     """
 
     inspect_requested = Signal(str)
     response_received = Signal(object)
     token_replaced = Signal(str)
     request_edited = Signal()
+    sending_changed = Signal(bool)
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -158,6 +160,7 @@ class RequestView(QWidget):
         self.profile: Profile | None = None
         self.generation = Generation()
         self.last_result: CallResult | None = None
+        self._sending = False
         self._found_jwt: str | None = None
         self._shown_error: str | None = None
         self._syncing = False
@@ -483,6 +486,7 @@ class RequestView(QWidget):
 
     def start_send(self, job: Callable[[], Any], gen: int, profile: str) -> None:
         """Run `job` (an engine call) off the GUI thread; its answer or error fills this view."""
+        self._set_sending(True)
         self.services.runner.start(
             job,
             owner=self,
@@ -490,13 +494,20 @@ class RequestView(QWidget):
             on_failure=lambda exc: self.on_send_failed(gen, exc),
         )
 
+    @property
+    def sending(self) -> bool:
+        return self._sending
+
     def _set_sending(self, sending: bool) -> None:
+        changed, self._sending = sending != self._sending, sending
         self.send_button.setEnabled(not sending and self.profile is not None)
         self.send_button.setText("Sending…" if sending else "Send")
         if sending:
             self.status_label.setText("Sending…")
             self.status_label.setStyleSheet("")
             self.time_label.setText("")
+        if changed:
+            self.sending_changed.emit(sending)
 
     def on_send_succeeded(self, gen: int, profile: str, result: CallResult) -> None:
         if not self.generation.is_current(gen):

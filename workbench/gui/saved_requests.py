@@ -109,6 +109,7 @@ class SavedRequestsPanel(QWidget):
         self.services = services
         self.profile: Profile | None = None
         self.generation = Generation()
+        self._sending = False
         self.requests: dict[str, SavedRequest] = {}
         self.current_request: Any = None  # () -> (method, target, headers, body); set by install()
         self._build()
@@ -236,7 +237,21 @@ class SavedRequestsPanel(QWidget):
     def on_current_changed(self, current: QListWidgetItem | None, _previous: Any) -> None:
         self.rename_button.setEnabled(current is not None)
         self.delete_button.setEnabled(current is not None)
-        self.send_button.setEnabled(current is not None)
+        self._update_send_button()
+
+    def set_sending(self, sending: bool) -> None:
+        """The Request view is sending (this panel's Send or its own): one request at a time."""
+        self._sending = sending
+        self._update_send_button()
+
+    def _update_send_button(self) -> None:
+        selected = self.list.currentItem() is not None
+        self.send_button.setEnabled(selected and not self._sending)
+        self.send_button.setToolTip(
+            "Wait for the request being sent"
+            if self._sending
+            else "Send the selected request as saved, templates filled (Shift+Enter)"
+        )
 
     # -- open / save / rename / delete ------------------------------------------------------------
     def on_item_activated(self, item: QListWidgetItem) -> None:
@@ -337,7 +352,7 @@ class SavedRequestsPanel(QWidget):
 
     def send_selected(self) -> None:
         name = self.selected_name()
-        if name is not None:
+        if name is not None and not self._sending:
             self.send_requested.emit(name)
 
     # -- copy as ----------------------------------------------------------------------------------
@@ -393,6 +408,7 @@ def install(window: MainWindow) -> SavedRequestsPanel:
         view.start_send(job, gen, profile.name)
 
     panel.send_requested.connect(send)
+    view.sending_changed.connect(panel.set_sending)
     window.sidebar.currentItemChanged.connect(lambda *_: panel.set_profile(window.selected_profile()))
     window.profiles_reloaded.connect(lambda *_: panel.set_profile(window.selected_profile()))
     panel.set_profile(window.selected_profile())
