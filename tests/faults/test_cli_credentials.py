@@ -338,3 +338,33 @@ def test_basic_auth_credentials_reach_only_the_own_origin(cli, profile, hostile,
     sent = hostile.received[-1].headers["authorization"]
     assert base64.b64decode(sent.split()[1]).decode() == f"app:{SECRET}"
     assert other.received == []
+
+
+def test_profile_set_waits_for_a_refresh_in_flight_in_another_process(
+    cli, profile, keyring_file, workbench_home, tmp_path
+):
+    """A secret set while another process holds the profile's token lock (a rotating refresh
+    in flight) is written after that process lets go, never interleaved with its store."""
+    import subprocess
+
+    (workbench_home / "locks").mkdir(exist_ok=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable, "-c",
+            "import sys, time\n"
+            "from workbench.core.process_lock import ProcessLock\n"
+            "with ProcessLock(sys.argv[1], timeout=5):\n"
+            "    print('held', flush=True)\n"
+            "    time.sleep(1.5)\n",
+            str(workbench_home / "locks" / "hp.lock"),
+        ],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    started = time.monotonic()
+    run = cli("profile", "set", "hp", "--secret", "client_secret=@env:WB_NEW", env={"WB_NEW": "cs-new"})
+    waited = time.monotonic() - started
+    holder.wait(10)
+    assert run.returncode == 0, run.stderr
+    assert waited >= 1.0, f"profile set wrote after {waited:.2f} s, while the lock was held"
+    assert entries(keyring_file)["hp/client_secret"] == "cs-new"

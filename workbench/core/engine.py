@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -183,6 +184,11 @@ class TokenEngine:
     def cached(self, profile: str) -> TokenResult | None:
         """What is stored now (no network, no lock wait); `obtained_by` says how it was obtained."""
         return self._tokens.cached(profile)
+
+    def profile_lock(self, profile: str) -> AbstractContextManager[None]:
+        """Hold `profile`'s token lock (this process's threads and other processes wait):
+        for replacing the secrets a token is obtained with while no refresh can rotate them."""
+        return self._tokens.profile_locks(profile)
 
     def forget(self, profile: str) -> None:
         """Delete the tokens the engine obtained for `profile` (vault and state); a pasted pair stays."""

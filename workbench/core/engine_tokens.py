@@ -173,7 +173,7 @@ class Tokens:
         """Store the tokens an interactive login (`oauth_login.login`) obtained the way a mint's
         are stored: the refresh token to the vault first, under the profile's locks."""
         prof = self._wire.profile(profile, reload=True)
-        with self._profile_locks(profile):
+        with self.profile_locks(profile):
             with self._mu:
                 self._pending.pop(profile, None)
             stored = self._read_stored(prof)
@@ -181,7 +181,7 @@ class Tokens:
 
     def forget(self, profile: str) -> None:
         prof = self._wire.profile(profile, reload=True)
-        with self._profile_locks(profile):
+        with self.profile_locks(profile):
             with self._mu:
                 self._entries.pop(profile, None)
                 self._pending.pop(profile, None)
@@ -200,14 +200,14 @@ class Tokens:
         """Leader of a flight: take the profile's thread + file lock, then decide."""
         try:
             profile = self._wire.profile(name, reload=True)
-            with self._profile_locks(name):
+            with self.profile_locks(name):
                 return self._obtain(profile, force, rejected)
         except WorkbenchError as exc:
             self._events.emit("failed", name, user_message(exc))
             raise
 
     @contextmanager
-    def _profile_locks(self, name: str) -> Iterator[None]:
+    def profile_locks(self, name: str) -> Iterator[None]:
         with self._mu:
             tlock = self._thread_locks.setdefault(name, threading.Lock())
         if not tlock.acquire(timeout=self.config.lock_timeout):
@@ -216,26 +216,10 @@ class Tokens:
                 f"{self.config.lock_timeout:.0f} s; try again"
             )
         try:
-            from workbench.core.process_lock import LockHeld, ProcessLock
+            from workbench.core.process_lock import profile_lock
 
-            self._lock_dir.mkdir(parents=True, exist_ok=True)
-            path = self._lock_dir / f"{name}.lock"
-            flock = ProcessLock(path, timeout=self.config.lock_timeout)
-            try:
-                flock.acquire()
-            except IsADirectoryError:
-                raise LockTimeoutError(
-                    f"the token lock of profile '{name}' ({path}) is a folder, not a file; remove it"
-                ) from None
-            except LockHeld:
-                raise LockTimeoutError(
-                    f"another workbench process has held the token lock of profile '{name}' for over "
-                    f"{self.config.lock_timeout:.0f} s ({path}); try again"
-                ) from None
-            try:
+            with profile_lock(self._lock_dir, name, timeout=self.config.lock_timeout):
                 yield
-            finally:
-                flock.release()
         finally:
             tlock.release()
 
@@ -784,7 +768,7 @@ class Tokens:
         jwt = read_jwt(candidate)
         exp, iat = jwt_times(jwt)
         name = profile.name
-        with self._profile_locks(name):
+        with self.profile_locks(name):
             entry = self._entries.get(name)
             if entry is not None and entry.access_token == candidate:
                 return False

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -170,6 +171,19 @@ class RenderedRequest:
 
 
 # --------------------------------------------------------------------------- vault helpers
+
+
+def _token_lock(ctx: AppContext, name: str) -> AbstractContextManager[None]:
+    """The profile's token lock: through the engine if this process has one (its threads wait
+    too), else the same file lock the engine of any other process takes."""
+    engine = ctx.built_engine()
+    if engine is not None:
+        return engine.profile_lock(name)
+    from workbench.core import paths
+    from workbench.core.engine_wire import DEFAULT_LOCK_TIMEOUT
+    from workbench.core.process_lock import profile_lock
+
+    return profile_lock(paths.locks_dir(), name, timeout=DEFAULT_LOCK_TIMEOUT)
 
 
 def _store_then(vault: Vault, profile: str, values: Mapping[str, str], then: Callable[[], None]) -> None:
@@ -394,12 +408,15 @@ def update_profile(
         override=existing.override,
         secret_refs=refs,
     )
-    _store_then(ctx.vault, name, given_secrets, lambda: ctx.profiles.save(profile))
-    for key in given_refs:  # its value now comes from the reference: none stays in the keychain
-        try:
-            ctx.vault.delete(name, key)
-        except WorkbenchError:
-            pass
+    # Under the profile's token lock: a refresh in flight (here or in another process) would
+    # otherwise store a rotated refresh token over the one being set, or the other way round.
+    with _token_lock(ctx, name):
+        _store_then(ctx.vault, name, given_secrets, lambda: ctx.profiles.save(profile))
+        for key in given_refs:  # its value now comes from the reference: none stays in the keychain
+            try:
+                ctx.vault.delete(name, key)
+            except WorkbenchError:
+                pass
     before = profile_identity(existing.preset_name, existing.base_url, existing.vars)
     after = profile_identity(profile.preset_name, profile.base_url, profile.vars)
     engine = ctx.built_engine()

@@ -18,8 +18,12 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+
+from workbench.core.engine_types import LockTimeoutError
 
 DEFAULT_POLL_SECONDS = 0.005
 MAX_POLL_SECONDS = 0.05
@@ -108,3 +112,27 @@ class ProcessLock:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
+
+
+@contextmanager
+def profile_lock(lock_dir: Path, name: str, *, timeout: float) -> Iterator[None]:
+    """Hold profile `name`'s token lock: the engine while it obtains a token, `profile set`
+    while it replaces the secrets a token is obtained with. One clear error when it is held."""
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    path = lock_dir / f"{name}.lock"
+    lock = ProcessLock(path, timeout=timeout)
+    try:
+        lock.acquire()
+    except IsADirectoryError:
+        raise LockTimeoutError(
+            f"the token lock of profile '{name}' ({path}) is a folder, not a file; remove it"
+        ) from None
+    except LockHeld:
+        raise LockTimeoutError(
+            f"another workbench process has held the token lock of profile '{name}' for over "
+            f"{timeout:.0f} s ({path}); try again"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
