@@ -14,6 +14,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -234,6 +235,26 @@ def test_a_new_process_uses_the_provider_clock_offset_the_last_one_learnt(cli: C
         assert 100 <= int(str(cached["expires_in"])) <= 120, cached
         assert cli.token_json("token", "tm", "--mint")["obtained_by"] == "mint"
         assert tm.rejected_skew == 1, "the new process signed with the local clock first"
+
+
+
+def test_call_in_a_new_process_judges_expiry_on_the_provider_clock(cli: Cli, tmp_path: Path) -> None:
+    """Tokens live 3 s on a provider 100 s ahead: 3.5 s after a mint, `call` (a new process)
+    renews before sending; on the local clock the token would look ~100 s from expiry and be
+    sent, refused with a 401, and sent again."""
+    keys = tmp_path / "keys"
+    cli("keygen", "--alg", "ES256", "--out", str(keys))
+    with TrueMarkets(access_lifetime=3) as tm:
+        tm.offset = 100
+        key_id = tm.register((keys / "public.pem").read_bytes())
+        cli(
+            "profile", "add", "tm", "--preset", "true-markets", "--base-url", tm.base_url,
+            "--set", f"key_id={key_id}", "--secret", f"private_key=@{keys / 'private.pem'}",
+        )  # fmt: skip
+        assert cli.token_json("token", "tm")["obtained_by"] == "mint"
+        time.sleep(3.5)
+        cli("call", "tm", "GET", "/api/echo")
+        assert tm.calls["api"] == 1, "call sent a token that had expired on the provider's clock"
 
 
 # ====================================================================== marketiger3d

@@ -154,6 +154,11 @@ def _saved(args: argparse.Namespace, ctx: AppContext) -> tuple[str, str, dict[st
 
 
 def _send(args: argparse.Namespace, ctx: AppContext, method: str, target: str, kwargs: dict[str, Any]) -> int:
+    from workbench.core.token_cache import learn_stored_clock_offset
+
+    # As `token` does: this process has seen no `Date` yet, so start from the offset last learnt
+    # (expiry is judged, and true-markets' timestamps are signed, on the provider's clock).
+    learn_stored_clock_offset(ctx.profiles.get(args.name), clock=ctx.clock)
     engine = ctx.engine
     kwargs["allow_origin"] = bool(args.allow_origin)
     if args.max_bytes is not None:
