@@ -159,9 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _warn_about_profile(command, args, ctx)
         module = importlib.import_module(_COMMAND_MODULES[command])
         return int(module.run(args, ctx) or 0)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # Ctrl-C: one line, no traceback; nothing half-done was stored (the vault writes are ordered).
-        print("workbench: error: interrupted", file=sys.stderr)
+        # A second Ctrl-C during a rotating refresh (core.signals.ForcedInterrupt) says what to do.
+        print(f"workbench: error: {str(exc) or 'interrupted'}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -117,3 +117,50 @@ def test_sigterm_to_a_cli_process_mid_rotation_ends_it_only_after_the_write(
     assert stored is not None and provider.is_valid(stored)
     again = workbench("token", "rot", "--refresh")
     assert again.returncode == 0, again.stderr
+
+
+def test_a_held_ctrl_c_says_why_and_a_second_one_quits_at_once(provider, tmp_path, workbench_home):
+    """A provider that hangs after rotating would hold Ctrl-C for the whole request timeout:
+    the first Ctrl-C says what it waits for, the second quits now with what to do next."""
+    keyring_file = tmp_path / "keyring.json"
+    env = {
+        **os.environ,
+        "WORKBENCH_HOME": str(workbench_home),
+        "PYTHON_KEYRING_BACKEND": "tests.faults.file_keyring.FileKeyring",
+        "WB_TEST_KEYRING_FILE": str(keyring_file),
+    }
+    _access, refresh = provider.issue()
+    add = subprocess.run(
+        [sys.executable, "-m", "workbench", "profile", "add", "rot", "--preset", "oauth2-refresh-token",
+         "--base-url", provider.url, "--secret", "refresh_token=@env:WB_RT"],
+        capture_output=True, text=True, cwd=ROOT, env={**env, "WB_RT": refresh}, timeout=60,
+    )  # fmt: skip
+    assert add.returncode == 0, add.stderr
+    provider.delay = 20.0
+    before = provider.rotations
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "token", "rot", "--refresh"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while provider.rotations == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert provider.rotations == before + 1  # rotated; the answer is 20 s away
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        assert proc.poll() is None  # held: the new refresh token is still on its way
+        proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        _out, err = proc.communicate(timeout=10)
+        assert time.monotonic() - started < 5
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        provider.delay = 0.0
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in err, err
+    assert lines[0].startswith("workbench: waiting for the refresh of 'rot'") and "Ctrl-C again" in lines[0]
+    assert lines[1].startswith("workbench: error: interrupted during the refresh of 'rot'")
+    assert "workbench profile set rot --secret refresh_token" in lines[1]

@@ -371,7 +371,13 @@ class Tokens:
 
             # From the moment the request may reach the provider until its new refresh token is
             # in the keychain, Ctrl-C / SIGTERM wait: the old token is dead once it has rotated.
-            with deferred_signals():
+            name = profile.name
+            with deferred_signals(
+                notice=f"waiting for the refresh of '{name}' to be answered and its new refresh token "
+                "saved (the old one may already be dead); press Ctrl-C again to quit now",
+                forced=f"interrupted during the refresh of '{name}': if its next token fails, give it a "
+                f"refresh token again with `workbench profile set {name} --secret refresh_token`",
+            ):
                 answer = self._token_request(profile, step, secrets)
                 return self._store_answer(profile, stored, step, answer)
         answer = self._token_request(profile, step, secrets)
