@@ -62,7 +62,7 @@ def settings_for(plan: ProfilePlan, request_origins: set[str]) -> dict[str, Any]
 
 def trust_risks(plan: ImportPlan, outcome: ImportOutcome, steps: list[_Step]) -> list[str]:
     """What the import would do that needs the user's trust: profiles it creates whose token
-    would also go to other origins (DESIGN.md, "Where credentials may go")."""
+    would also go to other origins (../shared/DESIGN.md, "Where credentials may go")."""
     risks = []
     for _p, name, settings, complete in steps:
         if complete and settings.get("allowed_origins"):
