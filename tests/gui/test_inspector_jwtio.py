@@ -225,6 +225,7 @@ def test_relative_times_keep_counting_while_the_tab_is_open(qtbot, view, clock):
     assert meaning("exp").endswith("(in 59 min)")
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # a weak key on purpose
 def test_warnings_read_as_a_list_one_row_each(qtbot, view):
     token = jwt.encode({"sub": "x"}, "short", algorithm="HS256", headers={"kid": "../../etc/passwd"})
     ins = inspected(qtbot, view, lambda: view.set_token(token))
