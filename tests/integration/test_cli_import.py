@@ -55,7 +55,8 @@ def test_postman_import_puts_secrets_in_the_keychain_and_none_on_disk(keychain, 
     run = run_cli(*args)
     keychain.extend(_names(workbench_home))
     assert run.returncode == 0, run.stderr
-    assert "will not send its token to" in run.stderr and "--trust" in run.stderr
+    assert "will not send its token to https://billing.acme.test" in run.stderr
+    assert "add  allowed_origins = [\"https://billing.acme.test\"]  under [settings]" in run.stderr
     assert "allowed_origins" not in "".join(
         p.read_text() for p in (workbench_home / "profiles").glob("*.toml")
     )

@@ -71,9 +71,12 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     for risk in outcome.risks:  # imported with --trust: say once what was accepted
         print(f"workbench: note: {risk}", file=sys.stderr)
     for name, origins in outcome.withheld.items():
+        # Not "import again with --trust": an import never overwrites, it would add NAME-2.
+        listed = ", ".join(f'"{o}"' for o in origins)
         print(
-            f"workbench: note: profile '{name}' will not send its token to {', '.join(origins)}; "
-            "if you trust them, import again with --trust or add them to its [settings] allowed_origins",
+            f"workbench: note: profile '{name}' will not send its token to {', '.join(origins)}; if you "
+            f"trust them, add  allowed_origins = [{listed}]  under [settings] in "
+            f"{ctx.profiles.path_for(name)}",
             file=sys.stderr,
         )
     if outcome.vault_warning:

@@ -236,7 +236,8 @@ def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list
         if name in outcome.withheld:
             lines.append(
                 "  its token will NOT go to: " + ", ".join(outcome.withheld[name])
-                + " (its saved requests there are refused; import with --trust to allow them)"
+                + " (its saved requests there are refused; "
+                + ("import with --trust to allow them)" if dry_run else "see the note below)")
             )
         elif allowed:
             lines.append(
