@@ -37,8 +37,38 @@ def test_import_shows_a_preview_without_secrets_then_creates_profiles_and_saved_
     assert sorted(ctx.profiles.names()) == ["pet-clinic", "pet-clinic-owners", "pet-clinic-token"]
     assert ctx.vault.load("pet-clinic-owners", "access_token") == "owner-key-5566"
     assert "Imported 3 profile(s)" in window.statusBar().currentMessage()
+    # Left unticked, the other origin its requests use is not where its token may go.
+    assert "allowed_origins" not in ctx.profiles.get("pet-clinic-token").settings
     # The window lists profiles on the worker pool (never reading files on the GUI thread).
     qtbot.waitUntil(lambda: set(window.profiles) == set(ctx.profiles.names()))
+
+
+def test_tokens_go_to_the_other_origins_a_collection_uses_only_when_the_user_ticks_the_box(
+    qtbot, make_window, ctx
+):
+    window = make_window()
+    window.import_action.trigger()
+    dialog = window.import_dialog
+    dialog.source.setText(str(FIX / "bruno" / "pets"))
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
+    assert not dialog.trust_box.isHidden() and not dialog.trust_box.isChecked()
+    assert "its token will NOT go to: https://pets.test" in dialog.preview.toPlainText()
+    assert "tick the box below" in dialog.preview.toPlainText()
+    dialog.trust_box.setChecked(True)
+    qtbot.waitUntil(lambda: "its token may also go to: https://pets.test" in dialog.preview.toPlainText())
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
+    with qtbot.waitSignal(dialog.imported, timeout=10_000):
+        dialog.import_button.click()
+    assert ctx.profiles.get("pet-clinic-token").settings["allowed_origins"] == ["https://pets.test"]
+
+
+def test_the_box_does_not_show_for_a_collection_that_stays_on_its_own_origins(qtbot, make_window, ctx):
+    window = make_window()
+    window.import_action.trigger()
+    dialog = window.import_dialog
+    dialog.source.setText(str(FIX / "insomnia" / "shop-v4.json"))
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
+    assert dialog.trust_box.isHidden()
 
 
 def test_a_damaged_file_is_one_line_in_the_dialog_and_import_stays_off(qtbot, make_window, ctx):

@@ -5,6 +5,10 @@ The dialog calls the same core functions as `workbench import` (`importers.read_
 shows what would be created (profiles, where their secrets go, saved requests, what
 could not be mapped) before anything is written; Import writes it. Secret values never
 appear in the preview, only their names.
+
+Like `workbench import` without `--trust`, the other origins a profile's saved requests use
+are not added to its `allowed_origins` (its token is not sent there) unless the user ticks
+"Let tokens go to…", which shows only when there are such origins; the preview follows it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -97,6 +102,12 @@ class ImportDialog(QDialog):
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview.setPlaceholderText("The preview shows here: nothing is written until you press Import.")
         layout.addWidget(self.preview, 1)
+        self.trust_box = QCheckBox("Let each profile's token go to the other origins its requests use")
+        self.trust_box.setToolTip(
+            "Adds them to the profile's allowed_origins: tick only for a collection you trust"
+        )
+        self.trust_box.hide()
+        layout.addWidget(self.trust_box)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -112,6 +123,7 @@ class ImportDialog(QDialog):
         self.source.textChanged.connect(lambda _t: self._pause.start())
         self.environment.textChanged.connect(lambda _t: self._pause.start())
         self.format.currentIndexChanged.connect(lambda _i: self.refresh_preview())
+        self.trust_box.toggled.connect(lambda _on: self.refresh_preview())
         self.browse_button.clicked.connect(lambda: self._browse(self.source))
         self.env_button.clicked.connect(lambda: self._browse(self.environment))
         self.buttons.rejected.connect(self.reject)
@@ -145,12 +157,13 @@ class ImportDialog(QDialog):
         if ctx is None:
             return
         self.status.setText("Reading…")
+        trust = self.trust_box.isChecked()
 
         def job() -> tuple[ImportPlan, ImportOutcome]:
             from workbench.core.importers.apply import preview
 
             plan = _read(source, fmt, env, ctx.presets)
-            return plan, preview(plan, ctx, trust=True)  # as do_import applies it
+            return plan, preview(plan, ctx, trust=trust)  # as do_import will apply it
 
         self.services.runner.start(
             job,
@@ -165,7 +178,9 @@ class ImportDialog(QDialog):
         from workbench.core.importers.apply import describe
 
         self.plan = plan
-        self.preview.setPlainText("\n".join(describe(plan, outcome, dry_run=True)))
+        self.trust_box.setVisible(bool(outcome.withheld or outcome.risks))
+        hint = "tick the box below to allow them"
+        self.preview.setPlainText("\n".join(describe(plan, outcome, dry_run=True, allow_hint=hint)))
         usable = bool(plan.profiles or plan.requests)
         self.import_button.setEnabled(usable)
         self.status.setStyleSheet("")
@@ -191,12 +206,12 @@ class ImportDialog(QDialog):
             return
         self.import_button.setEnabled(False)
         self.status.setText("Importing…")
+        trust = not self.trust_box.isHidden() and self.trust_box.isChecked()
 
         def job() -> ImportOutcome:
             from workbench.core.importers.apply import apply_plan
 
-            # trust: the user pressed Import under the preview, which lists where tokens may go
-            return apply_plan(plan, ctx, trust=True)
+            return apply_plan(plan, ctx, trust=trust)
 
         def failed(exc: BaseException) -> None:
             self.on_preview_failed(self.generation.current, exc)

@@ -216,8 +216,15 @@ def apply_plan(
     return outcome
 
 
-def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list[str]:
-    """The plan as lines for a terminal (names of secrets, never their values)."""
+def describe(
+    plan: ImportPlan,
+    outcome: ImportOutcome,
+    *,
+    dry_run: bool,
+    allow_hint: str = "import with --trust to allow them",
+) -> list[str]:
+    """The plan as lines for a terminal (names of secrets, never their values). `allow_hint`
+    says how to let a token go to the origins withheld (the GUI has a checkbox instead)."""
     would = "would be " if dry_run else ""
     lines = [
         f"{plan.format} from {plan.source}: "
@@ -237,7 +244,7 @@ def describe(plan: ImportPlan, outcome: ImportOutcome, *, dry_run: bool) -> list
             lines.append(
                 "  its token will NOT go to: " + ", ".join(outcome.withheld[name])
                 + " (its saved requests there are refused; "
-                + ("import with --trust to allow them)" if dry_run else "see the note below)")
+                + (f"{allow_hint})" if dry_run else "see the note below)")
             )
         elif allowed:
             lines.append(
