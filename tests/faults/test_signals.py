@@ -74,10 +74,9 @@ def test_ctrl_c_during_a_rotating_refresh_waits_until_the_new_refresh_token_is_s
         keyring.set_keyring(previous)
 
 
-def test_sigterm_to_a_cli_process_mid_rotation_ends_it_only_after_the_write(
-    provider, tmp_path, workbench_home, monkeypatch
-):
-    keyring_file = tmp_path / "keyring.json"
+def rotating_profile_in_a_file_keyring(provider, keyring_file, workbench_home) -> dict[str, str]:
+    """Profile 'rot' (oauth2-refresh-token at `provider`) added by a `workbench` process, its
+    secrets in a file keyring other processes share; returns their environment."""
     env = {
         **os.environ,
         "WORKBENCH_HOME": str(workbench_home),
@@ -85,28 +84,45 @@ def test_sigterm_to_a_cli_process_mid_rotation_ends_it_only_after_the_write(
         "WB_TEST_KEYRING_FILE": str(keyring_file),
     }
     _access, refresh = provider.issue()
-
-    def workbench(*argv: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "workbench", *argv],
-            capture_output=True, text=True, cwd=ROOT, env={**env, **(extra or {})}, timeout=60,
-        )  # fmt: skip
-
-    add = workbench(
-        "profile", "add", "rot", "--preset", "oauth2-refresh-token", "--base-url", provider.url,
-        "--secret", "refresh_token=@env:WB_RT", extra={"WB_RT": refresh},
+    add = subprocess.run(
+        [sys.executable, "-m", "workbench", "profile", "add", "rot", "--preset", "oauth2-refresh-token",
+         "--base-url", provider.url, "--secret", "refresh_token=@env:WB_RT"],
+        capture_output=True, text=True, cwd=ROOT, env={**env, "WB_RT": refresh}, timeout=60,
     )  # fmt: skip
     assert add.returncode == 0, add.stderr
-    provider.delay = 1.0
-    before = provider.rotations
-    proc = subprocess.Popen(
+    return env
+
+
+def start_refresh(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [sys.executable, "-m", "workbench", "token", "rot", "--refresh"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
     )  # fmt: skip
+
+
+def wait_for_rotation(provider, before: int) -> None:
     deadline = time.monotonic() + 30
     while provider.rotations == before and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert provider.rotations == before + 1  # rotated; the answer is held back for a second
+    assert provider.rotations == before + 1
+
+
+def test_sigterm_to_a_cli_process_mid_rotation_ends_it_only_after_the_write(
+    provider, tmp_path, workbench_home, monkeypatch
+):
+    keyring_file = tmp_path / "keyring.json"
+    env = rotating_profile_in_a_file_keyring(provider, keyring_file, workbench_home)
+
+    def workbench(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "workbench", *argv],
+            capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+        )  # fmt: skip
+
+    provider.delay = 1.0
+    before = provider.rotations
+    proc = start_refresh(env)
+    wait_for_rotation(provider, before)  # rotated; the answer is held back for a second
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGTERM, err
@@ -122,31 +138,12 @@ def test_sigterm_to_a_cli_process_mid_rotation_ends_it_only_after_the_write(
 def test_a_held_ctrl_c_says_why_and_a_second_one_quits_at_once(provider, tmp_path, workbench_home):
     """A provider that hangs after rotating would hold Ctrl-C for the whole request timeout:
     the first Ctrl-C says what it waits for, the second quits now with what to do next."""
-    keyring_file = tmp_path / "keyring.json"
-    env = {
-        **os.environ,
-        "WORKBENCH_HOME": str(workbench_home),
-        "PYTHON_KEYRING_BACKEND": "tests.faults.file_keyring.FileKeyring",
-        "WB_TEST_KEYRING_FILE": str(keyring_file),
-    }
-    _access, refresh = provider.issue()
-    add = subprocess.run(
-        [sys.executable, "-m", "workbench", "profile", "add", "rot", "--preset", "oauth2-refresh-token",
-         "--base-url", provider.url, "--secret", "refresh_token=@env:WB_RT"],
-        capture_output=True, text=True, cwd=ROOT, env={**env, "WB_RT": refresh}, timeout=60,
-    )  # fmt: skip
-    assert add.returncode == 0, add.stderr
+    env = rotating_profile_in_a_file_keyring(provider, tmp_path / "keyring.json", workbench_home)
     provider.delay = 20.0
     before = provider.rotations
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "token", "rot", "--refresh"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
-    )  # fmt: skip
+    proc = start_refresh(env)
     try:
-        deadline = time.monotonic() + 30
-        while provider.rotations == before and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert provider.rotations == before + 1  # rotated; the answer is 20 s away
+        wait_for_rotation(provider, before)  # rotated; the answer is 20 s away
         proc.send_signal(signal.SIGINT)
         time.sleep(0.5)
         assert proc.poll() is None  # held: the new refresh token is still on its way
