@@ -12,7 +12,7 @@ add` command that completes it.
 
 A profile whose saved requests go to other origins gets them as `[settings] allowed_origins`
 (its token may then be sent there) only with `trust=True` (`workbench import --trust`, or the
-GUI's Import button pressed under a preview that lists them). Without it the profile and its
+GUI import dialog's "Let each profile's token go to…" box). Without it the profile and its
 requests are imported all the same, the origins are left out (`call` refuses them with one
 line) and `withheld` says which, so a hostile collection cannot route a token elsewhere.
 
@@ -60,17 +60,24 @@ def settings_for(plan: ProfilePlan, request_origins: set[str]) -> dict[str, Any]
     return {"allowed_origins": others} if others else {}
 
 
-def trust_risks(plan: ImportPlan, outcome: ImportOutcome, steps: list[_Step]) -> list[str]:
-    """What the import would do that needs the user's trust: profiles it creates whose token
-    would also go to other origins (../shared/DESIGN.md, "Where credentials may go")."""
-    risks = []
-    for _p, name, settings, complete in steps:
-        if complete and settings.get("allowed_origins"):
-            risks.append(
-                f"profile '{name}' would send its token to " + ", ".join(settings["allowed_origins"])
+def _apply_trust(outcome: ImportOutcome, steps: list[_Step], trust: bool) -> list[_Step]:
+    """With `trust`, the steps as planned and `outcome.risks` saying what was accepted: profiles
+    whose token would also go to other origins (../shared/DESIGN.md, "Where credentials may
+    go"). Without, those origins taken out of the steps and listed in `outcome.withheld`."""
+    decided = []
+    for p, name, settings, complete in steps:
+        origins = settings.get("allowed_origins") if complete else None
+        if origins and trust:
+            outcome.risks.append(
+                f"profile '{name}' would send its token to "
+                + ", ".join(origins)
                 + " (where its saved requests go)"
             )
-    return risks
+        elif origins:
+            outcome.withheld[name] = list(origins)
+            settings = {k: v for k, v in settings.items() if k != "allowed_origins"}
+        decided.append((p, name, settings, complete))
+    return decided
 
 
 def add_command(
@@ -150,11 +157,7 @@ def preview(plan: ImportPlan, ctx: AppContext, *, trust: bool = False) -> Import
     writes nothing."""
     outcome, steps, _requests = _prepare(plan, ctx)
     outcome.requests = len(plan.requests)
-    if trust:
-        outcome.risks = trust_risks(plan, outcome, steps)
-    else:
-        for step in steps:
-            _withhold_origins(step, outcome)
+    _apply_trust(outcome, steps, trust)
     return outcome
 
 
@@ -171,10 +174,7 @@ def apply_plan(
     requests = requests or SavedRequestStore()
     create = create_profile or operations.create_profile
     outcome, steps, by_profile = _prepare(plan, ctx)
-    if trust:
-        outcome.risks = trust_risks(plan, outcome, steps)
-    else:
-        steps = [_withhold_origins(step, outcome) for step in steps]
+    steps = _apply_trust(outcome, steps, trust)
 
     # 3. Write, undoing everything on failure.
     created: list[str] = []
@@ -242,7 +242,8 @@ def describe(
         allowed = settings_for(p, {origin_of(r.url) or "" for r in mine}).get("allowed_origins")
         if name in outcome.withheld:
             lines.append(
-                "  its token will NOT go to: " + ", ".join(outcome.withheld[name])
+                "  its token will NOT go to: "
+                + ", ".join(outcome.withheld[name])
                 + " (its saved requests there are refused; "
                 + (f"{allow_hint})" if dry_run else "see the note below)")
             )
@@ -272,15 +273,6 @@ def describe(
     return lines
 
 
-def _withhold_origins(step: _Step, outcome: ImportOutcome) -> _Step:
-    p, name, settings, complete = step
-    if not (complete and settings.get("allowed_origins")):
-        return step
-    outcome.withheld[name] = list(settings["allowed_origins"])
-    rest = {k: v for k, v in settings.items() if k != "allowed_origins"}
-    return p, name, rest, complete
-
-
 def _renamed(saved: SavedRequest, name: str) -> SavedRequest:
     from dataclasses import replace
 
@@ -295,5 +287,4 @@ __all__ = [
     "missing_inputs",
     "preview",
     "settings_for",
-    "trust_risks",
 ]
