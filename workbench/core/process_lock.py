@@ -10,7 +10,7 @@ the lock file itself can stay on disk. Each `ProcessLock` opens its own file des
 so two threads of one process contend like two processes do.
 
 This replaces the `filelock` package, whose 4.x import pulls in some 30 modules (asyncio
-support, decimal, dataclasses) and about 3.5 MiB of memory, for the one call we make.
+support, decimal, inspect) for the one call we make, and whose Unix lock is this same `flock`.
 """
 
 from __future__ import annotations
