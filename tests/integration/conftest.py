@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,17 @@ def add_profile(
 
 
 @pytest.fixture
+def paymentsgate_in_keychain(secret_service, sandbox, workbench_home):
+    """A paymentsgate profile (a pasted pair that refreshes) with its tokens in the Secret Service."""
+    vault = Vault()
+    store = ProfileStore(presets=PresetCatalog.load_default())
+    name = f"pg-{uuid.uuid4().hex[:8]}"
+    add_profile(store, vault, sandbox, "paymentsgate", name)
+    yield name
+    vault.delete_profile(name, ["access_token", "refresh_token"])
+
+
+@pytest.fixture
 def make_engine(profile_store, memory_vault):
     engines: list[TokenEngine] = []
 
@@ -135,6 +147,17 @@ def run_cli(*args: str, timeout: float = 60, env: dict[str, str] | None = None) 
         env={**os.environ, **(env or {})},
     )
     return CliRun(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
+
+
+def one_line_error(run: CliRun, *, skip_warnings: bool = False) -> str:
+    """The one `workbench: error: ...` line a failed command wrote to stderr (no traceback).
+    `skip_warnings`: `workbench: warning: ...` lines may stand beside it."""
+    lines = run.stderr.strip().splitlines()
+    if skip_warnings:
+        lines = [line for line in lines if not line.startswith("workbench: warning: ")]
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith("workbench: error: ") and "Traceback" not in run.stderr
+    return lines[0]
 
 
 def start_cli(*args: str) -> subprocess.Popen[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import ROOT, add_profile, run_cli
+from tests.integration.conftest import ROOT, add_profile, one_line_error, run_cli
 from tests.tls import HttpsServer, make_ca
 from workbench.core.presets import PresetCatalog
 from workbench.core.profiles import ProfileStore
@@ -39,13 +39,6 @@ def profile(workbench_home, keychain, sandbox):
     add_profile(store, keychain, sandbox, "token-of-trust", name)
     yield name
     keychain.delete_profile(name, ["access_token", "refresh_token", "api_key", "secret_key"])
-
-
-def _one_line_error(run) -> str:
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("workbench: error: ") and "Traceback" not in run.stderr
-    return lines[0]
 
 
 # ------------------------------------------------------------------ token --format
@@ -88,7 +81,7 @@ def test_format_exec_credential_is_a_v1_exec_credential_with_the_expiry(profile)
 def test_an_unknown_format_is_one_line_naming_the_choices(profile):
     run = run_cli("token", profile, "--format", "yaml")
     assert run.returncode == 2
-    line = _one_line_error(run)
+    line = one_line_error(run)
     assert "yaml" in line and "exec-credential" in line and "header" in line
     assert run.stdout == ""
 
@@ -96,7 +89,7 @@ def test_an_unknown_format_is_one_line_naming_the_choices(profile):
 def test_json_and_format_together_are_refused(profile):
     run = run_cli("token", profile, "--json", "--format", "header")
     assert run.returncode == 2
-    assert "not allowed with" in _one_line_error(run)
+    assert "not allowed with" in one_line_error(run)
 
 
 # ------------------------------------------------------------------ kubernetes consumers
@@ -239,20 +232,20 @@ def test_exec_of_a_missing_command_is_one_line_and_127(profile, sandbox):
     before = sandbox.calls("token-of-trust", "mint")
     run = run_cli("exec", profile, "--", "no-such-command-xyz", "arg")
     assert run.returncode == 127
-    assert "command not found: no-such-command-xyz" in _one_line_error(run)
+    assert "command not found: no-such-command-xyz" in one_line_error(run)
     assert sandbox.calls("token-of-trust", "mint") == before  # no token was obtained for nothing
 
 
 def test_exec_without_a_command_is_one_line(profile):
     run = run_cli("exec", profile)
     assert run.returncode == 1
-    assert "no command to run" in _one_line_error(run)
+    assert "no command to run" in one_line_error(run)
 
 
 def test_exec_of_an_unknown_profile_is_one_line_and_runs_nothing(tmp_path):
     marker = tmp_path / "ran"
     run = run_cli("exec", "no-such-profile", "--", *_child(f"open({str(marker)!r}, 'w')"))
     assert run.returncode == 1
-    assert "no profile named 'no-such-profile'" in _one_line_error(run)
+    assert "no profile named 'no-such-profile'" in one_line_error(run)
     time.sleep(0.1)
     assert not marker.exists()

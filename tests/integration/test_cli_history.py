@@ -4,26 +4,18 @@ token, header or body), --off/--on for every process, --clear, the jsonl migrati
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
-from tests.integration.conftest import add_profile, files_text, run_cli
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore
+from tests.integration.conftest import files_text, run_cli
 from workbench.core.vault import Vault
 
 pytestmark = pytest.mark.keychain
 
 
 @pytest.fixture
-def profile(secret_service, sandbox, workbench_home):
-    vault = Vault()
-    store = ProfileStore(presets=PresetCatalog.load_default())
-    name = f"pg-{uuid.uuid4().hex[:8]}"
-    add_profile(store, vault, sandbox, "paymentsgate", name)
-    yield name
-    vault.delete_profile(name, ["access_token", "refresh_token"])
+def profile(paymentsgate_in_keychain):
+    return paymentsgate_in_keychain
 
 
 def _history(*args: str) -> list[dict]:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.integration.conftest import ROOT, files_text, run_cli
+from tests.integration.conftest import ROOT, files_text, one_line_error, run_cli
 from workbench.core.vault import Vault
 
 pytestmark = pytest.mark.keychain
@@ -37,13 +37,6 @@ def _tree(home: Path) -> list[str]:
     return sorted(
         str(p.relative_to(home)) for p in home.rglob("*") if p.is_file()
     )  # (empty folders: any command)
-
-
-def _one_line_error(run) -> str:
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("workbench: error: ") and "Traceback" not in run.stderr
-    return lines[0]
 
 
 def test_postman_import_puts_secrets_in_the_keychain_and_none_on_disk(keychain, workbench_home):
@@ -116,7 +109,7 @@ def test_bad_input_is_one_line_and_writes_nothing(rel, fmt, expected, workbench_
     before = _tree(workbench_home)
     run = run_cli("import", str(FIX / rel), *(["--format", fmt] if fmt else []))
     assert run.returncode != 0
-    assert expected in _one_line_error(run)
+    assert expected in one_line_error(run)
     assert _tree(workbench_home) == before
 
 
@@ -124,11 +117,11 @@ def test_binary_and_unknown_content_is_refused(tmp_path, workbench_home):
     blob = tmp_path / "blob.bin"
     blob.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
     run = run_cli("import", str(blob))
-    assert "not UTF-8 text" in _one_line_error(run)
+    assert "not UTF-8 text" in one_line_error(run)
     prose = tmp_path / "notes.txt"
     prose.write_text("just some notes\nnothing to see\n")
     run = run_cli("import", str(prose))
-    assert "cannot tell what this is" in _one_line_error(run)
+    assert "cannot tell what this is" in one_line_error(run)
     assert _names(workbench_home) == []
 
 

@@ -4,33 +4,18 @@ against the sandbox, no secret in the file, and a pasted token that expired says
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
-from tests.integration.conftest import add_profile, files_text, run_cli
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore
+from tests.integration.conftest import files_text, one_line_error, run_cli
 from workbench.core.vault import Vault
 
 pytestmark = pytest.mark.keychain
 
 
 @pytest.fixture
-def profile(secret_service, sandbox, workbench_home):
-    vault = Vault()
-    store = ProfileStore(presets=PresetCatalog.load_default())
-    name = f"pg-{uuid.uuid4().hex[:8]}"
-    add_profile(store, vault, sandbox, "paymentsgate", name)
-    yield name
-    vault.delete_profile(name, ["access_token", "refresh_token"])
-
-
-def _one_line_error(run) -> str:
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("workbench: error: ") and "Traceback" not in run.stderr
-    return lines[0]
+def profile(paymentsgate_in_keychain):
+    return paymentsgate_in_keychain
 
 
 def test_save_list_call_and_remove_a_saved_request(profile, workbench_home):
@@ -58,7 +43,7 @@ def test_save_list_call_and_remove_a_saved_request(profile, workbench_home):
     assert removed.returncode == 0
     assert run_cli("request", "list", profile).stdout == ""
     again = run_cli("request", "rm", profile, "echo")
-    assert "has no saved request 'echo'" in _one_line_error(again)
+    assert "has no saved request 'echo'" in one_line_error(again)
 
 
 def test_request_variables_edited_by_hand_fill_the_templates(profile, workbench_home):
@@ -84,7 +69,7 @@ def test_what_would_put_a_secret_in_the_file_or_is_malformed_is_refused(
 ):
     run = run_cli("request", "save", profile, "bad", "POST", "/api/echo", *args)
     assert run.returncode != 0
-    assert expected in _one_line_error(run)
+    assert expected in one_line_error(run)
     assert not (workbench_home / "requests" / f"{profile}.toml").exists()
 
 
@@ -101,14 +86,14 @@ def test_what_would_put_a_secret_in_the_file_or_is_malformed_is_refused(
 def test_bad_request_commands_are_one_line(profile, args, expected):
     run = run_cli(*[a.replace("{p}", profile) for a in args])
     assert run.returncode != 0
-    assert expected in _one_line_error(run)
+    assert expected in one_line_error(run)
 
 
 def test_a_damaged_saved_requests_file_is_one_line_naming_it(profile, workbench_home):
     (workbench_home / "requests").mkdir(exist_ok=True)
     (workbench_home / "requests" / f"{profile}.toml").write_text("[requests.x]\nmethod = 'GET'\nurl = [1\n")
     run = run_cli("request", "list", profile)
-    assert f"requests/{profile}.toml: not valid TOML" in _one_line_error(run)
+    assert f"requests/{profile}.toml: not valid TOML" in one_line_error(run)
 
 
 def test_an_expired_pasted_bearer_token_says_expired_paste_a_new_one(secret_service, sandbox, workbench_home):
@@ -121,7 +106,7 @@ def test_an_expired_pasted_bearer_token_says_expired_paste_a_new_one(secret_serv
     name = next((workbench_home / "profiles").glob("*.toml")).stem
     try:
         out = run_cli("token", name)
-        message = _one_line_error(out)
+        message = one_line_error(out)
         assert "expired, paste a new one" in message
         assert f"workbench profile set {name} --secret access_token" in message
         assert token not in message

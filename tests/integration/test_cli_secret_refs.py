@@ -11,21 +11,13 @@ import time
 
 import pytest
 
-from tests.integration.conftest import files_text, run_cli
+from tests.integration.conftest import files_text, one_line_error, run_cli
 
 NO_KEYCHAIN = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
     return run_cli(*args, env={**NO_KEYCHAIN, **(env or {})}, timeout=timeout)
-
-
-def one_line_error(run) -> str:
-    lines = run.stderr.strip().splitlines()
-    errors = [line for line in lines if not line.startswith("workbench: warning: ")]
-    assert len(errors) == 1, run.stderr
-    assert errors[0].startswith("workbench: error: ") and "Traceback" not in run.stderr
-    return errors[0]
 
 
 @pytest.fixture
@@ -80,7 +72,7 @@ def test_an_unset_variable_is_one_line_and_nothing_is_stored(ci_profile, demo, s
     before = sorted(p.relative_to(workbench_home) for p in workbench_home.rglob("*") if p.is_file())
     run = cli("token", ci_profile, env={"TOT_API_KEY": demo["secrets"]["api_key"]})
     assert run.returncode == 1
-    line = one_line_error(run)
+    line = one_line_error(run, skip_warnings=True)
     assert "secret 'secret_key' of profile 'ci' comes from env:TOT_SECRET_KEY, which is not set" in line
     assert sandbox.calls("token-of-trust", "mint") == 0
     after = sorted(p.relative_to(workbench_home) for p in workbench_home.rglob("*") if p.is_file())
@@ -102,7 +94,7 @@ def test_a_failing_command_is_one_line_naming_the_program_never_its_output(ci_pr
     assert cli("profile", "set", ci_profile, "--secret-ref", f"secret_key={_py(code)}").returncode == 0
     run = cli("token", ci_profile, env={"TOT_API_KEY": demo["secrets"]["api_key"]})
     assert run.returncode == 1
-    line = one_line_error(run)
+    line = one_line_error(run, skip_warnings=True)
     assert "secret 'secret_key' of profile 'ci'" in line and "exited with status 3" in line
     assert leak not in run.stderr and leak not in run.stdout
     assert sandbox.calls("token-of-trust", "mint") == 0
@@ -119,7 +111,7 @@ def test_a_hanging_command_is_stopped_within_the_deadline(ci_profile, demo, sand
     run = cli("token", ci_profile, env={"TOT_API_KEY": "x", "WORKBENCH_SECRET_CMD_TIMEOUT": "1"}, timeout=30)
     elapsed = time.monotonic() - started
     assert run.returncode == 1
-    line = one_line_error(run)
+    line = one_line_error(run, skip_warnings=True)
     assert "did not finish within 1 s and was stopped" in line and "WORKBENCH_SECRET_CMD_TIMEOUT" in line
     assert elapsed < 15  # bounded: the whole process group is stopped, the pipe does not hold us
     assert sandbox.calls("token-of-trust", "mint") == 0
@@ -130,7 +122,7 @@ def test_a_missing_program_is_one_line(ci_profile):
     assert cli("profile", "set", ci_profile, "--secret-ref", ref).returncode == 0
     run = cli("token", ci_profile, env={"TOT_API_KEY": "x"})
     assert run.returncode == 1
-    assert "cannot run `no-such-password-manager`" in one_line_error(run)
+    assert "cannot run `no-such-password-manager`" in one_line_error(run, skip_warnings=True)
 
 
 @pytest.mark.parametrize(
@@ -148,7 +140,7 @@ def test_bad_references_are_one_line_and_change_nothing(ci_profile, workbench_ho
     before = (workbench_home / "profiles" / "ci.toml").read_text()
     run = cli("profile", "set", ci_profile, "--secret-ref", ref)
     assert run.returncode != 0
-    assert expected in one_line_error(run)
+    assert expected in one_line_error(run, skip_warnings=True)
     assert (workbench_home / "profiles" / "ci.toml").read_text() == before
 
 
@@ -159,7 +151,7 @@ def test_a_value_and_a_reference_for_one_secret_are_refused(demo):
         "--secret-ref", "secret_key=env:Y",
     )
     assert run.returncode != 0
-    assert "both --secret and --secret-ref" in one_line_error(run)
+    assert "both --secret and --secret-ref" in one_line_error(run, skip_warnings=True)
 
 
 def test_ci_recipe_profiles_from_git_secrets_from_the_ci_environment(ci_profile, demo, sandbox, tmp_path):
@@ -189,7 +181,7 @@ def test_importing_a_command_reference_needs_trust(demo, tmp_path):
     )
     refused = cli("profile", "import", str(path))
     assert refused.returncode != 0
-    line = one_line_error(refused)
+    line = one_line_error(refused, skip_warnings=True)
     assert "runs a command to read secret 'secret_key' (cmd:op read op://team/tot/secret)" in line
     assert "--trust" in line
     assert cli("profile", "show", "team").returncode != 0  # nothing was imported

@@ -10,14 +10,11 @@ import shutil
 import stat
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import ROOT, add_profile, run_cli
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore
+from tests.integration.conftest import ROOT, run_cli
 from workbench.core.vault import Vault
 
 pytestmark = pytest.mark.keychain
@@ -26,13 +23,8 @@ NASTY = "it's $(touch /tmp/pwned) `id` \"q\" \\ ; | & $HOME {{x}} {%"
 
 
 @pytest.fixture
-def profile(secret_service, sandbox, workbench_home):
-    vault = Vault()
-    store = ProfileStore(presets=PresetCatalog.load_default())
-    name = f"pg-{uuid.uuid4().hex[:8]}"
-    add_profile(store, vault, sandbox, "paymentsgate", name)
-    yield name
-    vault.delete_profile(name, ["access_token", "refresh_token"])
+def profile(paymentsgate_in_keychain):
+    return paymentsgate_in_keychain
 
 
 @pytest.fixture

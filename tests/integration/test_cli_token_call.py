@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.integration.conftest import add_profile, files_text, run_cli, start_cli
+from tests.integration.conftest import add_profile, files_text, one_line_error, run_cli, start_cli
 from workbench.core.presets import PresetCatalog
 from workbench.core.profiles import ProfileStore
 from workbench.core.vault import Vault
@@ -45,14 +45,6 @@ def add(store, keychain, sandbox):
         keychain.delete_profile(
             name, ["access_token", "refresh_token", "private_key", "api_key", "secret_key", "client_secret"]
         )
-
-
-def _one_line_error(run) -> str:
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("workbench: error: ")
-    assert "Traceback" not in run.stderr
-    return lines[0]
 
 
 # ------------------------------------------------------------------ token
@@ -115,11 +107,11 @@ def test_rotating_refresh_works_cycle_after_cycle_in_separate_processes(
     assert not any(t in text for t in seen)
 
 
-def test_mint_on_a_preset_that_cannot_mint_is_a_one_line_error(add):
+def test_mint_on_a_preset_that_cannot_mint_is_aone_line_error(add):
     name = add("paymentsgate")
     run = run_cli("token", name, "--mint")
     assert run.returncode == 1
-    assert "cannot mint" in _one_line_error(run)
+    assert "cannot mint" in one_line_error(run)
 
 
 def test_refresh_on_a_mint_only_preset_mints_again(add):
@@ -142,16 +134,16 @@ def test_an_expired_pasted_token_without_refresh_token_says_what_to_do(store, ke
     try:
         run = run_cli("token", name)
         assert run.returncode == 1
-        line = _one_line_error(run)
+        line = one_line_error(run)
         assert "expired at" in line and "no refresh token" in line and "workbench profile set" in line
     finally:
         keychain.delete_profile(name, ["access_token"])
 
 
-def test_unknown_profile_is_a_one_line_error():
+def test_unknown_profile_is_aone_line_error():
     run = run_cli("token", "no-such-profile")
     assert run.returncode == 1
-    assert "no profile named 'no-such-profile'" in _one_line_error(run)
+    assert "no profile named 'no-such-profile'" in one_line_error(run)
 
 
 # ------------------------------------------------------------------ call
@@ -192,7 +184,7 @@ def test_call_non_2xx_prints_the_body_and_one_line_naming_status_and_message(add
     run = run_cli("call", name, "/no-such-thing")
     assert run.returncode == 1
     assert json.loads(run.stdout)["code"] == "not_found"
-    line = _one_line_error(run)
+    line = one_line_error(run)
     assert "404" in line and "no route for GET" in line
 
 
@@ -217,7 +209,7 @@ def test_bad_call_options_are_one_line_errors(add, args, expected, sandbox):
     name = add("token-of-trust")
     run = run_cli("call", name, "POST", "/api/echo", *args)
     assert run.returncode == 1
-    assert expected in _one_line_error(run)
+    assert expected in one_line_error(run)
     assert sandbox.calls("token-of-trust") == 0
 
 
@@ -241,7 +233,7 @@ def test_each_provider_fault_fails_clearly_in_time_and_the_refresh_token_survive
     sandbox.inject_fault("paymentsgate", "refresh", kind, times=None, delay=5 if kind == "slow" else 0)
     run = run_cli("token", name, "--refresh", timeout=30)
     assert run.returncode == 1
-    line = _one_line_error(run)
+    line = one_line_error(run)
     assert expected in line, line
     assert "paymentsgate refresh" in line
     assert run.elapsed < 15
