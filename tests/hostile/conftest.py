@@ -1,0 +1,184 @@
+"""Fixtures for attacks through the network: the real CLI in a child process under a memory cap,
+and hostile providers (tests/hostile/server.py) on loopback.
+
+`cli(...)` runs `workbench ARGS` with `resource.setrlimit(RLIMIT_AS)` set in the child (a
+regression fails with MemoryError or a kill, it does not exhaust the machine) and reports
+its exit code, output, wall time and peak RSS (from `wait4`, the child's own rusage). Its
+keychain is the JSON file keyring the fault tests use, shared by every run of one test.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.hostile.server import Provider
+
+ROOT = Path(__file__).resolve().parents[2]
+# Enough for the CLI with httpx, keyring and cryptography loaded (measured ≈ 250 MiB of address
+# space); far below what the attacks here used to take (2-10 GB).
+MEMORY_CAP = 768 * 1024 * 1024
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    elapsed: float
+    peak_rss_mib: float
+
+    def error_line(self) -> str:
+        """The one `workbench: error:` line of a failed run (warnings aside), never a traceback."""
+        assert self.returncode not in (0, None), self.stderr
+        assert "Traceback" not in self.stderr, self.stderr
+        lines = [ln for ln in self.stderr.splitlines() if ln and not ln.startswith("workbench: warning: ")]
+        assert len(lines) == 1, self.stderr
+        assert lines[0].startswith("workbench: error: "), self.stderr
+        return lines[0]
+
+
+def _cap_memory(limit: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def run_limited(
+    args: list[str], *, env: dict[str, str], stdin: str = "", timeout: float = 60, memory: int = MEMORY_CAP
+) -> Run:
+    """Run `args` with its address space capped at `memory` bytes; kill it after `timeout` s."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp:
+        inp.write(stdin.encode())
+        inp.seek(0)
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            args,
+            stdin=inp,
+            stdout=out,
+            stderr=err,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=lambda: _cap_memory(memory),  # noqa: PLW1509 - the cap must be set in the child
+        )
+        deadline = started + timeout
+        status = None
+        usage = None
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+                pid, status, usage = os.wait4(proc.pid, 0)
+                status = None
+                break
+            time.sleep(0.02)
+        proc.returncode = -1  # reaped by wait4 above; keep Popen from waiting again
+        elapsed = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        code = None if status is None else os.waitstatus_to_exitcode(status)
+        return Run(
+            code,  # type: ignore[arg-type]
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace") + ("\n[killed at the test's timeout]" if code is None else ""),
+            elapsed,
+            usage.ru_maxrss / 1024 if usage is not None else 0.0,
+        )
+
+
+@pytest.fixture
+def keyring_file(tmp_path) -> Path:
+    return tmp_path / "keyring.json"
+
+
+@pytest.fixture
+def cli_env(keyring_file, workbench_home) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "WORKBENCH_HOME": str(workbench_home),
+        "PYTHON_KEYRING_BACKEND": "tests.faults.file_keyring.FileKeyring",
+        "WB_TEST_KEYRING_FILE": str(keyring_file),
+    }
+
+
+@pytest.fixture
+def cli(cli_env):
+    """cli(*args, stdin="", timeout=60, memory=MEMORY_CAP) → Run of `workbench ARGS`."""
+
+    def run(*args: str, stdin: str = "", timeout: float = 60, memory: int = MEMORY_CAP) -> Run:
+        return run_limited(
+            [sys.executable, "-m", "workbench", *args], env=cli_env, stdin=stdin, timeout=timeout, memory=memory
+        )
+
+    return run
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    """The profile's own provider (its origin is the profile's base URL)."""
+    with Provider() as p:
+        yield p
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[Provider]:
+    """A listener on another origin: it must never see a credential."""
+    with Provider() as p:
+        yield p
+
+
+def fake_jwt(claims: dict[str, object] | None = None, *, kid: str = "k1", secret: str | None = None) -> str:
+    """A JWT: HS256-signed with `secret` when given, else an RS256 header with a junk signature."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    body = {"sub": "someone", "iat": int(time.time()), "exp": int(time.time()) + 3600, **(claims or {})}
+    header = {"alg": "HS256" if secret else "RS256", "typ": "JWT", "kid": kid}
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(body).encode())}"
+    if secret:
+        signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    else:
+        signature = b"\x01" * 256
+    return f"{signing_input}.{b64(signature)}"
+
+
+@pytest.fixture
+def add_profile(cli, tmp_path):
+    """add_profile(name, preset, base_url, secrets={}, sets={}) through `workbench profile add`."""
+
+    def add(
+        name: str,
+        preset: str,
+        base_url: str,
+        secrets: dict[str, str] | None = None,
+        sets: dict[str, str] | None = None,
+        extra: tuple[str, ...] = (),
+    ) -> None:
+        args = ["profile", "add", name, "--preset", preset, "--base-url", base_url]
+        for key, value in (sets or {}).items():
+            args += ["--set", f"{key}={value}"]
+        for key, value in (secrets or {}).items():
+            path = tmp_path / f"secret-{name}-{key}"
+            path.write_text(value)
+            args += ["--secret", f"{key}=@{path}"]
+        run = cli(*args, *extra)
+        assert run.returncode == 0, run.stderr
+
+    return add
