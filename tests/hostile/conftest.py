@@ -182,3 +182,33 @@ def add_profile(cli, tmp_path):
         assert run.returncode == 0, run.stderr
 
     return add
+
+
+ENGINE_SCRIPT = """
+import json, sys
+from workbench.core.context import AppContext
+from workbench.core.errors import WorkbenchError, user_message
+ctx = AppContext()
+try:
+    result = {step}
+    print(json.dumps({{"ok": True, "result": repr(result)}}))
+except WorkbenchError as exc:
+    print(json.dumps({{"ok": False, "error": user_message(exc)}}))
+finally:
+    ctx.close()
+"""
+
+
+@pytest.fixture
+def in_engine(cli_env):
+    """in_engine("ctx.engine.verify_local('p')") → {"ok", "result"|"error"}: one engine operation
+    (one the CLI has no command for, like Verify) in a memory-capped child over the same keychain."""
+    import json
+
+    def run(step: str, timeout: float = 60) -> dict[str, object]:
+        script = ENGINE_SCRIPT.format(step=step)
+        result = run_limited([sys.executable, "-c", script], env=cli_env, timeout=timeout)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    return run
