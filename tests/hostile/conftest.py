@@ -212,3 +212,106 @@ def in_engine(cli_env):
         return json.loads(result.stdout.strip().splitlines()[-1])
 
     return run
+
+
+class Live:
+    """A `workbench` process whose stderr the test reads while it runs (a login's URL)."""
+
+    def __init__(self, args: list[str], env: dict[str, str], memory: int = MEMORY_CAP) -> None:
+        import queue
+        import threading
+
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=lambda: _cap_memory(memory),  # noqa: PLW1509
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+
+        def pump() -> None:
+            assert self.proc.stderr is not None
+            for line in self.proc.stderr:
+                self.lines.put(line.rstrip("\n"))
+
+        self._pump = threading.Thread(target=pump, daemon=True)
+        self._pump.start()
+
+    def wait_for(self, predicate, timeout: float = 20.0) -> str:
+        import queue
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.proc.poll() is not None and self.lines.empty():
+                    break
+                continue
+            self.seen.append(line)
+            if predicate(line):
+                return line
+        raise AssertionError(f"no such line on stderr; saw: {self.seen}")
+
+    def finish(self, timeout: float = 30.0) -> Run:
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            self.seen.append("[killed at the test's timeout]")
+        elapsed = time.monotonic() - self.started
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read()
+        self._pump.join(timeout=5)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        code = self.proc.returncode if self.proc.returncode >= 0 else None
+        return Run(code, out, "\n".join(self.seen), elapsed, usage.ru_maxrss / 1024)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def live(cli_env):
+    """live(*args) → a running `workbench ARGS` (killed at the end of the test if still running)."""
+    started: list[Live] = []
+
+    def start(*args: str) -> Live:
+        proc = Live([sys.executable, "-m", "workbench", *args], cli_env)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.proc.poll() is None:
+            os.killpg(proc.proc.pid, signal.SIGKILL)
+            proc.proc.wait()
+
+
+def oauth_issuer(provider, *, token_reply=None) -> None:
+    """Make `provider` an OAuth issuer: discovery, a token endpoint, a JWKS."""
+    from tests.hostile.server import Reply
+
+    provider.route(
+        "/.well-known/openid-configuration",
+        Reply.json(
+            {
+                "issuer": provider.url,
+                "authorization_endpoint": provider.url + "/authorize",
+                "token_endpoint": provider.url + "/token",
+                "jwks_uri": provider.url + "/jwks",
+            }
+        ),
+    )
+    provider.route(
+        "/token",
+        token_reply
+        or Reply.json({"access_token": fake_jwt({"sub": "me"}), "token_type": "Bearer", "expires_in": 3600}),
+    )
