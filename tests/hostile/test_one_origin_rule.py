@@ -93,7 +93,11 @@ def test_no_other_module_has_its_own_origin_or_loopback_rule():
         if path.parts[-3:] == ("core", "net", "origins.py") or "sandbox" in path.parts:
             continue
         text = path.read_text(encoding="utf-8")
-        for pattern in (r"def (origin_of|is_loopback_host|_origin)\b", r"startswith\(\s*[\"']127\.", r"def origin\("):
+        for pattern in (
+            r"def (origin_of|is_loopback_host|_origin)\b",
+            r"startswith\(\s*[\"']127\.",
+            r"def origin\(",
+        ):
             if re.search(pattern, text):
                 offenders.append(f"{path.relative_to(ROOT)}: {pattern}")
     assert offenders == []
