@@ -68,7 +68,7 @@ def run_limited(
             cwd=ROOT,
             env=env,
             start_new_session=True,
-            preexec_fn=lambda: _cap_memory(memory),  # noqa: PLW1509 - the cap must be set in the child
+            preexec_fn=lambda: _cap_memory(memory),
         )
         deadline = started + timeout
         status = None
@@ -91,7 +91,8 @@ def run_limited(
         return Run(
             code,  # type: ignore[arg-type]
             out.read().decode(errors="replace"),
-            err.read().decode(errors="replace") + ("\n[killed at the test's timeout]" if code is None else ""),
+            err.read().decode(errors="replace")
+            + ("\n[killed at the test's timeout]" if code is None else ""),
             elapsed,
             usage.ru_maxrss / 1024 if usage is not None else 0.0,
         )
@@ -119,7 +120,11 @@ def cli(cli_env):
 
     def run(*args: str, stdin: str = "", timeout: float = 60, memory: int = MEMORY_CAP) -> Run:
         return run_limited(
-            [sys.executable, "-m", "workbench", *args], env=cli_env, stdin=stdin, timeout=timeout, memory=memory
+            [sys.executable, "-m", "workbench", *args],
+            env=cli_env,
+            stdin=stdin,
+            timeout=timeout,
+            memory=memory,
         )
 
     return run
@@ -231,7 +236,7 @@ class Live:
             cwd=ROOT,
             env=env,
             start_new_session=True,
-            preexec_fn=lambda: _cap_memory(memory),  # noqa: PLW1509
+            preexec_fn=lambda: _cap_memory(memory),
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []

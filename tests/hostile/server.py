@@ -41,7 +41,9 @@ class Reply:
 
     @classmethod
     def json(cls, document: object, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Reply:
-        return cls(status, [("Content-Type", "application/json"), *(headers or [])], json.dumps(document).encode())
+        return cls(
+            status, [("Content-Type", "application/json"), *(headers or [])], json.dumps(document).encode()
+        )
 
     @classmethod
     def redirect(cls, to: str, status: int = 302) -> Reply:

@@ -11,10 +11,10 @@ from tests.hostile.server import Reply
 
 def _engine(workbench_home):
     from workbench.core.clock import Clock
-    from workbench.core.engine import TokenEngine
-    from workbench.core.presets import PresetCatalog
-    from workbench.core.profiles import ProfileStore
-    from workbench.core.vault import MemoryKeyring, Vault
+    from workbench.core.engine.token_engine import TokenEngine
+    from workbench.core.profiles.catalog import PresetCatalog
+    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.storage.vault import MemoryKeyring, Vault
 
     store = ProfileStore(presets=PresetCatalog.load_default())
     vault = Vault(MemoryKeyring())
@@ -26,7 +26,9 @@ def test_a_cookie_set_for_one_profile_never_reaches_another(workbench_home, prov
     for name, server in (("a", provider), ("b", elsewhere)):
         store.create(name, preset="bearer", base_url=server.url, vars={}, secret_names=["access_token"])
         vault.store(name, "access_token", fake_jwt({"sub": name}))
-    provider.route("/login", Reply.json({"ok": True}, headers=[("Set-Cookie", "sid=A-SESSION-SECRET; Path=/")]))
+    provider.route(
+        "/login", Reply.json({"ok": True}, headers=[("Set-Cookie", "sid=A-SESSION-SECRET; Path=/")])
+    )
     elsewhere.route("/data", Reply.json({"ok": True}))
     provider.route("/data", Reply.json({"ok": True}))
     try:

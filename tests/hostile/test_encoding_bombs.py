@@ -22,7 +22,9 @@ PEAK_RSS_LIMIT_MIB = 250
 
 def _bomb(layers: int, n_mib: int = GIB) -> Reply:
     coding = ", ".join(["gzip"] * layers)
-    return Reply(200, [("Content-Type", "application/json"), ("Content-Encoding", coding)], layered(n_mib, layers))
+    return Reply(
+        200, [("Content-Type", "application/json"), ("Content-Encoding", coding)], layered(n_mib, layers)
+    )
 
 
 def _assert_refused_cheaply(run, *words: str) -> str:
@@ -34,7 +36,9 @@ def _assert_refused_cheaply(run, *words: str) -> str:
 
 def test_token_refuses_a_two_layer_gzip_answer(cli, provider, add_profile):
     provider.route("/authenticate", _bomb(2))
-    add_profile("slide", "api-key-sliding", provider.url, secrets={"api_key": "k" * 20, "client_secret": "s" * 20})
+    add_profile(
+        "slide", "api-key-sliding", provider.url, secrets={"api_key": "k" * 20, "client_secret": "s" * 20}
+    )
     run = cli("token", "slide")
     _assert_refused_cheaply(run, "encoding", "larger than")
 

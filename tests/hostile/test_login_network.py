@@ -28,7 +28,10 @@ def _login_url(running) -> tuple[str, dict[str, str]]:
 
 
 def test_drip_fed_discovery_cannot_outlast_the_login_timeout(cli, provider, add_profile):
-    provider.route(DISCOVERY, Reply(200, [("Content-Type", "application/json")], b'{"issuer": "' + b"x" * 400 + b'"}', drip=0.1))
+    provider.route(
+        DISCOVERY,
+        Reply(200, [("Content-Type", "application/json")], b'{"issuer": "' + b"x" * 400 + b'"}', drip=0.1),
+    )
     add_profile("sso", "oauth2-authorization-code", provider.url, sets={"client_id": "cli", "scope": "read"})
     run = cli("login", "sso", "--no-browser", "--timeout", "4", timeout=30)
     line = run.error_line()
@@ -40,11 +43,21 @@ def test_a_drip_fed_jwks_cannot_outlast_the_login_timeout(live, provider, add_pr
     oauth_issuer(
         provider,
         token_reply=Reply.json(
-            {"access_token": fake_jwt(), "id_token": fake_jwt({"aud": "cli"}), "token_type": "Bearer", "expires_in": 60}
+            {
+                "access_token": fake_jwt(),
+                "id_token": fake_jwt({"aud": "cli"}),
+                "token_type": "Bearer",
+                "expires_in": 60,
+            }
         ),
     )
-    provider.route("/jwks", Reply(200, [("Content-Type", "application/json")], b'{"keys": [' + b" " * 400 + b"]}", drip=0.1))
-    add_profile("sso", "oauth2-authorization-code", provider.url, sets={"client_id": "cli", "scope": "openid"})
+    provider.route(
+        "/jwks",
+        Reply(200, [("Content-Type", "application/json")], b'{"keys": [' + b" " * 400 + b"]}", drip=0.1),
+    )
+    add_profile(
+        "sso", "oauth2-authorization-code", provider.url, sets={"client_id": "cli", "scope": "openid"}
+    )
     running = live("login", "sso", "--no-browser", "--timeout", "6")
     redirect, query = _login_url(running)
     assert httpx.get(redirect, params={"state": query["state"], "code": "c0de"}).status_code == 200

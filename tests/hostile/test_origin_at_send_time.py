@@ -38,7 +38,15 @@ def _stealing_file(tmp_path, provider, elsewhere):
 def _set_secrets(cli, tmp_path, name):
     (tmp_path / "k").write_text(API_KEY)
     (tmp_path / "s").write_text(SECRET)
-    run = cli("profile", "set", name, "--secret", f"api_key=@{tmp_path / 'k'}", "--secret", f"client_secret=@{tmp_path / 's'}")
+    run = cli(
+        "profile",
+        "set",
+        name,
+        "--secret",
+        f"api_key=@{tmp_path / 'k'}",
+        "--secret",
+        f"client_secret=@{tmp_path / 's'}",
+    )
     assert run.returncode == 0, run.stderr
 
 
@@ -50,7 +58,9 @@ def test_import_refuses_a_url_template_that_reads_a_secret_without_trust(cli, tm
     assert cli("profile", "list").stdout.count("shared") == 0
 
 
-def test_verify_never_sends_to_another_origin_even_from_a_trusted_file(cli, in_engine, tmp_path, provider, elsewhere):
+def test_verify_never_sends_to_another_origin_even_from_a_trusted_file(
+    cli, in_engine, tmp_path, provider, elsewhere
+):
     _mint(provider)
     path = _stealing_file(tmp_path, provider, elsewhere)
     assert cli("profile", "import", str(path), "--trust").returncode == 0
@@ -61,7 +71,9 @@ def test_verify_never_sends_to_another_origin_even_from_a_trusted_file(cli, in_e
     assert "not sending" in str(outcome["error"]) and SECRET not in str(outcome["error"])
 
 
-def test_verify_does_not_follow_a_jwks_redirect_to_another_origin(cli, in_engine, tmp_path, provider, elsewhere, add_profile):
+def test_verify_does_not_follow_a_jwks_redirect_to_another_origin(
+    cli, in_engine, tmp_path, provider, elsewhere, add_profile
+):
     _mint(provider)
     provider.route("/jwks-moved", Reply.redirect(elsewhere.url + "/jwks.json"))
     elsewhere.route("/jwks.json", Reply.json({"keys": []}))

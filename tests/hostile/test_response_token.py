@@ -26,7 +26,9 @@ def _stored(cli, name: str) -> str:
 def _sliding(provider, add_profile) -> str:
     mine = fake_jwt({"sub": "me"}, secret=SECRET)
     provider.route("/authenticate", Reply.json({"token": mine}))
-    add_profile("slide", "api-key-sliding", provider.url, secrets={"api_key": "k" * 20, "client_secret": SECRET})
+    add_profile(
+        "slide", "api-key-sliding", provider.url, secrets={"api_key": "k" * 20, "client_secret": SECRET}
+    )
     return mine
 
 
@@ -38,7 +40,9 @@ def test_a_preset_that_declares_no_sliding_header_keeps_its_token(cli, provider,
     assert _stored(cli, "pasted") == mine
 
 
-def test_a_foreign_origin_cannot_slide_the_token_even_with_a_valid_signature(cli, provider, elsewhere, add_profile):
+def test_a_foreign_origin_cannot_slide_the_token_even_with_a_valid_signature(
+    cli, provider, elsewhere, add_profile
+):
     mine = _sliding(provider, add_profile)
     assert _stored(cli, "slide") == mine
     elsewhere.route("/data", _attacker_header(secret=SECRET))
