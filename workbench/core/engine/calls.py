@@ -96,6 +96,7 @@ class Calls:
             method=method,
             token_replaced=replaced,
             retried=retried,
+            sent_secrets=(token.access_token,),
         )
 
     def describe_failure(self, profile: str, result: CallResult) -> ProviderError:
@@ -110,6 +111,7 @@ class Calls:
             headers=httpx.Headers(result.headers),
             body=result.body,
             step="call",
+            secrets=result.sent_secrets,
             now=self._wire.clock.now(),
         )
 

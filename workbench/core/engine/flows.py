@@ -293,7 +293,10 @@ def build_request(
         if not _has_header(headers, "Content-Type"):
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
 
-    secret_values = (*touched_values(lazy), *extra_secrets)
+    # What went out in credential headers (a Basic pair encoded together, a signed value) is a
+    # secret in the form it was sent, whatever the templates touched.
+    sent = tuple(value.split(" ")[-1] for name, value in headers if _SENSITIVE_HEADER.search(name))
+    secret_values = tuple(dict.fromkeys(v for v in (*touched_values(lazy), *extra_secrets, *sent) if v))
     if access_token and access_token not in secret_values:
         secret_values = (*secret_values, access_token)
     return RequestSpec(

@@ -280,7 +280,7 @@ def _get_bounded(url: str, shown: str, what: str, *, timeout: float, verify_tls:
             headers=[("Accept", "application/json")],
             timeout=timeout,
             max_bytes=MAX_JWKS_BYTES,
-            what=f"fetching the {what}",
+            what=f"could not fetch the {what} from {shown}",
         )
     if response.status_code != 200:
         raise ProviderResponseError(
