@@ -48,6 +48,26 @@ class Run:
         return lines[0]
 
 
+def _note_figures(args: list[str], code: int | None, elapsed: float, peak_mib: float) -> None:
+    """With HOSTILE_FIGURES=FILE, one JSON line per run (test, command, exit, seconds, peak RSS):
+    the figures a closing note on these attacks quotes."""
+    target = os.environ.get("HOSTILE_FIGURES")
+    if not target:
+        return
+    import json
+
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]
+    line = {
+        "test": test,
+        "argv": args[2:5],
+        "exit": code,
+        "seconds": round(elapsed, 2),
+        "peak_mib": round(peak_mib),
+    }
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line) + "\n")
+
+
 def _cap_memory(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
@@ -88,6 +108,7 @@ def run_limited(
         out.seek(0)
         err.seek(0)
         code = None if status is None else os.waitstatus_to_exitcode(status)
+        _note_figures(args, code, elapsed, usage.ru_maxrss / 1024 if usage is not None else 0.0)
         return Run(
             code,  # type: ignore[arg-type]
             out.read().decode(errors="replace"),
@@ -278,8 +299,9 @@ class Live:
         self._pump.join(timeout=5)
         while not self.lines.empty():
             self.seen.append(self.lines.get())
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the largest child so far: an upper bound
         code = self.proc.returncode if self.proc.returncode >= 0 else None
+        _note_figures([str(a) for a in self.proc.args], code, elapsed, usage.ru_maxrss / 1024)
         return Run(code, out, "\n".join(self.seen), elapsed, usage.ru_maxrss / 1024)  # type: ignore[arg-type]
 
 
