@@ -48,6 +48,44 @@ class Run:
         return lines[0]
 
 
+# `workbench ARGS` under a wrapper that writes the process's own peak RSS (VmHWM: this image only,
+# from exec on) to $WB_PEAK_FILE at exit. wait4's ru_maxrss would include the pages the child
+# shared with this pytest process between fork and exec (100+ MiB late in a full run).
+_PEAK_WRAPPER = """
+import atexit, os, runpy, sys
+def _peak():
+    with open("/proc/self/status") as status:
+        kib = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["WB_PEAK_FILE"], "w") as out:
+        out.write(kib)
+atexit.register(_peak)
+sys.argv = ["workbench", *sys.argv[1:]]
+runpy.run_module("workbench", run_name="__main__", alter_sys=True)
+"""
+
+
+def workbench_argv(*args: str) -> list[str]:
+    return [sys.executable, "-c", _PEAK_WRAPPER, *args]
+
+
+def _with_peak_file(env: dict[str, str]) -> dict[str, str]:
+    """`env` with a fresh WB_PEAK_FILE for one run (a run killed before its exit writes none)."""
+    handle, path = tempfile.mkstemp(prefix="wb-peak-")
+    os.close(handle)
+    os.unlink(path)
+    return {**env, "WB_PEAK_FILE": path}
+
+
+def _own_peak_mib(env: dict[str, str], fallback: float) -> float:
+    try:
+        path = Path(env["WB_PEAK_FILE"])
+        peak = int(path.read_text()) / 1024
+        path.unlink()
+        return peak
+    except (KeyError, OSError, ValueError):
+        return fallback
+
+
 def _note_figures(args: list[str], code: int | None, elapsed: float, peak_mib: float) -> None:
     """With HOSTILE_FIGURES=FILE, one JSON line per run (test, command, exit, seconds, peak RSS):
     the figures a closing note on these attacks quotes."""
@@ -76,6 +114,7 @@ def run_limited(
     args: list[str], *, env: dict[str, str], stdin: str = "", timeout: float = 60, memory: int = MEMORY_CAP
 ) -> Run:
     """Run `args` with its address space capped at `memory` bytes; kill it after `timeout` s."""
+    env = _with_peak_file(env)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp:
         inp.write(stdin.encode())
         inp.seek(0)
@@ -108,14 +147,15 @@ def run_limited(
         out.seek(0)
         err.seek(0)
         code = None if status is None else os.waitstatus_to_exitcode(status)
-        _note_figures(args, code, elapsed, usage.ru_maxrss / 1024 if usage is not None else 0.0)
+        peak = _own_peak_mib(env, usage.ru_maxrss / 1024 if usage is not None else 0.0)
+        _note_figures(args, code, elapsed, peak)
         return Run(
             code,  # type: ignore[arg-type]
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace")
             + ("\n[killed at the test's timeout]" if code is None else ""),
             elapsed,
-            usage.ru_maxrss / 1024 if usage is not None else 0.0,
+            peak,
         )
 
 
@@ -141,7 +181,7 @@ def cli(cli_env):
 
     def run(*args: str, stdin: str = "", timeout: float = 60, memory: int = MEMORY_CAP) -> Run:
         return run_limited(
-            [sys.executable, "-m", "workbench", *args],
+            workbench_argv(*args),
             env=cli_env,
             stdin=stdin,
             timeout=timeout,
@@ -247,6 +287,7 @@ class Live:
         import queue
         import threading
 
+        self.env = env = _with_peak_file(env)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             args,
@@ -299,10 +340,10 @@ class Live:
         self._pump.join(timeout=5)
         while not self.lines.empty():
             self.seen.append(self.lines.get())
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the largest child so far: an upper bound
         code = self.proc.returncode if self.proc.returncode >= 0 else None
-        _note_figures([str(a) for a in self.proc.args], code, elapsed, usage.ru_maxrss / 1024)
-        return Run(code, out, "\n".join(self.seen), elapsed, usage.ru_maxrss / 1024)  # type: ignore[arg-type]
+        peak = _own_peak_mib(self.env, 0.0)
+        _note_figures([str(a) for a in self.proc.args], code, elapsed, peak)
+        return Run(code, out, "\n".join(self.seen), elapsed, peak)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -311,7 +352,7 @@ def live(cli_env):
     started: list[Live] = []
 
     def start(*args: str) -> Live:
-        proc = Live([sys.executable, "-m", "workbench", *args], cli_env)
+        proc = Live(workbench_argv(*args), cli_env)
         started.append(proc)
         return proc
 

@@ -342,7 +342,9 @@ class _BoundedInflater:
         self._first = True
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        while data and not self._inflate.eof:
+        # Until the input is used up and zlib holds nothing more back (output it could not hand
+        # over within max_length stays inside it even when the input is all consumed).
+        while not self._inflate.eof:
             room = self._limit - self._produced + 1
             try:
                 piece = self._inflate.decompress(data, room)
@@ -360,9 +362,11 @@ class _BoundedInflater:
             if self._produced > self._limit:
                 return
             data = self._inflate.unconsumed_tail
+            if not data and not piece:
+                return
 
     def finish(self) -> Iterator[bytes]:
-        yield from self.feed(b"")  # nothing left: max_length kept no output back
+        yield from self.feed(b"")  # whatever zlib still held back, within the budget
         rest = self._inflate.flush()
         self._produced += len(rest)
         if rest:
