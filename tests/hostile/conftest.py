@@ -97,7 +97,7 @@ def _note_figures(args: list[str], code: int | None, elapsed: float, peak_mib: f
     test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]
     line = {
         "test": test,
-        "argv": args[2:5],
+        "argv": args[3:6] if len(args) > 2 and args[2] == _PEAK_WRAPPER else args[2:5],
         "exit": code,
         "seconds": round(elapsed, 2),
         "peak_mib": round(peak_mib),
