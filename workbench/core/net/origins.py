@@ -7,11 +7,18 @@ A profile's secrets and tokens go only to
 * origins a registered *origin source* vouches for: the OAuth presets' issuer
   discovery names its endpoints (`register_origin_source`, used by the OAuth code).
 
-`check_origin` enforces that before a request is sent. `import_risks` lists what a
+This module is also the one rule for what an origin is and which hosts are loopback
+(`origin_of`, `origin_from`, `is_loopback_host`); nothing else in the code base spells
+its own (tests/hostile/test_one_origin_rule.py checks). An origin is the one the HTTP
+client connects to: lower case, IDNA as httpx encodes it, default port dropped.
+
+`check_origin` enforces the rule on every request as it is sent (`net.client.send_bounded`
+calls it with the origin of the request as built, so a template that renders another URL
+with real secrets than with placeholders cannot slip past it). `import_risks` lists what a
 profile file would do that the rule, or plain safety, says a user must agree to
-before it is imported: requests outside its base URL's origin, TLS verification off,
-plain http to a host that is not loopback. `cli_warnings` are the lines every CLI
-use of a profile prints for the last two.
+before it is imported: requests outside its base URL's origin, a URL built from a
+secret's value, TLS verification off, plain http to a host that is not loopback.
+`cli_warnings` are the lines every CLI use of a profile prints for the last two.
 """
 
 from __future__ import annotations
@@ -64,7 +71,6 @@ def register_origin_source(source: OriginSource) -> Callable[[], None]:
                 _sources.remove(source)
 
     return unregister
-
 
 
 # A host as the client will connect to it: a DNS name (letters, digits, '-', '_', dots), a
