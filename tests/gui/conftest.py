@@ -120,3 +120,14 @@ def make_window(qtbot, ctx, gui_settings):
 
 def wait_idle(qtbot, window, timeout=10_000):
     qtbot.waitUntil(lambda: window.runner.active_count == 0, timeout=timeout)
+
+
+def obtain(qtbot, window, action, timeout=10_000):
+    """Run `action` (a Mint, Refresh or Log in click), wait until the Token tab says it is done,
+    and return the token the selected profile holds now: the token reaches the window by the
+    engine's event, not with the job's answer."""
+    with qtbot.waitSignal(window.token_view.token_obtained, timeout=timeout):
+        action()
+    result = window.tokens.result(window.selected_name())
+    assert result is not None
+    return result

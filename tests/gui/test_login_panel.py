@@ -9,7 +9,7 @@ import re
 import pytest
 from PySide6.QtGui import QGuiApplication
 
-from tests.gui.conftest import wait_idle
+from tests.gui.conftest import obtain, wait_idle
 
 
 @pytest.fixture
@@ -52,9 +52,7 @@ def test_browser_login_from_the_token_view_shows_the_token(
     add_profile("oauth2-authorization-code", "corp")
     window = make_window(select="corp")
     view = window.token_view
-    with qtbot.waitSignal(view.token_obtained, timeout=20_000) as blocker:
-        view.login_panel.login_button.click()
-    result = blocker.args[0]
+    result = obtain(qtbot, window, view.login_panel.login_button.click, timeout=20_000)
     assert user_in_browser and "code_challenge=" in user_in_browser[0]
     qtbot.waitUntil(lambda: view.token_box.token == result.access_token)
     assert "demo-user" in view.login_panel.status.text()

@@ -4,13 +4,12 @@ after switching profiles, and a base URL shortened by whole segments."""
 
 from __future__ import annotations
 
+from tests.gui.conftest import obtain
 from workbench.gui.request_view import MASK, NO_JWT_TIP
 
 
 def minted(qtbot, window):
-    with qtbot.waitSignal(window.token_view.token_obtained, timeout=10_000) as blocker:
-        window.token_view.mint_button.click()
-    return blocker.args[0].access_token
+    return obtain(qtbot, window, window.token_view.mint_button.click).access_token
 
 
 def test_sent_headers_include_the_injected_authorization_masked_with_reveal(qtbot, make_window, add_profile):

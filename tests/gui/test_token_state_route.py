@@ -90,7 +90,7 @@ def test_the_gui_thread_never_reads_the_keychain_or_a_profile_file(
     with qtbot.waitSignal(view.token_obtained, timeout=10_000):
         window.refresh_action.trigger()  # token-of-trust has no refresh: Ctrl+R mints
     clock.advance(3 * 3600)  # every token expired: ticks, sidebar, auto-refresh of tm
-    qtbot.waitUntil(lambda: window.state_of("tm")[0] == "valid", timeout=10_000)
+    qtbot.waitUntil(lambda: window.tokens.state("tm") == "valid", timeout=10_000)
     window.reload_profiles()
     window.remove_profile(confirm=False)
     qtbot.waitUntil(lambda: "tot" not in window.profiles, timeout=10_000)
@@ -103,16 +103,16 @@ def test_a_token_obtained_outside_the_window_reaches_it_by_an_engine_event(
 ):
     add_profile("token-of-trust", "tot")
     window = make_window(select="tot")
-    qtbot.waitUntil(lambda: "tot" in window.tokens)
+    qtbot.waitUntil(lambda: window.tokens.known("tot"))
     polled = []
     monkeypatch.setattr(ctx.engine, "cached", lambda name: polled.append(name))
 
     worker = threading.Thread(target=ctx.engine.get_token, args=("tot",), kwargs={"force": "mint"})
     worker.start()
     worker.join(10)
-    qtbot.waitUntil(lambda: window.tokens.get("tot") is not None, timeout=5000)
-    qtbot.waitUntil(lambda: window.token_view.token_box.token == window.tokens["tot"].access_token)
-    assert window.tokens["tot"].obtained_by == "mint"
+    qtbot.waitUntil(lambda: window.tokens.result("tot") is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.token_view.token_box.token == window.tokens.result("tot").access_token)
+    assert window.tokens.result("tot").obtained_by == "mint"
     qtbot.wait(300)  # several ticks
     assert polled == []  # no second route: the window never polls the engine
     assert not hasattr(window, "snapshots") and not hasattr(window, "_obtained_at")

@@ -112,10 +112,16 @@ BASE = ProfileTokens(known=True, result=HOUR, renew_at=NOW + 3540, seq=5, error=
 NEW = token(7200, "refresh")
 # (event, what the profile holds after it)
 EVENTS = [
-    (EngineEvent("changed", "p", result=NEW, renew_at=NOW + 7140, seq=6), replace(BASE, result=NEW, renew_at=NOW + 7140, seq=6)),
+    (
+        EngineEvent("changed", "p", result=NEW, renew_at=NOW + 7140, seq=6),
+        replace(BASE, result=NEW, renew_at=NOW + 7140, seq=6),
+    ),
     (EngineEvent("changed", "p", result=None, seq=7), replace(BASE, result=None, renew_at=None, seq=7)),
     (EngineEvent("changed", "p", result=NEW, seq=4), BASE),  # an older state delivered late
-    (EngineEvent("changed", "p", result=NEW, seq=0), replace(BASE, result=NEW, renew_at=None, seq=0)),  # unordered
+    (
+        EngineEvent("changed", "p", result=NEW, seq=0),
+        replace(BASE, result=NEW, renew_at=None, seq=0),
+    ),  # unordered
     (EngineEvent("minted", "p"), replace(BASE, error=None)),
     (EngineEvent("refreshed", "p"), replace(BASE, error=None)),
     (EngineEvent("failed", "p", message="provider said no"), replace(BASE, error="provider said no")),

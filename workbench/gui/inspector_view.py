@@ -16,6 +16,7 @@ Decoding and verifying is one core operation (`operations.inspect_token`), the o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +92,7 @@ _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 class _EnterFilter(QObject):
     """Enter (or Ctrl+Enter in a multi-line key box) runs `action`; Shift+Enter stays a newline."""
 
-    def __init__(self, action: Any, parent: QObject, *, needs_ctrl: bool = False) -> None:
+    def __init__(self, action: Callable[[], object], parent: QObject, *, needs_ctrl: bool = False) -> None:
         super().__init__(parent)
         self._action = action
         self._needs_ctrl = needs_ctrl
@@ -124,7 +125,7 @@ class InspectorView(QWidget):
         self.generation = Generation()
         self.discovery_generation = Generation()
         self.inspection: Inspection | None = None
-        self.current_token_getter: Any = None  # set by the window: () -> str | None
+        self.current_token_getter: Callable[[], str | None] | None = None  # set by the window
         self._user_kind_token: str | None = None  # the token text for which the user chose a key type
         self._pending_kind_by_user = False
         self._kind_texts: dict[str, str] = {"pem": "", "jwk": ""}

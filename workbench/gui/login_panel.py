@@ -11,7 +11,7 @@ issuer offers it and forgets the tokens.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QFont, QImage, QPixmap
@@ -21,6 +21,9 @@ from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
 
 if TYPE_CHECKING:
+    import threading
+
+    from workbench.core.context import AppContext
     from workbench.core.oauth.login import LoginOutcome, LoginPrompt
     from workbench.core.oauth.signout import Revocation
     from workbench.core.profiles.profile import Profile
@@ -64,7 +67,9 @@ def qr_image(text: str, *, scale: int = QR_MODULE_PIXELS) -> QImage | None:
     return image
 
 
-def run_login(ctx: Any, name: str, gen: int, bridge: LoginBridge, *, cancel: Any) -> LoginOutcome:
+def run_login(
+    ctx: AppContext, name: str, gen: int, bridge: LoginBridge, *, cancel: threading.Event
+) -> LoginOutcome:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
     from workbench.core.oauth.login import login
 
@@ -78,7 +83,7 @@ def run_login(ctx: Any, name: str, gen: int, bridge: LoginBridge, *, cancel: Any
     )
 
 
-def run_sign_out(ctx: Any, name: str) -> Revocation:
+def run_sign_out(ctx: AppContext, name: str) -> Revocation:
     from workbench.core.oauth.signout import sign_out
 
     return sign_out(ctx, name)
@@ -88,13 +93,13 @@ class LoginPanel(QWidget):
     """Shown for profiles whose preset has an interactive login; hidden otherwise.
 
     Signals:
-        logged_in(object): the `TokenResult` a login stored.
+        logged_in(str): a profile a login stored tokens for.
         signed_out(str): a profile whose tokens were revoked/forgotten.
         busy_changed(bool): a login is under way.
         inspect_requested(str): the stored id_token, to open in the Inspector.
     """
 
-    logged_in = Signal(object)
+    logged_in = Signal(str)
     signed_out = Signal(str)
     busy_changed = Signal(bool)
     inspect_requested = Signal(str)
@@ -316,7 +321,7 @@ class LoginPanel(QWidget):
         self.status.setText(f"Signed in{who}.")
         self.services.show_status(f"{name}: logged in{who}")
         self._update()
-        self.logged_in.emit(outcome.token)
+        self.logged_in.emit(name)  # the token itself arrives as the engine's "changed" event
 
     def on_login_failed(self, gen: int, name: str, exc: BaseException) -> None:
         from workbench.core.errors import user_message

@@ -143,14 +143,12 @@ class RequestView(QWidget):
     """Signals:
     inspect_requested(str): a JWT found in a response, to open in the Inspector.
     response_received(object): a CallResult shown in the response view.
-    token_replaced(str): profile whose stored token changed because of this request.
     request_edited(): the method, URL, params, headers or body changed.
     sending_changed(bool): a request started (True) or its answer or error arrived (False).
     """
 
     inspect_requested = Signal(str)
     response_received = Signal(object)
-    token_replaced = Signal(str)
     request_edited = Signal()
     sending_changed = Signal(bool)
 
@@ -170,6 +168,7 @@ class RequestView(QWidget):
         self._build()
         self.set_profile(None)
         services.current_request = self.current_request
+        services.tokens.changed.connect(self.on_tokens_changed)
 
     # -- layout -----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -393,7 +392,7 @@ class RequestView(QWidget):
             rows.append(("Content-Type", guessed, "guessed from the body (after templating)"))
         if self.profile is not None:
             header, scheme = _auth_header(self.profile, self.services.prefs.request_timeout)
-            held = self.services.token_of(self.profile.name)  # from the engine's events
+            held = self.services.tokens.result(self.profile.name)  # from the engine's events
             token = held.access_token if held is not None else None
             if token and self.reveal_token.isChecked():
                 shown = f"{scheme} {token}".strip()
@@ -416,6 +415,11 @@ class RequestView(QWidget):
             self.sent_headers.setItem(row, 0, name_item)
             self.sent_headers.setItem(row, 1, value_item)
         self.request_tabs.setTabText(3, f"Sent headers ({len(rows)})")
+
+    def on_tokens_changed(self, names: frozenset[str]) -> None:
+        """The one notification: the Sent headers show the token the profile holds now."""
+        if self.profile is not None and self.profile.name in names:
+            self.update_sent_headers()
 
     def sent_header_rows(self) -> list[tuple[str, str]]:
         out = []
@@ -515,10 +519,7 @@ class RequestView(QWidget):
         self._set_sending(False)
         self._clear_own_error()
         self.show_response(result)
-        if result.token_replaced:
-            self.token_replaced.emit(profile)
         self.response_received.emit(result)
-        self.update_sent_headers()  # the token may have been refreshed for this request
 
     def on_send_failed(self, gen: int, exc: BaseException) -> None:
         from workbench.core.errors import user_message

@@ -35,7 +35,9 @@ from PySide6.QtWidgets import (
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
 from workbench.gui.settings import TLS_WARNING
+from workbench.gui.sidebar import ProfileSidebar
 from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
+from workbench.gui.token_model import TokenModel
 from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate, bold_label
 
 if TYPE_CHECKING:
@@ -77,18 +79,22 @@ def build(w: MainWindow, runner: TaskRunner | None, tick_ms: int, clipboard_tick
     prefer_gui_thread()
     w.runner = runner or TaskRunner(w)
     w.clipboard = SecureClipboard(w, clear_after=prefs.clipboard_clear, tick_ms=clipboard_tick_ms)
+    w.tokens = TokenModel(w.runner, w.settings, show_status=w.show_status, parent=w)
     w.services = Services(
         runner=w.runner,
         clipboard=w.clipboard,
         settings=w.settings,
         prefs=prefs,
+        tokens=w.tokens,
         show_error=w.show_error,
         show_status=w.show_status,
         clear_error=w.clear_error,
-        token_of=w.token_of,
     )
+    # The one route token state takes into the GUI: engine events, into the token model, whose
+    # one notification every view refreshes from.
     w.bridge = EngineEventBridge(w)
-    w.bridge.received.connect(w.on_engine_event)
+    w.bridge.received.connect(w.tokens.on_engine_event)
+    w.tokens.changed.connect(w.on_tokens_changed)
     w.runner.error_occurred.connect(w.show_error)
     _build_widgets(w)
     _build_actions(w)
@@ -118,6 +124,7 @@ def _build_widgets(w: MainWindow) -> None:
     h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
     sidebar.setMinimumWidth(170)
     ll.addWidget(sidebar, 1)
+    w.sidebar_view = ProfileSidebar(sidebar, w.tokens)
     w.placeholder = QLabel("Loading profiles…")
     w.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
     w.placeholder.setWordWrap(True)
@@ -219,7 +226,7 @@ def _build_actions(w: MainWindow) -> None:
         "&Verify", w.verify, "Ctrl+Shift+V", "Check the token's signature or ask the provider"
     )
     w.cancel_action = action("&Cancel token request", w.cancel, "Esc")
-    w.cancel_action.setEnabled(False)  # MainWindow.on_busy_changed enables it while one runs
+    w.cancel_action.setEnabled(False)  # MainWindow.on_tokens_changed enables it while one runs
     w.send_action = action("&Send request", w.send_request, "Ctrl+Return")
     w.send_action2 = action("Send request (keypad Enter)", w.send_request, "Ctrl+Enter")
     w.focus_url_action = action("Focus &URL", w.focus_url, "Ctrl+L")
@@ -271,17 +278,11 @@ def build_panels(w: MainWindow) -> None:
 
     w.token_view = TokenView(w.services)
     _put_in_tab(w, 0, w.token_view)
-    # Token state comes from engine events (MainWindow.on_engine_event), not from these.
-    w.token_view.busy_changed.connect(w.on_busy_changed)
-    w.token_view.failed.connect(w.on_profile_failed)
-    w.token_view.auto_refresh_changed.connect(w.on_auto_refresh_changed)
+    # Token state reaches the view from the token model (services.tokens), not from the window.
     w.token_view.new_profile_requested.connect(w.on_new_clicked)
     w.token_view.demo_requested.connect(w.start_demo)
     w.token_view.inspect_requested.connect(w.open_in_inspector)
-    name = w.selected_name() or ""
-    w.token_view.set_profile(
-        w.selected_profile(), w.tokens.get(name), w.renewals.get(name), auto_refresh=name in w.auto_refresh
-    )
+    w.token_view.set_profile(w.selected_profile())
     # A History tab (issue 12).
     from workbench.gui import history_view
 
