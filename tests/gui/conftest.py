@@ -131,3 +131,27 @@ def obtain(qtbot, window, action, timeout=10_000):
     result = window.tokens.result(window.selected_name())
     assert result is not None
     return result
+
+
+def confirm_button(box):
+    """The confirming (destructive) button of a question made by `workbench.gui.confirm.ask`."""
+    from PySide6.QtWidgets import QMessageBox
+
+    for button in box.buttons():
+        if box.buttonRole(button) == QMessageBox.ButtonRole.DestructiveRole:
+            return button
+    raise LookupError("no confirming button")
+
+
+def choose_preset(editor, name):
+    """Pick `name` in a profile editor's preset list, as a user would."""
+    editor.preset_combo.setCurrentIndex(editor.preset_combo.findData(name))
+
+
+def table_rows(table):
+    """A two-column QTableWidget's rows as (first, second) text pairs."""
+    rows = []
+    for row in range(table.rowCount()):
+        first, second = table.item(row, 0), table.item(row, 1)
+        rows.append((first.text() if first else "", second.text() if second else ""))
+    return rows

@@ -7,8 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.gui.conftest import obtain
-from workbench.gui.confirm import confirm_button
+from tests.gui.conftest import confirm_button, obtain
 
 
 def jwks_of(sandbox):

@@ -9,7 +9,7 @@ import re
 import pytest
 from PySide6.QtGui import QGuiApplication
 
-from tests.gui.conftest import obtain, wait_idle
+from tests.gui.conftest import choose_preset, obtain, wait_idle
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_the_editor_fetches_endpoints_from_the_issuer(qtbot, make_window, sandbo
     assert editor.var_fields["token_endpoint"].placeholderText() == issuer + "/token"
     assert editor.var_fields["token_endpoint"].text() == ""  # discovery stays the source
     assert "revocation" in row.result.text()
-    editor.select_preset("token-of-trust")
+    choose_preset(editor, "token-of-trust")
     assert editor.discovery_row is None
 
 

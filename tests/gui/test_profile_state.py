@@ -16,7 +16,7 @@ def mint(qtbot, window):
 
 
 def row(window, name):
-    for item in window.sidebar_items():
+    for item in window.sidebar_view.items():
         if item.data(0, 0x0100) == name:
             return item
     raise AssertionError(name)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
-from tests.gui.conftest import obtain, wait_idle
-from workbench.gui.confirm import confirm_button
+from tests.gui.conftest import confirm_button, obtain, wait_idle
 
 
 def mint(qtbot, window):

@@ -85,7 +85,7 @@ def test_verify_is_in_the_token_menu_and_help_lists_the_shortcuts(qtbot, make_wi
 def test_a_first_start_without_profiles_guides_the_user(qtbot, make_window):
     window = make_window()
     view = window.token_view
-    assert view.welcome_shown and view.welcome.isVisible()
+    assert view.pages.currentWidget() is view.welcome and view.welcome.isVisible()
     assert "demo" in view.welcome_demo_button.text().lower()
     from workbench.gui.profile_editor import ProfileEditor
 

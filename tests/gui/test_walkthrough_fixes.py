@@ -28,7 +28,7 @@ def test_a_failed_request_leaves_no_jwt_or_headers_of_the_previous_response(qtbo
     view.send()
     qtbot.waitUntil(lambda: view.status_label.text() == "Failed", timeout=10_000)
     assert not view.inspect_button.isEnabled()
-    assert view.found_jwt is None
+    assert view.last_result is None
     assert view.response_headers.rowCount() == 0
     assert "template" in window.banner.text()
 

@@ -204,10 +204,6 @@ class MainWindow(WindowActions, QMainWindow):
 
     # -- construction, phase 2: everything else, into the same window -----------------------------
     @property
-    def ui_built(self) -> bool:
-        return self._ui_built
-
-    @property
     def tabs_built(self) -> bool:
         return self._tabs_built
 
@@ -381,9 +377,6 @@ class MainWindow(WindowActions, QMainWindow):
     def selected_profile(self) -> Profile | None:
         name = self.selected_name()
         return self.profiles.get(name) if name else None
-
-    def sidebar_items(self) -> list[QTreeWidgetItem]:
-        return self.sidebar_view.items()
 
     def select_profile(self, name: str | None) -> None:
         self.sidebar_view.select(name)

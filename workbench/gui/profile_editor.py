@@ -220,9 +220,6 @@ class ProfileEditor(QDialog):
             return self.profile.preset
         return self.ctx.presets.get(self.preset_combo.currentData())
 
-    def select_preset(self, name: str) -> None:
-        self.preset_combo.setCurrentIndex(self.preset_combo.findData(name))
-
     def on_preset_changed(self, _index: int = 0) -> None:
         preset = self.preset
         self.summary.setText(preset.summary)

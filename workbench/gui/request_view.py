@@ -421,13 +421,6 @@ class RequestView(QWidget):
         if self.profile is not None and self.profile.name in names:
             self.update_sent_headers()
 
-    def sent_header_rows(self) -> list[tuple[str, str]]:
-        out = []
-        for row in range(self.sent_headers.rowCount()):
-            name, value = self.sent_headers.item(row, 0), self.sent_headers.item(row, 1)
-            out.append((name.text() if name else "", value.text() if value else ""))
-        return out
-
     # -- profile ----------------------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
         switched = (profile.name if profile else None) != (self.profile.name if self.profile else None)
@@ -581,10 +574,6 @@ class RequestView(QWidget):
     def on_inspect_clicked(self) -> None:
         if self._found_jwt:
             self.inspect_requested.emit(self._found_jwt)
-
-    @property
-    def found_jwt(self) -> str | None:
-        return self._found_jwt
 
 
 def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:

@@ -225,10 +225,6 @@ class TokenView(QWidget):
     def show_welcome(self, show: bool) -> None:
         self.pages.setCurrentIndex(1 if show else 0)
 
-    @property
-    def welcome_shown(self) -> bool:
-        return self.pages.currentIndex() == 1
-
     # -- state from the token model ---------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
         """Show `profile` (None: none selected) with what the token model says it holds."""
