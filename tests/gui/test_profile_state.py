@@ -178,3 +178,19 @@ def test_the_cancel_shortcut_is_listed_with_the_others(make_window):
         assert keys in box.text()
     assert window.cancel_action.shortcut() == QKeySequence("Esc")
     box.close()
+
+
+def test_switching_profiles_during_a_mint_does_not_leave_the_first_one_busy(
+    qtbot, make_window, add_profile, sandbox
+):
+    add_profile("token-of-trust", "tot")
+    add_profile("true-markets", "tm")
+    window = make_window(select="tot")
+    sandbox.inject_fault("token-of-trust", "mint", "slow", delay=0.5)
+    window.token_view.mint_button.click()
+    assert window.tokens.state("tot") == "busy"
+    window.select_profile("tm")
+    wait_idle(qtbot, window, timeout=15_000)
+    qtbot.waitUntil(lambda: window.tokens.result("tot") is not None, timeout=5000)
+    assert window.tokens.state("tot") == "valid"
+    assert row(window, "tot").text(1) != "…"
