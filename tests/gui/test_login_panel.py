@@ -166,3 +166,28 @@ def test_a_copy_shortcut_before_login_says_log_in_first_and_copies_nothing(
         assert "Log in first" in window.statusBar().currentMessage()
         assert not window.token_view.busy
     assert QGuiApplication.clipboard().text() == "before"
+
+
+def test_a_login_hands_the_gui_no_token_the_engine_event_brings_it(
+    qtbot, make_window, add_profile, user_in_browser, monkeypatch
+):
+    from workbench.core.engine.types import TokenResult
+    from workbench.gui.tasks import TaskRunner
+
+    delivered = []
+    deliver = TaskRunner._deliver
+    monkeypatch.setattr(
+        TaskRunner,
+        "_deliver",
+        lambda self, task, result: (delivered.append(result), deliver(self, task, result)),
+    )
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    result = obtain(qtbot, window, window.token_view.login_panel.login_button.click, timeout=20_000)
+    wait_idle(qtbot, window)
+    assert window.token_view.token_box.token == result.access_token
+    assert not [
+        r
+        for r in delivered
+        if isinstance(r, TokenResult) or isinstance(getattr(r, "token", None), TokenResult)
+    ]

@@ -11,7 +11,8 @@ issuer offers it and forgets the tokens.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QFont, QImage, QPixmap
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     import threading
 
     from workbench.core.context import AppContext
-    from workbench.core.oauth.login import LoginOutcome, LoginPrompt
+    from workbench.core.oauth.login import Grant, LoginPrompt
     from workbench.core.oauth.signout import Revocation
     from workbench.core.profiles.profile import Profile
 
@@ -67,13 +68,24 @@ def qr_image(text: str, *, scale: int = QR_MODULE_PIXELS) -> QImage | None:
     return image
 
 
+@dataclass(frozen=True)
+class LoggedIn:
+    """What a login job hands the GUI thread: the login's outcome without the token, which
+    reaches the GUI as the engine's "changed" event like every other token."""
+
+    profile: str
+    grant: Grant
+    id_token_claims: dict[str, Any] | None
+    scope: str | None
+
+
 def run_login(
     ctx: AppContext, name: str, gen: int, bridge: LoginBridge, *, cancel: threading.Event
-) -> LoginOutcome:
+) -> LoggedIn:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
     from workbench.core.oauth.login import login
 
-    return login(
+    outcome = login(
         ctx,
         name,
         cancel=cancel,
@@ -81,6 +93,7 @@ def run_login(
         on_prompt=lambda prompt: bridge.prompted.emit(gen, prompt),
         on_status=lambda text: bridge.status_changed.emit(gen, text),
     )
+    return LoggedIn(outcome.profile, outcome.grant, outcome.id_token_claims, outcome.scope)
 
 
 def run_sign_out(ctx: AppContext, name: str) -> Revocation:
@@ -306,7 +319,7 @@ class LoginPanel(QWidget):
         url = self.prompt.verification_uri_complete or self.prompt.url
         QDesktopServices.openUrl(QUrl(url))
 
-    def on_login_succeeded(self, gen: int, name: str, outcome: LoginOutcome) -> None:
+    def on_login_succeeded(self, gen: int, name: str, outcome: LoggedIn) -> None:
         if not self.generation.is_current(gen):
             return
         self.task = None
