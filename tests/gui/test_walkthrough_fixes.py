@@ -104,7 +104,7 @@ def test_the_verify_row_says_what_decode_only_means(qtbot, make_window):
 
 
 def test_array_claims_read_as_one_tidy_line():
-    from workbench.gui.token_details import short as _short
+    from workbench.gui.inspector_text import short as _short
 
     assert _short(["verify", "api_keys"]) == '["verify", "api_keys"]'
     assert _short({"a": 1}) == '{"a": 1}'

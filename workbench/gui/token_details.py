@@ -8,7 +8,6 @@ fills it.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.durations import humanize_duration
+from workbench.gui.inspector_text import relative, short
 from workbench.gui.widgets import humanize_seconds
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 # Claims worth a line in the summary, in this order; the rest follow.
 SUMMARY_CLAIMS = ("sub", "iss", "aud", "scope", "scopes", "client_id", "iat", "nbf", "exp", "jti")
 TIME_CLAIMS = {"iat", "nbf", "exp", "auth_time"}
+CLAIM_CHARS = 160  # a claim's value in the list (its tooltip has up to 2000)
 # The Obtained row: how the token shown was obtained.
 OBTAINED_HOW = {
     "mint": "minted",
@@ -47,12 +48,6 @@ OBTAINED_HOW = {
 
 def local_time(ts: float) -> str:
     return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def short(value: object, limit: int = 160) -> str:
-    """One line: compact JSON, not the indented form squashed (which leaves runs of spaces)."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def renewal_text(result: TokenResult | None, renew_at: float | None, auto_refresh: bool, now: float) -> str:
@@ -82,13 +77,6 @@ def refresh_token_text(result: TokenResult | None, facts: TokenFacts, now: float
     if facts.rotates_refresh_token:
         parts.append("rotates on every refresh")
     return ", ".join(parts) or "lifetime not stated by the provider"
-
-
-def relative(seconds: float) -> str:
-    # Imported here: the inspector package is loaded on the pool (warm-up), not with the tab.
-    from workbench.core.jose.inspect import humanize_relative
-
-    return humanize_relative(seconds)
 
 
 class TokenDetails(QSplitter):
@@ -190,7 +178,7 @@ class TokenDetails(QSplitter):
         header, payload = jwt.header, jwt.claims
         for key in ("alg", "typ", "kid"):
             if key in header:
-                QTreeWidgetItem(self.claims, [f"header.{key}", short(header[key])])
+                QTreeWidgetItem(self.claims, [f"header.{key}", short(header[key], CLAIM_CHARS)])
         ordered = [k for k in SUMMARY_CLAIMS if k in payload] + [
             k for k in payload if k not in SUMMARY_CLAIMS
         ]
@@ -201,7 +189,7 @@ class TokenDetails(QSplitter):
                 item = QTreeWidgetItem(self.claims, [key, text])
                 item.setToolTip(1, str(value))
             else:
-                item = QTreeWidgetItem(self.claims, [key, short(value)])
+                item = QTreeWidgetItem(self.claims, [key, short(value, CLAIM_CHARS)])
                 item.setToolTip(1, short(value, 2000))
 
 

@@ -37,7 +37,7 @@ from workbench.gui.token_buttons import ACTION_TEXT, button_states
 from workbench.gui.token_details import TokenDetails
 from workbench.gui.token_model import OBTAINED_BY_TEXT
 from workbench.gui.token_welcome import WelcomePage
-from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, humanize_seconds
+from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, compact, humanize_seconds
 
 if TYPE_CHECKING:
     from workbench.core.engine.types import TokenResult
@@ -47,11 +47,6 @@ if TYPE_CHECKING:
     from workbench.gui.tasks import Task
 
 COPIED_WHAT = {"token": "access token", "header": "Authorization header", "curl": "curl command"}
-
-
-def compact(button: QPushButton) -> None:
-    """Let a button shrink to its text (plus padding) instead of the style's 80 px minimum."""
-    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
 
 
 def token_fingerprint(result: TokenResult | None) -> str | None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QSizePolicy,
     QStyle,
     QStyledItemDelegate,
@@ -370,6 +371,12 @@ def elide_url(url: str, metrics: QFontMetrics, width: int) -> str:
     if metrics.horizontalAdvance(candidate) <= width:
         return candidate
     return metrics.elidedText(url, Qt.TextElideMode.ElideRight, width)
+
+
+def compact(button: QPushButton) -> None:
+    """Let a button shrink to its text (plus padding) instead of the style's 80 px minimum, so a
+    row of them fits a small window without being cut."""
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
 
 
 class EnterFilter(QObject):

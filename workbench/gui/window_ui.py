@@ -38,18 +38,12 @@ from workbench.gui.settings import TLS_WARNING
 from workbench.gui.sidebar import ProfileSidebar
 from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
 from workbench.gui.token_model import TokenModel
-from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate, bold_label
+from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate, bold_label, compact
 
 if TYPE_CHECKING:
     from workbench.gui.main_window import MainWindow
 
 TAB_TITLES = ("Token", "Request", "Inspector", "Keys")
-
-
-def compact(button: QPushButton) -> None:
-    """Let a button shrink to its text (plus padding) instead of the style's 80 px minimum, so a
-    row of them fits a small window without being cut."""
-    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
 
 
 class CurrentPageTabWidget(QTabWidget):
