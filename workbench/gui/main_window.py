@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from workbench.gui.services import Services
     from workbench.gui.settings_dialog import SettingsDialog
     from workbench.gui.sidebar import ProfileSidebar
+    from workbench.gui.status_bar import StatusIndicators
     from workbench.gui.tasks import EngineEventBridge, Generation, TaskRunner
     from workbench.gui.token_model import TokenModel
     from workbench.gui.token_view import TokenView
@@ -116,11 +117,9 @@ class MainWindow(WindowActions, QMainWindow):
     banner: ErrorBanner
     tabs: QTabWidget
     splitter: QSplitter
+    indicators: StatusIndicators
     clipboard_label: QLabel
     tls_label: QLabel
-    vault_label: QLabel
-    clock_label: QLabel
-    sandbox_label: QLabel
     new_action: QAction
     import_action: QAction
     edit_action: QAction
@@ -289,9 +288,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.bridge.attach(self.ctx.engine)
         self.configure_engine(self.services.prefs)
         if vault_warning:
-            self.vault_label.setText("⚠ secrets in memory only")
-            self.vault_label.setToolTip(vault_warning)
-            self.vault_label.show()
+            self.indicators.show_vault_warning(vault_warning)
         for b in (self.new_button, self.edit_button, self.remove_button):
             b.setEnabled(True)
         self.reload_profiles(select=self._pending_select)
@@ -454,44 +451,16 @@ class MainWindow(WindowActions, QMainWindow):
         self.tokens.run_auto_refresh()
 
     def update_clock_label(self) -> None:
-        if self.ctx is None:
-            return
-        text = f"server clock {self.ctx.clock.offset:+.0f} s"
-        if self.clock_label.text() != text:
-            self.clock_label.setText(text)
-            self.clock_label.setToolTip(
-                "Offset of the providers' clock (from HTTP Date headers) to this machine"
-            )
+        if self.ctx is not None:
+            self.indicators.show_clock(self.ctx.clock.offset)
 
     def set_sandbox(self, url: str | None) -> None:
         self.sandbox_url = url
-        if not self._ui_built:
-            return  # ensure_ui() shows it
-        from workbench.gui.widgets import STATE_COLORS
-
-        if url:
-            self.sandbox_label.setText(f"● sandbox {url}")
-            self.sandbox_label.setStyleSheet(f"color: {STATE_COLORS['valid']}")
-            self.sandbox_label.setToolTip("The embedded sandbox emulates every preset's provider (demo mode)")
-        else:
-            self.sandbox_label.setText("sandbox off")
-            self.sandbox_label.setStyleSheet("color: gray")
+        if self._ui_built:  # else ensure_ui() shows it
+            self.indicators.show_sandbox(url)
 
     def show_status(self, message: str) -> None:
-        self.statusBar().showMessage(message, 5000)
-
-    def on_copied(self, what: str) -> None:
-        self.show_status(f"Copied {what}")
-
-    def on_clipboard_countdown(self, seconds: int) -> None:
-        if seconds > 0:
-            self.clipboard_label.setText(f"Clipboard clears in {seconds} s")
-            self.clipboard_label.show()
-        else:
-            self.clipboard_label.hide()
-
-    def on_clipboard_cleared(self) -> None:
-        self.show_status("Clipboard cleared")
+        self.indicators.show_status(message)
 
     # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

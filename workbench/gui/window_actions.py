@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget
+    from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton, QTabWidget
 
     from workbench.core.context import AppContext
     from workbench.core.operations import ProfileRemoved
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from workbench.gui.services import Services
     from workbench.gui.settings import Preferences, Settings
     from workbench.gui.settings_dialog import SettingsDialog
+    from workbench.gui.status_bar import StatusIndicators
     from workbench.gui.tasks import TaskRunner
     from workbench.gui.token_model import TokenModel
     from workbench.gui.token_view import TokenView
@@ -75,7 +76,7 @@ class WindowActions(_Window):
     profiles: dict[str, Profile]
     tabs: QTabWidget
     token_view: TokenView
-    tls_label: QLabel
+    indicators: StatusIndicators
     cancel_action: QAction
     settings_dialog: SettingsDialog | None
     remove_question: QMessageBox | None
@@ -300,7 +301,7 @@ class WindowActions(_Window):
         self.settings.save(prefs)
         self.configure_engine(prefs)
         self.clipboard.clear_after = prefs.clipboard_clear
-        self.tls_label.setVisible(not prefs.verify_tls)
+        self.indicators.show_tls(prefs.verify_tls)
         if self.tabs_built:
             self.token_view.tick()
 

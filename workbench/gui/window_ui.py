@@ -34,11 +34,11 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
-from workbench.gui.settings import TLS_WARNING
 from workbench.gui.sidebar import ProfileSidebar
+from workbench.gui.status_bar import StatusIndicators
 from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
 from workbench.gui.token_model import TokenModel
-from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate, bold_label, compact
+from workbench.gui.widgets import ErrorBanner, ProfileDelegate, bold_label, compact
 
 if TYPE_CHECKING:
     from workbench.gui.main_window import MainWindow
@@ -156,19 +156,8 @@ def _build_widgets(w: MainWindow) -> None:
     w.splitter.setSizes([260, 940])
     w.setCentralWidget(w.splitter)  # deletes the loading placeholder
 
-    bar = w.statusBar()
-    w.clipboard_label = QLabel()
-    w.tls_label = QLabel("⚠ TLS verification off")
-    w.tls_label.setToolTip(TLS_WARNING)
-    w.tls_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
-    w.vault_label = QLabel()
-    w.clock_label = QLabel()
-    w.sandbox_label = QLabel()
-    for label in (w.clipboard_label, w.tls_label, w.vault_label, w.clock_label, w.sandbox_label):
-        bar.addPermanentWidget(label)
-    w.clipboard_label.hide()
-    w.vault_label.hide()
-    w.tls_label.setVisible(not w.services.prefs.verify_tls)
+    w.indicators = StatusIndicators(w.statusBar(), w.clipboard, verify_tls=w.services.prefs.verify_tls)
+    w.clipboard_label, w.tls_label = w.indicators.clipboard_label, w.indicators.tls_label
 
     sidebar.currentItemChanged.connect(w.on_current_item_changed)
     sidebar.itemDoubleClicked.connect(w.on_item_double_clicked)
@@ -176,9 +165,6 @@ def _build_widgets(w: MainWindow) -> None:
     w.new_button.clicked.connect(w.on_new_clicked)
     w.edit_button.clicked.connect(w.edit_profile)
     w.remove_button.clicked.connect(w.on_remove_clicked)
-    w.clipboard.countdown_changed.connect(w.on_clipboard_countdown)
-    w.clipboard.copied.connect(w.on_copied)
-    w.clipboard.cleared.connect(w.on_clipboard_cleared)
 
 
 def _build_actions(w: MainWindow) -> None:
