@@ -560,20 +560,19 @@ class TokenView(QWidget):
 
 
 def build_clipboard_text(what: str, profile: Profile, token: str, spec: RequestSpec | None) -> str:
-    """The text to copy: the bare token, an auth header line, or a curl command."""
+    """The text to copy: the bare token, an auth header line (as `workbench token --format
+    header` prints it), or a curl command."""
     from workbench.core.engine.flows import resolve_url
-    from workbench.core.operations import token_facts
     from workbench.core.request.codegen import curl_command
 
-    facts = token_facts(profile)
-    value = facts.header_value(token)
     if what == "token":
         return token
+    header, value = profile.preset.token.authorization(token)
     if what == "header":
-        return f"{facts.header}: {value}"
+        return f"{header}: {value}"
     method, path, headers, body = spec or ("GET", "", [], "")
     url = resolve_url(profile, path) if path else profile.base_url
-    all_headers = [(facts.header, value), *[(k, v) for k, v in headers if k.lower() != facts.header.lower()]]
+    all_headers = [(header, value), *[(k, v) for k, v in headers if k.lower() != header.lower()]]
     return curl_command(method, url, all_headers, body or None)
 
 

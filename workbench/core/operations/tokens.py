@@ -79,9 +79,6 @@ class TokenFacts:
     refresh_token_lifetime: float | None
     rotates_refresh_token: bool
 
-    def header_value(self, token: str) -> str:
-        return f"{self.scheme} {token}".strip() if self.scheme else token
-
 
 def token_facts(profile: Profile) -> TokenFacts:
     preset = profile.preset
