@@ -8,6 +8,7 @@ The tree::
     │   ├── KeyFormatError         a PEM / JWK / JWKS we cannot load, or a key of the wrong kind
     │   ├── ProfileError           unknown profile, bad profile name, invalid profile file
     │   ├── PresetError            unknown preset or an invalid preset file
+    │   ├── DpopError              no usable DPoP key, or a URL a DPoP proof cannot name
     │   └── TemplateError          a request template that does not render
     ├── StorageError               WORKBENCH_HOME (or a folder in it) cannot be used
     ├── VaultError                 the keychain refused a read or write
@@ -54,6 +55,10 @@ class KeyFormatError(InputError):
 
 
 class ProfileError(InputError):
+    pass
+
+
+class DpopError(InputError):
     pass
 
 

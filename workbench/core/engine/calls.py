@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.engine.tokens import Tokens
-from workbench.core.engine.types import CallResult
+from workbench.core.engine.types import CallResult, TokenResult
 from workbench.core.engine.wire import CallPlan, Wire
-from workbench.core.errors import InputError, ProviderError, WorkbenchError, user_message
+from workbench.core.errors import DpopError, InputError, ProviderError, WorkbenchError, user_message
+from workbench.core.jose.dpop import TOKEN_TYPE, is_dpop
 from workbench.core.redact import redact
 
 log = logging.getLogger(__name__)
@@ -67,18 +68,18 @@ class Calls:
         retried = False
         replaced = False
 
-        def send(access_token: str) -> httpx.Response:
+        def send(token: TokenResult) -> httpx.Response:
             return self._send_api(
-                prof, plan, method, url, send_headers, content, timeout, access_token, limit, allow_origin
+                prof, plan, method, url, send_headers, content, timeout, token, limit, allow_origin
             )
 
         try:
             token = self._tokens.get_token(profile)
-            response = send(token.access_token)
+            response = send(token)
             if response.status_code == 401:
                 token = self._tokens.renew_after_rejection(profile, token.access_token)
                 retried = True
-                response = send(token.access_token)
+                response = send(token)
             if plan.sliding and response.status_code < 400 and plan.response_token_header in response.headers:
                 replaced = self._adopt_response_token(prof, response, token.access_token)
         except WorkbenchError as exc:
@@ -124,13 +125,29 @@ class Calls:
         headers: list[tuple[str, str]],
         content: bytes | None,
         timeout: float | None,
-        token: str,
+        token: TokenResult,
         max_bytes: int,
         allow_origin: bool,
     ) -> httpx.Response:
+        """One API request with the token: `Authorization: DPoP` plus a proof (with `ath`) for a
+        DPoP token, which is never sent as a Bearer token; else the preset's header and scheme."""
         from workbench.core.net.client import BearerAuth
 
-        auth = BearerAuth(lambda: token, header=plan.header, scheme=plan.scheme)
+        dpop = self._tokens.dpop_key(profile)
+        scheme = plan.scheme
+        if is_dpop(token.token_type):
+            if dpop is None:
+                raise DpopError(
+                    f"the token of '{profile.name}' is DPoP-bound but the profile has no DPoP key to "
+                    "prove it; it is not sent as a Bearer token",
+                    hint=f"give it one with `workbench keygen --dpop --profile {profile.name}`, then "
+                    f"`workbench token {profile.name} --mint`",
+                )
+            scheme = TOKEN_TYPE
+        elif dpop is not None:
+            dpop = None  # a Bearer token (adopted or pasted) of a DPoP profile: no proof to bind
+        access = token.access_token
+        auth = BearerAuth(lambda: access, header=plan.header, scheme=scheme)
         return self._wire.send(
             profile,
             method,
@@ -145,6 +162,8 @@ class Calls:
             allow_other_origin=allow_origin,
             redirects="return",  # the user's own request: a 3xx is their data, shown, not followed
             record=False,  # `call` records the call itself, once (retry included)
+            dpop=dpop,
+            access_token=access if dpop is not None else None,
         )
 
     def _adopt_response_token(self, profile: Profile, response: httpx.Response, current: str) -> bool:

@@ -40,10 +40,12 @@ from workbench.core.errors import (
     NetworkTLSError,
     ProviderAuthError,
     ProviderError,
+    ProviderResponseError,
     WorkbenchError,
     user_message,
 )
 from workbench.core.jose.claims import jwt_times, read_jwt
+from workbench.core.jose.dpop import binding_problem
 from workbench.core.redact import fingerprint
 from workbench.core.request.templating import VaultSecretSource
 
@@ -329,6 +331,7 @@ class Tokens(StoredTokens):
         skew_retried = False
         label = f"{profile.preset.name} {step}"
         oauth = self._wire.oauth_endpoints(profile)
+        dpop = self.dpop_key(profile)
         while True:
             attempt += 1
             spec = flows.build_request(
@@ -337,7 +340,7 @@ class Tokens(StoredTokens):
             offset_before = self.clock.offset
             try:
                 response = self._wire.send(
-                    profile, spec.method, spec.url, list(spec.headers), spec.content, None, label
+                    profile, spec.method, spec.url, list(spec.headers), spec.content, None, label, dpop=dpop
                 )
             except NetworkError as exc:
                 if isinstance(exc, NetworkTLSError):
@@ -348,7 +351,7 @@ class Tokens(StoredTokens):
                 raise type(exc)(f"{exc} (after {attempt} attempts)", hint=exc.hint) from None
             status = response.status_code
             if 200 <= status < 300:
-                return answers.parse_token_response(
+                answer = answers.parse_token_response(
                     profile,
                     step,
                     status=status,
@@ -357,6 +360,13 @@ class Tokens(StoredTokens):
                     now=self.clock.now(),
                     secrets=secrets.known_values(),
                 )
+                if dpop is not None:
+                    problem = binding_problem(
+                        answer.token_type, answer.jwt.claims if answer.jwt else None, dpop.jkt, label
+                    )
+                    if problem is not None:
+                        raise ProviderResponseError(problem, status=status, error_type="dpop_binding")
+                return answer
             if self.config.retry.is_retryable_status(status) and attempt < self.config.retry.attempts:
                 retry_after = parse_retry_after(
                     response.headers.get("retry-after"),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.engine.policy import RefreshAhead, RetryPolicy
 from workbench.core.errors import WorkbenchError, user_message
+from workbench.core.jose.dpop import NonceBook
 from workbench.core.net.client import DEFAULT_CONNECT_TIMEOUT
 from workbench.core.redact import redact
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     import httpx
 
     from workbench.core.clock import Clock
+    from workbench.core.jose.dpop import DpopKey
     from workbench.core.profiles.profile import Profile, ProfileStore
     from workbench.core.request.templating import TemplateRenderer
 
@@ -105,6 +107,8 @@ class Wire:
         self._timeouts: dict[float, Any] = {}
         self._clients: dict[bool, httpx.Client] = {}
         self._renderer: TemplateRenderer | None = None
+        # The newest DPoP-Nonce of each origin (authorization and resource servers alike).
+        self.nonces = NonceBook()
         # Where each sent request is reported for the history (set by the engine): a dict of
         # profile, method, url, status, elapsed, error, size.
         self.recorder: Callable[[dict[str, Any]], None] | None = None
@@ -158,12 +162,83 @@ class Wire:
         allow_other_origin: bool = False,
         record: bool = True,
         redirects: Literal["refuse", "return"] = "refuse",
+        dpop: DpopKey | None = None,
+        access_token: str | None = None,
     ) -> httpx.Response:
         """Send one request of `profile` and read its answer, within the profile's timeout (one
         overall deadline: connect, send and the whole answer) and `max_bytes` (default: the 1 MiB
         a provider answer gets). Credentials go only to the profile's allowed origins
         (`origins.check_origin`, applied to the request as built, when it is sent) unless
-        `allow_other_origin`. A redirect is never followed (`redirects`: see `send_bounded`)."""
+        `allow_other_origin`. A redirect is never followed (`redirects`: see `send_bounded`).
+
+        With `dpop`, each attempt carries a fresh DPoP proof (`ath` of `access_token` when given,
+        the origin's newest nonce); an answer asking for a nonce is sent again once with it."""
+        if dpop is None:
+            return self._send_once(
+                profile,
+                method,
+                url,
+                headers,
+                content,
+                timeout,
+                label,
+                auth=auth,
+                plan=plan,
+                max_bytes=max_bytes,
+                allow_other_origin=allow_other_origin,
+                record=record,
+                redirects=redirects,
+            )
+        from workbench.core.errors import ProviderError
+        from workbench.core.jose.dpop import asks_for_nonce, nonce_refused_line
+        from workbench.core.net.origins import origin_of
+
+        origin = origin_of(url)
+        for attempt in (1, 2):
+            proof = dpop.proof(
+                method, url, now=self.clock.now(), access_token=access_token, nonce=self.nonces.get(origin)
+            )
+            response = self._send_once(
+                profile,
+                method,
+                url,
+                [*headers, ("DPoP", proof)],
+                content,
+                timeout,
+                label,
+                auth=auth,
+                plan=plan,
+                max_bytes=max_bytes,
+                allow_other_origin=allow_other_origin,
+                record=record,
+                redirects=redirects,
+            )
+            self.nonces.learn(origin, response.headers)
+            if not asks_for_nonce(response.status_code, response.headers, response.content):
+                return response
+            if attempt == 2 or "dpop-nonce" not in response.headers:
+                break
+        raise ProviderError(
+            nonce_refused_line(redact(label)), status=response.status_code, error_type="use_dpop_nonce"
+        )
+
+    def _send_once(
+        self,
+        profile: Profile,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        content: bytes | None,
+        timeout: float | None,
+        label: str,
+        *,
+        auth: httpx.Auth | None,
+        plan: CallPlan | None,
+        max_bytes: int | None,
+        allow_other_origin: bool,
+        record: bool,
+        redirects: Literal["refuse", "return"],
+    ) -> httpx.Response:
         from workbench.core.net.client import PROVIDER_MAX_BYTES, send_bounded
         from workbench.core.net.origins import check_origin
 
