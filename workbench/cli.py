@@ -85,6 +85,7 @@ _COMMAND_MODULES = {
     "call": "workbench.commands.call",
     "decode": "workbench.commands.decode",
     "keygen": "workbench.commands.keygen",
+    "dpop-proof": "workbench.commands.dpop_proof",
     "sandbox": "workbench.commands.sandbox",
     "login": "workbench.commands.login",
     "self-test": "workbench.commands.selftest",
@@ -102,7 +103,7 @@ def _command_modules() -> list[ModuleType]:
 
 # Commands that use a profile's credentials: each run warns about an unsafe profile (../shared/DESIGN.md,
 # "Where credentials may go": TLS verification off, plain http to a host that is not loopback).
-_PROFILE_USES = {"token", "call", "exec", "login", "snippet"}
+_PROFILE_USES = {"token", "call", "exec", "login", "snippet", "dpop-proof"}
 
 
 def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext) -> None:

@@ -80,6 +80,7 @@ if TYPE_CHECKING:
 
     from workbench.core.clock import Clock
     from workbench.core.engine.answers import TokenAnswer
+    from workbench.core.jose.dpop import DpopKey
     from workbench.core.jose.inspect import Inspection
     from workbench.core.profiles.profile import ProfileStore
     from workbench.core.storage.history import History
@@ -238,6 +239,17 @@ class TokenEngine:
             max_bytes=max_bytes,
             allow_origin=allow_origin,
         )
+
+    def dpop_key(self, profile: str) -> DpopKey | None:
+        """The profile's DPoP key (None: the profile does not use DPoP; DpopError: it does, but
+        the keychain holds no usable key)."""
+        return self._tokens.dpop_key(self._wire.profile(profile))
+
+    def dpop_nonce(self, url: str) -> str | None:
+        """The newest DPoP-Nonce the origin of `url` gave this engine."""
+        from workbench.core.net.origins import origin_of
+
+        return self._wire.nonces.get(origin_of(url))
 
     def describe_failure(self, profile: str, result: CallResult) -> ProviderError:
         """A user-facing error for a non-2xx `CallResult` (status and the provider's own message)."""
