@@ -190,6 +190,15 @@ def test_the_cli_makes_a_dpop_key_mints_a_bound_token_and_prints_proofs(
     claims = jwt.decode(value, jwt.PyJWK(header["jwk"]).key, algorithms=[header["alg"]])
     assert claims["htm"] == "GET" and claims["htu"] == spec["base_url"] + "/me"
     assert claims["ath"] == b64url_sha256(body["access_token"])
+    header_line = run_cli("token", "dp", "--format", "header")
+    assert header_line.stdout.strip() == f"Authorization: DPoP {body['access_token']}"
+    snippet = run_cli("snippet", "dp", "GET", "/me?q=1")
+    assert snippet.returncode == 0, snippet.stderr
+    assert '"Authorization: DPoP $(workbench token dp)"' in snippet.stdout
+    assert f"\"DPoP: $(workbench dpop-proof dp GET '{spec['base_url']}/me?q=1')\"" in snippet.stdout
+    assert body["access_token"] not in snippet.stdout
+    python = run_cli("snippet", "dp", "GET", "/me", "--lang", "python").stdout
+    assert "'DPoP': proof," in python and "'dpop-proof', 'dp', 'GET'" in python
     # curl's way: the printed proof, with the server's nonce, is accepted by the API.
     nonce = sandbox.providers["oauth2"].dpop.nonce
     proof = run_cli("dpop-proof", "dp", "GET", spec["base_url"] + "/me", "--nonce", nonce)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.engine.schedule import token_state
 from workbench.core.errors import user_message
+from workbench.core.operations.dpop import request_proof
 from workbench.core.redact import fingerprint
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
@@ -542,7 +543,13 @@ class TokenView(QWidget):
         self._set_busy("copy")
 
         def job() -> str:
-            return build_clipboard_text(what, profile, engine.get_token(profile.name).access_token, spec)
+            token = engine.get_token(profile.name)
+            proof = None
+            if what == "curl":
+                proof = request_proof(engine, profile, token, spec)
+            return build_clipboard_text(
+                what, profile, token.access_token, spec, token_type=token.token_type, dpop_proof=proof
+            )
 
         self._task = self.services.runner.start(
             job,
@@ -559,20 +566,30 @@ class TokenView(QWidget):
         self.services.clipboard.copy_secret(text, COPIED_WHAT.get(what, what))
 
 
-def build_clipboard_text(what: str, profile: Profile, token: str, spec: RequestSpec | None) -> str:
+def build_clipboard_text(
+    what: str,
+    profile: Profile,
+    token: str,
+    spec: RequestSpec | None,
+    *,
+    token_type: str | None = None,
+    dpop_proof: str | None = None,
+) -> str:
     """The text to copy: the bare token, an auth header line (as `workbench token --format
-    header` prints it), or a curl command."""
+    header` prints it), or a curl command (with a DPoP token: its fresh `DPoP` proof header)."""
     from workbench.core.engine.flows import resolve_url
     from workbench.core.request.codegen import curl_command
 
     if what == "token":
         return token
-    header, value = profile.preset.token.authorization(token)
+    header, value = profile.preset.token.authorization(token, token_type)
     if what == "header":
         return f"{header}: {value}"
     method, path, headers, body = spec or ("GET", "", [], "")
     url = resolve_url(profile, path) if path else profile.base_url
     all_headers = [(header, value), *[(k, v) for k, v in headers if k.lower() != header.lower()]]
+    if dpop_proof is not None:
+        all_headers.append(("DPoP", dpop_proof))
     return curl_command(method, url, all_headers, body or None)
 
 

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from workbench.core.context import AppContext
+    from workbench.core.engine.token_engine import TokenEngine
+    from workbench.core.engine.types import TokenResult
+    from workbench.core.profiles.profile import Profile
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,28 @@ def dpop_proof(
     chosen_nonce = nonce or ctx.engine.dpop_nonce(url)
     proof = key.proof(method, url, now=ctx.clock.now(), access_token=access_token, nonce=chosen_nonce)
     return DpopProof(proof=proof, jkt=key.jkt, bound_to_token=access_token is not None, nonce=chosen_nonce)
+
+
+def request_proof(
+    engine: TokenEngine, profile: Profile, token: TokenResult, spec: tuple[Any, ...] | None
+) -> str | None:
+    """A fresh proof for the request `spec` ((method, path, headers, body); None: GET of the base
+    URL) sent with `token`, for a copied curl command; None when the token is not a DPoP token."""
+    from workbench.core.engine.flows import resolve_url
+
+    if not is_dpop(token.token_type):
+        return None
+    key = engine.dpop_key(profile.name)
+    if key is None:
+        raise DpopError(
+            f"the token of '{profile.name}' is DPoP-bound but the profile has no DPoP key to prove it",
+            hint=f"give it one with `workbench keygen --dpop --profile {profile.name}`",
+        )
+    method, path = (spec[0], spec[1]) if spec else ("GET", "")
+    url = resolve_url(profile, path) if path else profile.base_url
+    return key.proof(
+        method, url, now=engine.clock.now(), access_token=token.access_token, nonce=engine.dpop_nonce(url)
+    )
 
 
 def dpop_binding(ctx: AppContext, name: str | None, claims: Mapping[str, Any] | None) -> str | None:

@@ -150,9 +150,17 @@ class TokenSpec:
             expired_markers=tuple(str(m) for m in table.get("expired_markers") or () if m),
         )
 
-    def authorization(self, token: str) -> tuple[str, str]:
-        """(header name, header value) a request carries the token in: `Authorization: Bearer …`."""
-        return self.header, f"{self.scheme} {token}" if self.scheme else token
+    def authorization(self, token: str, token_type: str | None = None) -> tuple[str, str]:
+        """(header name, header value) a request carries the token in: `Authorization: Bearer …`;
+        a DPoP token (`token_type` DPoP, RFC 9449 §7.1) as `Authorization: DPoP …`, never Bearer."""
+        scheme = self.scheme
+        if (
+            token_type is not None
+            and token_type.strip().lower() == "dpop"
+            and self.header.lower() == "authorization"
+        ):
+            scheme = "DPoP"
+        return self.header, f"{scheme} {token}" if scheme else token
 
 
 @dataclass(frozen=True)

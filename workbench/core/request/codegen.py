@@ -87,6 +87,7 @@ class SnippetRequest:
     body: bytes | None = None
     token_header: str = "Authorization"  # noqa: S105 - a header name
     token_scheme: str = "Bearer"  # noqa: S105 - a scheme word
+    dpop: bool = False  # the profile's tokens are DPoP-bound: each request needs a fresh proof
 
     def plain_headers(self) -> list[tuple[str, str]]:
         """The headers to write out: without the token header and the ones the client computes itself."""
@@ -114,6 +115,16 @@ def _shell_token_header(req: SnippetRequest, sep: str) -> str:
     return f'"{_dq(req.token_header)}{sep}{_dq(prefix)}$(workbench token {req.profile})"'
 
 
+def _proof_command(req: SnippetRequest) -> list[str]:
+    return ["workbench", "dpop-proof", req.profile, req.method.upper(), req.url]
+
+
+def _shell_proof_header(req: SnippetRequest, sep: str) -> str:
+    # Inside $( ) the shell parses anew: the single-quoted URL stays one word.
+    command = " ".join(shlex.quote(part) for part in _proof_command(req))
+    return f'"DPoP{sep}$({command})"'
+
+
 def _curl(req: SnippetRequest) -> str:
     parts = [
         "curl",
@@ -123,6 +134,8 @@ def _curl(req: SnippetRequest) -> str:
         "-H",
         _shell_token_header(req, ": "),
     ]
+    if req.dpop:
+        parts += ["-H", _shell_proof_header(req, ": ")]
     for name, value in req.plain_headers():
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     text, lossy = req.body_text()
@@ -136,6 +149,8 @@ def _httpie(req: SnippetRequest) -> str:
     # --ignore-stdin: in a script or CI stdin is not a terminal, and HTTPie would read it as the body.
     parts = ["http", "--ignore-stdin", shlex.quote(req.method.upper()), shlex.quote(req.url)]
     parts.append(_shell_token_header(req, ":"))
+    if req.dpop:
+        parts.append(_shell_proof_header(req, ":"))
     for name, value in req.plain_headers():
         parts.append(shlex.quote(f"{name}:{value}"))
     text, lossy = req.body_text()
@@ -151,13 +166,23 @@ def _python(req: SnippetRequest) -> str:
     headers.append(
         f"    {req.token_header!r}: {prefix!r} + token," if prefix else f"    {req.token_header!r}: token,"
     )
+    proof = []
+    if req.dpop:
+        headers.append("    'DPoP': proof,")
+        proof = [
+            "# A fresh DPoP proof (RFC 9449) of the profile's key for this request, with its token's hash:",
+            f"proof = subprocess.run({_proof_command(req)!r}, capture_output=True, text=True, check=True)"
+            ".stdout.strip()",
+        ]
     lines = [
         f"# Run with: workbench exec {req.profile} -- python this_file.py",
         "import os",
+        *(["import subprocess"] if req.dpop else []),
         "",
         "import httpx",
         "",
         f"token = os.environ[{TOKEN_ENV!r}]  # set by `workbench exec`; never written here",
+        *proof,
         "headers = {",
         *headers,
         "}",
@@ -180,14 +205,24 @@ def _js(text: str) -> str:
 def _fetch(req: SnippetRequest) -> str:
     prefix = f"{req.token_scheme} " if req.token_scheme else ""
     token_expr = f"{_js(prefix)} + token" if prefix else "token"
+    proof = []
+    if req.dpop:
+        args = ", ".join(_js(part) for part in _proof_command(req)[1:])
+        proof = [
+            'import { execFileSync } from "node:child_process";',
+            "// A fresh DPoP proof (RFC 9449) of the profile's key for this request, with its token's hash:",
+            f'const proof = execFileSync("workbench", [{args}], {{ encoding: "utf8" }}).trim();',
+        ]
     lines = [
         f"// Run with: workbench exec {req.profile} -- node this_file.mjs",
+        *proof,
         f"const token = process.env.{TOKEN_ENV}; // set by `workbench exec`; never written here",
         f"const response = await fetch({_js(req.url)}, {{",
         f"  method: {_js(req.method.upper())},",
         "  headers: {",
         *(f"    {_js(k)}: {_js(v)}," for k, v in req.plain_headers()),
         f"    {_js(req.token_header)}: {token_expr},",
+        *(['    "DPoP": proof,'] if req.dpop else []),
         "  },",
     ]
     text, lossy = req.body_text()
@@ -208,16 +243,19 @@ def snippet_request(
 ) -> SnippetRequest:
     """The request for `profile` (its base URL joined, its token's header and scheme) as a snippet model."""
     from workbench.core.engine.flows import resolve_url
+    from workbench.core.jose.dpop import DPOP_KEY_SECRET, TOKEN_TYPE
 
     token = profile.preset.token
+    dpop = DPOP_KEY_SECRET in profile.secret_names and token.header.lower() == "authorization"
     return SnippetRequest(
         profile=profile.name,
         method=method,
         url=resolve_url(profile, target),
-        headers=tuple(headers),
+        headers=tuple(h for h in headers if h[0].lower() != "dpop") if dpop else tuple(headers),
         body=body,
         token_header=token.header,
-        token_scheme=token.scheme,
+        token_scheme=TOKEN_TYPE if dpop else token.scheme,
+        dpop=dpop,
     )
 
 
