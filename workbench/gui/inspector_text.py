@@ -28,7 +28,15 @@ CLAIM_NAMES = {
 }
 # Warnings that only inform (the rest are problems with the token or its key).
 INFO_CODES = frozenset(
-    {"payload-not-claims", "nested-token", "encrypted", "x5c-header", "jwe-not-verified", "no-exp"}
+    {
+        "payload-not-claims",
+        "nested-token",
+        "encrypted",
+        "x5c-header",
+        "jwe-not-verified",
+        "no-exp",
+        "dpop-binding",
+    }
 )
 
 

@@ -124,12 +124,18 @@ def request_proof(
     )
 
 
-def dpop_binding(ctx: AppContext, name: str | None, claims: Mapping[str, Any] | None) -> str | None:
+def binding_code(line: str) -> str:
+    """The warning code of a binding line: `dpop-other-key` when it names another key, else the
+    informative `dpop-binding`."""
+    return "dpop-other-key" if "ANOTHER" in line else "dpop-binding"
+
+
+def dpop_binding(ctx: AppContext | None, name: str | None, claims: Mapping[str, Any] | None) -> str | None:
     """What the inspector says about a token's `cnf.jkt` against profile `name`'s DPoP key (None: the
     token is not DPoP-bound and the profile has no DPoP key: nothing to say)."""
     jkt = token_jkt(claims)
     profile_jkt = None
-    if name is not None:
+    if ctx is not None and name is not None:
         try:
             key = ctx.engine.dpop_key(name)
         except (DpopError, ProfileError):

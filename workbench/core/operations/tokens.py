@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.engine.types import Force
     from workbench.core.jose.inspect import Inspection, VerificationKey
@@ -142,18 +143,28 @@ def inspect_token(
     now: float | None = None,
     timeout: float = 10.0,
     verify_tls: bool = True,
+    ctx: AppContext | None = None,
+    profile: str | None = None,
 ) -> Inspection:
     """Decode any token and check it with the key the user gave: the Inspector and `decode`.
 
     The key is given built (`key`, from the CLI's files and flags) or as the kind and text
     the Inspector's key box holds (`key_kind`, `key_text`; a JWKS URL is fetched here).
-    Network: run off the GUI thread.
+    With `ctx` and `profile`, a DPoP binding (`cnf.jkt`) is compared with that profile's DPoP
+    key (a `dpop-binding` or `dpop-other-key` line among the warnings). Network and keychain:
+    run off the GUI thread.
     """
     from workbench.core.jose import inspect as jwtinspect
+    from workbench.core.jose.inspect.results import TokenWarning
+    from workbench.core.operations.dpop import binding_code, dpop_binding
 
     if key is None:
         key = jwtinspect.key_for_kind(key_kind, key_text, timeout=timeout, verify_tls=verify_tls)
-    return jwtinspect.inspect_token(token, key=key, now=now)
+    inspection = jwtinspect.inspect_token(token, key=key, now=now)
+    line = dpop_binding(ctx, profile, inspection.claims or None)
+    if line is not None:
+        inspection.warnings.append(TokenWarning(binding_code(line), line))
+    return inspection
 
 
 def _summary(valid: bool | None, how: str) -> str:
