@@ -48,7 +48,11 @@ REFUSED = {"kong-fixture-swagger2-petstore.yaml": "Swagger 2.0"}
 
 
 def corpus_dir() -> Path | None:
-    candidates = [os.environ.get("WORKBENCH_CORPUS", ""), ROOT / "tests/fixtures/corpus", ROOT.parent / "shared/corpus"]
+    candidates = [
+        os.environ.get("WORKBENCH_CORPUS", ""),
+        ROOT / "tests/fixtures/corpus",
+        ROOT.parent / "shared/corpus",
+    ]
     for candidate in candidates:
         if candidate and (Path(candidate) / "postman").is_dir():
             return Path(candidate)
@@ -187,7 +191,9 @@ def import_figures(fmt: str, path: Path, **kwargs: Any) -> tuple[int, int, str, 
 def measure(base: Path) -> list[Row]:
     rows = []
     for fmt, path in corpus_files(base):
-        kept, listed, error, _plan = import_figures(fmt, path, **({"keep_all": True} if fmt == "har" and _takes_all() else {}))
+        kept, listed, error, _plan = import_figures(
+            fmt, path, **({"keep_all": True} if fmt == "har" and _takes_all() else {})
+        )
         rows.append(Row(fmt, path.name, raw_count(fmt, path), kept, listed, error))
     return rows
 
@@ -212,7 +218,9 @@ def main(argv: list[str]) -> int:
         for row in rows:
             flag = "" if row.accounted >= row.in_file else "  <-- missing " + str(row.in_file - row.accounted)
             err = f"  FAILED: {row.error[:100]}" if row.error else ""
-            print(f"{row.fmt:9} {row.name[:58]:58} in={row.in_file:5} kept={row.kept:5} listed={row.listed:4}{flag}{err}")
+            print(
+                f"{row.fmt:9} {row.name[:58]:58} in={row.in_file:5} kept={row.kept:5} listed={row.listed:4}{flag}{err}"
+            )
     total = sum(r.in_file for r in rows)
     kept = sum(r.kept for r in rows)
     listed = sum(r.listed for r in rows)

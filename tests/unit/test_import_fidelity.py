@@ -4,7 +4,6 @@ and each format's current syntax (issue 20). Parsing only; nothing here writes."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,10 @@ from workbench.core.importers import parse_text, read_plan
 
 def postman(items, **extra):
     doc = {
-        "info": {"name": "Shop", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "info": {
+            "name": "Shop",
+            "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
+        },
         "item": items,
         **extra,
     }
@@ -34,7 +36,13 @@ def profiles(plan):
 
 def test_a_bearer_template_header_becomes_the_profile_auth_and_the_request_is_kept():
     plan = postman(
-        [item("Who am I", "https://api.shop.test/me", header=[{"key": "Authorization", "value": "Bearer {{token}}"}])],
+        [
+            item(
+                "Who am I",
+                "https://api.shop.test/me",
+                header=[{"key": "Authorization", "value": "Bearer {{token}}"}],
+            )
+        ],
         variable=[{"key": "token", "value": "tok-123456789"}],
     )
     (request,) = plan.requests
@@ -54,14 +62,24 @@ def test_an_unresolved_base_url_stays_a_template_and_the_profile_is_pending():
 
 def test_a_request_whose_body_holds_a_jwt_is_kept_without_it():
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
-    plan = postman([item("Exchange", "https://api.shop.test/x", "POST", body={"mode": "raw", "raw": f'{{"t": "{jwt}"}}'})])
+    plan = postman(
+        [
+            item(
+                "Exchange",
+                "https://api.shop.test/x",
+                "POST",
+                body={"mode": "raw", "raw": f'{{"t": "{jwt}"}}'},
+            )
+        ]
+    )
     (request,) = plan.requests
     assert jwt not in request.body and "{{ secret_value }}" in request.body
 
 
 def test_empty_variables_stay_templates_and_are_listed():
     plan = postman(
-        [item("Products", "https://api.shop.test/{{prefix}}/products")], variable=[{"key": "prefix", "value": ""}]
+        [item("Products", "https://api.shop.test/{{prefix}}/products")],
+        variable=[{"key": "prefix", "value": ""}],
     )
     assert plan.requests[0].url == "/{{ prefix }}/products"
     assert any("prefix" in line for line in plan.unmapped)
@@ -73,10 +91,17 @@ def test_empty_variables_stay_templates_and_are_listed():
 def test_basic_auth_gets_the_basic_preset():
     plan = postman(
         [item("Orders", "https://api.shop.test/orders")],
-        auth={"type": "basic", "basic": [{"key": "username", "value": "ann"}, {"key": "password", "value": "s3cret-pw"}]},
+        auth={
+            "type": "basic",
+            "basic": [{"key": "username", "value": "ann"}, {"key": "password", "value": "s3cret-pw"}],
+        },
     )
     (profile,) = plan.profiles
-    assert (profile.preset, profile.vars["username"], profile.secrets) == ("basic", "ann", {"password": "s3cret-pw"})
+    assert (profile.preset, profile.vars["username"], profile.secrets) == (
+        "basic",
+        "ann",
+        {"password": "s3cret-pw"},
+    )
 
 
 @pytest.mark.parametrize(("where", "placement"), [("header", "header"), ("query", "query")])
@@ -107,7 +132,11 @@ def test_custom_key_header_and_authorization_scheme_words_become_api_keys():
     )
     found = {p.base_url: p for p in plan.profiles}
     a, b = found["https://a.test"], found["https://b.test"]
-    assert (a.preset, a.vars["key_name"], a.secrets) == ("api-key", "x-goog-api-key", {"api_key": "AIzaSyA-1234567890"})
+    assert (a.preset, a.vars["key_name"], a.secrets) == (
+        "api-key",
+        "x-goog-api-key",
+        {"api_key": "AIzaSyA-1234567890"},
+    )
     assert (b.preset, b.vars["key_name"], b.vars["prefix"]) == ("api-key", "Authorization", "api_key")
     assert all(not r.headers for r in plan.requests)
 
@@ -115,10 +144,20 @@ def test_custom_key_header_and_authorization_scheme_words_become_api_keys():
 def test_an_oauth2_block_with_only_a_token_is_a_pasted_bearer_token():
     plan = postman(
         [item("Me", "https://api.shop.test/me")],
-        auth={"type": "oauth2", "oauth2": [{"key": "accessToken", "value": "at-9876543210"}, {"key": "addTokenTo", "value": "header"}]},
+        auth={
+            "type": "oauth2",
+            "oauth2": [
+                {"key": "accessToken", "value": "at-9876543210"},
+                {"key": "addTokenTo", "value": "header"},
+            ],
+        },
     )
     (profile,) = plan.profiles
-    assert (profile.preset, profile.base_url, profile.secrets) == ("bearer", "https://api.shop.test", {"access_token": "at-9876543210"})
+    assert (profile.preset, profile.base_url, profile.secrets) == (
+        "bearer",
+        "https://api.shop.test",
+        {"access_token": "at-9876543210"},
+    )
 
 
 def test_curl_basic_credentials_with_client_credentials_grant_is_client_secret_basic():
@@ -156,7 +195,14 @@ def test_openapi_open_id_connect_is_an_authorization_code_profile_with_discovery
         "openapi": "3.0.3",
         "info": {"title": "Id", "version": "1"},
         "servers": [{"url": "https://api.id.test"}],
-        "components": {"securitySchemes": {"oidc": {"type": "openIdConnect", "openIdConnectUrl": "https://login.id.test/realms/x/.well-known/openid-configuration"}}},
+        "components": {
+            "securitySchemes": {
+                "oidc": {
+                    "type": "openIdConnect",
+                    "openIdConnectUrl": "https://login.id.test/realms/x/.well-known/openid-configuration",
+                }
+            }
+        },
         "security": [{"oidc": []}],
         "paths": {"/me": {"get": {"operationId": "me"}}},
     }
@@ -184,10 +230,23 @@ def test_placeholders_are_pending_inputs_never_stored(placeholder):
 
 
 def test_a_binary_har_body_is_never_saved_as_text():
-    har = {"log": {"entries": [{"request": {
-        "method": "POST", "url": "https://up.shop.test/upload", "headers": [],
-        "postData": {"mimeType": "application/octet-stream", "text": "\x00\x01PK\x03\x04 api_key=abc ann@shop.test"},
-    }}]}}
+    har = {
+        "log": {
+            "entries": [
+                {
+                    "request": {
+                        "method": "POST",
+                        "url": "https://up.shop.test/upload",
+                        "headers": [],
+                        "postData": {
+                            "mimeType": "application/octet-stream",
+                            "text": "\x00\x01PK\x03\x04 api_key=abc ann@shop.test",
+                        },
+                    }
+                }
+            ]
+        }
+    }
     plan = parse_text(json.dumps(har), "x.har")
     (request,) = plan.requests
     assert request.body is None
@@ -197,33 +256,85 @@ def test_a_binary_har_body_is_never_saved_as_text():
 
 
 def test_postman_path_variables_become_request_variables():
-    plan = postman([{"name": "Get", "request": {"method": "GET", "url": {
-        "raw": "https://api.shop.test/products/:id", "host": ["api", "shop", "test"], "path": ["products", ":id"],
-        "variable": [{"key": "id", "value": "42"}],
-    }}}])
+    plan = postman(
+        [
+            {
+                "name": "Get",
+                "request": {
+                    "method": "GET",
+                    "url": {
+                        "raw": "https://api.shop.test/products/:id",
+                        "host": ["api", "shop", "test"],
+                        "path": ["products", ":id"],
+                        "variable": [{"key": "id", "value": "42"}],
+                    },
+                },
+            }
+        ]
+    )
     (request,) = plan.requests
     assert request.url == "/products/{{ id }}"
     assert plan.variables[request.profile] == {"id": "42"}
 
 
 def test_postman_folders_and_scripts():
-    plan = postman([{
-        "name": "Payments", "item": [{**item("Refund", "https://api.shop.test/refunds", "POST"),
-            "event": [{"listen": "prerequest", "script": {"exec": ["pm.environment.set('x', 1)"]}}]}],
-    }])
+    plan = postman(
+        [
+            {
+                "name": "Payments",
+                "item": [
+                    {
+                        **item("Refund", "https://api.shop.test/refunds", "POST"),
+                        "event": [
+                            {"listen": "prerequest", "script": {"exec": ["pm.environment.set('x', 1)"]}}
+                        ],
+                    }
+                ],
+            }
+        ]
+    )
     (request,) = plan.requests
     assert request.folder == "Payments" and request.title == "Refund"
     assert any("pre-request script" in line and "Refund" in line for line in plan.unmapped)
 
 
 def test_insomnia_sub_environments_are_named_variable_sets():
-    doc = {"_type": "export", "__export_format": 4, "resources": [
-        {"_id": "wrk_1", "_type": "workspace", "name": "Shop"},
-        {"_id": "env_1", "_type": "environment", "parentId": "wrk_1", "name": "Base", "data": {"version": "v1"}},
-        {"_id": "env_2", "_type": "environment", "parentId": "env_1", "name": "Staging", "data": {"host": "https://staging.shop.test"}},
-        {"_id": "env_3", "_type": "environment", "parentId": "env_1", "name": "Prod", "data": {"host": "https://shop.test"}},
-        {"_id": "req_1", "_type": "request", "parentId": "wrk_1", "name": "List", "method": "GET", "url": "{{ _.host }}/{{ _.version }}/items"},
-    ]}
+    doc = {
+        "_type": "export",
+        "__export_format": 4,
+        "resources": [
+            {"_id": "wrk_1", "_type": "workspace", "name": "Shop"},
+            {
+                "_id": "env_1",
+                "_type": "environment",
+                "parentId": "wrk_1",
+                "name": "Base",
+                "data": {"version": "v1"},
+            },
+            {
+                "_id": "env_2",
+                "_type": "environment",
+                "parentId": "env_1",
+                "name": "Staging",
+                "data": {"host": "https://staging.shop.test"},
+            },
+            {
+                "_id": "env_3",
+                "_type": "environment",
+                "parentId": "env_1",
+                "name": "Prod",
+                "data": {"host": "https://shop.test"},
+            },
+            {
+                "_id": "req_1",
+                "_type": "request",
+                "parentId": "wrk_1",
+                "name": "List",
+                "method": "GET",
+                "url": "{{ _.host }}/{{ _.version }}/items",
+            },
+        ],
+    }
     plan = parse_text(json.dumps(doc), "x.json")
     (request,) = plan.requests
     assert request.url == "{{ host }}/v1/items"
@@ -277,8 +388,12 @@ def test_bruno_current_language_and_form_bodies(tmp_path):
     root = tmp_path / "shop"
     (root / "environments").mkdir(parents=True)
     (root / "bruno.json").write_text('{"name": "Shop", "version": "1"}')
-    (root / "collection.bru").write_text("auth {\n  mode: basic\n}\n\nauth:basic {\n  username: ann\n  password: {{pw}}\n}\n")
-    (root / "environments" / "Local.bru").write_text("vars {\n  host: http://localhost:8080\n}\nvars:secret [\n  pw\n]\n")
+    (root / "collection.bru").write_text(
+        "auth {\n  mode: basic\n}\n\nauth:basic {\n  username: ann\n  password: {{pw}}\n}\n"
+    )
+    (root / "environments" / "Local.bru").write_text(
+        "vars {\n  host: http://localhost:8080\n}\nvars:secret [\n  pw\n]\n"
+    )
     (root / "environments" / "Prod.bru").write_text("vars {\n  host: https://shop.test\n}\n")
     (root / "Items").mkdir()
     (root / "Items" / "Create item.bru").write_text(BRU)
@@ -310,13 +425,36 @@ def test_openapi_refs_required_parameters_servers_and_form_bodies():
         "info": {"title": "Shop", "version": "1"},
         "servers": [{"url": "https://api.shop.test"}],
         "components": {
-            "parameters": {"Limit": {"name": "limit", "in": "query", "required": True, "schema": {"type": "integer", "default": 10}}},
-            "requestBodies": {"Login": {"content": {"application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "required": ["user"], "properties": {"user": {"type": "string", "example": "ann"}}}}}}},
+            "parameters": {
+                "Limit": {
+                    "name": "limit",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "integer", "default": 10},
+                }
+            },
+            "requestBodies": {
+                "Login": {
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["user"],
+                                "properties": {"user": {"type": "string", "example": "ann"}},
+                            }
+                        }
+                    }
+                }
+            },
         },
         "paths": {
-            "/items": {"get": {"operationId": "listItems", "parameters": [{"$ref": "#/components/parameters/Limit"}]}},
-            "/login": {"servers": [{"url": "https://auth.shop.test"}], "post": {"operationId": "login", "requestBody": {"$ref": "#/components/requestBodies/Login"}}},
+            "/items": {
+                "get": {"operationId": "listItems", "parameters": [{"$ref": "#/components/parameters/Limit"}]}
+            },
+            "/login": {
+                "servers": [{"url": "https://auth.shop.test"}],
+                "post": {"operationId": "login", "requestBody": {"$ref": "#/components/requestBodies/Login"}},
+            },
         },
     }
     plan = parse_text(json.dumps(doc), "shop.json")
@@ -338,14 +476,21 @@ def test_swagger_2_is_one_line():
 
 def test_har_static_assets_are_skipped_with_a_count_and_each_origin_is_a_profile():
     def entry(url, mime="application/json", method="GET"):
-        return {"request": {"method": method, "url": url, "headers": []}, "response": {"content": {"mimeType": mime}}}
+        return {
+            "request": {"method": method, "url": url, "headers": []},
+            "response": {"content": {"mimeType": mime}},
+        }
 
-    har = {"log": {"entries": [
-        entry("https://app.shop.test/api/items"),
-        entry("https://app.shop.test/logo.png", "image/png"),
-        entry("https://cdn.shop.test/app.js", "application/javascript"),
-        entry("https://api.pay.test/v1/charges", method="POST"),
-    ]}}
+    har = {
+        "log": {
+            "entries": [
+                entry("https://app.shop.test/api/items"),
+                entry("https://app.shop.test/logo.png", "image/png"),
+                entry("https://cdn.shop.test/app.js", "application/javascript"),
+                entry("https://api.pay.test/v1/charges", method="POST"),
+            ]
+        }
+    }
     plan = parse_text(json.dumps(har), "x.har")
     assert len(plan.requests) == 2 and len(plan.skipped) == 2
     assert any("2 static assets" in line for line in plan.unmapped)

@@ -117,6 +117,7 @@ def parse_text(
     presets: PresetCatalog | None = None,
     environment: Any = None,
     env_source: str = "",
+    keep_all: bool = False,
 ) -> ImportPlan:
     from workbench.core.importers import bruno, curl, har, insomnia, openapi, postman
 
@@ -150,7 +151,7 @@ def parse_text(
         return insomnia.parse(doc, source, presets)
     if fmt == "openapi":
         return openapi.parse(doc, source, presets)
-    return har.parse(doc, source, presets)
+    return har.parse(doc, source, presets, keep_all=keep_all)
 
 
 def read_plan(
@@ -160,8 +161,10 @@ def read_plan(
     presets: PresetCatalog | None = None,
     stdin: bytes | None = None,
     environment: str | None = None,
+    keep_all: bool = False,
 ) -> ImportPlan:
-    """Parse FILE (or `-` with `stdin` bytes) into a plan. Writes nothing."""
+    """Parse FILE (or `-` with `stdin` bytes) into a plan. Writes nothing. `keep_all`: a HAR's
+    static assets (images, fonts, CSS, JS) too."""
     env_doc: Any = None
     if environment is not None:
         env_text = decode_text(
@@ -175,7 +178,13 @@ def read_plan(
             raise InputError(f"<stdin>: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
         text = decode_text(stdin, "<stdin>", "something to import")
         return parse_text(
-            text, "<stdin>", fmt, presets=presets, environment=env_doc, env_source=environment or ""
+            text,
+            "<stdin>",
+            fmt,
+            presets=presets,
+            environment=env_doc,
+            env_source=environment or "",
+            keep_all=keep_all,
         )
     target = Path(path).expanduser()
     if target.is_dir():
@@ -191,7 +200,9 @@ def read_plan(
         from workbench.core.importers import bruno
 
         return bruno.parse_text(text, path, presets)
-    return parse_text(text, path, fmt, presets=presets, environment=env_doc, env_source=environment or "")
+    return parse_text(
+        text, path, fmt, presets=presets, environment=env_doc, env_source=environment or "", keep_all=keep_all
+    )
 
 
 __all__ = [

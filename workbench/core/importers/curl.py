@@ -123,12 +123,20 @@ def _ansi_c(body: str) -> str:
     return re.sub(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,3}|.)", escape, body)
 
 
+def _strip_comments(text: str) -> str:
+    """Leading `# …` lines (a snippet's markers) and blank lines are not part of the command."""
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 def sniff(text: str) -> bool:
-    return bool(re.match(r"^\s*(\$\s*)?curl(\.exe)?\s", text))
+    return bool(re.match(r"^\s*(\$\s*)?curl(\.exe)?\s", _strip_comments(text)))
 
 
 def _tokens(text: str, source: str) -> list[str]:
-    text = text.strip()
+    text = _strip_comments(text).strip()
     if text.startswith("$"):
         text = text[1:].lstrip()
     # A shell joins "\\\n" continuations before splitting; Windows copies use "^" (cmd) or "`" (PowerShell).
@@ -141,6 +149,10 @@ def _tokens(text: str, source: str) -> list[str]:
         raise InputError(f"{source}: not a complete curl command ({exc}; check the quotes)") from None
     if not tokens or tokens[0] not in ("curl", "curl.exe"):
         raise InputError(f"{source}: not a curl command (it must start with `curl`)")
+    # What follows a pipe, a redirection or a command separator is the shell's, not curl's.
+    for index, token in enumerate(tokens):
+        if token in ("|", ">", ">>", "&&", ";", "||", "2>", "2>&1") or token.startswith(("#", "# [END")):
+            return tokens[1:index]
     return tokens[1:]
 
 
@@ -288,12 +300,22 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
         method = "HEAD" if head else "POST" if body is not None or form_fields else "GET"
 
     auth: AuthSpec | None = None
+    fields = dict(parse_qsl(body or "")) if body_type == "form" else dict(form_fields)
+    if body_type == "json" and body:
+        try:
+            parsed = json.loads(body)
+            fields = (
+                {k: str(v) for k, v in parsed.items() if isinstance(v, str)}
+                if isinstance(parsed, dict)
+                else {}
+            )
+        except ValueError:
+            fields = {}
     if bearer:
         auth = AuthSpec("bearer", where="curl --oauth2-bearer", token=bearer)
     elif user:
         username, _, password = user.partition(":")
-        form = dict(parse_qsl(body or "")) if body_type == "form" else {}
-        if form.get("grant_type") == "client_credentials":
+        if fields.get("grant_type") == "client_credentials":
             auth = AuthSpec(
                 "oauth2",
                 where="curl -u (client credentials)",
@@ -301,32 +323,95 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
                 token_url=url.split("?", 1)[0],
                 client_id=username,
                 client_secret=password,
-                scope=form.get("scope", ""),
-                audience=form.get("audience", ""),
+                scope=fields.get("scope", ""),
+                audience=fields.get("audience", ""),
                 client_auth="basic",
             )
         else:
-            notes.append("curl -u: HTTP Basic credentials are not a token flow; not imported")
+            auth = AuthSpec("basic", where="curl -u", username=username, password=password)
+    elif fields.get("grant_type") == "client_credentials" and fields.get("client_id"):
+        auth = AuthSpec(
+            "oauth2",
+            where="curl --data (client credentials)",
+            grant_type="client_credentials",
+            token_url=url.split("?", 1)[0],
+            client_id=fields.get("client_id", ""),
+            client_secret=fields.get("client_secret", ""),
+            scope=fields.get("scope", ""),
+            audience=fields.get("audience", ""),
+            client_auth="body",
+        )
     builder = PlanBuilder("curl", source, _name_hint(url), presets)
     for note in notes:
         builder.note(note)
     if auth is not None and auth.kind == "oauth2":
-        # The command *is* the token request: the profile is what we keep, not a request that holds secrets.
+        # The command *is* the token request: the profile is what we keep (the profile makes this
+        # request itself, its secret in the keychain), listed rather than saved with a secret in it.
         builder.profile_for(auth, origin_of(url))
+        builder.skip(f"{method.lower()} {_path_title(url)}", "the token request itself: its profile makes it")
         return builder.finish()
+    body, form_fields = _secret_fields(builder, body, body_type, form_fields)
     builder.add_request(
         RawRequest(
             title=f"{method.lower()} {_path_title(url)}",
             method=method,
             url=escape_literal(url),
             headers=[(h, escape_literal(v)) for h, v in headers],
-            body=None if body is None or form_fields else escape_literal(body),
+            body=None if body is None or form_fields else body,
             body_type=body_type,
             form=form_fields,
             auth=auth,
         )
     )
     return builder.finish()
+
+
+_SECRET_FIELD = re.compile(r"(?i)(secret|passw(or)?d|api[-_]?key|apikey|token|private[-_]?key|credential)")
+
+
+def _secret_fields(
+    builder: PlanBuilder, body: str | None, body_type: BodyType | None, form: list[tuple[str, str]]
+) -> tuple[str | None, list[tuple[str, str]]]:
+    """Literal values of secret-named fields (client_secret, password, api_key) in a form or a JSON
+    body become `{{ field }}` templates: the request is kept, the value never reaches a file."""
+    from workbench.core.importers.common import secret_kind, template_name
+
+    def hide(key: str, value: str) -> bool:
+        return bool(_SECRET_FIELD.search(key)) and secret_kind(value)[0] == "value" and "{{" not in value
+
+    hidden: list[str] = []
+    if form:
+        new = []
+        for key, value in form:
+            if hide(key, value):
+                hidden.append(key)
+                value = "{{ " + template_name(key) + " }}"
+            new.append((key, value))
+        form = new
+    elif body_type == "json" and body:
+        try:
+            parsed = json.loads(body.replace("{{ '{{' }}", "{{"))
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            for key, value in list(parsed.items()):
+                if isinstance(value, str) and hide(key, value):
+                    hidden.append(key)
+                    parsed[key] = "@@" + template_name(key) + "@@"
+            if hidden:
+                text = escape_literal(json.dumps(parsed, indent=2))
+                for key in hidden:
+                    builder.note(
+                        f"the body field '{key}' held a secret; it became the template "
+                        f"{{{{ {template_name(key)} }}}} and its value was not stored"
+                    )
+                return re.sub(r'"@@(\w+)@@"', lambda m: '"{{ ' + m.group(1) + ' }}"', text), form
+    for key in hidden:
+        builder.note(
+            f"the body field '{key}' held a secret; it became the template {{{{ {template_name(key)} }}}} "
+            "and its value was not stored (give it when you send the request)"
+        )
+    return (None if body is None else escape_literal(body)), form
 
 
 def _is_json(text: str) -> bool:
