@@ -218,9 +218,8 @@ def main(argv: list[str]) -> int:
         for row in rows:
             flag = "" if row.accounted >= row.in_file else "  <-- missing " + str(row.in_file - row.accounted)
             err = f"  FAILED: {row.error[:100]}" if row.error else ""
-            print(
-                f"{row.fmt:9} {row.name[:58]:58} in={row.in_file:5} kept={row.kept:5} listed={row.listed:4}{flag}{err}"
-            )
+            counts = f"in={row.in_file:5} kept={row.kept:5} listed={row.listed:4}"
+            print(f"{row.fmt:9} {row.name[:58]:58} {counts}{flag}{err}")
     total = sum(r.in_file for r in rows)
     kept = sum(r.kept for r in rows)
     listed = sum(r.listed for r in rows)

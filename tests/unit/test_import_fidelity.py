@@ -173,7 +173,8 @@ def test_curl_basic_credentials_with_client_credentials_grant_is_client_secret_b
 
 def test_curl_client_secret_in_the_data_goes_to_the_keychain_never_the_body():
     plan = parse_text(
-        "curl https://auth.shop.test/token -d grant_type=client_credentials -d client_id=cid -d client_secret=sec-77",
+        "curl https://auth.shop.test/token -d grant_type=client_credentials -d client_id=cid "
+        "-d client_secret=sec-77",
         "x.sh",
     )
     (profile,) = plan.profiles
@@ -183,7 +184,8 @@ def test_curl_client_secret_in_the_data_goes_to_the_keychain_never_the_body():
 
 def test_curl_json_body_secret_fields_become_templates():
     plan = parse_text(
-        """curl https://api.shop.test/login -H 'Content-Type: application/json' --json '{"user": "ann", "password": "hunter2!"}'""",
+        "curl https://api.shop.test/login -H 'Content-Type: application/json' "
+        """--json '{"user": "ann", "password": "hunter2!"}'""",
         "x.sh",
     )
     (request,) = plan.requests

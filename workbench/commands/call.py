@@ -89,7 +89,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="HTTP method (GET by default, POST with a body) and a path under the base URL or a full URL",
     )
     call.add_argument("--request", metavar="SAVED", help="send a saved request")
-    call.add_argument("--env", metavar="NAME", help="an environment of the profile's saved requests (an imported named variable set)")
+    call.add_argument(
+        "--env",
+        metavar="NAME",
+        help="an environment of the profile's saved requests (an imported named variable set)",
+    )
     call.add_argument(
         "-H", dest="headers", action="append", default=[], metavar="'K: V'", help="add a header (repeatable)"
     )

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     print(
         f"imported {len(outcome.profiles)} profile(s) and {outcome.requests} saved request(s) "
         f"from {plan.source}"
-        + (f"; {len(outcome.pending)} profile(s) are pending more input (see above)" if outcome.pending else ""),
+        + (f"; {len(outcome.pending)} profile(s) pending more input (see above)" if outcome.pending else ""),
         file=sys.stderr,
     )
     return 0

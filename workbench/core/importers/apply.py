@@ -26,13 +26,14 @@ error is raised: nothing half-imported stays behind.
 from __future__ import annotations
 
 import contextlib
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.importers.common import origin_of, unique
-from workbench.core.importers.model import ImportPlan, ProfilePlan
+from workbench.core.importers.model import ImportPlan, ProfilePlan, RequestPlan
 from workbench.core.request.saved import SavedRequest, SavedRequestFile, SavedRequestStore, check_no_secrets
 
 if TYPE_CHECKING:
@@ -60,6 +61,22 @@ def settings_for(plan: ProfilePlan, request_origins: set[str]) -> dict[str, Any]
     own = origin_of(plan.base_url)
     others = sorted(o for o in request_origins if o and o != own)
     return {"allowed_origins": others} if others else {}
+
+
+_LEADING_VAR = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def request_origins(plan: ImportPlan, request: RequestPlan) -> set[str]:
+    """Where a saved request goes: its URL's origin, or for `{{ baseUrl }}/…` the origins that
+    variable has in the profile's [vars] and in each environment (`--env NAME`)."""
+    found = origin_of(request.url)
+    if found:
+        return {found}
+    match = _LEADING_VAR.match(request.url)
+    if not match:
+        return {""}
+    sets = [plan.variables.get(request.profile, {}), *plan.environments.get(request.profile, {}).values()]
+    return {origin_of(values.get(match.group(1), "")) or "" for values in sets} or {""}
 
 
 def _apply_trust(outcome: ImportOutcome, steps: list[_Step], trust: bool) -> list[_Step]:
@@ -129,7 +146,7 @@ def _prepare(
         )  # fmt: skip
         check_no_secrets(saved, f"request '{r.title or r.name}'")
         by_profile.setdefault(r.profile, []).append(saved)
-        origins.setdefault(r.profile, set()).add(origin_of(r.url) or "")
+        origins.setdefault(r.profile, set()).update(request_origins(plan, r))
 
     # 2. Validate every profile before the first write.
     steps: list[_Step] = []
@@ -227,7 +244,6 @@ def describe(
 ) -> list[str]:
     """The plan as lines for a terminal (names of secrets, never their values). `allow_hint`
     says how to let a token go to the origins withheld (the GUI has a checkbox instead)."""
-    would = "would be " if dry_run else ""
     lines = [
         f"{plan.format} from {plan.source}: "
         f"{len(plan.profiles)} profile(s), {len(plan.requests)} saved request(s)"
@@ -241,7 +257,8 @@ def describe(
         if p.override:
             lines.append(f"  override: {p.override}")
         mine = [r for r in plan.requests if r.profile == p.name]
-        allowed = settings_for(p, {origin_of(r.url) or "" for r in mine}).get("allowed_origins")
+        reached = set().union(*(request_origins(plan, r) for r in mine)) if mine else set()
+        allowed = settings_for(p, reached).get("allowed_origins")
         if name in outcome.withheld:
             lines.append(
                 "  its token will NOT go to: "

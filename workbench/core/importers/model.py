@@ -118,7 +118,8 @@ class AuthSpec:
     """An auth block as the source describes it, before it becomes a profile.
 
     `kind`: "bearer", "apikey", "oauth2", "basic", "oidc" (OpenID Connect discovery), "none"
-    (explicitly no auth), or "inherit" (use the parent's). Values may still hold `{{variables}}` until resolved.
+    (explicitly no auth), or "inherit" (use the parent's). Values may still hold `{{variables}}`
+    until resolved.
     """
 
     kind: str

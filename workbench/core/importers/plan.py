@@ -324,12 +324,7 @@ class PlanBuilder:
     def _fallback_profile(self, origin: str | None) -> ProfilePlan:
         """A `bearer` profile (pending its token) for requests that name no auth."""
         for profile in self.plan.profiles:
-            if (
-                origin
-                and profile.base_url
-                and origin_of(profile.base_url) == origin
-                and (not self._by_host or profile.source == "requests without auth")
-            ):
+            if origin and profile.base_url and origin_of(profile.base_url) == origin:
                 return profile
         key = ("__noauth__", origin or "")
         group = self._groups.get(key)
@@ -448,7 +443,7 @@ class PlanBuilder:
             query_auth, stripped = self._query_auth(url_text, where)
             if query_auth is not None and auth is None:
                 auth, url_text = query_auth, stripped
-        origin = origin_of(url_text)
+        origin = origin_of(url_text) or self._template_origin(url_text, raw)
         profile = self.profile_for(auth, origin) if auth is not None else None
         if profile is None:
             profile = self._fallback_profile(origin)
@@ -478,6 +473,20 @@ class PlanBuilder:
         )
         if raw.variables:
             self.add_variables(profile.name, raw.variables)
+
+    def _template_origin(self, url: str, raw: RawRequest) -> str | None:
+        """The origin a `{{ baseUrl }}/…` URL reaches with the source's (default environment's) values:
+        the URL stays a template, the request joins the profile of that origin."""
+        match = re.match(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}", url)
+        scope = raw.scope
+        if not match or not isinstance(scope, Variables):
+            return None
+        name = match.group(1)
+        for candidate in (name, *(k for k in scope.values if template_name(k) == name)):
+            value = scope.values.get(candidate, "")
+            if value:
+                return origin_of(scope.resolve(value))
+        return None
 
     def _scrub(
         self,
