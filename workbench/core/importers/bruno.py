@@ -259,10 +259,10 @@ def _request(
             path_vars[template_name(key)] = value
     raw_url = bru.value(method, "url")
     for key, value in bru.pairs("params:path"):
+        # `:id` → `{{id}}` (its value a request variable), or the value itself when it is a template.
+        segment = value if value and "{{" in value else "{{" + key + "}}"
         raw_url = re.sub(
-            r"(/):" + re.escape(key) + r"(?=/|\?|#|$)",
-            lambda m, k=key, v=value: m.group(1) + (v if v and "{{" in v else "{{" + k + "}}"),
-            raw_url,
+            r"(/):" + re.escape(key) + r"(?=/|\?|#|$)", "\\g<1>" + segment.replace("\\", "\\\\"), raw_url
         )
     url = scope.translate(raw_url, f"{where} URL")
     for key, value in bru.pairs("params:path"):

@@ -300,22 +300,22 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
         method = "HEAD" if head else "POST" if body is not None or form_fields else "GET"
 
     auth: AuthSpec | None = None
-    fields = dict(parse_qsl(body or "")) if body_type == "form" else dict(form_fields)
+    given: dict[str, str] = dict(parse_qsl(body or "")) if body_type == "form" else dict(form_fields)
     if body_type == "json" and body:
         try:
             parsed = json.loads(body)
-            fields = (
+            given = (
                 {k: str(v) for k, v in parsed.items() if isinstance(v, str)}
                 if isinstance(parsed, dict)
                 else {}
             )
         except ValueError:
-            fields = {}
+            given = {}
     if bearer:
         auth = AuthSpec("bearer", where="curl --oauth2-bearer", token=bearer)
     elif user:
         username, _, password = user.partition(":")
-        if fields.get("grant_type") == "client_credentials":
+        if given.get("grant_type") == "client_credentials":
             auth = AuthSpec(
                 "oauth2",
                 where="curl -u (client credentials)",
@@ -323,22 +323,22 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
                 token_url=url.split("?", 1)[0],
                 client_id=username,
                 client_secret=password,
-                scope=fields.get("scope", ""),
-                audience=fields.get("audience", ""),
+                scope=given.get("scope", ""),
+                audience=given.get("audience", ""),
                 client_auth="basic",
             )
         else:
             auth = AuthSpec("basic", where="curl -u", username=username, password=password)
-    elif fields.get("grant_type") == "client_credentials" and fields.get("client_id"):
+    elif given.get("grant_type") == "client_credentials" and given.get("client_id"):
         auth = AuthSpec(
             "oauth2",
             where="curl --data (client credentials)",
             grant_type="client_credentials",
             token_url=url.split("?", 1)[0],
-            client_id=fields.get("client_id", ""),
-            client_secret=fields.get("client_secret", ""),
-            scope=fields.get("scope", ""),
-            audience=fields.get("audience", ""),
+            client_id=given.get("client_id", ""),
+            client_secret=given.get("client_secret", ""),
+            scope=given.get("scope", ""),
+            audience=given.get("audience", ""),
             client_auth="body",
         )
     builder = PlanBuilder("curl", source, _name_hint(url), presets)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from workbench.core.errors import InputError
 from workbench.core.importers.common import (
     as_list,
+    as_map,
     escape_literal,
     origin_of,
     slug,
@@ -46,8 +47,7 @@ _TEXT_TYPES = re.compile(r"^text/|json|xml|x-www-form-urlencoded|javascript|grap
 def _is_static(entry: Mapping[str, Any], url: str, method: str) -> bool:
     if method not in ("GET", "HEAD"):
         return False
-    response = entry.get("response") if isinstance(entry.get("response"), Mapping) else {}
-    content = response.get("content") if isinstance(response.get("content"), Mapping) else {}
+    content = as_map(as_map(entry.get("response")).get("content"))
     mime = text_of(content.get("mimeType")).lower()
     rtype = text_of(entry.get("_resourceType")).lower()
     if rtype in ("image", "font", "stylesheet", "script", "media"):

@@ -312,10 +312,10 @@ class PlanBuilder:
                 self.note(f"{where}: the stored access token was not imported (the profile obtains its own)")
             else:
                 self.note(f"{where}: {entry} has no place in preset {preset}; not imported")
-        has = lambda e: e in plan.secrets or e in plan.secret_refs  # noqa: E731
-        if preset == "oauth2-client-credentials" and not has("client_secret"):
+        given = set(plan.secrets) | set(plan.secret_refs)
+        if preset == "oauth2-client-credentials" and "client_secret" not in given:
             plan.needs.append("--secret client_secret")
-        if preset == "oauth2-refresh-token" and not has("refresh_token"):
+        if preset == "oauth2-refresh-token" and "refresh_token" not in given:
             plan.needs.append("--secret refresh_token")
         return plan
 
