@@ -44,7 +44,7 @@ ENVIRONMENTS = {
 }
 # Files that are not something to import on their own, or that the importer refuses by design.
 NOT_IMPORTED = re.compile(r"\.postman_environment\.json$")
-REFUSED = {"kong-fixture-swagger2-petstore.yaml": "Swagger 2.0"}
+REFUSED = {"kong-fixture-swagger2-petstore.yaml": "OpenAPI 2.0 is not supported"}
 
 
 def corpus_dir() -> Path | None:
