@@ -498,6 +498,9 @@ class MainWindow(QMainWindow):
         from workbench.gui.token_view import token_state
         from workbench.gui.widgets import humanize_seconds
 
+        profile = self.profiles.get(name)
+        if profile is not None and profile.pending:
+            return "pending", "needs input"
         if name in self.busy:
             return "busy", "…"
         result = self.tokens.get(name)
@@ -545,6 +548,7 @@ class MainWindow(QMainWindow):
             "error": "no usable token",
             "valid": f"token valid, expires in {left}",
             "expiring": f"token expiring in {left}",
+            "pending": f"pending: needs {p.missing_flags()}" if p is not None else "pending",
         }
         lines.append(words.get(state, state))
         renew = self.renewals.get(name)
