@@ -41,3 +41,33 @@ def test_the_preview_is_the_dry_run_then_pending_profiles_say_what_they_need(qtb
         lambda: editor.var_fields["client_id"].hasFocus() or editor.isActiveWindow(), timeout=5000
     )
     editor.close()
+
+
+def test_saved_requests_are_grouped_by_folder_and_sent_in_the_chosen_environment(
+    qtbot, make_window, add_profile
+):
+    from workbench.core.request.saved import SavedRequest, SavedRequestFile, SavedRequestStore
+
+    name = add_profile("paymentsgate", "demo")
+    SavedRequestStore().write(
+        SavedRequestFile(
+            name,
+            {},
+            {
+                "ping": SavedRequest("ping", "GET", "{{ host }}/ping", title="Ping it", folder="Health"),
+                "me": SavedRequest("me", "GET", "/me"),
+            },
+            {"Local": {"host": "http://127.0.0.1:9"}, "Prod": {"host": "https://prod.test"}},
+        )
+    )
+    window = make_window()
+    window.select_profile(name)
+    panel = window.saved_requests_panel
+    qtbot.waitUntil(lambda: panel.list.count() == 3, timeout=10_000)
+    labels = [panel.list.item(i).text() for i in range(panel.list.count())]
+    assert labels[0].startswith("GET") and "me" in labels[0]
+    assert labels[1] == "▸ Health" and "Ping it" in labels[2]
+    assert panel.env_combo.isVisible() or not panel.isVisible()
+    assert [panel.env_combo.itemText(i) for i in range(panel.env_combo.count())] == ["Local", "Prod"]
+    panel.env_combo.setCurrentText("Prod")
+    assert panel.env() == "Prod"
