@@ -503,3 +503,44 @@ def test_har_static_assets_are_skipped_with_a_count_and_each_origin_is_a_profile
 
 def read_plan_all(text):
     return parse_text(text, "x.har", keep_all=True)
+
+
+# ------------------------------------------------------------------ yaml
+
+
+def _bomb(levels: int, fan: int) -> str:
+    lines = ["type: collection.insomnia.rest/5.0", "name: bomb", "l0: &a0 [" + ",".join(["lol"] * fan) + "]"]
+    for i in range(1, levels + 1):
+        lines.append(f"l{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * fan) + "]")
+    lines += ["environments:", "  name: base", f"  data: {{v: *a{levels}}}", "collection:"]
+    lines += ["  - name: r", "    url: http://127.0.0.1/x", "    method: GET"]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_in_one_line_under_a_memory_cap(tmp_path):
+    """80 aliases (far under any alias count limit) standing for 10**8 strings: refused before anything
+    walks them. Run in a child capped at 512 MB, so a regression fails instead of eating the machine."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_bomb(8, 10))
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (512 * 1024 * 1024, 512 * 1024 * 1024))\n"
+        "from workbench.core.errors import InputError\n"
+        "from workbench.core.importers import read_plan\n"
+        "try:\n"
+        f"    read_plan({str(path)!r})\n"
+        "except InputError as exc:\n"
+        "    print(exc)\n"
+        "    sys.exit(3)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 3, run.stderr[-500:]
+    assert "alias" in run.stdout and "\n" not in run.stdout.strip()
+
+
+def test_a_yaml_file_with_a_few_shared_anchors_still_imports():
+    plan = parse_text(_bomb(2, 3), "ok.yaml")
+    assert [r.title for r in plan.requests] == ["r"]

@@ -9,6 +9,7 @@ and `{#` in the source are escaped so they reach the wire unchanged.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -212,6 +213,7 @@ def without_content_type(
     ]
 
 
+@functools.lru_cache(maxsize=4096)
 def origin_of(url: str) -> str | None:
     """`scheme://host[:port]` of an absolute http(s) URL without templates in its host, else None."""
     if not ABSOLUTE_URL.match(url):

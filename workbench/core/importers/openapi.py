@@ -53,6 +53,7 @@ class _Refs:
         resource = Resource.from_contents(doc, default_specification=DRAFT202012)
         self._resolver = Registry().with_resource(_DOC_URI, resource).resolver(base_uri=_DOC_URI)
         self._builder = builder
+        self._seen: dict[str, Any] = {}  # a reference → what it resolves to (documents reuse them)
 
     def __call__(self, node: Any, where: str = "") -> Any:
         from referencing.exceptions import Unresolvable
@@ -64,8 +65,11 @@ class _Refs:
             if not ref.startswith("#"):
                 self._builder.note(f"{where}: $ref '{ref[:80]}' points at another document; not followed")
                 return {}
+            if ref in self._seen:
+                node = self._seen[ref]
+                continue
             try:
-                node = self._resolver.lookup(ref).contents
+                node = self._seen[ref] = self._resolver.lookup(ref).contents
             except Unresolvable:
                 self._builder.note(f"{where}: $ref '{ref[:80]}' does not resolve in this document")
                 return {}
