@@ -544,3 +544,29 @@ def test_a_yaml_alias_bomb_is_refused_in_one_line_under_a_memory_cap(tmp_path):
 def test_a_yaml_file_with_a_few_shared_anchors_still_imports():
     plan = parse_text(_bomb(2, 3), "ok.yaml")
     assert [r.title for r in plan.requests] == ["r"]
+
+
+def test_a_basic_auth_token_request_is_client_credentials_and_its_bearer_requests_use_it():
+    basic = {
+        "type": "basic",
+        "basic": [{"key": "username", "value": "cid"}, {"key": "password", "value": "sec-1"}],
+    }
+    token = item(
+        "Get token",
+        "https://api.pay.test/v1/oauth2/token",
+        "POST",
+        auth=basic,
+        body={"mode": "urlencoded", "urlencoded": [{"key": "grant_type", "value": "client_credentials"}]},
+    )
+    order = item(
+        "Create order",
+        "https://api.pay.test/v2/orders",
+        "POST",
+        header=[{"key": "Authorization", "value": "Bearer {{access_token}}"}],
+    )
+    plan = postman([token, order])
+    (profile,) = plan.profiles
+    assert (profile.name, profile.preset) == ("shop", "oauth2-client-credentials")
+    assert profile.vars["client_id"] == "cid" and profile.vars["client_auth"] == "client_secret_basic"
+    assert profile.vars["token_path"] == "/v1/oauth2/token" and profile.secrets == {"client_secret": "sec-1"}
+    assert sorted(r.title for r in plan.requests) == ["Create order", "Get token"]

@@ -70,6 +70,7 @@ class PlanBuilder:
         self._managed_seen: set[str] = set()
         self._by_host = name_by_host
         self.environments: dict[str, dict[str, str]] = {}  # environment name → kept variables
+        self._token_requests: set[str] = set()  # where a Basic + client_credentials token request was
 
     def note(self, message: str) -> None:
         if message not in self.plan.unmapped:
@@ -443,6 +444,8 @@ class PlanBuilder:
             query_auth, stripped = self._query_auth(url_text, where)
             if query_auth is not None and auth is None:
                 auth, url_text = query_auth, stripped
+        if auth is not None and auth.kind == "basic":
+            auth = self._basic_token_request(auth, raw, url_text) or auth
         origin = origin_of(url_text) or self._template_origin(url_text, raw)
         profile = self.profile_for(auth, origin) if auth is not None else None
         if profile is None:
@@ -473,6 +476,42 @@ class PlanBuilder:
         )
         if raw.variables:
             self.add_variables(profile.name, raw.variables)
+
+    def _basic_token_request(self, auth: AuthSpec, raw: RawRequest, url: str) -> AuthSpec | None:
+        """A request with HTTP Basic credentials and `grant_type=client_credentials` is an OAuth token
+        request: its profile is client credentials with `client_secret_basic` (RFC 6749 §2.3.1)."""
+        from urllib.parse import parse_qsl
+
+        fields = dict(raw.form)
+        if not fields and raw.body and "grant_type" in raw.body:
+            fields = dict(parse_qsl(raw.body.strip()))
+        if fields.get("grant_type") != "client_credentials":
+            return None
+        self._token_requests.add(auth.where)
+        return AuthSpec(
+            "oauth2",
+            where=auth.where,
+            grant_type="client_credentials",
+            token_url=self._resolve_leading(url, raw).split("?", 1)[0],
+            client_id=auth.username,
+            client_secret=auth.password,
+            scope=fields.get("scope", ""),
+            audience=fields.get("audience", ""),
+            client_auth="basic",
+        )
+
+    def _resolve_leading(self, url: str, raw: RawRequest) -> str:
+        """`{{ host }}/oauth/token` with the leading variable's value (default environment) filled in."""
+        match = re.match(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}", url)
+        scope = raw.scope
+        if not match or not isinstance(scope, Variables):
+            return url
+        name = match.group(1)
+        for candidate in (name, *(k for k in scope.values if template_name(k) == name)):
+            value = scope.values.get(candidate, "")
+            if value:
+                return scope.resolve(value).rstrip("/") + url[match.end() :]
+        return url
 
     def _template_origin(self, url: str, raw: RawRequest) -> str | None:
         """The origin a `{{ baseUrl }}/…` URL reaches with the source's (default environment's) values:
@@ -531,6 +570,7 @@ class PlanBuilder:
         if variables is not None:
             for message in variables.problems.values():
                 self.note(message)
+        self._join_token_profile()
         used = {r.profile for r in self.plan.requests}
         if self.environments:
             for profile in self.plan.profiles:
@@ -550,6 +590,52 @@ class PlanBuilder:
                 f"{profile.name} --base-url URL`)"
             )
         return self.plan
+
+    def _join_token_profile(self) -> None:
+        """The file obtains its token with a client-credentials request (Basic + grant_type) and its
+        other requests send `Bearer {{token}}` with no value: they use that profile's token."""
+        minted = [
+            p for p in self.plan.profiles
+            if p.preset == "oauth2-client-credentials" and p.source in self._token_requests
+        ]  # fmt: skip
+        if len(minted) != 1:
+            return
+        target = minted[0]
+        origins = {origin_of(target.base_url)} | {
+            origin_of(r.url) for r in self.plan.requests if r.profile == target.name
+        }
+        moved: set[str] = set()
+        for profile in self.plan.profiles:
+            waiting = profile.needs == ["--secret access_token"] and not profile.secrets
+            if profile.preset != "bearer" or not waiting or profile.secret_refs:
+                continue
+            if profile.base_url and origin_of(profile.base_url) not in origins:
+                continue
+            moved.add(profile.name)
+        if not moved:
+            return
+        taken = self._request_names.setdefault(target.name, set())
+        for request in self.plan.requests:
+            if request.profile in moved:
+                request.profile = target.name
+                request.name = unique(request.name, taken)
+        for name in moved:
+            values = self.plan.variables.pop(name, {})
+            if values:
+                self.plan.variables.setdefault(target.name, {}).update(values)
+        self.plan.profiles = [p for p in self.plan.profiles if p.name not in moved]
+        if self._hint in moved:  # the collection's own name is free again: the profile takes it
+            old, target.name = target.name, self._hint
+            for request in self.plan.requests:
+                if request.profile == old:
+                    request.profile = target.name
+            if old in self.plan.variables:
+                self.plan.variables[target.name] = self.plan.variables.pop(old)
+            self._request_names[target.name] = self._request_names.pop(old, set())
+        self.note(
+            f"profile '{target.name}': requests that send the token its client-credentials request "
+            f"obtains were given to it ({', '.join(sorted(moved))} not created)"
+        )
 
     def _base_from_templates(self, profile: str) -> str:
         """The origin a profile's `{{ baseUrl }}/…` requests reach in the first environment."""
