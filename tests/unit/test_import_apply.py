@@ -124,3 +124,24 @@ def test_with_trust_the_other_origins_become_allowed_origins_and_are_reported(st
     )
     allowed = ctx.profiles.get("pet-clinic-token").settings["allowed_origins"]
     assert allowed == ["https://pets.example.com", "https://pets.test"]
+
+
+def test_a_secret_in_a_body_is_a_keychain_secret_variable_sent_by_call_and_hidden_in_snippets(stores):
+    from workbench.core.importers import parse_text
+    from workbench.core.request.saved import render_saved, secret_entry
+
+    ctx, requests, keyring = stores
+    plan = parse_text(
+        """curl https://api.shop.test/login --json '{"user": "ann", "password": "hunter2!"}'""", "login.sh"
+    )
+    outcome = apply_plan(plan, ctx, requests=requests)
+    (name,) = outcome.profiles
+    file_text = requests.path_for(name).read_text()
+    assert "hunter2!" not in file_text and 'secret_vars = ["password"]' in file_text
+    assert ctx.vault.load(name, secret_entry("password")) == "hunter2!"
+    sent = render_saved(ctx, name, plan.requests[0].name)
+    assert b'"password": "hunter2!"' in sent.content
+    shown = render_saved(ctx, name, plan.requests[0].name, reveal_secrets=False)
+    assert b"hunter2!" not in shown.content and b"<password from the keychain>" in shown.content
+    operations.remove_profile(ctx, name)
+    assert ctx.vault.load(name, secret_entry("password")) is None

@@ -190,6 +190,7 @@ def test_curl_json_body_secret_fields_become_templates():
     )
     (request,) = plan.requests
     assert "hunter2!" not in request.body and "{{ password }}" in request.body
+    assert plan.secret_variables[request.profile] == {"password": "hunter2!"}  # a keychain secret variable
 
 
 def test_openapi_open_id_connect_is_an_authorization_code_profile_with_discovery():

@@ -348,5 +348,6 @@ def test_a_request_whose_body_holds_a_token_is_kept_without_it_and_listed(preset
     (request,) = plan.requests
     assert jwt not in request.body and "{{ refresh_token }}" in request.body  # a secret-named field
     assert plan.profiles[0].secrets == {"access_token": "opaque-abc-123"}
-    assert any("refresh_token" in n and "not stored" in n for n in plan.unmapped)
+    assert plan.secret_variables["a"] == {"refresh_token": jwt}  # to the keychain, never a file
+    assert any("refresh_token" in n and "keychain" in n for n in plan.unmapped)
     assert all(jwt not in n for n in plan.unmapped)

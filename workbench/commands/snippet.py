@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             )
         from workbench.core.request.saved import render_saved
 
-        rendered = render_saved(ctx, profile.name, args.request, env=args.env)
+        rendered = render_saved(ctx, profile.name, args.request, env=args.env, reveal_secrets=False)
         headers = {k: v for k, v in rendered.headers.items() if k.lower() not in {e.lower() for e in extra}}
         headers.update(extra)
         method, target, body = rendered.method, rendered.target, rendered.content

@@ -73,8 +73,7 @@ def _yaml(text: str, source: str) -> Any:
         budget = len(text) + MAX_YAML_NODES
         if _expanded_nodes(doc, budget) > budget:
             raise InputError(
-                f"{source}: YAML whose aliases expand to more than {budget} nodes; refused "
-                "(an alias bomb?)"
+                f"{source}: YAML whose aliases expand to more than {budget} nodes; refused (an alias bomb?)"
             )
     return doc
 

@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.importers.common import origin_of, unique
 from workbench.core.importers.model import ImportPlan, ProfilePlan, RequestPlan
-from workbench.core.request.saved import SavedRequest, SavedRequestFile, SavedRequestStore, check_no_secrets
+from workbench.core.request.saved import (
+    SavedRequest,
+    SavedRequestFile,
+    SavedRequestStore,
+    check_no_secrets,
+    secret_entry,
+)
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -191,6 +197,7 @@ def apply_plan(
 
     # 3. Write, undoing everything on failure.
     created: list[str] = []
+    stored_vars: list[tuple[str, str]] = []  # (profile, keychain entry) of secret variables
     previous_files: dict[str, str | None] = {}
     try:
         for p, name, settings, complete in steps:
@@ -205,7 +212,11 @@ def apply_plan(
             saved_list = by_profile.get(p.name, [])
             variables = plan.variables.get(p.name, {})
             envs = plan.environments.get(p.name, {})
-            if saved_list or variables or envs:
+            secret_vars = plan.secret_variables.get(p.name, {})
+            for key, value in secret_vars.items():  # to the keychain; the file names them only
+                ctx.vault.store(name, secret_entry(key), value)
+                stored_vars.append((name, secret_entry(key)))
+            if saved_list or variables or envs or secret_vars:
                 path = requests.path_for(name)
                 previous_files[name] = path.read_text(encoding="utf-8") if path.is_file() else None
                 existing = requests.load(name)
@@ -213,7 +224,11 @@ def apply_plan(
                 for env, values in envs.items():
                     merged_envs.setdefault(env, {}).update(values)
                 file = SavedRequestFile(
-                    name, {**existing.vars, **variables}, dict(existing.requests), merged_envs
+                    name,
+                    {**existing.vars, **variables},
+                    dict(existing.requests),
+                    merged_envs,
+                    sorted({*existing.secret_vars, *secret_vars}),
                 )
                 names = set(file.requests)
                 for saved in saved_list:
@@ -222,6 +237,9 @@ def apply_plan(
                 requests.write(file)
                 outcome.requests += len(saved_list)
     except BaseException:
+        for profile_name, entry in stored_vars:
+            with contextlib.suppress(Exception):
+                ctx.vault.delete(profile_name, entry)
         for name in reversed(created):
             with contextlib.suppress(Exception):
                 operations.remove_profile(ctx, name)
@@ -282,6 +300,9 @@ def describe(
         envs = plan.environments.get(p.name, {})
         if envs:
             lines.append("  environments (--env NAME): " + ", ".join(envs))
+        secret_vars = plan.secret_variables.get(p.name, {})
+        if secret_vars:
+            lines.append("  secret variables to the keychain: " + ", ".join(sorted(secret_vars)))
         folder = None
         for r in mine:
             if r.folder != folder and r.folder:

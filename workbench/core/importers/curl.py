@@ -350,7 +350,7 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
         builder.profile_for(auth, origin_of(url))
         builder.skip(f"{method.lower()} {_path_title(url)}", "the token request itself: its profile makes it")
         return builder.finish()
-    body, form_fields = _secret_fields(builder, body, body_type, form_fields)
+    body = None if body is None else escape_literal(body)
     builder.add_request(
         RawRequest(
             title=f"{method.lower()} {_path_title(url)}",
@@ -364,54 +364,6 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
         )
     )
     return builder.finish()
-
-
-_SECRET_FIELD = re.compile(r"(?i)(secret|passw(or)?d|api[-_]?key|apikey|token|private[-_]?key|credential)")
-
-
-def _secret_fields(
-    builder: PlanBuilder, body: str | None, body_type: BodyType | None, form: list[tuple[str, str]]
-) -> tuple[str | None, list[tuple[str, str]]]:
-    """Literal values of secret-named fields (client_secret, password, api_key) in a form or a JSON
-    body become `{{ field }}` templates: the request is kept, the value never reaches a file."""
-    from workbench.core.importers.common import secret_kind, template_name
-
-    def hide(key: str, value: str) -> bool:
-        return bool(_SECRET_FIELD.search(key)) and secret_kind(value)[0] == "value" and "{{" not in value
-
-    hidden: list[str] = []
-    if form:
-        new = []
-        for key, value in form:
-            if hide(key, value):
-                hidden.append(key)
-                value = "{{ " + template_name(key) + " }}"
-            new.append((key, value))
-        form = new
-    elif body_type == "json" and body:
-        try:
-            parsed = json.loads(body.replace("{{ '{{' }}", "{{"))
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            for key, value in list(parsed.items()):
-                if isinstance(value, str) and hide(key, value):
-                    hidden.append(key)
-                    parsed[key] = "@@" + template_name(key) + "@@"
-            if hidden:
-                text = escape_literal(json.dumps(parsed, indent=2))
-                for key in hidden:
-                    builder.note(
-                        f"the body field '{key}' held a secret; it became the template "
-                        f"{{{{ {template_name(key)} }}}} and its value was not stored"
-                    )
-                return re.sub(r'"@@(\w+)@@"', lambda m: '"{{ ' + m.group(1) + ' }}"', text), form
-    for key in hidden:
-        builder.note(
-            f"the body field '{key}' held a secret; it became the template {{{{ {template_name(key)} }}}} "
-            "and its value was not stored (give it when you send the request)"
-        )
-    return (None if body is None else escape_literal(body)), form
 
 
 def _is_json(text: str) -> bool:

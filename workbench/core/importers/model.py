@@ -91,6 +91,9 @@ class ImportPlan:
     unmapped: list[str] = field(default_factory=list)
     # Requests of the source that are not saved requests, each with its reason: (title, reason).
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # profile → secret variables of its saved requests (a body's client_secret, password): the
+    # values go to the keychain, the requests hold `{{ name }}`. Never printed.
+    secret_variables: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def profile(self, name: str) -> ProfilePlan | None:
         for plan in self.profiles:
@@ -110,6 +113,7 @@ class ImportPlan:
             },
             "unmapped": list(self.unmapped),
             "skipped": [list(s) for s in self.skipped],
+            "secret_variables": {k: sorted(v) for k, v in self.secret_variables.items()},
         }
 
 

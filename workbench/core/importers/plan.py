@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -40,6 +41,10 @@ class _Group:
 
 # Request headers that carry an API key by their name (beyond Authorization).
 API_KEY_HEADERS = re.compile(r"(?i)^(x-)?([a-z0-9]+-)*(api-?key|apikey|auth-?token|access-?token)$")
+# Body fields whose literal value is a secret by their name (a curl's client_secret, a password).
+SECRET_FIELD = re.compile(r"(?i)(secret|passw(or)?d|api[-_]?key|apikey|token|private[-_]?key|credential)")
+# `"key": "value"` in a JSON text (both JSON strings, escapes kept).
+_JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
 # Query parameters that carry an API key by their name.
 API_KEY_PARAMS = re.compile(r"(?i)^(api[-_]?key|apikey|key|access[-_]?token|token|auth[-_]?token|apitoken)$")
 
@@ -457,7 +462,10 @@ class PlanBuilder:
             url = relative_to(url_text, origin)
         elif origin is None and not ABSOLUTE_URL.match(url) and not url.startswith(("/", "{{")):
             url = "/" + url if url else "/"
-        url, headers, body, form = self._scrub(url, headers, raw.body, list(raw.form), where)
+        body, form, secrets = self._secret_fields(raw.body, raw.body_type, list(raw.form), where)
+        url, headers, body, form = self._scrub(url, headers, body, form, where)
+        if secrets:
+            self.plan.secret_variables.setdefault(profile.name, {}).update(secrets)
         taken = self._request_names.setdefault(profile.name, set())
         name = unique(slug(raw.title, "request"), taken)
         self.plan.requests.append(
@@ -476,6 +484,44 @@ class PlanBuilder:
         )
         if raw.variables:
             self.add_variables(profile.name, raw.variables)
+
+    def _secret_fields(
+        self, body: str | None, body_type: str | None, form: list[tuple[str, str]], where: str
+    ) -> tuple[str | None, list[tuple[str, str]], dict[str, str]]:
+        """Literal values of secret-named fields (client_secret, password, api_key) in a JSON body or a
+        form become `{{ name }}` templates; the values become secret variables (to the keychain)."""
+        found: dict[str, str] = {}
+
+        def hidden(key: str, value: str) -> str | None:
+            if not SECRET_FIELD.search(key) or "{{" in value or "{%" in value:
+                return None
+            if secret_kind(value)[0] != "value":
+                return None
+            name = template_name(key)
+            found[name] = value
+            return "{{ " + name + " }}"
+
+        if form:
+            form = [(k, hidden(k, v) or v) for k, v in form]
+        elif body_type == "json" and body and '"' in body:
+
+            def pair(match: re.Match[str]) -> str:
+                try:
+                    key, value = json.loads(f'"{match.group(1)}"'), json.loads(f'"{match.group(3)}"')
+                except ValueError:
+                    return match.group(0)
+                template = hidden(key, value) if isinstance(value, str) else None
+                return (
+                    match.group(0) if template is None else f'"{match.group(1)}"{match.group(2)}"{template}"'
+                )
+
+            body = _JSON_PAIR.sub(pair, body)
+        for name in found:
+            self.note(
+                f"{where}: the field '{name}' held a secret; it became the template {{{{ {name} }}}} and "
+                "its value goes to the keychain (a secret variable of the saved requests)"
+            )
+        return body, form, found
 
     def _basic_token_request(self, auth: AuthSpec, raw: RawRequest, url: str) -> AuthSpec | None:
         """A request with HTTP Basic credentials and `grant_type=client_credentials` is an OAuth token

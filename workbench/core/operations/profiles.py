@@ -323,9 +323,19 @@ def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
     deleted = ctx.profiles.remove(name, vault=ctx.vault)
     forget_discovery(name)
     # Its saved requests go too: a later profile of the same name must not inherit them.
-    from workbench.core.request.saved import SavedRequestStore
+    from workbench.core.request.saved import SavedRequestError, SavedRequestStore, secret_entry
 
-    SavedRequestStore().remove_all(name)
+    store = SavedRequestStore()
+    try:
+        secret_vars = store.load(name).secret_vars
+    except SavedRequestError:
+        secret_vars = []
+    for var in secret_vars:  # the saved requests' secret variables leave the keychain with them
+        try:
+            ctx.vault.delete(name, secret_entry(var))
+        except WorkbenchError:
+            pass
+    store.remove_all(name)
     engine = ctx.built_engine()
     if engine is not None:
         engine.drop(name, removed=True)

@@ -5,6 +5,8 @@
     [vars]                      # values for the {{ }} templates below (never secrets)
     user_id = "42"
 
+    secret_vars = ["password"]  # variables whose values are in the keychain (never in this file)
+
     [env.staging]               # optional named variable sets (imported environments): `--env staging`
     host = "https://staging.example.com"
 
@@ -55,6 +57,12 @@ CREDENTIAL_HEADERS = frozenset(
 )
 MAX_FILE_BYTES = 16 * 1024 * 1024
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+
+
+def secret_entry(name: str) -> str:
+    """The keychain entry (of the profile) that holds the saved requests' secret variable `name`."""
+    return f"var.{name}"
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 HEADER = "# Saved requests of profile '{name}' (workbench). No secret values: use {{{{ }}}} templates.\n"
 
@@ -106,6 +114,7 @@ class SavedRequestFile:
     vars: dict[str, str] = field(default_factory=dict)
     requests: dict[str, SavedRequest] = field(default_factory=dict)
     envs: dict[str, dict[str, str]] = field(default_factory=dict)  # name → variables (`--env NAME`)
+    secret_vars: list[str] = field(default_factory=list)  # values in the keychain (`secret_entry`)
 
     def variables(self, env: str | None = None) -> dict[str, str]:
         """[vars] with the chosen environment over them (none chosen: the first one, if any)."""
@@ -119,6 +128,8 @@ class SavedRequestFile:
 
     def to_toml(self) -> str:
         data: dict[str, Any] = {}
+        if self.secret_vars:
+            data["secret_vars"] = sorted(set(self.secret_vars))
         if self.vars:
             data["vars"] = dict(sorted(self.vars.items()))
         if self.envs:
@@ -259,8 +270,15 @@ class SavedRequestStore:
         if not isinstance(requests_raw, Mapping):
             raise SavedRequestError(f"{shown}: [requests] must be a table")
         for key in data:
-            if key not in ("vars", "requests", "env"):
-                raise SavedRequestError(f"{shown}: unknown key '{key}' (known: vars, env, requests)")
+            if key not in ("vars", "requests", "env", "secret_vars"):
+                raise SavedRequestError(
+                    f"{shown}: unknown key '{key}' (known: secret_vars, vars, env, requests)"
+                )
+        secret_vars = data.get("secret_vars", [])
+        if not isinstance(secret_vars, list) or not all(
+            isinstance(v, str) and _VAR_NAME.match(v) for v in secret_vars
+        ):
+            raise SavedRequestError(f"{shown}: secret_vars must be a list of variable names")
         envs_raw = data.get("env", {})
         if not isinstance(envs_raw, Mapping) or not all(
             isinstance(v, Mapping) and all(isinstance(x, str) for x in v.values()) for v in envs_raw.values()
@@ -274,7 +292,7 @@ class SavedRequestStore:
                 raise SavedRequestError(f"{shown}: {exc}") from None
             requests[name] = _parse_request(name, raw_request, shown)
         envs = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in envs_raw.items()}
-        return SavedRequestFile(profile, dict(variables), requests, envs)
+        return SavedRequestFile(profile, dict(variables), requests, envs, list(secret_vars))
 
     def list(self, profile: str) -> list[SavedRequest]:
         return list(self.load(profile).requests.values())
@@ -403,9 +421,17 @@ def render(
 
 
 def render_saved(
-    ctx: AppContext, profile_name: str, saved_name: str, env: str | None = None
+    ctx: AppContext,
+    profile_name: str,
+    saved_name: str,
+    env: str | None = None,
+    *,
+    reveal_secrets: bool = True,
 ) -> RenderedRequest:
-    """`call NAME --request SAVED [--env NAME]` and the GUI's "send saved request": load, then render."""
+    """`call NAME --request SAVED [--env NAME]` and the GUI's "send saved request": load, then render.
+
+    Secret variables come from the keychain; with `reveal_secrets=False` (`snippet`) they render
+    as `<NAME from the keychain>` instead, so the output never holds them."""
     from workbench.core.request.templating import TemplateRenderer
 
     profile = ctx.profiles.get(profile_name)
@@ -417,7 +443,19 @@ def render_saved(
             f"profile '{profile.name}' has no saved request '{saved_name}' "
             f"(see `workbench request list {profile.name}`)"
         )
-    return render(request, profile, TemplateRenderer(clock=ctx.clock), file.variables(env))
+    variables = file.variables(env)
+    for name in file.secret_vars:
+        if reveal_secrets:
+            value = ctx.vault.load(profile.name, secret_entry(name))
+            if value is None:
+                raise SavedRequestError(
+                    f"profile '{profile.name}': the secret variable '{name}' is not in the keychain",
+                    hint=f"give it under [vars] of requests/{profile.name}.toml, or import the request again",
+                )
+            variables[name] = value
+        else:
+            variables[name] = f"<{name} from the keychain>"
+    return render(request, profile, TemplateRenderer(clock=ctx.clock), variables)
 
 
 def multipart_body(pairs: Iterable[tuple[str, str]], boundary: str) -> bytes:
@@ -443,5 +481,6 @@ __all__ = [
     "check_no_secrets",
     "render",
     "render_saved",
+    "secret_entry",
     "validate_saved_name",
 ]
