@@ -130,7 +130,7 @@ def test_a_secret_in_a_body_is_a_keychain_secret_variable_sent_by_call_and_hidde
     from workbench.core.importers import parse_text
     from workbench.core.request.saved import render_saved, secret_entry
 
-    ctx, requests, keyring = stores
+    ctx, requests, _keyring = stores
     plan = parse_text(
         """curl https://api.shop.test/login --json '{"user": "ann", "password": "hunter2!"}'""", "login.sh"
     )
