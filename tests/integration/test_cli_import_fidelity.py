@@ -121,6 +121,8 @@ def test_an_imported_pending_profile_names_what_it_needs_until_profile_set_compl
     token = run_cli("token", "clinic-api-bearerauth")
     line = one_line_error(token)
     assert "pending" in line and "--secret access_token" in line
+    call = run_cli("call", "clinic-api-bearerauth", "--request", "getpatient")
+    assert one_line_error(call) == line
     done = run_cli("profile", "set", "clinic-api-bearerauth", "--secret", "access_token=opaque-tok-123")
     assert done.returncode == 0 and "is complete" in done.stderr
     assert "pending" not in (workbench_home / "profiles" / "clinic-api-bearerauth.toml").read_text()

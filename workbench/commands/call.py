@@ -124,6 +124,9 @@ def _positive_int(text: str) -> int:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    profile = ctx.profiles.get(args.name)
+    if profile.pending and profile.missing_required():
+        raise InputError(profile.pending_message(), hint=profile.pending_hint())
     if args.env is not None and args.request is None:
         raise InputError("--env applies to a saved request: give --request SAVED too")
     if args.request is not None:

@@ -159,10 +159,7 @@ class Tokens(StoredTokens):
     def _obtain(self, profile: Profile, force: Force | None, rejected: str | None) -> TokenResult:
         name = profile.name
         if profile.pending and profile.missing_required():
-            raise TokenUnavailableError(
-                f"profile '{name}' is pending: it still needs {profile.missing_flags()}",
-                hint=f"complete it with `workbench profile set {name} {profile.missing_flags()}`",
-            )
+            raise TokenUnavailableError(profile.pending_message(), hint=profile.pending_hint())
         if profile.preset.token.value:
             return self._static(profile, rejected)
         flushed = self._flush_pending(profile)

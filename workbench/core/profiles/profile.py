@@ -193,6 +193,13 @@ class Profile:
             data["pending"] = True
         return data
 
+    def pending_message(self) -> str:
+        """The one line `token` and `call` answer for a pending profile."""
+        return f"profile '{self.name}' is pending: it still needs {self.missing_flags()}"
+
+    def pending_hint(self) -> str:
+        return f"complete it with `workbench profile set {self.name} {self.missing_flags()}`"
+
     def missing_flags(self) -> str:
         """The `profile set` options that complete this profile: `--base-url URL --set client_id=…`."""
         flags = []
