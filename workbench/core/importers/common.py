@@ -233,8 +233,11 @@ def relative_to(url: str, origin: str) -> str:
     """The part of `url` after `origin` (a path starting with '/'), or `url` itself for another origin."""
     if origin_of(url) != origin:
         return url
-    parts = urlsplit(url)
-    rest = url[len(parts.scheme) + 3 + len(parts.netloc) :]
+    if url.startswith(origin):  # the usual case: no userinfo, the scheme in lower case
+        rest = url[len(origin) :]
+    else:
+        parts = urlsplit(url)
+        rest = url[len(parts.scheme) + 3 + len(parts.netloc) :]
     return rest if rest.startswith("/") else "/" + rest
 
 

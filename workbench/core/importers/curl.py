@@ -125,10 +125,11 @@ def _ansi_c(body: str) -> str:
 
 def _strip_comments(text: str) -> str:
     """Leading `# …` lines (a snippet's markers) and blank lines are not part of the command."""
-    lines = text.splitlines()
-    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
-        lines.pop(0)
-    return "\n".join(lines)
+    text = text.lstrip()
+    while text.startswith("#"):  # line by line, never splitting a large document whole
+        end = text.find("\n")
+        text = "" if end == -1 else text[end + 1 :].lstrip()
+    return text
 
 
 def sniff(text: str) -> bool:

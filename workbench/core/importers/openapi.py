@@ -56,6 +56,8 @@ class _Refs:
         self._seen: dict[str, Any] = {}  # a reference → what it resolves to (documents reuse them)
 
     def __call__(self, node: Any, where: str = "") -> Any:
+        if not isinstance(node, dict) or "$ref" not in node:  # most nodes: nothing to follow
+            return node
         from referencing.exceptions import Unresolvable
 
         for _ in range(MAX_REF_CHAIN):
