@@ -71,3 +71,33 @@ def test_saved_requests_are_grouped_by_folder_and_sent_in_the_chosen_environment
     assert [panel.env_combo.itemText(i) for i in range(panel.env_combo.count())] == ["Local", "Prod"]
     panel.env_combo.setCurrentText("Prod")
     assert panel.env() == "Prod"
+
+
+def test_a_har_files_static_assets_are_kept_only_when_the_box_is_ticked(qtbot, make_window, ctx, tmp_path):
+    import json
+
+    def entry(url, mime):
+        return {
+            "request": {"method": "GET", "url": url, "headers": []},
+            "response": {"content": {"mimeType": mime}},
+        }
+
+    har = tmp_path / "page.har"
+    har.write_text(json.dumps({"log": {"entries": [
+        entry("https://app.shop.test/api/items", "application/json"),
+        entry("https://app.shop.test/logo.png", "image/png"),
+    ]}}))  # fmt: skip
+    window = make_window()
+    window.import_action.trigger()
+    dialog = window.import_dialog
+    dialog.source.setText(str(har))
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
+    assert not dialog.assets_box.isHidden() and "1 static assets" in dialog.preview.toPlainText()
+    assert "request get-logo.png" not in dialog.preview.toPlainText()
+    dialog.assets_box.setChecked(True)
+    qtbot.waitUntil(lambda: "request get-logo.png" in dialog.preview.toPlainText(), timeout=10_000)
+    with qtbot.waitSignal(dialog.imported, timeout=10_000):
+        dialog.import_button.click()
+    from workbench.core.request.saved import SavedRequestStore
+
+    assert len(SavedRequestStore().list("app.shop.test")) == 2
