@@ -29,7 +29,7 @@ def test_the_preview_is_the_dry_run_then_pending_profiles_say_what_they_need(qtb
     with qtbot.waitSignal(dialog.imported, timeout=10_000):
         dialog.import_button.click()
     wait_idle(qtbot, window)
-    item = next(i for i in window.sidebar_items() if i.data(0, 0x0100) == "clinic-api-bearerauth")
+    item = next(i for i in window.sidebar_view.items() if i.data(0, 0x0100) == "clinic-api-bearerauth")
     assert item.text(1) == "needs input"
     assert "pending: needs --secret access_token" in item.toolTip(0)
     window.select_profile("clinic-api-oauth")
