@@ -147,7 +147,7 @@ class Calls:
         elif dpop is not None:
             dpop = None  # a Bearer token (adopted or pasted) of a DPoP profile: no proof to bind
         access = token.access_token
-        auth = BearerAuth(lambda: access, header=plan.header, scheme=scheme)
+        auth = BearerAuth(lambda: access, header=plan.header, scheme=scheme, placement=plan.placement)
         return self._wire.send(
             profile,
             method,
