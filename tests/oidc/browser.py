@@ -145,6 +145,8 @@ def main(url: str) -> int:
             if not parser.forms:
                 return 0  # a final page (device signed in, signed out, an error page)
             form = parser.forms[0]
+            if step == "op.deviceConfirmForm" and MODE == "deny":
+                return 0  # aborted: the provider shows its code form again; the user walks away
             data = fill(form)  # type: ignore[assignment]
             method, url, step = "POST", urljoin(url, str(form["action"])), str(form["id"]) or "form"
     return 3

@@ -131,7 +131,7 @@ function configuration(tid) {
     },
     async issueRefreshToken(ctx, client, code) {
       if (!client.grantTypeAllowed('refresh_token')) return false;
-      return code.scopes.has('offline_access') || client.refreshWithoutOfflineAccess === true;
+      return code.scopes.has('offline_access') || client.refresh_without_offline_access === true;
     },
     rotateRefreshToken: true,
     pkce: { methods: ['S256'], required: () => true },
@@ -309,6 +309,7 @@ server.listen(0, '127.0.0.1', () => {
         const clientId = url.searchParams.get('client_id');
         if (url.pathname === '/__test/log') return json(res, 200, log);
         if (url.pathname === '/__test/tokens') return json(res, 200, tokensOf(clientId));
+        if (url.pathname === "/__test/store") return json(res, 200, [...store.values()]);
         if (url.pathname === '/__test/revoke' && req.method === 'POST') {
           // Every grant of the client is revoked server-side (an administrator, or the user in
           // their account settings): its refresh tokens answer invalid_grant from now on.
