@@ -12,7 +12,8 @@
 // /tenant-b/v2.0 put a `tid` claim in their id_tokens; /common/v2.0 and /spoofed/v2.0 serve a
 // discovery document whose issuer is the template `http://127.0.0.1:PORT/{tenantid}/v2.0`, with
 // the endpoints of tenant-a and tenant-b respectively. tenant-b's id_tokens claim `tid` "tenant-a":
-// a client that validates the template must refuse them.
+// a client that validates the template must refuse them. The tenants accept only PS256 and ES256
+// client assertions (the root provider RS256, PS256 and ES256).
 //
 // Test-only routes under /__test/ (never part of a real deployment): the request log, the tokens
 // a client holds, and server-side revocation of every grant of a client (an admin revoking access).
@@ -146,7 +147,8 @@ function configuration(tid) {
       Interaction: 600,
     },
     enabledJWA: {
-      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256'],
+      // The tenants accept fewer: a client must pick from token_endpoint_auth_signing_alg_values_supported.
+      clientAuthSigningAlgValues: tid ? ['PS256', 'ES256'] : ['RS256', 'PS256', 'ES256'],
     },
     features: {
       devInteractions: { enabled: false },
