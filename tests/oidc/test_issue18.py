@@ -37,7 +37,7 @@ def jwt_part(token: str, index: int) -> dict[str, object]:
 
 
 def stored(name: str, entry: str) -> str | None:
-    from workbench.core.vault import Vault
+    from workbench.core.storage.vault import Vault
 
     return Vault().load(name, entry)
 
