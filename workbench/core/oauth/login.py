@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,9 +39,11 @@ from workbench.core.oauth.protocol import (
     Endpoints,
     LoginCancelled,
     OAuthError,
+    Pkce,
     authorization_url,
     client_credentials_from,
     error_line,
+    matches_issuer,
     new_nonce,
     new_pkce,
     new_state,
@@ -83,7 +85,8 @@ class LoginOutcome:
     grant: Grant
     token: TokenResult
     id_token_claims: dict[str, Any] | None = field(default=None, repr=False)
-    scope: str | None = None
+    scope: str | None = None  # the granted scope
+    refresh_token: bool = True  # whether the server granted one
 
 
 Opener = Callable[[str], bool]
@@ -179,11 +182,17 @@ def discover_issuer(
         return discover(issuer.strip(), http)
 
 
-def client_credentials(ctx: AppContext, profile: Profile) -> ClientCredentials:
+def client_credentials(
+    ctx: AppContext, profile: Profile, endpoints: Endpoints | None = None
+) -> ClientCredentials:
     from workbench.core.profiles.secret_refs import load_input
 
     vault = ctx.vault
-    return client_credentials_from(oauth_vars(profile), lambda n: load_input(vault, profile, n))
+    return client_credentials_from(
+        oauth_vars(profile),
+        lambda n: load_input(vault, profile, n),
+        signing_algs=endpoints.signing_algs() if endpoints is not None else (),
+    )
 
 
 def _load_input(ctx: AppContext, profile: Profile, name: str) -> str | None:
@@ -212,7 +221,7 @@ def _token_answer(
     return answer.status, answer.json()
 
 
-def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
+def _answer_to_tokens(document: Any, now: float, what: str, requested_scope: str = "") -> TokenAnswer:
     from workbench.core.engine.answers import TokenAnswer
     from workbench.core.jose.claims import jwt_times, read_jwt
 
@@ -222,6 +231,8 @@ def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
     if not isinstance(access, str) or not access.strip():
         raise ProviderResponseError(f"{what}: the token endpoint's answer has no access_token")
     refresh = document.get("refresh_token")
+    granted = document.get("scope")
+    id_token = document.get("id_token")
     token_type = document.get("token_type")
     expires_in = document.get("expires_in")
     seconds: float | None = None
@@ -241,40 +252,10 @@ def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
         lifetime=lifetime,
         issued_at=jwt_iat if jwt_iat is not None else now,
         jwt=jwt,
+        # RFC 6749 §5.1: `scope` may be left out when it is what was asked for.
+        scope=" ".join(granted.split()) if isinstance(granted, str) else " ".join(requested_scope.split()) or None,
+        id_token=id_token if isinstance(id_token, str) and id_token else None,
     )
-
-
-def _check_id_token(
-    ctx: AppContext,
-    profile: Profile,
-    http: OAuthTransport,
-    endpoints: Endpoints,
-    creds: ClientCredentials,
-    document: Mapping[str, Any],
-    nonce: str | None,
-) -> tuple[str | None, dict[str, Any] | None]:
-    from workbench.core.oauth.protocol import validate_id_token
-
-    id_token = document.get("id_token")
-    if not isinstance(id_token, str) or not id_token:
-        return None, None
-    jwks: Any = None
-    if endpoints.jwks_uri:
-        status, jwks = http.get_json(endpoints.jwks_uri, what="the issuer's JWKS")
-        if status != 200 or not isinstance(jwks, Mapping):
-            raise ProviderResponseError(
-                f"the issuer's JWKS answered HTTP {status}; the id_token cannot be checked"
-            )
-    check = validate_id_token(
-        id_token,
-        issuer=endpoints.issuer or profile.base_url,
-        client_id=creds.client_id,
-        nonce=nonce,
-        jwks=jwks,
-        client_secret=_load_input(ctx, profile, "client_secret"),
-        now=ctx.clock.now(),
-    )
-    return id_token, check.claims
 
 
 # --------------------------------------------------------------------------- login
@@ -291,8 +272,12 @@ def login(
     on_status: Callable[[str], None] | None = None,
     opener: Opener | None = None,
     transport: httpx.BaseTransport | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> LoginOutcome:
-    """Run the profile's interactive grant and store what it yields (see the module docstring)."""
+    """Run the profile's interactive grant and store what it yields (see the module docstring).
+    `params`: extra authorization parameters (`workbench login --param K=V`)."""
+    from workbench.core.oauth.params import authorization_params
+
     if timeout <= 0:
         raise InputError("--timeout must be a positive number of seconds")
     profile = ctx.profiles.get(name)
@@ -305,51 +290,142 @@ def login(
     prompt = on_prompt or (lambda _p: None)
     status = on_status or (lambda _s: None)
     cancel = cancel or threading.Event()
-    creds = client_credentials(ctx, profile)
-    if not creds.client_id:
+    vars_ = oauth_vars(profile)
+    extra = authorization_params(vars_, params, scope=vars_.get("scope", ""))
+    if not (vars_.get("client_id") or "").strip():
         raise InputError(
             f"profile '{name}' has no client_id", hint=f"`workbench profile set {name} --set client_id=…`"
         )
     with profile_transport(profile, transport) as http:
         status("finding the issuer's endpoints")
         endpoints = profile_endpoints(profile, http, refresh=True)
-        if grant == "authorization_code":
-            document, nonce = _authorization_code(
-                ctx,
-                profile,
-                http,
-                endpoints,
-                creds,
-                open_browser=open_browser,
-                timeout=timeout,
-                cancel=cancel,
-                prompt=prompt,
-                opener=opener or default_opener,
+        creds = client_credentials(ctx, profile, endpoints)
+        creds.check()  # a private_key_jwt key the issuer cannot take: refused before the browser
+        finish = _Finisher(ctx, profile, http, endpoints, creds, grant, cancel, extra.max_age)
+        if grant == "device_code":
+            document = _device_code(
+                ctx, profile, http, endpoints, creds, timeout=timeout, cancel=cancel, prompt=prompt, status=status
             )
-        else:
-            document, nonce = _device_code(
-                ctx,
-                profile,
-                http,
-                endpoints,
-                creds,
-                timeout=timeout,
-                cancel=cancel,
-                prompt=prompt,
-                status=status,
+            return finish(document, None)
+        pkce, state = new_pkce(), new_state()
+        with LoopbackReceiver(state=state, port=_redirect_port(vars_)) as receiver:
+            try:
+                document, nonce = _authorization_code(
+                    ctx,
+                    profile,
+                    http,
+                    endpoints,
+                    creds,
+                    receiver,
+                    pkce,
+                    extra.pairs,
+                    open_browser=open_browser,
+                    timeout=timeout,
+                    cancel=cancel,
+                    prompt=prompt,
+                    opener=opener or default_opener,
+                )
+                outcome = finish(document, nonce)
+            except BaseException as exc:
+                receiver.finish(False, _page_reason(exc))
+                raise
+            receiver.finish(True, "Token Workbench has stored the login's tokens.")
+            return outcome
+
+
+def _page_reason(exc: BaseException) -> str:
+    from workbench.core.errors import WorkbenchError, user_message
+
+    if isinstance(exc, WorkbenchError):
+        return user_message(exc)
+    return "The login was interrupted; nothing was stored."
+
+
+class _Finisher:
+    """The end of every login: read the answer, check its id_token, store it, and on any failure
+    revoke what was obtained (a grant nobody holds must not stay live at the server)."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        profile: Profile,
+        http: OAuthTransport,
+        endpoints: Endpoints,
+        creds: ClientCredentials,
+        grant: Grant,
+        cancel: threading.Event,
+        max_age: int | None,
+    ) -> None:
+        self.ctx, self.profile, self.http, self.endpoints, self.creds = ctx, profile, http, endpoints, creds
+        self.grant, self.cancel, self.max_age = grant, cancel, max_age
+
+    def __call__(self, document: Mapping[str, Any], nonce: str | None) -> LoginOutcome:
+        from workbench.core.errors import VaultError, WorkbenchError, user_message
+        from workbench.core.oauth.id_tokens import check_id_token
+
+        ctx, profile, name = self.ctx, self.profile, self.profile.name
+        requested = oauth_vars(profile).get("scope", "")
+        answer = _answer_to_tokens(document, ctx.clock.now(), f"{profile.preset.name} login", requested)
+        try:
+            id_token = answer.id_token
+            claims = (
+                check_id_token(
+                    ctx, profile, self.http, self.endpoints, self.creds, id_token, nonce=nonce, max_age=self.max_age
+                )
+                if id_token
+                else None
             )
-        now = ctx.clock.now()
-        answer = _answer_to_tokens(document, now, f"{profile.preset.name} login")
-        id_token, claims = _check_id_token(ctx, profile, http, endpoints, creds, document, nonce)
-    if cancel.is_set():
-        raise LoginCancelled("login cancelled")
-    result = ctx.engine.store_login(name, answer)
-    if id_token:
-        ctx.vault.store(name, ID_TOKEN, id_token)
-    else:
-        ctx.vault.delete(name, ID_TOKEN)
-    scope = document.get("scope") if isinstance(document.get("scope"), str) else None
-    return LoginOutcome(profile=name, grant=grant, token=result, id_token_claims=claims, scope=scope)
+            if self.cancel.is_set():
+                raise LoginCancelled("login cancelled")
+        except BaseException:
+            self._revoke(answer.refresh_token, answer.access_token)  # tokens of a refused login
+            raise
+        try:
+            previous = ctx.engine.held_refresh_token(name)
+            result = ctx.engine.store_login(name, answer)
+            if id_token:
+                ctx.vault.store(name, ID_TOKEN, id_token)
+            else:
+                ctx.vault.delete(name, ID_TOKEN)
+            if ctx.vault.fell_back:
+                raise VaultError(ctx.vault.warning or "no usable OS keychain")
+        except WorkbenchError as exc:
+            revoked = self._revoke(answer.refresh_token, answer.access_token)
+            ctx.engine.drop(name)
+            done = "they were revoked at the issuer" if revoked else "revoke them at the provider if you can"
+            raise VaultError(
+                f"login to '{name}' obtained tokens, but the keychain could not keep them "
+                f"({_first_sentence(user_message(exc))}); {done}",
+                hint=f"fix or unlock the keychain, then run `workbench login {name}` again",
+            ) from None
+        if previous and previous != answer.refresh_token:
+            self._revoke(previous, None)  # the grant this login replaces
+        return LoginOutcome(
+            profile=name,
+            grant=self.grant,
+            token=result,
+            id_token_claims=claims,
+            scope=answer.scope,
+            refresh_token=bool(answer.refresh_token),
+        )
+
+    def _revoke(self, refresh: str | None, access: str | None) -> bool:
+        """Best effort (RFC 7009): True when something was revoked."""
+        from workbench.core.oauth.revocation import revoke_token
+
+        revoked = False
+        for token, hint in ((refresh, "refresh_token"), (access, "access_token")):
+            if not token:
+                continue
+            try:
+                revoked = revoke_token(self.http, self.endpoints, self.creds, token, hint, now=self.ctx.clock.now()) or revoked
+            except Exception:  # noqa: S112 - the caller's error is the one to report
+                continue
+        return revoked
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ")[0].rstrip(".")
 
 
 def _resource_fields(vars_: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -374,6 +450,9 @@ def _authorization_code(
     http: OAuthTransport,
     endpoints: Endpoints,
     creds: ClientCredentials,
+    receiver: LoopbackReceiver,
+    pkce: Pkce,
+    extra: Sequence[tuple[str, str]],
     *,
     open_browser: bool,
     timeout: float,
@@ -385,36 +464,34 @@ def _authorization_code(
     token_endpoint = endpoints.require("token_endpoint", profile=profile.name)
     vars_ = oauth_vars(profile)
     scope = vars_.get("scope", "")
-    pkce, state = new_pkce(), new_state()
     nonce = new_nonce() if "openid" in scope.split() else None
     deadline = time.monotonic() + timeout
-    with LoopbackReceiver(state=state, port=_redirect_port(vars_)) as receiver:
-        url = authorization_url(
-            auth_endpoint,
-            client_id=creds.client_id,
-            redirect_uri=receiver.redirect_uri,
-            state=state,
-            pkce=pkce,
-            scope=scope,
-            nonce=nonce or "",
-            audience=vars_.get("audience", ""),
-            resource=vars_.get("resource", ""),
-        )
-        opened: bool | None = None
-        if open_browser:
-            # None: the browser command is still running (webbrowser waits for $BROWSER): started.
-            opened = _open_in_background(opener, url) is not False
-        prompt(LoginPrompt(kind="browser", url=url, browser_opened=opened, expires_in=timeout))
-        callback = receiver.wait(timeout=max(0.0, deadline - time.monotonic()), cancel=cancel, limit=timeout)
-        redirect_uri = receiver.redirect_uri
+    url = authorization_url(
+        auth_endpoint,
+        client_id=creds.client_id,
+        redirect_uri=receiver.redirect_uri,
+        state=receiver.state,
+        pkce=pkce,
+        scope=scope,
+        nonce=nonce or "",
+        audience=vars_.get("audience", ""),
+        resource=vars_.get("resource", ""),
+        extra=extra,
+    )
+    opened: bool | None = None
+    if open_browser:
+        # None: the browser command is still running (webbrowser waits for $BROWSER): started.
+        opened = _open_in_background(opener, url) is not False
+    prompt(LoginPrompt(kind="browser", url=url, browser_opened=opened, expires_in=timeout))
+    callback = receiver.wait(timeout=max(0.0, deadline - time.monotonic()), cancel=cancel, limit=timeout)
     iss = callback.params.get("iss")
-    if iss and endpoints.issuer and iss.rstrip("/") != endpoints.issuer.rstrip("/"):
+    if iss and endpoints.issuer and not matches_issuer(endpoints.issuer, iss):
         # RFC 9207: the answer names its issuer; another one is a mix-up attack.
         raise OAuthError("login refused: the answer came from another issuer (iss does not match)")
     fields_ = [
         ("grant_type", "authorization_code"),
         ("code", callback.code),
-        ("redirect_uri", redirect_uri),
+        ("redirect_uri", receiver.redirect_uri),
         ("code_verifier", pkce.verifier),
         *_resource_fields(vars_),
     ]
@@ -460,7 +537,7 @@ def _device_code(
     cancel: threading.Event,
     prompt: Callable[[LoginPrompt], None],
     status: Callable[[str], None],
-) -> tuple[Mapping[str, Any], None]:
+) -> Mapping[str, Any]:
     device_endpoint = endpoints.require("device_authorization_endpoint", profile=profile.name)
     token_endpoint = endpoints.require("token_endpoint", profile=profile.name)
     vars_ = oauth_vars(profile)
@@ -526,7 +603,7 @@ def _device_code(
         fields_ = [("grant_type", DEVICE_CODE_GRANT), ("device_code", device_code)]
         code, document = _token_answer(profile, http, token_endpoint, creds, fields_, ctx.clock.now(), poll)
         if code == 200 and isinstance(document, Mapping):
-            return document, None
+            return document
         error = document.get("error") if isinstance(document, Mapping) else None
         if error == "authorization_pending":
             status("waiting for approval")
