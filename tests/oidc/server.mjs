@@ -235,6 +235,8 @@ async function interaction(provider, req, res, uid, action) {
     ? await provider.Grant.find(details.grantId)
     : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
   grant.addOIDCScope(granted.join(' '));
+  const unticked = requested.filter((s) => !granted.includes(s));
+  if (unticked.length) grant.rejectOIDCScope(unticked.join(' ')); // the user said no to these
   const grantId = await grant.save();
   await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
