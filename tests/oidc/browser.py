@@ -41,7 +41,12 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self._current = {"id": a.get("id", ""), "action": a.get("action", ""), "inputs": [], "buttons": []}
+            self._current = {
+                "id": a.get("id", ""),
+                "action": a.get("action", ""),
+                "inputs": [],
+                "buttons": [],
+            }
             self.forms.append(self._current)
         elif self._current is not None and tag == "input" and a.get("name"):
             self._current["inputs"].append(a)  # type: ignore[union-attr]

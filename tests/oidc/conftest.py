@@ -85,7 +85,9 @@ def _start_server() -> OidcServer:
             pytest.fail("node is required in CI for the oidc-provider suite (see .ci/packages)")
         pytest.skip("node is not installed: the oidc-provider suite needs it (apt-get install nodejs npm)")
     if not (HERE / "node_modules" / "oidc-provider").is_dir():
-        pytest.fail(f"oidc-provider is not installed: run `npm ci --prefix {HERE.relative_to(HERE.parents[1])}`")
+        pytest.fail(
+            f"oidc-provider is not installed: run `npm ci --prefix {HERE.relative_to(HERE.parents[1])}`"
+        )
     proc = subprocess.Popen(
         [node, str(HERE / "server.mjs")],
         cwd=HERE,
@@ -171,9 +173,21 @@ def browser(tmp_path) -> Browser:
     return Browser(command=script, log=tmp_path / "browser.jsonl")
 
 
-def add_profile(name: str, issuer: str, client: dict[str, Any], *args: str, preset: str = "oauth2-authorization-code") -> None:
+def add_profile(
+    name: str, issuer: str, client: dict[str, Any], *args: str, preset: str = "oauth2-authorization-code"
+) -> None:
     """`workbench profile add` for a registered client (its secret goes to the keychain)."""
-    argv = ["profile", "add", name, "--preset", preset, "--base-url", issuer, "--set", f"client_id={client['client_id']}"]
+    argv = [
+        "profile",
+        "add",
+        name,
+        "--preset",
+        preset,
+        "--base-url",
+        issuer,
+        "--set",
+        f"client_id={client['client_id']}",
+    ]
     method = client.get("token_endpoint_auth_method", "none")
     argv += ["--set", f"client_auth={method}"]
     if client.get("client_secret") and method.startswith("client_secret"):

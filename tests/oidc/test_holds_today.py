@@ -43,7 +43,9 @@ def test_login_sends_pkce_state_and_nonce_and_refresh_rotates_across_processes(o
     authorize = query_of(browser.opened()[0])
     assert authorize["code_challenge_method"] == "S256" and len(authorize["code_challenge"]) == 43
     assert authorize["state"] and authorize["nonce"]
-    assert authorize["redirect_uri"].startswith("http://127.0.0.1:") and authorize["redirect_uri"].endswith("/callback")
+    assert authorize["redirect_uri"].startswith("http://127.0.0.1:") and authorize["redirect_uri"].endswith(
+        "/callback"
+    )
     (exchange,) = oidc_server.calls(cid, "/token", grant_type="authorization_code")
     assert exchange["status"] == 200 and len(exchange["form"]["code_verifier"]) >= 43
     assert browser.callbacks()[-1]["status"] == 200
@@ -113,10 +115,18 @@ def test_private_key_jwt_with_a_registered_key(oidc_server, browser, tmp_path):
     assert run_cli("keygen", "--alg", "ES256", "--out", str(keys)).returncode == 0
     jwk = json.loads((keys / "public.jwk.json").read_text())
     client = oidc_server.register(
-        token_endpoint_auth_method="private_key_jwt", jwks={"keys": [jwk]}, refresh_without_offline_access=True
+        token_endpoint_auth_method="private_key_jwt",
+        jwks={"keys": [jwk]},
+        refresh_without_offline_access=True,
     )
     add_profile(
-        "app", oidc_server.issuer, client, "--set", "scope=openid", "--secret", f"private_key=@{keys / 'private.pem'}"
+        "app",
+        oidc_server.issuer,
+        client,
+        "--set",
+        "scope=openid",
+        "--secret",
+        f"private_key=@{keys / 'private.pem'}",
     )
     run = login("app", browser)
     assert run.returncode == 0, run.stderr

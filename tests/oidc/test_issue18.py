@@ -65,7 +65,9 @@ def test_refresh_after_the_user_granted_less_scope_asks_for_none(oidc_server, br
 def test_a_profile_can_narrow_the_refresh_scope(oidc_server, browser):
     client = oidc_server.register(refresh_without_offline_access=True)
     cid = client["client_id"]
-    add_profile("app", oidc_server.issuer, client, "--set", "scope=openid email", "--set", "refresh_scope=openid")
+    add_profile(
+        "app", oidc_server.issuer, client, "--set", "scope=openid email", "--set", "refresh_scope=openid"
+    )
     assert login("app", browser).returncode == 0
     assert run_cli("token", "app", "--refresh").returncode == 0
     (call,) = oidc_server.calls(cid, "/token", grant_type="refresh_token")
@@ -99,7 +101,9 @@ def test_a_login_without_a_refresh_token_says_so_and_what_it_means(oidc_server, 
 
 def test_a_profile_prompt_wins_over_consent(oidc_server, browser):
     client = oidc_server.register()
-    add_profile("app", oidc_server.issuer, client, "--set", "scope=openid offline_access", "--set", "prompt=login")
+    add_profile(
+        "app", oidc_server.issuer, client, "--set", "scope=openid offline_access", "--set", "prompt=login"
+    )
     run = login("app", browser)
     assert run.returncode == 0, run.stderr
     assert query_of(browser.opened()[0])["prompt"] == "login"
@@ -245,7 +249,9 @@ def test_logout_end_session_opens_the_providers_logout(oidc_server, browser):
     assert out.returncode == 0, out.stderr
     (opened,) = browser.opened()
     assert opened.startswith(oidc_server.url("/session/end?"))
-    assert query_of(opened)["id_token_hint"] == id_token and query_of(opened)["client_id"] == client["client_id"]
+    assert (
+        query_of(opened)["id_token_hint"] == id_token and query_of(opened)["client_id"] == client["client_id"]
+    )
     assert "You are signed out" in browser.pages()[-1]["text"]
 
 
@@ -260,7 +266,16 @@ def test_logout_of_a_profile_that_is_not_oauth_is_one_line(oidc_server, browser)
 def test_login_param_sends_extra_authorization_parameters(oidc_server, browser):
     client = oidc_server.register(refresh_without_offline_access=True)
     add_profile("app", oidc_server.issuer, client, "--set", "scope=openid")
-    run = login("app", browser, "--param", "login_hint=bob", "--param", "access_type=offline", "--param", "prompt=login")
+    run = login(
+        "app",
+        browser,
+        "--param",
+        "login_hint=bob",
+        "--param",
+        "access_type=offline",
+        "--param",
+        "prompt=login",
+    )
     assert run.returncode == 0, run.stderr
     sent = query_of(browser.opened()[0])
     assert (sent["login_hint"], sent["access_type"], sent["prompt"]) == ("bob", "offline", "login")
@@ -283,7 +298,9 @@ def test_profile_settings_for_authorization_parameters(oidc_server, browser):
     run = login("app", browser, "--param", "login_hint=dave")
     assert run.returncode == 0, run.stderr
     sent = query_of(browser.opened()[0])
-    assert sent["prompt"] == "login" and sent["max_age"] == "600" and sent["acr_values"] == "urn:example:silver"
+    assert (
+        sent["prompt"] == "login" and sent["max_age"] == "600" and sent["acr_values"] == "urn:example:silver"
+    )
     assert sent["domain_hint"] == "contoso.com" and sent["access_type"] == "offline"
     assert sent["login_hint"] == "dave"  # --param wins over the profile
     assert "as dave" in run.stderr
@@ -355,14 +372,24 @@ def test_private_key_jwt_signs_with_an_algorithm_the_server_accepts(oidc_server,
         jwks={"keys": [jwk]},
         refresh_without_offline_access=True,
     )
-    add_profile("app", oidc_server.url("/tenant-a/v2.0"), client, "--set", "scope=openid", "--secret", f"private_key=@{pem}")
+    add_profile(
+        "app",
+        oidc_server.url("/tenant-a/v2.0"),
+        client,
+        "--set",
+        "scope=openid",
+        "--secret",
+        f"private_key=@{pem}",
+    )
     run = login("app", browser)
     assert run.returncode == 0, run.stderr
     (exchange,) = oidc_server.calls(client["client_id"], "/token")
     assert jwt_part(exchange["form"]["client_assertion"], 0)["alg"] == "PS256"
 
 
-def test_private_key_jwt_with_a_key_the_server_cannot_accept_is_refused_locally(oidc_server, browser, tmp_path):
+def test_private_key_jwt_with_a_key_the_server_cannot_accept_is_refused_locally(
+    oidc_server, browser, tmp_path
+):
     jwk, pem = _key(tmp_path, "ES384")
     client = oidc_server.register(token_endpoint_auth_method="private_key_jwt", jwks={"keys": [jwk]})
     add_profile("app", oidc_server.issuer, client, "--set", "scope=openid", "--secret", f"private_key=@{pem}")

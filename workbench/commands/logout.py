@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "logout",
         help="revoke and forget the tokens of an OAuth login",
-        description="Revoke the refresh token of profile NAME at its issuer (RFC 7009) and forget its tokens.",
+        description="Revoke the refresh token of profile NAME at its issuer (RFC 7009) and forget "
+        "its tokens.",
         epilog="""examples:
   workbench logout corp                 # revoke at the issuer, forget here
   workbench logout corp --end-session   # and sign out at the provider too (opens its logout page)

@@ -67,7 +67,13 @@ class TokenState:
             value = data.get(f.name)
             if value is None:
                 continue
-            if f.name in ("access_fingerprint", "refresh_fingerprint", "token_type", "profile_key", "granted_scope"):
+            if f.name in (
+                "access_fingerprint",
+                "refresh_fingerprint",
+                "token_type",
+                "profile_key",
+                "granted_scope",
+            ):
                 if isinstance(value, str):
                     kwargs[f.name] = value
             elif f.name == "obtained_by":

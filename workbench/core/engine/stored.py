@@ -178,7 +178,9 @@ class StoredTokens:
             updated_at=now,
             # RFC 6749 §5.1: no `scope` in the answer means what was asked for (a login sets it);
             # §6: a refresh without `scope` keeps the original grant.
-            granted_scope=answer.scope if answer.scope is not None else (None if login else old.granted_scope),
+            granted_scope=answer.scope
+            if answer.scope is not None
+            else (None if login else old.granted_scope),
         )
         if login and not new_refresh and stored.refresh:
             self._vault.delete(name, REFRESH_TOKEN)
@@ -201,7 +203,9 @@ class StoredTokens:
         name = profile.name
         try:
             previous = self._vault.load(name, ID_TOKEN)
-            self._wire.check_refreshed_id_token(self._vault, profile, id_token, previous, now=self.clock.now())
+            self._wire.check_refreshed_id_token(
+                self._vault, profile, id_token, previous, now=self.clock.now()
+            )
             self._vault.store(name, ID_TOKEN, id_token)
         except WorkbenchError as exc:
             try:

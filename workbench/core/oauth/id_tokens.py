@@ -21,7 +21,9 @@ def _jwks(http: OAuthTransport, endpoints: Endpoints) -> Any:
         return None
     status, jwks = http.get_json(endpoints.jwks_uri, what="the issuer's JWKS")
     if status != 200 or not isinstance(jwks, Mapping):
-        raise ProviderResponseError(f"the issuer's JWKS answered HTTP {status}; the id_token cannot be checked")
+        raise ProviderResponseError(
+            f"the issuer's JWKS answered HTTP {status}; the id_token cannot be checked"
+        )
     return jwks
 
 

@@ -253,7 +253,9 @@ def _answer_to_tokens(document: Any, now: float, what: str, requested_scope: str
         issued_at=jwt_iat if jwt_iat is not None else now,
         jwt=jwt,
         # RFC 6749 §5.1: `scope` may be left out when it is what was asked for.
-        scope=" ".join(granted.split()) if isinstance(granted, str) else " ".join(requested_scope.split()) or None,
+        scope=" ".join(granted.split())
+        if isinstance(granted, str)
+        else " ".join(requested_scope.split()) or None,
         id_token=id_token if isinstance(id_token, str) and id_token else None,
     )
 
@@ -304,7 +306,15 @@ def login(
         finish = _Finisher(ctx, profile, http, endpoints, creds, grant, cancel, extra.max_age)
         if grant == "device_code":
             document = _device_code(
-                ctx, profile, http, endpoints, creds, timeout=timeout, cancel=cancel, prompt=prompt, status=status
+                ctx,
+                profile,
+                http,
+                endpoints,
+                creds,
+                timeout=timeout,
+                cancel=cancel,
+                prompt=prompt,
+                status=status,
             )
             return finish(document, None)
         pkce, state = new_pkce(), new_state()
@@ -370,7 +380,14 @@ class _Finisher:
             id_token = answer.id_token
             claims = (
                 check_id_token(
-                    ctx, profile, self.http, self.endpoints, self.creds, id_token, nonce=nonce, max_age=self.max_age
+                    ctx,
+                    profile,
+                    self.http,
+                    self.endpoints,
+                    self.creds,
+                    id_token,
+                    nonce=nonce,
+                    max_age=self.max_age,
                 )
                 if id_token
                 else None
@@ -418,7 +435,10 @@ class _Finisher:
             if not token:
                 continue
             try:
-                revoked = revoke_token(self.http, self.endpoints, self.creds, token, hint, now=self.ctx.clock.now()) or revoked
+                revoked = (
+                    revoke_token(self.http, self.endpoints, self.creds, token, hint, now=self.ctx.clock.now())
+                    or revoked
+                )
             except Exception:  # noqa: S112 - the caller's error is the one to report
                 continue
         return revoked

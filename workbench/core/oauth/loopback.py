@@ -174,7 +174,9 @@ class LoopbackReceiver:
 
     def _outcome_page(self) -> tuple[int, bytes]:
         if not self._outcome.wait(OUTCOME_WAIT_SECONDS):
-            return 504, page("Login still running", "Return to Token Workbench to see how it ended.", ok=False)
+            return 504, page(
+                "Login still running", "Return to Token Workbench to see how it ended.", ok=False
+            )
         return self._outcome_status, self._outcome_body
 
     def _delivered(self, holds_code: bool) -> None:
@@ -200,7 +202,11 @@ class LoopbackReceiver:
         """(status, page, holds_code): with holds_code the page is the login's outcome, later."""
         with self._lock:
             if self._done.is_set() or self._error is not None or self._code_seen:
-                return 409, page("Already finished", "This login has already received its answer.", ok=False), False
+                return (
+                    409,
+                    page("Already finished", "This login has already received its answer.", ok=False),
+                    False,
+                )
             state = query.get("state", "")
             if not hmac.compare_digest(state.encode(), self._state.encode()):
                 self._error = OAuthError(
@@ -210,7 +216,9 @@ class LoopbackReceiver:
                 )
                 return (
                     400,
-                    page("Login failed", "The answer did not belong to this login (state mismatch).", ok=False),
+                    page(
+                        "Login failed", "The answer did not belong to this login (state mismatch).", ok=False
+                    ),
                     False,
                 )
             if "error" in query:
@@ -223,7 +231,11 @@ class LoopbackReceiver:
                     else "login refused by the authorization server"
                 )
                 self._error = OAuthError(f"{text} ({detail})", error_type=code, provider_message=description)
-                return 200, page("Login refused", f"The authorization server answered: {detail}.", ok=False), False
+                return (
+                    200,
+                    page("Login refused", f"The authorization server answered: {detail}.", ok=False),
+                    False,
+                )
             code_value = query.get("code", "")
             if not code_value:
                 self._error = OAuthError("login failed: the redirect carried neither a code nor an error")

@@ -55,7 +55,9 @@ def parse_param(text: str) -> tuple[str, str]:
     """One `--param K=V` (split on the first `=`)."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise InputError(f"--param expects K=V, got '{text[:60]}'", hint="e.g. --param login_hint=alice@example.com")
+        raise InputError(
+            f"--param expects K=V, got '{text[:60]}'", hint="e.g. --param login_hint=alice@example.com"
+        )
     return name.strip(), value
 
 
@@ -86,7 +88,9 @@ def authorization_params(
     for name in NAMED_SETTINGS:
         _check_name(name, name)
     if len(chosen) > MAX_PARAMS or any(len(v) > MAX_VALUE for v in chosen.values()):
-        raise InputError(f"too many or too long authorization parameters (at most {MAX_PARAMS} of {MAX_VALUE} characters)")
+        raise InputError(
+            f"too many or too long authorization parameters (at most {MAX_PARAMS} of {MAX_VALUE} characters)"
+        )
     max_age: int | None = None
     if "max_age" in chosen:
         text = chosen["max_age"].strip()

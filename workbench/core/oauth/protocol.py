@@ -270,7 +270,7 @@ def assertion_alg(key: Any, supported: Sequence[str]) -> str:
     raise InputError(
         f"private_key_jwt: the issuer takes client assertions signed with {', '.join(supported)}; "
         f"the profile's private_key can only sign {', '.join(can)}",
-        hint="make a key it takes (`workbench keygen --alg ES256 --profile NAME`) and register its public JWK",
+        hint="make a key it takes (`workbench keygen --alg ES256 --profile NAME`), register its public JWK",
     )
 
 
@@ -550,7 +550,7 @@ def validate_id_token(
     auth_time = payload.get("auth_time")
     has_auth_time = isinstance(auth_time, int | float) and not isinstance(auth_time, bool)
     if max_age is not None:
-        if not has_auth_time:
+        if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
             raise ProviderResponseError("max_age was asked for, but the id_token has no auth_time")
         if now > float(auth_time) + max_age + ID_TOKEN_LEEWAY:
             raise ProviderResponseError("the id_token's auth_time is older than the max_age asked for")
@@ -562,21 +562,17 @@ def validate_id_token(
                 )
         if has_auth_time and "auth_time" in previous and auth_time != previous.get("auth_time"):
             raise ProviderResponseError(
-                "the id_token of the refresh changes auth_time, the time of the original login (OIDC Core §12.2)"
+                "the id_token of the refresh changes auth_time, the original login's time (OIDC Core §12.2)"
             )
     return IdTokenCheck(claims=dict(payload), verified_with=inspection.verified_with or str(alg))
 
 
 __all__ = [
-    "TENANT_PLACEHOLDER",
-    "assertion_alg",
-    "is_issuer_template",
-    "issuer_for_tenant",
-    "matches_issuer",
     "ASSERTION_LIFETIME",
     "CLIENT_AUTH_METHODS",
     "DEVICE_CODE_GRANT",
     "ENDPOINT_VARS",
+    "TENANT_PLACEHOLDER",
     "ClientAuth",
     "ClientCredentials",
     "Endpoints",
@@ -584,6 +580,7 @@ __all__ = [
     "LoginCancelled",
     "OAuthError",
     "Pkce",
+    "assertion_alg",
     "authorization_url",
     "basic_authorization",
     "check_endpoint_url",
@@ -591,6 +588,9 @@ __all__ = [
     "client_credentials_from",
     "error_line",
     "form_urlencode_credential",
+    "is_issuer_template",
+    "issuer_for_tenant",
+    "matches_issuer",
     "new_nonce",
     "new_pkce",
     "new_state",

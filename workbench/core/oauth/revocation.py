@@ -22,7 +22,9 @@ def revoke_token(
         return False
     headers, auth_fields = creds.apply(endpoints.revocation_endpoint, now=now)
     form = [("token", token), ("token_type_hint", hint), *auth_fields]
-    answer = http.request("POST", endpoints.revocation_endpoint, what="token revocation", headers=headers, form=form)
+    answer = http.request(
+        "POST", endpoints.revocation_endpoint, what="token revocation", headers=headers, form=form
+    )
     if answer.status == 200:
         return True
     line, code = error_line(answer.json(), answer.status, "token revocation")

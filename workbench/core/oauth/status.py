@@ -37,7 +37,9 @@ class LoginState:
         if self.refresh == "refused":
             from workbench.core.engine.types import iso_z
 
-            when = iso_z(self.refresh_refused_at) if self.refresh_refused_at is not None else "the last refresh"
+            when = (
+                iso_z(self.refresh_refused_at) if self.refresh_refused_at is not None else "the last refresh"
+            )
             return f"refused by the server at {when} (revoked or expired): log in again"
         return "not logged in yet"
 
