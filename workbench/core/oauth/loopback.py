@@ -71,6 +71,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     receiver: LoopbackReceiver
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return  # a browser that went away (tab closed while waiting): no traceback on stderr
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
