@@ -416,6 +416,7 @@ class TokenView(QWidget):
         self._show_verification()
         self.tick()
         self._update_buttons()
+        self.login_panel.refresh_state()  # granted scope, refresh token granted / none / refused
 
     def set_auto_refresh(self, enabled: bool) -> None:
         self.auto_refresh.blockSignals(True)
