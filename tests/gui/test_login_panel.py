@@ -171,7 +171,10 @@ def test_a_copy_shortcut_before_login_says_log_in_first_and_copies_nothing(
 
 
 def _grant_text(qtbot, panel, *, contains: str) -> str:
-    qtbot.waitUntil(lambda: panel.grant_info.isVisible() and contains in panel.grant_info.text(), timeout=10_000)
+    def shown() -> bool:
+        return panel.grant_info.isVisible() and contains in panel.grant_info.text()
+
+    qtbot.waitUntil(shown, timeout=10_000)
     return panel.grant_info.text()
 
 

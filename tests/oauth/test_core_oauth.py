@@ -221,9 +221,9 @@ def test_loopback_listener_checks_state_and_answers_the_browser():
 def test_loopback_listener_tells_the_browser_when_the_login_failed_after_the_redirect():
     with LoopbackReceiver(state="right") as receiver:
         pages: list[httpx.Response] = []
-        browser = threading.Thread(
-            target=lambda: pages.append(httpx.get(receiver.redirect_uri, params={"code": "c", "state": "right"}))
-        )
+        query = {"code": "c", "state": "right"}
+        url = receiver.redirect_uri
+        browser = threading.Thread(target=lambda: pages.append(httpx.get(url, params=query)))
         browser.start()
         receiver.wait(timeout=5)
         receiver.finish(False, "the id_token was issued by another issuer")
