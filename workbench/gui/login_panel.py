@@ -361,8 +361,11 @@ class LoginPanel(QWidget):
             if isinstance(claims.get(claim), str):
                 who = f" as {claims[claim]}"
                 break
-        self.status.setText(f"Signed in{who}.")
-        self.services.show_status(f"{name}: logged in{who}")
+        from workbench.core.oauth.status import no_refresh_token_note
+
+        note = no_refresh_token_note(outcome)
+        self.status.setText(f"Signed in{who}." + (f" Note: {note[:1].upper() + note[1:]}." if note else ""))
+        self.services.show_status(f"{name}: logged in{who}" + (f"; {note}" if note else ""))
         self._update()
         self.logged_in.emit(outcome.token)
 
