@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import secrets
 import time
 import uuid
@@ -31,6 +30,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from workbench.core.errors import InputError, KeyFormatError, ProviderError, ProviderResponseError
+from workbench.core.oauth.issuers import is_issuer_template, issuer_for_tenant, matches_issuer
 
 ClientAuth = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 CLIENT_AUTH_METHODS: tuple[ClientAuth, ...] = (
@@ -430,37 +430,6 @@ def parse_json_body(body: bytes) -> Any:
         return None
 
 
-# --------------------------------------------------------------------------- issuers
-
-# A multi-tenant issuer names itself as a template (Microsoft: `…/{tenantid}/v2.0`).
-TENANT_PLACEHOLDER = "{tenantid}"
-_TENANT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
-
-
-def is_issuer_template(issuer: str) -> bool:
-    return TENANT_PLACEHOLDER in issuer
-
-
-def issuer_for_tenant(template: str, tid: object) -> str | None:
-    """The template filled with `tid`; None when `tid` is not one plain path segment."""
-    if not isinstance(tid, str) or not _TENANT.match(tid) or template.count(TENANT_PLACEHOLDER) != 1:
-        return None
-    return template.replace(TENANT_PLACEHOLDER, tid)
-
-
-def matches_issuer(issuer: str, candidate: str) -> bool:
-    """`candidate` is `issuer`, or, for a template, the template with one tenant segment filled in."""
-    if not is_issuer_template(issuer):
-        return candidate.strip().rstrip("/") == issuer.strip().rstrip("/")
-    prefix, _, suffix = issuer.strip().rstrip("/").partition(TENANT_PLACEHOLDER)
-    text = candidate.strip().rstrip("/")
-    if TENANT_PLACEHOLDER in suffix or len(text) <= len(prefix) + len(suffix):
-        return False
-    if not (text.startswith(prefix) and text.endswith(suffix)):
-        return False
-    return bool(_TENANT.match(text[len(prefix) : len(text) - len(suffix)]))
-
-
 # --------------------------------------------------------------------------- id_token
 
 
@@ -572,7 +541,6 @@ __all__ = [
     "CLIENT_AUTH_METHODS",
     "DEVICE_CODE_GRANT",
     "ENDPOINT_VARS",
-    "TENANT_PLACEHOLDER",
     "ClientAuth",
     "ClientCredentials",
     "Endpoints",
