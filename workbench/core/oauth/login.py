@@ -247,6 +247,11 @@ def login(
     status = on_status or (lambda _s: None)
     cancel = cancel or threading.Event()
     vars_ = oauth_vars(profile)
+    if params and grant == "device_code":
+        raise InputError(
+            f"--param goes into a browser login's authorization request; profile '{name}' logs in "
+            "with a device code (RFC 8628), which has none"
+        )
     extra = authorization_params(vars_, params, scope=vars_.get("scope", ""))
     if not (vars_.get("client_id") or "").strip():
         raise InputError(
