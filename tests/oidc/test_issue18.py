@@ -401,7 +401,8 @@ def test_private_key_jwt_with_a_key_the_server_cannot_accept_is_refused_locally(
 
 
 def test_param_on_a_device_login_is_refused_in_one_line(oidc_server, browser):
-    client = oidc_server.register(grant_types=["urn:ietf:params:oauth:grant-type:device_code"], response_types=[])
+    device = "urn:ietf:params:oauth:grant-type:device_code"
+    client = oidc_server.register(grant_types=[device], response_types=[])
     add_profile("tv", oidc_server.issuer, client, "--set", "scope=openid", preset="oauth2-device-code")
     run = login("tv", browser, "--param", "prompt=login")
     assert run.returncode != 0 and "device code" in error_line(run.stderr)
