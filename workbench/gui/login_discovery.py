@@ -8,7 +8,7 @@ discovery stays the source of the endpoints, a value typed into a field override
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
@@ -19,6 +19,7 @@ from workbench.gui.tasks import Generation
 if TYPE_CHECKING:
     from workbench.core.oauth.protocol import Endpoints
     from workbench.core.profiles.presets import Preset
+    from workbench.gui.profile_editor import ProfileEditor
 
 _SHOWN = (
     ("authorization_endpoint", "authorization"),
@@ -115,7 +116,7 @@ class DiscoveryRow(QWidget):
         self.result.setText(user_message(exc))
 
 
-def add_redirect_row(editor: Any, form: QFormLayout, preset: Preset) -> QLineEdit | None:
+def add_redirect_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -> QLineEdit | None:
     """Browser logins: the redirect URI to register with the provider (read-only, selectable),
     following the redirect_port field as it is typed (`oauth.params.redirect_uri_to_register`)."""
     from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
@@ -140,7 +141,7 @@ def add_redirect_row(editor: Any, form: QFormLayout, preset: Preset) -> QLineEdi
     return shown
 
 
-def add_discovery_row(editor: Any, form: QFormLayout, preset: Preset) -> DiscoveryRow | None:
+def add_discovery_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -> DiscoveryRow | None:
     """The hook the profile editor calls after building a preset's inputs form."""
     editor.redirect_uri = add_redirect_row(editor, form, preset)
     if not offers_discovery(preset):
