@@ -2,11 +2,14 @@
 
 It listens on `127.0.0.1` (an IP literal: `localhost` may resolve to `::1` while we listen on
 IPv4, the msal / google-auth-oauthlib bug), on an ephemeral port unless the profile fixes one,
-and answers exactly one `/callback`: `state` checked in constant time. The page the browser
-is shown matches the login's outcome: a redirect that carries a code is answered only when the
-login has finished with it (`finish`: code exchanged, id_token checked, tokens stored, or the
-reason it failed), and a refused one before `wait` returns, so the process never exits before
-the browser has its page. It never hangs the caller:
+and answers exactly one `/callback`: `state` checked in constant time. A request with a wrong
+or missing `state` is answered 400 and otherwise ignored: any local process can reach the port,
+and one stray GET must not end the login (it keeps waiting for the right answer until its
+timeout, whose message counts the refused requests). The page the browser is shown matches the
+login's outcome: a redirect that carries a code is answered only when the login has finished
+with it (`finish`: code exchanged, id_token checked, tokens stored, or the reason it failed),
+and a refused one before `wait` returns, so the process never exits before the browser has its
+page. It never hangs the caller:
 
 * a port in use is one clear error at once (not a hang);
 * `wait` returns at the deadline (`--timeout`), on `cancel` (the GUI's Cancel) and lets
@@ -128,6 +131,7 @@ class LoopbackReceiver:
         self._lock = threading.Lock()
         self._result: CallbackResult | None = None
         self._error: WorkbenchError | None = None
+        self._refused = 0  # requests with a wrong or missing state (not this login's answer)
         try:
             self._server = _Server((LOOPBACK_HOST, port), _Handler, bind_and_activate=True)
         except OSError as exc:
@@ -185,8 +189,8 @@ class LoopbackReceiver:
     def _delivered(self, holds_code: bool) -> None:
         if holds_code:
             self._answered.set()
-        else:
-            self._done.set()  # a refused redirect: the caller learns of it once the page is out
+        elif self._error is not None:
+            self._done.set()  # a refused login: the caller learns of it once the page is out
 
     def close(self) -> None:
         """Stop listening and free the port (idempotent). A browser still waiting for its page
@@ -204,7 +208,7 @@ class LoopbackReceiver:
     def _accept(self, query: dict[str, str]) -> tuple[int, bytes, bool]:
         """(status, page, holds_code): with holds_code the page is the login's outcome, later."""
         with self._lock:
-            if self._done.is_set() or self._error is not None or self._code_seen:
+            if self._done.is_set() or self._error is not None or self._code_seen:  # one answer only
                 return (
                     409,
                     page("Already finished", "This login has already received its answer.", ok=False),
@@ -212,18 +216,11 @@ class LoopbackReceiver:
                 )
             state = query.get("state", "")
             if not hmac.compare_digest(state.encode(), self._state.encode()):
-                self._error = OAuthError(
-                    "login refused: the answer's state does not match this login "
-                    "(a forged or stale redirect); nothing was stored",
-                    error_type="state_mismatch",
-                )
-                return (
-                    400,
-                    page(
-                        "Login failed", "The answer did not belong to this login (state mismatch).", ok=False
-                    ),
-                    False,
-                )
+                # Not this login's answer (a forged or stale redirect, or any local process):
+                # refuse it and keep waiting for the real one.
+                self._refused += 1
+                why = "The answer did not belong to this login (state mismatch)."
+                return 400, page("Login failed", why, ok=False), False
             if "error" in query:
                 code = " ".join(query.get("error", "").split())[:80] or "error"
                 description = " ".join(query.get("error_description", "").split())[:200]
@@ -258,8 +255,14 @@ class LoopbackReceiver:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                refused = (
+                    f" ({self._refused} request(s) with a wrong or missing state were refused)"
+                    if self._refused
+                    else ""
+                )
                 raise LoginTimedOut(
-                    f"no answer from the browser within {limit or timeout:g} s; the login was abandoned",
+                    f"no answer from the browser within {limit or timeout:g} s{refused}; "
+                    "the login was abandoned",
                     hint="run the login again, with a larger --timeout if you need longer",
                 )
             if cancel is not None and cancel.is_set():
