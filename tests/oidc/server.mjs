@@ -15,6 +15,9 @@
 // a client that validates the template must refuse them. The tenants accept only PS256 and ES256
 // client assertions (the root provider RS256, PS256 and ES256).
 //
+// Issue 22 (sender-constrained tokens): DPoP is on with a nonce required on every proof; a client
+// registered with `dpop_bound_access_tokens` must use it. The client credentials grant is on.
+//
 // Test-only routes under /__test/ (never part of a real deployment): the request log, the tokens
 // a client holds, and server-side revocation of every grant of a client (an admin revoking access).
 //
@@ -166,6 +169,10 @@ function configuration(tid) {
       },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      // Issue 22: DPoP (RFC 9449) for clients that send proofs, required per client with
+      // `dpop_bound_access_tokens`; every proof needs the server's nonce (the strictest setting).
+      dPoP: { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true },
+      clientCredentials: { enabled: true },
       registration: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

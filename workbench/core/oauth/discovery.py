@@ -166,6 +166,9 @@ def endpoints_from_document(document: Mapping[str, Any], *, issuer: str, source:
     algs = document.get("token_endpoint_auth_signing_alg_values_supported")
     if isinstance(algs, list):
         values["auth_signing_algs"] = " ".join(a for a in algs if isinstance(a, str) and a.isalnum())[:200]
+    dpop_algs = document.get("dpop_signing_alg_values_supported")
+    if isinstance(dpop_algs, list):
+        values["dpop_algs"] = " ".join(a for a in dpop_algs if isinstance(a, str) and a.isalnum())[:200]
     return Endpoints.from_json(values)
 
 

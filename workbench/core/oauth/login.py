@@ -49,6 +49,7 @@ from workbench.core.oauth.protocol import (
     new_pkce,
     new_state,
 )
+from workbench.core.oauth.sender import DpopLogin, check_bound, check_offered, dpop_for_login, dpop_hint
 
 if TYPE_CHECKING:
     import httpx
@@ -219,12 +220,29 @@ def _token_answer(
     fields_: list[tuple[str, str]],
     now: float,
     what: str,
+    dpop: DpopLogin | None = None,
 ) -> tuple[int, Any]:
-    headers, auth_fields = creds.apply(endpoint, now=now)
-    form = [*fields_]
-    names = {k for k, _ in form}
-    form += [(k, v) for k, v in auth_fields if k not in names]
-    answer = http.request("POST", endpoint, what=what, headers=headers, form=form)
+    """POST to the token endpoint; with `dpop`, a fresh proof each time and one retry with the
+    server's nonce when it asks (`use_dpop_nonce`); a fresh client assertion for the retry."""
+    from workbench.core.jose.dpop import asks_for_nonce, nonce_refused_line
+    from workbench.core.net.origins import origin_of
+
+    for attempt in (1, 2):
+        headers, auth_fields = creds.apply(endpoint, now=now)
+        form = [*fields_]
+        names = {k for k, _ in form}
+        form += [(k, v) for k, v in auth_fields if k not in names]
+        if dpop is not None:
+            nonce = dpop.nonces.get(origin_of(endpoint))
+            headers = [*headers, ("DPoP", dpop.key.proof("POST", endpoint, now=now, nonce=nonce))]
+        answer = http.request("POST", endpoint, what=what, headers=headers, form=form)
+        if dpop is None:
+            break
+        dpop.nonces.learn(origin_of(endpoint), answer.headers)
+        if not asks_for_nonce(answer.status, answer.headers, answer.body):
+            break
+        if attempt == 2:
+            raise OAuthError(nonce_refused_line(what), status=answer.status, error_type="use_dpop_nonce")
     return answer.status, answer.json()
 
 
@@ -281,6 +299,8 @@ def login(
         from workbench.core.oauth.completion import Finisher, page_reason
 
         finish = Finisher(ctx, profile, http, endpoints, creds, grant, cancel, extra.max_age)
+        dpop = dpop_for_login(ctx, profile)
+        check_offered(dpop, endpoints, name)
         if grant == "device_code":
             document = _device_code(
                 ctx,
@@ -292,6 +312,7 @@ def login(
                 cancel=cancel,
                 prompt=prompt,
                 status=status,
+                dpop=dpop,
             )
             return finish(document, None)
         pkce, state = new_pkce(), new_state()
@@ -305,12 +326,13 @@ def login(
                     creds,
                     receiver,
                     pkce,
-                    extra.pairs,
+                    [*extra.pairs, *([("dpop_jkt", dpop.key.jkt)] if dpop is not None else [])],
                     open_browser=open_browser,
                     timeout=timeout,
                     cancel=cancel,
                     prompt=prompt,
                     opener=opener or default_opener,
+                    dpop=dpop,
                 )
                 outcome = finish(document, nonce)
             except BaseException as exc:
@@ -351,6 +373,7 @@ def _authorization_code(
     cancel: threading.Event,
     prompt: Callable[[LoginPrompt], None],
     opener: Opener,
+    dpop: DpopLogin | None = None,
 ) -> tuple[Mapping[str, Any], str | None]:
     auth_endpoint = endpoints.require("authorization_endpoint", profile=profile.name)
     token_endpoint = endpoints.require("token_endpoint", profile=profile.name)
@@ -388,12 +411,20 @@ def _authorization_code(
         *_resource_fields(vars_),
     ]
     what = f"{profile.preset.name} code exchange"
-    status, document = _token_answer(profile, http, token_endpoint, creds, fields_, ctx.clock.now(), what)
+    status, document = _token_answer(
+        profile, http, token_endpoint, creds, fields_, ctx.clock.now(), what, dpop
+    )
     if status != 200:
         line, code = error_line(document, status, what)
-        raise OAuthError(line, status=status, error_type=code)
+        hint = (
+            dpop_hint(dpop, endpoints, profile.name)
+            if code in ("invalid_grant", "invalid_dpop_proof")
+            else ""
+        )
+        raise OAuthError(line, status=status, error_type=code, hint=hint)
     if not isinstance(document, Mapping):
         raise ProviderResponseError(f"{what}: the answer is not JSON")
+    check_bound(document, dpop, what)
     return document, nonce
 
 
@@ -429,6 +460,7 @@ def _device_code(
     cancel: threading.Event,
     prompt: Callable[[LoginPrompt], None],
     status: Callable[[str], None],
+    dpop: DpopLogin | None = None,
 ) -> Mapping[str, Any]:
     device_endpoint = endpoints.require("device_authorization_endpoint", profile=profile.name)
     token_endpoint = endpoints.require("token_endpoint", profile=profile.name)
@@ -493,8 +525,11 @@ def _device_code(
         if time.monotonic() >= deadline:
             continue
         fields_ = [("grant_type", DEVICE_CODE_GRANT), ("device_code", device_code)]
-        code, document = _token_answer(profile, http, token_endpoint, creds, fields_, ctx.clock.now(), poll)
+        code, document = _token_answer(
+            profile, http, token_endpoint, creds, fields_, ctx.clock.now(), poll, dpop
+        )
         if code == 200 and isinstance(document, Mapping):
+            check_bound(document, dpop, poll)
             return document
         error = document.get("error") if isinstance(document, Mapping) else None
         if error == "authorization_pending":

@@ -1,0 +1,105 @@
+"""DPoP (RFC 9449) against a certified OpenID provider (oidc-provider with DPoP on and a nonce
+required on every proof; the client registered with `dpop_bound_access_tokens`).
+
+Issue 22's report: against such a server not one DPoP header was sent and the error was "code
+exchange failed (invalid_grant)". Here a profile with a DPoP key logs in (dpop_jkt on the
+authorization request, proofs on the code exchange), refreshes (its refresh token is bound to the
+key: a public client) and calls the userinfo endpoint with `Authorization: DPoP` and a proof.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from tests.integration.conftest import run_cli
+from tests.oidc.conftest import add_profile, login
+
+pytestmark = pytest.mark.usefixtures("keychain")
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def test_a_dpop_bound_public_client_logs_in_refreshes_and_calls_userinfo(oidc_server, browser):
+    client = oidc_server.register(dpop_bound_access_tokens=True, refresh_without_offline_access=True)
+    add_profile("dp", oidc_server.issuer, client, "--set", "scope=openid")
+    made = run_cli("keygen", "--dpop", "--profile", "dp")
+    assert made.returncode == 0, made.stderr
+    jkt = made.stdout.split("jkt ", 1)[1].strip()
+
+    run = login("dp", browser)
+    assert run.returncode == 0, run.stderr
+    assert query_of(browser.opened()[0])["dpop_jkt"] == jkt
+    first = json.loads(run_cli("token", "dp", "--json").stdout)
+    assert first["token_type"] == "DPoP"
+
+    second = run_cli("token", "dp", "--refresh", "--json")
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["token_type"] == "DPoP"
+
+    me = run_cli("call", "dp", oidc_server.url("/me"))
+    assert me.returncode == 0, me.stderr
+    assert json.loads(me.stdout)["sub"] == "alice"
+    # The server saw DPoP, never Bearer, on its userinfo endpoint.
+    schemes = {e["authorization"] for e in oidc_server.log() if e.get("path") == "/me"}
+    assert schemes == {"DPoP"}
+
+
+def test_the_issue_report_without_a_dpop_key_names_the_fix(oidc_server, browser):
+    client = oidc_server.register(dpop_bound_access_tokens=True, refresh_without_offline_access=True)
+    add_profile("plain", oidc_server.issuer, client, "--set", "scope=openid")
+    run = login("plain", browser)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    (line,) = [x for x in run.stderr.splitlines() if x.startswith("workbench: error:")]
+    assert "code exchange failed (invalid_grant" in line
+    assert "the issuer offers DPoP" in line and "workbench keygen --dpop --profile plain" in line
+
+
+def test_a_dpop_key_the_issuer_cannot_take_is_one_line_before_any_request(oidc_server, browser):
+    client = oidc_server.register(dpop_bound_access_tokens=True)
+    add_profile("rsa", oidc_server.issuer, client, "--set", "scope=openid")
+    assert run_cli("keygen", "--dpop", "--alg", "RS256", "--profile", "rsa").returncode == 0
+    offered = httpx.get(oidc_server.url("/.well-known/openid-configuration"), timeout=10).json()
+    if "RS256" in offered["dpop_signing_alg_values_supported"]:
+        pytest.skip("this oidc-provider takes RS256 DPoP proofs")
+    run = login("rsa", browser)
+    assert run.returncode != 0 and "issuer takes" in run.stderr and "nothing was sent" in run.stderr
+    assert browser.opened() == [] and oidc_server.calls(client["client_id"], "/token") == []
+
+
+def test_client_credentials_with_dpop_and_introspection_shows_the_binding(oidc_server):
+    client = oidc_server.register(
+        grant_types=["client_credentials"],
+        response_types=[],
+        redirect_uris=[],
+        application_type="web",
+        token_endpoint_auth_method="client_secret_basic",
+        dpop_bound_access_tokens=True,
+    )
+    add_profile(
+        "svc",
+        oidc_server.issuer,
+        client,
+        "--set",
+        "token_path=/token",
+        "--set",
+        "scope=",
+        preset="oauth2-client-credentials",
+    )
+    jkt = run_cli("keygen", "--dpop", "--profile", "svc").stdout.split("jkt ", 1)[1].strip()
+    token = run_cli("token", "svc", "--json")
+    assert token.returncode == 0, token.stderr
+    body = json.loads(token.stdout)
+    assert body["token_type"] == "DPoP"
+    seen = httpx.post(
+        oidc_server.url("/token/introspection"),
+        data={"token": body["access_token"]},
+        auth=(client["client_id"], client["client_secret"]),
+        timeout=10,
+    ).json()
+    assert seen["active"] is True and seen["cnf"] == {"jkt": jkt} and seen["token_type"] == "DPoP"
