@@ -95,3 +95,13 @@ def test_the_inspector_line_for_a_binding():
     assert describe_binding("a", "a").startswith("bound to this profile's DPoP key")
     assert "ANOTHER" in describe_binding("a", "b")
     assert describe_binding(None, "b").startswith("not DPoP-bound")
+
+
+def test_the_editor_says_what_the_issuer_advertises():
+    from workbench.core.oauth.protocol import Endpoints
+    from workbench.core.oauth.sender import advertised
+
+    offered = Endpoints(issuer="https://as", dpop_algs="ES256 EdDSA", source="https://as/.well-known/x")
+    assert advertised(offered) == "Offers DPoP (ES256, EdDSA)."
+    assert advertised(Endpoints(issuer="https://as", source="https://as/.well-known/x")) == "Offers no DPoP."
+    assert advertised(Endpoints(issuer="https://as", source="profile vars")) == ""

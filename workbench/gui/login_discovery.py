@@ -102,8 +102,12 @@ class DiscoveryRow(QWidget):
             if name in found:
                 field.setPlaceholderText(found[name])
                 field.setToolTip(f"From discovery: {found[name]} (type a URL here to override it)")
+        from workbench.core.oauth.sender import advertised
+
         parts = [label for name, label in _SHOWN if name in found]
-        self.result.setText(f"Found {', '.join(parts) or 'no'} endpoints ({endpoints.source}).")
+        offers = advertised(endpoints)
+        text = f"Found {', '.join(parts) or 'no'} endpoints ({endpoints.source})."
+        self.result.setText(f"{text} {offers}" if offers else text)
         self.result.setToolTip("\n".join(f"{k}: {v}" for k, v in found.items()))
         self.discovered.emit(endpoints)
 
