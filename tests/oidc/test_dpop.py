@@ -103,3 +103,28 @@ def test_client_credentials_with_dpop_and_introspection_shows_the_binding(oidc_s
         timeout=10,
     ).json()
     assert seen["active"] is True and seen["cnf"] == {"jkt": jkt} and seen["token_type"] == "DPoP"
+
+
+def test_par_when_the_client_requires_it_with_dpop(oidc_server, browser):
+    client = oidc_server.register(
+        require_pushed_authorization_requests=True,
+        dpop_bound_access_tokens=True,
+        refresh_without_offline_access=True,
+    )
+    add_profile("pushed", oidc_server.issuer, client, "--set", "scope=openid", "--set", "par=always")
+    assert run_cli("keygen", "--dpop", "--profile", "pushed").returncode == 0
+    run = login("pushed", browser)
+    assert run.returncode == 0, run.stderr
+    opened = query_of(browser.opened()[0])
+    assert set(opened) == {"client_id", "request_uri"}  # nothing else travels through the browser
+    asked, pushed = oidc_server.calls(client["client_id"], "/request")
+    assert asked["error"] == "use_dpop_nonce"  # the proof on the PAR request needs the nonce too
+    assert pushed["status"] == 201 and pushed["form"]["code_challenge_method"] == "S256"
+    assert json.loads(run_cli("token", "pushed", "--json").stdout)["token_type"] == "DPoP"
+
+
+def test_a_client_that_requires_par_without_it_is_refused_by_the_server(oidc_server, browser):
+    client = oidc_server.register(require_pushed_authorization_requests=True)
+    add_profile("plain-par", oidc_server.issuer, client, "--set", "scope=openid")
+    run = login("plain-par", browser)
+    assert run.returncode != 0 and "Traceback" not in run.stderr

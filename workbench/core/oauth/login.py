@@ -34,6 +34,7 @@ from workbench.core.errors import InputError, ProviderResponseError
 from workbench.core.net.client import overall_deadline
 from workbench.core.oauth.discovery import DiscoveryCache, OAuthTransport, resolve_endpoints
 from workbench.core.oauth.loopback import LoginTimedOut, LoopbackReceiver
+from workbench.core.oauth.par import par_endpoint, push
 from workbench.core.oauth.protocol import (
     DEVICE_CODE_GRANT,
     ClientCredentials,
@@ -49,7 +50,14 @@ from workbench.core.oauth.protocol import (
     new_pkce,
     new_state,
 )
-from workbench.core.oauth.sender import DpopLogin, check_bound, check_offered, dpop_for_login, dpop_hint
+from workbench.core.oauth.sender import (
+    DpopLogin,
+    check_bound,
+    check_offered,
+    dpop_for_login,
+    dpop_hint,
+    post_form,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -222,27 +230,8 @@ def _token_answer(
     what: str,
     dpop: DpopLogin | None = None,
 ) -> tuple[int, Any]:
-    """POST to the token endpoint; with `dpop`, a fresh proof each time and one retry with the
-    server's nonce when it asks (`use_dpop_nonce`); a fresh client assertion for the retry."""
-    from workbench.core.jose.dpop import asks_for_nonce, nonce_refused_line
-    from workbench.core.net.origins import origin_of
-
-    for attempt in (1, 2):
-        headers, auth_fields = creds.apply(endpoint, now=now)
-        form = [*fields_]
-        names = {k for k, _ in form}
-        form += [(k, v) for k, v in auth_fields if k not in names]
-        if dpop is not None:
-            nonce = dpop.nonces.get(origin_of(endpoint))
-            headers = [*headers, ("DPoP", dpop.key.proof("POST", endpoint, now=now, nonce=nonce))]
-        answer = http.request("POST", endpoint, what=what, headers=headers, form=form)
-        if dpop is None:
-            break
-        dpop.nonces.learn(origin_of(endpoint), answer.headers)
-        if not asks_for_nonce(answer.status, answer.headers, answer.body):
-            break
-        if attempt == 2:
-            raise OAuthError(nonce_refused_line(what), status=answer.status, error_type="use_dpop_nonce")
+    """POST to the token endpoint (see `sender.post_form`)."""
+    answer = post_form(http, endpoint, creds, fields_, now=now, what=what, dpop=dpop)
     return answer.status, answer.json()
 
 
@@ -393,6 +382,10 @@ def _authorization_code(
         resource=vars_.get("resource", ""),
         extra=extra,
     )
+    pushed = par_endpoint(vars_, endpoints, profile.name)
+    if pushed is not None:
+        what_par = f"{profile.preset.name} pushed authorization request"
+        url = push(http, pushed, url, creds, now=ctx.clock.now(), dpop=dpop, what=what_par)
     opened: bool | None = None
     if open_browser:
         # None: the browser command is still running (webbrowser waits for $BROWSER): started.

@@ -79,17 +79,21 @@ class Endpoints:
     jwks_uri: str = ""
     userinfo_endpoint: str = ""
     end_session_endpoint: str = ""
+    pushed_authorization_request_endpoint: str = ""  # RFC 9126
     # token_endpoint_auth_signing_alg_values_supported, space-separated ("" when not stated).
     auth_signing_algs: str = ""
     # dpop_signing_alg_values_supported (RFC 9449 §5.1), space-separated ("" when not stated).
     dpop_algs: str = ""
+    # "true" when the issuer says require_pushed_authorization_requests (RFC 9126 §5).
+    require_par: str = ""
     source: str = ""  # where they came from: the discovery URL, or "profile vars"
 
     def urls(self) -> dict[str, str]:
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in ("issuer", "source", "auth_signing_algs", "dpop_algs") and getattr(self, f.name)
+            if f.name not in ("issuer", "source", "auth_signing_algs", "dpop_algs", "require_par")
+            and getattr(self, f.name)
         }
 
     def signing_algs(self) -> tuple[str, ...]:

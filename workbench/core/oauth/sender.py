@@ -5,7 +5,7 @@ checked before anything is stored. The engine does the same for mint, refresh an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,8 @@ from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey, NonceBook, bindin
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.oauth.protocol import Endpoints
+    from workbench.core.oauth.discovery import Answer, OAuthTransport
+    from workbench.core.oauth.protocol import ClientCredentials, Endpoints
     from workbench.core.profiles.profile import Profile
 
 
@@ -38,6 +39,42 @@ def dpop_for_login(ctx: AppContext, profile: Profile) -> DpopLogin | None:
             hint=f"make one with `workbench keygen --dpop --profile {profile.name}`",
         )
     return DpopLogin(DpopKey.from_pem(pem))
+
+
+def post_form(
+    http: OAuthTransport,
+    endpoint: str,
+    creds: ClientCredentials,
+    fields_: Sequence[tuple[str, str]],
+    *,
+    now: float,
+    what: str,
+    dpop: DpopLogin | None,
+) -> Answer:
+    """POST a form with the client's authentication to a token or PAR endpoint; with `dpop`, a
+    fresh proof each time and one retry with the server's nonce when it asks (`use_dpop_nonce`),
+    with a fresh client assertion for the retry."""
+    from workbench.core.jose.dpop import asks_for_nonce, nonce_refused_line
+    from workbench.core.net.origins import origin_of
+    from workbench.core.oauth.protocol import OAuthError
+
+    origin = origin_of(endpoint)
+    for attempt in (1, 2):
+        headers, auth_fields = creds.apply(endpoint, now=now)
+        names = {k for k, _ in fields_}
+        form = [*fields_, *((k, v) for k, v in auth_fields if k not in names)]
+        if dpop is not None:
+            proof = dpop.key.proof("POST", endpoint, now=now, nonce=dpop.nonces.get(origin))
+            headers = [*headers, ("DPoP", proof)]
+        answer = http.request("POST", endpoint, what=what, headers=headers, form=form)
+        if dpop is None:
+            return answer
+        dpop.nonces.learn(origin, answer.headers)
+        if not asks_for_nonce(answer.status, answer.headers, answer.body):
+            return answer
+        if attempt == 2:
+            raise OAuthError(nonce_refused_line(what), status=answer.status, error_type="use_dpop_nonce")
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def check_offered(dpop: DpopLogin | None, endpoints: Endpoints, profile: str) -> None:
