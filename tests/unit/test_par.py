@@ -29,7 +29,8 @@ def test_which_logins_push(par, required, endpoint, expected):
 
 
 @pytest.mark.parametrize(
-    ("par", "required", "why"), [("always", "", "asks for PAR"), ("auto", "true", "requires PAR")]
+    ("par", "required", "why"),
+    [("always", "", r"asks for PAR \(par = always\)"), ("auto", "true", "requires PAR")],
 )
 def test_asking_for_par_where_there_is_none_is_one_line(par, required, why):
     with pytest.raises(
