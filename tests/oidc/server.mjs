@@ -173,6 +173,8 @@ function configuration(tid) {
       // `dpop_bound_access_tokens`; every proof needs the server's nonce (the strictest setting).
       dPoP: { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true },
       clientCredentials: { enabled: true },
+      // Issue 22: request objects (JAR, RFC 9101) in the front channel too (PAR takes them anyway).
+      requestObjects: { request: true, requestUri: false },
       registration: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

@@ -128,3 +128,55 @@ def test_a_client_that_requires_par_without_it_is_refused_by_the_server(oidc_ser
     add_profile("plain-par", oidc_server.issuer, client, "--set", "scope=openid")
     run = login("plain-par", browser)
     assert run.returncode != 0 and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("par", ["auto", "always"])
+def test_jar_signed_request_object_with_the_profile_key(oidc_server, browser, tmp_path, par):
+    keys = tmp_path / "keys"
+    assert run_cli("keygen", "--alg", "ES256", "--out", str(keys)).returncode == 0
+    jwk = json.loads((keys / "public.jwk.json").read_text())
+    client = oidc_server.register(
+        token_endpoint_auth_method="private_key_jwt",
+        jwks={"keys": [jwk]},
+        require_signed_request_object=True,
+        request_object_signing_alg="ES256",
+        refresh_without_offline_access=True,
+    )
+    name = f"jar-{par}"
+    add_profile(
+        name,
+        oidc_server.issuer,
+        client,
+        "--set",
+        "scope=openid",
+        "--set",
+        "jar=always",
+        "--set",
+        f"par={par}",
+        "--secret",
+        f"private_key=@{keys / 'private.pem'}",
+    )
+    run = login(name, browser)
+    assert run.returncode == 0, run.stderr
+    opened = query_of(browser.opened()[0])
+    if par == "always":
+        assert set(opened) == {"client_id", "request_uri"}
+        (pushed,) = oidc_server.calls(client["client_id"], "/request")
+        assert "request" in pushed["form"] and "code_challenge" not in pushed["form"]
+    else:
+        assert set(opened) == {"client_id", "response_type", "scope", "request"}
+        import jwt
+
+        claims = jwt.decode(
+            opened["request"], jwt.PyJWK(jwk).key, algorithms=["ES256"], audience=oidc_server.issuer
+        )
+        assert claims["iss"] == client["client_id"] and claims["code_challenge_method"] == "S256"
+        assert jwt.get_unverified_header(opened["request"])["typ"] == "oauth-authz-req+jwt"
+
+
+def test_jar_without_a_private_key_is_one_line_before_any_request(oidc_server, browser):
+    client = oidc_server.register(require_signed_request_object=True)
+    add_profile("nojar", oidc_server.issuer, client, "--set", "scope=openid", "--set", "jar=always")
+    run = login("nojar", browser)
+    assert run.returncode != 0 and "signed with the profile's private_key, and it has none" in run.stderr
+    assert browser.opened() == []

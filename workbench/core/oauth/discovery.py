@@ -173,6 +173,11 @@ def endpoints_from_document(document: Mapping[str, Any], *, issuer: str, source:
         values["auth_signing_algs"] = " ".join(a for a in algs if isinstance(a, str) and a.isalnum())[:200]
     if document.get("require_pushed_authorization_requests") is True:
         values["require_par"] = "true"
+    if document.get("require_signed_request_object") is True:
+        values["require_jar"] = "true"
+    jar_algs = document.get("request_object_signing_alg_values_supported")
+    if isinstance(jar_algs, list):
+        values["jar_algs"] = " ".join(a for a in jar_algs if isinstance(a, str) and a.isalnum())[:200]
     dpop_algs = document.get("dpop_signing_alg_values_supported")
     if isinstance(dpop_algs, list):
         values["dpop_algs"] = " ".join(a for a in dpop_algs if isinstance(a, str) and a.isalnum())[:200]

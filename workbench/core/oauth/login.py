@@ -34,7 +34,7 @@ from workbench.core.errors import InputError, ProviderResponseError
 from workbench.core.net.client import overall_deadline
 from workbench.core.oauth.discovery import DiscoveryCache, OAuthTransport, resolve_endpoints
 from workbench.core.oauth.loopback import LoginTimedOut, LoopbackReceiver
-from workbench.core.oauth.par import par_endpoint, push
+from workbench.core.oauth.par import par_endpoint, push, sign_request, wants_jar
 from workbench.core.oauth.protocol import (
     DEVICE_CODE_GRANT,
     ClientCredentials,
@@ -382,6 +382,8 @@ def _authorization_code(
         resource=vars_.get("resource", ""),
         extra=extra,
     )
+    if wants_jar(vars_, endpoints, creds, profile.name):
+        url = sign_request(url, creds, endpoints, now=ctx.clock.now())
     pushed = par_endpoint(vars_, endpoints, profile.name)
     if pushed is not None:
         what_par = f"{profile.preset.name} pushed authorization request"

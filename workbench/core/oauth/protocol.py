@@ -86,13 +86,25 @@ class Endpoints:
     dpop_algs: str = ""
     # "true" when the issuer says require_pushed_authorization_requests (RFC 9126 §5).
     require_par: str = ""
+    # RFC 9101 §10.5 require_signed_request_object ("true") and request_object_signing_alg_values_supported.
+    require_jar: str = ""
+    jar_algs: str = ""
     source: str = ""  # where they came from: the discovery URL, or "profile vars"
 
     def urls(self) -> dict[str, str]:
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in ("issuer", "source", "auth_signing_algs", "dpop_algs", "require_par")
+            if f.name
+            not in (
+                "issuer",
+                "source",
+                "auth_signing_algs",
+                "dpop_algs",
+                "require_par",
+                "require_jar",
+                "jar_algs",
+            )
             and getattr(self, f.name)
         }
 
