@@ -114,6 +114,7 @@ function configuration(tid) {
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
     jwks: { keys: [signing] },
     clients: [],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
     scopes: ['openid', 'offline_access', 'profile', 'email', 'read', 'write'],
     claims: { openid: tid ? ['sub', 'tid'] : ['sub'], email: ['email'], profile: ['name'] },
     conformIdTokenClaims: false,
@@ -151,7 +152,8 @@ function configuration(tid) {
     },
     enabledJWA: {
       // The tenants accept fewer: a client must pick from token_endpoint_auth_signing_alg_values_supported.
-      clientAuthSigningAlgValues: tid ? ['PS256', 'ES256'] : ['RS256', 'PS256', 'ES256'],
+      // Issue 22: the root also takes HS256 (client_secret_jwt assertions, keyed with the secret).
+      clientAuthSigningAlgValues: tid ? ['PS256', 'ES256'] : ['RS256', 'PS256', 'ES256', 'HS256'],
     },
     features: {
       devInteractions: { enabled: false },

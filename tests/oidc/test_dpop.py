@@ -180,3 +180,29 @@ def test_jar_without_a_private_key_is_one_line_before_any_request(oidc_server, b
     run = login("nojar", browser)
     assert run.returncode != 0 and "signed with the profile's private_key, and it has none" in run.stderr
     assert browser.opened() == []
+
+
+def test_client_secret_jwt_for_login_and_client_credentials(oidc_server, browser):
+    client = oidc_server.register(
+        token_endpoint_auth_method="client_secret_jwt",
+        grant_types=["authorization_code", "refresh_token", "client_credentials"],
+        refresh_without_offline_access=True,
+    )
+    add_profile("csj", oidc_server.issuer, client, "--set", "scope=openid")
+    run = login("csj", browser)
+    assert run.returncode == 0, run.stderr
+    (exchange,) = oidc_server.calls(client["client_id"], "/token", grant_type="authorization_code")
+    assertion = exchange["form"]["client_assertion"]
+    import jwt
+
+    claims = jwt.decode(
+        assertion, client["client_secret"], algorithms=["HS256"], audience=oidc_server.url("/token")
+    )
+    assert claims["iss"] == claims["sub"] == client["client_id"]
+    assert run_cli("token", "csj", "--refresh").returncode == 0
+
+    add_profile(
+        "csj-cc", oidc_server.issuer, client, "--set", "token_path=/token", preset="oauth2-client-credentials"
+    )
+    minted = run_cli("token", "csj-cc", "--json")
+    assert minted.returncode == 0, minted.stderr
