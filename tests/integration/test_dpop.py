@@ -199,9 +199,11 @@ def test_the_cli_makes_a_dpop_key_mints_a_bound_token_and_prints_proofs(
     assert body["access_token"] not in snippet.stdout
     python = run_cli("snippet", "dp", "GET", "/me", "--lang", "python").stdout
     assert "'DPoP': proof," in python and "'dpop-proof', 'dp', 'GET'" in python
-    # curl's way: the printed proof, with the server's nonce, is accepted by the API.
-    nonce = sandbox.providers["oauth2"].dpop.nonce
-    proof = run_cli("dpop-proof", "dp", "GET", spec["base_url"] + "/me", "--nonce", nonce)
+    # curl's way: the printed proof carries the nonce `call` learnt (kept for other processes).
+    proof = run_cli("dpop-proof", "dp", "GET", spec["base_url"] + "/me")
+    assert jwt.decode(proof.stdout.strip(), options={"verify_signature": False})["nonce"] == (
+        sandbox.providers["oauth2"].dpop.nonce
+    )
     answer = httpx.get(
         spec["base_url"] + "/me",
         headers={"Authorization": f"DPoP {body['access_token']}", "DPoP": proof.stdout.strip()},

@@ -105,3 +105,11 @@ def test_the_editor_says_what_the_issuer_advertises():
     assert advertised(offered) == "Offers DPoP (ES256, EdDSA)."
     assert advertised(Endpoints(issuer="https://as", source="https://as/.well-known/x")) == "Offers no DPoP."
     assert advertised(Endpoints(issuer="https://as", source="profile vars")) == ""
+
+
+def test_nonces_are_shared_through_their_file_and_a_broken_file_is_an_empty_book(tmp_path):
+    path = tmp_path / "state" / "dpop-nonces.json"
+    NonceBook(path).learn("https://as", {"dpop-nonce": "n-1"})
+    assert NonceBook(path).get("https://as") == "n-1"  # another process
+    path.write_text("{not json")
+    assert NonceBook(path).get("https://as") is None

@@ -135,6 +135,12 @@ class TokenEngine:
             lock_dir=lock_dir if lock_dir is not None else paths.locks_dir(),
             state_dir=state_dir if state_dir is not None else paths.state_dir(),
         )
+        from workbench.core.jose.dpop import NonceBook
+
+        # DPoP nonces outlive the process: `workbench dpop-proof` proves with what `call` learnt.
+        self._wire.nonces = NonceBook(
+            (state_dir if state_dir is not None else paths.state_dir()) / "dpop-nonces.json"
+        )
         self._history_writer = HistoryWriter(self._get_history)
         self._wire.recorder = self._history_writer.put  # token, verify and discovery requests
         self._calls = Calls(wire=self._wire, tokens=self._tokens, history=self._history_writer)

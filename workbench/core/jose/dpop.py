@@ -24,6 +24,7 @@ import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -118,31 +119,88 @@ class DpopKey:
 
 
 class NonceBook:
-    """The newest `DPoP-Nonce` each origin gave (thread-safe; one per engine, kept in memory)."""
+    """The newest `DPoP-Nonce` each origin gave (thread-safe; one per engine).
 
-    def __init__(self) -> None:
+    With `path`, the nonces are also kept in that file (a cache of public values the servers
+    sent, never a secret), so `workbench dpop-proof` in another process proves with the nonce
+    the last `token` or `call` learnt. A missing, unreadable or odd file is an empty book."""
+
+    MAX_ORIGINS = 64
+    MAX_FILE_BYTES = 64 * 1024
+
+    def __init__(self, path: Path | None = None) -> None:
         self._mu = threading.Lock()
         self._nonces: dict[str, str] = {}
+        self._path = path
+        self._stamp: float | None = None
 
     def get(self, origin: str) -> str | None:
         with self._mu:
+            self._reload()
             return self._nonces.get(origin)
 
     def learn(self, origin: str, headers: Mapping[str, str]) -> str | None:
         """Keep the answer's `DPoP-Nonce` for `origin`; the nonce, or None when it sent none."""
         value = headers.get("dpop-nonce")
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _sane_nonce(value.strip()):
             return None
         value = value.strip()
-        if not value or len(value) > MAX_NONCE_CHARS or not value.isascii() or not value.isprintable():
-            return None
         with self._mu:
+            self._reload()
+            if self._nonces.get(origin) == value:
+                return value
+            self._nonces.pop(origin, None)
             self._nonces[origin] = value
+            while len(self._nonces) > self.MAX_ORIGINS:
+                self._nonces.pop(next(iter(self._nonces)))
+            self._save()
         return value
 
     def forget(self, origin: str) -> None:
         with self._mu:
             self._nonces.pop(origin, None)
+            self._save()
+
+    def _reload(self) -> None:
+        if self._path is None:
+            return
+        try:
+            stat = self._path.stat()
+        except OSError:
+            return
+        if self._stamp == stat.st_mtime or stat.st_size > self.MAX_FILE_BYTES:
+            return
+        try:
+            document = json.loads(self._path.read_bytes())
+        except (OSError, ValueError):
+            return
+        if isinstance(document, dict):
+            self._nonces = {
+                k: v
+                for k, v in document.items()
+                if isinstance(k, str) and isinstance(v, str) and _sane_nonce(v)
+            }
+            self._stamp = stat.st_mtime
+
+    def _save(self) -> None:
+        if self._path is None:
+            return
+        import os
+        import tempfile
+
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".dpop-nonces.")
+            with os.fdopen(fd, "w") as handle:
+                json.dump(self._nonces, handle)
+            os.replace(tmp, self._path)
+            self._stamp = self._path.stat().st_mtime
+        except OSError:
+            pass  # a cache: the next request simply asks the server again
+
+
+def _sane_nonce(value: str) -> bool:
+    return bool(value) and len(value) <= MAX_NONCE_CHARS and value.isascii() and value.isprintable()
 
 
 def asks_for_nonce(status: int, headers: Mapping[str, str], body: bytes) -> bool:
