@@ -409,9 +409,6 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
             raise InputError(f"--set {key} is empty, and {preset.name} needs a value")
     values = read_secrets(raw_secrets, profile=name)
     saved = update_profile(ctx, name, base_url=args.base_url, vars=sets, secrets=values, secret_refs=refs)
-    if saved.identity_changed:
-        # Tokens obtained for the old base URL or vars no longer apply.
-        ctx.engine.forget(name)
     if saved.vault_warning and values:  # references alone never touch the keychain
         print(f"workbench: warning: {saved.vault_warning}", file=sys.stderr)
     changed = [

@@ -166,12 +166,12 @@ def create_profile(
         secret_refs=refs,
     )
 
-    def write() -> None:
-        if ctx.profiles.exists(name):  # created meanwhile (another process)
+    # Under the name's token lock, looking again: of racing creators one writes, the others store
+    # nothing (a loser's rollback used to delete the winner's secrets).
+    with token_lock(ctx, name):
+        if ctx.profiles.exists(name):
             raise _exists(name)
-        ctx.profiles.save(profile)
-
-    store_then(ctx.vault, name, given_secrets, write)
+        store_then(ctx.vault, name, given_secrets, lambda: ctx.profiles.save(profile))
     engine = ctx.built_engine()
     if engine is not None:
         engine.drop(name, removed=True)  # a same-named profile removed before must leave nothing behind
@@ -206,71 +206,96 @@ def update_profile(
     The same checks as `create_profile`; a setting given as None is removed. Secrets
     not given keep their stored values. A secret given a reference (`secret_refs`) leaves
     the keychain (its stored value is deleted); a secret given a value loses its reference.
+    Tokens obtained for the old base URL or vars are forgotten (`identity_changed`).
     """
     from workbench.core.engine.state import profile_identity
 
-    existing = ctx.profiles.get(name)
-    preset = existing.preset
-    given_vars = dict(vars or {})
-    given_secrets = dict(secrets or {})
-    given_refs = dict(secret_refs or {})
-    _check_inputs(preset, given_vars, given_secrets)
-    _check_refs(preset, given_refs, given_secrets)
-    unset = list(dict.fromkeys(unset_vars))
-    for key in unset:
-        if preset.input(key) is None or key in given_vars:
-            raise InputError(
-                f"cannot unset '{key}': "
-                + ("it is also given a value" if key in given_vars else f"{preset.name} has no var '{key}'")
-            )
-    new_vars = {k: v for k, v in existing.vars.items() if k not in unset}
-    new_vars.update(given_vars)
-    new_settings: dict[str, Any] = dict(existing.settings)
-    for key, value in (settings or {}).items():
-        if value is None:
-            new_settings.pop(key, None)
-        else:
-            new_settings[key] = value
-    new_base = existing.base_url if base_url is None else base_url
-    names = tuple(n for n in dict.fromkeys([*existing.secret_names, *given_secrets]) if n not in given_refs)
-    refs = {k: v for k, v in existing.secret_refs.items() if k not in given_secrets}
-    refs.update(given_refs)
-    profile = ctx.profiles.build(
-        name,
-        preset=existing.preset_name,
-        base_url=new_base,
-        vars=new_vars,
-        secret_names=names,
-        settings=new_settings,
-        override=existing.override,
-        secret_refs=refs,
+    change = _Change(
+        base_url=base_url,
+        vars=dict(vars or {}),
+        unset=tuple(dict.fromkeys(unset_vars)),
+        secrets=dict(secrets or {}),
+        settings=dict(settings or {}),
+        refs=dict(secret_refs or {}),
     )
-    # Under the profile's token lock: a refresh in flight (here or in another process) would
-    # otherwise store a rotated refresh token over the one being set, or the other way round.
+    # Read, change and write under the profile's token lock: a concurrent `profile set` of
+    # another field would otherwise be overwritten by this one's stale copy of the file, and a
+    # refresh in flight (here or in another process) would store a rotated refresh token over
+    # the one being set, or the other way round.
     with token_lock(ctx, name):
-        store_then(ctx.vault, name, given_secrets, lambda: ctx.profiles.save(profile))
-        for key in given_refs:  # its value now comes from the reference: none stays in the keychain
+        existing = ctx.profiles.get(name)
+        profile = _changed_profile(ctx, existing, change)
+        store_then(ctx.vault, name, change.secrets, lambda: ctx.profiles.save(profile))
+        for key in change.refs:  # its value now comes from the reference: none stays in the keychain
             try:
                 ctx.vault.delete(name, key)
             except WorkbenchError:
                 pass
     before = profile_identity(existing.preset_name, existing.base_url, existing.vars)
     after = profile_identity(profile.preset_name, profile.base_url, profile.vars)
-    engine = ctx.built_engine()
-    if engine is not None:
-        if before != after:
-            engine.forget(name)  # tokens of the old base URL / vars: of no use, never sent elsewhere
-        else:
+    if before != after:
+        # Tokens of the old base URL / vars are of no use and never sent elsewhere: forgotten
+        # whether or not this process had built its engine yet.
+        ctx.engine.forget(name)
+    else:
+        engine = ctx.built_engine()
+        if engine is not None:
             engine.drop(name)  # settings may change its renewal time: read it again
             engine.announce(name)
     return ProfileSaved(
         profile=profile,
         created=False,
-        secrets_stored=tuple(given_secrets),
+        secrets_stored=tuple(change.secrets),
         base_url_changed=profile.base_url != existing.base_url,
         vars_changed=dict(profile.vars) != dict(existing.vars),
         identity_changed=before != after,
         vault_warning=ctx.vault.warning,
+    )
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What `update_profile` was asked to change (settings given None are removed)."""
+
+    base_url: str | None
+    vars: dict[str, str]
+    unset: tuple[str, ...]
+    secrets: dict[str, str]
+    settings: dict[str, Any | None]
+    refs: dict[str, str]
+
+
+def _changed_profile(ctx: AppContext, existing: Profile, change: _Change) -> Profile:
+    """`existing` with `change` applied, every input checked (nothing written)."""
+    preset = existing.preset
+    _check_inputs(preset, change.vars, change.secrets)
+    _check_refs(preset, change.refs, change.secrets)
+    for key in change.unset:
+        if preset.input(key) is None or key in change.vars:
+            raise InputError(
+                f"cannot unset '{key}': "
+                + ("it is also given a value" if key in change.vars else f"{preset.name} has no var '{key}'")
+            )
+    new_vars = {k: v for k, v in existing.vars.items() if k not in change.unset}
+    new_vars.update(change.vars)
+    new_settings: dict[str, Any] = dict(existing.settings)
+    for key, value in change.settings.items():
+        if value is None:
+            new_settings.pop(key, None)
+        else:
+            new_settings[key] = value
+    names = dict.fromkeys([*existing.secret_names, *change.secrets])
+    refs = {k: v for k, v in existing.secret_refs.items() if k not in change.secrets}
+    refs.update(change.refs)
+    return ctx.profiles.build(
+        existing.name,
+        preset=existing.preset_name,
+        base_url=existing.base_url if change.base_url is None else change.base_url,
+        vars=new_vars,
+        secret_names=tuple(n for n in names if n not in change.refs),
+        settings=new_settings,
+        override=existing.override,
+        secret_refs=refs,
     )
 
 
@@ -301,7 +326,8 @@ def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = Fal
             f"not importing {source}: " + "; ".join(risks),
             hint="read the file; if you trust it, run `workbench profile import FILE --trust`",
         )
-    imported = ctx.profiles.import_text(text, source=source)
+    with token_lock(ctx, profile.name):  # two imports of one name: one writes, the other is refused
+        imported = ctx.profiles.import_text(text, source=source)
     return ProfileImported(profile=imported, risks=risks)
 
 
@@ -315,7 +341,10 @@ def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
     from workbench.core.oauth.signout import forget_discovery, revoke_before_remove
 
     revoked, warning = revoke_before_remove(ctx, name)
-    deleted = ctx.profiles.remove(name, vault=ctx.vault)
+    # Under the token lock: a refresh in flight in another process would otherwise store its
+    # rotated tokens after the entries went, and they would outlive the profile.
+    with token_lock(ctx, name):
+        deleted = ctx.profiles.remove(name, vault=ctx.vault)
     forget_discovery(name)
     # Its saved requests go too: a later profile of the same name must not inherit them.
     from workbench.core.request.saved import SavedRequestStore
