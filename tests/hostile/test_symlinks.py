@@ -90,6 +90,7 @@ def test_a_dangling_lock_link_creates_nothing_where_it_points(cli, tot, workbenc
     target.parent.mkdir()
     locks = workbench_home / "locks"
     locks.mkdir(exist_ok=True)
+    (locks / f"{tot}.lock").unlink(missing_ok=True)  # `profile add` held it
     (locks / f"{tot}.lock").symlink_to(target)
     token = cli("token", tot)
     changed = cli("profile", "set", tot, "--set", "app_domain=other.example")
