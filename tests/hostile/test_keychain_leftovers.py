@@ -20,6 +20,12 @@ KILLED = 137
 
 
 @pytest.fixture
+def cli_env(cli_env):
+    """No keychain latency here: every kill point is a run of its own, and there are many."""
+    return {**cli_env, "WB_TEST_KEYRING_LATENCY": "0"}
+
+
+@pytest.fixture
 def provider():
     with RotatingProvider(token_length=2500) as p:  # three parts a token
         yield p
@@ -35,7 +41,7 @@ def _add(cli, provider, name: str) -> None:
 
 
 def _die_at(n: int, when: str) -> dict[str, str]:
-    return {"WB_TEST_KEYRING_DIE_AT": str(n), "WB_TEST_KEYRING_DIE_WHEN": when, "WB_TEST_KEYRING_LATENCY": "0"}
+    return {"WB_TEST_KEYRING_DIE_AT": str(n), "WB_TEST_KEYRING_DIE_WHEN": when}
 
 
 def _kill_points(cli, args: list[str], prepare) -> list[tuple[int, str]]:
