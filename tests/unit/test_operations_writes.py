@@ -53,3 +53,32 @@ def test_a_new_base_url_forgets_the_old_tokens_when_no_engine_was_built(ctx):
     assert saved.identity_changed
     assert not ctx.vault.has("tot", "access_token")
     assert ctx.vault.load("tot", "api_key") == "k"  # the profile's own secrets stay
+
+
+def test_the_validate_only_entry_checks_everything_but_secret_values_and_writes_nothing(ctx):
+    from workbench.core.errors import InputError, ProfileExistsError
+
+    profile = operations.profiles.check_new_profile(
+        ctx, "tot", preset="token-of-trust", base_url="https://a.example",
+        vars={"app_domain": "example.com"}, secret_names=["api_key", "secret_key"],
+    )  # fmt: skip
+    assert profile.name == "tot" and not ctx.profiles.exists("tot")
+    with pytest.raises(InputError) as missing:
+        operations.profiles.check_new_profile(
+            ctx, "tot", preset="token-of-trust", base_url="https://a.example",
+            vars={"app_domain": "example.com"}, secret_names=["api_key"],
+        )  # fmt: skip
+    assert str(missing.value) == "token-of-trust needs --secret secret_key=…"
+    assert missing.value.field == "secrets.secret_key"
+    operations.create_profile(
+        ctx, "tot", preset="token-of-trust", base_url="https://a.example",
+        vars={"app_domain": "example.com"}, secrets={"api_key": "k", "secret_key": "s"},
+    )  # fmt: skip
+    with pytest.raises(ProfileExistsError) as taken:
+        operations.profiles.check_new_profile(
+            ctx, "tot", preset="token-of-trust", base_url="https://a.example", secret_names=["api_key"]
+        )
+    assert taken.value.field == "name"
+    with pytest.raises(InputError) as bad_url:
+        operations.profiles.check_profile_update(ctx, "tot", base_url="ftp://x")
+    assert bad_url.value.field == "base_url"

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import InputError, ProfileError, WorkbenchError
+from workbench.core.errors import InputError, ProfileError, ProfileExistsError, WorkbenchError
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -58,60 +58,136 @@ class ProfileRemoved:
 
 
 def _inputs_list(preset: Preset) -> str:
-    return ", ".join(spec.name for spec in preset.inputs) or "none"
+    return ", ".join(spec.flag for spec in preset.inputs) or "none"
 
 
 def _check_secret_value(key: str, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"secret '{key}' is empty")
+        raise InputError(f"secret '{key}' is empty", field=f"secrets.{key}")
     if len(value) > MAX_SECRET_CHARS:
-        raise InputError(f"secret '{key}' is larger than 1 MiB; that is not a secret")
+        raise InputError(f"secret '{key}' is larger than 1 MiB; that is not a secret", field=f"secrets.{key}")
     if "\x00" in value:
-        raise InputError(f"secret '{key}' contains a NUL byte; that is not a secret")
+        raise InputError(f"secret '{key}' contains a NUL byte; that is not a secret", field=f"secrets.{key}")
 
 
-def _check_inputs(preset: Preset, vars_: Mapping[str, str], secrets: Mapping[str, str]) -> None:
-    """Every name is one of the preset's inputs, of the right kind; every value is usable."""
+def _check_input_names(preset: Preset, vars_: Iterable[str], secrets: Iterable[str]) -> None:
+    """Every name is one of the preset's inputs, of the kind it was given as."""
     var_names = {spec.name for spec in preset.var_inputs}
     secret_names = {spec.name for spec in preset.secret_inputs}
     for key in vars_:
         if key in secret_names:
-            raise InputError(f"'{key}' is a secret of {preset.name}: its value belongs in the keychain")
+            raise InputError(
+                f"'{key}' is a secret of {preset.name}: pass it with --secret {key}=…", field=f"secrets.{key}"
+            )
         if key not in var_names:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-    for key, value in secrets.items():
+            raise InputError(
+                f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})",
+                field=f"vars.{key}",
+            )
+    for key in secrets:
         if key in var_names:
-            raise InputError(f"'{key}' is a plain setting of {preset.name}, not a secret")
+            raise InputError(
+                f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…",
+                field=f"vars.{key}",
+            )
         if key not in secret_names:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-        _check_secret_value(key, value)
+            raise InputError(
+                f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})",
+                field=f"secrets.{key}",
+            )
 
 
-def _check_refs(preset: Preset, refs: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+def _check_refs(preset: Preset, refs: Mapping[str, str], secrets: Iterable[str]) -> None:
     """Each reference names one of the preset's secrets, is well formed, and is not also given a value."""
     from workbench.core.profiles.secret_refs import parse_ref
 
     var_names = {spec.name for spec in preset.var_inputs}
     secret_names = {spec.name for spec in preset.secret_inputs}
+    given = set(secrets)
     for key, ref in refs.items():
+        field = f"secrets.{key}"
         if key in var_names:
-            raise InputError(f"'{key}' is a plain setting of {preset.name}, not a secret")
+            raise InputError(
+                f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…",
+                field=f"vars.{key}",
+            )
         if key not in secret_names:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-        if key in secrets:
-            raise InputError(f"secret '{key}' is given both a value and a reference; give one")
-        parse_ref(ref, secret=key)
+            raise InputError(
+                f"{preset.name} has no secret '{key}' (its inputs: {_inputs_list(preset)})", field=field
+            )
+        if key in given:
+            raise InputError(f"secret '{key}' is given both a value and a reference; give one", field=field)
+        try:
+            parse_ref(ref, secret=key)
+        except InputError as exc:
+            exc.field = exc.field or field
+            raise
 
 
-def _labels(preset: Preset, names: Iterable[str]) -> str:
-    out = []
-    for name in names:
-        spec = preset.input(name)
-        out.append(f"{spec.label} ({name})" if spec is not None and spec.label != name else name)
-    return ", ".join(out)
+def _check_complete(preset: Preset, vars_: Mapping[str, str], secrets: Iterable[str]) -> None:
+    """Every required input is there: a var with a value (or a default), a secret stored or referenced."""
+    have = set(secrets)
+    missing = [
+        spec
+        for spec in preset.inputs
+        if spec.required
+        and (
+            (spec.kind == "var" and not vars_.get(spec.name, "").strip() and spec.default is None)
+            or (spec.kind == "secret" and spec.name not in have)
+        )
+    ]
+    if missing:
+        first = missing[0]
+        raise InputError(
+            f"{preset.name} needs " + " and ".join(spec.flag for spec in missing),
+            field=f"{'vars' if first.kind == 'var' else 'secrets'}.{first.name}",
+        )
 
 
 # --------------------------------------------------------------------------- profiles
+
+
+def check_new_profile(
+    ctx: AppContext,
+    name: str,
+    *,
+    preset: str,
+    base_url: str,
+    vars: Mapping[str, str] | None = None,
+    secret_names: Iterable[str] = (),
+    settings: Mapping[str, Any] | None = None,
+    override: Mapping[str, Any] | None = None,
+    secret_refs: Mapping[str, str] | None = None,
+) -> Profile:
+    """Validate-only `create_profile`: every check that needs no secret value (a front end calls
+    it before asking for secrets). Returns the profile that would be written; writes nothing.
+
+    `secret_names`: the secrets that will be given values. Errors carry the field they concern.
+    """
+    from workbench.core.profiles.profile import validate_profile_name
+
+    name = validate_profile_name(name)
+    spec = ctx.presets.get(preset)
+    given_vars = dict(vars or {})
+    names = list(dict.fromkeys(secret_names))
+    refs = dict(secret_refs or {})
+    _check_input_names(spec, given_vars, names)
+    _check_refs(spec, refs, names)
+    if ctx.profiles.exists(name):
+        raise ProfileExistsError(name)
+    _check_complete(spec, given_vars, [*names, *refs])
+    values = {s.name: s.default for s in spec.var_inputs if s.default is not None}
+    values.update(given_vars)
+    return ctx.profiles.build(
+        name,
+        preset=spec.name,
+        base_url=base_url,
+        vars=values,
+        secret_names=names,
+        settings=settings,
+        override=override,
+        secret_refs=refs,
+    )
 
 
 def create_profile(
@@ -130,47 +206,27 @@ def create_profile(
 
     `override` (deep-merged into the preset; `workbench import` uses it for an API key's header).
     `secret_refs`: secrets read at each use from `env:VAR` / `cmd:COMMAND`, never stored."""
-    from workbench.core.profiles.profile import validate_profile_name
-
-    name = validate_profile_name(name)
-    spec = ctx.presets.get(preset)
-    given_vars = {k: v for k, v in (vars or {}).items()}
     given_secrets = dict(secrets or {})
-    refs = dict(secret_refs or {})
-    _check_inputs(spec, given_vars, given_secrets)
-    _check_refs(spec, refs, given_secrets)
-    if ctx.profiles.exists(name):
-        raise _exists(name)
-    missing = [
-        s.name
-        for s in spec.inputs
-        if s.required
-        and (
-            (s.kind == "var" and not given_vars.get(s.name, "").strip() and s.default is None)
-            or (s.kind == "secret" and s.name not in given_secrets and s.name not in refs)
-        )
-    ]
-    if missing:
-        raise InputError(f"{spec.name} needs {_labels(spec, missing)}")
-    values = {s.name: s.default for s in spec.var_inputs if s.default is not None}
-    values.update(given_vars)
     # Validate the whole file (base URL, names, settings) before the first secret is stored.
-    profile = ctx.profiles.build(
+    profile = check_new_profile(
+        ctx,
         name,
-        preset=spec.name,
+        preset=preset,
         base_url=base_url,
-        vars=values,
+        vars=vars,
         secret_names=list(given_secrets),
         settings=settings,
         override=override,
-        secret_refs=refs,
+        secret_refs=secret_refs,
     )
-
+    for key, value in given_secrets.items():
+        _check_secret_value(key, value)
+    name = profile.name
     # Under the name's token lock, looking again: of racing creators one writes, the others store
     # nothing (a loser's rollback used to delete the winner's secrets).
     with token_lock(ctx, name):
         if ctx.profiles.exists(name):
-            raise _exists(name)
+            raise ProfileExistsError(name)
         store_then(ctx.vault, name, given_secrets, lambda: ctx.profiles.save(profile))
     engine = ctx.built_engine()
     if engine is not None:
@@ -183,11 +239,20 @@ def create_profile(
     )
 
 
-def _exists(name: str) -> ProfileError:
-    return ProfileError(
-        f"a profile named '{name}' already exists",
-        hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
-    )
+def check_profile_update(
+    ctx: AppContext,
+    name: str,
+    *,
+    base_url: str | None = None,
+    vars: Mapping[str, str] | None = None,
+    unset_vars: Iterable[str] = (),
+    secret_names: Iterable[str] = (),
+    settings: Mapping[str, Any | None] | None = None,
+    secret_refs: Mapping[str, str] | None = None,
+) -> Profile:
+    """Validate-only `update_profile` (no secret values needed): the profile as it would be written."""
+    change = _Change.of(base_url, vars, unset_vars, secret_names, settings, secret_refs)
+    return _changed_profile(ctx, ctx.profiles.get(name), change)
 
 
 def update_profile(
@@ -210,14 +275,8 @@ def update_profile(
     """
     from workbench.core.engine.state import profile_identity
 
-    change = _Change(
-        base_url=base_url,
-        vars=dict(vars or {}),
-        unset=tuple(dict.fromkeys(unset_vars)),
-        secrets=dict(secrets or {}),
-        settings=dict(settings or {}),
-        refs=dict(secret_refs or {}),
-    )
+    given_secrets = dict(secrets or {})
+    change = _Change.of(base_url, vars, unset_vars, given_secrets, settings, secret_refs)
     # Read, change and write under the profile's token lock: a concurrent `profile set` of
     # another field would otherwise be overwritten by this one's stale copy of the file, and a
     # refresh in flight (here or in another process) would store a rotated refresh token over
@@ -225,7 +284,9 @@ def update_profile(
     with token_lock(ctx, name):
         existing = ctx.profiles.get(name)
         profile = _changed_profile(ctx, existing, change)
-        store_then(ctx.vault, name, change.secrets, lambda: ctx.profiles.save(profile))
+        for key, value in given_secrets.items():
+            _check_secret_value(key, value)
+        store_then(ctx.vault, name, given_secrets, lambda: ctx.profiles.save(profile))
         for key in change.refs:  # its value now comes from the reference: none stays in the keychain
             try:
                 ctx.vault.delete(name, key)
@@ -245,7 +306,7 @@ def update_profile(
     return ProfileSaved(
         profile=profile,
         created=False,
-        secrets_stored=tuple(change.secrets),
+        secrets_stored=tuple(given_secrets),
         base_url_changed=profile.base_url != existing.base_url,
         vars_changed=dict(profile.vars) != dict(existing.vars),
         identity_changed=before != after,
@@ -255,29 +316,53 @@ def update_profile(
 
 @dataclass(frozen=True)
 class _Change:
-    """What `update_profile` was asked to change (settings given None are removed)."""
+    """What an update was asked to change (settings given None are removed)."""
 
     base_url: str | None
     vars: dict[str, str]
     unset: tuple[str, ...]
-    secrets: dict[str, str]
+    secrets: tuple[str, ...]  # names of the secrets given new values
     settings: dict[str, Any | None]
     refs: dict[str, str]
+
+    @classmethod
+    def of(
+        cls,
+        base_url: str | None,
+        vars_: Mapping[str, str] | None,
+        unset: Iterable[str],
+        secrets: Iterable[str],
+        settings: Mapping[str, Any | None] | None,
+        refs: Mapping[str, str] | None,
+    ) -> _Change:
+        return cls(
+            base_url=base_url,
+            vars=dict(vars_ or {}),
+            unset=tuple(dict.fromkeys(unset)),
+            secrets=tuple(dict.fromkeys(secrets)),
+            settings=dict(settings or {}),
+            refs=dict(refs or {}),
+        )
 
 
 def _changed_profile(ctx: AppContext, existing: Profile, change: _Change) -> Profile:
     """`existing` with `change` applied, every input checked (nothing written)."""
     preset = existing.preset
-    _check_inputs(preset, change.vars, change.secrets)
+    _check_input_names(preset, change.vars, change.secrets)
     _check_refs(preset, change.refs, change.secrets)
     for key in change.unset:
         if preset.input(key) is None or key in change.vars:
             raise InputError(
                 f"cannot unset '{key}': "
-                + ("it is also given a value" if key in change.vars else f"{preset.name} has no var '{key}'")
+                + ("it is also given a value" if key in change.vars else f"{preset.name} has no var '{key}'"),
+                field=f"vars.{key}",
             )
     new_vars = {k: v for k, v in existing.vars.items() if k not in change.unset}
     new_vars.update(change.vars)
+    for key, value in change.vars.items():
+        spec = preset.input(key)
+        if spec is not None and spec.required and spec.default is None and not value.strip():
+            raise InputError(f"{preset.name} needs {spec.flag}: '{key}' cannot be empty", field=f"vars.{key}")
     new_settings: dict[str, Any] = dict(existing.settings)
     for key, value in change.settings.items():
         if value is None:
