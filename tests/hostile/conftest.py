@@ -64,9 +64,14 @@ def race(cli_env, tmp_path):
         procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "tests.hostile.gated", str(gate), *args],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                cwd=ROOT, env={**cli_env, **((envs or [{}] * len(commands))[i])}, start_new_session=True,
-            )  # fmt: skip
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+                env={**cli_env, **((envs or [{}] * len(commands))[i])},
+                start_new_session=True,
+            )
             for i, args in enumerate(commands)
         ]
         time.sleep(1.5)  # every process imported the CLI and waits at the gate

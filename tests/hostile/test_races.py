@@ -17,23 +17,34 @@ PRESET = "oauth2-client-credentials"
 ISSUER = "https://auth.example.com"
 
 
-
-
 def _profile_file(workbench_home, name: str) -> dict:
     return tomllib.loads((workbench_home / "profiles" / f"{name}.toml").read_text())
 
 
-def test_racing_adds_of_one_name_keep_the_winners_secret_and_refuse_the_others(race, keyring_file, workbench_home):
+def test_racing_adds_of_one_name_keep_the_winners_secret_and_refuse_the_others(
+    race, keyring_file, workbench_home
+):
     rounds, racers = 6, 3
     lost: list[str] = []
     for round_no in range(rounds):
         name = f"add-race-{round_no}"
         runs = race(
             [
-                ["profile", "add", name, "--preset", PRESET, "--base-url", ISSUER,
-                 "--set", f"client_id=client-{i}", "--secret", "client_secret=@env:WB_SECRET"]
+                [
+                    "profile",
+                    "add",
+                    name,
+                    "--preset",
+                    PRESET,
+                    "--base-url",
+                    ISSUER,
+                    "--set",
+                    f"client_id=client-{i}",
+                    "--secret",
+                    "client_secret=@env:WB_SECRET",
+                ]
                 for i in range(racers)
-            ],  # fmt: skip
+            ],
             envs=[{"WB_SECRET": f"secret-{round_no}-{i}"} for i in range(racers)],
         )
         winners = [i for i, run in enumerate(runs) if run.returncode == 0]
@@ -47,20 +58,30 @@ def test_racing_adds_of_one_name_keep_the_winners_secret_and_refuse_the_others(r
         client_id = _profile_file(workbench_home, name)["vars"]["client_id"]
         secret = stored_value(keyring_file, name, "client_secret")
         if client_id != f"client-{winner}" or secret != f"secret-{round_no}-{winner}":
-            shown = "no secret" if secret is None else "another's secret" if secret.startswith("secret-") else "?"
+            shown = (
+                "no secret" if secret is None else "another's secret" if secret.startswith("secret-") else "?"
+            )
             lost.append(f"round {round_no}: winner {winner}; file has {client_id}, keychain has {shown}")
     print(f"\nREPORT racing adds: {len(lost)} of {rounds} rounds lost the winner's data")
     assert not lost, "\n".join(lost)
 
 
+def _printed_public_pem(stdout: str) -> str:
+    return stdout.split("-----END PUBLIC KEY-----")[0] + "-----END PUBLIC KEY-----\n"
+
+
 def _public_pem_of(private_pem: str) -> str:
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
-def test_racing_keygens_into_one_profile_leave_a_key_one_of_them_reported(cli, race, keyring_file, workbench_home):
+def test_racing_keygens_into_one_profile_leave_a_key_one_of_them_reported(
+    cli, race, keyring_file, workbench_home
+):
     rounds, racers = 8, 4
     name = "keygen-race"
     add = cli("profile", "add", name, "--preset", PRESET, "--base-url", ISSUER, "--set", "client_id=c")
@@ -73,8 +94,11 @@ def test_racing_keygens_into_one_profile_leave_a_key_one_of_them_reported(cli, r
             [["keygen", "--profile", name, "--alg", "RS256"]] * racers,
             envs=[{"WB_TEST_KEYRING_LATENCY": str(0.01 * (i + 1))} for i in range(racers)],
         )
-        reported = {run.stdout.split("-----END PUBLIC KEY-----")[0] + "-----END PUBLIC KEY-----\n"
-                    for run in runs if run.returncode == 0 and "stored the private key" in run.stderr}  # fmt: skip
+        reported = {
+            _printed_public_pem(run.stdout)
+            for run in runs
+            if run.returncode == 0 and "stored the private key" in run.stderr
+        }
         failed = [run.stderr for run in runs if run.returncode != 0]
         assert all("Traceback" not in err for err in failed), failed
         stored = stored_value(keyring_file, name, "private_key")
@@ -82,7 +106,13 @@ def test_racing_keygens_into_one_profile_leave_a_key_one_of_them_reported(cli, r
         if reported and (stored is None or _public_pem_of(stored) not in reported or not listed):
             lost.append(
                 f"round {round_no}: {len(reported)} processes said 'stored'; the keychain holds "
-                + ("no readable key" if stored is None else "another key" if listed else "a key the file does not list")
+                + (
+                    "no readable key"
+                    if stored is None
+                    else "another key"
+                    if listed
+                    else "a key the file does not list"
+                )
             )
     print(f"\nREPORT racing keygen --profile: {len(lost)} of {rounds} rounds lost the key")
     assert not lost, "\n".join(lost)

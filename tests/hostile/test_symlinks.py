@@ -125,8 +125,8 @@ def test_keygen_out_writes_its_public_files_through_no_planted_temp_link(tmp_pat
 
 def test_the_discovery_cache_writes_through_no_planted_temp_link(tmp_path):
     """The temp name was `state/NAME.oauth.<pid>.tmp`."""
-    from workbench.core.oauth.protocol import Endpoints
     from workbench.core.oauth.discovery import DiscoveryCache
+    from workbench.core.oauth.protocol import Endpoints
 
     victim = tmp_path / "victim.txt"
     victim.write_text(VICTIM_TEXT)

@@ -364,11 +364,11 @@ def _changed_profile(ctx: AppContext, existing: Profile, change: _Change) -> Pro
         if spec is not None and spec.required and spec.default is None and not value.strip():
             raise InputError(f"{preset.name} needs {spec.flag}: '{key}' cannot be empty", field=f"vars.{key}")
     new_settings: dict[str, Any] = dict(existing.settings)
-    for key, value in change.settings.items():
-        if value is None:
+    for key, setting in change.settings.items():
+        if setting is None:
             new_settings.pop(key, None)
         else:
-            new_settings[key] = value
+            new_settings[key] = setting
     names = dict.fromkeys([*existing.secret_names, *change.secrets])
     refs = {k: v for k, v in existing.secret_refs.items() if k not in change.secrets}
     refs.update(change.refs)
