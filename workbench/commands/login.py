@@ -78,9 +78,9 @@ def _show_prompt(prompt: LoginPrompt) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.oauth.login import login
+    from workbench.core.operations.logins import log_in
 
-    outcome = login(
+    outcome = log_in(
         ctx,
         args.name,
         open_browser=not args.no_browser,

@@ -261,11 +261,11 @@ class SelfTest:
             result = None
             if preset.section("oauth") is not None:
                 # An interactive login: the sandbox's authorization server plays the user.
-                from workbench.core.oauth.login import login
+                from workbench.core.operations.logins import log_in
 
                 idp = sandbox.provider(preset_name)
                 idp.device_interval, idp.auto_approve = 1.0, True  # type: ignore[attr-defined]
-                result = login(st_ctx, name, opener=idp.play_user, timeout=30).token  # type: ignore[attr-defined]
+                result = log_in(st_ctx, name, opener=idp.play_user, timeout=30).token  # type: ignore[attr-defined]
                 done.append("login")
             if preset.can_mint():
                 result = engine.get_token(name, force="mint")

@@ -66,9 +66,9 @@ def qr_image(text: str, *, scale: int = QR_MODULE_PIXELS) -> QImage | None:
 
 def run_login(ctx: Any, name: str, gen: int, bridge: LoginBridge, *, cancel: Any) -> LoginOutcome:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
-    from workbench.core.oauth.login import login
+    from workbench.core.operations.logins import log_in
 
-    return login(
+    return log_in(
         ctx,
         name,
         cancel=cancel,
