@@ -116,7 +116,7 @@ def _check_refs(preset: Preset, refs: Mapping[str, str], secrets: Iterable[str])
                 f"{preset.name} has no secret '{key}' (its inputs: {_inputs_list(preset)})", field=field
             )
         if key in given:
-            raise InputError(f"secret '{key}' is given both a value and a reference; give one", field=field)
+            raise InputError(f"secret '{key}' is given both --secret and --secret-ref; give one", field=field)
         try:
             parse_ref(ref, secret=key)
         except InputError as exc:
