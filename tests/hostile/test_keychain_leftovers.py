@@ -20,12 +20,6 @@ KILLED = 137
 
 
 @pytest.fixture
-def cli_env(cli_env):
-    """No keychain latency here: every kill point is a run of its own, and there are many."""
-    return {**cli_env, "WB_TEST_KEYRING_LATENCY": "0"}
-
-
-@pytest.fixture
 def provider():
     with RotatingProvider(token_length=2500) as p:  # three parts a token: removals can stop midway
         yield p

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 
 from tests.hostile.keychain_file import stored_value
 
 PRESET = "oauth2-client-credentials"
+
+
+@pytest.fixture
+def cli_env(cli_env):
+    """The file keyring with a Secret Service's latency (tests/hostile/slow_keyring.py)."""
+    return {**cli_env, "PYTHON_KEYRING_BACKEND": "tests.hostile.slow_keyring.SlowFileKeyring"}
 ISSUER = "https://auth.example.com"
 
 

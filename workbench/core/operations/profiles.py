@@ -158,11 +158,13 @@ def check_new_profile(
     settings: Mapping[str, Any] | None = None,
     override: Mapping[str, Any] | None = None,
     secret_refs: Mapping[str, str] | None = None,
+    pending: bool = False,
 ) -> Profile:
     """Validate-only `create_profile`: every check that needs no secret value (a front end calls
     it before asking for secrets). Returns the profile that would be written; writes nothing.
 
     `secret_names`: the secrets that will be given values. Errors carry the field they concern.
+    `pending`: required inputs may be missing (see `create_profile`).
     """
     from workbench.core.profiles.profile import validate_profile_name
 
@@ -175,7 +177,8 @@ def check_new_profile(
     _check_refs(spec, refs, names)
     if ctx.profiles.exists(name):
         raise ProfileExistsError(name)
-    _check_complete(spec, given_vars, [*names, *refs])
+    if not pending:
+        _check_complete(spec, given_vars, [*names, *refs])
     values = {s.name: s.default for s in spec.var_inputs if s.default is not None}
     values.update(given_vars)
     return ctx.profiles.build(
@@ -187,6 +190,7 @@ def check_new_profile(
         settings=settings,
         override=override,
         secret_refs=refs,
+        pending=pending,
     )
 
 
@@ -201,11 +205,14 @@ def create_profile(
     settings: Mapping[str, Any] | None = None,
     override: Mapping[str, Any] | None = None,
     secret_refs: Mapping[str, str] | None = None,
+    pending: bool = False,
 ) -> ProfileSaved:
     """Create a profile and store its secrets: validate all, store, write; undo on failure.
 
     `override` (deep-merged into the preset; `workbench import` uses it for an API key's header).
-    `secret_refs`: secrets read at each use from `env:VAR` / `cmd:COMMAND`, never stored."""
+    `secret_refs`: secrets read at each use from `env:VAR` / `cmd:COMMAND`, never stored.
+    `pending` (`workbench import`): required inputs, even the base URL, may be missing; the
+    profile is created marked pending and names them until `profile set` completes it."""
     given_secrets = dict(secrets or {})
     # Validate the whole file (base URL, names, settings) before the first secret is stored.
     profile = check_new_profile(
@@ -218,6 +225,7 @@ def create_profile(
         settings=settings,
         override=override,
         secret_refs=secret_refs,
+        pending=pending,
     )
     for key, value in given_secrets.items():
         _check_secret_value(key, value)
@@ -381,6 +389,7 @@ def _changed_profile(ctx: AppContext, existing: Profile, change: _Change) -> Pro
         settings=new_settings,
         override=existing.override,
         secret_refs=refs,
+        pending=existing.pending,  # cleared once every required input is there
     )
 
 
@@ -432,9 +441,19 @@ def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
         deleted = ctx.profiles.remove(name, vault=ctx.vault)
     forget_discovery(name)
     # Its saved requests go too: a later profile of the same name must not inherit them.
-    from workbench.core.request.saved import SavedRequestStore
+    from workbench.core.request.saved import SavedRequestError, SavedRequestStore, secret_entry
 
-    SavedRequestStore().remove_all(name)
+    store = SavedRequestStore()
+    try:
+        secret_vars = store.load(name).secret_vars
+    except SavedRequestError:
+        secret_vars = []
+    for var in secret_vars:  # the saved requests' secret variables leave the keychain with them
+        try:
+            ctx.vault.delete(name, secret_entry(var))
+        except WorkbenchError:
+            pass
+    store.remove_all(name)
     engine = ctx.built_engine()
     if engine is not None:
         engine.drop(name, removed=True)
