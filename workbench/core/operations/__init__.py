@@ -26,9 +26,22 @@ token_facts            TokenFacts (how a profile's token is sent, what the provi
 verify_token           Verification (valid or not, how, readable details)
 inspect_token          Inspection (any pasted token, checked with the user's key)
 render_request         RenderedRequest (method, URL, headers, body after templating)
+sign_jwt               Signed (the forged token; the key generated for it, if any)
+encrypt_token          Encrypted (a compact JWE for a recipient's key)
+generate_keychain_key  KeyGenerated (a signing key kept in the keychain by name)
 =====================  ==============================================================
 """
 
+from workbench.core.operations.forge import (
+    KeyChoice,
+    KeyGenerated,
+    Signed,
+    encrypt_token,
+    encryption_key,
+    generate_keychain_key,
+    keychain_key_names,
+    sign_jwt,
+)
 from workbench.core.operations.keys import (
     KeyAttached,
     KeySlot,
@@ -66,6 +79,8 @@ __all__ = [
     "MAX_SECRET_CHARS",
     "PRIVATE_KEY_SECRET",
     "KeyAttached",
+    "KeyChoice",
+    "KeyGenerated",
     "KeySlot",
     "KeySlotStatus",
     "NoKeySlotError",
@@ -73,6 +88,7 @@ __all__ = [
     "ProfileRemoved",
     "ProfileSaved",
     "RenderedRequest",
+    "Signed",
     "TokenFacts",
     "UntrustedProfileError",
     "VaultSecretSource",
@@ -81,13 +97,18 @@ __all__ = [
     "check_algorithm",
     "check_key_generation",
     "create_profile",
+    "encrypt_token",
+    "encryption_key",
+    "generate_keychain_key",
     "guess_content_type",
     "import_profile",
     "inspect_token",
     "key_slot",
+    "keychain_key_names",
     "key_slot_status",
     "remove_profile",
     "render_request",
+    "sign_jwt",
     "signing_algorithms",
     "token_facts",
     "update_profile",

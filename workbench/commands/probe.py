@@ -1,0 +1,1 @@
+"""`workbench probe NAME --request SAVED [--json]` (placeholder while the probes are built)."""
