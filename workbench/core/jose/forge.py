@@ -113,7 +113,8 @@ def decode_secret(text: str, *, base64: bool = False) -> bytes:
     try:
         if "-" in cleaned or "_" in cleaned:
             return _keys.b64url_decode(cleaned)
-        return b64.b64decode(cleaned + "=" * (-len(cleaned.rstrip("=")) % 4), validate=True)
+        bare = cleaned.rstrip("=")
+        return b64.b64decode(bare + "=" * (-len(bare) % 4), validate=True)
     except (ValueError, binascii.Error):
         raise InputError("the secret is not valid base64 (drop --secret-base64 for a text secret)") from None
 
