@@ -32,8 +32,15 @@ def test_sign_with_a_key_file_typed_claims_and_relative_times(key_dir, workbench
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     token = run.stdout.strip()
-    claims = jwt.decode(token, pair.private_key.public_key(), algorithms=["ES256"], audience="api", issuer="me")
-    assert (claims["n"], claims["admin"], claims["roles"], claims["exp"] - claims["iat"]) == (42, True, ["a"], 900)
+    claims = jwt.decode(
+        token, pair.private_key.public_key(), algorithms=["ES256"], audience="api", issuer="me"
+    )
+    assert (claims["n"], claims["admin"], claims["roles"], claims["exp"] - claims["iat"]) == (
+        42,
+        True,
+        ["a"],
+        900,
+    )
     header = jwt.get_unverified_header(token)
     assert header == {"alg": "ES256", "typ": "at+jwt", "kid": pair.kid}
 
@@ -41,8 +48,8 @@ def test_sign_with_a_key_file_typed_claims_and_relative_times(key_dir, workbench
 def test_sign_reads_the_payload_from_stdin_and_prints_json(key_dir, workbench_home):
     out, pair = key_dir
     proc = subprocess.run(
-        [sys.executable, "-m", "workbench", "jwt", "sign", "--key", str(out / "private.pem"), "--format", "json",
-         "--iat", "none", "-"],
+        [sys.executable, "-m", "workbench", "jwt", "sign", "--key", str(out / "private.pem"),
+         "--format", "json", "--iat", "none", "-"],
         input='{"sub": "from-stdin", "scope": "read"}', capture_output=True, text=True, cwd=ROOT, timeout=60,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -115,20 +122,22 @@ def test_alg_none_with_allow_none(workbench_home):
 
 
 def test_sign_encrypt_then_decode_opens_and_verifies_the_nested_token(key_dir, tmp_path, workbench_home):
-    out, pair = key_dir
+    out, _pair = key_dir
     recipient = tmp_path / "recipient"
     keys.write_key_files(keys.generate_key_pair("RS256"), recipient)
     signed = run_cli("jwt", "sign", "--key", str(out / "private.pem"), "--sub", "nested", "--exp", "5m")
     token_file = tmp_path / "token.txt"
     token_file.write_text(signed.stdout)
-    sealed = run_cli("jwt", "encrypt", "--key", str(recipient / "public.pem"), "--format", "json", str(token_file))
+    sealed = run_cli(
+        "jwt", "encrypt", "--key", str(recipient / "public.pem"), "--format", "json", str(token_file)
+    )
     assert sealed.returncode == 0, sealed.stderr
     shown = json.loads(sealed.stdout)
     assert shown["header"]["alg"] == "RSA-OAEP-256" and shown["header"]["cty"] == "JWT"
 
     decoded = run_cli(
-        "decode", shown["token"], "--decrypt-key", str(recipient / "private.pem"), "--key", str(out / "public.pem"),
-        "--json",
+        "decode", shown["token"], "--decrypt-key", str(recipient / "private.pem"),
+        "--key", str(out / "public.pem"), "--json",
     )  # fmt: skip
     assert decoded.returncode == 0, decoded.stderr
     assert '"signature_valid": true' in decoded.stdout and "nested" in decoded.stdout

@@ -26,7 +26,8 @@ from workbench.core.request.saved import SavedRequest, SavedRequestStore
 from workbench.core.storage.vault import MemoryKeyring, Vault
 
 REFUSED_WITHOUT_KEY = {
-    "expired", "not-yet-valid", "wrong-audience", "wrong-issuer", "alg-none", "signature-stripped", "other-key",
+    "expired", "not-yet-valid", "wrong-audience", "wrong-issuer",
+    "alg-none", "signature-stripped", "other-key",
 }  # fmt: skip
 
 
@@ -39,7 +40,9 @@ def ctx(workbench_home):
 
 def _profile(ctx, sandbox, preset, url="/api/echo"):
     add_profile(ctx.profiles, ctx.vault, sandbox, preset)
-    SavedRequestStore().save(preset, SavedRequest(name="echo", method="GET", url=url, headers=(), body=None, body_type=None))
+    SavedRequestStore().save(
+        preset, SavedRequest(name="echo", method="GET", url=url, headers=(), body=None, body_type=None)
+    )
     return preset
 
 
@@ -47,7 +50,9 @@ def _results(report):
     return {r.code: r for r in report.results}
 
 
-@pytest.mark.parametrize("preset", ["token-of-trust", "api-key-sliding", "oauth2-client-credentials", "true-markets"])
+@pytest.mark.parametrize(
+    "preset", ["token-of-trust", "api-key-sliding", "oauth2-client-credentials", "true-markets"]
+)
 def test_without_the_issuer_key_every_variant_is_refused(ctx, sandbox, preset):
     _profile(ctx, sandbox, preset)
     report = probe_api(ctx, preset, "echo")
@@ -94,12 +99,16 @@ def test_probes_go_only_to_the_profiles_own_origin(ctx, sandbox):
 
 def test_a_request_the_valid_token_cannot_pass_stops_the_probe(ctx, sandbox):
     _profile(ctx, sandbox, "token-of-trust", url="/no/such/route")
-    with pytest.raises(ProviderError, match=r"refused profile 'token-of-trust''s valid token .* \(HTTP 404\)"):
+    with pytest.raises(
+        ProviderError, match=r"refused profile 'token-of-trust''s valid token .* \(HTTP 404\)"
+    ):
         probe_api(ctx, "token-of-trust", "echo")
 
 
 @pytest.mark.keychain
-def test_probe_on_the_command_line_reports_json_and_exits_1_on_a_finding(secret_service, sandbox, workbench_home):
+def test_probe_on_the_command_line_reports_json_and_exits_1_on_a_finding(
+    secret_service, sandbox, workbench_home
+):
     from workbench.core.profiles.catalog import PresetCatalog
     from workbench.core.profiles.profile import ProfileStore
 

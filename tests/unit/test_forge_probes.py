@@ -22,7 +22,9 @@ def issuer():
 
 
 def _token(key, **claims):
-    spec = forge.TokenSpec(iss="https://issuer.example", aud=("api",), exp="10m", claims=tuple(claims.items()))
+    spec = forge.TokenSpec(
+        iss="https://issuer.example", aud=("api",), exp="10m", claims=tuple(claims.items())
+    )
     return forge.sign_token(spec, key, now=NOW).token
 
 
@@ -64,7 +66,9 @@ def test_without_the_issuer_key_claim_variants_keep_the_original_signature(issue
     assert variants["expired"].token.split(".")[2] == token.split(".")[2]
     assert variants["expired"].signed_with == "the original signature"
     with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(variants["expired"].token, issuer.material.public_key(), algorithms=["ES256"], audience="api")
+        jwt.decode(
+            variants["expired"].token, issuer.material.public_key(), algorithms=["ES256"], audience="api"
+        )
 
 
 def test_unsigned_stripped_and_other_key_variants(issuer):

@@ -45,7 +45,11 @@ def test_every_algorithm_verifies_with_pyjwt(alg):
     spec = forge.TokenSpec(alg=alg, sub="alice", aud=("api",), exp="15m", claims=(("n", 42),))
     made = forge.sign_token(spec, key, now=NOW)
     claims = jwt.decode(
-        made.token, _verification_material(key), algorithms=[alg], audience="api", options={"verify_exp": False}
+        made.token,
+        _verification_material(key),
+        algorithms=[alg],
+        audience="api",
+        options={"verify_exp": False},
     )
     assert claims == {"n": 42, "sub": "alice", "aud": "api", "iat": int(NOW), "exp": int(NOW) + 900}
 
@@ -132,7 +136,10 @@ def test_relative_exp_counts_from_a_given_iat():
 
 def test_named_flags_win_over_claims_and_payload():
     spec = forge.TokenSpec(
-        payload={"iss": "file", "sub": "file", "iat": 5}, claims=(("iss", "claim"),), iss="flag", aud=("a", "b")
+        payload={"iss": "file", "sub": "file", "iat": 5},
+        claims=(("iss", "claim"),),
+        iss="flag",
+        aud=("a", "b"),
     )
     claims = forge.build_claims(spec, now=NOW)
     assert claims == {"iss": "flag", "sub": "file", "iat": 5, "aud": ["a", "b"]}
@@ -178,8 +185,15 @@ def test_a_short_hmac_secret_is_refused_unless_allowed_and_then_warned():
 
 def test_an_hmac_secret_shorter_than_the_hash_is_warned_about():
     made = forge.sign_token(forge.TokenSpec(alg="HS512"), forge.signing_key_from_secret(b"s" * 40), now=NOW)
-    assert made.warnings == ("the HMAC secret is 40 bytes, shorter than HS512's hash (64 bytes, RFC 7518 §3.2)",)
-    assert forge.sign_token(forge.TokenSpec(alg="HS256"), forge.signing_key_from_secret(b"s" * 32), now=NOW).warnings == ()
+    assert made.warnings == (
+        "the HMAC secret is 40 bytes, shorter than HS512's hash (64 bytes, RFC 7518 §3.2)",
+    )
+    assert (
+        forge.sign_token(
+            forge.TokenSpec(alg="HS256"), forge.signing_key_from_secret(b"s" * 32), now=NOW
+        ).warnings
+        == ()
+    )
 
 
 def test_a_pem_is_never_an_hmac_secret():
@@ -237,7 +251,10 @@ def test_resign_keeps_an_edited_header_and_payload_exactly():
     key = _key_for("ES256")
     made = forge.resign({"alg": "ES256", "kid": "x", "typ": "at+jwt"}, {"sub": "eve", "admin": True}, key)
     assert jwt.get_unverified_header(made.token) == {"alg": "ES256", "kid": "x", "typ": "at+jwt"}
-    assert jwt.decode(made.token, key.material.public_key(), algorithms=["ES256"]) == {"sub": "eve", "admin": True}
+    assert jwt.decode(made.token, key.material.public_key(), algorithms=["ES256"]) == {
+        "sub": "eve",
+        "admin": True,
+    }
 
 
 # --------------------------------------------------------------------------- the RFC examples

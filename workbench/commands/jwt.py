@@ -50,11 +50,13 @@ def _register_sign(jsub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sign = jsub.add_parser(
         "sign",
         help="build and sign a JWT",
-        description="Build a JWT from a payload (file, stdin or --claim) and sign it. Claim and header values "
-        "are typed: 42, 1.5, true, null, [..] and {..} are JSON, anything else is a string (quote it as "
-        "JSON to force a string: --claim 'n=\"42\"'). iat is now unless given; --exp, --nbf and --iat "
-        "take now, a duration (15m, -5m, 1h30m, 2d) or seconds since the epoch; relative --exp/--nbf count "
-        "from iat. kid defaults to the key's RFC 7638 thumbprint.",
+        description=(
+            "Build a JWT from a payload (file, stdin or --claim) and sign it. Claim and header values "
+            "are typed: 42, 1.5, true, null, [..] and {..} are JSON, anything else is a string (quote "
+            "it as JSON to force a string: --claim 'n=\"42\"'). iat is now unless given; --exp, --nbf "
+            "and --iat take now, a duration (15m, -5m, 1h30m, 2d) or seconds since the epoch; relative "
+            "--exp/--nbf count from iat. kid defaults to the key's RFC 7638 thumbprint."
+        ),
         epilog="Keys: --key FILE (PEM or JWK; an oct JWK is an HMAC secret), --key keychain:NAME (a key kept "
         "in the keychain; --new-key ALG makes it), --profile NAME (the key in that profile's key slot), "
         "--secret S (HMAC: @env:VAR, @FILE, @prompt; --secret-base64 for a base64 secret). With --alg HS* "
@@ -62,23 +64,31 @@ def _register_sign(jsub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(--allow-weak signs a test token anyway); alg none needs --allow-none.\n\n"
         "examples:\n"
         "  workbench jwt sign --key private.pem --sub alice --aud api --exp 15m\n"
-        "  workbench jwt sign --secret @env:HMAC --claim admin=true --claim 'roles=[\"a\",\"b\"]'\n"
+        '  workbench jwt sign --secret @env:HMAC --claim admin=true --claim \'roles=["a","b"]\'\n'
         "  workbench jwt sign --profile tm --jti auto --format json < claims.json\n"
         "  workbench jwt sign --new-key ES256 --key keychain:test-issuer --iss me --exp 1h\n",
     )
     sign.add_argument("payload", nargs="?", metavar="PAYLOAD_FILE|-", help="a JSON object; - reads stdin")
-    sign.add_argument("--claim", action="append", default=[], metavar="K=V", help="a claim (repeatable, typed)")
-    sign.add_argument("--header", action="append", default=[], metavar="K=V", help="a header parameter (repeatable)")
-    sign.add_argument("--alg", choices=_SIGN_ALGS, metavar="ALG", help="the algorithm (default: the key's own)")
+    sign.add_argument(
+        "--claim", action="append", default=[], metavar="K=V", help="a claim (repeatable, typed)"
+    )
+    sign.add_argument(
+        "--header", action="append", default=[], metavar="K=V", help="a header parameter (repeatable)"
+    )
+    sign.add_argument(
+        "--alg", choices=_SIGN_ALGS, metavar="ALG", help="the algorithm (default: the key's own)"
+    )
     sign.add_argument("--exp", metavar="DURATION", help="expiry: 15m, -5m (already expired), an epoch")
     sign.add_argument("--nbf", metavar="TIME", help="not before: now, a duration, an epoch")
     sign.add_argument("--iat", metavar="TIME", help="issued at (default now; none leaves it out)")
-    sign.add_argument("--iss", metavar="ISSUER")
-    sign.add_argument("--sub", metavar="SUBJECT")
+    sign.add_argument("--iss", metavar="ISSUER", help="the iss claim")
+    sign.add_argument("--sub", metavar="SUBJECT", help="the sub claim")
     sign.add_argument("--aud", action="append", default=[], metavar="AUDIENCE", help="repeatable: a list")
     sign.add_argument("--jti", metavar="ID|auto", help="token id; auto makes a random one")
     keys = sign.add_mutually_exclusive_group()
-    keys.add_argument("--key", metavar="FILE|keychain:NAME", help="private key file (PEM/JWK) or keychain key")
+    keys.add_argument(
+        "--key", metavar="FILE|keychain:NAME", help="private key file (PEM/JWK) or keychain key"
+    )
     keys.add_argument("--profile", metavar="NAME", help="sign with the key in this profile's key slot")
     keys.add_argument("--secret", metavar="S", help="HMAC secret: @env:VAR, @FILE, @prompt (or the value)")
     sign.add_argument("--secret-base64", action="store_true", help="the secret is base64 (or base64url)")
@@ -100,18 +110,24 @@ def _register_encrypt(jsub: argparse._SubParsersAction[argparse.ArgumentParser])
         epilog="examples:\n"
         "  workbench jwt sign --key me.pem --sub alice | workbench jwt encrypt --key bob.pub.pem -\n"
         "  workbench jwt encrypt --secret @env:K --secret-base64 --alg dir --enc A128CBC-HS256 claims.json\n"
-        "  workbench decode \"$JWE\" --decrypt-key bob.pem --key me.pub.pem\n",
+        '  workbench decode "$JWE" --decrypt-key bob.pem --key me.pub.pem\n',
     )
-    enc.add_argument("input", nargs="?", default="-", metavar="INPUT_FILE|-", help="what to encrypt (default stdin)")
+    enc.add_argument(
+        "input", nargs="?", default="-", metavar="INPUT_FILE|-", help="what to encrypt (default stdin)"
+    )
     keys = enc.add_mutually_exclusive_group(required=True)
     keys.add_argument("--key", metavar="FILE", help="the recipient's key: PEM or JWK (public is enough)")
     keys.add_argument("--secret", metavar="S", help="a shared key for A256KW/dir: @env:VAR, @FILE, @prompt")
     enc.add_argument("--secret-base64", action="store_true", help="the secret is base64 (or base64url)")
     enc.add_argument("--alg", choices=_JWE_ALGS, metavar="ALG", help=f"one of {', '.join(_JWE_ALGS)}")
-    enc.add_argument("--enc", choices=_JWE_ENCS, metavar="ENC", help=f"one of {', '.join(_JWE_ENCS)} (default A256GCM)")
+    enc.add_argument(
+        "--enc", choices=_JWE_ENCS, metavar="ENC", help=f"one of {', '.join(_JWE_ENCS)} (default A256GCM)"
+    )
     enc.add_argument("--cty", metavar="TYPE", help="content type (default JWT for a signed token, else none)")
     enc.add_argument("--header", action="append", default=[], metavar="K=V", help="another header parameter")
-    enc.add_argument("--format", choices=("compact", "json"), default="compact", help="json: header and token")
+    enc.add_argument(
+        "--format", choices=("compact", "json"), default="compact", help="json: header and token"
+    )
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -254,7 +270,9 @@ def read_key_file(value: str, flag: str = "--key") -> tuple[str, str]:
     try:
         return data.decode("utf-8"), value
     except UnicodeDecodeError:
-        raise InputError(f"{flag} {value}: not UTF-8 text (a PEM or JWK key expected; DER is not read)") from None
+        raise InputError(
+            f"{flag} {value}: not UTF-8 text (a PEM or JWK key expected; DER is not read)"
+        ) from None
 
 
 def read_secret(raw: str) -> str:
@@ -276,7 +294,9 @@ def read_secret(raw: str) -> str:
     elif raw.startswith("@") and len(raw) > 1:
         from workbench.core.storage.files import read_small_file
 
-        data = read_small_file(Path(raw[1:]).expanduser(), MAX_KEY_FILE_BYTES, f"--secret {raw}", what="a secret")
+        data = read_small_file(
+            Path(raw[1:]).expanduser(), MAX_KEY_FILE_BYTES, f"--secret {raw}", what="a secret"
+        )
         try:
             value = data.decode("utf-8")
         except UnicodeDecodeError:

@@ -24,12 +24,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pr = sub.add_parser(
         "probe",
         help="send the token variants your API must refuse; report which it accepted",
-        description="Attack probes for your own API. From the profile's valid token, make the variants an API "
-        "must refuse and send each to the saved request (the profile's own origin only). The claim variants "
-        "(expired, not yet valid, wrong aud, wrong iss) keep the original signature unless you give the "
-        "issuer's key (--key or --secret), which re-signs them so only the claim check is tested. "
-        "The HS256-with-the-public-key variant needs the issuer's public key (--public-key, or the public "
-        "half of --key).",
+        description=(
+            "Attack probes for your own API. From the profile's valid token, make the variants an API "
+            "must refuse and send each to the saved request (the profile's own origin only). The claim "
+            "variants (expired, not yet valid, wrong aud, wrong iss) keep the original signature unless "
+            "you give the issuer's key (--key or --secret), which re-signs them so only the claim check "
+            "is tested. The HS256-with-the-public-key variant needs the issuer's public key "
+            "(--public-key, or the public half of --key)."
+        ),
         epilog="Exit status: 0 when the API refused every variant; 1 when it accepted one (a finding) or "
         "could not be probed.\n\n"
         "examples:\n"
@@ -38,12 +40,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "  workbench probe staging --request me --public-key issuer.pub.pem\n",
     )
     pr.add_argument("name", metavar="NAME", help="the profile whose API is probed")
-    pr.add_argument("--request", required=True, metavar="SAVED", help="the saved request to send the variants to")
+    pr.add_argument(
+        "--request", required=True, metavar="SAVED", help="the saved request to send the variants to"
+    )
     keys = pr.add_mutually_exclusive_group()
-    keys.add_argument("--key", metavar="FILE|keychain:NAME", help="the issuer's private key (re-signs claim variants)")
+    keys.add_argument(
+        "--key", metavar="FILE|keychain:NAME", help="the issuer's private key (re-signs claim variants)"
+    )
     keys.add_argument("--secret", metavar="S", help="the issuer's HMAC secret: @env:VAR, @FILE, @prompt")
     pr.add_argument("--secret-base64", action="store_true", help="the secret is base64 (or base64url)")
-    pr.add_argument("--public-key", metavar="FILE", help="the issuer's public key (PEM/JWK), for the HS256 variant")
+    pr.add_argument(
+        "--public-key", metavar="FILE", help="the issuer's public key (PEM/JWK), for the HS256 variant"
+    )
     pr.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -73,7 +81,10 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if report.accepted:
         sys.stdout.flush()
         codes = ", ".join(r.code for r in report.accepted)
-        print(f"workbench: the API accepted {len(report.accepted)} token(s) it must refuse: {codes}", file=sys.stderr)
+        print(
+            f"workbench: the API accepted {len(report.accepted)} token(s) it must refuse: {codes}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -90,7 +101,9 @@ def render_report(report: ProbeReport) -> str:
             verdict = f"HTTP {r.status}  refused"
         lines.append(f"{r.title.ljust(width)}  {verdict}")
     lines.append("")
-    signed = {r.signed_with for r in report.results if r.code in ("expired", "wrong-issuer") and r.signed_with}
+    signed = {
+        r.signed_with for r in report.results if r.code in ("expired", "wrong-issuer") and r.signed_with
+    }
     if signed:
         lines.append(f"claim variants signed with: {', '.join(sorted(signed))}")
     return "\n".join(lines) + "\n"

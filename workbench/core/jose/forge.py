@@ -172,7 +172,9 @@ def typed_value(value: str) -> Any:
             return json.loads(stripped, parse_constant=_refuse_constant)
         except (ValueError, RecursionError):
             if stripped[:1] in ("[", "{"):
-                raise InputError(f"the value {_shown(value)} starts like JSON but is not valid JSON") from None
+                raise InputError(
+                    f"the value {_shown(value)} starts like JSON but is not valid JSON"
+                ) from None
     return value
 
 
@@ -264,8 +266,8 @@ class ForgedToken:
 
 def payload_from_text(text: str | bytes, *, source: str) -> dict[str, Any]:
     """A JSON object from a payload file or stdin; anything else is a one-line error."""
-    from workbench.core.jose.inspect.compact import payload_object
     from workbench.core.errors import TokenFormatError
+    from workbench.core.jose.inspect.compact import payload_object
 
     raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if not raw.strip():
@@ -294,7 +296,8 @@ def build_claims(spec: TokenSpec, *, now: float) -> dict[str, Any]:
     if iat_text is not None:
         iat = parse_time(iat_text, now=now, what="iat")
         _put_time(claims, "iat", iat)
-    base = claims.get("iat") if isinstance(claims.get("iat"), int) else int(now)
+    iat_claim = claims.get("iat")
+    base = iat_claim if isinstance(iat_claim, int) and not isinstance(iat_claim, bool) else int(now)
     for name, text in (("nbf", spec.nbf), ("exp", spec.exp)):
         if text is not None:
             # Relative times count from iat when the token has one: `--iat -1h --exp 15m`
@@ -303,7 +306,9 @@ def build_claims(spec: TokenSpec, *, now: float) -> dict[str, Any]:
     for name in _TIME_CLAIMS:
         value = claims.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise InputError(f"the {name} claim must be a number (seconds since the epoch), not {_shown(str(value))}")
+            raise InputError(
+                f"the {name} claim must be a number (seconds since the epoch), not {_shown(str(value))}"
+            )
     return claims
 
 
@@ -337,7 +342,9 @@ def check_crit(header: Mapping[str, Any]) -> None:
         return
     crit = header["crit"]
     if not isinstance(crit, list) or not crit or not all(isinstance(c, str) for c in crit):
-        raise InputError("the crit header must be a non-empty JSON list of header names, e.g. crit='[\"exp\"]'")
+        raise InputError(
+            "the crit header must be a non-empty JSON list of header names, e.g. crit='[\"exp\"]'"
+        )
     for name in crit:
         if name in _REGISTERED_HEADERS:
             raise InputError(f"crit lists {name!r}, a parameter JWS defines itself; RFC 7515 forbids that")
@@ -445,7 +452,7 @@ def resign(
     header's own ``alg`` is used, no claim is added or changed."""
     alg = header.get("alg")
     if not isinstance(alg, str):
-        raise InputError("the header needs an alg (a string such as \"ES256\")")
+        raise InputError('the header needs an alg (a string such as "ES256")')
     spec = TokenSpec(alg=alg, allow_weak=allow_weak, allow_none=allow_none)
     alg = choose_alg(spec, key)
     warnings: tuple[str, ...] = ()

@@ -153,10 +153,9 @@ def encryption_key_from_text(text: str | bytes, *, source: str) -> EncryptionKey
         return _import(jwk, str(kty), label)
     if "-----BEGIN" not in stripped:
         raise KeyFormatError(f"{source} is neither PEM (-----BEGIN ...) nor a JWK (JSON)")
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
-
-    from cryptography.exceptions import UnsupportedAlgorithm
 
     key: Any
     data = stripped.encode("ascii", "replace")
@@ -225,9 +224,13 @@ def encrypt(
     ``cty: JWT`` (RFC 7519 §5.2, a nested JWT) unless `cty` says otherwise."""
     alg = alg or key.default_alg()
     if alg not in ENCRYPTION_ALGORITHMS:
-        raise InputError(f"cannot encrypt with alg {_keys.shown_alg(alg)}; use one of {', '.join(ENCRYPTION_ALGORITHMS)}")
+        raise InputError(
+            f"cannot encrypt with alg {_keys.shown_alg(alg)}; use one of {', '.join(ENCRYPTION_ALGORITHMS)}"
+        )
     if enc not in CONTENT_ENCRYPTIONS:
-        raise InputError(f"cannot encrypt with enc {_keys.shown_alg(enc)}; use one of {', '.join(CONTENT_ENCRYPTIONS)}")
+        raise InputError(
+            f"cannot encrypt with enc {_keys.shown_alg(enc)}; use one of {', '.join(CONTENT_ENCRYPTIONS)}"
+        )
     if not key.fits(alg):
         raise KeyFormatError(f"the {key.label} cannot be used with {alg} (it fits {key.default_alg()})")
     if alg == "dir" and key.secret_size != CEK_BYTES[enc]:

@@ -132,23 +132,33 @@ def make_variants(
         return Variant(code, VARIANT_TITLES[code], made, signed_with)
 
     lifetime = _lifetime(payload)
+    expired = {"iat": int(now) - 2 * HOUR, "exp": int(now) - HOUR}
+    if "nbf" in payload:
+        expired["nbf"] = int(now) - 2 * HOUR
     out = [
-        claims_variant("expired", {"iat": int(now) - 2 * HOUR, "exp": int(now) - HOUR, "nbf": int(now) - 2 * HOUR}
-                       if "nbf" in payload else {"iat": int(now) - 2 * HOUR, "exp": int(now) - HOUR}),  # fmt: skip
+        claims_variant("expired", expired),
         claims_variant(
-            "not-yet-valid", {"nbf": int(now) + HOUR, "iat": int(now) + HOUR, "exp": int(now) + HOUR + lifetime}
+            "not-yet-valid",
+            {"nbf": int(now) + HOUR, "iat": int(now) + HOUR, "exp": int(now) + HOUR + lifetime},
         ),
         claims_variant("wrong-audience", {"aud": WRONG_AUDIENCE}),
         claims_variant("wrong-issuer", {"iss": WRONG_ISSUER}),
     ]
     none_header = {**header, "alg": "none"}
-    out.append(Variant("alg-none", VARIANT_TITLES["alg-none"], f"{encode_segment(none_header)}.{parts[1]}.", "none"))
+    out.append(
+        Variant("alg-none", VARIANT_TITLES["alg-none"], f"{encode_segment(none_header)}.{parts[1]}.", "none")
+    )
     out.append(
         Variant("signature-stripped", VARIANT_TITLES["signature-stripped"], f"{parts[0]}.{parts[1]}.", "none")
     )
     other = _fresh_key_like(alg)
     out.append(
-        Variant("other-key", VARIANT_TITLES["other-key"], sign_segments(parts[0], parts[1], alg, other), other.label)
+        Variant(
+            "other-key",
+            VARIANT_TITLES["other-key"],
+            sign_segments(parts[0], parts[1], alg, other),
+            other.label,
+        )
     )
     out.append(_confusion_variant(header, parts[1], alg, public_key_pem))
     return out
@@ -156,24 +166,39 @@ def make_variants(
 
 def _lifetime(payload: Mapping[str, Any]) -> int:
     exp, iat = payload.get("exp"), payload.get("iat")
-    if isinstance(exp, int | float) and isinstance(iat, int | float) and not isinstance(exp, bool) and exp > iat:
+    if (
+        isinstance(exp, int | float)
+        and isinstance(iat, int | float)
+        and not isinstance(exp, bool)
+        and exp > iat
+    ):
         return int(exp - iat)
     return HOUR
 
 
-def _confusion_variant(header: Mapping[str, Any], payload_b64: str, alg: str, public_pem: bytes | None) -> Variant:
+def _confusion_variant(
+    header: Mapping[str, Any], payload_b64: str, alg: str, public_pem: bytes | None
+) -> Variant:
     code = "hs256-public-key"
     if alg in _keys.HMAC_ALGORITHMS:
-        return Variant(code, VARIANT_TITLES[code], None, "", skipped="the token is HMAC-signed: no public key")
+        return Variant(
+            code, VARIANT_TITLES[code], None, "", skipped="the token is HMAC-signed: no public key"
+        )
     if public_pem is None:
         return Variant(
-            code, VARIANT_TITLES[code], None, "", skipped="the issuer's public key is unknown (give --public-key)"
+            code,
+            VARIANT_TITLES[code],
+            None,
+            "",
+            skipped="the issuer's public key is unknown (give --public-key)",
         )
     confused = {**header, "alg": "HS256"}
     signing_input = f"{encode_segment(confused)}.{payload_b64}"
     # Deliberately what a confused verifier computes: HMAC-SHA256 keyed with the PEM text.
     mac = hmac.new(public_pem, signing_input.encode("ascii"), hashlib.sha256).digest()
-    return Variant(code, VARIANT_TITLES[code], f"{signing_input}.{_keys.b64url_encode(mac)}", "the public key's PEM")
+    return Variant(
+        code, VARIANT_TITLES[code], f"{signing_input}.{_keys.b64url_encode(mac)}", "the public key's PEM"
+    )
 
 
 def public_key_pem_from_text(text: str, *, source: str) -> bytes:
@@ -186,4 +211,3 @@ def public_key_pem_from_text(text: str, *, source: str) -> bytes:
     except KeyFormatError as exc:
         raise KeyFormatError(f"{source}: {exc}") from None
     return _keys.public_pem(key)
-

@@ -51,7 +51,9 @@ class KeyChoice:
     new_alg: str | None = None
 
     def given(self) -> int:
-        return sum(x is not None for x in (self.profile, self.keychain or self.new_alg, self.text, self.secret))
+        return sum(
+            x is not None for x in (self.profile, self.keychain or self.new_alg, self.text, self.secret)
+        )
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,11 @@ def keychain_key_names(vault: Vault) -> tuple[str, ...]:
         names = json.loads(raw)
     except ValueError:
         return ()
-    return tuple(n for n in names if isinstance(n, str) and _KEY_NAME_RE.match(n)) if isinstance(names, list) else ()
+    return (
+        tuple(n for n in names if isinstance(n, str) and _KEY_NAME_RE.match(n))
+        if isinstance(names, list)
+        else ()
+    )
 
 
 def generate_keychain_key(vault: Vault, name: str, alg: str) -> KeyGenerated:
@@ -206,7 +212,9 @@ def sign_jwt(ctx: AppContext, spec: TokenSpec, choice: KeyChoice) -> Signed:
 # --------------------------------------------------------------------------- encryption
 
 
-def encryption_key(*, text: str | None = None, source: str = "the key", secret: bytes | None = None) -> EncryptionKey:
+def encryption_key(
+    *, text: str | None = None, source: str = "the key", secret: bytes | None = None
+) -> EncryptionKey:
     """A JWE key from PEM/JWK text or a shared secret's bytes."""
     from workbench.core.jose.jwe import encryption_key_from_secret, encryption_key_from_text
 
@@ -232,4 +240,6 @@ def encrypt_token(
 
     if not plaintext:
         raise InputError("nothing to encrypt: the input is empty")
-    return jwe.encrypt(plaintext, key, alg=alg, enc=enc or jwe.DEFAULT_ENC, cty=cty, extra_header=dict(headers))
+    return jwe.encrypt(
+        plaintext, key, alg=alg, enc=enc or jwe.DEFAULT_ENC, cty=cty, extra_header=dict(headers)
+    )

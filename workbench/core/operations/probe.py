@@ -151,8 +151,8 @@ def probe_api(
         baseline = send(token).status_code
         if not 200 <= baseline < 300:
             raise ProviderError(
-                f"the API refused profile '{name}''s valid token on saved request '{saved}' (HTTP {baseline}); "
-                "the probes need a request the valid token passes",
+                f"the API refused profile '{name}''s valid token on saved request '{saved}' "
+                f"(HTTP {baseline}); the probes need a request the valid token passes",
                 hint=f"check it with `workbench call {name} --request {saved}`",
             )
         results = tuple(_send_variant(send, v) for v in variants)
@@ -170,7 +170,9 @@ def _send_variant(send: Any, variant: Any) -> ProbeResult:
     from workbench.core.errors import WorkbenchError
 
     if variant.token is None:
-        return ProbeResult(variant.code, variant.title, variant.signed_with, None, False, variant.skipped or "")
+        return ProbeResult(
+            variant.code, variant.title, variant.signed_with, None, False, variant.skipped or ""
+        )
     try:
         status = send(variant.token).status_code
     except WorkbenchError as exc:  # a network failure, an answer over the budget

@@ -259,12 +259,20 @@ def _opened_jwe(
     opened = decrypt(".".join(compact.parts), decrypt_key)
     payload, payload_format, problem = _read_payload(opened.plaintext)
     warnings.append(
-        TokenWarning("decrypted", f"Decrypted with the {decrypt_key.label}: the JWE is authentic for that key.")
+        TokenWarning(
+            "decrypted", f"Decrypted with the {decrypt_key.label}: the JWE is authentic for that key."
+        )
     )
     nested: Inspection | None = None
-    if payload_format == "text" and isinstance(payload, str) and normalize_token(payload).count(".") in (2, 4):
+    if (
+        payload_format == "text"
+        and isinstance(payload, str)
+        and normalize_token(payload).count(".") in (2, 4)
+    ):
         if depth + 1 >= MAX_NESTING:
-            warnings.append(TokenWarning("nested-too-deep", f"Tokens are nested more than {MAX_NESTING} deep."))
+            warnings.append(
+                TokenWarning("nested-too-deep", f"Tokens are nested more than {MAX_NESTING} deep.")
+            )
         else:
             try:
                 nested = _inspect(normalize_token(payload), key, checked_at, depth + 1)
@@ -275,7 +283,9 @@ def _opened_jwe(
         warnings.extend(times.warnings)
     elif nested is None:
         warnings.append(
-            TokenWarning("payload-not-claims", f"The decrypted payload is not a JSON claims set: it {problem}.")
+            TokenWarning(
+                "payload-not-claims", f"The decrypted payload is not a JSON claims set: it {problem}."
+            )
         )
     return Inspection(
         token=".".join(compact.parts),
