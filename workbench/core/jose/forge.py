@@ -279,6 +279,25 @@ def payload_from_text(text: str | bytes, *, source: str) -> dict[str, Any]:
         raise InputError(f"the payload from {source} is not a JSON object: it {detail}") from None
 
 
+def parse_json_object(text: str, *, what: str) -> dict[str, Any]:
+    """An edited header or payload: a JSON object, or one line saying where it is not (the
+    Inspector's editable mode validates as the user types)."""
+    from workbench.core.errors import TokenFormatError
+    from workbench.core.jose.inspect.compact import payload_object
+
+    try:
+        return payload_object(text.encode("utf-8", "surrogatepass"))
+    except (TokenFormatError, UnicodeEncodeError) as exc:
+        detail = str(exc).removeprefix("the payload ")
+        raise InputError(f"the {what} {detail}") from None
+
+
+def with_claim(payload: Mapping[str, Any], assignment: str) -> dict[str, Any]:
+    """`payload` with one claim set from ``K=V`` (typed as `--claim` is): "change one claim"."""
+    name, value = parse_assignment(assignment, what="claim")
+    return {**payload, name: value}
+
+
 def build_claims(spec: TokenSpec, *, now: float) -> dict[str, Any]:
     """The payload: file/stdin object, then ``--claim``s, then the named flags (later wins)."""
     claims: dict[str, Any] = dict(spec.payload)

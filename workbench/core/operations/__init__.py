@@ -27,8 +27,10 @@ verify_token           Verification (valid or not, how, readable details)
 inspect_token          Inspection (any pasted token, checked with the user's key)
 render_request         RenderedRequest (method, URL, headers, body after templating)
 sign_jwt               Signed (the forged token; the key generated for it, if any)
+resign_edited          Signed (an edited header and payload, signed as they are)
 encrypt_token          Encrypted (a compact JWE for a recipient's key)
 generate_keychain_key  KeyGenerated (a signing key kept in the keychain by name)
+probe_api              ProbeReport (which forged variants of a valid token the API accepted)
 =====================  ==============================================================
 """
 
@@ -40,6 +42,7 @@ from workbench.core.operations.forge import (
     encryption_key,
     generate_keychain_key,
     keychain_key_names,
+    resign_edited,
     sign_jwt,
 )
 from workbench.core.operations.keys import (
@@ -54,6 +57,7 @@ from workbench.core.operations.keys import (
     key_slot_status,
     signing_algorithms,
 )
+from workbench.core.operations.probe import ProbeReport, ProbeResult, probe_api
 from workbench.core.operations.profiles import (
     ProfileImported,
     ProfileRemoved,
@@ -84,6 +88,8 @@ __all__ = [
     "KeySlot",
     "KeySlotStatus",
     "NoKeySlotError",
+    "ProbeReport",
+    "ProbeResult",
     "ProfileImported",
     "ProfileRemoved",
     "ProfileSaved",
@@ -106,8 +112,10 @@ __all__ = [
     "key_slot",
     "key_slot_status",
     "keychain_key_names",
+    "probe_api",
     "remove_profile",
     "render_request",
+    "resign_edited",
     "sign_jwt",
     "signing_algorithms",
     "token_facts",

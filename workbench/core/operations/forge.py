@@ -209,6 +209,27 @@ def sign_jwt(ctx: AppContext, spec: TokenSpec, choice: KeyChoice) -> Signed:
     return Signed(forged=forged, key_label=key.label if key else None, generated=generated, public_jwk=public)
 
 
+def resign_edited(
+    ctx: AppContext,
+    header_text: str,
+    payload_text: str,
+    choice: KeyChoice,
+    *,
+    allow_weak: bool = False,
+    allow_none: bool = False,
+) -> Signed:
+    """The Inspector's editable mode: sign the edited header and payload JSON exactly as they
+    are (the header's ``alg`` decides) with the chosen key. Vault: off the GUI thread."""
+    from workbench.core.jose.forge import parse_json_object, resign
+
+    header = parse_json_object(header_text, what="header")
+    payload = parse_json_object(payload_text, what="payload")
+    key, generated = (None, None) if header.get("alg") == "none" else resolve_signing_key(ctx, choice)
+    forged = resign(header, payload, key, allow_weak=allow_weak, allow_none=allow_none)
+    public = key.public_jwk() if key is not None else None
+    return Signed(forged=forged, key_label=key.label if key else None, generated=generated, public_jwk=public)
+
+
 # --------------------------------------------------------------------------- encryption
 
 
