@@ -9,7 +9,10 @@ What it does, in the manner of jwt.io:
   host just because a pasted token names it;
 - Enter verifies; each key type keeps its own input, so a typed HMAC secret never shows in
   the clear in another type's box;
-- times read "(4 s ago)" and stay current while the tab is open.
+- times read "(4 s ago)" and stay current while the tab is open;
+- a JWE opens with the recipient's key ("Decrypt key") and its inner token is verified;
+- "Change one claim and re-sign" starts the editable mode (`forge_view`) from the decoded
+  token; "Probe API" sends the variants an API must refuse (`probe_view`).
 Decoding and verifying is one core operation (`operations.inspect_token`), the one
 `workbench decode` uses.
 """
@@ -45,6 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.gui.forge_view import ForgePanel
 from workbench.gui.inspector_text import (
     CLAIM_NAMES,
     INFO_CODES,
@@ -58,6 +62,7 @@ from workbench.gui.inspector_text import (
     short,
     suggested_key_kind,
 )
+from workbench.gui.probe_view import ProbePanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
@@ -152,6 +157,9 @@ class InspectorView(QWidget):
         self.current_button = QPushButton("Inspect current")
         self.current_button.setToolTip("The selected profile's access token")
         self.clear_button = QPushButton("Clear")
+        self.edit_button = QPushButton("Change one claim and re-sign")
+        self.edit_button.setToolTip("Edit this token's header and payload and sign it again")
+        top.addWidget(self.edit_button)
         top.addWidget(self.current_button)
         top.addWidget(self.clear_button)
         outer.addLayout(top)
@@ -213,6 +221,17 @@ class InspectorView(QWidget):
         vl.addWidget(self.key_stack, 0, 1)
         vl.addWidget(self.verify_button, 0, 2, top_aligned)
         vl.addWidget(self.result_label, 1, 0, 1, 3)
+        # A JWE opens with its recipient's private key (or the shared key, as an oct JWK).
+        self.decrypt_label = QLabel("Decrypt key")
+        self.decrypt_key_text = text_box(
+            read_only=False,
+            placeholder="JWE: the recipient's private key (PEM/JWK) or an oct JWK  (Ctrl+Enter)",
+        )
+        self.decrypt_key_text.setFixedHeight(KEY_TEXT_HEIGHT)
+        vl.addWidget(self.decrypt_label, 2, 0, top_aligned)
+        vl.addWidget(self.decrypt_key_text, 2, 1, 1, 2)
+        self.decrypt_label.setVisible(False)
+        self.decrypt_key_text.setVisible(False)
         vl.setColumnStretch(1, 1)
         verify.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         outer.addWidget(verify)
@@ -264,6 +283,10 @@ class InspectorView(QWidget):
         self.tabs.addTab(json_split, "Header && payload")
         self.nested_tab = self.tabs.addTab(self.nested_box, "Nested token")
         self.certificates_tab = self.tabs.addTab(self.certificates, "Certificates (x5c)")
+        self.forge = ForgePanel(self.services)
+        self.probe = ProbePanel(self.services)
+        self.forge_tab = self.tabs.addTab(self.forge, "Edit && re-sign")
+        self.probe_tab = self.tabs.addTab(self.probe, "Probe API")
         self.tabs.setTabVisible(self.nested_tab, False)
         self.tabs.setTabVisible(self.certificates_tab, False)
         outer.addWidget(self.tabs, 1)
@@ -274,6 +297,9 @@ class InspectorView(QWidget):
         self.verify_button.clicked.connect(self.verify)
         self.current_button.clicked.connect(self.inspect_current)
         self.clear_button.clicked.connect(self.clear)
+        self.edit_button.clicked.connect(self.edit_and_resign)
+        self.forge.inspect_requested.connect(self.set_token)
+        self.decrypt_key_text.installEventFilter(_EnterFilter(self.verify, self, needs_ctrl=True))
         self.discover_button.clicked.connect(self.discover_jwks)
         self.secret_line.returnPressed.connect(self.verify)
         self.jwks_line.returnPressed.connect(self.verify)
@@ -361,6 +387,9 @@ class InspectorView(QWidget):
         self.inspect()
 
     def on_token_edited(self) -> None:
+        jwe = self._is_jwe(self._token_text())
+        self.decrypt_label.setVisible(jwe)
+        self.decrypt_key_text.setVisible(jwe)
         self._debounce.start()
 
     def on_enter_in_token(self) -> None:
@@ -385,6 +414,17 @@ class InspectorView(QWidget):
     # -- work -------------------------------------------------------------------------------------
     def inspect(self) -> None:
         self._run("none")
+
+    def edit_and_resign(self) -> None:
+        """The decoded token's header and payload into the editable mode."""
+        token = self._token_text()
+        if token:
+            self.forge.load_token(token)
+        self.tabs.setCurrentWidget(self.forge)
+
+    @staticmethod
+    def _is_jwe(token: str) -> bool:
+        return token.strip().count(".") == 4
 
     def verify(self) -> None:
         kind = self.key_kind.currentData()
@@ -412,6 +452,7 @@ class InspectorView(QWidget):
             token,
             key_kind=kind,
             key_text=self.key_input() if kind != "none" else "",
+            decrypt_key_text=self.decrypt_key_text.toPlainText() if self._is_jwe(token) else "",
             now=now,
             timeout=prefs.request_timeout,
             verify_tls=prefs.verify_tls,
