@@ -5,10 +5,10 @@ preset signs with), a key generated into the keychain under a name of the user's
 text (a file's content or a pasted key), an HMAC secret's bytes, or a fresh key made for
 this one token. The CLI's `jwt sign` and the Inspector's editable mode both come here.
 
-Keys in the keychain that belong to no profile live in the vault under the reserved
-namespace ``_workbench-keys`` (a vault "profile" no profile file is ever given: profile
-files are made by `create_profile`, which is not called with it), one entry per key
-(its private PEM) and ``.index`` listing the names, because keychains cannot list.
+Keys in the keychain that belong to no profile live in the vault under the namespace
+``_workbench-keys`` (a vault "profile" name no profile can have: `validate_profile_name`
+reserves the ``_workbench`` prefix), one entry per key (its private PEM) and ``.index``
+listing the names, because keychains cannot list.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError, KeyFormatError, ProfileError
+from workbench.core.profiles.profile import RESERVED_PROFILE_PREFIX
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from workbench.core.jose.jwe import Encrypted, EncryptionKey
     from workbench.core.storage.vault import Vault
 
-KEYCHAIN_NAMESPACE = "_workbench-keys"
+KEYCHAIN_NAMESPACE = f"{RESERVED_PROFILE_PREFIX}-keys"
 _INDEX = ".index"
 _KEY_NAME_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\Z")
 

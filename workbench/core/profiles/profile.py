@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from workbench.core.storage.vault import Vault
 
 PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
+RESERVED_PROFILE_PREFIX = "_workbench"
 TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override", "secret_refs")
 SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins")
 # Stored by the engine for every profile, whatever its preset says.
@@ -76,6 +77,9 @@ def validate_profile_name(name: str) -> str:
         raise ProfileError(f"profile name '{name[:20]}…' is longer than 64 characters")
     if not PROFILE_NAME_RE.match(name):
         raise ProfileError(f"profile name '{name}' may only use letters, digits, '.', '_' and '-'")
+    if name.lower().startswith(RESERVED_PROFILE_PREFIX):
+        # The vault keeps signing keys that belong to no profile under this name (operations/forge.py).
+        raise ProfileError(f"profile names starting with '{RESERVED_PROFILE_PREFIX}' are reserved")
     return name
 
 
