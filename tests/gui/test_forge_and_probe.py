@@ -134,6 +134,9 @@ def test_the_inspector_decrypts_a_jwe_and_verifies_the_token_inside(qtbot, view)
     inspection = blocker.args[0]
     assert inspection.kind == "JWE" and inspection.nested.claims["sub"] == "sealed"
     assert inspection.nested.signature_valid is True
+    assert view.result_label.text().startswith("✓ signature valid")
+    assert "signature valid (EC P-256 key)" in view.nested_box.toPlainText()
+    assert view.kind_label.text() == "· JWE (decrypted)"
 
 
 def test_the_probe_table_needs_consent_and_shows_each_variant(qtbot, view, add_profile, sandbox):

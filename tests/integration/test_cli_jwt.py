@@ -76,10 +76,22 @@ def test_hmac_secrets_from_env_file_base64_and_prompt(tmp_path, workbench_home):
     asked = subprocess.run(
         [sys.executable, "-m", "workbench", "jwt", "sign", "--alg", "HS256", "--sub", "p"],
         input=secret + "\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
+        start_new_session=True,  # no controlling terminal: getpass reads the secret from stdin
     )  # fmt: skip
     assert asked.returncode == 0, asked.stderr
     assert jwt.decode(asked.stdout.strip(), secret, algorithms=["HS256"])["sub"] == "p"
     assert secret not in asked.stdout + asked.stderr + from_env.stderr
+
+
+def test_with_the_payload_on_stdin_the_secret_is_not_asked_for_there(workbench_home):
+    proc = subprocess.run(
+        [sys.executable, "-m", "workbench", "jwt", "sign", "--alg", "HS256", "-"],
+        input='{"sub": "x"}', capture_output=True, text=True, cwd=ROOT, timeout=60,
+        start_new_session=True,  # no controlling terminal: getpass would read stdin
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("workbench: error: the payload comes from stdin, so the secret cannot")
+    assert proc.stdout == ""
 
 
 @pytest.mark.parametrize(

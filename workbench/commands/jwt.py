@@ -206,6 +206,11 @@ def _key_choice(args: argparse.Namespace) -> Any:
     if args.secret is not None:
         return KeyChoice(secret=decode_secret(read_secret(args.secret), base64=args.secret_base64))
     if _wants_prompt(args):
+        if args.payload == "-" and not _has_terminal():
+            raise InputError(
+                "the payload comes from stdin, so the secret cannot be asked for there",
+                hint="give it with --secret @env:VAR or --secret @FILE",
+            )
         return KeyChoice(secret=decode_secret(_prompt_secret(), base64=args.secret_base64))
     return KeyChoice()
 
@@ -309,6 +314,15 @@ def read_secret(raw: str) -> str:
     if not value:
         raise InputError("the secret is empty")
     return value
+
+
+def _has_terminal() -> bool:
+    """getpass asks on the controlling terminal when there is one, else on stdin."""
+    try:
+        with open("/dev/tty"):
+            return True
+    except OSError:
+        return sys.stdin.isatty()
 
 
 def _prompt_secret() -> str:

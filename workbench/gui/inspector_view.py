@@ -614,11 +614,15 @@ class InspectorView(QWidget):
         if not ins.warnings:
             self.warnings.addItem(QListWidgetItem(state_dot("valid"), "No warnings"))
         self._fit_warnings()
-        if ins.kind == "JWE":
+        if ins.kind == "JWE" and ins.payload_format == "encrypted":
             self.result_label.setText(
-                f"encrypted (JWE) · alg {ins.alg or 'none'} · nothing to verify without decrypting"
+                f"encrypted (JWE) · alg {ins.alg or 'none'} · give the Decrypt key to open it"
             )
             self.result_label.setStyleSheet("")
+        elif ins.kind == "JWE" and ins.signature_valid is None:
+            inside = "; the token inside is not verified (pick its key)" if ins.nested is not None else ""
+            self.result_label.setText(f"✓ decrypted (JWE, alg {ins.alg or 'none'}){inside}")
+            self.result_label.setStyleSheet(f"color: {STATE_COLORS['valid']}")
         elif verified_with == "none" or ins.signature_valid is None:
             self.result_label.setText(f"not verified · alg {ins.alg or 'none'}")
             self.result_label.setStyleSheet("")
