@@ -163,3 +163,13 @@ def test_the_probe_table_needs_consent_and_shows_each_variant(qtbot, view, add_p
     assert panel.summary.text().startswith("✓ Every variant was refused")
     panel.profile_combo.setCurrentIndex(-1)
     assert not panel.consent.isChecked()  # consent is per profile
+
+
+def test_without_a_key_the_panel_asks_for_one_and_signs_nothing(qtbot, view):
+    panel = view.forge
+    panel.key_source.setCurrentIndex(panel.key_source.findData("secret"))
+    panel.secret_line.setText(SECRET)
+    qtbot.waitUntil(lambda: panel.token != "", timeout=5_000)
+    panel.secret_line.clear()
+    qtbot.waitUntil(lambda: panel.status_label.text() == "pick a key to sign with", timeout=5_000)
+    assert panel.token == "" and not panel.copy_button.isEnabled()

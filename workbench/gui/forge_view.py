@@ -366,6 +366,10 @@ class ForgePanel(QWidget):
             self._clear_token()
             self._show_status(f"✗ {user_message(exc)}", error=True)
             return
+        if not choice.given() and not self._header_says_none():
+            self._clear_token()
+            self._show_status("pick a key to sign with")
+            return
         self._show_status("signing…")
         self.services.runner.start(
             resign_edited,
@@ -379,6 +383,15 @@ class ForgePanel(QWidget):
             on_success=lambda result: self.on_signed(gen, result),
             on_failure=lambda exc: self.on_sign_failed(gen, exc),
         )
+
+    def _header_says_none(self) -> bool:
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.jose.forge import parse_json_object
+
+        try:
+            return parse_json_object(self.header_edit.toPlainText(), what="header").get("alg") == "none"
+        except WorkbenchError:  # validate() has already said what is wrong with it
+            return False
 
     def on_signed(self, gen: int, result: Signed) -> None:
         if not self.generation.is_current(gen):
