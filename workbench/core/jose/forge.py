@@ -42,6 +42,7 @@ _REGISTERED_HEADERS = frozenset(
     {"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc", "zip"}
 )
 _TIME_CLAIMS = ("exp", "nbf", "iat")
+MIN_EPOCH_SECONDS = 100_000_000  # 1973: a smaller bare number is a duration missing its unit
 MAX_CLAIM_NAME = 256
 _DURATION_RE = re.compile(r"([0-9]+)(w|d|h|min|m|s)")
 _DURATION_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "min": 60, "m": 60, "s": 1}
@@ -204,6 +205,11 @@ def parse_time(value: str | int | float, *, now: float, what: str) -> int | None
     if text == "now":
         return int(now)
     if re.fullmatch(r"[0-9]{1,12}", text):
+        if int(text) < MIN_EPOCH_SECONDS:  # `--exp 900` means 15 minutes to its writer, not 1970
+            raise InputError(
+                f"{what} {_shown(value)} is a bare number: a length of time needs a unit",
+                hint=f"write {text}s for seconds from now, or a full epoch time (10 digits)",
+            )
         return int(text)
     sign = -1 if text.startswith("-") else 1
     body = text.lstrip("+-")
