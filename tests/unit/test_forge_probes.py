@@ -13,7 +13,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from workbench.core.errors import InputError, KeyFormatError
 from workbench.core.jose import forge, keys, probes
 
-NOW = float(int(time.time()))  # PyJWT checks times against the real clock
+
+@pytest.fixture
+def now():
+    """PyJWT checks times against the real clock: each test's tokens are made at its own moment."""
+    return float(int(time.time()))
 
 
 @pytest.fixture
@@ -21,11 +25,11 @@ def issuer():
     return forge.SigningKey(ec.generate_private_key(ec.SECP256R1()), "issuer key")
 
 
-def _token(key, **claims):
+def _token(key, now, **claims):
     spec = forge.TokenSpec(
         iss="https://issuer.example", aud=("api",), exp="10m", claims=tuple(claims.items())
     )
-    return forge.sign_token(spec, key, now=NOW).token
+    return forge.sign_token(spec, key, now=now).token
 
 
 def _by_code(variants):
@@ -36,8 +40,8 @@ def _claims(token):
     return jwt.decode(token, options={"verify_signature": False})
 
 
-def test_with_the_issuer_key_each_claim_variant_fails_only_its_own_check(issuer):
-    variants = _by_code(probes.make_variants(_token(issuer), now=NOW, issuer_key=issuer))
+def test_with_the_issuer_key_each_claim_variant_fails_only_its_own_check(issuer, now):
+    variants = _by_code(probes.make_variants(_token(issuer, now), now=now, issuer_key=issuer))
     public = issuer.material.public_key()
 
     def decode(code, **options):
@@ -57,12 +61,12 @@ def test_with_the_issuer_key_each_claim_variant_fails_only_its_own_check(issuer)
     # ... and nothing else is wrong with them: each passes once its one check is off.
     assert decode("expired", verify_exp=False)["iss"] == "https://issuer.example"
     assert decode("wrong-audience", verify_aud=False)["aud"] == probes.WRONG_AUDIENCE
-    assert decode("not-yet-valid", verify_nbf=False, verify_iat=False)["nbf"] == int(NOW) + 3600
+    assert decode("not-yet-valid", verify_nbf=False, verify_iat=False)["nbf"] == int(now) + 3600
 
 
-def test_without_the_issuer_key_claim_variants_keep_the_original_signature(issuer):
-    token = _token(issuer)
-    variants = _by_code(probes.make_variants(token, now=NOW))
+def test_without_the_issuer_key_claim_variants_keep_the_original_signature(issuer, now):
+    token = _token(issuer, now)
+    variants = _by_code(probes.make_variants(token, now=now))
     assert variants["expired"].token.split(".")[2] == token.split(".")[2]
     assert variants["expired"].signed_with == "the original signature"
     with pytest.raises(jwt.InvalidSignatureError):
@@ -71,9 +75,9 @@ def test_without_the_issuer_key_claim_variants_keep_the_original_signature(issue
         )
 
 
-def test_unsigned_stripped_and_other_key_variants(issuer):
-    token = _token(issuer)
-    variants = _by_code(probes.make_variants(token, now=NOW))
+def test_unsigned_stripped_and_other_key_variants(issuer, now):
+    token = _token(issuer, now)
+    variants = _by_code(probes.make_variants(token, now=now))
     header = jwt.get_unverified_header(variants["alg-none"].token)
     assert header["alg"] == "none" and variants["alg-none"].token.endswith(".")
     assert variants["signature-stripped"].token == token.rsplit(".", 1)[0] + "."
@@ -84,8 +88,8 @@ def test_unsigned_stripped_and_other_key_variants(issuer):
         jwt.decode(other, issuer.material.public_key(), algorithms=["ES256"], audience="api")
 
 
-def test_the_algorithm_confusion_variant_is_hmac_keyed_with_the_public_pem(issuer):
-    variants = _by_code(probes.make_variants(_token(issuer), now=NOW, issuer_key=issuer))
+def test_the_algorithm_confusion_variant_is_hmac_keyed_with_the_public_pem(issuer, now):
+    variants = _by_code(probes.make_variants(_token(issuer, now), now=now, issuer_key=issuer))
     token = variants["hs256-public-key"].token
     assert token is not None and jwt.get_unverified_header(token)["alg"] == "HS256"
     signing_input, signature = token.rsplit(".", 1)
@@ -96,28 +100,30 @@ def test_the_algorithm_confusion_variant_is_hmac_keyed_with_the_public_pem(issue
         jwt.decode(token, issuer.material.public_key(), algorithms=["ES256"], audience="api")
 
 
-def test_the_confusion_variant_is_skipped_when_it_cannot_be_made(issuer):
-    without = _by_code(probes.make_variants(_token(issuer), now=NOW))["hs256-public-key"]
+def test_the_confusion_variant_is_skipped_when_it_cannot_be_made(issuer, now):
+    without = _by_code(probes.make_variants(_token(issuer, now), now=now))["hs256-public-key"]
     assert without.token is None and "public key is unknown" in (without.skipped or "")
     hmac_key = forge.signing_key_from_secret(b"h" * 32)
-    hs = _by_code(probes.make_variants(_token(hmac_key), now=NOW))["hs256-public-key"]
+    hs = _by_code(probes.make_variants(_token(hmac_key, now), now=now))["hs256-public-key"]
     assert hs.token is None and "HMAC-signed" in (hs.skipped or "")
 
 
-def test_the_public_key_can_be_given_as_a_jwk(issuer):
+def test_the_public_key_can_be_given_as_a_jwk(issuer, now):
     jwk_text = __import__("json").dumps(keys.public_jwk(issuer.material))
     pem = probes.public_key_pem_from_text(jwk_text, source="issuer.jwk")
     assert pem == keys.public_pem(issuer.material)
 
 
-def test_a_key_that_cannot_sign_the_tokens_alg_is_refused(issuer):
+def test_a_key_that_cannot_sign_the_tokens_alg_is_refused(issuer, now):
     with pytest.raises(KeyFormatError, match="signed with ES256"):
-        probes.make_variants(_token(issuer), now=NOW, issuer_key=forge.signing_key_from_secret(b"h" * 32))
+        probes.make_variants(
+            _token(issuer, now), now=now, issuer_key=forge.signing_key_from_secret(b"h" * 32)
+        )
 
 
-def test_an_unsigned_or_opaque_token_cannot_be_probed():
-    unsigned = forge.sign_token(forge.TokenSpec(alg="none", allow_none=True), None, now=NOW).token
+def test_an_unsigned_or_opaque_token_cannot_be_probed(now):
+    unsigned = forge.sign_token(forge.TokenSpec(alg="none", allow_none=True), None, now=now).token
     with pytest.raises(InputError, match="validly signed"):
-        probes.make_variants(unsigned, now=NOW)
+        probes.make_variants(unsigned, now=now)
     with pytest.raises(InputError):
-        probes.make_variants("an-opaque-access-token", now=NOW)
+        probes.make_variants("an-opaque-access-token", now=now)
