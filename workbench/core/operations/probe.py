@@ -104,7 +104,7 @@ def probe_api(
     from workbench.core.engine.wire import CallPlan
     from workbench.core.jose import probes
     from workbench.core.net.client import make_client
-    from workbench.core.net.origins import origin_of
+    from workbench.core.net.origins import OriginError, origin_of
     from workbench.core.operations.forge import resolve_signing_key
     from workbench.core.request.saved import render_saved
 
@@ -131,6 +131,11 @@ def probe_api(
 
     plan = CallPlan.for_profile(profile, default_timeout=10.0)
     headers = [(k, v) for k, v in rendered.headers.items() if k.lower() != plan.header.lower()]
+    def own_origin_only(origin: str) -> None:
+        # Checked again on the request as built, the one place a URL becomes a connection.
+        if origin != own:
+            raise OriginError(f"{name} probe: not sending forged tokens to {origin or 'that URL'}")
+
     with make_client(timeout=plan.timeout_seconds, verify_tls=plan.verify_tls) as client:
 
         def send(value: str) -> httpx.Response:
@@ -141,6 +146,7 @@ def probe_api(
                 client,
                 rendered.method,
                 url,
+                origin_check=own_origin_only,
                 headers=[*headers, (plan.header, credential)],
                 content=rendered.content,
                 timeout=plan.timeout_seconds,
