@@ -1,1 +1,1 @@
-"""Hostile-input tests (issue 17): attacks as a hostile provider, teammate\x27s file or local process would make."""
+"""Hostile-input tests (issue 17): what a hostile provider, teammate's file or local process can send."""
