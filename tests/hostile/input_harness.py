@@ -137,14 +137,14 @@ def wb(*args: str, **kwargs: Any) -> Capped:
     return run_capped([sys.executable, "-c", _WRAPPER, *args], **kwargs)
 
 
-def python_capped(code: str, **kwargs: Any) -> Capped:
+def python_capped(code: str, *, args: list[str] = (), **kwargs: Any) -> Capped:  # type: ignore[assignment]
     """Python `code` under the memory cap (for core-level attacks); peak RSS reported the same way."""
     prologue = (
         "import atexit, os, resource, sys\n"
         f"atexit.register(lambda: os.write(2, ('\\n{_PEAK_MARK}%d\\n' % "
         "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss).encode()))\n"
     )
-    return run_capped([sys.executable, "-c", prologue + code], **kwargs)
+    return run_capped([sys.executable, "-c", prologue + code, *args], **kwargs)
 
 
 def keyring_env(keyring_file: Path) -> dict[str, str]:
