@@ -38,6 +38,17 @@ ATTACKS = {  # @N@ is the width asked for
     "filter indent keyword": "{{ 'a\\nb' | indent(width=@N@) }}",
 }
 
+# Small inputs multiplied into gigabytes (each piece is within the repeat and size limits).
+MILLION = "(('x' * 1000) * 1000)"
+PRODUCTS = {
+    "str.replace of the empty string": "{{ " + MILLION + ".replace('', 'y' * 1000) }}",
+    "filter replace of the empty string": "{{ " + MILLION + " | replace('', 'y' * 1000) }}",
+    "str.join with a long separator": "{{ ('y' * 10000).join(range(100000)) }}",
+    "filter join with a long separator": "{{ range(100000) | join('y' * 10000) }}",
+    "filter wordwrap with a long wrapstring": "{{ ('x ' * 5000) | wordwrap(1, true, ('z' * 10000) * 10) }}",
+    "filter indent of many lines": "{{ ('a\\n' * 10000) | indent(100000) }}",
+}
+
 _CHILD = """
 import json, sys
 from workbench.core.clock import FakeClock
@@ -72,6 +83,14 @@ def test_a_template_asking_for_a_huge_width_is_refused_before_it_allocates(attac
     assert outcome["result"] == "refused", outcome
     assert "template path" in str(outcome["message"])
     assert outcome["peak_rss_mb"] < 200, outcome  # nothing near the 1.5 GB asked for
+
+
+@pytest.mark.parametrize("attack", list(PRODUCTS.values()), ids=list(PRODUCTS))
+def test_a_template_multiplying_small_pieces_into_gigabytes_is_refused_first(attack):
+    outcome = _render_capped(attack)
+
+    assert outcome["result"] == "refused", outcome
+    assert outcome["peak_rss_mb"] < 200, outcome
 
 
 @pytest.mark.parametrize(
