@@ -78,7 +78,7 @@ def run_capped(
         stderr=subprocess.PIPE,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
-        preexec_fn=_limit(cap_mb),  # noqa: PLW1509 - no threads in the test process that matter here
+        preexec_fn=_limit(cap_mb),  # the cap applies in the child only
     )
     timed_out = False
     try:

@@ -47,7 +47,8 @@ def _add(env: dict[str, str], *args: str) -> None:
 def test_a_rotated_refresh_token_survives_an_absurd_expires_in(provider, env, keyring_file, expires_in):
     def refresh(seen: Seen) -> Answer:
         if b"R1-original" in seen.body:
-            return _raw(f'{{"access_token": "AT-2", "refresh_token": "R2-rotated", "expires_in": {expires_in}}}')
+            rotated = '{"access_token": "AT-2", "refresh_token": "R2-rotated", "expires_in": %s}'
+            return _raw(rotated % expires_in)
         if b"R2-rotated" in seen.body:
             return _raw('{"access_token": "AT-3", "refresh_token": "R3-rotated", "expires_in": 3600}')
         return Answer(400, {"error": "invalid_grant"})

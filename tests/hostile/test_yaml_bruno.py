@@ -106,7 +106,9 @@ def test_a_bru_symlink_to_a_local_file_leaks_nothing_of_it(collection, tmp_path)
 def test_a_folder_symlink_out_of_the_collection_is_not_walked(collection, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
-    (outside / "stolen.bru").write_text("meta {\n  name: stolen-request\n  type: http\n}\n\nget {\n  url: http://127.0.0.1/stolen\n}\n")
+    (outside / "stolen.bru").write_text(
+        "meta {\n  name: stolen-request\n  type: http\n}\n\nget {\n  url: http://127.0.0.1/stolen\n}\n"
+    )
     (collection / "linked").symlink_to(outside, target_is_directory=True)
 
     run = wb("import", str(collection), "--dry-run", timeout=20)
