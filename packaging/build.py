@@ -100,7 +100,7 @@ def build(target_name: str = "app", *, onefile: bool = False, if_stale: bool = F
         raise SystemExit("only the app has a one-file variant")
     # Two test runs (or a developer and a test run) building at once would clobber each
     # other's dist/ folder: one build per target at a time, and the second one reuses it.
-    from workbench.core.process_lock import LockHeld, ProcessLock
+    from workbench.core.storage.process_lock import LockHeld, ProcessLock
 
     cfg.BUILD_DIR.mkdir(parents=True, exist_ok=True)
     lock = ProcessLock(cfg.BUILD_DIR / f".{target.name}{'-onefile' if onefile else ''}.lock", timeout=3600)

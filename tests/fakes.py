@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from keyring import errors as kerr
 
-from workbench.core.presets import Preset
-from workbench.core.vault import SERVICE, MemoryKeyring, Vault
+from workbench.core.profiles.presets import Preset
+from workbench.core.storage.vault import SERVICE, MemoryKeyring, Vault
 
 # The Windows Credential Manager refuses blobs over 2560 bytes (UTF-16).
 WINDOWS_CREDENTIAL_LIMIT = 2560

@@ -114,7 +114,7 @@ def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext)
     if not isinstance(name, str):
         return
     from workbench.core.errors import WorkbenchError
-    from workbench.core.origins import cli_warnings
+    from workbench.core.net.origins import cli_warnings
 
     try:
         profile = ctx.profiles.get(name)

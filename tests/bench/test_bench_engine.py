@@ -25,10 +25,10 @@ import pytest
 
 from tests.integration.conftest import add_profile
 from workbench.core.clock import Clock
-from workbench.core.engine import TokenEngine
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore
-from workbench.core.vault import MemoryKeyring, Vault
+from workbench.core.engine.token_engine import TokenEngine
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import ProfileStore
+from workbench.core.storage.vault import MemoryKeyring, Vault
 from workbench.sandbox import Sandbox
 
 pytestmark = pytest.mark.bench

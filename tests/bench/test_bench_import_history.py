@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from workbench.core.context import AppContext
-from workbench.core.history import History
 from workbench.core.importers import read_plan
 from workbench.core.importers.apply import apply_plan
-from workbench.core.saved_requests import SavedRequestStore
-from workbench.core.vault import MemoryKeyring, Vault
+from workbench.core.request.saved import SavedRequestStore
+from workbench.core.storage.history import History
+from workbench.core.storage.vault import MemoryKeyring, Vault
 
 pytestmark = pytest.mark.bench
 

@@ -18,7 +18,7 @@ from typing import Literal
 
 from keyring import errors as kerr
 
-from workbench.core.vault import SERVICE, MemoryKeyring
+from workbench.core.storage.vault import SERVICE, MemoryKeyring
 
 When = Literal["before", "after"]
 

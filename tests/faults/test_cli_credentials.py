@@ -352,7 +352,7 @@ def test_profile_set_waits_for_a_refresh_in_flight_in_another_process(
         [
             sys.executable, "-c",
             "import sys, time\n"
-            "from workbench.core.process_lock import ProcessLock\n"
+            "from workbench.core.storage.process_lock import ProcessLock\n"
             "with ProcessLock(sys.argv[1], timeout=5):\n"
             "    print('held', flush=True)\n"
             "    time.sleep(1.5)\n",

@@ -164,7 +164,7 @@ def test_a_keychain_that_refuses_the_rotated_token_says_it_was_not_saved_and_set
 
 
 def _tamper_first_part(backend: FaultKeyring, user: str) -> None:
-    from workbench.core.vault import SERVICE
+    from workbench.core.storage.vault import SERVICE
 
     manifest = backend.workbench_entries()[user]
     generation = manifest.rsplit(":g", 1)[1]

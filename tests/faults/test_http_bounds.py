@@ -8,7 +8,7 @@ import pytest
 
 from tests.faults.hostile import HostileServer
 from workbench.core.errors import NetworkTimeoutError, NetworkTLSError, ResponseTooLargeError, user_message
-from workbench.core.http import CALL_MAX_BYTES, PROVIDER_MAX_BYTES, make_client, send_bounded
+from workbench.core.net.client import CALL_MAX_BYTES, PROVIDER_MAX_BYTES, make_client, send_bounded
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_a_self_signed_certificate_is_one_clear_tls_error():
 
 
 def test_decode_jwks_from_a_dripping_server_fails_within_its_timeout(hostile):
-    from workbench.core.jwtinspect import fetch_jwks
+    from workbench.core.jose.inspect import fetch_jwks
 
     started = time.monotonic()
     with pytest.raises(NetworkTimeoutError, match=r"did not answer within 1\.5 s"):

@@ -26,7 +26,7 @@ import pytest
 
 from tests.faults.conftest import ROOT
 from tests.faults.rotating import RotatingProvider
-from workbench.core.vault import Vault
+from workbench.core.storage.vault import Vault
 
 pytestmark = pytest.mark.keychain
 

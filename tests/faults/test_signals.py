@@ -15,8 +15,8 @@ from tests.faults.conftest import ROOT
 from tests.faults.file_keyring import FileKeyring, entries
 from tests.faults.rotating import RotatingProvider
 from workbench import cli
-from workbench.core.signals import deferred_signals
-from workbench.core.vault import MemoryKeyring, Vault
+from workbench.core.engine.signals import deferred_signals
+from workbench.core.storage.vault import MemoryKeyring, Vault
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from tests.faults.fault_keyring import Crash, FaultKeyring
 from workbench.core.errors import VaultDamagedError
-from workbench.core.vault import SERVICE, Vault
+from workbench.core.storage.vault import SERVICE, Vault
 
 
 def long_value(tag: str, size: int = 2_600) -> str:

@@ -56,7 +56,7 @@ def clock():
 @pytest.fixture
 def ctx(clock):
     from workbench.core.context import AppContext
-    from workbench.core.vault import MemoryKeyring, Vault
+    from workbench.core.storage.vault import MemoryKeyring, Vault
 
     context = AppContext(clock=clock, vault=Vault(MemoryKeyring()))
     yield context

@@ -57,7 +57,8 @@ def test_the_first_frame_needs_neither_the_worker_pool_nor_the_panels():
         "from workbench.gui.main_window import MainWindow\n"
         "w = MainWindow(); w.show(); app.processEvents()\n"
         "later = ('workbench.gui.window_ui', 'workbench.gui.tasks', 'workbench.gui.widgets',"
-        " 'workbench.gui.services', 'workbench.gui.token_view', 'workbench.core.profiles', 'email.utils')\n"
+        " 'workbench.gui.services', 'workbench.gui.token_view',"
+        " 'workbench.core.profiles.profile', 'email.utils')\n"
         "print([m for m in later if m in sys.modules])\n"
         "w.shutdown()\n"
     )

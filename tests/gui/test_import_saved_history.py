@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import wait_idle
-from workbench.core.history import History
-from workbench.core.saved_requests import SavedRequest, SavedRequestStore
+from workbench.core.request.saved import SavedRequest, SavedRequestStore
+from workbench.core.storage.history import History
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 

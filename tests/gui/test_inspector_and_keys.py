@@ -16,7 +16,7 @@ def jwks_of(sandbox):
 
 
 def other_key_material():
-    from workbench.core.keys import generate_key_pair
+    from workbench.core.jose.keys import generate_key_pair
 
     pair = generate_key_pair("ES256")
     return pair.public_pem().decode(), json.dumps(pair.public_jwk())
@@ -25,7 +25,7 @@ def other_key_material():
 def tm_key_material(sandbox):
     from cryptography.hazmat.primitives import serialization
 
-    from workbench.core.keys import load_public_key
+    from workbench.core.jose.keys import load_public_key
 
     jwk = jwks_of(sandbox)["keys"][0]
     pem = load_public_key(json.dumps(jwk)).public_bytes(

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLineEdit
 
-from workbench.core import keys
+from workbench.core.jose import keys
 
 SECRET = "inspector-test-secret-0123456789abcdef"
 VECTORS = json.loads((Path(__file__).parents[1] / "fixtures" / "rfc7520.json").read_text(encoding="utf-8"))
@@ -146,7 +146,7 @@ class _Issuer:
 
 
 def test_the_jwks_url_is_found_from_iss_on_the_pool_only_when_asked(qtbot, view, monkeypatch):
-    from workbench.core import jwtinspect
+    from workbench.core.jose import inspect as jwtinspect
 
     pair = keys.generate_key_pair("ES256")
     issuer = _Issuer({"keys": [pair.public_jwk()]})

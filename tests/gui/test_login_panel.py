@@ -29,7 +29,7 @@ def user_in_browser(monkeypatch, idp):
         opened.append(url)
         return idp.play_user(url)
 
-    monkeypatch.setattr("workbench.core.oauth_login.default_opener", open_and_approve)
+    monkeypatch.setattr("workbench.core.oauth.login.default_opener", open_and_approve)
     return opened
 
 

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from tests.gui.conftest import wait_idle
-from workbench.core.profiles import ProfileStore
-from workbench.core.vault import MemoryKeyring, Vault
+from workbench.core.profiles.profile import ProfileStore
+from workbench.core.storage.vault import MemoryKeyring, Vault
 
 
 class Touches:
@@ -60,7 +60,7 @@ def touches():
 @pytest.fixture
 def ctx(clock, touches, workbench_home):
     from workbench.core.context import AppContext
-    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles.catalog import PresetCatalog
 
     vault = recording(Vault, touches, VAULT_CALLS)(MemoryKeyring())
     context = AppContext(clock=clock, vault=vault)

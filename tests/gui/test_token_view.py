@@ -198,7 +198,7 @@ def test_verify_asks_token_of_trust_itself(qtbot, make_window, add_profile, sand
 
 
 def test_a_late_event_about_an_older_token_does_not_erase_the_new_one(qtbot, make_window, add_profile):
-    from workbench.core.engine import EngineEvent
+    from workbench.core.engine.token_engine import EngineEvent
 
     add_profile("token-of-trust", "tot")
     window = make_window(select="tot")

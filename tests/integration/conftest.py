@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 from workbench.core.clock import Clock, FakeClock
-from workbench.core.engine import TokenEngine
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore
-from workbench.core.vault import MemoryKeyring, Vault
+from workbench.core.engine.token_engine import TokenEngine
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import ProfileStore
+from workbench.core.storage.vault import MemoryKeyring, Vault
 from workbench.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]

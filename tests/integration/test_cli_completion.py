@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import ROOT, run_cli
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import ProfileStore
 
 PROFILES = ("prod-api", "staging")
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.integration.conftest import files_text, run_cli
-from workbench.core.vault import Vault
+from workbench.core.storage.vault import Vault
 
 pytestmark = pytest.mark.keychain
 

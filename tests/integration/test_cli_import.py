@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.integration.conftest import ROOT, files_text, one_line_error, run_cli
-from workbench.core.vault import Vault
+from workbench.core.storage.vault import Vault
 
 pytestmark = pytest.mark.keychain
 

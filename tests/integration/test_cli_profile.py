@@ -13,8 +13,8 @@ import keyring
 import pytest
 
 from tests.fakes import sample_inputs
-from workbench.core.presets import PresetCatalog
-from workbench.core.vault import SERVICE, Vault
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.storage.vault import SERVICE, Vault
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").is_dir() else sys.executable

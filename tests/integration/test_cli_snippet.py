@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import ROOT, run_cli
-from workbench.core.vault import Vault
+from workbench.core.storage.vault import Vault
 
 pytestmark = pytest.mark.keychain
 

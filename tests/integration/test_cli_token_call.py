@@ -12,9 +12,9 @@ import uuid
 import pytest
 
 from tests.integration.conftest import add_profile, files_text, one_line_error, run_cli, start_cli
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore
-from workbench.core.vault import Vault
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import ProfileStore
+from workbench.core.storage.vault import Vault
 
 pytestmark = pytest.mark.keychain
 

@@ -253,8 +253,8 @@ def test_the_current_token_verifies_locally_the_way_its_preset_allows(preset, ho
 def test_a_new_home_never_serves_or_sends_tokens_a_same_named_profile_of_another_home_left(
     preset, sandbox, memory_vault, make_engine, workbench_home, tmp_path, monkeypatch
 ):
-    from workbench.core.presets import PresetCatalog
-    from workbench.core.profiles import ProfileStore
+    from workbench.core.profiles.catalog import PresetCatalog
+    from workbench.core.profiles.profile import ProfileStore
     from workbench.sandbox import Sandbox
 
     first_store = ProfileStore(presets=PresetCatalog.load_default())
@@ -296,8 +296,8 @@ def test_a_profile_pointed_at_another_server_mints_instead_of_serving_the_old_se
 def test_a_pasted_pair_is_used_in_a_new_home_without_any_token_state(
     preset, sandbox, memory_vault, make_engine, tmp_path, monkeypatch
 ):
-    from workbench.core.presets import PresetCatalog
-    from workbench.core.profiles import ProfileStore
+    from workbench.core.profiles.catalog import PresetCatalog
+    from workbench.core.profiles.profile import ProfileStore
 
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "pasted-home"))
     store = ProfileStore(presets=PresetCatalog.load_default())
@@ -324,7 +324,7 @@ def test_token_of_trust_verify_mints_again_when_the_provider_says_the_token_has_
 def test_a_new_token_is_decoded_once_from_the_providers_answer_to_its_claims(
     preset, sandbox, setup, monkeypatch
 ):
-    from workbench.core import jwtinspect
+    from workbench.core.jose import inspect as jwtinspect
 
     engine, _clock, add = setup
     name = add(preset)

@@ -16,7 +16,7 @@ from pathlib import Path
 import keyring
 import pytest
 
-from workbench.core.vault import SERVICE
+from workbench.core.storage.vault import SERVICE
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").is_dir() else sys.executable

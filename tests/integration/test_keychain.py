@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from workbench.core.vault import SERVICE, Vault
+from workbench.core.storage.vault import SERVICE, Vault
 
 pytestmark = pytest.mark.keychain
 
@@ -99,7 +99,7 @@ def test_a_fresh_vault_in_another_process_reads_what_this_one_stored(vault, prof
     token = jwt_sized(5_000)
     vault.store(profile, "refresh_token", token)
     code = (
-        "import sys; from workbench.core.vault import Vault;"
+        "import sys; from workbench.core.storage.vault import Vault;"
         f"sys.stdout.write(Vault().load({profile!r}, 'refresh_token') or '')"
     )
     argv = [PYTHON, "-c", code]
@@ -125,7 +125,7 @@ def test_a_secret_added_by_the_cli_is_read_by_a_second_process(
     assert "No usable OS keychain" not in add.stderr
 
     code = (
-        "import json, sys; from workbench.core.vault import Vault; v = Vault();"
+        "import json, sys; from workbench.core.storage.vault import Vault; v = Vault();"
         f"json.dump({{'value': v.load({profile!r}, 'private_key'), 'backend': v.backend_name}}, sys.stdout)"
     )
     read = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)

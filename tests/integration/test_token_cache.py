@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.conftest import add_profile
 from workbench.core.clock import FakeClock
-from workbench.core.token_cache import fresh_stored_token
+from workbench.core.engine.token_cache import fresh_stored_token
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ import pytest
 
 from tests.integration.conftest import ROOT, run_cli
 from tests.tls import HttpsServer, make_ca
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import ProfileStore
 
 TOKEN = "opaque-token-" + uuid.uuid4().hex
 
@@ -49,7 +49,7 @@ def provider(ca):
 
 @pytest.fixture
 def profile(secret_service, workbench_home, provider):
-    from workbench.core.vault import Vault
+    from workbench.core.storage.vault import Vault
 
     vault = Vault()
     name = f"corp-{uuid.uuid4().hex[:8]}"
@@ -119,7 +119,8 @@ def test_a_corporate_ca_installed_in_the_os_store_is_trusted_without_ssl_cert_fi
 def test_every_verified_client_uses_the_os_trust_store():
     import truststore
 
-    from workbench.core import http, trust
+    from workbench.core.net import client as http
+    from workbench.core.net import trust
 
     client = http.make_client(verify_tls=True)
     try:

@@ -13,9 +13,17 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 import httpx
 import pytest
 
-from workbench.core import keys
 from workbench.core.errors import InputError, ProviderResponseError
-from workbench.core.oauth import (
+from workbench.core.jose import jws, keys
+from workbench.core.oauth.discovery import (
+    DiscoveryCache,
+    OAuthTransport,
+    discover,
+    discovery_urls,
+    endpoints_from_document,
+)
+from workbench.core.oauth.loopback import LoginTimedOut, LoopbackReceiver
+from workbench.core.oauth.protocol import (
     ClientCredentials,
     Endpoints,
     LoginCancelled,
@@ -28,14 +36,6 @@ from workbench.core.oauth import (
     resolve_client_auth,
     validate_id_token,
 )
-from workbench.core.oauth_discovery import (
-    DiscoveryCache,
-    OAuthTransport,
-    discover,
-    discovery_urls,
-    endpoints_from_document,
-)
-from workbench.core.oauth_loopback import LoginTimedOut, LoopbackReceiver
 from workbench.sandbox import Sandbox
 
 
@@ -86,7 +86,7 @@ def test_private_key_jwt_assertion_has_the_rfc_7523_claims_and_a_thumbprint_kid(
     assert 0 < claims["exp"] - now <= 300
     assert claims["jti"] != json.loads(keys.b64url_decode(two.split(".")[1]))["jti"]
     signing_input, signature = one.rsplit(".", 1)
-    assert keys.jose_verify("ES256", pair.public_pem(), signing_input, signature)
+    assert jws.jose_verify("ES256", pair.public_pem(), signing_input, signature)
 
 
 def test_authorization_url_carries_pkce_state_nonce_and_each_resource():
@@ -150,7 +150,7 @@ def test_discovery_against_the_sandbox_and_vars_override_it(tmp_path):
 def signed_id_token(claims: dict, pair) -> str:
     header = {"alg": "ES256", "kid": pair.public_jwk()["kid"], "typ": "JWT"}
     signing_input = ".".join(keys.b64url_encode(json.dumps(p).encode()) for p in (header, claims))
-    return signing_input + "." + keys.jose_sign("ES256", pair.private_pem(), signing_input)
+    return signing_input + "." + jws.jose_sign("ES256", pair.private_pem(), signing_input)
 
 
 @pytest.mark.parametrize(
@@ -248,10 +248,10 @@ def test_endpoints_round_trip_through_json():
 
 
 def test_credentials_may_go_to_the_endpoints_the_issuers_discovery_names(tmp_path, monkeypatch):
-    from workbench.core.oauth_discovery import DiscoveryCache
-    from workbench.core.origins import allowed_origins, check_origin
-    from workbench.core.presets import PresetCatalog
-    from workbench.core.profiles import ProfileStore
+    from workbench.core.net.origins import allowed_origins, check_origin
+    from workbench.core.oauth.discovery import DiscoveryCache
+    from workbench.core.profiles.catalog import PresetCatalog
+    from workbench.core.profiles.profile import ProfileStore
 
     store = ProfileStore(presets=PresetCatalog.load_default())
     profile = store.create(
@@ -261,7 +261,7 @@ def test_credentials_may_go_to_the_endpoints_the_issuers_discovery_names(tmp_pat
         vars={"client_id": "c", "authorization_endpoint": "https://sso.example.net/authorize"},
         secret_names=[],
     )
-    from workbench.core import paths
+    from workbench.core.storage import paths
 
     endpoints = Endpoints(
         issuer="https://login.example.com/tenant",
@@ -273,7 +273,7 @@ def test_credentials_may_go_to_the_endpoints_the_issuers_discovery_names(tmp_pat
     assert allowed[0] == "https://login.example.com"
     assert {"https://tokens.example.org", "https://sso.example.net"} <= set(allowed)
     check_origin(profile, "https://tokens.example.org/oauth/token", what="refresh")
-    from workbench.core.origins import OriginError
+    from workbench.core.net.origins import OriginError
 
     with pytest.raises(OriginError):
         check_origin(profile, "https://evil.example/steal", what="call")

@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from workbench.core.context import AppContext
-from workbench.core.oauth import OAuthError
-from workbench.core.oauth_login import LoginPrompt, login, sign_out
-from workbench.core.vault import MemoryKeyring, Vault
+from workbench.core.oauth.login import LoginPrompt, login
+from workbench.core.oauth.protocol import OAuthError
+from workbench.core.oauth.signout import sign_out
+from workbench.core.storage.vault import MemoryKeyring, Vault
 from workbench.sandbox import Sandbox
 
 
@@ -91,7 +92,7 @@ def test_cancel_stops_a_device_login_at_once(ctx, sandbox):
     make_profile(ctx, sandbox, "oauth2-device-code", name="tv")
     cancel = threading.Event()
     threading.Timer(0.5, cancel.set).start()
-    from workbench.core.oauth import LoginCancelled
+    from workbench.core.oauth.protocol import LoginCancelled
 
     with pytest.raises(LoginCancelled):
         login(ctx, "tv", cancel=cancel, timeout=60)
@@ -117,8 +118,8 @@ def test_client_credentials_authenticate_the_way_client_auth_says(ctx, sandbox, 
         secret_names=["client_secret"],
     )
     ctx.vault.store("cc", "client_secret", spec["secrets"]["client_secret"])
-    from workbench.core import flows
-    from workbench.core.templating import TemplateRenderer
+    from workbench.core.engine import flows
+    from workbench.core.request.templating import TemplateRenderer
 
     profile = ctx.profiles.get("cc")
     request = flows.build_request(

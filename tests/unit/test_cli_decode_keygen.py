@@ -14,9 +14,9 @@ import pytest
 
 from workbench import cli
 from workbench.commands import keygen
-from workbench.core import keys
 from workbench.core.context import AppContext
 from workbench.core.errors import ProfileError
+from workbench.core.jose import keys
 
 RFC_TOKEN = (
     "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9"
@@ -244,7 +244,7 @@ def test_keygen_rs256_jwk_is_an_rsa_key(tmp_path):
 
 @pytest.fixture
 def memory_context(workbench_home):
-    from workbench.core.vault import MemoryKeyring, Vault
+    from workbench.core.storage.vault import MemoryKeyring, Vault
 
     ctx = AppContext(vault=Vault(MemoryKeyring()))
     ctx.profiles.create(
@@ -300,9 +300,9 @@ def test_keygen_refuses_an_unknown_profile_or_one_without_a_private_key(memory_c
 
 @pytest.mark.keychain
 def test_keygen_profile_key_survives_the_process_in_the_real_keychain(secret_service, workbench_home):
-    from workbench.core.presets import PresetCatalog
-    from workbench.core.profiles import ProfileStore
-    from workbench.core.vault import Vault
+    from workbench.core.profiles.catalog import PresetCatalog
+    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.storage.vault import Vault
 
     ProfileStore(presets=PresetCatalog.load_default()).create(
         "tm-real",
@@ -324,8 +324,8 @@ def test_keygen_profile_key_survives_the_process_in_the_real_keychain(secret_ser
 
 
 def test_keygen_profile_refuses_when_there_is_no_keychain_to_keep_the_key(workbench_home, tmp_path):
-    from workbench.core.presets import PresetCatalog
-    from workbench.core.profiles import ProfileStore
+    from workbench.core.profiles.catalog import PresetCatalog
+    from workbench.core.profiles.profile import ProfileStore
 
     ProfileStore(presets=PresetCatalog.load_default()).create(
         "tm",

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from workbench.core.codegen import curl_command
+from workbench.core.request.codegen import curl_command
 
 NASTY = 'it\'s $(touch /tmp/pwned) `id` "q" \\ ; | & \n second line $HOME'
 
@@ -88,7 +88,7 @@ def test_a_body_that_is_not_utf8_is_flagged():
 
 
 def _snippet_request(**kw):
-    from workbench.core.codegen import SnippetRequest
+    from workbench.core.request.codegen import SnippetRequest
 
     base = {
         "profile": "acme",
@@ -103,7 +103,7 @@ def _snippet_request(**kw):
 
 @pytest.mark.parametrize("lang", ["curl", "httpie", "python", "fetch"])
 def test_no_snippet_carries_a_token_header_given_to_it(lang):
-    from workbench.core.codegen import snippet
+    from workbench.core.request.codegen import snippet
 
     code = snippet(_snippet_request(), lang)
     assert "leaked" not in code
@@ -112,7 +112,7 @@ def test_no_snippet_carries_a_token_header_given_to_it(lang):
 
 
 def test_an_api_key_header_without_a_scheme_is_referenced_bare():
-    from workbench.core.codegen import snippet
+    from workbench.core.request.codegen import snippet
 
     req = _snippet_request(token_header="X-Api-Key", token_scheme="", headers=())
     assert '-H "X-Api-Key: $(workbench token acme)"' in snippet(req, "curl")
@@ -121,7 +121,7 @@ def test_an_api_key_header_without_a_scheme_is_referenced_bare():
 
 
 def test_the_curl_snippet_passes_every_value_to_curl_unchanged():
-    from workbench.core.codegen import snippet
+    from workbench.core.request.codegen import snippet
 
     req = _snippet_request(headers=(("X-Nasty", NASTY),), body=NASTY.encode())
     argv = argv_seen_by_a_shell(snippet(req, "curl").replace("$(workbench token acme)", "TOKEN"))

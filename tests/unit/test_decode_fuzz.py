@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.core import jwtinspect as ji
-from workbench.core import keys
 from workbench.core.errors import TokenFormatError
+from workbench.core.jose import inspect as ji
+from workbench.core.jose import keys
 
 # Sized for about ten seconds in all on a 2-core machine; raise them locally to dig deeper.
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -19,7 +19,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from workbench.core.clock import FakeClock
-from workbench.core.engine import EngineEvent, LockTimeoutError, TokenEngine, TokenUnavailableError
+from workbench.core.engine.token_engine import (
+    EngineEvent,
+    LockTimeoutError,
+    TokenEngine,
+    TokenUnavailableError,
+)
 from workbench.core.errors import (
     NetworkError,
     ProviderAuthError,
@@ -28,8 +33,8 @@ from workbench.core.errors import (
     VaultError,
     user_message,
 )
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import ProfileStore
 
 HS_KEY = "unit-test-signing-key-0123456789abcdef"
 
@@ -548,7 +553,7 @@ def test_renewal_failure_keeps_serving_a_token_that_has_not_expired(engine, stor
 
 
 def test_a_held_file_lock_times_out_with_a_clear_error(store, vault, clock, provider, workbench_home):
-    from workbench.core.process_lock import ProcessLock
+    from workbench.core.storage.process_lock import ProcessLock
 
     add_token_of_trust(store, vault)
     eng = TokenEngine(
@@ -735,7 +740,7 @@ def test_call_history_records_names_and_status_but_no_token(engine, store, vault
     add_token_of_trust(store, vault)
     engine.call("tot", "POST", "/api/echo", json_body={"hello": "world"})
     assert engine.flush_history()
-    from workbench.core.history import History
+    from workbench.core.storage.history import History
 
     entry, mint = History().entries()  # newest first: the call, then the mint it needed
     assert mint["url"].endswith("/api/internal/auth/token") and mint["status"] == 200

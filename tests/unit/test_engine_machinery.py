@@ -10,9 +10,9 @@ import time
 import pytest
 
 from tests.threads import run_together
-from workbench.core.engine_policy import RefreshAhead, RetryPolicy, parse_retry_after
-from workbench.core.engine_state import StateStore, TokenState
-from workbench.core.singleflight import FlightTimeoutError, SingleFlight
+from workbench.core.engine.policy import RefreshAhead, RetryPolicy, parse_retry_after
+from workbench.core.engine.singleflight import FlightTimeoutError, SingleFlight
+from workbench.core.engine.state import StateStore, TokenState
 
 # ------------------------------------------------------------------ single flight
 

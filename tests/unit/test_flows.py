@@ -12,6 +12,15 @@ import jwt as pyjwt
 import pytest
 
 from workbench.core.clock import FakeClock
+from workbench.core.engine.answers import (
+    dotted_get,
+    is_clock_skew_answer,
+    is_expired_answer,
+    parse_token_response,
+    provider_error,
+    token_from_header,
+)
+from workbench.core.engine.flows import RequestSpec, build_request, resolve_url
 from workbench.core.errors import (
     InputError,
     PresetError,
@@ -21,21 +30,11 @@ from workbench.core.errors import (
     ProviderResponseError,
     TemplateError,
 )
-from workbench.core.flows import (
-    RequestSpec,
-    build_request,
-    dotted_get,
-    is_clock_skew_answer,
-    is_expired_answer,
-    parse_token_response,
-    provider_error,
-    resolve_url,
-    token_from_header,
-)
-from workbench.core.keys import generate_key_pair, jose_verify
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import Profile
-from workbench.core.templating import MappingSecretSource, TemplateRenderer
+from workbench.core.jose.jws import jose_verify
+from workbench.core.jose.keys import generate_key_pair
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import Profile
+from workbench.core.request.templating import MappingSecretSource, TemplateRenderer
 
 # The moment Token of Trust's seed document shows as `issuedAt`.
 NOW = datetime(2025, 10, 29, 18, 23, 22, tzinfo=UTC).timestamp()

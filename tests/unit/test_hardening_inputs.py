@@ -12,7 +12,6 @@ import stat
 import pytest
 
 from workbench import cli
-from workbench.core import paths
 from workbench.core.errors import (
     InputError,
     KeyFormatError,
@@ -21,8 +20,9 @@ from workbench.core.errors import (
     ProfileError,
     StorageError,
 )
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import MAX_PROFILE_BYTES, ProfileStore, validate_base_url
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import MAX_PROFILE_BYTES, ProfileStore, validate_base_url
+from workbench.core.storage import paths
 
 PASTED = "sk_live_PASTEDSECRET_0123456789abcdef"
 
@@ -229,7 +229,7 @@ def test_a_profile_too_large_to_read_back_is_never_written(store):
 
 
 def test_removing_a_profile_succeeds_even_if_its_state_file_cannot_be_removed(store):
-    from workbench.core.vault import MemoryKeyring, Vault
+    from workbench.core.storage.vault import MemoryKeyring, Vault
 
     (store.directory / "p.toml").write_text(GOOD_PROFILE.format(name="p"))
     (paths.state_dir() / "p.json").mkdir()
@@ -281,7 +281,7 @@ def test_an_unwritable_parent_is_one_clear_error(tmp_path, monkeypatch):
 
 
 def test_a_jwks_url_error_never_echoes_query_values():
-    from workbench.core.jwtinspect import fetch_jwks
+    from workbench.core.jose.inspect import fetch_jwks
 
     with pytest.raises(NetworkError) as caught:
         fetch_jwks(f"http://127.0.0.1:1/jwks.json?api_key={PASTED}", timeout=2)
@@ -290,7 +290,7 @@ def test_a_jwks_url_error_never_echoes_query_values():
 
 
 def test_a_key_file_that_never_ends_is_refused_not_read_forever():
-    from workbench.core.jwtinspect import load_key_file
+    from workbench.core.jose.inspect import load_key_file
 
     with pytest.raises(KeyFormatError, match="too large"):
         load_key_file("/dev/zero")
@@ -315,7 +315,7 @@ def test_redact_url_drops_userinfo_query_values_and_fragment():
 
 
 def test_a_secret_passed_as_the_algorithm_of_sign_is_not_echoed():
-    from workbench.core.keys import jose_sign as sign
+    from workbench.core.jose.jws import jose_sign as sign
 
     with pytest.raises(InputError) as caught:
         sign(PASTED, PASTED, b"message")

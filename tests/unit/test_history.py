@@ -13,7 +13,7 @@ import jwt as pyjwt
 import pytest
 
 from workbench.core.errors import StorageError
-from workbench.core.history import History, redact_url
+from workbench.core.storage.history import History, redact_url
 
 
 def test_history_lives_in_workbench_home_by_default(workbench_home):

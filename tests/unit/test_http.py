@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from workbench import __version__
+from workbench.core.engine.flows import RequestSpec
 from workbench.core.errors import NetworkError, NetworkTimeoutError
-from workbench.core.flows import RequestSpec
-from workbench.core.http import BearerAuth, make_client, network_error, send_bounded
+from workbench.core.net.client import BearerAuth, make_client, network_error, send_bounded
 
 
 def spec(url: str = "https://api.example.com/v1/auth/token", **kw) -> RequestSpec:
@@ -153,8 +153,8 @@ def test_network_error_messages_for_other_transport_failures():
 
 def test_importing_the_flow_modules_pulls_in_no_heavy_libraries():
     code = (
-        "import sys, workbench.core.http, workbench.core.flows, workbench.core.history,"
-        " workbench.core.codegen, workbench.core.templating;"
+        "import sys, workbench.core.net.client, workbench.core.engine.flows, workbench.core.storage.history,"
+        " workbench.core.request.codegen, workbench.core.request.templating;"
         "heavy = [m for m in ('httpx', 'jinja2', 'jwt', 'cryptography') if m in sys.modules];"
         "assert not heavy, heavy"
     )

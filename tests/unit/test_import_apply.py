@@ -11,8 +11,8 @@ from workbench.core.context import AppContext
 from workbench.core.errors import StorageError
 from workbench.core.importers import read_plan
 from workbench.core.importers.apply import apply_plan
-from workbench.core.saved_requests import SavedRequestStore
-from workbench.core.vault import MemoryKeyring, Vault
+from workbench.core.request.saved import SavedRequestStore
+from workbench.core.storage.vault import MemoryKeyring, Vault
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 

@@ -11,7 +11,7 @@ import pytest
 from workbench.core.errors import InputError
 from workbench.core.importers import read_plan
 from workbench.core.importers.common import Variables, escape_literal
-from workbench.core.presets import PresetCatalog
+from workbench.core.profiles.catalog import PresetCatalog
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 

@@ -12,9 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jwt
 import pytest
 
-from workbench.core import jwtinspect as ji
-from workbench.core import keys
 from workbench.core.errors import InputError, KeyFormatError, ProviderResponseError, TokenFormatError
+from workbench.core.jose import inspect as ji
+from workbench.core.jose import keys
 
 # RFC 7515 appendix A.1: an HS256 JWS and its key.
 RFC7515_A1_TOKEN = (

@@ -12,9 +12,9 @@ from pathlib import Path
 import jwt
 import pytest
 
-from workbench.core import jwtinspect as ji
-from workbench.core import keys
 from workbench.core.errors import InputError, ProviderResponseError, TokenFormatError
+from workbench.core.jose import inspect as ji
+from workbench.core.jose import keys
 
 VECTORS = json.loads((Path(__file__).parents[1] / "fixtures" / "rfc7520.json").read_text(encoding="utf-8"))
 PAYLOAD = VECTORS["payload"]

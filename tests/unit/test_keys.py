@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from workbench.core import keys
 from workbench.core.errors import InputError, KeyFormatError
+from workbench.core.jose import jws, keys
 
 # RFC 7638 §3.1: the example RSA key and its thumbprint.
 RFC7638_JWK = {
@@ -150,8 +150,8 @@ def test_private_jwk_round_trips(pairs, alg):
         )
         jwk["d"] = keys.b64url_encode(raw)
     loaded = keys.load_private_key(json.dumps(jwk))
-    signature = keys.jose_sign(alg, loaded, "round trip")
-    assert keys.jose_verify(alg, pairs[alg].public_pem(), "round trip", signature)
+    signature = jws.jose_sign(alg, loaded, "round trip")
+    assert jws.jose_verify(alg, pairs[alg].public_pem(), "round trip", signature)
 
 
 def test_a_private_jwk_whose_d_does_not_match_its_public_point_is_refused():
@@ -184,12 +184,12 @@ def test_public_key_loads_from_a_private_pem(pairs):
 def test_es256_signature_is_raw_r_and_s_and_verifies(pairs):
     pair = pairs["ES256"]
     message = "0b1f2e9c-6c44-4e1f-9c39-5f0b4d5c2a11.1716200000"  # key_id.timestamp, as true-markets signs
-    signature = keys.jose_sign("ES256", pair.private_key, message)
+    signature = jws.jose_sign("ES256", pair.private_key, message)
     raw = keys.b64url_decode(signature)
     assert len(raw) == 64
     assert "=" not in signature and "+" not in signature and "/" not in signature
-    assert keys.jose_verify("ES256", pair.public_pem(), message, signature)
-    assert not keys.jose_verify("ES256", pair.public_pem(), message + "1", signature)
+    assert jws.jose_verify("ES256", pair.public_pem(), message, signature)
+    assert not jws.jose_verify("ES256", pair.public_pem(), message + "1", signature)
     # r‖s: the halves, re-encoded as DER, verify with plain `cryptography`.
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -199,15 +199,15 @@ def test_es256_signature_is_raw_r_and_s_and_verifies(pairs):
 
 
 def test_es384_signature_is_96_bytes(pairs):
-    signature = keys.jose_sign("ES384", pairs["ES384"].private_pem(), "m")
+    signature = jws.jose_sign("ES384", pairs["ES384"].private_pem(), "m")
     assert len(keys.b64url_decode(signature)) == 96
-    assert keys.jose_verify("ES384", json.dumps(pairs["ES384"].public_jwk()), "m", signature)
+    assert jws.jose_verify("ES384", json.dumps(pairs["ES384"].public_jwk()), "m", signature)
 
 
 def test_rfc_7515_es256_example_signature_verifies():
     public = json.dumps(RFC7515_A3_PUBLIC_JWK)
-    assert keys.jose_verify("ES256", public, RFC7515_A3_SIGNING_INPUT, RFC7515_A3_SIGNATURE)
-    assert not keys.jose_verify("ES256", public, RFC7515_A3_SIGNING_INPUT + "x", RFC7515_A3_SIGNATURE)
+    assert jws.jose_verify("ES256", public, RFC7515_A3_SIGNING_INPUT, RFC7515_A3_SIGNATURE)
+    assert not jws.jose_verify("ES256", public, RFC7515_A3_SIGNING_INPUT + "x", RFC7515_A3_SIGNATURE)
 
 
 @pytest.mark.parametrize("alg", [*keys.ALGORITHMS, "PS256", "RS512"])
@@ -215,7 +215,7 @@ def test_pyjwt_verifies_a_jwt_built_with_jose_sign(pairs, alg):
     pair = pairs["RS256"] if alg.startswith(("RS", "PS")) else pairs[alg]
     header = keys.b64url_encode(json.dumps({"alg": alg, "typ": "JWT"}).encode())
     payload = keys.b64url_encode(json.dumps({"sub": "alice", "exp": 4102444800}).encode())
-    token = f"{header}.{payload}.{keys.jose_sign(alg, pair.private_key, f'{header}.{payload}')}"
+    token = f"{header}.{payload}.{jws.jose_sign(alg, pair.private_key, f'{header}.{payload}')}"
     claims = jwt.decode(token, pair.private_key.public_key(), algorithms=[alg])
     assert claims["sub"] == "alice"
 
@@ -223,36 +223,36 @@ def test_pyjwt_verifies_a_jwt_built_with_jose_sign(pairs, alg):
 def test_jose_verify_accepts_signatures_made_by_pyjwt(pairs):
     token = jwt.encode({"sub": "bob"}, pairs["ES256"].private_key, algorithm="ES256")
     head, body, sig = token.split(".")
-    assert keys.jose_verify("ES256", pairs["ES256"].public_pem(), f"{head}.{body}", sig)
+    assert jws.jose_verify("ES256", pairs["ES256"].public_pem(), f"{head}.{body}", sig)
 
 
 def test_hmac_signing_uses_the_secret_and_refuses_key_material(pairs):
-    signature = keys.jose_sign("HS256", "a shared secret of thirty-two by", "m")
-    assert keys.jose_verify("HS256", "a shared secret of thirty-two by", "m", signature)
-    assert not keys.jose_verify("HS256", "another secret", "m", signature)
+    signature = jws.jose_sign("HS256", "a shared secret of thirty-two by", "m")
+    assert jws.jose_verify("HS256", "a shared secret of thirty-two by", "m", signature)
+    assert not jws.jose_verify("HS256", "another secret", "m", signature)
     with pytest.raises(KeyFormatError, match="never used as an HMAC secret"):
-        keys.jose_sign("HS256", pairs["ES256"].public_pem(), "m")
+        jws.jose_sign("HS256", pairs["ES256"].public_pem(), "m")
     with pytest.raises(KeyFormatError, match="never used as an HMAC secret"):
-        keys.jose_verify("HS256", json.dumps(pairs["RS256"].public_jwk()), "m", signature)
+        jws.jose_verify("HS256", json.dumps(pairs["RS256"].public_jwk()), "m", signature)
     with pytest.raises(KeyFormatError, match="shared secret"):
-        keys.jose_sign("HS256", pairs["ES256"].private_key, "m")
+        jws.jose_sign("HS256", pairs["ES256"].private_key, "m")
 
 
 def test_signing_refuses_none_and_mismatched_keys(pairs):
     with pytest.raises(InputError, match="'none'"):
-        keys.jose_sign("none", pairs["ES256"].private_key, "m")
+        jws.jose_sign("none", pairs["ES256"].private_key, "m")
     with pytest.raises(KeyFormatError, match="P-384 key cannot be used with ES256"):
-        keys.jose_sign("ES256", pairs["ES384"].private_key, "m")
+        jws.jose_sign("ES256", pairs["ES384"].private_key, "m")
     with pytest.raises(KeyFormatError, match="cannot be used with EdDSA"):
-        keys.jose_verify("EdDSA", pairs["RS256"].public_pem(), "m", "AAAA")
+        jws.jose_verify("EdDSA", pairs["RS256"].public_pem(), "m", "AAAA")
     with pytest.raises(KeyFormatError, match="private key"):
-        keys.jose_sign("ES256", pairs["ES256"].private_key.public_key(), "m")
+        jws.jose_sign("ES256", pairs["ES256"].private_key.public_key(), "m")
 
 
 def test_malformed_signatures_verify_false_instead_of_raising(pairs):
     public = pairs["ES256"].public_pem()
     for junk in ("", "***", "AAAA", "A" * 200):
-        assert keys.jose_verify("ES256", public, "m", junk) is False
+        assert jws.jose_verify("ES256", public, "m", junk) is False
 
 
 def test_asymmetric_key_text_is_recognised(pairs):

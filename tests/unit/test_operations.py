@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.core import keys, operations
+from workbench.core import operations
 from workbench.core.context import AppContext
 from workbench.core.errors import InputError, KeyFormatError, ProfileError, VaultError
+from workbench.core.jose import keys
 
 TM_URL = "https://api.uat.truemarkets.co/v1/auth"
 KEY_ID = "0b1f2e9c-6c44-4e1f-9c39-5f0b4d5c2a11"
@@ -14,7 +15,7 @@ KEY_ID = "0b1f2e9c-6c44-4e1f-9c39-5f0b4d5c2a11"
 
 @pytest.fixture
 def ctx(workbench_home):
-    from workbench.core.vault import MemoryKeyring, Vault
+    from workbench.core.storage.vault import MemoryKeyring, Vault
 
     context = AppContext(vault=Vault(MemoryKeyring()))
     yield context

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from workbench.core import paths
+from workbench.core.storage import paths
 
 
 def test_a_folder_another_thread_creates_meanwhile_is_not_an_error(tmp_path, monkeypatch):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core import paths
 from workbench.core.errors import PresetError
-from workbench.core.presets import PresetCatalog, load_preset_file, parse_preset_text
-from workbench.core.toml_locator import find_line
+from workbench.core.profiles.catalog import PresetCatalog, load_preset_file, parse_preset_text
+from workbench.core.storage import paths
+from workbench.core.storage.toml_locator import find_line
 
 SHIPPED = sorted(p.stem for p in paths.presets_dir().glob("*.toml"))
 

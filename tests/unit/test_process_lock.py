@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from workbench.core.process_lock import LockHeld, ProcessLock
+from workbench.core.storage.process_lock import LockHeld, ProcessLock
 
 ROOT = Path(__file__).resolve().parents[2]
 
 HOLDER = r"""
 import sys, time
-from workbench.core.process_lock import ProcessLock
+from workbench.core.storage.process_lock import ProcessLock
 lock = ProcessLock(sys.argv[1], timeout=5)
 lock.acquire()
 print("held", flush=True)

@@ -23,10 +23,10 @@ from workbench.cli import build_parser
 from workbench.commands import profile as profile_cmd
 from workbench.core.context import AppContext
 from workbench.core.errors import InputError, PresetError, ProfileError, VaultError
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore, validate_profile_name
-from workbench.core.toml_writer import dumps_toml
-from workbench.core.vault import Vault
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import ProfileStore, validate_profile_name
+from workbench.core.storage.toml_writer import dumps_toml
+from workbench.core.storage.vault import Vault
 
 PRESETS = PresetCatalog.load_default()
 ALL_PRESETS = PRESETS.names()

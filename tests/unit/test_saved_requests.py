@@ -7,10 +7,10 @@ import json
 import pytest
 
 from workbench.core.clock import FakeClock
-from workbench.core.presets import PresetCatalog
-from workbench.core.profiles import ProfileStore
-from workbench.core.saved_requests import SavedRequest, SavedRequestError, SavedRequestStore, render
-from workbench.core.templating import TemplateError, TemplateRenderer
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import ProfileStore
+from workbench.core.request.saved import SavedRequest, SavedRequestError, SavedRequestStore, render
+from workbench.core.request.templating import TemplateError, TemplateRenderer
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_text_report_has_one_line_per_check_and_a_verdict(capsys):
 
 
 def test_a_keychain_that_refuses_every_call_is_reported_and_the_rest_still_runs(capsys):
-    from workbench.core.vault import Vault
+    from workbench.core.storage.vault import Vault
 
     ctx = AppContext(vault=Vault(LockedKeyring()))
     code, out, _err = run_command(ctx, as_json=True, capsys=capsys)
@@ -143,7 +143,7 @@ def test_cli_self_test_runs_headless_in_a_fresh_process(tmp_path):
 
 @pytest.mark.keychain
 def test_self_test_round_trips_the_real_secret_service_and_cleans_up(secret_service, capsys):
-    from workbench.core.vault import SERVICE, Vault
+    from workbench.core.storage.vault import SERVICE, Vault
 
     code, out, err = run_command(AppContext(vault=Vault()), as_json=True, capsys=capsys)
     report = json.loads(out)

@@ -10,8 +10,9 @@ import pytest
 
 from workbench.core.clock import FakeClock
 from workbench.core.errors import KeyFormatError, TemplateError
-from workbench.core.keys import generate_key_pair, jose_verify
-from workbench.core.templating import LazySecrets, MappingSecretSource, TemplateRenderer, b64url
+from workbench.core.jose.jws import jose_verify
+from workbench.core.jose.keys import generate_key_pair
+from workbench.core.request.templating import LazySecrets, MappingSecretSource, TemplateRenderer, b64url
 
 NOW = 1_761_762_202.75
 

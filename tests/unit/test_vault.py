@@ -23,7 +23,7 @@ from tests.fakes import (
     vault_entries,
 )
 from workbench.core.errors import VaultError
-from workbench.core.vault import SERVICE, MemoryKeyring, Vault, split_chunks
+from workbench.core.storage.vault import SERVICE, MemoryKeyring, Vault, split_chunks
 
 PEM_LIKE = (
     "-----BEGIN PRIVATE KEY-----\n"
@@ -279,7 +279,7 @@ def test_an_explicit_memory_keyring_is_not_persistent_but_warns_nothing():
 
 def test_memory_keyring_is_never_picked_by_keyring_itself():
     assert MemoryKeyring.priority < fail.Keyring.priority
-    assert MemoryKeyring.__module__ == "workbench.core.vault"
+    assert MemoryKeyring.__module__ == "workbench.core.storage.vault"
 
 
 # --------------------------------------------------------------------------- threads, start-up
@@ -315,6 +315,6 @@ def test_concurrent_stores_and_loads_from_worker_threads_stay_consistent():
 
 
 def test_importing_the_vault_does_not_import_keyring():
-    code = "import sys, workbench.core.vault; assert 'keyring' not in sys.modules, 'keyring imported'"
+    code = "import sys, workbench.core.storage.vault; assert 'keyring' not in sys.modules, 'keyring imported'"
     env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)

@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from workbench.core.vault import MemoryStore, Vault
+from workbench.core.storage.vault import MemoryStore, Vault
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,7 @@ def test_a_memory_store_vault_never_imports_keyring():
     code = textwrap.dedent(
         """
         import sys
-        from workbench.core.vault import MemoryStore, Vault
+        from workbench.core.storage.vault import MemoryStore, Vault
         v = Vault(MemoryStore())
         v.store("p", "k", "v" * 3000)
         assert v.load("p", "k") == "v" * 3000

@@ -141,7 +141,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _saved(args: argparse.Namespace, ctx: AppContext) -> tuple[str, str, dict[str, Any]]:
     """`--request SAVED`: the saved request rendered; `-H` adds or replaces headers."""
-    from workbench.core.saved_requests import render_saved
+    from workbench.core.request.saved import render_saved
 
     if args.target or args.json_body is not None:
         raise InputError("give either [METHOD] PATH_OR_URL (with --json-body) or --request SAVED, not both")
@@ -154,7 +154,7 @@ def _saved(args: argparse.Namespace, ctx: AppContext) -> tuple[str, str, dict[st
 
 
 def _send(args: argparse.Namespace, ctx: AppContext, method: str, target: str, kwargs: dict[str, Any]) -> int:
-    from workbench.core.token_cache import learn_stored_clock_offset
+    from workbench.core.engine.token_cache import learn_stored_clock_offset
 
     # As `token` does: this process has seen no `Date` yet, so start from the offset last learnt
     # (expiry is judged, and true-markets' timestamps are signed, on the provider's clock).

@@ -18,7 +18,7 @@ from workbench.core.errors import InputError, TokenFormatError
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.jwtinspect import Inspection, VerificationKey
+    from workbench.core.jose.inspect import Inspection, VerificationKey
 
 # Enough for the 64 KiB token cap plus a "Bearer " prefix, quotes and line wrapping.
 _STDIN_LIMIT = 96 * 1024
@@ -83,7 +83,7 @@ MAX_SECRET_FILE_BYTES = 1024 * 1024
 
 
 def verification_key_from_args(args: argparse.Namespace) -> VerificationKey | None:
-    from workbench.core import jwtinspect
+    from workbench.core.jose import inspect as jwtinspect
 
     secret = getattr(args, "secret", None)
     key_arg = getattr(args, "key", None)
@@ -140,7 +140,7 @@ _KIND_TITLES = {"JWS": "JWS (signed)", "JWE": "JWE (encrypted)"}
 
 
 def _inspection_lines(result: Inspection) -> list[str]:
-    from workbench.core.jwtinspect import format_moment, humanize_duration, humanize_relative
+    from workbench.core.jose.inspect import format_moment, humanize_duration, humanize_relative
 
     # A plain JWS starts with its header, as it always has; anything else says what it is first.
     lines: list[str] = [] if result.kind == "JWS" else [_KIND_TITLES.get(result.kind, result.kind), ""]
@@ -221,7 +221,7 @@ def _printable(text: str, keep_newlines: bool = False) -> str:
 
 
 def _moment(moment: Any, now: float) -> str:
-    from workbench.core.jwtinspect import format_moment, humanize_relative
+    from workbench.core.jose.inspect import format_moment, humanize_relative
 
     return f"{format_moment(moment)} ({humanize_relative(moment.timestamp() - now)})"
 

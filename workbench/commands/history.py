@@ -73,8 +73,8 @@ def _duration(seconds: Any) -> str:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.history import History
-    from workbench.core.profiles import validate_profile_name
+    from workbench.core.profiles.profile import validate_profile_name
+    from workbench.core.storage.history import History
 
     name = validate_profile_name(args.name) if args.name else None
     history = History()

@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.keys import generate_key_pair, write_key_files
+    from workbench.core.jose.keys import generate_key_pair, write_key_files
 
     alg = getattr(args, "alg", None) or "ES256"
     out = getattr(args, "out", None)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.oauth_login import LoginPrompt
+    from workbench.core.oauth.login import LoginPrompt
 
 
 def _seconds(text: str) -> float:
@@ -78,7 +78,7 @@ def _show_prompt(prompt: LoginPrompt) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.oauth_login import login
+    from workbench.core.oauth.login import login
 
     outcome = login(
         ctx,

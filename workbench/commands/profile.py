@@ -19,14 +19,14 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from workbench.core import files
 from workbench.core.errors import InputError, ProfileError
+from workbench.core.storage import files
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.presets import Preset
-    from workbench.core.profiles import Profile
-    from workbench.core.vault import Vault
+    from workbench.core.profiles.presets import Preset
+    from workbench.core.profiles.profile import Profile
+    from workbench.core.storage.vault import Vault
 
 MAX_SECRET_FILE_BYTES = 1024 * 1024
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
@@ -35,7 +35,7 @@ _SECRET_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 def validate_profile_name(name: str) -> str:
     """`profiles.validate_profile_name`, imported when a command runs: `workbench profile` is
     registered at every start (the GUI's too), and the profile store's module is not light."""
-    from workbench.core.profiles import validate_profile_name as validate
+    from workbench.core.profiles.profile import validate_profile_name as validate
 
     return validate(name)
 
@@ -168,7 +168,7 @@ def parse_assignments(items: Sequence[str], flag: str) -> dict[str, str]:
 def _parse_refs(items: Sequence[str], preset: Preset, secrets: Collection[str]) -> dict[str, str]:
     """`--secret-ref K=env:VAR|K=cmd:COMMAND` items, checked: K is a secret of the preset (given no
     value too) and the reference is well formed. Nothing is resolved here."""
-    from workbench.core.secret_refs import parse_ref
+    from workbench.core.profiles.secret_refs import parse_ref
 
     refs = parse_assignments(items, "--secret-ref")
     secret_names = {spec.name for spec in preset.secret_inputs}
@@ -255,7 +255,7 @@ def resolve_secret_value(name: str, raw: str, *, stdin: TextIO | None = None) ->
 
     One trailing newline is dropped (files and `echo` add it; tokens and keys do not need it).
     """
-    from workbench.core.secret_refs import drop_final_newline
+    from workbench.core.profiles.secret_refs import drop_final_newline
 
     if raw.startswith("@@"):
         value = raw[1:]
@@ -469,8 +469,8 @@ def secret_status(profile: Profile, vault: Vault) -> dict[str, bool]:
 
 
 def _show(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles import LOGIN_SECRET_NAMES as login_names
-    from workbench.core.profiles import TOKEN_SECRET_NAMES as token_names
+    from workbench.core.profiles.profile import LOGIN_SECRET_NAMES as login_names
+    from workbench.core.profiles.profile import TOKEN_SECRET_NAMES as token_names
 
     profile = ctx.profiles.get(validate_profile_name(args.name))
     preset = profile.preset
@@ -534,7 +534,7 @@ def _rm(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _import(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles import MAX_PROFILE_BYTES
+    from workbench.core.profiles.profile import MAX_PROFILE_BYTES
 
     if args.file == "-":
         source = "<stdin>"

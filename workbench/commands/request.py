@@ -2,7 +2,7 @@
 `workbench request rm NAME SAVED`.
 
 Saved requests live in `$WORKBENCH_HOME/requests/NAME.toml` (git-friendly TOML, no secret
-values, `{{ }}` templates allowed; see `workbench.core.saved_requests`). Send one with
+values, `{{ }}` templates allowed; see `workbench.core.request.saved`). Send one with
 `workbench call NAME --request SAVED`.
 """
 
@@ -63,8 +63,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles import validate_profile_name
-    from workbench.core.saved_requests import SavedRequestStore
+    from workbench.core.profiles.profile import validate_profile_name
+    from workbench.core.request.saved import SavedRequestStore
 
     name = validate_profile_name(args.name)
     ctx.profiles.get(name)  # the profile must exist: one clear line if not
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 def _save(args: argparse.Namespace, name: str, store: object) -> int:
     from workbench.commands.call import parse_headers, parse_target
     from workbench.core.errors import InputError
-    from workbench.core.saved_requests import SavedRequest, SavedRequestStore
+    from workbench.core.request.saved import SavedRequest, SavedRequestStore
 
     assert isinstance(store, SavedRequestStore)
     method, target = parse_target(list(args.target))

@@ -44,9 +44,9 @@ from workbench.core.redact import redact
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.engine import TokenEngine
-    from workbench.core.presets import Preset
-    from workbench.core.vault import Vault
+    from workbench.core.engine.token_engine import TokenEngine
+    from workbench.core.profiles.presets import Preset
+    from workbench.core.storage.vault import Vault
     from workbench.sandbox import Sandbox
 
 Status = Literal["ok", "warn", "fail", "skip"]
@@ -151,8 +151,8 @@ class SelfTest:
 
     def check_resources(self) -> None:
         def run() -> str:
-            from workbench.core import paths
-            from workbench.core.presets import PresetCatalog
+            from workbench.core.profiles.catalog import PresetCatalog
+            from workbench.core.storage import paths
 
             root = paths.resources_dir()
             catalog = PresetCatalog.load_dirs([paths.presets_dir()])
@@ -175,7 +175,7 @@ class SelfTest:
             # must have collected truststore, or it would fall back to certifi's bundle.
             import ssl
 
-            from workbench.core import trust
+            from workbench.core.net import trust
 
             try:
                 trust.ssl_context()
@@ -224,7 +224,7 @@ class SelfTest:
 
         check = self.run_check("vault", run)
         if check.status == "fail":
-            from workbench.core.vault import MemoryKeyring, Vault
+            from workbench.core.storage.vault import MemoryKeyring, Vault
 
             self.report.backend = self.report.backend or _safe_backend_name(vault)
             return Vault(MemoryKeyring())
@@ -262,7 +262,7 @@ class SelfTest:
             result = None
             if preset.section("oauth") is not None:
                 # An interactive login: the sandbox's authorization server plays the user.
-                from workbench.core.oauth_login import login
+                from workbench.core.oauth.login import login
 
                 idp = sandbox.provider(preset_name)
                 idp.device_interval, idp.auto_approve = 1.0, True  # type: ignore[attr-defined]
@@ -310,18 +310,18 @@ class SelfTest:
             failed = self.run_check(label, fn).status == "fail"
 
     def check_keys(self) -> None:
-        from workbench.core import keys
+        from workbench.core.jose import jws, keys
 
         for alg in keys.ALGORITHMS:
 
             def run(alg: str = alg) -> str:
                 pair = keys.generate_key_pair(alg)
                 message = f"selftest.{int(time.time())}"
-                signature = keys.jose_sign(alg, pair.private_key, message)
+                signature = jws.jose_sign(alg, pair.private_key, message)
                 public = pair.public_pem()
-                if not keys.jose_verify(alg, public, message, signature):
+                if not jws.jose_verify(alg, public, message, signature):
                     raise CheckFailed("a fresh signature does not verify with its own public key")
-                if keys.jose_verify(alg, public, message + "x", signature):
+                if jws.jose_verify(alg, public, message + "x", signature):
                     raise CheckFailed("a signature verifies for a different message")
                 jwk = pair.public_jwk()
                 if jwk.get("kid") != keys.jwk_thumbprint(jwk):
@@ -382,7 +382,7 @@ class SelfTest:
 
 def _forget_secrets(vault: Vault, name: str) -> None:
     """Last-resort cleanup when the profile file is gone or broken: delete every name we may have used."""
-    from workbench.core.profiles import TOKEN_SECRET_NAMES
+    from workbench.core.profiles.profile import TOKEN_SECRET_NAMES
 
     names = {"private_key", "api_key", "secret_key", "client_secret", *TOKEN_SECRET_NAMES}
     try:
@@ -401,7 +401,7 @@ def _safe_backend_name(vault: Vault) -> str:
 def _verify_token(st_ctx: AppContext, engine: TokenEngine, name: str, preset: Preset, token: str) -> str:
     """Verify the way the preset says it can be verified (the engine's local check with the
     provider's JWKS or shared secret, and the provider's own verify request); decode at the least."""
-    from workbench.core import jwtinspect
+    from workbench.core.jose import inspect as jwtinspect
 
     token_spec = preset.token
     done: list[str] = []

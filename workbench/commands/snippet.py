@@ -49,8 +49,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     import json
 
     from workbench.commands.call import parse_headers, parse_json_body, parse_target
-    from workbench.core.codegen import snippet, snippet_request
     from workbench.core.errors import InputError
+    from workbench.core.request.codegen import snippet, snippet_request
 
     profile = ctx.profiles.get(args.name)
     extra = parse_headers(list(args.headers or []))
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             raise InputError(
                 "give either [METHOD] PATH_OR_URL (with --json-body) or --request SAVED, not both"
             )
-        from workbench.core.saved_requests import render_saved
+        from workbench.core.request.saved import render_saved
 
         rendered = render_saved(ctx, profile.name, args.request)
         headers = {k: v for k, v in rendered.headers.items() if k.lower() not in {e.lower() for e in extra}}

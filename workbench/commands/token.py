@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.engine import Force, TokenResult
+    from workbench.core.engine.token_engine import Force, TokenResult
 
 FORMATS = ("bare", "json", "header", "exec-credential")
 EXEC_CREDENTIAL_API_VERSION = "client.authentication.k8s.io/v1"
@@ -97,7 +97,7 @@ def obtain(ctx: AppContext, name: str, force: Force | None = None) -> TokenResul
     the common case of `$(workbench token NAME)` and it should cost little more than reading
     the keychain.
     """
-    from workbench.core.token_cache import fresh_stored_token, learn_stored_clock_offset
+    from workbench.core.engine.token_cache import fresh_stored_token, learn_stored_clock_offset
 
     profile = ctx.profiles.get(name)
     # This process has not seen the provider's `Date` yet: start from the offset last learnt.

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from workbench.core.clock import Clock
 
 if TYPE_CHECKING:
-    from workbench.core.engine import TokenEngine
-    from workbench.core.presets import PresetCatalog
-    from workbench.core.profiles import ProfileStore
-    from workbench.core.vault import Vault
+    from workbench.core.engine.token_engine import TokenEngine
+    from workbench.core.profiles.catalog import PresetCatalog
+    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.storage.vault import Vault
 
 
 class AppContext:
@@ -27,25 +27,25 @@ class AppContext:
 
     @cached_property
     def vault(self) -> Vault:
-        from workbench.core.vault import Vault
+        from workbench.core.storage.vault import Vault
 
         return Vault()
 
     @cached_property
     def presets(self) -> PresetCatalog:
-        from workbench.core.presets import PresetCatalog
+        from workbench.core.profiles.catalog import PresetCatalog
 
         return PresetCatalog.load_default()
 
     @cached_property
     def profiles(self) -> ProfileStore:
-        from workbench.core.profiles import ProfileStore
+        from workbench.core.profiles.profile import ProfileStore
 
         return ProfileStore(presets=self.presets)
 
     @cached_property
     def engine(self) -> TokenEngine:
-        from workbench.core.engine import TokenEngine
+        from workbench.core.engine.token_engine import TokenEngine
 
         return TokenEngine(profiles=self.profiles, vault=self.vault, clock=self.clock)
 

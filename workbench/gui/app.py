@@ -150,7 +150,7 @@ def app_icon() -> QIcon:
     """
     from PySide6.QtGui import QIcon
 
-    from workbench.core.paths import resources_dir
+    from workbench.core.storage.paths import resources_dir
 
     icons = resources_dir() / "icons"
     icon = QIcon()
@@ -169,7 +169,7 @@ def app_icon() -> QIcon:
 
 def load_style(app: QApplication) -> None:
     """Optional extra stylesheet (resources/style.qss); native look otherwise."""
-    from workbench.core.paths import resources_dir
+    from workbench.core.storage.paths import resources_dir
 
     qss = resources_dir() / "style.qss"
     if qss.is_file():
@@ -200,7 +200,7 @@ class DemoSession:
         """Start the sandbox and create one profile per preset. Runs on the pool."""
         from workbench.core.context import AppContext
         from workbench.core.operations import create_profile
-        from workbench.core.vault import MemoryStore, Vault
+        from workbench.core.storage.vault import MemoryStore, Vault
         from workbench.sandbox import Sandbox
 
         self.sandbox = Sandbox().start()
@@ -303,7 +303,7 @@ class WorkbenchApp:
 
     def mint_demo_tokens(self) -> None:
         """Obtain a token for every demo profile on the pool (mint or refresh, as each preset does)."""
-        from workbench.core.oauth_login import is_interactive
+        from workbench.core.oauth.login import is_interactive
 
         engine = self.ctx.engine
         # OAuth login profiles wait for the user's Log in (the sandbox's consent/device pages).

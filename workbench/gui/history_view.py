@@ -1,6 +1,6 @@
 """The History tab: past requests with search, a profile filter, re-open, clear, and the on/off setting.
 
-Rows come from the same SQLite file `workbench history` reads (`workbench.core.history`):
+Rows come from the same SQLite file `workbench history` reads (`workbench.core.storage.history`):
 time, profile, method, status, duration, size, redacted URL. Never headers or bodies.
 Every query runs on the worker pool (typing in the search box waits 150 ms for a pause,
 and a result older than the newest query is dropped). Enter or a double-click re-opens
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.tasks import Generation
 
 if TYPE_CHECKING:
-    from workbench.core.history import History
+    from workbench.core.storage.history import History
     from workbench.gui.main_window import MainWindow
     from workbench.gui.services import Services
 
@@ -71,7 +71,7 @@ class HistoryPanel(QWidget):
     @property
     def history(self) -> History:
         if self._history is None:
-            from workbench.core.history import History
+            from workbench.core.storage.history import History
 
             self._history = History()
         return self._history
@@ -149,7 +149,7 @@ class HistoryPanel(QWidget):
         return None if self.profile_filter.currentIndex() <= 0 else text
 
     def reload(self) -> None:
-        from workbench.core.history import MIN_INDEXED_SEARCH
+        from workbench.core.storage.history import MIN_INDEXED_SEARCH
 
         gen = self.generation.next()
         history, text, profile = self.history, self.search.text().strip(), self.selected_profile_filter()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.gui.widgets import pretty_json
 
 if TYPE_CHECKING:
-    from workbench.core.jwtinspect import Inspection
+    from workbench.core.jose.inspect import Inspection
 
 TIME_CLAIMS = {"exp": "expires", "iat": "issued", "nbf": "not before", "auth_time": "authenticated"}
 CLAIM_NAMES = {
@@ -34,7 +34,7 @@ INFO_CODES = frozenset(
 
 def suggested_key_kind(header: dict[str, Any], claims: dict[str, Any]) -> str:
     """The key type a token's ``alg`` calls for: what jwt.io would pick."""
-    from workbench.core.jwtinspect import discovery_url
+    from workbench.core.jose.inspect import discovery_url
 
     alg = header.get("alg")
     if not isinstance(alg, str) or alg.lower() == "none" or "enc" in header:
@@ -97,6 +97,6 @@ def short(value: Any, limit: int = 200) -> str:
 
 
 def relative(seconds: float) -> str:
-    from workbench.core.jwtinspect import humanize_relative
+    from workbench.core.jose.inspect import humanize_relative
 
     return humanize_relative(seconds)

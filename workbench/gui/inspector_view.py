@@ -71,7 +71,7 @@ from workbench.gui.widgets import (
 )
 
 if TYPE_CHECKING:
-    from workbench.core.jwtinspect import Inspection
+    from workbench.core.jose.inspect import Inspection
 
 # (label, key kind of `jwtinspect.KEY_KINDS`); "none" decodes only.
 KEY_KINDS = (
@@ -453,7 +453,7 @@ class InspectorView(QWidget):
 
     # -- OIDC discovery (only on request) ---------------------------------------------------------
     def _issuer(self) -> str | None:
-        from workbench.core.jwtinspect import discovery_url
+        from workbench.core.jose.inspect import discovery_url
 
         if self.inspection is None:
             return None
@@ -461,7 +461,7 @@ class InspectorView(QWidget):
         return iss if isinstance(iss, str) and discovery_url(iss) is not None else None
 
     def _update_discovery(self) -> None:
-        from workbench.core.jwtinspect import discovery_url
+        from workbench.core.jose.inspect import discovery_url
 
         issuer = self._issuer()
         self.discover_button.setEnabled(issuer is not None)
@@ -475,7 +475,7 @@ class InspectorView(QWidget):
             self.jwks_line.setPlaceholderText(f"press 'Find from iss' to look it up from {issuer}")
 
     def discover_jwks(self) -> None:
-        from workbench.core.jwtinspect import discover_jwks_uri
+        from workbench.core.jose.inspect import discover_jwks_uri
 
         issuer = self._issuer()
         if issuer is None:

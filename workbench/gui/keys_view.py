@@ -28,7 +28,7 @@ from workbench.gui.widgets import ElidedLabel, pretty_json, text_box
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
-    from workbench.core.keys import KeyPair
+    from workbench.core.jose.keys import KeyPair
     from workbench.core.operations import KeySlotStatus
 
 ALGORITHMS = (
@@ -210,7 +210,7 @@ class KeysView(QWidget):
         self.kid_label.setText("generating…")
 
         def job() -> tuple[Any, str, str]:
-            from workbench.core.keys import generate_key_pair
+            from workbench.core.jose.keys import generate_key_pair
 
             pair = generate_key_pair(alg, rsa_bits=bits)
             return pair, pair.public_pem().decode(), pretty_json(pair.public_jwk())
@@ -267,7 +267,7 @@ class KeysView(QWidget):
         pair = self.pair
 
         def job() -> str:
-            from workbench.core.keys import write_key_files
+            from workbench.core.jose.keys import write_key_files
 
             written = write_key_files(pair, folder)
             return ", ".join(p.name for p in written.values())

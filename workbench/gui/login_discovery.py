@@ -17,8 +17,8 @@ from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 
 if TYPE_CHECKING:
-    from workbench.core.oauth import Endpoints
-    from workbench.core.presets import Preset
+    from workbench.core.oauth.protocol import Endpoints
+    from workbench.core.profiles.presets import Preset
 
 _SHOWN = (
     ("authorization_endpoint", "authorization"),
@@ -36,7 +36,7 @@ def offers_discovery(preset: Preset) -> bool:
 
 def fetch_endpoints(issuer: str, verify_tls: bool) -> Endpoints:
     """Runs on the pool."""
-    from workbench.core.oauth_login import discover_issuer
+    from workbench.core.oauth.login import discover_issuer
 
     return discover_issuer(issuer, verify_tls=verify_tls)
 

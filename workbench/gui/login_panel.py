@@ -1,6 +1,6 @@
 """The Token view's login strip for OAuth presets: Log in, Cancel, Sign out, the device code.
 
-The login itself is `workbench.core.oauth_login.login` (the one `workbench login` runs),
+The login itself is `workbench.core.oauth.login.login` (the one `workbench login` runs),
 on the worker pool with the task's cancel event: Cancel stops it at once and frees the
 loopback port. What the user must do arrives from the worker as a `LoginPrompt` through a
 queued signal: the browser URL (selectable, with "Open browser again"), or the device code
@@ -21,8 +21,9 @@ from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
 
 if TYPE_CHECKING:
-    from workbench.core.oauth_login import LoginOutcome, LoginPrompt, Revocation
-    from workbench.core.profiles import Profile
+    from workbench.core.oauth.login import LoginOutcome, LoginPrompt
+    from workbench.core.oauth.signout import Revocation
+    from workbench.core.profiles.profile import Profile
 
 QR_MODULE_PIXELS = 4
 LOGIN_TIMEOUT = 300.0
@@ -65,7 +66,7 @@ def qr_image(text: str, *, scale: int = QR_MODULE_PIXELS) -> QImage | None:
 
 def run_login(ctx: Any, name: str, gen: int, bridge: LoginBridge, *, cancel: Any) -> LoginOutcome:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
-    from workbench.core.oauth_login import login
+    from workbench.core.oauth.login import login
 
     return login(
         ctx,
@@ -78,7 +79,7 @@ def run_login(ctx: Any, name: str, gen: int, bridge: LoginBridge, *, cancel: Any
 
 
 def run_sign_out(ctx: Any, name: str) -> Revocation:
-    from workbench.core.oauth_login import sign_out
+    from workbench.core.oauth.signout import sign_out
 
     return sign_out(ctx, name)
 
@@ -177,7 +178,7 @@ class LoginPanel(QWidget):
 
     # -- state ------------------------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
-        from workbench.core.oauth_login import grant_of
+        from workbench.core.oauth.login import grant_of
 
         same = profile is not None and self.profile is not None and profile.name == self.profile.name
         if not same:
@@ -334,7 +335,7 @@ class LoginPanel(QWidget):
         ctx = self.services.ctx
         if ctx is None or self.profile is None:
             return
-        from workbench.core.oauth_login import ID_TOKEN
+        from workbench.core.oauth.login import ID_TOKEN
 
         name = self.profile.name
         self.services.runner.start(

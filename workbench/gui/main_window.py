@@ -41,10 +41,10 @@ if TYPE_CHECKING:
     )
 
     from workbench.core.context import AppContext
-    from workbench.core.engine import EngineEvent, TokenEngine, TokenResult
+    from workbench.core.engine.token_engine import EngineEvent, TokenEngine, TokenResult
     from workbench.core.errors import ProfileError
     from workbench.core.operations import ProfileRemoved
-    from workbench.core.profiles import Profile
+    from workbench.core.profiles.profile import Profile
     from workbench.gui.clipboard import SecureClipboard
     from workbench.gui.history_view import HistoryPanel
     from workbench.gui.import_dialog import ImportDialog
@@ -89,9 +89,6 @@ def warm_up(ctx: AppContext) -> str | None:
     ctx.engine  # noqa: B018 - builds the engine (imports httpx)
     ctx.presets  # noqa: B018 - reads the preset files
     ctx.vault.persistent  # noqa: B018 - picks the keychain backend (imports keyring, unless a MemoryStore)
-    import workbench.core.codegen
-    import workbench.core.flows
-    import workbench.core.jwtinspect  # noqa: F401
 
     return ctx.vault.warning
 

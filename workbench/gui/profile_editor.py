@@ -45,8 +45,8 @@ from workbench.gui.widgets import ErrorBanner, monospace_font
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
-    from workbench.core.presets import Preset
-    from workbench.core.profiles import Profile
+    from workbench.core.profiles.presets import Preset
+    from workbench.core.profiles.profile import Profile
 
 
 def save_profile(
@@ -360,7 +360,7 @@ class ProfileEditor(QDialog):
     def problems(self) -> dict[str, str]:
         """Every problem of the form, by field key, in the form's own words (no disk, no vault)."""
         from workbench.core.errors import ProfileError
-        from workbench.core.profiles import validate_base_url, validate_profile_name
+        from workbench.core.profiles.profile import validate_base_url, validate_profile_name
 
         found: dict[str, str] = {}
         name = self.name_edit.text().strip()

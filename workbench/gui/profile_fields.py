@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from workbench.gui.widgets import STATE_COLORS, monospace_font
 
 if TYPE_CHECKING:
-    from workbench.core.presets import PresetInput
+    from workbench.core.profiles.presets import PresetInput
 
 STORED = "stored ✓"
 NOT_SET = "not set"

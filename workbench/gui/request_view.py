@@ -48,8 +48,8 @@ from workbench.gui.widgets import (
 )
 
 if TYPE_CHECKING:
-    from workbench.core.engine import CallResult
-    from workbench.core.profiles import Profile
+    from workbench.core.engine.token_engine import CallResult
+    from workbench.core.profiles.profile import Profile
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MASK = "•" * 12
@@ -588,14 +588,14 @@ class RequestView(QWidget):
 
 def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:
     """(header name, scheme) the engine sends the token with, from the profile's call plan."""
-    from workbench.core.engine_wire import CallPlan
+    from workbench.core.engine.wire import CallPlan
 
     plan = CallPlan.for_profile(profile, default_timeout)
     return plan.header, plan.scheme
 
 
 def _find_jwt(result: CallResult) -> str | None:
-    from workbench.core.jwtinspect import find_jwt
+    from workbench.core.jose.inspect import find_jwt
 
     found = find_jwt(result.text())
     if found:

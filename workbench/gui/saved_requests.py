@@ -39,8 +39,8 @@ from workbench.gui.tasks import Generation
 from workbench.gui.widgets import bold_label
 
 if TYPE_CHECKING:
-    from workbench.core.profiles import Profile
-    from workbench.core.saved_requests import SavedRequest
+    from workbench.core.profiles.profile import Profile
+    from workbench.core.request.saved import SavedRequest
     from workbench.gui.main_window import MainWindow
     from workbench.gui.services import Services
 
@@ -70,7 +70,7 @@ def from_editor(
     name: str, method: str, target: str, headers: list[tuple[str, str]], body: str
 ) -> SavedRequest:
     """The editor's request as a saved request (a body that looks like JSON is saved as `json`)."""
-    from workbench.core.saved_requests import SavedRequest
+    from workbench.core.request.saved import SavedRequest
 
     body_type: str | None = None
     if body.strip():
@@ -199,7 +199,7 @@ class SavedRequestsPanel(QWidget):
             return
 
         def job() -> list[SavedRequest]:
-            from workbench.core.saved_requests import SavedRequestStore
+            from workbench.core.request.saved import SavedRequestStore
 
             return SavedRequestStore().list(profile.name)
 
@@ -273,7 +273,7 @@ class SavedRequestsPanel(QWidget):
         name = self.name_edit.text().strip() or self._default_name(method, target)
         try:
             request = from_editor(name, method, target, headers, body)
-            from workbench.core.saved_requests import check_no_secrets, validate_request
+            from workbench.core.request.saved import check_no_secrets, validate_request
 
             validate_request(request.name, request.method, request.url, request.headers)
             check_no_secrets(request, f"saved request '{name}'")
@@ -283,7 +283,7 @@ class SavedRequestsPanel(QWidget):
         profile = self.profile.name
 
         def job() -> bool:
-            from workbench.core.saved_requests import SavedRequestStore
+            from workbench.core.request.saved import SavedRequestStore
 
             return SavedRequestStore().save(profile, request)
 
@@ -319,7 +319,7 @@ class SavedRequestsPanel(QWidget):
         profile = self.profile.name
 
         def job() -> None:
-            from workbench.core.saved_requests import SavedRequestStore
+            from workbench.core.request.saved import SavedRequestStore
 
             SavedRequestStore().rename(profile, old, new)
 
@@ -339,7 +339,7 @@ class SavedRequestsPanel(QWidget):
         row = self.list.currentRow()
 
         def job() -> None:
-            from workbench.core.saved_requests import SavedRequestStore
+            from workbench.core.request.saved import SavedRequestStore
 
             SavedRequestStore().remove(profile, name)
 
@@ -363,7 +363,7 @@ class SavedRequestsPanel(QWidget):
         """The editor's request as `lang` code, on the clipboard (it holds no secret)."""
         if self.profile is None or self.current_request is None:
             return
-        from workbench.core.codegen import snippet, snippet_request
+        from workbench.core.request.codegen import snippet, snippet_request
 
         method, target, headers, body = self.current_request()
         try:
@@ -393,7 +393,7 @@ def install(window: MainWindow) -> SavedRequestsPanel:
         window.tabs.setCurrentWidget(view)
 
         def job() -> Any:
-            from workbench.core.saved_requests import render_saved
+            from workbench.core.request.saved import render_saved
 
             rendered = render_saved(ctx, profile.name, saved_name)
             return ctx.engine.call(

@@ -15,7 +15,7 @@ from workbench.gui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.engine import TokenResult
+    from workbench.core.engine.token_engine import TokenResult
 
 # The Request tab's request as typed: method, path or URL, headers, body.
 RequestSpec = tuple[str, str, list[tuple[str, str]], str]

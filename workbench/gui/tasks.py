@@ -34,7 +34,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from workbench.core.errors import user_message
 
 if TYPE_CHECKING:
-    from workbench.core.engine import EngineEvent, TokenEngine
+    from workbench.core.engine.token_engine import EngineEvent, TokenEngine
 
 DEFAULT_MAX_THREADS = 8
 # CPython passes the GIL on every `sys.getswitchinterval()` seconds (5 ms by default). With up

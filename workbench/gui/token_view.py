@@ -39,9 +39,9 @@ from workbench.gui.tasks import Generation
 from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, humanize_seconds
 
 if TYPE_CHECKING:
-    from workbench.core.engine import TokenResult
+    from workbench.core.engine.token_engine import TokenResult
     from workbench.core.operations import TokenFacts, Verification
-    from workbench.core.profiles import Profile
+    from workbench.core.profiles.profile import Profile
     from workbench.gui.services import RequestSpec
     from workbench.gui.tasks import Task
 
@@ -815,8 +815,8 @@ def build_clipboard_text(what: str, profile: Profile, token: str, spec: RequestS
         return token
     if what == "header":
         return f"{facts.header}: {value}"
-    from workbench.core.codegen import curl_command
-    from workbench.core.flows import resolve_url
+    from workbench.core.engine.flows import resolve_url
+    from workbench.core.request.codegen import curl_command
 
     method, path, headers, body = spec or ("GET", "", [], "")
     url = resolve_url(profile, path) if path else profile.base_url
@@ -838,7 +838,7 @@ def _short(value: object, limit: int = 160) -> str:
 
 def _relative(seconds: float) -> str:
     try:
-        from workbench.core.jwtinspect import humanize_relative
+        from workbench.core.jose.inspect import humanize_relative
 
         return humanize_relative(seconds)
     except Exception:  # a missing helper must not break the view

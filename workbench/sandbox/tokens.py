@@ -1,7 +1,7 @@
 """Minimal JOSE for the emulators: HS256/ES256 JWTs, raw r‖s ECDSA, JWKs.
 
 The sandbox plays the *server* and must stay independent of the client code it
-tests (`workbench.core.keys`, `workbench.core.jwtinspect`), so it carries its own
+tests (`workbench.core.jose.keys`, `workbench.core.jose.inspect`), so it carries its own
 few lines of JOSE. PyJWT is not used either: importing it costs ~0.2 s and the
 sandbox must start in well under 0.3 s.
 """

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError
-from workbench.core.files import read_small_file
 from workbench.core.importers.common import MAX_IMPORT_BYTES, decode_text
 from workbench.core.importers.model import AuthSpec, ImportPlan, ProfilePlan, RawRequest, RequestPlan
+from workbench.core.storage.files import read_small_file
 
 if TYPE_CHECKING:
-    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles.catalog import PresetCatalog
 
 FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
 MAX_YAML_ALIASES = 1000

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.importers.common import origin_of, unique
 from workbench.core.importers.model import ImportPlan, ProfilePlan
-from workbench.core.saved_requests import SavedRequest, SavedRequestFile, SavedRequestStore, check_no_secrets
+from workbench.core.request.saved import SavedRequest, SavedRequestFile, SavedRequestStore, check_no_secrets
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext

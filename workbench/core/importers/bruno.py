@@ -19,17 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import (
-    MAX_IMPORT_BYTES,
-    PlanBuilder,
-    Variables,
-    content_type,
-    decode_text,
-)
+from workbench.core.importers.common import MAX_IMPORT_BYTES, Variables, content_type, decode_text
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
+from workbench.core.importers.plan import PlanBuilder
 
 if TYPE_CHECKING:
-    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles.catalog import PresetCatalog
 
 METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "connect", "trace")
 _TEXT_BLOCK_PREFIXES = ("body", "script", "tests", "docs", "example")

@@ -17,7 +17,6 @@ from urllib.parse import parse_qsl, urlencode
 
 from workbench.core.errors import InputError
 from workbench.core.importers.common import (
-    PlanBuilder,
     content_type,
     escape_literal,
     origin_of,
@@ -25,9 +24,10 @@ from workbench.core.importers.common import (
     without_content_type,
 )
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
+from workbench.core.importers.plan import PlanBuilder
 
 if TYPE_CHECKING:
-    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles.catalog import PresetCatalog
 
 # option → (canonical name, takes a value)
 _OPTIONS: dict[str, tuple[str, bool]] = {

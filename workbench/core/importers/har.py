@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 from workbench.core.errors import InputError
 from workbench.core.importers.common import (
-    PlanBuilder,
     as_list,
     escape_literal,
     origin_of,
@@ -23,9 +22,10 @@ from workbench.core.importers.common import (
     without_content_type,
 )
 from workbench.core.importers.model import BodyType, ImportPlan, RawRequest
+from workbench.core.importers.plan import PlanBuilder
 
 if TYPE_CHECKING:
-    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles.catalog import PresetCatalog
 
 
 def sniff(doc: Any) -> bool:

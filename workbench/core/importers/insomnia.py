@@ -13,17 +13,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import (
-    PlanBuilder,
-    Variables,
-    content_type,
-    text_of,
-    without_content_type,
-)
+from workbench.core.importers.common import Variables, content_type, text_of, without_content_type
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
+from workbench.core.importers.plan import PlanBuilder
 
 if TYPE_CHECKING:
-    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles.catalog import PresetCatalog
 
 MAX_DEPTH = 64
 

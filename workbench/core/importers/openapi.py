@@ -18,19 +18,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import (
-    PlanBuilder,
-    as_list,
-    as_map,
-    escape_literal,
-    origin_of,
-    template_name,
-    text_of,
-)
+from workbench.core.importers.common import as_list, as_map, escape_literal, origin_of, template_name, text_of
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
+from workbench.core.importers.plan import PlanBuilder
 
 if TYPE_CHECKING:
-    from workbench.core.presets import PresetCatalog
+    from workbench.core.profiles.catalog import PresetCatalog
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PATH_PARAM = re.compile(r"\{([^{}/]+)\}")

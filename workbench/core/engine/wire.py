@@ -1,0 +1,265 @@
+"""The engine's plumbing: its settings, the profile cache with each profile's call plan, and HTTP.
+
+`Wire` is shared by the token, call and verify parts of the engine. It reads profiles (at
+most every `PROFILE_CACHE_SECONDS` on the warm path), keeps one pooled `httpx.Client` per TLS
+setting, and lets every response's `Date` header teach the clock the server's time.
+httpx is imported on first use, so importing the engine stays cheap.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.engine.policy import RefreshAhead, RetryPolicy
+from workbench.core.errors import WorkbenchError, user_message
+from workbench.core.net.client import DEFAULT_CONNECT_TIMEOUT
+from workbench.core.redact import redact
+
+if TYPE_CHECKING:
+    import httpx
+
+    from workbench.core.clock import Clock
+    from workbench.core.profiles.profile import Profile, ProfileStore
+    from workbench.core.request.templating import TemplateRenderer
+
+# Longest we wait for another thread/process that holds a profile's lock. The holder is
+# itself bounded by HTTP timeouts × attempts, so this only trips on a stuck process.
+DEFAULT_LOCK_TIMEOUT = 60.0
+# Profiles are re-read from disk at most this often on the warm path (edits show up quickly,
+# but a burst of calls does not parse TOML per request).
+PROFILE_CACHE_SECONDS = 2.0
+
+
+@dataclass
+class EngineConfig:
+    """The engine's settings; one mutable instance shared by its parts (`configure` changes it)."""
+
+    policy: RefreshAhead
+    retry: RetryPolicy
+    timeout: float
+    lock_timeout: float
+    sleep: Callable[[float], None]
+    verify_tls: bool = True
+
+
+def setting_float(profile: Profile, key: str) -> float | None:
+    value = profile.settings.get(key)
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """What every request of a profile needs, worked out once per profile load (the warm path
+    then never walks preset tables)."""
+
+    header: str
+    scheme: str
+    response_token_header: str  # where a replacement token may arrive
+    sliding: bool  # the preset names that header explicitly
+    timeout_seconds: float
+    verify_tls: bool
+
+    @classmethod
+    def for_profile(
+        cls, profile: Profile, default_timeout: float, default_verify_tls: bool = True
+    ) -> CallPlan:
+        spec = profile.preset.token
+        seconds = setting_float(profile, "timeout") or default_timeout
+        return cls(
+            header=spec.header,
+            scheme=spec.scheme,
+            response_token_header=spec.sliding_header or "Authorization",
+            sliding=spec.sliding_header is not None,
+            timeout_seconds=seconds,
+            verify_tls=profile.settings.get("verify_tls", default_verify_tls) is not False,
+        )
+
+
+class Wire:
+    """Profiles in, HTTP out (thread-safe)."""
+
+    def __init__(
+        self,
+        *,
+        profiles: ProfileStore,
+        clock: Clock,
+        config: EngineConfig,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.clock = clock
+        self.config = config
+        self.transport = transport
+        self._profiles = profiles
+        self._mu = threading.Lock()
+        self._profile_cache: dict[str, tuple[float, Profile, CallPlan]] = {}
+        self._last_date: tuple[str | None, int] | None = None
+        self._timeouts: dict[float, Any] = {}
+        self._clients: dict[bool, httpx.Client] = {}
+        self._renderer: TemplateRenderer | None = None
+        # Where each sent request is reported for the history (set by the engine): a dict of
+        # profile, method, url, status, elapsed, error, size.
+        self.recorder: Callable[[dict[str, Any]], None] | None = None
+
+    # ---------------------------------------------------------------- profiles
+
+    def profile(self, name: str, *, reload: bool = False) -> Profile:
+        return self.profile_and_plan(name, reload=reload)[0]
+
+    def profile_and_plan(self, name: str, *, reload: bool = False) -> tuple[Profile, CallPlan]:
+        now = time.monotonic()
+        cached = self._profile_cache.get(name)
+        if cached is not None and not reload and now - cached[0] < PROFILE_CACHE_SECONDS:
+            return cached[1], cached[2]
+        profile = self._profiles.get(name)
+        plan = CallPlan.for_profile(profile, self.config.timeout, self.config.verify_tls)
+        with self._mu:
+            self._profile_cache[name] = (now, profile, plan)
+        return profile, plan
+
+    def plan_for(self, profile: Profile) -> CallPlan:
+        return CallPlan.for_profile(profile, self.config.timeout, self.config.verify_tls)
+
+    def forget_profiles(self) -> None:
+        """Drop cached profiles and plans (settings changed); they are re-read on next use."""
+        with self._mu:
+            self._profile_cache.clear()
+
+    def renderer(self) -> TemplateRenderer:
+        if self._renderer is None:
+            from workbench.core.request.templating import TemplateRenderer
+
+            self._renderer = TemplateRenderer(clock=self.clock)
+        return self._renderer
+
+    # ---------------------------------------------------------------- HTTP
+
+    def send(
+        self,
+        profile: Profile,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        content: bytes | None,
+        timeout: float | None,
+        label: str,
+        *,
+        auth: httpx.Auth | None = None,
+        plan: CallPlan | None = None,
+        max_bytes: int | None = None,
+        allow_other_origin: bool = False,
+        record: bool = True,
+    ) -> httpx.Response:
+        """Send one request of `profile` and read its answer, within the profile's timeout (one
+        overall deadline: connect, send and the whole answer) and `max_bytes` (default: the 1 MiB
+        a provider answer gets). Credentials go only to the profile's allowed origins
+        (`origins.check_origin`) unless `allow_other_origin`."""
+        from workbench.core.net.client import PROVIDER_MAX_BYTES, send_bounded
+        from workbench.core.net.origins import check_origin
+
+        if plan is None:
+            plan = self.plan_for(profile)
+        check_origin(profile, url, what=redact(label), allow_other=allow_other_origin)
+        seconds = timeout if timeout is not None else plan.timeout_seconds
+        started = time.perf_counter()
+        try:
+            response = send_bounded(
+                self._client(plan.verify_tls),
+                method,
+                url,
+                headers=headers,
+                content=content,
+                timeout=seconds,
+                timeouts=self._timeout_for(seconds),
+                max_bytes=max_bytes if max_bytes is not None else PROVIDER_MAX_BYTES,
+                what=redact(label),
+                auth=auth,
+            )
+        except WorkbenchError as exc:
+            if record:
+                self._report(profile, method, url, None, started, user_message(exc), None)
+            raise
+        if record:
+            self._report(profile, method, url, response.status_code, started, None, len(response.content))
+        date = response.headers.get("date")
+        stamp = (date, int(self.clock.local_time()))
+        if stamp != self._last_date:
+            # A Date header has one-second resolution: within one local second, parse each value once.
+            self._last_date = stamp
+            self.clock.learn_from_date_header(date)
+        return response
+
+    def _report(
+        self,
+        profile: Profile,
+        method: str,
+        url: str,
+        status: int | None,
+        started: float,
+        error: str | None,
+        size: int | None,
+    ) -> None:
+        """A token, verify or discovery request for the history (API calls are reported by `calls`)."""
+        if self.recorder is None:
+            return
+        entry = {
+            "profile": profile.name,
+            "method": method.upper(),
+            "url": redact(url),
+            "status": status,
+            "elapsed": time.perf_counter() - started,
+            "error": error,
+            "size": size,
+        }
+        self.recorder(entry)
+
+    def oauth_endpoints(self, profile: Profile) -> dict[str, str] | None:
+        """The issuer's endpoints of a preset with `[oauth]` (`{{ oauth.token_endpoint }}`): the
+        profile's vars over its cached, else freshly fetched, discovery document; else None."""
+        if profile.preset.section("oauth") is None:
+            return None
+        from workbench.core.oauth.discovery import OAuthTransport
+        from workbench.core.oauth.login import profile_endpoints
+
+        plan = self.plan_for(profile)
+        http = OAuthTransport(timeout=plan.timeout_seconds, client=self._client(plan.verify_tls))
+        endpoints = profile_endpoints(profile, http)
+        return {"issuer": endpoints.issuer, **endpoints.urls()}
+
+    def _timeout_for(self, seconds: float) -> Any:
+        timeout = self._timeouts.get(seconds)
+        if timeout is None:
+            import httpx
+
+            timeout = httpx.Timeout(seconds, connect=min(DEFAULT_CONNECT_TIMEOUT, seconds))
+            self._timeouts[seconds] = timeout
+        return timeout
+
+    def _client(self, verify_tls: bool) -> httpx.Client:
+        client = self._clients.get(verify_tls)
+        if client is None:
+            from workbench.core.net.client import make_client
+
+            with self._mu:
+                client = self._clients.get(verify_tls)
+                if client is None:
+                    client = make_client(
+                        timeout=self.config.timeout, verify_tls=verify_tls, transport=self.transport
+                    )
+                    self._clients[verify_tls] = client
+        return client
+
+    def close(self) -> None:
+        with self._mu:
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for client in clients:
+            client.close()

@@ -1,0 +1,8 @@
+"""JOSE: keys, signatures and looking inside tokens.
+
+Owns: signing keys (`keys`: generate, load, export PEM/JWK, RFC 7638 thumbprints, JWS
+signatures), a JWT's header and claims read once without trusting them (`claims`) and the
+inspector (`inspect`: decode, verify with a secret, PEM, JWK or JWKS, security warnings).
+
+May import: `core` top-level modules, `net` (JWKS fetch). Never Qt.
+"""

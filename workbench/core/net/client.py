@@ -1,0 +1,398 @@
+"""The HTTP client every provider call goes through, and the mapping of transport failures to errors.
+
+`make_client` builds one `httpx.Client` per engine: keep-alive pool, TLS
+verification on unless a profile turns it off, no redirects followed (a token
+endpoint that redirects is a misconfiguration we want to see, and following it
+could carry credentials to another host), and our own User-Agent.
+
+`send_bounded` is how every request goes out: under one overall deadline (the
+profile's timeout covers connect, TLS, sending and the whole answer, so a server
+that drips a byte a second fails within it) and a byte budget (provider answers:
+1 MiB; `call`: 100 MiB by default), read as a stream so an oversized answer is cut
+off, never held. The deadline is enforced below httpx, in the network stream every
+socket read and write goes through (`_DeadlineBackend`): httpx's own timeouts are
+per operation. TLS failures raise `NetworkTLSError`, which nobody retries.
+
+Importing this module does not import httpx (0.2 s): `workbench token` answered
+from the cache never pays for it. `BearerAuth`, an `httpx.Auth` subclass, is
+therefore created on first access through the module's `__getattr__`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from workbench import __version__
+from workbench.core.errors import (
+    NetworkError,
+    NetworkTimeoutError,
+    NetworkTLSError,
+    ResponseTooLargeError,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    class BearerAuth(httpx.Auth):  # the real class is built by _make_bearer_auth() on first access
+        def __init__(
+            self,
+            get_token: Callable[[], str],
+            *,
+            header: str = "Authorization",
+            scheme: str = "Bearer",
+        ) -> None: ...
+
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_MAX_CONNECTIONS = 20
+DEFAULT_MAX_KEEPALIVE = 10
+DEFAULT_KEEPALIVE_EXPIRY = 30.0
+USER_AGENT = f"token-workbench/{__version__}"
+# Token endpoints, JWKS and discovery documents are small; anything bigger is hostile or broken.
+PROVIDER_MAX_BYTES = 1024 * 1024
+# `call` answers are the user's data, but still bounded (`workbench call --max-bytes N`).
+CALL_MAX_BYTES = 100 * 1024 * 1024
+
+
+def make_client(
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    verify_tls: bool = True,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """An `httpx.Client` with the house defaults. `transport` lets tests pass `httpx.MockTransport`."""
+    import httpx
+
+    from workbench.core.net.trust import verify_setting
+
+    limits = httpx.Limits(
+        max_connections=DEFAULT_MAX_CONNECTIONS,
+        max_keepalive_connections=DEFAULT_MAX_KEEPALIVE,
+        keepalive_expiry=DEFAULT_KEEPALIVE_EXPIRY,
+    )
+    if transport is None:
+        transport = deadline_transport(verify_tls=verify_tls, limits=limits)
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout)),
+        verify=verify_setting(verify_tls),  # the OS trust store (core/trust.py)
+        limits=limits,
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+        transport=transport,
+    )
+
+
+# ------------------------------------------------------------------------- overall deadline
+
+_deadline = threading.local()
+
+
+@contextmanager
+def overall_deadline(seconds: float) -> Iterator[None]:
+    """Every socket operation of this thread inside the block shares one deadline (nested blocks
+    keep the earlier one). Used by `send_bounded`; the streams of `deadline_transport` obey it."""
+    outer: float | None = getattr(_deadline, "at", None)
+    at = time.monotonic() + seconds
+    _deadline.at = at if outer is None else min(outer, at)
+    try:
+        yield
+    finally:
+        _deadline.at = outer
+
+
+def _clamp(timeout: float | None, exc_type: type[Exception]) -> float | None:
+    """`timeout` shortened to what is left of this thread's deadline; past it, raise `exc_type`."""
+    at: float | None = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise exc_type("the overall deadline of the request passed")
+    return left if timeout is None else min(timeout, left)
+
+
+def deadline_transport(*, verify_tls: bool = True, limits: httpx.Limits | None = None) -> httpx.HTTPTransport:
+    """httpx's own transport, whose network streams obey `overall_deadline`."""
+    import httpx
+
+    from workbench.core.net.trust import verify_setting
+
+    kwargs: dict[str, Any] = {"verify": verify_setting(verify_tls)}
+    if limits is not None:
+        kwargs["limits"] = limits
+    transport = httpx.HTTPTransport(**kwargs)
+    pool = transport._pool
+    # httpx builds its httpcore pool without a way to pass a network backend; the attribute
+    # is httpcore's (1.x) documented extension point, set here once (tests/unit/test_http.py
+    # proves a drip-fed answer fails within the deadline, so a change here cannot go unnoticed).
+    pool._network_backend = _deadline_backend_class()(pool._network_backend)
+    return transport
+
+
+_backend_class: type | None = None
+
+
+def _deadline_backend_class() -> type:
+    global _backend_class
+    if _backend_class is not None:
+        return _backend_class
+    import httpcore
+
+    class DeadlineStream(httpcore.NetworkStream):
+        def __init__(self, inner: httpcore.NetworkStream) -> None:
+            self._inner = inner
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            return self._inner.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            self._inner.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+
+        def close(self) -> None:
+            self._inner.close()
+
+        def start_tls(
+            self,
+            ssl_context: Any,
+            server_hostname: str | None = None,
+            timeout: float | None = None,
+        ) -> httpcore.NetworkStream:
+            inner = self._inner.start_tls(
+                ssl_context, server_hostname, _clamp(timeout, httpcore.ConnectTimeout)
+            )
+            return DeadlineStream(inner)
+
+        def get_extra_info(self, info: str) -> Any:
+            return self._inner.get_extra_info(info)
+
+    class DeadlineBackend(httpcore.NetworkBackend):
+        def __init__(self, inner: httpcore.NetworkBackend) -> None:
+            self._inner = inner
+
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> httpcore.NetworkStream:
+            stream = self._inner.connect_tcp(
+                host,
+                port,
+                timeout=_clamp(timeout, httpcore.ConnectTimeout),
+                local_address=local_address,
+                socket_options=socket_options,
+            )
+            return DeadlineStream(stream)
+
+        def connect_unix_socket(
+            self, path: str, timeout: float | None = None, socket_options: Any = None
+        ) -> httpcore.NetworkStream:
+            stream = self._inner.connect_unix_socket(
+                path, timeout=_clamp(timeout, httpcore.ConnectTimeout), socket_options=socket_options
+            )
+            return DeadlineStream(stream)
+
+        def sleep(self, seconds: float) -> None:
+            self._inner.sleep(seconds)
+
+    _backend_class = DeadlineBackend
+    return DeadlineBackend
+
+
+def send_bounded(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    headers: Sequence[tuple[str, str]] = (),
+    content: bytes | None = None,
+    timeout: float,
+    max_bytes: int = PROVIDER_MAX_BYTES,
+    what: str,
+    auth: Any = None,
+    timeouts: httpx.Timeout | None = None,
+) -> httpx.Response:
+    """Send a request and read its whole answer within `timeout` seconds and `max_bytes` bytes.
+
+    Returns a read `httpx.Response` (its `.content` is the decoded body). Transport failures
+    become `NetworkError` / `NetworkTimeoutError` / `NetworkTLSError`; an answer over the budget
+    `ResponseTooLargeError` (the connection is dropped, the rest never read).
+    """
+    import httpx
+
+    if timeouts is None:
+        timeouts = httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout))
+    try:
+        with overall_deadline(timeout):
+            request = client.build_request(
+                method, url, headers=list(headers), content=content, timeout=timeouts
+            )
+            response = client.send(
+                request, auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT, stream=True
+            )
+            try:
+                body = _read_within(response, max_bytes, url=url, what=what)
+            finally:
+                response.close()
+    except (httpx.TransportError, httpx.InvalidURL) as exc:
+        raise network_error(exc, url=url, what=what, timeout=timeout) from None
+    except httpx.StreamError as exc:
+        raise NetworkError(
+            f"{what}: {host_of(url)} broke off its answer ({exc.__class__.__name__})"
+        ) from None
+    # The body was read (and bounded) by hand; hand it over the way `response.read()` would.
+    response._content = body
+    return response
+
+
+def _read_within(response: httpx.Response, max_bytes: int, *, url: str, what: str) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(url, what, max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(url, what, max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(url: str, what: str, max_bytes: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"{what}: the answer from {host_of(url)} is larger than {_size(max_bytes)}; not reading it",
+        hint="raise the limit with --max-bytes" if max_bytes != PROVIDER_MAX_BYTES else "",
+    )
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024 and n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MiB"
+    if n >= 1024 and n % 1024 == 0:
+        return f"{n // 1024} KiB"
+    return f"{n} bytes"
+
+
+def __getattr__(name: str) -> Any:
+    # `BearerAuth` subclasses httpx.Auth, but importing this module must not import httpx.
+    if name == "BearerAuth":
+        cls = _make_bearer_auth()
+        globals()["BearerAuth"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _make_bearer_auth() -> type[Any]:
+    import httpx
+
+    class BearerAuth(httpx.Auth):
+        """Puts the current token on each request, in the preset's header and scheme.
+
+        `get_token()` returns the token to use now. A 401 is returned as is: the engine
+        decides whether to obtain a new token and send again (`engine_calls`).
+        """
+
+        requires_request_body = False
+        requires_response_body = False
+
+        def __init__(
+            self,
+            get_token: Callable[[], str],
+            *,
+            header: str = "Authorization",
+            scheme: str = "Bearer",
+        ) -> None:
+            self._get_token = get_token
+            self._header = header
+            self._scheme = scheme
+
+        def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+            token = self._get_token()
+            request.headers[self._header] = f"{self._scheme} {token}" if self._scheme else token
+            yield request
+
+    BearerAuth.__module__ = __name__
+    BearerAuth.__qualname__ = "BearerAuth"
+    return BearerAuth
+
+
+def host_of(url: str) -> str:
+    """`host[:port]` of a URL, for messages (never the path or query: they may carry secrets)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def network_error(exc: Exception, *, url: str, what: str, timeout: float | None = None) -> NetworkError:
+    """Turn an httpx transport exception into our error with a one-line, secret-free message.
+
+    `what` names the action, e.g. "true-markets mint" or "call".
+    """
+    import httpx
+
+    host = host_of(url)
+    if isinstance(exc, httpx.TimeoutException):
+        limit = f" within {timeout:g} s" if timeout else ""
+        if isinstance(exc, httpx.ConnectTimeout):
+            return NetworkTimeoutError(f"{what}: could not connect to {host}{limit}")
+        return NetworkTimeoutError(
+            f"{what}: {host} did not answer{limit}", hint="try again, or raise the profile's timeout"
+        )
+    if isinstance(exc, httpx.ConnectError):
+        reason = _connect_reason(exc)
+        if reason.startswith("TLS"):
+            return NetworkTLSError(
+                f"{what}: {reason} for {host}",
+                hint="not retried; fix the server's certificate or the system's trust store",
+            )
+        return NetworkError(f"{what}: could not connect to {host} ({reason})")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return NetworkError(f"{what}: {host} closed the connection without a valid HTTP answer")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return NetworkError(f"{what}: only http:// and https:// URLs are supported")
+    if isinstance(exc, httpx.InvalidURL):
+        return NetworkError(f"{what}: the URL is not valid")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return NetworkError(f"{what}: too many redirects from {host}")
+    return NetworkError(f"{what}: network error talking to {host} ({exc.__class__.__name__})")
+
+
+def _connect_reason(exc: Exception) -> str:
+    text = str(exc).lower()
+    for needle, reason in (
+        ("refused", "connection refused"),
+        ("name or service not known", "unknown host"),
+        ("nodename nor servname", "unknown host"),
+        ("temporary failure in name resolution", "DNS lookup failed"),
+        ("certificate verify failed", "TLS certificate not trusted"),
+        ("certificate", "TLS certificate not accepted"),
+        ("ssl", "TLS handshake failed"),
+        ("unreachable", "network unreachable"),
+        ("reset", "connection reset"),
+    ):
+        if needle in text:
+            return reason
+    return exc.__class__.__name__
+
+
+__all__ = [
+    "CALL_MAX_BYTES",
+    "DEFAULT_TIMEOUT",
+    "PROVIDER_MAX_BYTES",
+    "USER_AGENT",
+    "BearerAuth",  # created on first access, see __getattr__
+    "host_of",
+    "make_client",
+    "network_error",
+    "overall_deadline",
+    "send_bounded",
+]

@@ -1,0 +1,222 @@
+"""Where a profile's credentials may go (../shared/DESIGN.md, "Where credentials may go").
+
+A profile's secrets and tokens go only to
+
+* its own origin: scheme, host and port of `base_url`;
+* origins it lists in `[settings] allowed_origins`;
+* origins a registered *origin source* vouches for: the OAuth presets' issuer
+  discovery names its endpoints (`register_origin_source`, used by the OAuth code).
+
+`check_origin` enforces that before a request is sent. `import_risks` lists what a
+profile file would do that the rule, or plain safety, says a user must agree to
+before it is imported: requests outside its base URL's origin, TLS verification off,
+plain http to a host that is not loopback. `cli_warnings` are the lines every CLI
+use of a profile prints for the last two.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from workbench.core.errors import InputError
+
+if TYPE_CHECKING:
+    from workbench.core.profiles.profile import Profile
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Requests a preset describes; each may send credentials.
+REQUEST_STEPS = ("mint", "refresh", "verify")
+
+OriginSource = Callable[["Profile"], Iterable[str]]
+
+
+def _oauth_issuer_origins(profile: Profile) -> Iterable[str]:
+    """The endpoints an OAuth preset's issuer discovery names (cached; no network here)."""
+    if profile.preset.data.get("oauth") is None:
+        return ()
+    from workbench.core.oauth.signout import credential_origins
+
+    return credential_origins(profile)
+
+
+_sources: list[OriginSource] = [_oauth_issuer_origins]
+_sources_lock = threading.Lock()
+
+
+class OriginError(InputError):
+    """A request would carry a profile's credentials to an origin it does not trust."""
+
+
+def register_origin_source(source: OriginSource) -> Callable[[], None]:
+    """Add a function naming more origins a profile's credentials may go to (for example the
+    endpoints its OAuth issuer's discovery document names). Returns a function that removes it."""
+    with _sources_lock:
+        _sources.append(source)
+
+    def unregister() -> None:
+        with _sources_lock:
+            if source in _sources:
+                _sources.remove(source)
+
+    return unregister
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]`, lower-cased, the default port dropped; '' for a URL without a host."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if not scheme or not host:
+        return ""
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or port == _DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def validate_origin(value: Any) -> str:
+    """An `allowed_origins` entry: `https://host[:port]` with nothing after it. Raises ValueError."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("each entry must be an origin like https://api.example.com")
+    text = value.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"'{text[:80]}' is not an origin (write it as https://host or https://host:port)")
+    if parts.path or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(f"'{text[:80]}' must be only scheme://host[:port], without a path")
+    origin = origin_of(text)
+    if not origin:
+        raise ValueError(f"'{text[:80]}' has an invalid port")
+    return origin
+
+
+def allowed_origins(profile: Profile) -> list[str]:
+    """Every origin `profile`'s credentials may go to, its own first."""
+    out = [origin_of(profile.base_url)]
+    listed = profile.settings.get("allowed_origins") or ()
+    out += [origin_of(str(o)) for o in listed]
+    with _sources_lock:
+        sources = list(_sources)
+    for source in sources:
+        try:
+            out += [origin_of(str(o)) for o in source(profile)]
+        except Exception:  # noqa: S112 - a source that fails vouches for nothing
+            continue
+    return [o for o in dict.fromkeys(out) if o]
+
+
+def check_origin(profile: Profile, url: str, *, what: str, allow_other: bool = False) -> None:
+    """Raise `OriginError` unless `url` is on an origin `profile`'s credentials may go to."""
+    if allow_other:
+        return
+    target = origin_of(url)
+    allowed = allowed_origins(profile)
+    if target and target in allowed:
+        return
+    shown = target or "a URL without a host"
+    raise OriginError(
+        f"{what}: not sending the credentials of profile '{profile.name}' to {shown}: they go only to "
+        f"{allowed[0]} and the origins in its [settings] allowed_origins",
+        hint="pass --allow-origin to send them there once, or add the origin to allowed_origins",
+    )
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cli_warnings(profile: Profile) -> list[str]:
+    """Lines every CLI use of `profile` prints (on stderr): TLS verification off, plain http."""
+    out: list[str] = []
+    if profile.settings.get("verify_tls") is False:
+        out.append(
+            f"profile '{profile.name}' has TLS verification turned off (verify_tls = false): "
+            "anyone on the network path can read and change its requests and tokens"
+        )
+    parts = urlsplit(profile.base_url)
+    if parts.scheme.lower() == "http" and not is_loopback_host(parts.hostname or ""):
+        out.append(
+            f"profile '{profile.name}' uses plain http:// to {parts.hostname}: "
+            "its credentials cross the network unencrypted"
+        )
+    return out
+
+
+def request_targets(profile: Profile) -> list[tuple[str, str | None]]:
+    """(what, URL) of each request the profile's preset describes, with placeholder secrets; URL
+    None when the template cannot be rendered without real values (then it cannot be checked)."""
+    from workbench.core.clock import Clock
+    from workbench.core.engine import flows
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.request.templating import TemplateRenderer
+
+    renderer = TemplateRenderer(clock=Clock())
+    placeholders = _Placeholders()
+    out: list[tuple[str, str | None]] = []
+    fields: list[tuple[str, Any]] = []
+    for step in REQUEST_STEPS:
+        section = profile.preset.section(step)
+        if section is not None:
+            fields.append((f"[{step}] path", section.get("path", "")))
+    if profile.preset.token.jwks_url:
+        fields.append(("[token] jwks_url", profile.preset.token.jwks_url))
+    for label, template in fields:
+        try:
+            context = flows.template_context(profile, secrets=placeholders)
+            rendered = renderer.render(str(template), context, field=label)
+            out.append((label, flows.resolve_url(profile, rendered)))
+        except WorkbenchError:
+            out.append((label, None))
+    return out
+
+
+class _Placeholders:
+    """A `SecretSource` that has every secret, as a harmless placeholder (for `request_targets`)."""
+
+    def get(self, name: str) -> str | None:
+        return "placeholder"
+
+
+def import_risks(profile: Profile) -> list[str]:
+    """What importing `profile` would do that needs `--trust`, one sentence each (empty: safe)."""
+    own = origin_of(profile.base_url)
+    risks: list[str] = []
+    for label, url in request_targets(profile):
+        if url is None:
+            risks.append(f"its {label} cannot be checked without real values (a template decides)")
+        elif origin_of(url) != own:
+            risks.append(f"its {label} sends requests to {origin_of(url) or url}, outside {own}")
+    for origin in profile.settings.get("allowed_origins") or ():
+        risks.append(f"it lets its credentials go to {origin} ([settings] allowed_origins)")
+    if profile.settings.get("verify_tls") is False:
+        risks.append("it turns TLS verification off (verify_tls = false)")
+    return risks
+
+
+__all__ = [
+    "OriginError",
+    "allowed_origins",
+    "check_origin",
+    "cli_warnings",
+    "import_risks",
+    "is_loopback_host",
+    "origin_of",
+    "register_origin_source",
+    "request_targets",
+    "validate_origin",
+]

@@ -1,0 +1,269 @@
+"""Finding an issuer's endpoints: OpenID Connect Discovery, then RFC 8414, then the profile's vars.
+
+`discovery_urls(issuer)` lists where to look, in order:
+`{issuer}/.well-known/openid-configuration` (OIDC Discovery §4), then the RFC 8414 §3
+location (`/.well-known/oauth-authorization-server` inserted before the issuer's path;
+for an issuer with a path, the appended form some servers use as well). The first
+document that answers 200 with JSON *and names the same issuer* (OIDC §4.3, RFC 8414
+§3.3: a document for another issuer is refused, it could point our credentials
+elsewhere) wins. Vars `authorization_endpoint`, `token_endpoint` and
+`device_authorization_endpoint` override what it says.
+
+`DiscoveryCache` keeps the endpoints of each profile in `$WORKBENCH_HOME/state/<profile>.oauth.json`
+(public data: URLs only), so `token` and `call` do not fetch the document every time.
+
+`OAuthTransport` is the small HTTP face the OAuth code uses: JSON GETs and form POSTs with a
+1 MiB cap on answers and no redirects followed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from workbench.core.errors import NetworkError, ProviderResponseError, StorageError
+from workbench.core.oauth.protocol import TEMPLATE_ENDPOINTS, Endpoints, check_endpoint_url, parse_json_body
+
+if TYPE_CHECKING:
+    import httpx
+
+# Provider answers (token endpoints, JWKS, discovery) are capped
+# (../shared/DESIGN.md, "Where credentials may go").
+MAX_ANSWER_BYTES = 1024 * 1024
+# Endpoints do not move often; a day-old cache is refreshed on next use, and `login` always re-reads.
+DISCOVERY_MAX_AGE = 24 * 3600.0
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return parse_json_body(self.body)
+
+
+class OAuthTransport:
+    """Sends the OAuth requests of one profile. No redirects are followed (a token endpoint that
+    redirects is misconfigured, and following it could carry credentials to another host)."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        verify_tls: bool = True,
+        transport: httpx.BaseTransport | None = None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self._own = client is None
+        if client is None:
+            from workbench.core.net.client import make_client
+
+            client = make_client(timeout=timeout, verify_tls=verify_tls, transport=transport)
+        self._client = client
+
+    def close(self) -> None:
+        if self._own:
+            self._client.close()
+
+    def __enter__(self) -> OAuthTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        headers: Sequence[tuple[str, str]] = (),
+        form: Sequence[tuple[str, str]] | None = None,
+    ) -> Answer:
+        import httpx
+
+        from workbench.core.net.client import network_error
+
+        all_headers = [("Accept", "application/json"), *headers]
+        content: bytes | None = None
+        if form is not None:
+            content = urlencode(list(form)).encode("ascii")
+            all_headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+        try:
+            with self._client.stream(method, url, headers=all_headers, content=content) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise ProviderResponseError(f"{what}: the answer is over 1 MiB; refused")
+                return Answer(response.status_code, dict(response.headers), bytes(body))
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            raise network_error(exc, url=url, what=what, timeout=self.timeout) from None
+
+    def get_json(self, url: str, *, what: str) -> tuple[int, Any]:
+        answer = self.request("GET", url, what=what)
+        return answer.status, answer.json()
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def discovery_urls(issuer: str) -> list[str]:
+    parts = urlsplit(issuer.strip())
+    path = parts.path.rstrip("/")
+    base = (parts.scheme, parts.netloc)
+    oidc = urlunsplit((*base, f"{path}/.well-known/openid-configuration", "", ""))
+    rfc8414 = urlunsplit((*base, f"/.well-known/oauth-authorization-server{path}", "", ""))
+    urls = [oidc, rfc8414]
+    if path:
+        urls.append(urlunsplit((*base, f"{path}/.well-known/oauth-authorization-server", "", "")))
+    return list(dict.fromkeys(urls))
+
+
+def _same_issuer(a: str, b: str) -> bool:
+    return a.strip().rstrip("/") == b.strip().rstrip("/")
+
+
+def endpoints_from_document(document: Mapping[str, Any], *, issuer: str, source: str) -> Endpoints:
+    """Check a discovery document and read its endpoints."""
+    named = document.get("issuer")
+    if not isinstance(named, str) or not _same_issuer(named, issuer):
+        raise ProviderResponseError(
+            f"the discovery document at {source} is for another issuer; refused "
+            "(it must name the profile's base URL as its issuer)"
+        )
+    values: dict[str, str] = {"issuer": named, "source": source}
+    for name in (*TEMPLATE_ENDPOINTS, "userinfo_endpoint"):
+        value = document.get(name)
+        if isinstance(value, str) and value.strip():
+            values[name] = check_endpoint_url(value.strip(), f"{name} of the discovery document")
+    return Endpoints.from_json(values)
+
+
+def discover(issuer: str, transport: OAuthTransport) -> Endpoints:
+    """Fetch the issuer's metadata (OIDC, then RFC 8414). Raises when neither answers usefully."""
+    tried: list[str] = []
+    last_error: Exception | None = None
+    for url in discovery_urls(issuer):
+        try:
+            status, document = transport.get_json(url, what="discovery")
+        except NetworkError as exc:
+            last_error = exc
+            break  # the host itself is unreachable: the next path will not fare better
+        if status == 200 and isinstance(document, Mapping):
+            return endpoints_from_document(document, issuer=issuer, source=url)
+        tried.append(f"{urlsplit(url).path} → {status if status != 200 else 'not JSON'}")
+    if last_error is not None:
+        raise last_error
+    raise ProviderResponseError(
+        f"no discovery document found for issuer {issuer} ({'; '.join(tried)})",
+        hint="set authorization_endpoint / token_endpoint / device_authorization_endpoint with --set",
+    )
+
+
+def vars_endpoints(issuer: str, vars_: Mapping[str, str]) -> Endpoints:
+    return Endpoints(issuer=issuer, source="profile vars").with_overrides(vars_)
+
+
+class DiscoveryCache:
+    """Endpoints per profile in `<state_dir>/<profile>.oauth.json` (URLs only, never secrets)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, profile: str) -> Path:
+        return self.directory / f"{profile}.oauth.json"
+
+    def load(self, profile: str, issuer: str, *, now: float | None = None) -> Endpoints | None:
+        try:
+            data = json.loads(self._path(profile).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or not _same_issuer(str(data.get("issuer_configured", "")), issuer):
+            return None
+        fetched = data.get("fetched_at")
+        current = time.time() if now is None else now
+        if not isinstance(fetched, int | float) or current - float(fetched) > DISCOVERY_MAX_AGE:
+            return None
+        endpoints = data.get("endpoints")
+        return Endpoints.from_json(endpoints) if isinstance(endpoints, dict) else None
+
+    def save(self, profile: str, issuer: str, endpoints: Endpoints, *, now: float | None = None) -> None:
+        data = {
+            "issuer_configured": issuer,
+            "fetched_at": time.time() if now is None else now,
+            "endpoints": endpoints.to_json(),
+        }
+        path = self._path(profile)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise StorageError(f"could not write {path.name}: {exc.strerror or exc}") from None
+
+    def forget(self, profile: str) -> None:
+        try:
+            self._path(profile).unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass
+
+
+def resolve_endpoints(
+    issuer: str,
+    vars_: Mapping[str, str],
+    *,
+    profile: str,
+    transport: OAuthTransport,
+    cache: DiscoveryCache | None = None,
+    use_discovery: bool = True,
+    refresh: bool = False,
+) -> Endpoints:
+    """The endpoints a profile uses: cached or fetched discovery, with the vars on top.
+
+    With every endpoint a grant needs set in the vars, discovery may still fail quietly
+    (servers without metadata); its revocation endpoint and JWKS are then simply unknown.
+    """
+    overrides = vars_endpoints(issuer, vars_)
+    if not use_discovery:
+        return overrides
+    found: Endpoints | None = None if refresh or cache is None else cache.load(profile, issuer)
+    if found is None:
+        try:
+            found = discover(issuer, transport)
+        except (ProviderResponseError, NetworkError):
+            if overrides.token_endpoint:
+                return overrides
+            raise
+        if cache is not None:
+            try:
+                cache.save(profile, issuer, found)
+            except StorageError:
+                pass  # a cache we cannot write only costs a fetch next time
+    return found.with_overrides(vars_)
+
+
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "Answer",
+    "DiscoveryCache",
+    "OAuthTransport",
+    "discover",
+    "discovery_urls",
+    "endpoints_from_document",
+    "resolve_endpoints",
+    "vars_endpoints",
+]

@@ -1,0 +1,564 @@
+"""Log in, sign out, discover: the interactive OAuth operations the CLI and the GUI both call.
+
+`login(ctx, name, ...)` runs the grant the profile's preset names in `[oauth] grant`:
+
+* `authorization_code`: PKCE S256 + `state` + (with `openid` in scope) `nonce`; a loopback
+  listener (`oauth_loopback`) on `127.0.0.1`; the system browser via `webbrowser` (so
+  `$BROWSER` is honoured), opened on its own thread so a browser command that never returns
+  cannot hold the login; the URL is always handed to `on_prompt` as well.
+* `device_code` (RFC 8628): the user code and verification URI go to `on_prompt`; the token
+  endpoint is polled at `interval`, 5 s slower after each `slow_down`; `access_denied` and
+  `expired_token` stop it with one line.
+
+Either way the answer's `id_token` is validated (`oauth.validate_id_token`) and kept in the
+vault as `id_token` (never sent as a bearer), and the tokens go through the engine
+(`TokenEngine.store_login`), so `token` and `call` use and refresh them from then on.
+
+`cancel` (a `threading.Event`) stops a login from another thread (the GUI's Cancel); Ctrl-C
+does the same in the CLI. The listener's port is freed in every case.
+
+`revoke(ctx, name)` revokes the stored refresh token (RFC 7009) where the issuer offers it;
+`sign_out` revokes and forgets the profile's tokens; `discover_endpoints` is the profile
+editor's "Fetch endpoints from issuer".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from workbench.core.errors import InputError, ProviderResponseError
+from workbench.core.oauth.discovery import DiscoveryCache, OAuthTransport, resolve_endpoints
+from workbench.core.oauth.loopback import LoginTimedOut, LoopbackReceiver
+from workbench.core.oauth.protocol import (
+    DEVICE_CODE_GRANT,
+    ClientCredentials,
+    Endpoints,
+    LoginCancelled,
+    OAuthError,
+    authorization_url,
+    client_credentials_from,
+    error_line,
+    new_nonce,
+    new_pkce,
+    new_state,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from workbench.core.context import AppContext
+    from workbench.core.engine.answers import TokenAnswer
+    from workbench.core.engine.token_engine import TokenResult
+    from workbench.core.profiles.profile import Profile
+
+Grant = Literal["authorization_code", "device_code"]
+GRANTS: tuple[Grant, ...] = ("authorization_code", "device_code")
+ID_TOKEN = "id_token"  # noqa: S105 - a vault entry name, not a value
+
+DEFAULT_LOGIN_TIMEOUT = 300.0
+DEFAULT_DEVICE_INTERVAL = 5.0
+SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5
+
+
+@dataclass(frozen=True)
+class LoginPrompt:
+    """What the user must do now. `kind` "browser": open `url` (we tried to); "device": go to
+    `url` and type `user_code` (or open `verification_uri_complete`)."""
+
+    kind: Literal["browser", "device"]
+    url: str = field(repr=False)  # the authorization URL carries state and the PKCE challenge
+    user_code: str = ""
+    verification_uri_complete: str = field(default="", repr=False)
+    expires_in: float | None = None
+    browser_opened: bool | None = None  # None: not tried (--no-browser / device code)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    profile: str
+    grant: Grant
+    token: TokenResult
+    id_token_claims: dict[str, Any] | None = field(default=None, repr=False)
+    scope: str | None = None
+
+
+Opener = Callable[[str], bool]
+
+
+def default_opener(url: str) -> bool:
+    import webbrowser
+
+    try:
+        return bool(webbrowser.open(url, new=1, autoraise=True))
+    except Exception:  # a broken $BROWSER entry or a missing display: the URL is printed anyway
+        return False
+
+
+# --------------------------------------------------------------------------- profile helpers
+
+
+def oauth_section(profile: Profile) -> Mapping[str, Any] | None:
+    data = profile.preset.data.get("oauth")
+    return data if isinstance(data, Mapping) else None
+
+
+def grant_of(profile: Profile) -> Grant | None:
+    section = oauth_section(profile)
+    grant = section.get("grant") if section else None
+    return grant if grant in GRANTS else None
+
+
+def is_interactive(profile: Profile) -> bool:
+    """True for presets whose tokens come from `workbench login` (a user in a browser)."""
+    return grant_of(profile) is not None
+
+
+def uses_discovery(profile: Profile) -> bool:
+    section = oauth_section(profile)
+    return bool(section) and section.get("discovery", True) is not False  # type: ignore[union-attr]
+
+
+def oauth_vars(profile: Profile) -> dict[str, str]:
+    from workbench.core.engine.flows import template_vars
+
+    return template_vars(profile)
+
+
+def profile_transport(profile: Profile, transport: httpx.BaseTransport | None) -> OAuthTransport:
+    timeout = profile.settings.get("timeout")
+    seconds = float(timeout) if isinstance(timeout, int | float) and not isinstance(timeout, bool) else 10.0
+    verify = profile.settings.get("verify_tls", True) is not False
+    return OAuthTransport(timeout=seconds, verify_tls=verify, transport=transport)
+
+
+def discovery_cache() -> DiscoveryCache:
+    from workbench.core.storage import paths
+
+    return DiscoveryCache(paths.state_dir())
+
+
+def profile_endpoints(
+    profile: Profile,
+    transport: OAuthTransport,
+    *,
+    refresh: bool = False,
+    cache: DiscoveryCache | None = None,
+) -> Endpoints:
+    """The endpoints of an OAuth profile (its base URL is the issuer), vars overriding discovery."""
+    return resolve_endpoints(
+        profile.base_url,
+        oauth_vars(profile),
+        profile=profile.name,
+        transport=transport,
+        cache=cache if cache is not None else discovery_cache(),
+        use_discovery=uses_discovery(profile),
+        refresh=refresh,
+    )
+
+
+def discover_endpoints(
+    ctx: AppContext, name: str, *, transport: httpx.BaseTransport | None = None
+) -> Endpoints:
+    """Fetch the issuer's endpoints now (the profile editor's "Fetch endpoints from issuer")."""
+    profile = ctx.profiles.get(name)
+    with profile_transport(profile, transport) as http:
+        return profile_endpoints(profile, http, refresh=True)
+
+
+def discover_issuer(
+    issuer: str, *, transport: httpx.BaseTransport | None = None, verify_tls: bool = True
+) -> Endpoints:
+    """Discovery for an issuer that has no profile yet (the editor before saving)."""
+    from workbench.core.oauth.discovery import discover
+
+    with OAuthTransport(verify_tls=verify_tls, transport=transport) as http:
+        return discover(issuer.strip(), http)
+
+
+def client_credentials(ctx: AppContext, profile: Profile) -> ClientCredentials:
+    from workbench.core.profiles.secret_refs import load_input
+
+    vault = ctx.vault
+    return client_credentials_from(oauth_vars(profile), lambda n: load_input(vault, profile, n))
+
+
+def _load_input(ctx: AppContext, profile: Profile, name: str) -> str | None:
+    from workbench.core.profiles.secret_refs import load_input
+
+    return load_input(ctx.vault, profile, name)
+
+
+# --------------------------------------------------------------------------- token endpoint
+
+
+def _token_answer(
+    profile: Profile,
+    http: OAuthTransport,
+    endpoint: str,
+    creds: ClientCredentials,
+    fields_: list[tuple[str, str]],
+    now: float,
+    what: str,
+) -> tuple[int, Any]:
+    headers, auth_fields = creds.apply(endpoint, now=now)
+    form = [*fields_]
+    names = {k for k, _ in form}
+    form += [(k, v) for k, v in auth_fields if k not in names]
+    answer = http.request("POST", endpoint, what=what, headers=headers, form=form)
+    return answer.status, answer.json()
+
+
+def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
+    from workbench.core.engine.answers import TokenAnswer
+    from workbench.core.jose.claims import jwt_times, read_jwt
+
+    if not isinstance(document, Mapping):
+        raise ProviderResponseError(f"{what}: the token endpoint's answer is not JSON")
+    access = document.get("access_token")
+    if not isinstance(access, str) or not access.strip():
+        raise ProviderResponseError(f"{what}: the token endpoint's answer has no access_token")
+    refresh = document.get("refresh_token")
+    token_type = document.get("token_type")
+    expires_in = document.get("expires_in")
+    seconds: float | None = None
+    if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) and expires_in >= 0:
+        seconds = float(expires_in)
+    elif isinstance(expires_in, str) and expires_in.strip().isdigit():
+        seconds = float(expires_in)
+    jwt = read_jwt(access.strip())
+    jwt_exp, jwt_iat = jwt_times(jwt)
+    expires_at = now + seconds if seconds is not None else jwt_exp
+    lifetime = seconds if seconds is not None else (jwt_exp - jwt_iat if jwt_exp and jwt_iat else None)
+    return TokenAnswer(
+        access_token=access.strip(),
+        refresh_token=refresh.strip() if isinstance(refresh, str) and refresh.strip() else None,
+        token_type=token_type if isinstance(token_type, str) and token_type else "Bearer",
+        expires_at=expires_at,
+        lifetime=lifetime,
+        issued_at=jwt_iat if jwt_iat is not None else now,
+        jwt=jwt,
+    )
+
+
+def _check_id_token(
+    ctx: AppContext,
+    profile: Profile,
+    http: OAuthTransport,
+    endpoints: Endpoints,
+    creds: ClientCredentials,
+    document: Mapping[str, Any],
+    nonce: str | None,
+) -> tuple[str | None, dict[str, Any] | None]:
+    from workbench.core.oauth.protocol import validate_id_token
+
+    id_token = document.get("id_token")
+    if not isinstance(id_token, str) or not id_token:
+        return None, None
+    jwks: Any = None
+    if endpoints.jwks_uri:
+        status, jwks = http.get_json(endpoints.jwks_uri, what="the issuer's JWKS")
+        if status != 200 or not isinstance(jwks, Mapping):
+            raise ProviderResponseError(
+                f"the issuer's JWKS answered HTTP {status}; the id_token cannot be checked"
+            )
+    check = validate_id_token(
+        id_token,
+        issuer=endpoints.issuer or profile.base_url,
+        client_id=creds.client_id,
+        nonce=nonce,
+        jwks=jwks,
+        client_secret=_load_input(ctx, profile, "client_secret"),
+        now=ctx.clock.now(),
+    )
+    return id_token, check.claims
+
+
+# --------------------------------------------------------------------------- login
+
+
+def login(
+    ctx: AppContext,
+    name: str,
+    *,
+    open_browser: bool = True,
+    timeout: float = DEFAULT_LOGIN_TIMEOUT,
+    cancel: threading.Event | None = None,
+    on_prompt: Callable[[LoginPrompt], None] | None = None,
+    on_status: Callable[[str], None] | None = None,
+    opener: Opener | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> LoginOutcome:
+    """Run the profile's interactive grant and store what it yields (see the module docstring)."""
+    if timeout <= 0:
+        raise InputError("--timeout must be a positive number of seconds")
+    profile = ctx.profiles.get(name)
+    grant = grant_of(profile)
+    if grant is None:
+        raise InputError(
+            f"profile '{name}' uses preset '{profile.preset_name}', which has no interactive login",
+            hint=f"get its token with `workbench token {name}`",
+        )
+    prompt = on_prompt or (lambda _p: None)
+    status = on_status or (lambda _s: None)
+    cancel = cancel or threading.Event()
+    creds = client_credentials(ctx, profile)
+    if not creds.client_id:
+        raise InputError(
+            f"profile '{name}' has no client_id", hint=f"`workbench profile set {name} --set client_id=…`"
+        )
+    with profile_transport(profile, transport) as http:
+        status("finding the issuer's endpoints")
+        endpoints = profile_endpoints(profile, http, refresh=True)
+        if grant == "authorization_code":
+            document, nonce = _authorization_code(
+                ctx,
+                profile,
+                http,
+                endpoints,
+                creds,
+                open_browser=open_browser,
+                timeout=timeout,
+                cancel=cancel,
+                prompt=prompt,
+                opener=opener or default_opener,
+            )
+        else:
+            document, nonce = _device_code(
+                ctx,
+                profile,
+                http,
+                endpoints,
+                creds,
+                timeout=timeout,
+                cancel=cancel,
+                prompt=prompt,
+                status=status,
+            )
+        now = ctx.clock.now()
+        answer = _answer_to_tokens(document, now, f"{profile.preset.name} login")
+        id_token, claims = _check_id_token(ctx, profile, http, endpoints, creds, document, nonce)
+    if cancel.is_set():
+        raise LoginCancelled("login cancelled")
+    result = ctx.engine.store_login(name, answer)
+    if id_token:
+        ctx.vault.store(name, ID_TOKEN, id_token)
+    else:
+        ctx.vault.delete(name, ID_TOKEN)
+    scope = document.get("scope") if isinstance(document.get("scope"), str) else None
+    return LoginOutcome(profile=name, grant=grant, token=result, id_token_claims=claims, scope=scope)
+
+
+def _resource_fields(vars_: Mapping[str, str]) -> list[tuple[str, str]]:
+    fields_: list[tuple[str, str]] = []
+    for item in (vars_.get("resource") or "").split():
+        fields_.append(("resource", item))  # RFC 8707 §2: one parameter per resource
+    return fields_
+
+
+def _redirect_port(vars_: Mapping[str, str]) -> int:
+    raw = (vars_.get("redirect_port") or "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise InputError(f"redirect_port '{raw}' is not a port number (1-65535, or empty for any free port)")
+    return int(raw)
+
+
+def _authorization_code(
+    ctx: AppContext,
+    profile: Profile,
+    http: OAuthTransport,
+    endpoints: Endpoints,
+    creds: ClientCredentials,
+    *,
+    open_browser: bool,
+    timeout: float,
+    cancel: threading.Event,
+    prompt: Callable[[LoginPrompt], None],
+    opener: Opener,
+) -> tuple[Mapping[str, Any], str | None]:
+    auth_endpoint = endpoints.require("authorization_endpoint", profile=profile.name)
+    token_endpoint = endpoints.require("token_endpoint", profile=profile.name)
+    vars_ = oauth_vars(profile)
+    scope = vars_.get("scope", "")
+    pkce, state = new_pkce(), new_state()
+    nonce = new_nonce() if "openid" in scope.split() else None
+    deadline = time.monotonic() + timeout
+    with LoopbackReceiver(state=state, port=_redirect_port(vars_)) as receiver:
+        url = authorization_url(
+            auth_endpoint,
+            client_id=creds.client_id,
+            redirect_uri=receiver.redirect_uri,
+            state=state,
+            pkce=pkce,
+            scope=scope,
+            nonce=nonce or "",
+            audience=vars_.get("audience", ""),
+            resource=vars_.get("resource", ""),
+        )
+        opened: bool | None = None
+        if open_browser:
+            # None: the browser command is still running (webbrowser waits for $BROWSER): started.
+            opened = _open_in_background(opener, url) is not False
+        prompt(LoginPrompt(kind="browser", url=url, browser_opened=opened, expires_in=timeout))
+        callback = receiver.wait(timeout=max(0.0, deadline - time.monotonic()), cancel=cancel, limit=timeout)
+        redirect_uri = receiver.redirect_uri
+    iss = callback.params.get("iss")
+    if iss and endpoints.issuer and iss.rstrip("/") != endpoints.issuer.rstrip("/"):
+        # RFC 9207: the answer names its issuer; another one is a mix-up attack.
+        raise OAuthError("login refused: the answer came from another issuer (iss does not match)")
+    fields_ = [
+        ("grant_type", "authorization_code"),
+        ("code", callback.code),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", pkce.verifier),
+        *_resource_fields(vars_),
+    ]
+    what = f"{profile.preset.name} code exchange"
+    status, document = _token_answer(profile, http, token_endpoint, creds, fields_, ctx.clock.now(), what)
+    if status != 200:
+        line, code = error_line(document, status, what)
+        raise OAuthError(line, status=status, error_type=code)
+    if not isinstance(document, Mapping):
+        raise ProviderResponseError(f"{what}: the answer is not JSON")
+    return document, nonce
+
+
+def _open_in_background(opener: Opener, url: str, wait: float = 1.5) -> bool | None:
+    """Start the browser on its own thread; True/False when it said within `wait` s, else None.
+
+    `webbrowser` waits for a `$BROWSER` command to exit; a command that never does must not
+    keep the login from timing out or being cancelled."""
+    outcome: list[bool] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append(opener(url))
+        except Exception:
+            outcome.append(False)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="oauth-browser", daemon=True).start()
+    done.wait(wait)
+    return outcome[0] if outcome else None
+
+
+def _device_code(
+    ctx: AppContext,
+    profile: Profile,
+    http: OAuthTransport,
+    endpoints: Endpoints,
+    creds: ClientCredentials,
+    *,
+    timeout: float,
+    cancel: threading.Event,
+    prompt: Callable[[LoginPrompt], None],
+    status: Callable[[str], None],
+) -> tuple[Mapping[str, Any], None]:
+    device_endpoint = endpoints.require("device_authorization_endpoint", profile=profile.name)
+    token_endpoint = endpoints.require("token_endpoint", profile=profile.name)
+    vars_ = oauth_vars(profile)
+    fields_: list[tuple[str, str]] = [("client_id", creds.client_id)]
+    for key in ("scope", "audience"):
+        if vars_.get(key):
+            fields_.append((key, vars_[key]))
+    fields_ += _resource_fields(vars_)
+    what = f"{profile.preset.name} device authorization"
+    code, document = _token_answer(profile, http, device_endpoint, creds, fields_, ctx.clock.now(), what)
+    if code != 200 or not isinstance(document, Mapping):
+        line, err = error_line(document, code, what)
+        raise OAuthError(line, status=code, error_type=err)
+    device_code = document.get("device_code")
+    user_code = document.get("user_code")
+    # "verification_url" is what some providers (Google) send.
+    uri = document.get("verification_uri") or document.get("verification_url")
+    if not all(isinstance(v, str) and v for v in (device_code, user_code, uri)):
+        raise ProviderResponseError(f"{what}: the answer lacks device_code, user_code or verification_uri")
+    assert isinstance(device_code, str) and isinstance(user_code, str) and isinstance(uri, str)
+    complete = document.get("verification_uri_complete")
+    interval = document.get("interval")
+    wait = (
+        float(interval)
+        if isinstance(interval, int | float) and not isinstance(interval, bool) and interval > 0
+        else DEFAULT_DEVICE_INTERVAL
+    )
+    expires_in = document.get("expires_in")
+    lifetime = (
+        float(expires_in)
+        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
+        else None
+    )
+    prompt(
+        LoginPrompt(
+            kind="device",
+            url=uri,
+            user_code=user_code,
+            verification_uri_complete=complete if isinstance(complete, str) else "",
+            expires_in=lifetime,
+        )
+    )
+    start = time.monotonic()
+    code_deadline = start + lifetime if lifetime else None
+    deadline = start + timeout
+    poll = f"{profile.preset.name} device login"
+    while True:
+        now_mono = time.monotonic()
+        if code_deadline is not None and now_mono >= code_deadline:
+            raise OAuthError(
+                "login failed: the device code expired before it was approved; run the login again",
+                error_type="expired_token",
+            )
+        if now_mono >= deadline:
+            raise LoginTimedOut(
+                f"the device was not approved within {timeout:g} s; the login was abandoned",
+                hint="run the login again, with a larger --timeout if you need longer",
+            )
+        if cancel.wait(min(wait, max(0.0, deadline - now_mono))):
+            raise LoginCancelled("login cancelled")
+        if time.monotonic() >= deadline:
+            continue
+        fields_ = [("grant_type", DEVICE_CODE_GRANT), ("device_code", device_code)]
+        code, document = _token_answer(profile, http, token_endpoint, creds, fields_, ctx.clock.now(), poll)
+        if code == 200 and isinstance(document, Mapping):
+            return document, None
+        error = document.get("error") if isinstance(document, Mapping) else None
+        if error == "authorization_pending":
+            status("waiting for approval")
+            continue
+        if error == "slow_down":
+            wait += SLOW_DOWN_STEP
+            status(f"the server asked to slow down; polling every {wait:g} s")
+            continue
+        if error == "access_denied":
+            raise OAuthError("login refused: the user denied access on the device page", error_type=error)
+        if error == "expired_token":
+            raise OAuthError(
+                "login failed: the device code expired before it was approved; run the login again",
+                error_type=error,
+            )
+        line, err = error_line(document, code, poll)
+        raise OAuthError(line, status=code, error_type=err)
+
+
+__all__ = [
+    "DEFAULT_LOGIN_TIMEOUT",
+    "GRANTS",
+    "ID_TOKEN",
+    "LoginOutcome",
+    "LoginPrompt",
+    "LoginTimedOut",
+    "default_opener",
+    "discover_endpoints",
+    "discover_issuer",
+    "grant_of",
+    "is_interactive",
+    "login",
+    "oauth_section",
+    "profile_endpoints",
+]

@@ -1,0 +1,210 @@
+"""The loopback redirect listener of a native-app login (RFC 8252 §7.3).
+
+It listens on `127.0.0.1` (an IP literal: `localhost` may resolve to `::1` while we listen on
+IPv4, the msal / google-auth-oauthlib bug), on an ephemeral port unless the profile fixes one,
+and answers exactly one `/callback`: `state` checked in constant time, the browser shown a
+page that says the tab can be closed. It never hangs the caller:
+
+* a port in use is one clear error at once (not a hang);
+* `wait` returns at the deadline (`--timeout`), on `cancel` (the GUI's Cancel) and lets
+  Ctrl-C through; the socket is closed in every case (`close`, or the `with` block);
+* connections that send nothing (browser pre-connects) time out after a few seconds on
+  their own thread instead of blocking the listener.
+"""
+
+from __future__ import annotations
+
+import errno
+import hmac
+import html
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from workbench.core.errors import InputError, WorkbenchError
+from workbench.core.oauth.protocol import LoginCancelled, OAuthError
+
+CALLBACK_PATH = "/callback"
+LOOPBACK_HOST = "127.0.0.1"
+# A connection that sends no request within this long is dropped (browser pre-connects).
+IDLE_CONNECTION_SECONDS = 5.0
+POLL_SECONDS = 0.1
+
+
+class LoginTimedOut(WorkbenchError):
+    """No answer came back within the login's timeout."""
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    code: str = field(repr=False)
+    # Everything else the server put on the redirect (iss, session_state, …), values kept as sent.
+    params: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Token Workbench: {title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;color:#222}}
+h1{{font-size:1.4em}} .bad{{color:#a00}}</style></head>
+<body><h1 class="{cls}">{title}</h1><p>{message}</p>
+<p>You can close this tab and return to Token Workbench.</p></body></html>
+"""
+
+
+def page(title: str, message: str, *, ok: bool) -> bytes:
+    return _PAGE.format(
+        title=html.escape(title), message=html.escape(message), cls="ok" if ok else "bad"
+    ).encode("utf-8")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    receiver: LoopbackReceiver
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    timeout = IDLE_CONNECTION_SECONDS
+    server_version = "TokenWorkbench"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # the query string holds the authorization code: never log it
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path != self.server.receiver.path:
+            self._send(404, page("Not found", "This address only receives the login's answer.", ok=False))
+            return
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items() if v}
+        status, body = self.server.receiver._accept(query)
+        self._send(status, body)
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class LoopbackReceiver:
+    """Listens for the authorization server's redirect. Use as a context manager.
+
+    Attributes:
+        redirect_uri: `http://127.0.0.1:{port}/callback`, to put in the authorization request.
+    """
+
+    def __init__(self, *, state: str, port: int = 0, path: str = CALLBACK_PATH) -> None:
+        self.path = path
+        self._state = state
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._result: CallbackResult | None = None
+        self._error: WorkbenchError | None = None
+        try:
+            self._server = _Server((LOOPBACK_HOST, port), _Handler, bind_and_activate=True)
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                why = "is in use by another program" if exc.errno == errno.EADDRINUSE else "is not allowed"
+                raise InputError(
+                    f"cannot receive the login's redirect: port {port} on {LOOPBACK_HOST} {why}",
+                    hint="close what uses it, or clear the profile's redirect_port (any free port is used)",
+                ) from None
+            raise InputError(
+                f"cannot listen on {LOOPBACK_HOST}:{port} for the login's redirect ({exc.strerror})"
+            ) from None
+        self._server.receiver = self
+        self.port: int = self._server.server_address[1]
+        self.redirect_uri = f"http://{LOOPBACK_HOST}:{self.port}{path}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_SECONDS},
+            name="oauth-loopback",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def __enter__(self) -> LoopbackReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop listening and free the port (idempotent)."""
+        server = self.__dict__.pop("_server", None)
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        self._thread.join(timeout=2.0)
+
+    # Called on the listener's threads.
+    def _accept(self, query: dict[str, str]) -> tuple[int, bytes]:
+        with self._lock:
+            if self._done.is_set():
+                return 409, page("Already finished", "This login has already received its answer.", ok=False)
+            state = query.get("state", "")
+            if not hmac.compare_digest(state.encode(), self._state.encode()):
+                self._error = OAuthError(
+                    "login refused: the answer's state does not match this login "
+                    "(a forged or stale redirect); nothing was stored",
+                    error_type="state_mismatch",
+                )
+                self._done.set()
+                return 400, page(
+                    "Login failed", "The answer did not belong to this login (state mismatch).", ok=False
+                )
+            if "error" in query:
+                code = " ".join(query.get("error", "").split())[:80] or "error"
+                description = " ".join(query.get("error_description", "").split())[:200]
+                detail = f"{code}: {description}" if description else code
+                text = (
+                    "login refused: the user denied access"
+                    if code == "access_denied"
+                    else "login refused by the authorization server"
+                )
+                self._error = OAuthError(f"{text} ({detail})", error_type=code, provider_message=description)
+                self._done.set()
+                return 200, page("Login refused", f"The authorization server answered: {detail}.", ok=False)
+            code_value = query.get("code", "")
+            if not code_value:
+                self._error = OAuthError("login failed: the redirect carried neither a code nor an error")
+                self._done.set()
+                return 400, page("Login failed", "The answer carried no authorization code.", ok=False)
+            params = {k: v for k, v in query.items() if k not in ("code", "state")}
+            self._result = CallbackResult(code=code_value, params=params)
+            self._done.set()
+            return 200, page("Signed in", "Token Workbench received the login.", ok=True)
+
+    def wait(
+        self, *, timeout: float, cancel: threading.Event | None = None, limit: float | None = None
+    ) -> CallbackResult:
+        """Block until the redirect arrives, `timeout` s pass, or `cancel` is set. `limit` is the
+        login's whole timeout, for the message."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LoginTimedOut(
+                    f"no answer from the browser within {limit or timeout:g} s; the login was abandoned",
+                    hint="run the login again, with a larger --timeout if you need longer",
+                )
+            if cancel is not None and cancel.is_set():
+                raise LoginCancelled("login cancelled")
+            if self._done.wait(min(POLL_SECONDS * 2, remaining)):
+                break
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+__all__ = ["CALLBACK_PATH", "LOOPBACK_HOST", "CallbackResult", "LoginTimedOut", "LoopbackReceiver", "page"]

@@ -1,0 +1,476 @@
+"""OAuth 2.0 protocol pieces for native apps: pure functions, no network, no Qt.
+
+What lives here (each piece is used by `oauth_login`, the engine and the presets alike):
+
+* `Endpoints`: an issuer's endpoints (from discovery, `oauth_discovery`, or the profile's
+  vars), and the origins they name (the only places a profile's credentials may go
+  besides its own origin).
+* PKCE S256 (RFC 7636), `state` and `nonce` values, the authorization URL.
+* Client authentication at the token endpoint (`client_auth` var):
+  `client_secret_basic` (RFC 6749 §2.3.1: id and secret form-urlencoded *before* the
+  Basic encoding), `client_secret_post`, `private_key_jwt` (RFC 7523 §2.2 / OIDC Core
+  §9: iss = sub = client_id, aud = token endpoint, fresh jti, exp ≤ 5 min, kid = RFC 7638
+  thumbprint of the key) and `none` (a public client sends only `client_id`).
+* `id_token` validation (OIDC Core §3.1.3.7): signature by the issuer's JWKS (or the
+  client secret for HS*), iss, aud, azp, exp, nonce.
+* Reading an RFC 6749 §5.2 error answer into one line.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+from workbench.core.errors import InputError, KeyFormatError, ProviderError, ProviderResponseError
+
+ClientAuth = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+CLIENT_AUTH_METHODS: tuple[ClientAuth, ...] = (
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+    "none",
+)
+# RFC 7523 does not fix a lifetime; OIDC providers commonly refuse assertions living longer than
+# 5 minutes, and a short one limits what a captured assertion is worth.
+ASSERTION_LIFETIME = 300
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+# RFC 7636 §4.1: 43..128 characters; 32 random bytes give 43.
+PKCE_VERIFIER_BYTES = 32
+# Leeway for exp/iat/nbf of an id_token (clocks of laptops drift).
+ID_TOKEN_LEEWAY = 60.0
+
+# Names of the vars that override discovery (and the discovery document's own names).
+ENDPOINT_VARS = ("authorization_endpoint", "token_endpoint", "device_authorization_endpoint")
+# The endpoints templates see as `oauth.<name>` (discovered, or the profile var that overrides it).
+TEMPLATE_ENDPOINTS = (*ENDPOINT_VARS, "revocation_endpoint", "jwks_uri")
+
+
+class OAuthError(ProviderError):
+    """The authorization server said no (an RFC 6749 §5.2 / §4.1.2.1 error), or the login failed."""
+
+
+class LoginCancelled(InputError):
+    """The user cancelled an interactive login (Ctrl-C, the GUI's Cancel, a closed prompt)."""
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """An issuer's endpoints. Empty strings are "not offered"."""
+
+    issuer: str
+    authorization_endpoint: str = ""
+    token_endpoint: str = ""
+    device_authorization_endpoint: str = ""
+    revocation_endpoint: str = ""
+    jwks_uri: str = ""
+    userinfo_endpoint: str = ""
+    source: str = ""  # where they came from: the discovery URL, or "profile vars"
+
+    def urls(self) -> dict[str, str]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("issuer", "source") and getattr(self, f.name)
+        }
+
+    def origins(self) -> tuple[str, ...]:
+        """Every origin these endpoints name (credentials may go to these, see ../shared/DESIGN.md)."""
+        found = [origin_of(url) for url in self.urls().values() if url]
+        return tuple(dict.fromkeys(o for o in found if o))
+
+    def to_json(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Endpoints:
+        kwargs = {f.name: str(data.get(f.name) or "") for f in fields(cls)}
+        return cls(**kwargs)
+
+    def with_overrides(self, overrides: Mapping[str, str]) -> Endpoints:
+        """The profile's vars win over what discovery said (empty vars do not)."""
+        data = self.to_json()
+        for name in ENDPOINT_VARS:
+            value = (overrides.get(name) or "").strip()
+            if value:
+                data[name] = value
+        return Endpoints.from_json(data)
+
+    def require(self, name: str, *, profile: str) -> str:
+        value: str = getattr(self, name)
+        if not value:
+            raise InputError(
+                f"the issuer of profile '{profile}' names no {name.replace('_', ' ')}",
+                hint=f"set it with `workbench profile set {profile} --set {name}=URL`",
+            )
+        return value
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL, lower-cased; "" when it is not an absolute http(s) URL."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    default = {"http": 80, "https": 443}[parts.scheme.lower()]
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    return f"{parts.scheme.lower()}://{netloc}"
+
+
+def is_loopback_host(host: str | None) -> bool:
+    return (host or "").lower() in ("127.0.0.1", "::1", "localhost") or (host or "").startswith("127.")
+
+
+def check_endpoint_url(url: str, what: str) -> str:
+    """An endpoint must be https, or http on loopback (local test servers, the sandbox)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ProviderResponseError(f"the {what} is not an http(s) URL")
+    if scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ProviderResponseError(f"the {what} uses plain http:// to a host that is not loopback")
+    if parts.fragment:
+        raise ProviderResponseError(f"the {what} has a fragment, which RFC 6749 §3.1 forbids")
+    return url
+
+
+# --------------------------------------------------------------------------- PKCE, state, nonce
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True)
+class Pkce:
+    verifier: str = field(repr=False)
+    challenge: str
+    method: str = "S256"
+
+
+def new_pkce() -> Pkce:
+    """RFC 7636 §4.1-4.2: a random verifier and its S256 challenge."""
+    verifier = b64url(secrets.token_bytes(PKCE_VERIFIER_BYTES))
+    return Pkce(verifier=verifier, challenge=pkce_challenge(verifier))
+
+
+def pkce_challenge(verifier: str) -> str:
+    return b64url(hashlib.sha256(verifier.encode("ascii")).digest())
+
+
+def new_state() -> str:
+    return b64url(secrets.token_bytes(24))
+
+
+def new_nonce() -> str:
+    return b64url(secrets.token_bytes(24))
+
+
+def authorization_url(
+    endpoint: str,
+    *,
+    client_id: str,
+    redirect_uri: str,
+    state: str,
+    pkce: Pkce,
+    scope: str = "",
+    nonce: str = "",
+    audience: str = "",
+    resource: str = "",
+) -> str:
+    """The URL the browser opens (RFC 6749 §4.1.1 + RFC 7636 §4.3 + RFC 8707 §2)."""
+    params: list[tuple[str, str]] = [
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("state", state),
+        ("code_challenge", pkce.challenge),
+        ("code_challenge_method", pkce.method),
+    ]
+    for name, value in (("scope", scope), ("nonce", nonce), ("audience", audience)):
+        if value:
+            params.append((name, value))
+    for item in resource.split():
+        params.append(("resource", item))
+    parts = urlsplit(endpoint)
+    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+# --------------------------------------------------------------------------- client authentication
+
+
+def form_urlencode_credential(value: str) -> str:
+    """RFC 6749 §2.3.1: the client id and secret are application/x-www-form-urlencoded before
+    they go into HTTP Basic. `quote(safe="")` encodes every reserved character (`+`, `%`, `:`,
+    `&`, `/`, `=`); a space becomes %20, which both form decoders (unquote_plus) and the many
+    servers that use plain unquote read back as a space, where "+" would not survive the latter.
+    """
+    return quote(value, safe="")
+
+
+def basic_authorization(client_id: str, client_secret: str) -> str:
+    pair = f"{form_urlencode_credential(client_id)}:{form_urlencode_credential(client_secret)}"
+    return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+
+
+def resolve_client_auth(value: str, *, has_secret: bool, has_key: bool) -> ClientAuth:
+    """The `client_auth` var, or a default from what is stored: key → private_key_jwt,
+    secret → client_secret_basic (RFC 6749 §2.3.1 says servers MUST support it), else none."""
+    text = (value or "").strip()
+    if not text:
+        if has_key:
+            return "private_key_jwt"
+        return "client_secret_basic" if has_secret else "none"
+    if text not in CLIENT_AUTH_METHODS:
+        raise InputError(
+            f"client_auth '{text}' is not one of {', '.join(CLIENT_AUTH_METHODS)}",
+        )
+    return text
+
+
+def client_assertion(
+    *,
+    client_id: str,
+    audience: str,
+    private_key_pem: str,
+    now: float,
+    lifetime: int = ASSERTION_LIFETIME,
+    jti: str | None = None,
+) -> str:
+    """A signed JWT that authenticates the client (RFC 7523 §2.2, §3)."""
+    from workbench.core.jose import jws, keys
+
+    try:
+        key = keys.load_private_key(private_key_pem)
+    except KeyFormatError as exc:
+        raise KeyFormatError(f"private_key_jwt: the stored private_key cannot be used ({exc})") from None
+    alg = keys.default_algorithm(key)
+    kid = keys.jwk_thumbprint(keys.public_jwk(key, alg=alg))
+    issued = int(now)
+    header = {"alg": alg, "typ": "JWT", "kid": kid}
+    payload = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "jti": jti or str(uuid.uuid4()),
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + min(int(lifetime), ASSERTION_LIFETIME),
+    }
+    signing_input = (
+        b64url(json.dumps(header, separators=(",", ":")).encode())
+        + "."
+        + b64url(json.dumps(payload, separators=(",", ":")).encode())
+    )
+    return signing_input + "." + jws.jose_sign(alg, key, signing_input)
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """What authenticates the client. `client_secret` / `private_key` are values (never logged)."""
+
+    client_id: str
+    method: ClientAuth
+    client_secret: str | None = field(default=None, repr=False)
+    private_key: str | None = field(default=None, repr=False)
+
+    def apply(
+        self, endpoint: str, *, now: float | None = None
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(headers, form fields) that authenticate a request to `endpoint`."""
+        if not self.client_id:
+            if self.method == "none":
+                return [], []  # nothing to identify (a pasted refresh token some servers take alone)
+            raise InputError("the client_id is not set (add it with --set client_id=…)")
+        headers: list[tuple[str, str]] = []
+        form: list[tuple[str, str]] = []
+        if self.method == "client_secret_basic":
+            if not self.client_secret:
+                raise InputError("client_auth client_secret_basic needs the secret client_secret")
+            headers.append(("Authorization", basic_authorization(self.client_id, self.client_secret)))
+        elif self.method == "client_secret_post":
+            if not self.client_secret:
+                raise InputError("client_auth client_secret_post needs the secret client_secret")
+            form += [("client_id", self.client_id), ("client_secret", self.client_secret)]
+        elif self.method == "private_key_jwt":
+            if not self.private_key:
+                raise InputError(
+                    "client_auth private_key_jwt needs the secret private_key",
+                    hint="create one with `workbench keygen --profile NAME` and register its public JWK",
+                )
+            assertion = client_assertion(
+                client_id=self.client_id,
+                audience=endpoint,
+                private_key_pem=self.private_key,
+                now=time.time() if now is None else now,
+            )
+            form += [
+                ("client_id", self.client_id),
+                ("client_assertion_type", ASSERTION_TYPE),
+                ("client_assertion", assertion),
+            ]
+        else:  # none: a public client identifies itself (RFC 6749 §3.2.1)
+            form.append(("client_id", self.client_id))
+        return headers, form
+
+    def secret_values(self) -> tuple[str, ...]:
+        return tuple(v for v in (self.client_secret, self.private_key) if v)
+
+
+def client_credentials_from(
+    vars_: Mapping[str, str], get_secret: Callable[[str], str | None]
+) -> ClientCredentials:
+    """Build the client's credentials from a profile's vars and a secret getter (vault)."""
+    secret = get_secret("client_secret")
+    key = get_secret("private_key")
+    method = resolve_client_auth(vars_.get("client_auth", ""), has_secret=bool(secret), has_key=bool(key))
+    return ClientCredentials(
+        client_id=(vars_.get("client_id") or "").strip(),
+        method=method,
+        client_secret=secret if method in ("client_secret_basic", "client_secret_post") else None,
+        private_key=key if method == "private_key_jwt" else None,
+    )
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def error_line(document: Any, status: int, what: str) -> tuple[str, str | None]:
+    """(one line, error code) from an RFC 6749 §5.2 error document (or whatever came back)."""
+    from workbench.core.redact import redact
+
+    code: str | None = None
+    description: str | None = None
+    if isinstance(document, Mapping):
+        raw_code = document.get("error")
+        raw_desc = document.get("error_description")
+        code = raw_code if isinstance(raw_code, str) and raw_code else None
+        description = raw_desc if isinstance(raw_desc, str) and raw_desc else None
+    if code and description:
+        detail = f"{code}: {description}"
+    elif code:
+        detail = code
+    else:
+        detail = f"HTTP {status}"
+    detail = " ".join(redact(detail).split())[:300]
+    return f"{what} failed ({detail})", code
+
+
+def parse_json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+
+
+# --------------------------------------------------------------------------- id_token
+
+
+@dataclass(frozen=True)
+class IdTokenCheck:
+    """What `validate_id_token` found. `claims` are the verified payload."""
+
+    claims: dict[str, Any]
+    verified_with: str
+
+
+def validate_id_token(
+    id_token: str,
+    *,
+    issuer: str,
+    client_id: str,
+    nonce: str | None,
+    jwks: Mapping[str, Any] | None,
+    client_secret: str | None = None,
+    now: float,
+) -> IdTokenCheck:
+    """OIDC Core §3.1.3.7. Raises ProviderResponseError naming the first check that failed."""
+    from workbench.core.jose.inspect import VerificationKey, decode_unverified, inspect_token
+
+    try:
+        header, payload = decode_unverified(id_token)
+    except Exception:
+        raise ProviderResponseError("the id_token is not a readable JWT") from None
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none":
+        raise ProviderResponseError("the id_token is unsigned (alg none); it was rejected")
+    if alg.startswith("HS"):
+        if not client_secret:
+            raise ProviderResponseError(f"the id_token is signed with {alg}, but no client_secret is stored")
+        key = VerificationKey.from_secret(client_secret, source="client_secret")
+    else:
+        if not jwks:
+            raise ProviderResponseError(
+                "the issuer names no JWKS (jwks_uri), so its id_token cannot be checked"
+            )
+        key = VerificationKey.from_jwks(dict(jwks), source="issuer JWKS")
+    inspection = inspect_token(id_token, key=key, now=now)
+    if not inspection.signature_valid:
+        raise ProviderResponseError(
+            f"the id_token signature is not valid ({inspection.signature_error or 'no matching key'})"
+        )
+    if payload.get("iss") != issuer:
+        raise ProviderResponseError("the id_token was issued by another issuer (iss does not match)")
+    aud = payload.get("aud")
+    audiences = [aud] if isinstance(aud, str) else list(aud) if isinstance(aud, list) else []
+    if client_id not in audiences:
+        raise ProviderResponseError("the id_token is not meant for this client (aud does not name client_id)")
+    azp = payload.get("azp")
+    if len(audiences) > 1 and azp is not None and azp != client_id:
+        raise ProviderResponseError("the id_token's azp names another client")
+    exp = payload.get("exp")
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        raise ProviderResponseError("the id_token has no exp")
+    if now > float(exp) + ID_TOKEN_LEEWAY:
+        raise ProviderResponseError("the id_token has expired")
+    iat = payload.get("iat")
+    if isinstance(iat, int | float) and not isinstance(iat, bool) and float(iat) > now + ID_TOKEN_LEEWAY:
+        raise ProviderResponseError("the id_token was issued in the future (check the clock)")
+    if nonce is not None and payload.get("nonce") != nonce:
+        raise ProviderResponseError("the id_token's nonce does not match this login (replayed token?)")
+    return IdTokenCheck(claims=dict(payload), verified_with=inspection.verified_with or str(alg))
+
+
+__all__ = [
+    "ASSERTION_LIFETIME",
+    "CLIENT_AUTH_METHODS",
+    "DEVICE_CODE_GRANT",
+    "ENDPOINT_VARS",
+    "ClientAuth",
+    "ClientCredentials",
+    "Endpoints",
+    "IdTokenCheck",
+    "LoginCancelled",
+    "OAuthError",
+    "Pkce",
+    "authorization_url",
+    "basic_authorization",
+    "check_endpoint_url",
+    "client_assertion",
+    "client_credentials_from",
+    "error_line",
+    "form_urlencode_credential",
+    "new_nonce",
+    "new_pkce",
+    "new_state",
+    "origin_of",
+    "parse_json_body",
+    "pkce_challenge",
+    "resolve_client_auth",
+    "validate_id_token",
+]

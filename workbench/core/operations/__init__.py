@@ -1,0 +1,95 @@
+"""User operations: one function per action the CLI and the GUI both offer.
+
+In the manner of git-cola's ``cmds`` and Anki's ``CollectionOp``: a front end gathers
+input, calls one function here (the GUI on its worker pool, never on the GUI thread)
+and shows the typed result, which says what changed. Neither front end talks to the
+vault or the profile store for these actions on its own, so they cannot drift apart.
+
+Every operation validates everything first, writes second, and undoes its own vault
+writes when a later step fails: a refused profile leaves nothing in the keychain.
+
+This package is the catalogue: its modules are grouped by noun (``profiles``, ``keys``,
+``tokens``, ``requests``; ``secrets`` writes a profile's secrets under its token lock) and
+every operation is importable from here.
+
+=====================  ==============================================================
+operation              result
+=====================  ==============================================================
+create_profile         ProfileSaved (created=True)
+update_profile         ProfileSaved (what changed; whether old tokens still apply)
+remove_profile         ProfileRemoved (every vault entry name it deleted)
+import_profile         ProfileImported (the profile, what `--trust` accepted)
+key_slot               KeySlot (where a profile keeps its signing key, which algorithms)
+key_slot_status        KeySlotStatus (is a key stored there, does it fit)
+attach_private_key     KeyAttached (algorithm, whether a key was replaced)
+token_facts            TokenFacts (how a profile's token is sent, what the provider offers)
+verify_token           Verification (valid or not, how, readable details)
+inspect_token          Inspection (any pasted token, checked with the user's key)
+render_request         RenderedRequest (method, URL, headers, body after templating)
+=====================  ==============================================================
+"""
+
+from workbench.core.operations.keys import (
+    KeyAttached,
+    KeySlot,
+    KeySlotStatus,
+    NoKeySlotError,
+    attach_private_key,
+    check_algorithm,
+    check_key_generation,
+    key_slot,
+    key_slot_status,
+    signing_algorithms,
+)
+from workbench.core.operations.profiles import (
+    ProfileImported,
+    ProfileRemoved,
+    ProfileSaved,
+    UntrustedProfileError,
+    create_profile,
+    import_profile,
+    remove_profile,
+    update_profile,
+)
+from workbench.core.operations.requests import RenderedRequest, guess_content_type, render_request
+from workbench.core.operations.secrets import MAX_SECRET_CHARS, PRIVATE_KEY_SECRET
+from workbench.core.operations.tokens import (
+    TokenFacts,
+    Verification,
+    inspect_token,
+    token_facts,
+    verify_token,
+)
+from workbench.core.request.templating import VaultSecretSource
+
+__all__ = [
+    "MAX_SECRET_CHARS",
+    "PRIVATE_KEY_SECRET",
+    "KeyAttached",
+    "KeySlot",
+    "KeySlotStatus",
+    "NoKeySlotError",
+    "ProfileImported",
+    "ProfileRemoved",
+    "ProfileSaved",
+    "RenderedRequest",
+    "TokenFacts",
+    "UntrustedProfileError",
+    "VaultSecretSource",
+    "Verification",
+    "attach_private_key",
+    "check_algorithm",
+    "check_key_generation",
+    "create_profile",
+    "guess_content_type",
+    "import_profile",
+    "inspect_token",
+    "key_slot",
+    "key_slot_status",
+    "remove_profile",
+    "render_request",
+    "signing_algorithms",
+    "token_facts",
+    "update_profile",
+    "verify_token",
+]

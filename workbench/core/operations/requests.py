@@ -1,0 +1,84 @@
+"""Request operations: render a request (templates filled) before it is sent or copied."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from workbench.core.errors import InputError
+from workbench.core.request.templating import VaultSecretSource
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+    from workbench.core.profiles.profile import Profile
+
+
+@dataclass(frozen=True)
+class RenderedRequest:
+    """An API request ready for `TokenEngine.call` (the engine adds the token)."""
+
+    profile: str
+    method: str
+    target: str  # the path or URL as typed; the engine resolves it against the base URL
+    url: str  # the resolved URL (for display)
+    headers: tuple[tuple[str, str], ...]
+    content: bytes | None = field(repr=False)
+    templated: bool = False
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def guess_content_type(content: bytes) -> str:
+    try:
+        json.loads(content)
+    except ValueError:
+        return "text/plain; charset=utf-8"
+    return "application/json"
+
+
+def render_request(
+    ctx: AppContext,
+    profile: Profile,
+    *,
+    method: str,
+    target: str,
+    headers: Iterable[tuple[str, str]] = (),
+    body: str = "",
+) -> RenderedRequest:
+    """The request the user described, with its body rendered when it holds ``{{ }}`` / ``{% %}``
+    (sandboxed Jinja2; `secrets.NAME` reads the vault, so run it off the GUI thread) and a
+    Content-Type guessed when none is given."""
+    from workbench.core.engine.flows import resolve_url, template_context
+
+    method = method.strip().upper() or "GET"
+    target = target.strip()
+    if not target:
+        raise InputError("type a path (e.g. /api/echo) or a URL to send the request to")
+    content: bytes | None = None
+    templated = False
+    if body.strip():
+        text = body
+        if "{{" in body or "{%" in body:
+            from workbench.core.request.templating import TemplateRenderer, TemplateVars
+
+            source = VaultSecretSource(ctx.vault, profile.name, refs=profile.secret_refs)
+            context = template_context(profile, secrets=source)
+            context["vars"] = TemplateVars(context["vars"], profile=profile.name)
+            text = TemplateRenderer(clock=ctx.clock).render(body, context, field="body", where="request body")
+            templated = True
+        content = text.encode()
+    out = list(headers)
+    if content is not None and not any(k.lower() == "content-type" for k, _ in out):
+        out.append(("Content-Type", guess_content_type(content)))
+    return RenderedRequest(
+        profile=profile.name,
+        method=method,
+        target=target,
+        url=resolve_url(profile, target),
+        headers=tuple(out),
+        content=content,
+        templated=templated,
+    )

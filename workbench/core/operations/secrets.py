@@ -1,0 +1,64 @@
+"""Writing a profile's secrets: under its token lock, rolled back on failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+from workbench.core.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+    from workbench.core.storage.vault import Vault
+
+
+PRIVATE_KEY_SECRET = "private_key"  # noqa: S105 - the vault entry's name, not a secret
+MAX_SECRET_CHARS = 1024 * 1024
+
+
+# --------------------------------------------------------------------------- vault helpers
+
+
+def token_lock(ctx: AppContext, name: str) -> AbstractContextManager[None]:
+    """The profile's token lock: through the engine if this process has one (its threads wait
+    too), else the same file lock the engine of any other process takes."""
+    engine = ctx.built_engine()
+    if engine is not None:
+        return engine.profile_lock(name)
+    from workbench.core.engine.wire import DEFAULT_LOCK_TIMEOUT
+    from workbench.core.storage import paths
+    from workbench.core.storage.process_lock import profile_lock
+
+    return profile_lock(paths.locks_dir(), name, timeout=DEFAULT_LOCK_TIMEOUT)
+
+
+def store_then(vault: Vault, profile: str, values: Mapping[str, str], then: Callable[[], None]) -> None:
+    """Store `values`, then run `then`; if anything fails, put back what was stored before.
+
+    Old values are read first so an update that fails restores them; a name that held
+    nothing is deleted again. Rollback problems never hide the original error.
+    """
+    previous: dict[str, str | None] = {}
+    for key in values:
+        try:
+            previous[key] = vault.load(profile, key)
+        except WorkbenchError:  # a damaged entry is overwritten anyway; nothing worth restoring
+            previous[key] = None
+    written: list[str] = []
+    try:
+        for key, value in values.items():
+            written.append(key)
+            vault.store(profile, key, value)
+        then()
+    except BaseException:
+        for key in reversed(written):
+            try:
+                old = previous[key]
+                if old is None:
+                    vault.delete(profile, key)
+                else:
+                    vault.store(profile, key, old)
+            except WorkbenchError:
+                pass
+        raise

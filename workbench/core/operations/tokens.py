@@ -1,0 +1,147 @@
+"""Token operations: what a profile's tokens look like to a front end, verify and inspect."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workbench.core.engine.token_engine import TokenEngine
+    from workbench.core.jose.inspect import Inspection, VerificationKey
+    from workbench.core.profiles.profile import Profile
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer to "is this profile's token valid?".
+
+    Attributes:
+        valid: True / False, or None when the provider answered without saying.
+        how: "signature checked locally" or "provider's check".
+        summary: one line for a label ("✓ valid (signature checked locally)").
+        details: (label, text) lines saying what was checked, readable as they are.
+        token_fingerprint: which access token this verdict is about (`redact.fingerprint`);
+            a front end shows the verdict only while that token is the current one.
+    """
+
+    profile: str
+    valid: bool | None
+    how: str
+    summary: str
+    details: tuple[tuple[str, str], ...]
+    token_fingerprint: str
+
+
+# --------------------------------------------------------------------------- token facts
+
+
+@dataclass(frozen=True)
+class TokenFacts:
+    """What a front end shows or builds about a profile's tokens, read from its preset once.
+
+    Attributes:
+        header / scheme: how the token is sent ("Authorization", "Bearer"; scheme may be "").
+        can_mint / can_refresh / can_verify: the actions the provider offers (verify: a provider
+            check or a key to check signatures with).
+        refresh_token_lifetime: seconds the provider says a refresh token lives, when stated.
+        rotates_refresh_token: every refresh hands out a new refresh token.
+    """
+
+    header: str
+    scheme: str
+    can_mint: bool
+    can_refresh: bool
+    can_verify: bool
+    refresh_token_lifetime: float | None
+    rotates_refresh_token: bool
+
+    def header_value(self, token: str) -> str:
+        return f"{self.scheme} {token}".strip() if self.scheme else token
+
+
+def token_facts(profile: Profile) -> TokenFacts:
+    preset = profile.preset
+    spec = preset.token
+    lifetime = spec.refresh_token_lifetime
+    return TokenFacts(
+        header=spec.header,
+        scheme=spec.scheme,
+        can_mint=preset.can_mint(),
+        can_refresh=preset.can_refresh(),
+        can_verify=preset.can_verify() or preset.can_verify_locally(),
+        refresh_token_lifetime=float(lifetime) if lifetime else None,
+        rotates_refresh_token=spec.rotates_refresh_token,
+    )
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def verify_token(engine: TokenEngine, name: str) -> Verification:
+    """Check the current token: its signature with the preset's JWKS or shared secret, then the
+    provider's own check when it has one. Network: run off the GUI thread."""
+    from workbench.core.redact import fingerprint
+
+    token = engine.get_token(name)
+    stamp = fingerprint(token.access_token)
+    details: list[tuple[str, str]] = []
+    if engine.can_verify_locally(name):
+        inspection = engine.verify_local(name)
+        sig = inspection.signature_valid
+        details.append(("Signature", "valid" if sig is True else "not checked" if sig is None else "INVALID"))
+        if inspection.signature_error:
+            details.append(("Why", inspection.signature_error))
+        details.append(("Expired", "yes" if inspection.expired else "no"))
+        for warning in inspection.warnings:
+            details.append(("Warning", warning.message))
+        valid = sig is True and not inspection.expired
+        if not valid or not engine.provider_can_verify(name):
+            how = "signature checked locally"
+            return Verification(name, valid, how, _summary(valid, how), tuple(details), stamp)
+    answer = engine.verify_remote(name)
+    how = "provider's check"
+    raw_valid = answer.get("valid")
+    valid_remote = raw_valid if isinstance(raw_valid, bool) else None
+    if details:
+        how = "signature checked locally and provider's check"
+    for key, value in answer.items():
+        if key in ("how",):
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        details.append((_label(key), text))
+    return Verification(name, valid_remote, how, _summary(valid_remote, how), tuple(details), stamp)
+
+
+def inspect_token(
+    token: str,
+    *,
+    key: VerificationKey | None = None,
+    key_kind: str = "none",
+    key_text: str = "",
+    now: float | None = None,
+    timeout: float = 10.0,
+    verify_tls: bool = True,
+) -> Inspection:
+    """Decode any token and check it with the key the user gave: the Inspector and `decode`.
+
+    The key is given built (`key`, from the CLI's files and flags) or as the kind and text
+    the Inspector's key box holds (`key_kind`, `key_text`; a JWKS URL is fetched here).
+    Network: run off the GUI thread.
+    """
+    from workbench.core.jose import inspect as jwtinspect
+
+    if key is None:
+        key = jwtinspect.key_for_kind(key_kind, key_text, timeout=timeout, verify_tls=verify_tls)
+    return jwtinspect.inspect_token(token, key=key, now=now)
+
+
+def _summary(valid: bool | None, how: str) -> str:
+    mark = "✓ valid" if valid is True else "✗ not valid" if valid is False else "answered"
+    return f"{mark} ({how})"
+
+
+def _label(key: str) -> str:
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", key).replace("_", " ").strip()
+    return words[:1].upper() + words[1:]

@@ -1,0 +1,567 @@
+"""Profiles: one provider account each, as a git-friendly TOML file with no secret values.
+
+``$WORKBENCH_HOME/profiles/<name>.toml``::
+
+    name = "tm-uat"
+    preset = "true-markets"
+    base_url = "https://api.uat.truemarkets.co/v1/auth"
+    secret_names = ["private_key"]
+
+    [vars]
+    key_id = "4c1e…"
+
+    [settings]            # optional: refresh_lead (s), timeout (s), verify_tls, allowed_origins
+    [override]            # optional: deep-merged into the preset
+
+Secret values live in the vault under the names in `secret_names`. Files are written
+atomically (temp file + `os.replace`) in a stable key order, so they diff cleanly.
+Errors name the file, the line and the field:
+``profiles/foo.toml line 4: base_url: must start with http:// or https://``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import math
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from workbench.core.errors import InputError, PresetError, ProfileError, StorageError
+from workbench.core.profiles.catalog import PresetCatalog, display_path
+from workbench.core.profiles.presets import (
+    Preset,
+    PresetFieldError,
+    Problem,
+    freeze,
+    thaw,
+    unknown_key_message,
+)
+from workbench.core.redact import redact
+from workbench.core.storage.toml_locator import FieldPath, format_field, located_message, parse_toml
+from workbench.core.storage.toml_writer import dumps_toml
+
+if TYPE_CHECKING:
+    from workbench.core.storage.vault import Vault
+
+PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
+TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override", "secret_refs")
+SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins")
+# Stored by the engine for every profile, whatever its preset says.
+TOKEN_SECRET_NAMES = ("access_token", "refresh_token")
+# What `workbench login` keeps besides the token pair (presets with `[oauth]`; never sent anywhere).
+LOGIN_SECRET_NAMES = ("id_token",)
+MAX_PROFILE_BYTES = 256 * 1024
+
+
+def validate_profile_name(name: str) -> str:
+    """Return `name` if it is safe as a file name and keychain key; else ProfileError saying why."""
+    if not isinstance(name, str) or not name:
+        raise ProfileError("a profile name must not be empty")
+    if "/" in name or "\\" in name or os.sep in name:
+        raise ProfileError(f"profile name '{name}' must not contain path separators")
+    if ".." in name:
+        raise ProfileError(f"profile name '{name}' must not contain '..'")
+    if name.startswith("."):
+        raise ProfileError(f"profile name '{name}' must not start with '.'")
+    if len(name) > 64:
+        raise ProfileError(f"profile name '{name[:20]}…' is longer than 64 characters")
+    if not PROFILE_NAME_RE.match(name):
+        raise ProfileError(f"profile name '{name}' may only use letters, digits, '.', '_' and '-'")
+    return name
+
+
+def validate_base_url(value: str) -> str:
+    """Raise Problem-style ValueError text for a base URL we cannot use."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    if any(ch.isspace() for ch in value):
+        raise ValueError("must not contain spaces")
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        # Escape sequences would reach the terminal through `profile list`.
+        raise ValueError("must not contain control characters")
+    parts = urlsplit(value)
+    if not parts.hostname:
+        raise ValueError("has no host name")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValueError("has an invalid port") from None
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query string or fragment")
+    if "@" in parts.netloc:
+        raise ValueError(
+            "must not hold a user name or password (user:pass@host); secrets belong in the vault (--secret)"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    preset_name: str
+    base_url: str
+    vars: Mapping[str, str] = field(hash=False)
+    secret_names: tuple[str, ...]
+    settings: Mapping[str, Any] = field(hash=False)
+    override: Mapping[str, Any] = field(hash=False, repr=False)
+    preset: Preset = field(repr=False)  # already merged with `override`
+    # Secrets read from elsewhere at each use, never stored: name → "env:VAR" | "cmd:COMMAND"
+    # (core/secret_refs.py). A name here is not in `secret_names` (those live in the keychain).
+    secret_refs: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def var(self, name: str) -> str:
+        """A var's value, falling back to the preset input's default."""
+        if name in self.vars:
+            return self.vars[name]
+        spec = self.preset.input(name)
+        if spec is not None and spec.kind == "var" and spec.default is not None:
+            return spec.default
+        raise ProfileError(f"profile '{self.name}' has no value for var '{name}'")
+
+    @property
+    def all_secret_names(self) -> tuple[str, ...]:
+        """Every vault entry this profile may own: declared names, the preset's secret inputs, tokens."""
+        names = [*self.secret_names, *(i.name for i in self.preset.secret_inputs), *TOKEN_SECRET_NAMES]
+        if self.preset.data.get("oauth") is not None:
+            names += LOGIN_SECRET_NAMES
+        return tuple(dict.fromkeys(names))
+
+    def missing_required(self) -> list[str]:
+        """Required preset inputs this profile lacks a value for (vars) or a name for (secrets)."""
+        missing = []
+        for spec in self.preset.inputs:
+            if not spec.required:
+                continue
+            if spec.kind == "var" and spec.name not in self.vars and spec.default is None:
+                missing.append(spec.name)
+            provided = spec.name in self.secret_names or spec.name in self.secret_refs
+            if spec.kind == "secret" and not provided:
+                missing.append(spec.name)
+        return missing
+
+    def to_data(self) -> dict[str, Any]:
+        """The file's content, in its stable order (secret names only, never values)."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "preset": self.preset_name,
+            "base_url": self.base_url,
+            "secret_names": list(self.secret_names),
+            "vars": dict(sorted(self.vars.items())),
+        }
+        if self.settings:
+            data["settings"] = {k: self.settings[k] for k in SETTINGS_KEYS if k in self.settings}
+        if self.override:
+            data["override"] = thaw(self.override)
+        if self.secret_refs:
+            data["secret_refs"] = dict(sorted(self.secret_refs.items()))
+        return data
+
+    def to_toml(self) -> str:
+        return dumps_toml(self.to_data())
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _build_profile(
+    data: Mapping[str, Any], presets: PresetCatalog, *, expected_name: str | None = None
+) -> Profile:
+    """Validate parsed profile data. Raises Problem (with a field path) for any problem."""
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise Problem((key,), unknown_key_message(key, TOP_LEVEL_KEYS))
+    for key in ("name", "preset", "base_url"):
+        if key not in data:
+            raise Problem((), f"missing required key '{key}'")
+
+    name = data["name"]
+    if not isinstance(name, str):
+        raise Problem(("name",), "must be a string")
+    try:
+        validate_profile_name(name)
+    except ProfileError as exc:
+        raise Problem(("name",), str(exc)) from None
+    if expected_name is not None and name != expected_name:
+        raise Problem(("name",), f"'{name}' does not match the file name ('{expected_name}.toml')")
+
+    preset_name = data["preset"]
+    if not isinstance(preset_name, str):
+        raise Problem(("preset",), "must be a string")
+    try:
+        base_preset = presets.get(preset_name)
+    except PresetError as exc:
+        raise Problem(("preset",), str(exc)) from None
+
+    base_url = data["base_url"]
+    if not isinstance(base_url, str):
+        raise Problem(("base_url",), "must be a string")
+    try:
+        validate_base_url(base_url)
+    except ValueError as exc:
+        raise Problem(("base_url",), str(exc)) from None
+
+    override = data.get("override", {})
+    if not isinstance(override, Mapping):
+        raise Problem(("override",), "must be a table ([override])")
+    try:
+        preset = base_preset.merged(override)
+    except PresetFieldError as exc:
+        # merged() names the field relative to the preset; point at it under [override].
+        raise Problem(("override", *exc.path), exc.detail) from None
+
+    raw_vars = data.get("vars", {})
+    if not isinstance(raw_vars, Mapping):
+        raise Problem(("vars",), "must be a table ([vars])")
+    var_specs = {i.name: i for i in preset.var_inputs}
+    secret_specs = {i.name: i for i in preset.secret_inputs}
+    vars_: dict[str, str] = {}
+    for key, value in raw_vars.items():
+        if key not in var_specs:
+            if key in secret_specs:
+                raise Problem(
+                    ("vars", key), "is a secret input: its value belongs in the vault, not in this file"
+                )
+            raise Problem(
+                ("vars", key), f"preset '{preset.name}' has no var '{key}' ({_inputs_summary(preset)})"
+            )
+        if not isinstance(value, str):
+            raise Problem(("vars", key), "must be a string (quote it)")
+        vars_[key] = value
+    for spec in var_specs.values():
+        if spec.required and spec.default is None and spec.name not in vars_:
+            raise Problem(("vars",), f"missing '{spec.name}', required by preset '{preset.name}'")
+
+    raw_secrets = data.get("secret_names", [])
+    if not isinstance(raw_secrets, list):
+        raise Problem(("secret_names",), "must be an array of secret names")
+    secret_names: list[str] = []
+    allowed = set(secret_specs) | set(TOKEN_SECRET_NAMES)
+    for i, item in enumerate(raw_secrets):
+        if not isinstance(item, str):
+            raise Problem(("secret_names", i), "must be a string")
+        if item not in allowed:
+            if item in var_specs:
+                raise Problem(("secret_names",), f"'{item}' is a var of preset '{preset.name}', not a secret")
+            raise Problem(
+                ("secret_names",),
+                f"preset '{preset.name}' has no secret '{item}' ({_inputs_summary(preset)})",
+            )
+        if item not in secret_names:
+            secret_names.append(item)
+
+    raw_settings = data.get("settings", {})
+    if not isinstance(raw_settings, Mapping):
+        raise Problem(("settings",), "must be a table ([settings])")
+    settings: dict[str, Any] = {}
+    for key, value in raw_settings.items():
+        path: FieldPath = ("settings", key)
+        if key not in SETTINGS_KEYS:
+            raise Problem(path, unknown_key_message(key, SETTINGS_KEYS))
+        if key == "verify_tls":
+            if not isinstance(value, bool):
+                raise Problem(path, "must be true or false")
+        elif key == "allowed_origins":
+            value = _allowed_origins(value, path)
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise Problem(path, "must be a number of seconds")
+        elif key == "refresh_lead" and value < 0:
+            raise Problem(path, "must not be negative")
+        elif key == "timeout" and value <= 0:
+            raise Problem(path, "must be more than 0")
+        settings[key] = value
+
+    secret_refs = _secret_refs(data.get("secret_refs", {}), secret_specs, var_specs, secret_names, preset)
+
+    return Profile(
+        name=name,
+        preset_name=preset_name,
+        base_url=base_url,
+        vars=MappingProxyType(vars_),
+        secret_names=tuple(secret_names),
+        settings=MappingProxyType(settings),
+        override=freeze(override),
+        preset=preset,
+        secret_refs=MappingProxyType(secret_refs),
+    )
+
+
+def _secret_refs(
+    raw: Any, secret_specs: Mapping[str, Any], var_specs: Mapping[str, Any], stored: list[str], preset: Preset
+) -> dict[str, str]:
+    """`[secret_refs]`: each key one of the preset's secrets (not also stored), each value a reference."""
+    from workbench.core.profiles.secret_refs import parse_ref
+
+    if not isinstance(raw, Mapping):
+        raise Problem(("secret_refs",), "must be a table ([secret_refs])")
+    refs: dict[str, str] = {}
+    for key, value in raw.items():
+        path: FieldPath = ("secret_refs", key)
+        if key not in secret_specs:
+            what = f"'{key}' is a var, not a secret" if key in var_specs else f"preset has no secret '{key}'"
+            raise Problem(path, f"{what} ({_inputs_summary(preset)})")
+        if key in stored:
+            raise Problem(path, "is also in secret_names (the keychain); keep one of the two")
+        if not isinstance(value, str):
+            raise Problem(path, "must be a string: env:VAR or cmd:COMMAND")
+        try:
+            refs[key] = str(parse_ref(value, secret=key))
+        except InputError as exc:
+            raise Problem(path, str(exc)) from None
+    return refs
+
+
+def _allowed_origins(value: Any, path: FieldPath) -> list[str]:
+    from workbench.core.net.origins import validate_origin
+
+    if not isinstance(value, list):
+        raise Problem(path, 'must be a list of origins, like ["https://api.example.com"]')
+    try:
+        return list(dict.fromkeys(validate_origin(item) for item in value))
+    except ValueError as exc:
+        raise Problem(path, str(exc)) from None
+
+
+def _inputs_summary(preset: Preset) -> str:
+    flags = [f"--{'set' if i.kind == 'var' else 'secret'} {i.name}" for i in preset.inputs]
+    return "its inputs: " + (", ".join(flags) if flags else "none")
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class ProfileStore:
+    """The profiles under one directory (default `$WORKBENCH_HOME/profiles`)."""
+
+    def __init__(self, *, presets: PresetCatalog, directory: Path | None = None) -> None:
+        self.presets = presets
+        self._directory = directory
+
+    @property
+    def directory(self) -> Path:
+        if self._directory is None:
+            from workbench.core.storage import paths
+
+            return paths.profiles_dir()
+        self._directory.mkdir(parents=True, exist_ok=True)
+        return self._directory
+
+    def path_for(self, name: str) -> Path:
+        return self.directory / f"{validate_profile_name(name)}.toml"
+
+    # ------------------------------------------------------------------ reading
+
+    def names(self) -> builtins.list[str]:
+        # Only regular files (or links to one): a folder, FIFO or dangling link named *.toml is not a profile.
+        return sorted(
+            p.stem for p in self.directory.glob("*.toml") if PROFILE_NAME_RE.match(p.stem) and p.is_file()
+        )
+
+    def exists(self, name: str) -> bool:
+        return self.path_for(name).is_file()
+
+    def get(self, name: str) -> Profile:
+        path = self.path_for(name)
+        if not path.is_file():
+            raise ProfileError(f"no profile named '{name}' (see `workbench profile list`)")
+        return self.parse_file(path, expected_name=name)
+
+    def list(self) -> builtins.list[Profile]:
+        """Every valid profile; broken files are skipped (see `problems`)."""
+        return [p for p in self._scan() if isinstance(p, Profile)]
+
+    def problems(self) -> builtins.list[ProfileError]:
+        """One error per profile file that does not load."""
+        return [p for p in self._scan() if isinstance(p, ProfileError)]
+
+    def _scan(self) -> Iterator[Profile | ProfileError]:
+        for name in self.names():
+            try:
+                yield self.get(name)
+            except ProfileError as exc:
+                yield exc
+
+    def parse_file(self, path: str | Path, *, expected_name: str | None = None) -> Profile:
+        """Read and validate a profile file (not necessarily in the store). Errors name file, line, field."""
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or exc.__class__.__name__
+            raise ProfileError(f"{display_path(path)}: cannot read ({reason})") from None
+        if len(raw) > MAX_PROFILE_BYTES:
+            raise ProfileError(f"{display_path(path)}: too large for a profile file ({len(raw)} bytes)")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProfileError(f"{display_path(path)}: not UTF-8 text") from None
+        return self._parse(text, lambda: display_path(path), expected_name)
+
+    def parse_text(self, text: str, *, source: str = "<stdin>", expected_name: str | None = None) -> Profile:
+        return self._parse(text, lambda: source, expected_name)
+
+    def _parse(self, text: str, shown: Callable[[], str], expected_name: str | None) -> Profile:
+        try:
+            data = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, RecursionError):
+            data = parse_toml(text, shown(), ProfileError)  # raises the located message
+        try:
+            return _build_profile(data, self.presets, expected_name=expected_name)
+        except Problem as problem:
+            raise ProfileError(located_message(shown(), text, problem.path, problem.message)) from None
+
+    def export_text(self, name: str) -> str:
+        return self.get(name).to_toml()
+
+    # ------------------------------------------------------------------ writing
+
+    def build(
+        self,
+        name: str,
+        *,
+        preset: str,
+        base_url: str,
+        vars: Mapping[str, str],
+        secret_names: Iterable[str],
+        settings: Mapping[str, Any] | None = None,
+        override: Mapping[str, Any] | None = None,
+        secret_refs: Mapping[str, str] | None = None,
+    ) -> Profile:
+        """A validated Profile that is not saved yet (errors name the field, as for a file)."""
+        validate_profile_name(name)
+        data: dict[str, Any] = {
+            "name": name,
+            "preset": preset,
+            "base_url": base_url,
+            "secret_names": list(secret_names),
+            "vars": dict(vars),
+        }
+        if settings:
+            data["settings"] = dict(settings)
+        if override:
+            data["override"] = thaw(override)
+        if secret_refs:
+            data["secret_refs"] = dict(secret_refs)
+        try:
+            return _build_profile(data, self.presets)
+        except Problem as problem:
+            raise ProfileError(f"{redact(format_field(problem.path))}: {redact(problem.message)}") from None
+
+    def create(
+        self,
+        name: str,
+        *,
+        preset: str,
+        base_url: str,
+        vars: Mapping[str, str],
+        secret_names: Iterable[str],
+        settings: Mapping[str, Any] | None = None,
+        override: Mapping[str, Any] | None = None,
+    ) -> Profile:
+        """Build, refuse an existing name, save."""
+        profile = self.build(
+            name,
+            preset=preset,
+            base_url=base_url,
+            vars=vars,
+            secret_names=secret_names,
+            settings=settings,
+            override=override,
+        )
+        self._refuse_existing(name)
+        self.save(profile)
+        return profile
+
+    def _refuse_existing(self, name: str) -> None:
+        if self.exists(name):
+            raise ProfileError(
+                f"a profile named '{name}' already exists",
+                hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
+            )
+
+    def save(self, profile: Profile) -> None:
+        """Write the profile file atomically (temp file in the same directory, then os.replace)."""
+        text = profile.to_toml()
+        if len(text.encode("utf-8")) > MAX_PROFILE_BYTES:
+            # It would be written, then refused on every read: say so now.
+            raise ProfileError(
+                f"profile '{profile.name}' would be {len(text.encode('utf-8'))} bytes, over the "
+                f"{MAX_PROFILE_BYTES // 1024} KiB a profile file may hold; shorten its vars or override"
+            )
+        # Re-reading what we write catches a writer bug before it reaches the disk.
+        check = self.parse_text(text, source=f"profile '{profile.name}'", expected_name=profile.name)
+        if check.to_data() != profile.to_data():
+            raise ProfileError(
+                f"internal error: profile '{profile.name}' does not survive a save; please report it"
+            )
+        atomic_write_text(self.path_for(profile.name), text)
+
+    def import_text(self, text: str, *, source: str = "<stdin>") -> Profile:
+        profile = self.parse_text(text, source=source)
+        self._refuse_existing(profile.name)
+        self.save(profile)
+        return profile
+
+    def remove(self, name: str, *, vault: Vault | None = None) -> tuple[str, ...]:
+        """Delete the profile file; with `vault`, also its vault entries and its token state file.
+
+        A profile file that no longer loads can still be removed (its declared
+        secret names are read best-effort). Returns the vault entry names deleted.
+        """
+        path = self.path_for(name)
+        if not path.is_file():
+            raise ProfileError(f"no profile named '{name}' (see `workbench profile list`)")
+        names: tuple[str, ...] = ()
+        if vault is not None:
+            try:
+                names = self.get(name).all_secret_names
+            except ProfileError:
+                names = tuple(dict.fromkeys(_declared_secret_names(path) + TOKEN_SECRET_NAMES))
+            vault.delete_profile(name, names)
+        path.unlink()
+        from workbench.core.storage import paths
+
+        # The state file is only metadata (expiry, fingerprints): a leftover does no harm, and a
+        # failure here must not report a remove that already happened as failed.
+        with contextlib.suppress(OSError, StorageError):
+            (paths.state_dir() / f"{name}.json").unlink()
+        return names
+
+
+def _declared_secret_names(path: Path) -> tuple[str, ...]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ()
+    names = data.get("secret_names", [])
+    if not isinstance(names, list):
+        return ()
+    return tuple(n for n in names if isinstance(n, str) and re.match(r"^[A-Za-z0-9_.-]{1,64}\Z", n))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

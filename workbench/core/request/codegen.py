@@ -1,0 +1,235 @@
+"""Copy-as-code: the same request as a command line (or a short program) the user can paste.
+
+Every argument is quoted with `shlex.quote`, so values with spaces, quotes,
+`$`, backticks or newlines reach curl exactly as they are and nothing in them
+runs. The caller decides what goes in: the GUI offers a redacted variant
+(`RequestSpec.redacted`-style values) and a real one behind an explicit action.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workbench.core.profiles.profile import Profile
+
+# Headers curl adds on its own or that describe the body it computes itself.
+_CURL_MANAGED = frozenset({"content-length", "host"})
+
+
+def curl_command(
+    method: str,
+    url: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes | str | None = None,
+    *,
+    multiline: bool = False,
+) -> str:
+    """`curl -X METHOD URL -H 'K: V' ... --data-raw BODY`, shell-quoted.
+
+    Binary bodies that are not UTF-8 cannot be written on a command line; they are
+    decoded with replacement characters (the command then says so in a comment).
+    `multiline` puts each option on its own line with `\\` continuations.
+    """
+    parts: list[str] = ["curl", "-X", shlex.quote(method.upper()), shlex.quote(url)]
+    for name, value in headers:
+        if name.lower() in _CURL_MANAGED:
+            continue
+        parts.extend(["-H", shlex.quote(f"{name}: {value}")])
+    lossy = False
+    if body is not None and body != b"" and body != "":
+        if isinstance(body, bytes):
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = body.decode("utf-8", errors="replace")
+                lossy = True
+        else:
+            text = body
+        parts.extend(["--data-raw", shlex.quote(text)])
+    if multiline:
+        # Pair each option with its argument: "curl -X POST URL \\\n  -H '...' \\\n  --data-raw '...'"
+        lines = [" ".join(parts[:4])]
+        rest = parts[4:]
+        for i in range(0, len(rest), 2):
+            lines.append("  " + " ".join(rest[i : i + 2]))
+        command = " \\\n".join(lines)
+    else:
+        command = " ".join(parts)
+    if lossy:
+        command += "  # body was not UTF-8; non-text bytes were replaced"
+    return command
+
+
+# --------------------------------------------------------------------------- snippets
+#
+# One request model, four writers (the way Insomnia and Bruno feed one HAR-like request to
+# httpsnippet). The token is never written into a snippet: shell snippets call
+# `$(workbench token NAME)` where it is needed; code reads the environment variable
+# WORKBENCH_TOKEN, which `workbench exec NAME -- CMD` sets for its child only.
+
+SNIPPET_LANGS = ("curl", "httpie", "python", "fetch")
+TOKEN_ENV = "WORKBENCH_TOKEN"  # noqa: S105 - the variable's name, not a secret
+
+
+@dataclass(frozen=True)
+class SnippetRequest:
+    """What a snippet sends. `headers` never hold the token; `token_header` and `token_scheme` place it."""
+
+    profile: str
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    token_header: str = "Authorization"  # noqa: S105 - a header name
+    token_scheme: str = "Bearer"  # noqa: S105 - a scheme word
+
+    def plain_headers(self) -> list[tuple[str, str]]:
+        """The headers to write out: without the token header and the ones the client computes itself."""
+        skip = {self.token_header.lower(), *_CURL_MANAGED}
+        return [(k, v) for k, v in self.headers if k.lower() not in skip]
+
+    def body_text(self) -> tuple[str | None, bool]:
+        """(text, lossy): the body as text; non-UTF-8 bytes are replaced and `lossy` says so."""
+        if self.body is None or self.body == b"":
+            return None, False
+        try:
+            return self.body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            return self.body.decode("utf-8", errors="replace"), True
+
+
+def _dq(text: str) -> str:
+    """`text` inside shell double quotes, with nothing in it expanded."""
+    return "".join("\\" + ch if ch in '"$`\\' else ch for ch in text)
+
+
+def _shell_token_header(req: SnippetRequest, sep: str) -> str:
+    prefix = f"{req.token_scheme} " if req.token_scheme else ""
+    # The profile name is [A-Za-z0-9._-] (validated), so it needs no quoting inside $( ).
+    return f'"{_dq(req.token_header)}{sep}{_dq(prefix)}$(workbench token {req.profile})"'
+
+
+def _curl(req: SnippetRequest) -> str:
+    parts = [
+        "curl",
+        "-X",
+        shlex.quote(req.method.upper()),
+        shlex.quote(req.url),
+        "-H",
+        _shell_token_header(req, ": "),
+    ]
+    for name, value in req.plain_headers():
+        parts += ["-H", shlex.quote(f"{name}: {value}")]
+    text, lossy = req.body_text()
+    if text is not None:
+        parts += ["--data-raw", shlex.quote(text)]
+    lines = [" ".join(parts[:4])] + ["  " + " ".join(parts[i : i + 2]) for i in range(4, len(parts), 2)]
+    return " \\\n".join(lines) + ("\n# body was not UTF-8; non-text bytes were replaced" if lossy else "")
+
+
+def _httpie(req: SnippetRequest) -> str:
+    # --ignore-stdin: in a script or CI stdin is not a terminal, and HTTPie would read it as the body.
+    parts = ["http", "--ignore-stdin", shlex.quote(req.method.upper()), shlex.quote(req.url)]
+    parts.append(_shell_token_header(req, ":"))
+    for name, value in req.plain_headers():
+        parts.append(shlex.quote(f"{name}:{value}"))
+    text, lossy = req.body_text()
+    if text is not None:
+        parts.append("--raw=" + shlex.quote(text))
+    lines = [" ".join(parts[:4])] + ["  " + p for p in parts[4:]]
+    return " \\\n".join(lines) + ("\n# body was not UTF-8; non-text bytes were replaced" if lossy else "")
+
+
+def _python(req: SnippetRequest) -> str:
+    prefix = f"{req.token_scheme} " if req.token_scheme else ""
+    headers = [f"    {k!r}: {v!r}," for k, v in req.plain_headers()]
+    headers.append(
+        f"    {req.token_header!r}: {prefix!r} + token," if prefix else f"    {req.token_header!r}: token,"
+    )
+    lines = [
+        f"# Run with: workbench exec {req.profile} -- python this_file.py",
+        "import os",
+        "",
+        "import httpx",
+        "",
+        f"token = os.environ[{TOKEN_ENV!r}]  # set by `workbench exec`; never written here",
+        "headers = {",
+        *headers,
+        "}",
+        "response = httpx.request(",
+        f"    {req.method.upper()!r},",
+        f"    {req.url!r},",
+        "    headers=headers,",
+    ]
+    if req.body is not None and req.body != b"":
+        text, lossy = req.body_text()
+        lines.append(f"    content={req.body!r}," if lossy else f"    content={text!r}.encode(),")
+    lines += [")", "print(response.status_code)", "print(response.text)"]
+    return "\n".join(lines)
+
+
+def _js(text: str) -> str:
+    return json.dumps(text)  # a valid JavaScript string literal (ASCII-only, so U+2028 is escaped too)
+
+
+def _fetch(req: SnippetRequest) -> str:
+    prefix = f"{req.token_scheme} " if req.token_scheme else ""
+    token_expr = f"{_js(prefix)} + token" if prefix else "token"
+    lines = [
+        f"// Run with: workbench exec {req.profile} -- node this_file.mjs",
+        f"const token = process.env.{TOKEN_ENV}; // set by `workbench exec`; never written here",
+        f"const response = await fetch({_js(req.url)}, {{",
+        f"  method: {_js(req.method.upper())},",
+        "  headers: {",
+        *(f"    {_js(k)}: {_js(v)}," for k, v in req.plain_headers()),
+        f"    {_js(req.token_header)}: {token_expr},",
+        "  },",
+    ]
+    text, lossy = req.body_text()
+    if text is not None:
+        lines.append(f"  body: {_js(text)},")
+    lines += ["});", "console.log(response.status);", "console.log(await response.text());"]
+    if lossy:
+        lines.append("// body was not UTF-8; non-text bytes were replaced")
+    return "\n".join(lines)
+
+
+def snippet_request(
+    profile: Profile,
+    method: str,
+    target: str,
+    headers: Sequence[tuple[str, str]] = (),
+    body: bytes | None = None,
+) -> SnippetRequest:
+    """The request for `profile` (its base URL joined, its token's header and scheme) as a snippet model."""
+    from workbench.core.engine.flows import resolve_url
+
+    token = profile.preset.token
+    return SnippetRequest(
+        profile=profile.name,
+        method=method,
+        url=resolve_url(profile, target),
+        headers=tuple(headers),
+        body=body,
+        token_header=token.header,
+        token_scheme=token.scheme,
+    )
+
+
+_WRITERS = {"curl": _curl, "httpie": _httpie, "python": _python, "fetch": _fetch}
+
+
+def snippet(request: SnippetRequest, lang: str = "curl") -> str:
+    """The request as `lang` code (see SNIPPET_LANGS); the token by reference only."""
+    writer = _WRITERS.get(lang)
+    if writer is None:
+        raise ValueError(f"unknown snippet language {lang!r} (known: {', '.join(SNIPPET_LANGS)})")
+    return writer(request)
+
+
+__all__ = ["SNIPPET_LANGS", "TOKEN_ENV", "SnippetRequest", "curl_command", "snippet", "snippet_request"]

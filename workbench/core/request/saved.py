@@ -1,0 +1,413 @@
+"""Saved requests: git-friendly TOML beside the profiles, with no secret values.
+
+``$WORKBENCH_HOME/requests/<profile>.toml``::
+
+    [vars]                      # values for the {{ }} templates below (never secrets)
+    user_id = "42"
+
+    [requests.get-user]
+    title = "Get user"          # optional, the name it had where it came from
+    method = "GET"
+    url = "/users/{{ user_id }}"   # a path (joined to the profile's base URL) or a full URL
+    headers = { Accept = "application/json" }
+    json = '{"x": 1}'           # or: text = "...", form = { k = "v" }, multipart = { k = "v" }
+
+Templates are the workbench's sandboxed Jinja2 (the same engine as presets): the
+request file's `[vars]` by name, the profile's `vars`, `base_url`, `origin`,
+`profile`, and `now()` / `uuid()`. Secrets are not in the context: the profile's
+token is added when the request is sent, the way `call` does it. A value that is a
+credential by its shape (a JWT, a PEM block, `Bearer …`), or a literal value for a
+credential header (Authorization, Cookie, X-Api-Key, …), is refused on save.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from workbench.core.errors import InputError
+from workbench.core.profiles.profile import atomic_write_text, validate_profile_name
+from workbench.core.redact import looks_like_credential
+from workbench.core.storage.toml_writer import dumps_toml
+
+if TYPE_CHECKING:
+    from workbench.core.context import AppContext
+    from workbench.core.profiles.profile import Profile
+    from workbench.core.request.templating import TemplateRenderer
+
+SAVED_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
+BODY_KEYS = ("json", "text", "form", "multipart")
+REQUEST_KEYS = ("title", "method", "url", "headers", *BODY_KEYS)
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "apikey", "x-auth-token"}
+)
+MAX_FILE_BYTES = 16 * 1024 * 1024
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+HEADER = "# Saved requests of profile '{name}' (workbench). No secret values: use {{{{ }}}} templates.\n"
+
+
+class SavedRequestError(InputError):
+    """A saved request (or its file) that cannot be used as it is."""
+
+
+def validate_saved_name(name: str) -> str:
+    if not isinstance(name, str) or not SAVED_NAME_RE.match(name) or name.startswith(".") or ".." in name:
+        raise SavedRequestError(
+            f"'{str(name)[:40]}' is not a saved-request name (letters, digits, '.', '_' and '-'; at most 64)"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class SavedRequest:
+    name: str
+    method: str
+    url: str
+    title: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str | None = None
+    body_type: str | None = None  # json | text | form | multipart
+    form: tuple[tuple[str, str], ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.title and self.title != self.name:
+            data["title"] = self.title
+        data["method"] = self.method
+        data["url"] = self.url
+        if self.headers:
+            data["headers"] = dict(self.headers)
+        if self.body_type in ("form", "multipart"):
+            data[self.body_type] = dict(self.form)
+        elif self.body_type in ("json", "text") and self.body is not None:
+            data[self.body_type] = self.body
+        return data
+
+
+@dataclass
+class SavedRequestFile:
+    profile: str
+    vars: dict[str, str] = field(default_factory=dict)
+    requests: dict[str, SavedRequest] = field(default_factory=dict)
+
+    def to_toml(self) -> str:
+        data: dict[str, Any] = {}
+        if self.vars:
+            data["vars"] = dict(sorted(self.vars.items()))
+        data["requests"] = {name: req.to_data() for name, req in self.requests.items()}
+        return HEADER.format(name=self.profile) + "\n" + dumps_toml(data)
+
+
+def check_no_secrets(request: SavedRequest, where: str) -> None:
+    """Refuse what would put a credential in the file (see the module docstring)."""
+
+    def literal(text: str) -> str:
+        return _TEMPLATE.sub("", text)
+
+    for name, value in request.headers:
+        if name.lower() in CREDENTIAL_HEADERS and literal(value).strip():
+            raise SavedRequestError(
+                f"{where}: header {name} would store a credential in a file; the profile adds its token "
+                "itself (leave the header out, or use a {{ }} template)"
+            )
+    texts = [("URL", request.url), *((f"header {n}", v) for n, v in request.headers)]
+    texts += [(f"form field {k}", v) for k, v in request.form]
+    if request.body is not None:
+        texts.append(("body", request.body))
+    for label, text in texts:
+        if looks_like_credential(literal(text)):
+            raise SavedRequestError(f"{where}: the {label} holds what looks like a credential; not saved")
+
+
+def validate_request(name: str, method: str, url: str, headers: Iterable[tuple[str, str]]) -> None:
+    validate_saved_name(name)
+    if not _TOKEN.match(method) or not method.isalpha():
+        raise SavedRequestError(f"'{method[:20]}' is not an HTTP method")
+    if not url.strip():
+        raise SavedRequestError(f"saved request '{name}' has no URL or path")
+    if any(ch in url for ch in "\r\n"):
+        raise SavedRequestError(f"saved request '{name}': the URL has a line break")
+    for header, value in headers:
+        if not _TOKEN.match(header):
+            raise SavedRequestError(f"saved request '{name}': '{header[:40]}' is not a header name")
+        if "\n" in value or "\r" in value:
+            raise SavedRequestError(f"saved request '{name}': header {header} has a line break in its value")
+
+
+def _parse_request(name: str, raw: Any, where: str) -> SavedRequest:
+    if not isinstance(raw, Mapping):
+        raise SavedRequestError(f"{where}: [requests.{name}] must be a table")
+    for key in raw:
+        if key not in REQUEST_KEYS:
+            raise SavedRequestError(
+                f"{where}: requests.{name}.{key}: unknown key (known: {', '.join(REQUEST_KEYS)})"
+            )
+    method = raw.get("method", "GET")
+    url = raw.get("url")
+    if not isinstance(method, str):
+        raise SavedRequestError(f"{where}: requests.{name}.method must be a string")
+    if not isinstance(url, str):
+        raise SavedRequestError(f"{where}: requests.{name}.url is missing or not a string")
+    headers_raw = raw.get("headers", {})
+    if not isinstance(headers_raw, Mapping) or not all(isinstance(v, str) for v in headers_raw.values()):
+        raise SavedRequestError(f"{where}: requests.{name}.headers must be a table of strings")
+    headers = tuple((str(k), str(v)) for k, v in headers_raw.items())
+    bodies = [k for k in BODY_KEYS if k in raw]
+    if len(bodies) > 1:
+        raise SavedRequestError(f"{where}: requests.{name} has more than one body ({', '.join(bodies)})")
+    body: str | None = None
+    body_type: str | None = None
+    form: tuple[tuple[str, str], ...] = ()
+    if bodies:
+        body_type = bodies[0]
+        value = raw[body_type]
+        if body_type in ("form", "multipart"):
+            if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+                raise SavedRequestError(f"{where}: requests.{name}.{body_type} must be a table of strings")
+            form = tuple((str(k), str(v)) for k, v in value.items())
+        elif not isinstance(value, str):
+            raise SavedRequestError(f"{where}: requests.{name}.{body_type} must be a string")
+        else:
+            body = value
+    title = raw.get("title", "")
+    request = SavedRequest(
+        name=name,
+        method=method.upper(),
+        url=url,
+        title=title if isinstance(title, str) else "",
+        headers=headers,
+        body=body,
+        body_type=body_type,
+        form=form,
+    )
+    validate_request(name, request.method, url, headers)
+    return request
+
+
+class SavedRequestStore:
+    """The saved requests of every profile, one file each (default `$WORKBENCH_HOME/requests`)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._directory = directory
+
+    @property
+    def directory(self) -> Path:
+        if self._directory is None:
+            from workbench.core.storage import paths
+
+            return paths.requests_dir()
+        self._directory.mkdir(parents=True, exist_ok=True)
+        return self._directory
+
+    def path_for(self, profile: str) -> Path:
+        return self.directory / f"{validate_profile_name(profile)}.toml"
+
+    def load(self, profile: str) -> SavedRequestFile:
+        path = self.path_for(profile)
+        shown = f"requests/{path.name}"
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return SavedRequestFile(profile)
+        except OSError as exc:
+            raise SavedRequestError(f"{shown}: cannot read ({exc.strerror or type(exc).__name__})") from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise SavedRequestError(f"{shown}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise SavedRequestError(f"{shown}: not UTF-8 text") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SavedRequestError(f"{shown}: not valid TOML ({exc})") from None
+        variables = data.get("vars", {})
+        if not isinstance(variables, Mapping) or not all(isinstance(v, str) for v in variables.values()):
+            raise SavedRequestError(f"{shown}: [vars] must be a table of strings")
+        requests_raw = data.get("requests", {})
+        if not isinstance(requests_raw, Mapping):
+            raise SavedRequestError(f"{shown}: [requests] must be a table")
+        for key in data:
+            if key not in ("vars", "requests"):
+                raise SavedRequestError(f"{shown}: unknown key '{key}' (known: vars, requests)")
+        requests = {}
+        for name, raw_request in requests_raw.items():
+            try:
+                validate_saved_name(name)
+            except SavedRequestError as exc:
+                raise SavedRequestError(f"{shown}: {exc}") from None
+            requests[name] = _parse_request(name, raw_request, shown)
+        return SavedRequestFile(profile, dict(variables), requests)
+
+    def list(self, profile: str) -> list[SavedRequest]:
+        return list(self.load(profile).requests.values())
+
+    def get(self, profile: str, name: str) -> SavedRequest:
+        validate_saved_name(name)
+        found = self.load(profile).requests.get(name)
+        if found is None:
+            raise SavedRequestError(
+                f"profile '{profile}' has no saved request '{name}' (see `workbench request list {profile}`)"
+            )
+        return found
+
+    def write(self, file: SavedRequestFile) -> None:
+        for request in file.requests.values():
+            check_no_secrets(request, f"saved request '{request.name}'")
+        for key, value in file.vars.items():
+            if looks_like_credential(value):
+                raise SavedRequestError(f"variable '{key}' looks like a credential; not saved")
+        path = self.path_for(file.profile)
+        if not file.requests and not file.vars:
+            path.unlink(missing_ok=True)
+            return
+        atomic_write_text(path, file.to_toml())
+
+    def save(self, profile: str, request: SavedRequest) -> bool:
+        """Add or replace one saved request. Returns True when it replaced one."""
+        validate_request(request.name, request.method, request.url, request.headers)
+        check_no_secrets(request, f"saved request '{request.name}'")
+        file = self.load(profile)
+        replaced = request.name in file.requests
+        file.requests[request.name] = request
+        self.write(file)
+        return replaced
+
+    def remove(self, profile: str, name: str) -> None:
+        file = self.load(profile)
+        if validate_saved_name(name) not in file.requests:
+            raise SavedRequestError(f"profile '{profile}' has no saved request '{name}'")
+        del file.requests[name]
+        self.write(file)
+
+    def rename(self, profile: str, old: str, new: str) -> None:
+        validate_saved_name(new)
+        file = self.load(profile)
+        if old not in file.requests:
+            raise SavedRequestError(f"profile '{profile}' has no saved request '{old}'")
+        if new in file.requests and new != old:
+            raise SavedRequestError(f"profile '{profile}' already has a saved request '{new}'")
+        file.requests = {
+            (new if k == old else k): (replace(v, name=new) if k == old else v)
+            for k, v in file.requests.items()
+        }
+        self.write(file)
+
+    def remove_all(self, profile: str) -> None:
+        self.path_for(profile).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True)
+class RenderedRequest:
+    method: str
+    target: str  # path or URL, as `call` takes it
+    headers: dict[str, str]
+    content: bytes | None
+
+
+def render(
+    request: SavedRequest,
+    profile: Profile,
+    renderer: TemplateRenderer,
+    variables: Mapping[str, str] | None = None,
+) -> RenderedRequest:
+    """Fill in the templates (no secrets in the context; see the module docstring)."""
+    context: dict[str, Any] = dict(variables or {})
+    context.update(
+        {
+            "vars": dict(profile.vars),
+            "base_url": profile.base_url,
+            "origin": profile.origin,
+            "profile": profile.name,
+            "uuid": lambda: str(uuid.uuid4()),
+        }
+    )
+    where = f"saved request '{request.name}'"
+    now = int(renderer.clock.now())
+
+    def r(text: str, label: str) -> str:
+        if "{" not in text:
+            return text
+        return renderer.render(text, context, field=label, where=where, now=now)
+
+    target = r(request.url, "url").strip()
+    headers = {name: r(value, f"headers.{name}") for name, value in request.headers}
+    for name, value in headers.items():
+        if "\n" in value or "\r" in value:
+            raise SavedRequestError(f"{where}: header {name} renders with a line break")
+    content: bytes | None = None
+    if request.body_type == "json" and request.body is not None:
+        text = r(request.body, "json")
+        try:
+            json.loads(text)
+        except ValueError as exc:
+            raise SavedRequestError(
+                f"{where}: the json body is not valid JSON once rendered ({exc})"
+            ) from None
+        content = text.encode("utf-8")
+        _default_header(headers, "Content-Type", "application/json")
+    elif request.body_type == "text" and request.body is not None:
+        content = r(request.body, "text").encode("utf-8")
+    elif request.body_type == "form":
+        pairs = [(r(k, "form"), r(v, f"form.{k}")) for k, v in request.form]
+        content = urlencode(pairs).encode("ascii")
+        _default_header(headers, "Content-Type", "application/x-www-form-urlencoded")
+    elif request.body_type == "multipart":
+        pairs = [(r(k, "multipart"), r(v, f"multipart.{k}")) for k, v in request.form]
+        boundary = uuid.uuid4().hex
+        content = multipart_body(pairs, boundary)
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    return RenderedRequest(method=request.method, target=target, headers=headers, content=content)
+
+
+def render_saved(ctx: AppContext, profile_name: str, saved_name: str) -> RenderedRequest:
+    """`call NAME --request SAVED` and the GUI's "send saved request": load, then render."""
+    from workbench.core.request.templating import TemplateRenderer
+
+    profile = ctx.profiles.get(profile_name)
+    store = SavedRequestStore()
+    file = store.load(profile.name)
+    request = file.requests.get(validate_saved_name(saved_name))
+    if request is None:
+        raise SavedRequestError(
+            f"profile '{profile.name}' has no saved request '{saved_name}' "
+            f"(see `workbench request list {profile.name}`)"
+        )
+    return render(request, profile, TemplateRenderer(clock=ctx.clock), file.vars)
+
+
+def multipart_body(pairs: Iterable[tuple[str, str]], boundary: str) -> bytes:
+    out = []
+    for key, value in pairs:
+        safe = key.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")
+        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{safe}"\r\n\r\n{value}\r\n')
+    out.append(f"--{boundary}--\r\n")
+    return "".join(out).encode("utf-8")
+
+
+def _default_header(headers: dict[str, str], name: str, value: str) -> None:
+    if not any(k.lower() == name.lower() for k in headers):
+        headers[name] = value
+
+
+__all__ = [
+    "RenderedRequest",
+    "SavedRequest",
+    "SavedRequestError",
+    "SavedRequestFile",
+    "SavedRequestStore",
+    "check_no_secrets",
+    "render",
+    "render_saved",
+    "validate_saved_name",
+]
