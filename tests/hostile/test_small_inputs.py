@@ -13,7 +13,7 @@ import pytest
 from keyring import errors as kerr
 
 from tests.hostile.input_harness import Answer, ScriptedProvider, keyring_env, wb
-from workbench.core.vault import MemoryKeyring, Vault
+from workbench.core.storage.vault import MemoryKeyring, Vault
 
 
 class RefusesDeletes(MemoryKeyring):

@@ -53,7 +53,7 @@ _CHILD = """
 import json, sys
 from workbench.core.clock import FakeClock
 from workbench.core.errors import TemplateError
-from workbench.core.templating import TemplateRenderer
+from workbench.core.request.templating import TemplateRenderer
 template = sys.argv[1]
 try:
     text = TemplateRenderer(clock=FakeClock()).render(template, {}, field="path")
