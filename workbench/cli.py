@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -124,6 +125,24 @@ def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext)
         print(f"workbench: warning: {line}", file=sys.stderr)
 
 
+class _WarningLine(logging.Formatter):
+    """A core warning as the CLI's one `workbench: warning: ...` line: no traceback, no line breaks."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "workbench: warning: " + " ".join(record.getMessage().split())
+
+
+def _log_warnings_as_lines() -> None:
+    """Core modules log what the user should know but that must not stop a command (history not
+    recorded, a subscriber that failed); on the CLI each becomes one warning line on stderr."""
+    core = logging.getLogger("workbench.core")
+    if not any(isinstance(h.formatter, _WarningLine) for h in core.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(_WarningLine())
+        core.addHandler(handler)
+
+
 def _modules_for(argv: Sequence[str] | None) -> list[ModuleType]:
     """The module of the command `argv` names, when its first word is one; otherwise all of them
     (top-level help, an unknown command's list of choices, completion scripts)."""
@@ -155,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workbench.core.errors import user_message
 
     ctx = AppContext()
+    _log_warnings_as_lines()
     try:
         _warn_about_profile(command, args, ctx)
         module = importlib.import_module(_COMMAND_MODULES[command])

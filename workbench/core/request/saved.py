@@ -349,6 +349,8 @@ def render(
         text = r(request.body, "json")
         try:
             json.loads(text)
+        except RecursionError:
+            raise SavedRequestError(f"{where}: the json body is nested too deeply once rendered") from None
         except ValueError as exc:
             raise SavedRequestError(
                 f"{where}: the json body is not valid JSON once rendered ({exc})"

@@ -465,6 +465,7 @@ class HistoryWriter:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._mu = threading.Lock()
+        self._failures = 0
 
     def put(self, entry: dict[str, Any]) -> None:
         if self._thread is None:
@@ -484,8 +485,14 @@ class HistoryWriter:
                 continue
             try:
                 self._history().record(**cast("dict[str, Any]", item))
-            except Exception:  # history is a convenience; never let it take anything down
-                log.exception("could not record history")
+            except Exception as exc:  # history is a convenience; never let it take anything down
+                # One line, once per process: a damaged file would otherwise repeat it for every
+                # request (and a traceback says nothing the message does not).
+                self._failures += 1
+                if self._failures == 1:
+                    from workbench.core.errors import user_message
+
+                    log.warning("history not recorded: %s", user_message(exc))
 
     def flush(self, timeout: float = 5.0) -> bool:
         if self._thread is None:
