@@ -135,6 +135,15 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         out = json.dumps(exec_credential(result))
     else:
         out = result.access_token
+    if not out.isprintable():
+        # Provider tokens are checked when they arrive; this is the last guard (a token pasted, or
+        # stored by an older version): a header line must not split, a terminal must not obey it.
+        from workbench.core.errors import InputError
+
+        raise InputError(
+            f"the token of '{args.name}' holds control characters; not printed "
+            f"(store a clean one with `workbench profile set {args.name} --secret access_token`)"
+        )
     sys.stdout.write(out + "\n")
     sys.stdout.flush()
     return 0

@@ -24,6 +24,7 @@ editor's "Fetch endpoints from issuer".
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -60,8 +61,9 @@ GRANTS: tuple[Grant, ...] = ("authorization_code", "device_code")
 ID_TOKEN = "id_token"  # noqa: S105 - a vault entry name, not a value
 
 DEFAULT_LOGIN_TIMEOUT = 300.0
-DEFAULT_DEVICE_INTERVAL = 5.0
+DEFAULT_DEVICE_INTERVAL = 5.0  # RFC 8628 §3.5: also the floor (an interval of 0.001 is a flood)
 SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5
+MAX_SHOWN_CHARS = 2048  # a user code or verification URI longer than this is not for a person
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,7 @@ def _token_answer(
 
 
 def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
-    from workbench.core.engine.answers import TokenAnswer
+    from workbench.core.engine.answers import TokenAnswer, bounded_expiry, check_token_text, parse_duration
     from workbench.core.jose.claims import jwt_times, read_jwt
 
     if not isinstance(document, Mapping):
@@ -224,19 +226,19 @@ def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
     refresh = document.get("refresh_token")
     token_type = document.get("token_type")
     expires_in = document.get("expires_in")
-    seconds: float | None = None
-    if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) and expires_in >= 0:
-        seconds = float(expires_in)
-    elif isinstance(expires_in, str) and expires_in.strip().isdigit():
-        seconds = float(expires_in)
+    seconds = parse_duration(expires_in)  # 10^400 is inf here, not an OverflowError
     jwt = read_jwt(access.strip())
     jwt_exp, jwt_iat = jwt_times(jwt)
     expires_at = now + seconds if seconds is not None else jwt_exp
     lifetime = seconds if seconds is not None else (jwt_exp - jwt_iat if jwt_exp and jwt_iat else None)
+    expires_at, lifetime = bounded_expiry(now, expires_at, lifetime)
+    refresh_token = refresh.strip() if isinstance(refresh, str) and refresh.strip() else None
+    kind = token_type if isinstance(token_type, str) and token_type else "Bearer"
+    check_token_text(what, access.strip(), refresh_token, kind)
     return TokenAnswer(
         access_token=access.strip(),
-        refresh_token=refresh.strip() if isinstance(refresh, str) and refresh.strip() else None,
-        token_type=token_type if isinstance(token_type, str) and token_type else "Bearer",
+        refresh_token=refresh_token,
+        token_type=kind,
         expires_at=expires_at,
         lifetime=lifetime,
         issued_at=jwt_iat if jwt_iat is not None else now,
@@ -482,18 +484,29 @@ def _device_code(
         raise ProviderResponseError(f"{what}: the answer lacks device_code, user_code or verification_uri")
     assert isinstance(device_code, str) and isinstance(user_code, str) and isinstance(uri, str)
     complete = document.get("verification_uri_complete")
-    interval = document.get("interval")
+    # Shown to the user (stderr, the GUI): a code or link with a control character could act on
+    # the terminal (escape sequences) or hide what it says; refuse rather than print it.
+    for field_name, shown in (
+        ("user_code", user_code),
+        ("verification_uri", uri),
+        ("verification_uri_complete", complete),
+    ):
+        if isinstance(shown, str) and (len(shown) > MAX_SHOWN_CHARS or not shown.isprintable()):
+            raise ProviderResponseError(
+                f"{what}: the {field_name} holds control characters or is too long to show; refused"
+            )
+    from workbench.core.engine.answers import parse_duration
+
+    interval = parse_duration(document.get("interval"))
+    # RFC 8628 §3.5: 5 s unless the server asks for longer; never faster (0.001 made 1,729 polls in 5 s).
     wait = (
-        float(interval)
-        if isinstance(interval, int | float) and not isinstance(interval, bool) and interval > 0
+        max(interval, DEFAULT_DEVICE_INTERVAL)
+        if interval is not None and math.isfinite(interval)
         else DEFAULT_DEVICE_INTERVAL
     )
-    expires_in = document.get("expires_in")
-    lifetime = (
-        float(expires_in)
-        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
-        else None
-    )
+    lifetime = parse_duration(document.get("expires_in"))
+    if lifetime is not None and not math.isfinite(lifetime):
+        lifetime = None
     prompt(
         LoginPrompt(
             kind="device",

@@ -100,6 +100,19 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _sent_forms(secrets: Iterable[str]) -> list[str]:
+    """Each secret value as it may appear in a URL: as rendered, and percent-encoded the ways a
+    template or httpx may have encoded it (`quote`, `quote_plus`, `/` kept or not)."""
+    from urllib.parse import quote, quote_plus
+
+    forms: list[str] = []
+    for value in secrets:
+        if value:
+            forms += [value, quote(value, safe=""), quote(value)]
+            forms += [quote_plus(value), quote_plus(value, safe="/")]
+    return list(dict.fromkeys(forms))
+
+
 class History:
     """The request log (see the module docstring). Thread- and process-safe."""
 
@@ -273,7 +286,7 @@ class History:
 
         Returns whether a row was written.
         """
-        secrets = list(secrets)
+        secrets = _sent_forms(secrets)
         row = (
             time.time(),
             profile,
