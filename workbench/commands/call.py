@@ -67,8 +67,11 @@ def parse_json_body(text: str | None) -> Any:
         ) from None
     except RecursionError:
         raise InputError("--json-body is nested too deeply to be a request body") from None
-    except ValueError as exc:  # Python refuses integers of more than 4,300 digits (int_max_str_digits)
-        raise InputError(f"--json-body holds a number too long to read ({exc})") from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits (int_max_str_digits)
+        limit = sys.get_int_max_str_digits()
+        raise InputError(
+            f"--json-body holds a number of more than {limit} digits; not a request body"
+        ) from None
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

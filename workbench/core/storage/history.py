@@ -505,6 +505,8 @@ class HistoryWriter:
                 if self._failures == 1:
                     from workbench.core.errors import user_message
 
+                    if isinstance(exc, sqlite3.Error):
+                        exc = self._history()._damaged(exc)  # names the file and how to clear it
                     log.warning("history not recorded: %s", user_message(exc))
 
     def flush(self, timeout: float = 5.0) -> bool:
