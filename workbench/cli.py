@@ -125,22 +125,23 @@ def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext)
         print(f"workbench: warning: {line}", file=sys.stderr)
 
 
-class _WarningLine(logging.Formatter):
-    """A core warning as the CLI's one `workbench: warning: ...` line: no traceback, no line breaks."""
+class _WarningLines(logging.Handler):
+    """A core warning as the CLI's one `workbench: warning: ...` line: no traceback, no line breaks.
+    Writes to the `sys.stderr` of the moment (tests and embedders swap it between runs)."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        return "workbench: warning: " + " ".join(record.getMessage().split())
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print("workbench: warning: " + " ".join(record.getMessage().split()), file=sys.stderr)
+        except Exception:
+            self.handleError(record)
 
 
 def _log_warnings_as_lines() -> None:
     """Core modules log what the user should know but that must not stop a command (history not
-    recorded, a subscriber that failed); on the CLI each becomes one warning line on stderr."""
+    recorded, a damaged cached token); on the CLI each becomes one warning line on stderr."""
     core = logging.getLogger("workbench.core")
-    if not any(isinstance(h.formatter, _WarningLine) for h in core.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setLevel(logging.WARNING)
-        handler.setFormatter(_WarningLine())
-        core.addHandler(handler)
+    if not any(isinstance(h, _WarningLines) for h in core.handlers):
+        core.addHandler(_WarningLines(logging.WARNING))
 
 
 def _modules_for(argv: Sequence[str] | None) -> list[ModuleType]:
