@@ -122,3 +122,20 @@ def test_a_device_interval_below_five_seconds_is_floored(provider, env):
 
     assert run.returncode != 0 and "Traceback" not in run.stderr
     assert provider.hits("/token") <= 1, provider.hits("/token")
+
+
+@pytest.mark.parametrize("command", [["token", "p", "--format", "header"], ["exec", "p", "--", "env"]])
+def test_a_pasted_token_with_line_breaks_is_never_handed_on(env, command):
+    """A token that arrived without a provider to check it (pasted, or imported from a teammate's
+    collection) is checked where it leaves: no header line split, no variable with CR/LF."""
+    added = wb(
+        "profile", "add", "p", "--preset", "bearer", "--base-url", "http://127.0.0.1:9",
+        "--secret", "access_token=abc\r\nX-Injected: 1", env=env,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+
+    run = wb(*command, env=env)
+
+    line = run.one_error_line()
+    assert "control characters" in line
+    assert "X-Injected" not in run.stdout
