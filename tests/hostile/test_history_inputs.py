@@ -105,3 +105,38 @@ def test_an_ordinary_json_body_with_a_big_but_sane_number_is_sent(provider, env,
     assert run.returncode == 0, run.stderr
     sent = [s for s in provider.seen if s.path == "/things"]
     assert sent and b"123456789012345678901234567890" in sent[0].body
+
+
+def test_a_secret_rendered_into_a_verify_path_is_redacted_in_history(provider, workbench_home):
+    """The provider's own token check (`[verify]`) renders templates with secrets too."""
+    from workbench.core.clock import Clock
+    from workbench.core.engine.token_engine import TokenEngine
+    from workbench.core.profiles.catalog import PresetCatalog
+    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.storage.vault import MemoryKeyring, Vault
+
+    encoded = quote(SECRET)
+    provider.routes[f"/verify/{encoded}"] = Answer(200, {"active": True})
+    store = ProfileStore(presets=PresetCatalog.load_default())
+    store.create(
+        "v",
+        preset="oauth2-client-credentials",
+        base_url=provider.url,
+        vars={"client_id": "app"},
+        secret_names=["client_secret"],
+        override={"verify": {"method": "GET", "path": "/verify/{{ secrets.client_secret }}", "auth": True}},
+    )
+    vault = Vault(MemoryKeyring())
+    vault.store("v", "client_secret", SECRET)
+    engine = TokenEngine(profiles=store, vault=vault, clock=Clock())
+    try:
+        engine.verify_remote("v")
+        assert engine.flush_history()
+    finally:
+        engine.close()
+
+    assert provider.hits(f"/verify/{encoded}") == 1
+    stored = _history_bytes(workbench_home)
+    assert b"/verify/" in stored
+    for form in (SECRET, encoded, "Pl41n-path"):
+        assert form.encode() not in stored, form
