@@ -10,6 +10,7 @@ is written.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,9 @@ FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
 # Aliases make a YAML document a graph: a 1 KB file can stand for 10^8 nodes ("billion laughs"),
 # which every walk over the parsed document then visits. What the aliases add is bounded instead.
 MAX_YAML_EXPANSION = 1_000_000
+# An anchor (`&name`) stands after a line start, a space or a flow indicator. Without one, no
+# alias can refer to anything and the expansion count is skipped (it costs a walk over every node).
+_YAML_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]", re.MULTILINE)
 _WHAT = {
     "curl": "a curl command",
     "postman": "a Postman collection",
@@ -58,7 +62,8 @@ def _yaml(text: str, source: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_expansion(node, source)
+        if _YAML_ANCHOR.search(text):
+            _check_expansion(node, source)
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
