@@ -1,8 +1,8 @@
-"""Tools for the hostile-input tests: a CLI run under a memory cap, and a scripted provider.
+"""Tools for the hostile-input tests: `workbench` or Python under a memory cap, a scripted provider.
 
-`run_capped` runs `workbench ARGS` (or any argv) in a child whose address space is capped with
-`resource.setrlimit(RLIMIT_AS)`, so an attack that allocates gigabytes fails in the child
-(MemoryError) instead of exhausting the machine; it reports the child's peak RSS and time.
+`wb` and `python_capped` run through `conftest.run_limited` (the one capped runner of
+tests/hostile: `RLIMIT_AS` in the child, killed at the timeout, the process's own peak RSS)
+and hand back a `Capped` that also says whether the timeout killed it.
 
 `ScriptedProvider` is a loopback HTTP server answering each path with what the test put in
 `routes` (status, JSON-able body or raw bytes, headers), recording every request it received,
@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import json
 import os
-import resource
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.hostile.conftest import ROOT, run_limited, workbench_argv
+
 DEFAULT_CAP_MB = 768  # far above what any honest command needs, far below what the attacks ask for
+_KILLED = "\n[killed at the test's timeout]"
 
 
 @dataclass
@@ -52,15 +51,6 @@ class Capped:
         return lines[0]
 
 
-def _limit(cap_mb: int) -> Callable[[], None]:
-    def apply() -> None:
-        cap = cap_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        os.setsid()  # no controlling terminal (getpass cannot prompt), and one group to kill
-
-    return apply
-
-
 def run_capped(
     argv: list[str],
     *,
@@ -69,82 +59,35 @@ def run_capped(
     timeout: float = 60,
     stdin: str = "",
 ) -> Capped:
-    """Run `argv` under an address-space cap; kill it (and its group) after `timeout` seconds."""
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        argv,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        preexec_fn=_limit(cap_mb),  # the cap applies in the child only
-    )
-    timed_out = False
-    try:
-        out, err = proc.communicate(stdin.encode(), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        os.killpg(proc.pid, 9)
-        out, err = proc.communicate()
-    # The child reports its own peak RSS in a marker line on stderr (see _WRAPPER); a child killed
-    # by the timeout or the kernel reports none (nan).
-    elapsed = time.monotonic() - started
-    peak = _peak_from_stderr(err.decode("utf-8", "replace"))
-    text_err = _strip_peak(err.decode("utf-8", "replace"))
-    return Capped(proc.returncode, out.decode("utf-8", "replace"), text_err, peak, elapsed, timed_out)
-
-
-_PEAK_MARK = "@@peak-rss-kb="
-
-# The child runs `workbench` through this wrapper, which prints its own peak RSS on stderr at
-# exit (a marker line the harness removes), whatever way the command ended.
-_WRAPPER = f"""
-import atexit, os, resource, sys
-def _peak():
-    sys.stderr.flush()
-    os.write(2, ("\\n{_PEAK_MARK}%d\\n" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss).encode())
-atexit.register(_peak)
-sys.argv = ["workbench", *sys.argv[1:]]
-import runpy
-try:
-    runpy.run_module("workbench", run_name="__main__", alter_sys=True)
-except SystemExit as exc:
-    code = exc.code
-    if code is not None and not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
-    _peak()
-    atexit.unregister(_peak)
-    os._exit(code or 0)
-"""
-
-
-def _peak_from_stderr(err: str) -> float:
-    for line in reversed(err.splitlines()):
-        if line.startswith(_PEAK_MARK):
-            return int(line[len(_PEAK_MARK) :]) / 1024
-    return float("nan")
-
-
-def _strip_peak(err: str) -> str:
-    text = "\n".join(ln for ln in err.splitlines() if not ln.startswith(_PEAK_MARK)).strip("\n")
-    return text + "\n" if text else ""
+    """Run `argv` from the repository root under an address-space cap of `cap_mb` MiB."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    run = run_limited(argv, env=full_env, stdin=stdin, timeout=timeout, memory=cap_mb * 1024 * 1024)
+    timed_out = run.returncode is None
+    stderr = run.stderr[: -len(_KILLED)] if timed_out and run.stderr.endswith(_KILLED) else run.stderr
+    code = -9 if timed_out else run.returncode
+    return Capped(code, run.stdout, stderr, run.peak_rss_mib, run.elapsed, timed_out)
 
 
 def wb(*args: str, **kwargs: Any) -> Capped:
     """`workbench ARGS` under the memory cap (see `run_capped`), the worktree's code."""
-    return run_capped([sys.executable, "-c", _WRAPPER, *args], **kwargs)
+    return run_capped(workbench_argv(*args), **kwargs)
 
 
-def python_capped(code: str, *, args: list[str] = (), **kwargs: Any) -> Capped:  # type: ignore[assignment]
-    """Python `code` under the memory cap (for core-level attacks); peak RSS reported the same way."""
-    prologue = (
-        "import atexit, os, resource, sys\n"
-        f"atexit.register(lambda: os.write(2, ('\\n{_PEAK_MARK}%d\\n' % "
-        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss).encode()))\n"
-    )
-    return run_capped([sys.executable, "-c", prologue + code, *args], **kwargs)
+# Python code run like `workbench` is: its own peak RSS (VmHWM) written to $WB_PEAK_FILE at exit.
+_PEAK_PROLOGUE = """
+import atexit, os
+def _peak():
+    with open("/proc/self/status") as status:
+        kib = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["WB_PEAK_FILE"], "w") as out:
+        out.write(kib)
+atexit.register(_peak)
+"""
+
+
+def python_capped(code: str, *, args: list[str] | None = None, **kwargs: Any) -> Capped:
+    """Python `code` (with `args` as sys.argv[1:]) under the memory cap, for core-level attacks."""
+    return run_capped([sys.executable, "-c", _PEAK_PROLOGUE + code, *(args or [])], **kwargs)
 
 
 def keyring_env(keyring_file: Path) -> dict[str, str]:
