@@ -88,6 +88,7 @@ _COMMAND_MODULES = {
     "keygen": "workbench.commands.keygen",
     "sandbox": "workbench.commands.sandbox",
     "login": "workbench.commands.login",
+    "logout": "workbench.commands.logout",
     "self-test": "workbench.commands.selftest",
     "completion": "workbench.commands.completion",
     "import": "workbench.commands.import_",
@@ -103,7 +104,7 @@ def _command_modules() -> list[ModuleType]:
 
 # Commands that use a profile's credentials: each run warns about an unsafe profile (../shared/DESIGN.md,
 # "Where credentials may go": TLS verification off, plain http to a host that is not loopback).
-_PROFILE_USES = {"token", "call", "exec", "login", "snippet"}
+_PROFILE_USES = {"token", "call", "exec", "login", "logout", "snippet"}
 
 
 def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext) -> None:

@@ -206,6 +206,25 @@ class ProfileEditor(QDialog):
                 self.preset_combo.setCurrentIndex(index)
         self.preset_combo.currentIndexChanged.connect(self.on_preset_changed)
         self.on_preset_changed()
+        if self.profile is not None and self.profile.pending:
+            self.show_pending(self.profile)
+
+    def show_pending(self, profile: Profile) -> None:
+        """An imported profile that still needs input: say what, and open on the first missing field."""
+        missing = profile.missing_required()
+        if not missing:
+            return
+        keys = [
+            name if name == "base_url" else ("secret:" if name in self.secret_fields else "var:") + name
+            for name in missing
+        ]
+        titles = ", ".join(self.rows[k].title for k in keys if k in self.rows)
+        self.banner.show_message(
+            f"This imported profile is pending: fill in {titles} to complete it.", kind="warning"
+        )
+        first = next((k for k in keys if k in self.rows), None)
+        if first is not None:
+            self.rows[first].input_widget().setFocus()
 
     def _add_row(self, form: QFormLayout, key: str, label: str, field: QWidget, help_text: str) -> FieldRow:
         row = FieldRow(field, help_text)
@@ -261,6 +280,7 @@ class ProfileEditor(QDialog):
                 self._add_row(form, key, label, field, spec.help)
         from workbench.gui.login_discovery import add_discovery_row
 
+        self.redirect_uri: QLineEdit | None = None  # browser logins: the redirect URI to register
         self.discovery_row = add_discovery_row(self, form, preset)  # OAuth presets: "Fetch endpoints"
         self.inputs_layout.addWidget(form_widget)
         self.inputs_box.setTitle(f"Inputs for {preset.title}")

@@ -25,6 +25,7 @@ from workbench.core.engine.stored import (
     SAME_SECOND,
     StoredPair,
     StoredTokens,
+    profile_key,
 )
 from workbench.core.engine.types import (
     Force,
@@ -112,7 +113,7 @@ class Tokens(StoredTokens):
             with self._mu:
                 self._pending.pop(profile, None)
             stored = self._read_stored(prof)
-            return self._store_answer(prof, stored, "mint", answer)
+            return self._store_answer(prof, stored, "mint", answer, login=True)
 
     def forget(self, profile: str) -> None:
         prof = self._wire.profile(profile, reload=True)
@@ -160,6 +161,10 @@ class Tokens(StoredTokens):
 
     def _obtain(self, profile: Profile, force: Force | None, rejected: str | None) -> TokenResult:
         name = profile.name
+        if profile.pending and profile.missing_required():
+            raise TokenUnavailableError(profile.pending_message(), hint=profile.pending_hint())
+        if profile.preset.token.value:
+            return self._static(profile, rejected)
         flushed = self._flush_pending(profile)
         if flushed is not None and force is None:
             return flushed
@@ -174,6 +179,38 @@ class Tokens(StoredTokens):
                     "expiring", name, f"token of '{name}' expires at {iso_z(stored.state.expires_at)}"
                 )
         return self._renew(profile, stored, force, rejected)
+
+    def _static(self, profile: Profile, rejected: str | None) -> TokenResult:
+        """A credential the preset builds from the profile's inputs (`[token] value`: HTTP Basic, an
+        API key): made at each use from the keychain or an env: reference, never stored."""
+        from workbench.core.engine import flows
+
+        secrets = VaultSecretSource(self._vault, profile.name, {}, refs=profile.secret_refs)
+        context = flows.template_context(profile, secrets=secrets)
+        spec = profile.preset.token
+        token = self._wire.renderer().render(
+            spec.value or "", context, field="token.value", where=f"profile '{profile.name}'",
+            now=int(self.clock.now()),
+        ).strip()  # fmt: skip
+        secret = next((i.name for i in profile.preset.secret_inputs if i.required), "")
+        fix = f"`workbench profile set {profile.name} --secret {secret}`" if secret else "the profile editor"
+        if not token:
+            raise TokenUnavailableError(f"profile '{profile.name}' has no credential stored", hint=fix)
+        if token == rejected:
+            raise TokenUnavailableError(
+                f"profile '{profile.name}': the provider refused its credential", hint=f"check it with {fix}"
+            )
+        return TokenResult(
+            profile=profile.name,
+            access_token=token,
+            token_type=spec.scheme or "",
+            expires_at=None,
+            issued_at=None,
+            lifetime=None,
+            obtained_by="cache",
+            refresh_token_expires_at=None,
+            decoded=None,
+        )
 
     def _renew(
         self, profile: Profile, stored: StoredPair, force: Force | None, rejected: str | None
@@ -199,6 +236,10 @@ class Tokens(StoredTokens):
                 alt = f"; use `workbench token {name} --mint`" if can_mint else ""
                 raise TokenUnavailableError(
                     f"profile '{name}' cannot refresh: preset '{preset.name}' has no [refresh] request{alt}"
+                )
+            if not stored.refresh and stored.state.refresh_refused_at is not None:
+                raise TokenUnavailableError(
+                    f"profile '{name}': {self._refused_words(stored)}", hint=self._paste_hint(profile)
                 )
             if not stored.refresh:
                 raise TokenUnavailableError(
@@ -270,7 +311,9 @@ class Tokens(StoredTokens):
                 hint=f"with `workbench profile set {name} --secret access_token` "
                 "or in the app's profile editor",
             )
-        if can_refresh and refresh_expired and rt_expires is not None:
+        if can_refresh and not stored.refresh and stored.state.refresh_refused_at is not None:
+            how = self._refused_words(stored)
+        elif can_refresh and refresh_expired and rt_expires is not None:
             how = f"its refresh token expired at {iso_z(rt_expires)}"
         elif can_refresh:
             how = "no refresh token to renew it"
@@ -293,6 +336,40 @@ class Tokens(StoredTokens):
             f"`workbench profile set {profile.name} {flags}` (each value is asked for without echo)"
         )
 
+    @staticmethod
+    def _refused_words(stored: StoredPair) -> str:
+        when = stored.state.refresh_refused_at
+        return (
+            f"the server refused its refresh token at {iso_z(when or 0)} (revoked or expired); "
+            "it is not sent again"
+        )
+
+    def _drop_dead_grant(self, profile: Profile, stored: StoredPair) -> None:
+        """The server answered invalid_grant to a refresh token a login obtained: the grant is
+        dead (RFC 6749 §5.2). Drop it (refresh token, its access token, the login's id_token) and
+        note when, so it is never sent again and the next command says to log in."""
+        name = profile.name
+        for entry in (REFRESH_TOKEN, ACCESS_TOKEN, "id_token"):
+            try:
+                self._vault.delete(name, entry)
+            except VaultError as exc:
+                log.warning("could not delete the dead %s of '%s': %s", entry, name, user_message(exc))
+        state = stored.state.with_(
+            access_fingerprint=None,
+            expires_at=None,
+            refresh_fingerprint=None,
+            refresh_token_expires_at=None,
+            refresh_refused_at=self.clock.now(),
+            profile_key=profile_key(profile),
+        )
+        try:
+            self._states.save(name, state)
+        except OSError as exc:
+            log.warning("could not write token metadata of '%s': %s", name, user_message(exc))
+        with self._mu:
+            self._entries.pop(name, None)
+        self._announce_none(name)
+
     def _run_step(
         self, profile: Profile, stored: StoredPair, step: Literal["mint", "refresh"]
     ) -> TokenResult:
@@ -302,6 +379,29 @@ class Tokens(StoredTokens):
             {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh},
             refs=profile.secret_refs,
         )
+        if step == "refresh" and stored.refresh and self._dies_on_invalid_grant(profile):
+            try:
+                return self._run_step_unguarded(profile, stored, step, secrets)
+            except ProviderError as exc:
+                if exc.error_type == "invalid_grant":
+                    self._drop_dead_grant(profile, stored)
+                    exc.hint = exc.hint or self._paste_hint(profile)
+                raise
+        return self._run_step_unguarded(profile, stored, step, secrets)
+
+    def _dies_on_invalid_grant(self, profile: Profile) -> bool:
+        """A refresh token a login obtained (not one the user pasted) dies with invalid_grant."""
+        from workbench.core.oauth.login import is_interactive
+
+        return is_interactive(profile) and REFRESH_TOKEN not in self._pasted_names(profile)
+
+    def _run_step_unguarded(
+        self,
+        profile: Profile,
+        stored: StoredPair,
+        step: Literal["mint", "refresh"],
+        secrets: VaultSecretSource,
+    ) -> TokenResult:
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)
             from workbench.core.engine.signals import deferred_signals
