@@ -88,12 +88,12 @@ def _show_prompt(prompt: LoginPrompt) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.oauth.login import login
     from workbench.core.oauth.params import parse_param
     from workbench.core.oauth.status import no_refresh_token_note
+    from workbench.core.operations.logins import log_in
 
     params = dict(parse_param(item) for item in args.params)
-    outcome = login(
+    outcome = log_in(
         ctx,
         args.name,
         open_browser=not args.no_browser,

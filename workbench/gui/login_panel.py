@@ -85,10 +85,10 @@ def run_login(
     ctx: AppContext, name: str, gen: int, bridge: LoginBridge, *, cancel: threading.Event
 ) -> LoggedIn:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
-    from workbench.core.oauth.login import login
     from workbench.core.oauth.status import no_refresh_token_note
+    from workbench.core.operations.logins import log_in
 
-    outcome = login(
+    outcome = log_in(
         ctx,
         name,
         cancel=cancel,

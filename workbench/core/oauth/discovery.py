@@ -20,7 +20,6 @@ the origin checked when each request is sent).
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from workbench.core.oauth.protocol import (
     matches_issuer,
     parse_json_body,
 )
+from workbench.core.profiles.profile import atomic_write_text
 
 if TYPE_CHECKING:
     import httpx
@@ -225,10 +225,8 @@ class DiscoveryCache:
         }
         path = self._path(profile)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-            os.replace(tmp, path)
+            # A random temp name (mkstemp, O_EXCL): a predictable one could be a planted link.
+            atomic_write_text(path, json.dumps(data, indent=1))
         except OSError as exc:
             raise StorageError(f"could not write {path.name}: {exc.strerror or exc}") from None
 

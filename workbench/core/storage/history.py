@@ -32,6 +32,8 @@ from typing import Any, cast
 from workbench.core.errors import StorageError
 from workbench.core.redact import redact, redact_url
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ENTRIES = 100_000
@@ -144,10 +146,11 @@ class History:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             path = self.path
+            self._refuse_links(path)
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with contextlib.suppress(FileExistsError):
-                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600))
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
             try:
                 # WAL + NORMAL: no fsync per row; a crash may lose the last rows, never corrupt the file.
@@ -161,6 +164,18 @@ class History:
             with self._lock:
                 self._connections.append(conn)
         yield conn
+
+    @staticmethod
+    def _refuse_links(path: Path) -> None:
+        """SQLite follows symbolic links: one at the file (or its journal, WAL or shared-memory
+        file) would add our tables to another database or create a file where it points."""
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            candidate = Path(f"{path}{suffix}")
+            if candidate.is_symlink():
+                raise StorageError(
+                    f"the history file {candidate} is a symbolic link; workbench does not follow "
+                    "links there: remove it"
+                )
 
     def close(self) -> None:
         """Close every thread's connection (each thread opens a new one on its next use)."""
@@ -260,7 +275,9 @@ class History:
 
     def _exists(self) -> bool:
         """Is there anything to read (the database, or a JSON-lines history to migrate into one)?"""
-        return self.path.exists() or self.path.with_name(LEGACY_NAME).exists()
+        path = self.path
+        # A link (even a dangling one) is there: reading it is refused with the reason.
+        return path.exists() or path.is_symlink() or path.with_name(LEGACY_NAME).exists()
 
     def _damaged(self, exc: sqlite3.Error) -> StorageError:
         return StorageError(
