@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -80,7 +81,8 @@ class TokenState:
                 if value in ("cache", "mint", "refresh", "response-header"):
                     kwargs[f.name] = cast(ObtainedBy, value)
             elif isinstance(value, int | float) and not isinstance(value, bool):
-                kwargs[f.name] = float(value)
+                if math.isfinite(value):  # an older version may have written Infinity
+                    kwargs[f.name] = float(value)
         return cls(**kwargs)
 
 

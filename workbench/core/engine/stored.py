@@ -20,6 +20,7 @@ from workbench.core.engine.state import StateStore, TokenState, profile_identity
 from workbench.core.engine.types import (
     Events,
     TokenResult,
+    note_token_type,
 )
 from workbench.core.engine.wire import EngineConfig, Wire, setting_float
 from workbench.core.errors import (
@@ -315,6 +316,7 @@ class StoredTokens:
             # Served while renewal is failing: do not pin it in the warm path, ask again next time.
             renew_at = self.clock.now()
         result = TokenResult.stored(profile.name, access, state)
+        note_token_type(profile.name, state.token_type)
         if jwt is not None:
             result = replace(result, decoded=jwt)
         with self._mu:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.engine.policy import parse_retry_after
 from workbench.core.engine.state import TokenState
@@ -41,6 +41,7 @@ from workbench.core.errors import (
     NetworkTLSError,
     ProviderAuthError,
     ProviderError,
+    ProviderResponseError,
     VaultError,
     WorkbenchError,
     user_message,
@@ -438,7 +439,14 @@ class Tokens(StoredTokens):
             offset_before = self.clock.offset
             try:
                 response = self._wire.send(
-                    profile, spec.method, spec.url, list(spec.headers), spec.content, None, label
+                    profile,
+                    spec.method,
+                    spec.url,
+                    list(spec.headers),
+                    spec.content,
+                    None,
+                    label,
+                    secrets=secrets.known_values(),
                 )
             except NetworkError as exc:
                 if isinstance(exc, NetworkTLSError):
@@ -449,15 +457,20 @@ class Tokens(StoredTokens):
                 raise type(exc)(f"{exc} (after {attempt} attempts)", hint=exc.hint) from None
             status = response.status_code
             if 200 <= status < 300:
-                return answers.parse_token_response(
-                    profile,
-                    step,
-                    status=status,
-                    headers=response.headers,
-                    body=response.content,
-                    now=self.clock.now(),
-                    secrets=secrets.known_values(),
-                )
+                try:
+                    return answers.parse_token_response(
+                        profile,
+                        step,
+                        status=status,
+                        headers=response.headers,
+                        body=response.content,
+                        now=self.clock.now(),
+                        secrets=secrets.known_values(),
+                    )
+                except ProviderResponseError:
+                    if step == "refresh" and profile.preset.token.rotates_refresh_token:
+                        self._keep_rotated_refresh_token(profile, response.headers, response.content)
+                    raise
             if self.config.retry.is_retryable_status(status) and attempt < self.config.retry.attempts:
                 retry_after = parse_retry_after(
                     response.headers.get("retry-after"),
@@ -490,6 +503,18 @@ class Tokens(StoredTokens):
             if attempt > 1 and self.config.retry.is_retryable_status(status):
                 error.args = (f"{error.args[0]} (after {attempt} attempts)",)
             raise error
+
+    def _keep_rotated_refresh_token(self, profile: Profile, headers: Any, body: bytes) -> None:
+        """The provider rotated the refresh token but the rest of its answer is refused: store the
+        new refresh token anyway (the old one is dead), so the next refresh can still work."""
+        from workbench.core.engine import answers
+
+        rotated = answers.refresh_token_in(profile, "refresh", headers, body)
+        if rotated:
+            try:
+                self._vault.store(profile.name, REFRESH_TOKEN, rotated)
+            except VaultError as exc:
+                log.warning("could not keep the rotated refresh token of '%s': %s", profile.name, exc)
 
     def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str) -> None:
         retry = self.config.retry

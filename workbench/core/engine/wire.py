@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -161,6 +161,7 @@ class Wire:
         allow_other_origin: bool = False,
         record: bool = True,
         redirects: Literal["refuse", "return"] = "refuse",
+        secrets: Iterable[str] = (),
     ) -> httpx.Response:
         """Send one request of `profile` and read its answer, within the profile's timeout (one
         overall deadline: connect, send and the whole answer) and `max_bytes` (default: the 1 MiB
@@ -196,10 +197,12 @@ class Wire:
             )
         except WorkbenchError as exc:
             if record:
-                self._report(profile, method, url, None, started, user_message(exc), None)
+                self._report(profile, method, url, None, started, user_message(exc), None, secrets)
             raise
         if record:
-            self._report(profile, method, url, response.status_code, started, None, len(response.content))
+            self._report(
+                profile, method, url, response.status_code, started, None, len(response.content), secrets
+            )
         date = response.headers.get("date")
         stamp = (date, int(self.clock.local_time()))
         if stamp != self._last_date:
@@ -217,11 +220,14 @@ class Wire:
         started: float,
         error: str | None,
         size: int | None,
+        secrets: Iterable[str] = (),
     ) -> None:
-        """A token, verify or discovery request for the history (API calls are reported by `calls`)."""
+        """A token, verify or discovery request for the history (API calls are reported by `calls`).
+        `secrets`: the values its templates rendered, scrubbed by the history wherever they appear."""
         if self.recorder is None:
             return
         entry = {
+            "secrets": tuple(secrets),
             "profile": profile.name,
             "method": method.upper(),
             "url": redact(url),

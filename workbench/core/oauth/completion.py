@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def answer_to_tokens(document: Any, now: float, what: str, requested_scope: str = "") -> TokenAnswer:
-    from workbench.core.engine.answers import TokenAnswer
+    from workbench.core.engine.answers import TokenAnswer, bounded_expiry, check_token_text, parse_duration
     from workbench.core.jose.claims import jwt_times, read_jwt
 
     if not isinstance(document, Mapping):
@@ -34,19 +34,19 @@ def answer_to_tokens(document: Any, now: float, what: str, requested_scope: str 
     id_token = document.get("id_token")
     token_type = document.get("token_type")
     expires_in = document.get("expires_in")
-    seconds: float | None = None
-    if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) and expires_in >= 0:
-        seconds = float(expires_in)
-    elif isinstance(expires_in, str) and expires_in.strip().isdigit():
-        seconds = float(expires_in)
+    seconds = parse_duration(expires_in)  # 10^400 is inf here, not an OverflowError
     jwt = read_jwt(access.strip())
     jwt_exp, jwt_iat = jwt_times(jwt)
     expires_at = now + seconds if seconds is not None else jwt_exp
     lifetime = seconds if seconds is not None else (jwt_exp - jwt_iat if jwt_exp and jwt_iat else None)
+    expires_at, lifetime = bounded_expiry(now, expires_at, lifetime)
+    refresh_token = refresh.strip() if isinstance(refresh, str) and refresh.strip() else None
+    kind = token_type if isinstance(token_type, str) and token_type else "Bearer"
+    check_token_text(what, access.strip(), refresh_token, kind)
     return TokenAnswer(
         access_token=access.strip(),
-        refresh_token=refresh.strip() if isinstance(refresh, str) and refresh.strip() else None,
-        token_type=token_type if isinstance(token_type, str) and token_type else "Bearer",
+        refresh_token=refresh_token,
+        token_type=kind,
         expires_at=expires_at,
         lifetime=lifetime,
         issued_at=jwt_iat if jwt_iat is not None else now,

@@ -24,6 +24,7 @@ editor's "Fetch endpoints from issuer".
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -62,8 +63,9 @@ GRANTS: tuple[Grant, ...] = ("authorization_code", "device_code")
 ID_TOKEN = "id_token"  # noqa: S105 - a vault entry name, not a value
 
 DEFAULT_LOGIN_TIMEOUT = 300.0
-DEFAULT_DEVICE_INTERVAL = 5.0
+DEFAULT_DEVICE_INTERVAL = 5.0  # RFC 8628 §3.5: also the floor (an interval of 0.001 is a flood)
 SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5
+MAX_SHOWN_CHARS = 2048  # a user code or verification URI longer than this is not for a person
 
 
 @dataclass(frozen=True)
@@ -451,18 +453,29 @@ def _device_code(
         raise ProviderResponseError(f"{what}: the answer lacks device_code, user_code or verification_uri")
     assert isinstance(device_code, str) and isinstance(user_code, str) and isinstance(uri, str)
     complete = document.get("verification_uri_complete")
-    interval = document.get("interval")
+    # Shown to the user (stderr, the GUI): a code or link with a control character could act on
+    # the terminal (escape sequences) or hide what it says; refuse rather than print it.
+    for field_name, shown in (
+        ("user_code", user_code),
+        ("verification_uri", uri),
+        ("verification_uri_complete", complete),
+    ):
+        if isinstance(shown, str) and (len(shown) > MAX_SHOWN_CHARS or not shown.isprintable()):
+            raise ProviderResponseError(
+                f"{what}: the {field_name} holds control characters or is too long to show; refused"
+            )
+    from workbench.core.engine.answers import parse_duration
+
+    interval = parse_duration(document.get("interval"))
+    # RFC 8628 §3.5: 5 s unless the server asks for longer; never faster (0.001 made 1,729 polls in 5 s).
     wait = (
-        float(interval)
-        if isinstance(interval, int | float) and not isinstance(interval, bool) and interval > 0
+        max(interval, DEFAULT_DEVICE_INTERVAL)
+        if interval is not None and math.isfinite(interval)
         else DEFAULT_DEVICE_INTERVAL
     )
-    expires_in = document.get("expires_in")
-    lifetime = (
-        float(expires_in)
-        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
-        else None
-    )
+    lifetime = parse_duration(document.get("expires_in"))
+    if lifetime is not None and not math.isfinite(lifetime):
+        lifetime = None
     prompt(
         LoginPrompt(
             kind="device",
