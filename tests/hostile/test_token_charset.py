@@ -2,8 +2,9 @@
 
 `curl -H "$(workbench token p --format header)"` sent an injected header when the provider's
 access token held CR/LF, and escape sequences in a token or a device `user_code` reached the
-terminal. A token outside RFC 6750's b64token set is refused when it arrives (one line, nothing
-stored), and nothing the CLI prints carries a control character.
+terminal. A token with a space, control or non-ASCII character is refused when it arrives (one
+line, nothing stored), and nothing the CLI prints carries a control character. Visible ASCII
+beyond RFC 6750's b64token (Salesforce's `!`, `|`, `:`) is what real providers issue: it works.
 """
 
 from __future__ import annotations
@@ -48,26 +49,31 @@ HOSTILE_TOKENS = {
 
 
 @pytest.mark.parametrize("token", list(HOSTILE_TOKENS.values()), ids=list(HOSTILE_TOKENS))
-def test_a_token_outside_the_b64token_set_is_refused_and_not_printed(provider, env, token):
+def test_a_token_with_spaces_or_control_characters_is_refused_and_not_printed(provider, env, token):
     _client_credentials(provider, env, token)
 
     run = wb("token", "p", "--format", "header", env=env)
 
     line = run.one_error_line()
-    assert "token" in line and "RFC 6750" in line
+    assert "token" in line and "RFC 6749" in line
     assert run.stdout == ""
     assert not CONTROL & set(run.stderr.replace("\n", "")), repr(run.stderr)
     again = wb("token", "p", env=env)  # nothing was stored: the next run asks the provider again
     assert again.returncode != 0 and provider.hits("/oauth/token") == 2
 
 
-def test_an_ordinary_opaque_token_still_works(provider, env):
-    _client_credentials(provider, env, "gho_16C7e42F292c6912E7710c838347Ae178B4a-._~+/==")
+@pytest.mark.parametrize(
+    "token",
+    ["gho_16C7e42F292c6912E7710c838347Ae178B4a-._~+/==", "00D5g000004GxyZ!AQ4AQFh.x|y:z"],
+    ids=["b64token", "salesforce-style"],
+)
+def test_an_ordinary_opaque_token_still_works(provider, env, token):
+    _client_credentials(provider, env, token)
 
     run = wb("token", "p", "--format", "header", env=env)
 
     assert run.returncode == 0, run.stderr
-    assert run.stdout == "Authorization: Bearer gho_16C7e42F292c6912E7710c838347Ae178B4a-._~+/==\n"
+    assert run.stdout == f"Authorization: Bearer {token}\n"
 
 
 def _device_profile(provider: ScriptedProvider, env: dict[str, str], document: dict[str, object]) -> None:

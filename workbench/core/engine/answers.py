@@ -35,9 +35,11 @@ _EPOCH_IN_EXPIRES_IN = 1e9
 # The longest a token is believed to live, whatever the provider says (`expires_in: 1e300` would
 # otherwise cache it for ever): a token said to live longer is renewed after a year.
 MAX_TOKEN_LIFETIME = 366 * 86400.0
-# RFC 6750 §2.1 b64token: what may follow "Bearer " in a header. A token with anything else
-# (CR/LF, a space, an escape sequence) would split the header or act on a terminal when printed.
-_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# What an access token may hold: visible ASCII, no space (RFC 6749 A.12 allows VSCHARs; a space
+# would split `Bearer <token>`). Not only RFC 6750's b64token: real providers issue opaque
+# tokens with `!`, `|` or `:` (Salesforce's `00D…!AQ…`) and must keep working. CR/LF (a header
+# added to `token --format header`) and escape sequences (acting on a terminal) are refused.
+_ACCESS_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
 # RFC 6749 A.17 / A.13: a refresh token is VSCHARs (printable ASCII); a token type is a word.
 _VSCHARS = re.compile(r"[\x20-\x7e]+")
 _TOKEN_TYPE = re.compile(r"[\x21-\x7e]+")
@@ -183,13 +185,13 @@ def bounded_expiry(
 
 
 def check_token_text(where: str, access: str, refresh: str | None, token_type: str) -> None:
-    """Refuse a token that could not be sent or printed safely: an access token outside RFC 6750's
-    b64token (CR/LF would add a header to `token --format header`, an escape sequence would act
-    on the terminal), a refresh token or token type with control characters."""
-    if not _B64TOKEN.fullmatch(access):
+    """Refuse a token that could not be sent or printed safely: an access token with anything but
+    visible ASCII (CR/LF would add a header to `token --format header`, an escape sequence would
+    act on the terminal), a refresh token or token type with control characters."""
+    if not _ACCESS_TOKEN_CHARS.fullmatch(access):
         raise ProviderResponseError(
-            f"{where}: the provider's access token holds characters a token may not have (RFC 6750 "
-            "b64token: letters, digits, -._~+/ and a trailing =); refused, nothing was stored"
+            f"{where}: the provider's access token holds spaces, control or non-ASCII characters "
+            "(RFC 6749 A.12); refused, nothing was stored"
         )
     if refresh is not None and not _VSCHARS.fullmatch(refresh):
         raise ProviderResponseError(
