@@ -95,6 +95,8 @@ _COMMAND_MODULES = {
     "request": "workbench.commands.request",
     "snippet": "workbench.commands.snippet",
     "history": "workbench.commands.history",
+    "jwt": "workbench.commands.jwt",
+    "probe": "workbench.commands.probe",
 }
 
 

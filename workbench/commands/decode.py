@@ -47,6 +47,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keyopt.add_argument("--secret", metavar="S", help="HMAC secret; @FILE reads it from a file")
     keyopt.add_argument("--key", metavar="PEM_OR_JWK_FILE", help="public key file: PEM, JWK or JWKS")
     keyopt.add_argument("--jwks", metavar="URL_OR_FILE", help="JWKS URL or file; the key is picked by kid")
+    dec.add_argument(
+        "--decrypt-key",
+        metavar="KEY",
+        help="open a JWE with this private key or shared key (PEM or JWK file, or inline); "
+        "a nested token inside is then checked with --secret/--key/--jwks",
+    )
     dec.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -55,7 +61,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
     token = read_token_argument(args.token)
     key = verification_key_from_args(args)
-    result = inspect_token(token, key=key, now=ctx.clock.now())
+    decrypt_key = _decrypt_key(getattr(args, "decrypt_key", None))
+    result = inspect_token(token, key=key, now=ctx.clock.now(), decrypt_key=decrypt_key)
     if getattr(args, "json", False):
         _write(sys.stdout, _pretty(result.to_json()) + "\n")
     else:
@@ -103,6 +110,16 @@ def verification_key_from_args(args: argparse.Namespace) -> VerificationKey | No
     return None
 
 
+def _decrypt_key(value: str | None) -> Any:
+    if value is None:
+        return None
+    from workbench.commands.jwt import read_key_file
+    from workbench.core.operations import encryption_key
+
+    text, source = read_key_file(value, "--decrypt-key")
+    return encryption_key(text=text, source=source)
+
+
 def _is_inline_key(value: str) -> bool:
     stripped = value.lstrip()
     return stripped.startswith(("{", "-----BEGIN"))
@@ -147,7 +164,9 @@ def _inspection_lines(result: Inspection) -> list[str]:
     lines.extend(["Header", _pretty(result.header), ""])
     lines.extend(_payload_lines(result))
     rows: list[tuple[str, str]] = [("alg", result.alg if result.alg is not None else "(none)")]
-    if result.kind == "JWE":
+    if result.kind == "JWE" and result.nested is not None and result.nested.kind == "JWS":
+        rows.append(("signature", "of the nested token: see below"))
+    elif result.kind == "JWE":
         rows.append(("signature", "none to check (a JWE is encrypted, not signed)"))
     elif result.signature_valid is None:
         rows.append(("signature", "not checked (no key given: use --secret, --key or --jwks)"))
@@ -194,7 +213,9 @@ def _inspection_lines(result: Inspection) -> list[str]:
     else:
         lines.append("No warnings")
     if result.nested is not None:
-        lines.extend(["", "Nested token (decoded, its signature not checked)", ""])
+        checked = result.kind == "JWE" and result.payload_format != "encrypted"
+        title = "Nested token (decrypted)" if checked else "Nested token (decoded, its signature not checked)"
+        lines.extend(["", title, ""])
         inner = "\n".join(_inspection_lines(result.nested)).split("\n")
         lines.extend(f"    {line}" if line else "" for line in inner)
     return lines

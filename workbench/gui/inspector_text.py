@@ -61,7 +61,7 @@ PAYLOAD_MEANING = {
 
 def kind_text(ins: Inspection) -> str:
     if ins.kind == "JWE":
-        return "· JWE (encrypted)"
+        return "· JWE (encrypted)" if ins.payload_format == "encrypted" else "· JWE (decrypted)"
     parts = ["· JWS (signed)"]
     if ins.nested is not None:
         parts.append(f"carrying a nested {ins.nested.kind}")
@@ -77,7 +77,13 @@ def payload_text(ins: Inspection) -> str:
 
 
 def nested_text(ins: Inspection) -> str:
-    lines = [f"{ins.kind} · alg {ins.alg or 'none'} · its own signature was not checked", "", "Header"]
+    if ins.signature_valid is None:
+        checked = "its own signature was not checked"
+    elif ins.signature_valid:
+        checked = f"signature valid ({ins.verified_with})"
+    else:
+        checked = f"signature NOT valid: {ins.signature_error}"
+    lines = [f"{ins.kind} · alg {ins.alg or 'none'} · {checked}", "", "Header"]
     lines.append(pretty_json(ins.header))
     lines.extend(["", PAYLOAD_TITLES.get(ins.payload_format, "Payload"), payload_text(ins)])
     if ins.warnings:

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from workbench.core.storage.vault import Vault
 
 PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
+RESERVED_PROFILE_PREFIX = "_workbench"
 TOP_LEVEL_KEYS = (
     "name",
     "preset",
@@ -88,6 +89,11 @@ def validate_profile_name(name: str) -> str:
     if not PROFILE_NAME_RE.match(name):
         raise ProfileError(
             f"profile name '{name}' may only use letters, digits, '.', '_' and '-'", field="name"
+        )
+    if name.lower().startswith(RESERVED_PROFILE_PREFIX):
+        # The vault keeps signing keys that belong to no profile under this name (operations/forge.py).
+        raise ProfileError(
+            f"profile names starting with '{RESERVED_PROFILE_PREFIX}' are reserved", field="name"
         )
     return name
 
