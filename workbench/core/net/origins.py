@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from workbench.core.errors import InputError
+from workbench.core.errors import OriginError as OriginError  # defined in the error tree
 
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
@@ -45,10 +45,6 @@ def _oauth_issuer_origins(profile: Profile) -> Iterable[str]:
 
 _sources: list[OriginSource] = [_oauth_issuer_origins]
 _sources_lock = threading.Lock()
-
-
-class OriginError(InputError):
-    """A request would carry a profile's credentials to an origin it does not trust."""
 
 
 def register_origin_source(source: OriginSource) -> Callable[[], None]:

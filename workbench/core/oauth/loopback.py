@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from workbench.core.errors import InputError, WorkbenchError
+from workbench.core.errors import LoginTimedOut as LoginTimedOut  # defined in the error tree
 from workbench.core.oauth.protocol import LoginCancelled, OAuthError
 
 CALLBACK_PATH = "/callback"
@@ -32,10 +33,6 @@ LOOPBACK_HOST = "127.0.0.1"
 # A connection that sends no request within this long is dropped (browser pre-connects).
 IDLE_CONNECTION_SECONDS = 5.0
 POLL_SECONDS = 0.1
-
-
-class LoginTimedOut(WorkbenchError):
-    """No answer came back within the login's timeout."""
 
 
 @dataclass(frozen=True)

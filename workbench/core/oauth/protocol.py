@@ -29,7 +29,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from workbench.core.errors import InputError, KeyFormatError, ProviderError, ProviderResponseError
+from workbench.core.errors import InputError, KeyFormatError, ProviderResponseError
+from workbench.core.errors import LoginCancelled as LoginCancelled
+from workbench.core.errors import OAuthError as OAuthError  # defined in the error tree
 
 ClientAuth = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 CLIENT_AUTH_METHODS: tuple[ClientAuth, ...] = (
@@ -52,14 +54,6 @@ ID_TOKEN_LEEWAY = 60.0
 ENDPOINT_VARS = ("authorization_endpoint", "token_endpoint", "device_authorization_endpoint")
 # The endpoints templates see as `oauth.<name>` (discovered, or the profile var that overrides it).
 TEMPLATE_ENDPOINTS = (*ENDPOINT_VARS, "revocation_endpoint", "jwks_uri")
-
-
-class OAuthError(ProviderError):
-    """The authorization server said no (an RFC 6749 §5.2 / §4.1.2.1 error), or the login failed."""
-
-
-class LoginCancelled(InputError):
-    """The user cancelled an interactive login (Ctrl-C, the GUI's Cancel, a closed prompt)."""
 
 
 # --------------------------------------------------------------------------- endpoints

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import KeyFormatError, ProfileError, WorkbenchError
+from workbench.core.errors import KeyFormatError, WorkbenchError
+from workbench.core.errors import NoKeySlotError as NoKeySlotError  # defined in the error tree
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -91,10 +92,6 @@ def signing_algorithms(preset: Preset) -> dict[str, tuple[str, ...]]:
             if match.group(1) not in found[secret]:
                 found[secret].append(match.group(1))
     return {k: tuple(v) for k, v in found.items()}
-
-
-class NoKeySlotError(ProfileError):
-    """The profile's preset signs nothing with a key of the user's."""
 
 
 def key_slot(profile: Profile) -> KeySlot:

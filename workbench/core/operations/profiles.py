@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError, ProfileError, WorkbenchError
+from workbench.core.errors import UntrustedProfileError as UntrustedProfileError  # defined in the error tree
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -280,10 +281,6 @@ class ProfileImported:
 
     profile: Profile
     risks: tuple[str, ...] = ()
-
-
-class UntrustedProfileError(ProfileError):
-    """A profile file would send requests outside its base URL's origin or turn TLS off."""
 
 
 def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = False) -> ProfileImported:

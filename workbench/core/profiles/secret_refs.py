@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from workbench.core.errors import InputError, WorkbenchError
+from workbench.core.errors import InputError
+from workbench.core.errors import SecretReferenceError as SecretReferenceError  # defined in the error tree
 
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
@@ -38,10 +39,6 @@ MAX_SECRET_BYTES = 1024 * 1024
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
 
 RefKind = Literal["env", "cmd"]
-
-
-class SecretReferenceError(WorkbenchError):
-    """A secret reference could not be resolved (variable unset, command failed or hung)."""
 
 
 @dataclass(frozen=True)

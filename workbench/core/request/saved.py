@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from workbench.core.errors import InputError
+from workbench.core.errors import SavedRequestError as SavedRequestError  # defined in the error tree
 from workbench.core.profiles.profile import atomic_write_text, validate_profile_name
 from workbench.core.redact import looks_like_credential
 from workbench.core.storage.toml_writer import dumps_toml
@@ -52,10 +52,6 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 HEADER = "# Saved requests of profile '{name}' (workbench). No secret values: use {{{{ }}}} templates.\n"
-
-
-class SavedRequestError(InputError):
-    """A saved request (or its file) that cannot be used as it is."""
 
 
 def validate_saved_name(name: str) -> str:
