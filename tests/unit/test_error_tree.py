@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _error_classes_defined_outside_errors_py() -> list[str]:
-    known = {name for name, obj in vars(errors).items() if isinstance(obj, type) and issubclass(obj, Exception)}
+    known = {
+        name for name, obj in vars(errors).items() if isinstance(obj, type) and issubclass(obj, Exception)
+    }
     offenders = []
     for path in (ROOT / "workbench").rglob("*.py"):
         if path == ROOT / "workbench" / "core" / "errors.py":
@@ -44,7 +46,9 @@ def test_the_docstring_tree_names_every_class_under_its_parent():
     classes = {
         name: obj
         for name, obj in vars(errors).items()
-        if isinstance(obj, type) and issubclass(obj, errors.WorkbenchError) and obj.__module__ == errors.__name__
+        if isinstance(obj, type)
+        and issubclass(obj, errors.WorkbenchError)
+        and obj.__module__ == errors.__name__
     }
     assert sorted(name for name, _ in drawn) == sorted(classes)
     for i, (name, column) in enumerate(drawn):

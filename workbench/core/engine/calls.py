@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.engine.renew import renew_once
 from workbench.core.engine.tokens import Tokens
 from workbench.core.engine.types import CallResult
 from workbench.core.engine.wire import CallPlan, Wire
@@ -20,6 +21,20 @@ if TYPE_CHECKING:
 
     from workbench.core.profiles.profile import Profile
     from workbench.core.storage.history import HistoryWriter
+
+
+def _in_header(plan: CallPlan) -> Callable[[httpx.Request, str], httpx.Request]:
+    """The preset's header and scheme (`[token] header`, `scheme`) carry the token."""
+
+    def place(request: httpx.Request, access_token: str) -> httpx.Request:
+        request.headers[plan.header] = f"{plan.scheme} {access_token}" if plan.scheme else access_token
+        return request
+
+    return place
+
+
+def _any_401(status: int, body: Callable[[], bytes]) -> bool:
+    return status == 401
 
 
 def _generic_header_token(raw: str | None, current: str) -> str | None:
@@ -74,23 +89,33 @@ class Calls:
             if not any(k.lower() == "content-type" for k, _ in send_headers):
                 send_headers.append(("Content-Type", "application/json"))
         started = time.perf_counter()
-        retried = False
         replaced = False
-
-        def send(access_token: str) -> httpx.Response:
-            return self._send_api(
-                prof, plan, method, url, send_headers, content, timeout, access_token, limit, allow_origin
-            )
-
         try:
-            token = self._tokens.get_token(profile)
-            response = send(token.access_token)
-            if response.status_code == 401:
-                token = self._tokens.renew_after_rejection(profile, token.access_token)
-                retried = True
-                response = send(token.access_token)
+            auth = renew_once(
+                self._tokens,
+                profile,
+                self._tokens.get_token(profile),
+                place=_in_header(plan),
+                refused=_any_401,
+                max_bytes=limit,
+                what=f"{prof.name} call",
+            )
+            response = self._wire.send(
+                prof,
+                method,
+                url,
+                send_headers,
+                content,
+                timeout,
+                f"{prof.name} call",
+                auth=auth,
+                plan=plan,
+                max_bytes=limit,
+                allow_other_origin=allow_origin,
+                record=False,  # `call` records the call itself, once (retry included)
+            )
             if response.status_code < 400 and plan.response_token_header in response.headers:
-                replaced = self._adopt_response_token(prof, plan, response.headers, token.access_token)
+                replaced = self._adopt_response_token(prof, plan, response.headers, auth.token.access_token)
         except WorkbenchError as exc:
             self._record(profile, method, url, None, time.perf_counter() - started, user_message(exc))
             raise
@@ -105,7 +130,7 @@ class Calls:
             url=url,
             method=method,
             token_replaced=replaced,
-            retried=retried,
+            retried=auth.renewed,
         )
 
     def describe_failure(self, profile: str, result: CallResult) -> ProviderError:
@@ -121,37 +146,6 @@ class Calls:
             body=result.body,
             step="call",
             now=self._wire.clock.now(),
-        )
-
-    def _send_api(
-        self,
-        profile: Profile,
-        plan: CallPlan,
-        method: str,
-        url: str,
-        headers: list[tuple[str, str]],
-        content: bytes | None,
-        timeout: float | None,
-        token: str,
-        max_bytes: int,
-        allow_origin: bool,
-    ) -> httpx.Response:
-        from workbench.core.net.client import BearerAuth
-
-        auth = BearerAuth(lambda: token, header=plan.header, scheme=plan.scheme)
-        return self._wire.send(
-            profile,
-            method,
-            url,
-            headers,
-            content,
-            timeout,
-            f"{profile.name} call",
-            auth=auth,
-            plan=plan,
-            max_bytes=max_bytes,
-            allow_other_origin=allow_origin,
-            record=False,  # `call` records the call itself, once (retry included)
         )
 
     def _adopt_response_token(

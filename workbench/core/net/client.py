@@ -14,15 +14,15 @@ socket read and write goes through (`_DeadlineBackend`): httpx's own timeouts ar
 per operation. TLS failures raise `NetworkTLSError`, which nobody retries.
 
 Importing this module does not import httpx (0.2 s): `workbench token` answered
-from the cache never pays for it. `BearerAuth`, an `httpx.Auth` subclass, is
-therefore created on first access through the module's `__getattr__`.
+from the cache never pays for it. The token goes on a request through
+`workbench.core.engine.renew` (an `httpx.Auth` that renews a refused token once).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -37,15 +37,6 @@ from workbench.core.errors import (
 
 if TYPE_CHECKING:
     import httpx
-
-    class BearerAuth(httpx.Auth):  # the real class is built by _make_bearer_auth() on first access
-        def __init__(
-            self,
-            get_token: Callable[[], str],
-            *,
-            header: str = "Authorization",
-            scheme: str = "Bearer",
-        ) -> None: ...
 
 
 DEFAULT_TIMEOUT = 10.0
@@ -104,6 +95,20 @@ def overall_deadline(seconds: float) -> Iterator[None]:
         yield
     finally:
         _deadline.at = outer
+
+
+@contextmanager
+def paused_deadline() -> Iterator[None]:
+    """Lift this thread's overall deadline inside the block, and give back on leaving what was
+    left of it on entering: a token renewed in the middle of a call (`engine.renew.RenewOnce`)
+    runs under its own request's deadline and does not eat the call's."""
+    outer: float | None = getattr(_deadline, "at", None)
+    left = None if outer is None else outer - time.monotonic()
+    _deadline.at = None
+    try:
+        yield
+    finally:
+        _deadline.at = None if left is None else time.monotonic() + left
 
 
 def _clamp(timeout: float | None, exc_type: type[Exception]) -> float | None:
@@ -267,6 +272,15 @@ def _read_within(response: httpx.Response, max_bytes: int, *, url: str, what: st
     return b"".join(chunks)
 
 
+def read_answer(response: httpx.Response, max_bytes: int, *, url: str, what: str) -> bytes:
+    """Read a streamed answer within `max_bytes` and keep it as the response's content (as
+    `response.read()` would), for code that must look at an answer before `send_bounded` returns
+    it (an `httpx.Auth` deciding whether to send again; httpx then reads it once more, from memory)."""
+    body = _read_within(response, max_bytes, url=url, what=what)
+    response._content = body  # what `send_bounded` does too: the body was read (bounded) by hand
+    return body
+
+
 def _too_large(url: str, what: str, max_bytes: int) -> ResponseTooLargeError:
     return ResponseTooLargeError(
         f"{what}: the answer from {host_of(url)} is larger than {_size(max_bytes)}; not reading it",
@@ -280,49 +294,6 @@ def _size(n: int) -> str:
     if n >= 1024 and n % 1024 == 0:
         return f"{n // 1024} KiB"
     return f"{n} bytes"
-
-
-def __getattr__(name: str) -> Any:
-    # `BearerAuth` subclasses httpx.Auth, but importing this module must not import httpx.
-    if name == "BearerAuth":
-        cls = _make_bearer_auth()
-        globals()["BearerAuth"] = cls
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _make_bearer_auth() -> type[Any]:
-    import httpx
-
-    class BearerAuth(httpx.Auth):
-        """Puts the current token on each request, in the preset's header and scheme.
-
-        `get_token()` returns the token to use now. A 401 is returned as is: the engine
-        decides whether to obtain a new token and send again (`engine_calls`).
-        """
-
-        requires_request_body = False
-        requires_response_body = False
-
-        def __init__(
-            self,
-            get_token: Callable[[], str],
-            *,
-            header: str = "Authorization",
-            scheme: str = "Bearer",
-        ) -> None:
-            self._get_token = get_token
-            self._header = header
-            self._scheme = scheme
-
-        def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-            token = self._get_token()
-            request.headers[self._header] = f"{self._scheme} {token}" if self._scheme else token
-            yield request
-
-    BearerAuth.__module__ = __name__
-    BearerAuth.__qualname__ = "BearerAuth"
-    return BearerAuth
 
 
 def host_of(url: str) -> str:
@@ -389,10 +360,11 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "PROVIDER_MAX_BYTES",
     "USER_AGENT",
-    "BearerAuth",  # created on first access, see __getattr__
     "host_of",
     "make_client",
     "network_error",
     "overall_deadline",
+    "paused_deadline",
+    "read_answer",
     "send_bounded",
 ]

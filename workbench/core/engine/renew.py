@@ -1,0 +1,128 @@
+""" "Send with the profile's token; if the answer says the token was refused, obtain a new one
+once and send again": the one `httpx.Auth` that authenticated calls (`calls`) and provider
+verification (`verify`) both send through.
+
+It follows httpx's own pattern (docs, "Authentication" → custom flows): an `auth_flow`
+generator yields the request, looks at the answer, and may yield it once more; the token work
+is done under an `RLock`. What differs between its two users is passed in:
+
+* `place(request, access_token)`: the request that carries this token (calls: the preset's
+  header and scheme on the same request; verify: the `[verify]` request rendered again, since
+  its template may put the token anywhere);
+* `refused(status, body)`: whether the answer means "this token is no good" (calls: any 401;
+  verify: a 401 with one of the preset's `expired_markers`). `body()` reads the answer within
+  the request's byte budget, only when asked.
+
+The renewal itself is `Tokens.renew_after_rejection` (single flight: every caller that saw the
+same refused token shares one new token). It runs with the call's deadline paused
+(`client.paused_deadline`): a token request has its own deadline and retries.
+
+Importing this module does not import httpx (`workbench token` answered from the cache never
+pays for it): the class is built on first use by `renew_once_class()`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.net.client import paused_deadline, read_answer
+
+if TYPE_CHECKING:
+    import httpx
+
+    from workbench.core.engine.tokens import Tokens
+    from workbench.core.engine.types import TokenResult
+
+    class RenewOnce(httpx.Auth):  # the real class is built by renew_once_class() on first use
+        """Attributes:
+        token: the token the last request was sent with.
+        renewed: a refused token was replaced and the request sent again.
+        """
+
+        token: TokenResult
+        renewed: bool
+
+
+Place = Callable[["httpx.Request", str], "httpx.Request"]
+Refused = Callable[[int, Callable[[], bytes]], bool]
+
+
+def renew_once(
+    tokens: Tokens,
+    profile: str,
+    token: TokenResult,
+    *,
+    place: Place,
+    refused: Refused,
+    max_bytes: int,
+    what: str,
+) -> RenewOnce:
+    """A `RenewOnce` auth for one request of `profile`, starting with `token` (one per request:
+    `token` and `renewed` say afterwards what was sent)."""
+    cls: Any = renew_once_class()
+    auth: RenewOnce = cls(
+        tokens, profile, token, place=place, refused=refused, max_bytes=max_bytes, what=what
+    )
+    return auth
+
+
+_class: type | None = None
+
+
+def renew_once_class() -> type:
+    global _class
+    if _class is not None:
+        return _class
+    import httpx
+
+    class RenewOnce(httpx.Auth):
+        requires_request_body = False
+        requires_response_body = False  # read by `refused` only when it needs it, within budget
+
+        def __init__(
+            self,
+            tokens: Tokens,
+            profile: str,
+            token: TokenResult,
+            *,
+            place: Place,
+            refused: Refused,
+            max_bytes: int,
+            what: str,
+        ) -> None:
+            self._tokens = tokens
+            self._profile = profile
+            self._place = place
+            self._refused = refused
+            self._max_bytes = max_bytes
+            self._what = what
+            self._lock = threading.RLock()
+            self.token = token
+            self.renewed = False
+
+        def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+            with self._lock:
+                sent_with = self.token
+            response = yield self._place(request, sent_with.access_token)
+
+            def body() -> bytes:
+                return read_answer(response, self._max_bytes, url=str(response.url), what=self._what)
+
+            if self.renewed or not self._refused(response.status_code, body):
+                return
+            # httpx reads a refused answer before sending again: read it here, within its budget.
+            body()
+            with self._lock:
+                if self.token is sent_with:
+                    with paused_deadline():
+                        self.token = self._tokens.renew_after_rejection(self._profile, sent_with.access_token)
+                    self.renewed = True
+                renewed = self.token
+            yield self._place(request, renewed.access_token)
+
+    RenewOnce.__module__ = __name__
+    RenewOnce.__qualname__ = "RenewOnce"
+    _class = RenewOnce
+    return RenewOnce
