@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.engine.policy import RefreshAhead, RetryPolicy
+from workbench.core.engine.policy import RefreshAhead, RetryPolicy, setting_float
 from workbench.core.errors import WorkbenchError, user_message
 from workbench.core.net.client import DEFAULT_CONNECT_TIMEOUT
 from workbench.core.redact import redact
@@ -44,16 +44,6 @@ class EngineConfig:
     lock_timeout: float
     sleep: Callable[[float], None]
     verify_tls: bool = True
-
-
-def setting_float(profile: Profile, key: str) -> float | None:
-    value = profile.settings.get(key)
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
