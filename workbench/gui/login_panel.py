@@ -11,6 +11,7 @@ issuer offers it and forgets the tokens.
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
@@ -44,24 +45,16 @@ class LoginBridge(QObject):
 
 
 def qr_image(text: str, *, scale: int = QR_MODULE_PIXELS) -> QImage | None:
-    """A QR code of `text` (segno, pure Python), or None when segno is not installed."""
+    """A QR code of `text` (segno's PNG, pure Python), or None when segno is not installed."""
     try:
         import segno
     except ImportError:
         return None
-    code = segno.make_qr(text, error="m")
-    rows = [list(row) for row in code.matrix]
-    border = 4
-    size = (len(rows) + 2 * border) * scale
-    image = QImage(size, size, QImage.Format.Format_Grayscale8)
-    image.fill(255)
-    for y, row in enumerate(rows):
-        for x, dark in enumerate(row):
-            if dark:
-                for dy in range(scale):
-                    for dx in range(scale):
-                        image.setPixel((x + border) * scale + dx, (y + border) * scale + dy, 0)
-    return image
+    buffer = io.BytesIO()
+    # segno's own PNG (dark modules black, a 4-module quiet zone), which Qt decodes.
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=scale, border=4)
+    image = QImage.fromData(buffer.getvalue(), "PNG")
+    return None if image.isNull() else image
 
 
 def run_login(ctx: Any, name: str, gen: int, bridge: LoginBridge, *, cancel: Any) -> LoginOutcome:
