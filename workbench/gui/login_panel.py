@@ -53,7 +53,7 @@ def qr_image(text: str, *, scale: int = QR_MODULE_PIXELS) -> QImage | None:
     buffer = io.BytesIO()
     # segno's own PNG (dark modules black, a 4-module quiet zone), which Qt decodes.
     segno.make_qr(text, error="m").save(buffer, kind="png", scale=scale, border=4)
-    image = QImage.fromData(buffer.getvalue(), "PNG")
+    image = QImage.fromData(buffer.getvalue())
     return None if image.isNull() else image
 
 

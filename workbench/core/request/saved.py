@@ -359,10 +359,9 @@ def render(
         _default_header(headers, "Content-Type", "application/x-www-form-urlencoded")
     elif request.body_type == "multipart":
         pairs = [(r(k, "multipart"), r(v, f"multipart.{k}")) for k, v in request.form]
-        boundary = uuid.uuid4().hex
-        content = multipart_body(pairs, boundary)
+        content, content_type = multipart_body(pairs)
         headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        headers["Content-Type"] = content_type
     return RenderedRequest(method=request.method, target=target, headers=headers, content=content)
 
 
@@ -382,13 +381,13 @@ def render_saved(ctx: AppContext, profile_name: str, saved_name: str) -> Rendere
     return render(request, profile, TemplateRenderer(clock=ctx.clock), file.vars)
 
 
-def multipart_body(pairs: Iterable[tuple[str, str]], boundary: str) -> bytes:
-    out = []
-    for key, value in pairs:
-        safe = key.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")
-        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{safe}"\r\n\r\n{value}\r\n')
-    out.append(f"--{boundary}--\r\n")
-    return "".join(out).encode("utf-8")
+def multipart_body(pairs: Iterable[tuple[str, str]]) -> tuple[bytes, str]:
+    """A `multipart/form-data` body of text fields and its Content-Type (with the boundary),
+    encoded by httpx (a field given as `(None, value)` is a plain field, not a file)."""
+    import httpx
+
+    encoded = httpx.Request("POST", "https://multipart.invalid/", files=[(k, (None, v)) for k, v in pairs])
+    return encoded.read(), encoded.headers["Content-Type"]
 
 
 def _default_header(headers: dict[str, str], name: str, value: str) -> None:
