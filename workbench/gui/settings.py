@@ -107,10 +107,3 @@ class Settings:
         else:
             self.q.remove(f"auto_refresh/{profile}")
         self.q.sync()
-
-    def splitter_state(self, name: str) -> QByteArray | None:
-        value = self.q.value(f"splitters/{name}")
-        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
-
-    def save_splitter_state(self, name: str, state: QByteArray) -> None:
-        self.q.setValue(f"splitters/{name}", state)

@@ -249,11 +249,6 @@ class TaskRunner(QObject):
                 task.cancel()
 
     # -- cancelling and shutting down -------------------------------------------------------------
-    def cancel_owned_by(self, owner: QObject) -> None:
-        for task in self.tasks():
-            if task.owner is owner:
-                task.cancel()
-
     def cancel_all(self) -> None:
         for task in self.tasks():
             task.cancel()

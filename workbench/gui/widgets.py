@@ -323,9 +323,6 @@ class ElidedLabel(QLabel):
         self.setToolTip(text)
         self._elide()
 
-    def full_text(self) -> str:
-        return self._full
-
     def shown_text(self) -> str:
         """What is painted (the full text may be shortened)."""
         return super().text()

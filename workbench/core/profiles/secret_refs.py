@@ -89,6 +89,7 @@ def _split(command: str) -> list[str]:
 
 # ------------------------------------------------------------------------ resolving
 
+
 def load_input(vault: Vault, profile: Profile, name: str) -> str | None:
     """A profile's input secret: from its reference when it has one, else from the keychain."""
     ref = profile.secret_refs.get(name)

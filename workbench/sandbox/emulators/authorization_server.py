@@ -460,10 +460,6 @@ class AuthorizationServer(Provider):
                 return False
             return client.get(target).status_code < 500
 
-    def pending_user_codes(self) -> list[str]:
-        with self._lock:
-            return [d.user_code for d in self._devices.values() if not d.done and d.decision is None]
-
     # -- token endpoint --
 
     def token(self, request: Request) -> Response:
