@@ -22,7 +22,7 @@ def test_readme_first_blocks_set_up_the_app_then_run_tests():
 
 
 def test_top_level_stays_as_designed():
-    allowed = {"pyproject.toml", "workbench", "resources", "tests", "packaging", "README.md", ".ci"}
+    allowed = {"pyproject.toml", "workbench", "resources", "tests", "packaging", "docs", "README.md", ".ci"}
     extra = {
         p.name for p in ROOT.iterdir()
         if not p.name.startswith(".")
