@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from workbench.core.engine.calls import _any_401, _in_header
-from workbench.core.engine.renew import renew_once
+from workbench.core.engine.renew import Renewal, renew_once
 from workbench.core.engine.state import TokenState
 from workbench.core.engine.types import TokenResult
 from workbench.core.engine.wire import CallPlan
@@ -59,15 +59,10 @@ def send(handler, auth, *, timeout: float = 10.0, max_bytes: int = 1024) -> http
 
 
 def auth_for(tokens, first: str = "old", *, header: str = "Authorization", scheme: str = "Bearer", **kw):
-    return renew_once(
-        tokens,  # type: ignore[arg-type]
-        "p",
-        token(first),
-        place=_in_header(plan(header, scheme)),
-        refused=kw.pop("refused", _any_401),
-        max_bytes=kw.pop("max_bytes", 1024),
-        what="p call",
+    how = Renewal(
+        _in_header(plan(header, scheme)), kw.pop("refused", _any_401), kw.pop("max_bytes", 1024), "p call"
     )
+    return renew_once(tokens, "p", token(first), how)  # type: ignore[arg-type]
 
 
 def test_the_token_goes_in_the_presets_header_and_scheme():

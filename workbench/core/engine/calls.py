@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.engine.renew import renew_once
+from workbench.core.engine.renew import Renewal, renew_once
 from workbench.core.engine.tokens import Tokens
 from workbench.core.engine.types import CallResult
 from workbench.core.engine.wire import CallPlan, Wire
@@ -91,15 +91,8 @@ class Calls:
         started = time.perf_counter()
         replaced = False
         try:
-            auth = renew_once(
-                self._tokens,
-                profile,
-                self._tokens.get_token(profile),
-                place=_in_header(plan),
-                refused=_any_401,
-                max_bytes=limit,
-                what=f"{prof.name} call",
-            )
+            how = Renewal(_in_header(plan), _any_401, limit, f"{prof.name} call")
+            auth = renew_once(self._tokens, profile, self._tokens.get_token(profile), how)
             response = self._wire.send(
                 prof,
                 method,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.net.client import paused_deadline, read_answer
@@ -49,22 +50,21 @@ Place = Callable[["httpx.Request", str], "httpx.Request"]
 Refused = Callable[[int, Callable[[], bytes]], bool]
 
 
-def renew_once(
-    tokens: Tokens,
-    profile: str,
-    token: TokenResult,
-    *,
-    place: Place,
-    refused: Refused,
-    max_bytes: int,
-    what: str,
-) -> RenewOnce:
+@dataclass(frozen=True)
+class Renewal:
+    """How one kind of request carries a profile's token, and what answer refuses it."""
+
+    place: Place  # the request that carries this access token
+    refused: Refused  # (status, read the body) -> the token was refused
+    max_bytes: int  # the answer's byte budget (a refused one is read within it too)
+    what: str  # names the request in messages ("<profile> call")
+
+
+def renew_once(tokens: Tokens, profile: str, token: TokenResult, how: Renewal) -> RenewOnce:
     """A `RenewOnce` auth for one request of `profile`, starting with `token` (one per request:
     `token` and `renewed` say afterwards what was sent)."""
     cls: Any = renew_once_class()
-    auth: RenewOnce = cls(
-        tokens, profile, token, place=place, refused=refused, max_bytes=max_bytes, what=what
-    )
+    auth: RenewOnce = cls(tokens, profile, token, how)
     return auth
 
 
@@ -81,23 +81,10 @@ def renew_once_class() -> type:
         requires_request_body = False
         requires_response_body = False  # read by `refused` only when it needs it, within budget
 
-        def __init__(
-            self,
-            tokens: Tokens,
-            profile: str,
-            token: TokenResult,
-            *,
-            place: Place,
-            refused: Refused,
-            max_bytes: int,
-            what: str,
-        ) -> None:
+        def __init__(self, tokens: Tokens, profile: str, token: TokenResult, how: Renewal) -> None:
             self._tokens = tokens
             self._profile = profile
-            self._place = place
-            self._refused = refused
-            self._max_bytes = max_bytes
-            self._what = what
+            self._how = how
             self._lock = threading.RLock()
             self.token = token
             self.renewed = False
@@ -105,12 +92,12 @@ def renew_once_class() -> type:
         def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
             with self._lock:
                 sent_with = self.token
-            response = yield self._place(request, sent_with.access_token)
+            response = yield self._how.place(request, sent_with.access_token)
 
             def body() -> bytes:
-                return read_answer(response, self._max_bytes, url=str(response.url), what=self._what)
+                return read_answer(response, self._how.max_bytes, url=str(response.url), what=self._how.what)
 
-            if self.renewed or not self._refused(response.status_code, body):
+            if self.renewed or not self._how.refused(response.status_code, body):
                 return
             # httpx reads a refused answer before sending again: read it here, within its budget.
             body()
@@ -120,7 +107,7 @@ def renew_once_class() -> type:
                         self.token = self._tokens.renew_after_rejection(self._profile, sent_with.access_token)
                     self.renewed = True
                 renewed = self.token
-            yield self._place(request, renewed.access_token)
+            yield self._how.place(request, renewed.access_token)
 
     RenewOnce.__module__ = __name__
     RenewOnce.__qualname__ = "RenewOnce"

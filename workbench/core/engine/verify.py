@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.engine.renew import renew_once
+from workbench.core.engine.renew import Renewal, renew_once
 from workbench.core.engine.stored import ACCESS_TOKEN
 from workbench.core.engine.tokens import Tokens
 from workbench.core.engine.types import TokenUnavailableError
@@ -76,15 +76,7 @@ class Verifier:
             # token-of-trust's 401 "Token has expired"): obtain a new one and ask again.
             return status == 401 and answers.is_expired_answer(prof, status, body())
 
-        auth = renew_once(
-            self._tokens,
-            profile,
-            token,
-            place=place,
-            refused=expired,
-            max_bytes=PROVIDER_MAX_BYTES,
-            what=label,
-        )
+        auth = renew_once(self._tokens, profile, token, Renewal(place, expired, PROVIDER_MAX_BYTES, label))
         response = self._wire.send(
             prof, spec.method, spec.url, list(spec.headers), spec.content, None, label, auth=auth
         )
