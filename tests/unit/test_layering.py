@@ -193,3 +193,27 @@ def test_at_most_fifty_imports_of_project_modules_sit_inside_functions():
         if in_function and module.startswith("workbench")
     ]
     assert len(inside) <= FUNCTION_LEVEL_IMPORT_BUDGET, "\n".join(inside)
+
+
+def test_top_level_help_and_an_unknown_command_import_no_command_module():
+    """Command modules load at dispatch, when their own command runs: the top-level help and
+    the list of choices come from cli.py's table of summaries."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from workbench import cli\n"
+        "for argv in (['--help'], ['frobnicate']):\n"
+        "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()),"
+        " contextlib.redirect_stderr(io.StringIO()):\n"
+        "        cli.build_parser(argv).parse_args(argv)\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('workbench.commands.'))\n"
+        "assert loaded == [], loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_command_module_takes_its_summary_from_the_cli_table():
+    from workbench import cli
+
+    parser = cli.build_parser()
+    group = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    assert {c.dest: c.help for c in group._choices_actions} == {n: cli.summary(n) for n in cli._COMMANDS}

@@ -17,6 +17,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
+from workbench.cli import summary
 from workbench.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -68,10 +69,10 @@ def parse_json_body(text: str | None) -> Any:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     call = sub.add_parser(
         "call",
-        help="send an authenticated request",
+        help=summary("call"),
         description="Send a request with the profile's token and print the answer's body. Exit 0 on a "
         "2xx; on a 401 a fresh token is obtained once and the request retried once.",
         epilog="""examples:

@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
 from workbench.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -38,10 +39,10 @@ or for this shell only:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     comp = sub.add_parser(
         "completion",
-        help="print a shell completion script (bash, zsh or fish)",
+        help=summary("completion"),
         description="Print a completion script for SHELL on stdout; it completes commands, options, "
         "profile names and preset names.",
         epilog=EPILOG,

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from workbench.cli import summary
 from workbench.core.errors import InputError, TokenFormatError
 
 if TYPE_CHECKING:
@@ -25,10 +26,10 @@ _STDIN_LIMIT = 96 * 1024
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     dec = sub.add_parser(
         "decode",
-        help="decode and check a JWT",
+        help=summary("decode"),
         description="Show a JWT's header, claims, times and warnings; check its signature when given a key. "
         "A JWS whose payload is not JSON is shown as text and still checked; a JWE (5 segments) shows "
         "its header; a nested token (cty JWT) and an x5c chain are shown. Header keys (jku, x5u, jwk, "

@@ -14,6 +14,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
 from workbench.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -41,10 +42,10 @@ The exit status is the command's; a command that cannot be found exits 127.
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     ex = sub.add_parser(
         "exec",
-        help="run a command with the profile's token in its environment",
+        help=summary("exec"),
         description=(
             f"Run CMD with {TOKEN_VAR} and {AUTHORIZATION_VAR} set for it alone; "
             "its exit status becomes workbench's."

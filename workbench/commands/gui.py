@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import argparse
 
+from workbench.cli import summary
 from workbench.core.context import AppContext
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     g = sub.add_parser(
         "gui",
-        help="the desktop app (default)",
+        help=summary("gui"),
         description="Open the desktop app: profiles, tokens with live countdowns, requests, the inspector.",
         epilog="""examples:
   workbench                                   # the same as `workbench gui`

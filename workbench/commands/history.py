@@ -13,6 +13,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from workbench.cli import summary
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
@@ -31,10 +33,10 @@ def _limit(text: str) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     hist = sub.add_parser(
         "history",
-        help="past requests (names and outcomes, never headers or bodies)",
+        help=summary("history"),
         epilog="""examples:
   workbench history                      # the latest requests of every profile
   workbench history prod --limit 200

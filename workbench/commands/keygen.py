@@ -18,6 +18,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
 from workbench.core.errors import ProfileError, VaultUnavailableError
 
 if TYPE_CHECKING:
@@ -25,10 +26,10 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     kg = sub.add_parser(
         "keygen",
-        help="generate a key pair",
+        help=summary("keygen"),
         epilog="--out DIR writes private.pem (PKCS#8, mode 0600), public.pem and public.jwk.json "
         "(kid = RFC 7638 thumbprint). --profile NAME stores the private key in that profile's vault "
         "entry private_key and prints the public PEM and JWK. With neither, the private key PEM is "

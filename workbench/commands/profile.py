@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from workbench.cli import summary
 from workbench.core.errors import InputError, ProfileError
 from workbench.core.storage import files
 
@@ -41,8 +42,8 @@ def validate_profile_name(name: str) -> str:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
-    prof = sub.add_parser("profile", help="manage provider profiles")
+    """Add this command's subparser."""
+    prof = sub.add_parser("profile", help=summary("profile"))
     psub = prof.add_subparsers(
         dest="profile_command", parser_class=type(prof), metavar="ACTION", required=True
     )

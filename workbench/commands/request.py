@@ -13,15 +13,17 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     req = sub.add_parser(
         "request",
-        help="saved requests of a profile (list, save, rm)",
+        help=summary("request"),
         description="Saved requests are TOML beside the profile (no secret values; {{ }} templates allowed).",
     )
     rsub = req.add_subparsers(dest="request_command", parser_class=type(req), metavar="ACTION", required=True)

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from workbench import __version__
+from workbench.cli import summary
 from workbench.core.errors import WorkbenchError, user_message
 from workbench.core.redact import redact
 
@@ -454,10 +455,10 @@ def run_selftest(ctx: AppContext, *, out: TextIO | None = None, as_json: bool = 
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     st = sub.add_parser(
         "self-test",
-        help="check every preset end to end against the embedded sandbox",
+        help=summary("self-test"),
         description="Check this installation offline: resources, the TLS trust store, a keychain round "
         "trip, every preset against the embedded sandbox, every key algorithm. Your profiles are not "
         "touched. Exit 0 when nothing failed.",

@@ -11,6 +11,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
@@ -18,10 +20,10 @@ LANGS = ("curl", "httpie", "python", "fetch")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     snip = sub.add_parser(
         "snippet",
-        help="print a request as curl, HTTPie, Python or JavaScript code",
+        help=summary("snippet"),
         description="Print the request as code for another tool; the token appears as "
         "$(workbench token NAME) (or redacted), never its value.",
         epilog="""examples:

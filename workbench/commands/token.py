@@ -16,6 +16,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from workbench.cli import summary
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import Force, TokenResult
@@ -43,10 +45,10 @@ kubeconfig (kubectl runs workbench as its credential plugin):
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     tok = sub.add_parser(
         "token",
-        help="print a valid access token",
+        help=summary("token"),
         description="Print a valid access token of profile NAME (from the cache, or minted/refreshed).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
