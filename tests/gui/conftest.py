@@ -120,3 +120,38 @@ def make_window(qtbot, ctx, gui_settings):
 
 def wait_idle(qtbot, window, timeout=10_000):
     qtbot.waitUntil(lambda: window.runner.active_count == 0, timeout=timeout)
+
+
+def obtain(qtbot, window, action, timeout=10_000):
+    """Run `action` (a Mint, Refresh or Log in click), wait until the Token tab says it is done,
+    and return the token the selected profile holds now: the token reaches the window by the
+    engine's event, not with the job's answer."""
+    with qtbot.waitSignal(window.token_view.token_obtained, timeout=timeout):
+        action()
+    result = window.tokens.result(window.selected_name())
+    assert result is not None
+    return result
+
+
+def confirm_button(box):
+    """The confirming (destructive) button of a question made by `workbench.gui.confirm.ask`."""
+    from PySide6.QtWidgets import QMessageBox
+
+    for button in box.buttons():
+        if box.buttonRole(button) == QMessageBox.ButtonRole.DestructiveRole:
+            return button
+    raise LookupError("no confirming button")
+
+
+def choose_preset(editor, name):
+    """Pick `name` in a profile editor's preset list, as a user would."""
+    editor.preset_combo.setCurrentIndex(editor.preset_combo.findData(name))
+
+
+def table_rows(table):
+    """A two-column QTableWidget's rows as (first, second) text pairs."""
+    rows = []
+    for row in range(table.rowCount()):
+        first, second = table.item(row, 0), table.item(row, 1)
+        rows.append((first.text() if first else "", second.text() if second else ""))
+    return rows

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from workbench.gui.confirm import confirm_button
+from tests.gui.conftest import confirm_button, obtain
 
 
 def jwks_of(sandbox):
@@ -112,12 +112,11 @@ def test_garbage_in_the_inspector_is_explained_not_raised(qtbot, make_window):
 def test_inspect_current_opens_the_selected_profiles_token(qtbot, make_window, add_profile):
     add_profile("token-of-trust", "tot")
     window = make_window(select="tot")
-    with qtbot.waitSignal(window.token_view.token_obtained, timeout=10_000) as blocker:
-        window.token_view.mint_button.click()
+    result = obtain(qtbot, window, window.token_view.mint_button.click)
     with qtbot.waitSignal(window.inspector_view.inspected, timeout=10_000):
         window.inspect_action.trigger()
     assert window.tabs.currentWidget() is window.inspector_view
-    assert window.inspector_view.token_input.toPlainText() == blocker.args[0].access_token
+    assert window.inspector_view.token_input.toPlainText() == result.access_token
 
 
 @pytest.mark.parametrize("alg", ["ES256", "EdDSA"])

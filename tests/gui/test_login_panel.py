@@ -9,7 +9,7 @@ import re
 import pytest
 from PySide6.QtGui import QGuiApplication
 
-from tests.gui.conftest import wait_idle
+from tests.gui.conftest import choose_preset, obtain, wait_idle
 
 
 @pytest.fixture
@@ -52,9 +52,7 @@ def test_browser_login_from_the_token_view_shows_the_token(
     add_profile("oauth2-authorization-code", "corp")
     window = make_window(select="corp")
     view = window.token_view
-    with qtbot.waitSignal(view.token_obtained, timeout=20_000) as blocker:
-        view.login_panel.login_button.click()
-    result = blocker.args[0]
+    result = obtain(qtbot, window, view.login_panel.login_button.click, timeout=20_000)
     assert user_in_browser and "code_challenge=" in user_in_browser[0]
     qtbot.waitUntil(lambda: view.token_box.token == result.access_token)
     assert "demo-user" in view.login_panel.status.text()
@@ -126,7 +124,7 @@ def test_the_editor_fetches_endpoints_from_the_issuer(qtbot, make_window, sandbo
     assert editor.var_fields["token_endpoint"].placeholderText() == issuer + "/token"
     assert editor.var_fields["token_endpoint"].text() == ""  # discovery stays the source
     assert "revocation" in row.result.text()
-    editor.select_preset("token-of-trust")
+    choose_preset(editor, "token-of-trust")
     assert editor.discovery_row is None
 
 
@@ -168,3 +166,28 @@ def test_a_copy_shortcut_before_login_says_log_in_first_and_copies_nothing(
         assert "Log in first" in window.statusBar().currentMessage()
         assert not window.token_view.busy
     assert QGuiApplication.clipboard().text() == "before"
+
+
+def test_a_login_hands_the_gui_no_token_the_engine_event_brings_it(
+    qtbot, make_window, add_profile, user_in_browser, monkeypatch
+):
+    from workbench.core.engine.types import TokenResult
+    from workbench.gui.tasks import TaskRunner
+
+    delivered = []
+    deliver = TaskRunner._deliver
+    monkeypatch.setattr(
+        TaskRunner,
+        "_deliver",
+        lambda self, task, result: (delivered.append(result), deliver(self, task, result)),
+    )
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    result = obtain(qtbot, window, window.token_view.login_panel.login_button.click, timeout=20_000)
+    wait_idle(qtbot, window)
+    assert window.token_view.token_box.token == result.access_token
+    assert not [
+        r
+        for r in delivered
+        if isinstance(r, TokenResult) or isinstance(getattr(r, "token", None), TokenResult)
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
+from tests.gui.conftest import choose_preset
 from workbench.gui.profile_editor import NOT_SET, STORED
 
 
@@ -25,7 +26,7 @@ def test_creating_a_profile_from_a_preset_through_the_editor(
 ):
     window = make_window()
     editor = open_editor(qtbot, window)
-    editor.select_preset("token-of-trust")
+    choose_preset(editor, "token-of-trust")
     assert set(editor.var_fields) == {"app_domain"}
     assert set(editor.secret_fields) == {"api_key", "secret_key"}
     assert editor.base_url.placeholderText() == "https://api.tokenoftrust.com"

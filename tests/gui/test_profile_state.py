@@ -8,17 +8,15 @@ import threading
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-from tests.gui.conftest import wait_idle
+from tests.gui.conftest import obtain, wait_idle
 
 
 def mint(qtbot, window):
-    with qtbot.waitSignal(window.token_view.token_obtained, timeout=10_000) as blocker:
-        window.token_view.mint_button.click()
-    return blocker.args[0]
+    return obtain(qtbot, window, window.token_view.mint_button.click)
 
 
 def row(window, name):
-    for item in window.sidebar_items():
+    for item in window.sidebar_view.items():
         if item.data(0, 0x0100) == name:
             return item
     raise AssertionError(name)
@@ -47,7 +45,7 @@ def test_an_error_stays_with_its_profile_and_a_later_success_clears_it(
     sandbox.clear_faults()
     mint(qtbot, window)  # a later success clears the error everywhere
     qtbot.waitUntil(lambda: not window.banner.isVisible())
-    assert "tot" not in window.errors
+    assert window.tokens.error("tot") is None
     assert "failed" not in row(window, "tot").toolTip(0)
 
 
@@ -70,7 +68,7 @@ def test_a_background_failure_keeps_its_reason_in_the_sidebar_tooltip(
     worker.join(15)
     qtbot.waitUntil(lambda: "last attempt failed" in row(window, "tot").toolTip(1), timeout=5000)
     assert "500" in row(window, "tot").toolTip(1)
-    assert window.state_of("tot")[0] == "error"
+    assert window.tokens.state("tot") == "error"
     assert not window.banner.isVisible()  # sliding is shown; its banner is not tot's
 
 
@@ -80,9 +78,9 @@ def test_a_valid_token_keeps_its_green_dot_after_a_failed_attempt(qtbot, make_wi
     mint(qtbot, window)
     sandbox.inject_fault("token-of-trust", "mint", "500-html", times=None)
     window.token_view.mint_button.click()
-    qtbot.waitUntil(lambda: "tot" in window.errors, timeout=15_000)
+    qtbot.waitUntil(lambda: window.tokens.error("tot") is not None, timeout=15_000)
     wait_idle(qtbot, window)
-    assert window.state_of("tot")[0] == "valid"  # the token still works: no red dot
+    assert window.tokens.state("tot") == "valid"  # the token still works: no red dot
     assert "last attempt failed" in row(window, "tot").toolTip(0)
 
 
@@ -128,7 +126,7 @@ def test_a_slow_mint_shows_progress_and_can_be_cancelled(qtbot, make_window, add
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # Token ▸ Cancel token request
     assert not view.cancel_button.isVisible()
     assert view.mint_button.isEnabled()
-    assert "tot" not in window.busy
+    assert not window.tokens.of("tot").busy
     assert "cancelled" in window.statusBar().currentMessage()
     wait_idle(qtbot, window, timeout=15_000)
 
@@ -145,7 +143,7 @@ def test_auto_refresh_keeps_a_profile_fresh_while_another_is_shown(
     view = window.token_view
     with qtbot.waitSignal(view.token_obtained, timeout=10_000):
         view.refresh_button.click()
-    qtbot.waitUntil(lambda: window.renewals.get("pg") is not None)
+    qtbot.waitUntil(lambda: window.tokens.renew_at("pg") is not None)
     view.auto_refresh.setChecked(True)
     assert gui_settings.auto_refresh_profiles() == {"pg"}  # kept per profile
     assert view.renewal_label.text().startswith("refreshes in ")
@@ -155,10 +153,10 @@ def test_auto_refresh_keeps_a_profile_fresh_while_another_is_shown(
     assert "auto-refresh: refreshes in" in row(window, "pg").toolTip(0)
 
     before = sandbox.calls("paymentsgate", "refresh")
-    first = window.tokens["pg"]
-    clock.advance(window.renewals["pg"] - clock.now() + 1)
+    first = window.tokens.result("pg")
+    clock.advance(window.tokens.renew_at("pg") - clock.now() + 1)
     qtbot.waitUntil(lambda: sandbox.calls("paymentsgate", "refresh") == before + 1, timeout=10_000)
-    qtbot.waitUntil(lambda: window.tokens["pg"].access_token != first.access_token, timeout=5000)
+    qtbot.waitUntil(lambda: window.tokens.result("pg").access_token != first.access_token, timeout=5000)
     assert window.token_view.profile.name == "tot"
 
 
@@ -180,3 +178,19 @@ def test_the_cancel_shortcut_is_listed_with_the_others(make_window):
         assert keys in box.text()
     assert window.cancel_action.shortcut() == QKeySequence("Esc")
     box.close()
+
+
+def test_switching_profiles_during_a_mint_does_not_leave_the_first_one_busy(
+    qtbot, make_window, add_profile, sandbox
+):
+    add_profile("token-of-trust", "tot")
+    add_profile("true-markets", "tm")
+    window = make_window(select="tot")
+    sandbox.inject_fault("token-of-trust", "mint", "slow", delay=0.5)
+    window.token_view.mint_button.click()
+    assert window.tokens.state("tot") == "busy"
+    window.select_profile("tm")
+    wait_idle(qtbot, window, timeout=15_000)
+    qtbot.waitUntil(lambda: window.tokens.result("tot") is not None, timeout=5000)
+    assert window.tokens.state("tot") == "valid"
+    assert row(window, "tot").text(1) != "…"

@@ -52,7 +52,7 @@ def test_a_jwt_in_a_response_opens_in_the_inspector(qtbot, make_window, add_prof
     with qtbot.waitSignal(window.inspector_view.inspected, timeout=10_000) as blocker:
         view.inspect_button.click()
     assert window.tabs.currentWidget() is window.inspector_view
-    assert blocker.args[0].token == view.found_jwt
+    assert blocker.args[0].token in view.last_result.text()
 
 
 def test_ctrl_l_focuses_the_url(qtbot, make_window, add_profile):
@@ -73,7 +73,7 @@ def test_a_failed_request_shows_the_provider_message(qtbot, make_window, add_pro
     qtbot.waitUntil(lambda: window.request_view.status_label.text() == "Failed", timeout=15_000)
     assert window.request_view.send_button.isEnabled()
     assert window.banner.isVisible()
-    assert window.errors["tot"]  # the token failure is also the profile's (sidebar, tooltip)
+    assert window.tokens.error("tot")  # the token failure is also the profile's (sidebar, tooltip)
 
 
 def test_copied_token_is_marked_secret_and_cleared_after_the_delay(
@@ -90,7 +90,7 @@ def test_copied_token_is_marked_secret_and_cleared_after_the_delay(
     with qtbot.waitSignal(window.clipboard.copied, timeout=10_000):
         window.copy_token_action.trigger()  # Ctrl+Shift+C: obtains a token first (none yet)
 
-    token = window.tokens["tot"].access_token
+    token = window.tokens.result("tot").access_token
     assert clipboard.text() == token
     if sys.platform.startswith("linux"):
         assert bytes(clipboard.mimeData().data(KDE_HINT)) == b"secret"
@@ -140,7 +140,7 @@ def test_copy_curl_builds_a_command_with_a_fresh_token(qtbot, make_window, add_p
     with qtbot.waitSignal(window.clipboard.copied, timeout=10_000):
         window.copy_curl_action.trigger()
     text = QGuiApplication.clipboard().text()
-    token = window.tokens["tot"].access_token
+    token = window.tokens.result("tot").access_token
     assert text.startswith("curl")
     assert f"Bearer {token}" in text
     assert window.ctx.profiles.get("tot").base_url + "/me" in text

@@ -4,13 +4,14 @@ after switching profiles, and a base URL shortened by whole segments."""
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QLabel
+
+from tests.gui.conftest import obtain, table_rows
 from workbench.gui.request_view import MASK, NO_JWT_TIP
 
 
 def minted(qtbot, window):
-    with qtbot.waitSignal(window.token_view.token_obtained, timeout=10_000) as blocker:
-        window.token_view.mint_button.click()
-    return blocker.args[0].access_token
+    return obtain(qtbot, window, window.token_view.mint_button.click).access_token
 
 
 def test_sent_headers_include_the_injected_authorization_masked_with_reveal(qtbot, make_window, add_profile):
@@ -22,13 +23,13 @@ def test_sent_headers_include_the_injected_authorization_masked_with_reveal(qtbo
     view.set_headers([("X-Demo", "yes")])
     view.body.setPlainText('{"a": 1}')
     view.update_sent_headers()
-    rows = dict(view.sent_header_rows())
+    rows = dict(table_rows(view.sent_headers))
     assert rows["X-Demo"] == "yes"
     assert rows["Content-Type"] == "application/json"
     assert rows["Authorization"] == f"Bearer {MASK} ({len(token)} characters)"
     assert all(token not in value for value in rows.values())
     view.reveal_token.setChecked(True)
-    assert dict(view.sent_header_rows())["Authorization"] == f"Bearer {token}"
+    assert dict(table_rows(view.sent_headers))["Authorization"] == f"Bearer {token}"
     assert view.request_tabs.tabText(3) == "Sent headers (3)"
 
 
@@ -90,15 +91,15 @@ def test_a_long_base_url_is_shortened_by_whole_segments_never_mid_word(qtbot):
     segments = set(url.split("/"))
     for width in (120, 260, 380, 520):
         label.resize(width, 20)
-        shown = label.shown_text()
+        shown = QLabel.text(label)
         assert label.fontMetrics().horizontalAdvance(shown) <= width or "…" not in shown
         if shown != url and "/…" in shown:
             for part in shown.split("/"):
                 assert part in segments or part == "…", (width, shown)
         assert label.toolTip() == url
     label.resize(380, 20)
-    assert label.shown_text().startswith("https://api.uat.example-provider.com/…/")
-    assert label.shown_text().endswith("/v1/auth")
+    assert QLabel.text(label).startswith("https://api.uat.example-provider.com/…/")
+    assert QLabel.text(label).endswith("/v1/auth")
 
 
 def test_a_side_panel_can_be_added_beside_the_editor(qtbot, make_window):

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
-from tests.gui.conftest import wait_idle
-from workbench.gui.confirm import confirm_button
+from tests.gui.conftest import confirm_button, obtain, wait_idle
 
 
 def mint(qtbot, window):
-    with qtbot.waitSignal(window.token_view.token_obtained, timeout=10_000) as blocker:
-        window.token_view.mint_button.click()
-    return blocker.args[0]
+    return obtain(qtbot, window, window.token_view.mint_button.click)
 
 
 def test_the_remove_button_asks_and_cancel_keeps_the_profile_and_its_secrets(
@@ -63,7 +60,7 @@ def test_changing_the_base_url_that_discards_a_live_token_asks_first(
     add_profile("token-of-trust", "tot")
     window = make_window(select="tot")
     mint(qtbot, window)
-    qtbot.waitUntil(lambda: window.tokens.get("tot") is not None)
+    qtbot.waitUntil(lambda: window.tokens.result("tot") is not None)
     old_url = ctx.profiles.get("tot").base_url
     editor = window.edit_profile()
     qtbot.waitExposed(editor)
@@ -74,19 +71,21 @@ def test_changing_the_base_url_that_discards_a_live_token_asks_first(
     box.button(QMessageBox.StandardButton.Cancel).click()
     wait_idle(qtbot, window)
     assert ctx.profiles.get("tot").base_url == old_url
-    assert window.tokens["tot"] is not None
+    assert window.tokens.result("tot") is not None
 
     editor.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     with qtbot.waitSignal(editor.saved, timeout=10_000):
         confirm_button(editor.discard_question).click()
     assert ctx.profiles.get("tot").base_url == old_url + "/v2"
-    qtbot.waitUntil(lambda: window.tokens.get("tot", "x") is None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.tokens.known("tot") and window.tokens.result("tot") is None, timeout=10_000
+    )
 
 
 def test_saving_a_profile_without_a_live_token_does_not_ask(qtbot, make_window, add_profile, ctx):
     add_profile("token-of-trust", "tot")
     window = make_window(select="tot")
-    qtbot.waitUntil(lambda: "tot" in window.tokens)
+    qtbot.waitUntil(lambda: window.tokens.known("tot"))
     editor = window.edit_profile()
     qtbot.waitExposed(editor)
     editor.base_url.setText(ctx.profiles.get("tot").base_url + "/v2")

@@ -6,11 +6,11 @@ import time
 
 from PySide6.QtCore import QTimer
 
+from tests.gui.conftest import obtain
+
 
 def mint(qtbot, window):
-    with qtbot.waitSignal(window.token_view.token_obtained, timeout=10_000) as blocker:
-        window.token_view.mint_button.click()
-    return blocker.args[0]
+    return obtain(qtbot, window, window.token_view.mint_button.click)
 
 
 def test_minting_from_the_token_view_shows_the_new_token(qtbot, make_window, add_profile, sandbox):
@@ -37,10 +37,8 @@ def test_refreshing_from_the_token_view_uses_the_refresh_endpoint(qtbot, make_wi
     first = mint(qtbot, window)
     before = sandbox.calls("true-markets", "refresh")
 
-    with qtbot.waitSignal(window.token_view.token_obtained, timeout=10_000) as blocker:
-        window.token_view.refresh_button.click()
+    second = obtain(qtbot, window, window.token_view.refresh_button.click)
 
-    second = blocker.args[0]
     assert second.obtained_by == "refresh"
     assert second.access_token != first.access_token
     assert sandbox.calls("true-markets", "refresh") == before + 1
@@ -87,13 +85,11 @@ def test_auto_refresh_renews_the_token_ahead_of_expiry_by_itself(
     add_profile("paymentsgate", "pg")
     window = make_window(select="pg")
     view = window.token_view
-    with qtbot.waitSignal(view.token_obtained, timeout=10_000) as blocker:
-        view.refresh_button.click()
-    first = blocker.args[0]
+    first = obtain(qtbot, window, view.refresh_button.click)
     refreshes = sandbox.calls("paymentsgate", "refresh")
     view.auto_refresh.setChecked(True)
-    qtbot.waitUntil(lambda: window.renewals.get("pg") is not None)
-    lead = first.expires_at - window.renewals["pg"]
+    qtbot.waitUntil(lambda: window.tokens.renew_at("pg") is not None)
+    lead = first.expires_at - window.tokens.renew_at("pg")
     assert 0 < lead <= 60
     assert view.renewal_label.text().startswith("refreshes in ")
 
@@ -106,7 +102,7 @@ def test_auto_refresh_renews_the_token_ahead_of_expiry_by_itself(
     clock.advance(40)
     qtbot.waitUntil(lambda: sandbox.calls("paymentsgate", "refresh") == refreshes + 1, timeout=10_000)
     qtbot.waitUntil(lambda: view.token_box.token not in ("", first.access_token))
-    assert window.tokens["pg"].obtained_by == "refresh"
+    assert window.tokens.result("pg").obtained_by == "refresh"
 
 
 def test_a_provider_fault_becomes_an_error_banner_and_the_window_stays_responsive(
@@ -122,7 +118,7 @@ def test_a_provider_fault_becomes_an_error_banner_and_the_window_stays_responsiv
     text = window.banner.label.text()
     assert "tot" in text and "500" in text
     assert "<html" not in text.lower()  # the HTML body is summarised, not dumped
-    assert window.errors["tot"]
+    assert window.tokens.error("tot")
     qtbot.waitUntil(lambda: window.sidebar.topLevelItem(0).data(1, 0x0100) == "error")
     assert window.token_view.mint_button.isEnabled()  # usable again
 
@@ -172,7 +168,7 @@ def test_results_for_a_profile_no_longer_selected_are_ignored(qtbot, make_window
     qtbot.wait(100)
     assert window.token_view.profile.name == "b-sliding"
     assert window.token_view.token_box.token == ""  # a-tot's token did not land on b-sliding
-    assert window.tokens["a-tot"] is not None  # ... but the sidebar knows about it
+    assert window.tokens.result("a-tot") is not None  # ... but the sidebar knows about it
 
 
 def test_verify_checks_a_true_markets_token_against_the_providers_jwks(qtbot, make_window, add_profile):
@@ -203,8 +199,8 @@ def test_a_late_event_about_an_older_token_does_not_erase_the_new_one(qtbot, mak
     add_profile("token-of-trust", "tot")
     window = make_window(select="tot")
     result = mint(qtbot, window)
-    qtbot.waitUntil(lambda: window.tokens.get("tot") is not None)
-    seq = window._token_seq["tot"]
-    window.on_engine_event(EngineEvent("changed", "tot", seq=seq - 1))  # read before the mint
-    assert window.tokens["tot"].access_token == result.access_token
-    assert window.state_of("tot")[0] == "valid"
+    qtbot.waitUntil(lambda: window.tokens.result("tot") is not None)
+    seq = window.tokens.of("tot").seq
+    window.tokens.on_engine_event(EngineEvent("changed", "tot", seq=seq - 1))  # read before the mint
+    assert window.tokens.result("tot").access_token == result.access_token
+    assert window.tokens.state("tot") == "valid"

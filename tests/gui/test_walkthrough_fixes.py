@@ -28,7 +28,7 @@ def test_a_failed_request_leaves_no_jwt_or_headers_of_the_previous_response(qtbo
     view.send()
     qtbot.waitUntil(lambda: view.status_label.text() == "Failed", timeout=10_000)
     assert not view.inspect_button.isEnabled()
-    assert view.found_jwt is None
+    assert view.last_result is None
     assert view.response_headers.rowCount() == 0
     assert "template" in window.banner.text()
 
@@ -104,7 +104,7 @@ def test_the_verify_row_says_what_decode_only_means(qtbot, make_window):
 
 
 def test_array_claims_read_as_one_tidy_line():
-    from workbench.gui.token_view import _short
+    from workbench.gui.inspector_text import short as _short
 
     assert _short(["verify", "api_keys"]) == '["verify", "api_keys"]'
     assert _short({"a": 1}) == '{"a": 1}'
@@ -133,7 +133,7 @@ def test_key_boxes_span_the_tab_so_a_pem_needs_no_sideways_scrolling(qtbot, make
 
 
 def test_the_status_bar_says_in_words_how_a_token_was_obtained():
-    from workbench.gui.token_view import OBTAINED_BY_TEXT
+    from workbench.gui.token_model import OBTAINED_BY_TEXT
 
     assert OBTAINED_BY_TEXT["mint"] == "new token minted"
 

@@ -304,15 +304,17 @@ class WorkbenchApp:
     def mint_demo_tokens(self) -> None:
         """Obtain a token for every demo profile on the pool (mint or refresh, as each preset does)."""
         from workbench.core.oauth.login import is_interactive
+        from workbench.core.operations import obtain_token
 
         engine = self.ctx.engine
         # OAuth login profiles wait for the user's Log in (the sandbox's consent/device pages).
         names = [name for name, p in self.window.profiles.items() if not is_interactive(p)]
         self._pending_mints = len(names)
         for name in names:
-            self.window.on_busy_changed(name, True)
+            self.window.tokens.set_busy(name, True)
             self.window.runner.start(
-                engine.get_token,
+                obtain_token,
+                engine,
                 name,
                 owner=self.window,
                 on_success=DemoTokenDone(self, name).succeeded,
@@ -323,13 +325,13 @@ class WorkbenchApp:
 
     def on_demo_token(self, name: str) -> None:
         # What the profile holds arrives as an engine event; here only the busy mark ends.
-        self.window.on_busy_changed(name, False)
+        self.window.tokens.set_busy(name, False)
         self._mint_finished()
 
     def on_demo_token_failed(self, name: str, exc: BaseException) -> None:
         from workbench.core.errors import user_message
 
-        self.window.on_profile_failed(name, user_message(exc))
+        self.window.tokens.failed(name, user_message(exc))
         self._mint_finished()
 
     def _mint_finished(self) -> None:
@@ -379,7 +381,7 @@ class WorkbenchApp:
         if self._shot_timer is not None:
             self._shot_timer.stop()
         self.window.token_view.tick()
-        self.window.update_sidebar()
+        self.window.sidebar_view.refresh()
         pixmap = self.window.grab()
         if not pixmap.save(path):
             print(f"workbench: error: could not write the screenshot to {path}", file=sys.stderr)

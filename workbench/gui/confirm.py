@@ -53,11 +53,3 @@ def ask(
     box.buttonClicked.connect(answer.on_button_clicked)
     box.open()
     return box
-
-
-def confirm_button(box: QMessageBox) -> QAbstractButton:
-    """The confirming (destructive) button of a box made by :func:`ask` (for tests and shortcuts)."""
-    for button in box.buttons():
-        if box.buttonRole(button) == QMessageBox.ButtonRole.DestructiveRole:
-            return button
-    raise LookupError("no confirming button")

@@ -14,7 +14,7 @@ are not added to its `allowed_origins` (its token is not sent there) unless the 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFontDatabase
@@ -39,6 +39,7 @@ from workbench.gui.tasks import Generation
 if TYPE_CHECKING:
     from workbench.core.importers.apply import ImportOutcome
     from workbench.core.importers.model import ImportPlan
+    from workbench.core.profiles.catalog import PresetCatalog
     from workbench.gui.main_window import MainWindow
     from workbench.gui.services import Services
 
@@ -46,7 +47,7 @@ FORMATS = ("detect", "curl", "postman", "insomnia", "bruno", "openapi", "har")
 PREVIEW_PAUSE_MS = 250
 
 
-def _read(source: str, fmt: str | None, environment: str | None, presets: Any) -> ImportPlan:
+def _read(source: str, fmt: str | None, environment: str | None, presets: PresetCatalog) -> ImportPlan:
     """A path, or a curl command typed into the field (anything starting with `curl `)."""
     from workbench.core.importers import read_plan
 

@@ -16,56 +16,39 @@ Decoding and verifying is one core operation (`operations.inspect_token`), the o
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QTextOption
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
-    QSplitter,
     QStackedWidget,
-    QTabWidget,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from workbench.gui.inspector_text import (
-    CLAIM_NAMES,
-    INFO_CODES,
-    PAYLOAD_MEANING,
-    PAYLOAD_TITLES,
-    TIME_CLAIMS,
-    kind_text,
-    nested_text,
-    payload_text,
-    relative,
-    short,
-    suggested_key_kind,
-)
+from workbench.gui.inspector_tabs import InspectionTabs
+from workbench.gui.inspector_text import INFO_CODES, kind_text, suggested_key_kind
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
     STATE_COLORS,
+    EnterFilter,
     JwtHighlighter,
     bold_label,
     monospace_font,
-    pretty_json,
     state_dot,
     text_box,
 )
@@ -85,33 +68,11 @@ KEY_TEXT_HEIGHT = 64
 MAX_WARNING_ROWS = 4
 TICK_MS = 1000
 SHORT_VIEW_HEIGHT = 520  # below this (an 800x500 window) the token box keeps to three lines
-_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-
-
-class _EnterFilter(QObject):
-    """Enter (or Ctrl+Enter in a multi-line key box) runs `action`; Shift+Enter stays a newline."""
-
-    def __init__(self, action: Any, parent: QObject, *, needs_ctrl: bool = False) -> None:
-        super().__init__(parent)
-        self._action = action
-        self._needs_ctrl = needs_ctrl
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            if event.key() in _ENTER_KEYS:
-                mods = event.modifiers()
-                if mods & Qt.KeyboardModifier.ShiftModifier:
-                    return False
-                if self._needs_ctrl and not mods & Qt.KeyboardModifier.ControlModifier:
-                    return False
-                self._action()
-                return True
-        return False
 
 
 class InspectorView(QWidget):
     """Signals:
-    inspected(object): an Inspection shown (for tests and the status bar).
+    inspected(object): an Inspection shown.
     jwks_discovered(str): the JWKS URL found from the token's issuer.
     """
 
@@ -124,12 +85,11 @@ class InspectorView(QWidget):
         self.generation = Generation()
         self.discovery_generation = Generation()
         self.inspection: Inspection | None = None
-        self.current_token_getter: Any = None  # set by the window: () -> str | None
+        self.current_token_getter: Callable[[], str | None] | None = None  # set by the window
         self._user_kind_token: str | None = None  # the token text for which the user chose a key type
         self._pending_kind_by_user = False
         self._kind_texts: dict[str, str] = {"pem": "", "jwk": ""}
         self._shown_kind = "none"
-        self._time_rows: list[tuple[QTreeWidgetItem, str, float]] = []
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(250)
@@ -228,44 +188,13 @@ class InspectorView(QWidget):
         outer.addWidget(self.warnings_title)
         outer.addWidget(self.warnings)
 
-        self.tabs = QTabWidget()
-        self.claims = QTreeWidget()
-        self.claims.setHeaderLabels(["Claim", "Value", "Meaning"])
-        self.claims.setRootIsDecorated(False)
-        self.claims.setAlternatingRowColors(True)
-        self.claims.setWordWrap(False)
-        self.claims.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.claims.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.claims.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        json_split = QSplitter(Qt.Orientation.Horizontal)
-        self.header_box = text_box(read_only=True)
-        self.payload_box = text_box(read_only=True)
-        self.payload_title = QLabel("Payload")
-        for title, box in ((QLabel("Header"), self.header_box), (self.payload_title, self.payload_box)):
-            w = QWidget()
-            bl = QVBoxLayout(w)
-            bl.setContentsMargins(0, 0, 0, 0)
-            bl.addWidget(title)
-            bl.addWidget(box)
-            json_split.addWidget(w)
-        json_split.setStretchFactor(0, 1)
-        json_split.setStretchFactor(1, 2)
-        self.payload_box.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.nested_box = text_box(read_only=True)
-        self.certificates = QTreeWidget()
-        self.certificates.setHeaderLabels(["#", "Subject", "Issuer", "Valid", ""])
-        self.certificates.setRootIsDecorated(False)
-        self.certificates.setAlternatingRowColors(True)
-        for column in (0, 3, 4):
-            self.certificates.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        for column in (1, 2):
-            self.certificates.header().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        self.tabs.addTab(self.claims, "Claims")
-        self.tabs.addTab(json_split, "Header && payload")
-        self.nested_tab = self.tabs.addTab(self.nested_box, "Nested token")
-        self.certificates_tab = self.tabs.addTab(self.certificates, "Certificates (x5c)")
-        self.tabs.setTabVisible(self.nested_tab, False)
-        self.tabs.setTabVisible(self.certificates_tab, False)
+        self.tabs = InspectionTabs()
+        # The result tabs' parts, by name.
+        self.claims = self.tabs.claims
+        self.header_box, self.payload_box = self.tabs.header_box, self.tabs.payload_box
+        self.payload_title, self.nested_box = self.tabs.payload_title, self.tabs.nested_box
+        self.certificates = self.tabs.certificates
+        self.nested_tab, self.certificates_tab = self.tabs.nested_tab, self.tabs.certificates_tab
         outer.addWidget(self.tabs, 1)
 
         self.key_kind.currentIndexChanged.connect(self.on_key_kind_changed)
@@ -277,8 +206,8 @@ class InspectorView(QWidget):
         self.discover_button.clicked.connect(self.discover_jwks)
         self.secret_line.returnPressed.connect(self.verify)
         self.jwks_line.returnPressed.connect(self.verify)
-        self.token_input.installEventFilter(_EnterFilter(self.on_enter_in_token, self))
-        self.key_text.installEventFilter(_EnterFilter(self.verify, self, needs_ctrl=True))
+        self.token_input.installEventFilter(EnterFilter(self.on_enter_in_token, self))
+        self.key_text.installEventFilter(EnterFilter(self.verify, self, needs_ctrl=True))
         self.on_key_kind_changed()
         self._fit_warnings()
 
@@ -518,52 +447,17 @@ class InspectorView(QWidget):
     # -- output -----------------------------------------------------------------------------------
     def _show(self, ins: Inspection | None, verified_with: str = "none") -> None:
         self.inspection = ins
-        self.claims.clear()
         self.warnings.clear()
-        self.certificates.clear()
-        self._time_rows = []
         self._update_discovery()
+        ctx = self.services.ctx
+        self.tabs.show_inspection(ins, ctx.clock.now() if ctx is not None else None)
         if ins is None:
-            self.header_box.clear()
-            self.payload_box.clear()
-            self.nested_box.clear()
             self.kind_label.setText("")
-            self.tabs.setTabVisible(self.nested_tab, False)
-            self.tabs.setTabVisible(self.certificates_tab, False)
             self.result_label.setText("not verified")
             self.result_label.setStyleSheet("")
             self._fit_warnings()
             return
         self.kind_label.setText(kind_text(ins))
-        self.header_box.setPlainText(pretty_json(ins.header))
-        self.payload_title.setText(PAYLOAD_TITLES.get(ins.payload_format, "Payload"))
-        self.payload_box.setPlainText(payload_text(ins))
-        for key, value in ins.header.items():
-            QTreeWidgetItem(self.claims, [f"header.{key}", short(value), CLAIM_NAMES.get(key, "header")])
-        for key, value in ins.claims.items():
-            item = QTreeWidgetItem(self.claims, [key, short(value), CLAIM_NAMES.get(key, "")])
-            if key in TIME_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool):
-                self._time_rows.append((item, key, float(value)))
-        if not ins.claims and ins.payload_format != "json":
-            QTreeWidgetItem(
-                self.claims, ["payload", short(payload_text(ins)), PAYLOAD_MEANING[ins.payload_format]]
-            )
-        self.on_tick()
-        self.tabs.setTabVisible(self.nested_tab, ins.nested is not None)
-        self.nested_box.setPlainText(nested_text(ins.nested) if ins.nested is not None else "")
-        self.tabs.setTabVisible(self.certificates_tab, bool(ins.certificates))
-        for cert in ins.certificates:
-            if cert.error is not None:
-                QTreeWidgetItem(self.certificates, [str(cert.index), f"unreadable: {cert.error}", "", "", ""])
-                continue
-            span = ""
-            if cert.not_before is not None and cert.not_after is not None:
-                span = f"{cert.not_before:%Y-%m-%d} → {cert.not_after:%Y-%m-%d}"
-            row = QTreeWidgetItem(
-                self.certificates,
-                [str(cert.index), cert.subject, cert.issuer, span, cert.validity_at(ins.checked_at)],
-            )
-            row.setToolTip(1, f"serial {cert.serial}\nSHA-256 {cert.sha256}\nshown, never trusted")
         for warning in ins.warnings:
             info = warning.code in INFO_CODES
             row_item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
@@ -590,17 +484,9 @@ class InspectorView(QWidget):
             self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
 
     def on_tick(self) -> None:
-        """Re-word the time claims against the clock: "(4 s ago)" keeps counting."""
         ctx = self.services.ctx
-        if not self._time_rows or ctx is None:
-            return
-        now = ctx.clock.now()
-        for item, key, value in self._time_rows:
-            try:
-                stamp = datetime.fromtimestamp(value).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-            except (OverflowError, OSError, ValueError):
-                continue
-            item.setText(2, f"{TIME_CLAIMS[key]} {stamp} ({relative(value - now)})")
+        if ctx is not None:
+            self.tabs.tick(ctx.clock.now())
 
     def _fit_warnings(self) -> None:
         """Every warning readable without scrolling (up to a handful), one row when there are none."""

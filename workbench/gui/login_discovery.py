@@ -8,7 +8,7 @@ discovery stays the source of the endpoints, a value typed into a field override
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
@@ -19,6 +19,7 @@ from workbench.gui.tasks import Generation
 if TYPE_CHECKING:
     from workbench.core.oauth.protocol import Endpoints
     from workbench.core.profiles.presets import Preset
+    from workbench.gui.profile_editor import ProfileEditor
 
 _SHOWN = (
     ("authorization_endpoint", "authorization"),
@@ -115,7 +116,7 @@ class DiscoveryRow(QWidget):
         self.result.setText(user_message(exc))
 
 
-def add_discovery_row(editor: Any, form: QFormLayout, preset: Preset) -> DiscoveryRow | None:
+def add_discovery_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -> DiscoveryRow | None:
     """The hook the profile editor calls after building a preset's inputs form."""
     if not offers_discovery(preset):
         return None

@@ -12,6 +12,7 @@ issuer offers it and forgets the tokens.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
@@ -22,7 +23,10 @@ from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
 
 if TYPE_CHECKING:
-    from workbench.core.oauth.login import LoginOutcome, LoginPrompt
+    import threading
+
+    from workbench.core.context import AppContext
+    from workbench.core.oauth.login import Grant, LoginPrompt
     from workbench.core.oauth.signout import Revocation
     from workbench.core.profiles.profile import Profile
 
@@ -57,11 +61,24 @@ def qr_image(text: str, *, scale: int = QR_MODULE_PIXELS) -> QImage | None:
     return None if image.isNull() else image
 
 
-def run_login(ctx: Any, name: str, gen: int, bridge: LoginBridge, *, cancel: Any) -> LoginOutcome:
+@dataclass(frozen=True)
+class LoggedIn:
+    """What a login job hands the GUI thread: the login's outcome without the token, which
+    reaches the GUI as the engine's "changed" event like every other token."""
+
+    profile: str
+    grant: Grant
+    id_token_claims: dict[str, Any] | None
+    scope: str | None
+
+
+def run_login(
+    ctx: AppContext, name: str, gen: int, bridge: LoginBridge, *, cancel: threading.Event
+) -> LoggedIn:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
     from workbench.core.oauth.login import login
 
-    return login(
+    outcome = login(
         ctx,
         name,
         cancel=cancel,
@@ -69,9 +86,10 @@ def run_login(ctx: Any, name: str, gen: int, bridge: LoginBridge, *, cancel: Any
         on_prompt=lambda prompt: bridge.prompted.emit(gen, prompt),
         on_status=lambda text: bridge.status_changed.emit(gen, text),
     )
+    return LoggedIn(outcome.profile, outcome.grant, outcome.id_token_claims, outcome.scope)
 
 
-def run_sign_out(ctx: Any, name: str) -> Revocation:
+def run_sign_out(ctx: AppContext, name: str) -> Revocation:
     from workbench.core.oauth.signout import sign_out
 
     return sign_out(ctx, name)
@@ -81,13 +99,13 @@ class LoginPanel(QWidget):
     """Shown for profiles whose preset has an interactive login; hidden otherwise.
 
     Signals:
-        logged_in(object): the `TokenResult` a login stored.
+        logged_in(str): a profile a login stored tokens for.
         signed_out(str): a profile whose tokens were revoked/forgotten.
         busy_changed(bool): a login is under way.
         inspect_requested(str): the stored id_token, to open in the Inspector.
     """
 
-    logged_in = Signal(object)
+    logged_in = Signal(str)
     signed_out = Signal(str)
     busy_changed = Signal(bool)
     inspect_requested = Signal(str)
@@ -294,7 +312,7 @@ class LoginPanel(QWidget):
         url = self.prompt.verification_uri_complete or self.prompt.url
         QDesktopServices.openUrl(QUrl(url))
 
-    def on_login_succeeded(self, gen: int, name: str, outcome: LoginOutcome) -> None:
+    def on_login_succeeded(self, gen: int, name: str, outcome: LoggedIn) -> None:
         if not self.generation.is_current(gen):
             return
         self.task = None
@@ -309,7 +327,7 @@ class LoginPanel(QWidget):
         self.status.setText(f"Signed in{who}.")
         self.services.show_status(f"{name}: logged in{who}")
         self._update()
-        self.logged_in.emit(outcome.token)
+        self.logged_in.emit(name)  # the token itself arrives as the engine's "changed" event
 
     def on_login_failed(self, gen: int, name: str, exc: BaseException) -> None:
         from workbench.core.errors import user_message

@@ -1,4 +1,5 @@
-"""The main window: profiles sidebar, the Token/Request/Inspector/Keys tabs, status bar.
+"""The main window: a shell that wires the profiles sidebar, the Token/Request/Inspector/Keys
+tabs and the status bar to the token model and the worker pool.
 
 It is built in two phases so the first frame appears about as early as a bare Qt window's:
 
@@ -9,13 +10,15 @@ It is built in two phases so the first frame appears about as early as a bare Qt
 2. :meth:`MainWindow.ensure_ui` (the app calls it right after the first paint;
    :meth:`attach` calls it too) builds the rest into the same window, from
    :mod:`workbench.gui.window_ui`: sidebar, banner, tabs, menus, actions and shortcuts,
-   status-bar indicators, the worker pool, the clipboard and the services the panels
-   share. :meth:`ensure_tabs` then builds the four panels.
+   status-bar indicators, the worker pool, the token model, the clipboard and the services
+   the panels share. :meth:`ensure_tabs` then builds the four panels.
 
-Token state reaches the window by one route: engine events (:meth:`on_engine_event`), each
-"changed" event carrying the token a profile holds and when it is renewed. The GUI thread
-never reads the keychain or a file: profiles are listed, the engine is warmed and what each
-profile holds is announced on the worker pool.
+Token state is the token model's (:mod:`workbench.gui.token_model`, over core's
+:mod:`workbench.core.engine.schedule`): it learns what each profile holds from engine events
+only, and its one ``changed`` notification refreshes every view. What the menus and
+shortcuts do is :mod:`workbench.gui.window_actions`; the sidebar's rows are
+:mod:`workbench.gui.sidebar`. The GUI thread never reads the keychain or a file: profiles are
+listed, the engine is warmed and what each profile holds is announced on the worker pool.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QWidget
 
-from workbench.gui.settings import Preferences, Settings
+from workbench.gui.settings import Settings
+from workbench.gui.window_actions import TAB_NAMES, WindowActions, demo_command
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
@@ -41,46 +45,24 @@ if TYPE_CHECKING:
     )
 
     from workbench.core.context import AppContext
-    from workbench.core.engine.token_engine import EngineEvent, TokenEngine, TokenResult
+    from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.errors import ProfileError
-    from workbench.core.operations import ProfileRemoved
     from workbench.core.profiles.profile import Profile
     from workbench.gui.clipboard import SecureClipboard
     from workbench.gui.history_view import HistoryPanel
     from workbench.gui.import_dialog import ImportDialog
     from workbench.gui.inspector_view import InspectorView
     from workbench.gui.keys_view import KeysView
-    from workbench.gui.profile_editor import ProfileEditor
     from workbench.gui.request_view import RequestView
     from workbench.gui.saved_requests import SavedRequestsPanel
     from workbench.gui.services import Services
     from workbench.gui.settings_dialog import SettingsDialog
+    from workbench.gui.sidebar import ProfileSidebar
+    from workbench.gui.status_bar import StatusIndicators
     from workbench.gui.tasks import EngineEventBridge, Generation, TaskRunner
+    from workbench.gui.token_model import TokenModel
     from workbench.gui.token_view import TokenView
     from workbench.gui.widgets import ErrorBanner
-
-TAB_NAMES = ("token", "request", "inspector", "keys")
-# Qt.ItemDataRole.UserRole, spelled as the number so reading it needs no Qt namespace:
-# a sidebar item's profile name (column 0) and its state (column 1).
-NAME_ROLE = 0x0100
-# After a failed automatic renewal, wait this long before trying again by itself.
-AUTO_REFRESH_BACKOFF = 30.0
-# Shown in Help ▸ Keyboard shortcuts: (keys, what they do).
-SHORTCUTS = (
-    ("Ctrl+N", "New profile"),
-    ("Ctrl+O", "Import a collection, OpenAPI document, HAR file or curl command"),
-    ("Ctrl+,", "Settings"),
-    ("Ctrl+Shift+C", "Copy the selected profile's token (renewed first if needed)"),
-    ("Ctrl+M", "Mint a new token"),
-    ("Ctrl+R", "Refresh the token (mints on providers without refresh)"),
-    ("Ctrl+Shift+V", "Verify the token"),
-    ("Ctrl+I", "Open the token in the Inspector"),
-    ("Ctrl+Return", "Send the Request tab's request"),
-    ("Ctrl+L", "Focus the request URL"),
-    ("Esc", "Cancel the token request under way"),
-    ("F1", "This list"),
-    ("Ctrl+Q", "Quit"),
-)
 
 
 def warm_up(ctx: AppContext) -> str | None:
@@ -104,28 +86,26 @@ def announce(engine: TokenEngine, names: list[str]) -> None:
         engine.announce(name)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowActions, QMainWindow):
     """Signals:
     ready(): the context is attached, the profiles are listed and the engine is warm.
     profiles_reloaded(list): profile names now listed.
-    token_state_changed(str): an engine event changed what a profile holds (its name).
 
     Attributes:
-        tokens / renewals: per profile, the token it holds and when the engine renews it, as
-            the engine's "changed" events said (the only source of token state).
-        errors: per profile, the last failure's message, until a later success.
-        busy: profiles with a token request under way.
-        auto_refresh: profiles kept fresh in the background.
+        tokens: the token model (every profile's token state, from engine events).
+        profiles: the profiles listed, by name.
+        sidebar_view: what the profiles sidebar shows.
     """
 
     ready = Signal()
     profiles_reloaded = Signal(list)
-    token_state_changed = Signal(str)
 
     # Built by ensure_ui() (workbench.gui.window_ui.build), after the first paint:
     runner: TaskRunner
     clipboard: SecureClipboard
     services: Services
+    tokens: TokenModel
+    sidebar_view: ProfileSidebar
     bridge: EngineEventBridge
     _profiles_gen: Generation
     tick_timer: QTimer
@@ -137,11 +117,9 @@ class MainWindow(QMainWindow):
     banner: ErrorBanner
     tabs: QTabWidget
     splitter: QSplitter
+    indicators: StatusIndicators
     clipboard_label: QLabel
     tls_label: QLabel
-    vault_label: QLabel
-    clock_label: QLabel
-    sandbox_label: QLabel
     new_action: QAction
     import_action: QAction
     edit_action: QAction
@@ -183,14 +161,6 @@ class MainWindow(QMainWindow):
         self._clipboard_tick_ms = clipboard_tick_ms
         self.ctx: AppContext | None = None
         self.profiles: dict[str, Profile] = {}
-        self.tokens: dict[str, TokenResult | None] = {}
-        self.renewals: dict[str, float | None] = {}
-        self._token_seq: dict[str, int] = {}
-        self.busy: set[str] = set()
-        self.errors: dict[str, str] = {}
-        self.auto_refresh: set[str] = set()
-        self._auto_inflight: set[str] = set()
-        self._auto_blocked_until: dict[str, float] = {}
         self._banner_profile: str | None = None  # whose error the banner shows (None: general)
         self.is_ready = False
         self.profiles_loaded = False
@@ -233,8 +203,8 @@ class MainWindow(QMainWindow):
 
     # -- construction, phase 2: everything else, into the same window -----------------------------
     @property
-    def ui_built(self) -> bool:
-        return self._ui_built
+    def tabs_built(self) -> bool:
+        return self._tabs_built
 
     def ensure_ui(self) -> None:
         """Build the sidebar, banner, tabs, menus, actions, status indicators and services (once)."""
@@ -247,7 +217,6 @@ class MainWindow(QMainWindow):
         self._profiles_gen = Generation()
         window_ui.build(self, self._runner_arg, self._tick_ms, self._clipboard_tick_ms)
         self._runner_arg = None
-        self.auto_refresh = self.settings.auto_refresh_profiles()
         self.set_sandbox(self.sandbox_url)
 
     def ensure_tabs(self) -> None:
@@ -308,6 +277,7 @@ class MainWindow(QMainWindow):
         self.ensure_ui()
         self.ctx = ctx
         self.services.ctx = ctx
+        self.tokens.ctx = ctx
         self.ensure_tabs()
         self._on_ready = on_ready
         self._pending_select = self.settings.last_profile()
@@ -318,9 +288,7 @@ class MainWindow(QMainWindow):
         self.bridge.attach(self.ctx.engine)
         self.configure_engine(self.services.prefs)
         if vault_warning:
-            self.vault_label.setText("⚠ secrets in memory only")
-            self.vault_label.setToolTip(vault_warning)
-            self.vault_label.show()
+            self.indicators.show_vault_warning(vault_warning)
         for b in (self.new_button, self.edit_button, self.remove_button):
             b.setEnabled(True)
         self.reload_profiles(select=self._pending_select)
@@ -332,6 +300,7 @@ class MainWindow(QMainWindow):
         if self.is_ready:
             return
         self.is_ready = True
+        self.tokens.running = True
         self.tick_timer.start()
         self.update_clock_label()
         self.ready.emit()
@@ -362,27 +331,15 @@ class MainWindow(QMainWindow):
     ) -> None:
         if not self._profiles_gen.is_current(gen):
             return
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QTreeWidgetItem
-
         from workbench.core.errors import user_message
-        from workbench.gui.widgets import PRESET_ROLE
 
         profiles, problems = found
         if problems:  # a broken profile file: say so, keep the window usable
             self.show_error(user_message(problems[0]))
         self.profiles = {p.name: p for p in profiles}
-        for gone in set(self.tokens) - set(self.profiles):
-            self._forget_profile_state(gone)
         self.profiles_loaded = True
-        self.sidebar.blockSignals(True)
-        self.sidebar.clear()
-        for p in profiles:
-            item = QTreeWidgetItem(self.sidebar, [p.name, ""])
-            item.setData(0, NAME_ROLE, p.name)
-            item.setData(0, PRESET_ROLE, p.preset_name)
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.sidebar.blockSignals(False)
+        self.sidebar_view.show_profiles(profiles)
+        self.tokens.set_profiles(profiles)
         self.placeholder.setText("No profiles yet.")
         self.placeholder.setVisible(not profiles)
         self.show_welcome(not profiles)
@@ -393,64 +350,45 @@ class MainWindow(QMainWindow):
         self.select_profile(target)
         if self.sidebar.currentItem() is None:
             self.on_current_item_changed(None, None)
-        self.update_sidebar()
-        unknown = [n for n in names if n not in self.tokens]
+        self.sidebar_view.refresh()
+        unknown = self.tokens.board.unknown()
         if unknown and self.ctx is not None:
             self.runner.start(announce, self.ctx.engine, unknown, owner=self)
         self.profiles_reloaded.emit(names)
         self._become_ready()
 
-    def _forget_profile_state(self, name: str) -> None:
-        self.tokens.pop(name, None)
-        self.renewals.pop(name, None)
-        self._token_seq.pop(name, None)
-        self.errors.pop(name, None)
-        self._auto_blocked_until.pop(name, None)
-        self.busy.discard(name)
+    def announce_all(self) -> None:
+        """Have the engine publish what every listed profile holds again (on the pool)."""
+        engine = self.ctx.built_engine() if self.ctx is not None else None
+        if engine is not None and self.profiles:
+            self.runner.start(announce, engine, list(self.profiles), owner=self)
 
     def show_welcome(self, show: bool) -> None:
         """The first-run guide in the Token tab when there is no profile (the other tabs stay)."""
         self.token_view.show_welcome(show)
 
-    def start_demo(self) -> None:
-        """Open the demo (a second window with a local sandbox and throwaway profiles)."""
-        from PySide6.QtCore import QProcess
-
-        program, args = demo_command()
-        if QProcess.startDetached(program, args)[0]:
-            self.show_status("Starting the demo in a new window…")
-        else:
-            self.show_error(f"could not start the demo; run `{program} {' '.join(args)}` yourself")
-
     # -- selection --------------------------------------------------------------------------------
     def selected_name(self) -> str | None:
-        item = self.sidebar.currentItem()
-        return item.data(0, NAME_ROLE) if item is not None else None
+        return self.sidebar_view.selected_name()
 
     def selected_profile(self) -> Profile | None:
         name = self.selected_name()
         return self.profiles.get(name) if name else None
 
-    def sidebar_items(self) -> list[QTreeWidgetItem]:
-        items = (self.sidebar.topLevelItem(i) for i in range(self.sidebar.topLevelItemCount()))
-        return [item for item in items if item is not None]
-
     def select_profile(self, name: str | None) -> None:
-        for item in self.sidebar_items():
-            if item.data(0, NAME_ROLE) == name:
-                self.sidebar.setCurrentItem(item)
-                return
+        self.sidebar_view.select(name)
+
+    def current_token(self) -> str | None:
+        result = self.tokens.result(self.selected_name())
+        return result.access_token if result else None
 
     def on_current_item_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+        from workbench.gui.sidebar import NAME_ROLE
+
         name = current.data(0, NAME_ROLE) if current is not None else None
         profile = self.profiles.get(name) if name else None
         if self._tabs_built:
-            self.token_view.set_profile(
-                profile,
-                self.tokens.get(name) if name else None,
-                self.renewals.get(name) if name else None,
-                auto_refresh=bool(name and name in self.auto_refresh),
-            )
+            self.token_view.set_profile(profile)
             if self.panel_built("request"):
                 self.request_view.set_profile(profile)
         if name:
@@ -468,113 +406,21 @@ class MainWindow(QMainWindow):
     def on_item_double_clicked(self, _item: QTreeWidgetItem, _column: int) -> None:
         self.edit_profile()
 
-    def current_token(self) -> str | None:
-        result = self.tokens.get(self.selected_name() or "")
-        return result.access_token if result else None
-
-    def token_of(self, name: str) -> TokenResult | None:
-        return self.tokens.get(name)
-
-    # -- token state: engine events only ----------------------------------------------------------
-    def on_engine_event(self, event: EngineEvent) -> None:
-        name = event.profile
-        if event.kind == "changed":
-            if event.seq and event.seq < self._token_seq.get(name, 0):
-                return  # an older state delivered late (two threads): keep the newer one
-            self._token_seq[name] = event.seq
-            self.tokens[name] = event.result
-            self.renewals[name] = event.renew_at
-            if name == self.selected_name() and self._tabs_built:
-                self.token_view.set_result(event.result, event.renew_at)
-            self.token_state_changed.emit(name)
-        elif event.kind in ("minted", "refreshed"):
-            self.clear_profile_error(name)
-        elif event.kind == "failed":
-            self.set_profile_error(name, event.message)
-        self.update_sidebar()
-
-    def state_of(self, name: str) -> tuple[str, str]:
-        """(state, time-left text) for the sidebar; from the events' token state and the clock."""
-        from workbench.gui.token_view import token_state
-        from workbench.gui.widgets import humanize_seconds
-
-        if name in self.busy:
-            return "busy", "…"
-        result = self.tokens.get(name)
-        now = self.ctx.clock.now() if self.ctx is not None else 0.0
-        state = token_state(result, self.renewals.get(name), now)
-        if state in ("none", "expired") and name in self.errors:
-            return "error", "error"  # no usable token and the last attempt failed
-        if state == "none":
-            return "none", "—"
-        if state == "expired":
-            return "expired", "expired"
-        assert result is not None
-        if result.expires_at is None:
-            return state, "∞?"
-        return state, humanize_seconds(result.expires_at - now)
-
-    def update_sidebar(self) -> None:
-        if self.ctx is None or not self._ui_built:
-            return
-        from workbench.gui.widgets import state_dot
-
-        now = self.ctx.clock.now()
-        for item in self.sidebar_items():
-            name = item.data(0, NAME_ROLE)
-            state, left = self.state_of(name)
-            if item.data(1, NAME_ROLE) != state:
-                item.setIcon(0, state_dot(state))
-                item.setData(1, NAME_ROLE, state)
-            if item.text(1) != left:
-                item.setText(1, left)
-            tip = self._tooltip(name, state, left, now)
-            if item.toolTip(0) != tip:
-                item.setToolTip(0, tip)
-                item.setToolTip(1, tip)
-
-    def _tooltip(self, name: str, state: str, left: str, now: float) -> str:
-        from workbench.gui.widgets import humanize_seconds
-
-        p = self.profiles.get(name)
-        lines = [name] if p is None else [name, f"{p.preset.title} ({p.preset_name})", p.base_url]
-        words = {
-            "busy": "obtaining a token…",
-            "none": "no token yet",
-            "expired": "token expired",
-            "error": "no usable token",
-            "valid": f"token valid, expires in {left}",
-            "expiring": f"token expiring in {left}",
-        }
-        lines.append(words.get(state, state))
-        renew = self.renewals.get(name)
-        if name in self.auto_refresh and renew is not None and self.tokens.get(name) is not None:
-            lines.append(
-                f"auto-refresh: refreshes in {humanize_seconds(renew - now)}"
-                if renew > now
-                else "auto-refresh"
-            )
-        if name in self.errors:
-            lines.append(f"last attempt failed: {self.errors[name]}")
-        return "\n".join(lines)
-
-    # -- errors, per profile ----------------------------------------------------------------------
-    def set_profile_error(self, name: str, message: str) -> None:
-        self.errors[name] = message
-        self.show_profile_error()
-        self.update_sidebar()
-
-    def clear_profile_error(self, name: str) -> None:
-        if self.errors.pop(name, None) is not None:
+    # -- the one notification: token state changed -----------------------------------------------
+    def on_tokens_changed(self, names: frozenset[str]) -> None:
+        """The banner and the Cancel action follow the token model (the sidebar and the Token
+        tab listen to it themselves)."""
+        # Esc cancels only while the Token tab waits; otherwise it stays with the focused widget.
+        self.cancel_action.setEnabled(self._tabs_built and self.token_view.busy)
+        if self.selected_name() in names:
             self.show_profile_error()
-            self.update_sidebar()
 
     def show_profile_error(self) -> None:
         """The banner shows the selected profile's error; another profile's error leaves it."""
         if not self._ui_built:
             return
         name = self.selected_name()
-        message = self.errors.get(name) if name else None
+        message = self.tokens.error(name)
         if message is not None:
             self._banner_profile = name
             self.banner.show_message(f"{name}: {message}")
@@ -584,9 +430,8 @@ class MainWindow(QMainWindow):
 
     def on_banner_dismissed(self) -> None:
         if self._banner_profile is not None:
-            self.errors.pop(self._banner_profile, None)
-            self._banner_profile = None
-            self.update_sidebar()
+            name, self._banner_profile = self._banner_profile, None
+            self.tokens.set_error(name, None)
 
     def show_error(self, message: str) -> None:
         """A message that is not about one profile (a broken file, a failed save…)."""
@@ -598,349 +443,24 @@ class MainWindow(QMainWindow):
         if self._ui_built and self._banner_profile is None and self.banner.text() == message:
             self.banner.dismiss()
 
-    def on_busy_changed(self, name: str, busy: bool) -> None:
-        if busy:
-            self.busy.add(name)
-        else:
-            self.busy.discard(name)
-        # Esc cancels only while the Token tab waits; otherwise it stays with the focused widget.
-        self.cancel_action.setEnabled(self._tabs_built and self.token_view.busy)
-        self.update_sidebar()
-
-    def on_profile_failed(self, name: str, message: str) -> None:
-        self.busy.discard(name)
-        self.set_profile_error(name, message)
-
-    # -- ticking and auto-refresh -----------------------------------------------------------------
+    # -- the one-second tick ----------------------------------------------------------------------
     def on_tick(self) -> None:
-        self.update_sidebar()
+        self.sidebar_view.refresh()
         self.token_view.tick()
         self.update_clock_label()
-        self.run_auto_refresh()
-
-    def run_auto_refresh(self) -> None:
-        """Renew, in the background, every auto-refresh profile whose renewal time has come."""
-        if self.ctx is None or not self.is_ready:
-            return
-        now = self.ctx.clock.now()
-        for name in sorted(self.auto_refresh & set(self.profiles)):
-            if name in self.busy or name in self._auto_inflight or name not in self.tokens:
-                continue
-            if now < self._auto_blocked_until.get(name, 0.0):
-                continue
-            profile = self.profiles[name]
-            result, renew = self.tokens[name], self.renewals.get(name)
-            if result is None:
-                due = profile.preset.can_mint()
-            else:
-                due = renew is not None and now >= renew
-            if due and (profile.preset.can_mint() or profile.preset.can_refresh()):
-                self._start_auto_refresh(name)
-
-    def _start_auto_refresh(self, name: str) -> None:
-        assert self.ctx is not None
-        self._auto_inflight.add(name)
-        self.on_busy_changed(name, True)
-        self.runner.start(
-            self.ctx.engine.get_token,
-            name,
-            owner=self,
-            on_success=lambda result: self.on_auto_refreshed(name, result),
-            on_failure=lambda exc: self.on_auto_refresh_failed(name, exc),
-        )
-
-    def on_auto_refreshed(self, name: str, result: TokenResult) -> None:
-        from workbench.gui.token_view import OBTAINED_BY_TEXT
-
-        self._auto_inflight.discard(name)
-        self.on_busy_changed(name, False)
-        how = OBTAINED_BY_TEXT.get(result.obtained_by, result.obtained_by)
-        self.show_status(f"{name}: {how} (auto-refresh)")
-
-    def on_auto_refresh_failed(self, name: str, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
-        self._auto_inflight.discard(name)
-        self.on_busy_changed(name, False)
-        if self.ctx is not None:
-            self._auto_blocked_until[name] = self.ctx.clock.now() + AUTO_REFRESH_BACKOFF
-        self.set_profile_error(name, f"{user_message(exc)} (auto-refresh tries again in 30 s)")
-
-    def on_auto_refresh_changed(self, name: str, enabled: bool) -> None:
-        if enabled:
-            self.auto_refresh.add(name)
-        else:
-            self.auto_refresh.discard(name)
-            self._auto_blocked_until.pop(name, None)
-        self.settings.set_auto_refresh(name, enabled)
-        self.show_status(f"{name}: auto-refresh {'on' if enabled else 'off'}")
-        self.update_sidebar()
-        self.run_auto_refresh()
+        self.tokens.run_auto_refresh()
 
     def update_clock_label(self) -> None:
-        if self.ctx is None:
-            return
-        text = f"server clock {self.ctx.clock.offset:+.0f} s"
-        if self.clock_label.text() != text:
-            self.clock_label.setText(text)
-            self.clock_label.setToolTip(
-                "Offset of the providers' clock (from HTTP Date headers) to this machine"
-            )
+        if self.ctx is not None:
+            self.indicators.show_clock(self.ctx.clock.offset)
 
     def set_sandbox(self, url: str | None) -> None:
         self.sandbox_url = url
-        if not self._ui_built:
-            return  # ensure_ui() shows it
-        from workbench.gui.widgets import STATE_COLORS
-
-        if url:
-            self.sandbox_label.setText(f"● sandbox {url}")
-            self.sandbox_label.setStyleSheet(f"color: {STATE_COLORS['valid']}")
-            self.sandbox_label.setToolTip("The embedded sandbox emulates every preset's provider (demo mode)")
-        else:
-            self.sandbox_label.setText("sandbox off")
-            self.sandbox_label.setStyleSheet("color: gray")
+        if self._ui_built:  # else ensure_ui() shows it
+            self.indicators.show_sandbox(url)
 
     def show_status(self, message: str) -> None:
-        self.statusBar().showMessage(message, 5000)
-
-    def on_copied(self, what: str) -> None:
-        self.show_status(f"Copied {what}")
-
-    def on_clipboard_countdown(self, seconds: int) -> None:
-        if seconds > 0:
-            self.clipboard_label.setText(f"Clipboard clears in {seconds} s")
-            self.clipboard_label.show()
-        else:
-            self.clipboard_label.hide()
-
-    def on_clipboard_cleared(self) -> None:
-        self.show_status("Clipboard cleared")
-
-    # -- actions ----------------------------------------------------------------------------------
-    def copy_selected_token(self) -> None:
-        self._copy(lambda view: view.copy_token_button, lambda view: view.copy_token())
-
-    def copy_header(self) -> None:
-        self._copy(lambda view: view.copy_header_button, lambda view: view.copy_header())
-
-    def copy_curl(self) -> None:
-        self._copy(lambda view: view.copy_curl_button, lambda view: view.copy_curl())
-
-    def _copy(self, button: Callable[[TokenView], QPushButton], run: Callable[[TokenView], None]) -> None:
-        """A copy shortcut or menu item: as its button would, or say why not (its tooltip)."""
-        self.ensure_tabs()
-        view = self.token_view
-        if button(view).isEnabled():
-            run(view)
-        else:
-            self.show_status(button(view).toolTip())
-
-    def mint(self) -> None:
-        self.ensure_tabs()
-        view = self.token_view
-        if view.mint_button.isEnabled():
-            view.on_mint_clicked()
-        else:
-            self.show_status(view.mint_button.toolTip())
-
-    def refresh(self) -> None:
-        """Ctrl+R: refresh; on a provider without refresh, mint (that is how it renews)."""
-        self.ensure_tabs()
-        view = self.token_view
-        if view.refresh_button.isEnabled():
-            view.on_refresh_clicked()
-        elif view.mint_button.isEnabled():
-            name = self.selected_name()
-            self.show_status(f"{name}: this provider has no refresh, minting a new token instead")
-            view.on_mint_clicked()
-        else:
-            self.show_status(view.refresh_button.toolTip())
-
-    def verify(self) -> None:
-        self.ensure_tabs()
-        view = self.token_view
-        if view.verify_button.isEnabled():
-            self.tabs.setCurrentWidget(view)
-            view.on_verify_clicked()
-        else:
-            self.show_status(view.verify_button.toolTip())
-
-    def cancel(self) -> None:
-        if self._tabs_built and self.token_view.busy:
-            self.token_view.on_cancel_clicked()
-
-    def send_request(self) -> None:
-        self.ensure_tabs()
-        self.tabs.setCurrentWidget(self.request_view)
-        self.request_view.send()
-
-    def focus_url(self) -> None:
-        self.ensure_tabs()
-        self.tabs.setCurrentWidget(self.request_view)
-        self.request_view.url.setFocus()
-        self.request_view.url.selectAll()
-
-    def inspect_current(self) -> None:
-        self.ensure_tabs()
-        self.tabs.setCurrentWidget(self.inspector_view)
-        self.inspector_view.inspect_current()
-
-    def open_in_inspector(self, token: str) -> None:
-        self.ensure_tabs()
-        self.tabs.setCurrentWidget(self.inspector_view)
-        self.inspector_view.set_token(token)
-
-    def show_tab(self, name: str) -> None:
-        self.ensure_tabs()
-        if name in TAB_NAMES:
-            self.tabs.setCurrentIndex(TAB_NAMES.index(name))
-
-    def new_profile(self, preset: str | None = None) -> ProfileEditor | None:
-        return self._open_editor(None, preset if isinstance(preset, str) else None)
-
-    def on_new_clicked(self) -> None:
-        self.new_profile()
-
-    def edit_profile(self) -> ProfileEditor | None:
-        profile = self.selected_profile()
-        if profile is not None:
-            return self._open_editor(profile, None)
-        return None
-
-    def _open_editor(self, profile: Profile | None, preset: str | None) -> ProfileEditor | None:
-        if self.ctx is None:
-            return None
-        from workbench.gui.profile_editor import ProfileEditor
-
-        try:
-            editor = ProfileEditor(self.services, profile, self, preset_name=preset)
-        except Exception as exc:
-            self.services.error_from(exc)
-            return None
-        editor.saved.connect(self.on_profile_saved)
-        from PySide6.QtCore import Qt
-
-        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        editor.open()
-        return editor
-
-    def on_profile_saved(self, name: str) -> None:
-        # The operation told the engine (forget / drop + announce): its events follow.
-        self.clear_profile_error(name)
-        self.reload_profiles(select=name)
-        self.show_status(f"Saved profile {name}")
-
-    def remove_profile(self, confirm: bool = True) -> QMessageBox | None:
-        """Remove the selected profile, its secrets and cached tokens; asks first unless told not to.
-
-        The question is window-modal and does not block the event loop (returned, and kept in
-        `remove_question`, for tests)."""
-        profile = self.selected_profile()
-        if profile is None or self.ctx is None:
-            return None
-        if not confirm:
-            self._remove_now(profile.name)
-            return None
-        from workbench.gui.confirm import ask
-
-        self.remove_question = ask(
-            self,
-            title="Remove profile",
-            text=f"Remove profile '{profile.name}'?",
-            detail=(
-                f"Its file, its secrets in the keychain ({', '.join(profile.all_secret_names)}) and "
-                "its cached tokens are deleted too. This cannot be undone."
-            ),
-            confirm="Remove and delete secrets",
-            on_confirm=lambda: self._remove_now(profile.name),
-        )
-        return self.remove_question
-
-    def on_remove_clicked(self) -> None:
-        # A slot without parameters: `clicked(bool)` must not land in remove_profile's `confirm`.
-        self.remove_profile()
-
-    def _remove_now(self, name: str) -> None:
-        if self.ctx is None:
-            return
-        from workbench.core.operations import remove_profile
-
-        self.runner.start(remove_profile, self.ctx, name, owner=self, on_success=self.on_profile_removed)
-
-    def on_profile_removed(self, removed: ProfileRemoved) -> None:
-        self._forget_profile_state(removed.name)
-        self.reload_profiles()
-        self.show_status(
-            f"Removed profile {removed.name} (its file, {len(removed.secret_names)} keychain entries "
-            "and its cached tokens)"
-        )
-
-    def open_settings(self) -> None:
-        from workbench.gui.settings_dialog import SettingsDialog
-
-        # Window-modal and non-blocking: the event loop (countdowns, results) keeps running.
-        self.settings_dialog = dialog = SettingsDialog(self.services.prefs, self)
-        dialog.accepted.connect(self.on_settings_accepted)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-
-    def on_settings_accepted(self) -> None:
-        if self.settings_dialog is not None:
-            self.apply_preferences(self.settings_dialog.preferences())
-            self.settings_dialog = None
-
-    def configure_engine(self, prefs: Preferences) -> None:
-        """The engine (shared with every panel) follows the preferences: lead, timeout, TLS."""
-        engine = self.ctx.built_engine() if self.ctx is not None else None
-        if engine is not None:
-            engine.configure(
-                default_lead=float(prefs.refresh_lead) if prefs.refresh_lead > 0 else None,
-                timeout=float(prefs.request_timeout),
-                verify_tls=bool(prefs.verify_tls),
-            )
-            # Renewal times follow the new lead: have each profile's state published again.
-            if self.profiles:
-                self.runner.start(announce, engine, list(self.profiles), owner=self)
-
-    def apply_preferences(self, prefs: Preferences) -> None:
-        self.services.prefs = prefs
-        self.settings.save(prefs)
-        self.configure_engine(prefs)
-        self.clipboard.clear_after = prefs.clipboard_clear
-        self.tls_label.setVisible(not prefs.verify_tls)
-        if self._tabs_built:
-            self.token_view.tick()
-
-    def show_shortcuts(self) -> QMessageBox:
-        from PySide6.QtWidgets import QMessageBox
-
-        rows = "".join(
-            f"<tr><td style='padding-right:16px'><b>{keys}</b></td><td>{what}</td></tr>"
-            for keys, what in SHORTCUTS
-        )
-        box = QMessageBox(self)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setText(f"<table>{rows}</table>")
-        box.setStandardButtons(QMessageBox.StandardButton.Close)
-        box.finished.connect(box.deleteLater)
-        box.open()
-        self.shortcuts_dialog = box
-        return box
-
-    def about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
-        from workbench import __version__
-
-        box = QMessageBox(self)
-        box.setWindowTitle("About Token Workbench")
-        box.setText(
-            f"<b>Token Workbench {__version__}</b><br>Mint, refresh, inspect and use JWTs for many API "
-            "providers. Secrets live in the OS keychain."
-        )
-        box.finished.connect(box.deleteLater)
-        box.open()
+        self.indicators.show_status(message)
 
     # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -959,15 +479,6 @@ class MainWindow(QMainWindow):
         self.clipboard.clear_now()
         self.bridge.detach()
         self.runner.shutdown(wait_ms)
-
-
-def demo_command() -> tuple[str, list[str]]:
-    """How to start this app in demo mode as a separate process (venv or frozen build)."""
-    import sys
-
-    if getattr(sys, "frozen", False):
-        return sys.executable, ["gui", "--demo"]
-    return sys.executable, ["-m", "workbench", "gui", "--demo"]
 
 
 __all__ = ["MainWindow", "announce", "demo_command", "list_profiles", "warm_up"]

@@ -13,7 +13,7 @@ goes through the core operations (`operations.create_profile` / `update_profile`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -45,12 +45,13 @@ from workbench.gui.widgets import ErrorBanner, monospace_font
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
+    from workbench.core.context import AppContext
     from workbench.core.profiles.presets import Preset
     from workbench.core.profiles.profile import Profile
 
 
 def save_profile(
-    ctx: Any,
+    ctx: AppContext,
     *,
     name: str,
     preset: str,
@@ -218,9 +219,6 @@ class ProfileEditor(QDialog):
         if self.profile is not None:
             return self.profile.preset
         return self.ctx.presets.get(self.preset_combo.currentData())
-
-    def select_preset(self, name: str) -> None:
-        self.preset_combo.setCurrentIndex(self.preset_combo.findData(name))
 
     def on_preset_changed(self, _index: int = 0) -> None:
         preset = self.preset
@@ -460,7 +458,7 @@ class ProfileEditor(QDialog):
         vars_, _ = self.collect()
         if self.base_url.text().strip() == self.profile.base_url and vars_ == dict(self.profile.vars):
             return False
-        token = self.services.token_of(self.profile.name)
+        token = self.services.tokens.result(self.profile.name)
         if token is None:
             return False
         return token.expires_at is None or token.expires_at > self.ctx.clock.now()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.gui.key_value_table import KeyValueTable, join_query, split_query
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
@@ -68,89 +68,16 @@ BODY_HELP = (
 )
 
 
-class KeyValueTable(QTableWidget):
-    """A two-column name/value editor that always keeps one blank row to type into.
-
-    Signals:
-        edited(): a cell changed (not emitted for `set_pairs`).
-    """
-
-    edited = Signal()
-
-    def __init__(self, first: str, second: str, parent: QWidget | None = None) -> None:
-        super().__init__(0, 2, parent)
-        self.setHorizontalHeaderLabels([first, second])
-        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.setColumnWidth(0, 200)
-        self.verticalHeader().setVisible(False)
-        self.itemChanged.connect(self.on_item_changed)
-        self._ensure_blank_row()
-
-    def _ensure_blank_row(self) -> None:
-        rows = self.rowCount()
-        last = [self.item(rows - 1, c) for c in (0, 1)] if rows else []
-        last_used = any(cell is not None and cell.text().strip() for cell in last)
-        if rows == 0 or last_used:
-            self.blockSignals(True)
-            self.insertRow(rows)
-            self.setItem(rows, 0, QTableWidgetItem(""))
-            self.setItem(rows, 1, QTableWidgetItem(""))
-            self.blockSignals(False)
-
-    def on_item_changed(self, _item: QTableWidgetItem) -> None:
-        self._ensure_blank_row()
-        self.edited.emit()
-
-    def set_pairs(self, pairs: list[tuple[str, str]]) -> None:
-        self.blockSignals(True)
-        self.setRowCount(0)
-        for name, value in pairs:
-            row = self.rowCount()
-            self.insertRow(row)
-            self.setItem(row, 0, QTableWidgetItem(name))
-            self.setItem(row, 1, QTableWidgetItem(value))
-        self.blockSignals(False)
-        self._ensure_blank_row()
-
-    def pairs(self) -> list[tuple[str, str]]:
-        out = []
-        for row in range(self.rowCount()):
-            k = self.item(row, 0)
-            v = self.item(row, 1)
-            name = k.text().strip() if k else ""
-            if name:
-                out.append((name, v.text() if v else ""))
-        return out
-
-
-def split_query(target: str) -> tuple[str, list[tuple[str, str]]]:
-    """("/path", [(name, value), …]) of a path or URL; blank values are kept."""
-    parts = urlsplit(target)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", parts.fragment)), parse_qsl(
-        parts.query, keep_blank_values=True
-    )
-
-
-def join_query(target: str, params: list[tuple[str, str]]) -> str:
-    """`target` with its query string replaced by `params` (percent-encoded)."""
-    parts = urlsplit(target)
-    query = urlencode(params, quote_via=quote, safe="/:,")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-
-
 class RequestView(QWidget):
     """Signals:
     inspect_requested(str): a JWT found in a response, to open in the Inspector.
     response_received(object): a CallResult shown in the response view.
-    token_replaced(str): profile whose stored token changed because of this request.
     request_edited(): the method, URL, params, headers or body changed.
     sending_changed(bool): a request started (True) or its answer or error arrived (False).
     """
 
     inspect_requested = Signal(str)
     response_received = Signal(object)
-    token_replaced = Signal(str)
     request_edited = Signal()
     sending_changed = Signal(bool)
 
@@ -170,6 +97,7 @@ class RequestView(QWidget):
         self._build()
         self.set_profile(None)
         services.current_request = self.current_request
+        services.tokens.changed.connect(self.on_tokens_changed)
 
     # -- layout -----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -393,7 +321,7 @@ class RequestView(QWidget):
             rows.append(("Content-Type", guessed, "guessed from the body (after templating)"))
         if self.profile is not None:
             header, scheme = _auth_header(self.profile, self.services.prefs.request_timeout)
-            held = self.services.token_of(self.profile.name)  # from the engine's events
+            held = self.services.tokens.result(self.profile.name)  # from the engine's events
             token = held.access_token if held is not None else None
             if token and self.reveal_token.isChecked():
                 shown = f"{scheme} {token}".strip()
@@ -417,12 +345,10 @@ class RequestView(QWidget):
             self.sent_headers.setItem(row, 1, value_item)
         self.request_tabs.setTabText(3, f"Sent headers ({len(rows)})")
 
-    def sent_header_rows(self) -> list[tuple[str, str]]:
-        out = []
-        for row in range(self.sent_headers.rowCount()):
-            name, value = self.sent_headers.item(row, 0), self.sent_headers.item(row, 1)
-            out.append((name.text() if name else "", value.text() if value else ""))
-        return out
+    def on_tokens_changed(self, names: frozenset[str]) -> None:
+        """The one notification: the Sent headers show the token the profile holds now."""
+        if self.profile is not None and self.profile.name in names:
+            self.update_sent_headers()
 
     # -- profile ----------------------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
@@ -515,10 +441,7 @@ class RequestView(QWidget):
         self._set_sending(False)
         self._clear_own_error()
         self.show_response(result)
-        if result.token_replaced:
-            self.token_replaced.emit(profile)
         self.response_received.emit(result)
-        self.update_sent_headers()  # the token may have been refreshed for this request
 
     def on_send_failed(self, gen: int, exc: BaseException) -> None:
         from workbench.core.errors import user_message
@@ -580,10 +503,6 @@ class RequestView(QWidget):
     def on_inspect_clicked(self) -> None:
         if self._found_jwt:
             self.inspect_requested.emit(self._found_jwt)
-
-    @property
-    def found_jwt(self) -> str | None:
-        return self._found_jwt
 
 
 def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:

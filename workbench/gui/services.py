@@ -15,7 +15,7 @@ from workbench.gui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.engine.token_engine import TokenResult
+    from workbench.gui.token_model import TokenModel
 
 # The Request tab's request as typed: method, path or URL, headers, body.
 RequestSpec = tuple[str, str, list[tuple[str, str]], str]
@@ -25,11 +25,6 @@ def _keep_banner(_message: str) -> None:
     """Default for Services.clear_error when no window banner exists (panel tests)."""
 
 
-def _no_token(_profile: str) -> TokenResult | None:
-    """Default for Services.token_of when no window tracks token state (panel tests)."""
-    return None
-
-
 @dataclass
 class Services:
     """Attributes:
@@ -37,11 +32,12 @@ class Services:
     runner: the worker pool bridge.
     clipboard: the secure clipboard.
     settings / prefs: stored preferences and their current values.
+    tokens: every profile's token state, as the engine's events reported it; its `changed`
+        signal is the one notification a view refreshes token state from.
     show_error: puts a user-facing message in the window's error banner.
     show_status: a transient status-bar message.
     clear_error: retires the banner if it still shows exactly this message (a panel's own
         error that a later success made obsolete); never hides someone else's message.
-    token_of: the token a profile holds now, as the engine's events reported it (None: none).
     current_request: the Request tab's request as typed (for "Copy curl"), once it exists.
     """
 
@@ -49,11 +45,11 @@ class Services:
     clipboard: SecureClipboard
     settings: Settings
     prefs: Preferences
+    tokens: TokenModel
     show_error: Callable[[str], None]
     show_status: Callable[[str], None]
     ctx: AppContext | None = None
     clear_error: Callable[[str], None] = _keep_banner
-    token_of: Callable[[str], TokenResult | None] = _no_token
     current_request: Callable[[], RequestSpec] | None = None
 
     def error_from(self, exc: BaseException) -> None:

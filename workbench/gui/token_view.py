@@ -1,126 +1,83 @@
 """The Token tab: the selected profile's access token, its countdown, and mint/refresh/verify.
 
-What token the profile holds comes from the window, which learns it from engine events
-only (:meth:`set_result`); the jobs this view starts report when they are done, never what
-the token is. Verification is kept with the fingerprint of the token it checked, so a new
-token makes it stale.
+What token the profile holds comes from the token model (``services.tokens``), which learns
+it from engine events only; the view redraws when the model's one ``changed`` notification
+names its profile. The jobs this view starts run core operations and report when they are
+done (``TokenObtained``), never what the token is. Verification is kept with the
+fingerprint of the token it checked, so a new token makes it stale. The Details rows and
+the claims are :mod:`workbench.gui.token_details`; the first-run page is
+:mod:`workbench.gui.token_welcome`.
 """
 
 from __future__ import annotations
 
-import json
+import html
 import time
-from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from workbench.core.durations import humanize_duration
+from workbench.core.engine.schedule import token_state
+from workbench.core.errors import user_message
+from workbench.core.redact import fingerprint
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, humanize_seconds
+from workbench.gui.token_buttons import ACTION_TEXT, button_states
+from workbench.gui.token_details import TokenDetails
+from workbench.gui.token_model import OBTAINED_BY_TEXT
+from workbench.gui.token_welcome import WelcomePage
+from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, compact, humanize_seconds
 
 if TYPE_CHECKING:
-    from workbench.core.engine.token_engine import TokenResult
-    from workbench.core.operations import TokenFacts, Verification
+    from workbench.core.engine.types import TokenResult
+    from workbench.core.operations import TokenFacts, TokenObtained, Verification
     from workbench.core.profiles.profile import Profile
     from workbench.gui.services import RequestSpec
     from workbench.gui.tasks import Task
 
-# Claims worth a line in the summary, in this order; the rest follow.
-_SUMMARY_CLAIMS = ("sub", "iss", "aud", "scope", "scopes", "client_id", "iat", "nbf", "exp", "jti")
-_TIME_CLAIMS = {"iat", "nbf", "exp", "auth_time"}
-# A token this close to expiry (or inside twice its renewal lead) is shown as "expiring".
-EXPIRING_SECONDS = 60.0
-
-# Status-bar wording for TokenResult.obtained_by: a sentence, not "token mint".
-OBTAINED_BY_TEXT = {
-    "mint": "new token minted",
-    "refresh": "token refreshed",
-    "cache": "the stored token is still valid",
-    "response-header": "token replaced from a response header",
-}
-# The Details row: how the token shown was obtained.
-OBTAINED_HOW = {
-    "mint": "minted",
-    "refresh": "refreshed",
-    "cache": "stored earlier",
-    "response-header": "from a response header",
-}
-ACTION_TEXT = {"mint": "Minting", "refresh": "Refreshing", "copy": "Getting a token", "verify": "Verifying"}
-
-
-def compact(button: QPushButton) -> None:
-    """Let a button shrink to its text (plus padding) instead of the style's 80 px minimum."""
-    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
-
-
-def _local_time(ts: float) -> str:
-    return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def token_state(result: TokenResult | None, renew_at: float | None, now: float) -> str:
-    """ "none" | "valid" | "expiring" | "expired", from the token and the clock only."""
-    if result is None:
-        return "none"
-    if result.expires_at is None:
-        return "valid"
-    left = result.expires_at - now
-    if left <= 0:
-        return "expired"
-    lead = result.expires_at - renew_at if renew_at is not None else EXPIRING_SECONDS
-    return "expiring" if left <= max(lead * 2, EXPIRING_SECONDS) else "valid"
+COPIED_WHAT = {"token": "access token", "header": "Authorization header", "curl": "curl command"}
 
 
 def token_fingerprint(result: TokenResult | None) -> str | None:
-    if result is None:
-        return None
-    from workbench.core.redact import fingerprint
-
-    return fingerprint(result.access_token)
+    return fingerprint(result.access_token) if result is not None else None
 
 
 class TokenView(QWidget):
     """Signals:
-    token_obtained(object): a Mint/Refresh/copy started here is done (its TokenResult). A
-        notification only: the token shown comes from engine events through :meth:`set_result`.
-    busy_changed(str, bool): profile name, whether a token operation is under way.
-    failed(str, str): profile name and the user message of a failed operation.
+    token_obtained(object): a Mint/Refresh/copy/login started here is done (a `TokenObtained`,
+        or the profile name after a login). A notification only: the token shown comes from
+        the token model.
     inspect_requested(str): a token to open in the Inspector.
-    auto_refresh_changed(str, bool): the user turned a profile's auto-refresh on or off.
     new_profile_requested(): "Create a profile…" on the welcome page.
     demo_requested(): "Try the demo" on the welcome page.
+
+    Attributes:
+        profile / facts: the profile shown and its token facts (None: none selected).
+        result / renew_at: the token the profile holds and when it is renewed, as the token
+            model last said.
+        verification: the last verdict (shown only while it is about the token shown).
     """
 
     token_obtained = Signal(object)
-    busy_changed = Signal(str, bool)
-    failed = Signal(str, str)
     inspect_requested = Signal(str)
-    auto_refresh_changed = Signal(str, bool)
     new_profile_requested = Signal()
     demo_requested = Signal()
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
+        self.tokens = services.tokens
         self.profile: Profile | None = None
         self.facts: TokenFacts | None = None
         self.result: TokenResult | None = None
@@ -129,9 +86,10 @@ class TokenView(QWidget):
         self.generation = Generation()
         self._busy: str | None = None  # "mint" | "refresh" | "copy" | "verify"
         self._busy_since = 0.0
+        self._busy_name: str | None = None  # the profile the model was told is busy
         self._task: Task | None = None
-        self._decoded_for: str | None = None
         self._build()
+        self.tokens.changed.connect(self.on_tokens_changed)
         self.set_profile(None)
 
     # -- layout -----------------------------------------------------------------------------------
@@ -142,7 +100,11 @@ class TokenView(QWidget):
         page_layout.addWidget(self.pages)
         main_page = QWidget()
         self.pages.addWidget(main_page)
-        self.welcome = self._build_welcome()
+        self.welcome = WelcomePage()
+        self.welcome.new_profile_requested.connect(self.new_profile_requested)
+        self.welcome.demo_requested.connect(self.demo_requested)
+        self.welcome_new_button = self.welcome.new_button
+        self.welcome_demo_button = self.welcome.demo_button
         self.pages.addWidget(self.welcome)
         outer = QVBoxLayout(main_page)
         self.title = QLabel()
@@ -153,7 +115,45 @@ class TokenView(QWidget):
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.title.setMinimumWidth(0)
         outer.addWidget(self.title)
+        outer.addLayout(self._build_countdown())
+        # OAuth presets: Log in / Cancel / Sign out and the device code (hidden for other presets).
+        from workbench.gui.login_panel import LoginPanel
 
+        self.login_panel = LoginPanel(self.services)
+        self.login_panel.logged_in.connect(self.on_logged_in)
+        self.login_panel.inspect_requested.connect(self.inspect_requested)
+        outer.addWidget(self.login_panel)
+        outer.addLayout(self._build_actions())
+
+        self.token_box = JwtView()
+        self.token_box.setObjectName("tokenBox")
+        self.token_box.setMinimumHeight(48)
+        token_panel = QWidget()
+        tl = QVBoxLayout(token_panel)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.token_box, 1)
+        tl.addLayout(self._build_copy_row())
+
+        self.details = TokenDetails()
+        self.details_splitter = self.details
+        # The rows, by name (the view fills the Verification row itself).
+        self.expires_label = self.details.expires_label
+        self.obtained_label = self.details.obtained_label
+        self.lifetime_label = self.details.lifetime_label
+        self.renews_label = self.details.renews_label
+        self.refresh_label = self.details.refresh_label
+        self.verify_label = self.details.verify_label
+        self.claims = self.details.claims
+
+        self.token_splitter = split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(token_panel)
+        split.addWidget(self.details)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+        outer.addWidget(split, 1)
+
+    def _build_countdown(self) -> QHBoxLayout:
         top = QHBoxLayout()
         self.countdown = QLabel()
         font = self.countdown.font()
@@ -170,16 +170,9 @@ class TokenView(QWidget):
         self.renewal_label.setObjectName("renewal")
         self.renewal_label.setStyleSheet("color: gray")
         top.addWidget(self.renewal_label, 1)
-        outer.addLayout(top)
-        # OAuth presets: Log in / Cancel / Sign out and the device code (hidden for other presets).
-        from workbench.gui.login_panel import LoginPanel
+        return top
 
-        self.login_panel = LoginPanel(self.services)
-        self.login_panel.logged_in.connect(self.on_logged_in)
-        self.login_panel.signed_out.connect(self.on_signed_out)
-        self.login_panel.inspect_requested.connect(self.inspect_requested)
-        outer.addWidget(self.login_panel)
-
+    def _build_actions(self) -> QHBoxLayout:
         actions = QHBoxLayout()
         self.auto_refresh = QCheckBox("Auto-refresh")
         self.auto_refresh.setToolTip(
@@ -197,12 +190,14 @@ class TokenView(QWidget):
         for b in (self.mint_button, self.refresh_button, self.verify_button, self.cancel_button):
             compact(b)
             actions.addWidget(b)
-        outer.addLayout(actions)
+        self.mint_button.clicked.connect(self.on_mint_clicked)
+        self.refresh_button.clicked.connect(self.on_refresh_clicked)
+        self.verify_button.clicked.connect(self.on_verify_clicked)
+        self.cancel_button.clicked.connect(self.on_cancel_clicked)
+        self.auto_refresh.toggled.connect(self.on_auto_refresh_toggled)
+        return actions
 
-        self.token_box = JwtView()
-        self.token_box.setObjectName("tokenBox")
-        self.token_box.setMinimumHeight(48)
-
+    def _build_copy_row(self) -> QHBoxLayout:
         copy_row = QHBoxLayout()
         self.copy_token_button = QPushButton("Copy token")
         self.copy_header_button = QPushButton("Copy header")
@@ -216,152 +211,18 @@ class TokenView(QWidget):
         compact(self.inspect_button)
         copy_row.addStretch(1)
         copy_row.addWidget(self.inspect_button)
-
-        token_panel = QWidget()
-        tl = QVBoxLayout(token_panel)
-        tl.setContentsMargins(0, 0, 0, 0)
-        tl.addWidget(self.token_box, 1)
-        tl.addLayout(copy_row)
-
-        details = QGroupBox("Details")
-        form = QFormLayout(details)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        self.expires_label = QLabel()
-        self.obtained_label = QLabel()
-        self.lifetime_label = QLabel()
-        self.renews_label = QLabel()
-        self.refresh_label = QLabel()
-        self.verify_label = QLabel()
-        self.verify_label.setObjectName("verification")
-        for label in (
-            self.expires_label,
-            self.obtained_label,
-            self.lifetime_label,
-            self.renews_label,
-            self.refresh_label,
-            self.verify_label,
-        ):
-            # Wrapped, and without a say in the divider's position: the Details/claims split
-            # stays where the user put it whatever profile is shown.
-            label.setWordWrap(True)
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("Expires", self.expires_label)
-        form.addRow("Obtained", self.obtained_label)
-        form.addRow("Lifetime", self.lifetime_label)
-        form.addRow("Renewal", self.renews_label)
-        form.addRow("Refresh token", self.refresh_label)
-        form.addRow("Verification", self.verify_label)
-        details_scroll = QScrollArea()
-        details_scroll.setWidgetResizable(True)
-        details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        details_scroll.setWidget(details)
-        details_scroll.setMinimumWidth(200)
-
-        claims_box = QGroupBox("Header and claims")
-        cl = QVBoxLayout(claims_box)
-        self.claims = QTreeWidget()
-        self.claims.setHeaderLabels(["Claim", "Value"])
-        self.claims.setRootIsDecorated(False)
-        self.claims.setAlternatingRowColors(True)
-        self.claims.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.claims.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.claims.setColumnWidth(0, 110)
-        cl.addWidget(self.claims)
-        claims_box.setMinimumWidth(160)
-
-        self.details_splitter = lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.setObjectName("detailsSplitter")
-        lower.addWidget(details_scroll)
-        lower.addWidget(claims_box)
-        lower.setStretchFactor(0, 1)
-        lower.setStretchFactor(1, 2)
-        lower.setChildrenCollapsible(False)
-        lower.setSizes([420, 580])  # proportions: Qt scales them to the width on first layout
-
-        self.token_splitter = split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(token_panel)
-        split.addWidget(lower)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
-        split.setChildrenCollapsible(False)
-        outer.addWidget(split, 1)
-
-        self.mint_button.clicked.connect(self.on_mint_clicked)
-        self.refresh_button.clicked.connect(self.on_refresh_clicked)
-        self.verify_button.clicked.connect(self.on_verify_clicked)
-        self.cancel_button.clicked.connect(self.on_cancel_clicked)
         self.copy_token_button.clicked.connect(self.copy_token)
         self.copy_header_button.clicked.connect(self.copy_header)
         self.copy_curl_button.clicked.connect(self.copy_curl)
         self.inspect_button.clicked.connect(self.on_inspect_clicked)
-        self.auto_refresh.toggled.connect(self.on_auto_refresh_toggled)
-
-    def _build_welcome(self) -> QWidget:
-        """What a new user sees instead of an empty Token tab: create a profile, or try the demo."""
-        welcome = QWidget()
-        welcome.setObjectName("welcome")
-        layout = QVBoxLayout(welcome)
-        layout.addStretch(1)
-        title = QLabel("<h2>Welcome to Token Workbench</h2>")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = QLabel(
-            "Create a profile for each API account you use: pick its provider's preset, enter the "
-            "base URL and credentials (they go to the OS keychain), then Mint or Refresh to get a "
-            "token. The Inspector and Keys tabs work without a profile."
-        )
-        text.setWordWrap(True)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.welcome_new_button = QPushButton("Create a profile…")
-        self.welcome_new_button.setDefault(True)
-        self.welcome_new_button.clicked.connect(self.on_welcome_new_clicked)
-        self.welcome_demo_button = QPushButton("Try the demo")
-        self.welcome_demo_button.setToolTip(
-            "Opens a second window with a local sandbox that emulates every provider"
-        )
-        self.welcome_demo_button.clicked.connect(self.on_welcome_demo_clicked)
-        note = QLabel(
-            "The demo runs against a local sandbox with throwaway profiles: nothing touches your "
-            "keychain or real providers (also: <code>workbench gui --demo</code>)."
-        )
-        note.setWordWrap(True)
-        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        note.setStyleSheet("color: gray")
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.welcome_new_button)
-        buttons.addWidget(self.welcome_demo_button)
-        buttons.addStretch(1)
-        layout.addWidget(title)
-        layout.addWidget(text)
-        layout.addLayout(buttons)
-        layout.addWidget(note)
-        layout.addStretch(2)
-        return welcome
+        return copy_row
 
     def show_welcome(self, show: bool) -> None:
         self.pages.setCurrentIndex(1 if show else 0)
 
-    @property
-    def welcome_shown(self) -> bool:
-        return self.pages.currentIndex() == 1
-
-    def on_welcome_new_clicked(self) -> None:
-        self.new_profile_requested.emit()
-
-    def on_welcome_demo_clicked(self) -> None:
-        self.demo_requested.emit()
-
-    # -- state from the window --------------------------------------------------------------------
-    def set_profile(
-        self,
-        profile: Profile | None,
-        result: TokenResult | None = None,
-        renew_at: float | None = None,
-        *,
-        auto_refresh: bool = False,
-    ) -> None:
+    # -- state from the token model ---------------------------------------------------------------
+    def set_profile(self, profile: Profile | None) -> None:
+        """Show `profile` (None: none selected) with what the token model says it holds."""
         changed = (profile.name if profile else None) != (self.profile.name if self.profile else None)
         self.profile = profile
         if profile is None:
@@ -374,29 +235,39 @@ class TokenView(QWidget):
             self.generation.next()  # results for the previous profile are stale now
             self._set_busy(None)
             self.verification = None
+        held = self.tokens.of(profile.name if profile else None)
         self.auto_refresh.blockSignals(True)
-        self.auto_refresh.setChecked(auto_refresh)
+        self.auto_refresh.setChecked(held.auto_refresh)
         self.auto_refresh.blockSignals(False)
         if profile is None:
             self.title.setText("<b>No profile selected</b>")
         else:
             self.title.setText(
-                f"<b>{_esc(profile.name)}</b> &nbsp;·&nbsp; {_esc(profile.preset.title)}"
-                f" &nbsp;·&nbsp; <span style='color:gray'>{_esc(profile.base_url)}</span>"
+                f"<b>{html.escape(profile.name)}</b> &nbsp;·&nbsp; {html.escape(profile.preset.title)}"
+                f" &nbsp;·&nbsp; <span style='color:gray'>{html.escape(profile.base_url)}</span>"
             )
             self.title.setToolTip(f"{profile.name} · {profile.preset.title} · {profile.base_url}")
         self.login_panel.set_profile(profile)
-        self.set_result(result, renew_at)
+        self.set_result(held.result, held.renew_at)
 
-    def on_logged_in(self, result: TokenResult) -> None:
-        # The token itself arrives as the engine's "changed" event; this only says it is done.
-        self.token_obtained.emit(result)
+    def on_tokens_changed(self, names: frozenset[str]) -> None:
+        """The one notification: redraw when it names the profile shown."""
+        if self.profile is None or self.profile.name not in names:
+            return
+        held = self.tokens.of(self.profile.name)
+        if held.auto_refresh != self.auto_refresh.isChecked():
+            self.auto_refresh.blockSignals(True)
+            self.auto_refresh.setChecked(held.auto_refresh)
+            self.auto_refresh.blockSignals(False)
+        if held.result is not self.result or held.renew_at != self.renew_at:
+            self.set_result(held.result, held.renew_at)
 
-    def on_signed_out(self, name: str) -> None:
-        """Signing out deletes the tokens; the engine's "changed" event clears the view."""
+    def on_logged_in(self, name: str) -> None:
+        # The token itself arrives from the token model; this only says the login is done.
+        self.token_obtained.emit(name)
 
     def set_result(self, result: TokenResult | None, renew_at: float | None = None) -> None:
-        """The token the profile holds now (from an engine event) and when it is renewed."""
+        """Show the token the profile holds now and when it is renewed."""
         self.result = result
         self.renew_at = renew_at
         token = result.access_token if result else None
@@ -409,169 +280,48 @@ class TokenView(QWidget):
             )
         if token != self.token_box.token:
             self.token_box.set_token(token, placeholder)
-            self._fill_claims(result)
+            self.details.show_claims(result, self._now())
         elif not token:
             self.token_box.setPlaceholderText(placeholder)
-        self._fill_details()
+        self.details.show_token(result)
         self._show_verification()
         self.tick()
         self._update_buttons()
-
-    def set_auto_refresh(self, enabled: bool) -> None:
-        self.auto_refresh.blockSignals(True)
-        self.auto_refresh.setChecked(enabled)
-        self.auto_refresh.blockSignals(False)
-        self.tick()
 
     @property
     def busy(self) -> bool:
         return self._busy is not None
 
     def _update_buttons(self) -> None:
-        p, facts = self.profile, self.facts
         has_token = bool(self.result and self.result.access_token)
-        busy = self._busy is not None
-
-        def enable(button: QPushButton, ok: bool, why_not: str, tip: str) -> None:
-            button.setEnabled(ok)
-            button.setToolTip(tip if ok else why_not)
-
-        if p is None or facts is None:
-            for b in (
-                self.mint_button,
-                self.refresh_button,
-                self.verify_button,
-                self.copy_token_button,
-                self.copy_header_button,
-                self.copy_curl_button,
-                self.inspect_button,
-            ):
-                enable(b, False, "Select or create a profile first", "")
-            self.auto_refresh.setEnabled(False)
-            return
-        title = p.preset.title
-        wait = f"Wait for the {ACTION_TEXT.get(self._busy or '', 'current request').lower()} (or Cancel)"
-        enable(
-            self.mint_button,
-            facts.can_mint and not busy,
-            wait
-            if busy
-            else f"{title} hands out no new tokens by itself: paste a new pair (Edit…) or Refresh",
-            "Obtain a new token from the long-lived credentials",
+        if self.profile is not None:
+            self.login_panel.set_signed_in(has_token)
+        states = button_states(
+            self.facts,
+            self.profile.preset.title if self.profile is not None else "",
+            busy=self._busy,
+            has_token=has_token,
+            needs_login=self.login_panel.interactive and not has_token,
         )
-        self.login_panel.set_signed_in(has_token)
-        needs_login = self.login_panel.interactive and not has_token
-        enable(
-            self.refresh_button,
-            facts.can_refresh and not busy and not needs_login,
-            wait
-            if busy
-            else "No token yet: Log in first"
-            if needs_login
-            else f"{title} has no refresh: Mint obtains a new token",
-            "Exchange the refresh token for a new access token",
-        )
-        enable(
-            self.verify_button,
-            facts.can_verify and has_token and not busy,
-            wait
-            if busy
-            else "No token to verify yet: Mint or Refresh first"
-            if facts.can_verify
-            else f"{title} offers no check and no key to verify its tokens with (decode it in the Inspector)",
-            "Check the token's signature with the provider's keys, or ask the provider",
-        )
-        for b, tip in (
-            (self.copy_token_button, "Copy the token (renewed first if needed); the clipboard clears itself"),
-            (self.copy_header_button, f"Copy '{facts.header}: …' (renewed first if needed)"),
-            (self.copy_curl_button, "Copy a curl command for the Request tab's request, with a fresh token"),
-        ):
-            # A login profile's token comes only from the browser: a copy cannot renew one.
-            enable(b, not busy and not needs_login, wait if busy else "No token yet: Log in first", tip)
-        enable(self.inspect_button, has_token, "No token to inspect yet", "Open this token in the Inspector")
-        renewable = facts.can_mint or facts.can_refresh
-        self.auto_refresh.setEnabled(renewable)
-        if not renewable:
-            self.auto_refresh.setToolTip(f"{title} cannot renew tokens by itself")
+        buttons = {
+            "mint": self.mint_button,
+            "refresh": self.refresh_button,
+            "verify": self.verify_button,
+            "copy_token": self.copy_token_button,
+            "copy_header": self.copy_header_button,
+            "copy_curl": self.copy_curl_button,
+            "inspect": self.inspect_button,
+        }
+        for name, button in buttons.items():
+            button.setEnabled(states[name].enabled)
+            button.setToolTip(states[name].tooltip)
+        self.auto_refresh.setEnabled(states["auto_refresh"].enabled)
+        if states["auto_refresh"].tooltip:
+            self.auto_refresh.setToolTip(states["auto_refresh"].tooltip)
 
     def _now(self) -> float:
         ctx = self.services.ctx
         return ctx.clock.now() if ctx is not None else 0.0
-
-    def _fill_details(self) -> None:
-        r = self.result
-        if r is None:
-            for label in (self.expires_label, self.obtained_label, self.lifetime_label):
-                label.setText("—")
-        else:
-            self.expires_label.setText(
-                _local_time(r.expires_at) if r.expires_at else "unknown (used until a 401)"
-            )
-            how = OBTAINED_HOW.get(r.obtained_by, r.obtained_by)
-            self.obtained_label.setText(f"{how}, {_local_time(r.issued_at)}" if r.issued_at else how)
-            self.lifetime_label.setText(humanize_duration(r.lifetime, parts=2) if r.lifetime else "unknown")
-        self._fill_times()
-
-    def _fill_times(self) -> None:
-        """The rows that change with the clock: renewal and the refresh token's own countdown."""
-        r, facts, now = self.result, self.facts, self._now()
-        if facts is None:
-            self.renews_label.setText("—")
-            self.refresh_label.setText("—")
-            return
-        if r is None or self.renew_at is None:
-            renew = "—" if r is None else "not by time (its expiry is unknown)"
-        elif self.auto_refresh.isChecked():
-            left = self.renew_at - now
-            renew = f"refreshes in {humanize_seconds(left)} (auto-refresh)" if left > 0 else "refreshing now"
-        else:
-            left = self.renew_at - now
-            renew = (
-                f"on use after {humanize_seconds(left)} (auto-refresh off)"
-                if left > 0
-                else "on next use (auto-refresh off)"
-            )
-        self.renews_label.setText(renew)
-        if not facts.can_refresh:
-            self.refresh_label.setText("not used by this provider (mint again)")
-            return
-        parts = []
-        if r is not None and r.refresh_token_expires_at:
-            left = r.refresh_token_expires_at - now
-            parts.append("expired" if left <= 0 else f"expires in {humanize_seconds(left)}")
-        if facts.refresh_token_lifetime:
-            parts.append(f"lives {humanize_duration(facts.refresh_token_lifetime, parts=2)}")
-        if facts.rotates_refresh_token:
-            parts.append("rotates on every refresh")
-        self.refresh_label.setText(", ".join(parts) or "lifetime not stated by the provider")
-
-    def _fill_claims(self, result: TokenResult | None) -> None:
-        self.claims.clear()
-        token = result.access_token if result else None
-        self._decoded_for = token
-        if result is None or not token:
-            return
-        jwt = result.jwt  # read once by the engine, from the provider's answer
-        if jwt is None:  # opaque tokens are fine: there is simply nothing to show
-            QTreeWidgetItem(self.claims, ["(opaque token)", "not a JWT: no claims to show"])
-            return
-        header, payload = jwt.header, jwt.claims
-        for key in ("alg", "typ", "kid"):
-            if key in header:
-                QTreeWidgetItem(self.claims, [f"header.{key}", _short(header[key])])
-        ordered = [k for k in _SUMMARY_CLAIMS if k in payload] + [
-            k for k in payload if k not in _SUMMARY_CLAIMS
-        ]
-        now = self._now()
-        for key in ordered:
-            value = payload[key]
-            if key in _TIME_CLAIMS and isinstance(value, int | float):
-                text = f"{_local_time(float(value))} · {_relative(float(value) - now)}"
-                item = QTreeWidgetItem(self.claims, [key, text])
-                item.setToolTip(1, str(value))
-            else:
-                item = QTreeWidgetItem(self.claims, [key, _short(value)])
-                item.setToolTip(1, _short(value, 2000))
 
     # -- the one-second tick ----------------------------------------------------------------------
     def tick(self) -> None:
@@ -581,7 +331,9 @@ class TokenView(QWidget):
             self._set_countdown("", "none")
             self.renewal_label.setText("")
             return
-        self._fill_times()
+        self.details.show_times(
+            r, self.facts, self.renew_at, auto_refresh=self.auto_refresh.isChecked(), now=self._now()
+        )
         if self._busy is not None:
             self.renewal_label.setText(self._progress_text())
         if r is None:
@@ -632,35 +384,44 @@ class TokenView(QWidget):
 
     def on_auto_refresh_toggled(self, checked: bool) -> None:
         if self.profile is not None:
-            self.auto_refresh_changed.emit(self.profile.name, checked)
+            self.tokens.set_auto_refresh(self.profile.name, checked)
         self.tick()
 
     def _start_token_job(self, force: str) -> None:
         ctx = self.services.ctx
         if ctx is None or self.profile is None or self._busy is not None:
             return
+        from workbench.core.operations import obtain_token
+
         name = self.profile.name
         gen = self.generation.next()
         self._set_busy(force)
         self._task = self.services.runner.start(
-            ctx.engine.get_token,
+            obtain_token,
+            ctx.engine,
             name,
             force=force,
             owner=self,
-            on_success=lambda result: self.on_token_succeeded(gen, name, result),
+            on_success=lambda done: self.on_token_succeeded(gen, done),
             on_failure=lambda exc: self.on_token_failed(gen, name, exc),
         )
 
     def _set_busy(self, action: str | None) -> None:
-        was = self._busy is not None
+        """What this view waits for (None: nothing); the token model hears of the profile's
+        request starting and ending (the sidebar and the Cancel action follow it)."""
         self._busy = action
         if action is not None:
             self._busy_since = time.monotonic()
         else:
             self._task = None
         self.cancel_button.setVisible(action is not None)
-        if self.profile is not None and was != (action is not None):
-            self.busy_changed.emit(self.profile.name, action is not None)
+        name = self.profile.name if self.profile is not None and action is not None else None
+        if name != self._busy_name:
+            if self._busy_name is not None:
+                self.tokens.set_busy(self._busy_name, False)
+            self._busy_name = name
+            if name is not None:
+                self.tokens.set_busy(name, True)
         self._update_buttons()
         self.tick()
 
@@ -678,21 +439,18 @@ class TokenView(QWidget):
             f"{name}: {action.lower()} cancelled; the provider call ends in the background by its timeout"
         )
 
-    def on_token_succeeded(self, gen: int, name: str, result: TokenResult) -> None:
-        self.token_obtained.emit(result)
+    def on_token_succeeded(self, gen: int, done: TokenObtained) -> None:
+        self.token_obtained.emit(done)
         if not self.generation.is_current(gen):
             return
         self._set_busy(None)
-        how = OBTAINED_BY_TEXT.get(result.obtained_by, f"token: {result.obtained_by}")
-        self.services.show_status(f"{name}: {how}")
+        how = OBTAINED_BY_TEXT.get(done.obtained_by, f"token: {done.obtained_by}")
+        self.services.show_status(f"{done.profile}: {how}")
 
     def on_token_failed(self, gen: int, name: str, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
-        self.failed.emit(name, user_message(exc))
-        if not self.generation.is_current(gen):
-            return
-        self._set_busy(None)
+        if self.generation.is_current(gen):
+            self._set_busy(None)
+        self.tokens.set_error(name, user_message(exc))
 
     # -- verification -----------------------------------------------------------------------------
     def on_verify_clicked(self) -> None:
@@ -728,8 +486,6 @@ class TokenView(QWidget):
         self._show_verification()
 
     def on_verify_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.generation.is_current(gen):
             return
         self._set_busy(None)
@@ -772,74 +528,52 @@ class TokenView(QWidget):
         self._with_fresh_token("curl")
 
     def _with_fresh_token(self, what: str) -> None:
-        """Get a valid token on the pool (renewed first if needed), then copy. The token shown
-        is not replaced from here: if renewing changed it, the engine's event says so."""
+        """Get a valid token on the pool (renewed first if needed) and build the text to copy
+        there: only that text comes back. If renewing changed the token, the engine's event
+        says so."""
         ctx = self.services.ctx
         if ctx is None or self.profile is None or self._busy is not None:
             return
         profile = self.profile
-        getter: Callable[[], RequestSpec] | None = self.services.current_request
+        getter = self.services.current_request
         spec = getter() if getter is not None else None
         engine = ctx.engine
         gen = self.generation.next()
         self._set_busy("copy")
 
-        def job() -> tuple[TokenResult, str]:
-            result = engine.get_token(profile.name)
-            return result, build_clipboard_text(what, profile, result.access_token, spec)
+        def job() -> str:
+            return build_clipboard_text(what, profile, engine.get_token(profile.name).access_token, spec)
 
         self._task = self.services.runner.start(
             job,
             owner=self,
-            on_success=lambda value: self.on_copy_ready(gen, what, value),
+            on_success=lambda text: self.on_copy_ready(gen, profile.name, what, text),
             on_failure=lambda exc: self.on_token_failed(gen, profile.name, exc),
         )
 
-    def on_copy_ready(self, gen: int, what: str, value: tuple[TokenResult, str]) -> None:
-        result, text = value
-        self.token_obtained.emit(result)
+    def on_copy_ready(self, gen: int, name: str, what: str, text: str) -> None:
+        self.token_obtained.emit(name)
         if not self.generation.is_current(gen):
             return
         self._set_busy(None)
-        names = {"token": "access token", "header": "Authorization header", "curl": "curl command"}
-        self.services.clipboard.copy_secret(text, names.get(what, what))
+        self.services.clipboard.copy_secret(text, COPIED_WHAT.get(what, what))
 
 
 def build_clipboard_text(what: str, profile: Profile, token: str, spec: RequestSpec | None) -> str:
-    """The text to copy: the bare token, an auth header line, or a curl command."""
-    from workbench.core.operations import token_facts
-
-    facts = token_facts(profile)
-    value = facts.header_value(token)
-    if what == "token":
-        return token
-    if what == "header":
-        return f"{facts.header}: {value}"
+    """The text to copy: the bare token, an auth header line (as `workbench token --format
+    header` prints it), or a curl command."""
     from workbench.core.engine.flows import resolve_url
     from workbench.core.request.codegen import curl_command
 
+    if what == "token":
+        return token
+    header, value = profile.preset.token.authorization(token)
+    if what == "header":
+        return f"{header}: {value}"
     method, path, headers, body = spec or ("GET", "", [], "")
     url = resolve_url(profile, path) if path else profile.base_url
-    all_headers = [(facts.header, value), *[(k, v) for k, v in headers if k.lower() != facts.header.lower()]]
+    all_headers = [(header, value), *[(k, v) for k, v in headers if k.lower() != header.lower()]]
     return curl_command(method, url, all_headers, body or None)
 
 
-def _esc(text: str) -> str:
-    import html
-
-    return html.escape(str(text))
-
-
-def _short(value: object, limit: int = 160) -> str:
-    # One line: compact JSON, not the indented form squashed (which leaves runs of spaces).
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _relative(seconds: float) -> str:
-    try:
-        from workbench.core.jose.inspect import humanize_relative
-
-        return humanize_relative(seconds)
-    except Exception:  # a missing helper must not break the view
-        return f"{int(seconds):+d} s"
+__all__ = ["OBTAINED_BY_TEXT", "TokenView", "build_clipboard_text"]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
     QFontMetrics,
     QIcon,
+    QKeyEvent,
     QPainter,
     QPalette,
     QPixmap,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QSizePolicy,
     QStyle,
     QStyledItemDelegate,
@@ -323,10 +326,6 @@ class ElidedLabel(QLabel):
         self.setToolTip(text)
         self._elide()
 
-    def shown_text(self) -> str:
-        """What is painted (the full text may be shortened)."""
-        return super().text()
-
     def text(self) -> str:
         return self._full
 
@@ -372,3 +371,31 @@ def elide_url(url: str, metrics: QFontMetrics, width: int) -> str:
     if metrics.horizontalAdvance(candidate) <= width:
         return candidate
     return metrics.elidedText(url, Qt.TextElideMode.ElideRight, width)
+
+
+def compact(button: QPushButton) -> None:
+    """Let a button shrink to its text (plus padding) instead of the style's 80 px minimum, so a
+    row of them fits a small window without being cut."""
+    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
+
+
+class EnterFilter(QObject):
+    """An event filter: Enter (or, with `needs_ctrl`, Ctrl+Enter, for a multi-line box) runs
+    `action`; Shift+Enter stays a newline."""
+
+    def __init__(self, action: Callable[[], object], parent: QObject, *, needs_ctrl: bool = False) -> None:
+        super().__init__(parent)
+        self._action = action
+        self._needs_ctrl = needs_ctrl
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                mods = event.modifiers()
+                if mods & Qt.KeyboardModifier.ShiftModifier:
+                    return False
+                if self._needs_ctrl and not mods & Qt.KeyboardModifier.ControlModifier:
+                    return False
+                self._action()
+                return True
+        return False

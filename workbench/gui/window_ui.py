@@ -34,20 +34,16 @@ from PySide6.QtWidgets import (
 
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
-from workbench.gui.settings import TLS_WARNING
+from workbench.gui.sidebar import ProfileSidebar
+from workbench.gui.status_bar import StatusIndicators
 from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
-from workbench.gui.widgets import STATE_COLORS, ErrorBanner, ProfileDelegate, bold_label
+from workbench.gui.token_model import TokenModel
+from workbench.gui.widgets import ErrorBanner, ProfileDelegate, bold_label, compact
 
 if TYPE_CHECKING:
     from workbench.gui.main_window import MainWindow
 
 TAB_TITLES = ("Token", "Request", "Inspector", "Keys")
-
-
-def compact(button: QPushButton) -> None:
-    """Let a button shrink to its text (plus padding) instead of the style's 80 px minimum, so a
-    row of them fits a small window without being cut."""
-    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
 
 
 class CurrentPageTabWidget(QTabWidget):
@@ -77,18 +73,22 @@ def build(w: MainWindow, runner: TaskRunner | None, tick_ms: int, clipboard_tick
     prefer_gui_thread()
     w.runner = runner or TaskRunner(w)
     w.clipboard = SecureClipboard(w, clear_after=prefs.clipboard_clear, tick_ms=clipboard_tick_ms)
+    w.tokens = TokenModel(w.runner, w.settings, show_status=w.show_status, parent=w)
     w.services = Services(
         runner=w.runner,
         clipboard=w.clipboard,
         settings=w.settings,
         prefs=prefs,
+        tokens=w.tokens,
         show_error=w.show_error,
         show_status=w.show_status,
         clear_error=w.clear_error,
-        token_of=w.token_of,
     )
+    # The one route token state takes into the GUI: engine events, into the token model, whose
+    # one notification every view refreshes from.
     w.bridge = EngineEventBridge(w)
-    w.bridge.received.connect(w.on_engine_event)
+    w.bridge.received.connect(w.tokens.on_engine_event)
+    w.tokens.changed.connect(w.on_tokens_changed)
     w.runner.error_occurred.connect(w.show_error)
     _build_widgets(w)
     _build_actions(w)
@@ -118,6 +118,7 @@ def _build_widgets(w: MainWindow) -> None:
     h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
     sidebar.setMinimumWidth(170)
     ll.addWidget(sidebar, 1)
+    w.sidebar_view = ProfileSidebar(sidebar, w.tokens)
     w.placeholder = QLabel("Loading profiles…")
     w.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
     w.placeholder.setWordWrap(True)
@@ -155,19 +156,8 @@ def _build_widgets(w: MainWindow) -> None:
     w.splitter.setSizes([260, 940])
     w.setCentralWidget(w.splitter)  # deletes the loading placeholder
 
-    bar = w.statusBar()
-    w.clipboard_label = QLabel()
-    w.tls_label = QLabel("⚠ TLS verification off")
-    w.tls_label.setToolTip(TLS_WARNING)
-    w.tls_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
-    w.vault_label = QLabel()
-    w.clock_label = QLabel()
-    w.sandbox_label = QLabel()
-    for label in (w.clipboard_label, w.tls_label, w.vault_label, w.clock_label, w.sandbox_label):
-        bar.addPermanentWidget(label)
-    w.clipboard_label.hide()
-    w.vault_label.hide()
-    w.tls_label.setVisible(not w.services.prefs.verify_tls)
+    w.indicators = StatusIndicators(w.statusBar(), w.clipboard, verify_tls=w.services.prefs.verify_tls)
+    w.clipboard_label, w.tls_label = w.indicators.clipboard_label, w.indicators.tls_label
 
     sidebar.currentItemChanged.connect(w.on_current_item_changed)
     sidebar.itemDoubleClicked.connect(w.on_item_double_clicked)
@@ -175,9 +165,6 @@ def _build_widgets(w: MainWindow) -> None:
     w.new_button.clicked.connect(w.on_new_clicked)
     w.edit_button.clicked.connect(w.edit_profile)
     w.remove_button.clicked.connect(w.on_remove_clicked)
-    w.clipboard.countdown_changed.connect(w.on_clipboard_countdown)
-    w.clipboard.copied.connect(w.on_copied)
-    w.clipboard.cleared.connect(w.on_clipboard_cleared)
 
 
 def _build_actions(w: MainWindow) -> None:
@@ -219,7 +206,7 @@ def _build_actions(w: MainWindow) -> None:
         "&Verify", w.verify, "Ctrl+Shift+V", "Check the token's signature or ask the provider"
     )
     w.cancel_action = action("&Cancel token request", w.cancel, "Esc")
-    w.cancel_action.setEnabled(False)  # MainWindow.on_busy_changed enables it while one runs
+    w.cancel_action.setEnabled(False)  # MainWindow.on_tokens_changed enables it while one runs
     w.send_action = action("&Send request", w.send_request, "Ctrl+Return")
     w.send_action2 = action("Send request (keypad Enter)", w.send_request, "Ctrl+Enter")
     w.focus_url_action = action("Focus &URL", w.focus_url, "Ctrl+L")
@@ -271,17 +258,11 @@ def build_panels(w: MainWindow) -> None:
 
     w.token_view = TokenView(w.services)
     _put_in_tab(w, 0, w.token_view)
-    # Token state comes from engine events (MainWindow.on_engine_event), not from these.
-    w.token_view.busy_changed.connect(w.on_busy_changed)
-    w.token_view.failed.connect(w.on_profile_failed)
-    w.token_view.auto_refresh_changed.connect(w.on_auto_refresh_changed)
+    # Token state reaches the view from the token model (services.tokens), not from the window.
     w.token_view.new_profile_requested.connect(w.on_new_clicked)
     w.token_view.demo_requested.connect(w.start_demo)
     w.token_view.inspect_requested.connect(w.open_in_inspector)
-    name = w.selected_name() or ""
-    w.token_view.set_profile(
-        w.selected_profile(), w.tokens.get(name), w.renewals.get(name), auto_refresh=name in w.auto_refresh
-    )
+    w.token_view.set_profile(w.selected_profile())
     # A History tab (issue 12).
     from workbench.gui import history_view
 

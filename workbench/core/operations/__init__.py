@@ -22,6 +22,7 @@ import_profile         ProfileImported (the profile, what `--trust` accepted)
 key_slot               KeySlot (where a profile keeps its signing key, which algorithms)
 key_slot_status        KeySlotStatus (is a key stored there, does it fit)
 attach_private_key     KeyAttached (algorithm, whether a key was replaced)
+obtain_token           TokenObtained (how the token was obtained; the token is an engine event)
 token_facts            TokenFacts (how a profile's token is sent, what the provider offers)
 verify_token           Verification (valid or not, how, readable details)
 inspect_token          Inspection (any pasted token, checked with the user's key)
@@ -55,8 +56,10 @@ from workbench.core.operations.requests import RenderedRequest, guess_content_ty
 from workbench.core.operations.secrets import MAX_SECRET_CHARS, PRIVATE_KEY_SECRET
 from workbench.core.operations.tokens import (
     TokenFacts,
+    TokenObtained,
     Verification,
     inspect_token,
+    obtain_token,
     token_facts,
     verify_token,
 )
@@ -74,6 +77,7 @@ __all__ = [
     "ProfileSaved",
     "RenderedRequest",
     "TokenFacts",
+    "TokenObtained",
     "UntrustedProfileError",
     "VaultSecretSource",
     "Verification",
@@ -86,6 +90,7 @@ __all__ = [
     "inspect_token",
     "key_slot",
     "key_slot_status",
+    "obtain_token",
     "remove_profile",
     "render_request",
     "signing_algorithms",

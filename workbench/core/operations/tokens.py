@@ -1,4 +1,5 @@
-"""Token operations: what a profile's tokens look like to a front end, verify and inspect."""
+"""Token operations: obtain a token, what a profile's tokens look like to a front end, verify
+and inspect."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from workbench.core.engine.token_engine import TokenEngine
+    from workbench.core.engine.types import Force
     from workbench.core.jose.inspect import Inspection, VerificationKey
     from workbench.core.profiles.profile import Profile
 
@@ -34,6 +36,26 @@ class Verification:
     token_fingerprint: str
 
 
+# --------------------------------------------------------------------------- obtain
+
+
+@dataclass(frozen=True)
+class TokenObtained:
+    """A token request done: for which profile, and how its token was obtained ("mint",
+    "refresh", "cache", "response-header"). Not the token: a front end learns what a profile
+    holds from the engine's "changed" event (one route for token state)."""
+
+    profile: str
+    obtained_by: str
+
+
+def obtain_token(engine: TokenEngine, name: str, *, force: Force | None = None) -> TokenObtained:
+    """Mint / Refresh / "renew if needed" for `name` (force: "mint" or "refresh"). Network:
+    run off the GUI thread."""
+    result = engine.get_token(name, force=force)
+    return TokenObtained(name, result.obtained_by)
+
+
 # --------------------------------------------------------------------------- token facts
 
 
@@ -56,9 +78,6 @@ class TokenFacts:
     can_verify: bool
     refresh_token_lifetime: float | None
     rotates_refresh_token: bool
-
-    def header_value(self, token: str) -> str:
-        return f"{self.scheme} {token}".strip() if self.scheme else token
 
 
 def token_facts(profile: Profile) -> TokenFacts:

@@ -1,0 +1,196 @@
+"""The lower half of the Token tab: the Details rows and the token's header and claims.
+
+:class:`TokenDetails` shows what it is handed (a token, the profile's token facts, the
+renewal time, the clock); it starts nothing and keeps no state of its own. A new row is one
+``QLabel`` in :meth:`TokenDetails._build_rows` and one line in the ``show_*`` method that
+fills it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
+
+from workbench.core.durations import humanize_duration
+from workbench.gui.inspector_text import relative, short
+from workbench.gui.widgets import humanize_seconds
+
+if TYPE_CHECKING:
+    from workbench.core.engine.types import TokenResult
+    from workbench.core.operations import TokenFacts
+
+# Claims worth a line in the summary, in this order; the rest follow.
+SUMMARY_CLAIMS = ("sub", "iss", "aud", "scope", "scopes", "client_id", "iat", "nbf", "exp", "jti")
+TIME_CLAIMS = {"iat", "nbf", "exp", "auth_time"}
+CLAIM_CHARS = 160  # a claim's value in the list (its tooltip has up to 2000)
+# The Obtained row: how the token shown was obtained.
+OBTAINED_HOW = {
+    "mint": "minted",
+    "refresh": "refreshed",
+    "cache": "stored earlier",
+    "response-header": "from a response header",
+}
+
+
+def local_time(ts: float) -> str:
+    return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def renewal_text(result: TokenResult | None, renew_at: float | None, auto_refresh: bool, now: float) -> str:
+    """The Renewal row: when the token is renewed, by auto-refresh or on its next use."""
+    if result is None or renew_at is None:
+        return "—" if result is None else "not by time (its expiry is unknown)"
+    left = renew_at - now
+    if auto_refresh:
+        return f"refreshes in {humanize_seconds(left)} (auto-refresh)" if left > 0 else "refreshing now"
+    return (
+        f"on use after {humanize_seconds(left)} (auto-refresh off)"
+        if left > 0
+        else "on next use (auto-refresh off)"
+    )
+
+
+def refresh_token_text(result: TokenResult | None, facts: TokenFacts, now: float) -> str:
+    """The Refresh token row: its own countdown and what the provider says of it."""
+    if not facts.can_refresh:
+        return "not used by this provider (mint again)"
+    parts = []
+    if result is not None and result.refresh_token_expires_at:
+        left = result.refresh_token_expires_at - now
+        parts.append("expired" if left <= 0 else f"expires in {humanize_seconds(left)}")
+    if facts.refresh_token_lifetime:
+        parts.append(f"lives {humanize_duration(facts.refresh_token_lifetime, parts=2)}")
+    if facts.rotates_refresh_token:
+        parts.append("rotates on every refresh")
+    return ", ".join(parts) or "lifetime not stated by the provider"
+
+
+class TokenDetails(QSplitter):
+    """Details (left) and header and claims (right), side by side; the divider stays where
+    the user put it whatever profile is shown."""
+
+    def __init__(self) -> None:
+        super().__init__(Qt.Orientation.Horizontal)
+        self.setObjectName("detailsSplitter")
+        details = QGroupBox("Details")
+        self.form = QFormLayout(details)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self._build_rows()
+        details_scroll = QScrollArea()
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        details_scroll.setWidget(details)
+        details_scroll.setMinimumWidth(200)
+
+        claims_box = QGroupBox("Header and claims")
+        cl = QVBoxLayout(claims_box)
+        self.claims = QTreeWidget()
+        self.claims.setHeaderLabels(["Claim", "Value"])
+        self.claims.setRootIsDecorated(False)
+        self.claims.setAlternatingRowColors(True)
+        self.claims.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.claims.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.claims.setColumnWidth(0, 110)
+        cl.addWidget(self.claims)
+        claims_box.setMinimumWidth(160)
+
+        self.addWidget(details_scroll)
+        self.addWidget(claims_box)
+        self.setStretchFactor(0, 1)
+        self.setStretchFactor(1, 2)
+        self.setChildrenCollapsible(False)
+        self.setSizes([420, 580])  # proportions: Qt scales them to the width on first layout
+
+    def _build_rows(self) -> None:
+        self.expires_label = self.add_row("Expires")
+        self.obtained_label = self.add_row("Obtained")
+        self.lifetime_label = self.add_row("Lifetime")
+        self.renews_label = self.add_row("Renewal")
+        self.refresh_label = self.add_row("Refresh token")
+        self.verify_label = self.add_row("Verification")
+        self.verify_label.setObjectName("verification")
+
+    def add_row(self, title: str) -> QLabel:
+        """A Details row: wrapped, selectable, and without a say in the divider's position."""
+        label = QLabel()
+        label.setWordWrap(True)
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.form.addRow(title, label)
+        return label
+
+    # -- filling ----------------------------------------------------------------------------------
+    def show_token(self, result: TokenResult | None) -> None:
+        """The rows that change only with the token: expiry, how it was obtained, lifetime."""
+        if result is None:
+            for label in (self.expires_label, self.obtained_label, self.lifetime_label):
+                label.setText("—")
+            return
+        self.expires_label.setText(
+            local_time(result.expires_at) if result.expires_at else "unknown (used until a 401)"
+        )
+        how = OBTAINED_HOW.get(result.obtained_by, result.obtained_by)
+        self.obtained_label.setText(f"{how}, {local_time(result.issued_at)}" if result.issued_at else how)
+        self.lifetime_label.setText(
+            humanize_duration(result.lifetime, parts=2) if result.lifetime else "unknown"
+        )
+
+    def show_times(
+        self,
+        result: TokenResult | None,
+        facts: TokenFacts | None,
+        renew_at: float | None,
+        *,
+        auto_refresh: bool,
+        now: float,
+    ) -> None:
+        """The rows that change with the clock: renewal and the refresh token's own countdown."""
+        if facts is None:
+            self.renews_label.setText("—")
+            self.refresh_label.setText("—")
+            return
+        self.renews_label.setText(renewal_text(result, renew_at, auto_refresh, now))
+        self.refresh_label.setText(refresh_token_text(result, facts, now))
+
+    def show_claims(self, result: TokenResult | None, now: float) -> None:
+        self.claims.clear()
+        if result is None or not result.access_token:
+            return
+        jwt = result.jwt  # read once by the engine, from the provider's answer
+        if jwt is None:  # opaque tokens are fine: there is simply nothing to show
+            QTreeWidgetItem(self.claims, ["(opaque token)", "not a JWT: no claims to show"])
+            return
+        header, payload = jwt.header, jwt.claims
+        for key in ("alg", "typ", "kid"):
+            if key in header:
+                QTreeWidgetItem(self.claims, [f"header.{key}", short(header[key], CLAIM_CHARS)])
+        ordered = [k for k in SUMMARY_CLAIMS if k in payload] + [
+            k for k in payload if k not in SUMMARY_CLAIMS
+        ]
+        for key in ordered:
+            value = payload[key]
+            if key in TIME_CLAIMS and isinstance(value, int | float):
+                text = f"{local_time(float(value))} · {relative(float(value) - now)}"
+                item = QTreeWidgetItem(self.claims, [key, text])
+                item.setToolTip(1, str(value))
+            else:
+                item = QTreeWidgetItem(self.claims, [key, short(value, CLAIM_CHARS)])
+                item.setToolTip(1, short(value, 2000))
+
+
+__all__ = ["OBTAINED_HOW", "TokenDetails", "refresh_token_text", "renewal_text"]
