@@ -9,14 +9,14 @@ import time
 import httpx
 import pytest
 
-from workbench.core.engine.calls import _any_401, _in_header
+from workbench.core.engine.calls import _any_401, _placed
 from workbench.core.engine.renew import Renewal, renew_once
 from workbench.core.engine.state import TokenState
 from workbench.core.engine.types import TokenResult
 from workbench.core.engine.wire import CallPlan
 from workbench.core.errors import ResponseTooLargeError
 from workbench.core.net import client as http
-from workbench.core.net.client import make_client, send_bounded
+from workbench.core.net.client import any_origin, make_client, send_bounded
 
 URL = "https://api.example.com/me"
 
@@ -40,10 +40,11 @@ class FakeTokens:
         return token(self.fresh.pop(0))
 
 
-def plan(header: str = "Authorization", scheme: str = "Bearer") -> CallPlan:
+def plan(header: str = "Authorization", scheme: str = "Bearer", placement: str = "header") -> CallPlan:
     return CallPlan(
         header=header,
         scheme=scheme,
+        placement=placement,
         response_token_header="Authorization",
         sliding=False,
         timeout_seconds=10.0,
@@ -54,13 +55,31 @@ def plan(header: str = "Authorization", scheme: str = "Bearer") -> CallPlan:
 def send(handler, auth, *, timeout: float = 10.0, max_bytes: int = 1024) -> httpx.Response:
     with make_client(transport=httpx.MockTransport(handler)) as client:
         return send_bounded(
-            client, "GET", URL, timeout=timeout, max_bytes=max_bytes, what="p call", auth=auth
+            client,
+            "GET",
+            URL,
+            origin_check=any_origin,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            what="p call",
+            auth=auth,
         )
 
 
-def auth_for(tokens, first: str = "old", *, header: str = "Authorization", scheme: str = "Bearer", **kw):
+def auth_for(
+    tokens,
+    first: str = "old",
+    *,
+    header: str = "Authorization",
+    scheme: str = "Bearer",
+    placement="header",
+    **kw,
+):
     how = Renewal(
-        _in_header(plan(header, scheme)), kw.pop("refused", _any_401), kw.pop("max_bytes", 1024), "p call"
+        _placed(plan(header, scheme, placement)),
+        kw.pop("refused", _any_401),
+        kw.pop("max_bytes", 1024),
+        "p call",
     )
     return renew_once(tokens, "p", token(first), how)  # type: ignore[arg-type]
 
@@ -151,3 +170,17 @@ def test_the_renewal_does_not_run_under_the_calls_deadline():
     assert before is not None and during is None
     # The 0.3 s the renewal took is given back: the resend has what was left before it.
     assert after is not None and after - before >= 0.25
+
+
+def test_a_query_or_cookie_token_is_replaced_not_added_to_when_the_request_is_sent_again():
+    seen: list[tuple[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((str(request.url.params.get_list("key")), request.headers.get("Cookie", "")))
+        return httpx.Response(401 if len(seen) % 2 else 200)
+
+    send(handler, auth_for(FakeTokens("new"), header="key", scheme="", placement="query"))
+    assert seen == [("['old']", ""), ("['new']", "")]
+    seen.clear()
+    send(handler, auth_for(FakeTokens("new"), header="session", scheme="", placement="cookie"))
+    assert seen == [("[]", "session=old"), ("[]", "session=new")]
