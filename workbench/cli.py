@@ -95,6 +95,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "keygen": ("workbench.commands.keygen", "generate a key pair"),
     "sandbox": ("workbench.commands.sandbox", "run the local provider emulators"),
     "login": ("workbench.commands.login", "log in through the browser or a device code (OAuth presets)"),
+    "logout": ("workbench.commands.logout", "revoke and forget the tokens of an OAuth login"),
     "self-test": (
         "workbench.commands.selftest",
         "check every preset end to end against the embedded sandbox",
@@ -122,7 +123,7 @@ def _command_modules() -> list[ModuleType]:
 
 # Commands that use a profile's credentials: each run warns about an unsafe profile (../shared/DESIGN.md,
 # "Where credentials may go": TLS verification off, plain http to a host that is not loopback).
-_PROFILE_USES = {"token", "call", "exec", "login", "snippet"}
+_PROFILE_USES = {"token", "call", "exec", "login", "logout", "snippet"}
 
 
 def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext) -> None:

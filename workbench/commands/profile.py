@@ -525,6 +525,7 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
         else:
             note = "" if present or spec is None or spec.required else " (optional)"
         out.append(f"  {secret:<{width}}  {'stored' if present else 'missing'}{note}")
+    out += _login_lines(ctx, profile.name)
     if profile.settings:
         out.append("settings:")
         for key, value in profile.settings.items():
@@ -535,6 +536,22 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
     if ctx.vault.warning:
         print(f"workbench: warning: {ctx.vault.warning}", file=sys.stderr)
     return 0
+
+
+def _login_lines(ctx: AppContext, name: str) -> list[str]:
+    """An OAuth login's redirect URI to register, granted scope and refresh token (no network)."""
+    from workbench.core.oauth.status import login_state
+
+    state = login_state(ctx, name)
+    if state is None:
+        return []
+    lines = ["login:"]
+    if state.redirect_uri:
+        lines.append(f"  redirect URI:  {state.redirect_uri} ({state.redirect_note})")
+    scope = json.dumps(state.granted_scope) if state.granted_scope is not None else "(not logged in yet)"
+    lines.append(f"  granted scope: {scope}")
+    lines.append(f"  refresh token: {state.refresh_words()}")
+    return lines
 
 
 # --------------------------------------------------------------------------- rm / import

@@ -280,6 +280,7 @@ class ProfileEditor(QDialog):
                 self._add_row(form, key, label, field, spec.help)
         from workbench.gui.login_discovery import add_discovery_row
 
+        self.redirect_uri: QLineEdit | None = None  # browser logins: the redirect URI to register
         self.discovery_row = add_discovery_row(self, form, preset)  # OAuth presets: "Fetch endpoints"
         self.inputs_layout.addWidget(form_widget)
         self.inputs_box.setTitle(f"Inputs for {preset.title}")

@@ -55,6 +55,8 @@ class TokenAnswer:
     issued_at: float | None
     refresh_token_expires_at: float | None = None
     jwt: JwtClaims | None = None  # the access token read once (None: opaque, or not read)
+    scope: str | None = None  # the scope the answer says was granted (OAuth; None: not stated)
+    id_token: str | None = None  # an OpenID Connect id_token that came with it (never a bearer)
 
     def __repr__(self) -> str:  # tokens never in a repr (logs, tracebacks, test output)
         return (
@@ -275,6 +277,8 @@ def parse_token_response(
     if refresh_token and refresh_lifetime:
         refresh_expires_at = now + refresh_lifetime
 
+    scope = field_value("scope")
+    id_token = field_value("id_token")
     return TokenAnswer(
         access_token=access,
         refresh_token=refresh_token,
@@ -284,6 +288,8 @@ def parse_token_response(
         issued_at=issued_at,
         refresh_token_expires_at=refresh_expires_at,
         jwt=jwt,
+        scope=" ".join(scope.split()) if isinstance(scope, str) else None,
+        id_token=id_token.strip() if isinstance(id_token, str) and id_token.strip() else None,
     )
 
 

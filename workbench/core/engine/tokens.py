@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 from workbench.core.engine.policy import parse_retry_after, setting_float
-from workbench.core.engine.state import TokenState
+from workbench.core.engine.state import TokenState, profile_key
 from workbench.core.engine.stored import (
     ACCESS_TOKEN,
     REFRESH_TOKEN,
@@ -39,6 +39,7 @@ from workbench.core.errors import (
     NetworkTLSError,
     ProviderAuthError,
     ProviderError,
+    VaultError,
     WorkbenchError,
     user_message,
 )
@@ -123,7 +124,7 @@ class Tokens(StoredTokens):
             with self._mu:
                 self._pending.pop(profile, None)
             stored = self._read_stored(prof)
-            return self._store_answer(prof, stored, "mint", answer)
+            return self._store_answer(prof, stored, "mint", answer, login=True)
 
     def forget(self, profile: str) -> None:
         prof = self._wire.profile(profile, reload=True)
@@ -255,6 +256,10 @@ class Tokens(StoredTokens):
             raise TokenUnavailableError(
                 f"profile '{name}' cannot refresh: preset '{preset.name}' has no [refresh] request{alt}"
             )
+        if not stored.refresh and stored.state.refresh_refused_at is not None:
+            raise TokenUnavailableError(
+                f"profile '{name}': {self._refused_words(stored)}", hint=self._paste_hint(profile)
+            )
         if not stored.refresh:
             raise TokenUnavailableError(
                 f"profile '{name}' has no refresh token stored", hint=self._paste_hint(profile)
@@ -335,7 +340,9 @@ class Tokens(StoredTokens):
                 "or in the app's profile editor",
             )
         rt_expires = stored.state.refresh_token_expires_at
-        if can_refresh and rt_expires is not None and _refresh_token_expired(stored, now):
+        if can_refresh and not stored.refresh and stored.state.refresh_refused_at is not None:
+            how = self._refused_words(stored)
+        elif can_refresh and rt_expires is not None and _refresh_token_expired(stored, now):
             how = f"its refresh token expired at {iso_z(rt_expires)}"
         elif can_refresh:
             how = "no refresh token to renew it"
@@ -358,6 +365,40 @@ class Tokens(StoredTokens):
             f"`workbench profile set {profile.name} {flags}` (each value is asked for without echo)"
         )
 
+    @staticmethod
+    def _refused_words(stored: StoredPair) -> str:
+        when = stored.state.refresh_refused_at
+        return (
+            f"the server refused its refresh token at {iso_z(when or 0)} (revoked or expired); "
+            "it is not sent again"
+        )
+
+    def _drop_dead_grant(self, profile: Profile, stored: StoredPair) -> None:
+        """The server answered invalid_grant to a refresh token a login obtained: the grant is
+        dead (RFC 6749 §5.2). Drop it (refresh token, its access token, the login's id_token) and
+        note when, so it is never sent again and the next command says to log in."""
+        name = profile.name
+        for entry in (REFRESH_TOKEN, ACCESS_TOKEN, "id_token"):
+            try:
+                self._vault.delete(name, entry)
+            except VaultError as exc:
+                log.warning("could not delete the dead %s of '%s': %s", entry, name, user_message(exc))
+        state = stored.state.with_(
+            access_fingerprint=None,
+            expires_at=None,
+            refresh_fingerprint=None,
+            refresh_token_expires_at=None,
+            refresh_refused_at=self.clock.now(),
+            profile_key=profile_key(profile),
+        )
+        try:
+            self._states.save(name, state)
+        except OSError as exc:
+            log.warning("could not write token metadata of '%s': %s", name, user_message(exc))
+        with self._mu:
+            self._entries.pop(name, None)
+        self._announce_none(name)
+
     def _run_step(
         self, profile: Profile, stored: StoredPair, step: Literal["mint", "refresh"]
     ) -> TokenResult:
@@ -367,6 +408,29 @@ class Tokens(StoredTokens):
             {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh},
             refs=profile.secret_refs,
         )
+        if step == "refresh" and stored.refresh and self._dies_on_invalid_grant(profile):
+            try:
+                return self._run_step_unguarded(profile, stored, step, secrets)
+            except ProviderError as exc:
+                if exc.error_type == "invalid_grant":
+                    self._drop_dead_grant(profile, stored)
+                    exc.hint = exc.hint or self._paste_hint(profile)
+                raise
+        return self._run_step_unguarded(profile, stored, step, secrets)
+
+    def _dies_on_invalid_grant(self, profile: Profile) -> bool:
+        """A refresh token a login obtained (not one the user pasted) dies with invalid_grant."""
+        from workbench.core.oauth.login import is_interactive
+
+        return is_interactive(profile) and REFRESH_TOKEN not in self._pasted_names(profile)
+
+    def _run_step_unguarded(
+        self,
+        profile: Profile,
+        stored: StoredPair,
+        step: Literal["mint", "refresh"],
+        secrets: VaultSecretSource,
+    ) -> TokenResult:
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)
             from workbench.core.engine.signals import deferred_signals

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from workbench.core.clock import Clock
     from workbench.core.profiles.profile import Profile, ProfileStore
     from workbench.core.request.templating import TemplateRenderer
+    from workbench.core.storage.vault import Vault
 
 # Longest we wait for another thread/process that holds a profile's lock. The holder is
 # itself bounded by HTTP timeouts × attempts, so this only trips on a stuck process.
@@ -236,7 +237,23 @@ class Wire:
             origin_check=origin_check_for(profile),
         )
         endpoints = profile_endpoints(profile, http)
-        return {"issuer": endpoints.issuer, **endpoints.urls()}
+        found = {"issuer": endpoints.issuer, **endpoints.urls()}
+        if endpoints.auth_signing_algs:
+            found["auth_signing_algs"] = endpoints.auth_signing_algs
+        return found
+
+    def check_refreshed_id_token(
+        self, vault: Vault, profile: Profile, id_token: str, previous: str | None, *, now: float
+    ) -> None:
+        """Check an id_token a refresh returned against the issuer's keys (OIDC Core §12.2)."""
+        from workbench.core.oauth.discovery import OAuthTransport
+        from workbench.core.oauth.id_tokens import check_refreshed_id_token
+        from workbench.core.oauth.login import profile_endpoints
+
+        plan = self.plan_for(profile)
+        http = OAuthTransport(timeout=plan.timeout_seconds, client=self._client(plan.verify_tls))
+        endpoints = profile_endpoints(profile, http)
+        check_refreshed_id_token(vault, profile, http, endpoints, id_token, previous, now=now)
 
     def _timeout_for(self, seconds: float) -> Any:
         timeout = self._timeouts.get(seconds)

@@ -200,6 +200,13 @@ class Vault:
             return _short_backend_name(backend)
 
     @property
+    def fell_back(self) -> bool:
+        """True once the OS keychain proved unusable and secrets went to memory for this run (not
+        for a vault that is in memory by design, like `gui --demo`'s)."""
+        with self._lock:
+            return self._fallback
+
+    @property
     def persistent(self) -> bool:
         """False when secrets only live in this process (fallback, or an explicit MemoryKeyring)."""
         with self._lock:
