@@ -1,6 +1,6 @@
 """The `workbench` command line: argparse front end over `workbench.core`.
 
-The command set and its output are a public contract (see ../shared/DESIGN.md). Every
+The command set and its output are a public contract (README.md; each command's --help). Every
 command module under `workbench.commands` exposes `run(args, ctx) -> int` and is
 imported only when its command runs, so `workbench token` never imports Qt.
 Errors reach the user as one line on stderr through `errors.user_message`.
@@ -13,12 +13,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
 
 from workbench import __version__
-
-if TYPE_CHECKING:
-    from workbench.core.context import AppContext
+from workbench.core.context import AppContext
+from workbench.core.errors import InputError, WorkbenchError, user_message
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -51,7 +49,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         # One line, no usage dump: the contract is "one clear line on stderr".
-        from workbench.core.errors import InputError, user_message
 
         message = user_message(InputError(message))  # one line, no control characters from argv
         self.exit(2, f"workbench: error: {message} (see `workbench {self._cmd_hint()}--help`)\n")
@@ -121,7 +118,7 @@ def _command_modules() -> list[ModuleType]:
     return [importlib.import_module(m) for m in dict.fromkeys(_COMMAND_MODULES.values())]
 
 
-# Commands that use a profile's credentials: each run warns about an unsafe profile (../shared/DESIGN.md,
+# Commands that use a profile's credentials: each run warns about an unsafe profile (docs/ARCHITECTURE.md,
 # "Where credentials may go": TLS verification off, plain http to a host that is not loopback).
 _PROFILE_USES = {"token", "call", "exec", "login", "logout", "snippet"}
 
@@ -134,7 +131,6 @@ def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext)
         return
     if not isinstance(name, str):
         return
-    from workbench.core.errors import WorkbenchError
     from workbench.core.net.origins import cli_warnings
 
     try:
@@ -173,9 +169,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "gui"
     if command == "gui" and not hasattr(args, "demo"):
         args.demo, args.screenshot = False, None
-
-    from workbench.core.context import AppContext
-    from workbench.core.errors import user_message
 
     ctx = AppContext()
     try:

@@ -18,7 +18,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from workbench.cli import summary
+from workbench.core.engine.token_cache import learn_stored_clock_offset
 from workbench.core.errors import InputError
+from workbench.core.request.saved import render_saved
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -152,7 +154,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _saved(args: argparse.Namespace, ctx: AppContext) -> tuple[str, str, dict[str, Any]]:
     """`--request SAVED`: the saved request rendered; `-H` adds or replaces headers."""
-    from workbench.core.request.saved import render_saved
 
     if args.target or args.json_body is not None:
         raise InputError("give either [METHOD] PATH_OR_URL (with --json-body) or --request SAVED, not both")
@@ -165,8 +166,6 @@ def _saved(args: argparse.Namespace, ctx: AppContext) -> tuple[str, str, dict[st
 
 
 def _send(args: argparse.Namespace, ctx: AppContext, method: str, target: str, kwargs: dict[str, Any]) -> int:
-    from workbench.core.engine.token_cache import learn_stored_clock_offset
-
     # As `token` does: this process has seen no `Date` yet, so start from the offset last learnt
     # (expiry is judged, and true-markets' timestamps are signed, on the provider's clock).
     learn_stored_clock_offset(ctx.profiles.get(args.name), clock=ctx.clock)

@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from workbench.cli import summary
+from workbench.cli import build_parser, summary
 from workbench.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -73,8 +73,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 def script(shell: str) -> str:
     """The completion script for `shell`, from a fresh parser annotated with name completers."""
     import shtab
-
-    from workbench.cli import build_parser
 
     parser = build_parser()
     profiles = shtab.cmd("workbench completion --list profiles 2>/dev/null")

@@ -15,7 +15,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli import summary
-from workbench.core.errors import InputError
+from workbench.commands.token import authorization, obtain
+from workbench.core.errors import InputError, user_message
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -70,8 +71,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         raise InputError(f"no command to run (write it after --: `workbench exec {args.name} -- CMD ARG...`)")
     import shutil
 
-    from workbench.commands.token import authorization, obtain
-
     program = argv[0]
     # Find the program before obtaining a token, so a typo costs no provider round trip.
     if os.sep in program or (os.altsep and os.altsep in program):
@@ -110,6 +109,4 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _shown(program: str) -> str:
-    from workbench.core.errors import user_message
-
     return user_message(InputError(program[:200]))

@@ -14,6 +14,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from workbench.cli import summary
+from workbench.core.profiles.profile import validate_profile_name
+from workbench.core.storage.history import History
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -75,9 +77,6 @@ def _duration(seconds: Any) -> str:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles.profile import validate_profile_name
-    from workbench.core.storage.history import History
-
     name = validate_profile_name(args.name) if args.name else None
     history = History()
     if args.clear:

@@ -17,6 +17,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli import summary
+from workbench.core.errors import InputError
+from workbench.core.importers import read_plan
+from workbench.core.importers.apply import apply_plan, describe, preview
+from workbench.core.importers.common import MAX_IMPORT_BYTES
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -53,11 +57,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.errors import InputError
-    from workbench.core.importers import read_plan
-    from workbench.core.importers.apply import apply_plan, describe, preview
-    from workbench.core.importers.common import MAX_IMPORT_BYTES
-
     stdin = None
     if args.file == "-":
         stream = getattr(sys.stdin, "buffer", None)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from workbench.cli import summary
 from workbench.core.errors import ProfileError, VaultUnavailableError
+from workbench.core.jose.keys import generate_key_pair, write_key_files
+from workbench.core.operations import NoKeySlotError, attach_private_key, check_key_generation
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -51,8 +53,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.jose.keys import generate_key_pair, write_key_files
-
     alg = getattr(args, "alg", None) or "ES256"
     out = getattr(args, "out", None)
     profile_name = getattr(args, "profile", None)
@@ -74,8 +74,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         lines.append(f"wrote {written['public_pem']}")
         lines.append(f"wrote {written['public_jwk']}")
     if profile_name is not None:
-        from workbench.core.operations import attach_private_key
-
         secret = attach_private_key(ctx, profile_name, private_pem.decode("ascii")).secret
         if out is not None:
             lines.append(f"stored the private key in profile '{profile_name}' ({secret})")
@@ -107,7 +105,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _check_profile_can_hold_key(ctx: AppContext, name: str, alg: str) -> None:
     """Fail before generating anything if the key could not be kept in the profile."""
-    from workbench.core.operations import NoKeySlotError, check_key_generation
 
     try:
         check_key_generation(ctx, name, alg)  # ProfileError names a missing profile

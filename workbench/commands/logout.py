@@ -12,6 +12,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli import summary
+from workbench.core.oauth.login import default_opener
+from workbench.core.oauth.signout import sign_out
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -42,9 +44,6 @@ def _say(text: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.oauth.login import default_opener
-    from workbench.core.oauth.signout import sign_out
-
     outcome = sign_out(ctx, args.name, end_session=args.end_session)
     _say(f"logged out of '{args.name}': {outcome.message}")
     if args.end_session:

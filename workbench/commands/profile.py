@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from workbench.cli import summary
-from workbench.core.errors import InputError, ProfileError
+from workbench.core.errors import InputError, ProfileError, user_message
+from workbench.core.oauth.status import login_state
+from workbench.core.operations import create_profile, import_profile, remove_profile, update_profile
+from workbench.core.profiles.profile import (
+    LOGIN_SECRET_NAMES,
+    MAX_PROFILE_BYTES,
+    TOKEN_SECRET_NAMES,
+    validate_profile_name,
+)
+from workbench.core.profiles.secret_refs import drop_final_newline, parse_ref
 from workbench.core.storage import files
 
 if TYPE_CHECKING:
@@ -31,14 +40,6 @@ if TYPE_CHECKING:
 
 MAX_SECRET_FILE_BYTES = 1024 * 1024
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
-
-
-def validate_profile_name(name: str) -> str:
-    """`profiles.validate_profile_name`, imported when a command runs: `workbench profile` is
-    registered at every start (the GUI's too), and the profile store's module is not light."""
-    from workbench.core.profiles.profile import validate_profile_name as validate
-
-    return validate(name)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -169,7 +170,6 @@ def parse_assignments(items: Sequence[str], flag: str) -> dict[str, str]:
 def _parse_refs(items: Sequence[str], preset: Preset, secrets: Collection[str]) -> dict[str, str]:
     """`--secret-ref K=env:VAR|K=cmd:COMMAND` items, checked: K is a secret of the preset (given no
     value too) and the reference is well formed. Nothing is resolved here."""
-    from workbench.core.profiles.secret_refs import parse_ref
 
     refs = parse_assignments(items, "--secret-ref")
     secret_names = {spec.name for spec in preset.secret_inputs}
@@ -256,7 +256,6 @@ def resolve_secret_value(name: str, raw: str, *, stdin: TextIO | None = None) ->
 
     One trailing newline is dropped (files and `echo` add it; tokens and keys do not need it).
     """
-    from workbench.core.profiles.secret_refs import drop_final_newline
 
     if raw.startswith("@@"):
         value = raw[1:]
@@ -376,7 +375,6 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
             raise InputError(f"--set {key} is empty, and {preset.name} needs a value")
 
     values = read_secrets(raw_secrets, profile=name)
-    from workbench.core.operations import create_profile
 
     # Validates everything before the first secret reaches the vault; a failure leaves none behind.
     saved = create_profile(
@@ -389,8 +387,6 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _set(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations import update_profile
-
     name = validate_profile_name(args.name)
     profile = ctx.profiles.get(name)
     preset = profile.preset
@@ -447,8 +443,6 @@ def profile_summary(profile: Profile) -> dict[str, object]:
 
 
 def _warn_problems(ctx: AppContext) -> None:
-    from workbench.core.errors import user_message
-
     for problem in ctx.profiles.problems():
         print(f"workbench: warning: {user_message(problem)}", file=sys.stderr)
 
@@ -485,9 +479,6 @@ def secret_status(profile: Profile, vault: Vault) -> dict[str, bool]:
 
 
 def _show(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles.profile import LOGIN_SECRET_NAMES as login_names
-    from workbench.core.profiles.profile import TOKEN_SECRET_NAMES as token_names
-
     profile = ctx.profiles.get(validate_profile_name(args.name))
     preset = profile.preset
     status = secret_status(profile, ctx.vault)
@@ -518,9 +509,9 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
             ref = profile.secret_refs[secret]
             out.append(f"  {secret:<{width}}  from {ref} (read at each use, not stored)")
             continue
-        if secret in login_names:
+        if secret in LOGIN_SECRET_NAMES:
             note = " (from the last login)" if present else " (from `workbench login`)"
-        elif secret in token_names and (spec is None or spec.kind != "secret"):
+        elif secret in TOKEN_SECRET_NAMES and (spec is None or spec.kind != "secret"):
             note = " (cached by the engine)" if present else " (obtained on first use)"
         else:
             note = "" if present or spec is None or spec.required else " (optional)"
@@ -540,7 +531,6 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _login_lines(ctx: AppContext, name: str) -> list[str]:
     """An OAuth login's redirect URI to register, granted scope and refresh token (no network)."""
-    from workbench.core.oauth.status import login_state
 
     state = login_state(ctx, name)
     if state is None:
@@ -559,7 +549,6 @@ def _login_lines(ctx: AppContext, name: str) -> list[str]:
 
 def _rm(args: argparse.Namespace, ctx: AppContext) -> int:
     name = validate_profile_name(args.name)
-    from workbench.core.operations import remove_profile
 
     removed = remove_profile(ctx, name)
     for warning in removed.warnings:
@@ -572,8 +561,6 @@ def _rm(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _import(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles.profile import MAX_PROFILE_BYTES
-
     if args.file == "-":
         source = "<stdin>"
         raw = getattr(sys.stdin, "buffer", None)  # bytes, so undecodable input is a clear error
@@ -595,7 +582,6 @@ def _import(args: argparse.Namespace, ctx: AppContext) -> int:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{source}: not UTF-8 text (a profile is a TOML file)") from None
-    from workbench.core.operations import import_profile
 
     result = import_profile(ctx, text, source=source, trust=bool(args.trust))
     profile = result.profile

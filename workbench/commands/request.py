@@ -14,6 +14,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli import summary
+from workbench.commands.call import parse_headers, parse_target
+from workbench.core.errors import InputError
+from workbench.core.profiles.profile import validate_profile_name
+from workbench.core.request.saved import SavedRequest, SavedRequestStore
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -70,9 +74,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles.profile import validate_profile_name
-    from workbench.core.request.saved import SavedRequestStore
-
     name = validate_profile_name(args.name)
     ctx.profiles.get(name)  # the profile must exist: one clear line if not
     store = SavedRequestStore()
@@ -85,7 +86,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         store.remove(name, args.saved)
         print(f"saved request '{args.saved}' of profile '{name}' removed", file=sys.stderr)
         return 0
-    from workbench.core.errors import InputError
 
     raise InputError(f"unknown request action '{action}'")
 
@@ -93,8 +93,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 def _list(args: argparse.Namespace, name: str, store: object) -> int:
     """Saved requests grouped by the folder they came from, with the title they had there."""
     import re
-
-    from workbench.core.request.saved import SavedRequestStore
 
     assert isinstance(store, SavedRequestStore)
     file = store.load(name)
@@ -134,10 +132,6 @@ def _list(args: argparse.Namespace, name: str, store: object) -> int:
 
 
 def _save(args: argparse.Namespace, name: str, store: object) -> int:
-    from workbench.commands.call import parse_headers, parse_target
-    from workbench.core.errors import InputError
-    from workbench.core.request.saved import SavedRequest, SavedRequestStore
-
     assert isinstance(store, SavedRequestStore)
     method, target = parse_target(list(args.target))
     headers = parse_headers(list(args.headers or []))

@@ -13,6 +13,7 @@ import errno
 from workbench.cli import summary
 from workbench.core.context import AppContext
 from workbench.core.errors import InputError
+from workbench.sandbox.runner import serve_in_foreground
 
 MAX_PORT = 65535
 
@@ -36,7 +37,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     port = int(args.port)
     if not 0 <= port <= MAX_PORT:
         raise InputError(f"--port must be between 0 and {MAX_PORT} (0 picks any free port), not {port}")
-    from workbench.sandbox.runner import serve_in_foreground
 
     try:
         return serve_in_foreground(port)

@@ -40,15 +40,22 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from workbench import __version__
 from workbench.cli import summary
+from workbench.core.context import AppContext
 from workbench.core.errors import WorkbenchError, user_message
+from workbench.core.jose import inspect as jwtinspect
+from workbench.core.jose import jws, keys
+from workbench.core.net import trust
+from workbench.core.oauth.login import login
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import TOKEN_SECRET_NAMES
 from workbench.core.redact import redact
+from workbench.core.storage import paths
+from workbench.core.storage.vault import MemoryKeyring, Vault
+from workbench.sandbox import Sandbox
 
 if TYPE_CHECKING:
-    from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.profiles.presets import Preset
-    from workbench.core.storage.vault import Vault
-    from workbench.sandbox import Sandbox
 
 Status = Literal["ok", "warn", "fail", "skip"]
 PROFILE_PREFIX = "selftest-"
@@ -152,9 +159,6 @@ class SelfTest:
 
     def check_resources(self) -> None:
         def run() -> str:
-            from workbench.core.profiles.catalog import PresetCatalog
-            from workbench.core.storage import paths
-
             root = paths.resources_dir()
             catalog = PresetCatalog.load_dirs([paths.presets_dir()])
             if catalog.problems:
@@ -175,8 +179,6 @@ class SelfTest:
             # Verification uses the OS trust store through truststore (core/trust.py); a frozen app
             # must have collected truststore, or it would fall back to certifi's bundle.
             import ssl
-
-            from workbench.core.net import trust
 
             try:
                 trust.ssl_context()
@@ -226,7 +228,6 @@ class SelfTest:
         check = self.run_check("vault", run)
         if check.status == "fail" or vault.fell_back:
             # An in-memory vault by design from here on: a login would refuse one that fell back.
-            from workbench.core.storage.vault import MemoryKeyring, Vault
 
             self.report.backend = self.report.backend or _safe_backend_name(vault)
             return Vault(MemoryKeyring())
@@ -264,7 +265,6 @@ class SelfTest:
             result = None
             if preset.section("oauth") is not None:
                 # An interactive login: the sandbox's authorization server plays the user.
-                from workbench.core.oauth.login import login
 
                 idp = sandbox.provider(preset_name)
                 idp.device_interval, idp.auto_approve = 1.0, True  # type: ignore[attr-defined]
@@ -312,8 +312,6 @@ class SelfTest:
             failed = self.run_check(label, fn).status == "fail"
 
     def check_keys(self) -> None:
-        from workbench.core.jose import jws, keys
-
         for alg in keys.ALGORITHMS:
 
             def run(alg: str = alg) -> str:
@@ -344,9 +342,6 @@ class SelfTest:
         return self.report
 
     def _run_presets(self, vault: Vault, home: Path) -> None:
-        from workbench.core.context import AppContext
-        from workbench.sandbox import Sandbox
-
         created: list[str] = []
         sandbox: Sandbox | None = None
         st_ctx = AppContext(clock=self.ctx.clock, vault=vault)
@@ -384,7 +379,6 @@ class SelfTest:
 
 def _forget_secrets(vault: Vault, name: str) -> None:
     """Last-resort cleanup when the profile file is gone or broken: delete every name we may have used."""
-    from workbench.core.profiles.profile import TOKEN_SECRET_NAMES
 
     names = {"private_key", "api_key", "secret_key", "client_secret", *TOKEN_SECRET_NAMES}
     try:
@@ -403,7 +397,6 @@ def _safe_backend_name(vault: Vault) -> str:
 def _verify_token(st_ctx: AppContext, engine: TokenEngine, name: str, preset: Preset, token: str) -> str:
     """Verify the way the preset says it can be verified (the engine's local check with the
     provider's JWKS or shared secret, and the provider's own verify request); decode at the least."""
-    from workbench.core.jose import inspect as jwtinspect
 
     token_spec = preset.token
     done: list[str] = []

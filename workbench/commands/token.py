@@ -17,6 +17,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from workbench.cli import summary
+from workbench.core.engine.token_cache import fresh_stored_token, learn_stored_clock_offset
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -99,7 +100,6 @@ def obtain(ctx: AppContext, name: str, force: Force | None = None) -> TokenResul
     the common case of `$(workbench token NAME)` and it should cost little more than reading
     the keychain.
     """
-    from workbench.core.engine.token_cache import fresh_stored_token, learn_stored_clock_offset
 
     profile = ctx.profiles.get(name)
     # This process has not seen the provider's `Date` yet: start from the offset last learnt.

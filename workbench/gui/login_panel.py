@@ -19,6 +19,10 @@ from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QFont, QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from workbench.core.errors import user_message
+from workbench.core.oauth.login import ID_TOKEN, grant_of, login
+from workbench.core.oauth.signout import sign_out
+from workbench.core.oauth.status import login_state, no_refresh_token_note
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
 
@@ -78,8 +82,6 @@ def run_login(
     ctx: AppContext, name: str, gen: int, bridge: LoginBridge, *, cancel: threading.Event
 ) -> LoggedIn:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
-    from workbench.core.oauth.login import login
-    from workbench.core.oauth.status import no_refresh_token_note
 
     outcome = login(
         ctx,
@@ -95,14 +97,10 @@ def run_login(
 
 
 def run_login_state(ctx: AppContext, name: str) -> LoginState | None:
-    from workbench.core.oauth.status import login_state
-
     return login_state(ctx, name)
 
 
 def run_sign_out(ctx: AppContext, name: str) -> Revocation:
-    from workbench.core.oauth.signout import sign_out
-
     return sign_out(ctx, name)
 
 
@@ -209,8 +207,6 @@ class LoginPanel(QWidget):
 
     # -- state ------------------------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
-        from workbench.core.oauth.login import grant_of
-
         same = profile is not None and self.profile is not None and profile.name == self.profile.name
         if not same:
             self._abandon()
@@ -383,8 +379,6 @@ class LoginPanel(QWidget):
         self.logged_in.emit(name)  # the token itself arrives as the engine's "changed" event
 
     def on_login_failed(self, gen: int, name: str, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.generation.is_current(gen):
             return
         self.task = None
@@ -399,7 +393,6 @@ class LoginPanel(QWidget):
         ctx = self.services.ctx
         if ctx is None or self.profile is None:
             return
-        from workbench.core.oauth.login import ID_TOKEN
 
         name = self.profile.name
         self.services.runner.start(

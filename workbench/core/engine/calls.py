@@ -10,11 +10,14 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.engine import answers, flows
 from workbench.core.engine.renew import Renewal, renew_once
 from workbench.core.engine.tokens import Tokens
 from workbench.core.engine.types import CallResult
 from workbench.core.engine.wire import CallPlan, Wire
 from workbench.core.errors import InputError, ProviderError, WorkbenchError, user_message
+from workbench.core.net.client import CALL_MAX_BYTES, request_origin
+from workbench.core.net.origins import check_origin, origin_of
 from workbench.core.redact import redact
 
 log = logging.getLogger(__name__)
@@ -71,10 +74,6 @@ class Calls:
         max_bytes: int | None = None,
         allow_origin: bool = False,
     ) -> CallResult:
-        from workbench.core.engine import flows
-        from workbench.core.net.client import CALL_MAX_BYTES
-        from workbench.core.net.origins import check_origin
-
         prof, plan = self._wire.profile_and_plan(profile)
         method = method.upper()
         url = flows.resolve_url(prof, url_or_path)
@@ -134,8 +133,6 @@ class Calls:
         """A user-facing error for a non-2xx `CallResult` (status and the provider's own message)."""
         import httpx
 
-        from workbench.core.engine import answers
-
         return answers.provider_error(
             self._wire.profile(profile),
             status=result.status,
@@ -154,9 +151,6 @@ class Calls:
         * from the profile's own origin (not an allowed or `--allow-origin` one);
         * when it verifies with the preset's key (`Tokens.adopt`).
         """
-        from workbench.core.engine import answers
-        from workbench.core.net.client import request_origin
-        from workbench.core.net.origins import origin_of
 
         if request_origin(response.request.url) != origin_of(profile.base_url):
             log.warning("profile %s: a response-header token from another origin was ignored", profile.name)

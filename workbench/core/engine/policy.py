@@ -1,7 +1,7 @@
 """The engine's two timing policies: when to renew a token early, and how to retry a token request.
 
 `RefreshAhead` decides how long before expiry a token counts as "needs renewal":
-by default the smaller of 60 s and 10 % of the token's lifetime (../shared/DESIGN.md); a
+by default the smaller of 60 s and 10 % of the token's lifetime; a
 profile's `refresh_lead` setting or the engine's `default_lead` override that.
 
 `RetryPolicy` bounds retries of a token-endpoint request that failed for a reason

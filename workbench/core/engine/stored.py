@@ -36,6 +36,7 @@ from workbench.core.errors import (
     user_message,
 )
 from workbench.core.jose.claims import JwtClaims, jwt_times, read_jwt
+from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import fingerprint
 
 if TYPE_CHECKING:
@@ -403,7 +404,6 @@ class StoredTokens:
         trusted = known is not None
         if ACCESS_TOKEN in profile.secret_refs:
             # A pasted token read at each use (`env:VAR` from an imported curl's $VAR): never stored.
-            from workbench.core.profiles.secret_refs import load_input
 
             access = load_input(self._vault, profile, ACCESS_TOKEN)
         else:

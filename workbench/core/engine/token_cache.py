@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING
 
 from workbench.core.engine.policy import RefreshAhead
 from workbench.core.engine.state import StateStore, describes, renewal_time, trusted_state
+from workbench.core.engine.types import TokenResult
 from workbench.core.errors import WorkbenchError
+from workbench.core.storage import paths
 
 if TYPE_CHECKING:
     from workbench.core.clock import Clock
-    from workbench.core.engine.types import TokenResult
     from workbench.core.profiles.profile import Profile
     from workbench.core.storage.vault import Vault
 
@@ -46,8 +47,6 @@ def fresh_stored_token(
 ) -> TokenResult | None:
     """The profile's stored access token if the engine would serve it as is right now, else None."""
     if states is None:
-        from workbench.core.storage import paths
-
         states = StateStore(paths.state_dir())
     state = trusted_state(states.load(profile.name), profile)
     if state is None or state.access_fingerprint is None:
@@ -61,7 +60,6 @@ def fresh_stored_token(
         return None  # the engine will say what is wrong with the keychain
     if not access or not describes(state, access):
         return None
-    from workbench.core.engine.types import TokenResult
 
     return TokenResult.stored(profile.name, access, state)
 
@@ -75,8 +73,6 @@ def learn_stored_clock_offset(profile: Profile, *, clock: Clock, states: StateSt
     if clock.offset:
         return
     if states is None:
-        from workbench.core.storage import paths
-
         states = StateStore(paths.state_dir())
     state = trusted_state(states.load(profile.name), profile)
     if state is None or not state.clock_offset:

@@ -17,7 +17,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
+from workbench.core.engine import answers, flows
 from workbench.core.engine.policy import parse_retry_after, setting_float
+from workbench.core.engine.signals import deferred_signals
 from workbench.core.engine.state import TokenState, profile_key
 from workbench.core.engine.stored import (
     ACCESS_TOKEN,
@@ -43,9 +45,13 @@ from workbench.core.errors import (
     WorkbenchError,
     user_message,
 )
+from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.claims import jwt_times, read_jwt
+from workbench.core.oauth.login import is_interactive
+from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import fingerprint
 from workbench.core.request.templating import VaultSecretSource
+from workbench.core.storage.process_lock import profile_lock
 
 if TYPE_CHECKING:
     from workbench.core.engine.answers import TokenAnswer
@@ -163,8 +169,6 @@ class Tokens(StoredTokens):
                 f"{self.config.lock_timeout:.0f} s; try again"
             )
         try:
-            from workbench.core.storage.process_lock import profile_lock
-
             with profile_lock(self._lock_dir, name, timeout=self.config.lock_timeout):
                 yield
         finally:
@@ -194,7 +198,6 @@ class Tokens(StoredTokens):
     def _static(self, profile: Profile, rejected: str | None) -> TokenResult:
         """A credential the preset builds from the profile's inputs (`[token] value`: HTTP Basic, an
         API key): made at each use from the keychain or an env: reference, never stored."""
-        from workbench.core.engine import flows
 
         secrets = VaultSecretSource(self._vault, profile.name, {}, refs=profile.secret_refs)
         context = flows.template_context(profile, secrets=secrets)
@@ -420,7 +423,6 @@ class Tokens(StoredTokens):
 
     def _dies_on_invalid_grant(self, profile: Profile) -> bool:
         """A refresh token a login obtained (not one the user pasted) dies with invalid_grant."""
-        from workbench.core.oauth.login import is_interactive
 
         return is_interactive(profile) and REFRESH_TOKEN not in self._pasted_names(profile)
 
@@ -433,7 +435,6 @@ class Tokens(StoredTokens):
     ) -> TokenResult:
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)
-            from workbench.core.engine.signals import deferred_signals
 
             # From the moment the request may reach the provider until its new refresh token is
             # in the keychain, Ctrl-C / SIGTERM wait: the old token is dead once it has rotated.
@@ -452,8 +453,6 @@ class Tokens(StoredTokens):
     def _token_request(
         self, profile: Profile, step: Literal["mint", "refresh"], secrets: VaultSecretSource
     ) -> TokenAnswer:
-        from workbench.core.engine import answers, flows
-
         section = profile.preset.section(step) or {}
         skew_retry = bool(section.get("retry_on_clock_skew"))
         attempt = 0
@@ -549,8 +548,6 @@ class Tokens(StoredTokens):
         secret_name = profile.preset.token.verify_secret
         if not secret_name:
             return False
-        from workbench.core.jose import inspect as jwtinspect
-        from workbench.core.profiles.secret_refs import load_input
 
         try:
             secret = load_input(self._vault, profile, secret_name)

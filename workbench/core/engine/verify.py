@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.engine import answers, flows
 from workbench.core.engine.renew import Renewal, renew_once
 from workbench.core.engine.stored import ACCESS_TOKEN
 from workbench.core.engine.tokens import Tokens
 from workbench.core.engine.types import TokenUnavailableError
 from workbench.core.engine.wire import Wire
 from workbench.core.errors import ProviderError
+from workbench.core.jose import inspect as jwtinspect
 from workbench.core.net.client import PROVIDER_MAX_BYTES
 from workbench.core.net.origins import check_origin
+from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import redact, redact_url
 from workbench.core.request.templating import VaultSecretSource
 
@@ -34,8 +37,6 @@ class Verifier:
         self._vault = vault
 
     def verify_remote(self, profile: str) -> dict[str, Any]:
-        from workbench.core.engine import answers, flows
-
         prof = self._wire.profile(profile)
         if not prof.preset.can_verify():
             raise ProviderError(
@@ -107,8 +108,6 @@ class Verifier:
         """Decode the current token and check its signature the way the preset allows: the
         provider's JWKS (fetched, `[token].jwks_url`) or a secret from the vault (`verify_secret`).
         Without either the inspection has `signature_valid=None`."""
-        from workbench.core.engine import flows
-        from workbench.core.jose import inspect as jwtinspect
 
         prof = self._wire.profile(profile)
         token = self._tokens.get_token(profile)
@@ -137,7 +136,6 @@ class Verifier:
             key = jwtinspect.VerificationKey.from_jwks(response.content, source=redact_url(resolved))
         elif spec.verify_secret:
             secret_name = spec.verify_secret
-            from workbench.core.profiles.secret_refs import load_input
 
             secret = load_input(self._vault, prof, secret_name)
             if not secret:

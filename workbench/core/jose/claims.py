@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.core.errors import WorkbenchError
+
 
 @dataclass(frozen=True)
 class JwtClaims:
@@ -40,7 +42,6 @@ def read_jwt(token: str | None) -> JwtClaims | None:
     """Header and claims of a JWT; None for anything that is not one (opaque tokens are fine)."""
     if not token or token.count(".") != 2:
         return None
-    from workbench.core.errors import WorkbenchError
     from workbench.core.jose.inspect import decode_unverified
 
     try:

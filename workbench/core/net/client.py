@@ -36,6 +36,8 @@ from workbench.core.errors import (
     ProviderResponseError,
     ResponseTooLargeError,
 )
+from workbench.core.net.origins import origin_from, origin_of
+from workbench.core.net.trust import verify_setting
 
 if TYPE_CHECKING:
     import httpx
@@ -65,8 +67,6 @@ def make_client(
 ) -> httpx.Client:
     """An `httpx.Client` with the house defaults. `transport` lets tests pass `httpx.MockTransport`."""
     import httpx
-
-    from workbench.core.net.trust import verify_setting
 
     limits = httpx.Limits(
         max_connections=DEFAULT_MAX_CONNECTIONS,
@@ -141,8 +141,6 @@ def _clamp(timeout: float | None, exc_type: type[Exception]) -> float | None:
 def deadline_transport(*, verify_tls: bool = True, limits: httpx.Limits | None = None) -> httpx.HTTPTransport:
     """httpx's own transport, whose network streams obey `overall_deadline`."""
     import httpx
-
-    from workbench.core.net.trust import verify_setting
 
     kwargs: dict[str, Any] = {"verify": verify_setting(verify_tls)}
     if limits is not None:
@@ -299,14 +297,11 @@ def send_bounded(
 
 def request_origin(url: httpx.URL) -> str:
     """The origin a built request connects to (the host as httpx encodes it), by the one rule."""
-    from workbench.core.net.origins import origin_from
 
     return origin_from(url.scheme, url.raw_host.decode("ascii", "replace"), url.port)
 
 
 def _redirect_refused(response: httpx.Response, *, url: str, what: str) -> ProviderResponseError:
-    from workbench.core.net.origins import origin_of
-
     target = origin_of(str(response.url.join(response.headers.get("location", "")))) or "another URL"
     return ProviderResponseError(
         f"{what}: {host_of(url)} answered with a redirect ({response.status_code}) to {target}; "

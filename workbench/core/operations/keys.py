@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.profiles.presets import Preset
     from workbench.core.profiles.profile import Profile
+from workbench.core.jose import jws, keys
 from workbench.core.operations.secrets import PRIVATE_KEY_SECRET, store_then
 
 
@@ -130,8 +131,6 @@ def check_algorithm(slot: KeySlot, algorithms: Iterable[str], key_text: str) -> 
 
 
 def _describe(pem: str) -> tuple[tuple[str, ...], str]:
-    from workbench.core.jose import jws, keys
-
     key = keys.load_private_key(pem)
     return keys.algorithms_for_key(key), f"this {jws.describe_key(key)}"
 

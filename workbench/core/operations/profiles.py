@@ -13,7 +13,14 @@ if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.profiles.presets import Preset
     from workbench.core.profiles.profile import Profile
+from workbench.core.engine.state import profile_identity
+from workbench.core.net.origins import import_risks
+from workbench.core.oauth.signout import forget_discovery, revoke_before_remove
 from workbench.core.operations.secrets import MAX_SECRET_CHARS, store_then, token_lock
+from workbench.core.profiles.profile import validate_profile_name
+from workbench.core.profiles.secret_refs import import_risks as reference_risks
+from workbench.core.profiles.secret_refs import parse_ref
+from workbench.core.request.saved import SavedRequestError, SavedRequestStore, secret_entry
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,6 @@ def _check_inputs(preset: Preset, vars_: Mapping[str, str], secrets: Mapping[str
 
 def _check_refs(preset: Preset, refs: Mapping[str, str], secrets: Mapping[str, str]) -> None:
     """Each reference names one of the preset's secrets, is well formed, and is not also given a value."""
-    from workbench.core.profiles.secret_refs import parse_ref
 
     var_names = {spec.name for spec in preset.var_inputs}
     secret_names = {spec.name for spec in preset.secret_inputs}
@@ -134,7 +140,6 @@ def create_profile(
     `secret_refs`: secrets read at each use from `env:VAR` / `cmd:COMMAND`, never stored.
     `pending` (`workbench import`): required inputs, even the base URL, may be missing; the
     profile is created marked pending and names them until `profile set` completes it."""
-    from workbench.core.profiles.profile import validate_profile_name
 
     name = validate_profile_name(name)
     spec = ctx.presets.get(preset)
@@ -212,7 +217,6 @@ def update_profile(
     not given keep their stored values. A secret given a reference (`secret_refs`) leaves
     the keychain (its stored value is deleted); a secret given a value loses its reference.
     """
-    from workbench.core.engine.state import profile_identity
 
     existing = ctx.profiles.get(name)
     preset = existing.preset
@@ -292,9 +296,7 @@ def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = Fal
     """Import a profile file (no secret values in it). Unless `trust`, a file that would send
     requests outside its base URL's origin (an override path or URL, `allowed_origins`) or turn
     TLS verification off is refused, with what it would do
-    (../shared/DESIGN.md, "Where credentials may go")."""
-    from workbench.core.net.origins import import_risks
-    from workbench.core.profiles.secret_refs import import_risks as reference_risks
+    (docs/ARCHITECTURE.md, "Where credentials may go")."""
 
     profile = ctx.profiles.parse_text(text, source=source)
     risks = (*import_risks(profile), *reference_risks(profile))
@@ -309,18 +311,15 @@ def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = Fal
 
 def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
     """Delete the profile file, every vault entry it may own, its token state and saved requests."""
-    from workbench.core.profiles.profile import validate_profile_name
 
     name = validate_profile_name(name)
     # OAuth logins: revoke the refresh token at the issuer first, where it offers revocation
     # (a failure is a warning: the local removal goes on).
-    from workbench.core.oauth.signout import forget_discovery, revoke_before_remove
 
     revoked, warning = revoke_before_remove(ctx, name)
     deleted = ctx.profiles.remove(name, vault=ctx.vault)
     forget_discovery(name)
     # Its saved requests go too: a later profile of the same name must not inherit them.
-    from workbench.core.request.saved import SavedRequestError, SavedRequestStore, secret_entry
 
     store = SavedRequestStore()
     try:

@@ -43,12 +43,13 @@ from workbench.core.errors import SavedRequestError as SavedRequestError  # defi
 from workbench.core.net.origins import origin_of
 from workbench.core.profiles.profile import atomic_write_text, validate_profile_name
 from workbench.core.redact import looks_like_credential
+from workbench.core.request.templating import TemplateRenderer
+from workbench.core.storage import paths
 from workbench.core.storage.toml_writer import dumps_toml
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.profiles.profile import Profile
-    from workbench.core.request.templating import TemplateRenderer
 
 SAVED_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 BODY_KEYS = ("json", "text", "form", "multipart")
@@ -236,8 +237,6 @@ class SavedRequestStore:
     @property
     def directory(self) -> Path:
         if self._directory is None:
-            from workbench.core.storage import paths
-
             return paths.requests_dir()
         self._directory.mkdir(parents=True, exist_ok=True)
         return self._directory
@@ -430,7 +429,6 @@ def render_saved(
 
     Secret variables come from the keychain; with `reveal_secrets=False` (`snippet`) they render
     as `<NAME from the keychain>` instead, so the output never holds them."""
-    from workbench.core.request.templating import TemplateRenderer
 
     profile = ctx.profiles.get(profile_name)
     store = SavedRequestStore()
