@@ -20,8 +20,8 @@ from PySide6.QtGui import QDesktopServices, QFont, QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from workbench.core.errors import user_message
+from workbench.core.oauth import signout
 from workbench.core.oauth.login import ID_TOKEN, grant_of, login
-from workbench.core.oauth.signout import sign_out
 from workbench.core.oauth.status import login_state, no_refresh_token_note
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
@@ -101,7 +101,7 @@ def run_login_state(ctx: AppContext, name: str) -> LoginState | None:
 
 
 def run_sign_out(ctx: AppContext, name: str) -> Revocation:
-    return sign_out(ctx, name)
+    return signout.sign_out(ctx, name)  # looked up at call time (tests replace it)
 
 
 class LoginPanel(QWidget):
