@@ -1,6 +1,6 @@
 """The `workbench` command line: argparse front end over `workbench.core`.
 
-The command set and its output are a public contract (see ../shared/DESIGN.md). Every
+The command set and its output are a public contract (README.md; each command's --help). Every
 command module under `workbench.commands` exposes `run(args, ctx) -> int` and is
 imported only when its command runs, so `workbench token` never imports Qt.
 Errors reach the user as one line on stderr through `errors.user_message`.
@@ -14,12 +14,10 @@ import logging
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
 
 from workbench import __version__
-
-if TYPE_CHECKING:
-    from workbench.core.context import AppContext
+from workbench.core.context import AppContext
+from workbench.core.errors import InputError, WorkbenchError, user_message
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -52,7 +50,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         # One line, no usage dump: the contract is "one clear line on stderr".
-        from workbench.core.errors import InputError, user_message
 
         message = user_message(InputError(message))  # one line, no control characters from argv
         self.exit(2, f"workbench: error: {message} (see `workbench {self._cmd_hint()}--help`)\n")
@@ -72,7 +69,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    for module in _modules_for(argv):
+    modules = _modules_for(argv)
+    if modules is None:
+        for name, (_module, text) in _COMMANDS.items():
+            sub.add_parser(name, help=text)  # only listed: parsing stops at the help or the error
+        return p
+    for module in modules:
         module.register(sub)
     return p
 
@@ -98,13 +100,19 @@ _COMMAND_MODULES = {
     "jwt": "workbench.commands.jwt",
     "probe": "workbench.commands.probe",
 }
+_COMMAND_MODULES = {name: module for name, (module, _summary) in _COMMANDS.items()}
+
+
+def summary(command: str) -> str:
+    """The one-line help of `command` (its module's `register` passes it as `help=`)."""
+    return _COMMANDS[command][1]
 
 
 def _command_modules() -> list[ModuleType]:
     return [importlib.import_module(m) for m in dict.fromkeys(_COMMAND_MODULES.values())]
 
 
-# Commands that use a profile's credentials: each run warns about an unsafe profile (../shared/DESIGN.md,
+# Commands that use a profile's credentials: each run warns about an unsafe profile (docs/ARCHITECTURE.md,
 # "Where credentials may go": TLS verification off, plain http to a host that is not loopback).
 _PROFILE_USES = {"token", "call", "exec", "login", "logout", "snippet"}
 
@@ -117,7 +125,6 @@ def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext)
         return
     if not isinstance(name, str):
         return
-    from workbench.core.errors import WorkbenchError
     from workbench.core.net.origins import cli_warnings
 
     try:
@@ -160,6 +167,7 @@ def _modules_for(argv: Sequence[str] | None) -> list[ModuleType]:
         first = next((a for a in argv if not a.startswith("-")), None)
         if first in _COMMAND_MODULES and not any(a in ("-h", "--help") for a in argv[: argv.index(first)]):
             return [importlib.import_module(_COMMAND_MODULES[first])]
+        return None
     return _command_modules()
 
 
@@ -173,9 +181,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "gui"
     if command == "gui" and not hasattr(args, "demo"):
         args.demo, args.screenshot = False, None
-
-    from workbench.core.context import AppContext
-    from workbench.core.errors import user_message
 
     ctx = AppContext()
     _log_warnings_as_lines()

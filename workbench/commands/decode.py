@@ -14,7 +14,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from workbench.cli import summary
 from workbench.core.errors import InputError, TokenFormatError
+from workbench.core.jose import inspect as jwtinspect
+from workbench.core.jose.inspect import format_moment, humanize_duration, humanize_relative
+from workbench.core.operations import inspect_token
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -25,10 +29,10 @@ _STDIN_LIMIT = 96 * 1024
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     dec = sub.add_parser(
         "decode",
-        help="decode and check a JWT",
+        help=summary("decode"),
         description="Show a JWT's header, claims, times and warnings; check its signature when given a key. "
         "A JWS whose payload is not JSON is shown as text and still checked; a JWE (5 segments) shows "
         "its header; a nested token (cty JWT) and an x5c chain are shown. Header keys (jku, x5u, jwk, "
@@ -57,8 +61,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations import inspect_token
-
     token = read_token_argument(args.token)
     key = verification_key_from_args(args)
     decrypt_key = _decrypt_key(getattr(args, "decrypt_key", None))
@@ -90,8 +92,6 @@ MAX_SECRET_FILE_BYTES = 1024 * 1024
 
 
 def verification_key_from_args(args: argparse.Namespace) -> VerificationKey | None:
-    from workbench.core.jose import inspect as jwtinspect
-
     secret = getattr(args, "secret", None)
     key_arg = getattr(args, "key", None)
     jwks_arg = getattr(args, "jwks", None)
@@ -157,8 +157,6 @@ _KIND_TITLES = {"JWS": "JWS (signed)", "JWE": "JWE (encrypted)"}
 
 
 def _inspection_lines(result: Inspection) -> list[str]:
-    from workbench.core.jose.inspect import format_moment, humanize_duration, humanize_relative
-
     # A plain JWS starts with its header, as it always has; anything else says what it is first.
     lines: list[str] = [] if result.kind == "JWS" else [_KIND_TITLES.get(result.kind, result.kind), ""]
     lines.extend(["Header", _pretty(result.header), ""])
@@ -242,8 +240,6 @@ def _printable(text: str, keep_newlines: bool = False) -> str:
 
 
 def _moment(moment: Any, now: float) -> str:
-    from workbench.core.jose.inspect import format_moment, humanize_relative
-
     return f"{format_moment(moment)} ({humanize_relative(moment.timestamp() - now)})"
 
 

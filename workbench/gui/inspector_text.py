@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.jose.inspect import discovery_url, humanize_relative
 from workbench.gui.widgets import pretty_json
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ INFO_CODES = frozenset(
 
 def suggested_key_kind(header: dict[str, Any], claims: dict[str, Any]) -> str:
     """The key type a token's ``alg`` calls for: what jwt.io would pick."""
-    from workbench.core.jose.inspect import discovery_url
 
     alg = header.get("alg")
     if not isinstance(alg, str) or alg.lower() == "none" or "enc" in header:
@@ -103,6 +103,4 @@ def short(value: Any, limit: int = 200) -> str:
 
 
 def relative(seconds: float) -> str:
-    from workbench.core.jose.inspect import humanize_relative
-
     return humanize_relative(seconds)

@@ -363,8 +363,6 @@ class InspectorView(QWidget):
         self._run(kind)
 
     def _run(self, kind: str) -> None:
-        from workbench.core.operations import inspect_token
-
         token = self._token_text()
         gen = self.generation.next()
         if not token:
@@ -399,8 +397,6 @@ class InspectorView(QWidget):
         self.inspected.emit(inspection)
 
     def on_inspect_failed(self, gen: int, kind: str, exc: BaseException) -> None:
-        from workbench.core.errors import TokenFormatError, user_message
-
         if not self.generation.is_current(gen):
             return
         message = user_message(exc)
@@ -423,16 +419,12 @@ class InspectorView(QWidget):
 
     # -- OIDC discovery (only on request) ---------------------------------------------------------
     def _issuer(self) -> str | None:
-        from workbench.core.jose.inspect import discovery_url
-
         if self.inspection is None:
             return None
         iss = self.inspection.claims.get("iss")
         return iss if isinstance(iss, str) and discovery_url(iss) is not None else None
 
     def _update_discovery(self) -> None:
-        from workbench.core.jose.inspect import discovery_url
-
         issuer = self._issuer()
         self.discover_button.setEnabled(issuer is not None)
         if issuer is None:
@@ -477,8 +469,6 @@ class InspectorView(QWidget):
         self.jwks_discovered.emit(url)
 
     def on_discovery_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.discovery_generation.is_current(gen):
             return
         self._update_discovery()

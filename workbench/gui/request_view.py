@@ -35,6 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.engine.wire import CallPlan
+from workbench.core.errors import user_message
+from workbench.core.jose.inspect import find_jwt
+from workbench.core.operations import guess_content_type, render_request
 from workbench.gui.key_value_table import KeyValueTable, join_query, split_query
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
@@ -315,8 +319,6 @@ class RequestView(QWidget):
         for name, value in headers:
             rows.append((name, value, ""))
         if body.strip() and not any(k.lower() == "content-type" for k, _ in headers):
-            from workbench.core.operations import guess_content_type
-
             guessed = guess_content_type(body.encode())
             rows.append(("Content-Type", guessed, "guessed from the body (after templating)"))
         if self.profile is not None:
@@ -396,8 +398,6 @@ class RequestView(QWidget):
         self._set_sending(True)
 
         def job() -> Any:
-            from workbench.core.operations import render_request
-
             request = render_request(ctx, profile, method=method, target=path, headers=headers, body=body)
             return ctx.engine.call(
                 profile.name,
@@ -444,8 +444,6 @@ class RequestView(QWidget):
         self.response_received.emit(result)
 
     def on_send_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.generation.is_current(gen):
             return
         self._set_sending(False)
@@ -507,15 +505,12 @@ class RequestView(QWidget):
 
 def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:
     """(header name, scheme) the engine sends the token with, from the profile's call plan."""
-    from workbench.core.engine.wire import CallPlan
 
     plan = CallPlan.for_profile(profile, default_timeout)
     return plan.header, plan.scheme
 
 
 def _find_jwt(result: CallResult) -> str | None:
-    from workbench.core.jose.inspect import find_jwt
-
     found = find_jwt(result.text())
     if found:
         return found

@@ -28,9 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.engine.flows import resolve_url
 from workbench.core.engine.schedule import token_state
 from workbench.core.errors import user_message
+from workbench.core.operations import obtain_token, token_facts, verify_token
 from workbench.core.redact import fingerprint
+from workbench.core.request.codegen import curl_command
+from workbench.gui.login_panel import LoginPanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.token_buttons import ACTION_TEXT, button_states
@@ -117,7 +121,6 @@ class TokenView(QWidget):
         outer.addWidget(self.title)
         outer.addLayout(self._build_countdown())
         # OAuth presets: Log in / Cancel / Sign out and the device code (hidden for other presets).
-        from workbench.gui.login_panel import LoginPanel
 
         self.login_panel = LoginPanel(self.services)
         self.login_panel.logged_in.connect(self.on_logged_in)
@@ -228,8 +231,6 @@ class TokenView(QWidget):
         if profile is None:
             self.facts = None
         else:
-            from workbench.core.operations import token_facts
-
             self.facts = token_facts(profile)
         if changed:
             self.generation.next()  # results for the previous profile are stale now
@@ -392,7 +393,6 @@ class TokenView(QWidget):
         ctx = self.services.ctx
         if ctx is None or self.profile is None or self._busy is not None:
             return
-        from workbench.core.operations import obtain_token
 
         name = self.profile.name
         gen = self.generation.next()
@@ -463,7 +463,6 @@ class TokenView(QWidget):
             or not self.verify_button.isEnabled()
         ):
             return
-        from workbench.core.operations import verify_token
 
         name = self.profile.name
         gen = self.generation.next()
@@ -563,8 +562,6 @@ class TokenView(QWidget):
 def build_clipboard_text(what: str, profile: Profile, token: str, spec: RequestSpec | None) -> str:
     """The text to copy: the bare token, an auth header line (as `workbench token --format
     header` prints it), or a curl command."""
-    from workbench.core.engine.flows import resolve_url
-    from workbench.core.request.codegen import curl_command
 
     if what == "token":
         return token

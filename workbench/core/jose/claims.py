@@ -66,7 +66,6 @@ def read_jwt(token: str | None) -> JwtClaims | None:
     """Header and claims of a JWT; None for anything that is not one (opaque tokens are fine)."""
     if not token or token.count(".") != 2:
         return None
-    from workbench.core.errors import WorkbenchError
     from workbench.core.jose.inspect import decode_unverified
 
     try:

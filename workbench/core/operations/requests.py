@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from workbench.core.engine.flows import resolve_url, template_context
 from workbench.core.errors import InputError
-from workbench.core.request.templating import VaultSecretSource
+from workbench.core.request.templating import TemplateRenderer, TemplateVars, VaultSecretSource
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -51,7 +52,6 @@ def render_request(
     """The request the user described, with its body rendered when it holds ``{{ }}`` / ``{% %}``
     (sandboxed Jinja2; `secrets.NAME` reads the vault, so run it off the GUI thread) and a
     Content-Type guessed when none is given."""
-    from workbench.core.engine.flows import resolve_url, template_context
 
     method = method.strip().upper() or "GET"
     target = target.strip()
@@ -62,8 +62,6 @@ def render_request(
     if body.strip():
         text = body
         if "{{" in body or "{%" in body:
-            from workbench.core.request.templating import TemplateRenderer, TemplateVars
-
             source = VaultSecretSource(ctx.vault, profile.name, refs=profile.secret_refs)
             context = template_context(profile, secrets=source)
             context["vars"] = TemplateVars(context["vars"], profile=profile.name)

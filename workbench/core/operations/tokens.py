@@ -8,6 +8,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workbench.core.jose import inspect as jwtinspect
+from workbench.core.redact import fingerprint
+
 if TYPE_CHECKING:
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.engine.types import Force
@@ -102,7 +105,6 @@ def token_facts(profile: Profile) -> TokenFacts:
 def verify_token(engine: TokenEngine, name: str) -> Verification:
     """Check the current token: its signature with the preset's JWKS or shared secret, then the
     provider's own check when it has one. Network: run off the GUI thread."""
-    from workbench.core.redact import fingerprint
 
     token = engine.get_token(name)
     stamp = fingerprint(token.access_token)
@@ -154,7 +156,6 @@ def inspect_token(
     (its nested token is then checked with `key`); the Inspector gives it as text
     (`decrypt_key_text`: a PEM or JWK, read here, off the GUI thread).
     """
-    from workbench.core.jose import inspect as jwtinspect
 
     if key is None:
         key = jwtinspect.key_for_kind(key_kind, key_text, timeout=timeout, verify_tls=verify_tls)

@@ -46,7 +46,9 @@ from workbench.core.profiles.presets import (
     thaw,
     unknown_key_message,
 )
+from workbench.core.profiles.secret_refs import parse_ref
 from workbench.core.redact import redact
+from workbench.core.storage import paths
 from workbench.core.storage.toml_locator import FieldPath, format_field, located_message, parse_toml
 from workbench.core.storage.toml_writer import dumps_toml
 
@@ -368,7 +370,6 @@ def _secret_refs(
     raw: Any, secret_specs: Mapping[str, Any], var_specs: Mapping[str, Any], stored: list[str], preset: Preset
 ) -> dict[str, str]:
     """`[secret_refs]`: each key one of the preset's secrets (not also stored), each value a reference."""
-    from workbench.core.profiles.secret_refs import parse_ref
 
     if not isinstance(raw, Mapping):
         raise Problem(("secret_refs",), "must be a table ([secret_refs])")
@@ -390,8 +391,6 @@ def _secret_refs(
 
 
 def _allowed_origins(value: Any, path: FieldPath) -> list[str]:
-    from workbench.core.net.origins import validate_origin
-
     if not isinstance(value, list):
         raise Problem(path, 'must be a list of origins, like ["https://api.example.com"]')
     try:
@@ -418,8 +417,6 @@ class ProfileStore:
     @property
     def directory(self) -> Path:
         if self._directory is None:
-            from workbench.core.storage import paths
-
             return paths.profiles_dir()
         self._directory.mkdir(parents=True, exist_ok=True)
         return self._directory
@@ -601,7 +598,6 @@ class ProfileStore:
                 names = tuple(dict.fromkeys(_declared_secret_names(path) + TOKEN_SECRET_NAMES))
             vault.delete_profile(name, names)
         path.unlink()
-        from workbench.core.storage import paths
 
         # The state file is only metadata (expiry, fingerprints): a leftover does no harm, and a
         # failure here must not report a remove that already happened as failed.
