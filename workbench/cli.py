@@ -79,26 +79,38 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return p
 
 
-# Command name → module. Each module exposes `register(subparsers)` and `run(args, ctx)`.
-_COMMAND_MODULES = {
-    "gui": "workbench.commands.gui",
-    "profile": "workbench.commands.profile",
-    "token": "workbench.commands.token",
-    "exec": "workbench.commands.exec",
-    "call": "workbench.commands.call",
-    "decode": "workbench.commands.decode",
-    "keygen": "workbench.commands.keygen",
-    "sandbox": "workbench.commands.sandbox",
-    "login": "workbench.commands.login",
-    "logout": "workbench.commands.logout",
-    "self-test": "workbench.commands.selftest",
-    "completion": "workbench.commands.completion",
-    "import": "workbench.commands.import_",
-    "request": "workbench.commands.request",
-    "snippet": "workbench.commands.snippet",
-    "history": "workbench.commands.history",
-    "jwt": "workbench.commands.jwt",
-    "probe": "workbench.commands.probe",
+# Command name → (module, one-line summary). Each module exposes `register(subparsers)` and
+# `run(args, ctx)` and takes its summary from here (`summary`), so the top-level help and an
+# unknown command's list of choices are built without importing any command module: a command
+# module is imported only when its own command runs (or for the whole parser: completion scripts).
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "gui": ("workbench.commands.gui", "the desktop app (default)"),
+    "profile": ("workbench.commands.profile", "manage provider profiles"),
+    "token": ("workbench.commands.token", "print a valid access token"),
+    "exec": ("workbench.commands.exec", "run a command with the profile's token in its environment"),
+    "call": ("workbench.commands.call", "send an authenticated request"),
+    "decode": ("workbench.commands.decode", "decode and check a JWT"),
+    "keygen": ("workbench.commands.keygen", "generate a key pair"),
+    "sandbox": ("workbench.commands.sandbox", "run the local provider emulators"),
+    "login": ("workbench.commands.login", "log in through the browser or a device code (OAuth presets)"),
+    "logout": ("workbench.commands.logout", "revoke and forget the tokens of an OAuth login"),
+    "self-test": (
+        "workbench.commands.selftest",
+        "check every preset end to end against the embedded sandbox",
+    ),
+    "completion": ("workbench.commands.completion", "print a shell completion script (bash, zsh or fish)"),
+    "import": (
+        "workbench.commands.import_",
+        "import a curl command, Postman/Insomnia/Bruno collection, OpenAPI or HAR",
+    ),
+    "request": ("workbench.commands.request", "saved requests of a profile (list, save, rm)"),
+    "snippet": ("workbench.commands.snippet", "print a request as curl, HTTPie, Python or JavaScript code"),
+    "history": ("workbench.commands.history", "past requests (names and outcomes, never headers or bodies)"),
+    "jwt": ("workbench.commands.jwt", "build, sign and encrypt tokens (jwt sign, jwt encrypt)"),
+    "probe": (
+        "workbench.commands.probe",
+        "send the token variants an API must refuse; report which it accepted",
+    ),
 }
 _COMMAND_MODULES = {name: module for name, (module, _summary) in _COMMANDS.items()}
 
@@ -154,9 +166,10 @@ def _log_warnings_as_lines() -> None:
         core.addHandler(_WarningLines(logging.WARNING))
 
 
-def _modules_for(argv: Sequence[str] | None) -> list[ModuleType]:
-    """The module of the command `argv` names, when its first word is one; otherwise all of them
-    (top-level help, an unknown command's list of choices, completion scripts)."""
+def _modules_for(argv: Sequence[str] | None) -> list[ModuleType] | None:
+    """The module of the command `argv` names, when its first word is one; None when `argv`
+    names none (top-level help, an unknown command: the commands are only listed); every module
+    for the whole parser (`argv` None: completion scripts, the help tests)."""
     if argv is not None and not argv:
         # Plain `workbench` is the desktop app: registering every other command first would
         # only delay its first paint.

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         raise InputError(f"no command to run (write it after --: `workbench exec {args.name} -- CMD ARG...`)")
     import shutil
 
-    from workbench.commands.token import authorization, obtain, refuse_unprintable
+    from workbench.commands.token import refuse_unprintable
 
     program = argv[0]
     # Find the program before obtaining a token, so a typo costs no provider round trip.

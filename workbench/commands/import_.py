@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from workbench.cli import summary
 from workbench.core.errors import InputError
 from workbench.core.importers import read_plan
-from workbench.core.importers.apply import apply_plan, describe, preview
+from workbench.core.importers.apply import describe
 from workbench.core.importers.common import MAX_IMPORT_BYTES
 
 if TYPE_CHECKING:
@@ -57,10 +57,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.errors import InputError
-    from workbench.core.importers import read_plan
-    from workbench.core.importers.apply import describe
-    from workbench.core.importers.common import MAX_IMPORT_BYTES
     from workbench.core.operations.imports import import_collection, preview_import
 
     stdin = None

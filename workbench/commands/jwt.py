@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.cli import summary
 from workbench.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
     jwt = sub.add_parser(
         "jwt",
-        help="make tokens: sign a JWT, encrypt a payload or token (JWE)",
+        help=summary("jwt"),
         description="The forge beside the inspector: build and sign a JWT, or encrypt one for a recipient. "
         "Open a JWE with `workbench decode TOKEN --decrypt-key KEY`.",
     )

@@ -12,7 +12,6 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli import summary
-from workbench.core.oauth.login import login
 from workbench.core.oauth.params import parse_param
 from workbench.core.oauth.status import no_refresh_token_note
 
@@ -93,8 +92,6 @@ def _show_prompt(prompt: LoginPrompt) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.oauth.params import parse_param
-    from workbench.core.oauth.status import no_refresh_token_note
     from workbench.core.operations.logins import log_in
 
     params = dict(parse_param(item) for item in args.params)

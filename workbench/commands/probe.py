@@ -14,6 +14,8 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.operations.probe import ProbeReport
@@ -23,7 +25,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
     pr = sub.add_parser(
         "probe",
-        help="send the token variants your API must refuse; report which it accepted",
+        help=summary("probe"),
         description=(
             "Attack probes for your own API. From the profile's valid token, make the variants an API "
             "must refuse and send each to the saved request (the profile's own origin only). The claim "

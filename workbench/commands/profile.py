@@ -19,7 +19,17 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from workbench.core.errors import InputError
+from workbench.cli import summary
+from workbench.core.errors import InputError, user_message
+from workbench.core.oauth.status import login_state
+from workbench.core.operations import import_profile, remove_profile
+from workbench.core.profiles.profile import (
+    LOGIN_SECRET_NAMES,
+    MAX_PROFILE_BYTES,
+    TOKEN_SECRET_NAMES,
+    validate_profile_name,
+)
+from workbench.core.profiles.secret_refs import drop_final_newline
 from workbench.core.storage import files
 
 if TYPE_CHECKING:

@@ -132,8 +132,8 @@ def _list(args: argparse.Namespace, name: str, store: object) -> int:
 
 
 def _save(args: argparse.Namespace, name: str, store: object) -> int:
-    from workbench.commands.call import parse_headers, parse_json_body, parse_target
-    from workbench.core.request.saved import SavedRequest, SavedRequestStore
+    from workbench.commands.call import parse_json_body
+    from workbench.core.request.saved import SavedRequestStore
 
     assert isinstance(store, SavedRequestStore)
     method, target = parse_target(list(args.target))

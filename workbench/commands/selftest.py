@@ -42,10 +42,8 @@ from workbench import __version__
 from workbench.cli import summary
 from workbench.core.context import AppContext
 from workbench.core.errors import WorkbenchError, user_message
-from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose import jws, keys
 from workbench.core.net import trust
-from workbench.core.oauth.login import login
 from workbench.core.profiles.catalog import PresetCatalog
 from workbench.core.profiles.profile import TOKEN_SECRET_NAMES
 from workbench.core.redact import redact

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.errors import user_message
 from workbench.core.importers import read_plan
-from workbench.core.importers.apply import apply_plan, describe, preview
+from workbench.core.importers.apply import describe
 from workbench.gui.tasks import Generation
 
 if TYPE_CHECKING:

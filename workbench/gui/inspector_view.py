@@ -42,6 +42,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import TokenFormatError, user_message
+from workbench.core.jose.inspect import discovery_url
+from workbench.core.operations import inspect_token
 from workbench.gui.forge_view import ForgePanel
 from workbench.gui.inspector_tabs import InspectionTabs
 from workbench.gui.inspector_text import INFO_CODES, kind_text, suggested_key_kind

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from workbench.core.errors import user_message
 from workbench.core.oauth import signout
-from workbench.core.oauth.login import ID_TOKEN, grant_of, login
+from workbench.core.oauth.login import ID_TOKEN, grant_of
 from workbench.core.oauth.status import login_state, no_refresh_token_note
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
@@ -82,7 +82,6 @@ def run_login(
     ctx: AppContext, name: str, gen: int, bridge: LoginBridge, *, cancel: threading.Event
 ) -> LoggedIn:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
-    from workbench.core.oauth.status import no_refresh_token_note
     from workbench.core.operations.logins import log_in
 
     outcome = log_in(

@@ -20,6 +20,7 @@ from workbench.core.errors import (
     ProviderResponseError,
 )
 from workbench.core.jose.claims import JwtClaims, jwt_times, numeric_date, read_jwt
+from workbench.core.jose.inspect import find_jwt, looks_like_jwt
 from workbench.core.redact import redact
 
 if TYPE_CHECKING:

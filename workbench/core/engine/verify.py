@@ -46,22 +46,34 @@ class Verifier:
         token = self._tokens.get_token(profile)
         label = f"{prof.preset.name} verify"
 
+        sent_secrets: list[str] = []  # what the rendered requests carried, scrubbed from history
+
         def build(access_token: str) -> RequestSpec:
             secrets = VaultSecretSource(
                 self._vault, profile, {ACCESS_TOKEN: access_token}, refs=prof.secret_refs
             )
-            return flows.build_request(
+            spec = flows.build_request(
                 prof, "verify", secrets=secrets, renderer=self._wire.renderer(), access_token=access_token
             )
-            response = self._wire.send(
-                prof,
-                spec.method,
-                spec.url,
-                list(spec.headers),
-                spec.content,
-                None,
-                label,
-                secrets=secrets.known_values(),
+            sent_secrets.extend(secrets.known_values())
+            return spec
+
+        spec = build(token.access_token)
+
+        def place(request: httpx.Request, access_token: str) -> httpx.Request:
+            # The `[verify]` template may put the token anywhere: render the request again.
+            if access_token == token.access_token:
+                return request
+            again = build(access_token)
+            check_origin(prof, again.url, what=label)
+            drop = {k.lower() for k, _ in spec.headers} | {"host", "content-length", "transfer-encoding"}
+            kept = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in drop]
+            return type(request)(
+                again.method,
+                again.url,
+                headers=[*kept, *again.headers],
+                content=again.content,
+                extensions=request.extensions,
             )
 
         def expired(status: int, body: Callable[[], bytes]) -> bool:
@@ -71,7 +83,15 @@ class Verifier:
 
         auth = renew_once(self._tokens, profile, token, Renewal(place, expired, PROVIDER_MAX_BYTES, label))
         response = self._wire.send(
-            prof, spec.method, spec.url, list(spec.headers), spec.content, None, label, auth=auth
+            prof,
+            spec.method,
+            spec.url,
+            list(spec.headers),
+            spec.content,
+            None,
+            label,
+            auth=auth,
+            secrets=sent_secrets,
         )
         if not 200 <= response.status_code < 300:
             raise answers.provider_error(

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.core.errors import WorkbenchError
+
 # A NumericDate above this is milliseconds (it would be year 5138 in seconds), a common mistake.
 MILLISECONDS_ABOVE = 1e11
 # Nothing after 9999-12-31T23:59:59Z is a time (datetime cannot show it, nor can ISO 8601).

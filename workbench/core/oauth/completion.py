@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 def answer_to_tokens(document: Any, now: float, what: str, requested_scope: str = "") -> TokenAnswer:
     from workbench.core.engine.answers import TokenAnswer, bounded_expiry, check_token_text, parse_duration
-    from workbench.core.jose.claims import jwt_times, read_jwt
 
     if not isinstance(document, Mapping):
         raise ProviderResponseError(f"{what}: the token endpoint's answer is not JSON")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import KeyFormatError, WorkbenchError
 from workbench.core.errors import NoKeySlotError as NoKeySlotError  # defined in the error tree
+from workbench.core.jose import jws, keys
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext

@@ -131,6 +131,7 @@ def probe_api(
 
     plan = CallPlan.for_profile(profile, default_timeout=10.0)
     headers = [(k, v) for k, v in rendered.headers.items() if k.lower() != plan.header.lower()]
+
     def own_origin_only(origin: str) -> None:
         # Checked again on the request as built, the one place a URL becomes a connection.
         if origin != own:

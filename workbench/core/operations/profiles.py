@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import InputError, ProfileError, ProfileExistsError, WorkbenchError
+from workbench.core.errors import InputError, ProfileExistsError, WorkbenchError
+from workbench.core.errors import UntrustedProfileError as UntrustedProfileError
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workbench.core.errors import InputError, PresetError, ProfileError, ProfileExistsError, StorageError
+from workbench.core.net.origins import validate_origin
 from workbench.core.profiles.catalog import PresetCatalog, display_path
 from workbench.core.profiles.presets import (
     Preset,
