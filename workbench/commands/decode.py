@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from workbench.cli import summary
+from workbench.commands.jwt import read_key_file
 from workbench.core.errors import InputError, TokenFormatError
 from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.inspect import format_moment, humanize_duration, humanize_relative
-from workbench.core.operations import inspect_token
+from workbench.core.operations import encryption_key, inspect_token
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -113,8 +114,6 @@ def verification_key_from_args(args: argparse.Namespace) -> VerificationKey | No
 def _decrypt_key(value: str | None) -> Any:
     if value is None:
         return None
-    from workbench.commands.jwt import read_key_file
-    from workbench.core.operations import encryption_key
 
     text, source = read_key_file(value, "--decrypt-key")
     return encryption_key(text=text, source=source)

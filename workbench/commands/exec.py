@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli import summary
-from workbench.commands.token import authorization, obtain
+from workbench.commands.token import authorization, obtain, refuse_unprintable
 from workbench.core.errors import InputError, user_message
 
 if TYPE_CHECKING:
@@ -70,8 +70,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if not argv:
         raise InputError(f"no command to run (write it after --: `workbench exec {args.name} -- CMD ARG...`)")
     import shutil
-
-    from workbench.commands.token import refuse_unprintable
 
     program = argv[0]
     # Find the program before obtaining a token, so a typo costs no provider round trip.

@@ -21,6 +21,7 @@ from workbench.core.errors import InputError
 from workbench.core.importers import read_plan
 from workbench.core.importers.apply import describe
 from workbench.core.importers.common import MAX_IMPORT_BYTES
+from workbench.core.operations.imports import import_collection, preview_import
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -57,8 +58,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations.imports import import_collection, preview_import
-
     stdin = None
     if args.file == "-":
         stream = getattr(sys.stdin, "buffer", None)

@@ -20,6 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.cli import summary
 from workbench.core.errors import InputError
+from workbench.core.jose.forge import TokenSpec, decode_secret, parse_assignment, payload_from_text
+from workbench.core.jose.jwe import looks_like_compact_jws
+from workbench.core.operations import KeyChoice, encrypt_token, encryption_key, sign_jwt
+from workbench.core.storage.files import read_small_file
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -143,9 +147,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _sign(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.jose.forge import TokenSpec, parse_assignment, payload_from_text
-    from workbench.core.operations import sign_jwt
-
     payload: dict[str, Any] = {}
     if args.payload is not None:
         data, source = read_input(args.payload, what="a payload")
@@ -184,9 +185,6 @@ def _sign(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _key_choice(args: argparse.Namespace) -> Any:
-    from workbench.core.jose.forge import decode_secret
-    from workbench.core.operations import KeyChoice
-
     key_arg: str | None = args.key
     if args.secret_base64 and args.secret is None and not _wants_prompt(args):
         raise InputError("--secret-base64 describes --secret; give --secret too")
@@ -225,9 +223,6 @@ def _wants_prompt(args: argparse.Namespace) -> bool:
 
 
 def _encrypt(args: argparse.Namespace) -> int:
-    from workbench.core.jose.forge import decode_secret, parse_assignment
-    from workbench.core.operations import encrypt_token, encryption_key
-
     if args.key is not None:
         text, source = read_key_file(args.key)
         key = encryption_key(text=text, source=source)
@@ -245,8 +240,6 @@ def _encrypt(args: argparse.Namespace) -> int:
 
 
 def _is_token_text(data: bytes) -> bool:
-    from workbench.core.jose.jwe import looks_like_compact_jws
-
     return looks_like_compact_jws(data)
 
 
@@ -260,7 +253,6 @@ def read_input(value: str, *, what: str) -> tuple[bytes, str]:
         if len(data) > MAX_PAYLOAD_BYTES:
             raise InputError(f"more than 1 MiB on stdin; that is not {what}")
         return data, "stdin"
-    from workbench.core.storage.files import read_small_file
 
     return read_small_file(Path(value).expanduser(), MAX_PAYLOAD_BYTES, value, what=what), value
 
@@ -270,7 +262,6 @@ def read_key_file(value: str, flag: str = "--key") -> tuple[str, str]:
     stripped = value.lstrip()
     if stripped.startswith(("{", "-----BEGIN")):
         return value, flag
-    from workbench.core.storage.files import read_small_file
 
     data = read_small_file(Path(value).expanduser(), MAX_KEY_FILE_BYTES, f"{flag} {value}", what="a key")
     try:
@@ -298,8 +289,6 @@ def read_secret(raw: str) -> str:
             raise InputError(f"--secret @env:{variable}: that environment variable is not set")
         value = found
     elif raw.startswith("@") and len(raw) > 1:
-        from workbench.core.storage.files import read_small_file
-
         data = read_small_file(
             Path(raw[1:]).expanduser(), MAX_KEY_FILE_BYTES, f"--secret {raw}", what="a secret"
         )

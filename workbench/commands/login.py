@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from workbench.cli import summary
 from workbench.core.oauth.params import parse_param
 from workbench.core.oauth.status import no_refresh_token_note
+from workbench.core.operations.logins import log_in
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -92,8 +93,6 @@ def _show_prompt(prompt: LoginPrompt) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations.logins import log_in
-
     params = dict(parse_param(item) for item in args.params)
     outcome = log_in(
         ctx,

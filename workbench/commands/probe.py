@@ -15,6 +15,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli import summary
+from workbench.commands.jwt import read_key_file, read_secret
+from workbench.core.jose.forge import decode_secret
+from workbench.core.operations import KeyChoice
+from workbench.core.operations.probe import probe_api
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -58,11 +62,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.commands.jwt import read_key_file, read_secret
-    from workbench.core.jose.forge import decode_secret
-    from workbench.core.operations import KeyChoice
-    from workbench.core.operations.probe import probe_api
-
     choice = None
     if args.key is not None:
         if args.key.startswith("keychain:"):

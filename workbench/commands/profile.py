@@ -23,6 +23,12 @@ from workbench.cli import summary
 from workbench.core.errors import InputError, user_message
 from workbench.core.oauth.status import login_state
 from workbench.core.operations import import_profile, remove_profile
+from workbench.core.operations.profiles import (
+    check_new_profile,
+    check_profile_update,
+    create_profile,
+    update_profile,
+)
 from workbench.core.profiles.profile import (
     LOGIN_SECRET_NAMES,
     MAX_PROFILE_BYTES,
@@ -294,8 +300,6 @@ def read_small_file(path: Path, limit: int, label: str, *, what: str) -> bytes:
 
 
 def _add(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations.profiles import check_new_profile, create_profile
-
     name = validate_profile_name(args.name)
     preset = ctx.presets.get(args.preset)
     sets = parse_assignments(args.sets, "--set")
@@ -314,8 +318,6 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _set(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations.profiles import check_profile_update, update_profile
-
     name = validate_profile_name(args.name)
     profile = ctx.profiles.get(name)
     preset = profile.preset

@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli import summary
-from workbench.commands.call import parse_headers, parse_target
+from workbench.commands.call import parse_headers, parse_json_body, parse_target
 from workbench.core.errors import InputError
 from workbench.core.profiles.profile import validate_profile_name
 from workbench.core.request.saved import SavedRequest, SavedRequestStore
@@ -132,9 +132,6 @@ def _list(args: argparse.Namespace, name: str, store: object) -> int:
 
 
 def _save(args: argparse.Namespace, name: str, store: object) -> int:
-    from workbench.commands.call import parse_json_body
-    from workbench.core.request.saved import SavedRequestStore
-
     assert isinstance(store, SavedRequestStore)
     method, target = parse_target(list(args.target))
     headers = parse_headers(list(args.headers or []))

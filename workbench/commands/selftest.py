@@ -43,7 +43,11 @@ from workbench.cli import summary
 from workbench.core.context import AppContext
 from workbench.core.errors import WorkbenchError, user_message
 from workbench.core.jose import jws, keys
+from workbench.core.jose.inspect.compact import looks_like_jwt
 from workbench.core.net import trust
+from workbench.core.operations.logins import log_in
+from workbench.core.operations.profiles import create_profile, remove_profile
+from workbench.core.operations.tokens import inspect_token, token_facts, verify_token
 from workbench.core.profiles.catalog import PresetCatalog
 from workbench.core.profiles.profile import TOKEN_SECRET_NAMES
 from workbench.core.redact import redact
@@ -241,7 +245,6 @@ class SelfTest:
 
         def create() -> str:
             # The catalogue's own operation, as `profile add` and the editor create profiles.
-            from workbench.core.operations.profiles import create_profile
 
             saved = create_profile(
                 st_ctx,
@@ -262,7 +265,6 @@ class SelfTest:
             result = None
             if preset.section("oauth") is not None:
                 # An interactive login: the sandbox's authorization server plays the user.
-                from workbench.core.operations.logins import log_in
 
                 idp = sandbox.provider(preset_name)
                 idp.device_interval, idp.auto_approve = 1.0, True  # type: ignore[attr-defined]
@@ -363,8 +365,6 @@ class SelfTest:
             for preset_name in sorted(known - set(demos)):
                 self.skip(f"{preset_name}", "no sandbox emulator for this preset")
         finally:
-            from workbench.core.operations.profiles import remove_profile
-
             for name in created:
                 try:
                     remove_profile(st_ctx, name)
@@ -397,8 +397,6 @@ def _safe_backend_name(vault: Vault) -> str:
 def _verify_token(st_ctx: AppContext, engine: TokenEngine, name: str, preset: Preset, token: str) -> str:
     """Verify through the catalogue's `verify_token` (the GUI's Verify): the preset's JWKS or shared
     secret, then the provider's own check; a preset that offers neither is decoded at the least."""
-    from workbench.core.jose.inspect.compact import looks_like_jwt
-    from workbench.core.operations.tokens import inspect_token, token_facts, verify_token
 
     if not token_facts(st_ctx.profiles.get(name)).can_verify:
         if not looks_like_jwt(token):

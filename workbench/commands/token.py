@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.cli import summary
 from workbench.core.engine.token_cache import fresh_stored_token, learn_stored_clock_offset
+from workbench.core.errors import InputError
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -98,8 +99,6 @@ def refuse_unprintable(name: str, text: str) -> None:
     provider tokens are checked when they arrive, but a pasted or imported one is not, and CR/LF
     would split a header line while an escape sequence would act on a terminal."""
     if not text.isprintable():
-        from workbench.core.errors import InputError
-
         raise InputError(
             f"the token of '{name}' holds control characters; not handed on "
             f"(store a clean one with `workbench profile set {name} --secret access_token`)"

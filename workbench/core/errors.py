@@ -8,7 +8,9 @@ are also importable from the module that raises them, for readers of that module
     │   ├── TokenFormatError       not a decodable JWT (segments, base64url, JSON, size)
     │   ├── KeyFormatError         a PEM / JWK / JWKS we cannot load, or a key of the wrong kind
     │   ├── ProfileError           unknown profile, bad profile name, invalid profile file
-    │   │   └── ProfileExistsError a profile of that name exists already
+    │   │   ├── ProfileExistsError a profile of that name exists already
+    │   │   ├── UntrustedProfileError  a profile file would send requests elsewhere or turn TLS off
+    │   │   └── NoKeySlotError     the profile's preset signs nothing with a key of the user's
     │   ├── PresetError            unknown preset or an invalid preset file
     │   │   └── PresetFieldError   ... about one field (carries `path`), for a profile's `[override]`
     │   ├── TemplateError          a request template that does not render

@@ -31,12 +31,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import WorkbenchError, user_message
+from workbench.core.jose.forge import decode_secret, parse_json_object, with_claim
+from workbench.core.jose.inspect import decode_unverified
+from workbench.core.operations.forge import (
+    KeyChoice,
+    generate_keychain_key,
+    keychain_key_names,
+    resign_edited,
+)
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import STATE_COLORS, JwtHighlighter, monospace_font, pretty_json, text_box
 
 if TYPE_CHECKING:
-    from workbench.core.operations.forge import KeyChoice, KeyGenerated, Signed
+    from workbench.core.operations.forge import KeyGenerated, Signed
 
 # (label, kind): where the signing key comes from.
 KEY_SOURCES = (
@@ -228,7 +237,6 @@ class ForgePanel(QWidget):
         if current:
             self.profile_combo.setCurrentText(current)
         self.profile_combo.blockSignals(False)
-        from workbench.core.operations.forge import keychain_key_names
 
         gen = self.keychain_generation.next()
         self.services.runner.start(
@@ -275,8 +283,6 @@ class ForgePanel(QWidget):
 
     def load_token(self, token: str) -> None:
         """Start from a decoded token ("Change one claim and re-sign"): its header and payload."""
-        from workbench.core.errors import WorkbenchError, user_message
-        from workbench.core.jose.inspect import decode_unverified
 
         try:
             header, payload = decode_unverified(token)
@@ -292,8 +298,6 @@ class ForgePanel(QWidget):
 
     def set_claim(self) -> None:
         """Set the claim typed as name=value in the payload; the edit re-signs the token."""
-        from workbench.core.errors import WorkbenchError, user_message
-        from workbench.core.jose.forge import parse_json_object, with_claim
 
         try:
             payload = parse_json_object(self.payload_edit.toPlainText(), what="payload")
@@ -311,8 +315,6 @@ class ForgePanel(QWidget):
 
     def validate(self) -> bool:
         """Check both editors as the user types; each shows its own one-line verdict."""
-        from workbench.core.errors import WorkbenchError, user_message
-        from workbench.core.jose.forge import parse_json_object
 
         ok = True
         for attr, box, label, what in (
@@ -333,8 +335,6 @@ class ForgePanel(QWidget):
 
     def key_choice(self) -> KeyChoice:
         """What the key picker says, as the core's KeyChoice (InputError for a bad base64 secret)."""
-        from workbench.core.jose.forge import decode_secret
-        from workbench.core.operations.forge import KeyChoice
 
         kind = self.key_source.currentData()
         if kind == "secret":
@@ -352,9 +352,6 @@ class ForgePanel(QWidget):
         return KeyChoice(keychain=name) if name else KeyChoice()
 
     def resign(self) -> None:
-        from workbench.core.errors import WorkbenchError, user_message
-        from workbench.core.operations.forge import resign_edited
-
         gen = self.generation.next()
         ctx = self.services.ctx
         if ctx is None or not self.validate():
@@ -385,9 +382,6 @@ class ForgePanel(QWidget):
         )
 
     def _header_says_none(self) -> bool:
-        from workbench.core.errors import WorkbenchError
-        from workbench.core.jose.forge import parse_json_object
-
         try:
             return parse_json_object(self.header_edit.toPlainText(), what="header").get("alg") == "none"
         except WorkbenchError:  # validate() has already said what is wrong with it
@@ -407,8 +401,6 @@ class ForgePanel(QWidget):
         self.signed.emit(result)
 
     def on_sign_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.generation.is_current(gen):
             return
         self._clear_token()
@@ -435,8 +427,6 @@ class ForgePanel(QWidget):
             self.inspect_requested.emit(self.token)
 
     def generate_keychain_key(self) -> None:
-        from workbench.core.operations.forge import generate_keychain_key
-
         ctx = self.services.ctx
         name = self.new_key_name.text().strip()
         if ctx is None:
@@ -456,8 +446,6 @@ class ForgePanel(QWidget):
         )
 
     def on_key_generated(self, made: KeyGenerated) -> None:
-        from workbench.core.operations.forge import keychain_key_names
-
         self.generate_button.setEnabled(True)
         self.new_key_name.clear()
         self.services.show_status(f"generated {made.alg} key '{made.name}' (kid {made.public_jwk['kid']})")

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from workbench.core.errors import user_message
 from workbench.core.importers import read_plan
 from workbench.core.importers.apply import describe
+from workbench.core.operations.imports import import_collection, preview_import
 from workbench.gui.tasks import Generation
 
 if TYPE_CHECKING:
@@ -176,8 +177,6 @@ class ImportDialog(QDialog):
         keep_all = self.assets_box.isChecked()
 
         def job() -> tuple[ImportPlan, ImportOutcome]:
-            from workbench.core.operations.imports import preview_import
-
             plan = _read(source, fmt, env, ctx.presets, keep_all)
             return plan, preview_import(ctx, plan, trust=trust)  # as do_import will apply it
 
@@ -226,8 +225,6 @@ class ImportDialog(QDialog):
         trust = not self.trust_box.isHidden() and self.trust_box.isChecked()
 
         def job() -> ImportOutcome:
-            from workbench.core.operations.imports import import_collection
-
             return import_collection(ctx, plan, trust=trust)
 
         def failed(exc: BaseException) -> None:

@@ -23,6 +23,7 @@ from workbench.core.errors import user_message
 from workbench.core.oauth import signout
 from workbench.core.oauth.login import ID_TOKEN, grant_of
 from workbench.core.oauth.status import login_state, no_refresh_token_note
+from workbench.core.operations.logins import log_in
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
 
@@ -82,7 +83,6 @@ def run_login(
     ctx: AppContext, name: str, gen: int, bridge: LoginBridge, *, cancel: threading.Event
 ) -> LoggedIn:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
-    from workbench.core.operations.logins import log_in
 
     outcome = log_in(
         ctx,

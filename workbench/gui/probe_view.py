@@ -27,6 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import user_message
+from workbench.core.operations import KeyChoice, probe_api
+from workbench.core.request.saved import SavedRequestStore
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import STATE_COLORS, monospace_font, text_box
@@ -43,8 +46,6 @@ ISSUER_KEY_KINDS = (
 
 
 def _saved_request_names(profile: str) -> list[str]:
-    from workbench.core.request.saved import SavedRequestStore
-
     return [r.name for r in SavedRequestStore().list(profile)]
 
 
@@ -174,8 +175,6 @@ class ProbePanel(QWidget):
         self.run_button.setEnabled(ready and self.consent.isChecked())
 
     def run(self) -> None:
-        from workbench.core.operations import KeyChoice, probe_api
-
         ctx = self.services.ctx
         if ctx is None or not self.consent.isChecked():
             return
@@ -242,8 +241,6 @@ class ProbePanel(QWidget):
         self.probed.emit(report)
 
     def on_probe_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.generation.is_current(gen):
             return
         self.on_inputs_changed()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from workbench.core.engine.policy import RefreshAhead
 from workbench.core.engine.state import StateStore, describes, renewal_time, trusted_state
-from workbench.core.engine.types import TokenResult
+from workbench.core.engine.types import TokenResult, note_token_type
 from workbench.core.errors import WorkbenchError
 from workbench.core.storage import paths
 
@@ -60,7 +60,6 @@ def fresh_stored_token(
         return None  # the engine will say what is wrong with the keychain
     if not access or not describes(state, access):
         return None
-    from workbench.core.engine.types import TokenResult, note_token_type
 
     note_token_type(profile.name, state.token_type)
     return TokenResult.stored(profile.name, access, state)

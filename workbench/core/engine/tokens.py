@@ -536,7 +536,6 @@ class Tokens(StoredTokens):
     def _keep_rotated_refresh_token(self, profile: Profile, headers: Any, body: bytes) -> None:
         """The provider rotated the refresh token but the rest of its answer is refused: store the
         new refresh token anyway (the old one is dead), so the next refresh can still work."""
-        from workbench.core.engine import answers
 
         rotated = answers.refresh_token_in(profile, "refresh", headers, body)
         if rotated:

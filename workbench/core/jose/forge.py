@@ -25,8 +25,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.core.errors import InputError, KeyFormatError
+from workbench.core.errors import InputError, KeyFormatError, TokenFormatError
 from workbench.core.jose import keys as _keys
+from workbench.core.jose.inspect.compact import payload_object
+from workbench.core.jose.jws import describe_key
 
 # RFC 7518 §3.2: an HMAC key as long as the hash output, at least.
 HMAC_HASH_BYTES: Mapping[str, int] = {"HS256": 32, "HS384": 48, "HS512": 64}
@@ -146,7 +148,6 @@ def signing_key_from_text(text: str | bytes, *, source: str) -> SigningKey:
             hint="give the private key's PEM (-----BEGIN PRIVATE KEY-----)",
         )
     key = _keys.load_private_key(stripped)
-    from workbench.core.jose.jws import describe_key
 
     return SigningKey(key, f"{describe_key(key)} from {source}")
 
@@ -272,8 +273,6 @@ class ForgedToken:
 
 def payload_from_text(text: str | bytes, *, source: str) -> dict[str, Any]:
     """A JSON object from a payload file or stdin; anything else is a one-line error."""
-    from workbench.core.errors import TokenFormatError
-    from workbench.core.jose.inspect.compact import payload_object
 
     raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if not raw.strip():
@@ -288,8 +287,6 @@ def payload_from_text(text: str | bytes, *, source: str) -> dict[str, Any]:
 def parse_json_object(text: str, *, what: str) -> dict[str, Any]:
     """An edited header or payload: a JSON object, or one line saying where it is not (the
     Inspector's editable mode validates as the user types)."""
-    from workbench.core.errors import TokenFormatError
-    from workbench.core.jose.inspect.compact import payload_object
 
     try:
         return payload_object(text.encode("utf-8", "surrogatepass"))

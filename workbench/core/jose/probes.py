@@ -38,6 +38,7 @@ from typing import Any
 from workbench.core.errors import InputError, KeyFormatError
 from workbench.core.jose import keys as _keys
 from workbench.core.jose.forge import NONE_ALG, SigningKey, encode_segment, sign_segments
+from workbench.core.jose.inspect.compact import normalize_token, parse_compact, payload_object
 
 WRONG_AUDIENCE = "https://wrong-audience.invalid"
 WRONG_ISSUER = "https://wrong-issuer.invalid"
@@ -74,8 +75,6 @@ class Variant:
 
 
 def _segments(token: str) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    from workbench.core.jose.inspect.compact import normalize_token, parse_compact, payload_object
-
     compact = parse_compact(normalize_token(token))
     if compact.kind != "JWS" or compact.payload is None:
         raise InputError("the probes start from a signed token (JWS); this one is encrypted")

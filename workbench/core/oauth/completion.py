@@ -9,7 +9,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.engine.answers import TokenAnswer
+from workbench.core.engine.answers import TokenAnswer, bounded_expiry, check_token_text, parse_duration
 from workbench.core.errors import ProviderResponseError, VaultError, WorkbenchError, user_message
 from workbench.core.jose.claims import jwt_times, read_jwt
 from workbench.core.oauth.discovery import OAuthTransport
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 
 def answer_to_tokens(document: Any, now: float, what: str, requested_scope: str = "") -> TokenAnswer:
-    from workbench.core.engine.answers import TokenAnswer, bounded_expiry, check_token_text, parse_duration
-
     if not isinstance(document, Mapping):
         raise ProviderResponseError(f"{what}: the token endpoint's answer is not JSON")
     access = document.get("access_token")

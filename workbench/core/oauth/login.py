@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.core.engine.answers import parse_duration
 from workbench.core.engine.flows import template_vars
 from workbench.core.errors import InputError, ProviderResponseError
 from workbench.core.net.client import overall_deadline
@@ -460,7 +461,6 @@ def _device_code(
             raise ProviderResponseError(
                 f"{what}: the {field_name} holds control characters or is too long to show; refused"
             )
-    from workbench.core.engine.answers import parse_duration
 
     interval = parse_duration(document.get("interval"))
     # RFC 8628 §3.5: 5 s unless the server asks for longer; never faster (0.001 made 1,729 polls in 5 s).

@@ -18,12 +18,24 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import InputError, KeyFormatError, ProfileError
+from workbench.core.errors import InputError, KeyFormatError, ProfileError, VaultUnavailableError
+from workbench.core.jose import jwe
+from workbench.core.jose.forge import (
+    SigningKey,
+    parse_json_object,
+    resign,
+    sign_token,
+    signing_key_from_secret,
+    signing_key_from_text,
+)
+from workbench.core.jose.jwe import encryption_key_from_secret, encryption_key_from_text
+from workbench.core.jose.jws import describe_key
+from workbench.core.jose.keys import generate_key_pair
 from workbench.core.profiles.profile import RESERVED_PROFILE_PREFIX
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.jose.forge import ForgedToken, SigningKey, TokenSpec
+    from workbench.core.jose.forge import ForgedToken, TokenSpec
     from workbench.core.jose.jwe import Encrypted, EncryptionKey
     from workbench.core.storage.vault import Vault
 
@@ -110,14 +122,11 @@ def keychain_key_names(vault: Vault) -> tuple[str, ...]:
 def generate_keychain_key(vault: Vault, name: str, alg: str) -> KeyGenerated:
     """Make an `alg` key pair and keep its private half in the keychain as `name` (never
     replacing one: a key others trust must not vanish by a typo)."""
-    from workbench.core.jose.keys import generate_key_pair
 
     _check_key_name(name)
     if vault.has(KEYCHAIN_NAMESPACE, name):
         raise InputError(f"the keychain already holds a key named '{name}'", hint="pick another name")
     if not vault.persistent and vault.warning is not None:
-        from workbench.core.errors import VaultUnavailableError
-
         raise VaultUnavailableError("no usable OS keychain, so a generated key could not be kept")
     pair = generate_key_pair(alg)
     names = keychain_key_names(vault)
@@ -131,8 +140,6 @@ def generate_keychain_key(vault: Vault, name: str, alg: str) -> KeyGenerated:
 
 
 def load_keychain_key(vault: Vault, name: str) -> SigningKey:
-    from workbench.core.jose.forge import signing_key_from_text
-
     _check_key_name(name)
     pem = vault.load(KEYCHAIN_NAMESPACE, name)
     if not pem:
@@ -156,7 +163,6 @@ def remove_keychain_key(vault: Vault, name: str) -> None:
 
 def profile_signing_key(ctx: AppContext, name: str) -> SigningKey:
     """The key in profile `name`'s key slot (the one its preset signs requests with)."""
-    from workbench.core.jose.forge import signing_key_from_text
     from workbench.core.operations.keys import NoKeySlotError, key_slot
 
     try:
@@ -175,7 +181,6 @@ def profile_signing_key(ctx: AppContext, name: str) -> SigningKey:
 
 def resolve_signing_key(ctx: AppContext, choice: KeyChoice) -> tuple[SigningKey | None, KeyGenerated | None]:
     """The key `choice` names (None when none is chosen), and the key generated for it, if any."""
-    from workbench.core.jose.forge import SigningKey, signing_key_from_secret, signing_key_from_text
 
     if choice.given() > 1:
         raise InputError("give one signing key: a profile, a keychain key, a key file or a secret")
@@ -183,8 +188,6 @@ def resolve_signing_key(ctx: AppContext, choice: KeyChoice) -> tuple[SigningKey 
         if choice.keychain is not None:
             made = generate_keychain_key(ctx.vault, choice.keychain, choice.new_alg)
             return load_keychain_key(ctx.vault, choice.keychain), made
-        from workbench.core.jose.jws import describe_key
-        from workbench.core.jose.keys import generate_key_pair
 
         pair = generate_key_pair(choice.new_alg)
         label = f"new {describe_key(pair.private_key)} (not kept)"
@@ -202,7 +205,6 @@ def resolve_signing_key(ctx: AppContext, choice: KeyChoice) -> tuple[SigningKey 
 
 def sign_jwt(ctx: AppContext, spec: TokenSpec, choice: KeyChoice) -> Signed:
     """Build and sign a token: `workbench jwt sign` and the Inspector's forge (vault: off the GUI thread)."""
-    from workbench.core.jose.forge import sign_token
 
     key, generated = resolve_signing_key(ctx, choice)
     forged = sign_token(spec, key, now=ctx.clock.now())
@@ -221,7 +223,6 @@ def resign_edited(
 ) -> Signed:
     """The Inspector's editable mode: sign the edited header and payload JSON exactly as they
     are (the header's ``alg`` decides) with the chosen key. Vault: off the GUI thread."""
-    from workbench.core.jose.forge import parse_json_object, resign
 
     header = parse_json_object(header_text, what="header")
     payload = parse_json_object(payload_text, what="payload")
@@ -238,7 +239,6 @@ def encryption_key(
     *, text: str | None = None, source: str = "the key", secret: bytes | None = None
 ) -> EncryptionKey:
     """A JWE key from PEM/JWK text or a shared secret's bytes."""
-    from workbench.core.jose.jwe import encryption_key_from_secret, encryption_key_from_text
 
     if (text is None) == (secret is None):
         raise InputError("give one key: a PEM/JWK (--key) or a shared secret (--secret)")
@@ -258,7 +258,6 @@ def encrypt_token(
     headers: tuple[tuple[str, Any], ...] = (),
 ) -> Encrypted:
     """`workbench jwt encrypt`: a compact JWE of a payload or a token for `key`'s holder."""
-    from workbench.core.jose import jwe
 
     if not plaintext:
         raise InputError("nothing to encrypt: the input is empty")

@@ -18,7 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import InputError, ProviderError
+from workbench.core.engine import flows
+from workbench.core.engine.wire import CallPlan
+from workbench.core.errors import InputError, ProviderError, WorkbenchError
+from workbench.core.jose import probes
+from workbench.core.net.client import make_client, send_bounded
+from workbench.core.net.origins import OriginError, origin_of
+from workbench.core.request.saved import render_saved
 
 if TYPE_CHECKING:
     import httpx
@@ -100,13 +106,7 @@ def probe_api(
     claim variants; `public_key_text` (PEM/JWK) enables the HS256-with-the-public-key variant.
     Network and vault: run off the GUI thread.
     """
-    from workbench.core.engine import flows
-    from workbench.core.engine.wire import CallPlan
-    from workbench.core.jose import probes
-    from workbench.core.net.client import make_client
-    from workbench.core.net.origins import OriginError, origin_of
     from workbench.core.operations.forge import resolve_signing_key
-    from workbench.core.request.saved import render_saved
 
     profile = ctx.profiles.get(name)
     rendered = render_saved(ctx, name, saved)
@@ -140,8 +140,6 @@ def probe_api(
     with make_client(timeout=plan.timeout_seconds, verify_tls=plan.verify_tls) as client:
 
         def send(value: str) -> httpx.Response:
-            from workbench.core.net.client import send_bounded
-
             credential = f"{plan.scheme} {value}".strip() if plan.scheme else value
             return send_bounded(
                 client,
@@ -174,8 +172,6 @@ def probe_api(
 
 
 def _send_variant(send: Any, variant: Any) -> ProbeResult:
-    from workbench.core.errors import WorkbenchError
-
     if variant.token is None:
         return ProbeResult(
             variant.code, variant.title, variant.signed_with, None, False, variant.skipped or ""

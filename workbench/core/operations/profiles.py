@@ -173,7 +173,6 @@ def check_new_profile(
     `secret_names`: the secrets that will be given values. Errors carry the field they concern.
     `pending`: required inputs may be missing (see `create_profile`).
     """
-    from workbench.core.profiles.profile import validate_profile_name
 
     name = validate_profile_name(name)
     spec = ctx.presets.get(preset)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from workbench.core.jose import inspect as jwtinspect
+from workbench.core.jose.jwe import encryption_key_from_text
 from workbench.core.redact import fingerprint
 
 if TYPE_CHECKING:
@@ -160,8 +161,6 @@ def inspect_token(
     if key is None:
         key = jwtinspect.key_for_kind(key_kind, key_text, timeout=timeout, verify_tls=verify_tls)
     if decrypt_key is None and decrypt_key_text.strip():
-        from workbench.core.jose.jwe import encryption_key_from_text
-
         decrypt_key = encryption_key_from_text(decrypt_key_text, source="the decryption key")
     return jwtinspect.inspect_token(token, key=key, now=now, decrypt_key=decrypt_key)
 

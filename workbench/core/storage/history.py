@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from workbench.core.errors import StorageError
+from workbench.core.errors import StorageError, user_message
 from workbench.core.redact import redact, redact_url
 from workbench.core.storage.paths import history_db_path
 
@@ -519,8 +519,6 @@ class HistoryWriter:
                 # request (and a traceback says nothing the message does not).
                 self._failures += 1
                 if self._failures == 1:
-                    from workbench.core.errors import user_message
-
                     if isinstance(exc, sqlite3.Error):
                         exc = self._history()._damaged(exc)  # names the file and how to clear it
                     log.warning("history not recorded: %s", user_message(exc))

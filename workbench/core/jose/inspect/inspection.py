@@ -12,6 +12,7 @@ from workbench.core.jose.inspect.compact import CompactToken, normalize_token, p
 from workbench.core.jose.inspect.keyset import VerificationKey
 from workbench.core.jose.inspect.results import CertificateInfo, Inspection, TokenWarning
 from workbench.core.jose.inspect.signature import verify_signature, weak_secret_warning
+from workbench.core.jose.jwe import decrypt
 
 if TYPE_CHECKING:
     from workbench.core.jose.jwe import EncryptionKey
@@ -254,7 +255,6 @@ def _opened_jwe(
 ) -> Inspection:
     """A JWE opened with the recipient's key: its plaintext read as a JWS payload would be,
     and a token inside it decoded and verified with `key` (RFC 7519 §5.2: sign, then encrypt)."""
-    from workbench.core.jose.jwe import decrypt
 
     opened = decrypt(".".join(compact.parts), decrypt_key)
     payload, payload_format, problem = _read_payload(opened.plaintext)
