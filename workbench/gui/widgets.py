@@ -388,14 +388,22 @@ class EnterFilter(QObject):
         self._action = action
         self._needs_ctrl = needs_ctrl
 
+    def _claims(self, event: QKeyEvent) -> bool:
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return False
+        mods = event.modifiers()
+        if mods & Qt.KeyboardModifier.ShiftModifier:
+            return False
+        return not (self._needs_ctrl and not mods & Qt.KeyboardModifier.ControlModifier)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                mods = event.modifiers()
-                if mods & Qt.KeyboardModifier.ShiftModifier:
-                    return False
-                if self._needs_ctrl and not mods & Qt.KeyboardModifier.ControlModifier:
-                    return False
-                self._action()
-                return True
+        if not isinstance(event, QKeyEvent):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride and self._claims(event):
+            # The focused box claims its key: no window-wide shortcut on the same keys runs.
+            event.accept()
+            return True
+        if event.type() == QEvent.Type.KeyPress and self._claims(event):
+            self._action()
+            return True
         return False

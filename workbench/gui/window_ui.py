@@ -207,8 +207,13 @@ def _build_actions(w: MainWindow) -> None:
     )
     w.cancel_action = action("&Cancel token request", w.cancel, "Esc")
     w.cancel_action.setEnabled(False)  # MainWindow.on_tokens_changed enables it while one runs
+    # A shortcut acts only on the view that has focus: Send belongs to the Request tab (its
+    # editor, URL, headers), never to the Inspector's key box, whose Ctrl+Enter verifies.
     w.send_action = action("&Send request", w.send_request, "Ctrl+Return")
     w.send_action2 = action("Send request (keypad Enter)", w.send_request, "Ctrl+Enter")
+    for a in (w.send_action, w.send_action2):
+        a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        w.removeAction(a)  # the Request view adds them when it is built (`build_panel`)
     w.focus_url_action = action("Focus &URL", w.focus_url, "Ctrl+L")
     w.inspect_action = action("&Inspect current token", w.inspect_current, "Ctrl+I")
     w.shortcuts_action = action("&Keyboard shortcuts", w.show_shortcuts, "F1")
@@ -297,6 +302,7 @@ def build_panel(w: MainWindow, name: str, index: int) -> QWidget:
         request = RequestView(w.services)
         request.inspect_requested.connect(w.open_in_inspector)
         request.set_profile(w.selected_profile())
+        request.addActions([w.send_action, w.send_action2])  # Ctrl+Enter with focus in this view
         view = request
     elif name == "inspector":
         from workbench.gui.inspector_view import InspectorView
