@@ -67,3 +67,75 @@ def test_ctrl_enter_on_the_token_tab_sends_no_request(qtbot, make_window, add_pr
     qtbot.keyClick(window.sidebar, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.wait(300)
     assert sent == [] and window.tabs.currentWidget() is window.token_view
+
+
+# -- 2. a pasted-token profile has its own view ------------------------------------------------
+def make_bearer(ctx, sandbox, name="pasted", *, lifetime=600):
+    from workbench.core.operations import create_profile
+
+    token = sandbox.issue_token("true-markets") if lifetime is None else _jwt(ctx, lifetime)
+    create_profile(ctx, name, preset="bearer", base_url=sandbox.url, secrets={"access_token": token})
+    return token
+
+
+def _jwt(ctx, lifetime):
+    import jwt
+
+    now = int(ctx.clock.now())
+    return jwt.encode({"sub": "me", "iat": now, "exp": now + lifetime}, "k" * 32, algorithm="HS256")
+
+
+def test_a_saved_pasted_token_is_shown_with_its_countdown(qtbot, make_window, ctx, sandbox):
+    token = make_bearer(ctx, sandbox)
+    window = make_window(select="pasted")
+    view = window.token_view
+    qtbot.waitUntil(lambda: view.token_box.token == token, timeout=5_000)
+    assert view.countdown.text().startswith("expires in")
+    assert view.paste_button.isVisibleTo(view) and view.paste_button.isEnabled()
+    assert not view.mint_button.isVisibleTo(view) and not view.refresh_button.isVisibleTo(view)
+    assert view.copy_token_button.isEnabled()
+    assert "paste a new token" in view.renews_label.text()
+
+
+def test_a_pasted_token_that_expires_says_so_and_offers_a_new_paste(qtbot, make_window, ctx, clock, sandbox):
+    make_bearer(ctx, sandbox, lifetime=30)
+    window = make_window(select="pasted")
+    view = window.token_view
+    qtbot.waitUntil(lambda: view.result is not None, timeout=5_000)
+    clock.advance(60)
+    qtbot.waitUntil(lambda: view.countdown.text() == "expired", timeout=5_000)
+    assert "paste a new token" in view.renewal_label.text()
+    assert "next use" not in view.renews_label.text() and "paste a new token" in view.renews_label.text()
+    assert not view.copy_token_button.isEnabled() and "paste a new one" in view.copy_token_button.toolTip()
+
+    fresh = _jwt(ctx, 600)
+    focus(qtbot, window, window.sidebar)
+    qtbot.keyClick(window.sidebar, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    dialog = view.paster.dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.setTextValue(f"Bearer {fresh}")
+    dialog.accept()
+    qtbot.waitUntil(lambda: view.token_box.token == fresh, timeout=5_000)
+    assert view.countdown.text().startswith("expires in") and view.copy_token_button.isEnabled()
+    assert ctx.vault.load("pasted", "access_token") == fresh
+
+
+def test_a_bearer_profile_saved_in_the_editor_shows_its_token(qtbot, make_window, ctx, sandbox):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from tests.gui.conftest import choose_preset
+
+    window = make_window()
+    editor = window.new_profile()
+    qtbot.waitExposed(editor)
+    choose_preset(editor, "bearer")
+    token = _jwt(ctx, 600)
+    editor.name_edit.setText("later")
+    editor.base_url.setText(sandbox.url)
+    editor.secret_fields["access_token"].set_value(token)
+    with qtbot.waitSignal(editor.saved, timeout=10_000):
+        editor.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    view = window.token_view
+    qtbot.waitUntil(lambda: window.selected_name() == "later", timeout=5_000)
+    qtbot.waitUntil(lambda: view.token_box.token == token, timeout=5_000)
+    assert view.countdown.text().startswith("expires in")

@@ -130,6 +130,7 @@ class MainWindow(WindowActions, QMainWindow):
     copy_header_action: QAction
     copy_curl_action: QAction
     mint_action: QAction
+    paste_token_action: QAction
     refresh_action: QAction
     verify_action: QAction
     cancel_action: QAction

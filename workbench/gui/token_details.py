@@ -64,8 +64,21 @@ def renewal_text(result: TokenResult | None, renew_at: float | None, auto_refres
     )
 
 
+def pasted_renewal_text(result: TokenResult | None, now: float) -> str:
+    """A pasted token is never renewed by the app: say what the user does, and when."""
+    if result is None:
+        return "paste a token: Paste a new token… (Ctrl+Shift+P)"
+    if result.expires_at is None:
+        return "not renewed: paste a new token when the API stops taking this one"
+    if result.expires_at <= now:
+        return "expired: paste a new token (Ctrl+Shift+P)"
+    return f"not renewed: paste a new token within {humanize_seconds(result.expires_at - now)}"
+
+
 def refresh_token_text(result: TokenResult | None, facts: TokenFacts, now: float) -> str:
     """The Refresh token row: its own countdown and what the provider says of it."""
+    if facts.pasted:
+        return "none (a pasted token)"
     if not facts.can_refresh:
         return "not used by this provider (mint again)"
     parts = []
@@ -164,7 +177,10 @@ class TokenDetails(QSplitter):
             self.renews_label.setText("—")
             self.refresh_label.setText("—")
             return
-        self.renews_label.setText(renewal_text(result, renew_at, auto_refresh, now))
+        if facts.pasted:
+            self.renews_label.setText(pasted_renewal_text(result, now))
+        else:
+            self.renews_label.setText(renewal_text(result, renew_at, auto_refresh, now))
         self.refresh_label.setText(refresh_token_text(result, facts, now))
 
     def show_claims(self, result: TokenResult | None, now: float) -> None:
@@ -193,4 +209,4 @@ class TokenDetails(QSplitter):
                 item.setToolTip(1, short(value, 2000))
 
 
-__all__ = ["OBTAINED_HOW", "TokenDetails", "refresh_token_text", "renewal_text"]
+__all__ = ["OBTAINED_HOW", "TokenDetails", "pasted_renewal_text", "refresh_token_text", "renewal_text"]

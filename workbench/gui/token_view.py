@@ -30,11 +30,12 @@ from PySide6.QtWidgets import (
 
 from workbench.core.engine.schedule import token_state
 from workbench.core.errors import user_message
+from workbench.core.operations.requests import clipboard_text as build_clipboard_text
 from workbench.core.redact import fingerprint
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.token_buttons import ACTION_TEXT, button_states
-from workbench.gui.token_details import TokenDetails
+from workbench.gui.token_details import TokenDetails, pasted_renewal_text
 from workbench.gui.token_model import OBTAINED_BY_TEXT
 from workbench.gui.token_welcome import WelcomePage
 from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, compact, humanize_seconds
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from workbench.core.engine.types import TokenResult
     from workbench.core.operations import TokenFacts, TokenObtained, Verification
     from workbench.core.profiles.profile import Profile
-    from workbench.gui.services import RequestSpec
     from workbench.gui.tasks import Task
 
 COPIED_WHAT = {"token": "access token", "header": "Authorization header", "curl": "curl command"}
@@ -184,12 +184,19 @@ class TokenView(QWidget):
         self.mint_button = QPushButton("Mint")
         self.refresh_button = QPushButton("Refresh")
         self.verify_button = QPushButton("Verify")
+        self.paste_button = QPushButton("Paste a new token…")
+        self.paste_button.hide()  # pasted-token profiles only (set_profile)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop waiting for the provider (the request ends by its timeout)")
         self.cancel_button.hide()
-        for b in (self.mint_button, self.refresh_button, self.verify_button, self.cancel_button):
+        buttons = (self.mint_button, self.refresh_button, self.paste_button, self.verify_button)
+        for b in (*buttons, self.cancel_button):
             compact(b)
             actions.addWidget(b)
+        from workbench.gui.token_paste import TokenPaster
+
+        self.paster = TokenPaster(self.services, self)
+        self.paste_button.clicked.connect(self.on_paste_clicked)
         self.mint_button.clicked.connect(self.on_mint_clicked)
         self.refresh_button.clicked.connect(self.on_refresh_clicked)
         self.verify_button.clicked.connect(self.on_verify_clicked)
@@ -248,6 +255,10 @@ class TokenView(QWidget):
             )
             self.title.setToolTip(f"{profile.name} · {profile.preset.title} · {profile.base_url}")
         self.login_panel.set_profile(profile)
+        pasted = self.facts is not None and self.facts.pasted
+        self.paste_button.setVisible(pasted)
+        for hidden_when_pasted in (self.mint_button, self.refresh_button, self.auto_refresh):
+            hidden_when_pasted.setVisible(not pasted)
         self.set_result(held.result, held.renew_at)
 
     def on_tokens_changed(self, names: frozenset[str]) -> None:
@@ -276,6 +287,8 @@ class TokenView(QWidget):
             placeholder = (
                 "No token yet. Log in to obtain one."
                 if self.login_panel.interactive
+                else "No token yet. Paste one (Paste a new token…, Ctrl+Shift+P)."
+                if self.facts is not None and self.facts.pasted
                 else "No token yet. Mint or Refresh to obtain one."
             )
         if token != self.token_box.token:
@@ -302,10 +315,12 @@ class TokenView(QWidget):
             busy=self._busy,
             has_token=has_token,
             needs_login=self.login_panel.interactive and not has_token,
+            expired=token_state(self.result, self.renew_at, self._now()) == "expired",
         )
         buttons = {
             "mint": self.mint_button,
             "refresh": self.refresh_button,
+            "paste": self.paste_button,
             "verify": self.verify_button,
             "copy_token": self.copy_token_button,
             "copy_header": self.copy_header_button,
@@ -348,10 +363,14 @@ class TokenView(QWidget):
             state = token_state(r, self.renew_at, now)
             left = r.expires_at - now
             self._set_countdown("expired" if left <= 0 else f"expires in {humanize_seconds(left)}", state)
+            if (state == "expired") == self.copy_token_button.isEnabled():
+                self._update_buttons()  # it expired while shown: what a pasted token can do changes
         if self._busy is None:
             self.renewal_label.setText(self._renewal_text())
 
     def _renewal_text(self) -> str:
+        if self.facts is not None and self.facts.pasted:
+            return pasted_renewal_text(self.result, self._now())
         if self.renew_at is None or not self.auto_refresh.isChecked():
             return ""
         left = self.renew_at - self._now()
@@ -386,6 +405,10 @@ class TokenView(QWidget):
         if self.profile is not None:
             self.tokens.set_auto_refresh(self.profile.name, checked)
         self.tick()
+
+    def on_paste_clicked(self) -> None:
+        if self.profile is not None and self.paste_button.isEnabled():
+            self.paster.ask(self.profile.name)
 
     def _start_token_job(self, force: str) -> None:
         ctx = self.services.ctx
@@ -557,23 +580,6 @@ class TokenView(QWidget):
             return
         self._set_busy(None)
         self.services.clipboard.copy_secret(text, COPIED_WHAT.get(what, what))
-
-
-def build_clipboard_text(what: str, profile: Profile, token: str, spec: RequestSpec | None) -> str:
-    """The text to copy: the bare token, an auth header line (as `workbench token --format
-    header` prints it), or a curl command."""
-    from workbench.core.engine.flows import resolve_url
-    from workbench.core.request.codegen import curl_command
-
-    if what == "token":
-        return token
-    header, value = profile.preset.token.authorization(token)
-    if what == "header":
-        return f"{header}: {value}"
-    method, path, headers, body = spec or ("GET", "", [], "")
-    url = resolve_url(profile, path) if path else profile.base_url
-    all_headers = [(header, value), *[(k, v) for k, v in headers if k.lower() != header.lower()]]
-    return curl_command(method, url, all_headers, body or None)
 
 
 __all__ = ["OBTAINED_BY_TEXT", "TokenView", "build_clipboard_text"]

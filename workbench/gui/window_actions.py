@@ -46,6 +46,7 @@ SHORTCUTS = (
     ("Ctrl+Shift+C", "Copy the selected profile's token (renewed first if needed)"),
     ("Ctrl+M", "Mint a new token"),
     ("Ctrl+R", "Refresh the token (mints on providers without refresh)"),
+    ("Ctrl+Shift+P", "Paste a new token (pasted-token profiles)"),
     ("Ctrl+Shift+V", "Verify the token"),
     ("Ctrl+I", "Open the token in the Inspector"),
     ("Ctrl+Return", "Send the Request tab's request"),
@@ -137,6 +138,16 @@ class WindowActions(_Window):
             view.on_mint_clicked()
         else:
             self.show_status(view.refresh_button.toolTip())
+
+    def paste_token(self) -> None:
+        """Ctrl+Shift+P: as the Token tab's "Paste a new token…" would, or say why not."""
+        self.ensure_tabs()
+        view = self.token_view
+        if view.paste_button.isEnabled() and view.paste_button.isVisibleTo(view):
+            self.tabs.setCurrentWidget(view)
+            view.on_paste_clicked()
+        else:
+            self.show_status(view.paste_button.toolTip())
 
     def verify(self) -> None:
         self.ensure_tabs()

@@ -202,6 +202,9 @@ def _build_actions(w: MainWindow) -> None:
     w.copy_curl_action = action("Copy &curl command", w.copy_curl)
     w.mint_action = action("&Mint", w.mint, "Ctrl+M")
     w.refresh_action = action("&Refresh", w.refresh, "Ctrl+R")
+    w.paste_token_action = action(
+        "&Paste a new token…", w.paste_token, "Ctrl+Shift+P", "Paste a new token for a pasted-token profile"
+    )
     w.verify_action = action(
         "&Verify", w.verify, "Ctrl+Shift+V", "Check the token's signature or ask the provider"
     )
@@ -231,7 +234,7 @@ def _build_actions(w: MainWindow) -> None:
     for a in (w.copy_token_action, w.copy_header_action, w.copy_curl_action):
         token_menu.addAction(a)
     token_menu.addSeparator()
-    for a in (w.mint_action, w.refresh_action, w.verify_action, w.cancel_action, w.inspect_action):
+    for a in (w.mint_action, w.refresh_action, w.paste_token_action, w.verify_action, w.cancel_action, w.inspect_action):
         token_menu.addAction(a)
     request_menu = mb.addMenu("&Request")
     request_menu.addAction(w.send_action)

@@ -82,3 +82,24 @@ def render_request(
         content=content,
         templated=templated,
     )
+
+
+# A request as typed in a front end: method, path or URL, headers, body.
+RequestSpec = tuple[str, str, list[tuple[str, str]], str]
+
+
+def clipboard_text(what: str, profile: Profile, token: str, spec: RequestSpec | None) -> str:
+    """The text to copy: the bare token, an auth header line (as `workbench token --format
+    header` prints it), or a curl command."""
+    from workbench.core.engine.flows import resolve_url
+    from workbench.core.request.codegen import curl_command
+
+    if what == "token":
+        return token
+    header, value = profile.preset.token.authorization(token)
+    if what == "header":
+        return f"{header}: {value}"
+    method, path, headers, body = spec or ("GET", "", [], "")
+    url = resolve_url(profile, path) if path else profile.base_url
+    all_headers = [(header, value), *[(k, v) for k, v in headers if k.lower() != header.lower()]]
+    return curl_command(method, url, all_headers, body or None)
