@@ -139,3 +139,96 @@ def test_a_bearer_profile_saved_in_the_editor_shows_its_token(qtbot, make_window
     qtbot.waitUntil(lambda: window.selected_name() == "later", timeout=5_000)
     qtbot.waitUntil(lambda: view.token_box.token == token, timeout=5_000)
     assert view.countdown.text().startswith("expires in")
+
+
+# -- 3. login links and profile switches --------------------------------------------------------
+@pytest.fixture
+def idp(sandbox):
+    return sandbox.provider("oauth2-authorization-code")
+
+
+@pytest.fixture
+def browser_that_records(monkeypatch):
+    """The system browser as a user who has not approved yet: it records what it was asked to open."""
+    opened: list[str] = []
+
+    def record(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr("workbench.core.oauth.login.default_opener", record)
+    return opened
+
+
+def start_browser_login(qtbot, window):
+    panel = window.token_view.login_panel
+    panel.login_button.click()
+    qtbot.waitUntil(lambda: panel.prompt is not None, timeout=10_000)
+    return panel
+
+
+def test_the_sign_in_link_and_open_again_open_the_exact_url(
+    qtbot, make_window, add_profile, browser_that_records
+):
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    panel = start_browser_login(qtbot, window)
+    url = panel.prompt.url
+    assert "&" in url and browser_that_records == [url]
+    panel.instructions.linkActivated.emit("#sign-in")  # the user clicks "open the sign-in page"
+    qtbot.waitUntil(lambda: len(browser_that_records) == 2, timeout=5_000)
+    panel.open_button.click()
+    qtbot.waitUntil(lambda: len(browser_that_records) == 3, timeout=5_000)
+    assert browser_that_records == [url, url, url] and "&amp;" not in url
+    panel.on_cancel_clicked()
+
+
+def test_browser_that_does_not_start_is_said_honestly(qtbot, make_window, add_profile, monkeypatch):
+    monkeypatch.setattr("workbench.core.oauth.login.default_opener", lambda url: False)
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    panel = start_browser_login(qtbot, window)
+    text = panel.instructions.text()
+    assert "Could not start a browser" in text and "has been" not in text
+    assert panel.copy_code_button.isVisible() and panel.copy_code_button.text() == "Copy link"
+    panel.on_cancel_clicked()
+
+
+def test_open_browser_again_honours_dollar_browser(qtbot, make_window, add_profile, monkeypatch, tmp_path):
+    import sys
+    import webbrowser
+
+    out = tmp_path / "opened.txt"
+    script = tmp_path / "browser.py"
+    script.write_text(f"import sys, pathlib\npathlib.Path({str(out)!r}).write_text(sys.argv[1])\n")
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {script} %s")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)  # read $BROWSER again, as a new process would
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    panel = start_browser_login(qtbot, window)
+    qtbot.waitUntil(out.exists, timeout=5_000)  # the login's own first open
+    out.unlink()
+    panel.open_button.click()
+    qtbot.waitUntil(out.exists, timeout=5_000)
+    assert out.read_text() == panel.prompt.url
+    panel.on_cancel_clicked()
+
+
+def test_a_browser_login_keeps_running_while_another_profile_is_shown(
+    qtbot, make_window, add_profile, idp, browser_that_records
+):
+    add_profile("oauth2-authorization-code", "corp")
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="corp")
+    panel = start_browser_login(qtbot, window)
+    url = panel.prompt.url
+    window.select_profile("tot")
+    qtbot.wait(200)
+    window.select_profile("corp")
+    assert panel.busy and panel.prompt_box.isVisible() and "Waiting" in panel.status.text()
+    window.select_profile("tot")
+    assert idp.play_user(url)  # approving while another profile is shown still lands
+    qtbot.waitUntil(lambda: window.tokens.result("corp") is not None, timeout=10_000)
+    window.select_profile("corp")
+    assert not panel.busy and window.token_view.token_box.token
