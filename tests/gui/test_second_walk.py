@@ -3,8 +3,6 @@ stays true, requests as Postman users expect."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -19,7 +17,9 @@ def focus(qtbot, window, widget):
 
 
 # -- 1. a shortcut acts only on the view that has focus ---------------------------------------
-def test_ctrl_enter_in_the_inspector_key_box_verifies_and_sends_nothing(qtbot, make_window, add_profile, sandbox):
+def test_ctrl_enter_in_the_inspector_key_box_verifies_and_sends_nothing(
+    qtbot, make_window, add_profile, sandbox
+):
     add_profile("token-of-trust", "tot")
     window = make_window(select="tot")
     request = window.request_view
@@ -110,7 +110,9 @@ def test_a_pasted_token_that_expires_says_so_and_offers_a_new_paste(qtbot, make_
 
     fresh = _jwt(ctx, 600)
     focus(qtbot, window, window.sidebar)
-    qtbot.keyClick(window.sidebar, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        window.sidebar, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
     dialog = view.paster.dialog
     assert dialog is not None and dialog.isVisible()
     dialog.setTextValue(f"Bearer {fresh}")
@@ -232,3 +234,56 @@ def test_a_browser_login_keeps_running_while_another_profile_is_shown(
     qtbot.waitUntil(lambda: window.tokens.result("corp") is not None, timeout=10_000)
     window.select_profile("corp")
     assert not panel.busy and window.token_view.token_box.token
+
+
+# -- 4. busy state and Cancel --------------------------------------------------------------------
+def test_a_slow_mint_stays_busy_while_another_profile_is_shown(qtbot, make_window, add_profile, sandbox):
+    add_profile("token-of-trust", "tot")
+    add_profile("api-key-sliding", "sl")
+    window = make_window(select="tot")
+    view = window.token_view
+    sandbox.inject_fault("token-of-trust", "mint", "500-html", times=1, delay=1.5)
+    view.mint_button.click()
+    window.select_profile("sl")
+    assert view.mint_button.isEnabled() and not view.cancel_button.isVisible()  # sl is idle
+    window.select_profile("tot")
+    assert not view.mint_button.isEnabled() and view.cancel_button.isVisible()
+    assert view.busy and window.cancel_action.isEnabled()
+    assert "Minting" in view.renewal_label.text()
+    qtbot.waitUntil(lambda: window.tokens.result("tot") is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: not view.busy, timeout=5_000)
+    assert view.mint_button.isEnabled()
+
+
+def test_cancel_stops_the_attempt_and_its_retries(qtbot, make_window, add_profile, sandbox):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view = window.token_view
+    sandbox.reset_calls()
+    sandbox.inject_fault("token-of-trust", "mint", "500-html", times=None, delay=0.5)
+    view.mint_button.click()
+    qtbot.waitUntil(lambda: sandbox.calls("token-of-trust", "mint") == 1, timeout=5_000)
+    view.cancel_button.click()
+    qtbot.waitUntil(lambda: window.runner.active_count == 0, timeout=10_000)
+    qtbot.wait(1_500)
+    assert sandbox.calls("token-of-trust", "mint") == 1  # nothing was sent again
+    assert window.tokens.of("tot").error is None  # a cancel is not a failure
+    sandbox.clear_faults()
+
+
+def test_verify_results_are_kept_per_profile(qtbot, make_window, add_profile, sandbox):
+    from tests.gui.conftest import obtain
+
+    add_profile("token-of-trust", "tot")
+    add_profile("api-key-sliding", "sl")
+    window = make_window(select="tot")
+    view = window.token_view
+    obtain(qtbot, window, view.mint_button.click)
+    qtbot.waitUntil(view.verify_button.isEnabled, timeout=5_000)
+    view.verify_button.click()
+    qtbot.waitUntil(lambda: view.verify_label.text().startswith("✓"), timeout=10_000)
+    verdict = view.verify_label.text()
+    window.select_profile("sl")
+    assert not view.verify_label.text().startswith("✓")
+    window.select_profile("tot")
+    assert view.verify_label.text() == verdict

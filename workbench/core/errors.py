@@ -9,6 +9,7 @@ The tree::
     │   ├── ProfileError           unknown profile, bad profile name, invalid profile file
     │   ├── PresetError            unknown preset or an invalid preset file
     │   └── TemplateError          a request template that does not render
+    ├── CancelledError             the user cancelled a token request (no retry follows)
     ├── StorageError               WORKBENCH_HOME (or a folder in it) cannot be used
     ├── VaultError                 the keychain refused a read or write
     │   ├── VaultUnavailableError  no usable keyring backend
@@ -62,6 +63,10 @@ class PresetError(InputError):
 
 
 class TemplateError(InputError):
+    pass
+
+
+class CancelledError(WorkbenchError):
     pass
 
 

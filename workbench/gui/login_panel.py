@@ -227,7 +227,9 @@ class LoginPanel(QWidget):
                 if session.prompt is not None:
                     self._show_prompt(session.prompt)
             else:
-                how = "with your browser" if grant == "authorization_code" else "with a code on another device"
+                how = (
+                    "with your browser" if grant == "authorization_code" else "with a code on another device"
+                )
                 self.status.setText(f"Sign in {how} to obtain tokens." if grant else "")
         self._update()
 

@@ -103,9 +103,7 @@ def button_states(
             copy_why,
             "Copy the token (renewed first if needed); the clipboard clears itself",
         ),
-        "copy_header": _state(
-            copy_ok, copy_why, f"Copy '{facts.header}: …' (renewed first if needed)"
-        ),
+        "copy_header": _state(copy_ok, copy_why, f"Copy '{facts.header}: …' (renewed first if needed)"),
         "copy_curl": _state(
             copy_ok,
             copy_why,

@@ -1,4 +1,4 @@
-""""Paste a new token" for a pasted-token profile (the `bearer` preset, curl imports): a
+""" "Paste a new token" for a pasted-token profile (the `bearer` preset, curl imports): a
 masked one-line question, then core's `operations.paste_token` on the worker pool (the same
 as `workbench profile set NAME --secret access_token`). The token shown comes back as the
 engine's "changed" event, like any other."""
@@ -61,7 +61,13 @@ class TokenPaster:
         from workbench.core.operations import paste_token
 
         self.services.runner.start(
-            paste_token, ctx, name, text, owner=self.parent, on_success=self.on_pasted, on_failure=self.on_failed
+            paste_token,
+            ctx,
+            name,
+            text,
+            owner=self.parent,
+            on_success=self.on_pasted,
+            on_failure=self.on_failed,
         )
 
     def on_pasted(self, done: TokenObtained) -> None:

@@ -234,7 +234,14 @@ def _build_actions(w: MainWindow) -> None:
     for a in (w.copy_token_action, w.copy_header_action, w.copy_curl_action):
         token_menu.addAction(a)
     token_menu.addSeparator()
-    for a in (w.mint_action, w.refresh_action, w.paste_token_action, w.verify_action, w.cancel_action, w.inspect_action):
+    for a in (
+        w.mint_action,
+        w.refresh_action,
+        w.paste_token_action,
+        w.verify_action,
+        w.cancel_action,
+        w.inspect_action,
+    ):
         token_menu.addAction(a)
     request_menu = mb.addMenu("&Request")
     request_menu.addAction(w.send_action)

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
+from workbench.core.engine.cancel import cancel_scope, pause, raise_if_cancelled
 from workbench.core.engine.policy import parse_retry_after
 from workbench.core.engine.state import TokenState
 from workbench.core.engine.stored import (
@@ -35,6 +36,7 @@ from workbench.core.engine.types import (
 )
 from workbench.core.engine.wire import setting_float
 from workbench.core.errors import (
+    CancelledError,
     InputError,
     NetworkError,
     NetworkTLSError,
@@ -74,7 +76,12 @@ class Tokens(StoredTokens):
 
     # ---------------------------------------------------------------- tokens
 
-    def get_token(self, profile: str, *, force: Force | None = None) -> TokenResult:
+    def get_token(
+        self, profile: str, *, force: Force | None = None, cancel: threading.Event | None = None
+    ) -> TokenResult:
+        if cancel is not None:
+            with cancel_scope(cancel):
+                return self.get_token(profile, force=force)
         if force is None:
             entry = self._entries.get(profile)
             if entry is not None and entry.fresh(self.clock.now()) and profile not in self._pending:
@@ -135,6 +142,8 @@ class Tokens(StoredTokens):
             profile = self._wire.profile(name, reload=True)
             with self.profile_locks(name):
                 return self._obtain(profile, force, rejected)
+        except CancelledError:
+            raise  # the user's own choice: not a failure to report
         except WorkbenchError as exc:
             self._events.emit("failed", name, user_message(exc))
             raise
@@ -330,6 +339,7 @@ class Tokens(StoredTokens):
         label = f"{profile.preset.name} {step}"
         oauth = self._wire.oauth_endpoints(profile)
         while True:
+            raise_if_cancelled(label)  # Cancel: no attempt (and no retry) after it
             attempt += 1
             spec = flows.build_request(
                 profile, step, secrets=secrets, renderer=self._wire.renderer(), oauth=oauth
@@ -343,7 +353,7 @@ class Tokens(StoredTokens):
                 if isinstance(exc, NetworkTLSError):
                     raise  # a certificate does not get better by asking again
                 if attempt < self.config.retry.attempts:
-                    self._backoff(profile.name, attempt, None, user_message(exc))
+                    self._backoff(profile.name, attempt, None, user_message(exc), label)
                     continue
                 raise type(exc)(f"{exc} (after {attempt} attempts)", hint=exc.hint) from None
             status = response.status_code
@@ -363,7 +373,7 @@ class Tokens(StoredTokens):
                     now=self.clock.now(),
                     date=response.headers.get("date"),
                 )
-                self._backoff(profile.name, attempt, retry_after, f"{label} answered {status}")
+                self._backoff(profile.name, attempt, retry_after, f"{label} answered {status}", label)
                 continue
             if (
                 skew_retry
@@ -390,11 +400,11 @@ class Tokens(StoredTokens):
                 error.args = (f"{error.args[0]} (after {attempt} attempts)",)
             raise error
 
-    def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str) -> None:
+    def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str, label: str) -> None:
         retry = self.config.retry
         delay = retry.delay(attempt, retry_after)
         log.info("%s; retrying in %.2f s (attempt %d of %d)", why, delay, attempt + 1, retry.attempts)
-        self.config.sleep(delay)
+        pause(delay, self.config.sleep, label)
 
     # ------------------------------------------- the API refused or replaced a token
 

@@ -562,12 +562,12 @@ __all__ = [
     "LoginPrompt",
     "LoginTimedOut",
     "default_opener",
-    "open_in_browser",
     "discover_endpoints",
     "discover_issuer",
     "grant_of",
     "is_interactive",
     "login",
     "oauth_section",
+    "open_in_browser",
     "profile_endpoints",
 ]

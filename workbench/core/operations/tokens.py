@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import threading
+
     from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.engine.types import Force
@@ -50,10 +52,12 @@ class TokenObtained:
     obtained_by: str
 
 
-def obtain_token(engine: TokenEngine, name: str, *, force: Force | None = None) -> TokenObtained:
+def obtain_token(
+    engine: TokenEngine, name: str, *, force: Force | None = None, cancel: threading.Event | None = None
+) -> TokenObtained:
     """Mint / Refresh / "renew if needed" for `name` (force: "mint" or "refresh"). Network:
-    run off the GUI thread."""
-    result = engine.get_token(name, force=force)
+    run off the GUI thread. Setting `cancel` stops its retries (the CLI's Ctrl-C, the GUI's Cancel)."""
+    result = engine.get_token(name, force=force, cancel=cancel)
     return TokenObtained(name, result.obtained_by)
 
 
