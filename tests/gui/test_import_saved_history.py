@@ -191,7 +191,9 @@ def test_copy_as_puts_a_snippet_with_the_token_by_reference_on_the_clipboard(qtb
         ("python", "WORKBENCH_TOKEN"),
         ("fetch", "process.env.WORKBENCH_TOKEN"),
     ):
-        panel.copy_actions[lang].trigger()
+        panel.last_snippet = None
+        panel.copy_actions[lang].trigger()  # rendered on the pool, as it is sent
+        qtbot.waitUntil(lambda: panel.last_snippet is not None, timeout=5_000)
         text = QApplication.clipboard().text()
         assert expected in text and "/api/echo" in text
         assert "Bearer ey" not in text

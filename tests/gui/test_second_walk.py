@@ -287,3 +287,94 @@ def test_verify_results_are_kept_per_profile(qtbot, make_window, add_profile, sa
     assert not view.verify_label.text().startswith("✓")
     window.select_profile("tot")
     assert view.verify_label.text() == verdict
+
+
+# -- 5. requests as Postman users expect ----------------------------------------------------------
+def send_and_wait(qtbot, view):
+    with qtbot.waitSignal(view.response_received, timeout=10_000) as blocker:
+        view.send_button.click()
+    return blocker.args[0]
+
+
+def echoed_content_type(result):
+    return result.json()["content_type"] or ""
+
+
+@pytest.mark.parametrize(
+    ("body_type", "expected"),
+    [
+        ("json", "application/json"),
+        ("raw", "text/plain"),
+        ("form", "application/x-www-form-urlencoded"),
+        ("multipart", "multipart/form-data; boundary="),
+    ],
+)
+def test_the_body_type_sets_the_content_type(qtbot, make_window, add_profile, body_type, expected):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view = window.request_view
+    view.method.setCurrentText("POST")
+    view.url.setText("/api/echo")
+    view.body_editor.set_body_type(body_type)
+    view.body.setPlainText('{"at": {{ now() }}}')
+    view.body_editor.form.set_pairs([("a", "1"), ("b", "two")])
+    result = send_and_wait(qtbot, view)
+    assert echoed_content_type(result).startswith(expected)
+    sent = {
+        view.sent_headers.item(r, 0).text(): view.sent_headers.item(r, 1).text()
+        for r in range(view.sent_headers.rowCount())
+    }
+    assert sent["Content-Type"].startswith(expected.split(";")[0])
+
+
+def test_invalid_json_is_one_clear_line_not_sent_as_text(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view = window.request_view
+    view.method.setCurrentText("POST")
+    view.body_editor.set_body_type("json")
+    view.body.setPlainText('{"a": 1,}')
+    view.send_button.click()
+    qtbot.waitUntil(lambda: view.status_label.text() == "Failed", timeout=10_000)
+    assert "not valid JSON" in view.response_body.toPlainText()
+
+
+def test_copy_as_emits_what_is_sent(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view = window.request_view
+    panel = window.saved_requests_panel
+    view.method.setCurrentText("POST")
+    view.url.setText("/api/echo")
+    view.body_editor.set_body_type("json")
+    view.body.setPlainText('{"at": {{ now() }}}')
+    panel.copy_as("curl")
+    qtbot.waitUntil(lambda: panel.last_snippet is not None, timeout=5_000)
+    assert "application/json" in panel.last_snippet
+    assert (
+        "now()" not in panel.last_snippet
+        and str(int(window.services.ctx.clock.now()))[:6] in panel.last_snippet
+    )
+
+
+def test_the_sent_headers_say_which_authorization_header_wins(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view = window.request_view
+    view.set_headers([("Authorization", "Bearer mine")])
+    view.update_sent_headers()
+    notes = [view.sent_headers.item(r, 1).toolTip() for r in range(view.sent_headers.rowCount())]
+    assert any("token wins" in note and "not sent" in note for note in notes)
+
+
+def test_delete_removes_a_header_row(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    window.show_tab("request")
+    view = window.request_view
+    view.request_tabs.setCurrentWidget(view.headers)
+    view.set_headers([("X-One", "1"), ("X-Two", "2")])
+    focus(qtbot, window, view.headers)
+    view.headers.selectRow(0)
+    qtbot.keyClick(view.headers, Qt.Key.Key_Delete)
+    assert view.header_list() == [("X-Two", "2")]

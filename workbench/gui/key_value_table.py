@@ -3,10 +3,11 @@ they stand for."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 
 class KeyValueTable(QTableWidget):
@@ -53,6 +54,26 @@ class KeyValueTable(QTableWidget):
             self.setItem(row, 1, QTableWidgetItem(value))
         self.blockSignals(False)
         self._ensure_blank_row()
+
+    def keyPressEvent(self, event: Any) -> None:
+        """Delete (or Backspace) with rows selected and no cell being edited removes those rows."""
+        editing = self.state() == QAbstractItemView.State.EditingState
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not editing:
+            if self.remove_selected_rows():
+                return
+        super().keyPressEvent(event)
+
+    def remove_selected_rows(self) -> bool:
+        rows = sorted({index.row() for index in self.selectedIndexes()}, reverse=True)
+        if not rows:
+            return False
+        self.blockSignals(True)
+        for row in rows:
+            self.removeRow(row)
+        self.blockSignals(False)
+        self._ensure_blank_row()
+        self.edited.emit()
+        return True
 
     def pairs(self) -> list[tuple[str, str]]:
         out = []

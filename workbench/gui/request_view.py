@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import InputError
 from workbench.gui.key_value_table import KeyValueTable, join_query, split_query
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
@@ -49,6 +50,7 @@ from workbench.gui.widgets import (
 
 if TYPE_CHECKING:
     from workbench.core.engine.token_engine import CallResult
+    from workbench.core.operations import RenderedRequest
     from workbench.core.profiles.profile import Profile
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -141,10 +143,10 @@ class RequestView(QWidget):
         self.request_tabs = QTabWidget()
         self.params = KeyValueTable("Parameter", "Value")
         self.headers = KeyValueTable("Header", "Value")
-        self.body = text_box(
-            read_only=False, placeholder='{"hello": "world"}  — templates allowed, hover for help'
-        )
-        self.body.setToolTip(BODY_HELP)
+        from workbench.gui.request_body import BodyEditor
+
+        self.body_editor = BodyEditor(BODY_HELP)
+        self.body = self.body_editor.text
         sent = QWidget()
         sl = QVBoxLayout(sent)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -165,7 +167,7 @@ class RequestView(QWidget):
         self.sent_headers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.sent_headers.setWordWrap(False)
         sl.addWidget(self.sent_headers, 1)
-        self.request_tabs.addTab(self.body, "Body")
+        self.request_tabs.addTab(self.body_editor, "Body")
         self.request_tabs.addTab(self.params, "Params")
         self.request_tabs.addTab(self.headers, "Headers")
         self.request_tabs.addTab(sent, "Sent headers")
@@ -217,7 +219,7 @@ class RequestView(QWidget):
         self.url.textChanged.connect(self.on_url_changed)
         self.params.edited.connect(self.on_params_edited)
         self.headers.edited.connect(self.on_request_edited)
-        self.body.textChanged.connect(self.on_request_edited)
+        self.body_editor.edited.connect(self.on_request_edited)
         self.method.currentTextChanged.connect(self.on_request_edited)
         self.reveal_token.toggled.connect(self.update_sent_headers)
         # The token may have been minted or refreshed meanwhile: look again when shown.
@@ -281,7 +283,7 @@ class RequestView(QWidget):
         self.method.setCurrentIndex(index if index >= 0 else 0)
         self.url.setText(target)
         self.set_headers(headers)
-        self.body.setPlainText(body)
+        self.body_editor.set_text(body)
 
     def current_request(self) -> tuple[str, str, list[tuple[str, str]], str]:
         return self.method.currentText(), self.url.text().strip(), self.header_list(), self.body.toPlainText()
@@ -310,15 +312,22 @@ class RequestView(QWidget):
 
     def update_sent_headers(self) -> None:
         """The effective headers: the user's, the Content-Type a body gets, and the auth header."""
+        from workbench.core.request.bodies import content_type_for
+
         rows: list[tuple[str, str, str]] = []
         _method, _target, headers, body = self.current_request()
+        body_type = self.body_editor.body_type()
+        if body_type == "multipart":  # its boundary must match the body: a typed one is not sent
+            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
         for name, value in headers:
             rows.append((name, value, ""))
-        if body.strip() and not any(k.lower() == "content-type" for k, _ in headers):
-            from workbench.core.operations import guess_content_type
-
-            guessed = guess_content_type(body.encode())
-            rows.append(("Content-Type", guessed, "guessed from the body (after templating)"))
+        kind = content_type_for(body_type)
+        has_body = body_type not in ("json", "raw") or bool(body.strip())
+        if kind and has_body and not any(k.lower() == "content-type" for k, _ in headers):
+            note = "from the body type" + (
+                "; the boundary is chosen when sent" if body_type == "multipart" else ""
+            )
+            rows.append(("Content-Type", kind + ("; boundary=…" if body_type == "multipart" else ""), note))
         if self.profile is not None:
             header, scheme = _auth_header(self.profile, self.services.prefs.request_timeout)
             held = self.services.tokens.result(self.profile.name)  # from the engine's events
@@ -330,7 +339,10 @@ class RequestView(QWidget):
             else:
                 shown = f"{scheme} <the access token, obtained when you send>".strip()
             note = "added by the engine; a fresh token if this one expires first"
+            typed = [r for r in rows if r[0].lower() == header.lower()]
             rows = [r for r in rows if r[0].lower() != header.lower()]
+            if typed:
+                note = f"the profile's token wins: your {header} header ({len(typed)}) is not sent"
             rows.append((header, shown, note))
         self.sent_headers.setRowCount(0)
         for name, value, note in rows:
@@ -385,7 +397,7 @@ class RequestView(QWidget):
         ctx = self.services.ctx
         if ctx is None or self.profile is None or not self.send_button.isEnabled():
             return
-        method, path, headers, body = self.current_request()
+        path = self.current_request()[1]
         if not path:
             self.services.show_error("Type a path (e.g. /api/echo) or a URL to send the request to.")
             return
@@ -394,11 +406,10 @@ class RequestView(QWidget):
         timeout = None if "timeout" in profile.settings else self.services.prefs.request_timeout
         gen = self.generation.next()
         self._set_sending(True)
+        render = self.rendering_job()
 
         def job() -> Any:
-            from workbench.core.operations import render_request
-
-            request = render_request(ctx, profile, method=method, target=path, headers=headers, body=body)
+            request = render()
             return ctx.engine.call(
                 profile.name,
                 request.method,
@@ -409,6 +420,34 @@ class RequestView(QWidget):
             )
 
         self.start_send(job, gen, profile.name)
+
+    def rendering_job(self) -> Callable[[], RenderedRequest]:
+        """A job (for the pool: templates may read the vault) rendering the editor's request as
+        it is sent: body by its type, Content-Type, templates filled. Send and "Copy as" use it."""
+        ctx, profile = self.services.ctx, self.profile
+        method, path, headers, body = self.current_request()
+        body_type = self.body_editor.body_type()
+        form = self.body_editor.form.pairs()
+        file = self.body_editor.file_line.text()
+
+        def render() -> RenderedRequest:
+            from workbench.core.operations import render_request
+
+            if ctx is None or profile is None:
+                raise InputError("select a profile first")
+            return render_request(
+                ctx,
+                profile,
+                method=method,
+                target=path,
+                headers=headers,
+                body=body,
+                body_type=body_type,
+                form=form,
+                file=file,
+            )
+
+        return render
 
     def start_send(self, job: Callable[[], Any], gen: int, profile: str) -> None:
         """Run `job` (an engine call) off the GUI thread; its answer or error fills this view."""
