@@ -3,6 +3,8 @@ stays true, requests as Postman users expect."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -378,3 +380,66 @@ def test_delete_removes_a_header_row(qtbot, make_window, add_profile):
     view.headers.selectRow(0)
     qtbot.keyClick(view.headers, Qt.Key.Key_Delete)
     assert view.header_list() == [("X-Two", "2")]
+
+
+# -- 6. big and binary responses -----------------------------------------------------------------
+def answer(body: bytes, content_type: str):
+    from workbench.core.engine.types import CallResult
+
+    return CallResult(
+        status=200,
+        reason="OK",
+        headers=[("Content-Type", content_type)],
+        body=body,
+        elapsed=0.01,
+        url="https://api.example.com/x",
+        method="GET",
+        token_replaced=False,
+        retried=False,
+    )
+
+
+def test_a_big_json_answer_is_formatted_off_the_gui_thread_with_show_raw(qtbot, make_window):
+    window = make_window()
+    request = window.request_view
+    big = json.dumps({"items": [{"id": i, "name": f"n{i}"} for i in range(40_000)]}).encode()
+    with qtbot.waitSignal(request.response_view.shown, timeout=30_000):
+        request.show_response(answer(big, "application/json"))
+        assert "formatting" in request.response_view.note.text()  # the GUI thread did not wait
+    text = request.response_body.toPlainText()
+    assert text.startswith('{\n  "items": [\n    {\n      "id": 0,')
+    with qtbot.waitSignal(request.response_view.shown, timeout=30_000):
+        request.response_view.raw_check.setChecked(True)
+    assert request.response_body.toPlainText().startswith('{"items": [{"id": 0')
+
+
+def test_a_binary_answer_gets_a_hex_view_and_save_to_file(qtbot, make_window, tmp_path):
+    window = make_window()
+    request = window.request_view
+    body = bytes(range(256)) * 4
+    view = request.response_view
+    with qtbot.waitSignal(view.shown, timeout=5_000):
+        request.show_response(answer(body, "application/octet-stream"))
+    assert view.text.toPlainText().startswith("00000000  00 01 02 03")
+    assert "binary" in view.note.text() and view.save_button.isEnabled()
+    target = tmp_path / "body.bin"
+    view.save_to(str(target))
+    qtbot.waitUntil(target.exists, timeout=5_000)
+    assert target.read_bytes() == body
+
+
+def test_an_image_answer_is_shown(qtbot, make_window):
+    from PySide6.QtCore import QBuffer, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(20, 10, QImage.Format.Format_RGB32)
+    image.fill(QColor("red"))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    window = make_window()
+    request = window.request_view
+    request.show_response(answer(bytes(buffer.data()), "image/png"))
+    view = request.response_view
+    assert view.stack.currentIndex() == 1 and not view.image.pixmap().isNull()
+    assert "20×10" in view.note.text()

@@ -12,7 +12,6 @@ it, and `request_edited` says it changed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +43,6 @@ from workbench.gui.widgets import (
     ElidedLabel,
     bold_label,
     monospace_font,
-    pretty_json,
-    text_box,
 )
 
 if TYPE_CHECKING:
@@ -187,7 +184,11 @@ class RequestView(QWidget):
         status_row.addWidget(self.inspect_button)
         rl.addLayout(status_row)
         self.response_tabs = QTabWidget()
-        self.response_body = text_box(read_only=True)
+        from workbench.gui.response_body import ResponseBodyView
+
+        self.response_view = ResponseBodyView(self.services)
+        self.response_view.shown.connect(self.on_body_shown)
+        self.response_body = self.response_view.text
         self.response_headers = QTableWidget(0, 2)
         self.response_headers.setHorizontalHeaderLabels(["Header", "Value"])
         self.response_headers.horizontalHeader().setSectionResizeMode(
@@ -196,7 +197,7 @@ class RequestView(QWidget):
         self.response_headers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.response_headers.verticalHeader().setVisible(False)
         self.response_headers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.response_tabs.addTab(self.response_body, "Body")
+        self.response_tabs.addTab(self.response_view, "Body")
         self.response_tabs.addTab(self.response_headers, "Headers")
         rl.addWidget(self.response_tabs, 1)
 
@@ -388,7 +389,7 @@ class RequestView(QWidget):
         self.status_label.setText("No response yet")
         self.status_label.setStyleSheet("")
         self.time_label.setText("")
-        self.response_body.clear()
+        self.response_view.clear()
         self.response_headers.setRowCount(0)
         self._clear_own_error()
 
@@ -493,7 +494,7 @@ class RequestView(QWidget):
         self.clear_response()
         self.status_label.setText("Failed")
         self.status_label.setStyleSheet(f"color: {STATE_COLORS['error']}")
-        self.response_body.setPlainText(message)
+        self.response_view.show_text(message)
         self._shown_error = message
         self.services.show_error(message)
 
@@ -521,19 +522,23 @@ class RequestView(QWidget):
         if result.token_replaced:
             notes.append("token replaced from response header")
         self.time_label.setText(" · ".join(notes) + f" · {result.method} {result.url}")
-        text = result.text()
-        try:
-            text = pretty_json(json.loads(text))
-        except (ValueError, TypeError):
-            pass
-        self.response_body.setPlainText(text)
         self.response_headers.setRowCount(0)
         for name, value in result.headers:
             row = self.response_headers.rowCount()
             self.response_headers.insertRow(row)
             self.response_headers.setItem(row, 0, QTableWidgetItem(name))
             self.response_headers.setItem(row, 1, QTableWidgetItem(value))
-        self._found_jwt = _find_jwt(result)
+        self._found_jwt = _find_jwt_in_headers(result)
+        self._show_jwt()
+        # Pretty-printing (off the GUI thread for a large body) ends in `on_body_shown`.
+        self.response_view.show_result(result)
+
+    def on_body_shown(self, _formatted: object, jwt: str | None) -> None:
+        if jwt and self.last_result is not None:
+            self._found_jwt = jwt
+            self._show_jwt()
+
+    def _show_jwt(self) -> None:
         self.inspect_button.setEnabled(self._found_jwt is not None)
         self.inspect_button.setToolTip(
             "Open the JWT found in this response in the Inspector" if self._found_jwt else NO_JWT_TIP
@@ -552,12 +557,11 @@ def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:
     return plan.header, plan.scheme
 
 
-def _find_jwt(result: CallResult) -> str | None:
+def _find_jwt_in_headers(result: CallResult) -> str | None:
+    """A JWT in the response's headers (the body's is found with its formatting, off the GUI
+    thread when it is large; a JWT in the body wins)."""
     from workbench.core.jose.inspect import find_jwt
 
-    found = find_jwt(result.text())
-    if found:
-        return found
     for _name, value in result.headers:
         found = find_jwt(value)
         if found:
