@@ -377,7 +377,9 @@ def test_delete_removes_a_header_row(qtbot, make_window, add_profile):
     view.request_tabs.setCurrentWidget(view.headers)
     view.set_headers([("X-One", "1"), ("X-Two", "2")])
     focus(qtbot, window, view.headers)
+    view.headers.setCurrentCell(0, 0)
     view.headers.selectRow(0)
+    assert {i.row() for i in view.headers.selectedIndexes()} == {0}
     qtbot.keyClick(view.headers, Qt.Key.Key_Delete)
     assert view.header_list() == [("X-Two", "2")]
 
