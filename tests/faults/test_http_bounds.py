@@ -8,7 +8,18 @@ import pytest
 
 from tests.faults.hostile import HostileServer
 from workbench.core.errors import NetworkTimeoutError, NetworkTLSError, ResponseTooLargeError, user_message
-from workbench.core.net.client import CALL_MAX_BYTES, PROVIDER_MAX_BYTES, make_client, send_bounded
+from workbench.core.net.client import (
+    CALL_MAX_BYTES,
+    PROVIDER_MAX_BYTES,
+    any_origin,
+    make_client,
+    send_bounded,
+)
+
+
+def send(client, method, url, **kwargs):
+    """`send_bounded` for requests that carry no credential (any origin may answer)."""
+    return send_bounded(client, method, url, origin_check=any_origin, **kwargs)
 
 
 @pytest.fixture
@@ -27,7 +38,7 @@ def client():
 def test_an_answer_that_drips_fails_within_the_overall_deadline(hostile, client, path):
     started = time.monotonic()
     with pytest.raises(NetworkTimeoutError, match=r"did not answer within 1\.5 s"):
-        send_bounded(client, "POST", hostile.url + path, timeout=1.5, what="pg refresh")
+        send(client, "POST", hostile.url + path, timeout=1.5, what="pg refresh")
     elapsed = time.monotonic() - started
     assert 1.4 < elapsed < 2.5  # each byte arrives well within the per-read timeout
 
@@ -35,16 +46,16 @@ def test_an_answer_that_drips_fails_within_the_overall_deadline(hostile, client,
 @pytest.mark.parametrize("path", [f"/big/{200 * 1024 * 1024}", f"/big-chunked/{200 * 1024 * 1024}"])
 def test_a_provider_answer_over_one_mib_is_cut_off(hostile, client, path):
     with pytest.raises(ResponseTooLargeError, match=r"larger than 1 MiB; not reading it"):
-        send_bounded(client, "POST", hostile.url + path, timeout=10, what="pg refresh")
+        send(client, "POST", hostile.url + path, timeout=10, what="pg refresh")
 
 
 def test_a_call_answer_is_bounded_by_its_own_budget(hostile, client):
-    response = send_bounded(
+    response = send(
         client, "GET", hostile.url + "/big/300000", timeout=5, max_bytes=300_000, what="call"
     )
     assert len(response.content) == 300_000
     with pytest.raises(ResponseTooLargeError) as info:
-        send_bounded(client, "GET", hostile.url + "/big/300000", timeout=5, max_bytes=299_999, what="call")
+        send(client, "GET", hostile.url + "/big/300000", timeout=5, max_bytes=299_999, what="call")
     assert user_message(info.value) == (
         f"call: the answer from 127.0.0.1:{hostile.port} is larger than 299999 bytes; not reading it"
         " (raise the limit with --max-bytes)"
@@ -53,7 +64,7 @@ def test_a_call_answer_is_bounded_by_its_own_budget(hostile, client):
 
 
 def test_a_small_answer_reads_normally_and_keeps_its_headers(hostile, client):
-    response = send_bounded(client, "POST", hostile.url + "/json", timeout=5, what="mint")
+    response = send(client, "POST", hostile.url + "/json", timeout=5, what="mint")
     assert response.status_code == 200
     assert response.json()["access_token"] == "opaque-token-value"
     assert response.headers["content-type"] == "application/json"
@@ -62,7 +73,7 @@ def test_a_small_answer_reads_normally_and_keeps_its_headers(hostile, client):
 def test_a_self_signed_certificate_is_one_clear_tls_error():
     with HostileServer(tls=True) as server, make_client(timeout=5) as client:
         with pytest.raises(NetworkTLSError) as info:
-            send_bounded(client, "POST", server.url + "/json", timeout=5, what="pg refresh")
+            send(client, "POST", server.url + "/json", timeout=5, what="pg refresh")
     message = str(info.value)
     assert message == "pg refresh: TLS certificate not trusted for 127.0.0.1:" + str(server.port)
     assert "not retried" in info.value.hint

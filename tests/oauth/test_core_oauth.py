@@ -27,7 +27,6 @@ from workbench.core.oauth.protocol import (
     ClientCredentials,
     Endpoints,
     LoginCancelled,
-    OAuthError,
     authorization_url,
     basic_authorization,
     client_assertion,
@@ -210,11 +209,13 @@ def test_loopback_listener_checks_state_and_answers_the_browser():
         assert again.status_code == 409
 
 
-def test_loopback_listener_refuses_a_forged_state():
+def test_loopback_listener_refuses_a_forged_state_and_keeps_waiting():
     with LoopbackReceiver(state="right") as receiver:
         assert httpx.get(receiver.redirect_uri, params={"code": "c", "state": "wrong"}).status_code == 400
-        with pytest.raises(OAuthError, match="state does not match"):
-            receiver.wait(timeout=5)
+        with pytest.raises(LoginTimedOut, match=r"1 request\(s\) with a wrong or missing state"):
+            receiver.wait(timeout=0.5)
+        assert httpx.get(receiver.redirect_uri, params={"code": "c0de", "state": "right"}).status_code == 200
+        assert receiver.wait(timeout=5).code == "c0de"
 
 
 def test_loopback_listener_times_out_is_cancellable_and_frees_its_port():

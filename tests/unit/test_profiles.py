@@ -23,6 +23,7 @@ from workbench.cli import build_parser
 from workbench.commands import profile as profile_cmd
 from workbench.core.context import AppContext
 from workbench.core.errors import InputError, PresetError, ProfileError, VaultError
+from workbench.core.net.origins import origin_of
 from workbench.core.profiles.catalog import PresetCatalog
 from workbench.core.profiles.profile import ProfileStore, validate_profile_name
 from workbench.core.storage.toml_writer import dumps_toml
@@ -127,7 +128,7 @@ def test_a_created_profile_is_a_stable_readable_toml_file(store, workbench_home)
     )
     loaded = store.get("tm")
     assert loaded.preset.name == "true-markets"
-    assert loaded.origin == "https://api.uat.truemarkets.co"
+    assert origin_of(loaded.base_url) == "https://api.uat.truemarkets.co"
     assert loaded.settings == {"refresh_lead": 30, "timeout": 5}
 
 

@@ -14,10 +14,38 @@ _LONG_OPAQUE = re.compile(r"\b[A-Za-z0-9_-]{32,}\b")
 REDACTED = "[redacted]"
 
 
+def sent_forms(value: str) -> set[str]:
+    """`value` in every encoding it may have gone out in, and so come back in a provider's echo:
+    as is, percent-encoded (path, query, form body: `quote`, `quote_plus`), JSON-escaped, base64
+    (standard and URL-safe, unpadded)."""
+    import base64
+    import json
+    from urllib.parse import quote, quote_plus
+
+    raw = value.encode("utf-8", "surrogatepass")
+    forms = {
+        value,
+        quote(value, safe=""),
+        quote(value),
+        quote_plus(value),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        base64.b64encode(raw).decode("ascii").rstrip("="),
+        base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
+    }
+    return {form for form in forms if form}
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Remove known secret values and anything that looks like a credential."""
-    for value in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(value, REDACTED)
+    """Remove known secret values (in every encoding they went out in, whatever their length: a
+    provider's echo of a short bearer or a form-encoded client secret is still that secret) and
+    anything that looks like a credential."""
+    forms: set[str] = set()
+    for value in secrets:
+        if value:
+            forms |= sent_forms(value)
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
     text = _PEM.sub(REDACTED, text)
     text = _JWT.sub(REDACTED, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)

@@ -5,6 +5,7 @@ response hands back (sliding sessions), and record each call in the history (in 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -15,24 +16,13 @@ from workbench.core.engine.wire import CallPlan, Wire
 from workbench.core.errors import InputError, ProviderError, WorkbenchError, user_message
 from workbench.core.redact import redact
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     import httpx
 
     from workbench.core.profiles.profile import Profile
     from workbench.core.storage.history import HistoryWriter
-
-
-def _generic_header_token(raw: str | None, current: str) -> str | None:
-    if not raw:
-        return None
-    value = raw.strip()
-    if value[:7].lower() == "bearer ":
-        value = value[7:].strip()
-    if not value or value == current:
-        return None
-    from workbench.core.jose.inspect import looks_like_jwt
-
-    return value if looks_like_jwt(value) else None
 
 
 class Calls:
@@ -89,8 +79,8 @@ class Calls:
                 token = self._tokens.renew_after_rejection(profile, token.access_token)
                 retried = True
                 response = send(token.access_token)
-            if response.status_code < 400 and plan.response_token_header in response.headers:
-                replaced = self._adopt_response_token(prof, plan, response.headers, token.access_token)
+            if plan.sliding and response.status_code < 400 and plan.response_token_header in response.headers:
+                replaced = self._adopt_response_token(prof, response, token.access_token)
         except WorkbenchError as exc:
             self._record(profile, method, url, None, time.perf_counter() - started, user_message(exc))
             raise
@@ -106,6 +96,7 @@ class Calls:
             method=method,
             token_replaced=replaced,
             retried=retried,
+            sent_secrets=(token.access_token,),
         )
 
     def describe_failure(self, profile: str, result: CallResult) -> ProviderError:
@@ -120,6 +111,7 @@ class Calls:
             headers=httpx.Headers(result.headers),
             body=result.body,
             step="call",
+            secrets=result.sent_secrets,
             now=self._wire.clock.now(),
         )
 
@@ -151,25 +143,26 @@ class Calls:
             plan=plan,
             max_bytes=max_bytes,
             allow_other_origin=allow_origin,
+            redirects="return",  # the user's own request: a 3xx is their data, shown, not followed
             record=False,  # `call` records the call itself, once (retry included)
         )
 
-    def _adopt_response_token(
-        self, profile: Profile, plan: CallPlan, headers: httpx.Headers, current: str
-    ) -> bool:
-        """A token in the response's `Authorization` (sliding) header replaces the stored one.
+    def _adopt_response_token(self, profile: Profile, response: httpx.Response, current: str) -> bool:
+        """A token in the response's sliding header replaces the stored one, but only
 
-        The preset's `[token] sliding_header` names the header; for other presets an
-        `Authorization` response header counts too when it holds a JWT other than ours
-        (../shared/DESIGN.md: "a token arriving in a response Authorization header replaces the
-        stored one").
+        * for a preset that declares the header (`[token] sliding_header`, seed 003), never a
+          stray `Authorization` header on another preset's answer;
+        * from the profile's own origin (not an allowed or `--allow-origin` one);
+        * when it verifies with the preset's key (`Tokens.adopt`).
         """
         from workbench.core.engine import answers
+        from workbench.core.net.client import request_origin
+        from workbench.core.net.origins import origin_of
 
-        if plan.sliding:
-            candidate = answers.token_from_header(profile, headers, current=current)
-        else:
-            candidate = _generic_header_token(headers.get("authorization"), current)
+        if request_origin(response.request.url) != origin_of(profile.base_url):
+            log.warning("profile %s: a response-header token from another origin was ignored", profile.name)
+            return False
+        candidate = answers.token_from_header(profile, response.headers, current=current)
         if not candidate or candidate == current:
             return False
         return self._tokens.adopt(profile, candidate)

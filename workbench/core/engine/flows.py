@@ -28,6 +28,7 @@ from workbench.core.errors import (
     PresetError,
     TemplateError,
 )
+from workbench.core.net.origins import origin_of
 from workbench.core.redact import REDACTED, redact
 from workbench.core.request.templating import LazySecrets, SecretSource, TemplateRenderer, touched_values
 from workbench.core.storage.history import redact_url
@@ -113,14 +114,6 @@ def resolve_url(profile: Profile, path_or_url: str) -> str:
     return f"{base}/{target.lstrip('/')}"
 
 
-def _origin(profile: Profile) -> str:
-    origin = getattr(profile, "origin", None)
-    if isinstance(origin, str) and origin:
-        return origin
-    parts = urlsplit(profile.base_url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def template_vars(profile: Profile) -> dict[str, str]:
     """The profile's settings as templates see them: preset input defaults, then the profile's own."""
     values: dict[str, str] = {}
@@ -145,7 +138,7 @@ def template_context(
         "vars": template_vars(profile),
         "secrets": secrets,
         "base_url": profile.base_url,
-        "origin": _origin(profile),
+        "origin": origin_of(profile.base_url),
         "profile": profile.name,
     }
     if profile.preset.section("oauth") is not None:
@@ -300,7 +293,10 @@ def build_request(
         if not _has_header(headers, "Content-Type"):
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
 
-    secret_values = (*touched_values(lazy), *extra_secrets)
+    # What went out in credential headers (a Basic pair encoded together, a signed value) is a
+    # secret in the form it was sent, whatever the templates touched.
+    sent = tuple(value.split(" ")[-1] for name, value in headers if _SENSITIVE_HEADER.search(name))
+    secret_values = tuple(dict.fromkeys(v for v in (*touched_values(lazy), *extra_secrets, *sent) if v))
     if access_token and access_token not in secret_values:
         secret_values = (*secret_values, access_token)
     return RequestSpec(

@@ -421,22 +421,22 @@ class Tokens(StoredTokens):
         )
 
     def _signed_with_shared_secret(self, profile: Profile, token: str) -> bool:
-        """True unless the preset signs its tokens with a shared secret (`[token] verify_secret`,
-        seed 003's HS256 with the client secret) and `token` does not verify with it: a foreign
-        or forged header token must never become the stored one. Without the secret at hand
-        there is nothing to check against, and the header is taken as before."""
+        """True only when `token` verifies with the preset's key: the shared secret its tokens are
+        signed with (`[token] verify_secret`, seed 003's HS256 with the client secret). A foreign
+        or forged header token must never become the stored one; without a key to check it
+        against (none declared, none stored) it is not taken."""
         secret_name = profile.preset.token.verify_secret
         if not secret_name:
-            return True
+            return False
         from workbench.core.jose import inspect as jwtinspect
         from workbench.core.profiles.secret_refs import load_input
 
         try:
             secret = load_input(self._vault, profile, secret_name)
         except WorkbenchError:
-            return True
+            return False
         if not secret:
-            return True
+            return False
         key = jwtinspect.VerificationKey.from_secret(secret)
         try:
             return jwtinspect.inspect_token(token, key=key, now=self.clock.now()).signature_valid is True

@@ -100,6 +100,9 @@ class CallResult:
     method: str
     token_replaced: bool
     retried: bool
+    # The credential values the request carried (the token, its header): redacted from any
+    # message made of the answer (`describe_failure`). Never shown, compared or logged.
+    sent_secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")

@@ -10,7 +10,7 @@ from workbench.core.engine.tokens import Tokens
 from workbench.core.engine.types import TokenUnavailableError
 from workbench.core.engine.wire import Wire
 from workbench.core.errors import ProviderError
-from workbench.core.redact import redact
+from workbench.core.redact import redact, redact_url
 from workbench.core.request.templating import VaultSecretSource
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class Verifier:
         from workbench.core.engine import flows
         from workbench.core.jose import inspect as jwtinspect
 
-        prof, plan = self._wire.profile_and_plan(profile)
+        prof = self._wire.profile(profile)
         token = self._tokens.get_token(profile)
         spec = prof.preset.token
         key: jwtinspect.VerificationKey | None = None
@@ -101,7 +101,17 @@ class Verifier:
                 field="token.jwks_url",
                 where=f"{prof.preset.name} token",
             )
-            key = jwtinspect.fetch_jwks(url, timeout=plan.timeout_seconds, verify_tls=plan.verify_tls)
+            # Through the engine's one send path: the origin rule applies to the URL as rendered
+            # (a template may branch on a secret's value), no redirect is followed, 1 MiB cap.
+            resolved = flows.resolve_url(prof, url)
+            accept = [("Accept", "application/json")]
+            response = self._wire.send(prof, "GET", resolved, accept, None, None, f"{prof.preset.name} JWKS")
+            if response.status_code != 200:
+                raise ProviderError(
+                    f"{prof.preset.name} JWKS: the key set URL answered HTTP {response.status_code}",
+                    status=response.status_code,
+                )
+            key = jwtinspect.VerificationKey.from_jwks(response.content, source=redact_url(resolved))
         elif spec.verify_secret:
             secret_name = spec.verify_secret
             from workbench.core.profiles.secret_refs import load_input

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.engine.policy import RefreshAhead, RetryPolicy
 from workbench.core.errors import WorkbenchError, user_message
@@ -157,17 +157,23 @@ class Wire:
         max_bytes: int | None = None,
         allow_other_origin: bool = False,
         record: bool = True,
+        redirects: Literal["refuse", "return"] = "refuse",
     ) -> httpx.Response:
         """Send one request of `profile` and read its answer, within the profile's timeout (one
         overall deadline: connect, send and the whole answer) and `max_bytes` (default: the 1 MiB
         a provider answer gets). Credentials go only to the profile's allowed origins
-        (`origins.check_origin`) unless `allow_other_origin`."""
+        (`origins.check_origin`, applied to the request as built, when it is sent) unless
+        `allow_other_origin`. A redirect is never followed (`redirects`: see `send_bounded`)."""
         from workbench.core.net.client import PROVIDER_MAX_BYTES, send_bounded
         from workbench.core.net.origins import check_origin
 
         if plan is None:
             plan = self.plan_for(profile)
-        check_origin(profile, url, what=redact(label), allow_other=allow_other_origin)
+        what = redact(label)
+
+        def origin_check(origin: str) -> None:
+            check_origin(profile, origin, what=what, allow_other=allow_other_origin)
+
         seconds = timeout if timeout is not None else plan.timeout_seconds
         started = time.perf_counter()
         try:
@@ -180,8 +186,10 @@ class Wire:
                 timeout=seconds,
                 timeouts=self._timeout_for(seconds),
                 max_bytes=max_bytes if max_bytes is not None else PROVIDER_MAX_BYTES,
-                what=redact(label),
+                what=what,
                 auth=auth,
+                origin_check=origin_check,
+                redirects=redirects,
             )
         except WorkbenchError as exc:
             if record:
@@ -227,10 +235,14 @@ class Wire:
         if profile.preset.section("oauth") is None:
             return None
         from workbench.core.oauth.discovery import OAuthTransport
-        from workbench.core.oauth.login import profile_endpoints
+        from workbench.core.oauth.login import origin_check_for, profile_endpoints
 
         plan = self.plan_for(profile)
-        http = OAuthTransport(timeout=plan.timeout_seconds, client=self._client(plan.verify_tls))
+        http = OAuthTransport(
+            timeout=plan.timeout_seconds,
+            client=self._client(plan.verify_tls),
+            origin_check=origin_check_for(profile),
+        )
         endpoints = profile_endpoints(profile, http)
         return {"issuer": endpoints.issuer, **endpoints.urls()}
 

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workbench.core.errors import InputError
+
+# The one origin rule (None: not an absolute http(s) URL with a real host, e.g. a template in it).
+from workbench.core.net.origins import origin_or_none as origin_of
 from workbench.core.redact import looks_like_credential, redact
 
 if TYPE_CHECKING:
@@ -204,21 +207,6 @@ def without_content_type(
         for name, value in headers
         if name.lower() != "content-type" or (json_only and "json" not in value.lower())
     ]
-
-
-def origin_of(url: str) -> str | None:
-    """`scheme://host[:port]` of an absolute http(s) URL without templates in its host, else None."""
-    if not ABSOLUTE_URL.match(url):
-        return None
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return None
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "{" in netloc:
-        return None
-    return f"{parts.scheme.lower()}://{netloc}"
 
 
 def relative_to(url: str, origin: str) -> str:

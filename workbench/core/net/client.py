@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from workbench import __version__
@@ -32,6 +33,7 @@ from workbench.core.errors import (
     NetworkError,
     NetworkTimeoutError,
     NetworkTLSError,
+    ProviderResponseError,
     ResponseTooLargeError,
 )
 
@@ -58,6 +60,10 @@ USER_AGENT = f"token-workbench/{__version__}"
 PROVIDER_MAX_BYTES = 1024 * 1024
 # `call` answers are the user's data, but still bounded (`workbench call --max-bytes N`).
 CALL_MAX_BYTES = 100 * 1024 * 1024
+# More than one coding layer is what a bomb looks like (`gzip, gzip`: 2.5 KB → 1 GiB); no
+# provider needs it.
+MAX_CONTENT_CODINGS = 1
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 def make_client(
@@ -82,10 +88,20 @@ def make_client(
         timeout=httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout)),
         verify=verify_setting(verify_tls),  # the OS trust store (core/trust.py)
         limits=limits,
-        headers={"User-Agent": USER_AGENT},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+        cookies=_no_cookies(),
         follow_redirects=False,
         transport=transport,
     )
+
+
+def _no_cookies() -> Any:
+    """A cookie jar that keeps nothing. One client serves many profiles (the engine's pool), and
+    cookies ignore ports: a jar would hand provider A's session to profile B's API on the same
+    host. Credentials go only where a profile's preset puts them."""
+    from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 # ------------------------------------------------------------------------- overall deadline
@@ -207,11 +223,19 @@ def _deadline_backend_class() -> type:
     return DeadlineBackend
 
 
+OriginCheck = Callable[[str], None]
+
+
+def any_origin(origin: str) -> None:
+    """The `origin_check` of a request that carries no credential (a JWKS URL the user typed)."""
+
+
 def send_bounded(
     client: httpx.Client,
     method: str,
     url: str,
     *,
+    origin_check: OriginCheck,
     headers: Sequence[tuple[str, str]] = (),
     content: bytes | None = None,
     timeout: float,
@@ -219,12 +243,18 @@ def send_bounded(
     what: str,
     auth: Any = None,
     timeouts: httpx.Timeout | None = None,
+    redirects: Literal["refuse", "return"] = "refuse",
 ) -> httpx.Response:
     """Send a request and read its whole answer within `timeout` seconds and `max_bytes` bytes.
 
-    Returns a read `httpx.Response` (its `.content` is the decoded body). Transport failures
-    become `NetworkError` / `NetworkTimeoutError` / `NetworkTLSError`; an answer over the budget
-    `ResponseTooLargeError` (the connection is dropped, the rest never read).
+    `origin_check` is called with the origin of the request as built, right before it is sent
+    (the one place a URL becomes a connection; it raises to stop it: `origins.check_origin` for
+    a profile's requests, `any_origin` for credential-free ones). Redirects are never followed;
+    a 3xx answer with a `Location` raises `ProviderResponseError` unless `redirects="return"`
+    (`call` shows it to the user). Returns a read `httpx.Response` (its `.content` is the decoded
+    body). Transport failures become `NetworkError` / `NetworkTimeoutError` / `NetworkTLSError`;
+    an answer over the budget, on the wire or decoded, `ResponseTooLargeError` (the connection
+    is dropped, the rest never read).
     """
     import httpx
 
@@ -235,10 +265,16 @@ def send_bounded(
             request = client.build_request(
                 method, url, headers=list(headers), content=content, timeout=timeouts
             )
+            origin_check(request_origin(request.url))
             response = client.send(
-                request, auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT, stream=True
+                request,
+                auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
+                stream=True,
+                follow_redirects=False,
             )
             try:
+                if redirects == "refuse" and response.is_redirect:
+                    raise _redirect_refused(response, url=url, what=what)
                 body = _read_within(response, max_bytes, url=url, what=what)
             finally:
                 response.close()
@@ -253,18 +289,122 @@ def send_bounded(
     return response
 
 
+def request_origin(url: httpx.URL) -> str:
+    """The origin a built request connects to (the host as httpx encodes it), by the one rule."""
+    from workbench.core.net.origins import origin_from
+
+    return origin_from(url.scheme, url.raw_host.decode("ascii", "replace"), url.port)
+
+
+def _redirect_refused(response: httpx.Response, *, url: str, what: str) -> ProviderResponseError:
+    from workbench.core.net.origins import origin_of
+
+    target = origin_of(str(response.url.join(response.headers.get("location", "")))) or "another URL"
+    return ProviderResponseError(
+        f"{what}: {host_of(url)} answered with a redirect ({response.status_code}) to {target}; "
+        "redirects are not followed",
+        status=response.status_code,
+        hint="use the URL it redirects to, if you trust it",
+    )
+
+
+def _codings(response: httpx.Response, *, url: str, what: str) -> list[str]:
+    found = [
+        value.strip().lower()
+        for value in response.headers.get_list("content-encoding", split_commas=True)
+        if value.strip() and value.strip().lower() != "identity"
+    ]
+    if len(found) > MAX_CONTENT_CODINGS:
+        raise ResponseTooLargeError(
+            f"{what}: the answer from {host_of(url)} is encoded {len(found)} times "
+            f"({', '.join(found[:4])}); more than one content encoding is refused"
+        )
+    for coding in found:
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise NetworkError(
+                f"{what}: the answer from {host_of(url)} is encoded with '{coding[:20]}', "
+                "which workbench does not decode (it asks for gzip or deflate)"
+            )
+    return found
+
+
+class _BoundedInflater:
+    """zlib decoding that never produces more than `limit + 1` bytes in total: each call asks
+    zlib for at most what is left of the budget (`max_length`), so a bomb is cut off at the
+    budget instead of being expanded in memory first."""
+
+    def __init__(self, coding: str, limit: int) -> None:
+        self._coding = coding
+        self._limit = limit
+        self._produced = 0
+        wbits = zlib.MAX_WBITS | 16 if coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._inflate = zlib.decompressobj(wbits)
+        self._first = True
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        # Until the input is used up and zlib holds nothing more back (output it could not hand
+        # over within max_length stays inside it even when the input is all consumed).
+        while not self._inflate.eof:
+            room = self._limit - self._produced + 1
+            try:
+                piece = self._inflate.decompress(data, room)
+            except zlib.error:
+                if not (self._first and self._coding == "deflate"):
+                    raise
+                # Some servers send raw deflate without the zlib wrapper (httpx tolerates it too).
+                self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._first = False
+                continue
+            self._first = False
+            self._produced += len(piece)
+            if piece:
+                yield piece
+            if self._produced > self._limit:
+                return
+            data = self._inflate.unconsumed_tail
+            if not data and not piece:
+                return
+
+    def finish(self) -> Iterator[bytes]:
+        yield from self.feed(b"")  # whatever zlib still held back, within the budget
+        rest = self._inflate.flush()
+        self._produced += len(rest)
+        if rest:
+            yield rest
+
+
 def _read_within(response: httpx.Response, max_bytes: int, *, url: str, what: str) -> bytes:
+    """The decoded body, read raw and decoded here so that both the bytes on the wire and the
+    bytes decoding produces count against `max_bytes`, as they arrive."""
+    if response.is_stream_consumed:
+        # Already read in memory (an in-process transport such as tests' `httpx.MockTransport`).
+        if len(response.content) > max_bytes:
+            raise _too_large(url, what, max_bytes)
+        return response.content
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(url, what, max_bytes)
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(url, what, max_bytes)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    codings = _codings(response, url=url, what=what)
+    inflater = _BoundedInflater(codings[0], max_bytes) if codings else None
+    body = bytearray()
+    wire = 0
+    try:
+        for raw in response.iter_raw():
+            wire += len(raw)
+            if wire > max_bytes:
+                raise _too_large(url, what, max_bytes)
+            for piece in inflater.feed(raw) if inflater is not None else (raw,):
+                body += piece
+                if len(body) > max_bytes:
+                    raise _too_large(url, what, max_bytes)
+        if inflater is not None:
+            for piece in inflater.finish():
+                body += piece
+                if len(body) > max_bytes:
+                    raise _too_large(url, what, max_bytes)
+    except zlib.error:
+        raise NetworkError(f"{what}: the answer from {host_of(url)} is not valid {codings[0]}") from None
+    return bytes(body)
 
 
 def _too_large(url: str, what: str, max_bytes: int) -> ResponseTooLargeError:
@@ -390,9 +530,11 @@ __all__ = [
     "PROVIDER_MAX_BYTES",
     "USER_AGENT",
     "BearerAuth",  # created on first access, see __getattr__
+    "any_origin",
     "host_of",
     "make_client",
     "network_error",
     "overall_deadline",
+    "request_origin",
     "send_bounded",
 ]

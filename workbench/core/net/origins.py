@@ -7,16 +7,24 @@ A profile's secrets and tokens go only to
 * origins a registered *origin source* vouches for: the OAuth presets' issuer
   discovery names its endpoints (`register_origin_source`, used by the OAuth code).
 
-`check_origin` enforces that before a request is sent. `import_risks` lists what a
+This module is also the one rule for what an origin is and which hosts are loopback
+(`origin_of`, `origin_from`, `is_loopback_host`); nothing else in the code base spells
+its own (tests/hostile/test_one_origin_rule.py checks). An origin is the one the HTTP
+client connects to: lower case, IDNA as httpx encodes it, default port dropped.
+
+`check_origin` enforces the rule on every request as it is sent (`net.client.send_bounded`
+calls it with the origin of the request as built, so a template that renders another URL
+with real secrets than with placeholders cannot slip past it). `import_risks` lists what a
 profile file would do that the rule, or plain safety, says a user must agree to
-before it is imported: requests outside its base URL's origin, TLS verification off,
-plain http to a host that is not loopback. `cli_warnings` are the lines every CLI
-use of a profile prints for the last two.
+before it is imported: requests outside its base URL's origin, a URL built from a
+secret's value, TLS verification off, plain http to a host that is not loopback.
+`cli_warnings` are the lines every CLI use of a profile prints for the last two.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -65,22 +73,80 @@ def register_origin_source(source: OriginSource) -> Callable[[], None]:
     return unregister
 
 
-def origin_of(url: str) -> str:
-    """`scheme://host[:port]`, lower-cased, the default port dropped; '' for a URL without a host."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if not scheme or not host:
+# A host as the client will connect to it: a DNS name (letters, digits, '-', '_', dots), a
+# dotted IPv4 or a bracketed IPv6. Anything else (templates, spaces, percent escapes) is no origin.
+_DNS_NAME = re.compile(r"^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_.])?\Z")
+_DOTTED_IPV4 = re.compile(r"^(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}\Z")
+
+
+def canonical_host(host: str) -> str:
+    """`host` the way the HTTP client resolves it: lower-cased, a non-ASCII name IDNA-encoded
+    (as httpx does), an IPv6 literal compressed and bracketed. '' when it is not a host."""
+    host = host.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if ":" in host:
+        try:
+            return f"[{ipaddress.IPv6Address(host).compressed}]"
+        except ValueError:
+            return ""
+    if not host.isascii():
+        import idna
+
+        try:
+            host = idna.encode(host.lower()).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError):
+            return ""
+    host = host.lower()
+    return host if _DNS_NAME.match(host) else ""
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Exactly `localhost`, a canonical dotted IPv4 in 127.0.0.0/8, or `::1`. Not `*.localhost`
+    (a resolver may ask DNS), not `127.evil.example`, not `0x7f.1` / `2130706433` / `127.1`
+    (inet_aton shorthands), not `::ffff:127.0.0.1`: whatever another parser or resolver could read
+    differently is not loopback, so plain http to it is refused or warned about."""
+    if not (host or "").isascii():
+        return False  # a look-alike spelling, even of 127.0.0.1 (IDNA maps U+3002 to a dot)
+    canonical = canonical_host(host or "")
+    if canonical == "localhost":
+        return True
+    if canonical == "[::1]":
+        return True
+    if _DOTTED_IPV4.match(canonical):
+        return ipaddress.IPv4Address(canonical).is_loopback
+    return False
+
+
+def origin_from(scheme: str, host: str, port: int | None) -> str:
+    """`scheme://host[:port]` with the one canonical form; '' unless http(s) with a real host."""
+    scheme = scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
         return ""
+    canonical = canonical_host(host)
+    if not canonical:
+        return ""
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{canonical}"
+    return f"{scheme}://{canonical}:{port}"
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of an absolute http(s) URL, in the one canonical form (lower case,
+    IDNA, default port dropped); '' for anything else (no host, a bad port, another scheme)."""
     try:
+        parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
         return ""
-    if ":" in host:
-        host = f"[{host}]"
-    if port is None or port == _DEFAULT_PORTS.get(scheme):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
+    if not parts.hostname:
+        return ""
+    return origin_from(parts.scheme, parts.hostname, port)
+
+
+def origin_or_none(url: str) -> str | None:
+    """`origin_of`, with None for "not an absolute http(s) URL" (the importers' spelling)."""
+    return origin_of(url) or None
 
 
 def validate_origin(value: Any) -> str:
@@ -130,16 +196,6 @@ def check_origin(profile: Profile, url: str, *, what: str, allow_other: bool = F
     )
 
 
-def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def cli_warnings(profile: Profile) -> list[str]:
     """Lines every CLI use of `profile` prints (on stderr): TLS verification off, plain http."""
     out: list[str] = []
@@ -168,14 +224,7 @@ def request_targets(profile: Profile) -> list[tuple[str, str | None]]:
     renderer = TemplateRenderer(clock=Clock())
     placeholders = _Placeholders()
     out: list[tuple[str, str | None]] = []
-    fields: list[tuple[str, Any]] = []
-    for step in REQUEST_STEPS:
-        section = profile.preset.section(step)
-        if section is not None:
-            fields.append((f"[{step}] path", section.get("path", "")))
-    if profile.preset.token.jwks_url:
-        fields.append(("[token] jwks_url", profile.preset.token.jwks_url))
-    for label, template in fields:
+    for label, template in url_templates(profile):
         try:
             context = flows.template_context(profile, secrets=placeholders)
             rendered = renderer.render(str(template), context, field=label)
@@ -183,6 +232,32 @@ def request_targets(profile: Profile) -> list[tuple[str, str | None]]:
         except WorkbenchError:
             out.append((label, None))
     return out
+
+
+def url_templates(profile: Profile) -> list[tuple[str, str]]:
+    """(what, template) of every URL the profile's preset builds: each step's path, the JWKS URL."""
+    fields: list[tuple[str, str]] = []
+    for step in REQUEST_STEPS:
+        section = profile.preset.section(step)
+        if section is not None:
+            fields.append((f"[{step}] path", str(section.get("path", ""))))
+    if profile.preset.token.jwks_url:
+        fields.append(("[token] jwks_url", str(profile.preset.token.jwks_url)))
+    return fields
+
+
+def reads_secrets(template: str) -> bool:
+    """True when a template uses `secrets` at all (a URL built from a secret's value could carry
+    it anywhere: a branch on it renders one thing with placeholders and another for real).
+    A template that does not parse counts as reading them: it cannot be checked."""
+    if "secrets" not in template:
+        return False
+    from jinja2 import Environment, TemplateSyntaxError, meta
+
+    try:
+        return "secrets" in meta.find_undeclared_variables(Environment(autoescape=True).parse(template))
+    except TemplateSyntaxError:
+        return True
 
 
 class _Placeholders:
@@ -196,6 +271,9 @@ def import_risks(profile: Profile) -> list[str]:
     """What importing `profile` would do that needs `--trust`, one sentence each (empty: safe)."""
     own = origin_of(profile.base_url)
     risks: list[str] = []
+    for label, template in url_templates(profile):
+        if reads_secrets(template):
+            risks.append(f"its {label} builds a URL from a secret's value (secrets.* in a URL template)")
     for label, url in request_targets(profile):
         if url is None:
             risks.append(f"its {label} cannot be checked without real values (a template decides)")
@@ -211,12 +289,17 @@ def import_risks(profile: Profile) -> list[str]:
 __all__ = [
     "OriginError",
     "allowed_origins",
+    "canonical_host",
     "check_origin",
     "cli_warnings",
     "import_risks",
     "is_loopback_host",
+    "origin_from",
     "origin_of",
+    "origin_or_none",
+    "reads_secrets",
     "register_origin_source",
     "request_targets",
+    "url_templates",
     "validate_origin",
 ]

@@ -12,8 +12,9 @@ elsewhere) wins. Vars `authorization_endpoint`, `token_endpoint` and
 `DiscoveryCache` keeps the endpoints of each profile in `$WORKBENCH_HOME/state/<profile>.oauth.json`
 (public data: URLs only), so `token` and `call` do not fetch the document every time.
 
-`OAuthTransport` is the small HTTP face the OAuth code uses: JSON GETs and form POSTs with a
-1 MiB cap on answers and no redirects followed.
+`OAuthTransport` is the small HTTP face the OAuth code uses: JSON GETs and form POSTs through
+`http.send_bounded` (1 MiB on the wire and decoded, the overall deadline, no redirects followed,
+the origin checked when each request is sent).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,7 +54,11 @@ class Answer:
 
 class OAuthTransport:
     """Sends the OAuth requests of one profile. No redirects are followed (a token endpoint that
-    redirects is misconfigured, and following it could carry credentials to another host)."""
+    redirects is misconfigured, and following it could carry credentials to another host).
+
+    `origin_check` sees the origin of every request as it is sent (`http.send_bounded`): the
+    profile's origin rule (`origins.check_origin`), or `http.any_origin` for the credential-free
+    discovery of an issuer that has no profile yet."""
 
     def __init__(
         self,
@@ -62,8 +67,10 @@ class OAuthTransport:
         verify_tls: bool = True,
         transport: httpx.BaseTransport | None = None,
         client: httpx.Client | None = None,
+        origin_check: Callable[[str], None] | None = None,
     ) -> None:
         self.timeout = timeout
+        self._origin_check = origin_check
         self._own = client is None
         if client is None:
             from workbench.core.net.client import make_client
@@ -90,25 +97,25 @@ class OAuthTransport:
         headers: Sequence[tuple[str, str]] = (),
         form: Sequence[tuple[str, str]] | None = None,
     ) -> Answer:
-        import httpx
-
-        from workbench.core.net.client import network_error
+        from workbench.core.net.client import any_origin, send_bounded
 
         all_headers = [("Accept", "application/json"), *headers]
         content: bytes | None = None
         if form is not None:
             content = urlencode(list(form)).encode("ascii")
             all_headers.append(("Content-Type", "application/x-www-form-urlencoded"))
-        try:
-            with self._client.stream(method, url, headers=all_headers, content=content) as response:
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_ANSWER_BYTES:
-                        raise ProviderResponseError(f"{what}: the answer is over 1 MiB; refused")
-                return Answer(response.status_code, dict(response.headers), bytes(body))
-        except (httpx.TransportError, httpx.InvalidURL) as exc:
-            raise network_error(exc, url=url, what=what, timeout=self.timeout) from None
+        response = send_bounded(
+            self._client,
+            method,
+            url,
+            origin_check=self._origin_check or any_origin,
+            headers=all_headers,
+            content=content,
+            timeout=self.timeout,
+            max_bytes=MAX_ANSWER_BYTES,
+            what=what,
+        )
+        return Answer(response.status_code, dict(response.headers), response.content)
 
     def get_json(self, url: str, *, what: str) -> tuple[int, Any]:
         answer = self.request("GET", url, what=what)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.errors import InputError, ProviderResponseError
+from workbench.core.net.client import overall_deadline
 from workbench.core.oauth.discovery import DiscoveryCache, OAuthTransport, resolve_endpoints
 from workbench.core.oauth.loopback import LoginTimedOut, LoopbackReceiver
 from workbench.core.oauth.protocol import (
@@ -140,7 +141,20 @@ def profile_transport(profile: Profile, transport: httpx.BaseTransport | None) -
     timeout = profile.settings.get("timeout")
     seconds = float(timeout) if isinstance(timeout, int | float) and not isinstance(timeout, bool) else 10.0
     verify = profile.settings.get("verify_tls", True) is not False
-    return OAuthTransport(timeout=seconds, verify_tls=verify, transport=transport)
+    return OAuthTransport(
+        timeout=seconds, verify_tls=verify, transport=transport, origin_check=origin_check_for(profile)
+    )
+
+
+def origin_check_for(profile: Profile) -> Callable[[str], None]:
+    """The origin rule for `profile`'s OAuth requests, applied to each one as it is sent: its own
+    origin (the issuer), the endpoints its discovery and vars name, its allowed_origins."""
+    from workbench.core.net.origins import check_origin
+
+    def check(origin: str) -> None:
+        check_origin(profile, origin, what=f"{profile.name} OAuth request")
+
+    return check
 
 
 def discovery_cache() -> DiscoveryCache:
@@ -318,7 +332,9 @@ def login(
         raise InputError(
             f"profile '{name}' has no client_id", hint=f"`workbench profile set {name} --set client_id=…`"
         )
-    with profile_transport(profile, transport) as http:
+    # `timeout` bounds the whole login: every request (discovery, token, JWKS) shares its deadline
+    # with the wait for the browser, so a provider that drip-feeds an answer cannot outlast it.
+    with overall_deadline(timeout), profile_transport(profile, transport) as http:
         status("finding the issuer's endpoints")
         endpoints = profile_endpoints(profile, http, refresh=True)
         if grant == "authorization_code":

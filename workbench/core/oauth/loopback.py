@@ -3,7 +3,10 @@
 It listens on `127.0.0.1` (an IP literal: `localhost` may resolve to `::1` while we listen on
 IPv4, the msal / google-auth-oauthlib bug), on an ephemeral port unless the profile fixes one,
 and answers exactly one `/callback`: `state` checked in constant time, the browser shown a
-page that says the tab can be closed. It never hangs the caller:
+page that says the tab can be closed. A request with a wrong or missing `state` is answered 400
+and otherwise ignored: any local process can reach the port, and one stray GET must not end
+the login (it keeps waiting for the right answer until its timeout, whose message counts the
+refused requests). It never hangs the caller:
 
 * a port in use is one clear error at once (not a hang);
 * `wait` returns at the deadline (`--timeout`), on `cancel` (the GUI's Cancel) and lets
@@ -108,6 +111,7 @@ class LoopbackReceiver:
         self._lock = threading.Lock()
         self._result: CallbackResult | None = None
         self._error: WorkbenchError | None = None
+        self._refused = 0  # requests with a wrong or missing state (not this login's answer)
         try:
             self._server = _Server((LOOPBACK_HOST, port), _Handler, bind_and_activate=True)
         except OSError as exc:
@@ -153,12 +157,9 @@ class LoopbackReceiver:
                 return 409, page("Already finished", "This login has already received its answer.", ok=False)
             state = query.get("state", "")
             if not hmac.compare_digest(state.encode(), self._state.encode()):
-                self._error = OAuthError(
-                    "login refused: the answer's state does not match this login "
-                    "(a forged or stale redirect); nothing was stored",
-                    error_type="state_mismatch",
-                )
-                self._done.set()
+                # Not this login's answer (a forged or stale redirect, or any local process):
+                # refuse it and keep waiting for the real one.
+                self._refused += 1
                 return 400, page(
                     "Login failed", "The answer did not belong to this login (state mismatch).", ok=False
                 )
@@ -193,8 +194,14 @@ class LoopbackReceiver:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                refused = (
+                    f" ({self._refused} request(s) with a wrong or missing state were refused)"
+                    if self._refused
+                    else ""
+                )
                 raise LoginTimedOut(
-                    f"no answer from the browser within {limit or timeout:g} s; the login was abandoned",
+                    f"no answer from the browser within {limit or timeout:g} s{refused}; "
+                    "the login was abandoned",
                     hint="run the login again, with a larger --timeout if you need longer",
                 )
             if cancel is not None and cancel.is_set():

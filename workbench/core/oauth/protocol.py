@@ -30,6 +30,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from workbench.core.errors import InputError, KeyFormatError, ProviderError, ProviderResponseError
+from workbench.core.net.origins import is_loopback_host, origin_of
 
 ClientAuth = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 CLIENT_AUTH_METHODS: tuple[ClientAuth, ...] = (
@@ -115,24 +116,6 @@ class Endpoints:
                 hint=f"set it with `workbench profile set {profile} --set {name}=URL`",
             )
         return value
-
-
-def origin_of(url: str) -> str:
-    """scheme://host[:port] of a URL, lower-cased; "" when it is not an absolute http(s) URL."""
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return ""
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    default = {"http": 80, "https": 443}[parts.scheme.lower()]
-    netloc = host if port in (None, default) else f"{host}:{port}"
-    return f"{parts.scheme.lower()}://{netloc}"
-
-
-def is_loopback_host(host: str | None) -> bool:
-    return (host or "").lower() in ("127.0.0.1", "::1", "localhost") or (host or "").startswith("127.")
 
 
 def check_endpoint_url(url: str, what: str) -> str:
@@ -468,7 +451,6 @@ __all__ = [
     "new_nonce",
     "new_pkce",
     "new_state",
-    "origin_of",
     "parse_json_body",
     "pkce_challenge",
     "resolve_client_auth",

@@ -118,11 +118,6 @@ class Profile:
     # (core/secret_refs.py). A name here is not in `secret_names` (those live in the keychain).
     secret_refs: Mapping[str, str] = field(default_factory=dict, hash=False)
 
-    @property
-    def origin(self) -> str:
-        parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}"
-
     def var(self, name: str) -> str:
         """A var's value, falling back to the preset input's default."""
         if name in self.vars:

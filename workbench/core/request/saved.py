@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from workbench.core.errors import InputError
+from workbench.core.net.origins import origin_of
 from workbench.core.profiles.profile import atomic_write_text, validate_profile_name
 from workbench.core.redact import looks_like_credential
 from workbench.core.storage.toml_writer import dumps_toml
@@ -326,7 +327,7 @@ def render(
         {
             "vars": dict(profile.vars),
             "base_url": profile.base_url,
-            "origin": profile.origin,
+            "origin": origin_of(profile.base_url),
             "profile": profile.name,
             "uuid": lambda: str(uuid.uuid4()),
         }

@@ -14,8 +14,6 @@ from typing import Any
 from workbench.core.errors import (
     InputError,
     KeyFormatError,
-    NetworkError,
-    NetworkTimeoutError,
     ProviderResponseError,
 )
 from workbench.core.jose import jws
@@ -25,7 +23,6 @@ from workbench.core.redact import redact_url
 
 MAX_JWKS_BYTES = 1024 * 1024
 DEFAULT_JWKS_TIMEOUT = 10.0
-_TOO_BIG = {"JWKS": "that is not a key set", "discovery document": "that is not a discovery document"}
 
 
 @dataclass(frozen=True)
@@ -267,36 +264,26 @@ def discover_jwks_uri(issuer: str, *, timeout: float = DEFAULT_JWKS_TIMEOUT, ver
 
 
 def _get_bounded(url: str, shown: str, what: str, *, timeout: float, verify_tls: bool) -> bytes:
-    """GET `url` and return at most 1 MiB of its 200 answer; anything else is one clear error."""
+    """GET `url` and return its 200 answer: at most 1 MiB (on the wire and decoded), within
+    `timeout` overall, no redirect followed (`http.send_bounded`). The URL is the user's own and
+    the request carries no credential, so any origin may answer. Anything else is one clear error."""
     if not url.lower().startswith(("https://", "http://")):
         raise InputError(f"the {what} URL must start with https:// or http:// (got {shown})")
-    import httpx
+    from workbench.core.net.client import any_origin, make_client, send_bounded
 
-    from workbench.core.net.client import deadline_transport, overall_deadline
-
-    try:
-        from workbench.core.net.trust import verify_setting
-
-        client = httpx.Client(
+    with make_client(timeout=timeout, verify_tls=verify_tls) as client:
+        response = send_bounded(
+            client,
+            "GET",
+            url,
+            origin_check=any_origin,
+            headers=[("Accept", "application/json")],
             timeout=timeout,
-            verify=verify_setting(verify_tls),
-            follow_redirects=True,
-            max_redirects=5,
-            transport=deadline_transport(verify_tls=verify_tls),  # the OS trust store too
+            max_bytes=MAX_JWKS_BYTES,
+            what=f"could not fetch the {what} from {shown}",
         )
-        # `timeout` is the whole fetch (redirects included): a server that drips fails within it.
-        with client, overall_deadline(timeout):
-            with client.stream("GET", url, headers={"Accept": "application/json"}) as response:
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_JWKS_BYTES:
-                        raise KeyFormatError(f"the {what} at {shown} is over 1 MiB; {_TOO_BIG[what]}")
-                status = response.status_code
-    except httpx.TimeoutException:
-        raise NetworkTimeoutError(f"the {what} at {shown} did not answer within {timeout:g} s") from None
-    except httpx.HTTPError as exc:
-        raise NetworkError(f"could not fetch the {what} from {shown} ({exc.__class__.__name__})") from None
-    if status != 200:
-        raise ProviderResponseError(f"the {what} URL {shown} answered HTTP {status}", status=status)
-    return bytes(body)
+    if response.status_code != 200:
+        raise ProviderResponseError(
+            f"the {what} URL {shown} answered HTTP {response.status_code}", status=response.status_code
+        )
+    return response.content
