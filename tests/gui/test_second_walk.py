@@ -445,3 +445,27 @@ def test_an_image_answer_is_shown(qtbot, make_window):
     view = request.response_view
     assert view.stack.currentIndex() == 1 and not view.image.pixmap().isNull()
     assert "20×10" in view.note.text()
+
+
+# -- 8. history re-open never sends [redacted] ----------------------------------------------------
+def test_a_reopened_request_never_sends_the_redacted_placeholder(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    panel = window.history_panel
+    panel.reopen_requested.emit("tot", "GET", "/api/echo?key=[redacted]&page=2")
+    view = window.request_view
+    assert view.url.text() == "/api/echo?key=&page=2"
+    assert view.params.missing() == ["key"]
+    # Typing the value clears the mark.
+    for row in range(view.params.rowCount()):
+        if view.params.item(row, 0).text() == "key":
+            view.params.item(row, 1).setText("abc")
+    assert view.params.missing() == [] and view.url.text() == "/api/echo?key=abc&page=2"
+    # A placeholder left elsewhere (the path) is refused, not sent.
+    view.url.setText("/api/[redacted]/echo")
+    view.send_button.click()
+    qtbot.waitUntil(lambda: view.status_label.text() == "Failed", timeout=10_000)
+    assert (
+        "[redacted]" in view.response_body.toPlainText()
+        and "type the real value" in view.response_body.toPlainText()
+    )

@@ -261,7 +261,14 @@ def install(window: MainWindow) -> HistoryPanel:
             window.select_profile(profile)
         else:
             window.services.show_status(f"Profile '{profile}' no longer exists; the request opens unsent")
-        window.request_view.load_request(method, url, [], "")
+        from workbench.core.redact import reopen_url
+
+        # History keeps no query values: they come back empty and marked, never as "[redacted]".
+        editable, missing = reopen_url(url)
+        window.request_view.load_request(method, editable, [], "")
+        window.request_view.params.mark_missing(missing)
+        if missing:
+            window.services.show_status(f"Fill in {', '.join(missing)}: history does not record query values")
         window.tabs.setCurrentWidget(window.request_view)
 
     panel.reopen_requested.connect(reopen)

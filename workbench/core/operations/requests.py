@@ -65,6 +65,13 @@ def render_request(
     target = target.strip()
     if not target:
         raise InputError("type a path (e.g. /api/echo) or a URL to send the request to")
+    from workbench.core.redact import REDACTED
+
+    if REDACTED in target or any(REDACTED in value for _name, value in headers):
+        raise InputError(
+            f"the request still holds '{REDACTED}' (a value history did not record)",
+            hint="type the real value in its place before sending",
+        )
     templated = False
     renderer_context: dict[str, Any] | None = None
 
