@@ -375,11 +375,13 @@ def test_delete_removes_a_header_row(qtbot, make_window, add_profile):
     window.show_tab("request")
     view = window.request_view
     view.request_tabs.setCurrentWidget(view.headers)
+    qtbot.waitUntil(lambda: window.runner.active_count == 0, timeout=10_000)
+    qtbot.wait(300)  # the window's start-up work (profiles listed, panels filled) is done
     view.set_headers([("X-One", "1"), ("X-Two", "2")])
     focus(qtbot, window, view.headers)
-    view.headers.setCurrentCell(0, 0)
-    view.headers.selectRow(0)
-    assert {i.row() for i in view.headers.selectedIndexes()} == {0}
+    cell = view.headers.visualItemRect(view.headers.item(0, 0)).center()
+    qtbot.mouseClick(view.headers.viewport(), Qt.MouseButton.LeftButton, pos=cell)  # select row 0
+    qtbot.waitUntil(lambda: {i.row() for i in view.headers.selectedIndexes()} == {0}, timeout=5_000)
     qtbot.keyClick(view.headers, Qt.Key.Key_Delete)
     assert view.header_list() == [("X-Two", "2")]
 
@@ -469,3 +471,38 @@ def test_a_reopened_request_never_sends_the_redacted_placeholder(qtbot, make_win
         "[redacted]" in view.response_body.toPlainText()
         and "type the real value" in view.response_body.toPlainText()
     )
+
+
+# -- 9. the window fits the screen ----------------------------------------------------------------
+def test_the_window_fits_the_available_screen_and_a_saved_geometry_only_if_it_fits(
+    qtbot, make_window, gui_settings
+):
+    from PySide6.QtCore import QByteArray, QRect
+
+    window = make_window()
+    available = window.screen().availableGeometry()
+    assert available.contains(window.geometry())  # 1200×760 does not fit the 800×800 test screen
+    # A geometry saved on a bigger screen (or at scale factor 1) is not restored as it was.
+    window.setGeometry(QRect(0, 0, 2400, 1520))
+    gui_settings.save_window(window.saveGeometry(), QByteArray())
+    again = make_window(settings=gui_settings)
+    assert again.screen().availableGeometry().contains(again.geometry())
+
+
+# -- 10. errors follow the profile ----------------------------------------------------------------
+def test_a_login_error_follows_its_profile(qtbot, make_window, add_profile, monkeypatch, idp):
+    add_profile("oauth2-authorization-code", "corp")
+    add_profile("token-of-trust", "tot")
+
+    def deny(url):
+        return idp.play_user(url, approve=False)
+
+    monkeypatch.setattr("workbench.core.oauth.login.default_opener", deny)
+    window = make_window(select="corp")
+    window.token_view.login_panel.login_button.click()
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=15_000)
+    assert "corp" in window.banner.text()
+    window.select_profile("tot")
+    assert not window.banner.isVisible()
+    window.select_profile("corp")
+    assert window.banner.isVisible() and "corp" in window.banner.text()

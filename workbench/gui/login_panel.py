@@ -455,7 +455,8 @@ class LoginPanel(QWidget):
         message = user_message(exc)
         if self._shown(name):
             self.status.setText("Login failed.")
-        self.services.show_error(f"{name}: {message}")
+        # The profile's error (the banner shows it while this profile is selected, not after).
+        self.services.tokens.set_error(name, message)
         self._update()
 
     def on_id_token_clicked(self) -> None:

@@ -75,7 +75,8 @@ class TokenPaster:
         self.services.show_status(f"{done.profile}: new token pasted and kept in the keychain")
 
     def on_failed(self, exc: BaseException) -> None:
-        self.services.show_error(f"could not use the pasted token: {user_message(exc)}")
+        if self._name is not None:  # the profile's error: the banner follows the selection
+            self.services.tokens.set_error(self._name, f"could not use the pasted token: {user_message(exc)}")
 
 
 __all__ = ["PASTE_SHORTCUT", "TokenPaster"]
