@@ -481,7 +481,7 @@ def test_the_window_fits_the_available_screen_and_a_saved_geometry_only_if_it_fi
 
     window = make_window()
     available = window.screen().availableGeometry()
-    assert available.contains(window.geometry())  # 1200×760 does not fit the 800×800 test screen
+    assert available.contains(window.geometry())
     # A geometry saved on a bigger screen (or at scale factor 1) is not restored as it was.
     window.setGeometry(QRect(0, 0, 2400, 1520))
     gui_settings.save_window(window.saveGeometry(), QByteArray())
@@ -506,3 +506,75 @@ def test_a_login_error_follows_its_profile(qtbot, make_window, add_profile, monk
     assert not window.banner.isVisible()
     window.select_profile("corp")
     assert window.banner.isVisible() and "corp" in window.banner.text()
+
+
+# -- 7. times and warnings follow the clock -------------------------------------------------------
+def test_the_token_views_claim_times_follow_the_clock(qtbot, make_window, ctx, clock, sandbox):
+    make_bearer(ctx, sandbox, lifetime=60)
+    window = make_window(select="pasted")
+    view = window.token_view
+    qtbot.waitUntil(lambda: view.result is not None, timeout=5_000)
+
+    def exp_row():
+        for row in range(view.claims.topLevelItemCount()):
+            item = view.claims.topLevelItem(row)
+            if item.text(0) == "exp":
+                return item.text(1)
+        return ""
+
+    assert "ago" not in exp_row()
+    clock.advance(120)
+    qtbot.waitUntil(lambda: view.countdown.text() == "expired", timeout=5_000)
+    qtbot.waitUntil(lambda: "ago" in exp_row(), timeout=5_000)
+
+
+def test_the_inspectors_warnings_follow_the_clock(qtbot, make_window, ctx, clock):
+    window = make_window()
+    window.show_tab("inspector")
+    view = window.inspector_view
+    with qtbot.waitSignal(view.inspected, timeout=10_000):
+        view.set_token(_jwt(ctx, 5))
+    assert "expired" not in view.warning_codes()
+    clock.advance(10)
+    qtbot.waitUntil(lambda: "expired" in view.warning_codes(), timeout=5_000)
+
+
+def test_a_future_iat_is_warned():
+    import jwt
+
+    from workbench.core.jose.inspect.inspection import inspect_token
+
+    token = jwt.encode({"sub": "x", "iat": 2_000_000_000, "exp": 2_000_000_600}, "k" * 32, algorithm="HS256")
+    assert "future-iat" in inspect_token(token, now=1_900_000_000).warning_codes
+    assert "future-iat" not in inspect_token(token, now=2_000_000_000).warning_codes
+
+
+def test_at_scale_factor_2_on_a_1440x900_screen_the_window_fits(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    screen = root / "tests" / "fixtures" / "offscreen_1440x900.json"
+    code = (
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from workbench.gui.main_window import MainWindow\n"
+        "w = MainWindow(); w.show(); app.processEvents()\n"
+        "f, a = w.frameGeometry(), w.screen().availableGeometry()\n"
+        "print(a.contains(f), f.width() * w.devicePixelRatio(), f.height() * w.devicePixelRatio())\n"
+    )
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": f"offscreen:configfile={screen}",
+        "QT_SCALE_FACTOR": "2",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "WORKBENCH_HOME": str(tmp_path / "home"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, cwd=root
+    )
+    assert out.returncode == 0, out.stderr
+    fits, width, height = out.stdout.split()
+    assert fits == "True" and float(width) <= 1440 and float(height) <= 900

@@ -55,6 +55,7 @@ from workbench.gui.widgets import (
 
 if TYPE_CHECKING:
     from workbench.core.jose.inspect import Inspection
+    from workbench.core.jose.inspect.results import TokenWarning
 
 # (label, key kind of `jwtinspect.KEY_KINDS`); "none" decodes only.
 KEY_KINDS = (
@@ -85,6 +86,7 @@ class InspectorView(QWidget):
         self.generation = Generation()
         self.discovery_generation = Generation()
         self.inspection: Inspection | None = None
+        self._shown_warnings: list[tuple[str, str]] = []
         self.current_token_getter: Callable[[], str | None] | None = None  # set by the window
         self._user_kind_token: str | None = None  # the token text for which the user chose a key type
         self._pending_kind_by_user = False
@@ -458,15 +460,7 @@ class InspectorView(QWidget):
             self._fit_warnings()
             return
         self.kind_label.setText(kind_text(ins))
-        for warning in ins.warnings:
-            info = warning.code in INFO_CODES
-            row_item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
-            row_item.setToolTip(warning.code)
-            row_item.setData(Qt.ItemDataRole.UserRole, warning.code)
-            self.warnings.addItem(row_item)
-        if not ins.warnings:
-            self.warnings.addItem(QListWidgetItem(state_dot("valid"), "No warnings"))
-        self._fit_warnings()
+        self._show_warnings(ins.warnings_at(ctx.clock.now()) if ctx is not None else ins.warnings)
         if ins.kind == "JWE":
             self.result_label.setText(
                 f"encrypted (JWE) · alg {ins.alg or 'none'} · nothing to verify without decrypting"
@@ -483,10 +477,28 @@ class InspectorView(QWidget):
             self.result_label.setText(f"✗ signature NOT valid{reason}")
             self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
 
+    def _show_warnings(self, warnings: list[TokenWarning]) -> None:
+        self._shown_warnings = [(w.code, w.message) for w in warnings]
+        self.warnings.clear()
+        for warning in warnings:
+            info = warning.code in INFO_CODES
+            row_item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
+            row_item.setToolTip(warning.code)
+            row_item.setData(Qt.ItemDataRole.UserRole, warning.code)
+            self.warnings.addItem(row_item)
+        if not warnings:
+            self.warnings.addItem(QListWidgetItem(state_dot("valid"), "No warnings"))
+        self._fit_warnings()
+
     def on_tick(self) -> None:
         ctx = self.services.ctx
         if ctx is not None:
-            self.tabs.tick(ctx.clock.now())
+            now = ctx.clock.now()
+            self.tabs.tick(now)
+            if self.inspection is not None:  # time-based warnings follow the clock too
+                warnings = self.inspection.warnings_at(now)
+                if [(w.code, w.message) for w in warnings] != self._shown_warnings:
+                    self._show_warnings(warnings)
 
     def _fit_warnings(self) -> None:
         """Every warning readable without scrolling (up to a handful), one row when there are none."""
@@ -515,4 +527,5 @@ class InspectorView(QWidget):
             self._fit_warnings()  # wrapped rows change height with the width
 
     def warning_codes(self) -> list[str]:
-        return [w.code for w in self.inspection.warnings] if self.inspection else []
+        """The codes of the warnings shown (as they read now)."""
+        return [code for code, _message in self._shown_warnings] if self.inspection else []

@@ -204,9 +204,20 @@ class TokenDetails(QSplitter):
                 text = f"{local_time(float(value))} · {relative(float(value) - now)}"
                 item = QTreeWidgetItem(self.claims, [key, text])
                 item.setToolTip(1, str(value))
+                item.setData(1, Qt.ItemDataRole.UserRole, float(value))  # `tick_claims` keeps it current
             else:
                 item = QTreeWidgetItem(self.claims, [key, short(value, CLAIM_CHARS)])
                 item.setToolTip(1, short(value, 2000))
+
+    def tick_claims(self, now: float) -> None:
+        """The time claims' "in 1 min" / "7 s ago" follow the clock (the rest stays as drawn)."""
+        for row in range(self.claims.topLevelItemCount()):
+            item = self.claims.topLevelItem(row)
+            when = item.data(1, Qt.ItemDataRole.UserRole)
+            if isinstance(when, float):
+                text = f"{local_time(when)} · {relative(when - now)}"
+                if item.text(1) != text:
+                    item.setText(1, text)
 
 
 __all__ = ["OBTAINED_HOW", "TokenDetails", "pasted_renewal_text", "refresh_token_text", "renewal_text"]

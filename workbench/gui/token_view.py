@@ -344,6 +344,7 @@ class TokenView(QWidget):
         self.details.show_times(
             r, self.facts, self.renew_at, auto_refresh=self.auto_refresh.isChecked(), now=self._now()
         )
+        self.details.tick_claims(self._now())
         if self._busy is not None:
             self.renewal_label.setText(self._progress_text())
         if r is None:
