@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.conftest import wait_idle
+from tests.gui.conftest import confirm_button, wait_idle
 from workbench.core.request.saved import SavedRequest, SavedRequestStore
 from workbench.core.storage.history import History
 
@@ -150,6 +150,9 @@ def test_save_rename_delete_and_open_with_the_keyboard(qtbot, make_window, add_p
     # Delete removes the selected one.
     panel.list.setFocus()
     qtbot.keyClick(panel.list, Qt.Key.Key_Delete)
+    qtbot.wait(200)
+    assert [r.name for r in SavedRequestStore().list("tot")] == ["renamed", "second"]  # it asks first
+    confirm_button(panel.question).click()
     qtbot.waitUntil(lambda: [r.name for r in SavedRequestStore().list("tot")] == ["second"], timeout=10_000)
     qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
 
@@ -281,6 +284,7 @@ def test_clear_and_the_recording_switch(qtbot, make_window, add_profile):
     panel.profile_filter.setCurrentText("tot")
     qtbot.waitUntil(lambda: panel.table.rowCount() == 15, timeout=10_000)
     panel.clear_button.click()
+    confirm_button(panel.question).click()  # it asks first
     qtbot.waitUntil(lambda: history.count() == 15, timeout=10_000)  # only tot's rows went
     panel.profile_filter.setCurrentIndex(0)
     qtbot.waitUntil(lambda: panel.table.rowCount() == 15, timeout=10_000)

@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 from workbench.gui.tasks import Generation
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from workbench.core.storage.history import History
     from workbench.gui.main_window import MainWindow
     from workbench.gui.services import Services
@@ -66,6 +68,7 @@ class HistoryPanel(QWidget):
         self._history = history
         self.generation = Generation()
         self.rows: list[dict[str, Any]] = []
+        self.question: QMessageBox | None = None  # the last "clear?" question (for tests)
         self._build()
 
     @property
@@ -228,6 +231,21 @@ class HistoryPanel(QWidget):
             self.reopen_requested.emit(row["profile"], row["method"], row["url"])
 
     def clear(self) -> None:
+        """History ▸ Clear: asks first (`question`, for tests), then clears what the filter shows."""
+        from workbench.gui.confirm import ask
+
+        profile = self.selected_profile_filter()
+        whose = f"of {profile}" if profile else "of every profile"
+        self.question = ask(
+            self,
+            title="Clear history",
+            text=f"Clear the request history {whose}?",
+            detail="The recorded requests (method, URL, status, timing) are deleted. This cannot be undone.",
+            confirm="Clear history",
+            on_confirm=self.clear_now,
+        )
+
+    def clear_now(self) -> None:
         history, profile = self.history, self.selected_profile_filter()
 
         def done(removed: int) -> None:

@@ -29,6 +29,8 @@ from workbench.gui.tasks import Generation, Task
 if TYPE_CHECKING:
     import threading
 
+    from PySide6.QtWidgets import QMessageBox
+
     from workbench.core.context import AppContext
     from workbench.core.oauth.login import Grant, LoginPrompt
     from workbench.core.oauth.signout import Revocation
@@ -142,6 +144,7 @@ class LoginPanel(QWidget):
         self.sessions: dict[str, LoginSession] = {}  # logins under way, by profile
         self.signed_in = False
         self.interactive = False  # the profile's preset logs in (set_profile)
+        self.question: QMessageBox | None = None  # the last "sign out?" question (for tests)
         self.bridge = LoginBridge()
         qc = Qt.ConnectionType.QueuedConnection
         self.bridge.prompted.connect(self.on_prompted, qc)
@@ -482,10 +485,28 @@ class LoginPanel(QWidget):
         self.inspect_requested.emit(token)
 
     def on_sign_out_clicked(self) -> None:
-        ctx = self.services.ctx
-        if ctx is None or self.profile is None or self.busy:
+        """Sign out revokes at the issuer: asks first (`question`, for tests)."""
+        if self.services.ctx is None or self.profile is None or self.busy:
             return
+        from workbench.gui.confirm import ask
+
         name = self.profile.name
+        self.question = ask(
+            self,
+            title="Sign out",
+            text=f"Sign out of {name}?",
+            detail=(
+                "The refresh token is revoked at the provider (where it offers revocation) and the "
+                "tokens are deleted here; you will have to log in again."
+            ),
+            confirm="Sign out and revoke",
+            on_confirm=lambda: self.sign_out_now(name),
+        )
+
+    def sign_out_now(self, name: str) -> None:
+        ctx = self.services.ctx
+        if ctx is None:
+            return
         self.sign_out_button.setEnabled(False)
         self.services.runner.start(
             run_sign_out,

@@ -112,7 +112,10 @@ class SavedRequestsPanel(QWidget):
         self._sending = False
         self.requests: dict[str, SavedRequest] = {}
         self.current_request: Any = None  # () -> (method, target, headers, body); set by install()
-        self.last_snippet: str | None = None  # the last "Copy as" text (for tests)
+        self.last_snippet: str | None = None
+        self.question: Any = (
+            None  # the last "delete?" question (for tests)  # the last "Copy as" text (for tests)
+        )
         self.rendering_job: Any = None  # () -> a job rendering the request as sent; set by install()
         self._build()
         self.set_profile(None)
@@ -334,10 +337,23 @@ class SavedRequestsPanel(QWidget):
         )
 
     def delete_selected(self) -> None:
+        """Delete (key or menu): asks first; `question` holds the question (for tests)."""
         name = self.selected_name()
         if self.profile is None or name is None:
             return
+        from workbench.gui.confirm import ask
+
         profile = self.profile.name
+        self.question = ask(
+            self,
+            title="Delete saved request",
+            text=f"Delete the saved request '{name}' of {profile}?",
+            detail="It is removed from the profile's saved requests. This cannot be undone.",
+            confirm="Delete",
+            on_confirm=lambda: self._delete_now(profile, name),
+        )
+
+    def _delete_now(self, profile: str, name: str) -> None:
         row = self.list.currentRow()
 
         def job() -> None:
