@@ -47,6 +47,7 @@ from workbench.gui.widgets import (
     STATE_COLORS,
     EnterFilter,
     JwtHighlighter,
+    WrappingLabel,
     bold_label,
     monospace_font,
     state_dot,
@@ -167,8 +168,7 @@ class InspectorView(QWidget):
             self.key_stack.addWidget(page)
         self.verify_button = QPushButton("Verify")
         self.verify_button.setToolTip("Check the signature with this key (Enter)")
-        self.result_label = QLabel("not verified")
-        self.result_label.setWordWrap(True)
+        self.result_label = WrappingLabel("not verified")  # a long kid or error wraps, never clips
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top_aligned = Qt.AlignmentFlag.AlignTop
         vl.addWidget(self.key_kind, 0, 0, top_aligned)

@@ -379,6 +379,30 @@ def compact(button: QPushButton) -> None:
     button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
 
 
+class WrappingLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its width: a layout
+    with a fixed-height row (or a Maximum size policy) otherwise clips the second line, as at
+    a scale factor of 2."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.width() > 0:
+            needed = self.heightForWidth(self.width())
+            if needed > 0 and needed != self.minimumHeight():
+                self.setMinimumHeight(needed)
+
+
 class EnterFilter(QObject):
     """An event filter: Enter (or, with `needs_ctrl`, Ctrl+Enter, for a multi-line box) runs
     `action`; Shift+Enter stays a newline."""
