@@ -148,7 +148,7 @@ class TokenDetails(QSplitter):
         return label
 
     # -- filling ----------------------------------------------------------------------------------
-    def show_token(self, result: TokenResult | None) -> None:
+    def show_token(self, result: TokenResult | None, *, pasted: bool = False) -> None:
         """The rows that change only with the token: expiry, how it was obtained, lifetime."""
         if result is None:
             for label in (self.expires_label, self.obtained_label, self.lifetime_label):
@@ -157,7 +157,7 @@ class TokenDetails(QSplitter):
         self.expires_label.setText(
             local_time(result.expires_at) if result.expires_at else "unknown (used until a 401)"
         )
-        how = OBTAINED_HOW.get(result.obtained_by, result.obtained_by)
+        how = "pasted" if pasted else OBTAINED_HOW.get(result.obtained_by, result.obtained_by)
         self.obtained_label.setText(f"{how}, {local_time(result.issued_at)}" if result.issued_at else how)
         self.lifetime_label.setText(
             humanize_duration(result.lifetime, parts=2) if result.lifetime else "unknown"

@@ -277,7 +277,7 @@ class TokenView(QWidget):
             self.details.show_claims(result, self._now())
         elif not token:
             self.token_box.setPlaceholderText(placeholder)
-        self.details.show_token(result)
+        self.details.show_token(result, pasted=self.facts is not None and self.facts.pasted)
         self._show_verification()
         self.tick()
         self._update_buttons()
