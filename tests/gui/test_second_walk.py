@@ -578,3 +578,39 @@ def test_at_scale_factor_2_on_a_1440x900_screen_the_window_fits(tmp_path):
     assert out.returncode == 0, out.stderr
     fits, width, height = out.stdout.split()
     assert fits == "True" and float(width) <= 1440 and float(height) <= 900
+
+
+# -- 13. inspector details ----------------------------------------------------------------------
+def test_an_unsigned_token_is_labelled_unsigned_with_a_red_warning(qtbot, make_window):
+    import base64
+
+    from workbench.gui.widgets import state_dot
+
+    def b64(obj):
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    window = make_window()
+    window.show_tab("inspector")
+    view = window.inspector_view
+    with qtbot.waitSignal(view.inspected, timeout=10_000):
+        view.set_token(f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64({'sub': 'x', 'exp': 4_000_000_000})}.")
+    assert "unsigned" in view.kind_label.text() and "JWS (signed)" not in view.kind_label.text()
+    rows = [view.warnings.item(i) for i in range(view.warnings.count())]
+    alg_none = next(r for r in rows if r.data(Qt.ItemDataRole.UserRole) == "alg-none")
+    assert alg_none.icon().cacheKey() == state_dot("error").cacheKey()
+
+
+def test_no_key_with_the_tokens_kid_is_not_a_bad_signature(qtbot, make_window, sandbox):
+    window = make_window()
+    window.show_tab("inspector")
+    view = window.inspector_view
+    view.set_token(sandbox.issue_token("true-markets"))
+    # Another issuer's key set: none of its keys has the token's kid.
+    view.set_key("jwks", sandbox.base_url("oauth2-authorization-code") + "/jwks")
+    qtbot.waitUntil(lambda: window.runner.active_count == 0)
+    checked = lambda ins: ins.signature_valid is not None  # noqa: E731
+    with qtbot.waitSignal(view.inspected, timeout=10_000, check_params_cb=checked) as blocker:
+        view.verify_button.click()
+    assert blocker.args[0].signature_unchecked
+    assert view.result_label.text().startswith("⚠ signature not checked") and "kid" in view.result_label.text()
+    assert "NOT valid" not in view.result_label.text()

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui.inspector_tabs import InspectionTabs
-from workbench.gui.inspector_text import INFO_CODES, kind_text, suggested_key_kind
+from workbench.gui.inspector_text import DANGER_CODES, INFO_CODES, kind_text, suggested_key_kind
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
@@ -88,6 +88,7 @@ class InspectorView(QWidget):
         self.discovery_generation = Generation()
         self.inspection: Inspection | None = None
         self._shown_warnings: list[tuple[str, str]] = []
+        self._discovered: tuple[str, str] | None = None  # (issuer, JWKS URL) found from iss
         self.current_token_getter: Callable[[], str | None] | None = None  # set by the window
         self._user_kind_token: str | None = None  # the token text for which the user chose a key type
         self._pending_kind_by_user = False
@@ -433,6 +434,7 @@ class InspectorView(QWidget):
         self.key_kind.setCurrentIndex(self.key_kind.findData("jwks"))
         self.jwks_line.setText(url)
         self.jwks_line.setCursorPosition(0)
+        self._discovered = (issuer, url)
         self.result_label.setText(f"JWKS URL from {issuer}'s discovery document; press Verify (Enter)")
         self.result_label.setStyleSheet("")
         self.jwks_discovered.emit(url)
@@ -448,6 +450,12 @@ class InspectorView(QWidget):
 
     # -- output -----------------------------------------------------------------------------------
     def _show(self, ins: Inspection | None, verified_with: str = "none") -> None:
+        issuer = ins.claims.get("iss") if ins is not None else None
+        if self._discovered is not None and self._discovered[0] != issuer:
+            # A token of another issuer: the JWKS URL found for the previous one does not apply.
+            if self.jwks_line.text() == self._discovered[1]:
+                self.jwks_line.clear()
+            self._discovered = None
         self.inspection = ins
         self.warnings.clear()
         self._update_discovery()
@@ -472,6 +480,9 @@ class InspectorView(QWidget):
         elif ins.signature_valid:
             self.result_label.setText(f"✓ signature valid · {ins.verified_with}")
             self.result_label.setStyleSheet(f"color: {STATE_COLORS['valid']}; font-weight: bold")
+        elif ins.signature_unchecked:  # no key could be tried: not checked, rather than "does not match"
+            self.result_label.setText(f"⚠ signature not checked: {ins.signature_error}")
+            self.result_label.setStyleSheet(f"color: {STATE_COLORS['expiring']}; font-weight: bold")
         else:
             reason = f": {ins.signature_error}" if ins.signature_error else ""
             self.result_label.setText(f"✗ signature NOT valid{reason}")
@@ -482,7 +493,8 @@ class InspectorView(QWidget):
         self.warnings.clear()
         for warning in warnings:
             info = warning.code in INFO_CODES
-            row_item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
+            dot = "error" if warning.code in DANGER_CODES else "busy" if info else "expiring"
+            row_item = QListWidgetItem(state_dot(dot), warning.message)
             row_item.setToolTip(warning.code)
             row_item.setData(Qt.ItemDataRole.UserRole, warning.code)
             self.warnings.addItem(row_item)

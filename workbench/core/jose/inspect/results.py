@@ -44,6 +44,9 @@ class Inspection:
     payload_format: str = "json"
     nested: Inspection | None = None  # the JWT inside (cty "JWT"), decoded but not verified
     certificates: tuple[CertificateInfo, ...] = ()  # the header's x5c chain, described, never trusted
+    # signature_valid is False because no key could be tried (no key with the token's kid, a
+    # key set without a key of its type): "could not check", not "does not match".
+    signature_unchecked: bool = False
 
     @property
     def claims(self) -> dict[str, Any]:
