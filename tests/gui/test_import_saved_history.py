@@ -35,7 +35,7 @@ def test_import_shows_a_preview_without_secrets_then_creates_profiles_and_saved_
     with qtbot.waitSignal(dialog.imported, timeout=10_000):
         dialog.import_button.click()
     assert sorted(ctx.profiles.names()) == ["pet-clinic", "pet-clinic-owners", "pet-clinic-token"]
-    assert ctx.vault.load("pet-clinic-owners", "access_token") == "owner-key-5566"
+    assert ctx.vault.load("pet-clinic-owners", "api_key") == "owner-key-5566"
     assert "Imported 3 profile(s)" in window.statusBar().currentMessage()
     # Left unticked, the other origin its requests use is not where its token may go.
     assert "allowed_origins" not in ctx.profiles.get("pet-clinic-token").settings
@@ -52,21 +52,31 @@ def test_tokens_go_to_the_other_origins_a_collection_uses_only_when_the_user_tic
     dialog.source.setText(str(FIX / "bruno" / "pets"))
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
     assert not dialog.trust_box.isHidden() and not dialog.trust_box.isChecked()
-    assert "its token will NOT go to: https://pets.test" in dialog.preview.toPlainText()
+    # Its requests reach pets.test (Local environment) and pets.example.com (Prod).
+    assert (
+        "its token will NOT go to: https://pets.example.com, https://pets.test"
+        in dialog.preview.toPlainText()
+    )
     assert "tick the box below" in dialog.preview.toPlainText()
     dialog.trust_box.setChecked(True)
-    qtbot.waitUntil(lambda: "its token may also go to: https://pets.test" in dialog.preview.toPlainText())
+    qtbot.waitUntil(
+        lambda: (
+            "its token may also go to: https://pets.example.com, https://pets.test"
+            in dialog.preview.toPlainText()
+        )
+    )
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
     with qtbot.waitSignal(dialog.imported, timeout=10_000):
         dialog.import_button.click()
-    assert ctx.profiles.get("pet-clinic-token").settings["allowed_origins"] == ["https://pets.test"]
+    allowed = ctx.profiles.get("pet-clinic-token").settings["allowed_origins"]
+    assert allowed == ["https://pets.example.com", "https://pets.test"]
 
 
 def test_the_box_does_not_show_for_a_collection_that_stays_on_its_own_origins(qtbot, make_window, ctx):
     window = make_window()
     window.import_action.trigger()
     dialog = window.import_dialog
-    dialog.source.setText(str(FIX / "insomnia" / "shop-v4.json"))
+    dialog.source.setText(str(FIX / "insomnia" / "shop-v5.yaml"))
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=10_000)
     assert dialog.trust_box.isHidden()
 

@@ -17,7 +17,7 @@ from workbench.core.storage.vault import Vault
 pytestmark = pytest.mark.keychain
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
-SECRET_NAMES = ["access_token", "refresh_token", "client_secret"]
+SECRET_NAMES = ["access_token", "refresh_token", "client_secret", "api_key", "password"]
 
 
 @pytest.fixture
@@ -53,18 +53,18 @@ def test_postman_import_puts_secrets_in_the_keychain_and_none_on_disk(keychain, 
     assert "allowed_origins" not in "".join(
         p.read_text() for p in (workbench_home / "profiles").glob("*.toml")
     )
-    assert "imported 3 profile(s) and 7 saved request(s)" in run.stderr
+    assert "imported 4 profile(s) and 7 saved request(s)" in run.stderr
     assert "not mapped:" in run.stdout and "header Cookie carries a credential" in run.stdout
     vault = Vault()
     assert vault.load("acme-api", "access_token").startswith("eyJ")
     assert vault.load("acme-api-billing", "client_secret") == "bill-s3cret-9a8b7c"
-    assert vault.load("acme-api-admin", "access_token") == "adm-key-7f3a9c21"
+    assert vault.load("acme-api-admin", "api_key") == "adm-key-7f3a9c21"
     on_disk = files_text(workbench_home)
     for value in ("bill-s3cret-9a8b7c", "adm-key-7f3a9c21", "eyJhbGciOiJIUzI1NiJ9", "session=abc123", "pw"):
         assert value not in on_disk.replace("password", ""), value
     assert "bill-s3cret" not in run.stdout + run.stderr
     saved = (workbench_home / "requests" / "acme-api.toml").read_text()
-    assert "[requests.list-users]" in saved and 'url = "/v2/users?page=1&q=ann"' in saved
+    assert "[requests.list-users]" in saved and 'url = "{{ baseUrl }}/users?page=1&q={{ query }}"' in saved
     listed = run_cli("profile", "list", "--json")
     presets = {p["name"]: p["preset"] for p in json.loads(listed.stdout)}
     assert presets["acme-api-billing"] == "oauth2-client-credentials"

@@ -50,13 +50,15 @@ def test_postman_collection_with_environment_maps_every_auth_block_and_variable(
     )
     assert plan.format == "postman"
     profiles = by_name(plan)
-    assert set(profiles) == {"acme-api", "acme-api-admin", "acme-api-billing"}
+    assert set(profiles) == {"acme-api", "acme-api-admin", "acme-api-billing", "acme-api-login-basic"}
     bearer = profiles["acme-api"]
     assert (bearer.preset, bearer.base_url) == ("bearer", "https://staging.acme.test")  # environment wins
     assert bearer.secrets["access_token"].startswith("eyJ")  # the secret env value, for the keychain
-    admin = profiles["acme-api-admin"]
-    assert admin.override == {"token": {"header": "X-Admin-Key", "scheme": ""}}
-    assert admin.secrets == {"access_token": "adm-key-7f3a9c21"}
+    admin = profiles["acme-api-admin"]  # an API key in a header: the api-key preset
+    assert (admin.preset, admin.vars) == ("api-key", {"placement": "header", "key_name": "X-Admin-Key"})
+    assert admin.secrets == {"api_key": "adm-key-7f3a9c21"}
+    basic = profiles["acme-api-login-basic"]  # HTTP Basic: the basic preset
+    assert (basic.preset, basic.vars, sorted(basic.secrets)) == ("basic", {"username": "me"}, ["password"])
     billing = profiles["acme-api-billing"]
     assert billing.preset == "oauth2-client-credentials"
     assert billing.base_url == "https://auth.acme.test"
@@ -65,8 +67,11 @@ def test_postman_collection_with_environment_maps_every_auth_block_and_variable(
     assert billing.secrets == {"client_secret": "bill-s3cret-9a8b7c"}
 
     reqs = requests_of(plan, "acme-api")
-    assert reqs["list-users"].url == "/v2/users?page=1&q=ann"
-    assert reqs["get-user"].url == "/v2/users/42"
+    # The environment is a named variable set: its names stay templates, its values go to [env.NAME].
+    assert reqs["list-users"].url == "{{ baseUrl }}/users?page=1&q={{ query }}"
+    assert reqs["get-user"].url == "{{ baseUrl }}/users/42"
+    assert plan.environments["acme-api"]["Acme staging"]["baseUrl"] == "https://staging.acme.test/v2"
+    assert (reqs["list-users"].folder, reqs["list-users"].title) == ("Users", "List users")
     assert [h for h in reqs["list-users"].headers] == [("Accept", "application/json")]  # disabled one skipped
     create = requests_of(plan, "acme-api-admin")["create-user"]
     assert create.body_type == "json"
@@ -81,7 +86,6 @@ def test_postman_collection_with_environment_maps_every_auth_block_and_variable(
     notes = "\n".join(plan.unmapped)
     assert "form field 'file' uploads a file" in notes
     assert "header Cookie carries a credential" in notes
-    assert "HTTP Basic" in notes
 
 
 def test_postman_without_environment_lists_what_is_missing_and_stores_no_empty_secret(presets):
@@ -119,7 +123,6 @@ def test_postman_oauth2_with_refresh_token_and_a_password_grant_token(presets):
         ("insomnia/damaged.yaml", "damaged YAML"),
         ("insomnia/format3.json", "format 3 is not supported"),
         ("bruno/damaged-unclosed.bru", "never closed"),
-        ("bruno/graphql.bru", "only HTTP requests"),
         ("openapi/swagger2.json", "2.0 is not supported"),
         ("openapi/paths-not-mapping.yaml", "`paths` is not a mapping"),
         ("har/entry-without-request.har", "entry #1 has no request"),
@@ -153,12 +156,15 @@ def test_insomnia_v4_nested_folders_environments_and_auth_types(presets):
     assert orders.override == {}  # an empty Insomnia prefix means the default "Bearer"
     assert orders.secrets["access_token"].startswith("eyJ")
     reqs = requests_of(plan, orders.name)
-    assert (
-        reqs["list-orders"].url == "/api/orders?status=open&limit=20"
-    )  # folder env + base env, disabled skipped
+    # Each sub-environment is a named variable set: base_url stays a template, disabled params skipped.
+    assert reqs["list-orders"].url == "{{ base_url }}/orders?status=open&limit=20"
+    assert set(plan.environments[orders.name]) == {"Production", "Dev"}
+    assert reqs["list-orders"].folder == "Orders"
     assert set(reqs) == {"list-orders", "create-order"}  # same token → same profile
-    key = next(p for p in profiles.values() if p.override.get("token", {}).get("header") == "X-Shop-Key")
-    assert key.secrets == {"access_token": "shop-key-123456"}
+    key = next(p for p in profiles.values() if p.vars.get("key_name") == "X-Shop-Key")
+    assert key.preset == "api-key" and key.secrets == {"api_key": "shop-key-123456"}
+    query = next(p for p in profiles.values() if p.vars.get("placement") == "query")
+    assert query.vars["key_name"] == "api_key" and list(query.secrets) == ["api_key"]
     old = requests_of(plan, key.name)["old-orders"]
     assert (old.body_type, old.form) == ("form", [("year", "2019")])
     partner = next(p for p in profiles.values() if p.preset == "oauth2-client-credentials")
@@ -167,9 +173,7 @@ def test_insomnia_v4_nested_folders_environments_and_auth_types(presets):
     if _basic(presets):  # credentialsInBody: the client authenticates in the form body
         assert partner.vars["client_auth"] == "client_secret_post"
     notes = "\n".join(plan.unmapped)
-    assert "'Dev' were not" in notes
     assert "{% uuid 'v4' %}" in notes
-    assert "API key sent in the query" in notes
 
 
 def test_insomnia_v5_yaml(presets):
@@ -190,15 +194,15 @@ def test_bruno_collection_folder_with_collection_folder_and_request_auth(presets
     profiles = by_name(plan)
     assert profiles["pet-clinic"].secrets["access_token"].startswith("eyJ")  # vars:secret, collection auth
     owners = profiles["pet-clinic-owners"]
-    assert owners.override == {"token": {"header": "X-Owner-Key", "scheme": ""}}
+    assert (owners.preset, owners.vars["key_name"]) == ("api-key", "X-Owner-Key")
     vets = profiles["pet-clinic-token"]
     assert vets.preset == "oauth2-client-credentials" and vets.secrets == {
         "client_secret": "vets-secret-8877"
     }
     reqs = requests_of(plan, "pet-clinic")
-    assert (
-        reqs["list-pets"].url == "/v3/pets?limit=10"
-    )  # vars:pre-request and params:query (~offset disabled)
+    # Environment variables stay templates; vars:pre-request and params:query (~offset disabled).
+    assert reqs["list-pets"].url == "{{ baseUrl }}/v3/pets?limit=10"
+    assert set(plan.environments["pet-clinic"]) == {"Local", "Prod"}
     assert ("X-Client", "workbench-fixture") in reqs["list-pets"].headers  # collection headers
     assert reqs["purge-owners"].form == [("confirm", "yes"), ("reason", "cleanup & reset")]  # auth: none
     create = requests_of(plan, "pet-clinic-owners")["create-owner"]
@@ -228,15 +232,21 @@ def test_openapi_security_schemes_and_paths(presets):
     assert oauth.preset == "oauth2-client-credentials"
     assert oauth.vars["scope"] == "patients:read patients:write"
     assert oauth.secrets == {}  # an OpenAPI document holds no secrets
-    assert profiles["clinic-api-partnerkey"].override == {"token": {"header": "X-Partner-Key", "scheme": ""}}
+    partner = profiles["clinic-api-partnerkey"]
+    assert (partner.preset, partner.vars["key_name"]) == ("api-key", "X-Partner-Key")
+    assert partner.needs == ["--secret api_key"]
+    assert profiles["clinic-api-querykey"].vars["placement"] == "query"
+    assert profiles["clinic-api-basicauth"].preset == "basic"
+    oidc = profiles["clinic-api-oidc"]  # openIdConnect: authorization code with discovery at the issuer
+    assert (oidc.preset, oidc.base_url) == ("oauth2-authorization-code", "https://auth.clinic.test")
     reqs = requests_of(plan, "clinic-api-bearerauth")
     assert reqs["getpatient"].url == "/v1/patients/{{ patientId }}"
     assert plan.variables["clinic-api-bearerauth"]["patientId"] == "p-100"
-    assert reqs["listpatients"].url == "/v1/patients?limit=25"
+    assert reqs["listpatients"].url == "/v1/patients?limit={{ limit }}"  # required: a request variable
+    assert plan.variables["clinic-api-bearerauth"]["limit"] == "25"
     assert json.loads(reqs["createpatient"].body) == {"name": "Ada", "tags": ["a", "b"]}
     assert requests_of(plan, "clinic-api-oauth")["deletepatient"].url.startswith("https://api.clinic.test/")
     notes = "\n".join(plan.unmapped)
-    assert "'basicAuth'" in notes and "'oidc'" in notes and "'queryKey'" in notes
     assert "'reportId' has no example" in notes
 
 
@@ -326,7 +336,7 @@ def test_secret_variables_stay_templates_and_are_listed():
     assert any("holds a secret" in m for m in v.problems)
 
 
-def test_a_request_whose_body_holds_a_token_is_left_out_with_a_note_not_the_whole_import(presets):
+def test_a_request_whose_body_holds_a_token_is_kept_without_it_and_listed(presets):
     from workbench.core.importers import parse_text
 
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
@@ -335,7 +345,9 @@ def test_a_request_whose_body_holds_a_token_is_left_out_with_a_note_not_the_whol
         "<arg>",
         presets=presets,
     )
-    assert plan.requests == []
+    (request,) = plan.requests
+    assert jwt not in request.body and "{{ refresh_token }}" in request.body  # a secret-named field
     assert plan.profiles[0].secrets == {"access_token": "opaque-abc-123"}
-    assert any("looks like a credential" in n and "left out" in n for n in plan.unmapped)
+    assert plan.secret_variables["a"] == {"refresh_token": jwt}  # to the keychain, never a file
+    assert any("refresh_token" in n and "keychain" in n for n in plan.unmapped)
     assert all(jwt not in n for n in plan.unmapped)

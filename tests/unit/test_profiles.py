@@ -529,7 +529,9 @@ def test_add_never_echoes_a_malformed_secret(ctx):
 
 
 def test_add_refuses_unknown_presets_and_existing_profiles(ctx):
-    with pytest.raises(PresetError, match=r"unknown preset 'nope' .*known: api-key-sliding"):
+    with pytest.raises(
+        PresetError, match=r"unknown preset 'nope' .*known: api-key, api-key-sliding, basic, bearer"
+    ):
         cli(ctx, *add_argv("p", "paymentsgate")[:3], "nope", "--base-url", "https://x.test")
     cli(ctx, *add_argv("p", "paymentsgate"))
     with pytest.raises(ProfileError, match="already exists") as info:

@@ -68,9 +68,9 @@ def test_text_report_has_one_line_per_check_and_a_verdict(capsys):
     assert any(line.startswith("ok    true-markets: call") and line.endswith("ms)") for line in lines)
     assert lines[-1].startswith("all ") and "checks passed" in lines[-1]
     # header + verdict, resources + tls, vault, sandbox, four steps per preset, four key algorithms,
-    # one "skip" line per shipped preset the sandbox has no emulator for (bearer: a pasted token)
+    # one "skip" line per shipped preset the sandbox has no emulator for (a pasted token, a key, Basic)
     skipped = [line for line in lines if line.startswith("skip  ")]
-    assert [line.split()[1] for line in skipped] == ["bearer"]
+    assert [line.split()[1] for line in skipped] == ["api-key", "basic", "bearer"]
     assert len(lines) == 2 + 2 + 1 + 1 + 4 * len(ALL_PRESETS) + 4 + len(skipped)
 
 

@@ -90,6 +90,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     call.add_argument("--request", metavar="SAVED", help="send a saved request")
     call.add_argument(
+        "--env",
+        metavar="NAME",
+        help="an environment of the profile's saved requests (an imported named variable set)",
+    )
+    call.add_argument(
         "-H", dest="headers", action="append", default=[], metavar="'K: V'", help="add a header (repeatable)"
     )
     call.add_argument(
@@ -119,6 +124,11 @@ def _positive_int(text: str) -> int:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    profile = ctx.profiles.get(args.name)
+    if profile.pending and profile.missing_required():
+        raise InputError(profile.pending_message(), hint=profile.pending_hint())
+    if args.env is not None and args.request is None:
+        raise InputError("--env applies to a saved request: give --request SAVED too")
     if args.request is not None:
         return _send(args, ctx, *_saved(args, ctx))
     if not args.target:
@@ -145,7 +155,7 @@ def _saved(args: argparse.Namespace, ctx: AppContext) -> tuple[str, str, dict[st
 
     if args.target or args.json_body is not None:
         raise InputError("give either [METHOD] PATH_OR_URL (with --json-body) or --request SAVED, not both")
-    rendered = render_saved(ctx, args.name, args.request)
+    rendered = render_saved(ctx, args.name, args.request, env=args.env)
     headers = dict(rendered.headers)
     for key, value in parse_headers(list(args.headers or [])).items():
         headers = {k: v for k, v in headers.items() if k.lower() != key.lower()}

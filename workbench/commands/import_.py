@@ -1,5 +1,7 @@
-"""`workbench import FILE|- [--format curl|postman|insomnia|bruno|openapi|har] [--dry-run]`.
+"""`workbench import FILE|- [--format curl|postman|insomnia|bruno|openapi|har] [--dry-run] [--all]`.
 
+Every request of the file becomes a saved request or is listed with its reason; a profile
+that still needs input is created pending (`workbench profile set` completes it).
 Turns a curl command, a Postman v2.1 collection (plus `--environment ENV.json`), an
 Insomnia v4/v5 export, Bruno `.bru` files or a collection folder, an OpenAPI 3 document
 or a HAR file into profiles and saved requests. stdout shows the plan (the same with
@@ -43,6 +45,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp.add_argument(
         "--environment", metavar="ENV_FILE", help="a Postman environment export for {{variables}}"
     )
+    imp.add_argument(
+        "--all", action="store_true", help="keep a HAR file's static assets too (images, fonts, CSS, JS)"
+    )
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -55,7 +60,10 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.file == "-":
         stream = getattr(sys.stdin, "buffer", None)
         stdin = stream.read(MAX_IMPORT_BYTES + 1) if stream is not None else sys.stdin.read().encode()
-    plan = read_plan(args.file, args.format, presets=ctx.presets, stdin=stdin, environment=args.environment)
+    plan = read_plan(
+        args.file, args.format, presets=ctx.presets, stdin=stdin, environment=args.environment,
+        keep_all=bool(args.all),
+    )  # fmt: skip
     if not plan.profiles and not plan.requests:
         for line in describe(plan, preview(plan, ctx), dry_run=True):
             print(line)
@@ -84,7 +92,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     print(
         f"imported {len(outcome.profiles)} profile(s) and {outcome.requests} saved request(s) "
         f"from {plan.source}"
-        + (f"; {len(outcome.pending)} profile(s) need more input (see above)" if outcome.pending else ""),
+        + (f"; {len(outcome.pending)} profile(s) pending more input (see above)" if outcome.pending else ""),
         file=sys.stderr,
     )
     return 0

@@ -421,6 +421,10 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
         *(f"secret {k} from {ref}" for k, ref in refs.items()),
     ]
     print(f"profile '{name}' updated ({', '.join(changed) or 'no change'})", file=sys.stderr)
+    if saved.profile.pending:
+        print(f"profile '{name}' is still pending: it needs {saved.profile.missing_flags()}", file=sys.stderr)
+    elif profile.pending:
+        print(f"profile '{name}' is complete", file=sys.stderr)
     return 0
 
 
@@ -436,6 +440,8 @@ def profile_summary(profile: Profile) -> dict[str, object]:
         "secret_names": list(profile.secret_names),
         # Where secrets come from instead of the keychain (env:VAR / cmd:COMMAND), when any do.
         **({"secret_refs": dict(profile.secret_refs)} if profile.secret_refs else {}),
+        # An imported profile that still needs input: what it needs (`profile set` completes it).
+        **({"pending": profile.missing_required()} if profile.pending else {}),
     }
 
 
@@ -456,11 +462,20 @@ def _list(args: argparse.Namespace, ctx: AppContext) -> int:
     if not profiles:
         print("no profiles yet (create one with `workbench profile add NAME --preset …`)", file=sys.stderr)
         return 0
-    rows = [("NAME", "PRESET", "BASE_URL")] + [(p.name, p.preset_name, p.base_url) for p in profiles]
+    rows = [("NAME", "PRESET", "BASE_URL")] + [
+        (p.name, p.preset_name, (p.base_url or "(none)") + _pending_note(p)) for p in profiles
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     for row in rows:
         print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")
     return 0
+
+
+def _pending_note(profile: Profile) -> str:
+    """`  (pending: needs --set client_id=…, --secret client_secret)` for an incomplete import."""
+    if not profile.pending:
+        return ""
+    return f"  (pending: needs {profile.missing_flags()})"
 
 
 def secret_status(profile: Profile, vault: Vault) -> dict[str, bool]:
@@ -478,9 +493,14 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
     out = [
         f"name:      {profile.name}",
         f"preset:    {profile.preset_name} ({preset.title})",
-        f"base_url:  {profile.base_url}",
+        f"base_url:  {profile.base_url or '(none yet)'}",
         f"file:      {ctx.profiles.path_for(profile.name)}",
     ]
+    if profile.pending:
+        out.append(
+            f"pending:   needs {profile.missing_flags()} "
+            f"(complete it with `workbench profile set {profile.name} {profile.missing_flags()}`)"
+        )
     if preset.var_inputs or profile.vars:
         out.append("vars:")
         names = list(dict.fromkeys([*(s.name for s in preset.var_inputs), *profile.vars]))

@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     lst.add_argument("name", metavar="NAME", help="the profile")
     lst.add_argument("--json", action="store_true", help="print the list as JSON")
+    lst.add_argument(
+        "--env",
+        metavar="NAME",
+        help="show URLs in an environment of the profile's saved requests (an imported named variable set)",
+    )
     save = rsub.add_parser(
         "save",
         help="save (or replace) a request",
@@ -71,20 +76,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     store = SavedRequestStore()
     action = args.request_command
     if action == "list":
-        requests = store.list(name)
-        if args.json:
-            rows = [{"name": r.name, **r.to_data()} for r in requests]
-            json.dump(rows, sys.stdout, indent=2)
-            sys.stdout.write("\n")
-            return 0
-        if not requests:
-            print(f"profile '{name}' has no saved requests (save one with `workbench request save`)",
-                  file=sys.stderr)  # fmt: skip
-            return 0
-        width = max(len(r.name) for r in requests)
-        for r in requests:
-            print(f"{r.name:<{width}}  {r.method:<7} {r.url}")
-        return 0
+        return _list(args, name, store)
     if action == "save":
         return _save(args, name, store)
     if action == "rm":
@@ -94,6 +86,49 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     from workbench.core.errors import InputError
 
     raise InputError(f"unknown request action '{action}'")
+
+
+def _list(args: argparse.Namespace, name: str, store: object) -> int:
+    """Saved requests grouped by the folder they came from, with the title they had there."""
+    import re
+
+    from workbench.core.request.saved import SavedRequestStore
+
+    assert isinstance(store, SavedRequestStore)
+    file = store.load(name)
+    values = file.variables(args.env) if args.env is not None else {}
+    requests = sorted(file.requests.values(), key=lambda r: r.folder)  # stable: file order in a folder
+
+    def shown(url: str) -> str:
+        if not values:
+            return url
+        return re.sub(
+            r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", lambda m: values.get(m.group(1), m.group(0)), url
+        )
+
+    if args.json:
+        rows = [
+            {"name": r.name, **r.to_data(), **({"url": shown(r.url)} if values else {})} for r in requests
+        ]
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not requests:
+        print(f"profile '{name}' has no saved requests (save one with `workbench request save`)",
+              file=sys.stderr)  # fmt: skip
+        return 0
+    width = max(len(r.name) for r in requests)
+    folder = ""
+    for r in requests:
+        if r.folder != folder:
+            folder = r.folder
+            print(f"{folder}/")
+        indent = "  " if folder else ""
+        title = f"  ({r.title})" if r.title and r.title != r.name else ""
+        print(f"{indent}{r.name:<{width}}  {r.method:<7} {shown(r.url)}{title}")
+    if file.envs:
+        print(f"environments (--env NAME): {', '.join(file.envs)}", file=sys.stderr)
+    return 0
 
 
 def _save(args: argparse.Namespace, name: str, store: object) -> int:

@@ -38,6 +38,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="HTTP method (GET by default) and a path under the base URL or a full URL",
     )
     snip.add_argument("--request", metavar="SAVED", help="a saved request (see `workbench request list`)")
+    snip.add_argument(
+        "--env",
+        metavar="NAME",
+        help="an environment of the profile's saved requests (an imported named variable set)",
+    )
     snip.add_argument("--lang", choices=LANGS, default="curl", help="the code to print (default curl)")
     snip.add_argument(
         "-H", dest="headers", action="append", default=[], metavar="'K: V'", help="a header (repeatable)"
@@ -61,7 +66,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             )
         from workbench.core.request.saved import render_saved
 
-        rendered = render_saved(ctx, profile.name, args.request)
+        rendered = render_saved(ctx, profile.name, args.request, env=args.env, reveal_secrets=False)
         headers = {k: v for k, v in rendered.headers.items() if k.lower() not in {e.lower() for e in extra}}
         headers.update(extra)
         method, target, body = rendered.method, rendered.target, rendered.content

@@ -47,8 +47,11 @@ FORMATS = ("detect", "curl", "postman", "insomnia", "bruno", "openapi", "har")
 PREVIEW_PAUSE_MS = 250
 
 
-def _read(source: str, fmt: str | None, environment: str | None, presets: PresetCatalog) -> ImportPlan:
-    """A path, or a curl command typed into the field (anything starting with `curl `)."""
+def _read(
+    source: str, fmt: str | None, environment: str | None, presets: PresetCatalog, keep_all: bool = False
+) -> ImportPlan:
+    """A path, or a curl command typed into the field (anything starting with `curl `).
+    `keep_all`: a HAR file's static assets too (`workbench import --all`)."""
     from workbench.core.importers import read_plan
 
     text = source.strip()
@@ -56,7 +59,9 @@ def _read(source: str, fmt: str | None, environment: str | None, presets: Preset
         return read_plan(
             "-", fmt or "curl", presets=presets, stdin=text.encode("utf-8"), environment=environment
         )
-    return read_plan(str(Path(text).expanduser()), fmt, presets=presets, environment=environment)
+    return read_plan(
+        str(Path(text).expanduser()), fmt, presets=presets, environment=environment, keep_all=keep_all
+    )
 
 
 class ImportDialog(QDialog):
@@ -109,6 +114,12 @@ class ImportDialog(QDialog):
         )
         self.trust_box.hide()
         layout.addWidget(self.trust_box)
+        self.assets_box = QCheckBox("Keep its static assets too (images, fonts, CSS, JS)")
+        self.assets_box.setToolTip(
+            "A HAR file's page assets are skipped unless ticked (workbench import --all)"
+        )
+        self.assets_box.hide()
+        layout.addWidget(self.assets_box)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -125,6 +136,7 @@ class ImportDialog(QDialog):
         self.environment.textChanged.connect(lambda _t: self._pause.start())
         self.format.currentIndexChanged.connect(lambda _i: self.refresh_preview())
         self.trust_box.toggled.connect(lambda _on: self.refresh_preview())
+        self.assets_box.toggled.connect(lambda _on: self.refresh_preview())
         self.browse_button.clicked.connect(lambda: self._browse(self.source))
         self.env_button.clicked.connect(lambda: self._browse(self.environment))
         self.buttons.rejected.connect(self.reject)
@@ -159,11 +171,12 @@ class ImportDialog(QDialog):
             return
         self.status.setText("Reading…")
         trust = self.trust_box.isChecked()
+        keep_all = self.assets_box.isChecked()
 
         def job() -> tuple[ImportPlan, ImportOutcome]:
             from workbench.core.importers.apply import preview
 
-            plan = _read(source, fmt, env, ctx.presets)
+            plan = _read(source, fmt, env, ctx.presets, keep_all)
             return plan, preview(plan, ctx, trust=trust)  # as do_import will apply it
 
         self.services.runner.start(
@@ -180,6 +193,8 @@ class ImportDialog(QDialog):
 
         self.plan = plan
         self.trust_box.setVisible(bool(outcome.withheld or outcome.risks))
+        assets = any("static asset" in reason for _title, reason in plan.skipped)
+        self.assets_box.setVisible(plan.format == "har" and (assets or self.assets_box.isChecked()))
         hint = "tick the box below to allow them"
         self.preview.setPlainText("\n".join(describe(plan, outcome, dry_run=True, allow_hint=hint)))
         usable = bool(plan.profiles or plan.requests)
@@ -187,8 +202,9 @@ class ImportDialog(QDialog):
         self.status.setStyleSheet("")
         self.status.setText(
             "Nothing in it can be imported (see 'not mapped')." if not usable
-            else f"Press Import to create {len(plan.profiles) - len(outcome.pending)} profile(s) "
-            f"and save {len(plan.requests)} request(s)."
+            else f"Press Import to create {len(plan.profiles)} profile(s)"
+            + (f" ({len(outcome.pending)} pending more input)" if outcome.pending else "")
+            + f" and save {len(plan.requests)} request(s)."
         )  # fmt: skip
 
     def on_preview_failed(self, gen: int, exc: BaseException) -> None:

@@ -206,6 +206,25 @@ class ProfileEditor(QDialog):
                 self.preset_combo.setCurrentIndex(index)
         self.preset_combo.currentIndexChanged.connect(self.on_preset_changed)
         self.on_preset_changed()
+        if self.profile is not None and self.profile.pending:
+            self.show_pending(self.profile)
+
+    def show_pending(self, profile: Profile) -> None:
+        """An imported profile that still needs input: say what, and open on the first missing field."""
+        missing = profile.missing_required()
+        if not missing:
+            return
+        keys = [
+            name if name == "base_url" else ("secret:" if name in self.secret_fields else "var:") + name
+            for name in missing
+        ]
+        titles = ", ".join(self.rows[k].title for k in keys if k in self.rows)
+        self.banner.show_message(
+            f"This imported profile is pending: fill in {titles} to complete it.", kind="warning"
+        )
+        first = next((k for k in keys if k in self.rows), None)
+        if first is not None:
+            self.rows[first].input_widget().setFocus()
 
     def _add_row(self, form: QFormLayout, key: str, label: str, field: QWidget, help_text: str) -> FieldRow:
         row = FieldRow(field, help_text)

@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -111,6 +112,7 @@ class SavedRequestsPanel(QWidget):
         self.generation = Generation()
         self._sending = False
         self.requests: dict[str, SavedRequest] = {}
+        self.envs: list[str] = []  # the profile's named variable sets (imported environments)
         self.current_request: Any = None  # () -> (method, target, headers, body); set by install()
         self.last_snippet: str | None = None
         self.question: Any = (
@@ -135,6 +137,11 @@ class SavedRequestsPanel(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.list.setAlternatingRowColors(True)
         layout.addWidget(self.list, 1)
+        self.env_combo = QComboBox()
+        self.env_combo.setObjectName("savedRequestsEnv")
+        self.env_combo.setToolTip("The environment (named variable set) Send fills the templates from")
+        self.env_combo.hide()
+        layout.addWidget(self.env_combo)
         self.empty_label = QLabel("No saved requests.\nType a name and press Save (Ctrl+S).")
         self.empty_label.setWordWrap(True)
         self.empty_label.setStyleSheet("color: gray")
@@ -203,41 +210,65 @@ class SavedRequestsPanel(QWidget):
             self.show_requests(gen, [], None)
             return
 
-        def job() -> list[SavedRequest]:
+        def job() -> tuple[list[SavedRequest], list[str]]:
             from workbench.core.request.saved import SavedRequestStore
 
-            return SavedRequestStore().list(profile.name)
+            file = SavedRequestStore().load(profile.name)
+            return list(file.requests.values()), list(file.envs)
 
         self.services.runner.start(
             job,
             owner=self,
-            on_success=lambda found: self.show_requests(gen, found, select),
+            on_success=lambda found: self.show_requests(gen, found[0], select, found[1]),
             on_failure=self.services.error_from,
         )
 
-    def show_requests(self, gen: int, found: list[SavedRequest], select: str | None) -> None:
+    def show_requests(
+        self, gen: int, found: list[SavedRequest], select: str | None, envs: list[str] | None = None
+    ) -> None:
+        """The saved requests grouped under the folder they came from, each with its display name."""
         if not self.generation.is_current(gen):
             return
         self.requests = {r.name: r for r in found}
         self.list.blockSignals(True)
         self.list.clear()
-        for saved in found:
-            item = QListWidgetItem(f"{saved.method:<6} {saved.name}")
+        folder = ""
+        first: QListWidgetItem | None = None
+        for saved in sorted(found, key=lambda r: r.folder):
+            if saved.folder != folder:
+                folder = saved.folder
+                header = QListWidgetItem(f"▸ {folder}")
+                header.setFlags(Qt.ItemFlag.NoItemFlags)  # a folder: not selectable
+                self.list.addItem(header)
+            indent = "  " if folder else ""
+            item = QListWidgetItem(f"{indent}{saved.method:<6} {saved.title or saved.name}")
             item.setData(NAME_ROLE, saved.name)
-            item.setToolTip(f"{saved.method} {saved.url}" + (f"\n{saved.title}" if saved.title else ""))
+            item.setToolTip(f"{saved.name}\n{saved.method} {saved.url}")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.list.addItem(item)
+            first = first or item
             if saved.name == select:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
-        if self.list.currentItem() is None and self.list.count():
-            self.list.setCurrentRow(0)
+        if self.list.currentItem() is None and first is not None:
+            self.list.setCurrentItem(first)
+        self.envs = list(envs or [])
+        current = self.env_combo.currentText()
+        self.env_combo.clear()
+        self.env_combo.addItems(self.envs)
+        if current in self.envs:
+            self.env_combo.setCurrentText(current)
+        self.env_combo.setVisible(bool(self.envs))
         self.empty_label.setVisible(not found)
         self.on_current_changed(self.list.currentItem(), None)
 
     def selected_name(self) -> str | None:
         item = self.list.currentItem()
-        return None if item is None else str(item.data(NAME_ROLE))
+        return None if item is None or item.data(NAME_ROLE) is None else str(item.data(NAME_ROLE))
+
+    def env(self) -> str | None:
+        """The environment chosen for Send (None: the saved requests have none)."""
+        return self.env_combo.currentText() or None if self.envs else None
 
     def on_current_changed(self, current: QListWidgetItem | None, _previous: Any) -> None:
         self.rename_button.setEnabled(current is not None)
@@ -422,13 +453,14 @@ def install(window: MainWindow) -> SavedRequestsPanel:
         if ctx is None or profile is None:
             return
         timeout = None if "timeout" in profile.settings else window.services.prefs.request_timeout
+        env = panel.env()
         gen = view.generation.next()
         window.tabs.setCurrentWidget(view)
 
         def job() -> Any:
             from workbench.core.request.saved import render_saved
 
-            rendered = render_saved(ctx, profile.name, saved_name)
+            rendered = render_saved(ctx, profile.name, saved_name, env=env)
             return ctx.engine.call(
                 profile.name,
                 rendered.method,

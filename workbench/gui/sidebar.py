@@ -78,7 +78,11 @@ class ProfileSidebar:
 
     # -- state ------------------------------------------------------------------------------------
     def state_of(self, name: str) -> tuple[str, str]:
-        """(state, time-left text), from the token model and the clock."""
+        """(state, time-left text), from the token model and the clock; "pending" for an imported
+        profile that still needs input (no token can be had until it is completed)."""
+        profile = self.profiles.get(name)
+        if profile is not None and profile.pending:
+            return "pending", "needs input"
         status = self.tokens.status(name)
         if status.state in LEFT_TEXT:
             return status.state, LEFT_TEXT[status.state]
@@ -112,7 +116,10 @@ class ProfileSidebar:
     def tooltip(self, name: str, state: str, left: str, now: float) -> str:
         p = self.profiles.get(name)
         lines = [name] if p is None else [name, f"{p.preset.title} ({p.preset_name})", p.base_url]
-        lines.append(STATE_WORDS.get(state, state).format(left=left))
+        if state == "pending" and p is not None:
+            lines.append(f"pending: needs {p.missing_flags()}")
+        else:
+            lines.append(STATE_WORDS.get(state, state).format(left=left))
         held = self.tokens.of(name)
         if held.auto_refresh and held.renew_at is not None and held.result is not None:
             renew = held.renew_at

@@ -51,6 +51,7 @@ STATE_COLORS = {
     "error": "#d64545",
     "busy": "#3b82f6",
     "none": "#9aa0a6",
+    "pending": "#8b5cf6",  # an imported profile that still needs input
 }
 
 

@@ -130,7 +130,7 @@ class Calls:
     ) -> httpx.Response:
         from workbench.core.net.client import BearerAuth
 
-        auth = BearerAuth(lambda: token, header=plan.header, scheme=plan.scheme)
+        auth = BearerAuth(lambda: token, header=plan.header, scheme=plan.scheme, placement=plan.placement)
         return self._wire.send(
             profile,
             method,

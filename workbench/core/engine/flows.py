@@ -242,7 +242,7 @@ def build_request(
                 f"profile '{profile.name}' has no access token yet"
                 f" (get one with `workbench token {profile.name}`)"
             )
-        header_name, value = profile.preset.token.authorization(token)
+        header_name, value = profile.token_spec.authorization(token)
         headers = [(k, v) for k, v in headers if k.lower() != header_name.lower()]
         headers.append((header_name, value))
 

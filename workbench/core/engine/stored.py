@@ -354,7 +354,13 @@ class StoredTokens:
         # same-named profile of another WORKBENCH_HOME or an earlier one: never serve or send them.
         pasted = self._pasted_names(profile)
         trusted = known is not None
-        access = self._load_access(name) if trusted or ACCESS_TOKEN in pasted else None
+        if ACCESS_TOKEN in profile.secret_refs:
+            # A pasted token read at each use (`env:VAR` from an imported curl's $VAR): never stored.
+            from workbench.core.profiles.secret_refs import load_input
+
+            access = load_input(self._vault, profile, ACCESS_TOKEN)
+        else:
+            access = self._load_access(name) if trusted or ACCESS_TOKEN in pasted else None
         refresh = self._vault.load(name, REFRESH_TOKEN) if trusted or REFRESH_TOKEN in pasted else None
         state = known or TokenState()
         if access and state.access_fingerprint != fingerprint(access):

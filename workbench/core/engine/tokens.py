@@ -167,6 +167,10 @@ class Tokens(StoredTokens):
 
     def _obtain(self, profile: Profile, force: Force | None, rejected: str | None) -> TokenResult:
         name = profile.name
+        if profile.pending and profile.missing_required():
+            raise TokenUnavailableError(profile.pending_message(), hint=profile.pending_hint())
+        if profile.preset.token.value:
+            return self._static(profile, rejected)
         flushed = self._flush_pending(profile)
         if flushed is not None and force is None:
             return flushed
@@ -181,6 +185,38 @@ class Tokens(StoredTokens):
                     "expiring", name, f"token of '{name}' expires at {iso_z(stored.state.expires_at)}"
                 )
         return self._renew(profile, stored, force, rejected)
+
+    def _static(self, profile: Profile, rejected: str | None) -> TokenResult:
+        """A credential the preset builds from the profile's inputs (`[token] value`: HTTP Basic, an
+        API key): made at each use from the keychain or an env: reference, never stored."""
+        from workbench.core.engine import flows
+
+        secrets = VaultSecretSource(self._vault, profile.name, {}, refs=profile.secret_refs)
+        context = flows.template_context(profile, secrets=secrets)
+        spec = profile.preset.token
+        token = self._wire.renderer().render(
+            spec.value or "", context, field="token.value", where=f"profile '{profile.name}'",
+            now=int(self.clock.now()),
+        ).strip()  # fmt: skip
+        secret = next((i.name for i in profile.preset.secret_inputs if i.required), "")
+        fix = f"`workbench profile set {profile.name} --secret {secret}`" if secret else "the profile editor"
+        if not token:
+            raise TokenUnavailableError(f"profile '{profile.name}' has no credential stored", hint=fix)
+        if token == rejected:
+            raise TokenUnavailableError(
+                f"profile '{profile.name}': the provider refused its credential", hint=f"check it with {fix}"
+            )
+        return TokenResult(
+            profile=profile.name,
+            access_token=token,
+            token_type=spec.scheme or "",
+            expires_at=None,
+            issued_at=None,
+            lifetime=None,
+            obtained_by="cache",
+            refresh_token_expires_at=None,
+            decoded=None,
+        )
 
     def _renew(
         self, profile: Profile, stored: StoredPair, force: Force | None, rejected: str | None

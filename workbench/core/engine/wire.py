@@ -63,6 +63,7 @@ class CallPlan:
 
     header: str
     scheme: str
+    placement: str  # header | query | cookie (the api-key preset)
     response_token_header: str  # where a replacement token may arrive
     sliding: bool  # the preset names that header explicitly
     timeout_seconds: float
@@ -72,11 +73,12 @@ class CallPlan:
     def for_profile(
         cls, profile: Profile, default_timeout: float, default_verify_tls: bool = True
     ) -> CallPlan:
-        spec = profile.preset.token
+        spec = profile.token_spec
         seconds = setting_float(profile, "timeout") or default_timeout
         return cls(
             header=spec.header,
             scheme=spec.scheme,
+            placement=spec.placement,
             response_token_header=spec.sliding_header or "Authorization",
             sliding=spec.sliding_header is not None,
             timeout_seconds=seconds,

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from workbench.core.profiles.catalog import PresetCatalog
 
 FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
-MAX_YAML_ALIASES = 1000
+# Nodes a YAML document may expand to through its aliases beyond what its own text holds.
+MAX_YAML_NODES = 250_000
 _WHAT = {
     "curl": "a curl command",
     "postman": "a Postman collection",
@@ -49,18 +50,18 @@ def _json(text: str, source: str) -> Any:
 
 
 def _yaml(text: str, source: str) -> Any:
+    """Parse YAML with PyYAML's C loader when it is there (the pure-Python one otherwise).
+
+    Anchors and aliases are legitimate, but a few dozen aliases can stand for billions of nodes
+    ("billion laughs"): PyYAML builds each node once and shares it, so loading stays small, and
+    it is walking the result that would explode. When the text has an anchor, the document is
+    walked once with aliases expanded, and refused past `MAX_YAML_NODES` nodes more than its
+    size could hold (a text of N bytes holds fewer than N nodes of its own)."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        if "&" in text and "*" in text:
-            # Anchors and aliases can expand exponentially ("billion laughs"): count them first.
-            aliases = sum(1 for tok in yaml.scan(text, Loader=loader) if isinstance(tok, yaml.AliasToken))
-            if aliases > MAX_YAML_ALIASES:
-                raise InputError(
-                    f"{source}: YAML with {aliases} aliases; refused (at most {MAX_YAML_ALIASES})"
-                )
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader (C or Python)
+        doc = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader (C or Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
@@ -68,6 +69,46 @@ def _yaml(text: str, source: str) -> Any:
         raise InputError(f"{source}: damaged YAML ({problem}{where})") from None
     except RecursionError:
         raise InputError(f"{source}: damaged YAML (nested too deeply)") from None
+    if _has_anchor(text):
+        budget = len(text) + MAX_YAML_NODES
+        if _expanded_nodes(doc, budget) > budget:
+            raise InputError(
+                f"{source}: YAML whose aliases expand to more than {budget} nodes; refused (an alias bomb?)"
+            )
+    return doc
+
+
+_ANCHOR_BEFORE = frozenset(" \t\r\n[{,:-?")
+_NAME_STOP = frozenset(" \t\r\n[]{},")
+
+
+def _has_anchor(text: str) -> bool:
+    """An anchor (`&name`) where YAML allows one: after a space, a line break, `[`, `{`, `,`, `:`,
+    `-` or `?`. (`&` inside a URL's query follows a letter or digit: not one.) Scans by `find`."""
+    at = text.find("&")
+    while at != -1:
+        name = text[at + 1 : at + 2]
+        if (at == 0 or text[at - 1] in _ANCHOR_BEFORE) and name and name not in _NAME_STOP:
+            return True
+        at = text.find("&", at + 1)
+    return False
+
+
+def _expanded_nodes(doc: Any, budget: int) -> int:
+    """How many nodes `doc` has with shared (aliased) ones counted at every use; stops past `budget`."""
+    count = 0
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > budget:
+            return count
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return count
 
 
 def _document(text: str, source: str) -> Any:
@@ -117,6 +158,7 @@ def parse_text(
     presets: PresetCatalog | None = None,
     environment: Any = None,
     env_source: str = "",
+    keep_all: bool = False,
 ) -> ImportPlan:
     from workbench.core.importers import bruno, curl, har, insomnia, openapi, postman
 
@@ -150,7 +192,7 @@ def parse_text(
         return insomnia.parse(doc, source, presets)
     if fmt == "openapi":
         return openapi.parse(doc, source, presets)
-    return har.parse(doc, source, presets)
+    return har.parse(doc, source, presets, keep_all=keep_all)
 
 
 def read_plan(
@@ -160,8 +202,10 @@ def read_plan(
     presets: PresetCatalog | None = None,
     stdin: bytes | None = None,
     environment: str | None = None,
+    keep_all: bool = False,
 ) -> ImportPlan:
-    """Parse FILE (or `-` with `stdin` bytes) into a plan. Writes nothing."""
+    """Parse FILE (or `-` with `stdin` bytes) into a plan. Writes nothing. `keep_all`: a HAR's
+    static assets (images, fonts, CSS, JS) too."""
     env_doc: Any = None
     if environment is not None:
         env_text = decode_text(
@@ -175,7 +219,13 @@ def read_plan(
             raise InputError(f"<stdin>: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
         text = decode_text(stdin, "<stdin>", "something to import")
         return parse_text(
-            text, "<stdin>", fmt, presets=presets, environment=env_doc, env_source=environment or ""
+            text,
+            "<stdin>",
+            fmt,
+            presets=presets,
+            environment=env_doc,
+            env_source=environment or "",
+            keep_all=keep_all,
         )
     target = Path(path).expanduser()
     if target.is_dir():
@@ -191,7 +241,9 @@ def read_plan(
         from workbench.core.importers import bruno
 
         return bruno.parse_text(text, path, presets)
-    return parse_text(text, path, fmt, presets=presets, environment=env_doc, env_source=environment or "")
+    return parse_text(
+        text, path, fmt, presets=presets, environment=env_doc, env_source=environment or "", keep_all=keep_all
+    )
 
 
 __all__ = [

@@ -13,13 +13,21 @@ and `body:*`. A collection folder has `bruno.json`, an optional `collection.bru`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import MAX_IMPORT_BYTES, Variables, content_type, decode_text
+from workbench.core.importers import bru_lang
+from workbench.core.importers.bru_lang import BruFile
+from workbench.core.importers.common import (
+    MAX_IMPORT_BYTES,
+    Variables,
+    content_type,
+    decode_text,
+    template_name,
+)
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
 from workbench.core.importers.plan import PlanBuilder
 
@@ -27,26 +35,7 @@ if TYPE_CHECKING:
     from workbench.core.profiles.catalog import PresetCatalog
 
 METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "connect", "trace")
-_TEXT_BLOCK_PREFIXES = ("body", "script", "tests", "docs", "example")
 MAX_FILES = 20000
-
-
-@dataclass
-class BruFile:
-    dicts: dict[str, list[tuple[str, str, bool]]] = field(
-        default_factory=dict
-    )  # name → (key, value, enabled)
-    texts: dict[str, str] = field(default_factory=dict)
-    lists: dict[str, list[str]] = field(default_factory=dict)
-
-    def value(self, block: str, key: str) -> str:
-        for k, v, enabled in self.dicts.get(block, []):
-            if k == key and enabled:
-                return v
-        return ""
-
-    def pairs(self, block: str) -> list[tuple[str, str]]:
-        return [(k, v) for k, v, enabled in self.dicts.get(block, []) if enabled]
 
 
 def sniff(text: str) -> bool:
@@ -59,54 +48,11 @@ def sniff(text: str) -> bool:
 
 
 def parse_bru(text: str, source: str) -> BruFile:
-    """Parse one .bru file. A block that never closes or a line outside any block is a clear error."""
-    out = BruFile()
-    lines = text.replace("\r\n", "\n").split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        stripped = line.rstrip()
-        if stripped.endswith("{") or stripped.endswith("["):
-            name = stripped[:-1].strip()
-            opener = stripped[-1]
-            if not name or " " in name or line[0].isspace():
-                raise InputError(f"{source} line {i}: not a Bru block header ('{stripped[:40]}')")
-            closer = "}" if opener == "{" else "]"
-            body: list[str] = []
-            start = i
-            while i < len(lines) and lines[i].rstrip() != closer:
-                body.append(lines[i])
-                i += 1
-            if i >= len(lines):
-                raise InputError(f"{source} line {start}: block '{name}' is never closed with '{closer}'")
-            i += 1
-            if opener == "[":
-                items = [x.strip() for part in body for x in part.split(",")]
-                out.lists[name] = [x for x in items if x]
-            elif name.split(":", 1)[0] in _TEXT_BLOCK_PREFIXES and name not in (
-                "body:form-urlencoded",
-                "body:multipart-form",
-            ):
-                out.texts[name] = "\n".join(b[2:] if b.startswith("  ") else b.lstrip() for b in body).strip(
-                    "\n"
-                )
-            else:
-                entries: list[tuple[str, str, bool]] = []
-                for n, raw in enumerate(body, start=start + 1):
-                    if not raw.strip():
-                        continue
-                    key, sep, value = raw.strip().partition(":")
-                    if not sep:
-                        raise InputError(f"{source} line {n}: expected 'key: value' in block '{name}'")
-                    enabled = not key.startswith("~")
-                    entries.append((key.lstrip("~").strip(), value.strip(), enabled))
-                out.dicts[name] = entries
-            continue
-        raise InputError(f"{source} line {i}: text outside any block ('{stripped[:40]}'); not a .bru file?")
-    return out
+    """Parse one .bru file (the Bru language, `bru_lang`). A damaged one is one clear error line."""
+    try:
+        return bru_lang.parse(text)
+    except bru_lang.BruSyntaxError as exc:
+        raise InputError(f"{source} {exc}") from None
 
 
 def _read(path: Path, source: str) -> str:
@@ -134,7 +80,9 @@ def parse_text(text: str, source: str, presets: PresetCatalog | None = None) -> 
     builder = PlanBuilder("bruno", source, title, presets)
     variables = Variables()
     _add_vars(variables, bru)
-    builder.add_request(_request(bru, title, f"request '{title}'", None, variables, builder, source))
+    raw = _request(bru, title, f"request '{title}'", None, variables, builder, source)
+    if raw is not None:
+        builder.add_request(raw)
     return builder.finish(variables)
 
 
@@ -155,14 +103,19 @@ def _parse_folder(root: Path, presets: PresetCatalog | None) -> ImportPlan:
     env_dir = root / "environments"
     if env_dir.is_dir():
         envs = sorted(env_dir.glob("*.bru"))
-        if envs:
-            _add_vars(variables, parse_bru(_read(envs[0], str(envs[0])), str(envs[0])))
-            if len(envs) > 1:
-                builder.note(
-                    f"environment '{envs[0].stem}' was used; "
-                    + ", ".join(f"'{e.stem}'" for e in envs[1:])
-                    + " were not"
-                )
+        first_env: Variables | None = None
+        for env in envs:
+            # Every environment is a named variable set: its names stay templates.
+            scratch = Variables()
+            _add_vars(scratch, parse_bru(_read(env, str(env)), str(env)))
+            variables.keep.update(scratch.values)
+            builder.environments[env.stem] = {
+                template_name(k): v for k, v in scratch.values.items() if k not in scratch.secret
+            }
+            first_env = first_env or scratch
+        if first_env is not None:
+            for key, value in first_env.values.items():
+                variables.add(key, value, secret=key in first_env.secret)
     collection_auth: AuthSpec | None = None
     collection_headers: list[tuple[str, str]] = []
     coll = root / "collection.bru"
@@ -170,6 +123,7 @@ def _parse_folder(root: Path, presets: PresetCatalog | None) -> ImportPlan:
         cbru = parse_bru(_read(coll, str(coll)), str(coll))
         _add_vars(variables, cbru)
         collection_auth = _auth(cbru, cbru.value("auth", "mode"), "collection auth", variables, None)
+        _scripts(builder, cbru, "collection")
         collection_headers = cbru.pairs("headers")
     count = [0]
     _walk_folder(builder, root, root, collection_auth, collection_headers, variables, count)
@@ -194,6 +148,7 @@ def _walk_folder(
         rel = folder.relative_to(root).as_posix()
         auth = _auth(fbru, fbru.value("auth", "mode"), f"folder '{rel}' auth", scope, parent_auth)
         headers = headers + fbru.pairs("headers")
+        _scripts(builder, fbru, f"folder '{rel}'")
     requests: list[tuple[float, str, BruFile, Path]] = []
     for path in sorted(folder.glob("*.bru")):
         if path.name in ("folder.bru", "collection.bru") or (
@@ -211,11 +166,13 @@ def _walk_folder(
         except ValueError:
             seq = 0.0
         requests.append((seq, bru.value("meta", "name") or path.stem, bru, path))
+    folder_name = folder.relative_to(root).as_posix() if folder != root else ""
     for _seq, title, bru, path in sorted(requests, key=lambda r: (r[0], r[1])):
         rel = path.relative_to(root).with_suffix("").as_posix()
-        builder.add_request(
-            _request(bru, title, f"request '{rel}'", auth, scope, builder, str(path), headers)
-        )
+        raw = _request(bru, title, f"request '{rel}'", auth, scope, builder, str(path), headers)
+        if raw is not None:
+            raw.folder = folder_name
+            builder.add_request(raw)
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if folder == root and sub.name in ("environments", "node_modules"):
             continue
@@ -224,7 +181,7 @@ def _walk_folder(
 
 def _add_vars(variables: Variables, bru: BruFile) -> None:
     secret_names = set(bru.lists.get("vars:secret", []))
-    for block in ("vars", "vars:pre-request"):
+    for block in ("vars", "vars:pre-request", "vars:request"):
         for key, value in bru.pairs(block):
             variables.add(key, value, secret=key in secret_names)
     for name in secret_names:
@@ -252,6 +209,7 @@ def _auth(bru: BruFile, mode: str, where: str, v: Variables, parent: AuthSpec | 
             key=get("key"),
             value=get("value"),
             placement="query" if placement.startswith("query") else placement,
+            prefix="",
         )
     if mode == "oauth2":
         return AuthSpec(
@@ -267,8 +225,14 @@ def _auth(bru: BruFile, mode: str, where: str, v: Variables, parent: AuthSpec | 
             client_auth="body" if get("credentials_placement") == "body" else "basic",
         )
     if mode == "basic":
-        return AuthSpec("basic", where=where)
+        return AuthSpec("basic", where=where, username=get("username"), password=get("password"))
     return AuthSpec(mode, where=where)
+
+
+def _scripts(builder: PlanBuilder, bru: BruFile, owner: str) -> None:
+    for block in bru.texts:
+        if (block.startswith("script:") or block == "tests") and bru.texts[block].strip():
+            builder.note(f"{owner}: {block} not run here (scripts do not run in the workbench)")
 
 
 def _request(
@@ -280,16 +244,33 @@ def _request(
     builder: PlanBuilder,
     source: str,
     inherited_headers: list[tuple[str, str]] | None = None,
-) -> RawRequest:
+) -> RawRequest | None:
     method = next((m for m in METHODS if m in bru.dicts), "")
-    if not method:
-        kind = bru.value("meta", "type")
-        if kind and kind != "http":
-            raise InputError(f"{source}: a Bruno {kind} request; only HTTP requests can be imported")
-        raise InputError(
-            f"{source}: no HTTP method block (get {{ ... }}, post {{ ... }}); not a Bruno request"
+    kind = bru.value("meta", "type")
+    if not method or (kind and kind not in ("http", "graphql")):
+        what = (
+            f"a Bruno {kind} request" if kind and kind not in ("http", "graphql") else "no HTTP method block"
         )
-    url = scope.translate(bru.value(method, "url"), f"{where} URL")
+        builder.skip(title, f"{what}; only HTTP requests are saved")
+        return None
+    path_vars: dict[str, str] = {}
+    for key, value in bru.pairs("params:path"):
+        if value and "{{" not in value:
+            path_vars[template_name(key)] = value
+    raw_url = bru.value(method, "url")
+    for key, value in bru.pairs("params:path"):
+        # `:id` → `{{id}}` (its value a request variable), or the value itself when it is a template.
+        segment = value if value and "{{" in value else "{{" + key + "}}"
+        raw_url = re.sub(
+            r"(/):" + re.escape(key) + r"(?=/|\?|#|$)", "\\g<1>" + segment.replace("\\", "\\\\"), raw_url
+        )
+    url = scope.translate(raw_url, f"{where} URL")
+    for key, value in bru.pairs("params:path"):
+        if not value:
+            scope.note(
+                f"path variable ':{key}' has no value in the source; left as the template "
+                f"{{{{ {template_name(key)} }}}} (give it under [vars])"
+            )
     query = bru.pairs("params:query")
     if query and "?" not in url:
         url += "?" + "&".join(f"{k}={scope.translate(v, f'{where} query {k}')}" for k, v in query)
@@ -304,6 +285,7 @@ def _request(
     body_type: BodyType | None = None
     form: list[tuple[str, str]] = []
     mode = bru.value(method, "body").lower()
+    mode = {"formurlencoded": "form-urlencoded", "multipartform": "multipart-form"}.get(mode, mode)
     if mode in ("json", "text", "xml", "sparql") and f"body:{mode}" in bru.texts:
         body = scope.translate(bru.texts[f"body:{mode}"], f"{where} body")
         body_type = "json" if mode == "json" else "text"
@@ -312,12 +294,15 @@ def _request(
                 ("Content-Type", "application/xml" if mode == "xml" else "application/sparql-query")
             )
     elif mode in ("form-urlencoded", "multipart-form"):
-        for key, value in bru.pairs(f"body:{mode}"):
-            if value.startswith("@file("):
-                builder.note(f"{where}: form field '{key}' uploads a file; not saved")
+        for entry in bru.entries(f"body:{mode}"):
+            if "file" in entry.annotations or entry.value.startswith("@file("):
+                builder.note(f"{where}: form field '{entry.key}' uploads a file; not saved")
                 continue
-            form.append((key, scope.translate(value, f"{where} form {key}")))
+            form.append((entry.key, scope.translate(entry.value, f"{where} form {entry.key}")))
         body_type = "form" if mode == "form-urlencoded" else "multipart"
+        headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+    elif mode == "file":
+        builder.note(f"{where}: the body is a file; not saved (binary bodies are never saved as text)")
     elif mode == "graphql" and "body:graphql" in bru.texts:
         try:
             gvars = json.loads(bru.texts.get("body:graphql:vars", "") or "{}")
@@ -329,9 +314,7 @@ def _request(
         body_type = "json"
     elif mode not in ("", "none"):
         builder.note(f"{where}: body mode '{mode}' is not supported; saved without a body")
-    for block in bru.texts:
-        if block.startswith("script:") or block == "tests":
-            builder.note(f"{where}: {block} was not imported (scripts do not run here)")
+    _scripts(builder, bru, where)
     return RawRequest(
         title=title,
         method=method.upper(),
@@ -341,4 +324,6 @@ def _request(
         body_type=body_type,
         form=form,
         auth=auth,
+        variables=path_vars,
+        scope=scope,
     )

@@ -77,6 +77,9 @@ class Variables:
     values: dict[str, str] = field(default_factory=dict)
     secret: set[str] = field(default_factory=set)
     problems: dict[str, str] = field(default_factory=dict)  # message key → message (ordered, unique)
+    # Names that stay `{{ name }}` templates because an environment (a named variable set) gives
+    # them their value; `resolve` still uses the default environment's value (for auth).
+    keep: set[str] = field(default_factory=set)
 
     def add(self, name: str, value: Any, *, secret: bool = False) -> None:
         if not isinstance(name, str) or not name:
@@ -90,7 +93,7 @@ class Variables:
 
     def child(self) -> Variables:
         """A copy for a folder or a request (its own variables shadow the parent's)."""
-        return Variables(dict(self.values), set(self.secret), self.problems)
+        return Variables(dict(self.values), set(self.secret), self.problems, self.keep)
 
     def note(self, message: str) -> None:
         self.problems.setdefault(message, message)
@@ -132,7 +135,9 @@ class Variables:
             elif name.startswith("$"):
                 self.note(f"{where}: dynamic variable {{{{{name}}}}} has no equivalent; left undefined")
                 out.append("{{ " + template_name(name) + " }}")
-            elif name in self.values and name not in self.secret:
+            elif name in self.keep:
+                out.append("{{ " + template_name(name) + " }}")
+            elif name in self.values and name not in self.secret and self.values[name] != "":
                 value = self.values[name]
                 out.append(
                     self.translate(value, where, nunjucks=nunjucks, depth=depth + 1)
@@ -147,9 +152,10 @@ class Variables:
                 )
                 out.append("{{ " + template_name(name) + " }}")
             else:
+                empty = "an empty value" if self.values.get(name) == "" else "no value"
                 self.note(
-                    f"{where}: variable '{name}' has no value in the source; left as {{{{ "
-                    f"{template_name(name)} }}}}"
+                    f"variable '{name}' has {empty} in the source; left as the template "
+                    f"{{{{ {template_name(name)} }}}} (give it under [vars] or an environment)"
                 )
                 out.append("{{ " + template_name(name) + " }}")
         out.append(escape_literal(text[pos:]))
@@ -213,8 +219,11 @@ def relative_to(url: str, origin: str) -> str:
     """The part of `url` after `origin` (a path starting with '/'), or `url` itself for another origin."""
     if origin_of(url) != origin:
         return url
-    parts = urlsplit(url)
-    rest = url[len(parts.scheme) + 3 + len(parts.netloc) :]
+    if url.startswith(origin):  # the usual case: no userinfo, the scheme in lower case
+        rest = url[len(origin) :]
+    else:
+        parts = urlsplit(url)
+        rest = url[len(parts.scheme) + 3 + len(parts.netloc) :]
     return rest if rest.startswith("/") else "/" + rest
 
 
@@ -247,6 +256,41 @@ def decode_text(data: bytes, source: str, what: str) -> str:
         raise InputError(f"{source}: not UTF-8 text, so not {what}") from None
 
 
+# --------------------------------------------------------------------------- secret values
+
+_SHELL_VAR = re.compile(
+    r"^\$([A-Za-z_][A-Za-z0-9_]*)$|^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$|^%([A-Za-z_][A-Za-z0-9_]*)%$"
+)
+_PLACEHOLDER = re.compile(
+    r"""(?ix)^(
+        <[^<>]*> | \[[^\[\]]*\] | \{[A-Za-z_ -]+\}        # <token>  [API KEY]  {YOUR_KEY}
+      | your[-_ .]?.* | my[-_ .]?(api[-_ .]?)?(key|token|secret|password).*
+      | x{3,}.* | \*{3,}.* | \.{3,} | …
+      | (api[-_ ]?)?(key|token|secret)[-_ ]?(here|goes[-_ ]?here)
+      | change[-_ ]?me | replace[-_ ]?(me|this) | insert[-_ ].* | todo | tbd | placeholder | example
+      | (access|api|auth|bearer|client|secret|app)[-_]?(token|key|secret|id)
+      | [A-Z][A-Z0-9]*(_[A-Z0-9]+)*_(KEY|TOKEN|SECRET|PASSWORD|ID)
+    )$""",
+)
+
+
+def secret_kind(value: str) -> tuple[str, str]:
+    """How a credential found in a source is kept: ("value", v) to the keychain, ("env", VAR) as
+    an `env:VAR` reference (a shell variable in a copied curl), or ("pending", why) as an input
+    the profile still needs (empty, a template with no value, or a placeholder like YOUR-TOKEN)."""
+    text = value.strip()
+    if not text:
+        return "pending", "empty"
+    if unresolved(text) or "{%" in text:
+        return "pending", "a variable with no value"
+    shell = _SHELL_VAR.match(text)
+    if shell:
+        return "env", next(g for g in shell.groups() if g)
+    if _PLACEHOLDER.match(text):
+        return "pending", f"a placeholder ({text[:24]})"
+    return "value", text
+
+
 __all__ = [
     "MAX_IMPORT_BYTES",
     "Variables",
@@ -254,6 +298,7 @@ __all__ = [
     "escape_literal",
     "looks_secret",
     "origin_of",
+    "secret_kind",
     "slug",
     "template_name",
     "text_of",

@@ -123,12 +123,21 @@ def _ansi_c(body: str) -> str:
     return re.sub(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,3}|.)", escape, body)
 
 
+def _strip_comments(text: str) -> str:
+    """Leading `# …` lines (a snippet's markers) and blank lines are not part of the command."""
+    text = text.lstrip()
+    while text.startswith("#"):  # line by line, never splitting a large document whole
+        end = text.find("\n")
+        text = "" if end == -1 else text[end + 1 :].lstrip()
+    return text
+
+
 def sniff(text: str) -> bool:
-    return bool(re.match(r"^\s*(\$\s*)?curl(\.exe)?\s", text))
+    return bool(re.match(r"^\s*(\$\s*)?curl(\.exe)?\s", _strip_comments(text)))
 
 
 def _tokens(text: str, source: str) -> list[str]:
-    text = text.strip()
+    text = _strip_comments(text).strip()
     if text.startswith("$"):
         text = text[1:].lstrip()
     # A shell joins "\\\n" continuations before splitting; Windows copies use "^" (cmd) or "`" (PowerShell).
@@ -141,6 +150,10 @@ def _tokens(text: str, source: str) -> list[str]:
         raise InputError(f"{source}: not a complete curl command ({exc}; check the quotes)") from None
     if not tokens or tokens[0] not in ("curl", "curl.exe"):
         raise InputError(f"{source}: not a curl command (it must start with `curl`)")
+    # What follows a pipe, a redirection or a command separator is the shell's, not curl's.
+    for index, token in enumerate(tokens):
+        if token in ("|", ">", ">>", "&&", ";", "||", "2>", "2>&1") or token.startswith(("#", "# [END")):
+            return tokens[1:index]
     return tokens[1:]
 
 
@@ -288,12 +301,22 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
         method = "HEAD" if head else "POST" if body is not None or form_fields else "GET"
 
     auth: AuthSpec | None = None
+    given: dict[str, str] = dict(parse_qsl(body or "")) if body_type == "form" else dict(form_fields)
+    if body_type == "json" and body:
+        try:
+            parsed = json.loads(body)
+            given = (
+                {k: str(v) for k, v in parsed.items() if isinstance(v, str)}
+                if isinstance(parsed, dict)
+                else {}
+            )
+        except ValueError:
+            given = {}
     if bearer:
         auth = AuthSpec("bearer", where="curl --oauth2-bearer", token=bearer)
     elif user:
         username, _, password = user.partition(":")
-        form = dict(parse_qsl(body or "")) if body_type == "form" else {}
-        if form.get("grant_type") == "client_credentials":
+        if given.get("grant_type") == "client_credentials":
             auth = AuthSpec(
                 "oauth2",
                 where="curl -u (client credentials)",
@@ -301,26 +324,41 @@ def parse(text: str, source: str, presets: PresetCatalog | None = None) -> Impor
                 token_url=url.split("?", 1)[0],
                 client_id=username,
                 client_secret=password,
-                scope=form.get("scope", ""),
-                audience=form.get("audience", ""),
+                scope=given.get("scope", ""),
+                audience=given.get("audience", ""),
                 client_auth="basic",
             )
         else:
-            notes.append("curl -u: HTTP Basic credentials are not a token flow; not imported")
+            auth = AuthSpec("basic", where="curl -u", username=username, password=password)
+    elif given.get("grant_type") == "client_credentials" and given.get("client_id"):
+        auth = AuthSpec(
+            "oauth2",
+            where="curl --data (client credentials)",
+            grant_type="client_credentials",
+            token_url=url.split("?", 1)[0],
+            client_id=given.get("client_id", ""),
+            client_secret=given.get("client_secret", ""),
+            scope=given.get("scope", ""),
+            audience=given.get("audience", ""),
+            client_auth="body",
+        )
     builder = PlanBuilder("curl", source, _name_hint(url), presets)
     for note in notes:
         builder.note(note)
     if auth is not None and auth.kind == "oauth2":
-        # The command *is* the token request: the profile is what we keep, not a request that holds secrets.
+        # The command *is* the token request: the profile is what we keep (the profile makes this
+        # request itself, its secret in the keychain), listed rather than saved with a secret in it.
         builder.profile_for(auth, origin_of(url))
+        builder.skip(f"{method.lower()} {_path_title(url)}", "the token request itself: its profile makes it")
         return builder.finish()
+    body = None if body is None else escape_literal(body)
     builder.add_request(
         RawRequest(
             title=f"{method.lower()} {_path_title(url)}",
             method=method,
             url=escape_literal(url),
             headers=[(h, escape_literal(v)) for h, v in headers],
-            body=None if body is None or form_fields else escape_literal(body),
+            body=None if body is None or form_fields else body,
             body_type=body_type,
             form=form_fields,
             auth=auth,

@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import Variables, content_type, text_of, without_content_type
+from workbench.core.importers.common import (
+    Variables,
+    content_type,
+    template_name,
+    text_of,
+    without_content_type,
+)
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
 from workbench.core.importers.plan import PlanBuilder
 
@@ -77,7 +83,7 @@ def _from_v4(doc: Mapping[str, Any], source: str) -> tuple[str, list[dict[str, A
         if kind == "workspace":
             workspace_ids.append(text_of(res.get("_id")))
             name = name or text_of(res.get("name"))
-        elif kind in ("request", "request_group"):
+        elif kind in ("request", "request_group", "grpc_request", "websocket_request"):
             by_parent.setdefault(text_of(res.get("parentId")), []).append(res)
         elif kind == "environment":
             envs.append(res)
@@ -191,17 +197,29 @@ def _add_data(variables: Variables, data: Any, *, secret: bool = False, prefix: 
 
 
 def _apply_environments(envs: list[dict[str, Any]], variables: Variables, builder: PlanBuilder) -> None:
+    """The base environment's values are substituted; every sub-environment becomes a named
+    variable set (its names stay templates, its values go to [env.NAME]); the first one gives
+    the values auth is resolved with."""
     for env in envs:
         _add_data(variables, env.get("data"), secret=bool(env.get("private")))
         subs = [s for s in env.get("sub", []) if isinstance(s, Mapping)]
-        if subs:
-            chosen = subs[0]
-            _add_data(variables, chosen.get("data"), secret=bool(chosen.get("private")))
-            if len(subs) > 1:
-                others = ", ".join(f"'{s.get('name')}'" for s in subs[1:])
+        if not subs:
+            continue
+        for sub in subs:
+            scratch = Variables()
+            _add_data(scratch, sub.get("data"), secret=bool(sub.get("private")))
+            variables.keep.update(scratch.values)
+            name = text_of(sub.get("name")) or f"environment {len(builder.environments) + 1}"
+            builder.environments[name] = {
+                template_name(k): v for k, v in scratch.values.items() if k not in scratch.secret
+            }
+            if any(k in scratch.secret for k in scratch.values):
                 builder.note(
-                    f"environment '{chosen.get('name')}' was used; sub-environments {others} were not"
+                    f"environment '{name}': secret values ("
+                    + ", ".join(sorted(k for k in scratch.values if k in scratch.secret))
+                    + ") are not stored in a file"
                 )
+        _add_data(variables, subs[0].get("data"), secret=bool(subs[0].get("private")))
 
 
 def _walk(
@@ -223,8 +241,19 @@ def _walk(
             _walk(builder, item.get("children", []), auth, scope, path, depth + 1, source)
             continue
         where = f"request '{path}'"
+        kind = text_of(item.get("_type"))
+        url_text = text_of(item.get("url")).strip().lower()
+        if kind in ("grpc_request", "websocket_request") or url_text.startswith(("ws://", "wss://")):
+            what = (
+                "a gRPC request" if kind == "grpc_request" or item.get("protoMethodName") else "a WebSocket"
+            )
+            builder.skip(path, f"{what}; only HTTP requests are saved")
+            continue
         auth = _auth(item.get("authentication"), f"{where} auth", scope, parent_auth)
-        builder.add_request(_request(item, title, where, auth, scope, builder))
+        raw = _request(item, title, where, auth, scope, builder)
+        raw.folder = folder
+        raw.scope = scope
+        builder.add_request(raw)
 
 
 def _auth(raw: Any, where: str, v: Variables, parent: AuthSpec | None) -> AuthSpec | None:
@@ -244,7 +273,9 @@ def _auth(raw: Any, where: str, v: Variables, parent: AuthSpec | None) -> AuthSp
     if kind == "apikey":
         add_to = text_of(raw.get("addTo")) or "header"
         placement = {"header": "header", "queryParams": "query", "cookie": "cookie"}.get(add_to, add_to)
-        return AuthSpec("apikey", where=where, key=get("key"), value=get("value"), placement=placement)
+        return AuthSpec(
+            "apikey", where=where, key=get("key"), value=get("value"), placement=placement, prefix=""
+        )
     if kind == "oauth2":
         return AuthSpec(
             "oauth2",
@@ -261,7 +292,7 @@ def _auth(raw: Any, where: str, v: Variables, parent: AuthSpec | None) -> AuthSp
             access_token=get("accessToken"),
         )
     if kind == "basic":
-        return AuthSpec("basic", where=where)
+        return AuthSpec("basic", where=where, username=get("username"), password=get("password"))
     return AuthSpec(kind, where=where)
 
 
@@ -331,8 +362,8 @@ def _request(
                 body_type = "text"
                 if mime and content_type(headers) is None:
                     headers.append(("Content-Type", mime))
-        elif raw_body.get("fileName"):
-            builder.note(f"{where}: body is a file; not saved")
+        elif raw_body.get("fileName") or mime == "application/octet-stream":
+            builder.note(f"{where}: the body is a file; not saved (binary bodies are never saved as text)")
     return RawRequest(
         title=title,
         method=method,

@@ -30,6 +30,8 @@ class ProfilePlan:
     needs: list[str] = field(
         default_factory=list
     )  # inputs the source did not have ("--secret client_secret")
+    # Secrets read from elsewhere at each use ("env:OPENAI_API_KEY" from a curl's $OPENAI_API_KEY).
+    secret_refs: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Printable: names of secrets, never their values."""
@@ -42,6 +44,7 @@ class ProfilePlan:
             "secrets": sorted(self.secrets),
             "override": self.override,
             "needs": list(self.needs),
+            "secret_refs": dict(self.secret_refs),
         }
 
 
@@ -58,12 +61,14 @@ class RequestPlan:
     body: str | None = None
     body_type: BodyType | None = None
     form: list[tuple[str, str]] = field(default_factory=list)  # body_type form / multipart
+    folder: str = ""  # where it sat in the source ("Payments/Refunds")
 
     def summary(self) -> dict[str, Any]:
         return {
             "profile": self.profile,
             "name": self.name,
             "title": self.title,
+            "folder": self.folder,
             "method": self.method,
             "url": self.url,
             "headers": [list(h) for h in self.headers],
@@ -80,7 +85,15 @@ class ImportPlan:
     profiles: list[ProfilePlan] = field(default_factory=list)
     requests: list[RequestPlan] = field(default_factory=list)
     variables: dict[str, dict[str, str]] = field(default_factory=dict)  # profile → request variables
+    # profile → environment name → variables (Postman environments, Insomnia sub-environments,
+    # Bruno environments): named variable sets, chosen with `--env NAME`.
+    environments: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     unmapped: list[str] = field(default_factory=list)
+    # Requests of the source that are not saved requests, each with its reason: (title, reason).
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    # profile → secret variables of its saved requests (a body's client_secret, password): the
+    # values go to the keychain, the requests hold `{{ name }}`. Never printed.
+    secret_variables: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def profile(self, name: str) -> ProfilePlan | None:
         for plan in self.profiles:
@@ -95,7 +108,12 @@ class ImportPlan:
             "profiles": [p.summary() for p in self.profiles],
             "requests": [r.summary() for r in self.requests],
             "variables": {k: dict(v) for k, v in self.variables.items()},
+            "environments": {
+                k: {e: dict(v) for e, v in envs.items()} for k, envs in self.environments.items()
+            },
             "unmapped": list(self.unmapped),
+            "skipped": [list(s) for s in self.skipped],
+            "secret_variables": {k: sorted(v) for k, v in self.secret_variables.items()},
         }
 
 
@@ -103,8 +121,9 @@ class ImportPlan:
 class AuthSpec:
     """An auth block as the source describes it, before it becomes a profile.
 
-    `kind`: "bearer", "apikey", "oauth2", "basic", "none" (explicitly no auth), or
-    "inherit" (use the parent's). Values may still hold `{{variables}}` until resolved.
+    `kind`: "bearer", "apikey", "oauth2", "basic", "oidc" (OpenID Connect discovery), "none"
+    (explicitly no auth), or "inherit" (use the parent's). Values may still hold `{{variables}}`
+    until resolved.
     """
 
     kind: str
@@ -128,6 +147,7 @@ class AuthSpec:
     username: str = ""
     password: str = ""
     scheme_name: str = ""  # OpenAPI securitySchemes key
+    discovery_url: str = ""  # oidc: the OpenID Connect discovery document's URL
 
     def identity(self) -> tuple[str, ...]:
         """Two blocks with the same identity become one profile."""
@@ -149,6 +169,7 @@ class AuthSpec:
             self.username,
             self.password,
             self.scheme_name,
+            self.discovery_url,
         )
 
 
@@ -165,6 +186,8 @@ class RawRequest:
     form: list[tuple[str, str]] = field(default_factory=list)  # body_type form / multipart
     auth: AuthSpec | None = None  # effective auth (inheritance already resolved); None = no auth
     folder: str = ""
+    variables: dict[str, str] = field(default_factory=dict)  # request variables (Postman :params)
+    scope: Any = None  # the source's variables where the request sits (common.Variables)
 
 
 __all__ = ["AuthSpec", "BodyType", "ImportPlan", "ProfilePlan", "RawRequest", "RequestPlan"]

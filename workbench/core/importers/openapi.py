@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import as_list, as_map, escape_literal, origin_of, template_name, text_of
+from workbench.core.importers.common import (
+    as_list,
+    as_map,
+    escape_literal,
+    origin_of,
+    template_name,
+    text_of,
+)
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
 from workbench.core.importers.plan import PlanBuilder
 
@@ -26,11 +33,50 @@ if TYPE_CHECKING:
     from workbench.core.profiles.catalog import PresetCatalog
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+MAX_REF_CHAIN = 32
+_DOC_URI = "urn:workbench:openapi"
 _PATH_PARAM = re.compile(r"\{([^{}/]+)\}")
 
 
 def sniff(doc: Any) -> bool:
     return isinstance(doc, Mapping) and ("openapi" in doc or "swagger" in doc) and "info" in doc
+
+
+class _Refs:
+    """Local `$ref`s (`#/components/...`) resolved with `referencing` (JSON Pointer, RFC 6901),
+    followed through chains; a reference to another document is listed, not fetched."""
+
+    def __init__(self, doc: Mapping[str, Any], builder: PlanBuilder) -> None:
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        resource = Resource.from_contents(doc, default_specification=DRAFT202012)
+        self._resolver = Registry().with_resource(_DOC_URI, resource).resolver(base_uri=_DOC_URI)
+        self._builder = builder
+        self._seen: dict[str, Any] = {}  # a reference → what it resolves to (documents reuse them)
+
+    def __call__(self, node: Any, where: str = "") -> Any:
+        if not isinstance(node, dict) or "$ref" not in node:  # most nodes: nothing to follow
+            return node
+        from referencing.exceptions import Unresolvable
+
+        for _ in range(MAX_REF_CHAIN):
+            if not isinstance(node, Mapping) or not isinstance(node.get("$ref"), str):
+                return node
+            ref = node["$ref"]
+            if not ref.startswith("#"):
+                self._builder.note(f"{where}: $ref '{ref[:80]}' points at another document; not followed")
+                return {}
+            if ref in self._seen:
+                node = self._seen[ref]
+                continue
+            try:
+                node = self._seen[ref] = self._resolver.lookup(ref).contents
+            except Unresolvable:
+                self._builder.note(f"{where}: $ref '{ref[:80]}' does not resolve in this document")
+                return {}
+        self._builder.note(f"{where}: $ref chain longer than {MAX_REF_CHAIN}; not followed")
+        return {}
 
 
 def parse(doc: Any, source: str, presets: PresetCatalog | None = None) -> ImportPlan:
@@ -56,11 +102,12 @@ def parse(doc: Any, source: str, presets: PresetCatalog | None = None) -> Import
 
     base = _server_url(doc.get("servers"), source)
     builder = PlanBuilder("openapi", source, text_of(info.get("title")) or "openapi", presets)
+    refs = _Refs(doc, builder)
     if not base:
         builder.note("the document names no absolute server URL (servers[0].url); profiles need a base URL")
     schemes: dict[str, AuthSpec | None] = {}
     for name, raw in schemes_raw.items():
-        schemes[str(name)] = _scheme(str(name), raw, base, builder)
+        schemes[str(name)] = _scheme(str(name), refs(raw, f"security scheme '{name}'"), base, builder)
     origin = origin_of(base)
     # Every scheme becomes a profile, even one no operation uses.
     for spec in schemes.values():
@@ -68,49 +115,57 @@ def parse(doc: Any, source: str, presets: PresetCatalog | None = None) -> Import
             builder.profile_for(spec, origin)
 
     default_security = doc.get("security")
-    variables: dict[str, dict[str, str]] = {}
     for path, item in paths.items():
+        item = refs(item, f"path '{path}'")
         if not isinstance(item, Mapping):
             builder.note(f"path '{path}' is not an object; skipped")
             continue
         shared_params = as_list(item.get("parameters"))
+        path_base = _server_url(item.get("servers"), source) or base
         for method in HTTP_METHODS:
             op = item.get(method)
             if not isinstance(op, Mapping):
                 continue
             title = text_of(op.get("operationId")) or f"{method} {path}"
             where = f"operation '{title}'"
+            op_base = _server_url(op.get("servers"), source) or path_base
             security = op.get("security", default_security)
             auth = _pick_security(security, schemes, where, builder)
-            url_path = str(path)
-            params = [
-                *shared_params,
-                *(as_list(op.get("parameters"))),
-            ]
+            params: dict[tuple[str, str], Mapping[str, Any]] = {}
+            for param in [*shared_params, *as_list(op.get("parameters"))]:
+                param = refs(param, where)
+                if isinstance(param, Mapping) and text_of(param.get("name")):
+                    params[(text_of(param.get("in")), text_of(param.get("name")))] = param  # op wins
             values: dict[str, str] = {}
             query: list[str] = []
             headers: list[tuple[str, str]] = []
-            for param in params:
-                if not isinstance(param, Mapping) or "$ref" in param:
+            for (place, pname), param in params.items():
+                example = _example(param, refs)
+                var = template_name(pname)
+                required = param.get("required") is True or place == "path"
+                if not required:
                     continue
-                pname = text_of(param.get("name"))
-                example = _example(param)
-                if param.get("in") == "path":
+                if place == "path":
                     if example is not None:
-                        values[template_name(pname)] = example
+                        values[var] = example
                     else:
                         builder.note(f"{where}: path parameter '{pname}' has no example; set it under [vars]")
-                elif param.get("in") == "query" and param.get("required") is True:
-                    query.append(f"{pname}={escape_literal(example or '')}")
-                elif param.get("in") == "header" and param.get("required") is True:
-                    headers.append((pname, escape_literal(example or "")))
+                elif place == "query":
+                    query.append(f"{escape_literal(pname)}={{{{ {var} }}}}")
+                    values.setdefault(var, example or "")
+                elif place == "header":
+                    headers.append((pname, "{{ " + var + " }}"))
+                    values.setdefault(var, example or "")
+                elif place == "cookie":
+                    builder.note(f"{where}: required cookie '{pname}' is not saved (cookies carry sessions)")
             templated = _PATH_PARAM.sub(
-                lambda m: "{{ " + template_name(m.group(1)) + " }}", escape_literal(url_path)
+                lambda m: "{{ " + template_name(m.group(1)) + " }}", escape_literal(str(path))
             )
-            full = (base.rstrip("/") + templated) if base else templated
+            full = (op_base.rstrip("/") + templated) if op_base else templated
             if query:
                 full += "?" + "&".join(query)
-            body, body_type = _body(op.get("requestBody"))
+            body, body_type, form = _body(refs(op.get("requestBody"), where), refs, headers)
+            tags = as_list(op.get("tags"))
             raw = RawRequest(
                 title=title,
                 method=method.upper(),
@@ -118,15 +173,15 @@ def parse(doc: Any, source: str, presets: PresetCatalog | None = None) -> Import
                 headers=headers,
                 body=body,
                 body_type=body_type,
+                form=form,
                 auth=auth,
+                folder=text_of(tags[0]) if tags else "",
+                variables={k: v for k, v in values.items() if v != ""},
             )
-            before = len(builder.plan.requests)
             builder.add_request(raw)
-            if len(builder.plan.requests) > before and values:
-                profile = builder.plan.requests[-1].profile
-                variables.setdefault(profile, {}).update(values)
-    for profile, values in variables.items():
-        builder.add_variables(profile, values)
+            empty = sorted(k for k, v in values.items() if v == "")
+            if empty:
+                builder.add_variables(builder.plan.requests[-1].profile, dict.fromkeys(empty, ""))
     plan = builder.finish()
     plan.variables = {k: v for k, v in plan.variables.items() if any(p.name == k for p in plan.profiles)}
     return plan
@@ -148,18 +203,17 @@ def _server_url(servers: Any, source: str) -> str:
 
 def _scheme(name: str, raw: Any, base: str, builder: PlanBuilder) -> AuthSpec | None:
     where = f"security scheme '{name}'"
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, Mapping) or not raw:
         builder.note(f"{where} is not an object; skipped")
-        return None
-    if "$ref" in raw:
-        builder.note(f"{where} is a $ref; references are not followed")
         return None
     kind = text_of(raw.get("type"))
     if kind == "http":
         scheme = text_of(raw.get("scheme")).lower()
         if scheme == "bearer":
             return AuthSpec("bearer", where=where, scheme_name=name)
-        builder.note(f"{where}: HTTP '{scheme}' authentication is not a token flow; not imported")
+        if scheme == "basic":
+            return AuthSpec("basic", where=where, scheme_name=name)
+        builder.note(f"{where}: HTTP '{scheme}' authentication is not supported; requests kept without it")
         return None
     if kind == "apiKey":
         return AuthSpec(
@@ -168,6 +222,7 @@ def _scheme(name: str, raw: Any, base: str, builder: PlanBuilder) -> AuthSpec | 
             key=text_of(raw.get("name")),
             placement=text_of(raw.get("in")),
             scheme_name=name,
+            prefix="",
         )
     if kind == "oauth2":
         flows = as_map(raw.get("flows"))
@@ -200,11 +255,13 @@ def _scheme(name: str, raw: Any, base: str, builder: PlanBuilder) -> AuthSpec | 
             scope=" ".join(str(s) for s in scopes),
         )
     if kind == "openIdConnect":
-        builder.note(
-            f"{where}: OpenID Connect discovery ({text_of(raw.get('openIdConnectUrl'))}) — use "
-            "`workbench profile add NAME --preset oauth2-authorization-code --base-url ISSUER`"
+        return AuthSpec(
+            "oidc",
+            where=where,
+            scheme_name=name,
+            discovery_url=_absolute(text_of(raw.get("openIdConnectUrl")), base),
+            scope="openid",
         )
-        return None
     builder.note(f"{where}: type '{kind}' is not supported; not imported")
     return None
 
@@ -236,30 +293,87 @@ def _pick_security(
     return None
 
 
-def _example(param: Mapping[str, Any]) -> str | None:
-    for holder in (param, as_map(param.get("schema"))):
+def _example(param: Mapping[str, Any], refs: _Refs) -> str | None:
+    for holder in (param, as_map(refs(param.get("schema")))):
         for key in ("example", "default"):
             if key in holder and not isinstance(holder[key], Mapping | list):
                 return text_of(holder[key])
+        enum = holder.get("enum")
+        if isinstance(enum, list) and enum and not isinstance(enum[0], Mapping | list):
+            return text_of(enum[0])
     examples = param.get("examples")
     if isinstance(examples, Mapping):
         for ex in examples.values():
+            ex = refs(ex)
             if isinstance(ex, Mapping) and "value" in ex and not isinstance(ex["value"], Mapping | list):
                 return text_of(ex["value"])
     return None
 
 
-def _body(raw: Any) -> tuple[str | None, BodyType | None]:
+def _media_example(media: Mapping[str, Any], refs: _Refs) -> Any:
+    if "example" in media:
+        return media["example"]
+    examples = media.get("examples")
+    if isinstance(examples, Mapping):
+        first = refs(next(iter(examples.values()), None))
+        if isinstance(first, Mapping) and "value" in first:
+            return first["value"]
+    schema = as_map(refs(media.get("schema")))
+    if "example" in schema:
+        return schema["example"]
+    return None
+
+
+def _form_fields(media: Mapping[str, Any], refs: _Refs) -> list[tuple[str, str]]:
+    """A form body's fields: an example object, or the schema's required properties with their
+    example or default (a file field is left out)."""
+    example = _media_example(media, refs)
+    if isinstance(example, Mapping):
+        return [(str(k), text_of(v)) for k, v in example.items() if not isinstance(v, Mapping | list)]
+    schema = as_map(refs(media.get("schema")))
+    props = as_map(schema.get("properties"))
+    required = {str(r) for r in as_list(schema.get("required"))}
+    fields: list[tuple[str, str]] = []
+    for key, prop in props.items():
+        prop = as_map(refs(prop))
+        if key not in required or prop.get("format") == "binary":
+            continue
+        value = prop.get("example", prop.get("default", ""))
+        fields.append((str(key), "" if isinstance(value, Mapping | list) else text_of(value)))
+    return fields
+
+
+def _body(
+    raw: Any, refs: _Refs, headers: list[tuple[str, str]]
+) -> tuple[str | None, BodyType | None, list[tuple[str, str]]]:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("content"), Mapping):
-        return None, None
+        return None, None, []
     content = raw["content"]
     for mime, media in content.items():
-        if "json" in str(mime) and isinstance(media, Mapping):
-            example = media.get("example")
-            if example is None and isinstance(media.get("examples"), Mapping):
-                first = next(iter(media["examples"].values()), None)
-                example = first.get("value") if isinstance(first, Mapping) else None
+        media = as_map(refs(media))
+        kind = str(mime).lower()
+        if "json" in kind:
+            example = _media_example(media, refs)
             if example is not None:
-                return escape_literal(json.dumps(example, indent=2)), "json"
-            return "{}", "json"
-    return None, None
+                return escape_literal(json.dumps(example, indent=2)), "json", []
+            return "{}", "json", []
+    for mime, media in content.items():
+        media = as_map(refs(media))
+        kind = str(mime).lower()
+        if kind == "application/x-www-form-urlencoded":
+            return (
+                None,
+                "form",
+                [(escape_literal(k), escape_literal(v)) for k, v in _form_fields(media, refs)],
+            )
+        if kind.startswith("multipart/"):
+            return (
+                None,
+                "multipart",
+                [(escape_literal(k), escape_literal(v)) for k, v in _form_fields(media, refs)],
+            )
+        if kind.startswith("text/") or kind.endswith("xml"):
+            example = _media_example(media, refs)
+            headers.append(("Content-Type", str(mime)))
+            return escape_literal(text_of(example)) if example is not None else "", "text", []
+    return None, None, []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workbench.core.importers.model import AuthSpec, ImportPlan, ProfilePlan, RawRequest, RequestPlan
+from workbench.core.redact import looks_like_credential
 
 if TYPE_CHECKING:
     from workbench.core.profiles.catalog import PresetCatalog
@@ -20,7 +22,9 @@ from workbench.core.importers.common import (
     looks_secret,
     origin_of,
     relative_to,
+    secret_kind,
     slug,
+    template_name,
     unique,
     unresolved,
 )
@@ -35,14 +39,33 @@ class _Group:
     origin: str | None
 
 
+# Request headers that carry an API key by their name (beyond Authorization).
+API_KEY_HEADERS = re.compile(r"(?i)^(x-)?([a-z0-9]+-)*(api-?key|apikey|auth-?token|access-?token)$")
+# Body fields whose literal value is a secret by their name (a curl's client_secret, a password).
+SECRET_FIELD = re.compile(r"(?i)(secret|passw(or)?d|api[-_]?key|apikey|token|private[-_]?key|credential)")
+# `"key": "value"` in a JSON text (both JSON strings, escapes kept).
+_JSON_PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
+# Query parameters that carry an API key by their name.
+API_KEY_PARAMS = re.compile(r"(?i)^(api[-_]?key|apikey|key|access[-_]?token|token|auth[-_]?token|apitoken)$")
+
+
 class PlanBuilder:
     """Turns parsed requests and auth blocks into an `ImportPlan` (profiles, saved requests, notes).
 
     One profile per distinct auth block; requests with no auth join a profile of their origin
-    (or a `bearer` profile without a token, made for that origin, so nothing is dropped).
+    (or a `bearer` profile for that origin, pending its token), so nothing is dropped: every
+    request of the source becomes a saved request or is listed in `plan.skipped` with its reason.
     """
 
-    def __init__(self, fmt: str, source: str, name_hint: str, presets: PresetCatalog | None) -> None:
+    def __init__(
+        self,
+        fmt: str,
+        source: str,
+        name_hint: str,
+        presets: PresetCatalog | None,
+        *,
+        name_by_host: bool = False,
+    ) -> None:
         self.plan = ImportPlan(format=fmt, source=source)
         self._hint = slug(name_hint)
         self._presets = presets
@@ -50,10 +73,17 @@ class PlanBuilder:
         self._groups: dict[tuple[str, ...], _Group] = {}
         self._request_names: dict[str, set[str]] = {}
         self._managed_seen: set[str] = set()
+        self._by_host = name_by_host
+        self.environments: dict[str, dict[str, str]] = {}  # environment name → kept variables
+        self._token_requests: set[str] = set()  # where a Basic + client_credentials token request was
 
     def note(self, message: str) -> None:
         if message not in self.plan.unmapped:
             self.plan.unmapped.append(message)
+
+    def skip(self, title: str, reason: str) -> None:
+        """A request of the source that is not saved, listed with its reason (never silently)."""
+        self.plan.skipped.append((title, reason))
 
     def has_preset(self, name: str) -> bool:
         return self._presets is None or name in self._presets
@@ -89,8 +119,10 @@ class PlanBuilder:
             group.profile.base_url = url_origin
         return group.profile
 
-    def _name(self, auth: AuthSpec) -> str:
+    def _name(self, auth: AuthSpec, origin: str | None = None) -> str:
         """The source's name for the first profile; `<source>-<folder or scheme>` for the others."""
+        if self._by_host and origin:
+            return unique(slug(_host(origin)), self._taken)
         base = self._hint
         if self.plan.profiles or auth.scheme_name:
             quoted = re.findall(r"'([^']*)'", auth.where)
@@ -99,46 +131,79 @@ class PlanBuilder:
             base = f"{self._hint}-{extra}" if extra != self._hint else self._hint
         return unique(slug(base), self._taken)
 
+    def _credential(self, plan: ProfilePlan, entry: str, value: str, where: str, what: str) -> None:
+        """Put a credential where it belongs: the keychain, an env: reference, or the pending list."""
+        kind, detail = secret_kind(value)
+        if kind == "value":
+            plan.secrets[entry] = detail
+        elif kind == "env":
+            plan.secret_refs[entry] = f"env:{detail}"
+        else:
+            if value.strip():
+                self.note(f"{where}: the {what} is {detail}; give it with `workbench profile set`")
+            plan.needs.append(f"--secret {entry}")
+
     def _make_profile(self, auth: AuthSpec, url_origin: str | None) -> ProfilePlan | None:
         where = auth.where or "auth"
         if auth.kind == "bearer":
-            plan = ProfilePlan(self._name(auth), "bearer", url_origin or "", where)
-            self._token_secret(plan, auth.token, where)
             scheme = auth.prefix.strip() if auth.prefix is not None else "Bearer"
-            if scheme != "Bearer":
-                plan.override = {"token": {"scheme": scheme}}
+            if scheme.lower() not in ("bearer", "") and self.has_preset("api-key"):
+                # `Authorization: Token …`, `Authorization: api_key …`: a key with its own word.
+                return self._make_profile(
+                    replace(auth, kind="apikey", key="Authorization", value=auth.token, prefix=scheme),
+                    url_origin,
+                )
+            plan = ProfilePlan(self._name(auth, url_origin), "bearer", url_origin or "", where)
+            self._credential(plan, "access_token", auth.token, where, "token")
             return plan
         if auth.kind == "apikey":
-            if auth.placement != "header":
+            placement = (auth.placement or "header").lower()
+            placement = "query" if placement.startswith("query") else placement
+            if placement not in ("header", "query", "cookie"):
                 self.note(
-                    f"{where}: API key sent in the {auth.placement or 'query'} ('{auth.key}') is not "
-                    "supported (the workbench sends credentials in a header); requests kept without it"
+                    f"{where}: API key sent in '{placement}' is not supported; requests kept without it"
                 )
                 return None
             if not auth.key or not re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", auth.key):
-                self.note(f"{where}: API key has no usable header name; not imported")
+                self.note(f"{where}: API key has no usable {placement} name; requests kept without it")
                 return None
-            plan = ProfilePlan(self._name(auth), "bearer", url_origin or "", where)
-            plan.override = {"token": {"header": auth.key, "scheme": ""}}
-            self._token_secret(plan, auth.value, where, what="API key")
+            if not self.has_preset("api-key"):
+                return None
+            plan = ProfilePlan(self._name(auth, url_origin), "api-key", url_origin or "", where)
+            plan.vars["placement"] = placement
+            plan.vars["key_name"] = auth.key
+            prefix = auth.prefix if auth.prefix != "Bearer" or auth.key.lower() == "authorization" else ""
+            if prefix and placement == "header":
+                plan.vars["prefix"] = prefix
+            self._credential(plan, "api_key", auth.value, where, "API key")
+            return plan
+        if auth.kind == "basic":
+            if not self.has_preset("basic"):
+                return None
+            plan = ProfilePlan(self._name(auth, url_origin), "basic", url_origin or "", where)
+            user_kind, user = secret_kind(auth.username)
+            if user_kind == "value" and ":" not in user:
+                plan.vars["username"] = user
+            else:
+                if auth.username.strip():
+                    self.note(f"{where}: the user name is {user if user_kind != 'value' else 'not usable'}")
+                plan.needs.append("--set username")
+            self._credential(plan, "password", auth.password, where, "password")
+            return plan
+        if auth.kind == "oidc":
+            issuer = auth.discovery_url.split("/.well-known/", 1)[0].rstrip("/")
+            if origin_of(issuer) is None or not self.has_preset("oauth2-authorization-code"):
+                self.note(f"{where}: OpenID Connect discovery URL '{auth.discovery_url[:80]}' is not usable")
+                return None
+            plan = ProfilePlan(self._name(auth, url_origin), "oauth2-authorization-code", issuer, where)
+            if auth.scope:
+                plan.vars["scope"] = auth.scope
+            plan.needs.append("--set client_id")
             return plan
         if auth.kind == "oauth2":
             return self._oauth2(auth, url_origin)
-        if auth.kind == "basic":
-            self.note(
-                f"{where}: HTTP Basic credentials are not a token flow; not imported (nothing was stored)"
-            )
-            return None
         self.note(f"{where}: auth type '{auth.kind}' is not supported; requests kept without it")
         return None
-
-    def _token_secret(self, plan: ProfilePlan, value: str, where: str, what: str = "token") -> None:
-        if value and not unresolved(value):
-            plan.secrets["access_token"] = value
-        else:
-            if value:
-                self.note(f"{where}: the {what} refers to a variable with no value; paste it later")
-            plan.needs.append("--secret access_token")
 
     def _oauth2(self, auth: AuthSpec, url_origin: str | None) -> ProfilePlan | None:
         where = auth.where or "oauth2 auth"
@@ -150,6 +215,12 @@ class PlanBuilder:
             "authorizationcodewithpkce": "authorization_code",
         }.get(grant.replace("_", ""), grant)
         token_origin = origin_of(auth.token_url)
+        runnable = bool(auth.token_url.strip() or auth.auth_url.strip())
+        if auth.access_token and not runnable and not auth.refresh_token:
+            # An oauth2 block that holds only a token (Postman's "current token"): a pasted token.
+            return self._make_profile(
+                replace(auth, kind="bearer", token=auth.access_token, prefix="Bearer"), url_origin
+            )
         if grant == "client_credentials":
             preset = "oauth2-client-credentials"
         elif grant == "authorization_code" and self.has_preset("oauth2-authorization-code"):
@@ -168,7 +239,8 @@ class PlanBuilder:
             return self._make_profile(replace(auth, kind="bearer", token=auth.access_token), url_origin)
         else:
             self.note(
-                f"{where}: OAuth 2.0 grant '{auth.grant_type or '?'}' is not supported here; not imported"
+                f"{where}: OAuth 2.0 grant '{auth.grant_type or '?'}' is not supported here; "
+                "requests kept without it"
             )
             return None
 
@@ -176,7 +248,7 @@ class PlanBuilder:
             base = origin_of(auth.auth_url) or token_origin or url_origin or ""
         else:
             base = token_origin or url_origin or ""
-        plan = ProfilePlan(self._name(auth), preset, base, where)
+        plan = ProfilePlan(self._name(auth, url_origin), preset, base, where)
         known = self.preset_var_names(preset)
         if auth.token_url and not unresolved(auth.token_url):
             if preset in ("oauth2-client-credentials", "oauth2-refresh-token"):
@@ -193,9 +265,11 @@ class PlanBuilder:
         for var, value in (("client_id", auth.client_id), ("scope", auth.scope), ("audience", auth.audience)):
             if not value:
                 continue
-            if unresolved(value):
+            kind, detail = secret_kind(value) if var == "client_id" else ("value", value)
+            if kind != "value" or unresolved(value):
                 self.note(
-                    f"{where}: {var} refers to a variable with no value; set it with `workbench profile set`"
+                    f"{where}: {var} is {detail if kind != 'value' else 'a variable with no value'}; "
+                    "set it with `workbench profile set`"
                 )
                 continue
             if known and var not in known:
@@ -211,7 +285,7 @@ class PlanBuilder:
                 "body": "client_secret_post",
                 "post": "client_secret_post",
             }.get(auth.client_auth.lower(), "")
-            if "client_auth" in known and mode:
+            if (self._presets is None or "client_auth" in known) and mode:
                 plan.vars["client_auth"] = mode
             elif mode == "client_secret_post" and preset == "oauth2-client-credentials":
                 self.note(
@@ -227,10 +301,14 @@ class PlanBuilder:
         for entry, value in found:
             if not value:
                 continue
-            if unresolved(value):
-                self.note(f"{where}: {entry} refers to a variable with no value; store it later")
+            kind, detail = secret_kind(value)
+            if kind == "pending":
+                self.note(f"{where}: {entry} is {detail}; store it later with `workbench profile set`")
             elif accepts is None or entry in accepts:
-                plan.secrets[entry] = value
+                if kind == "env":
+                    plan.secret_refs[entry] = f"env:{detail}"
+                else:
+                    plan.secrets[entry] = detail
             elif entry == "refresh_token" and preset in ("oauth2-authorization-code", "oauth2-device-code"):
                 self.note(
                     f"{where}: the stored refresh token was not imported; sign in with "
@@ -240,26 +318,30 @@ class PlanBuilder:
                 self.note(f"{where}: the stored access token was not imported (the profile obtains its own)")
             else:
                 self.note(f"{where}: {entry} has no place in preset {preset}; not imported")
-        if preset == "oauth2-client-credentials" and "client_secret" not in plan.secrets:
+        given = set(plan.secrets) | set(plan.secret_refs)
+        if preset == "oauth2-client-credentials" and "client_secret" not in given:
             plan.needs.append("--secret client_secret")
-        if preset == "oauth2-refresh-token" and "refresh_token" not in plan.secrets:
+        if preset == "oauth2-refresh-token" and "refresh_token" not in given:
             plan.needs.append("--secret refresh_token")
         return plan
 
     # ------------------------------------------------------------------ requests
 
     def _fallback_profile(self, origin: str | None) -> ProfilePlan:
-        """A token-less `bearer` profile for requests that name no auth (the user pastes one later)."""
+        """A `bearer` profile (pending its token) for requests that name no auth."""
         for profile in self.plan.profiles:
-            if origin and profile.base_url == origin:
+            if origin and profile.base_url and origin_of(profile.base_url) == origin:
                 return profile
         key = ("__noauth__", origin or "")
         group = self._groups.get(key)
         if group is not None and group.profile is not None:
             return group.profile
-        name = unique(
-            self._hint if not self.plan.profiles else slug(f"{self._hint}-{_host(origin)}"), self._taken
-        )
+        if self._by_host and origin:
+            name = unique(slug(_host(origin)), self._taken)
+        else:
+            name = unique(
+                self._hint if not self.plan.profiles else slug(f"{self._hint}-{_host(origin)}"), self._taken
+            )
         profile = ProfilePlan(
             name, "bearer", origin or "", "requests without auth", needs=["--secret access_token"]
         )
@@ -267,40 +349,123 @@ class PlanBuilder:
         self.plan.profiles.append(profile)
         return profile
 
+    def _header_auth(self, name: str, value: str, raw: RawRequest, where: str) -> AuthSpec | None:
+        """An auth block made from a credential header (`Authorization: Bearer …`, `x-api-key: …`)."""
+        lower = name.lower()
+        text = self._source_value(value, raw)
+        if lower == "authorization":
+            scheme, _, rest = text.strip().partition(" ")
+            rest = rest.strip()
+            if not rest:
+                return None
+            if scheme.lower() == "bearer":
+                return AuthSpec("bearer", where=f"{where} Authorization header", token=rest)
+            if scheme.lower() == "basic":
+                import base64
+                import binascii
+
+                user, password = "", rest
+                if secret_kind(rest)[0] == "value":
+                    try:
+                        user, _, password = (
+                            base64.b64decode(rest, validate=True).decode("utf-8").partition(":")
+                        )
+                    except (binascii.Error, UnicodeDecodeError, ValueError):
+                        user, password = "", rest
+                return AuthSpec(
+                    "basic", where=f"{where} Authorization header", username=user, password=password
+                )
+            return AuthSpec(
+                "apikey", where=f"{where} Authorization header", key=name, value=rest, prefix=scheme
+            )
+        if API_KEY_HEADERS.match(name) and lower not in ("cookie",):
+            return AuthSpec("apikey", where=f"{where} {name} header", key=name, value=text.strip(), prefix="")
+        return None
+
+    @staticmethod
+    def _source_value(value: str, raw: RawRequest) -> str:
+        """A header value as the source meant it: a lone `{{ name }}` template is looked up in the
+        source's variables (secrets included; the value is headed for the keychain, not a file)."""
+        match = re.fullmatch(r"(.*?)\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}\s*", value)
+        scope = raw.scope
+        if match and isinstance(scope, Variables):
+            name = match.group(2)
+            for candidate in (name, *(k for k in scope.values if template_name(k) == name)):
+                found = scope.values.get(candidate)
+                if found:
+                    return match.group(1) + scope.resolve(found)
+        return value
+
+    def _query_auth(self, url: str, where: str) -> tuple[AuthSpec | None, str]:
+        """An API key in the URL's query (`?key=…`): the auth, and the URL without it."""
+        from urllib.parse import parse_qsl
+
+        base, sep, query = url.partition("?")
+        if not sep:
+            return None, url
+        fragment = ""
+        if "#" in query:
+            query, _, fragment = query.partition("#")
+        pairs = parse_qsl(query, keep_blank_values=True)
+        for key, value in pairs:
+            if (
+                API_KEY_PARAMS.match(key)
+                and (secret_kind(value)[0] != "value" or looks_like_credential(value) or len(value) >= 16)
+                and "{%" not in value
+            ):
+                rest = [f"{k}={v}" if v or "=" in query else k for k, v in pairs if k != key]
+                auth = AuthSpec(
+                    "apikey", where=f"{where} query parameter {key}", key=key, value=value, placement="query"
+                )
+                return auth, base + ("?" + "&".join(rest) if rest else "") + (
+                    "#" + fragment if fragment else ""
+                )
+        return None, url
+
     def add_request(self, raw: RawRequest) -> None:
         where = f"request '{raw.title}'"
         headers: list[tuple[str, str]] = []
         auth = raw.auth
+        url_text = raw.url
         for name, value in raw.headers:
             lower = name.lower()
             if lower in MANAGED_HEADERS or name.startswith(":"):
                 self._managed_seen.add(name.lower())
                 continue
-            if lower == "authorization" and auth is None and not unresolved(value):
-                scheme, _, token = value.strip().partition(" ")
-                if scheme.lower() == "bearer" and token.strip():
-                    auth = AuthSpec("bearer", where=f"{where} Authorization header", token=token.strip())
+            if lower in CREDENTIAL_HEADERS or API_KEY_HEADERS.match(name) or looks_secret(name, value):
+                found = self._header_auth(name, value, raw, where) if lower != "cookie" else None
+                if found is not None and (auth is None or auth.kind in ("none",)):
+                    auth = found
                     continue
-            if lower in CREDENTIAL_HEADERS or looks_secret(name, value):
+                if found is not None and auth is not None:
+                    continue  # the request's own auth block says the same thing; the header is its echo
                 if "{{" in value and "{%" not in value and lower != "cookie":
                     headers.append((name, value))  # a template: the value stays out of the file
                     continue
-                self.note(f"{where}: header {name} carries a credential; not stored")
+                self.note(f"{where}: header {name} carries a credential; not stored (the request is kept)")
                 continue
             headers.append((name, value))
-        origin = origin_of(raw.url)
+        if auth is None or auth.kind == "none":
+            query_auth, stripped = self._query_auth(url_text, where)
+            if query_auth is not None and auth is None:
+                auth, url_text = query_auth, stripped
+        if auth is not None and auth.kind == "basic":
+            auth = self._basic_token_request(auth, raw, url_text) or auth
+        origin = origin_of(url_text) or self._template_origin(url_text, raw)
         profile = self.profile_for(auth, origin) if auth is not None else None
         if profile is None:
             profile = self._fallback_profile(origin)
         if not profile.base_url and origin:
             profile.base_url = origin
-        url = raw.url
+        url = url_text
         if origin and profile.base_url and origin == origin_of(profile.base_url):
-            url = relative_to(raw.url, origin)
+            url = relative_to(url_text, origin)
         elif origin is None and not ABSOLUTE_URL.match(url) and not url.startswith(("/", "{{")):
             url = "/" + url if url else "/"
-        if self._carries_credential(raw, url, headers, where):
-            return
+        body, form, secrets = self._secret_fields(raw.body, raw.body_type, list(raw.form), where)
+        url, headers, body, form = self._scrub(url, headers, body, form, where)
+        if secrets:
+            self.plan.secret_variables.setdefault(profile.name, {}).update(secrets)
         taken = self._request_names.setdefault(profile.name, set())
         name = unique(slug(raw.title, "request"), taken)
         self.plan.requests.append(
@@ -311,34 +476,133 @@ class PlanBuilder:
                 method=raw.method.upper() or "GET",
                 url=url,
                 headers=headers,
-                body=raw.body,
+                body=body,
                 body_type=raw.body_type,
-                form=list(raw.form),
+                form=form,
+                folder=raw.folder,
             )
         )
+        if raw.variables:
+            self.add_variables(profile.name, raw.variables)
 
-    def _carries_credential(
-        self, raw: RawRequest, url: str, headers: list[tuple[str, str]], where: str
-    ) -> bool:
-        """A request whose URL, body or form holds a credential (a JWT, a PEM block, `Bearer …`) is not
-        saved: a saved request never holds a secret value. Usually it is a token request itself."""
-        from workbench.core.request.saved import SavedRequest, SavedRequestError, check_no_secrets
+    def _secret_fields(
+        self, body: str | None, body_type: str | None, form: list[tuple[str, str]], where: str
+    ) -> tuple[str | None, list[tuple[str, str]], dict[str, str]]:
+        """Literal values of secret-named fields (client_secret, password, api_key) in a JSON body or a
+        form become `{{ name }}` templates; the values become secret variables (to the keychain)."""
+        found: dict[str, str] = {}
 
-        probe = SavedRequest(
-            name="probe",
-            method=raw.method or "GET",
-            url=url,
-            headers=tuple(headers),
-            body=raw.body,
-            body_type=raw.body_type,
-            form=tuple(raw.form),
+        def hidden(key: str, value: str) -> str | None:
+            if not SECRET_FIELD.search(key) or "{{" in value or "{%" in value:
+                return None
+            if secret_kind(value)[0] != "value":
+                return None
+            name = template_name(key)
+            found[name] = value
+            return "{{ " + name + " }}"
+
+        if form:
+            form = [(k, hidden(k, v) or v) for k, v in form]
+        elif body_type == "json" and body and '"' in body:
+
+            def pair(match: re.Match[str]) -> str:
+                try:
+                    key, value = json.loads(f'"{match.group(1)}"'), json.loads(f'"{match.group(3)}"')
+                except ValueError:
+                    return match.group(0)
+                template = hidden(key, value) if isinstance(value, str) else None
+                return (
+                    match.group(0) if template is None else f'"{match.group(1)}"{match.group(2)}"{template}"'
+                )
+
+            body = _JSON_PAIR.sub(pair, body)
+        for name in found:
+            self.note(
+                f"{where}: the field '{name}' held a secret; it became the template {{{{ {name} }}}} and "
+                "its value goes to the keychain (a secret variable of the saved requests)"
+            )
+        return body, form, found
+
+    def _basic_token_request(self, auth: AuthSpec, raw: RawRequest, url: str) -> AuthSpec | None:
+        """A request with HTTP Basic credentials and `grant_type=client_credentials` is an OAuth token
+        request: its profile is client credentials with `client_secret_basic` (RFC 6749 §2.3.1)."""
+        from urllib.parse import parse_qsl
+
+        fields = dict(raw.form)
+        if not fields and raw.body and "grant_type" in raw.body:
+            fields = dict(parse_qsl(raw.body.strip()))
+        if fields.get("grant_type") != "client_credentials":
+            return None
+        self._token_requests.add(auth.where)
+        return AuthSpec(
+            "oauth2",
+            where=auth.where,
+            grant_type="client_credentials",
+            token_url=self._resolve_leading(url, raw).split("?", 1)[0],
+            client_id=auth.username,
+            client_secret=auth.password,
+            scope=fields.get("scope", ""),
+            audience=fields.get("audience", ""),
+            client_auth="basic",
         )
-        try:
-            check_no_secrets(probe, where)
-        except SavedRequestError as exc:
-            self.note(f"{exc} (the request was left out; nothing of it was stored)")
-            return True
-        return False
+
+    def _resolve_leading(self, url: str, raw: RawRequest) -> str:
+        """`{{ host }}/oauth/token` with the leading variable's value (default environment) filled in."""
+        match = re.match(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}", url)
+        scope = raw.scope
+        if not match or not isinstance(scope, Variables):
+            return url
+        name = match.group(1)
+        for candidate in (name, *(k for k in scope.values if template_name(k) == name)):
+            value = scope.values.get(candidate, "")
+            if value:
+                return scope.resolve(value).rstrip("/") + url[match.end() :]
+        return url
+
+    def _template_origin(self, url: str, raw: RawRequest) -> str | None:
+        """The origin a `{{ baseUrl }}/…` URL reaches with the source's (default environment's) values:
+        the URL stays a template, the request joins the profile of that origin."""
+        match = re.match(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}", url)
+        scope = raw.scope
+        if not match or not isinstance(scope, Variables):
+            return None
+        name = match.group(1)
+        for candidate in (name, *(k for k in scope.values if template_name(k) == name)):
+            value = scope.values.get(candidate, "")
+            if value:
+                return origin_of(scope.resolve(value))
+        return None
+
+    def _scrub(
+        self,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: str | None,
+        form: list[tuple[str, str]],
+        where: str,
+    ) -> tuple[str, list[tuple[str, str]], str | None, list[tuple[str, str]]]:
+        """A credential by its shape (a JWT, a PEM block, `Bearer …`) in the URL, a header, the body or
+        a form field is replaced by a `{{ secret_value }}` template and listed: the request is kept,
+        the value never reaches a file."""
+        from workbench.core.redact import _BEARER, _JWT, _PEM
+
+        def clean(text: str, label: str) -> str:
+            if not looks_like_credential(text):
+                return text
+            self.note(
+                f"{where}: the {label} held what looks like a credential; replaced by {{{{ secret_value }}}} "
+                "(give it under [vars] when you send it; nothing of it was stored)"
+            )
+            for pattern in (_PEM, _JWT, _BEARER):
+                text = pattern.sub("{{ secret_value }}", text)
+            return text
+
+        url = clean(url, "URL")
+        headers = [(n, clean(v, f"header {n}")) for n, v in headers]
+        form = [(k, clean(v, f"form field {k}")) for k, v in form]
+        if body is not None:
+            body = clean(body, "body")
+        return url, headers, body, form
 
     def add_variables(self, profile: str, values: Mapping[str, str]) -> None:
         self.plan.variables.setdefault(profile, {}).update(values)
@@ -352,22 +616,84 @@ class PlanBuilder:
         if variables is not None:
             for message in variables.problems.values():
                 self.note(message)
+        self._join_token_profile()
+        used = {r.profile for r in self.plan.requests}
+        if self.environments:
+            for profile in self.plan.profiles:
+                if profile.name in used:
+                    self.plan.environments[profile.name] = {k: dict(v) for k, v in self.environments.items()}
         for profile in self.plan.profiles:
-            if not profile.base_url:
-                self.note(
-                    f"profile '{profile.name}': no base URL could be worked out from the source; "
-                    "not created (add it with `workbench profile add`)"
-                )
-        missing = {p.name for p in self.plan.profiles if not p.base_url}
-        if missing:
-            self.plan.profiles = [p for p in self.plan.profiles if p.name not in missing]
-            dropped = [r for r in self.plan.requests if r.profile in missing]
-            for request in dropped:
-                self.note(
-                    f"request '{request.title or request.name}': its profile could not be created; not saved"
-                )
-            self.plan.requests = [r for r in self.plan.requests if r.profile not in missing]
+            if profile.base_url:
+                continue
+            base = self._base_from_templates(profile.name)
+            if base:
+                profile.base_url = base
+                continue
+            profile.needs.insert(0, "--base-url")
+            self.note(
+                f"profile '{profile.name}': no base URL could be worked out from the source; it is "
+                "created pending (give it with `workbench profile set "
+                f"{profile.name} --base-url URL`)"
+            )
         return self.plan
+
+    def _join_token_profile(self) -> None:
+        """The file obtains its token with a client-credentials request (Basic + grant_type) and its
+        other requests send `Bearer {{token}}` with no value: they use that profile's token."""
+        minted = [
+            p for p in self.plan.profiles
+            if p.preset == "oauth2-client-credentials" and p.source in self._token_requests
+        ]  # fmt: skip
+        if len(minted) != 1:
+            return
+        target = minted[0]
+        origins = {origin_of(target.base_url)} | {
+            origin_of(r.url) for r in self.plan.requests if r.profile == target.name
+        }
+        moved: set[str] = set()
+        for profile in self.plan.profiles:
+            waiting = profile.needs == ["--secret access_token"] and not profile.secrets
+            if profile.preset != "bearer" or not waiting or profile.secret_refs:
+                continue
+            if profile.base_url and origin_of(profile.base_url) not in origins:
+                continue
+            moved.add(profile.name)
+        if not moved:
+            return
+        taken = self._request_names.setdefault(target.name, set())
+        for request in self.plan.requests:
+            if request.profile in moved:
+                request.profile = target.name
+                request.name = unique(request.name, taken)
+        for name in moved:
+            values = self.plan.variables.pop(name, {})
+            if values:
+                self.plan.variables.setdefault(target.name, {}).update(values)
+        self.plan.profiles = [p for p in self.plan.profiles if p.name not in moved]
+        if self._hint in moved:  # the collection's own name is free again: the profile takes it
+            old, target.name = target.name, self._hint
+            for request in self.plan.requests:
+                if request.profile == old:
+                    request.profile = target.name
+            if old in self.plan.variables:
+                self.plan.variables[target.name] = self.plan.variables.pop(old)
+            self._request_names[target.name] = self._request_names.pop(old, set())
+        self.note(
+            f"profile '{target.name}': requests that send the token its client-credentials request "
+            f"obtains were given to it ({', '.join(sorted(moved))} not created)"
+        )
+
+    def _base_from_templates(self, profile: str) -> str:
+        """The origin a profile's `{{ baseUrl }}/…` requests reach in the first environment."""
+        first_env = next(iter(self.environments.values()), {})
+        values = {**self.plan.variables.get(profile, {}), **first_env}
+        for request in self.plan.requests:
+            if request.profile != profile:
+                continue
+            match = re.match(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", request.url)
+            if match and origin_of(values.get(match.group(1), "")):
+                return origin_of(values[match.group(1)]) or ""
+        return ""
 
 
 def _host(origin: str | None) -> str:

@@ -10,11 +10,20 @@ as Postman's own precedence has it (environment over collection).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError
-from workbench.core.importers.common import Variables, content_type, text_of, without_content_type
+from workbench.core.importers.common import (
+    Variables,
+    as_list,
+    as_map,
+    content_type,
+    template_name,
+    text_of,
+    without_content_type,
+)
 from workbench.core.importers.model import AuthSpec, BodyType, ImportPlan, RawRequest
 from workbench.core.importers.plan import PlanBuilder
 
@@ -22,6 +31,8 @@ if TYPE_CHECKING:
     from workbench.core.profiles.catalog import PresetCatalog
 
 MAX_DEPTH = 64
+# `:name` path segments (Postman path variables); not `://` nor a port.
+_PATH_VAR = re.compile(r"(^|/):([A-Za-z_][A-Za-z0-9_.-]*)(?=/|\?|#|$)")
 
 
 def sniff(doc: Any) -> bool:
@@ -63,12 +74,38 @@ def parse(
     name = text_of(info.get("name")) or "postman"
     variables = Variables()
     _add_variables(variables, doc.get("variable"))
-    if environment is not None:
-        load_environment(environment, env_source or "environment", variables)
     builder = PlanBuilder("postman", source, name, presets)
+    if environment is not None:
+        before = dict(variables.values)
+        load_environment(environment, env_source or "environment", variables)
+        env_name = text_of(environment.get("name")) or "environment"
+        kept = {k: v for k, v in variables.values.items() if before.get(k) != v and k not in variables.secret}
+        # The environment is a named variable set: its names stay templates, its values go to
+        # [env.NAME] (secret ones stay out of files), chosen with `--env NAME`.
+        variables.keep.update(
+            k for k in variables.values if k not in before or before[k] != variables.values[k]
+        )
+        builder.environments[env_name] = {template_name(k): v for k, v in kept.items()}
+    _scripts(builder, doc.get("event"), "collection")
     top = _auth(doc.get("auth"), "collection auth", variables)
     _walk(builder, doc.get("item", []), top, variables, "", 0, source)
     return builder.finish(variables)
+
+
+def _scripts(builder: PlanBuilder, events: Any, owner: str) -> None:
+    """Pre-request and test scripts, listed by name: they do not run here."""
+    for event in events if isinstance(events, list) else []:
+        if not isinstance(event, Mapping):
+            continue
+        script = as_map(event.get("script"))
+        lines = script.get("exec")
+        text = "\n".join(str(x) for x in lines) if isinstance(lines, list) else text_of(lines)
+        if event.get("disabled") is True or not text.strip():
+            continue
+        kind = {"prerequest": "pre-request script", "test": "test script"}.get(
+            text_of(event.get("listen")), f"{text_of(event.get('listen')) or 'a'} script"
+        )
+        builder.note(f"{owner}: {kind} not run here (scripts do not run in the workbench)")
 
 
 def _add_variables(variables: Variables, raw: Any) -> None:
@@ -106,6 +143,7 @@ def _walk(
             if not isinstance(children, list):
                 raise InputError(f"{source}: damaged Postman collection (folder '{path}' has no item list)")
             auth = _auth(item.get("auth"), f"folder '{path}' auth", scope, parent_auth)
+            _scripts(builder, item.get("event"), f"folder '{path}'")
             _walk(builder, children, auth, scope, path, depth + 1, source)
             continue
         request = item.get("request")
@@ -115,8 +153,12 @@ def _walk(
             builder.note(f"item '{path}' is neither a request nor a folder; skipped")
             continue
         where = f"request '{path}'"
+        _scripts(builder, item.get("event"), where)
         auth = _auth(request.get("auth"), f"{where} auth", scope, parent_auth)
-        builder.add_request(_request(request, title, where, auth, scope, builder))
+        raw = _request(request, title, where, auth, scope, builder)
+        raw.folder = folder
+        raw.scope = scope
+        builder.add_request(raw)
 
 
 def _params(raw: Any) -> dict[str, str]:
@@ -149,6 +191,7 @@ def _auth(raw: Any, where: str, variables: Variables, parent: AuthSpec | None = 
             key=p.get("key", ""),
             value=p.get("value", ""),
             placement=p.get("in", "header") or "header",
+            prefix="",
         )
     if kind == "oauth2":
         return AuthSpec(
@@ -167,7 +210,7 @@ def _auth(raw: Any, where: str, variables: Variables, parent: AuthSpec | None = 
             refresh_token=p.get("refreshToken", ""),
         )
     if kind == "basic":
-        return AuthSpec("basic", where=where)
+        return AuthSpec("basic", where=where, username=p.get("username", ""), password=p.get("password", ""))
     return AuthSpec(kind, where=where)
 
 
@@ -203,7 +246,33 @@ def _request(
     builder: PlanBuilder,
 ) -> RawRequest:
     method = text_of(request.get("method")) or "GET"
-    url = scope.translate(_url(request.get("url")).strip(), f"{where} URL")
+    raw_url = _url(request.get("url")).strip()
+    path_vars: dict[str, str] = {}
+    url_map = as_map(request.get("url"))
+    declared = {
+        text_of(v.get("key")): text_of(v.get("value"))
+        for v in as_list(url_map.get("variable"))
+        if isinstance(v, Mapping) and text_of(v.get("key"))
+    }
+
+    def path_var(match: re.Match[str]) -> str:
+        key = match.group(2)
+        value = declared.get(key, "")
+        if value and "{{" not in value:
+            path_vars[template_name(key)] = value
+        elif value:
+            return match.group(1) + value  # `:id` whose value is itself a {{variable}}
+        else:
+            scope.note(
+                f"path variable ':{key}' has no value in the source; left as the template "
+                f"{{{{ {template_name(key)} }}}} (give it under [vars])"
+            )
+        return match.group(1) + "{{" + key + "}}"
+
+    raw_url = _PATH_VAR.sub(path_var, raw_url)
+    url = scope.translate(raw_url, f"{where} URL")
+    for key in path_vars:
+        url = url.replace("{{ " + key + " }}", "{{ " + key + " }}")
     headers: list[tuple[str, str]] = []
     raw_headers = request.get("header", [])
     if isinstance(raw_headers, str):  # v2.0 allowed "K: V\nK2: V2"
@@ -227,6 +296,7 @@ def _request(
         body_type=body_type,
         form=form,
         auth=auth,
+        variables=path_vars,
     )
 
 
@@ -277,7 +347,9 @@ def _body(
                 variables_value = {}
             text = json.dumps({"query": text_of(gql.get("query")), "variables": variables_value})
             return scope.translate(text, f"{where} body"), "json"
-    if mode:
+    if mode == "file":
+        builder.note(f"{where}: the body is a file; not saved (binary bodies are never saved as text)")
+    elif mode:
         builder.note(f"{where}: body mode '{mode}' is not supported; saved without a body")
     return None, None
 

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
             *,
             header: str = "Authorization",
             scheme: str = "Bearer",
+            placement: str = "header",
         ) -> None: ...
 
 
@@ -450,14 +451,23 @@ def _make_bearer_auth() -> type[Any]:
             *,
             header: str = "Authorization",
             scheme: str = "Bearer",
+            placement: str = "header",
         ) -> None:
             self._get_token = get_token
             self._header = header
             self._scheme = scheme
+            self._placement = placement
 
         def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
             token = self._get_token()
-            request.headers[self._header] = f"{self._scheme} {token}" if self._scheme else token
+            if self._placement == "query":  # the api-key preset: `?key=…` (this name replaces any)
+                request.url = request.url.copy_set_param(self._header, token)
+            elif self._placement == "cookie":
+                pair = f"{self._header}={token}"
+                existing = request.headers.get("Cookie")
+                request.headers["Cookie"] = f"{existing}; {pair}" if existing else pair
+            else:
+                request.headers[self._header] = f"{self._scheme} {token}" if self._scheme else token
             yield request
 
     BearerAuth.__module__ = __name__

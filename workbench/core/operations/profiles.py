@@ -144,11 +144,14 @@ def create_profile(
     settings: Mapping[str, Any] | None = None,
     override: Mapping[str, Any] | None = None,
     secret_refs: Mapping[str, str] | None = None,
+    pending: bool = False,
 ) -> ProfileSaved:
     """Create a profile and store its secrets: validate all, store, write; undo on failure.
 
     `override` (deep-merged into the preset; `workbench import` uses it for an API key's header).
-    `secret_refs`: secrets read at each use from `env:VAR` / `cmd:COMMAND`, never stored."""
+    `secret_refs`: secrets read at each use from `env:VAR` / `cmd:COMMAND`, never stored.
+    `pending` (`workbench import`): required inputs, even the base URL, may be missing; the
+    profile is created marked pending and names them until `profile set` completes it."""
     from workbench.core.profiles.profile import validate_profile_name
 
     name = validate_profile_name(name)
@@ -169,7 +172,7 @@ def create_profile(
             or (s.kind == "secret" and s.name not in given_secrets and s.name not in refs)
         )
     ]
-    if missing:
+    if missing and not pending:
         raise InputError(f"{spec.name} needs {_labels(spec, missing)}")
     values = {s.name: s.default for s in spec.var_inputs if s.default is not None}
     values.update(given_vars)
@@ -183,6 +186,7 @@ def create_profile(
         settings=settings,
         override=override,
         secret_refs=refs,
+        pending=pending,
     )
 
     def write() -> None:
@@ -263,6 +267,7 @@ def update_profile(
         settings=new_settings,
         override=existing.override,
         secret_refs=refs,
+        pending=existing.pending,  # cleared once every required input is there
     )
     # Under the profile's token lock: a refresh in flight (here or in another process) would
     # otherwise store a rotated refresh token over the one being set, or the other way round.
@@ -337,9 +342,19 @@ def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
     deleted = ctx.profiles.remove(name, vault=ctx.vault)
     forget_discovery(name)
     # Its saved requests go too: a later profile of the same name must not inherit them.
-    from workbench.core.request.saved import SavedRequestStore
+    from workbench.core.request.saved import SavedRequestError, SavedRequestStore, secret_entry
 
-    SavedRequestStore().remove_all(name)
+    store = SavedRequestStore()
+    try:
+        secret_vars = store.load(name).secret_vars
+    except SavedRequestError:
+        secret_vars = []
+    for var in secret_vars:  # the saved requests' secret variables leave the keychain with them
+        try:
+            ctx.vault.delete(name, secret_entry(var))
+        except WorkbenchError:
+            pass
+    store.remove_all(name)
     engine = ctx.built_engine()
     if engine is not None:
         engine.drop(name, removed=True)

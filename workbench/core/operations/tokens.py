@@ -90,7 +90,7 @@ class TokenFacts:
 
 def token_facts(profile: Profile) -> TokenFacts:
     preset = profile.preset
-    spec = preset.token
+    spec = profile.token_spec
     lifetime = spec.refresh_token_lifetime
     return TokenFacts(
         header=spec.header,

@@ -15,8 +15,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -59,7 +59,12 @@ TOKEN_KEYS = (
     "jwks_url",
     "verify_secret",
     "expired_markers",
+    "placement",
+    "value",
 )
+TOKEN_PLACEMENTS = ("header", "query", "cookie")
+# `[token]` header / scheme / placement may name a profile var: `{{ vars.key_name }}` (api-key).
+_VAR_REF = re.compile(r"\{\{\s*vars\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 REQUEST_KEYS = (
     "method",
     "path",
@@ -132,6 +137,11 @@ class TokenSpec:
     jwks_url: str | None = None
     verify_secret: str | None = None
     expired_markers: tuple[str, ...] = ()
+    # Where the token goes: a header (`header`, `scheme`), a query parameter or a cookie named `header`.
+    placement: str = "header"
+    # A credential the preset builds from the profile's inputs, with no request (basic, api-key):
+    # a template such as `{{ secrets.api_key }}`. None: the token is minted, refreshed or pasted.
+    value: str | None = None
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any] | None) -> TokenSpec:
@@ -148,10 +158,31 @@ class TokenSpec:
             jwks_url=str(table["jwks_url"]) if table.get("jwks_url") else None,
             verify_secret=str(table["verify_secret"]) if table.get("verify_secret") else None,
             expired_markers=tuple(str(m) for m in table.get("expired_markers") or () if m),
+            placement=str(table.get("placement") or "header"),
+            value=str(table["value"]) if table.get("value") else None,
+        )
+
+    def resolved(self, var: Callable[[str], str]) -> TokenSpec:
+        """This spec with `{{ vars.NAME }}` in header, scheme and placement filled in by `var`."""
+        if "{{" not in self.header + self.scheme + self.placement:
+            return self
+
+        def fill(text: str) -> str:
+            return _VAR_REF.sub(lambda m: var(m.group(1)), text).strip()
+
+        placement = fill(self.placement).lower() or "header"
+        return replace(
+            self,
+            header=fill(self.header) or "Authorization",
+            scheme=fill(self.scheme),
+            placement=placement if placement in TOKEN_PLACEMENTS else "header",
         )
 
     def authorization(self, token: str) -> tuple[str, str]:
-        """(header name, header value) a request carries the token in: `Authorization: Bearer …`."""
+        """(header name, header value) a request carries the token in: `Authorization: Bearer …`
+        (for a query parameter or a cookie, the header value is the bare token)."""
+        if self.placement != "header":
+            return self.header, token
         return self.header, f"{self.scheme} {token}" if self.scheme else token
 
 
@@ -446,6 +477,16 @@ def _validate_token(raw: Any, secret_names: set[str]) -> None:
             )
     if "expired_markers" in table:
         _expect_str_list(table["expired_markers"], (*path, "expired_markers"))
+    for key in ("header", "scheme", "placement"):
+        text = table.get(key)
+        if isinstance(text, str) and ("{{" in text or "{%" in text) and _VAR_REF.sub("", text).count("{") > 0:
+            raise Problem((*path, key), "may hold only `{{ vars.NAME }}` templates")
+    if "placement" in table:
+        placement = _expect_str(table["placement"], (*path, "placement"), non_empty=True)
+        if "{{" not in placement and placement not in TOKEN_PLACEMENTS:
+            raise Problem((*path, "placement"), f"must be one of {', '.join(TOKEN_PLACEMENTS)}")
+    if "value" in table:
+        _expect_str(table["value"], (*path, "value"), non_empty=True)
 
 
 def _validate_oauth(raw: Any) -> None:

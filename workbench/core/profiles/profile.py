@@ -41,6 +41,7 @@ from workbench.core.profiles.presets import (
     Preset,
     PresetFieldError,
     Problem,
+    TokenSpec,
     freeze,
     thaw,
     unknown_key_message,
@@ -53,7 +54,17 @@ if TYPE_CHECKING:
     from workbench.core.storage.vault import Vault
 
 PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
-TOP_LEVEL_KEYS = ("name", "preset", "base_url", "secret_names", "vars", "settings", "override", "secret_refs")
+TOP_LEVEL_KEYS = (
+    "name",
+    "preset",
+    "base_url",
+    "secret_names",
+    "vars",
+    "settings",
+    "override",
+    "secret_refs",
+    "pending",
+)
 SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins")
 # Stored by the engine for every profile, whatever its preset says.
 TOKEN_SECRET_NAMES = ("access_token", "refresh_token")
@@ -117,6 +128,9 @@ class Profile:
     # Secrets read from elsewhere at each use, never stored: name → "env:VAR" | "cmd:COMMAND"
     # (core/secret_refs.py). A name here is not in `secret_names` (those live in the keychain).
     secret_refs: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Created by an import that could not fill every required input: `missing_required()` names
+    # them, `token`/`call` refuse in one line, `profile set` completes it (and clears the flag).
+    pending: bool = False
 
     def var(self, name: str) -> str:
         """A var's value, falling back to the preset input's default."""
@@ -135,9 +149,16 @@ class Profile:
             names += LOGIN_SECRET_NAMES
         return tuple(dict.fromkeys(names))
 
+    @property
+    def token_spec(self) -> TokenSpec:
+        """How this profile's token is sent: the preset's `[token]` with `{{ vars.NAME }}` filled in
+        from the profile (the api-key preset's header, query parameter or cookie name and prefix)."""
+        return self.preset.token.resolved(self.var)
+
     def missing_required(self) -> list[str]:
-        """Required preset inputs this profile lacks a value for (vars) or a name for (secrets)."""
-        missing = []
+        """Required inputs this profile lacks: `base_url` (a pending one may have none), vars
+        without a value and secrets without a name."""
+        missing = [] if self.base_url else ["base_url"]
         for spec in self.preset.inputs:
             if not spec.required:
                 continue
@@ -163,13 +184,49 @@ class Profile:
             data["override"] = thaw(self.override)
         if self.secret_refs:
             data["secret_refs"] = dict(sorted(self.secret_refs.items()))
+        if self.pending:
+            data["pending"] = True
         return data
+
+    def pending_message(self) -> str:
+        """The one line `token` and `call` answer for a pending profile."""
+        return f"profile '{self.name}' is pending: it still needs {self.missing_flags()}"
+
+    def pending_hint(self) -> str:
+        return f"complete it with `workbench profile set {self.name} {self.missing_flags()}`"
+
+    def missing_flags(self) -> str:
+        """The `profile set` options that complete this profile: `--base-url URL --set client_id=…`."""
+        flags = []
+        for name in self.missing_required():
+            spec = self.preset.input(name)
+            if name == "base_url":
+                flags.append("--base-url URL")
+            elif spec is not None and spec.kind == "secret":
+                flags.append(f"--secret {name}")
+            else:
+                flags.append(f"--set {name}=…")
+        return " ".join(flags)
 
     def to_toml(self) -> str:
         return dumps_toml(self.to_data())
 
 
 # --------------------------------------------------------------------------- validation
+
+
+def _incomplete(
+    preset: Preset, vars_: Mapping[str, str], secret_names: Iterable[str], refs: Mapping[str, str]
+) -> bool:
+    names = set(secret_names) | set(refs)
+    return any(
+        spec.required
+        and (
+            (spec.kind == "var" and spec.default is None and spec.name not in vars_)
+            or (spec.kind == "secret" and spec.name not in names)
+        )
+        for spec in preset.inputs
+    )
 
 
 def _build_profile(
@@ -201,13 +258,17 @@ def _build_profile(
     except PresetError as exc:
         raise Problem(("preset",), str(exc)) from None
 
+    pending = data.get("pending", False)
+    if not isinstance(pending, bool):
+        raise Problem(("pending",), "must be true or false")
     base_url = data["base_url"]
     if not isinstance(base_url, str):
         raise Problem(("base_url",), "must be a string")
-    try:
-        validate_base_url(base_url)
-    except ValueError as exc:
-        raise Problem(("base_url",), str(exc)) from None
+    if base_url or not pending:
+        try:
+            validate_base_url(base_url)
+        except ValueError as exc:
+            raise Problem(("base_url",), str(exc)) from None
 
     override = data.get("override", {})
     if not isinstance(override, Mapping):
@@ -237,7 +298,7 @@ def _build_profile(
             raise Problem(("vars", key), "must be a string (quote it)")
         vars_[key] = value
     for spec in var_specs.values():
-        if spec.required and spec.default is None and spec.name not in vars_:
+        if spec.required and spec.default is None and spec.name not in vars_ and not pending:
             raise Problem(("vars",), f"missing '{spec.name}', required by preset '{preset.name}'")
 
     raw_secrets = data.get("secret_names", [])
@@ -291,6 +352,7 @@ def _build_profile(
         override=freeze(override),
         preset=preset,
         secret_refs=MappingProxyType(secret_refs),
+        pending=pending and (not base_url or _incomplete(preset, vars_, secret_names, secret_refs)),
     )
 
 
@@ -434,8 +496,10 @@ class ProfileStore:
         settings: Mapping[str, Any] | None = None,
         override: Mapping[str, Any] | None = None,
         secret_refs: Mapping[str, str] | None = None,
+        pending: bool = False,
     ) -> Profile:
-        """A validated Profile that is not saved yet (errors name the field, as for a file)."""
+        """A validated Profile that is not saved yet (errors name the field, as for a file).
+        `pending`: required inputs (and the base URL) may be missing; the profile says which."""
         validate_profile_name(name)
         data: dict[str, Any] = {
             "name": name,
@@ -450,6 +514,8 @@ class ProfileStore:
             data["override"] = thaw(override)
         if secret_refs:
             data["secret_refs"] = dict(secret_refs)
+        if pending:
+            data["pending"] = True
         try:
             return _build_profile(data, self.presets)
         except Problem as problem:

@@ -13,6 +13,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
@@ -87,10 +88,19 @@ class SnippetRequest:
     body: bytes | None = None
     token_header: str = "Authorization"  # noqa: S105 - a header name
     token_scheme: str = "Bearer"  # noqa: S105 - a scheme word
+    # The api-key preset may send the token as a query parameter instead of a header (its name).
+    token_query: str = ""
+
+    @property
+    def token_prefix(self) -> str:
+        """What precedes the token in its header: `Bearer `, or `name=` for a cookie."""
+        if not self.token_scheme:
+            return ""
+        return self.token_scheme if self.token_scheme.endswith("=") else self.token_scheme + " "
 
     def plain_headers(self) -> list[tuple[str, str]]:
         """The headers to write out: without the token header and the ones the client computes itself."""
-        skip = {self.token_header.lower(), *_CURL_MANAGED}
+        skip = {*([] if self.token_query else [self.token_header.lower()]), *_CURL_MANAGED}
         return [(k, v) for k, v in self.headers if k.lower() not in skip]
 
     def body_text(self) -> tuple[str | None, bool]:
@@ -109,9 +119,18 @@ def _dq(text: str) -> str:
 
 
 def _shell_token_header(req: SnippetRequest, sep: str) -> str:
-    prefix = f"{req.token_scheme} " if req.token_scheme else ""
+    prefix = req.token_prefix
     # The profile name is [A-Za-z0-9._-] (validated), so it needs no quoting inside $( ).
     return f'"{_dq(req.token_header)}{sep}{_dq(prefix)}$(workbench token {req.profile})"'
+
+
+def _shell_url(req: SnippetRequest) -> str:
+    """The URL, with the token as a query parameter when the profile sends it so."""
+    if not req.token_query:
+        return shlex.quote(req.url)
+    joiner = "&" if "?" in req.url else "?"
+    name = quote(req.token_query, safe="")
+    return f'"{_dq(req.url)}{joiner}{_dq(name)}=$(workbench token {req.profile})"'
 
 
 def _curl(req: SnippetRequest) -> str:
@@ -119,10 +138,10 @@ def _curl(req: SnippetRequest) -> str:
         "curl",
         "-X",
         shlex.quote(req.method.upper()),
-        shlex.quote(req.url),
-        "-H",
-        _shell_token_header(req, ": "),
+        _shell_url(req),
     ]
+    if not req.token_query:
+        parts += ["-H", _shell_token_header(req, ": ")]
     for name, value in req.plain_headers():
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     text, lossy = req.body_text()
@@ -134,8 +153,9 @@ def _curl(req: SnippetRequest) -> str:
 
 def _httpie(req: SnippetRequest) -> str:
     # --ignore-stdin: in a script or CI stdin is not a terminal, and HTTPie would read it as the body.
-    parts = ["http", "--ignore-stdin", shlex.quote(req.method.upper()), shlex.quote(req.url)]
-    parts.append(_shell_token_header(req, ":"))
+    parts = ["http", "--ignore-stdin", shlex.quote(req.method.upper()), _shell_url(req)]
+    if not req.token_query:
+        parts.append(_shell_token_header(req, ":"))
     for name, value in req.plain_headers():
         parts.append(shlex.quote(f"{name}:{value}"))
     text, lossy = req.body_text()
@@ -146,11 +166,14 @@ def _httpie(req: SnippetRequest) -> str:
 
 
 def _python(req: SnippetRequest) -> str:
-    prefix = f"{req.token_scheme} " if req.token_scheme else ""
+    prefix = req.token_prefix
     headers = [f"    {k!r}: {v!r}," for k, v in req.plain_headers()]
-    headers.append(
-        f"    {req.token_header!r}: {prefix!r} + token," if prefix else f"    {req.token_header!r}: token,"
-    )
+    if not req.token_query:
+        headers.append(
+            f"    {req.token_header!r}: {prefix!r} + token,"
+            if prefix
+            else f"    {req.token_header!r}: token,"
+        )
     lines = [
         f"# Run with: workbench exec {req.profile} -- python this_file.py",
         "import os",
@@ -165,6 +188,7 @@ def _python(req: SnippetRequest) -> str:
         f"    {req.method.upper()!r},",
         f"    {req.url!r},",
         "    headers=headers,",
+        *([f"    params={{{req.token_query!r}: token}},"] if req.token_query else []),
     ]
     if req.body is not None and req.body != b"":
         text, lossy = req.body_text()
@@ -178,16 +202,20 @@ def _js(text: str) -> str:
 
 
 def _fetch(req: SnippetRequest) -> str:
-    prefix = f"{req.token_scheme} " if req.token_scheme else ""
+    prefix = req.token_prefix
     token_expr = f"{_js(prefix)} + token" if prefix else "token"
+    url = _js(req.url)
+    if req.token_query:
+        joiner = "&" if "?" in req.url else "?"
+        url = f"{url} + {_js(joiner + quote(req.token_query, safe='') + '=')} + encodeURIComponent(token)"
     lines = [
         f"// Run with: workbench exec {req.profile} -- node this_file.mjs",
         f"const token = process.env.{TOKEN_ENV}; // set by `workbench exec`; never written here",
-        f"const response = await fetch({_js(req.url)}, {{",
+        f"const response = await fetch({url}, {{",
         f"  method: {_js(req.method.upper())},",
         "  headers: {",
         *(f"    {_js(k)}: {_js(v)}," for k, v in req.plain_headers()),
-        f"    {_js(req.token_header)}: {token_expr},",
+        *([] if req.token_query else [f"    {_js(req.token_header)}: {token_expr},"]),
         "  },",
     ]
     text, lossy = req.body_text()
@@ -209,15 +237,17 @@ def snippet_request(
     """The request for `profile` (its base URL joined, its token's header and scheme) as a snippet model."""
     from workbench.core.engine.flows import resolve_url
 
-    token = profile.preset.token
+    token = profile.token_spec
+    cookie = token.placement == "cookie"
     return SnippetRequest(
         profile=profile.name,
         method=method,
         url=resolve_url(profile, target),
         headers=tuple(headers),
         body=body,
-        token_header=token.header,
-        token_scheme=token.scheme,
+        token_header="Cookie" if cookie else token.header,
+        token_scheme=f"{token.header}=" if cookie else token.scheme,
+        token_query=token.header if token.placement == "query" else "",
     )
 
 

@@ -5,15 +5,22 @@
     [vars]                      # values for the {{ }} templates below (never secrets)
     user_id = "42"
 
+    secret_vars = ["password"]  # variables whose values are in the keychain (never in this file)
+
+    [env.staging]               # optional named variable sets (imported environments): `--env staging`
+    host = "https://staging.example.com"
+
     [requests.get-user]
     title = "Get user"          # optional, the name it had where it came from
+    folder = "Users/Admin"      # optional, the folder it sat in there
     method = "GET"
     url = "/users/{{ user_id }}"   # a path (joined to the profile's base URL) or a full URL
     headers = { Accept = "application/json" }
     json = '{"x": 1}'           # or: text = "...", form = { k = "v" }, multipart = { k = "v" }
 
 Templates are the workbench's sandboxed Jinja2 (the same engine as presets): the
-request file's `[vars]` by name, the profile's `vars`, `base_url`, `origin`,
+request file's `[vars]` by name (over them, the `[env.NAME]` chosen with `--env NAME`, else
+the first one in the file), the profile's `vars`, `base_url`, `origin`,
 `profile`, and `now()` / `uuid()`. Secrets are not in the context: the profile's
 token is added when the request is sent, the way `call` does it. A value that is a
 credential by its shape (a JWT, a PEM block, `Bearer …`), or a literal value for a
@@ -45,12 +52,18 @@ if TYPE_CHECKING:
 
 SAVED_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 BODY_KEYS = ("json", "text", "form", "multipart")
-REQUEST_KEYS = ("title", "method", "url", "headers", *BODY_KEYS)
+REQUEST_KEYS = ("title", "folder", "method", "url", "headers", *BODY_KEYS)
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "apikey", "x-auth-token"}
 )
 MAX_FILE_BYTES = 16 * 1024 * 1024
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+
+
+def secret_entry(name: str) -> str:
+    """The keychain entry (of the profile) that holds the saved requests' secret variable `name`."""
+    return f"var.{name}"
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 HEADER = "# Saved requests of profile '{name}' (workbench). No secret values: use {{{{ }}}} templates.\n"
 
@@ -77,11 +90,14 @@ class SavedRequest:
     body: str | None = None
     body_type: str | None = None  # json | text | form | multipart
     form: tuple[tuple[str, str], ...] = ()
+    folder: str = ""  # where it sat in the collection it came from ("Payments/Refunds")
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if self.title and self.title != self.name:
             data["title"] = self.title
+        if self.folder:
+            data["folder"] = self.folder
         data["method"] = self.method
         data["url"] = self.url
         if self.headers:
@@ -98,11 +114,27 @@ class SavedRequestFile:
     profile: str
     vars: dict[str, str] = field(default_factory=dict)
     requests: dict[str, SavedRequest] = field(default_factory=dict)
+    envs: dict[str, dict[str, str]] = field(default_factory=dict)  # name → variables (`--env NAME`)
+    secret_vars: list[str] = field(default_factory=list)  # values in the keychain (`secret_entry`)
+
+    def variables(self, env: str | None = None) -> dict[str, str]:
+        """[vars] with the chosen environment over them (none chosen: the first one, if any)."""
+        if env is not None and env not in self.envs:
+            known = ", ".join(self.envs) or "none"
+            raise SavedRequestError(
+                f"profile '{self.profile}' has no environment '{env[:40]}' (known: {known})"
+            )
+        chosen = env if env is not None else next(iter(self.envs), None)
+        return {**self.vars, **(self.envs.get(chosen, {}) if chosen is not None else {})}
 
     def to_toml(self) -> str:
         data: dict[str, Any] = {}
+        if self.secret_vars:
+            data["secret_vars"] = sorted(set(self.secret_vars))
         if self.vars:
             data["vars"] = dict(sorted(self.vars.items()))
+        if self.envs:
+            data["env"] = {name: dict(sorted(values.items())) for name, values in self.envs.items()}
         data["requests"] = {name: req.to_data() for name, req in self.requests.items()}
         return HEADER.format(name=self.profile) + "\n" + dumps_toml(data)
 
@@ -179,6 +211,9 @@ def _parse_request(name: str, raw: Any, where: str) -> SavedRequest:
         else:
             body = value
     title = raw.get("title", "")
+    folder = raw.get("folder", "")
+    if not isinstance(folder, str) or any(ch in folder for ch in "\r\n"):
+        raise SavedRequestError(f"{where}: requests.{name}.folder must be a one-line string")
     request = SavedRequest(
         name=name,
         method=method.upper(),
@@ -188,6 +223,7 @@ def _parse_request(name: str, raw: Any, where: str) -> SavedRequest:
         body=body,
         body_type=body_type,
         form=form,
+        folder=folder,
     )
     validate_request(name, request.method, url, headers)
     return request
@@ -235,8 +271,20 @@ class SavedRequestStore:
         if not isinstance(requests_raw, Mapping):
             raise SavedRequestError(f"{shown}: [requests] must be a table")
         for key in data:
-            if key not in ("vars", "requests"):
-                raise SavedRequestError(f"{shown}: unknown key '{key}' (known: vars, requests)")
+            if key not in ("vars", "requests", "env", "secret_vars"):
+                raise SavedRequestError(
+                    f"{shown}: unknown key '{key}' (known: secret_vars, vars, env, requests)"
+                )
+        secret_vars = data.get("secret_vars", [])
+        if not isinstance(secret_vars, list) or not all(
+            isinstance(v, str) and _VAR_NAME.match(v) for v in secret_vars
+        ):
+            raise SavedRequestError(f"{shown}: secret_vars must be a list of variable names")
+        envs_raw = data.get("env", {})
+        if not isinstance(envs_raw, Mapping) or not all(
+            isinstance(v, Mapping) and all(isinstance(x, str) for x in v.values()) for v in envs_raw.values()
+        ):
+            raise SavedRequestError(f"{shown}: [env.NAME] must be tables of strings")
         requests = {}
         for name, raw_request in requests_raw.items():
             try:
@@ -244,7 +292,8 @@ class SavedRequestStore:
             except SavedRequestError as exc:
                 raise SavedRequestError(f"{shown}: {exc}") from None
             requests[name] = _parse_request(name, raw_request, shown)
-        return SavedRequestFile(profile, dict(variables), requests)
+        envs = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in envs_raw.items()}
+        return SavedRequestFile(profile, dict(variables), requests, envs, list(secret_vars))
 
     def list(self, profile: str) -> list[SavedRequest]:
         return list(self.load(profile).requests.values())
@@ -261,11 +310,12 @@ class SavedRequestStore:
     def write(self, file: SavedRequestFile) -> None:
         for request in file.requests.values():
             check_no_secrets(request, f"saved request '{request.name}'")
-        for key, value in file.vars.items():
-            if looks_like_credential(value):
-                raise SavedRequestError(f"variable '{key}' looks like a credential; not saved")
+        for env in (file.vars, *file.envs.values()):
+            for key, value in env.items():
+                if looks_like_credential(value):
+                    raise SavedRequestError(f"variable '{key}' looks like a credential; not saved")
         path = self.path_for(file.profile)
-        if not file.requests and not file.vars:
+        if not file.requests and not file.vars and not file.envs:
             path.unlink(missing_ok=True)
             return
         atomic_write_text(path, file.to_toml())
@@ -371,8 +421,18 @@ def render(
     return RenderedRequest(method=request.method, target=target, headers=headers, content=content)
 
 
-def render_saved(ctx: AppContext, profile_name: str, saved_name: str) -> RenderedRequest:
-    """`call NAME --request SAVED` and the GUI's "send saved request": load, then render."""
+def render_saved(
+    ctx: AppContext,
+    profile_name: str,
+    saved_name: str,
+    env: str | None = None,
+    *,
+    reveal_secrets: bool = True,
+) -> RenderedRequest:
+    """`call NAME --request SAVED [--env NAME]` and the GUI's "send saved request": load, then render.
+
+    Secret variables come from the keychain; with `reveal_secrets=False` (`snippet`) they render
+    as `<NAME from the keychain>` instead, so the output never holds them."""
     from workbench.core.request.templating import TemplateRenderer
 
     profile = ctx.profiles.get(profile_name)
@@ -384,7 +444,19 @@ def render_saved(ctx: AppContext, profile_name: str, saved_name: str) -> Rendere
             f"profile '{profile.name}' has no saved request '{saved_name}' "
             f"(see `workbench request list {profile.name}`)"
         )
-    return render(request, profile, TemplateRenderer(clock=ctx.clock), file.vars)
+    variables = file.variables(env)
+    for name in file.secret_vars:
+        if reveal_secrets:
+            value = ctx.vault.load(profile.name, secret_entry(name))
+            if value is None:
+                raise SavedRequestError(
+                    f"profile '{profile.name}': the secret variable '{name}' is not in the keychain",
+                    hint=f"give it under [vars] of requests/{profile.name}.toml, or import the request again",
+                )
+            variables[name] = value
+        else:
+            variables[name] = f"<{name} from the keychain>"
+    return render(request, profile, TemplateRenderer(clock=ctx.clock), variables)
 
 
 def multipart_body(pairs: Iterable[tuple[str, str]], boundary: str) -> bytes:
@@ -410,5 +482,6 @@ __all__ = [
     "check_no_secrets",
     "render",
     "render_saved",
+    "secret_entry",
     "validate_saved_name",
 ]

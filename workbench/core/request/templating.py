@@ -15,7 +15,7 @@ Context names (built by `workbench.core.engine.flows.build_request`):
     base_url, origin, profile
 
 Helpers: `now()` (server-corrected Unix seconds, an int, the same value for the
-whole rendering), `uuid()`, `b64url(text)`, `sign(alg, private_key_pem, message)`.
+whole rendering), `uuid()`, `b64url(text)`, `b64(text)`, `sign(alg, private_key_pem, message)`.
 Filter: `tojson` (plain JSON, for `json` bodies).
 
 Error messages name the template field and the missing name, never a value.
@@ -232,6 +232,13 @@ def _b64url_helper(text: Any) -> str:
     return b64url(text)
 
 
+def _b64_helper(text: Any) -> str:
+    """Standard base64 with padding (HTTP Basic credentials)."""
+    _fail_if_undefined(text)
+    raw = text if isinstance(text, bytes) else str(text).encode("utf-8")
+    return base64.b64encode(raw).decode("ascii")
+
+
 def _too_big(value: Any) -> str | None:
     """Why a value a template built is over budget, or None."""
     if isinstance(value, str | bytes | list | tuple) and len(value) > MAX_OUTPUT_CHARS:
@@ -301,6 +308,7 @@ def _build_environment() -> ImmutableSandboxedEnvironment:
         env.globals.pop(name, None)
     env.globals["uuid"] = lambda: str(_uuid.uuid4())
     env.globals["b64url"] = _b64url_helper
+    env.globals["b64"] = _b64_helper
     env.globals["sign"] = _sign
     env.filters["tojson"] = _tojson
     env.filters["b64url"] = _b64url_helper
