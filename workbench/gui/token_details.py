@@ -213,6 +213,8 @@ class TokenDetails(QSplitter):
         """The time claims' "in 1 min" / "7 s ago" follow the clock (the rest stays as drawn)."""
         for row in range(self.claims.topLevelItemCount()):
             item = self.claims.topLevelItem(row)
+            if item is None:
+                continue
             when = item.data(1, Qt.ItemDataRole.UserRole)
             if isinstance(when, float):
                 text = f"{local_time(when)} · {relative(when - now)}"
