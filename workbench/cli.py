@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -87,6 +88,7 @@ _COMMAND_MODULES = {
     "keygen": "workbench.commands.keygen",
     "sandbox": "workbench.commands.sandbox",
     "login": "workbench.commands.login",
+    "logout": "workbench.commands.logout",
     "self-test": "workbench.commands.selftest",
     "completion": "workbench.commands.completion",
     "import": "workbench.commands.import_",
@@ -102,7 +104,7 @@ def _command_modules() -> list[ModuleType]:
 
 # Commands that use a profile's credentials: each run warns about an unsafe profile (../shared/DESIGN.md,
 # "Where credentials may go": TLS verification off, plain http to a host that is not loopback).
-_PROFILE_USES = {"token", "call", "exec", "login", "snippet"}
+_PROFILE_USES = {"token", "call", "exec", "login", "logout", "snippet"}
 
 
 def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext) -> None:
@@ -122,6 +124,25 @@ def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext)
         return  # the command itself reports an unknown or broken profile
     for line in cli_warnings(profile):
         print(f"workbench: warning: {line}", file=sys.stderr)
+
+
+class _WarningLines(logging.Handler):
+    """A core warning as the CLI's one `workbench: warning: ...` line: no traceback, no line breaks.
+    Writes to the `sys.stderr` of the moment (tests and embedders swap it between runs)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print("workbench: warning: " + " ".join(record.getMessage().split()), file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
+def _log_warnings_as_lines() -> None:
+    """Core modules log what the user should know but that must not stop a command (history not
+    recorded, a damaged cached token); on the CLI each becomes one warning line on stderr."""
+    core = logging.getLogger("workbench.core")
+    if not any(isinstance(h, _WarningLines) for h in core.handlers):
+        core.addHandler(_WarningLines(logging.WARNING))
 
 
 def _modules_for(argv: Sequence[str] | None) -> list[ModuleType]:
@@ -155,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workbench.core.errors import user_message
 
     ctx = AppContext()
+    _log_warnings_as_lines()
     try:
         _warn_about_profile(command, args, ctx)
         module = importlib.import_module(_COMMAND_MODULES[command])

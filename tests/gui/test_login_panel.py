@@ -171,6 +171,87 @@ def test_a_copy_shortcut_before_login_says_log_in_first_and_copies_nothing(
     assert QGuiApplication.clipboard().text() == "before"
 
 
+def _grant_text(qtbot, panel, *, contains: str) -> str:
+    def shown() -> bool:
+        return panel.grant_info.isVisible() and contains in panel.grant_info.text()
+
+    qtbot.waitUntil(shown, timeout=10_000)
+    return panel.grant_info.text()
+
+
+def test_the_token_view_shows_the_granted_scope_and_the_refresh_token(
+    qtbot, make_window, add_profile, ctx, idp, user_in_browser
+):
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    view = window.token_view
+    assert not view.login_panel.grant_info.isVisible()  # nothing to say before a login
+    with qtbot.waitSignal(view.token_obtained, timeout=20_000):
+        view.login_panel.login_button.click()
+    text = _grant_text(qtbot, view.login_panel, contains="Granted scope:")
+    granted = ctx.engine.token_state("corp").granted_scope
+    assert granted and f"Granted scope: {granted}" in text and "Refresh token: Granted" in text
+
+
+def test_the_token_view_says_when_the_server_refused_the_refresh_token(
+    qtbot, make_window, add_profile, ctx, idp, user_in_browser
+):
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    view = window.token_view
+    with qtbot.waitSignal(view.token_obtained, timeout=20_000):
+        view.login_panel.login_button.click()
+    assert idp.sessions.revoke(ctx.vault.load("corp", "refresh_token"))  # revoked server-side
+    qtbot.waitUntil(view.refresh_button.isEnabled, timeout=5_000)
+    view.refresh_button.click()
+    text = _grant_text(qtbot, view.login_panel, contains="Refused by the server")
+    assert "log in again" in text
+    assert ctx.vault.load("corp", "refresh_token") is None  # never sent again
+    qtbot.waitUntil(lambda: not view.token_box.token)
+    assert view.login_panel.login_button.isEnabled()
+
+
+def test_the_token_view_says_when_a_login_granted_no_refresh_token(qtbot, make_window, add_profile, ctx):
+    from workbench.core.engine.answers import TokenAnswer
+
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    now = ctx.clock.now()
+    answer = TokenAnswer("at-no-refresh", None, "Bearer", now + 300, 300.0, now, scope="openid")
+    ctx.engine.store_login("corp", answer)  # what a login without offline_access leaves
+    text = _grant_text(qtbot, window.token_view.login_panel, contains="Refresh token:")
+    assert "Granted scope: openid" in text and "None granted: log in again" in text
+
+
+def test_sign_out_is_the_core_logout(qtbot, make_window, add_profile, ctx, idp, user_in_browser, monkeypatch):
+    import workbench.core.oauth.signout as signout
+
+    calls: list[str] = []
+    real = signout.sign_out
+    monkeypatch.setattr(signout, "sign_out", lambda c, name, **kw: calls.append(name) or real(c, name, **kw))
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    view = window.token_view
+    with qtbot.waitSignal(view.token_obtained, timeout=20_000):
+        view.login_panel.login_button.click()
+    with qtbot.waitSignal(view.login_panel.signed_out, timeout=10_000):
+        view.login_panel.sign_out_button.click()
+    assert calls == ["corp"]
+    qtbot.waitUntil(lambda: not view.login_panel.grant_info.isVisible(), timeout=5_000)
+
+
+def test_the_editor_shows_the_redirect_uri_to_register(qtbot, make_window):
+    window = make_window()
+    editor = window.new_profile("oauth2-authorization-code")
+    qtbot.waitExposed(editor)
+    assert editor.redirect_uri is not None and editor.redirect_uri.isReadOnly()
+    assert editor.redirect_uri.text() == "http://127.0.0.1/callback"
+    editor.var_fields["redirect_port"].setText("8765")
+    assert editor.redirect_uri.text() == "http://127.0.0.1:8765/callback"
+    choose_preset(editor, "oauth2-device-code")
+    assert editor.redirect_uri is None  # a device login has no redirect
+
+
 def test_a_login_hands_the_gui_no_token_the_engine_event_brings_it(
     qtbot, make_window, add_profile, user_in_browser, monkeypatch
 ):

@@ -122,3 +122,19 @@ def test_a_key_file_is_read_off_the_gui_thread(qtbot, make_window, tmp_path):
     field = editor.secret_fields["private_key"]
     field.file_chosen.emit("private_key", str(pem))
     qtbot.waitUntil(lambda: field.value().startswith("-----BEGIN PRIVATE KEY-----"), timeout=5000)
+
+
+def test_a_failed_save_marks_the_field_the_core_error_names_not_one_its_words_suggest(qtbot, make_window):
+    from workbench.core.errors import InputError, ProfileExistsError
+
+    window = make_window()
+    editor = open_new(qtbot, window, "token-of-trust")
+    editor.on_save_failed(ProfileExistsError("tot"))  # another process created it meanwhile
+    assert set(shown_problems(editor)) == {"name"}
+    editor.rows["name"].set_problem(None)
+    editor.on_save_failed(InputError("token-of-trust needs --set app_domain=…", field="vars.app_domain"))
+    assert set(shown_problems(editor)) == {"var:app_domain"}
+    editor.rows["var:app_domain"].set_problem(None)
+    # Words alone mark nothing: a provider's message may say "base url" or "timeout".
+    editor.on_save_failed(InputError("the provider's base url answered with a timeout"))
+    assert shown_problems(editor) == {}

@@ -177,16 +177,59 @@ def cli_env(keyring_file, workbench_home) -> dict[str, str]:
 
 @pytest.fixture
 def cli(cli_env):
-    """cli(*args, stdin="", timeout=60, memory=MEMORY_CAP) → Run of `workbench ARGS`."""
+    """cli(*args, stdin="", timeout=60, memory=MEMORY_CAP, env=None) → Run of `workbench ARGS`
+    (`env`: variables added to the test's environment for this run)."""
 
-    def run(*args: str, stdin: str = "", timeout: float = 60, memory: int = MEMORY_CAP) -> Run:
+    def run(
+        *args: str,
+        stdin: str = "",
+        timeout: float = 60,
+        memory: int = MEMORY_CAP,
+        env: dict[str, str] | None = None,
+    ) -> Run:
         return run_limited(
             workbench_argv(*args),
-            env=cli_env,
+            env={**cli_env, **(env or {})},
             stdin=stdin,
             timeout=timeout,
             memory=memory,
         )
+
+    return run
+
+
+@pytest.fixture
+def race(cli_env, tmp_path):
+    """race([args, ...], envs=None) → [Run, ...]: hostile local processes, every command started at
+    once. Each runs through a gate (tests/hostile/gated.py: the CLI imported, then a wait for the
+    gate file) so their writes overlap, under the same memory cap as `cli`."""
+    counter = iter(range(1_000_000))
+
+    def run(commands: list[list[str]], envs: list[dict[str, str]] | None = None) -> list[Run]:
+        gate = tmp_path / f"gate-{next(counter)}"
+        extra = envs or [{}] * len(commands)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.hostile.gated", str(gate), *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=ROOT,
+                env={**cli_env, **extra[i]},
+                start_new_session=True,
+                preexec_fn=lambda: _cap_memory(MEMORY_CAP),
+            )
+            for i, args in enumerate(commands)
+        ]
+        time.sleep(1.5)  # every process imported the CLI and waits at the gate
+        gate.touch()
+        runs = []
+        started = time.monotonic()
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            runs.append(Run(proc.returncode, out, err, time.monotonic() - started, 0.0))
+        return runs
 
     return run
 

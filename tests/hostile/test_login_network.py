@@ -60,7 +60,9 @@ def test_a_drip_fed_jwks_cannot_outlast_the_login_timeout(live, provider, add_pr
     )
     running = live("login", "sso", "--no-browser", "--timeout", "6")
     redirect, query = _login_url(running)
-    assert httpx.get(redirect, params={"state": query["state"], "code": "c0de"}).status_code == 200
+    # The browser's page waits for the login's outcome (issue 18): here, a failure, not "Signed in".
+    page = httpx.get(redirect, params={"state": query["state"], "code": "c0de"}, timeout=30)
+    assert page.status_code == 400 and "Signed in" not in page.text
     run = running.finish(timeout=40)
     assert run.returncode not in (0, None), run.stderr
     assert run.elapsed < 10, (run.elapsed, run.stderr)

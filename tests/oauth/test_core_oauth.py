@@ -199,14 +199,36 @@ def test_loopback_listener_checks_state_and_answers_the_browser():
         assert receiver.redirect_uri.startswith("http://127.0.0.1:") and receiver.redirect_uri.endswith(
             "/callback"
         )
-        page = httpx.get(
-            receiver.redirect_uri, params={"code": "c0de", "state": "right", "iss": "https://as"}
+        pages: list[httpx.Response] = []
+        browser = threading.Thread(
+            target=lambda: pages.append(
+                httpx.get(receiver.redirect_uri, params={"code": "c0de", "state": "right", "iss": "https://as"})
+            )
         )
-        assert page.status_code == 200 and "close this tab" in page.text
+        browser.start()
         result = receiver.wait(timeout=5)
         assert result.code == "c0de" and result.params == {"iss": "https://as"}
+        assert pages == []  # the browser hears how the login ended, not merely that a code came
+        receiver.finish(True, "Token Workbench has stored the login's tokens.")
+        browser.join(timeout=5)
+        assert pages[0].status_code == 200 and "close this tab" in pages[0].text
+        assert "stored the login" in pages[0].text
         again = httpx.get(receiver.redirect_uri, params={"code": "other", "state": "right"})
         assert again.status_code == 409
+
+
+def test_loopback_listener_tells_the_browser_when_the_login_failed_after_the_redirect():
+    with LoopbackReceiver(state="right") as receiver:
+        pages: list[httpx.Response] = []
+        query = {"code": "c", "state": "right"}
+        url = receiver.redirect_uri
+        browser = threading.Thread(target=lambda: pages.append(httpx.get(url, params=query)))
+        browser.start()
+        receiver.wait(timeout=5)
+        receiver.finish(False, "the id_token was issued by another issuer")
+        browser.join(timeout=5)
+        assert pages[0].status_code == 400 and "another issuer" in pages[0].text
+        assert "Signed in" not in pages[0].text
 
 
 def test_loopback_listener_refuses_a_forged_state_and_keeps_waiting():
@@ -214,8 +236,14 @@ def test_loopback_listener_refuses_a_forged_state_and_keeps_waiting():
         assert httpx.get(receiver.redirect_uri, params={"code": "c", "state": "wrong"}).status_code == 400
         with pytest.raises(LoginTimedOut, match=r"1 request\(s\) with a wrong or missing state"):
             receiver.wait(timeout=0.5)
-        assert httpx.get(receiver.redirect_uri, params={"code": "c0de", "state": "right"}).status_code == 200
+        pages: list[httpx.Response] = []
+        query, url = {"code": "c0de", "state": "right"}, receiver.redirect_uri
+        browser = threading.Thread(target=lambda: pages.append(httpx.get(url, params=query)))
+        browser.start()
         assert receiver.wait(timeout=5).code == "c0de"
+        receiver.finish(True, "stored")
+        browser.join(timeout=5)
+        assert pages[0].status_code == 200
 
 
 def test_loopback_listener_times_out_is_cancellable_and_frees_its_port():

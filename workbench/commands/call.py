@@ -65,6 +65,13 @@ def parse_json_body(text: str | None) -> Any:
         raise InputError(
             f"--json-body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise InputError("--json-body is nested too deeply to be a request body") from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits (int_max_str_digits)
+        limit = sys.get_int_max_str_digits()
+        raise InputError(
+            f"--json-body holds a number of more than {limit} digits; not a request body"
+        ) from None
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         raise InputError(f"no command to run (write it after --: `workbench exec {args.name} -- CMD ARG...`)")
     import shutil
 
-    from workbench.commands.token import authorization, obtain
+    from workbench.commands.token import authorization, obtain, refuse_unprintable
 
     program = argv[0]
     # Find the program before obtaining a token, so a typo costs no provider round trip.
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
     result = obtain(ctx, args.name)
     _header, value = authorization(ctx, args.name, result)
+    refuse_unprintable(args.name, value)
     env = dict(os.environ)
     env[TOKEN_VAR] = result.access_token
     env[AUTHORIZATION_VAR] = value

@@ -53,8 +53,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     from workbench.core.errors import InputError
     from workbench.core.importers import read_plan
-    from workbench.core.importers.apply import apply_plan, describe, preview
+    from workbench.core.importers.apply import describe
     from workbench.core.importers.common import MAX_IMPORT_BYTES
+    from workbench.core.operations.imports import import_collection, preview_import
 
     stdin = None
     if args.file == "-":
@@ -65,15 +66,15 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         keep_all=bool(args.all),
     )  # fmt: skip
     if not plan.profiles and not plan.requests:
-        for line in describe(plan, preview(plan, ctx), dry_run=True):
+        for line in describe(plan, preview_import(ctx, plan), dry_run=True):
             print(line)
         raise InputError(f"{plan.source}: nothing in it could be imported (see 'not mapped' above)")
     if args.dry_run:
-        for line in describe(plan, preview(plan, ctx, trust=bool(args.trust)), dry_run=True):
+        for line in describe(plan, preview_import(ctx, plan, trust=bool(args.trust)), dry_run=True):
             print(line)
         print("dry run: nothing was written", file=sys.stderr)
         return 0
-    outcome = apply_plan(plan, ctx, trust=bool(args.trust))
+    outcome = import_collection(ctx, plan, trust=bool(args.trust))
     for line in describe(plan, outcome, dry_run=False):
         print(line)
     for risk in outcome.risks:  # imported with --trust: say once what was accepted

@@ -1,4 +1,4 @@
-"""`workbench login NAME [--no-browser] [--timeout S]`: the interactive OAuth login of a profile.
+"""`workbench login NAME [--no-browser] [--timeout S] [--param K=V]...`: the interactive OAuth login.
 
 Everything the user must do goes to stderr (the URL to open, or the device code and where to
 enter it); stdout stays empty, so scripts can run `workbench login NAME && workbench token NAME`.
@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
   workbench login corp                  # the system browser ($BROWSER honoured); the URL is printed too
   workbench login corp --no-browser     # open the printed URL yourself (e.g. on another machine)
   workbench login tv --timeout 600      # a device-code profile: enter the code shown on another device
+  workbench login corp --param prompt=login --param login_hint=alice@example.com
 """,
     )
     p.add_argument("name", help="profile name")
@@ -50,6 +51,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=300.0,
         metavar="S",
         help="give up after S seconds without an answer (default 300)",
+    )
+    p.add_argument(
+        "--param",
+        dest="params",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="an extra authorization parameter (prompt, login_hint, max_age, acr_values, access_type, "
+        "domain_hint, ...); replaces the profile's setting of that name",
     )
 
 
@@ -78,14 +88,18 @@ def _show_prompt(prompt: LoginPrompt) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.oauth.login import login
+    from workbench.core.oauth.params import parse_param
+    from workbench.core.oauth.status import no_refresh_token_note
+    from workbench.core.operations.logins import log_in
 
-    outcome = login(
+    params = dict(parse_param(item) for item in args.params)
+    outcome = log_in(
         ctx,
         args.name,
         open_browser=not args.no_browser,
         timeout=args.timeout,
         on_prompt=_show_prompt,
+        params=params,
     )
     token = outcome.token
     when = ""
@@ -103,4 +117,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             who = f" as {value}"
             break
     _say(f"logged in to '{args.name}'{who}{when}")
+    note = no_refresh_token_note(outcome)
+    if note:
+        _say(f"workbench: note: {note}")
     return 0

@@ -19,12 +19,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from workbench.core.errors import InputError, ProfileError
+from workbench.core.errors import InputError
 from workbench.core.storage import files
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.profiles.presets import Preset
     from workbench.core.profiles.profile import Profile
     from workbench.core.storage.vault import Vault
 
@@ -165,24 +164,6 @@ def parse_assignments(items: Sequence[str], flag: str) -> dict[str, str]:
     return out
 
 
-def _parse_refs(items: Sequence[str], preset: Preset, secrets: Collection[str]) -> dict[str, str]:
-    """`--secret-ref K=env:VAR|K=cmd:COMMAND` items, checked: K is a secret of the preset (given no
-    value too) and the reference is well formed. Nothing is resolved here."""
-    from workbench.core.profiles.secret_refs import parse_ref
-
-    refs = parse_assignments(items, "--secret-ref")
-    secret_names = {spec.name for spec in preset.secret_inputs}
-    for key, ref in refs.items():
-        if key not in secret_names:
-            if preset.input(key) is not None:
-                raise InputError(f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…")
-            raise InputError(f"{preset.name} has no secret '{key}' (its inputs: {_inputs_list(preset)})")
-        if key in secrets:
-            raise InputError(f"secret '{key}' is given both --secret and --secret-ref; give one")
-        refs[key] = str(parse_ref(ref, secret=key))
-    return refs
-
-
 def _shown(item: str, flag: str) -> str:
     # Never echo what might be a secret value: a --secret item without '=' may be the bare value.
     if flag == "--set":
@@ -311,76 +292,20 @@ def read_small_file(path: Path, limit: int, label: str, *, what: str) -> bytes:
     )
 
 
-def _check_input_kinds(
-    preset: Preset, sets: Collection[str], raw_secrets: Collection[str], *, value_shown: bool
-) -> None:
-    """Each --set names a plain setting and each --secret a secret of `preset` (`add` and `set`).
-
-    `value_shown`: the --secret hint spells `--secret KEY=…` (`add`) rather than `--secret KEY` (`set`).
-    """
-    var_names = {spec.name for spec in preset.var_inputs}
-    secret_names = {spec.name for spec in preset.secret_inputs}
-    for key in sets:
-        if key in secret_names:
-            example = f"{key}=…" if value_shown else key
-            raise InputError(
-                f"'{key}' is a secret of {preset.name}: pass it with --secret {example} instead of --set"
-            )
-        if key not in var_names:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-    for key in raw_secrets:
-        if key in var_names:
-            raise InputError(f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…")
-        if key not in secret_names:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-
-
-def _needs_message(preset: Preset, missing_vars: list[str], missing_secrets: list[str]) -> str:
-    flags = [spec.flag for spec in preset.inputs if spec.name in missing_vars or spec.name in missing_secrets]
-    return f"{preset.name} needs " + " and ".join(flags)
-
-
-def _inputs_list(preset: Preset) -> str:
-    flags = [spec.flag for spec in preset.inputs]
-    return ", ".join(flags) if flags else "none"
-
-
 def _add(args: argparse.Namespace, ctx: AppContext) -> int:
+    from workbench.core.operations.profiles import check_new_profile, create_profile
+
     name = validate_profile_name(args.name)
     preset = ctx.presets.get(args.preset)
-    if ctx.profiles.exists(name):
-        raise ProfileError(
-            f"a profile named '{name}' already exists",
-            hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
-        )
     sets = parse_assignments(args.sets, "--set")
     raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
-    refs = _parse_refs(args.secret_refs, preset, raw_secrets)
-
-    var_specs = {spec.name: spec for spec in preset.var_inputs}
-    secret_specs = {spec.name: spec for spec in preset.secret_inputs}
-    _check_input_kinds(preset, sets, raw_secrets, value_shown=True)
-    missing_vars = [
-        s.name for s in var_specs.values() if s.required and s.name not in sets and s.default is None
-    ]
-    missing_secrets = [
-        s.name
-        for s in secret_specs.values()
-        if s.required and s.name not in raw_secrets and s.name not in refs
-    ]
-    if missing_vars or missing_secrets:
-        raise InputError(_needs_message(preset, missing_vars, missing_secrets))
-    for key, value in sets.items():
-        if var_specs[key].required and not value.strip() and var_specs[key].default is None:
-            raise InputError(f"--set {key} is empty, and {preset.name} needs a value")
-
+    refs = parse_assignments(args.secret_refs, "--secret-ref")
+    inputs = {"preset": preset.name, "base_url": args.base_url, "vars": sets, "secret_refs": refs}
+    # The catalogue's checks, all of them, before anything is read from a terminal, a file or stdin.
+    check_new_profile(ctx, name, secret_names=list(raw_secrets), **inputs)
     values = read_secrets(raw_secrets, profile=name)
-    from workbench.core.operations import create_profile
-
-    # Validates everything before the first secret reaches the vault; a failure leaves none behind.
-    saved = create_profile(
-        ctx, name, preset=preset.name, base_url=args.base_url, vars=sets, secrets=values, secret_refs=refs
-    )
+    # Validates again before the first secret reaches the vault; a failure leaves none behind.
+    saved = create_profile(ctx, name, secrets=values, **inputs)
     if saved.vault_warning and values:  # references alone never touch the keychain
         print(f"workbench: warning: {saved.vault_warning}", file=sys.stderr)
     print(f"profile '{name}' created (preset {preset.name})", file=sys.stderr)
@@ -388,37 +313,31 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _set(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations import update_profile
+    from workbench.core.operations.profiles import check_profile_update, update_profile
 
     name = validate_profile_name(args.name)
     profile = ctx.profiles.get(name)
     preset = profile.preset
     sets = parse_assignments(args.sets, "--set")
     raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
-    refs = _parse_refs(args.secret_refs, preset, raw_secrets)
+    refs = parse_assignments(args.secret_refs, "--secret-ref")
     if args.base_url is None and not sets and not raw_secrets and not refs:
         raise InputError(
             f"nothing to change in profile '{name}' (give --base-url, --set K=V, --secret {SECRET_FORMS} "
             "or --secret-ref K=env:VAR|K=cmd:COMMAND)"
         )
-    var_specs = {spec.name: spec for spec in preset.var_inputs}
+    inputs = {"base_url": args.base_url, "vars": sets, "secret_refs": refs}
     # The same checks as `add`, before anything is read from a terminal, a file or stdin.
-    _check_input_kinds(preset, sets, raw_secrets, value_shown=False)
-    for key, value in sets.items():
-        if var_specs[key].required and not value.strip() and var_specs[key].default is None:
-            raise InputError(f"--set {key} is empty, and {preset.name} needs a value")
+    check_profile_update(ctx, name, secret_names=list(raw_secrets), **inputs)
     values = read_secrets(raw_secrets, profile=name)
-    saved = update_profile(ctx, name, base_url=args.base_url, vars=sets, secrets=values, secret_refs=refs)
-    if saved.identity_changed:
-        # Tokens obtained for the old base URL or vars no longer apply.
-        ctx.engine.forget(name)
+    saved = update_profile(ctx, name, secrets=values, **inputs)
     if saved.vault_warning and values:  # references alone never touch the keychain
         print(f"workbench: warning: {saved.vault_warning}", file=sys.stderr)
     changed = [
         *(["base_url"] if saved.base_url_changed else []),
         *(f"var {k}" for k in sets),
         *(f"secret {k}" for k in values),
-        *(f"secret {k} from {ref}" for k, ref in refs.items()),
+        *(f"secret {k} from {ref}" for k, ref in saved.profile.secret_refs.items() if k in refs),
     ]
     print(f"profile '{name}' updated ({', '.join(changed) or 'no change'})", file=sys.stderr)
     if saved.profile.pending:
@@ -524,6 +443,7 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
         else:
             note = "" if present or spec is None or spec.required else " (optional)"
         out.append(f"  {secret:<{width}}  {'stored' if present else 'missing'}{note}")
+    out += _login_lines(ctx, profile.name)
     if profile.settings:
         out.append("settings:")
         for key, value in profile.settings.items():
@@ -534,6 +454,22 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
     if ctx.vault.warning:
         print(f"workbench: warning: {ctx.vault.warning}", file=sys.stderr)
     return 0
+
+
+def _login_lines(ctx: AppContext, name: str) -> list[str]:
+    """An OAuth login's redirect URI to register, granted scope and refresh token (no network)."""
+    from workbench.core.oauth.status import login_state
+
+    state = login_state(ctx, name)
+    if state is None:
+        return []
+    lines = ["login:"]
+    if state.redirect_uri:
+        lines.append(f"  redirect URI:  {state.redirect_uri} ({state.redirect_note})")
+    scope = json.dumps(state.granted_scope) if state.granted_scope is not None else "(not logged in yet)"
+    lines.append(f"  granted scope: {scope}")
+    lines.append(f"  refresh token: {state.refresh_words()}")
+    return lines
 
 
 # --------------------------------------------------------------------------- rm / import

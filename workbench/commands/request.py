@@ -132,8 +132,7 @@ def _list(args: argparse.Namespace, name: str, store: object) -> int:
 
 
 def _save(args: argparse.Namespace, name: str, store: object) -> int:
-    from workbench.commands.call import parse_headers, parse_target
-    from workbench.core.errors import InputError
+    from workbench.commands.call import parse_headers, parse_json_body, parse_target
     from workbench.core.request.saved import SavedRequest, SavedRequestStore
 
     assert isinstance(store, SavedRequestStore)
@@ -144,12 +143,7 @@ def _save(args: argparse.Namespace, name: str, store: object) -> int:
         if len(args.target) == 1:
             method = "POST"  # a body without a method means POST, as with `call`
         if "{{" not in body and "{%" not in body:
-            try:
-                json.loads(body)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"--json-body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-                ) from None
+            parse_json_body(body)
     request = SavedRequest(
         name=args.saved, method=method, url=target, headers=tuple(headers.items()),
         body=body, body_type="json" if body is not None else None,

@@ -223,7 +223,8 @@ class SelfTest:
             return f"{vault.backend_name}: store/load/delete round trip (short and chunked values)"
 
         check = self.run_check("vault", run)
-        if check.status == "fail":
+        if check.status == "fail" or vault.fell_back:
+            # An in-memory vault by design from here on: a login would refuse one that fell back.
             from workbench.core.storage.vault import MemoryKeyring, Vault
 
             self.report.backend = self.report.backend or _safe_backend_name(vault)
@@ -239,20 +240,19 @@ class SelfTest:
         state: dict[str, Any] = {}
 
         def create() -> str:
-            for secret_name, value in demo["secrets"].items():
-                st_ctx.vault.store(name, secret_name, value)
-            created.append(name)
-            profile = st_ctx.profiles.create(
+            # The catalogue's own operation, as `profile add` and the editor create profiles.
+            from workbench.core.operations.profiles import create_profile
+
+            saved = create_profile(
+                st_ctx,
                 name,
                 preset=preset_name,
                 base_url=demo["base_url"],
                 vars=demo.get("vars", {}),
-                secret_names=list(demo["secrets"]),
+                secrets=demo["secrets"],
             )
-            missing = profile.missing_required()
-            if missing:
-                raise CheckFailed(f"the demo profile lacks required inputs: {', '.join(missing)}")
-            state["preset"] = profile.preset
+            created.append(name)
+            state["preset"] = saved.profile.preset
             count = len(demo["secrets"])
             return f"from the sandbox's demo credentials ({count} secret{'s' * (count != 1)} in the vault)"
 
@@ -262,11 +262,11 @@ class SelfTest:
             result = None
             if preset.section("oauth") is not None:
                 # An interactive login: the sandbox's authorization server plays the user.
-                from workbench.core.oauth.login import login
+                from workbench.core.operations.logins import log_in
 
                 idp = sandbox.provider(preset_name)
                 idp.device_interval, idp.auto_approve = 1.0, True  # type: ignore[attr-defined]
-                result = login(st_ctx, name, opener=idp.play_user, timeout=30).token  # type: ignore[attr-defined]
+                result = log_in(st_ctx, name, opener=idp.play_user, timeout=30).token  # type: ignore[attr-defined]
                 done.append("login")
             if preset.can_mint():
                 result = engine.get_token(name, force="mint")
@@ -368,9 +368,11 @@ class SelfTest:
             for preset_name in sorted(known - set(demos)):
                 self.skip(f"{preset_name}", "no sandbox emulator for this preset")
         finally:
+            from workbench.core.operations.profiles import remove_profile
+
             for name in created:
                 try:
-                    st_ctx.profiles.remove(name, vault=vault)
+                    remove_profile(st_ctx, name)
                 except Exception:
                     _forget_secrets(vault, name)
             try:
@@ -399,31 +401,26 @@ def _safe_backend_name(vault: Vault) -> str:
 
 
 def _verify_token(st_ctx: AppContext, engine: TokenEngine, name: str, preset: Preset, token: str) -> str:
-    """Verify the way the preset says it can be verified (the engine's local check with the
-    provider's JWKS or shared secret, and the provider's own verify request); decode at the least."""
-    from workbench.core.jose import inspect as jwtinspect
+    """Verify through the catalogue's `verify_token` (the GUI's Verify): the preset's JWKS or shared
+    secret, then the provider's own check; a preset that offers neither is decoded at the least."""
+    from workbench.core.jose.inspect.compact import looks_like_jwt
+    from workbench.core.operations.tokens import inspect_token, token_facts, verify_token
 
-    token_spec = preset.token
-    done: list[str] = []
-    if not jwtinspect.looks_like_jwt(token):
-        done.append("opaque token (not a JWT)")
-    else:
-        inspection = engine.verify_local(name)
-        if inspection.signature_valid is None:
-            how = "decoded (no local key to verify with)"
-        elif inspection.signature_valid:
-            how = (
-                "signature verified with the provider's JWKS"
-                if token_spec.jwks_url
-                else f"signature verified with the '{token_spec.verify_secret}' secret"
-            )
-        else:
-            raise CheckFailed(f"the signature does not verify: {inspection.signature_error or 'invalid'}")
-        if inspection.expired:
-            raise CheckFailed("the token the engine just obtained is already expired")
-        done.append(f"{inspection.alg} {how}")
+    if not token_facts(st_ctx.profiles.get(name)).can_verify:
+        if not looks_like_jwt(token):
+            return "opaque token (not a JWT); the preset offers no check"
+        return f"{inspect_token(token).alg} decoded (no local key to verify with)"
+    verdict = verify_token(engine, name)
+    if verdict.valid is False:
+        details = dict(verdict.details)
+        why = details.get("Why") or ("expired" if details.get("Expired") == "yes" else "not valid")
+        raise CheckFailed(f"the token the engine just obtained does not verify ({verdict.how}): {why}")
+    done = []
+    if preset.can_verify_locally():
+        spec = preset.token
+        key = "the provider's JWKS" if spec.jwks_url else f"the '{spec.verify_secret}' secret"
+        done.append(f"signature verified with {key}")
     if preset.can_verify():
-        engine.verify_remote(name)
         done.append("provider's verify request accepted it")
     return "; ".join(done)
 

@@ -90,6 +90,19 @@ def exec_credential(result: TokenResult) -> dict[str, Any]:
     return {"apiVersion": EXEC_CREDENTIAL_API_VERSION, "kind": "ExecCredential", "status": status}
 
 
+def refuse_unprintable(name: str, text: str) -> None:
+    """The last guard before a token leaves as text (stdout, a header line, a child's environment):
+    provider tokens are checked when they arrive, but a pasted or imported one is not, and CR/LF
+    would split a header line while an escape sequence would act on a terminal."""
+    if not text.isprintable():
+        from workbench.core.errors import InputError
+
+        raise InputError(
+            f"the token of '{name}' holds control characters; not handed on "
+            f"(store a clean one with `workbench profile set {name} --secret access_token`)"
+        )
+
+
 def obtain(ctx: AppContext, name: str, force: Force | None = None) -> TokenResult:
     """The engine's token, with a warning line for each problem it reported on the way.
 
@@ -126,6 +139,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     force: Force | None = "refresh" if args.refresh else "mint" if args.mint else None
     shape = "json" if args.json else (args.format or "bare")
     result = obtain(ctx, args.name, force)
+    refuse_unprintable(args.name, result.access_token)  # in JSON too: kubectl would send it as is
     if shape == "json":
         out = json.dumps(result.to_json(ctx.clock.now()))
     elif shape == "header":

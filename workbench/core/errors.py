@@ -7,6 +7,7 @@ The tree::
     │   ├── TokenFormatError       not a decodable JWT (segments, base64url, JSON, size)
     │   ├── KeyFormatError         a PEM / JWK / JWKS we cannot load, or a key of the wrong kind
     │   ├── ProfileError           unknown profile, bad profile name, invalid profile file
+    │   │   └── ProfileExistsError a profile of that name exists already
     │   ├── PresetError            unknown preset or an invalid preset file
     │   └── TemplateError          a request template that does not render
     ├── CancelledError             the user cancelled a token request (no retry follows)
@@ -23,6 +24,10 @@ The tree::
         └── ProviderResponseError  2xx we cannot use: not JSON, no token where the preset says
             └── ResponseTooLargeError  an answer over its byte budget (cut off, never held)
 
+An error about one input names it in `field` ("name", "base_url", "vars.key_id",
+"secrets.api_key", "settings.timeout"; "" when it concerns no one field), so a form
+marks the field without reading the message.
+
 Messages never contain secret values: callers build them from names, and
 `workbench.core.redact.redact` scrubs anything that looks like a token before
 a provider's own message is kept.
@@ -32,14 +37,22 @@ from __future__ import annotations
 
 
 class WorkbenchError(Exception):
-    """Base class. The message is a complete, single-line sentence for the user."""
+    """Base class. The message is a complete, single-line sentence for the user.
+
+    Attributes:
+        hint: what to do, shown after the message.
+        field: the input the error concerns (see the module docstring), or "".
+    """
 
     hint: str = ""
+    field: str = ""
 
-    def __init__(self, message: str, *, hint: str = "") -> None:
+    def __init__(self, message: str, *, hint: str = "", field: str = "") -> None:
         super().__init__(message)
         if hint:
             self.hint = hint
+        if field:
+            self.field = field
 
 
 class InputError(WorkbenchError):
@@ -56,6 +69,18 @@ class KeyFormatError(InputError):
 
 class ProfileError(InputError):
     pass
+
+
+class ProfileExistsError(ProfileError):
+    """A profile of that name exists already (the one wording for `add`, `import` and the editor)."""
+
+    field = "name"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"a profile named '{name}' already exists",
+            hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
+        )
 
 
 class PresetError(InputError):

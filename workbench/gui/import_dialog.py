@@ -1,7 +1,7 @@
 """File ▸ Import…: a collection, an OpenAPI or HAR file, or a pasted curl command, with a preview.
 
 The dialog calls the same core functions as `workbench import` (`importers.read_plan`,
-`importers.apply.preview` / `apply_plan`), on the worker pool: choosing a file or typing
+`operations.imports.preview_import` / `import_collection`), on the worker pool: choosing a file or typing
 shows what would be created (profiles, where their secrets go, saved requests, what
 could not be mapped) before anything is written; Import writes it. Secret values never
 appear in the preview, only their names.
@@ -174,10 +174,10 @@ class ImportDialog(QDialog):
         keep_all = self.assets_box.isChecked()
 
         def job() -> tuple[ImportPlan, ImportOutcome]:
-            from workbench.core.importers.apply import preview
+            from workbench.core.operations.imports import preview_import
 
             plan = _read(source, fmt, env, ctx.presets, keep_all)
-            return plan, preview(plan, ctx, trust=trust)  # as do_import will apply it
+            return plan, preview_import(ctx, plan, trust=trust)  # as do_import will apply it
 
         self.services.runner.start(
             job,
@@ -226,9 +226,9 @@ class ImportDialog(QDialog):
         trust = not self.trust_box.isHidden() and self.trust_box.isChecked()
 
         def job() -> ImportOutcome:
-            from workbench.core.importers.apply import apply_plan
+            from workbench.core.operations.imports import import_collection
 
-            return apply_plan(plan, ctx, trust=trust)
+            return import_collection(ctx, plan, trust=trust)
 
         def failed(exc: BaseException) -> None:
             self.on_preview_failed(self.generation.current, exc)

@@ -116,8 +116,34 @@ class DiscoveryRow(QWidget):
         self.result.setText(user_message(exc))
 
 
+def add_redirect_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -> QLineEdit | None:
+    """Browser logins: the redirect URI to register with the provider (read-only, selectable),
+    following the redirect_port field as it is typed (`oauth.params.redirect_uri_to_register`)."""
+    from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
+
+    section = preset.data.get("oauth")
+    if not isinstance(section, Mapping) or section.get("grant") != "authorization_code":
+        return None
+    shown = QLineEdit()
+    shown.setObjectName("redirectUri")
+    shown.setReadOnly(True)
+    port = editor.var_fields.get("redirect_port")
+
+    def update() -> None:
+        vars_ = {"redirect_port": port.text() if port is not None else ""}
+        shown.setText(redirect_uri_to_register(vars_))
+        shown.setToolTip(f"Register this redirect URI with the provider: {redirect_uri_note(vars_)}")
+
+    if port is not None:
+        port.textChanged.connect(lambda _text: update())
+    update()
+    form.insertRow(0, "Redirect URI to register", shown)
+    return shown
+
+
 def add_discovery_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -> DiscoveryRow | None:
     """The hook the profile editor calls after building a preset's inputs form."""
+    editor.redirect_uri = add_redirect_row(editor, form, preset)
     if not offers_discovery(preset):
         return None
     row = DiscoveryRow(editor.services, editor.base_url, editor.var_fields)
@@ -125,4 +151,4 @@ def add_discovery_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) 
     return row
 
 
-__all__ = ["DiscoveryRow", "add_discovery_row", "fetch_endpoints", "offers_discovery"]
+__all__ = ["DiscoveryRow", "add_discovery_row", "add_redirect_row", "fetch_endpoints", "offers_discovery"]

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.oauth.login import Grant, LoginPrompt
     from workbench.core.oauth.signout import Revocation
+    from workbench.core.oauth.status import LoginState
     from workbench.core.profiles.profile import Profile
 
 QR_MODULE_PIXELS = 4
@@ -84,15 +85,17 @@ class LoggedIn:
     grant: Grant
     id_token_claims: dict[str, Any] | None
     scope: str | None
+    note: str | None = None  # e.g. no refresh token was granted, and what that means
 
 
 def run_login(
     ctx: AppContext, name: str, gen: int, bridge: LoginBridge, *, cancel: threading.Event
 ) -> LoggedIn:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
-    from workbench.core.oauth.login import login
+    from workbench.core.oauth.status import no_refresh_token_note
+    from workbench.core.operations.logins import log_in
 
-    outcome = login(
+    outcome = log_in(
         ctx,
         name,
         cancel=cancel,
@@ -100,7 +103,15 @@ def run_login(
         on_prompt=lambda prompt: bridge.prompted.emit(gen, prompt),
         on_status=lambda text: bridge.status_changed.emit(gen, text),
     )
-    return LoggedIn(outcome.profile, outcome.grant, outcome.id_token_claims, outcome.scope)
+    return LoggedIn(
+        outcome.profile, outcome.grant, outcome.id_token_claims, outcome.scope, no_refresh_token_note(outcome)
+    )
+
+
+def run_login_state(ctx: AppContext, name: str) -> LoginState | None:
+    from workbench.core.oauth.status import login_state
+
+    return login_state(ctx, name)
 
 
 @dataclass
@@ -170,6 +181,15 @@ class LoginPanel(QWidget):
         for button in (self.login_button, self.cancel_button, self.id_token_button, self.sign_out_button):
             row.addWidget(button)
         outer.addLayout(row)
+        # What the last login left: granted scope, and the refresh token (granted, none, refused).
+        self.grant_info = QLabel()
+        self.grant_info.setObjectName("loginGrant")
+        self.grant_info.setWordWrap(True)
+        self.grant_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.grant_info.setVisible(False)
+        self.login_state: LoginState | None = None
+        self.state_generation = Generation()
+        outer.addWidget(self.grant_info)
 
         self.prompt_box = QWidget()
         prompt = QHBoxLayout(self.prompt_box)
@@ -235,6 +255,7 @@ class LoginPanel(QWidget):
                 )
                 self.status.setText(f"Sign in {how} to obtain tokens." if grant else "")
         self._update()
+        self.refresh_state()
 
     @property
     def session(self) -> LoginSession | None:
@@ -263,6 +284,37 @@ class LoginPanel(QWidget):
 
     def _shown(self, name: str) -> bool:
         return self.profile is not None and self.profile.name == name
+
+    def refresh_state(self) -> None:
+        """Read what the last login left (the state file, on the pool) and show it."""
+        ctx = self.services.ctx
+        if ctx is None or self.profile is None or not self.interactive:
+            self.login_state = None
+            self.grant_info.setVisible(False)
+            return
+        name = self.profile.name
+        gen = self.state_generation.next()
+        self.services.runner.start(
+            run_login_state,
+            ctx,
+            name,
+            owner=self,
+            on_success=lambda state: self.on_login_state(gen, name, state),
+            on_failure=lambda _exc: self.on_login_state(gen, name, None),
+        )
+
+    def on_login_state(self, gen: int, name: str, state: LoginState | None) -> None:
+        if not self.state_generation.is_current(gen) or self.profile is None or self.profile.name != name:
+            return
+        self.login_state = state
+        if state is None or state.refresh == "unknown":
+            self.grant_info.setVisible(False)
+            return
+        scope = state.granted_scope if state.granted_scope is not None else "(not stated)"
+        words = state.refresh_words()
+        self.grant_info.setText(f"Granted scope: {scope}\nRefresh token: {words[:1].upper() + words[1:]}")
+        self.grant_info.setProperty("state", "bad" if state.refresh == "refused" else "")
+        self.grant_info.setVisible(True)
 
     def set_signed_in(self, signed_in: bool) -> None:
         """Whether the profile holds a token from a login (the Token view knows, from engine events)."""
@@ -444,9 +496,12 @@ class LoginPanel(QWidget):
             if isinstance(claims.get(claim), str):
                 who = f" as {claims[claim]}"
                 break
+        note = outcome.note
         if self._shown(name):
-            self.status.setText(f"Signed in{who}.")
-        self.services.show_status(f"{name}: logged in{who}")
+            self.status.setText(
+                f"Signed in{who}." + (f" Note: {note[:1].upper() + note[1:]}." if note else "")
+            )
+        self.services.show_status(f"{name}: logged in{who}" + (f"; {note}" if note else ""))
         self._update()
         self.logged_in.emit(name)  # the token itself arrives as the engine's "changed" event
 

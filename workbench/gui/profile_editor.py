@@ -280,6 +280,7 @@ class ProfileEditor(QDialog):
                 self._add_row(form, key, label, field, spec.help)
         from workbench.gui.login_discovery import add_discovery_row
 
+        self.redirect_uri: QLineEdit | None = None  # browser logins: the redirect URI to register
         self.discovery_row = add_discovery_row(self, form, preset)  # OAuth presets: "Fetch endpoints"
         self.inputs_layout.addWidget(form_widget)
         self.inputs_box.setTitle(f"Inputs for {preset.title}")
@@ -510,7 +511,7 @@ class ProfileEditor(QDialog):
 
         self.buttons.setEnabled(True)
         message = _user_words(user_message(exc))
-        key = _field_of(message)
+        key = _row_of(getattr(exc, "field", ""))
         if key is not None and key in self.rows:
             self.rows[key].set_problem(message)
         self.banner.show_message(message)
@@ -526,14 +527,17 @@ def _user_words(message: str) -> str:
     return message
 
 
-def _field_of(message: str) -> str | None:
-    lowered = message.lower()
-    if "already exists" in lowered or "profile name" in lowered:
-        return "name"
-    if "base url" in lowered:
-        return "base_url"
-    if "timeout" in lowered:
+def _row_of(field: str) -> str | None:
+    """The form row of an error's `field` (core errors name the input they concern)."""
+    head, _, rest = field.partition(".")
+    if field in ("name", "base_url"):
+        return field
+    if field == "settings.timeout":
         return "timeout"
+    if head == "vars" and rest:
+        return f"var:{rest}"
+    if head in ("secrets", "secret_refs") and rest:
+        return f"secret:{rest}"
     return None
 
 

@@ -281,6 +281,7 @@ class TokenView(QWidget):
         self._show_verification()
         self.tick()
         self._update_buttons()
+        self.login_panel.refresh_state()  # granted scope, refresh token granted / none / refused
 
     @property
     def busy(self) -> bool:

@@ -255,7 +255,8 @@ def build_request(
 
         if "json" in section:
             raise PresetError(f"preset '{profile.preset.name}': [{step}] client_auth needs a `form` body")
-        creds = client_credentials_from(context["vars"], lambda name: lazy_get(lazy, name))
+        algs = str((oauth or {}).get("auth_signing_algs") or "").split()
+        creds = client_credentials_from(context["vars"], lambda name: lazy_get(lazy, name), signing_algs=algs)
         try:
             auth_headers, auth_fields = creds.apply(url, now=stamp)
         except InputError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Mapping
@@ -43,6 +44,11 @@ class TokenState:
     # a new process compares `expires_at` (server time) and signs timestamps on the server's
     # clock before it has seen a `Date` header of its own.
     clock_offset: float | None = None
+    # OAuth: the scope the server granted (RFC 6749 §5.1: its `scope`, else what was asked for),
+    # and when it refused the stored refresh token with invalid_grant (that token is dropped and
+    # never sent again; a new login is needed).
+    granted_scope: str | None = None
+    refresh_refused_at: float | None = None
 
     def with_(self, **changes: Any) -> TokenState:
         return replace(self, **changes)
@@ -62,14 +68,21 @@ class TokenState:
             value = data.get(f.name)
             if value is None:
                 continue
-            if f.name in ("access_fingerprint", "refresh_fingerprint", "token_type", "profile_key"):
+            if f.name in (
+                "access_fingerprint",
+                "refresh_fingerprint",
+                "token_type",
+                "profile_key",
+                "granted_scope",
+            ):
                 if isinstance(value, str):
                     kwargs[f.name] = value
             elif f.name == "obtained_by":
                 if value in ("cache", "mint", "refresh", "response-header"):
                     kwargs[f.name] = cast(ObtainedBy, value)
             elif isinstance(value, int | float) and not isinstance(value, bool):
-                kwargs[f.name] = float(value)
+                if math.isfinite(value):  # an older version may have written Infinity
+                    kwargs[f.name] = float(value)
         return cls(**kwargs)
 
 

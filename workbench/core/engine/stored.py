@@ -20,6 +20,7 @@ from workbench.core.engine.state import StateStore, TokenState, profile_identity
 from workbench.core.engine.types import (
     Events,
     TokenResult,
+    note_token_type,
 )
 from workbench.core.engine.wire import EngineConfig, Wire, setting_float
 from workbench.core.errors import (
@@ -43,6 +44,7 @@ ACCESS_TOKEN = "access_token"  # noqa: S105 - a vault entry name, not a value
 
 
 REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a vault entry name, not a value
+ID_TOKEN = "id_token"  # noqa: S105 - a vault entry name, not a value
 
 
 # JWT times are whole seconds while stated lifetimes are added to a fractional "now":
@@ -132,8 +134,16 @@ class StoredTokens:
             ) from None
 
     def _store_answer(
-        self, profile: Profile, stored: StoredPair, step: Literal["mint", "refresh"], answer: TokenAnswer
+        self,
+        profile: Profile,
+        stored: StoredPair,
+        step: Literal["mint", "refresh"],
+        answer: TokenAnswer,
+        *,
+        login: bool = False,
     ) -> TokenResult:
+        """Store what a mint or refresh answered. `login`: the answer of a new login, which
+        replaces the whole grant (a refresh token of an earlier login is not kept)."""
         name = profile.name
         now = self.clock.now()
         jwt = answer.jwt if answer.jwt is not None else read_jwt(answer.access_token)
@@ -149,8 +159,9 @@ class StoredTokens:
         old = stored.state
         new_refresh = answer.refresh_token
         rotated = bool(new_refresh) and new_refresh != stored.refresh
-        refresh_fp = old.refresh_fingerprint if stored.refresh else None
-        refresh_exp = old.refresh_token_expires_at if stored.refresh else None
+        keeps_old = bool(stored.refresh) and not login
+        refresh_fp = old.refresh_fingerprint if keeps_old else None
+        refresh_exp = old.refresh_token_expires_at if keeps_old else None
         if rotated and new_refresh:
             refresh_fp = fingerprint(new_refresh)
             refresh_exp = answer.refresh_token_expires_at
@@ -166,7 +177,14 @@ class StoredTokens:
             refresh_fingerprint=refresh_fp,
             refresh_token_expires_at=refresh_exp,
             updated_at=now,
+            # RFC 6749 §5.1: no `scope` in the answer means what was asked for (a login sets it);
+            # §6: a refresh without `scope` keeps the original grant.
+            granted_scope=answer.scope
+            if answer.scope is not None
+            else (None if login else old.granted_scope),
         )
+        if login and not new_refresh and stored.refresh:
+            self._vault.delete(name, REFRESH_TOKEN)
         if rotated and new_refresh:
             try:
                 self._vault.store(name, REFRESH_TOKEN, new_refresh)
@@ -175,8 +193,38 @@ class StoredTokens:
                     self._pending[name] = (new_refresh, answer.access_token, state)
                 raise self._pending_error(name, exc) from None
         result = self._commit(profile, answer.access_token, state, jwt=jwt)
+        if step == "refresh" and answer.id_token:
+            self._keep_refreshed_id_token(profile, answer.id_token)
         self._events.emit("minted" if step == "mint" else "refreshed", name)
         return result
+
+    def _keep_refreshed_id_token(self, profile: Profile, id_token: str) -> None:
+        """OIDC Core §12.2: an id_token that came with a refresh replaces the login's once it is
+        checked; one that fails is dropped (never kept unchecked) and the failure announced."""
+        name = profile.name
+        try:
+            previous = self._vault.load(name, ID_TOKEN)
+            self._wire.check_refreshed_id_token(
+                self._vault, profile, id_token, previous, now=self.clock.now()
+            )
+            self._vault.store(name, ID_TOKEN, id_token)
+        except WorkbenchError as exc:
+            try:
+                self._vault.delete(name, ID_TOKEN)
+            except WorkbenchError:
+                pass
+            self._events.emit(
+                "failed", name, f"the id_token of the refresh of '{name}' was not kept: {user_message(exc)}"
+            )
+
+    def held_refresh_token(self, name: str) -> str | None:
+        """The refresh token `name` holds, as the engine would send it (one a same-named profile of
+        another home left in the keychain is not this profile's)."""
+        return self._read_stored(self._wire.profile(name, reload=True)).refresh
+
+    def state_of(self, name: str) -> TokenState | None:
+        """What the state file says about `name`'s tokens (no network, no keychain)."""
+        return self._states.load(name)
 
     def _refresh_token_expiry(self, profile: Profile, refresh_token: str, now: float) -> float | None:
         lifetime = profile.preset.token.refresh_token_lifetime
@@ -268,6 +316,7 @@ class StoredTokens:
             # Served while renewal is failing: do not pin it in the warm path, ask again next time.
             renew_at = self.clock.now()
         result = TokenResult.stored(profile.name, access, state)
+        note_token_type(profile.name, state.token_type)
         if jwt is not None:
             result = replace(result, decoded=jwt)
         with self._mu:

@@ -64,8 +64,9 @@ def fresh_stored_token(
         return None  # the engine will say what is wrong with the keychain
     if not access or fingerprint(access) != state.access_fingerprint:
         return None
-    from workbench.core.engine.types import TokenResult
+    from workbench.core.engine.types import TokenResult, note_token_type
 
+    note_token_type(profile.name, state.token_type)
     return TokenResult.stored(profile.name, access, state)
 
 

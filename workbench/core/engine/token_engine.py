@@ -81,6 +81,7 @@ if TYPE_CHECKING:
 
     from workbench.core.clock import Clock
     from workbench.core.engine.answers import TokenAnswer
+    from workbench.core.engine.state import TokenState
     from workbench.core.jose.inspect import Inspection
     from workbench.core.profiles.profile import ProfileStore
     from workbench.core.storage.history import History
@@ -209,6 +210,15 @@ class TokenEngine:
         """Forget what is held in memory for `profile` (its file changed or, with `removed`, is
         gone) and publish that it holds nothing now; the vault is not touched."""
         self._tokens.drop(profile, removed=removed)
+
+    def token_state(self, profile: str) -> TokenState | None:
+        """What is known about `profile`'s stored tokens (expiry, granted scope, a refresh token
+        the server refused), from the state file: no network, no keychain."""
+        return self._tokens.state_of(profile)
+
+    def held_refresh_token(self, profile: str) -> str | None:
+        """The refresh token `profile` holds now (vault, checked against the state file)."""
+        return self._tokens.held_refresh_token(profile)
 
     def store_login(self, profile: str, answer: TokenAnswer) -> TokenResult:
         """Keep what `workbench login` obtained (refresh token first); see `oauth_login.login`."""

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.engine.cancel import cancel_scope, pause, raise_if_cancelled
 from workbench.core.engine.policy import parse_retry_after
@@ -26,6 +26,7 @@ from workbench.core.engine.stored import (
     SAME_SECOND,
     StoredPair,
     StoredTokens,
+    profile_key,
 )
 from workbench.core.engine.types import (
     Force,
@@ -42,6 +43,8 @@ from workbench.core.errors import (
     NetworkTLSError,
     ProviderAuthError,
     ProviderError,
+    ProviderResponseError,
+    VaultError,
     WorkbenchError,
     user_message,
 )
@@ -117,7 +120,7 @@ class Tokens(StoredTokens):
             with self._mu:
                 self._pending.pop(profile, None)
             stored = self._read_stored(prof)
-            return self._store_answer(prof, stored, "mint", answer)
+            return self._store_answer(prof, stored, "mint", answer, login=True)
 
     def forget(self, profile: str) -> None:
         prof = self._wire.profile(profile, reload=True)
@@ -243,6 +246,10 @@ class Tokens(StoredTokens):
                 raise TokenUnavailableError(
                     f"profile '{name}' cannot refresh: preset '{preset.name}' has no [refresh] request{alt}"
                 )
+            if not stored.refresh and stored.state.refresh_refused_at is not None:
+                raise TokenUnavailableError(
+                    f"profile '{name}': {self._refused_words(stored)}", hint=self._paste_hint(profile)
+                )
             if not stored.refresh:
                 raise TokenUnavailableError(
                     f"profile '{name}' has no refresh token stored",
@@ -313,7 +320,9 @@ class Tokens(StoredTokens):
                 hint=f"with `workbench profile set {name} --secret access_token` "
                 "or in the app's profile editor",
             )
-        if can_refresh and refresh_expired and rt_expires is not None:
+        if can_refresh and not stored.refresh and stored.state.refresh_refused_at is not None:
+            how = self._refused_words(stored)
+        elif can_refresh and refresh_expired and rt_expires is not None:
             how = f"its refresh token expired at {iso_z(rt_expires)}"
         elif can_refresh:
             how = "no refresh token to renew it"
@@ -336,6 +345,40 @@ class Tokens(StoredTokens):
             f"`workbench profile set {profile.name} {flags}` (each value is asked for without echo)"
         )
 
+    @staticmethod
+    def _refused_words(stored: StoredPair) -> str:
+        when = stored.state.refresh_refused_at
+        return (
+            f"the server refused its refresh token at {iso_z(when or 0)} (revoked or expired); "
+            "it is not sent again"
+        )
+
+    def _drop_dead_grant(self, profile: Profile, stored: StoredPair) -> None:
+        """The server answered invalid_grant to a refresh token a login obtained: the grant is
+        dead (RFC 6749 §5.2). Drop it (refresh token, its access token, the login's id_token) and
+        note when, so it is never sent again and the next command says to log in."""
+        name = profile.name
+        for entry in (REFRESH_TOKEN, ACCESS_TOKEN, "id_token"):
+            try:
+                self._vault.delete(name, entry)
+            except VaultError as exc:
+                log.warning("could not delete the dead %s of '%s': %s", entry, name, user_message(exc))
+        state = stored.state.with_(
+            access_fingerprint=None,
+            expires_at=None,
+            refresh_fingerprint=None,
+            refresh_token_expires_at=None,
+            refresh_refused_at=self.clock.now(),
+            profile_key=profile_key(profile),
+        )
+        try:
+            self._states.save(name, state)
+        except OSError as exc:
+            log.warning("could not write token metadata of '%s': %s", name, user_message(exc))
+        with self._mu:
+            self._entries.pop(name, None)
+        self._announce_none(name)
+
     def _run_step(
         self, profile: Profile, stored: StoredPair, step: Literal["mint", "refresh"]
     ) -> TokenResult:
@@ -345,6 +388,29 @@ class Tokens(StoredTokens):
             {ACCESS_TOKEN: stored.access, REFRESH_TOKEN: stored.refresh},
             refs=profile.secret_refs,
         )
+        if step == "refresh" and stored.refresh and self._dies_on_invalid_grant(profile):
+            try:
+                return self._run_step_unguarded(profile, stored, step, secrets)
+            except ProviderError as exc:
+                if exc.error_type == "invalid_grant":
+                    self._drop_dead_grant(profile, stored)
+                    exc.hint = exc.hint or self._paste_hint(profile)
+                raise
+        return self._run_step_unguarded(profile, stored, step, secrets)
+
+    def _dies_on_invalid_grant(self, profile: Profile) -> bool:
+        """A refresh token a login obtained (not one the user pasted) dies with invalid_grant."""
+        from workbench.core.oauth.login import is_interactive
+
+        return is_interactive(profile) and REFRESH_TOKEN not in self._pasted_names(profile)
+
+    def _run_step_unguarded(
+        self,
+        profile: Profile,
+        stored: StoredPair,
+        step: Literal["mint", "refresh"],
+        secrets: VaultSecretSource,
+    ) -> TokenResult:
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)
             from workbench.core.engine.signals import deferred_signals
@@ -383,7 +449,14 @@ class Tokens(StoredTokens):
             offset_before = self.clock.offset
             try:
                 response = self._wire.send(
-                    profile, spec.method, spec.url, list(spec.headers), spec.content, None, label
+                    profile,
+                    spec.method,
+                    spec.url,
+                    list(spec.headers),
+                    spec.content,
+                    None,
+                    label,
+                    secrets=secrets.known_values(),
                 )
             except NetworkError as exc:
                 if isinstance(exc, NetworkTLSError):
@@ -394,15 +467,20 @@ class Tokens(StoredTokens):
                 raise type(exc)(f"{exc} (after {attempt} attempts)", hint=exc.hint) from None
             status = response.status_code
             if 200 <= status < 300:
-                return answers.parse_token_response(
-                    profile,
-                    step,
-                    status=status,
-                    headers=response.headers,
-                    body=response.content,
-                    now=self.clock.now(),
-                    secrets=secrets.known_values(),
-                )
+                try:
+                    return answers.parse_token_response(
+                        profile,
+                        step,
+                        status=status,
+                        headers=response.headers,
+                        body=response.content,
+                        now=self.clock.now(),
+                        secrets=secrets.known_values(),
+                    )
+                except ProviderResponseError:
+                    if step == "refresh" and profile.preset.token.rotates_refresh_token:
+                        self._keep_rotated_refresh_token(profile, response.headers, response.content)
+                    raise
             if self.config.retry.is_retryable_status(status) and attempt < self.config.retry.attempts:
                 retry_after = parse_retry_after(
                     response.headers.get("retry-after"),
@@ -435,6 +513,18 @@ class Tokens(StoredTokens):
             if attempt > 1 and self.config.retry.is_retryable_status(status):
                 error.args = (f"{error.args[0]} (after {attempt} attempts)",)
             raise error
+
+    def _keep_rotated_refresh_token(self, profile: Profile, headers: Any, body: bytes) -> None:
+        """The provider rotated the refresh token but the rest of its answer is refused: store the
+        new refresh token anyway (the old one is dead), so the next refresh can still work."""
+        from workbench.core.engine import answers
+
+        rotated = answers.refresh_token_in(profile, "refresh", headers, body)
+        if rotated:
+            try:
+                self._vault.store(profile.name, REFRESH_TOKEN, rotated)
+            except VaultError as exc:
+                log.warning("could not keep the rotated refresh token of '%s': %s", profile.name, exc)
 
     def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str, label: str) -> None:
         retry = self.config.retry

@@ -49,7 +49,14 @@ class Verifier:
                 access_token=token.access_token,
             )
             response = self._wire.send(
-                prof, spec.method, spec.url, list(spec.headers), spec.content, None, label
+                prof,
+                spec.method,
+                spec.url,
+                list(spec.headers),
+                spec.content,
+                None,
+                label,
+                secrets=secrets.known_values(),
             )
             if attempt == 1 and answers.is_expired_answer(prof, response.status_code, response.content):
                 # The provider says the token expired (its `[token] expired_markers`, e.g.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from workbench.core.clock import Clock
     from workbench.core.profiles.profile import Profile, ProfileStore
     from workbench.core.request.templating import TemplateRenderer
+    from workbench.core.storage.vault import Vault
 
 # Longest we wait for another thread/process that holds a profile's lock. The holder is
 # itself bounded by HTTP timeouts × attempts, so this only trips on a stuck process.
@@ -160,6 +161,7 @@ class Wire:
         allow_other_origin: bool = False,
         record: bool = True,
         redirects: Literal["refuse", "return"] = "refuse",
+        secrets: Iterable[str] = (),
     ) -> httpx.Response:
         """Send one request of `profile` and read its answer, within the profile's timeout (one
         overall deadline: connect, send and the whole answer) and `max_bytes` (default: the 1 MiB
@@ -195,10 +197,12 @@ class Wire:
             )
         except WorkbenchError as exc:
             if record:
-                self._report(profile, method, url, None, started, user_message(exc), None)
+                self._report(profile, method, url, None, started, user_message(exc), None, secrets)
             raise
         if record:
-            self._report(profile, method, url, response.status_code, started, None, len(response.content))
+            self._report(
+                profile, method, url, response.status_code, started, None, len(response.content), secrets
+            )
         date = response.headers.get("date")
         stamp = (date, int(self.clock.local_time()))
         if stamp != self._last_date:
@@ -216,11 +220,14 @@ class Wire:
         started: float,
         error: str | None,
         size: int | None,
+        secrets: Iterable[str] = (),
     ) -> None:
-        """A token, verify or discovery request for the history (API calls are reported by `calls`)."""
+        """A token, verify or discovery request for the history (API calls are reported by `calls`).
+        `secrets`: the values its templates rendered, scrubbed by the history wherever they appear."""
         if self.recorder is None:
             return
         entry = {
+            "secrets": tuple(secrets),
             "profile": profile.name,
             "method": method.upper(),
             "url": redact(url),
@@ -246,7 +253,23 @@ class Wire:
             origin_check=origin_check_for(profile),
         )
         endpoints = profile_endpoints(profile, http)
-        return {"issuer": endpoints.issuer, **endpoints.urls()}
+        found = {"issuer": endpoints.issuer, **endpoints.urls()}
+        if endpoints.auth_signing_algs:
+            found["auth_signing_algs"] = endpoints.auth_signing_algs
+        return found
+
+    def check_refreshed_id_token(
+        self, vault: Vault, profile: Profile, id_token: str, previous: str | None, *, now: float
+    ) -> None:
+        """Check an id_token a refresh returned against the issuer's keys (OIDC Core §12.2)."""
+        from workbench.core.oauth.discovery import OAuthTransport
+        from workbench.core.oauth.id_tokens import check_refreshed_id_token
+        from workbench.core.oauth.login import profile_endpoints
+
+        plan = self.plan_for(profile)
+        http = OAuthTransport(timeout=plan.timeout_seconds, client=self._client(plan.verify_tls))
+        endpoints = profile_endpoints(profile, http)
+        check_refreshed_id_token(vault, profile, http, endpoints, id_token, previous, now=now)
 
     def _timeout_for(self, seconds: float) -> Any:
         timeout = self._timeouts.get(seconds)

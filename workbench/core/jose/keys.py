@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,9 +302,17 @@ def write_key_files(pair: KeyPair, out_dir: Path, *, passphrase: bytes | None = 
 
 
 def _write_public(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    """Write through a temp file of a random name (mkstemp: O_EXCL, never a planted link), then
+    rename it over `path` (which replaces a link there rather than writing through it)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)  # public material: readable like any file the user writes
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # --------------------------------------------------------------------------- loading

@@ -20,7 +20,6 @@ the origin checked when each request is sent).
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from workbench.core.errors import NetworkError, ProviderResponseError, StorageError
-from workbench.core.oauth.protocol import TEMPLATE_ENDPOINTS, Endpoints, check_endpoint_url, parse_json_body
+from workbench.core.oauth.protocol import (
+    TEMPLATE_ENDPOINTS,
+    Endpoints,
+    check_endpoint_url,
+    matches_issuer,
+    parse_json_body,
+)
+from workbench.core.profiles.profile import atomic_write_text
 
 if TYPE_CHECKING:
     import httpx
@@ -144,16 +150,22 @@ def _same_issuer(a: str, b: str) -> bool:
 def endpoints_from_document(document: Mapping[str, Any], *, issuer: str, source: str) -> Endpoints:
     """Check a discovery document and read its endpoints."""
     named = document.get("issuer")
-    if not isinstance(named, str) or not _same_issuer(named, issuer):
+    # A multi-tenant issuer (`…/{tenantid}/v2.0`) is taken when the profile's base URL is that very
+    # template with one tenant segment (`common`, `organizations`, a tenant id) in its place; each
+    # id_token's iss is then checked against the template filled with its own `tid`.
+    if not isinstance(named, str) or not matches_issuer(named, issuer):
         raise ProviderResponseError(
             f"the discovery document at {source} is for another issuer; refused "
             "(it must name the profile's base URL as its issuer)"
         )
     values: dict[str, str] = {"issuer": named, "source": source}
-    for name in (*TEMPLATE_ENDPOINTS, "userinfo_endpoint"):
+    for name in (*TEMPLATE_ENDPOINTS, "userinfo_endpoint", "end_session_endpoint"):
         value = document.get(name)
         if isinstance(value, str) and value.strip():
             values[name] = check_endpoint_url(value.strip(), f"{name} of the discovery document")
+    algs = document.get("token_endpoint_auth_signing_alg_values_supported")
+    if isinstance(algs, list):
+        values["auth_signing_algs"] = " ".join(a for a in algs if isinstance(a, str) and a.isalnum())[:200]
     return Endpoints.from_json(values)
 
 
@@ -213,10 +225,8 @@ class DiscoveryCache:
         }
         path = self._path(profile)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-            os.replace(tmp, path)
+            # A random temp name (mkstemp, O_EXCL): a predictable one could be a planted link.
+            atomic_write_text(path, json.dumps(data, indent=1))
         except OSError as exc:
             raise StorageError(f"could not write {path.name}: {exc.strerror or exc}") from None
 

@@ -24,9 +24,10 @@ editor's "Fetch endpoints from issuer".
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -40,9 +41,11 @@ from workbench.core.oauth.protocol import (
     Endpoints,
     LoginCancelled,
     OAuthError,
+    Pkce,
     authorization_url,
     client_credentials_from,
     error_line,
+    matches_issuer,
     new_nonce,
     new_pkce,
     new_state,
@@ -52,7 +55,6 @@ if TYPE_CHECKING:
     import httpx
 
     from workbench.core.context import AppContext
-    from workbench.core.engine.answers import TokenAnswer
     from workbench.core.engine.token_engine import TokenResult
     from workbench.core.profiles.profile import Profile
 
@@ -61,8 +63,9 @@ GRANTS: tuple[Grant, ...] = ("authorization_code", "device_code")
 ID_TOKEN = "id_token"  # noqa: S105 - a vault entry name, not a value
 
 DEFAULT_LOGIN_TIMEOUT = 300.0
-DEFAULT_DEVICE_INTERVAL = 5.0
+DEFAULT_DEVICE_INTERVAL = 5.0  # RFC 8628 §3.5: also the floor (an interval of 0.001 is a flood)
 SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5
+MAX_SHOWN_CHARS = 2048  # a user code or verification URI longer than this is not for a person
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ class LoginOutcome:
     grant: Grant
     token: TokenResult
     id_token_claims: dict[str, Any] | None = field(default=None, repr=False)
-    scope: str | None = None
+    scope: str | None = None  # the granted scope
+    refresh_token: bool = True  # whether the server granted one
 
 
 Opener = Callable[[str], bool]
@@ -201,17 +205,17 @@ def discover_issuer(
         return discover(issuer.strip(), http)
 
 
-def client_credentials(ctx: AppContext, profile: Profile) -> ClientCredentials:
+def client_credentials(
+    ctx: AppContext, profile: Profile, endpoints: Endpoints | None = None
+) -> ClientCredentials:
     from workbench.core.profiles.secret_refs import load_input
 
     vault = ctx.vault
-    return client_credentials_from(oauth_vars(profile), lambda n: load_input(vault, profile, n))
-
-
-def _load_input(ctx: AppContext, profile: Profile, name: str) -> str | None:
-    from workbench.core.profiles.secret_refs import load_input
-
-    return load_input(ctx.vault, profile, name)
+    return client_credentials_from(
+        oauth_vars(profile),
+        lambda n: load_input(vault, profile, n),
+        signing_algs=endpoints.signing_algs() if endpoints is not None else (),
+    )
 
 
 # --------------------------------------------------------------------------- token endpoint
@@ -234,71 +238,6 @@ def _token_answer(
     return answer.status, answer.json()
 
 
-def _answer_to_tokens(document: Any, now: float, what: str) -> TokenAnswer:
-    from workbench.core.engine.answers import TokenAnswer
-    from workbench.core.jose.claims import jwt_times, read_jwt
-
-    if not isinstance(document, Mapping):
-        raise ProviderResponseError(f"{what}: the token endpoint's answer is not JSON")
-    access = document.get("access_token")
-    if not isinstance(access, str) or not access.strip():
-        raise ProviderResponseError(f"{what}: the token endpoint's answer has no access_token")
-    refresh = document.get("refresh_token")
-    token_type = document.get("token_type")
-    expires_in = document.get("expires_in")
-    seconds: float | None = None
-    if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) and expires_in >= 0:
-        seconds = float(expires_in)
-    elif isinstance(expires_in, str) and expires_in.strip().isdigit():
-        seconds = float(expires_in)
-    jwt = read_jwt(access.strip())
-    jwt_exp, jwt_iat = jwt_times(jwt)
-    expires_at = now + seconds if seconds is not None else jwt_exp
-    lifetime = seconds if seconds is not None else (jwt_exp - jwt_iat if jwt_exp and jwt_iat else None)
-    return TokenAnswer(
-        access_token=access.strip(),
-        refresh_token=refresh.strip() if isinstance(refresh, str) and refresh.strip() else None,
-        token_type=token_type if isinstance(token_type, str) and token_type else "Bearer",
-        expires_at=expires_at,
-        lifetime=lifetime,
-        issued_at=jwt_iat if jwt_iat is not None else now,
-        jwt=jwt,
-    )
-
-
-def _check_id_token(
-    ctx: AppContext,
-    profile: Profile,
-    http: OAuthTransport,
-    endpoints: Endpoints,
-    creds: ClientCredentials,
-    document: Mapping[str, Any],
-    nonce: str | None,
-) -> tuple[str | None, dict[str, Any] | None]:
-    from workbench.core.oauth.protocol import validate_id_token
-
-    id_token = document.get("id_token")
-    if not isinstance(id_token, str) or not id_token:
-        return None, None
-    jwks: Any = None
-    if endpoints.jwks_uri:
-        status, jwks = http.get_json(endpoints.jwks_uri, what="the issuer's JWKS")
-        if status != 200 or not isinstance(jwks, Mapping):
-            raise ProviderResponseError(
-                f"the issuer's JWKS answered HTTP {status}; the id_token cannot be checked"
-            )
-    check = validate_id_token(
-        id_token,
-        issuer=endpoints.issuer or profile.base_url,
-        client_id=creds.client_id,
-        nonce=nonce,
-        jwks=jwks,
-        client_secret=_load_input(ctx, profile, "client_secret"),
-        now=ctx.clock.now(),
-    )
-    return id_token, check.claims
-
-
 # --------------------------------------------------------------------------- login
 
 
@@ -313,8 +252,12 @@ def login(
     on_status: Callable[[str], None] | None = None,
     opener: Opener | None = None,
     transport: httpx.BaseTransport | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> LoginOutcome:
-    """Run the profile's interactive grant and store what it yields (see the module docstring)."""
+    """Run the profile's interactive grant and store what it yields (see the module docstring).
+    `params`: extra authorization parameters (`workbench login --param K=V`)."""
+    from workbench.core.oauth.params import authorization_params
+
     if timeout <= 0:
         raise InputError("--timeout must be a positive number of seconds")
     profile = ctx.profiles.get(name)
@@ -327,8 +270,14 @@ def login(
     prompt = on_prompt or (lambda _p: None)
     status = on_status or (lambda _s: None)
     cancel = cancel or threading.Event()
-    creds = client_credentials(ctx, profile)
-    if not creds.client_id:
+    vars_ = oauth_vars(profile)
+    if params and grant == "device_code":
+        raise InputError(
+            f"--param goes into a browser login's authorization request; profile '{name}' logs in "
+            "with a device code (RFC 8628), which has none"
+        )
+    extra = authorization_params(vars_, params, scope=vars_.get("scope", ""))
+    if not (vars_.get("client_id") or "").strip():
         raise InputError(
             f"profile '{name}' has no client_id", hint=f"`workbench profile set {name} --set client_id=…`"
         )
@@ -337,21 +286,13 @@ def login(
     with overall_deadline(timeout), profile_transport(profile, transport) as http:
         status("finding the issuer's endpoints")
         endpoints = profile_endpoints(profile, http, refresh=True)
-        if grant == "authorization_code":
-            document, nonce = _authorization_code(
-                ctx,
-                profile,
-                http,
-                endpoints,
-                creds,
-                open_browser=open_browser,
-                timeout=timeout,
-                cancel=cancel,
-                prompt=prompt,
-                opener=opener or default_opener,
-            )
-        else:
-            document, nonce = _device_code(
+        creds = client_credentials(ctx, profile, endpoints)
+        creds.check()  # a private_key_jwt key the issuer cannot take: refused before the browser
+        from workbench.core.oauth.completion import Finisher, page_reason
+
+        finish = Finisher(ctx, profile, http, endpoints, creds, grant, cancel, extra.max_age)
+        if grant == "device_code":
+            document = _device_code(
                 ctx,
                 profile,
                 http,
@@ -362,18 +303,31 @@ def login(
                 prompt=prompt,
                 status=status,
             )
-        now = ctx.clock.now()
-        answer = _answer_to_tokens(document, now, f"{profile.preset.name} login")
-        id_token, claims = _check_id_token(ctx, profile, http, endpoints, creds, document, nonce)
-    if cancel.is_set():
-        raise LoginCancelled("login cancelled")
-    result = ctx.engine.store_login(name, answer)
-    if id_token:
-        ctx.vault.store(name, ID_TOKEN, id_token)
-    else:
-        ctx.vault.delete(name, ID_TOKEN)
-    scope = document.get("scope") if isinstance(document.get("scope"), str) else None
-    return LoginOutcome(profile=name, grant=grant, token=result, id_token_claims=claims, scope=scope)
+            return finish(document, None)
+        pkce, state = new_pkce(), new_state()
+        with LoopbackReceiver(state=state, port=_redirect_port(vars_)) as receiver:
+            try:
+                document, nonce = _authorization_code(
+                    ctx,
+                    profile,
+                    http,
+                    endpoints,
+                    creds,
+                    receiver,
+                    pkce,
+                    extra.pairs,
+                    open_browser=open_browser,
+                    timeout=timeout,
+                    cancel=cancel,
+                    prompt=prompt,
+                    opener=opener or default_opener,
+                )
+                outcome = finish(document, nonce)
+            except BaseException as exc:
+                receiver.finish(False, page_reason(exc))
+                raise
+            receiver.finish(True, "Token Workbench has stored the login's tokens.")
+            return outcome
 
 
 def _resource_fields(vars_: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -398,6 +352,9 @@ def _authorization_code(
     http: OAuthTransport,
     endpoints: Endpoints,
     creds: ClientCredentials,
+    receiver: LoopbackReceiver,
+    pkce: Pkce,
+    extra: Sequence[tuple[str, str]],
     *,
     open_browser: bool,
     timeout: float,
@@ -409,36 +366,34 @@ def _authorization_code(
     token_endpoint = endpoints.require("token_endpoint", profile=profile.name)
     vars_ = oauth_vars(profile)
     scope = vars_.get("scope", "")
-    pkce, state = new_pkce(), new_state()
     nonce = new_nonce() if "openid" in scope.split() else None
     deadline = time.monotonic() + timeout
-    with LoopbackReceiver(state=state, port=_redirect_port(vars_)) as receiver:
-        url = authorization_url(
-            auth_endpoint,
-            client_id=creds.client_id,
-            redirect_uri=receiver.redirect_uri,
-            state=state,
-            pkce=pkce,
-            scope=scope,
-            nonce=nonce or "",
-            audience=vars_.get("audience", ""),
-            resource=vars_.get("resource", ""),
-        )
-        opened: bool | None = None
-        if open_browser:
-            # None: the browser command is still running (webbrowser waits for $BROWSER): started.
-            opened = _open_in_background(opener, url) is not False
-        prompt(LoginPrompt(kind="browser", url=url, browser_opened=opened, expires_in=timeout))
-        callback = receiver.wait(timeout=max(0.0, deadline - time.monotonic()), cancel=cancel, limit=timeout)
-        redirect_uri = receiver.redirect_uri
+    url = authorization_url(
+        auth_endpoint,
+        client_id=creds.client_id,
+        redirect_uri=receiver.redirect_uri,
+        state=receiver.state,
+        pkce=pkce,
+        scope=scope,
+        nonce=nonce or "",
+        audience=vars_.get("audience", ""),
+        resource=vars_.get("resource", ""),
+        extra=extra,
+    )
+    opened: bool | None = None
+    if open_browser:
+        # None: the browser command is still running (webbrowser waits for $BROWSER): started.
+        opened = _open_in_background(opener, url) is not False
+    prompt(LoginPrompt(kind="browser", url=url, browser_opened=opened, expires_in=timeout))
+    callback = receiver.wait(timeout=max(0.0, deadline - time.monotonic()), cancel=cancel, limit=timeout)
     iss = callback.params.get("iss")
-    if iss and endpoints.issuer and iss.rstrip("/") != endpoints.issuer.rstrip("/"):
+    if iss and endpoints.issuer and not matches_issuer(endpoints.issuer, iss):
         # RFC 9207: the answer names its issuer; another one is a mix-up attack.
         raise OAuthError("login refused: the answer came from another issuer (iss does not match)")
     fields_ = [
         ("grant_type", "authorization_code"),
         ("code", callback.code),
-        ("redirect_uri", redirect_uri),
+        ("redirect_uri", receiver.redirect_uri),
         ("code_verifier", pkce.verifier),
         *_resource_fields(vars_),
     ]
@@ -484,7 +439,7 @@ def _device_code(
     cancel: threading.Event,
     prompt: Callable[[LoginPrompt], None],
     status: Callable[[str], None],
-) -> tuple[Mapping[str, Any], None]:
+) -> Mapping[str, Any]:
     device_endpoint = endpoints.require("device_authorization_endpoint", profile=profile.name)
     token_endpoint = endpoints.require("token_endpoint", profile=profile.name)
     vars_ = oauth_vars(profile)
@@ -506,18 +461,29 @@ def _device_code(
         raise ProviderResponseError(f"{what}: the answer lacks device_code, user_code or verification_uri")
     assert isinstance(device_code, str) and isinstance(user_code, str) and isinstance(uri, str)
     complete = document.get("verification_uri_complete")
-    interval = document.get("interval")
+    # Shown to the user (stderr, the GUI): a code or link with a control character could act on
+    # the terminal (escape sequences) or hide what it says; refuse rather than print it.
+    for field_name, shown in (
+        ("user_code", user_code),
+        ("verification_uri", uri),
+        ("verification_uri_complete", complete),
+    ):
+        if isinstance(shown, str) and (len(shown) > MAX_SHOWN_CHARS or not shown.isprintable()):
+            raise ProviderResponseError(
+                f"{what}: the {field_name} holds control characters or is too long to show; refused"
+            )
+    from workbench.core.engine.answers import parse_duration
+
+    interval = parse_duration(document.get("interval"))
+    # RFC 8628 §3.5: 5 s unless the server asks for longer; never faster (0.001 made 1,729 polls in 5 s).
     wait = (
-        float(interval)
-        if isinstance(interval, int | float) and not isinstance(interval, bool) and interval > 0
+        max(interval, DEFAULT_DEVICE_INTERVAL)
+        if interval is not None and math.isfinite(interval)
         else DEFAULT_DEVICE_INTERVAL
     )
-    expires_in = document.get("expires_in")
-    lifetime = (
-        float(expires_in)
-        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
-        else None
-    )
+    lifetime = parse_duration(document.get("expires_in"))
+    if lifetime is not None and not math.isfinite(lifetime):
+        lifetime = None
     prompt(
         LoginPrompt(
             kind="device",
@@ -550,7 +516,7 @@ def _device_code(
         fields_ = [("grant_type", DEVICE_CODE_GRANT), ("device_code", device_code)]
         code, document = _token_answer(profile, http, token_endpoint, creds, fields_, ctx.clock.now(), poll)
         if code == 200 and isinstance(document, Mapping):
-            return document, None
+            return document
         error = document.get("error") if isinstance(document, Mapping) else None
         if error == "authorization_pending":
             status("waiting for approval")

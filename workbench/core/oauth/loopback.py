@@ -2,11 +2,14 @@
 
 It listens on `127.0.0.1` (an IP literal: `localhost` may resolve to `::1` while we listen on
 IPv4, the msal / google-auth-oauthlib bug), on an ephemeral port unless the profile fixes one,
-and answers exactly one `/callback`: `state` checked in constant time, the browser shown a
-page that says the tab can be closed. A request with a wrong or missing `state` is answered 400
-and otherwise ignored: any local process can reach the port, and one stray GET must not end
-the login (it keeps waiting for the right answer until its timeout, whose message counts the
-refused requests). It never hangs the caller:
+and answers exactly one `/callback`: `state` checked in constant time. A request with a wrong
+or missing `state` is answered 400 and otherwise ignored: any local process can reach the port,
+and one stray GET must not end the login (it keeps waiting for the right answer until its
+timeout, whose message counts the refused requests). The page the browser is shown matches the
+login's outcome: a redirect that carries a code is answered only when the login has finished
+with it (`finish`: code exchanged, id_token checked, tokens stored, or the reason it failed),
+and a refused one before `wait` returns, so the process never exits before the browser has its
+page. It never hangs the caller:
 
 * a port in use is one clear error at once (not a hang);
 * `wait` returns at the deadline (`--timeout`), on `cancel` (the GUI's Cancel) and lets
@@ -35,6 +38,10 @@ LOOPBACK_HOST = "127.0.0.1"
 # A connection that sends no request within this long is dropped (browser pre-connects).
 IDLE_CONNECTION_SECONDS = 5.0
 POLL_SECONDS = 0.1
+# How long the browser's request waits for the login to finish with its code (exchange, checks,
+# storing), and how long `finish` waits for that page to be written.
+OUTCOME_WAIT_SECONDS = 120.0
+ANSWER_WAIT_SECONDS = 5.0
 
 
 class LoginTimedOut(WorkbenchError):
@@ -67,6 +74,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     receiver: LoopbackReceiver
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return  # a browser that went away (tab closed while waiting): no traceback on stderr
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
@@ -83,8 +93,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, page("Not found", "This address only receives the login's answer.", ok=False))
             return
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items() if v}
-        status, body = self.server.receiver._accept(query)
-        self._send(status, body)
+        receiver = self.server.receiver
+        status, body, holds_code = receiver._accept(query)
+        if holds_code:
+            status, body = receiver._outcome_page()  # waits for `finish`
+        try:
+            self._send(status, body)
+        finally:
+            receiver._delivered(holds_code)
 
     def _send(self, status: int, body: bytes) -> None:
         self.send_response(status)
@@ -108,6 +124,10 @@ class LoopbackReceiver:
         self.path = path
         self._state = state
         self._done = threading.Event()
+        self._answered = threading.Event()  # the browser has its page (or could not be answered)
+        self._outcome = threading.Event()  # `finish` said how the login ended
+        self._outcome_status, self._outcome_body = 500, b""
+        self._code_seen = False
         self._lock = threading.Lock()
         self._result: CallbackResult | None = None
         self._error: WorkbenchError | None = None
@@ -135,14 +155,48 @@ class LoopbackReceiver:
         )
         self._thread.start()
 
+    @property
+    def state(self) -> str:
+        """The `state` this listener accepts (it goes into the authorization URL)."""
+        return self._state
+
     def __enter__(self) -> LoopbackReceiver:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def finish(self, ok: bool, message: str) -> None:
+        """Say how the login ended; the browser waiting on the redirect gets that page. Waits
+        (briefly) until the page is written, so the process may exit right after."""
+        if self._outcome.is_set():
+            return
+        if ok:
+            self._outcome_status, self._outcome_body = 200, page("Signed in", message, ok=True)
+        else:
+            self._outcome_status, self._outcome_body = 400, page("Login failed", message, ok=False)
+        self._outcome.set()
+        if self._code_seen:
+            self._answered.wait(ANSWER_WAIT_SECONDS)
+
+    def _outcome_page(self) -> tuple[int, bytes]:
+        if not self._outcome.wait(OUTCOME_WAIT_SECONDS):
+            return 504, page(
+                "Login still running", "Return to Token Workbench to see how it ended.", ok=False
+            )
+        return self._outcome_status, self._outcome_body
+
+    def _delivered(self, holds_code: bool) -> None:
+        if holds_code:
+            self._answered.set()
+        elif self._error is not None:
+            self._done.set()  # a refused login: the caller learns of it once the page is out
+
     def close(self) -> None:
-        """Stop listening and free the port (idempotent)."""
+        """Stop listening and free the port (idempotent). A browser still waiting for its page
+        is told the login was abandoned."""
+        if self._code_seen and not self._outcome.is_set():
+            self.finish(False, "The login was abandoned before it finished; nothing was stored.")
         server = self.__dict__.pop("_server", None)
         if server is None:
             return
@@ -151,18 +205,22 @@ class LoopbackReceiver:
         self._thread.join(timeout=2.0)
 
     # Called on the listener's threads.
-    def _accept(self, query: dict[str, str]) -> tuple[int, bytes]:
+    def _accept(self, query: dict[str, str]) -> tuple[int, bytes, bool]:
+        """(status, page, holds_code): with holds_code the page is the login's outcome, later."""
         with self._lock:
-            if self._done.is_set():
-                return 409, page("Already finished", "This login has already received its answer.", ok=False)
+            if self._done.is_set() or self._error is not None or self._code_seen:  # one answer only
+                return (
+                    409,
+                    page("Already finished", "This login has already received its answer.", ok=False),
+                    False,
+                )
             state = query.get("state", "")
             if not hmac.compare_digest(state.encode(), self._state.encode()):
                 # Not this login's answer (a forged or stale redirect, or any local process):
                 # refuse it and keep waiting for the real one.
                 self._refused += 1
-                return 400, page(
-                    "Login failed", "The answer did not belong to this login (state mismatch).", ok=False
-                )
+                why = "The answer did not belong to this login (state mismatch)."
+                return 400, page("Login failed", why, ok=False), False
             if "error" in query:
                 code = " ".join(query.get("error", "").split())[:80] or "error"
                 description = " ".join(query.get("error_description", "").split())[:200]
@@ -173,17 +231,20 @@ class LoopbackReceiver:
                     else "login refused by the authorization server"
                 )
                 self._error = OAuthError(f"{text} ({detail})", error_type=code, provider_message=description)
-                self._done.set()
-                return 200, page("Login refused", f"The authorization server answered: {detail}.", ok=False)
+                return (
+                    200,
+                    page("Login refused", f"The authorization server answered: {detail}.", ok=False),
+                    False,
+                )
             code_value = query.get("code", "")
             if not code_value:
                 self._error = OAuthError("login failed: the redirect carried neither a code nor an error")
-                self._done.set()
-                return 400, page("Login failed", "The answer carried no authorization code.", ok=False)
+                return 400, page("Login failed", "The answer carried no authorization code.", ok=False), False
             params = {k: v for k, v in query.items() if k not in ("code", "state")}
             self._result = CallbackResult(code=code_value, params=params)
+            self._code_seen = True
             self._done.set()
-            return 200, page("Signed in", "Token Workbench received the login.", ok=True)
+            return 200, b"", True
 
     def wait(
         self, *, timeout: float, cancel: threading.Event | None = None, limit: float | None = None

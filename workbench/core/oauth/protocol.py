@@ -24,13 +24,14 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from workbench.core.errors import InputError, KeyFormatError, ProviderError, ProviderResponseError
 from workbench.core.net.origins import is_loopback_host, origin_of
+from workbench.core.oauth.issuers import is_issuer_template, issuer_for_tenant, matches_issuer
 
 ClientAuth = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 CLIENT_AUTH_METHODS: tuple[ClientAuth, ...] = (
@@ -77,14 +78,20 @@ class Endpoints:
     revocation_endpoint: str = ""
     jwks_uri: str = ""
     userinfo_endpoint: str = ""
+    end_session_endpoint: str = ""
+    # token_endpoint_auth_signing_alg_values_supported, space-separated ("" when not stated).
+    auth_signing_algs: str = ""
     source: str = ""  # where they came from: the discovery URL, or "profile vars"
 
     def urls(self) -> dict[str, str]:
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in ("issuer", "source") and getattr(self, f.name)
+            if f.name not in ("issuer", "source", "auth_signing_algs") and getattr(self, f.name)
         }
+
+    def signing_algs(self) -> tuple[str, ...]:
+        return tuple(self.auth_signing_algs.split())
 
     def origins(self) -> tuple[str, ...]:
         """Every origin these endpoints name (credentials may go to these, see ../shared/DESIGN.md)."""
@@ -174,8 +181,11 @@ def authorization_url(
     nonce: str = "",
     audience: str = "",
     resource: str = "",
+    extra: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The URL the browser opens (RFC 6749 §4.1.1 + RFC 7636 §4.3 + RFC 8707 §2)."""
+    """The URL the browser opens (RFC 6749 §4.1.1 + RFC 7636 §4.3 + RFC 8707 §2). `extra`: the
+    profile's and `--param`'s parameters (prompt, login_hint, ...), already checked
+    (`authorization_params`)."""
     params: list[tuple[str, str]] = [
         ("response_type", "code"),
         ("client_id", client_id),
@@ -189,6 +199,7 @@ def authorization_url(
             params.append((name, value))
     for item in resource.split():
         params.append(("resource", item))
+    params.extend(extra)
     parts = urlsplit(endpoint)
     query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
@@ -226,6 +237,35 @@ def resolve_client_auth(value: str, *, has_secret: bool, has_key: bool) -> Clien
     return text
 
 
+def assertion_alg(key: Any, supported: Sequence[str]) -> str:
+    """The algorithm of a client assertion: the first one this key can sign that the issuer lists
+    in `token_endpoint_auth_signing_alg_values_supported` (OIDC Discovery §3); the key's usual
+    one when the issuer lists none. Refused here, in one line, when the key can sign none of them:
+    the server would only say "client authentication failed"."""
+    from workbench.core.jose import keys
+
+    can = keys.algorithms_for_key(key)
+    if not supported:
+        return can[0]
+    for alg in can:
+        if alg in supported:
+            return alg
+    raise InputError(
+        f"private_key_jwt: the issuer takes client assertions signed with {', '.join(supported)}; "
+        f"the profile's private_key can only sign {', '.join(can)}",
+        hint="make a key it takes (`workbench keygen --alg ES256 --profile NAME`), register its public JWK",
+    )
+
+
+def _private_key(private_key_pem: str) -> Any:
+    from workbench.core.jose import keys
+
+    try:
+        return keys.load_private_key(private_key_pem)
+    except KeyFormatError as exc:
+        raise KeyFormatError(f"private_key_jwt: the stored private_key cannot be used ({exc})") from None
+
+
 def client_assertion(
     *,
     client_id: str,
@@ -234,15 +274,13 @@ def client_assertion(
     now: float,
     lifetime: int = ASSERTION_LIFETIME,
     jti: str | None = None,
+    supported_algs: Sequence[str] = (),
 ) -> str:
     """A signed JWT that authenticates the client (RFC 7523 §2.2, §3)."""
     from workbench.core.jose import jws, keys
 
-    try:
-        key = keys.load_private_key(private_key_pem)
-    except KeyFormatError as exc:
-        raise KeyFormatError(f"private_key_jwt: the stored private_key cannot be used ({exc})") from None
-    alg = keys.default_algorithm(key)
+    key = _private_key(private_key_pem)
+    alg = assertion_alg(key, supported_algs)
     kid = keys.jwk_thumbprint(keys.public_jwk(key, alg=alg))
     issued = int(now)
     header = {"alg": alg, "typ": "JWT", "kid": kid}
@@ -271,6 +309,14 @@ class ClientCredentials:
     method: ClientAuth
     client_secret: str | None = field(default=None, repr=False)
     private_key: str | None = field(default=None, repr=False)
+    # The issuer's token_endpoint_auth_signing_alg_values_supported (private_key_jwt).
+    signing_algs: tuple[str, ...] = ()
+
+    def check(self) -> None:
+        """Refuse before any request what the issuer would refuse: a private_key_jwt key that
+        can sign none of the algorithms the issuer takes."""
+        if self.method == "private_key_jwt" and self.private_key:
+            assertion_alg(_private_key(self.private_key), self.signing_algs)
 
     def apply(
         self, endpoint: str, *, now: float | None = None
@@ -301,6 +347,7 @@ class ClientCredentials:
                 audience=endpoint,
                 private_key_pem=self.private_key,
                 now=time.time() if now is None else now,
+                supported_algs=self.signing_algs,
             )
             form += [
                 ("client_id", self.client_id),
@@ -316,9 +363,13 @@ class ClientCredentials:
 
 
 def client_credentials_from(
-    vars_: Mapping[str, str], get_secret: Callable[[str], str | None]
+    vars_: Mapping[str, str],
+    get_secret: Callable[[str], str | None],
+    *,
+    signing_algs: Sequence[str] = (),
 ) -> ClientCredentials:
-    """Build the client's credentials from a profile's vars and a secret getter (vault)."""
+    """Build the client's credentials from a profile's vars and a secret getter (vault).
+    `signing_algs`: what the issuer takes for private_key_jwt (`Endpoints.signing_algs`)."""
     secret = get_secret("client_secret")
     key = get_secret("private_key")
     method = resolve_client_auth(vars_.get("client_auth", ""), has_secret=bool(secret), has_key=bool(key))
@@ -327,6 +378,7 @@ def client_credentials_from(
         method=method,
         client_secret=secret if method in ("client_secret_basic", "client_secret_post") else None,
         private_key=key if method == "private_key_jwt" else None,
+        signing_algs=tuple(signing_algs),
     )
 
 
@@ -381,8 +433,16 @@ def validate_id_token(
     jwks: Mapping[str, Any] | None,
     client_secret: str | None = None,
     now: float,
+    max_age: int | None = None,
+    previous: Mapping[str, Any] | None = None,
 ) -> IdTokenCheck:
-    """OIDC Core §3.1.3.7. Raises ProviderResponseError naming the first check that failed."""
+    """OIDC Core §3.1.3.7. Raises ProviderResponseError naming the first check that failed.
+
+    `issuer` may be a multi-tenant template (`…/{tenantid}/v2.0`): the token's `iss` must then be
+    the template filled with the token's own `tid` claim, and nothing looser. `max_age`: it was
+    asked for, so `auth_time` must be there and recent enough (§3.1.3.7 item 13). `previous`: the
+    claims of the id_token this one replaces on a refresh (§12.2: same iss, sub and aud, the
+    original auth_time)."""
     from workbench.core.jose.inspect import VerificationKey, decode_unverified, inspect_token
 
     try:
@@ -407,7 +467,20 @@ def validate_id_token(
         raise ProviderResponseError(
             f"the id_token signature is not valid ({inspection.signature_error or 'no matching key'})"
         )
-    if payload.get("iss") != issuer:
+    if is_issuer_template(issuer):
+        tid = payload.get("tid")
+        expected = issuer_for_tenant(issuer, tid)
+        if expected is None:
+            raise ProviderResponseError(
+                "the id_token has no usable tid claim, so its iss cannot be checked against the "
+                f"issuer template {issuer}"
+            )
+        if payload.get("iss") != expected:
+            raise ProviderResponseError(
+                f"the id_token's iss is not the issuer template filled with its tid '{tid}' "
+                "(a token of another tenant); refused"
+            )
+    elif payload.get("iss") != issuer:
         raise ProviderResponseError("the id_token was issued by another issuer (iss does not match)")
     aud = payload.get("aud")
     audiences = [aud] if isinstance(aud, str) else list(aud) if isinstance(aud, list) else []
@@ -426,6 +499,23 @@ def validate_id_token(
         raise ProviderResponseError("the id_token was issued in the future (check the clock)")
     if nonce is not None and payload.get("nonce") != nonce:
         raise ProviderResponseError("the id_token's nonce does not match this login (replayed token?)")
+    auth_time = payload.get("auth_time")
+    has_auth_time = isinstance(auth_time, int | float) and not isinstance(auth_time, bool)
+    if max_age is not None:
+        if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
+            raise ProviderResponseError("max_age was asked for, but the id_token has no auth_time")
+        if now > float(auth_time) + max_age + ID_TOKEN_LEEWAY:
+            raise ProviderResponseError("the id_token's auth_time is older than the max_age asked for")
+    if previous is not None:
+        for claim in ("iss", "sub"):
+            if payload.get(claim) != previous.get(claim):
+                raise ProviderResponseError(
+                    f"the id_token of the refresh names another {claim} than the login's (OIDC Core §12.2)"
+                )
+        if has_auth_time and "auth_time" in previous and auth_time != previous.get("auth_time"):
+            raise ProviderResponseError(
+                "the id_token of the refresh changes auth_time, the original login's time (OIDC Core §12.2)"
+            )
     return IdTokenCheck(claims=dict(payload), verified_with=inspection.verified_with or str(alg))
 
 
@@ -441,6 +531,7 @@ __all__ = [
     "LoginCancelled",
     "OAuthError",
     "Pkce",
+    "assertion_alg",
     "authorization_url",
     "basic_authorization",
     "check_endpoint_url",
@@ -448,6 +539,9 @@ __all__ = [
     "client_credentials_from",
     "error_line",
     "form_urlencode_credential",
+    "is_issuer_template",
+    "issuer_for_tenant",
+    "matches_issuer",
     "new_nonce",
     "new_pkce",
     "new_state",

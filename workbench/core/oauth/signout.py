@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from workbench.core.errors import WorkbenchError, user_message
-from workbench.core.oauth.protocol import (
-    Endpoints,
-    OAuthError,
-    error_line,
-)
+from workbench.core.errors import InputError, WorkbenchError, user_message
+from workbench.core.oauth.protocol import Endpoints
 
 if TYPE_CHECKING:
     import httpx
@@ -34,6 +30,9 @@ from workbench.core.oauth.login import (
 class Revocation:
     revoked: bool
     message: str
+    # With `end_session`: the provider's logout page to open (OIDC RP-Initiated Logout 1.0 §2),
+    # or "" when the issuer names no end_session_endpoint.
+    end_session_url: str = field(default="", repr=False)
 
 
 def revoke(ctx: AppContext, name: str, *, transport: httpx.BaseTransport | None = None) -> Revocation:
@@ -43,6 +42,8 @@ def revoke(ctx: AppContext, name: str, *, transport: httpx.BaseTransport | None 
     issuer offers no revocation endpoint gets `revoked=False` and a message saying so.
     Network and server errors raise (the caller decides whether they block anything).
     """
+    from workbench.core.oauth.revocation import revoke_token
+
     profile = ctx.profiles.get(name)
     if oauth_section(profile) is None:
         return Revocation(False, f"profile '{name}' is not an OAuth login; nothing to revoke")
@@ -54,25 +55,32 @@ def revoke(ctx: AppContext, name: str, *, transport: httpx.BaseTransport | None 
         return Revocation(False, f"profile '{name}' holds no token; nothing to revoke")
     with profile_transport(profile, transport) as http:
         endpoints = profile_endpoints(profile, http)
-        if not endpoints.revocation_endpoint:
+        creds = client_credentials(ctx, profile, endpoints)
+        if not revoke_token(http, endpoints, creds, token, hint, now=ctx.clock.now()):
             return Revocation(
                 False, "the issuer offers no revocation endpoint; tokens were only forgotten here"
             )
-        creds = client_credentials(ctx, profile)
-        headers, auth_fields = creds.apply(endpoints.revocation_endpoint, now=ctx.clock.now())
-        form = [("token", token), ("token_type_hint", hint), *auth_fields]
-        answer = http.request(
-            "POST", endpoints.revocation_endpoint, what="token revocation", headers=headers, form=form
+    return Revocation(True, f"the {hint.replace('_', ' ')} of '{name}' was revoked at the issuer")
+
+
+def sign_out(
+    ctx: AppContext,
+    name: str,
+    *,
+    end_session: bool = False,
+    transport: httpx.BaseTransport | None = None,
+) -> Revocation:
+    """`workbench logout` and the GUI's Sign out: revoke (best effort) and forget the profile's
+    tokens. A failed revocation still forgets the tokens here and says the server may still
+    honour them. With `end_session`, also the URL of the provider's logout page (with the
+    id_token as `id_token_hint`); the caller opens it in the browser."""
+    profile = ctx.profiles.get(name)
+    if oauth_section(profile) is None:
+        raise InputError(
+            f"profile '{name}' uses preset '{profile.preset_name}', which has no login to log out of",
+            hint=f"forget its token with `workbench profile rm {name}` or replace its secrets",
         )
-    if answer.status == 200:
-        return Revocation(True, f"the {hint.replace('_', ' ')} of '{name}' was revoked at the issuer")
-    line, code = error_line(answer.json(), answer.status, "token revocation")
-    raise OAuthError(line, status=answer.status, error_type=code)
-
-
-def sign_out(ctx: AppContext, name: str, *, transport: httpx.BaseTransport | None = None) -> Revocation:
-    """Revoke (best effort) and forget the profile's tokens. A failed revocation still forgets
-    the tokens here and says the server may still honour them."""
+    id_token = ctx.vault.load(name, ID_TOKEN) if end_session else None
     try:
         outcome = revoke(ctx, name, transport=transport)
     except WorkbenchError as exc:
@@ -81,7 +89,28 @@ def sign_out(ctx: AppContext, name: str, *, transport: httpx.BaseTransport | Non
         )
     ctx.engine.forget(name)
     ctx.vault.delete(name, ID_TOKEN)
+    if end_session:
+        url = _end_session_url(ctx, profile, id_token, transport)
+        outcome = Revocation(outcome.revoked, outcome.message, end_session_url=url)
     return outcome
+
+
+def _end_session_url(
+    ctx: AppContext, profile: Profile, id_token: str | None, transport: httpx.BaseTransport | None
+) -> str:
+    """OIDC RP-Initiated Logout 1.0 §2: the end_session_endpoint with id_token_hint and client_id."""
+    from urllib.parse import urlencode, urlsplit, urlunsplit
+
+    with profile_transport(profile, transport) as http:
+        endpoints = profile_endpoints(profile, http)
+    if not endpoints.end_session_endpoint:
+        return ""
+    params = [("client_id", (oauth_vars(profile).get("client_id") or "").strip())]
+    if id_token:
+        params.insert(0, ("id_token_hint", id_token))
+    parts = urlsplit(endpoints.end_session_endpoint)
+    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def revoke_before_remove(ctx: AppContext, name: str) -> tuple[bool, str | None]:

@@ -9,8 +9,11 @@ Every operation validates everything first, writes second, and undoes its own va
 writes when a later step fails: a refused profile leaves nothing in the keychain.
 
 This package is the catalogue: its modules are grouped by noun (``profiles``, ``keys``,
-``tokens``, ``requests``; ``secrets`` writes a profile's secrets under its token lock) and
-every operation is importable from here.
+``tokens``, ``requests``, ``imports``, ``logins``; ``secrets`` writes a profile's secrets under
+its token lock) and every operation is importable from here, except those of ``imports`` and
+``logins``: they load the importers and OAuth, so they are imported from their modules when
+used. Errors about one input carry it in `field` (`errors.WorkbenchError`), so a form marks
+the field without reading the message.
 
 =====================  ==============================================================
 operation              result
@@ -18,7 +21,12 @@ operation              result
 create_profile         ProfileSaved (created=True)
 update_profile         ProfileSaved (what changed; whether old tokens still apply)
 remove_profile         ProfileRemoved (every vault entry name it deleted)
+check_new_profile      Profile (validate-only `create_profile`: all but secret values)
+check_profile_update   Profile (validate-only `update_profile`)
 import_profile         ProfileImported (the profile, what `--trust` accepted)
+preview_import         ImportOutcome (what `import_collection` would create; writes nothing)
+import_collection      ImportOutcome (profiles, pending ones, saved requests, withheld origins)
+log_in                 LoginOutcome (grant, stored token, granted scope, id_token claims)
 key_slot               KeySlot (where a profile keeps its signing key, which algorithms)
 key_slot_status        KeySlotStatus (is a key stored there, does it fit)
 attach_private_key     KeyAttached (algorithm, whether a key was replaced)
@@ -48,6 +56,8 @@ from workbench.core.operations.profiles import (
     ProfileSaved,
     RemovalPreview,
     UntrustedProfileError,
+    check_new_profile,
+    check_profile_update,
     create_profile,
     import_profile,
     removal_preview,
@@ -89,6 +99,8 @@ __all__ = [
     "attach_private_key",
     "check_algorithm",
     "check_key_generation",
+    "check_new_profile",
+    "check_profile_update",
     "create_profile",
     "guess_content_type",
     "import_profile",

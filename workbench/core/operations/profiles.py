@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import InputError, ProfileError, WorkbenchError
+from workbench.core.errors import InputError, ProfileError, ProfileExistsError, WorkbenchError
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -77,60 +77,140 @@ def removal_preview(ctx: AppContext, name: str) -> RemovalPreview:
 
 
 def _inputs_list(preset: Preset) -> str:
-    return ", ".join(spec.name for spec in preset.inputs) or "none"
+    return ", ".join(spec.flag for spec in preset.inputs) or "none"
 
 
 def _check_secret_value(key: str, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"secret '{key}' is empty")
+        raise InputError(f"secret '{key}' is empty", field=f"secrets.{key}")
     if len(value) > MAX_SECRET_CHARS:
-        raise InputError(f"secret '{key}' is larger than 1 MiB; that is not a secret")
+        raise InputError(f"secret '{key}' is larger than 1 MiB; that is not a secret", field=f"secrets.{key}")
     if "\x00" in value:
-        raise InputError(f"secret '{key}' contains a NUL byte; that is not a secret")
+        raise InputError(f"secret '{key}' contains a NUL byte; that is not a secret", field=f"secrets.{key}")
 
 
-def _check_inputs(preset: Preset, vars_: Mapping[str, str], secrets: Mapping[str, str]) -> None:
-    """Every name is one of the preset's inputs, of the right kind; every value is usable."""
+def _check_input_names(preset: Preset, vars_: Iterable[str], secrets: Iterable[str]) -> None:
+    """Every name is one of the preset's inputs, of the kind it was given as."""
     var_names = {spec.name for spec in preset.var_inputs}
     secret_names = {spec.name for spec in preset.secret_inputs}
     for key in vars_:
         if key in secret_names:
-            raise InputError(f"'{key}' is a secret of {preset.name}: its value belongs in the keychain")
+            raise InputError(
+                f"'{key}' is a secret of {preset.name}: pass it with --secret {key}=…", field=f"secrets.{key}"
+            )
         if key not in var_names:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-    for key, value in secrets.items():
+            raise InputError(
+                f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})",
+                field=f"vars.{key}",
+            )
+    for key in secrets:
         if key in var_names:
-            raise InputError(f"'{key}' is a plain setting of {preset.name}, not a secret")
+            raise InputError(
+                f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…",
+                field=f"vars.{key}",
+            )
         if key not in secret_names:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-        _check_secret_value(key, value)
+            raise InputError(
+                f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})",
+                field=f"secrets.{key}",
+            )
 
 
-def _check_refs(preset: Preset, refs: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+def _check_refs(preset: Preset, refs: Mapping[str, str], secrets: Iterable[str]) -> None:
     """Each reference names one of the preset's secrets, is well formed, and is not also given a value."""
     from workbench.core.profiles.secret_refs import parse_ref
 
     var_names = {spec.name for spec in preset.var_inputs}
     secret_names = {spec.name for spec in preset.secret_inputs}
+    given = set(secrets)
     for key, ref in refs.items():
+        field = f"secrets.{key}"
         if key in var_names:
-            raise InputError(f"'{key}' is a plain setting of {preset.name}, not a secret")
+            raise InputError(
+                f"'{key}' is a plain setting of {preset.name}: pass it with --set {key}=…",
+                field=f"vars.{key}",
+            )
         if key not in secret_names:
-            raise InputError(f"{preset.name} has no input '{key}' (its inputs: {_inputs_list(preset)})")
-        if key in secrets:
-            raise InputError(f"secret '{key}' is given both a value and a reference; give one")
-        parse_ref(ref, secret=key)
+            raise InputError(
+                f"{preset.name} has no secret '{key}' (its inputs: {_inputs_list(preset)})", field=field
+            )
+        if key in given:
+            raise InputError(f"secret '{key}' is given both --secret and --secret-ref; give one", field=field)
+        try:
+            parse_ref(ref, secret=key)
+        except InputError as exc:
+            exc.field = exc.field or field
+            raise
 
 
-def _labels(preset: Preset, names: Iterable[str]) -> str:
-    out = []
-    for name in names:
-        spec = preset.input(name)
-        out.append(f"{spec.label} ({name})" if spec is not None and spec.label != name else name)
-    return ", ".join(out)
+def _check_complete(preset: Preset, vars_: Mapping[str, str], secrets: Iterable[str]) -> None:
+    """Every required input is there: a var with a value (or a default), a secret stored or referenced."""
+    have = set(secrets)
+    missing = [
+        spec
+        for spec in preset.inputs
+        if spec.required
+        and (
+            (spec.kind == "var" and not vars_.get(spec.name, "").strip() and spec.default is None)
+            or (spec.kind == "secret" and spec.name not in have)
+        )
+    ]
+    if missing:
+        first = missing[0]
+        raise InputError(
+            f"{preset.name} needs " + " and ".join(spec.flag for spec in missing),
+            field=f"{'vars' if first.kind == 'var' else 'secrets'}.{first.name}",
+        )
 
 
 # --------------------------------------------------------------------------- profiles
+
+
+def check_new_profile(
+    ctx: AppContext,
+    name: str,
+    *,
+    preset: str,
+    base_url: str,
+    vars: Mapping[str, str] | None = None,
+    secret_names: Iterable[str] = (),
+    settings: Mapping[str, Any] | None = None,
+    override: Mapping[str, Any] | None = None,
+    secret_refs: Mapping[str, str] | None = None,
+    pending: bool = False,
+) -> Profile:
+    """Validate-only `create_profile`: every check that needs no secret value (a front end calls
+    it before asking for secrets). Returns the profile that would be written; writes nothing.
+
+    `secret_names`: the secrets that will be given values. Errors carry the field they concern.
+    `pending`: required inputs may be missing (see `create_profile`).
+    """
+    from workbench.core.profiles.profile import validate_profile_name
+
+    name = validate_profile_name(name)
+    spec = ctx.presets.get(preset)
+    given_vars = dict(vars or {})
+    names = list(dict.fromkeys(secret_names))
+    refs = dict(secret_refs or {})
+    _check_input_names(spec, given_vars, names)
+    _check_refs(spec, refs, names)
+    if ctx.profiles.exists(name):
+        raise ProfileExistsError(name)
+    if not pending:
+        _check_complete(spec, given_vars, [*names, *refs])
+    values = {s.name: s.default for s in spec.var_inputs if s.default is not None}
+    values.update(given_vars)
+    return ctx.profiles.build(
+        name,
+        preset=spec.name,
+        base_url=base_url,
+        vars=values,
+        secret_names=names,
+        settings=settings,
+        override=override,
+        secret_refs=refs,
+        pending=pending,
+    )
 
 
 def create_profile(
@@ -152,49 +232,29 @@ def create_profile(
     `secret_refs`: secrets read at each use from `env:VAR` / `cmd:COMMAND`, never stored.
     `pending` (`workbench import`): required inputs, even the base URL, may be missing; the
     profile is created marked pending and names them until `profile set` completes it."""
-    from workbench.core.profiles.profile import validate_profile_name
-
-    name = validate_profile_name(name)
-    spec = ctx.presets.get(preset)
-    given_vars = {k: v for k, v in (vars or {}).items()}
     given_secrets = dict(secrets or {})
-    refs = dict(secret_refs or {})
-    _check_inputs(spec, given_vars, given_secrets)
-    _check_refs(spec, refs, given_secrets)
-    if ctx.profiles.exists(name):
-        raise _exists(name)
-    missing = [
-        s.name
-        for s in spec.inputs
-        if s.required
-        and (
-            (s.kind == "var" and not given_vars.get(s.name, "").strip() and s.default is None)
-            or (s.kind == "secret" and s.name not in given_secrets and s.name not in refs)
-        )
-    ]
-    if missing and not pending:
-        raise InputError(f"{spec.name} needs {_labels(spec, missing)}")
-    values = {s.name: s.default for s in spec.var_inputs if s.default is not None}
-    values.update(given_vars)
     # Validate the whole file (base URL, names, settings) before the first secret is stored.
-    profile = ctx.profiles.build(
+    profile = check_new_profile(
+        ctx,
         name,
-        preset=spec.name,
+        preset=preset,
         base_url=base_url,
-        vars=values,
+        vars=vars,
         secret_names=list(given_secrets),
         settings=settings,
         override=override,
-        secret_refs=refs,
+        secret_refs=secret_refs,
         pending=pending,
     )
-
-    def write() -> None:
-        if ctx.profiles.exists(name):  # created meanwhile (another process)
-            raise _exists(name)
-        ctx.profiles.save(profile)
-
-    store_then(ctx.vault, name, given_secrets, write)
+    for key, value in given_secrets.items():
+        _check_secret_value(key, value)
+    name = profile.name
+    # Under the name's token lock, looking again: of racing creators one writes, the others store
+    # nothing (a loser's rollback used to delete the winner's secrets).
+    with token_lock(ctx, name):
+        if ctx.profiles.exists(name):
+            raise ProfileExistsError(name)
+        store_then(ctx.vault, name, given_secrets, lambda: ctx.profiles.save(profile))
     engine = ctx.built_engine()
     if engine is not None:
         engine.drop(name, removed=True)  # a same-named profile removed before must leave nothing behind
@@ -206,11 +266,20 @@ def create_profile(
     )
 
 
-def _exists(name: str) -> ProfileError:
-    return ProfileError(
-        f"a profile named '{name}' already exists",
-        hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
-    )
+def check_profile_update(
+    ctx: AppContext,
+    name: str,
+    *,
+    base_url: str | None = None,
+    vars: Mapping[str, str] | None = None,
+    unset_vars: Iterable[str] = (),
+    secret_names: Iterable[str] = (),
+    settings: Mapping[str, Any | None] | None = None,
+    secret_refs: Mapping[str, str] | None = None,
+) -> Profile:
+    """Validate-only `update_profile` (no secret values needed): the profile as it would be written."""
+    change = _Change.of(base_url, vars, unset_vars, secret_names, settings, secret_refs)
+    return _changed_profile(ctx, ctx.profiles.get(name), change)
 
 
 def update_profile(
@@ -229,62 +298,36 @@ def update_profile(
     The same checks as `create_profile`; a setting given as None is removed. Secrets
     not given keep their stored values. A secret given a reference (`secret_refs`) leaves
     the keychain (its stored value is deleted); a secret given a value loses its reference.
+    Tokens obtained for the old base URL or vars are forgotten (`identity_changed`).
     """
     from workbench.core.engine.state import profile_identity
 
-    existing = ctx.profiles.get(name)
-    preset = existing.preset
-    given_vars = dict(vars or {})
     given_secrets = dict(secrets or {})
-    given_refs = dict(secret_refs or {})
-    _check_inputs(preset, given_vars, given_secrets)
-    _check_refs(preset, given_refs, given_secrets)
-    unset = list(dict.fromkeys(unset_vars))
-    for key in unset:
-        if preset.input(key) is None or key in given_vars:
-            raise InputError(
-                f"cannot unset '{key}': "
-                + ("it is also given a value" if key in given_vars else f"{preset.name} has no var '{key}'")
-            )
-    new_vars = {k: v for k, v in existing.vars.items() if k not in unset}
-    new_vars.update(given_vars)
-    new_settings: dict[str, Any] = dict(existing.settings)
-    for key, value in (settings or {}).items():
-        if value is None:
-            new_settings.pop(key, None)
-        else:
-            new_settings[key] = value
-    new_base = existing.base_url if base_url is None else base_url
-    names = tuple(n for n in dict.fromkeys([*existing.secret_names, *given_secrets]) if n not in given_refs)
-    refs = {k: v for k, v in existing.secret_refs.items() if k not in given_secrets}
-    refs.update(given_refs)
-    profile = ctx.profiles.build(
-        name,
-        preset=existing.preset_name,
-        base_url=new_base,
-        vars=new_vars,
-        secret_names=names,
-        settings=new_settings,
-        override=existing.override,
-        secret_refs=refs,
-        pending=existing.pending,  # cleared once every required input is there
-    )
-    # Under the profile's token lock: a refresh in flight (here or in another process) would
-    # otherwise store a rotated refresh token over the one being set, or the other way round.
+    change = _Change.of(base_url, vars, unset_vars, given_secrets, settings, secret_refs)
+    # Read, change and write under the profile's token lock: a concurrent `profile set` of
+    # another field would otherwise be overwritten by this one's stale copy of the file, and a
+    # refresh in flight (here or in another process) would store a rotated refresh token over
+    # the one being set, or the other way round.
     with token_lock(ctx, name):
+        existing = ctx.profiles.get(name)
+        profile = _changed_profile(ctx, existing, change)
+        for key, value in given_secrets.items():
+            _check_secret_value(key, value)
         store_then(ctx.vault, name, given_secrets, lambda: ctx.profiles.save(profile))
-        for key in given_refs:  # its value now comes from the reference: none stays in the keychain
+        for key in change.refs:  # its value now comes from the reference: none stays in the keychain
             try:
                 ctx.vault.delete(name, key)
             except WorkbenchError:
                 pass
     before = profile_identity(existing.preset_name, existing.base_url, existing.vars)
     after = profile_identity(profile.preset_name, profile.base_url, profile.vars)
-    engine = ctx.built_engine()
-    if engine is not None:
-        if before != after:
-            engine.forget(name)  # tokens of the old base URL / vars: of no use, never sent elsewhere
-        else:
+    if before != after:
+        # Tokens of the old base URL / vars are of no use and never sent elsewhere: forgotten
+        # whether or not this process had built its engine yet.
+        ctx.engine.forget(name)
+    else:
+        engine = ctx.built_engine()
+        if engine is not None:
             engine.drop(name)  # settings may change its renewal time: read it again
             engine.announce(name)
     return ProfileSaved(
@@ -295,6 +338,77 @@ def update_profile(
         vars_changed=dict(profile.vars) != dict(existing.vars),
         identity_changed=before != after,
         vault_warning=ctx.vault.warning,
+    )
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What an update was asked to change (settings given None are removed)."""
+
+    base_url: str | None
+    vars: dict[str, str]
+    unset: tuple[str, ...]
+    secrets: tuple[str, ...]  # names of the secrets given new values
+    settings: dict[str, Any | None]
+    refs: dict[str, str]
+
+    @classmethod
+    def of(
+        cls,
+        base_url: str | None,
+        vars_: Mapping[str, str] | None,
+        unset: Iterable[str],
+        secrets: Iterable[str],
+        settings: Mapping[str, Any | None] | None,
+        refs: Mapping[str, str] | None,
+    ) -> _Change:
+        return cls(
+            base_url=base_url,
+            vars=dict(vars_ or {}),
+            unset=tuple(dict.fromkeys(unset)),
+            secrets=tuple(dict.fromkeys(secrets)),
+            settings=dict(settings or {}),
+            refs=dict(refs or {}),
+        )
+
+
+def _changed_profile(ctx: AppContext, existing: Profile, change: _Change) -> Profile:
+    """`existing` with `change` applied, every input checked (nothing written)."""
+    preset = existing.preset
+    _check_input_names(preset, change.vars, change.secrets)
+    _check_refs(preset, change.refs, change.secrets)
+    for key in change.unset:
+        if preset.input(key) is None or key in change.vars:
+            raise InputError(
+                f"cannot unset '{key}': "
+                + ("it is also given a value" if key in change.vars else f"{preset.name} has no var '{key}'"),
+                field=f"vars.{key}",
+            )
+    new_vars = {k: v for k, v in existing.vars.items() if k not in change.unset}
+    new_vars.update(change.vars)
+    for key, value in change.vars.items():
+        spec = preset.input(key)
+        if spec is not None and spec.required and spec.default is None and not value.strip():
+            raise InputError(f"{preset.name} needs {spec.flag}: '{key}' cannot be empty", field=f"vars.{key}")
+    new_settings: dict[str, Any] = dict(existing.settings)
+    for key, setting in change.settings.items():
+        if setting is None:
+            new_settings.pop(key, None)
+        else:
+            new_settings[key] = setting
+    names = dict.fromkeys([*existing.secret_names, *change.secrets])
+    refs = {k: v for k, v in existing.secret_refs.items() if k not in change.secrets}
+    refs.update(change.refs)
+    return ctx.profiles.build(
+        existing.name,
+        preset=existing.preset_name,
+        base_url=existing.base_url if change.base_url is None else change.base_url,
+        vars=new_vars,
+        secret_names=tuple(n for n in names if n not in change.refs),
+        settings=new_settings,
+        override=existing.override,
+        secret_refs=refs,
+        pending=existing.pending,  # cleared once every required input is there
     )
 
 
@@ -325,7 +439,8 @@ def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = Fal
             f"not importing {source}: " + "; ".join(risks),
             hint="read the file; if you trust it, run `workbench profile import FILE --trust`",
         )
-    imported = ctx.profiles.import_text(text, source=source)
+    with token_lock(ctx, profile.name):  # two imports of one name: one writes, the other is refused
+        imported = ctx.profiles.import_text(text, source=source)
     return ProfileImported(profile=imported, risks=risks)
 
 
@@ -339,7 +454,10 @@ def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
     from workbench.core.oauth.signout import forget_discovery, revoke_before_remove
 
     revoked, warning = revoke_before_remove(ctx, name)
-    deleted = ctx.profiles.remove(name, vault=ctx.vault)
+    # Under the token lock: a refresh in flight in another process would otherwise store its
+    # rotated tokens after the entries went, and they would outlive the profile.
+    with token_lock(ctx, name):
+        deleted = ctx.profiles.remove(name, vault=ctx.vault)
     forget_discovery(name)
     # Its saved requests go too: a later profile of the same name must not inherit them.
     from workbench.core.request.saved import SavedRequestError, SavedRequestStore, secret_entry

@@ -36,8 +36,11 @@ def token_lock(ctx: AppContext, name: str) -> AbstractContextManager[None]:
 def store_then(vault: Vault, profile: str, values: Mapping[str, str], then: Callable[[], None]) -> None:
     """Store `values`, then run `then`; if anything fails, put back what was stored before.
 
-    Old values are read first so an update that fails restores them; a name that held
-    nothing is deleted again. Rollback problems never hide the original error.
+    Call it under the profile's token lock (`token_lock`): the old values are read first, so
+    an update that fails restores them and a name that held nothing is deleted again. The
+    rollback undoes only this call's own writes: an entry that no longer holds the value
+    written here (another writer's since) is left alone. Rollback problems never hide the
+    original error.
     """
     previous: dict[str, str | None] = {}
     for key in values:
@@ -45,15 +48,17 @@ def store_then(vault: Vault, profile: str, values: Mapping[str, str], then: Call
             previous[key] = vault.load(profile, key)
         except WorkbenchError:  # a damaged entry is overwritten anyway; nothing worth restoring
             previous[key] = None
-    written: list[str] = []
+    written: dict[str, str] = {}
     try:
         for key, value in values.items():
-            written.append(key)
+            written[key] = value
             vault.store(profile, key, value)
         then()
     except BaseException:
-        for key in reversed(written):
+        for key, value in reversed(written.items()):
             try:
+                if vault.load(profile, key) != value:
+                    continue  # not ours (any more): a store that failed before its switch, or another writer
                 old = previous[key]
                 if old is None:
                     vault.delete(profile, key)

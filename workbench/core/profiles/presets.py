@@ -77,7 +77,16 @@ REQUEST_KEYS = (
     "client_auth",
     "response",
 )
-RESPONSE_KEYS = ("access_token", "refresh_token", "expires_in", "expires_at", "token_type", "success")
+RESPONSE_KEYS = (
+    "access_token",
+    "refresh_token",
+    "expires_in",
+    "expires_at",
+    "token_type",
+    "success",
+    "scope",
+    "id_token",
+)
 ERRORS_KEYS = ("message", "type")
 OAUTH_KEYS = ("grant", "discovery")
 OAUTH_GRANTS = ("authorization_code", "device_code")

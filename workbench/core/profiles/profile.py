@@ -35,7 +35,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from workbench.core.errors import InputError, PresetError, ProfileError, StorageError
+from workbench.core.errors import InputError, PresetError, ProfileError, ProfileExistsError, StorageError
 from workbench.core.profiles.catalog import PresetCatalog, display_path
 from workbench.core.profiles.presets import (
     Preset,
@@ -76,17 +76,19 @@ MAX_PROFILE_BYTES = 256 * 1024
 def validate_profile_name(name: str) -> str:
     """Return `name` if it is safe as a file name and keychain key; else ProfileError saying why."""
     if not isinstance(name, str) or not name:
-        raise ProfileError("a profile name must not be empty")
+        raise ProfileError("a profile name must not be empty", field="name")
     if "/" in name or "\\" in name or os.sep in name:
-        raise ProfileError(f"profile name '{name}' must not contain path separators")
+        raise ProfileError(f"profile name '{name}' must not contain path separators", field="name")
     if ".." in name:
-        raise ProfileError(f"profile name '{name}' must not contain '..'")
+        raise ProfileError(f"profile name '{name}' must not contain '..'", field="name")
     if name.startswith("."):
-        raise ProfileError(f"profile name '{name}' must not start with '.'")
+        raise ProfileError(f"profile name '{name}' must not start with '.'", field="name")
     if len(name) > 64:
-        raise ProfileError(f"profile name '{name[:20]}…' is longer than 64 characters")
+        raise ProfileError(f"profile name '{name[:20]}…' is longer than 64 characters", field="name")
     if not PROFILE_NAME_RE.match(name):
-        raise ProfileError(f"profile name '{name}' may only use letters, digits, '.', '_' and '-'")
+        raise ProfileError(
+            f"profile name '{name}' may only use letters, digits, '.', '_' and '-'", field="name"
+        )
     return name
 
 
@@ -519,7 +521,10 @@ class ProfileStore:
         try:
             return _build_profile(data, self.presets)
         except Problem as problem:
-            raise ProfileError(f"{redact(format_field(problem.path))}: {redact(problem.message)}") from None
+            raise ProfileError(
+                f"{redact(format_field(problem.path))}: {redact(problem.message)}",
+                field=format_field(problem.path) if problem.path else "",
+            ) from None
 
     def create(
         self,
@@ -548,10 +553,7 @@ class ProfileStore:
 
     def _refuse_existing(self, name: str) -> None:
         if self.exists(name):
-            raise ProfileError(
-                f"a profile named '{name}' already exists",
-                hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
-            )
+            raise ProfileExistsError(name)
 
     def save(self, profile: Profile) -> None:
         """Write the profile file atomically (temp file in the same directory, then os.replace)."""

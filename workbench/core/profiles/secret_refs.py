@@ -22,9 +22,10 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.errors import InputError, WorkbenchError
 
@@ -171,20 +172,23 @@ def _run(where: str, ref: SecretRef, timeout: float) -> str:
         reason = (exc.strerror or exc.__class__.__name__).lower()
         raise SecretReferenceError(f"{where}: cannot run `{program}` ({reason})") from None
     try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _stop(proc, posix)
-        raise SecretReferenceError(
-            f"{where}: `{program}` did not finish within {timeout:g} s and was stopped",
-            hint=f"set {TIMEOUT_ENV} to wait longer",
-        ) from None
+        out = _read_capped(proc, MAX_SECRET_BYTES, timeout)
+        if out is None:
+            _stop(proc, posix)
+            raise SecretReferenceError(
+                f"{where}: `{program}` did not finish within {timeout:g} s and was stopped",
+                hint=f"set {TIMEOUT_ENV} to wait longer",
+            )
+        if len(out) > MAX_SECRET_BYTES:
+            _stop(proc, posix)
+            raise SecretReferenceError(
+                f"{where}: `{program}` printed more than 1 MiB; that is not a secret (it was stopped)"
+            )
     except BaseException:
         _stop(proc, posix)
         raise
     if proc.returncode != 0:
         raise SecretReferenceError(f"{where}: `{program}` exited with status {proc.returncode}")
-    if len(out) > MAX_SECRET_BYTES:
-        raise SecretReferenceError(f"{where}: `{program}` printed more than 1 MiB; that is not a secret")
     try:
         value = drop_final_newline(out.decode("utf-8"))
     except UnicodeDecodeError:
@@ -194,6 +198,37 @@ def _run(where: str, ref: SecretRef, timeout: float) -> str:
     if "\x00" in value:
         raise SecretReferenceError(f"{where}: `{program}` printed a NUL byte; that is not a secret")
     return value
+
+
+def _read_capped(proc: Any, limit: int, timeout: float) -> bytes | None:
+    """The command's output as it comes, at most `limit` + 1 bytes (then the caller stops it), and
+    its exit; None when it has not finished within `timeout`. Read on a thread so the deadline
+    holds on every platform, whatever the command does with its pipe."""
+    import subprocess
+
+    out = bytearray()
+
+    def pump() -> None:
+        while len(out) <= limit:
+            block = proc.stdout.read1(64 * 1024)
+            if not block:
+                return
+            out.extend(block)
+
+    deadline = time.monotonic() + timeout
+    reader = threading.Thread(target=pump, name="secret-cmd-output", daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if reader.is_alive():
+        return None
+    if len(out) > limit:
+        return bytes(out)
+    try:
+        proc.wait(max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return None
+    proc.stdout.close()
+    return bytes(out)
 
 
 def _stop(proc: object, posix: bool) -> None:

@@ -64,6 +64,8 @@ _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 def secret_entry(name: str) -> str:
     """The keychain entry (of the profile) that holds the saved requests' secret variable `name`."""
     return f"var.{name}"
+
+
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 HEADER = "# Saved requests of profile '{name}' (workbench). No secret values: use {{{{ }}}} templates.\n"
 
@@ -400,6 +402,8 @@ def render(
         text = r(request.body, "json")
         try:
             json.loads(text)
+        except RecursionError:
+            raise SavedRequestError(f"{where}: the json body is nested too deeply once rendered") from None
         except ValueError as exc:
             raise SavedRequestError(
                 f"{where}: the json body is not valid JSON once rendered ({exc})"

@@ -32,6 +32,8 @@ from typing import Any, cast
 from workbench.core.errors import StorageError
 from workbench.core.redact import redact, redact_url
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ENTRIES = 100_000
@@ -100,6 +102,19 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _sent_forms(secrets: Iterable[str]) -> list[str]:
+    """Each secret value as it may appear in a URL: as rendered, and percent-encoded the ways a
+    template or httpx may have encoded it (`quote`, `quote_plus`, `/` kept or not)."""
+    from urllib.parse import quote, quote_plus
+
+    forms: list[str] = []
+    for value in secrets:
+        if value:
+            forms += [value, quote(value, safe=""), quote(value)]
+            forms += [quote_plus(value), quote_plus(value, safe="/")]
+    return list(dict.fromkeys(forms))
+
+
 class History:
     """The request log (see the module docstring). Thread- and process-safe."""
 
@@ -131,10 +146,11 @@ class History:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             path = self.path
+            self._refuse_links(path)
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with contextlib.suppress(FileExistsError):
-                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600))
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
             try:
                 # WAL + NORMAL: no fsync per row; a crash may lose the last rows, never corrupt the file.
@@ -148,6 +164,18 @@ class History:
             with self._lock:
                 self._connections.append(conn)
         yield conn
+
+    @staticmethod
+    def _refuse_links(path: Path) -> None:
+        """SQLite follows symbolic links: one at the file (or its journal, WAL or shared-memory
+        file) would add our tables to another database or create a file where it points."""
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            candidate = Path(f"{path}{suffix}")
+            if candidate.is_symlink():
+                raise StorageError(
+                    f"the history file {candidate} is a symbolic link; workbench does not follow "
+                    "links there: remove it"
+                )
 
     def close(self) -> None:
         """Close every thread's connection (each thread opens a new one on its next use)."""
@@ -247,7 +275,9 @@ class History:
 
     def _exists(self) -> bool:
         """Is there anything to read (the database, or a JSON-lines history to migrate into one)?"""
-        return self.path.exists() or self.path.with_name(LEGACY_NAME).exists()
+        path = self.path
+        # A link (even a dangling one) is there: reading it is refused with the reason.
+        return path.exists() or path.is_symlink() or path.with_name(LEGACY_NAME).exists()
 
     def _damaged(self, exc: sqlite3.Error) -> StorageError:
         return StorageError(
@@ -273,7 +303,7 @@ class History:
 
         Returns whether a row was written.
         """
-        secrets = list(secrets)
+        secrets = _sent_forms(secrets)
         row = (
             time.time(),
             profile,
@@ -465,6 +495,7 @@ class HistoryWriter:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._mu = threading.Lock()
+        self._failures = 0
 
     def put(self, entry: dict[str, Any]) -> None:
         if self._thread is None:
@@ -484,8 +515,16 @@ class HistoryWriter:
                 continue
             try:
                 self._history().record(**cast("dict[str, Any]", item))
-            except Exception:  # history is a convenience; never let it take anything down
-                log.exception("could not record history")
+            except Exception as exc:  # history is a convenience; never let it take anything down
+                # One line, once per process: a damaged file would otherwise repeat it for every
+                # request (and a traceback says nothing the message does not).
+                self._failures += 1
+                if self._failures == 1:
+                    from workbench.core.errors import user_message
+
+                    if isinstance(exc, sqlite3.Error):
+                        exc = self._history()._damaged(exc)  # names the file and how to clear it
+                    log.warning("history not recorded: %s", user_message(exc))
 
     def flush(self, timeout: float = 5.0) -> bool:
         if self._thread is None:

@@ -15,6 +15,7 @@ support, decimal, inspect) for the one call we make, and whose Unix lock is this
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 
 from workbench.core.engine.types import LockTimeoutError
+from workbench.core.errors import StorageError
 
 DEFAULT_POLL_SECONDS = 0.005
 MAX_POLL_SECONDS = 0.05
@@ -64,7 +66,8 @@ else:
 class ProcessLock:
     """`with ProcessLock(path, timeout=10):` holds `path`'s lock or raises `LockHeld`.
 
-    Raises `IsADirectoryError` (and other `OSError`s) when the lock file cannot be opened.
+    Raises `IsADirectoryError`, `OSError(ELOOP)` for a symbolic link (never followed), and other
+    `OSError`s when the lock file cannot be opened.
     Not re-entrant: acquire once, release once.
     """
 
@@ -80,7 +83,9 @@ class ProcessLock:
     def acquire(self) -> None:
         if self._fd is not None:
             raise RuntimeError(f"{self.path} is already held by this ProcessLock")
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        # O_NOFOLLOW: a link planted at the lock's path is refused (ELOOP), never followed to
+        # create or lock a file elsewhere.
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
         deadline = time.monotonic() + self.timeout
         poll = DEFAULT_POLL_SECONDS
         try:
@@ -126,6 +131,13 @@ def profile_lock(lock_dir: Path, name: str, *, timeout: float) -> Iterator[None]
     except IsADirectoryError:
         raise LockTimeoutError(
             f"the token lock of profile '{name}' ({path}) is a folder, not a file; remove it"
+        ) from None
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        raise StorageError(
+            f"the token lock of profile '{name}' ({path}) is a symbolic link; workbench does not "
+            "follow links there: remove it"
         ) from None
     except LockHeld:
         raise LockTimeoutError(

@@ -31,6 +31,7 @@ All public methods take one re-entrant lock: the engine calls in from worker thr
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import sys
 import threading
@@ -43,6 +44,8 @@ from workbench.core.redact import redact
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
+
+log = logging.getLogger(__name__)
 
 SERVICE = "token-workbench"
 MANIFEST_PREFIX = "chunks:"
@@ -200,6 +203,13 @@ class Vault:
             return _short_backend_name(backend)
 
     @property
+    def fell_back(self) -> bool:
+        """True once the OS keychain proved unusable and secrets went to memory for this run (not
+        for a vault that is in memory by design, like `gui --demo`'s)."""
+        with self._lock:
+            return self._fallback
+
+    @property
     def persistent(self) -> bool:
         """False when secrets only live in this process (fallback, or an explicit MemoryKeyring)."""
         with self._lock:
@@ -257,20 +267,36 @@ class Vault:
         for i in reversed(range(start, end)):
             self._delete(manifest.part(user, i))
 
+    def _remove_generations_below(self, user: str, generation: int) -> None:
+        """Remove every generation older than `generation` that still has parts, oldest first.
+
+        Old generations left by killed processes always form one run just below the current one
+        (each removal takes the oldest first), each a run of parts from index 0: so probing part
+        0 downwards finds them all, and a removal killed midway keeps that shape.
+        """
+        lowest = generation
+        while lowest > 1 and self._get(_Manifest(0, "", lowest - 1).part(user, 0)) is not None:
+            lowest -= 1
+        for older in range(lowest, generation):
+            self._remove_parts(user, _Manifest(0, "", older))
+
     # ------------------------------------------------------------------ public API
 
     def store(self, profile: str, name: str, value: str) -> None:
         """Store a value so that a crash at any keychain write leaves the old or the new one readable.
 
         Order: parts of a new generation, then the manifest (the one switching write), then
-        the old generation's parts. A short value is one write of the base entry.
+        the old generations' parts. A short value is one write of the base entry, unless it
+        replaces a value in parts: then it is a generation of one part, so every part ever
+        written stays reachable from the manifest (a plain value written over a manifest would
+        orphan the old parts for good if the process died before removing them).
         """
         user = self._username(profile, name)
         if not isinstance(value, str):
             raise VaultError(f"the value for '{user}' must be text")
         with self._lock:
             old = self._parse_manifest(self._get(user))
-            if needs_chunking(value):
+            if needs_chunking(value) or old is not None:
                 parts = split_chunks(value)
                 if len(parts) > MAX_CHUNKS:
                     raise VaultError(
@@ -282,15 +308,20 @@ class Vault:
                 for i, part in enumerate(parts):
                     self._set(new.part(user, i), part)
                 self._set(user, new.text())
-                # Orphans of an earlier attempt at this same generation that died before its switch.
-                self._remove_parts(user, new, start=new.count)
+                # The value is stored (the switching write is done): what follows is clean-up, and a
+                # keychain that refuses it leaves leftovers for a later store or `profile rm`, not a
+                # failed store (that would say a saved refresh token "could not be saved").
+                try:
+                    # Orphans of an earlier attempt at this same generation that died before its switch.
+                    self._remove_parts(user, new, start=new.count)
+                    if old is not None and old.generation is None:
+                        self._remove_parts(user, old)  # the earlier format's parts
+                    elif old is not None:
+                        self._remove_generations_below(user, generation)
+                except VaultError as exc:
+                    log.info("stored '%s'; old parts are left behind: %s", user, exc)
             else:
                 self._set(user, value)
-            if old is not None:
-                self._remove_parts(user, old)
-                if old.generation is not None and old.generation > 1:
-                    # Parts of the generation before, orphaned if a process died while removing them.
-                    self._remove_parts(user, _Manifest(0, "", old.generation - 1))
 
     def load(self, profile: str, name: str) -> str | None:
         """The stored value, or None. Raises `VaultDamagedError` for a value that cannot be reassembled."""
@@ -332,13 +363,27 @@ class Vault:
             return self._get(user) is not None
 
     def delete(self, profile: str, name: str) -> None:
-        """Remove a secret and all its parts; no error if it is absent."""
+        """Remove a secret and every part of every generation it has; no error if it is absent.
+
+        Besides the parts its manifest names: those of the next generation (a store killed
+        before its switch; generation 1 when no manifest is stored) and older generations a
+        killed process left. The manifest goes last, so a delete killed midway leaves it for
+        the next delete to start from.
+        """
         user = self._username(profile, name)
         with self._lock:
-            manifest = self._parse_manifest(self._get(user))
-            self._delete(user)
-            if manifest is not None:
+            head = self._get(user)
+            manifest = self._parse_manifest(head)
+            if manifest is None or manifest.generation is None:
+                self._remove_parts(user, _Manifest(0, "", 1))
+                if manifest is not None:
+                    self._remove_parts(user, manifest)
+            else:
+                self._remove_parts(user, _Manifest(0, "", manifest.generation + 1))
                 self._remove_parts(user, manifest)
+                self._remove_generations_below(user, manifest.generation)
+            if head is not None:
+                self._delete(user)
 
     def delete_profile(self, profile: str, names: Iterable[str]) -> None:
         with self._lock:

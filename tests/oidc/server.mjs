@@ -1,0 +1,365 @@
+// A certified OpenID provider (the `oidc-provider` package) configured like a real deployment,
+// for the OAuth tests (tests/oidc/conftest.py starts it on loopback, one per test session).
+//
+// What it offers: discovery, PKCE (S256) required for every authorization request, refresh-token
+// rotation on every use, the device flow, revocation (RFC 7009), introspection (RFC 7662),
+// RP-initiated logout (end_session_endpoint), RFC 9207 `iss` on every authorization response,
+// dynamic client registration (each test registers the clients it needs: client_secret_basic,
+// client_secret_post, private_key_jwt or none), and a plain login + consent interaction that the
+// `$BROWSER` stand-in (browser.py) fills in. The consent form lets the user untick scopes.
+//
+// Multi-tenant issuers (the Microsoft shape): providers mounted at /tenant-a/v2.0 and
+// /tenant-b/v2.0 put a `tid` claim in their id_tokens; /common/v2.0 and /spoofed/v2.0 serve a
+// discovery document whose issuer is the template `http://127.0.0.1:PORT/{tenantid}/v2.0`, with
+// the endpoints of tenant-a and tenant-b respectively. tenant-b's id_tokens claim `tid` "tenant-a":
+// a client that validates the template must refuse them. The tenants accept only PS256 and ES256
+// client assertions (the root provider RS256, PS256 and ES256).
+//
+// Test-only routes under /__test/ (never part of a real deployment): the request log, the tokens
+// a client holds, and server-side revocation of every grant of a client (an admin revoking access).
+//
+// Started as `node server.mjs`; prints one JSON line {"issuer": ..., "port": ...} on stdout once
+// it listens, then serves until killed.
+
+import crypto from 'node:crypto';
+import http from 'node:http';
+import querystring from 'node:querystring';
+
+import Provider from 'oidc-provider';
+
+const PASSWORD = 'correct horse';
+const TENANTS = { 'tenant-a': 'tenant-a', 'tenant-b': 'tenant-a' }; // mount -> the tid it claims
+const TEMPLATE_MOUNTS = { common: 'tenant-a', spoofed: 'tenant-b' }; // /X/v2.0 -> tenant endpoints
+
+const log = [];
+const store = new Map(); // `${model}:${id}` -> { model, id, payload, expiresAt }
+
+class MemoryAdapter {
+  constructor(model) {
+    this.model = model;
+  }
+
+  key(id) {
+    return `${this.model}:${id}`;
+  }
+
+  async upsert(id, payload, expiresIn) {
+    const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : undefined;
+    store.set(this.key(id), { model: this.model, id, payload, expiresAt });
+  }
+
+  async find(id) {
+    const entry = store.get(this.key(id));
+    if (!entry) return undefined;
+    if (entry.expiresAt && entry.expiresAt < Date.now()) return undefined;
+    return entry.payload;
+  }
+
+  async findByUserCode(userCode) {
+    for (const entry of store.values()) {
+      if (entry.model === this.model && entry.payload.userCode === userCode) return entry.payload;
+    }
+    return undefined;
+  }
+
+  async findByUid(uid) {
+    for (const entry of store.values()) {
+      if (entry.model === this.model && entry.payload.uid === uid) return entry.payload;
+    }
+    return undefined;
+  }
+
+  async consume(id) {
+    const entry = store.get(this.key(id));
+    if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id) {
+    store.delete(this.key(id));
+  }
+
+  async revokeByGrantId(grantId) {
+    for (const [key, entry] of store) {
+      if (entry.payload.grantId === grantId) store.delete(key);
+    }
+  }
+}
+
+function html(title, body) {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head>`
+    + `<body><h1>${title}</h1>${body}</body></html>`;
+}
+
+function escape(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function readForm(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(querystring.parse(Buffer.concat(chunks).toString())));
+    req.on('error', reject);
+  });
+}
+
+function configuration(tid) {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const signing = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), use: 'sig', alg: 'RS256' };
+  return {
+    adapter: MemoryAdapter,
+    cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
+    jwks: { keys: [signing] },
+    clients: [],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'read', 'write'],
+    claims: { openid: tid ? ['sub', 'tid'] : ['sub'], email: ['email'], profile: ['name'] },
+    conformIdTokenClaims: false,
+    extraClientMetadata: {
+      // A deployment choice seen in the wild (Azure AD, Okta with "always issue"): refresh tokens
+      // for such a client whether or not offline_access was granted.
+      properties: ['refresh_without_offline_access'],
+      validator(ctx, key, value) {
+        if (value !== undefined && typeof value !== 'boolean') throw new Error('must be a boolean');
+      },
+    },
+    async findAccount(ctx, sub) {
+      return {
+        accountId: sub,
+        async claims() {
+          return { sub, email: `${sub}@example.test`, name: sub, ...(tid ? { tid } : {}) };
+        },
+      };
+    },
+    async issueRefreshToken(ctx, client, code) {
+      if (!client.grantTypeAllowed('refresh_token')) return false;
+      return code.scopes.has('offline_access') || client.refresh_without_offline_access === true;
+    },
+    rotateRefreshToken: true,
+    pkce: { methods: ['S256'], required: () => true },
+    ttl: {
+      AccessToken: 300,
+      IdToken: 300,
+      AuthorizationCode: 60,
+      DeviceCode: 120,
+      RefreshToken: 86400,
+      Grant: 86400,
+      Session: 86400,
+      Interaction: 600,
+    },
+    enabledJWA: {
+      // The tenants accept fewer: a client must pick from token_endpoint_auth_signing_alg_values_supported.
+      clientAuthSigningAlgValues: tid ? ['PS256', 'ES256'] : ['RS256', 'PS256', 'ES256'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      deviceFlow: {
+        enabled: true,
+        async userCodeInputSource(ctx, form, out, err) {
+          ctx.body = html('Enter the code', `${err ? '<p>The code is not valid.</p>' : ''}${form}`);
+        },
+        async userCodeConfirmSource(ctx, form, client, deviceInfo, userCode) {
+          ctx.body = html('Confirm the device', `<p>Code <code>${escape(userCode)}</code></p>${form}`);
+        },
+        async successSource(ctx) {
+          ctx.body = html('Device signed in', '<p>You can return to your device.</p>');
+        },
+      },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      registration: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.body = html('Sign out?', form);
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.body = html('Signed out', '<p>You are signed out.</p>');
+        },
+      },
+      resourceIndicators: { enabled: false },
+    },
+    interactions: {
+      url(ctx, interaction) {
+        return `${ctx.oidc.provider.issuer.replace(/\/$/, '')}/interaction/${interaction.uid}`;
+      },
+    },
+    renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = html('Error', `<p id="error">${escape(out.error)}: ${escape(out.error_description || '')}</p>`);
+    },
+  };
+}
+
+// The login and consent pages (what a deployment writes itself; devInteractions is for development).
+async function interaction(provider, req, res, uid, action) {
+  const details = await provider.interactionDetails(req, res);
+  const { prompt, params } = details;
+  const base = `${provider.issuer.replace(/\/$/, '')}/interaction/${uid}`;
+  if (req.method === 'GET') {
+    let body;
+    if (prompt.name === 'login') {
+      const hint = params.login_hint ? escape(params.login_hint) : '';
+      body = `<form id="login" method="post" action="${base}/login">`
+        + `<input type="text" name="login" value="${hint}"/><input type="password" name="password" value=""/>`
+        + '</form>';
+    } else {
+      const scopes = String(params.scope || '').split(' ').filter(Boolean);
+      const boxes = scopes.map((s) => `<input type="checkbox" name="scope" value="${escape(s)}" checked/>`).join('');
+      body = `<p>${escape(params.client_id)} asks for: ${escape(scopes.join(' '))}</p>`
+        + `<form id="consent" method="post" action="${base}/confirm">${boxes}`
+        + '<button type="submit" name="decision" value="approve">Allow</button>'
+        + '<button type="submit" name="decision" value="deny">Deny</button></form>';
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html(prompt.name === 'login' ? 'Sign in' : 'Allow access?', body));
+    return;
+  }
+  const form = await readForm(req);
+  if (action === 'login') {
+    if (!form.login || form.password !== PASSWORD) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html('Sign in', `<p id="error">Wrong user name or password.</p><form id="login" method="post" action="${base}/login"><input type="text" name="login" value=""/><input type="password" name="password" value=""/></form>`));
+      return;
+    }
+    await provider.interactionFinished(req, res, { login: { accountId: form.login } }, { mergeWithLastSubmission: false });
+    return;
+  }
+  if (form.decision !== 'approve') {
+    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
+    return;
+  }
+  const ticked = new Set([].concat(form.scope || []));
+  const requested = String(params.scope || '').split(' ').filter(Boolean);
+  const granted = requested.filter((s) => ticked.has(s) || s === 'openid');
+  const grant = details.grantId
+    ? await provider.Grant.find(details.grantId)
+    : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
+  grant.addOIDCScope(granted.join(' '));
+  const unticked = requested.filter((s) => !granted.includes(s));
+  if (unticked.length) grant.rejectOIDCScope(unticked.join(' ')); // the user said no to these
+  const grantId = await grant.save();
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+function attachLog(provider, mount) {
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.oidc?.body && typeof ctx.oidc.body === 'object' ? { ...ctx.oidc.body } : {};
+    const auth = ctx.get('authorization');
+    let error;
+    if (ctx.status >= 400 && ctx.body && typeof ctx.body === 'object') error = ctx.body.error;
+    let location = ctx.response.get('location') || '';
+    log.push({
+      mount,
+      method: ctx.method,
+      path: ctx.path,
+      query: { ...ctx.query },
+      form: body,
+      client_id: ctx.oidc?.client?.clientId || body.client_id || ctx.query.client_id || null,
+      authorization: auth ? auth.split(' ')[0] : null,
+      status: ctx.status,
+      error: error || null,
+      location,
+    });
+  });
+  for (const event of ['grant.revoked']) {
+    provider.on(event, (grantId) => log.push({ mount, event, grantId }));
+  }
+}
+
+function tokensOf(clientId) {
+  const out = [];
+  for (const entry of store.values()) {
+    const p = entry.payload;
+    if (p.clientId !== clientId) continue;
+    out.push({
+      model: entry.model,
+      jti: entry.id,
+      grantId: p.grantId || null,
+      scope: p.scope || null,
+      consumed: Boolean(p.consumed),
+      expired: Boolean(entry.expiresAt && entry.expiresAt < Date.now()),
+    });
+  }
+  return out;
+}
+
+function json(res, status, value) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(value));
+}
+
+const server = http.createServer();
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  const origin = `http://127.0.0.1:${port}`;
+  const root = new Provider(origin, configuration(null));
+  root.proxy = false;
+  attachLog(root, '');
+  const mounts = [];
+  for (const [name, tid] of Object.entries(TENANTS)) {
+    const prefix = `/${name}/v2.0`;
+    const provider = new Provider(`${origin}${prefix}`, configuration(tid));
+    attachLog(provider, prefix);
+    mounts.push({ prefix, provider, callback: provider.callback() });
+  }
+  const rootCallback = root.callback();
+  const byName = Object.fromEntries(mounts.map((m) => [m.prefix.split('/')[1], m]));
+
+  server.on('request', async (req, res) => {
+    try {
+      const url = new URL(req.url, origin);
+      if (url.pathname.startsWith('/__test/')) {
+        const clientId = url.searchParams.get('client_id');
+        if (url.pathname === '/__test/log') return json(res, 200, log);
+        if (url.pathname === '/__test/tokens') return json(res, 200, tokensOf(clientId));
+        if (url.pathname === "/__test/store") return json(res, 200, [...store.values()]);
+        if (url.pathname === '/__test/revoke' && req.method === 'POST') {
+          // Every grant of the client is revoked server-side (an administrator, or the user in
+          // their account settings): its refresh tokens answer invalid_grant from now on.
+          const grants = new Set(tokensOf(clientId).map((t) => t.grantId).filter(Boolean));
+          for (const [key, entry] of store) {
+            if (grants.has(entry.payload.grantId) || (entry.model === 'Grant' && grants.has(entry.id))) store.delete(key);
+          }
+          return json(res, 200, { revoked: [...grants] });
+        }
+        return json(res, 404, { error: 'not_found' });
+      }
+      const template = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
+      if (template && TEMPLATE_MOUNTS[template[1]]) {
+        // The shape of a multi-tenant issuer: the endpoints of one tenant, the issuer a template.
+        const target = byName[TEMPLATE_MOUNTS[template[1]]];
+        const answer = await fetch(`${origin}${target.prefix}/.well-known/openid-configuration`);
+        const doc = await answer.json();
+        doc.issuer = `${origin}/{tenantid}/v2.0`;
+        return json(res, 200, doc);
+      }
+      let provider = root;
+      let callback = rootCallback;
+      let pathname = url.pathname;
+      for (const m of mounts) {
+        if (url.pathname === m.prefix || url.pathname.startsWith(`${m.prefix}/`)) {
+          ({ provider, callback } = m);
+          pathname = url.pathname.slice(m.prefix.length) || '/';
+          req.originalUrl = req.url;
+          req.url = pathname + url.search;
+          break;
+        }
+      }
+      const inter = /^\/interaction\/([^/]+)(?:\/(login|confirm))?$/.exec(pathname);
+      if (inter) {
+        await interaction(provider, req, res, inter[1], inter[2]);
+        return;
+      }
+      callback(req, res);
+    } catch (err) {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'text/html' });
+        res.end(html('Error', `<p id="error">${escape(err.message)}</p>`));
+      }
+    }
+  });
+  process.stdout.write(`${JSON.stringify({ issuer: origin, port })}\n`);
+});
+
+process.on('SIGTERM', () => process.exit(0));
