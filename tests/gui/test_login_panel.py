@@ -234,8 +234,9 @@ def test_sign_out_is_the_core_logout(qtbot, make_window, add_profile, ctx, idp, 
     view = window.token_view
     with qtbot.waitSignal(view.token_obtained, timeout=20_000):
         view.login_panel.login_button.click()
+    view.login_panel.sign_out_button.click()  # it asks first (issue 21 item 12)
     with qtbot.waitSignal(view.login_panel.signed_out, timeout=10_000):
-        view.login_panel.sign_out_button.click()
+        confirm_button(view.login_panel.question).click()
     assert calls == ["corp"]
     qtbot.waitUntil(lambda: not view.login_panel.grant_info.isVisible(), timeout=5_000)
 
