@@ -21,6 +21,8 @@ PRESET = "oauth2-client-credentials"
 def cli_env(cli_env):
     """The file keyring with a Secret Service's latency (tests/hostile/slow_keyring.py)."""
     return {**cli_env, "PYTHON_KEYRING_BACKEND": "tests.hostile.slow_keyring.SlowFileKeyring"}
+
+
 ISSUER = "https://auth.example.com"
 
 

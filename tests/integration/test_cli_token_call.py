@@ -262,8 +262,15 @@ def test_a_fresh_home_sharing_the_keychain_mints_its_own_token_for_a_same_named_
         demo = box.demo_profiles()["token-of-trust"]
         env = {"WORKBENCH_HOME": str(home)}
         run = run_cli(
-            "profile", "add", name, "--preset", "token-of-trust", "--base-url", demo["base_url"],
-            "--set", f"app_domain={demo['vars']['app_domain']}",
+            "profile",
+            "add",
+            name,
+            "--preset",
+            "token-of-trust",
+            "--base-url",
+            demo["base_url"],
+            "--set",
+            f"app_domain={demo['vars']['app_domain']}",
             *(arg for k, v in demo["secrets"].items() for arg in ("--secret", f"{k}={v}")),
             env=env,
         )

@@ -202,7 +202,9 @@ def test_loopback_listener_checks_state_and_answers_the_browser():
         pages: list[httpx.Response] = []
         browser = threading.Thread(
             target=lambda: pages.append(
-                httpx.get(receiver.redirect_uri, params={"code": "c0de", "state": "right", "iss": "https://as"})
+                httpx.get(
+                    receiver.redirect_uri, params={"code": "c0de", "state": "right", "iss": "https://as"}
+                )
             )
         )
         browser.start()

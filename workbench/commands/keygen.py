@@ -18,17 +18,20 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
 from workbench.core.errors import ProfileError, VaultUnavailableError
+from workbench.core.jose.keys import generate_key_pair, write_key_files
+from workbench.core.operations import NoKeySlotError, attach_private_key, check_key_generation
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     kg = sub.add_parser(
         "keygen",
-        help="generate a key pair",
+        help=summary("keygen"),
         epilog="--out DIR writes private.pem (PKCS#8, mode 0600), public.pem and public.jwk.json "
         "(kid = RFC 7638 thumbprint). --profile NAME stores the private key in that profile's vault "
         "entry private_key and prints the public PEM and JWK. With neither, the private key PEM is "
@@ -50,8 +53,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.jose.keys import generate_key_pair, write_key_files
-
     alg = getattr(args, "alg", None) or "ES256"
     out = getattr(args, "out", None)
     profile_name = getattr(args, "profile", None)
@@ -73,8 +74,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         lines.append(f"wrote {written['public_pem']}")
         lines.append(f"wrote {written['public_jwk']}")
     if profile_name is not None:
-        from workbench.core.operations import attach_private_key
-
         secret = attach_private_key(ctx, profile_name, private_pem.decode("ascii")).secret
         if out is not None:
             lines.append(f"stored the private key in profile '{profile_name}' ({secret})")
@@ -106,7 +105,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _check_profile_can_hold_key(ctx: AppContext, name: str, alg: str) -> None:
     """Fail before generating anything if the key could not be kept in the profile."""
-    from workbench.core.operations import NoKeySlotError, check_key_generation
 
     try:
         check_key_generation(ctx, name, alg)  # ProfileError names a missing profile

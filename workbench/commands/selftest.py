@@ -39,15 +39,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from workbench import __version__
+from workbench.cli import summary
+from workbench.core.context import AppContext
 from workbench.core.errors import WorkbenchError, user_message
+from workbench.core.jose import jws, keys
+from workbench.core.net import trust
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import TOKEN_SECRET_NAMES
 from workbench.core.redact import redact
+from workbench.core.storage import paths
+from workbench.core.storage.vault import MemoryKeyring, Vault
+from workbench.sandbox import Sandbox
 
 if TYPE_CHECKING:
-    from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.profiles.presets import Preset
-    from workbench.core.storage.vault import Vault
-    from workbench.sandbox import Sandbox
 
 Status = Literal["ok", "warn", "fail", "skip"]
 PROFILE_PREFIX = "selftest-"
@@ -151,9 +157,6 @@ class SelfTest:
 
     def check_resources(self) -> None:
         def run() -> str:
-            from workbench.core.profiles.catalog import PresetCatalog
-            from workbench.core.storage import paths
-
             root = paths.resources_dir()
             catalog = PresetCatalog.load_dirs([paths.presets_dir()])
             if catalog.problems:
@@ -174,8 +177,6 @@ class SelfTest:
             # Verification uses the OS trust store through truststore (core/trust.py); a frozen app
             # must have collected truststore, or it would fall back to certifi's bundle.
             import ssl
-
-            from workbench.core.net import trust
 
             try:
                 trust.ssl_context()
@@ -225,7 +226,6 @@ class SelfTest:
         check = self.run_check("vault", run)
         if check.status == "fail" or vault.fell_back:
             # An in-memory vault by design from here on: a login would refuse one that fell back.
-            from workbench.core.storage.vault import MemoryKeyring, Vault
 
             self.report.backend = self.report.backend or _safe_backend_name(vault)
             return Vault(MemoryKeyring())
@@ -310,8 +310,6 @@ class SelfTest:
             failed = self.run_check(label, fn).status == "fail"
 
     def check_keys(self) -> None:
-        from workbench.core.jose import jws, keys
-
         for alg in keys.ALGORITHMS:
 
             def run(alg: str = alg) -> str:
@@ -342,9 +340,6 @@ class SelfTest:
         return self.report
 
     def _run_presets(self, vault: Vault, home: Path) -> None:
-        from workbench.core.context import AppContext
-        from workbench.sandbox import Sandbox
-
         created: list[str] = []
         sandbox: Sandbox | None = None
         st_ctx = AppContext(clock=self.ctx.clock, vault=vault)
@@ -384,7 +379,6 @@ class SelfTest:
 
 def _forget_secrets(vault: Vault, name: str) -> None:
     """Last-resort cleanup when the profile file is gone or broken: delete every name we may have used."""
-    from workbench.core.profiles.profile import TOKEN_SECRET_NAMES
 
     names = {"private_key", "api_key", "secret_key", "client_secret", *TOKEN_SECRET_NAMES}
     try:
@@ -451,10 +445,10 @@ def run_selftest(ctx: AppContext, *, out: TextIO | None = None, as_json: bool = 
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     st = sub.add_parser(
         "self-test",
-        help="check every preset end to end against the embedded sandbox",
+        help=summary("self-test"),
         description="Check this installation offline: resources, the TLS trust store, a keychain round "
         "trip, every preset against the embedded sandbox, every key algorithm. Your profiles are not "
         "touched. Exit 0 when nothing failed.",

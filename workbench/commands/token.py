@@ -16,6 +16,9 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from workbench.cli import summary
+from workbench.core.engine.token_cache import fresh_stored_token, learn_stored_clock_offset
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import Force, TokenResult
@@ -43,10 +46,10 @@ kubeconfig (kubectl runs workbench as its credential plugin):
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     tok = sub.add_parser(
         "token",
-        help="print a valid access token",
+        help=summary("token"),
         description="Print a valid access token of profile NAME (from the cache, or minted/refreshed).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -110,7 +113,6 @@ def obtain(ctx: AppContext, name: str, force: Force | None = None) -> TokenResul
     the common case of `$(workbench token NAME)` and it should cost little more than reading
     the keychain.
     """
-    from workbench.core.engine.token_cache import fresh_stored_token, learn_stored_clock_offset
 
     profile = ctx.profiles.get(name)
     # This process has not seen the provider's `Date` yet: start from the offset last learnt.

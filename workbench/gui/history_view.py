@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.storage.history import MIN_INDEXED_SEARCH, History
 from workbench.gui.tasks import Generation
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
-    from workbench.core.storage.history import History
     from workbench.gui.main_window import MainWindow
     from workbench.gui.services import Services
 
@@ -74,8 +74,6 @@ class HistoryPanel(QWidget):
     @property
     def history(self) -> History:
         if self._history is None:
-            from workbench.core.storage.history import History
-
             self._history = History()
         return self._history
 
@@ -152,8 +150,6 @@ class HistoryPanel(QWidget):
         return None if self.profile_filter.currentIndex() <= 0 else text
 
     def reload(self) -> None:
-        from workbench.core.storage.history import MIN_INDEXED_SEARCH
-
         gen = self.generation.next()
         history, text, profile = self.history, self.search.text().strip(), self.selected_profile_filter()
         # Like most search boxes, filter from the third character: shorter text would scan every row.

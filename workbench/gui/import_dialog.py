@@ -34,6 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import user_message
+from workbench.core.importers import read_plan
+from workbench.core.importers.apply import describe
 from workbench.gui.tasks import Generation
 
 if TYPE_CHECKING:
@@ -52,7 +55,6 @@ def _read(
 ) -> ImportPlan:
     """A path, or a curl command typed into the field (anything starting with `curl `).
     `keep_all`: a HAR file's static assets too (`workbench import --all`)."""
-    from workbench.core.importers import read_plan
 
     text = source.strip()
     if text.startswith(("curl ", "curl\t", "$ curl ")):
@@ -189,7 +191,6 @@ class ImportDialog(QDialog):
     def on_preview(self, gen: int, plan: ImportPlan, outcome: ImportOutcome) -> None:
         if not self.generation.is_current(gen):
             return
-        from workbench.core.importers.apply import describe
 
         self.plan = plan
         self.trust_box.setVisible(bool(outcome.withheld or outcome.risks))
@@ -210,7 +211,6 @@ class ImportDialog(QDialog):
     def on_preview_failed(self, gen: int, exc: BaseException) -> None:
         if not self.generation.is_current(gen):
             return
-        from workbench.core.errors import user_message
 
         self.preview.clear()
         self.status.setStyleSheet("color: #b00020")

@@ -9,7 +9,10 @@ What it does, in the manner of jwt.io:
   host just because a pasted token names it;
 - Enter verifies; each key type keeps its own input, so a typed HMAC secret never shows in
   the clear in another type's box;
-- times read "(4 s ago)" and stay current while the tab is open.
+- times read "(4 s ago)" and stay current while the tab is open;
+- a JWE opens with the recipient's key ("Decrypt key") and its inner token is verified;
+- "Change one claim and re-sign" starts the editable mode (`forge_view`) from the decoded
+  token; "Probe API" sends the variants an API must refuse (`probe_view`).
 Decoding and verifying is one core operation (`operations.inspect_token`), the one
 `workbench decode` uses.
 """
@@ -39,8 +42,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import TokenFormatError, user_message
+from workbench.core.jose.inspect import discovery_url
+from workbench.core.operations import inspect_token
+from workbench.gui.forge_view import ForgePanel
 from workbench.gui.inspector_tabs import InspectionTabs
 from workbench.gui.inspector_text import DANGER_CODES, INFO_CODES, kind_text, suggested_key_kind
+from workbench.gui.probe_view import ProbePanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
@@ -116,6 +124,9 @@ class InspectorView(QWidget):
         self.current_button = QPushButton("Inspect current")
         self.current_button.setToolTip("The selected profile's access token")
         self.clear_button = QPushButton("Clear")
+        self.edit_button = QPushButton("Change one claim and re-sign")
+        self.edit_button.setToolTip("Edit this token's header and payload and sign it again")
+        top.addWidget(self.edit_button)
         top.addWidget(self.current_button)
         top.addWidget(self.clear_button)
         outer.addLayout(top)
@@ -176,6 +187,17 @@ class InspectorView(QWidget):
         vl.addWidget(self.key_stack, 0, 1)
         vl.addWidget(self.verify_button, 0, 2, top_aligned)
         vl.addWidget(self.result_label, 1, 0, 1, 3)
+        # A JWE opens with its recipient's private key (or the shared key, as an oct JWK).
+        self.decrypt_label = QLabel("Decrypt key")
+        self.decrypt_key_text = text_box(
+            read_only=False,
+            placeholder="JWE: the recipient's private key (PEM/JWK) or an oct JWK  (Ctrl+Enter)",
+        )
+        self.decrypt_key_text.setFixedHeight(KEY_TEXT_HEIGHT)
+        vl.addWidget(self.decrypt_label, 2, 0, top_aligned)
+        vl.addWidget(self.decrypt_key_text, 2, 1, 1, 2)
+        self.decrypt_label.setVisible(False)
+        self.decrypt_key_text.setVisible(False)
         vl.setColumnStretch(1, 1)
         verify.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         outer.addWidget(verify)
@@ -198,6 +220,10 @@ class InspectorView(QWidget):
         self.payload_title, self.nested_box = self.tabs.payload_title, self.tabs.nested_box
         self.certificates = self.tabs.certificates
         self.nested_tab, self.certificates_tab = self.tabs.nested_tab, self.tabs.certificates_tab
+        self.forge = ForgePanel(self.services)
+        self.probe = ProbePanel(self.services)
+        self.forge_tab = self.tabs.addTab(self.forge, "Edit && re-sign")
+        self.probe_tab = self.tabs.addTab(self.probe, "Probe API")
         outer.addWidget(self.tabs, 1)
 
         self.key_kind.currentIndexChanged.connect(self.on_key_kind_changed)
@@ -206,6 +232,9 @@ class InspectorView(QWidget):
         self.verify_button.clicked.connect(self.verify)
         self.current_button.clicked.connect(self.inspect_current)
         self.clear_button.clicked.connect(self.clear)
+        self.edit_button.clicked.connect(self.edit_and_resign)
+        self.forge.inspect_requested.connect(self.set_token)
+        self.decrypt_key_text.installEventFilter(EnterFilter(self.verify, self, needs_ctrl=True))
         self.discover_button.clicked.connect(self.discover_jwks)
         self.secret_line.returnPressed.connect(self.verify)
         self.jwks_line.returnPressed.connect(self.verify)
@@ -293,6 +322,9 @@ class InspectorView(QWidget):
         self.inspect()
 
     def on_token_edited(self) -> None:
+        jwe = self._is_jwe(self._token_text())
+        self.decrypt_label.setVisible(jwe)
+        self.decrypt_key_text.setVisible(jwe)
         self._debounce.start()
 
     def on_enter_in_token(self) -> None:
@@ -318,6 +350,17 @@ class InspectorView(QWidget):
     def inspect(self) -> None:
         self._run("none")
 
+    def edit_and_resign(self) -> None:
+        """The decoded token's header and payload into the editable mode."""
+        token = self._token_text()
+        if token:
+            self.forge.load_token(token)
+        self.tabs.setCurrentWidget(self.forge)
+
+    @staticmethod
+    def _is_jwe(token: str) -> bool:
+        return token.strip().count(".") == 4
+
     def verify(self) -> None:
         kind = self.key_kind.currentData()
         if kind == "none":
@@ -326,8 +369,6 @@ class InspectorView(QWidget):
         self._run(kind)
 
     def _run(self, kind: str) -> None:
-        from workbench.core.operations import inspect_token
-
         token = self._token_text()
         gen = self.generation.next()
         if not token:
@@ -344,6 +385,7 @@ class InspectorView(QWidget):
             token,
             key_kind=kind,
             key_text=self.key_input() if kind != "none" else "",
+            decrypt_key_text=self.decrypt_key_text.toPlainText() if self._is_jwe(token) else "",
             now=now,
             timeout=prefs.request_timeout,
             verify_tls=prefs.verify_tls,
@@ -361,8 +403,6 @@ class InspectorView(QWidget):
         self.inspected.emit(inspection)
 
     def on_inspect_failed(self, gen: int, kind: str, exc: BaseException) -> None:
-        from workbench.core.errors import TokenFormatError, user_message
-
         if not self.generation.is_current(gen):
             return
         message = user_message(exc)
@@ -385,16 +425,12 @@ class InspectorView(QWidget):
 
     # -- OIDC discovery (only on request) ---------------------------------------------------------
     def _issuer(self) -> str | None:
-        from workbench.core.jose.inspect import discovery_url
-
         if self.inspection is None:
             return None
         iss = self.inspection.claims.get("iss")
         return iss if isinstance(iss, str) and discovery_url(iss) is not None else None
 
     def _update_discovery(self) -> None:
-        from workbench.core.jose.inspect import discovery_url
-
         issuer = self._issuer()
         self.discover_button.setEnabled(issuer is not None)
         if issuer is None:
@@ -440,8 +476,6 @@ class InspectorView(QWidget):
         self.jwks_discovered.emit(url)
 
     def on_discovery_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.discovery_generation.is_current(gen):
             return
         self._update_discovery()
@@ -469,11 +503,15 @@ class InspectorView(QWidget):
             return
         self.kind_label.setText(kind_text(ins))
         self._show_warnings(ins.warnings_at(ctx.clock.now()) if ctx is not None else ins.warnings)
-        if ins.kind == "JWE":
+        if ins.kind == "JWE" and ins.payload_format == "encrypted":
             self.result_label.setText(
-                f"encrypted (JWE) · alg {ins.alg or 'none'} · nothing to verify without decrypting"
+                f"encrypted (JWE) · alg {ins.alg or 'none'} · give the Decrypt key to open it"
             )
             self.result_label.setStyleSheet("")
+        elif ins.kind == "JWE" and ins.signature_valid is None:
+            inside = "; the token inside is not verified (pick its key)" if ins.nested is not None else ""
+            self.result_label.setText(f"✓ decrypted (JWE, alg {ins.alg or 'none'}){inside}")
+            self.result_label.setStyleSheet(f"color: {STATE_COLORS['valid']}")
         elif verified_with == "none" or ins.signature_valid is None:
             self.result_label.setText(f"not verified · alg {ins.alg or 'none'}")
             self.result_label.setStyleSheet("")

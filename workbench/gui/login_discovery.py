@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from workbench.core.errors import user_message
+from workbench.core.oauth.login import discover_issuer
+from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 
@@ -37,7 +40,6 @@ def offers_discovery(preset: Preset) -> bool:
 
 def fetch_endpoints(issuer: str, verify_tls: bool) -> Endpoints:
     """Runs on the pool."""
-    from workbench.core.oauth.login import discover_issuer
 
     return discover_issuer(issuer, verify_tls=verify_tls)
 
@@ -108,8 +110,6 @@ class DiscoveryRow(QWidget):
         self.discovered.emit(endpoints)
 
     def on_fetch_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.generation.is_current(gen):
             return
         self.button.setEnabled(True)
@@ -119,7 +119,6 @@ class DiscoveryRow(QWidget):
 def add_redirect_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -> QLineEdit | None:
     """Browser logins: the redirect URI to register with the provider (read-only, selectable),
     following the redirect_port field as it is typed (`oauth.params.redirect_uri_to_register`)."""
-    from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
 
     section = preset.data.get("oauth")
     if not isinstance(section, Mapping) or section.get("grant") != "authorization_code":

@@ -16,6 +16,7 @@ opener `workbench login` uses, so `$BROWSER` is honoured) and say so when no bro
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,10 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from workbench.core.errors import user_message
+from workbench.core.oauth import signout
+from workbench.core.oauth.login import ID_TOKEN, grant_of
+from workbench.core.oauth.status import login_state, no_refresh_token_note
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
 
@@ -56,24 +61,16 @@ class LoginBridge(QObject):
 
 
 def qr_image(text: str, *, scale: int = QR_MODULE_PIXELS) -> QImage | None:
-    """A QR code of `text` (segno, pure Python), or None when segno is not installed."""
+    """A QR code of `text` (segno's PNG, pure Python), or None when segno is not installed."""
     try:
         import segno
     except ImportError:
         return None
-    code = segno.make_qr(text, error="m")
-    rows = [list(row) for row in code.matrix]
-    border = 4
-    size = (len(rows) + 2 * border) * scale
-    image = QImage(size, size, QImage.Format.Format_Grayscale8)
-    image.fill(255)
-    for y, row in enumerate(rows):
-        for x, dark in enumerate(row):
-            if dark:
-                for dy in range(scale):
-                    for dx in range(scale):
-                        image.setPixel((x + border) * scale + dx, (y + border) * scale + dy, 0)
-    return image
+    buffer = io.BytesIO()
+    # segno's own PNG (dark modules black, a 4-module quiet zone), which Qt decodes.
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=scale, border=4)
+    image = QImage.fromData(buffer.getvalue())
+    return None if image.isNull() else image
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,6 @@ def run_login(
     ctx: AppContext, name: str, gen: int, bridge: LoginBridge, *, cancel: threading.Event
 ) -> LoggedIn:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
-    from workbench.core.oauth.status import no_refresh_token_note
     from workbench.core.operations.logins import log_in
 
     outcome = log_in(
@@ -109,8 +105,6 @@ def run_login(
 
 
 def run_login_state(ctx: AppContext, name: str) -> LoginState | None:
-    from workbench.core.oauth.status import login_state
-
     return login_state(ctx, name)
 
 
@@ -127,9 +121,7 @@ class LoginSession:
 
 
 def run_sign_out(ctx: AppContext, name: str) -> Revocation:
-    from workbench.core.oauth.signout import sign_out
-
-    return sign_out(ctx, name)
+    return signout.sign_out(ctx, name)  # looked up at call time (tests replace it)
 
 
 class LoginPanel(QWidget):
@@ -236,8 +228,6 @@ class LoginPanel(QWidget):
 
     # -- state ------------------------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
-        from workbench.core.oauth.login import grant_of
-
         same = profile is not None and self.profile is not None and profile.name == self.profile.name
         self.profile = profile
         grant = grant_of(profile) if profile is not None else None
@@ -506,7 +496,6 @@ class LoginPanel(QWidget):
         self.logged_in.emit(name)  # the token itself arrives as the engine's "changed" event
 
     def on_login_failed(self, gen: int, name: str, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
 
         if not self._finish(gen, name):
             return
@@ -521,7 +510,6 @@ class LoginPanel(QWidget):
         ctx = self.services.ctx
         if ctx is None or self.profile is None:
             return
-        from workbench.core.oauth.login import ID_TOKEN
 
         name = self.profile.name
         self.services.runner.start(

@@ -30,6 +30,7 @@ from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QWidget
 
+from workbench.core.errors import user_message
 from workbench.gui.settings import Settings
 from workbench.gui.window_actions import TAB_NAMES, WindowActions, demo_command
 
@@ -359,7 +360,6 @@ class MainWindow(WindowActions, QMainWindow):
     ) -> None:
         if not self._profiles_gen.is_current(gen):
             return
-        from workbench.core.errors import user_message
 
         profiles, problems = found
         if problems:  # a broken profile file: say so, keep the window usable

@@ -34,7 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.errors import InputError
+from workbench.core.engine.wire import CallPlan
+from workbench.core.errors import InputError, user_message
+from workbench.core.jose.inspect import find_jwt
+from workbench.core.operations import render_request
 from workbench.gui.key_value_table import KeyValueTable, join_query, split_query
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
@@ -432,7 +435,6 @@ class RequestView(QWidget):
         file = self.body_editor.file_line.text()
 
         def render() -> RenderedRequest:
-            from workbench.core.operations import render_request
 
             if ctx is None or profile is None:
                 raise InputError("select a profile first")
@@ -484,8 +486,6 @@ class RequestView(QWidget):
         self.response_received.emit(result)
 
     def on_send_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.generation.is_current(gen):
             return
         self._set_sending(False)
@@ -551,7 +551,6 @@ class RequestView(QWidget):
 
 def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:
     """(header name, scheme) the engine sends the token with, from the profile's call plan."""
-    from workbench.core.engine.wire import CallPlan
 
     plan = CallPlan.for_profile(profile, default_timeout)
     return plan.header, plan.scheme
@@ -560,7 +559,6 @@ def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:
 def _find_jwt_in_headers(result: CallResult) -> str | None:
     """A JWT in the response's headers (the body's is found with its formatting, off the GUI
     thread when it is large; a JWT in the body wins)."""
-    from workbench.core.jose.inspect import find_jwt
 
     for _name, value in result.headers:
         found = find_jwt(value)

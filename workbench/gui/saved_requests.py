@@ -36,12 +36,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.importers.common import slug
+from workbench.core.request.codegen import snippet, snippet_request
+from workbench.core.request.saved import (
+    SavedRequest,
+    SavedRequestStore,
+    check_no_secrets,
+    render_saved,
+    validate_request,
+)
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import bold_label
 
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
-    from workbench.core.request.saved import SavedRequest
     from workbench.gui.main_window import MainWindow
     from workbench.gui.services import Services
 
@@ -71,7 +79,6 @@ def from_editor(
     name: str, method: str, target: str, headers: list[tuple[str, str]], body: str
 ) -> SavedRequest:
     """The editor's request as a saved request (a body that looks like JSON is saved as `json`)."""
-    from workbench.core.request.saved import SavedRequest
 
     body_type: str | None = None
     if body.strip():
@@ -211,8 +218,6 @@ class SavedRequestsPanel(QWidget):
             return
 
         def job() -> tuple[list[SavedRequest], list[str]]:
-            from workbench.core.request.saved import SavedRequestStore
-
             file = SavedRequestStore().load(profile.name)
             return list(file.requests.values()), list(file.envs)
 
@@ -309,7 +314,6 @@ class SavedRequestsPanel(QWidget):
         name = self.name_edit.text().strip() or self._default_name(method, target)
         try:
             request = from_editor(name, method, target, headers, body)
-            from workbench.core.request.saved import check_no_secrets, validate_request
 
             validate_request(request.name, request.method, request.url, request.headers)
             check_no_secrets(request, f"saved request '{name}'")
@@ -319,8 +323,6 @@ class SavedRequestsPanel(QWidget):
         profile = self.profile.name
 
         def job() -> bool:
-            from workbench.core.request.saved import SavedRequestStore
-
             return SavedRequestStore().save(profile, request)
 
         def done(replaced: bool) -> None:
@@ -332,8 +334,6 @@ class SavedRequestsPanel(QWidget):
 
     @staticmethod
     def _default_name(method: str, target: str) -> str:
-        from workbench.core.importers.common import slug
-
         path = target.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
         return slug(f"{method}-{path}", "request")
 
@@ -355,8 +355,6 @@ class SavedRequestsPanel(QWidget):
         profile = self.profile.name
 
         def job() -> None:
-            from workbench.core.request.saved import SavedRequestStore
-
             SavedRequestStore().rename(profile, old, new)
 
         def failed(exc: BaseException) -> None:
@@ -388,8 +386,6 @@ class SavedRequestsPanel(QWidget):
         row = self.list.currentRow()
 
         def job() -> None:
-            from workbench.core.request.saved import SavedRequestStore
-
             SavedRequestStore().remove(profile, name)
 
         def done(_r: object) -> None:
@@ -414,7 +410,6 @@ class SavedRequestsPanel(QWidget):
         secret makes the snippet secret too: it is copied as such (and cleared)."""
         if self.profile is None or self.rendering_job is None:
             return
-        from workbench.core.request.codegen import snippet, snippet_request
 
         profile = self.profile
         render = self.rendering_job()
@@ -458,8 +453,6 @@ def install(window: MainWindow) -> SavedRequestsPanel:
         window.tabs.setCurrentWidget(view)
 
         def job() -> Any:
-            from workbench.core.request.saved import render_saved
-
             rendered = render_saved(ctx, profile.name, saved_name, env=env)
             return ctx.engine.call(
                 profile.name,

@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
 
 from workbench.core.engine.schedule import token_state
 from workbench.core.errors import user_message
+from workbench.core.operations import obtain_token, token_facts, verify_token
 from workbench.core.operations.requests import clipboard_text as build_clipboard_text
 from workbench.core.redact import fingerprint
+from workbench.gui.login_panel import LoginPanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.token_buttons import ACTION_TEXT, button_states
@@ -139,7 +141,6 @@ class TokenView(QWidget):
         outer.addWidget(self.title)
         outer.addLayout(build_countdown(self))
         # OAuth presets: Log in / Cancel / Sign out and the device code (hidden for other presets).
-        from workbench.gui.login_panel import LoginPanel
 
         self.login_panel = LoginPanel(self.services)
         self.login_panel.logged_in.connect(self.on_logged_in)
@@ -218,8 +219,6 @@ class TokenView(QWidget):
         if profile is None:
             self.facts = None
         else:
-            from workbench.core.operations import token_facts
-
             self.facts = token_facts(profile)
         if changed:
             self.cancel_button.setVisible(self._busy is not None)
@@ -412,7 +411,6 @@ class TokenView(QWidget):
         ctx = self.services.ctx
         if ctx is None or self.profile is None or self._busy is not None:
             return
-        from workbench.core.operations import obtain_token
 
         name = self.profile.name
         job = self._start_job(name, force)
@@ -488,7 +486,6 @@ class TokenView(QWidget):
             or not self.verify_button.isEnabled()
         ):
             return
-        from workbench.core.operations import verify_token
 
         name = self.profile.name
         job = self._start_job(name, "verify")

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from workbench import __version__
+
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton, QTabWidget
@@ -347,8 +349,6 @@ class WindowActions(_Window):
 
     def about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
-
-        from workbench import __version__
 
         box = QMessageBox(self)
         box.setWindowTitle("About Token Workbench")

@@ -32,12 +32,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.gui import history_view
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
 from workbench.gui.sidebar import ProfileSidebar
 from workbench.gui.status_bar import StatusIndicators
 from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
 from workbench.gui.token_model import TokenModel
+from workbench.gui.token_view import TokenView
 from workbench.gui.widgets import ErrorBanner, ProfileDelegate, bold_label, compact
 
 if TYPE_CHECKING:
@@ -269,7 +271,6 @@ def build_panels(w: MainWindow) -> None:
     """The Token panel into its tab; the Request, Inspector and Keys tabs keep their placeholders
     until first shown or used (`build_panel`): what the first screen does not show costs no
     memory or start-up time until it is wanted."""
-    from workbench.gui.token_view import TokenView
 
     w.token_view = TokenView(w.services)
     _put_in_tab(w, 0, w.token_view)
@@ -279,7 +280,6 @@ def build_panels(w: MainWindow) -> None:
     w.token_view.inspect_requested.connect(w.open_in_inspector)
     w.token_view.set_profile(w.selected_profile())
     # A History tab (issue 12).
-    from workbench.gui import history_view
 
     history_view.install(w)
     w.tabs.currentChanged.connect(w.on_tab_shown)

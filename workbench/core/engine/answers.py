@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.core.engine.policy import parse_retry_after
 from workbench.core.errors import (
     ProviderAuthError,
     ProviderError,
@@ -19,6 +20,7 @@ from workbench.core.errors import (
     ProviderResponseError,
 )
 from workbench.core.jose.claims import JwtClaims, jwt_times, numeric_date, read_jwt
+from workbench.core.jose.inspect import find_jwt, looks_like_jwt
 from workbench.core.redact import redact
 
 if TYPE_CHECKING:
@@ -279,8 +281,6 @@ def parse_token_response(
 
     access: Any
     if access_path == "@jwt":
-        from workbench.core.jose.inspect import find_jwt
-
         # Any JSON string field at any depth ("access" keys preferred), or a raw text body.
         access = find_jwt(_body_text(body))
         tried = "a JWT anywhere in the answer"
@@ -475,8 +475,6 @@ def provider_error(
     if status in (401, 403):
         return ProviderAuthError(text, **kwargs)
     if status == 429:
-        from workbench.core.engine.policy import parse_retry_after
-
         retry_after = parse_retry_after(
             _header_get(headers, "Retry-After"), now=now, date=_header_get(headers, "Date")
         )
@@ -496,7 +494,6 @@ def token_from_header(
     The scheme ("Bearer ") is stripped; the value must look like a JWT and differ from
     `current` (the token the request was sent with), else None.
     """
-    from workbench.core.jose.inspect import looks_like_jwt
 
     spec = profile.preset.token
     if not spec.sliding_header:

@@ -7,13 +7,17 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.engine import answers, flows
+from workbench.core.engine.renew import Renewal, renew_once
 from workbench.core.engine.tokens import Tokens
 from workbench.core.engine.types import CallResult
 from workbench.core.engine.wire import CallPlan, Wire
 from workbench.core.errors import InputError, ProviderError, WorkbenchError, user_message
+from workbench.core.net.client import CALL_MAX_BYTES, request_origin
+from workbench.core.net.origins import check_origin, origin_of
 from workbench.core.redact import redact
 
 log = logging.getLogger(__name__)
@@ -23,6 +27,30 @@ if TYPE_CHECKING:
 
     from workbench.core.profiles.profile import Profile
     from workbench.core.storage.history import HistoryWriter
+
+
+def _placed(plan: CallPlan) -> Callable[[httpx.Request, str], httpx.Request]:
+    """The token where the preset's `[token]` puts it: a header with its scheme (the default), a
+    query parameter (`?key=…`, replacing any of that name) or a cookie."""
+
+    def place(request: httpx.Request, access_token: str) -> httpx.Request:
+        if plan.placement == "query":
+            request.url = request.url.copy_set_param(plan.header, access_token)
+        elif plan.placement == "cookie":
+            pair = f"{plan.header}={access_token}"
+            existing = request.headers.get("Cookie")
+            # On a resend the old token's pair is replaced, not appended to.
+            kept = [p for p in (existing or "").split("; ") if p and not p.startswith(f"{plan.header}=")]
+            request.headers["Cookie"] = "; ".join([*kept, pair])
+        else:
+            request.headers[plan.header] = f"{plan.scheme} {access_token}" if plan.scheme else access_token
+        return request
+
+    return place
+
+
+def _any_401(status: int, body: Callable[[], bytes]) -> bool:
+    return status == 401
 
 
 class Calls:
@@ -46,10 +74,6 @@ class Calls:
         max_bytes: int | None = None,
         allow_origin: bool = False,
     ) -> CallResult:
-        from workbench.core.engine import flows
-        from workbench.core.net.client import CALL_MAX_BYTES
-        from workbench.core.net.origins import check_origin
-
         prof, plan = self._wire.profile_and_plan(profile)
         method = method.upper()
         url = flows.resolve_url(prof, url_or_path)
@@ -64,21 +88,27 @@ class Calls:
             if not any(k.lower() == "content-type" for k, _ in send_headers):
                 send_headers.append(("Content-Type", "application/json"))
         started = time.perf_counter()
-        retried = False
         replaced = False
-
-        def send(access_token: str) -> httpx.Response:
-            return self._send_api(
-                prof, plan, method, url, send_headers, content, timeout, access_token, limit, allow_origin
-            )
-
         try:
-            token = self._tokens.get_token(profile)
-            response = send(token.access_token)
-            if response.status_code == 401:
-                token = self._tokens.renew_after_rejection(profile, token.access_token)
-                retried = True
-                response = send(token.access_token)
+            first = self._tokens.get_token(profile)
+            how = Renewal(_placed(plan), _any_401, limit, f"{prof.name} call")
+            auth = renew_once(self._tokens, profile, first, how)
+            response = self._wire.send(
+                prof,
+                method,
+                url,
+                send_headers,
+                content,
+                timeout,
+                f"{prof.name} call",
+                auth=auth,
+                plan=plan,
+                max_bytes=limit,
+                allow_other_origin=allow_origin,
+                redirects="return",  # the user's own request: a 3xx is their data, shown, not followed
+                record=False,  # `call` records the call itself, once (retry included)
+            )
+            token = auth.token
             if plan.sliding and response.status_code < 400 and plan.response_token_header in response.headers:
                 replaced = self._adopt_response_token(prof, response, token.access_token)
         except WorkbenchError as exc:
@@ -95,15 +125,13 @@ class Calls:
             url=url,
             method=method,
             token_replaced=replaced,
-            retried=retried,
-            sent_secrets=(token.access_token,),
+            retried=auth.renewed,
+            sent_secrets=tuple(dict.fromkeys((first.access_token, token.access_token))),
         )
 
     def describe_failure(self, profile: str, result: CallResult) -> ProviderError:
         """A user-facing error for a non-2xx `CallResult` (status and the provider's own message)."""
         import httpx
-
-        from workbench.core.engine import answers
 
         return answers.provider_error(
             self._wire.profile(profile),
@@ -115,38 +143,6 @@ class Calls:
             now=self._wire.clock.now(),
         )
 
-    def _send_api(
-        self,
-        profile: Profile,
-        plan: CallPlan,
-        method: str,
-        url: str,
-        headers: list[tuple[str, str]],
-        content: bytes | None,
-        timeout: float | None,
-        token: str,
-        max_bytes: int,
-        allow_origin: bool,
-    ) -> httpx.Response:
-        from workbench.core.net.client import BearerAuth
-
-        auth = BearerAuth(lambda: token, header=plan.header, scheme=plan.scheme, placement=plan.placement)
-        return self._wire.send(
-            profile,
-            method,
-            url,
-            headers,
-            content,
-            timeout,
-            f"{profile.name} call",
-            auth=auth,
-            plan=plan,
-            max_bytes=max_bytes,
-            allow_other_origin=allow_origin,
-            redirects="return",  # the user's own request: a 3xx is their data, shown, not followed
-            record=False,  # `call` records the call itself, once (retry included)
-        )
-
     def _adopt_response_token(self, profile: Profile, response: httpx.Response, current: str) -> bool:
         """A token in the response's sliding header replaces the stored one, but only
 
@@ -155,9 +151,6 @@ class Calls:
         * from the profile's own origin (not an allowed or `--allow-origin` one);
         * when it verifies with the preset's key (`Tokens.adopt`).
         """
-        from workbench.core.engine import answers
-        from workbench.core.net.client import request_origin
-        from workbench.core.net.origins import origin_of
 
         if request_origin(response.request.url) != origin_of(profile.base_url):
             log.warning("profile %s: a response-header token from another origin was ignored", profile.name)

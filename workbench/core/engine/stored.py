@@ -16,13 +16,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from workbench.core.engine.singleflight import SingleFlight
-from workbench.core.engine.state import StateStore, TokenState, profile_identity
+from workbench.core.engine.state import (
+    StateStore,
+    TokenState,
+    describes,
+    profile_key,
+    renewal_time,
+    trusted_state,
+)
 from workbench.core.engine.types import (
     Events,
     TokenResult,
     note_token_type,
 )
-from workbench.core.engine.wire import EngineConfig, Wire, setting_float
+from workbench.core.engine.wire import EngineConfig, Wire
 from workbench.core.errors import (
     VaultDamagedError,
     VaultError,
@@ -30,6 +37,7 @@ from workbench.core.errors import (
     user_message,
 )
 from workbench.core.jose.claims import JwtClaims, jwt_times, read_jwt
+from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import fingerprint
 
 if TYPE_CHECKING:
@@ -72,10 +80,6 @@ class StoredPair:
     access: str | None = field(repr=False)
     refresh: str | None = field(repr=False)
     state: TokenState
-
-
-def profile_key(profile: Profile) -> str:
-    return profile_identity(profile.preset_name, profile.base_url, profile.vars)
 
 
 class StoredTokens:
@@ -309,8 +313,7 @@ class StoredTokens:
         """Hold a token in memory. With `announce`, a token other than the one held before is
         published as a "changed" event (another process obtained it, or it was read at start).
         `jwt` is the token already read (from the provider's answer), if it was."""
-        override = setting_float(profile, "refresh_lead")
-        planned = self.config.policy.renew_at(state.expires_at, state.lifetime, override)
+        planned = renewal_time(state, profile, self.config.policy)
         renew_at = planned
         if renew_now:
             # Served while renewal is failing: do not pin it in the warm path, ask again next time.
@@ -395,9 +398,7 @@ class StoredTokens:
     def _read_stored(self, profile: Profile) -> StoredPair:
         """The tokens in the vault and what the state file says about them (checked by fingerprint)."""
         name = profile.name
-        known = self._states.load(name)
-        if known is not None and known.profile_key not in (None, profile_key(profile)):
-            known = None  # written for another profile of this name (other base URL, preset or settings)
+        known = trusted_state(self._states.load(name), profile)
         # The vault is keyed by profile name only. Without a state file saying this profile obtained
         # them, tokens the profile did not provide itself (a pasted pair is an input) were left by a
         # same-named profile of another WORKBENCH_HOME or an earlier one: never serve or send them.
@@ -405,14 +406,13 @@ class StoredTokens:
         trusted = known is not None
         if ACCESS_TOKEN in profile.secret_refs:
             # A pasted token read at each use (`env:VAR` from an imported curl's $VAR): never stored.
-            from workbench.core.profiles.secret_refs import load_input
 
             access = load_input(self._vault, profile, ACCESS_TOKEN)
         else:
             access = self._load_access(name) if trusted or ACCESS_TOKEN in pasted else None
         refresh = self._vault.load(name, REFRESH_TOKEN) if trusted or REFRESH_TOKEN in pasted else None
         state = known or TokenState()
-        if access and state.access_fingerprint != fingerprint(access):
+        if access and not describes(state, access):
             # Pasted by the user, or written by a process that died before its metadata: read the JWT.
             exp, iat = jwt_times(access)
             lifetime = exp - iat if exp is not None and iat is not None else None

@@ -74,7 +74,8 @@ from workbench.core.engine.verify import Verifier
 from workbench.core.engine.wire import DEFAULT_LOCK_TIMEOUT, EngineConfig, Wire
 from workbench.core.errors import ProviderError
 from workbench.core.net.client import DEFAULT_TIMEOUT
-from workbench.core.storage.history import HistoryWriter
+from workbench.core.storage import paths
+from workbench.core.storage.history import History, HistoryWriter
 
 if TYPE_CHECKING:
     import httpx
@@ -84,7 +85,6 @@ if TYPE_CHECKING:
     from workbench.core.engine.state import TokenState
     from workbench.core.jose.inspect import Inspection
     from workbench.core.profiles.profile import ProfileStore
-    from workbench.core.storage.history import History
     from workbench.core.storage.vault import Vault
 
 
@@ -113,8 +113,6 @@ class TokenEngine:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        from workbench.core.storage import paths
-
         self.clock = clock
         self._config = EngineConfig(
             policy=RefreshAhead(default_lead=default_lead),
@@ -279,8 +277,6 @@ class TokenEngine:
 
     def _get_history(self) -> History:
         if self._history is None:
-            from workbench.core.storage.history import History
-
             self._history = History()
         return self._history
 

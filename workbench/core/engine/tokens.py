@@ -17,16 +17,17 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.core.engine import answers, flows
 from workbench.core.engine.cancel import cancel_scope, pause, raise_if_cancelled
-from workbench.core.engine.policy import parse_retry_after
-from workbench.core.engine.state import TokenState
+from workbench.core.engine.policy import parse_retry_after, setting_float
+from workbench.core.engine.signals import deferred_signals
+from workbench.core.engine.state import TokenState, profile_key
 from workbench.core.engine.stored import (
     ACCESS_TOKEN,
     REFRESH_TOKEN,
     SAME_SECOND,
     StoredPair,
     StoredTokens,
-    profile_key,
 )
 from workbench.core.engine.types import (
     Force,
@@ -35,7 +36,6 @@ from workbench.core.engine.types import (
     TokenUnavailableError,
     iso_z,
 )
-from workbench.core.engine.wire import setting_float
 from workbench.core.errors import (
     CancelledError,
     InputError,
@@ -48,9 +48,13 @@ from workbench.core.errors import (
     WorkbenchError,
     user_message,
 )
+from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.claims import jwt_times, read_jwt
+from workbench.core.oauth.login import is_interactive
+from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import fingerprint
 from workbench.core.request.templating import VaultSecretSource
+from workbench.core.storage.process_lock import profile_lock
 
 if TYPE_CHECKING:
     from workbench.core.engine.answers import TokenAnswer
@@ -64,6 +68,20 @@ def _is_refusal(exc: BaseException) -> bool:
     return isinstance(exc, ProviderAuthError) or (
         isinstance(exc, ProviderError) and exc.status in (400, 401, 403)
     )
+
+
+def _still_valid(stored: StoredPair, rejected: str | None, now: float) -> bool:
+    """The stored access token may still be served: not refused, and not past its expiry."""
+    return (
+        stored.access is not None
+        and stored.access != rejected
+        and (stored.state.expires_at is None or now < stored.state.expires_at)
+    )
+
+
+def _refresh_token_expired(stored: StoredPair, now: float) -> bool:
+    expires = stored.state.refresh_token_expires_at
+    return expires is not None and now >= expires
 
 
 class Tokens(StoredTokens):
@@ -161,8 +179,6 @@ class Tokens(StoredTokens):
                 f"{self.config.lock_timeout:.0f} s; try again"
             )
         try:
-            from workbench.core.storage.process_lock import profile_lock
-
             with profile_lock(self._lock_dir, name, timeout=self.config.lock_timeout):
                 yield
         finally:
@@ -192,7 +208,6 @@ class Tokens(StoredTokens):
     def _static(self, profile: Profile, rejected: str | None) -> TokenResult:
         """A credential the preset builds from the profile's inputs (`[token] value`: HTTP Basic, an
         API key): made at each use from the keychain or an env: reference, never stored."""
-        from workbench.core.engine import flows
 
         secrets = VaultSecretSource(self._vault, profile.name, {}, refs=profile.secret_refs)
         context = flows.template_context(profile, secrets=secrets)
@@ -224,111 +239,129 @@ class Tokens(StoredTokens):
     def _renew(
         self, profile: Profile, stored: StoredPair, force: Force | None, rejected: str | None
     ) -> TokenResult:
-        name = profile.name
-        preset = profile.preset
-        can_mint, can_refresh = preset.can_mint(), preset.can_refresh()
-        now = self.clock.now()
-
+        """Obtain a new token: the one the user asked for (`force`), else the way renewal goes."""
         if force == "mint":
-            if not can_mint:
-                alt = f"; use `workbench token {name} --refresh`" if can_refresh else ""
-                raise TokenUnavailableError(
-                    f"profile '{name}' cannot mint: preset '{preset.name}' has no [mint] request{alt}"
-                )
-            return self._run_step(profile, stored, "mint")
-        if force == "refresh" and can_mint and not (can_refresh and stored.refresh):
-            # "A fresh token now" on a mint-only provider (token-of-trust: "mint again") or before
-            # the first mint: minting is how this provider renews; `obtained_by` says "mint".
-            return self._run_step(profile, stored, "mint")
+            return self._forced_mint(profile, stored)
         if force == "refresh":
-            if not can_refresh:
-                alt = f"; use `workbench token {name} --mint`" if can_mint else ""
-                raise TokenUnavailableError(
-                    f"profile '{name}' cannot refresh: preset '{preset.name}' has no [refresh] request{alt}"
-                )
-            if not stored.refresh and stored.state.refresh_refused_at is not None:
-                raise TokenUnavailableError(
-                    f"profile '{name}': {self._refused_words(stored)}", hint=self._paste_hint(profile)
-                )
-            if not stored.refresh:
-                raise TokenUnavailableError(
-                    f"profile '{name}' has no refresh token stored",
-                    hint=self._paste_hint(profile)
+            return self._forced_refresh(profile, stored)
+        return self._renew_when_due(profile, stored, rejected)
+
+    def _forced_mint(self, profile: Profile, stored: StoredPair) -> TokenResult:
+        """`--mint`: mint, or say the preset cannot (and that it can refresh, if it can)."""
+        if not profile.preset.can_mint():
+            alt = f"; use `workbench token {profile.name} --refresh`" if profile.preset.can_refresh() else ""
+            raise TokenUnavailableError(
+                f"profile '{profile.name}' cannot mint: preset '{profile.preset.name}' has no [mint] "
+                f"request{alt}"
+            )
+        return self._run_step(profile, stored, "mint")
+
+    def _forced_refresh(self, profile: Profile, stored: StoredPair) -> TokenResult:
+        """`--refresh`: "a fresh token now". A preset that mints and has nothing to refresh with
+        mints (token-of-trust: "mint again"; `obtained_by` says "mint"); otherwise refresh, and a
+        refused refresh token says how to recover."""
+        name, preset = profile.name, profile.preset
+        can_mint, can_refresh = preset.can_mint(), preset.can_refresh()
+        if can_mint and not (can_refresh and stored.refresh):
+            return self._run_step(profile, stored, "mint")
+        if not can_refresh:
+            alt = f"; use `workbench token {name} --mint`" if can_mint else ""
+            raise TokenUnavailableError(
+                f"profile '{name}' cannot refresh: preset '{preset.name}' has no [refresh] request{alt}"
+            )
+        if not stored.refresh and stored.state.refresh_refused_at is not None:
+            raise TokenUnavailableError(
+                f"profile '{name}': {self._refused_words(stored)}", hint=self._paste_hint(profile)
+            )
+        if not stored.refresh:
+            raise TokenUnavailableError(
+                f"profile '{name}' has no refresh token stored", hint=self._paste_hint(profile)
+            )
+        try:
+            return self._run_step(profile, stored, "refresh")
+        except ProviderError as exc:
+            if _is_refusal(exc) and not exc.hint:
+                # The refresh token is gone (rotated away, revoked, expired): say how to recover.
+                exc.hint = (
+                    self._paste_hint(profile)
                     if not can_mint
-                    else f"mint one with `workbench token {name} --mint`",
+                    else f"mint a new token with `workbench token {name} --mint`"
                 )
+            raise
+
+    def _renew_when_due(self, profile: Profile, stored: StoredPair, rejected: str | None) -> TokenResult:
+        """The token is due (inside its window, expired, refused or missing): obtain a new one;
+        when that fails for a reason other than refused credentials while the current token is
+        still valid, keep serving it; with no way to obtain one, keep or explain what is stored."""
+        now = self.clock.now()
+        try:
+            obtained = self._refresh_else_mint(profile, stored, now)
+        except (NetworkError, ProviderError) as exc:
+            if _still_valid(stored, rejected, now) and not _is_refusal(exc) and stored.access:
+                # Refresh-ahead failed but the current token has not expired: keep serving it.
+                self._events.emit(
+                    "failed", profile.name, f"{user_message(exc)}; still using the current token"
+                )
+                return self._remember(profile, stored.access, stored.state, renew_now=True).result
+            raise
+        if obtained is not None:
+            return obtained
+        if stored.access and stored.access != rejected and stored.state.expires_at is None:
+            return self._remember(profile, stored.access, stored.state).result  # no expiry: keep it
+        raise self._unavailable(profile, stored, rejected, now)
+
+    def _refresh_else_mint(self, profile: Profile, stored: StoredPair, now: float) -> TokenResult | None:
+        """Refresh while a live refresh token is stored; if the provider refuses it, mint when the
+        preset can. Mint when that is the preset's only way. None: the preset has no way now."""
+        can_mint = profile.preset.can_mint()
+        if profile.preset.can_refresh() and stored.refresh and not _refresh_token_expired(stored, now):
             try:
                 return self._run_step(profile, stored, "refresh")
             except ProviderError as exc:
-                if _is_refusal(exc) and not exc.hint:
-                    # The refresh token is gone (rotated away, revoked, expired): say how to recover.
-                    exc.hint = (
-                        self._paste_hint(profile)
-                        if not can_mint
-                        else (f"mint a new token with `workbench token {name} --mint`")
-                    )
-                raise
+                if not _is_refusal(exc):
+                    raise
+                if not can_mint:
+                    exc.hint = self._paste_hint(profile)
+                    raise
+                self._events.emit("failed", profile.name, f"{user_message(exc)}; minting a new token instead")
+            return self._run_step(profile, stored, "mint")
+        if can_mint:
+            return self._run_step(profile, stored, "mint")
+        return None
 
-        still_valid = (
-            stored.access is not None
-            and stored.access != rejected
-            and (stored.state.expires_at is None or now < stored.state.expires_at)
-        )
-        rt_expires = stored.state.refresh_token_expires_at
-        refresh_expired = rt_expires is not None and now >= rt_expires
-        try:
-            if can_refresh and stored.refresh and not refresh_expired:
-                try:
-                    return self._run_step(profile, stored, "refresh")
-                except ProviderError as exc:
-                    if not _is_refusal(exc):
-                        raise
-                    if not can_mint:
-                        exc.hint = self._paste_hint(profile)
-                        raise
-                    self._events.emit("failed", name, f"{user_message(exc)}; minting a new token instead")
-                return self._run_step(profile, stored, "mint")
-            if can_mint:
-                return self._run_step(profile, stored, "mint")
-        except (NetworkError, ProviderError) as exc:
-            if still_valid and not _is_refusal(exc) and stored.access:
-                # Refresh-ahead failed but the current token has not expired: keep serving it.
-                self._events.emit("failed", name, f"{user_message(exc)}; still using the current token")
-                return self._remember(profile, stored.access, stored.state, renew_now=True).result
-            raise
-
-        # No way to obtain a token.
-        if stored.access and stored.access != rejected and stored.state.expires_at is None:
-            return self._remember(profile, stored.access, stored.state).result
+    def _unavailable(
+        self, profile: Profile, stored: StoredPair, rejected: str | None, now: float
+    ) -> TokenUnavailableError:
+        """No token to serve and no way to obtain one: what is stored, and what would fix it."""
+        name, preset = profile.name, profile.preset
+        can_mint, can_refresh = preset.can_mint(), preset.can_refresh()
         if not stored.access:
             what = "has no access token stored"
         elif stored.access == rejected:
             what = "has an access token the provider refused"
+        elif stored.state.expires_at is not None:
+            what = f"has an access token that expired at {iso_z(stored.state.expires_at)}"
         else:
-            when = stored.state.expires_at
-            what = (
-                f"has an access token that expired at {iso_z(when)}"
-                if when is not None
-                else "has no valid token"
-            )
+            what = "has no valid token"
         if not can_mint and not can_refresh:
             # A pasted token with no way to renew it (the `bearer` preset): the user pastes a new one.
             fix = "paste a new one" if stored.access else "paste one"
             lead = "expired, " if stored.access and stored.access != rejected else ""
-            raise TokenUnavailableError(
+            return TokenUnavailableError(
                 f"profile '{name}' {what}: {lead}{fix}",
                 hint=f"with `workbench profile set {name} --secret access_token` "
                 "or in the app's profile editor",
             )
+        rt_expires = stored.state.refresh_token_expires_at
         if can_refresh and not stored.refresh and stored.state.refresh_refused_at is not None:
             how = self._refused_words(stored)
-        elif can_refresh and refresh_expired and rt_expires is not None:
+        elif can_refresh and rt_expires is not None and _refresh_token_expired(stored, now):
             how = f"its refresh token expired at {iso_z(rt_expires)}"
         elif can_refresh:
             how = "no refresh token to renew it"
         else:
             how = f"preset '{preset.name}' can neither mint nor refresh"
-        raise TokenUnavailableError(f"profile '{name}' {what} and {how}", hint=self._paste_hint(profile))
+        return TokenUnavailableError(f"profile '{name}' {what} and {how}", hint=self._paste_hint(profile))
 
     @staticmethod
     def _paste_hint(profile: Profile) -> str:
@@ -400,7 +433,6 @@ class Tokens(StoredTokens):
 
     def _dies_on_invalid_grant(self, profile: Profile) -> bool:
         """A refresh token a login obtained (not one the user pasted) dies with invalid_grant."""
-        from workbench.core.oauth.login import is_interactive
 
         return is_interactive(profile) and REFRESH_TOKEN not in self._pasted_names(profile)
 
@@ -413,7 +445,6 @@ class Tokens(StoredTokens):
     ) -> TokenResult:
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)
-            from workbench.core.engine.signals import deferred_signals
 
             # From the moment the request may reach the provider until its new refresh token is
             # in the keychain, Ctrl-C / SIGTERM wait: the old token is dead once it has rotated.
@@ -432,8 +463,6 @@ class Tokens(StoredTokens):
     def _token_request(
         self, profile: Profile, step: Literal["mint", "refresh"], secrets: VaultSecretSource
     ) -> TokenAnswer:
-        from workbench.core.engine import answers, flows
-
         section = profile.preset.section(step) or {}
         skew_retry = bool(section.get("retry_on_clock_skew"))
         attempt = 0
@@ -554,8 +583,6 @@ class Tokens(StoredTokens):
         secret_name = profile.preset.token.verify_secret
         if not secret_name:
             return False
-        from workbench.core.jose import inspect as jwtinspect
-        from workbench.core.profiles.secret_refs import load_input
 
         try:
             secret = load_input(self._vault, profile, secret_name)

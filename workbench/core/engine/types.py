@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from workbench.core.engine.state import ObtainedBy, TokenState
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import LockTimeoutError as LockTimeoutError  # defined in the error tree
+from workbench.core.errors import TokenUnavailableError as TokenUnavailableError
 from workbench.core.jose.claims import JwtClaims, read_jwt
 from workbench.core.redact import redact
 
@@ -161,14 +162,6 @@ class EngineEvent:
     result: TokenResult | None = field(default=None, repr=False)
     renew_at: float | None = None
     seq: int = 0
-
-
-class LockTimeoutError(WorkbenchError):
-    """Another thread or process held a profile's token lock for too long."""
-
-
-class TokenUnavailableError(WorkbenchError):
-    """No valid token is stored and the preset has no way (left) to obtain one."""
 
 
 class Events:

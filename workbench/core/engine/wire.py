@@ -14,17 +14,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.core.engine.policy import RefreshAhead, RetryPolicy
+from workbench.core.engine.policy import RefreshAhead, RetryPolicy, setting_float
 from workbench.core.errors import WorkbenchError, user_message
-from workbench.core.net.client import DEFAULT_CONNECT_TIMEOUT
+from workbench.core.net.client import DEFAULT_CONNECT_TIMEOUT, PROVIDER_MAX_BYTES, make_client, send_bounded
+from workbench.core.net.origins import check_origin
+from workbench.core.oauth.discovery import OAuthTransport
+from workbench.core.oauth.id_tokens import check_refreshed_id_token
+from workbench.core.oauth.login import origin_check_for, profile_endpoints
 from workbench.core.redact import redact
+from workbench.core.request.templating import TemplateRenderer
 
 if TYPE_CHECKING:
     import httpx
 
     from workbench.core.clock import Clock
     from workbench.core.profiles.profile import Profile, ProfileStore
-    from workbench.core.request.templating import TemplateRenderer
     from workbench.core.storage.vault import Vault
 
 # Longest we wait for another thread/process that holds a profile's lock. The holder is
@@ -45,16 +49,6 @@ class EngineConfig:
     lock_timeout: float
     sleep: Callable[[float], None]
     verify_tls: bool = True
-
-
-def setting_float(profile: Profile, key: str) -> float | None:
-    value = profile.settings.get(key)
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -138,8 +132,6 @@ class Wire:
 
     def renderer(self) -> TemplateRenderer:
         if self._renderer is None:
-            from workbench.core.request.templating import TemplateRenderer
-
             self._renderer = TemplateRenderer(clock=self.clock)
         return self._renderer
 
@@ -168,8 +160,6 @@ class Wire:
         a provider answer gets). Credentials go only to the profile's allowed origins
         (`origins.check_origin`, applied to the request as built, when it is sent) unless
         `allow_other_origin`. A redirect is never followed (`redirects`: see `send_bounded`)."""
-        from workbench.core.net.client import PROVIDER_MAX_BYTES, send_bounded
-        from workbench.core.net.origins import check_origin
 
         if plan is None:
             plan = self.plan_for(profile)
@@ -243,8 +233,6 @@ class Wire:
         profile's vars over its cached, else freshly fetched, discovery document; else None."""
         if profile.preset.section("oauth") is None:
             return None
-        from workbench.core.oauth.discovery import OAuthTransport
-        from workbench.core.oauth.login import origin_check_for, profile_endpoints
 
         plan = self.plan_for(profile)
         http = OAuthTransport(
@@ -262,9 +250,6 @@ class Wire:
         self, vault: Vault, profile: Profile, id_token: str, previous: str | None, *, now: float
     ) -> None:
         """Check an id_token a refresh returned against the issuer's keys (OIDC Core §12.2)."""
-        from workbench.core.oauth.discovery import OAuthTransport
-        from workbench.core.oauth.id_tokens import check_refreshed_id_token
-        from workbench.core.oauth.login import profile_endpoints
 
         plan = self.plan_for(profile)
         http = OAuthTransport(timeout=plan.timeout_seconds, client=self._client(plan.verify_tls))
@@ -283,8 +268,6 @@ class Wire:
     def _client(self, verify_tls: bool) -> httpx.Client:
         client = self._clients.get(verify_tls)
         if client is None:
-            from workbench.core.net.client import make_client
-
             with self._mu:
                 client = self._clients.get(verify_tls)
                 if client is None:

@@ -28,6 +28,7 @@ from workbench.core.importers.common import (
     unique,
     unresolved,
 )
+from workbench.core.redact import _BEARER, _JWT, _PEM
 
 # --------------------------------------------------------------------------- plan building
 
@@ -584,7 +585,6 @@ class PlanBuilder:
         """A credential by its shape (a JWT, a PEM block, `Bearer …`) in the URL, a header, the body or
         a form field is replaced by a `{{ secret_value }}` template and listed: the request is kept,
         the value never reaches a file."""
-        from workbench.core.redact import _BEARER, _JWT, _PEM
 
         def clean(text: str, label: str) -> str:
             if not looks_like_credential(text):

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.core.errors import WorkbenchError
+
 # A NumericDate above this is milliseconds (it would be year 5138 in seconds), a common mistake.
 MILLISECONDS_ABOVE = 1e11
 # Nothing after 9999-12-31T23:59:59Z is a time (datetime cannot show it, nor can ISO 8601).
@@ -66,7 +68,6 @@ def read_jwt(token: str | None) -> JwtClaims | None:
     """Header and claims of a JWT; None for anything that is not one (opaque tokens are fine)."""
     if not token or token.count(".") != 2:
         return None
-    from workbench.core.errors import WorkbenchError
     from workbench.core.jose.inspect import decode_unverified
 
     try:

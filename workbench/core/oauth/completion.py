@@ -9,20 +9,22 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import ProviderResponseError
+from workbench.core.engine.answers import TokenAnswer
+from workbench.core.errors import ProviderResponseError, VaultError, WorkbenchError, user_message
+from workbench.core.jose.claims import jwt_times, read_jwt
 from workbench.core.oauth.discovery import OAuthTransport
+from workbench.core.oauth.id_tokens import check_id_token
 from workbench.core.oauth.login import ID_TOKEN, Grant, LoginOutcome, oauth_vars
 from workbench.core.oauth.protocol import ClientCredentials, Endpoints, LoginCancelled
+from workbench.core.oauth.revocation import revoke_token
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.engine.answers import TokenAnswer
     from workbench.core.profiles.profile import Profile
 
 
 def answer_to_tokens(document: Any, now: float, what: str, requested_scope: str = "") -> TokenAnswer:
     from workbench.core.engine.answers import TokenAnswer, bounded_expiry, check_token_text, parse_duration
-    from workbench.core.jose.claims import jwt_times, read_jwt
 
     if not isinstance(document, Mapping):
         raise ProviderResponseError(f"{what}: the token endpoint's answer is not JSON")
@@ -60,8 +62,6 @@ def answer_to_tokens(document: Any, now: float, what: str, requested_scope: str 
 
 
 def page_reason(exc: BaseException) -> str:
-    from workbench.core.errors import WorkbenchError, user_message
-
     if isinstance(exc, WorkbenchError):
         return user_message(exc)
     return "The login was interrupted; nothing was stored."
@@ -86,9 +86,6 @@ class Finisher:
         self.grant, self.cancel, self.max_age = grant, cancel, max_age
 
     def __call__(self, document: Mapping[str, Any], nonce: str | None) -> LoginOutcome:
-        from workbench.core.errors import VaultError, WorkbenchError, user_message
-        from workbench.core.oauth.id_tokens import check_id_token
-
         ctx, profile, name = self.ctx, self.profile, self.profile.name
         requested = oauth_vars(profile).get("scope", "")
         answer = answer_to_tokens(document, ctx.clock.now(), f"{profile.preset.name} login", requested)
@@ -144,7 +141,6 @@ class Finisher:
 
     def _revoke(self, refresh: str | None, access: str | None) -> bool:
         """Best effort (RFC 7009): True when something was revoked."""
-        from workbench.core.oauth.revocation import revoke_token
 
         revoked = False
         for token, hint in ((refresh, "refresh_token"), (access, "access_token")):

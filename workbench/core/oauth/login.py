@@ -31,10 +31,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.core.engine.flows import template_vars
 from workbench.core.errors import InputError, ProviderResponseError
 from workbench.core.net.client import overall_deadline
-from workbench.core.oauth.discovery import DiscoveryCache, OAuthTransport, resolve_endpoints
+from workbench.core.net.origins import check_origin
+from workbench.core.oauth.discovery import DiscoveryCache, OAuthTransport, discover, resolve_endpoints
 from workbench.core.oauth.loopback import LoginTimedOut, LoopbackReceiver
+from workbench.core.oauth.params import authorization_params
 from workbench.core.oauth.protocol import (
     DEVICE_CODE_GRANT,
     ClientCredentials,
@@ -50,6 +53,8 @@ from workbench.core.oauth.protocol import (
     new_pkce,
     new_state,
 )
+from workbench.core.profiles.secret_refs import load_input
+from workbench.core.storage import paths
 
 if TYPE_CHECKING:
     import httpx
@@ -136,8 +141,6 @@ def uses_discovery(profile: Profile) -> bool:
 
 
 def oauth_vars(profile: Profile) -> dict[str, str]:
-    from workbench.core.engine.flows import template_vars
-
     return template_vars(profile)
 
 
@@ -153,7 +156,6 @@ def profile_transport(profile: Profile, transport: httpx.BaseTransport | None) -
 def origin_check_for(profile: Profile) -> Callable[[str], None]:
     """The origin rule for `profile`'s OAuth requests, applied to each one as it is sent: its own
     origin (the issuer), the endpoints its discovery and vars name, its allowed_origins."""
-    from workbench.core.net.origins import check_origin
 
     def check(origin: str) -> None:
         check_origin(profile, origin, what=f"{profile.name} OAuth request")
@@ -162,8 +164,6 @@ def origin_check_for(profile: Profile) -> Callable[[str], None]:
 
 
 def discovery_cache() -> DiscoveryCache:
-    from workbench.core.storage import paths
-
     return DiscoveryCache(paths.state_dir())
 
 
@@ -199,7 +199,6 @@ def discover_issuer(
     issuer: str, *, transport: httpx.BaseTransport | None = None, verify_tls: bool = True
 ) -> Endpoints:
     """Discovery for an issuer that has no profile yet (the editor before saving)."""
-    from workbench.core.oauth.discovery import discover
 
     with OAuthTransport(verify_tls=verify_tls, transport=transport) as http:
         return discover(issuer.strip(), http)
@@ -208,8 +207,6 @@ def discover_issuer(
 def client_credentials(
     ctx: AppContext, profile: Profile, endpoints: Endpoints | None = None
 ) -> ClientCredentials:
-    from workbench.core.profiles.secret_refs import load_input
-
     vault = ctx.vault
     return client_credentials_from(
         oauth_vars(profile),
@@ -256,7 +253,6 @@ def login(
 ) -> LoginOutcome:
     """Run the profile's interactive grant and store what it yields (see the module docstring).
     `params`: extra authorization parameters (`workbench login --param K=V`)."""
-    from workbench.core.oauth.params import authorization_params
 
     if timeout <= 0:
         raise InputError("--timeout must be a positive number of seconds")

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.engine.flows import resolve_url, template_context
 from workbench.core.errors import InputError
-from workbench.core.request.templating import VaultSecretSource
+from workbench.core.request.templating import TemplateRenderer, TemplateVars, VaultSecretSource
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -58,7 +59,6 @@ def render_request(
     rendered and sent as application/json, "form"/"multipart" are built from `form`, "binary"
     sends `file`), or "auto": the text as typed, its Content-Type guessed. A Content-Type the
     user typed wins (except multipart's, whose boundary must match)."""
-    from workbench.core.engine.flows import resolve_url, template_context
     from workbench.core.request.bodies import build_body
 
     method = method.strip().upper() or "GET"
@@ -79,7 +79,6 @@ def render_request(
         nonlocal templated, renderer_context
         if "{{" not in text and "{%" not in text:
             return text
-        from workbench.core.request.templating import TemplateRenderer, TemplateVars
 
         if renderer_context is None:
             source = VaultSecretSource(ctx.vault, profile.name, refs=profile.secret_refs)
@@ -127,7 +126,6 @@ RequestSpec = tuple[str, str, list[tuple[str, str]], str]
 def clipboard_text(what: str, profile: Profile, token: str, spec: RequestSpec | None) -> str:
     """The text to copy: the bare token, an auth header line (as `workbench token --format
     header` prints it), or a curl command."""
-    from workbench.core.engine.flows import resolve_url
     from workbench.core.request.codegen import curl_command
 
     if what == "token":

@@ -8,6 +8,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workbench.core.jose import inspect as jwtinspect
+from workbench.core.redact import fingerprint
+
 if TYPE_CHECKING:
     import threading
 
@@ -15,6 +18,7 @@ if TYPE_CHECKING:
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.engine.types import Force
     from workbench.core.jose.inspect import Inspection, VerificationKey
+    from workbench.core.jose.jwe import EncryptionKey
     from workbench.core.profiles.profile import Profile
 
 
@@ -136,7 +140,6 @@ def paste_token(ctx: AppContext, name: str, token: str) -> TokenObtained:
 def verify_token(engine: TokenEngine, name: str) -> Verification:
     """Check the current token: its signature with the preset's JWKS or shared secret, then the
     provider's own check when it has one. Network: run off the GUI thread."""
-    from workbench.core.redact import fingerprint
 
     token = engine.get_token(name)
     stamp = fingerprint(token.access_token)
@@ -177,18 +180,25 @@ def inspect_token(
     now: float | None = None,
     timeout: float = 10.0,
     verify_tls: bool = True,
+    decrypt_key: EncryptionKey | None = None,
+    decrypt_key_text: str = "",
 ) -> Inspection:
     """Decode any token and check it with the key the user gave: the Inspector and `decode`.
 
     The key is given built (`key`, from the CLI's files and flags) or as the kind and text
     the Inspector's key box holds (`key_kind`, `key_text`; a JWKS URL is fetched here).
-    Network: run off the GUI thread.
+    Network: run off the GUI thread. A JWE is opened with `decrypt_key` when one is given
+    (its nested token is then checked with `key`); the Inspector gives it as text
+    (`decrypt_key_text`: a PEM or JWK, read here, off the GUI thread).
     """
-    from workbench.core.jose import inspect as jwtinspect
 
     if key is None:
         key = jwtinspect.key_for_kind(key_kind, key_text, timeout=timeout, verify_tls=verify_tls)
-    return jwtinspect.inspect_token(token, key=key, now=now)
+    if decrypt_key is None and decrypt_key_text.strip():
+        from workbench.core.jose.jwe import encryption_key_from_text
+
+        decrypt_key = encryption_key_from_text(decrypt_key_text, source="the decryption key")
+    return jwtinspect.inspect_token(token, key=key, now=now, decrypt_key=decrypt_key)
 
 
 def _summary(valid: bool | None, how: str) -> str:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workbench.core.errors import InputError, PresetError, ProfileError, ProfileExistsError, StorageError
+from workbench.core.net.origins import validate_origin
 from workbench.core.profiles.catalog import PresetCatalog, display_path
 from workbench.core.profiles.presets import (
     Preset,
@@ -46,7 +47,9 @@ from workbench.core.profiles.presets import (
     thaw,
     unknown_key_message,
 )
+from workbench.core.profiles.secret_refs import parse_ref
 from workbench.core.redact import redact
+from workbench.core.storage import paths
 from workbench.core.storage.toml_locator import FieldPath, format_field, located_message, parse_toml
 from workbench.core.storage.toml_writer import dumps_toml
 
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
     from workbench.core.storage.vault import Vault
 
 PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
+RESERVED_PROFILE_PREFIX = "_workbench"
 TOP_LEVEL_KEYS = (
     "name",
     "preset",
@@ -88,6 +92,11 @@ def validate_profile_name(name: str) -> str:
     if not PROFILE_NAME_RE.match(name):
         raise ProfileError(
             f"profile name '{name}' may only use letters, digits, '.', '_' and '-'", field="name"
+        )
+    if name.lower().startswith(RESERVED_PROFILE_PREFIX):
+        # The vault keeps signing keys that belong to no profile under this name (operations/forge.py).
+        raise ProfileError(
+            f"profile names starting with '{RESERVED_PROFILE_PREFIX}' are reserved", field="name"
         )
     return name
 
@@ -362,7 +371,6 @@ def _secret_refs(
     raw: Any, secret_specs: Mapping[str, Any], var_specs: Mapping[str, Any], stored: list[str], preset: Preset
 ) -> dict[str, str]:
     """`[secret_refs]`: each key one of the preset's secrets (not also stored), each value a reference."""
-    from workbench.core.profiles.secret_refs import parse_ref
 
     if not isinstance(raw, Mapping):
         raise Problem(("secret_refs",), "must be a table ([secret_refs])")
@@ -384,8 +392,6 @@ def _secret_refs(
 
 
 def _allowed_origins(value: Any, path: FieldPath) -> list[str]:
-    from workbench.core.net.origins import validate_origin
-
     if not isinstance(value, list):
         raise Problem(path, 'must be a list of origins, like ["https://api.example.com"]')
     try:
@@ -412,8 +418,6 @@ class ProfileStore:
     @property
     def directory(self) -> Path:
         if self._directory is None:
-            from workbench.core.storage import paths
-
             return paths.profiles_dir()
         self._directory.mkdir(parents=True, exist_ok=True)
         return self._directory
@@ -595,7 +599,6 @@ class ProfileStore:
                 names = tuple(dict.fromkeys(_declared_secret_names(path) + TOKEN_SECRET_NAMES))
             vault.delete_profile(name, names)
         path.unlink()
-        from workbench.core.storage import paths
 
         # The state file is only metadata (expiry, fingerprints): a leftover does no harm, and a
         # failure here must not report a remove that already happened as failed.

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from workbench.core.engine.flows import resolve_url
+
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
 
@@ -235,7 +237,6 @@ def snippet_request(
     body: bytes | None = None,
 ) -> SnippetRequest:
     """The request for `profile` (its base URL joined, its token's header and scheme) as a snippet model."""
-    from workbench.core.engine.flows import resolve_url
 
     token = profile.token_spec
     cookie = token.placement == "cookie"

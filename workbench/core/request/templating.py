@@ -34,6 +34,8 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from workbench.core.errors import TemplateError, WorkbenchError
+from workbench.core.jose.jws import jose_sign
+from workbench.core.profiles.secret_refs import parse_ref, resolve
 from workbench.core.redact import redact
 from workbench.core.request.template_bounds import (
     MAX_OUTPUT_CHARS,
@@ -99,8 +101,6 @@ class VaultSecretSource:
         if name not in self._values:
             ref = self._refs.get(name)
             if ref is not None:
-                from workbench.core.profiles.secret_refs import parse_ref, resolve
-
                 self._values[name] = resolve(self._profile, name, parse_ref(ref, secret=name))
             else:
                 self._values[name] = self._vault.load(self._profile, name)
@@ -226,7 +226,6 @@ def _sign(alg: Any, key: Any, message: Any) -> str:
         raise TemplateError("sign(alg, private_key_pem, message) takes an algorithm name and a text message")
     if not isinstance(key, str | bytes):
         raise TemplateError("sign(alg, private_key_pem, message) needs the private key as PEM text")
-    from workbench.core.jose.jws import jose_sign
 
     return jose_sign(alg, key, str(message))
 

@@ -31,6 +31,7 @@ from typing import Any, cast
 
 from workbench.core.errors import StorageError
 from workbench.core.redact import redact, redact_url
+from workbench.core.storage.paths import history_db_path
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -133,8 +134,6 @@ class History:
     @property
     def path(self) -> Path:
         if self._path is None:
-            from workbench.core.storage.paths import history_db_path
-
             self._path = history_db_path()
         return self._path
 
