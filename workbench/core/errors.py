@@ -17,6 +17,7 @@ are also importable from the module that raises them, for readers of that module
     │   ├── OriginError            a request would carry credentials to an origin not trusted
     │   ├── SavedRequestError      a saved request (or its file) that cannot be used as it is
     │   └── LoginCancelled         the user cancelled an interactive login
+    ├── CancelledError             the user cancelled a token request (no retry follows)
     ├── StorageError               WORKBENCH_HOME (or a folder in it) cannot be used
     ├── VaultError                 the keychain refused a read or write
     │   ├── VaultUnavailableError  no usable keyring backend
@@ -100,6 +101,10 @@ class PresetError(InputError):
 
 
 class TemplateError(InputError):
+    pass
+
+
+class CancelledError(WorkbenchError):
     pass
 
 

@@ -28,6 +28,8 @@ CLAIM_NAMES = {
     "enc": "content encryption",
 }
 # Warnings that only inform (the rest are problems with the token or its key).
+# Warnings that mean "do not trust this token at all": shown red, apart from the amber ones.
+DANGER_CODES = frozenset({"alg-none"})
 INFO_CODES = frozenset(
     {"payload-not-claims", "nested-token", "encrypted", "x5c-header", "jwe-not-verified", "no-exp"}
 )
@@ -62,7 +64,10 @@ PAYLOAD_MEANING = {
 def kind_text(ins: Inspection) -> str:
     if ins.kind == "JWE":
         return "· JWE (encrypted)" if ins.payload_format == "encrypted" else "· JWE (decrypted)"
-    parts = ["· JWS (signed)"]
+    if ins.alg is None or ins.alg.lower() == "none":
+        parts = ["· unsigned JWT (alg none): anyone can forge it"]
+    else:
+        parts = ["· JWS (signed)"]
     if ins.nested is not None:
         parts.append(f"carrying a nested {ins.nested.kind}")
     return " ".join(parts)

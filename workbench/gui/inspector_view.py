@@ -47,7 +47,7 @@ from workbench.core.jose.inspect import discovery_url
 from workbench.core.operations import inspect_token
 from workbench.gui.forge_view import ForgePanel
 from workbench.gui.inspector_tabs import InspectionTabs
-from workbench.gui.inspector_text import INFO_CODES, kind_text, suggested_key_kind
+from workbench.gui.inspector_text import DANGER_CODES, INFO_CODES, kind_text, suggested_key_kind
 from workbench.gui.probe_view import ProbePanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
@@ -55,6 +55,7 @@ from workbench.gui.widgets import (
     STATE_COLORS,
     EnterFilter,
     JwtHighlighter,
+    WrappingLabel,
     bold_label,
     monospace_font,
     state_dot,
@@ -63,6 +64,7 @@ from workbench.gui.widgets import (
 
 if TYPE_CHECKING:
     from workbench.core.jose.inspect import Inspection
+    from workbench.core.jose.inspect.results import TokenWarning
 
 # (label, key kind of `jwtinspect.KEY_KINDS`); "none" decodes only.
 KEY_KINDS = (
@@ -93,6 +95,8 @@ class InspectorView(QWidget):
         self.generation = Generation()
         self.discovery_generation = Generation()
         self.inspection: Inspection | None = None
+        self._shown_warnings: list[tuple[str, str]] = []
+        self._discovered: tuple[str, str] | None = None  # (issuer, JWKS URL) found from iss
         self.current_token_getter: Callable[[], str | None] | None = None  # set by the window
         self._user_kind_token: str | None = None  # the token text for which the user chose a key type
         self._pending_kind_by_user = False
@@ -176,8 +180,7 @@ class InspectorView(QWidget):
             self.key_stack.addWidget(page)
         self.verify_button = QPushButton("Verify")
         self.verify_button.setToolTip("Check the signature with this key (Enter)")
-        self.result_label = QLabel("not verified")
-        self.result_label.setWordWrap(True)
+        self.result_label = WrappingLabel("not verified")  # a long kid or error wraps, never clips
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top_aligned = Qt.AlignmentFlag.AlignTop
         vl.addWidget(self.key_kind, 0, 0, top_aligned)
@@ -467,6 +470,7 @@ class InspectorView(QWidget):
         self.key_kind.setCurrentIndex(self.key_kind.findData("jwks"))
         self.jwks_line.setText(url)
         self.jwks_line.setCursorPosition(0)
+        self._discovered = (issuer, url)
         self.result_label.setText(f"JWKS URL from {issuer}'s discovery document; press Verify (Enter)")
         self.result_label.setStyleSheet("")
         self.jwks_discovered.emit(url)
@@ -480,6 +484,12 @@ class InspectorView(QWidget):
 
     # -- output -----------------------------------------------------------------------------------
     def _show(self, ins: Inspection | None, verified_with: str = "none") -> None:
+        issuer = ins.claims.get("iss") if ins is not None else None
+        if self._discovered is not None and self._discovered[0] != issuer:
+            # A token of another issuer: the JWKS URL found for the previous one does not apply.
+            if self.jwks_line.text() == self._discovered[1]:
+                self.jwks_line.clear()
+            self._discovered = None
         self.inspection = ins
         self.warnings.clear()
         self._update_discovery()
@@ -492,15 +502,7 @@ class InspectorView(QWidget):
             self._fit_warnings()
             return
         self.kind_label.setText(kind_text(ins))
-        for warning in ins.warnings:
-            info = warning.code in INFO_CODES
-            row_item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
-            row_item.setToolTip(warning.code)
-            row_item.setData(Qt.ItemDataRole.UserRole, warning.code)
-            self.warnings.addItem(row_item)
-        if not ins.warnings:
-            self.warnings.addItem(QListWidgetItem(state_dot("valid"), "No warnings"))
-        self._fit_warnings()
+        self._show_warnings(ins.warnings_at(ctx.clock.now()) if ctx is not None else ins.warnings)
         if ins.kind == "JWE" and ins.payload_format == "encrypted":
             self.result_label.setText(
                 f"encrypted (JWE) · alg {ins.alg or 'none'} · give the Decrypt key to open it"
@@ -516,15 +518,37 @@ class InspectorView(QWidget):
         elif ins.signature_valid:
             self.result_label.setText(f"✓ signature valid · {ins.verified_with}")
             self.result_label.setStyleSheet(f"color: {STATE_COLORS['valid']}; font-weight: bold")
+        elif ins.signature_unchecked:  # no key could be tried: not checked, rather than "does not match"
+            self.result_label.setText(f"⚠ signature not checked: {ins.signature_error}")
+            self.result_label.setStyleSheet(f"color: {STATE_COLORS['expiring']}; font-weight: bold")
         else:
             reason = f": {ins.signature_error}" if ins.signature_error else ""
             self.result_label.setText(f"✗ signature NOT valid{reason}")
             self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
 
+    def _show_warnings(self, warnings: list[TokenWarning]) -> None:
+        self._shown_warnings = [(w.code, w.message) for w in warnings]
+        self.warnings.clear()
+        for warning in warnings:
+            info = warning.code in INFO_CODES
+            dot = "error" if warning.code in DANGER_CODES else "busy" if info else "expiring"
+            row_item = QListWidgetItem(state_dot(dot), warning.message)
+            row_item.setToolTip(warning.code)
+            row_item.setData(Qt.ItemDataRole.UserRole, warning.code)
+            self.warnings.addItem(row_item)
+        if not warnings:
+            self.warnings.addItem(QListWidgetItem(state_dot("valid"), "No warnings"))
+        self._fit_warnings()
+
     def on_tick(self) -> None:
         ctx = self.services.ctx
         if ctx is not None:
-            self.tabs.tick(ctx.clock.now())
+            now = ctx.clock.now()
+            self.tabs.tick(now)
+            if self.inspection is not None:  # time-based warnings follow the clock too
+                warnings = self.inspection.warnings_at(now)
+                if [(w.code, w.message) for w in warnings] != self._shown_warnings:
+                    self._show_warnings(warnings)
 
     def _fit_warnings(self) -> None:
         """Every warning readable without scrolling (up to a handful), one row when there are none."""
@@ -553,4 +577,5 @@ class InspectorView(QWidget):
             self._fit_warnings()  # wrapped rows change height with the width
 
     def warning_codes(self) -> list[str]:
-        return [w.code for w in self.inspection.warnings] if self.inspection else []
+        """The codes of the warnings shown (as they read now)."""
+        return [code for code, _message in self._shown_warnings] if self.inspection else []

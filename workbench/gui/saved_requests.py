@@ -121,6 +121,11 @@ class SavedRequestsPanel(QWidget):
         self.requests: dict[str, SavedRequest] = {}
         self.envs: list[str] = []  # the profile's named variable sets (imported environments)
         self.current_request: Any = None  # () -> (method, target, headers, body); set by install()
+        self.last_snippet: str | None = None
+        self.question: Any = (
+            None  # the last "delete?" question (for tests)  # the last "Copy as" text (for tests)
+        )
+        self.rendering_job: Any = None  # () -> a job rendering the request as sent; set by install()
         self._build()
         self.set_profile(None)
 
@@ -361,10 +366,23 @@ class SavedRequestsPanel(QWidget):
         )
 
     def delete_selected(self) -> None:
+        """Delete (key or menu): asks first; `question` holds the question (for tests)."""
         name = self.selected_name()
         if self.profile is None or name is None:
             return
+        from workbench.gui.confirm import ask
+
         profile = self.profile.name
+        self.question = ask(
+            self,
+            title="Delete saved request",
+            text=f"Delete the saved request '{name}' of {profile}?",
+            detail="It is removed from the profile's saved requests. This cannot be undone.",
+            confirm="Delete",
+            on_confirm=lambda: self._delete_now(profile, name),
+        )
+
+    def _delete_now(self, profile: str, name: str) -> None:
         row = self.list.currentRow()
 
         def job() -> None:
@@ -387,19 +405,33 @@ class SavedRequestsPanel(QWidget):
         self.copy_as(str(action.data()))
 
     def copy_as(self, lang: str) -> None:
-        """The editor's request as `lang` code, on the clipboard (it holds no secret)."""
-        if self.profile is None or self.current_request is None:
+        """The editor's request as `lang` code, as it is sent (templates filled, the body's
+        Content-Type), on the clipboard; the token by reference only. A body that read a
+        secret makes the snippet secret too: it is copied as such (and cleared)."""
+        if self.profile is None or self.rendering_job is None:
             return
 
-        method, target, headers, body = self.current_request()
-        try:
-            request = snippet_request(self.profile, method or "GET", target, headers, body.encode() or None)
-            text = snippet(request, lang)
-        except Exception as exc:
-            self.services.error_from(exc)
-            return
-        self.services.clipboard.copy_plain(text, f"{dict(LANG_TITLES)[lang]} snippet")
-        self.last_snippet = text
+        profile = self.profile
+        render = self.rendering_job()
+        body_text = self.current_request()[3] if self.current_request is not None else ""
+        holds_secret = "secrets." in body_text
+
+        def job() -> str:
+            rendered = render()
+            request = snippet_request(
+                profile, rendered.method, rendered.target, list(rendered.headers), rendered.content
+            )
+            return snippet(request, lang)
+
+        def done(text: str) -> None:
+            what = f"{dict(LANG_TITLES)[lang]} snippet"
+            if holds_secret:
+                self.services.clipboard.copy_secret(text, what)
+            else:
+                self.services.clipboard.copy_plain(text, what)
+            self.last_snippet = text
+
+        self.services.runner.start(job, owner=self, on_success=done, on_failure=self.services.error_from)
 
 
 def install(window: MainWindow) -> SavedRequestsPanel:
@@ -407,6 +439,7 @@ def install(window: MainWindow) -> SavedRequestsPanel:
     panel = SavedRequestsPanel(window.services)
     view = window.request_view
     panel.current_request = view.current_request
+    panel.rendering_job = view.rendering_job
     panel.opened.connect(lambda m, t, h, b: view.load_request(m, t, list(h), b))
     view.add_side_panel(panel)
 

@@ -48,6 +48,7 @@ Signals (as events, `EngineEvent.kind`):
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -178,8 +179,12 @@ class TokenEngine:
 
     # ---------------------------------------------------------------- tokens
 
-    def get_token(self, profile: str, *, force: Force | None = None) -> TokenResult:
-        return self._tokens.get_token(profile, force=force)
+    def get_token(
+        self, profile: str, *, force: Force | None = None, cancel: threading.Event | None = None
+    ) -> TokenResult:
+        """A valid token for `profile` (renewed if needed; `force` "mint"/"refresh"). With
+        `cancel`, setting that event stops the request's retries (`engine.cancel`)."""
+        return self._tokens.get_token(profile, force=force, cancel=cancel)
 
     def cached(self, profile: str) -> TokenResult | None:
         """What is stored now (no network, no lock wait); `obtained_by` says how it was obtained."""

@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.engine import answers, flows
+from workbench.core.engine.cancel import cancel_scope, pause, raise_if_cancelled
 from workbench.core.engine.policy import parse_retry_after, setting_float
 from workbench.core.engine.signals import deferred_signals
 from workbench.core.engine.state import TokenState, profile_key
@@ -36,6 +37,7 @@ from workbench.core.engine.types import (
     iso_z,
 )
 from workbench.core.errors import (
+    CancelledError,
     InputError,
     NetworkError,
     NetworkTLSError,
@@ -95,7 +97,12 @@ class Tokens(StoredTokens):
 
     # ---------------------------------------------------------------- tokens
 
-    def get_token(self, profile: str, *, force: Force | None = None) -> TokenResult:
+    def get_token(
+        self, profile: str, *, force: Force | None = None, cancel: threading.Event | None = None
+    ) -> TokenResult:
+        if cancel is not None:
+            with cancel_scope(cancel):
+                return self.get_token(profile, force=force)
         if force is None:
             entry = self._entries.get(profile)
             if entry is not None and entry.fresh(self.clock.now()) and profile not in self._pending:
@@ -156,6 +163,8 @@ class Tokens(StoredTokens):
             profile = self._wire.profile(name, reload=True)
             with self.profile_locks(name):
                 return self._obtain(profile, force, rejected)
+        except CancelledError:
+            raise  # the user's own choice: not a failure to report
         except WorkbenchError as exc:
             self._events.emit("failed", name, user_message(exc))
             raise
@@ -461,6 +470,7 @@ class Tokens(StoredTokens):
         label = f"{profile.preset.name} {step}"
         oauth = self._wire.oauth_endpoints(profile)
         while True:
+            raise_if_cancelled(label)  # Cancel: no attempt (and no retry) after it
             attempt += 1
             spec = flows.build_request(
                 profile, step, secrets=secrets, renderer=self._wire.renderer(), oauth=oauth
@@ -481,7 +491,7 @@ class Tokens(StoredTokens):
                 if isinstance(exc, NetworkTLSError):
                     raise  # a certificate does not get better by asking again
                 if attempt < self.config.retry.attempts:
-                    self._backoff(profile.name, attempt, None, user_message(exc))
+                    self._backoff(profile.name, attempt, None, user_message(exc), label)
                     continue
                 raise type(exc)(f"{exc} (after {attempt} attempts)", hint=exc.hint) from None
             status = response.status_code
@@ -506,7 +516,7 @@ class Tokens(StoredTokens):
                     now=self.clock.now(),
                     date=response.headers.get("date"),
                 )
-                self._backoff(profile.name, attempt, retry_after, f"{label} answered {status}")
+                self._backoff(profile.name, attempt, retry_after, f"{label} answered {status}", label)
                 continue
             if (
                 skew_retry
@@ -544,11 +554,11 @@ class Tokens(StoredTokens):
             except VaultError as exc:
                 log.warning("could not keep the rotated refresh token of '%s': %s", profile.name, exc)
 
-    def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str) -> None:
+    def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str, label: str) -> None:
         retry = self.config.retry
         delay = retry.delay(attempt, retry_after)
         log.info("%s; retrying in %.2f s (attempt %d of %d)", why, delay, attempt + 1, retry.attempts)
-        self.config.sleep(delay)
+        pause(delay, self.config.sleep, label)
 
     # ------------------------------------------- the API refused or replaced a token
 

@@ -109,6 +109,14 @@ def default_opener(url: str) -> bool:
         return False
 
 
+def open_in_browser(url: str, *, wait: float = 1.5) -> bool | None:
+    """Open `url` in the user's browser the way `workbench login` does (`webbrowser`, so
+    `$BROWSER` is honoured): True opened, False could not (say so and show the URL), None
+    the browser command is still running after `wait` s (started). For a front end's "Open
+    the sign-in page" / "Open browser again"; blocks up to `wait` s: run it off the GUI thread."""
+    return _open_in_background(lambda target: default_opener(target), url, wait=wait)
+
+
 # --------------------------------------------------------------------------- profile helpers
 
 
@@ -538,5 +546,6 @@ __all__ = [
     "is_interactive",
     "login",
     "oauth_section",
+    "open_in_browser",
     "profile_endpoints",
 ]

@@ -62,6 +62,25 @@ class ProfileRemoved:
     warnings: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RemovalPreview:
+    """What removing a profile would delete: the vault entries that exist now, and whether an
+    OAuth refresh token is revoked at the issuer first (where it offers revocation)."""
+
+    name: str
+    secret_names: tuple[str, ...]
+    revokes: bool
+
+
+def removal_preview(ctx: AppContext, name: str) -> RemovalPreview:
+    """For "Remove profile?": only the secrets that are stored (reads the keychain: off the GUI
+    thread)."""
+    profile = ctx.profiles.get(name)
+    stored = tuple(n for n in profile.all_secret_names if ctx.vault.has(name, n))
+    revokes = profile.preset.data.get("oauth") is not None and "refresh_token" in stored
+    return RemovalPreview(name=name, secret_names=stored, revokes=revokes)
+
+
 # --------------------------------------------------------------------------- input checks
 
 

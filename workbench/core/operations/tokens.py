@@ -13,6 +13,9 @@ from workbench.core.jose.jwe import encryption_key_from_text
 from workbench.core.redact import fingerprint
 
 if TYPE_CHECKING:
+    import threading
+
+    from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.engine.types import Force
     from workbench.core.jose.inspect import Inspection, VerificationKey
@@ -54,10 +57,12 @@ class TokenObtained:
     obtained_by: str
 
 
-def obtain_token(engine: TokenEngine, name: str, *, force: Force | None = None) -> TokenObtained:
+def obtain_token(
+    engine: TokenEngine, name: str, *, force: Force | None = None, cancel: threading.Event | None = None
+) -> TokenObtained:
     """Mint / Refresh / "renew if needed" for `name` (force: "mint" or "refresh"). Network:
-    run off the GUI thread."""
-    result = engine.get_token(name, force=force)
+    run off the GUI thread. Setting `cancel` stops its retries (the CLI's Ctrl-C, the GUI's Cancel)."""
+    result = engine.get_token(name, force=force, cancel=cancel)
     return TokenObtained(name, result.obtained_by)
 
 
@@ -74,6 +79,8 @@ class TokenFacts:
             check or a key to check signatures with).
         refresh_token_lifetime: seconds the provider says a refresh token lives, when stated.
         rotates_refresh_token: every refresh hands out a new refresh token.
+        pasted: the token is pasted by the user (a `bearer` profile, a curl import): nothing
+            renews it, a new one is pasted when it expires.
     """
 
     header: str
@@ -83,6 +90,7 @@ class TokenFacts:
     can_verify: bool
     refresh_token_lifetime: float | None
     rotates_refresh_token: bool
+    pasted: bool = False
 
 
 def token_facts(profile: Profile) -> TokenFacts:
@@ -97,7 +105,34 @@ def token_facts(profile: Profile) -> TokenFacts:
         can_verify=preset.can_verify() or preset.can_verify_locally(),
         refresh_token_lifetime=float(lifetime) if lifetime else None,
         rotates_refresh_token=spec.rotates_refresh_token,
+        pasted=is_pasted(profile),
     )
+
+
+def is_pasted(profile: Profile) -> bool:
+    """A profile whose token the user pastes: its preset can neither mint, refresh nor log in,
+    and takes the access token as an input."""
+    from workbench.core.engine.stored import ACCESS_TOKEN
+
+    preset = profile.preset
+    if preset.can_mint() or preset.can_refresh() or preset.section("oauth") is not None:
+        return False
+    return any(i.kind == "secret" and i.name == ACCESS_TOKEN for i in preset.inputs)
+
+
+def paste_token(ctx: AppContext, name: str, token: str) -> TokenObtained:
+    """Store a newly pasted access token for `name` (as `workbench profile set NAME --secret
+    access_token` does); the engine announces it. Bad input is one clear line."""
+    from workbench.core.engine.stored import ACCESS_TOKEN
+    from workbench.core.errors import InputError
+    from workbench.core.jose.inspect.compact import normalize_token
+    from workbench.core.operations.profiles import update_profile
+
+    value = normalize_token(token)
+    if not value:
+        raise InputError("the pasted token is empty", hint="copy the token first, then paste it here")
+    update_profile(ctx, name, secrets={ACCESS_TOKEN: value})
+    return TokenObtained(name, "paste")
 
 
 # --------------------------------------------------------------------------- verify

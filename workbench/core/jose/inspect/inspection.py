@@ -11,7 +11,11 @@ from workbench.core.jose.inspect.claims import header_warnings, interpret_times
 from workbench.core.jose.inspect.compact import CompactToken, normalize_token, parse_compact, payload_object
 from workbench.core.jose.inspect.keyset import VerificationKey
 from workbench.core.jose.inspect.results import CertificateInfo, Inspection, TokenWarning
-from workbench.core.jose.inspect.signature import verify_signature, weak_secret_warning
+from workbench.core.jose.inspect.signature import (
+    is_key_selection_problem,
+    verify_signature,
+    weak_secret_warning,
+)
 from workbench.core.jose.jwe import decrypt
 
 if TYPE_CHECKING:
@@ -74,10 +78,12 @@ def _inspect(
     signature_valid: bool | None = None
     signature_error: str | None = None
     verified_with: str | None = None
+    signature_unchecked = False
     if key is not None:
         signature_valid, signature_error, verified_with = verify_signature(
             header, alg, compact.signing_input, compact.signature, key
         )
+        signature_unchecked = is_key_selection_problem(signature_error)
         weak = weak_secret_warning(key, alg)
         if weak is not None:
             warnings.append(weak)
@@ -119,6 +125,7 @@ def _inspect(
         payload_format=payload_format,
         nested=nested,
         certificates=certificates,
+        signature_unchecked=signature_unchecked,
     )
 
 
