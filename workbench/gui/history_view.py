@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.redact import reopen_url
 from workbench.core.storage.history import MIN_INDEXED_SEARCH, History
+from workbench.gui.confirm import ask
 from workbench.gui.tasks import Generation
 
 if TYPE_CHECKING:
@@ -228,7 +230,6 @@ class HistoryPanel(QWidget):
 
     def clear(self) -> None:
         """History ▸ Clear: asks first (`question`, for tests), then clears what the filter shows."""
-        from workbench.gui.confirm import ask
 
         profile = self.selected_profile_filter()
         whose = f"of {profile}" if profile else "of every profile"
@@ -275,7 +276,6 @@ def install(window: MainWindow) -> HistoryPanel:
             window.select_profile(profile)
         else:
             window.services.show_status(f"Profile '{profile}' no longer exists; the request opens unsent")
-        from workbench.core.redact import reopen_url
 
         # History keeps no query values: they come back empty and marked, never as "[redacted]".
         editable, missing = reopen_url(url)

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from workbench.core.errors import user_message
 from workbench.core.oauth import signout
-from workbench.core.oauth.login import ID_TOKEN, grant_of
+from workbench.core.oauth.login import ID_TOKEN, grant_of, open_in_browser
 from workbench.core.oauth.status import login_state, no_refresh_token_note
 from workbench.core.operations.logins import log_in
+from workbench.gui.confirm import ask
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
 
@@ -447,7 +448,6 @@ class LoginPanel(QWidget):
         prompt = self.prompt
         if prompt is None or self.profile is None:
             return
-        from workbench.core.oauth.login import open_in_browser
 
         name = self.profile.name
         url = prompt.verification_uri_complete or prompt.url
@@ -531,7 +531,6 @@ class LoginPanel(QWidget):
         """Sign out revokes at the issuer: asks first (`question`, for tests)."""
         if self.services.ctx is None or self.profile is None or self.busy:
             return
-        from workbench.gui.confirm import ask
 
         name = self.profile.name
         self.question = ask(

@@ -38,7 +38,10 @@ from workbench.core.engine.wire import CallPlan
 from workbench.core.errors import InputError, user_message
 from workbench.core.jose.inspect import find_jwt
 from workbench.core.operations import render_request
+from workbench.core.request.bodies import content_type_for
 from workbench.gui.key_value_table import KeyValueTable, join_query, split_query
+from workbench.gui.request_body import BodyEditor
+from workbench.gui.response_body import ResponseBodyView
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
@@ -143,7 +146,6 @@ class RequestView(QWidget):
         self.request_tabs = QTabWidget()
         self.params = KeyValueTable("Parameter", "Value")
         self.headers = KeyValueTable("Header", "Value")
-        from workbench.gui.request_body import BodyEditor
 
         self.body_editor = BodyEditor(BODY_HELP)
         self.body = self.body_editor.text
@@ -187,7 +189,6 @@ class RequestView(QWidget):
         status_row.addWidget(self.inspect_button)
         rl.addLayout(status_row)
         self.response_tabs = QTabWidget()
-        from workbench.gui.response_body import ResponseBodyView
 
         self.response_view = ResponseBodyView(self.services)
         self.response_view.shown.connect(self.on_body_shown)
@@ -316,7 +317,6 @@ class RequestView(QWidget):
 
     def update_sent_headers(self) -> None:
         """The effective headers: the user's, the Content-Type a body gets, and the auth header."""
-        from workbench.core.request.bodies import content_type_for
 
         rows: list[tuple[str, str, str]] = []
         _method, _target, headers, body = self.current_request()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.jose.inspect import find_jwt
 from workbench.core.request.response_body import SMALL_BODY, format_body, kind_of, size_text
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import text_box
@@ -51,7 +52,6 @@ def _yield_interpreter() -> None:
 
 def format_and_find(body: bytes, content_type: str, raw: bool) -> tuple[FormattedBody, str | None]:
     """On the pool: what to show, and the first JWT in the body (for "Open JWT in Inspector")."""
-    from workbench.core.jose.inspect import find_jwt
 
     # sleep(0) hands the interpreter to the GUI thread whenever it waits for it.
     formatted = format_body(body, content_type, raw=raw, breathe=_yield_interpreter)

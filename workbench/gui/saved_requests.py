@@ -45,6 +45,7 @@ from workbench.core.request.saved import (
     render_saved,
     validate_request,
 )
+from workbench.gui.confirm import ask
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import bold_label
 
@@ -370,7 +371,6 @@ class SavedRequestsPanel(QWidget):
         name = self.selected_name()
         if self.profile is None or name is None:
             return
-        from workbench.gui.confirm import ask
 
         profile = self.profile.name
         self.question = ask(

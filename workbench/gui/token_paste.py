@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
 from workbench.core.errors import user_message
+from workbench.core.operations import paste_token
 
 if TYPE_CHECKING:
     from workbench.core.operations import TokenObtained
@@ -58,7 +59,6 @@ class TokenPaster:
         name = self._name
         if ctx is None or name is None:
             return
-        from workbench.core.operations import paste_token
 
         self.services.runner.start(
             paste_token,

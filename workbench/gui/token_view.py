@@ -41,6 +41,7 @@ from workbench.gui.token_buttons import ACTION_TEXT, button_states
 from workbench.gui.token_details import TokenDetails, pasted_renewal_text
 from workbench.gui.token_layout import build_copy_row, build_countdown
 from workbench.gui.token_model import OBTAINED_BY_TEXT
+from workbench.gui.token_paste import TokenPaster
 from workbench.gui.token_welcome import WelcomePage
 from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, compact, humanize_seconds
 
@@ -197,7 +198,6 @@ class TokenView(QWidget):
         for b in (*buttons, self.cancel_button):
             compact(b)
             actions.addWidget(b)
-        from workbench.gui.token_paste import TokenPaster
 
         self.paster = TokenPaster(self.services, self)
         self.paste_button.clicked.connect(self.on_paste_clicked)

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.engine.flows import resolve_url, template_context
 from workbench.core.errors import InputError
+from workbench.core.redact import REDACTED
+from workbench.core.request.bodies import build_body
+from workbench.core.request.codegen import curl_command
 from workbench.core.request.templating import TemplateRenderer, TemplateVars, VaultSecretSource
 
 if TYPE_CHECKING:
@@ -59,13 +62,11 @@ def render_request(
     rendered and sent as application/json, "form"/"multipart" are built from `form`, "binary"
     sends `file`), or "auto": the text as typed, its Content-Type guessed. A Content-Type the
     user typed wins (except multipart's, whose boundary must match)."""
-    from workbench.core.request.bodies import build_body
 
     method = method.strip().upper() or "GET"
     target = target.strip()
     if not target:
         raise InputError("type a path (e.g. /api/echo) or a URL to send the request to")
-    from workbench.core.redact import REDACTED
 
     if REDACTED in target or any(REDACTED in value for _name, value in headers):
         raise InputError(
@@ -126,7 +127,6 @@ RequestSpec = tuple[str, str, list[tuple[str, str]], str]
 def clipboard_text(what: str, profile: Profile, token: str, spec: RequestSpec | None) -> str:
     """The text to copy: the bare token, an auth header line (as `workbench token --format
     header` prints it), or a curl command."""
-    from workbench.core.request.codegen import curl_command
 
     if what == "token":
         return token

@@ -8,7 +8,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workbench.core.engine.stored import ACCESS_TOKEN
+from workbench.core.errors import InputError
 from workbench.core.jose import inspect as jwtinspect
+from workbench.core.jose.inspect.compact import normalize_token
 from workbench.core.jose.jwe import encryption_key_from_text
 from workbench.core.redact import fingerprint
 
@@ -112,7 +115,6 @@ def token_facts(profile: Profile) -> TokenFacts:
 def is_pasted(profile: Profile) -> bool:
     """A profile whose token the user pastes: its preset can neither mint, refresh nor log in,
     and takes the access token as an input."""
-    from workbench.core.engine.stored import ACCESS_TOKEN
 
     preset = profile.preset
     if preset.can_mint() or preset.can_refresh() or preset.section("oauth") is not None:
@@ -123,9 +125,6 @@ def is_pasted(profile: Profile) -> bool:
 def paste_token(ctx: AppContext, name: str, token: str) -> TokenObtained:
     """Store a newly pasted access token for `name` (as `workbench profile set NAME --secret
     access_token` does); the engine announces it. Bad input is one clear line."""
-    from workbench.core.engine.stored import ACCESS_TOKEN
-    from workbench.core.errors import InputError
-    from workbench.core.jose.inspect.compact import normalize_token
     from workbench.core.operations.profiles import update_profile
 
     value = normalize_token(token)
