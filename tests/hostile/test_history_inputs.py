@@ -112,7 +112,7 @@ def test_a_secret_rendered_into_a_verify_path_is_redacted_in_history(provider, w
     from workbench.core.clock import Clock
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.profiles.catalog import PresetCatalog
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import MemoryKeyring, Vault
 
     encoded = quote(SECRET)

@@ -18,7 +18,7 @@ import pytest
 
 from tests.integration.conftest import ROOT, run_cli
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 
 PROFILES = ("prod-api", "staging")
 

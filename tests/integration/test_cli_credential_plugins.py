@@ -20,7 +20,7 @@ import pytest
 from tests.integration.conftest import ROOT, add_profile, one_line_error, run_cli
 from tests.tls import HttpsServer, make_ca
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.storage.vault import Vault
 
 pytestmark = pytest.mark.keychain

@@ -196,7 +196,7 @@ def test_a_new_key_kept_in_the_keychain_signs_again_later(secret_service, workbe
 @pytest.mark.keychain
 def test_sign_with_a_profiles_key_slot(secret_service, sandbox, workbench_home):
     from workbench.core.profiles.catalog import PresetCatalog
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import Vault
 
     vault = Vault()

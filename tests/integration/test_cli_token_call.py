@@ -13,7 +13,7 @@ import pytest
 
 from tests.integration.conftest import add_profile, files_text, one_line_error, run_cli, start_cli
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.storage.vault import Vault
 
 pytestmark = pytest.mark.keychain

@@ -110,7 +110,7 @@ def test_probe_on_the_command_line_reports_json_and_exits_1_on_a_finding(
     secret_service, sandbox, workbench_home
 ):
     from workbench.core.profiles.catalog import PresetCatalog
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
 
     vault = Vault()
     name = f"tot-{uuid.uuid4().hex[:8]}"

@@ -22,7 +22,7 @@ import pytest
 from tests.integration.conftest import ROOT, run_cli
 from tests.tls import HttpsServer, make_ca
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 
 TOKEN = "opaque-token-" + uuid.uuid4().hex
 

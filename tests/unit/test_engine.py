@@ -34,7 +34,7 @@ from workbench.core.errors import (
     user_message,
 )
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 
 HS_KEY = "unit-test-signing-key-0123456789abcdef"
 

@@ -8,7 +8,7 @@ import pytest
 
 from workbench.core.clock import FakeClock
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.request.saved import SavedRequest, SavedRequestError, SavedRequestStore, render
 from workbench.core.request.templating import TemplateError, TemplateRenderer
 

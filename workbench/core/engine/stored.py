@@ -27,6 +27,7 @@ from workbench.core.engine.state import (
 from workbench.core.engine.types import (
     Events,
     TokenResult,
+    iso_z,
     note_token_type,
 )
 from workbench.core.engine.wire import EngineConfig, Wire
@@ -36,6 +37,7 @@ from workbench.core.errors import (
     WorkbenchError,
     user_message,
 )
+from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.claims import JwtClaims, jwt_times, read_jwt
 from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import fingerprint
@@ -80,6 +82,29 @@ class StoredPair:
     access: str | None = field(repr=False)
     refresh: str | None = field(repr=False)
     state: TokenState
+
+
+def paste_hint(profile: Profile) -> str:
+    if profile.preset.section("oauth") is not None:
+        return f"run `workbench login {profile.name}`"
+    tokens = [
+        i.name
+        for i in profile.preset.inputs
+        if i.kind == "secret" and i.name in (ACCESS_TOKEN, REFRESH_TOKEN)
+    ] or [ACCESS_TOKEN]
+    flags = " ".join(f"--secret {name}" for name in tokens)
+    return (
+        f"obtain a new token from the provider and store it with "
+        f"`workbench profile set {profile.name} {flags}` (each value is asked for without echo)"
+    )
+
+
+def refused_words(stored: StoredPair) -> str:
+    when = stored.state.refresh_refused_at
+    return (
+        f"the server refused its refresh token at {iso_z(when or 0)} (revoked or expired); "
+        "it is not sent again"
+    )
 
 
 class StoredTokens:
@@ -430,3 +455,24 @@ class StoredTokens:
         if not refresh and state.refresh_fingerprint is not None:
             state = state.with_(refresh_fingerprint=None, refresh_token_expires_at=None)
         return StoredPair(access=access, refresh=refresh, state=state)
+
+    def signed_with_shared_secret(self, profile: Profile, token: str) -> bool:
+        """True only when `token` verifies with the preset's key: the shared secret its tokens are
+        signed with (`[token] verify_secret`, seed 003's HS256 with the client secret). A foreign
+        or forged header token must never become the stored one; without a key to check it
+        against (none declared, none stored) it is not taken."""
+        secret_name = profile.preset.token.verify_secret
+        if not secret_name:
+            return False
+
+        try:
+            secret = load_input(self._vault, profile, secret_name)
+        except WorkbenchError:
+            return False
+        if not secret:
+            return False
+        key = jwtinspect.VerificationKey.from_secret(secret)
+        try:
+            return jwtinspect.inspect_token(token, key=key, now=self.clock.now()).signature_valid is True
+        except WorkbenchError:
+            return False

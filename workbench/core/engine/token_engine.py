@@ -84,7 +84,7 @@ if TYPE_CHECKING:
     from workbench.core.engine.answers import TokenAnswer
     from workbench.core.engine.state import TokenState
     from workbench.core.jose.inspect import Inspection
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import Vault
 
 

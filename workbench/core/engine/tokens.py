@@ -28,6 +28,8 @@ from workbench.core.engine.stored import (
     SAME_SECOND,
     StoredPair,
     StoredTokens,
+    paste_hint,
+    refused_words,
 )
 from workbench.core.engine.types import (
     Force,
@@ -48,10 +50,8 @@ from workbench.core.errors import (
     WorkbenchError,
     user_message,
 )
-from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.claims import jwt_times, read_jwt
 from workbench.core.oauth.login import is_interactive
-from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import fingerprint
 from workbench.core.request.templating import VaultSecretSource
 from workbench.core.storage.process_lock import profile_lock
@@ -271,11 +271,11 @@ class Tokens(StoredTokens):
             )
         if not stored.refresh and stored.state.refresh_refused_at is not None:
             raise TokenUnavailableError(
-                f"profile '{name}': {self._refused_words(stored)}", hint=self._paste_hint(profile)
+                f"profile '{name}': {refused_words(stored)}", hint=paste_hint(profile)
             )
         if not stored.refresh:
             raise TokenUnavailableError(
-                f"profile '{name}' has no refresh token stored", hint=self._paste_hint(profile)
+                f"profile '{name}' has no refresh token stored", hint=paste_hint(profile)
             )
         try:
             return self._run_step(profile, stored, "refresh")
@@ -283,7 +283,7 @@ class Tokens(StoredTokens):
             if _is_refusal(exc) and not exc.hint:
                 # The refresh token is gone (rotated away, revoked, expired): say how to recover.
                 exc.hint = (
-                    self._paste_hint(profile)
+                    paste_hint(profile)
                     if not can_mint
                     else f"mint a new token with `workbench token {name} --mint`"
                 )
@@ -321,7 +321,7 @@ class Tokens(StoredTokens):
                 if not _is_refusal(exc):
                     raise
                 if not can_mint:
-                    exc.hint = self._paste_hint(profile)
+                    exc.hint = paste_hint(profile)
                     raise
                 self._events.emit("failed", profile.name, f"{user_message(exc)}; minting a new token instead")
             return self._run_step(profile, stored, "mint")
@@ -354,37 +354,14 @@ class Tokens(StoredTokens):
             )
         rt_expires = stored.state.refresh_token_expires_at
         if can_refresh and not stored.refresh and stored.state.refresh_refused_at is not None:
-            how = self._refused_words(stored)
+            how = refused_words(stored)
         elif can_refresh and rt_expires is not None and _refresh_token_expired(stored, now):
             how = f"its refresh token expired at {iso_z(rt_expires)}"
         elif can_refresh:
             how = "no refresh token to renew it"
         else:
             how = f"preset '{preset.name}' can neither mint nor refresh"
-        return TokenUnavailableError(f"profile '{name}' {what} and {how}", hint=self._paste_hint(profile))
-
-    @staticmethod
-    def _paste_hint(profile: Profile) -> str:
-        if profile.preset.section("oauth") is not None:
-            return f"run `workbench login {profile.name}`"
-        tokens = [
-            i.name
-            for i in profile.preset.inputs
-            if i.kind == "secret" and i.name in (ACCESS_TOKEN, REFRESH_TOKEN)
-        ] or [ACCESS_TOKEN]
-        flags = " ".join(f"--secret {name}" for name in tokens)
-        return (
-            f"obtain a new token from the provider and store it with "
-            f"`workbench profile set {profile.name} {flags}` (each value is asked for without echo)"
-        )
-
-    @staticmethod
-    def _refused_words(stored: StoredPair) -> str:
-        when = stored.state.refresh_refused_at
-        return (
-            f"the server refused its refresh token at {iso_z(when or 0)} (revoked or expired); "
-            "it is not sent again"
-        )
+        return TokenUnavailableError(f"profile '{name}' {what} and {how}", hint=paste_hint(profile))
 
     def _drop_dead_grant(self, profile: Profile, stored: StoredPair) -> None:
         """The server answered invalid_grant to a refresh token a login obtained: the grant is
@@ -427,7 +404,7 @@ class Tokens(StoredTokens):
             except ProviderError as exc:
                 if exc.error_type == "invalid_grant":
                     self._drop_dead_grant(profile, stored)
-                    exc.hint = exc.hint or self._paste_hint(profile)
+                    exc.hint = exc.hint or paste_hint(profile)
                 raise
         return self._run_step_unguarded(profile, stored, step, secrets)
 
@@ -574,32 +551,11 @@ class Tokens(StoredTokens):
             describe=f"the token request of profile '{profile}'",
         )
 
-    def _signed_with_shared_secret(self, profile: Profile, token: str) -> bool:
-        """True only when `token` verifies with the preset's key: the shared secret its tokens are
-        signed with (`[token] verify_secret`, seed 003's HS256 with the client secret). A foreign
-        or forged header token must never become the stored one; without a key to check it
-        against (none declared, none stored) it is not taken."""
-        secret_name = profile.preset.token.verify_secret
-        if not secret_name:
-            return False
-
-        try:
-            secret = load_input(self._vault, profile, secret_name)
-        except WorkbenchError:
-            return False
-        if not secret:
-            return False
-        key = jwtinspect.VerificationKey.from_secret(secret)
-        try:
-            return jwtinspect.inspect_token(token, key=key, now=self.clock.now()).signature_valid is True
-        except WorkbenchError:
-            return False
-
     def adopt(self, profile: Profile, candidate: str) -> bool:
         """Store a token that arrived in a response header in place of the current one, unless
         it is ours already, older than the one held (a slower concurrent response), or not
         signed with the preset's shared secret."""
-        if not self._signed_with_shared_secret(profile, candidate):
+        if not self.signed_with_shared_secret(profile, candidate):
             log.warning(
                 "profile %s: a response-header token did not verify; kept the stored one", profile.name
             )

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     import httpx
 
     from workbench.core.clock import Clock
-    from workbench.core.profiles.profile import Profile, ProfileStore
+    from workbench.core.profiles.profile import Profile
+    from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import Vault
 
 # Longest we wait for another thread/process that holds a profile's lock. The holder is

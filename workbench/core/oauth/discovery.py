@@ -36,7 +36,7 @@ from workbench.core.oauth.protocol import (
     matches_issuer,
     parse_json_body,
 )
-from workbench.core.profiles.profile import atomic_write_text
+from workbench.core.profiles.store import atomic_write_text
 
 if TYPE_CHECKING:
     import httpx

@@ -41,7 +41,8 @@ from urllib.parse import urlencode
 
 from workbench.core.errors import SavedRequestError as SavedRequestError  # defined in the error tree
 from workbench.core.net.origins import origin_of
-from workbench.core.profiles.profile import atomic_write_text, validate_profile_name
+from workbench.core.profiles.profile import validate_profile_name
+from workbench.core.profiles.store import atomic_write_text
 from workbench.core.redact import looks_like_credential
 from workbench.core.request.templating import TemplateRenderer
 from workbench.core.storage import paths
