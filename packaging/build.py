@@ -4,11 +4,16 @@
     python packaging/build.py --onefile       # one-file app  → dist/onefile/workbench
     python packaging/build.py --target floor  # the hello-window floor → dist/hello-floor/hello-floor
     python packaging/build.py --if-stale      # reuse a build newer than every input
+    python packaging/build.py --install       # first install the pinned libraries (constraints.txt)
 
 Works on Linux, macOS and Windows (run it with the venv's Python). Intermediate files
 go to build/pyinstaller/<target>/, results to dist/ (both gitignored). A stamp file
 beside each result records when and how long it took, so `--if-stale` (and the
 packaging tests) can reuse a fresh build instead of spending a minute on a rebuild.
+
+A release build installs the project with the versions pinned in packaging/constraints.txt
+(`--install`, as .github/workflows/release.yml does): two builds of one commit bundle the
+same libraries. `python packaging/lock.py` refreshes the pins.
 """
 
 from __future__ import annotations
@@ -77,6 +82,20 @@ def newest_input(target: Target) -> float:
                 continue
             newest = max(newest, file.stat().st_mtime)
     return newest
+
+
+CONSTRAINTS = HERE / "constraints.txt"
+
+
+def install_command() -> list[str]:
+    """pip installing the project and its `package` extra at the pinned versions (build
+    dependencies too): the release workflow's install step runs the same."""
+    pinned = str(CONSTRAINTS.relative_to(cfg.ROOT))
+    return [sys.executable, "-m", "pip", "install", "-c", pinned, "--build-constraint", pinned, ".[package]"]
+
+
+def install_pinned() -> None:
+    subprocess.run(install_command(), cwd=cfg.ROOT, check=True)
 
 
 def fresh_build(target: Target, onefile: bool = False) -> BuildResult | None:
@@ -158,7 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--onefile", action="store_true", help="one self-extracting file (app only)")
     parser.add_argument("--if-stale", action="store_true", help="reuse a build newer than all its inputs")
     parser.add_argument("--clean", action="store_true", help="drop PyInstaller's cache first")
+    parser.add_argument(
+        "--install", action="store_true", help="first install '.[package]' at the versions in constraints.txt"
+    )
     args = parser.parse_args(argv)
+    if args.install:
+        install_pinned()
     result = build(args.target, onefile=args.onefile, if_stale=args.if_stale, clean=args.clean)
     bundle = result.executable if args.onefile else result.executable.parent
     how = "reused (newer than its inputs)" if result.reused else f"built in {result.seconds:.0f} s"

@@ -6,8 +6,11 @@ import os
 
 import pytest
 
-# GUI tests must never need a display (and must not pick one up by accident).
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# GUI tests must never need a display (and must not pick one up by accident). The offscreen
+# screen is 1920x1200 (Qt's default is 800x800): the window fits the screen it opens on, and
+# most tests are about a full-size window (tests/gui/test_small_windows.py covers small ones).
+_SCREEN = os.path.join(os.path.dirname(__file__), "fixtures", "offscreen_screen.json")
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Start a real, throwaway Secret Service (dbus session bus + gnome-keyring) for tests.
 
-See ENV-NOTES: keyring picks its fail backend without a desktop session; a
+keyring picks its fail backend without a desktop session; a
 gnome-keyring daemon on a private session bus, unlocked with a throwaway
 password and a throwaway HOME, is a real backend that works headless.
 """

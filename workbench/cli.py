@@ -1,6 +1,6 @@
 """The `workbench` command line: argparse front end over `workbench.core`.
 
-The command set and its output are a public contract (see ../shared/DESIGN.md). Every
+The command set and its output are a public contract (README.md; each command's --help). Every
 command module under `workbench.commands` exposes `run(args, ctx) -> int` and is
 imported only when its command runs, so `workbench token` never imports Qt.
 Errors reach the user as one line on stderr through `errors.user_message`.
@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
 
 from workbench import __version__
-
-if TYPE_CHECKING:
-    from workbench.core.context import AppContext
+from workbench.core.context import AppContext
+from workbench.core.errors import InputError, WorkbenchError, user_message
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -51,7 +50,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         # One line, no usage dump: the contract is "one clear line on stderr".
-        from workbench.core.errors import InputError, user_message
 
         message = user_message(InputError(message))  # one line, no control characters from argv
         self.exit(2, f"workbench: error: {message} (see `workbench {self._cmd_hint()}--help`)\n")
@@ -71,38 +69,66 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    for module in _modules_for(argv):
+    modules = _modules_for(argv)
+    if modules is None:
+        for name, (_module, text) in _COMMANDS.items():
+            sub.add_parser(name, help=text)  # only listed: parsing stops at the help or the error
+        return p
+    for module in modules:
         module.register(sub)
     return p
 
 
-# Command name → module. Each module exposes `register(subparsers)` and `run(args, ctx)`.
-_COMMAND_MODULES = {
-    "gui": "workbench.commands.gui",
-    "profile": "workbench.commands.profile",
-    "token": "workbench.commands.token",
-    "exec": "workbench.commands.exec",
-    "call": "workbench.commands.call",
-    "decode": "workbench.commands.decode",
-    "keygen": "workbench.commands.keygen",
-    "dpop-proof": "workbench.commands.dpop_proof",
-    "sandbox": "workbench.commands.sandbox",
-    "login": "workbench.commands.login",
-    "logout": "workbench.commands.logout",
-    "self-test": "workbench.commands.selftest",
-    "completion": "workbench.commands.completion",
-    "import": "workbench.commands.import_",
-    "request": "workbench.commands.request",
-    "snippet": "workbench.commands.snippet",
-    "history": "workbench.commands.history",
+# Command name → (module, one-line summary). Each module exposes `register(subparsers)` and
+# `run(args, ctx)` and takes its summary from here (`summary`), so the top-level help and an
+# unknown command's list of choices are built without importing any command module: a command
+# module is imported only when its own command runs (or for the whole parser: completion scripts).
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "gui": ("workbench.commands.gui", "the desktop app (default)"),
+    "profile": ("workbench.commands.profile", "manage provider profiles"),
+    "token": ("workbench.commands.token", "print a valid access token"),
+    "exec": ("workbench.commands.exec", "run a command with the profile's token in its environment"),
+    "call": ("workbench.commands.call", "send an authenticated request"),
+    "decode": ("workbench.commands.decode", "decode and check a JWT"),
+    "keygen": ("workbench.commands.keygen", "generate a key pair"),
+    "dpop-proof": (
+        "workbench.commands.dpop_proof",
+        "print a DPoP proof (RFC 9449) for a request, for curl and scripts",
+    ),
+    "sandbox": ("workbench.commands.sandbox", "run the local provider emulators"),
+    "login": ("workbench.commands.login", "log in through the browser or a device code (OAuth presets)"),
+    "logout": ("workbench.commands.logout", "revoke and forget the tokens of an OAuth login"),
+    "self-test": (
+        "workbench.commands.selftest",
+        "check every preset end to end against the embedded sandbox",
+    ),
+    "completion": ("workbench.commands.completion", "print a shell completion script (bash, zsh or fish)"),
+    "import": (
+        "workbench.commands.import_",
+        "import a curl command, Postman/Insomnia/Bruno collection, OpenAPI or HAR",
+    ),
+    "request": ("workbench.commands.request", "saved requests of a profile (list, save, rm)"),
+    "snippet": ("workbench.commands.snippet", "print a request as curl, HTTPie, Python or JavaScript code"),
+    "history": ("workbench.commands.history", "past requests (names and outcomes, never headers or bodies)"),
+    "jwt": ("workbench.commands.jwt", "build, sign and encrypt tokens (jwt sign, jwt encrypt)"),
+    "probe": (
+        "workbench.commands.probe",
+        "send the token variants an API must refuse; report which it accepted",
+    ),
 }
+_COMMAND_MODULES = {name: module for name, (module, _summary) in _COMMANDS.items()}
+
+
+def summary(command: str) -> str:
+    """The one-line help of `command` (its module's `register` passes it as `help=`)."""
+    return _COMMANDS[command][1]
 
 
 def _command_modules() -> list[ModuleType]:
     return [importlib.import_module(m) for m in dict.fromkeys(_COMMAND_MODULES.values())]
 
 
-# Commands that use a profile's credentials: each run warns about an unsafe profile (../shared/DESIGN.md,
+# Commands that use a profile's credentials: each run warns about an unsafe profile (docs/ARCHITECTURE.md,
 # "Where credentials may go": TLS verification off, plain http to a host that is not loopback).
 _PROFILE_USES = {"token", "call", "exec", "login", "logout", "snippet", "dpop-proof"}
 
@@ -115,7 +141,6 @@ def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext)
         return
     if not isinstance(name, str):
         return
-    from workbench.core.errors import WorkbenchError
     from workbench.core.net.origins import cli_warnings
 
     try:
@@ -126,9 +151,29 @@ def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext)
         print(f"workbench: warning: {line}", file=sys.stderr)
 
 
-def _modules_for(argv: Sequence[str] | None) -> list[ModuleType]:
-    """The module of the command `argv` names, when its first word is one; otherwise all of them
-    (top-level help, an unknown command's list of choices, completion scripts)."""
+class _WarningLines(logging.Handler):
+    """A core warning as the CLI's one `workbench: warning: ...` line: no traceback, no line breaks.
+    Writes to the `sys.stderr` of the moment (tests and embedders swap it between runs)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print("workbench: warning: " + " ".join(record.getMessage().split()), file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
+def _log_warnings_as_lines() -> None:
+    """Core modules log what the user should know but that must not stop a command (history not
+    recorded, a damaged cached token); on the CLI each becomes one warning line on stderr."""
+    core = logging.getLogger("workbench.core")
+    if not any(isinstance(h, _WarningLines) for h in core.handlers):
+        core.addHandler(_WarningLines(logging.WARNING))
+
+
+def _modules_for(argv: Sequence[str] | None) -> list[ModuleType] | None:
+    """The module of the command `argv` names, when its first word is one; None when `argv`
+    names none (top-level help, an unknown command: the commands are only listed); every module
+    for the whole parser (`argv` None: completion scripts, the help tests)."""
     if argv is not None and not argv:
         # Plain `workbench` is the desktop app: registering every other command first would
         # only delay its first paint.
@@ -139,6 +184,7 @@ def _modules_for(argv: Sequence[str] | None) -> list[ModuleType]:
         first = next((a for a in argv if not a.startswith("-")), None)
         if first in _COMMAND_MODULES and not any(a in ("-h", "--help") for a in argv[: argv.index(first)]):
             return [importlib.import_module(_COMMAND_MODULES[first])]
+        return None
     return _command_modules()
 
 
@@ -153,10 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "gui" and not hasattr(args, "demo"):
         args.demo, args.screenshot = False, None
 
-    from workbench.core.context import AppContext
-    from workbench.core.errors import user_message
-
     ctx = AppContext()
+    _log_warnings_as_lines()
     try:
         _warn_about_profile(command, args, ctx)
         module = importlib.import_module(_COMMAND_MODULES[command])

@@ -59,8 +59,18 @@ def timings(secret_service, tmp_path_factory):
 
     with Sandbox() as sandbox:
         demo = sandbox.demo_profiles()["token-of-trust"]
-        add = [py, "-m", "workbench", "profile", "add", PROFILE, "--preset", "token-of-trust",
-               "--base-url", demo["base_url"]]
+        add = [
+            py,
+            "-m",
+            "workbench",
+            "profile",
+            "add",
+            PROFILE,
+            "--preset",
+            "token-of-trust",
+            "--base-url",
+            demo["base_url"],
+        ]
         add += [f"--set={k}={v}" for k, v in demo["vars"].items()]
         add += [f"--secret={k}={v}" for k, v in demo["secrets"].items()]
         run(add)
@@ -83,8 +93,9 @@ def timings(secret_service, tmp_path_factory):
                 cpus[name].append(cpu)
         mints = sandbox.calls("token-of-trust", "mint")
     try:
-        subprocess.run([py, "-m", "workbench", "profile", "rm", PROFILE], env=env, capture_output=True,
-                       timeout=60)
+        subprocess.run(
+            [py, "-m", "workbench", "profile", "rm", PROFILE], env=env, capture_output=True, timeout=60
+        )
     except subprocess.TimeoutExpired:
         pass
     return walls, cpus, mints

@@ -27,7 +27,7 @@ from tests.integration.conftest import add_profile
 from workbench.core.clock import Clock
 from workbench.core.engine.token_engine import TokenEngine
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.storage.vault import MemoryKeyring, Vault
 from workbench.sandbox import Sandbox
 

@@ -82,8 +82,12 @@ def builds() -> Builds:
     app = build.build("app", if_stale=True, quiet=True)
     floor = build.build("floor", if_stale=True, quiet=True)
     return Builds(
-        app.executable, floor.executable, app.seconds, floor.seconds,
-        build.folder_size(app.executable.parent), build.folder_size(floor.executable.parent),
+        app.executable,
+        floor.executable,
+        app.seconds,
+        floor.seconds,
+        build.folder_size(app.executable.parent),
+        build.folder_size(floor.executable.parent),
     )
 
 
@@ -97,7 +101,7 @@ def env() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Run:
-    wall: float          # spawn → exit, seconds
+    wall: float  # spawn → exit, seconds
     reported: float | None  # the first-paint figure the process printed, if any
     max_rss_kib: int
     stdout: str
@@ -124,8 +128,9 @@ def _poll_peak_rss(pid: int, peak: list[int], stop: threading.Event) -> None:
 def measure(argv: list[str | Path], env: dict[str, str], cwd: Path) -> Run:
     with tempfile.TemporaryFile() as errfile:
         started = time.perf_counter()
-        proc = subprocess.Popen([str(a) for a in argv], env=env, cwd=cwd, stdout=subprocess.PIPE,
-                                stderr=errfile, text=True)
+        proc = subprocess.Popen(
+            [str(a) for a in argv], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=errfile, text=True
+        )
         peak, stop = [0], threading.Event()
         poller = None
         if Path("/proc/self/status").exists():
@@ -169,10 +174,20 @@ def row(label: str, app: str, floor: str, ratio: float, target: str = "") -> str
 
 def test_bundle_size_stays_within_1_3x_of_the_floor(builds):
     ratio = builds.app_size / builds.floor_size
-    print("\n" + row("bundle size (one folder)", f"{builds.app_size / 2**20:.1f} MiB",
-                     f"{builds.floor_size / 2**20:.1f} MiB", ratio, f"target ≤ {SIZE_TARGET}×"))
-    print(f"  build time: app {builds.app_seconds:.0f} s, floor {builds.floor_seconds:.0f} s "
-          "(as recorded when last built)")
+    print(
+        "\n"
+        + row(
+            "bundle size (one folder)",
+            f"{builds.app_size / 2**20:.1f} MiB",
+            f"{builds.floor_size / 2**20:.1f} MiB",
+            ratio,
+            f"target ≤ {SIZE_TARGET}×",
+        )
+    )
+    print(
+        f"  build time: app {builds.app_seconds:.0f} s, floor {builds.floor_seconds:.0f} s "
+        "(as recorded when last built)"
+    )
     assert ratio <= SIZE_TARGET
 
 
@@ -184,10 +199,24 @@ def _start_ratio(label: str, apps: list[float], floors: list[float], asserted: f
     app_med, floor_med = statistics.median(apps), statistics.median(floors)
     ratio = min(apps) / min(floors)
     met = "met" if ratio <= START_TARGET else f"NOT MET by {ratio - START_TARGET:.2f}×"
-    print("\n" + row(f"{label} (fastest)", f"{min(apps) * 1000:.0f} ms", f"{min(floors) * 1000:.0f} ms",
-                     ratio, f"target ≤ {START_TARGET}× ({met}); asserted ≤ {asserted}×"))
-    print(row(f"  {label} (median of {len(apps)})", f"{app_med * 1000:.0f} ms", f"{floor_med * 1000:.0f} ms",
-              app_med / floor_med))
+    print(
+        "\n"
+        + row(
+            f"{label} (fastest)",
+            f"{min(apps) * 1000:.0f} ms",
+            f"{min(floors) * 1000:.0f} ms",
+            ratio,
+            f"target ≤ {START_TARGET}× ({met}); asserted ≤ {asserted}×",
+        )
+    )
+    print(
+        row(
+            f"  {label} (median of {len(apps)})",
+            f"{app_med * 1000:.0f} ms",
+            f"{floor_med * 1000:.0f} ms",
+            app_med / floor_med,
+        )
+    )
     return ratio
 
 
@@ -201,12 +230,22 @@ def test_time_to_first_paint_stays_within_its_regression_bound(builds, env, tmp_
     probe = {**env, "WORKBENCH_STARTUP_PROBE": "1"}
     apps, floors = interleaved([builds.app, "gui"], [builds.floor], probe, tmp_path)
     assert all(r.reported is not None for r in apps + floors), "no first-paint line printed"
-    ratio = _start_ratio("first paint", [r.reported for r in apps], [r.reported for r in floors],
-                         asserted=FIRST_PAINT_REGRESSION_BOUND)
+    ratio = _start_ratio(
+        "first paint",
+        [r.reported for r in apps],
+        [r.reported for r in floors],
+        asserted=FIRST_PAINT_REGRESSION_BOUND,
+    )
     app_wall = statistics.median(r.wall for r in apps)
     floor_wall = statistics.median(r.wall for r in floors)
-    print(row("  spawn → exit (median wall)", f"{app_wall * 1000:.0f} ms", f"{floor_wall * 1000:.0f} ms",
-              app_wall / floor_wall))
+    print(
+        row(
+            "  spawn → exit (median wall)",
+            f"{app_wall * 1000:.0f} ms",
+            f"{floor_wall * 1000:.0f} ms",
+            app_wall / floor_wall,
+        )
+    )
     assert ratio <= FIRST_PAINT_REGRESSION_BOUND
 
 
@@ -215,12 +254,22 @@ def test_peak_memory_of_the_demo_window_stays_within_its_regression_bound(builds
     floor = measure([builds.floor, "--screenshot", tmp_path / "floor.png"], env, tmp_path)
     ratio = app.max_rss_kib / floor.max_rss_kib
     budget_mib = RSS_TARGET * floor.max_rss_kib / 1024
-    status = ("met" if ratio <= RSS_TARGET else
-              f"NOT MET: {ratio - RSS_TARGET:.2f}× over, {app.max_rss_kib / 1024 - budget_mib:.0f} MiB above "
-              f"{budget_mib:.0f} MiB")
-    print("\n" + row("peak RSS (demo + screenshot)", f"{app.max_rss_kib / 1024:.0f} MiB",
-                     f"{floor.max_rss_kib / 1024:.0f} MiB", ratio,
-                     f"target ≤ {RSS_TARGET}× ({status}); asserted ≤ {RSS_REGRESSION_BOUND}×"))
+    status = (
+        "met"
+        if ratio <= RSS_TARGET
+        else f"NOT MET: {ratio - RSS_TARGET:.2f}× over, {app.max_rss_kib / 1024 - budget_mib:.0f} MiB above "
+        f"{budget_mib:.0f} MiB"
+    )
+    print(
+        "\n"
+        + row(
+            "peak RSS (demo + screenshot)",
+            f"{app.max_rss_kib / 1024:.0f} MiB",
+            f"{floor.max_rss_kib / 1024:.0f} MiB",
+            ratio,
+            f"target ≤ {RSS_TARGET}× ({status}); asserted ≤ {RSS_REGRESSION_BOUND}×",
+        )
+    )
     print(row("  demo screenshot wall", f"{app.wall:.2f} s", f"{floor.wall:.2f} s", app.wall / floor.wall))
     assert (tmp_path / "app.png").stat().st_size > 0
     assert ratio <= RSS_REGRESSION_BOUND

@@ -1,5 +1,5 @@
-"""Strict, independent emulators of the five seed providers (written from shared/seeds/, not
-from workbench.sandbox), on loopback, for black-box CLI tests.
+"""Strict, independent emulators of the five seed providers (written from the providers'
+API documentation, not from workbench.sandbox), on loopback, for black-box CLI tests.
 
 Each emulator is its own HTTP server on 127.0.0.1 (its own origin). It records every
 request (`log`), counts token-endpoint calls (`calls[...]`) and knows which tokens it

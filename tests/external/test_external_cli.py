@@ -1,7 +1,7 @@
 """The integrated CLI, from the outside, against strict emulators written from the seeds.
 
 Nothing here uses workbench.sandbox or workbench's own code: profiles are made with
-`workbench profile add` exactly as DESIGN.md's contract documents each preset's inputs,
+`workbench profile add` exactly as the CLI contract documents each preset's inputs,
 every command runs as a real subprocess, and the emulators (tests/external/emulators.py)
 check what reaches the wire. Secrets live in a file keyring OUTSIDE WORKBENCH_HOME, so
 the "no secret bytes under WORKBENCH_HOME" scan is meaningful.
@@ -235,7 +235,6 @@ def test_a_new_process_uses_the_provider_clock_offset_the_last_one_learnt(cli: C
         assert 100 <= int(str(cached["expires_in"])) <= 120, cached
         assert cli.token_json("token", "tm", "--mint")["obtained_by"] == "mint"
         assert tm.rejected_skew == 1, "the new process signed with the local clock first"
-
 
 
 def test_call_in_a_new_process_judges_expiry_on_the_provider_clock(cli: Cli, tmp_path: Path) -> None:

@@ -30,6 +30,31 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 
+def read_request(conn: socket.socket) -> tuple[str, str, dict[str, str], bytes] | None:
+    """One HTTP/1.1 request off `conn`: method, target, lower-cased headers and the body (up to
+    its Content-Length); None when the client closed before the head ended."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, _version = lines[0].split(" ", 2)
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0") or 0)
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return method, target, headers, body
+
+
 @dataclass
 class Received:
     method: str
@@ -121,25 +146,10 @@ class HostileServer:
                 pass
 
     def _handle(self, conn: socket.socket) -> None:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return
-            data += chunk
-        head, _, rest = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        method, target, _version = lines[0].split(" ", 2)
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0") or 0)
-        while len(rest) < length:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
+        request = read_request(conn)
+        if request is None:
+            return
+        method, target, headers, _body = request
         parts = urlsplit(target)
         self.received.append(Received(method, parts.path, headers))
         path = parts.path

@@ -50,9 +50,7 @@ def test_a_provider_answer_over_one_mib_is_cut_off(hostile, client, path):
 
 
 def test_a_call_answer_is_bounded_by_its_own_budget(hostile, client):
-    response = send(
-        client, "GET", hostile.url + "/big/300000", timeout=5, max_bytes=300_000, what="call"
-    )
+    response = send(client, "GET", hostile.url + "/big/300000", timeout=5, max_bytes=300_000, what="call")
     assert len(response.content) == 300_000
     with pytest.raises(ResponseTooLargeError) as info:
         send(client, "GET", hostile.url + "/big/300000", timeout=5, max_bytes=299_999, what="call")

@@ -25,7 +25,7 @@ def add_dpop_profile(ctx, sandbox, name="dp"):
 def test_mint_inspect_and_copy_curl_on_a_dpop_profile(qtbot, make_window, ctx, sandbox):
     from workbench.core.jose.dpop import DpopKey
     from workbench.core.operations.dpop import request_proof
-    from workbench.gui.token_view import build_clipboard_text
+    from workbench.core.operations.requests import clipboard_text as build_clipboard_text
 
     add_dpop_profile(ctx, sandbox)
     window = make_window(select="dp")

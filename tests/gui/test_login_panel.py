@@ -9,7 +9,7 @@ import re
 import pytest
 from PySide6.QtGui import QGuiApplication
 
-from tests.gui.conftest import choose_preset, obtain, wait_idle
+from tests.gui.conftest import choose_preset, confirm_button, obtain, wait_idle
 
 
 @pytest.fixture
@@ -101,8 +101,11 @@ def test_sign_out_revokes_the_refresh_token(qtbot, make_window, add_profile, ctx
     with qtbot.waitSignal(view.token_obtained, timeout=20_000):
         view.login_panel.login_button.click()
     refresh = ctx.vault.load("corp", "refresh_token")
+    view.login_panel.sign_out_button.click()
+    qtbot.wait(200)
+    assert ctx.vault.load("corp", "refresh_token") == refresh  # it asks first
     with qtbot.waitSignal(view.login_panel.signed_out, timeout=10_000):
-        view.login_panel.sign_out_button.click()
+        confirm_button(view.login_panel.question).click()
     assert refresh in idp.revoked
     assert ctx.vault.load("corp", "refresh_token") is None
     assert "revoked" in view.login_panel.status.text()
@@ -231,8 +234,9 @@ def test_sign_out_is_the_core_logout(qtbot, make_window, add_profile, ctx, idp, 
     view = window.token_view
     with qtbot.waitSignal(view.token_obtained, timeout=20_000):
         view.login_panel.login_button.click()
+    view.login_panel.sign_out_button.click()  # it asks first (issue 21 item 12)
     with qtbot.waitSignal(view.login_panel.signed_out, timeout=10_000):
-        view.login_panel.sign_out_button.click()
+        confirm_button(view.login_panel.question).click()
     assert calls == ["corp"]
     qtbot.waitUntil(lambda: not view.login_panel.grant_info.isVisible(), timeout=5_000)
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tests.gui.conftest import obtain, table_rows, wait_idle
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.storage.vault import MemoryKeyring, Vault
 
 

@@ -136,4 +136,3 @@ def test_the_status_bar_says_in_words_how_a_token_was_obtained():
     from workbench.gui.token_model import OBTAINED_BY_TEXT
 
     assert OBTAINED_BY_TEXT["mint"] == "new token minted"
-

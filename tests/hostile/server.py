@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
+from tests.faults.hostile import read_request
+
 
 @dataclass
 class Seen:
@@ -111,25 +113,10 @@ class Provider:
                 pass
 
     def _handle(self, conn: socket.socket) -> None:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        method, target, _version = lines[0].split(" ", 2)
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0") or 0)
-        while len(body) < length:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            body += chunk
+        request = read_request(conn)
+        if request is None:
+            return
+        method, target, headers, body = request
         parts = urlsplit(target)
         seen = Seen(method, parts.path, parse_qs(parts.query, keep_blank_values=True), headers, body)
         self.seen.append(seen)

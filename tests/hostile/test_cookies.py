@@ -13,7 +13,7 @@ def _engine(workbench_home):
     from workbench.core.clock import Clock
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.profiles.catalog import PresetCatalog
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import MemoryKeyring, Vault
 
     store = ProfileStore(presets=PresetCatalog.load_default())

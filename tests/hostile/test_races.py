@@ -7,6 +7,7 @@ script and the desktop app would. Each test runs several rounds and prints how m
 
 from __future__ import annotations
 
+import os
 import tomllib
 
 import pytest
@@ -17,10 +18,18 @@ from tests.hostile.keychain_file import stored_value
 PRESET = "oauth2-client-credentials"
 
 
+def _rounds(full: int, quick: int) -> int:
+    """Rounds per race: `quick` within CI's time budget, `full` with WORKBENCH_HOSTILE_FULL=1 (the
+    figures in the issue's note were measured with full rounds)."""
+    return full if os.environ.get("WORKBENCH_HOSTILE_FULL") else quick
+
+
 @pytest.fixture
 def cli_env(cli_env):
     """The file keyring with a Secret Service's latency (tests/hostile/slow_keyring.py)."""
     return {**cli_env, "PYTHON_KEYRING_BACKEND": "tests.hostile.slow_keyring.SlowFileKeyring"}
+
+
 ISSUER = "https://auth.example.com"
 
 
@@ -31,7 +40,7 @@ def _profile_file(workbench_home, name: str) -> dict:
 def test_racing_adds_of_one_name_keep_the_winners_secret_and_refuse_the_others(
     race, keyring_file, workbench_home
 ):
-    rounds, racers = 6, 3
+    rounds, racers = _rounds(6, 3), 3
     lost: list[str] = []
     for round_no in range(rounds):
         name = f"add-race-{round_no}"
@@ -89,7 +98,7 @@ def _public_pem_of(private_pem: str) -> str:
 def test_racing_keygens_into_one_profile_leave_a_key_one_of_them_reported(
     cli, race, keyring_file, workbench_home
 ):
-    rounds, racers = 8, 4
+    rounds, racers = _rounds(8, 4), 4
     name = "keygen-race"
     add = cli("profile", "add", name, "--preset", PRESET, "--base-url", ISSUER, "--set", "client_id=c")
     assert add.returncode == 0, add.stderr
@@ -126,7 +135,7 @@ def test_racing_keygens_into_one_profile_leave_a_key_one_of_them_reported(
 
 
 def test_racing_profile_sets_of_different_fields_keep_every_change(cli, race, workbench_home):
-    rounds = 5
+    rounds = _rounds(5, 3)
     name = "set-race"
     add = cli("profile", "add", name, "--preset", PRESET, "--base-url", ISSUER, "--set", "client_id=c")
     assert add.returncode == 0, add.stderr

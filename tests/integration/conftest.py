@@ -24,7 +24,7 @@ import pytest
 from workbench.core.clock import Clock, FakeClock
 from workbench.core.engine.token_engine import TokenEngine
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.storage.vault import MemoryKeyring, Vault
 from workbench.sandbox import Sandbox
 

@@ -18,7 +18,7 @@ import pytest
 
 from tests.integration.conftest import ROOT, run_cli
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 
 PROFILES = ("prod-api", "staging")
 
@@ -28,8 +28,13 @@ def shell_env(tmp_path, workbench_home):
     """PATH with a `workbench` that runs this checkout, and two profiles in WORKBENCH_HOME."""
     store = ProfileStore(presets=PresetCatalog.load_default())
     for name in PROFILES:
-        store.create(name, preset="token-of-trust", base_url="https://example.com",
-                     vars={"app_domain": "example.com"}, secret_names=[])
+        store.create(
+            name,
+            preset="token-of-trust",
+            base_url="https://example.com",
+            vars={"app_domain": "example.com"},
+            secret_names=[],
+        )
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     launcher = bin_dir / "workbench"
@@ -56,15 +61,16 @@ def _bash_complete(script: Path, line: str, env: dict[str, str], cwd: Path) -> l
     words = line.split(" ")
     program = f"""
 source {script}
-COMP_WORDS=({' '.join(repr(w) if w else '""' for w in words)})
+COMP_WORDS=({" ".join(repr(w) if w else '""' for w in words)})
 COMP_CWORD={len(words) - 1}
 COMP_LINE={line!r}
 COMP_POINT=${{#COMP_LINE}}
 _shtab_workbench workbench {words[-1]!r} {words[-2]!r}
 printf '%s\\n' "${{COMPREPLY[@]}}"
 """
-    proc = subprocess.run(["bash", "--norc", "-c", program], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=60)
+    proc = subprocess.run(
+        ["bash", "--norc", "-c", program], capture_output=True, text=True, env=env, cwd=cwd, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     return [w for w in proc.stdout.splitlines() if w]
 
@@ -89,8 +95,14 @@ def test_fish_completes_commands_options_profiles_and_presets(shell_env, tmp_pat
     script = _script("fish", tmp_path, "workbench.fish")
 
     def complete(line: str) -> list[str]:
-        proc = subprocess.run(["fish", "--no-config", "-c", f"source {script}; complete -C {line!r}"],
-                              capture_output=True, text=True, env=shell_env, cwd=tmp_path, timeout=60)
+        proc = subprocess.run(
+            ["fish", "--no-config", "-c", f"source {script}; complete -C {line!r}"],
+            capture_output=True,
+            text=True,
+            env=shell_env,
+            cwd=tmp_path,
+            timeout=60,
+        )
         assert proc.returncode == 0, proc.stderr
         return [row.split("\t")[0] for row in proc.stdout.splitlines()]
 
@@ -102,18 +114,42 @@ def test_fish_completes_commands_options_profiles_and_presets(shell_env, tmp_pat
     assert "true-markets" in complete("workbench profile add x --preset ")
 
 
-@pytest.mark.skipif(shutil.which("zsh") is None or shutil.which("tmux") is None,
-                    reason="zsh and tmux are needed")
+@pytest.mark.skipif(
+    shutil.which("zsh") is None or shutil.which("tmux") is None, reason="zsh and tmux are needed"
+)
 def test_zsh_completes_profiles_and_presets_on_tab(shell_env, tmp_path):
     _script("zsh", tmp_path, "_workbench")
     socket = f"wbtest-{uuid.uuid4().hex[:8]}"
     env_args = [f"{k}={v}" for k, v in shell_env.items()]
-    subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-x", "200", "-y", "40", "-s", "t",
-                    "env", "-i", *env_args, "zsh", "-f"], check=True, cwd=tmp_path, timeout=30)
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            socket,
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            "40",
+            "-s",
+            "t",
+            "env",
+            "-i",
+            *env_args,
+            "zsh",
+            "-f",
+        ],
+        check=True,
+        cwd=tmp_path,
+        timeout=30,
+    )
     try:
+
         def tmux(*args: str) -> str:
-            return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True,
-                                  check=True, timeout=30).stdout
+            return subprocess.run(
+                ["tmux", "-L", socket, *args], capture_output=True, text=True, check=True, timeout=30
+            ).stdout
 
         def screen_after(*keys: str, want: str) -> str:
             tmux("send-keys", "-t", "t", *keys)
@@ -125,8 +161,14 @@ def test_zsh_completes_profiles_and_presets_on_tab(shell_env, tmp_path):
                 time.sleep(0.2)
             return screen
 
-        tmux("send-keys", "-t", "t", f"fpath=({tmp_path} $fpath); autoload -U compinit; "
-             f"compinit -u -d {tmp_path}/zcompdump; echo ready", "Enter")
+        tmux(
+            "send-keys",
+            "-t",
+            "t",
+            f"fpath=({tmp_path} $fpath); autoload -U compinit; "
+            f"compinit -u -d {tmp_path}/zcompdump; echo ready",
+            "Enter",
+        )
         assert "ready" in screen_after(want="\nready")
         screen = screen_after("workbench token ", "Tab", want="staging")
         assert "prod-api" in screen and "staging" in screen

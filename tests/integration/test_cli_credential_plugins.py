@@ -20,7 +20,7 @@ import pytest
 from tests.integration.conftest import ROOT, add_profile, one_line_error, run_cli
 from tests.tls import HttpsServer, make_ca
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.storage.vault import Vault
 
 pytestmark = pytest.mark.keychain
@@ -96,8 +96,15 @@ def test_json_and_format_together_are_refused(profile):
 
 
 _VERSION = {
-    "major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "0" * 40, "gitTreeState": "clean",
-    "buildDate": "2025-01-01T00:00:00Z", "goVersion": "go1.23.0", "compiler": "gc", "platform": "linux/amd64",
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.0",
+    "gitCommit": "0" * 40,
+    "gitTreeState": "clean",
+    "buildDate": "2025-01-01T00:00:00Z",
+    "goVersion": "go1.23.0",
+    "compiler": "gc",
+    "platform": "linux/amd64",
 }
 
 

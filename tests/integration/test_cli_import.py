@@ -49,7 +49,7 @@ def test_postman_import_puts_secrets_in_the_keychain_and_none_on_disk(keychain, 
     keychain.extend(_names(workbench_home))
     assert run.returncode == 0, run.stderr
     assert "will not send its token to https://billing.acme.test" in run.stderr
-    assert "add  allowed_origins = [\"https://billing.acme.test\"]  under [settings]" in run.stderr
+    assert 'add  allowed_origins = ["https://billing.acme.test"]  under [settings]' in run.stderr
     assert "allowed_origins" not in "".join(
         p.read_text() for p in (workbench_home / "profiles").glob("*.toml")
     )
@@ -77,9 +77,7 @@ def test_import_with_trust_lets_a_profile_send_its_token_to_its_requests_other_o
     keychain.extend(_names(workbench_home))
     assert run.returncode == 0, run.stderr
     assert "workbench: note: profile " in run.stderr and "would send its token to" in run.stderr
-    assert any(
-        "allowed_origins" in p.read_text() for p in (workbench_home / "profiles").glob("*.toml")
-    )
+    assert any("allowed_origins" in p.read_text() for p in (workbench_home / "profiles").glob("*.toml"))
 
 
 def test_dry_run_shows_the_plan_and_writes_nothing(workbench_home):

@@ -169,6 +169,7 @@ def test_dry_run_and_import_agree(keychain):
     dry = run_cli("import", source, "--dry-run")
     real = run_cli("import", source)
     assert dry.returncode == real.returncode == 0
+
     # The same plan, line for line; only how to allow a withheld origin is worded for each.
     def plan(out: str) -> list[str]:
         return [line.split(" (its saved requests there are refused")[0] for line in out.splitlines()]

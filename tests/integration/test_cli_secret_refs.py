@@ -33,9 +33,19 @@ def _py(code: str) -> str:
 def ci_profile(demo):
     """The CI recipe's profile: both secrets from the environment."""
     run = cli(
-        "profile", "add", "ci", "--preset", "token-of-trust", "--base-url", demo["base_url"],
-        "--set", f"app_domain={demo['vars']['app_domain']}",
-        "--secret-ref", "api_key=env:TOT_API_KEY", "--secret-ref", "secret_key=env:TOT_SECRET_KEY",
+        "profile",
+        "add",
+        "ci",
+        "--preset",
+        "token-of-trust",
+        "--base-url",
+        demo["base_url"],
+        "--set",
+        f"app_domain={demo['vars']['app_domain']}",
+        "--secret-ref",
+        "api_key=env:TOT_API_KEY",
+        "--secret-ref",
+        "secret_key=env:TOT_SECRET_KEY",
     )
     assert run.returncode == 0, run.stderr
     assert "keychain" not in run.stderr  # references alone never touch it
@@ -146,9 +156,21 @@ def test_bad_references_are_one_line_and_change_nothing(ci_profile, workbench_ho
 
 def test_a_value_and_a_reference_for_one_secret_are_refused(demo):
     run = cli(
-        "profile", "add", "both", "--preset", "token-of-trust", "--base-url", demo["base_url"],
-        "--set", "app_domain=x", "--secret", "api_key=v", "--secret-ref", "api_key=env:X",
-        "--secret-ref", "secret_key=env:Y",
+        "profile",
+        "add",
+        "both",
+        "--preset",
+        "token-of-trust",
+        "--base-url",
+        demo["base_url"],
+        "--set",
+        "app_domain=x",
+        "--secret",
+        "api_key=v",
+        "--secret-ref",
+        "api_key=env:X",
+        "--secret-ref",
+        "secret_key=env:Y",
     )
     assert run.returncode != 0
     assert "both --secret and --secret-ref" in one_line_error(run, skip_warnings=True)

@@ -19,7 +19,7 @@ from workbench.core.storage.vault import Vault
 
 pytestmark = pytest.mark.keychain
 
-NASTY = "it's $(touch /tmp/pwned) `id` \"q\" \\ ; | & $HOME {{x}} {%"
+NASTY = 'it\'s $(touch /tmp/pwned) `id` "q" \\ ; | & $HOME {{x}} {%'
 
 
 @pytest.fixture

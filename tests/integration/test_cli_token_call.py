@@ -13,7 +13,7 @@ import pytest
 
 from tests.integration.conftest import add_profile, files_text, one_line_error, run_cli, start_cli
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.storage.vault import Vault
 
 pytestmark = pytest.mark.keychain
@@ -262,8 +262,15 @@ def test_a_fresh_home_sharing_the_keychain_mints_its_own_token_for_a_same_named_
         demo = box.demo_profiles()["token-of-trust"]
         env = {"WORKBENCH_HOME": str(home)}
         run = run_cli(
-            "profile", "add", name, "--preset", "token-of-trust", "--base-url", demo["base_url"],
-            "--set", f"app_domain={demo['vars']['app_domain']}",
+            "profile",
+            "add",
+            name,
+            "--preset",
+            "token-of-trust",
+            "--base-url",
+            demo["base_url"],
+            "--set",
+            f"app_domain={demo['vars']['app_domain']}",
             *(arg for k, v in demo["secrets"].items() for arg in ("--secret", f"{k}={v}")),
             env=env,
         )

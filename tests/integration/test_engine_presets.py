@@ -254,7 +254,7 @@ def test_a_new_home_never_serves_or_sends_tokens_a_same_named_profile_of_another
     preset, sandbox, memory_vault, make_engine, workbench_home, tmp_path, monkeypatch
 ):
     from workbench.core.profiles.catalog import PresetCatalog
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
     from workbench.sandbox import Sandbox
 
     first_store = ProfileStore(presets=PresetCatalog.load_default())
@@ -297,7 +297,7 @@ def test_a_pasted_pair_is_used_in_a_new_home_without_any_token_state(
     preset, sandbox, memory_vault, make_engine, tmp_path, monkeypatch
 ):
     from workbench.core.profiles.catalog import PresetCatalog
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
 
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "pasted-home"))
     store = ProfileStore(presets=PresetCatalog.load_default())

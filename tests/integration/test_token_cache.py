@@ -33,13 +33,16 @@ def test_a_fresh_stored_token_is_the_engines_cached_token(minted, profile_store,
     engine = make_engine(clock=clock).get_token(name)
     assert engine.obtained_by == "cache"
     assert (fast.access_token, fast.expires_at, fast.token_type) == (
-        engine.access_token, engine.expires_at, engine.token_type,
+        engine.access_token,
+        engine.expires_at,
+        engine.token_type,
     )
     assert fast.access_token == token.access_token
 
 
-def test_inside_the_refresh_ahead_window_the_engine_decides(minted, profile_store, memory_vault, make_engine,
-                                                            sandbox):
+def test_inside_the_refresh_ahead_window_the_engine_decides(
+    minted, profile_store, memory_vault, make_engine, sandbox
+):
     name, clock, token = minted
     clock.set_time(token.expires_at - 30)  # default lead: min(60 s, 10 % of 15 min) = 60 s
     assert _fast(profile_store, memory_vault, name, clock) is None
@@ -62,13 +65,19 @@ def test_a_token_the_state_does_not_describe_is_not_served(minted, profile_store
     assert _fast(profile_store, memory_vault, name, clock) is None
 
 
-def test_state_written_for_another_profile_of_that_name_is_not_trusted(minted, profile_store, memory_vault,
-                                                                       sandbox):
+def test_state_written_for_another_profile_of_that_name_is_not_trusted(
+    minted, profile_store, memory_vault, sandbox
+):
     name, clock, _token = minted
     demo = sandbox.demo_profiles()["token-of-trust"]
     profile_store.remove(name)
-    profile_store.create(name, preset="token-of-trust", base_url=demo["base_url"] + "/other",
-                         vars=demo["vars"], secret_names=list(demo["secrets"]))
+    profile_store.create(
+        name,
+        preset="token-of-trust",
+        base_url=demo["base_url"] + "/other",
+        vars=demo["vars"],
+        secret_names=list(demo["secrets"]),
+    )
     assert _fast(profile_store, memory_vault, name, clock) is None
 
 

@@ -22,7 +22,7 @@ import pytest
 from tests.integration.conftest import ROOT, run_cli
 from tests.tls import HttpsServer, make_ca
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 
 TOKEN = "opaque-token-" + uuid.uuid4().hex
 
@@ -54,7 +54,10 @@ def profile(secret_service, workbench_home, provider):
     vault = Vault()
     name = f"corp-{uuid.uuid4().hex[:8]}"
     ProfileStore(presets=PresetCatalog.load_default()).create(
-        name, preset="token-of-trust", base_url=provider.url, vars={"app_domain": "corp.example"},
+        name,
+        preset="token-of-trust",
+        base_url=provider.url,
+        vars={"app_domain": "corp.example"},
         secret_names=["api_key", "secret_key"],
     )
     vault.store(name, "api_key", "k")
@@ -104,11 +107,28 @@ def test_a_corporate_ca_installed_in_the_os_store_is_trusted_without_ssl_cert_fi
     env = _env_without_cert_overrides()
     proc = subprocess.run(
         [
-            "unshare", "--mount", "--propagation", "private", "sh", "-c",
-            'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh",
-            str(combined), system, sys.executable, "-m", "workbench", "call", profile, "/api/me",
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            'mount --bind "$1" "$2" && shift 2 && exec "$@"',
+            "sh",
+            str(combined),
+            system,
+            sys.executable,
+            "-m",
+            "workbench",
+            "call",
+            profile,
+            "/api/me",
         ],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"ok": True, "path": "/api/me"}

@@ -203,7 +203,9 @@ def test_loopback_listener_checks_state_and_answers_the_browser():
         pages: list[httpx.Response] = []
         browser = threading.Thread(
             target=lambda: pages.append(
-                httpx.get(receiver.redirect_uri, params={"code": "c0de", "state": "right", "iss": "https://as"})
+                httpx.get(
+                    receiver.redirect_uri, params={"code": "c0de", "state": "right", "iss": "https://as"}
+                )
             )
         )
         browser.start()
@@ -281,7 +283,7 @@ def test_credentials_may_go_to_the_endpoints_the_issuers_discovery_names(tmp_pat
     from workbench.core.net.origins import allowed_origins, check_origin
     from workbench.core.oauth.discovery import DiscoveryCache
     from workbench.core.profiles.catalog import PresetCatalog
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
 
     store = ProfileStore(presets=PresetCatalog.load_default())
     profile = store.create(

@@ -28,7 +28,12 @@ pytest.importorskip("PyInstaller")
 ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 120
 HOST_ONLY_VARIABLES = {
-    "PYTHONPATH", "PYTHONHOME", "SSL_CERT_FILE", "SSL_CERT_DIR", "DISPLAY", "WAYLAND_DISPLAY",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
 }
 
 
@@ -64,8 +69,16 @@ def frozen_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def run(argv: list[str | Path], env: dict[str, str], cwd: Path, **kwargs) -> subprocess.CompletedProcess[str]:
     # cwd outside the repository: the bundle must not find `workbench/` or `resources/` by accident.
-    return subprocess.run([str(a) for a in argv], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, check=False, **kwargs)
+    return subprocess.run(
+        [str(a) for a in argv],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+        **kwargs,
+    )
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -89,8 +102,9 @@ def test_frozen_self_test_passes_and_picks_the_same_keychain_as_the_installed_ap
     env = frozen_env(tmp_path)
     env.pop("PYTHON_KEYRING_BACKEND", None)
     frozen = run([frozen_app, "self-test", "--json"], env, tmp_path)
-    installed = run([sys.executable, "-m", "workbench", "self-test", "--json"],
-                    {**env, "PYTHONPATH": str(ROOT)}, tmp_path)
+    installed = run(
+        [sys.executable, "-m", "workbench", "self-test", "--json"], {**env, "PYTHONPATH": str(ROOT)}, tmp_path
+    )
 
     assert frozen.returncode == 0, frozen.stdout[-3000:] + frozen.stderr
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
@@ -130,8 +144,14 @@ def test_frozen_gui_renders_the_demo_window_offscreen(frozen_app, tmp_path):
 
 def test_frozen_cli_and_sandbox_work_across_processes(frozen_app, tmp_path):
     env = frozen_env(tmp_path)
-    sandbox = subprocess.Popen([str(frozen_app), "sandbox"], env=env, cwd=tmp_path, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    sandbox = subprocess.Popen(
+        [str(frozen_app), "sandbox"],
+        env=env,
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert sandbox.stdout is not None
         line = sandbox.stdout.readline()
@@ -150,8 +170,12 @@ def test_frozen_cli_and_sandbox_work_across_processes(frozen_app, tmp_path):
         assert json.loads(token.stdout)["obtained_by"] == "mint"
         call = run([frozen_app, "call", "tot", "/api/echo"], env, tmp_path)
         assert call.returncode == 0, call.stderr
-        decoded = run([frozen_app, "decode", "-", "--json"], env, tmp_path,
-                      input=json.loads(token.stdout)["access_token"])
+        decoded = run(
+            [frozen_app, "decode", "-", "--json"],
+            env,
+            tmp_path,
+            input=json.loads(token.stdout)["access_token"],
+        )
         assert decoded.returncode == 0, decoded.stderr
         assert json.loads(decoded.stdout)["alg"] == "HS256"
     finally:

@@ -50,7 +50,5 @@ def test_a_bench_name_that_promises_a_bound_asserts_one():
 
 
 def test_a_report_bench_asserts_no_bound():
-    bounded = [
-        name for name, fn in _bench_tests() if fn.name.startswith("test_report") and _bound_checks(fn)
-    ]
+    bounded = [name for name, fn in _bench_tests() if fn.name.startswith("test_report") and _bound_checks(fn)]
     assert bounded == []

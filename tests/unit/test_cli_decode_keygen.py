@@ -301,7 +301,7 @@ def test_keygen_refuses_an_unknown_profile_or_one_without_a_private_key(memory_c
 @pytest.mark.keychain
 def test_keygen_profile_key_survives_the_process_in_the_real_keychain(secret_service, workbench_home):
     from workbench.core.profiles.catalog import PresetCatalog
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import Vault
 
     ProfileStore(presets=PresetCatalog.load_default()).create(
@@ -325,7 +325,7 @@ def test_keygen_profile_key_survives_the_process_in_the_real_keychain(secret_ser
 
 def test_keygen_profile_refuses_when_there_is_no_keychain_to_keep_the_key(workbench_home, tmp_path):
     from workbench.core.profiles.catalog import PresetCatalog
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
 
     ProfileStore(presets=PresetCatalog.load_default()).create(
         "tm",

@@ -76,7 +76,7 @@ def test_token_help_explains_its_options_on_the_real_command_line():
     out = proc.stdout
     for flag in ("--json", "--refresh", "--mint", "--format"):
         line = next(row for row in out.splitlines() if row.strip().startswith(flag))
-        rest = line.strip()[len(flag):].strip()
+        rest = line.strip()[len(flag) :].strip()
         # The explanation is on the flag's line or the next, never missing.
         assert rest or out.split(line, 1)[1].splitlines()[1].strip(), line
     assert "exec-credential" in out and "examples:" in out

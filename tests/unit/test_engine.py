@@ -34,7 +34,7 @@ from workbench.core.errors import (
     user_message,
 )
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 
 HS_KEY = "unit-test-signing-key-0123456789abcdef"
 
@@ -788,3 +788,24 @@ def test_a_lock_file_that_is_a_folder_is_a_clear_error(engine, store, vault, wor
     (workbench_home / "locks" / "tot.lock").mkdir()
     with pytest.raises(LockTimeoutError, match="is a folder, not a file; remove it"):
         engine.get_token("tot")
+
+
+def test_a_cancelled_token_request_is_not_retried(engine, store, vault, provider, sleeps):
+    import threading
+
+    from workbench.core.errors import CancelledError
+
+    add_token_of_trust(store, vault)
+    cancel = threading.Event()
+
+    def busy_then_cancelled(_request):
+        cancel.set()  # the user pressed Cancel while the first attempt was on the wire
+        return provider.respond(503, content=b"<html>busy</html>")
+
+    provider.script["mint"] = [busy_then_cancelled] + [provider.respond(200, {})] * 3
+    events = []
+    engine.subscribe(events.append)
+    with pytest.raises(CancelledError, match="cancelled"):
+        engine.get_token("tot", force="mint", cancel=cancel)
+    assert provider.calls["mint"] == 1  # no retry after Cancel
+    assert not any(e.kind == "failed" for e in events)  # cancelling is not a failure

@@ -733,7 +733,11 @@ def test_a_retry_after_date_is_read_on_the_servers_clock(make_profile):
     err = provider_error(profile, status=429, headers=headers, body=b"{}", step="mint")
     assert err.retry_after == 10
     err = provider_error(
-        profile, status=429, headers={"Retry-After": headers["Retry-After"]}, body=b"{}", step="mint",
+        profile,
+        status=429,
+        headers={"Retry-After": headers["Retry-After"]},
+        body=b"{}",
+        step="mint",
         now=1445412487.0,
     )
     assert err.retry_after == 3

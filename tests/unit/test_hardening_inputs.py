@@ -21,7 +21,8 @@ from workbench.core.errors import (
     StorageError,
 )
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import MAX_PROFILE_BYTES, ProfileStore, validate_base_url
+from workbench.core.profiles.profile import MAX_PROFILE_BYTES, validate_base_url
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.storage import paths
 
 PASTED = "sk_live_PASTEDSECRET_0123456789abcdef"

@@ -1,4 +1,5 @@
-"""The shared HTTP client: safe defaults, bearer auth in the preset's header, and clear network errors."""
+"""The shared HTTP client: safe defaults and clear network errors (the token on a request:
+tests/unit/test_renew_once.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from workbench import __version__
 from workbench.core.engine.flows import RequestSpec
 from workbench.core.errors import NetworkError, NetworkTimeoutError, ProviderResponseError
-from workbench.core.net.client import BearerAuth, any_origin, make_client, network_error, send_bounded
+from workbench.core.net.client import any_origin, make_client, network_error, send_bounded
 
 
 def spec(url: str = "https://api.example.com/v1/auth/token", **kw) -> RequestSpec:
@@ -78,33 +79,6 @@ def test_timeouts_and_tls_verification_defaults():
     with make_client(timeout=2.0, verify_tls=False) as client:
         assert client.timeout.connect == 2.0
         assert client._transport._pool._ssl_context.verify_mode == ssl.CERT_NONE
-
-
-def test_bearer_auth_applies_the_token_with_the_presets_header_and_scheme():
-    seen: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers.get("X-Token", ""))
-        return httpx.Response(200)
-
-    auth = BearerAuth(lambda: "tok-1", header="X-Token", scheme="JWT")
-    with make_client(transport=httpx.MockTransport(handler)) as client:
-        client.get("https://api.example.com/me", auth=auth)
-    assert seen == ["JWT tok-1"]
-    assert isinstance(auth, httpx.Auth)
-
-
-def test_bearer_auth_returns_a_401_as_is_for_the_engine_to_decide():
-    calls = 0
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        nonlocal calls
-        calls += 1
-        return httpx.Response(401)
-
-    with make_client(transport=httpx.MockTransport(handler)) as client:
-        assert client.get("https://api.example.com/me", auth=BearerAuth(lambda: "old")).status_code == 401
-    assert calls == 1
 
 
 def test_a_refused_connection_names_the_host_not_the_request():

@@ -86,7 +86,7 @@ def test_no_import_cycles_between_product_modules():
         state[node] = 1
         for nxt in sorted(edges[node]):
             if state.get(nxt) == 1:
-                cycles.append(" -> ".join([*path[path.index(nxt):], nxt]))
+                cycles.append(" -> ".join([*path[path.index(nxt) :], nxt]))
             elif nxt not in state:
                 visit(nxt, [*path, nxt])
         state[node] = 2
@@ -116,3 +116,104 @@ def test_one_helper_each_for_jwt_times_retry_after_durations_and_vault_secrets()
         for what, pattern in patterns.items()
     }
     assert {what: len(paths) for what, paths in found.items()} == dict.fromkeys(patterns, 1), found
+
+
+# ----------------------------------------------------------------- imports inside functions
+# Imports inside functions hide the dependency graph from readers and from the checks above.
+# Start-up speed comes from lazy loading at command dispatch (cli.py) and view construction
+# (gui/window_ui.py), not from imports scattered through functions: at most this many are left.
+FUNCTION_LEVEL_IMPORT_BUDGET = 50
+
+
+def _project_modules():
+    for path in sorted((ROOT / "workbench").rglob("*.py")):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        yield ".".join(parts), path
+
+
+def _all_imports(path, name):
+    """Every import statement in a module, at any depth: (line, module, names it binds from it
+    as `module.name`, inside a function)."""
+    import ast
+
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+
+    def visit(node, in_function):
+        for child in ast.iter_child_nodes(node):
+            inside = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            if isinstance(child, ast.Import):
+                found.extend((child.lineno, alias.name, (), in_function) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    parts = package.split(".")[: len(package.split(".")) - child.level + 1]
+                    base = ".".join([*parts, base] if base else parts)
+                found.append(
+                    (child.lineno, base, tuple(f"{base}.{a.name}" for a in child.names), in_function)
+                )
+            visit(child, inside)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return found
+
+
+def test_core_never_imports_qt_or_the_front_ends_not_even_inside_a_function():
+    forbidden = ("PySide6", "shiboken6", "workbench.gui", "workbench.commands", "workbench.cli")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {imported}"
+        for name, path in _project_modules()
+        if name.startswith("workbench.core")
+        for line, module, names, _inside in _all_imports(path, name)
+        for imported in (module, *names)
+        if imported.startswith(forbidden)
+    ]
+    assert offenders == []
+
+
+def test_the_cli_commands_never_import_qt_not_even_inside_a_function_except_the_gui_command():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {imported}"
+        for name, path in _project_modules()
+        if name.startswith(("workbench.commands", "workbench.cli")) and name != "workbench.commands.gui"
+        for line, module, names, _inside in _all_imports(path, name)
+        for imported in (module, *names)
+        if imported.startswith(("PySide6", "shiboken6", "workbench.gui"))
+    ]
+    assert offenders == []
+
+
+def test_at_most_fifty_imports_of_project_modules_sit_inside_functions():
+    inside = [
+        f"{path.relative_to(ROOT)}:{line} {module}"
+        for name, path in _project_modules()
+        for line, module, _names, in_function in _all_imports(path, name)
+        if in_function and module.startswith("workbench")
+    ]
+    assert len(inside) <= FUNCTION_LEVEL_IMPORT_BUDGET, "\n".join(inside)
+
+
+def test_top_level_help_and_an_unknown_command_import_no_command_module():
+    """Command modules load at dispatch, when their own command runs: the top-level help and
+    the list of choices come from cli.py's table of summaries."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from workbench import cli\n"
+        "for argv in (['--help'], ['frobnicate']):\n"
+        "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()),"
+        " contextlib.redirect_stderr(io.StringIO()):\n"
+        "        cli.build_parser(argv).parse_args(argv)\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('workbench.commands.'))\n"
+        "assert loaded == [], loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_command_module_takes_its_summary_from_the_cli_table():
+    from workbench import cli
+
+    parser = cli.build_parser()
+    group = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    assert {c.dest: c.help for c in group._choices_actions} == {n: cli.summary(n) for n in cli._COMMANDS}

@@ -243,3 +243,16 @@ def test_a_failing_keychain_rolls_back_what_it_stored(ctx, monkeypatch):
     assert calls == ["api_key", "secret_key"]
     assert entries(ctx) == {}
     assert not ctx.profiles.exists("tot")
+
+
+def test_a_pasted_token_profile_is_known_and_takes_a_new_paste(ctx):
+    operations.create_profile(
+        ctx, "pasted", preset="bearer", base_url="https://api.example.com", secrets={"access_token": "old"}
+    )
+    assert operations.token_facts(ctx.profiles.get("pasted")).pasted is True
+    make_tm(ctx)
+    assert operations.token_facts(ctx.profiles.get("tm")).pasted is False
+    done = operations.paste_token(ctx, "pasted", "  Bearer new-token\n")
+    assert done.profile == "pasted" and ctx.vault.load("pasted", "access_token") == "new-token"
+    with pytest.raises(InputError, match="empty"):
+        operations.paste_token(ctx, "pasted", "   ")

@@ -25,7 +25,8 @@ from workbench.core.context import AppContext
 from workbench.core.errors import InputError, PresetError, ProfileError, VaultError
 from workbench.core.net.origins import origin_of
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore, validate_profile_name
+from workbench.core.profiles.profile import validate_profile_name
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.storage.toml_writer import dumps_toml
 from workbench.core.storage.vault import Vault
 

@@ -8,7 +8,7 @@ import pytest
 
 from workbench.core.clock import FakeClock
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.profile import ProfileStore
+from workbench.core.profiles.store import ProfileStore
 from workbench.core.request.saved import SavedRequest, SavedRequestError, SavedRequestStore, render
 from workbench.core.request.templating import TemplateError, TemplateRenderer
 
@@ -83,3 +83,22 @@ def test_hand_edited_files_are_checked(workbench_home, text, message):
     store.path_for("p").write_text(text)
     with pytest.raises(SavedRequestError, match=message.replace("[", r"\[").replace("]", r"\]")):
         store.load("p")
+
+
+def test_a_multipart_body_reads_back_field_by_field_with_a_server_side_parser(profile):
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    renderer = TemplateRenderer(clock=FakeClock())
+    fields = (("caption", "Zoë & {{ uid }}"), ('odd "name"', "two\r\nlines"), ("caption", "again"))
+    out = render(
+        SavedRequest("m", "POST", "/m", body_type="multipart", form=fields), profile, renderer, {"uid": "7"}
+    )
+    head = f"Content-Type: {out.headers['Content-Type']}\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + out.content)
+    parts = [
+        (part.get_param("name", header="content-disposition"), part.get_payload(decode=True).decode())
+        for part in message.iter_parts()
+    ]
+    assert [value for _name, value in parts] == ["Zoë & 7", "two\r\nlines", "again"]
+    assert [name for name, _value in parts][::2] == ["caption", "caption"]

@@ -18,10 +18,16 @@ from workbench.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_PRESETS = (
-    "api-key-sliding", "marketiger3d", "oauth2-client-credentials", "oauth2-refresh-token",
-    "paymentsgate", "token-of-trust", "true-markets",
+    "api-key-sliding",
+    "marketiger3d",
+    "oauth2-client-credentials",
+    "oauth2-refresh-token",
+    "paymentsgate",
+    "token-of-trust",
+    "true-markets",
     # logged in through the sandbox's authorization server, which plays the user
-    "oauth2-authorization-code", "oauth2-device-code",
+    "oauth2-authorization-code",
+    "oauth2-device-code",
 )
 STEPS = ("profile", "token", "verify", "call")
 
@@ -132,7 +138,11 @@ def test_cli_self_test_runs_headless_in_a_fresh_process(tmp_path):
     env.pop("DISPLAY", None)
     proc = subprocess.run(
         [sys.executable, "-m", "workbench", "self-test", "--json"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)

@@ -15,7 +15,10 @@ def test_the_product_type_checks_under_mypy_strict(tmp_path):
     pytest.importorskip("mypy")
     run = subprocess.run(
         [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stdout[-3000:]
     every_module = len(list((ROOT / "workbench").rglob("*.py")))

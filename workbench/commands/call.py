@@ -17,7 +17,10 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
+from workbench.cli import summary
+from workbench.core.engine.token_cache import learn_stored_clock_offset
 from workbench.core.errors import InputError
+from workbench.core.request.saved import render_saved
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -65,13 +68,20 @@ def parse_json_body(text: str | None) -> Any:
         raise InputError(
             f"--json-body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
+    except RecursionError:
+        raise InputError("--json-body is nested too deeply to be a request body") from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits (int_max_str_digits)
+        limit = sys.get_int_max_str_digits()
+        raise InputError(
+            f"--json-body holds a number of more than {limit} digits; not a request body"
+        ) from None
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     call = sub.add_parser(
         "call",
-        help="send an authenticated request",
+        help=summary("call"),
         description="Send a request with the profile's token and print the answer's body. Exit 0 on a "
         "2xx; on a 401 a fresh token is obtained once and the request retried once.",
         epilog="""examples:
@@ -151,7 +161,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _saved(args: argparse.Namespace, ctx: AppContext) -> tuple[str, str, dict[str, Any]]:
     """`--request SAVED`: the saved request rendered; `-H` adds or replaces headers."""
-    from workbench.core.request.saved import render_saved
 
     if args.target or args.json_body is not None:
         raise InputError("give either [METHOD] PATH_OR_URL (with --json-body) or --request SAVED, not both")
@@ -164,8 +173,6 @@ def _saved(args: argparse.Namespace, ctx: AppContext) -> tuple[str, str, dict[st
 
 
 def _send(args: argparse.Namespace, ctx: AppContext, method: str, target: str, kwargs: dict[str, Any]) -> int:
-    from workbench.core.engine.token_cache import learn_stored_clock_offset
-
     # As `token` does: this process has seen no `Date` yet, so start from the offset last learnt
     # (expiry is judged, and true-markets' timestamps are signed, on the provider's clock).
     learn_stored_clock_offset(ctx.profiles.get(args.name), clock=ctx.clock)

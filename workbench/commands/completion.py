@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import build_parser, summary
 from workbench.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -38,10 +39,10 @@ or for this shell only:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     comp = sub.add_parser(
         "completion",
-        help="print a shell completion script (bash, zsh or fish)",
+        help=summary("completion"),
         description="Print a completion script for SHELL on stdout; it completes commands, options, "
         "profile names and preset names.",
         epilog=EPILOG,
@@ -72,8 +73,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 def script(shell: str) -> str:
     """The completion script for `shell`, from a fresh parser annotated with name completers."""
     import shtab
-
-    from workbench.cli import build_parser
 
     parser = build_parser()
     profiles = shtab.cmd("workbench completion --list profiles 2>/dev/null")

@@ -14,7 +14,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from workbench.cli import summary
+from workbench.commands.jwt import read_key_file
 from workbench.core.errors import InputError, TokenFormatError
+from workbench.core.jose import inspect as jwtinspect
+from workbench.core.jose.inspect import format_moment, humanize_duration, humanize_relative
+from workbench.core.operations import encryption_key, inspect_token
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -25,10 +30,10 @@ _STDIN_LIMIT = 96 * 1024
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     dec = sub.add_parser(
         "decode",
-        help="decode and check a JWT",
+        help=summary("decode"),
         description="Show a JWT's header, claims, times and warnings; check its signature when given a key. "
         "A JWS whose payload is not JSON is shown as text and still checked; a JWE (5 segments) shows "
         "its header; a nested token (cty JWT) and an x5c chain are shown. Header keys (jku, x5u, jwk, "
@@ -47,15 +52,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keyopt.add_argument("--secret", metavar="S", help="HMAC secret; @FILE reads it from a file")
     keyopt.add_argument("--key", metavar="PEM_OR_JWK_FILE", help="public key file: PEM, JWK or JWKS")
     keyopt.add_argument("--jwks", metavar="URL_OR_FILE", help="JWKS URL or file; the key is picked by kid")
+    dec.add_argument(
+        "--decrypt-key",
+        metavar="KEY",
+        help="open a JWE with this private key or shared key (PEM or JWK file, or inline); "
+        "a nested token inside is then checked with --secret/--key/--jwks",
+    )
     dec.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations import inspect_token
-
     token = read_token_argument(args.token)
     key = verification_key_from_args(args)
-    result = inspect_token(token, key=key, now=ctx.clock.now())
+    decrypt_key = _decrypt_key(getattr(args, "decrypt_key", None))
+    result = inspect_token(token, key=key, now=ctx.clock.now(), decrypt_key=decrypt_key)
     if getattr(args, "json", False):
         _write(sys.stdout, _pretty(result.to_json()) + "\n")
     else:
@@ -83,8 +93,6 @@ MAX_SECRET_FILE_BYTES = 1024 * 1024
 
 
 def verification_key_from_args(args: argparse.Namespace) -> VerificationKey | None:
-    from workbench.core.jose import inspect as jwtinspect
-
     secret = getattr(args, "secret", None)
     key_arg = getattr(args, "key", None)
     jwks_arg = getattr(args, "jwks", None)
@@ -101,6 +109,14 @@ def verification_key_from_args(args: argparse.Namespace) -> VerificationKey | No
             return jwtinspect.key_from_text(jwks_arg, source="--jwks")
         return jwtinspect.load_key_file(jwks_arg)
     return None
+
+
+def _decrypt_key(value: str | None) -> Any:
+    if value is None:
+        return None
+
+    text, source = read_key_file(value, "--decrypt-key")
+    return encryption_key(text=text, source=source)
 
 
 def _is_inline_key(value: str) -> bool:
@@ -140,14 +156,14 @@ _KIND_TITLES = {"JWS": "JWS (signed)", "JWE": "JWE (encrypted)"}
 
 
 def _inspection_lines(result: Inspection) -> list[str]:
-    from workbench.core.jose.inspect import format_moment, humanize_duration, humanize_relative
-
     # A plain JWS starts with its header, as it always has; anything else says what it is first.
     lines: list[str] = [] if result.kind == "JWS" else [_KIND_TITLES.get(result.kind, result.kind), ""]
     lines.extend(["Header", _pretty(result.header), ""])
     lines.extend(_payload_lines(result))
     rows: list[tuple[str, str]] = [("alg", result.alg if result.alg is not None else "(none)")]
-    if result.kind == "JWE":
+    if result.kind == "JWE" and result.nested is not None and result.nested.kind == "JWS":
+        rows.append(("signature", "of the nested token: see below"))
+    elif result.kind == "JWE":
         rows.append(("signature", "none to check (a JWE is encrypted, not signed)"))
     elif result.signature_valid is None:
         rows.append(("signature", "not checked (no key given: use --secret, --key or --jwks)"))
@@ -194,7 +210,9 @@ def _inspection_lines(result: Inspection) -> list[str]:
     else:
         lines.append("No warnings")
     if result.nested is not None:
-        lines.extend(["", "Nested token (decoded, its signature not checked)", ""])
+        checked = result.kind == "JWE" and result.payload_format != "encrypted"
+        title = "Nested token (decrypted)" if checked else "Nested token (decoded, its signature not checked)"
+        lines.extend(["", title, ""])
         inner = "\n".join(_inspection_lines(result.nested)).split("\n")
         lines.extend(f"    {line}" if line else "" for line in inner)
     return lines
@@ -221,8 +239,6 @@ def _printable(text: str, keep_newlines: bool = False) -> str:
 
 
 def _moment(moment: Any, now: float) -> str:
-    from workbench.core.jose.inspect import format_moment, humanize_relative
-
     return f"{format_moment(moment)} ({humanize_relative(moment.timestamp() - now)})"
 
 

@@ -16,6 +16,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
+from workbench.core.operations.dpop import dpop_proof
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
@@ -24,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this command's subparser (imported at parse time: keep module-level imports light)."""
     p = sub.add_parser(
         "dpop-proof",
-        help="print a fresh DPoP proof for the profile's DPoP key",
+        help=summary("dpop-proof"),
         description="Print a fresh DPoP proof (RFC 9449) of the profile's DPoP key for METHOD URL.",
         epilog="""examples:
   curl -H "Authorization: DPoP $(workbench token prod)" \\
@@ -40,8 +43,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations.dpop import dpop_proof
-
     result = dpop_proof(ctx, args.name, args.method, args.url, nonce=args.nonce, ath=not args.no_ath)
     sys.stdout.write(result.proof + "\n")
     return 0

@@ -14,7 +14,9 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from workbench.core.errors import InputError
+from workbench.cli import summary
+from workbench.commands.token import authorization, obtain, refuse_unprintable
+from workbench.core.errors import InputError, user_message
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -41,10 +43,10 @@ The exit status is the command's; a command that cannot be found exits 127.
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     ex = sub.add_parser(
         "exec",
-        help="run a command with the profile's token in its environment",
+        help=summary("exec"),
         description=(
             f"Run CMD with {TOKEN_VAR} and {AUTHORIZATION_VAR} set for it alone; "
             "its exit status becomes workbench's."
@@ -69,8 +71,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         raise InputError(f"no command to run (write it after --: `workbench exec {args.name} -- CMD ARG...`)")
     import shutil
 
-    from workbench.commands.token import authorization, obtain
-
     program = argv[0]
     # Find the program before obtaining a token, so a typo costs no provider round trip.
     if os.sep in program or (os.altsep and os.altsep in program):
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
     result = obtain(ctx, args.name)
     _header, value = authorization(ctx, args.name, result)
+    refuse_unprintable(args.name, value)
     env = dict(os.environ)
     env[TOKEN_VAR] = result.access_token
     env[AUTHORIZATION_VAR] = value
@@ -109,6 +110,4 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _shown(program: str) -> str:
-    from workbench.core.errors import user_message
-
     return user_message(InputError(program[:200]))

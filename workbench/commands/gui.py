@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import argparse
 
+from workbench.cli import summary
 from workbench.core.context import AppContext
+from workbench.core.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     g = sub.add_parser(
         "gui",
-        help="the desktop app (default)",
+        help=summary("gui"),
         description="Open the desktop app: profiles, tokens with live countdowns, requests, the inspector.",
         epilog="""examples:
   workbench                                   # the same as `workbench gui`
@@ -40,8 +42,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if _no_display():
         # Qt would abort the process (SIGABRT) with several lines about xcb plugins.
         if not getattr(args, "screenshot", None):
-            from workbench.core.errors import InputError
-
             raise InputError(
                 "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set); "
                 "headless, render it with `workbench gui --demo --screenshot out.png`"

@@ -13,6 +13,10 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from workbench.cli import summary
+from workbench.core.profiles.profile import validate_profile_name
+from workbench.core.storage.history import History
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
@@ -31,10 +35,10 @@ def _limit(text: str) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     hist = sub.add_parser(
         "history",
-        help="past requests (names and outcomes, never headers or bodies)",
+        help=summary("history"),
         epilog="""examples:
   workbench history                      # the latest requests of every profile
   workbench history prod --limit 200
@@ -73,9 +77,6 @@ def _duration(seconds: Any) -> str:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles.profile import validate_profile_name
-    from workbench.core.storage.history import History
-
     name = validate_profile_name(args.name) if args.name else None
     history = History()
     if args.clear:

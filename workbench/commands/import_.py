@@ -16,6 +16,13 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
+from workbench.core.errors import InputError
+from workbench.core.importers import read_plan
+from workbench.core.importers.apply import describe
+from workbench.core.importers.common import MAX_IMPORT_BYTES
+from workbench.core.operations.imports import import_collection, preview_import
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
@@ -23,10 +30,10 @@ FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     imp = sub.add_parser(
         "import",
-        help="import a curl command, Postman/Insomnia/Bruno collection, OpenAPI or HAR",
+        help=summary("import"),
         epilog="""examples:
   workbench import collection.postman_collection.json --environment staging.postman_environment.json
   pbpaste | workbench import - --format curl       # a copied curl command
@@ -51,12 +58,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.errors import InputError
-    from workbench.core.importers import read_plan
-    from workbench.core.importers.apply import describe
-    from workbench.core.importers.common import MAX_IMPORT_BYTES
-    from workbench.core.operations.imports import import_collection, preview_import
-
     stdin = None
     if args.file == "-":
         stream = getattr(sys.stdin, "buffer", None)

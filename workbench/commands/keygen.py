@@ -22,17 +22,21 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from workbench.core.errors import ProfileError, VaultUnavailableError
+from workbench.cli import summary
+from workbench.core.errors import InputError, ProfileError, VaultUnavailableError
+from workbench.core.jose.keys import generate_key_pair, write_key_files
+from workbench.core.operations import NoKeySlotError, attach_private_key, check_key_generation
+from workbench.core.operations.dpop import attach_dpop_key, check_dpop_slot
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     kg = sub.add_parser(
         "keygen",
-        help="generate a key pair",
+        help=summary("keygen"),
         epilog="--out DIR writes private.pem (PKCS#8, mode 0600), public.pem and public.jwk.json "
         "(kid = RFC 7638 thumbprint). --profile NAME stores the private key in that profile's vault "
         "entry private_key and prints the public PEM and JWK. With neither, the private key PEM is "
@@ -59,8 +63,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.jose.keys import generate_key_pair, write_key_files
-
     alg = getattr(args, "alg", None) or "ES256"
     out = getattr(args, "out", None)
     profile_name = getattr(args, "profile", None)
@@ -84,8 +86,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         lines.append(f"wrote {written['public_pem']}")
         lines.append(f"wrote {written['public_jwk']}")
     if profile_name is not None:
-        from workbench.core.operations import attach_private_key
-
         secret = attach_private_key(ctx, profile_name, private_pem.decode("ascii")).secret
         if out is not None:
             lines.append(f"stored the private key in profile '{profile_name}' ({secret})")
@@ -117,9 +117,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _dpop_key(ctx: AppContext, profile_name: str | None, alg: str, out: str | None) -> int:
     """`keygen --dpop --profile NAME`: a DPoP key straight into the profile's keychain entry."""
-    from workbench.core.errors import InputError
-    from workbench.core.jose.keys import generate_key_pair
-    from workbench.core.operations.dpop import attach_dpop_key, check_dpop_slot
 
     if profile_name is None or out is not None:
         raise InputError(
@@ -139,7 +136,6 @@ def _dpop_key(ctx: AppContext, profile_name: str | None, alg: str, out: str | No
 
 def _check_profile_can_hold_key(ctx: AppContext, name: str, alg: str) -> None:
     """Fail before generating anything if the key could not be kept in the profile."""
-    from workbench.core.operations import NoKeySlotError, check_key_generation
 
     try:
         check_key_generation(ctx, name, alg)  # ProfileError names a missing profile

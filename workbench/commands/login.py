@@ -11,6 +11,11 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
+from workbench.core.oauth.params import parse_param
+from workbench.core.oauth.status import no_refresh_token_note
+from workbench.core.operations.logins import log_in
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.oauth.login import LoginPrompt
@@ -27,10 +32,10 @@ def _seconds(text: str) -> float:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     p = sub.add_parser(
         "login",
-        help="log in through the browser or a device code (OAuth presets)",
+        help=summary("login"),
         description="Run the interactive OAuth login of profile NAME and store its tokens.",
         epilog="""examples:
   workbench login corp                  # the system browser ($BROWSER honoured); the URL is printed too
@@ -88,10 +93,6 @@ def _show_prompt(prompt: LoginPrompt) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.oauth.params import parse_param
-    from workbench.core.oauth.status import no_refresh_token_note
-    from workbench.core.operations.logins import log_in
-
     params = dict(parse_param(item) for item in args.params)
     outcome = log_in(
         ctx,

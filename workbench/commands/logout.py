@@ -11,15 +11,19 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
+from workbench.core.oauth.login import default_opener
+from workbench.core.oauth.signout import sign_out
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     p = sub.add_parser(
         "logout",
-        help="revoke and forget the tokens of an OAuth login",
+        help=summary("logout"),
         description="Revoke the refresh token of profile NAME at its issuer (RFC 7009) and forget "
         "its tokens.",
         epilog="""examples:
@@ -40,9 +44,6 @@ def _say(text: str) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.oauth.login import default_opener
-    from workbench.core.oauth.signout import sign_out
-
     outcome = sign_out(ctx, args.name, end_session=args.end_session)
     _say(f"logged out of '{args.name}': {outcome.message}")
     if args.end_session:

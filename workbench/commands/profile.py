@@ -19,7 +19,23 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from workbench.core.errors import InputError
+from workbench.cli import summary
+from workbench.core.errors import InputError, user_message
+from workbench.core.oauth.status import login_state
+from workbench.core.operations import import_profile, remove_profile
+from workbench.core.operations.profiles import (
+    check_new_profile,
+    check_profile_update,
+    create_profile,
+    update_profile,
+)
+from workbench.core.profiles.profile import (
+    LOGIN_SECRET_NAMES,
+    MAX_PROFILE_BYTES,
+    TOKEN_SECRET_NAMES,
+    validate_profile_name,
+)
+from workbench.core.profiles.secret_refs import drop_final_newline
 from workbench.core.storage import files
 
 if TYPE_CHECKING:
@@ -31,17 +47,9 @@ MAX_SECRET_FILE_BYTES = 1024 * 1024
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 
 
-def validate_profile_name(name: str) -> str:
-    """`profiles.validate_profile_name`, imported when a command runs: `workbench profile` is
-    registered at every start (the GUI's too), and the profile store's module is not light."""
-    from workbench.core.profiles.profile import validate_profile_name as validate
-
-    return validate(name)
-
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
-    prof = sub.add_parser("profile", help="manage provider profiles")
+    """Add this command's subparser."""
+    prof = sub.add_parser("profile", help=summary("profile"))
     psub = prof.add_subparsers(
         dest="profile_command", parser_class=type(prof), metavar="ACTION", required=True
     )
@@ -236,7 +244,6 @@ def resolve_secret_value(name: str, raw: str, *, stdin: TextIO | None = None) ->
 
     One trailing newline is dropped (files and `echo` add it; tokens and keys do not need it).
     """
-    from workbench.core.profiles.secret_refs import drop_final_newline
 
     if raw.startswith("@@"):
         value = raw[1:]
@@ -293,8 +300,6 @@ def read_small_file(path: Path, limit: int, label: str, *, what: str) -> bytes:
 
 
 def _add(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations.profiles import check_new_profile, create_profile
-
     name = validate_profile_name(args.name)
     preset = ctx.presets.get(args.preset)
     sets = parse_assignments(args.sets, "--set")
@@ -313,8 +318,6 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _set(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.operations.profiles import check_profile_update, update_profile
-
     name = validate_profile_name(args.name)
     profile = ctx.profiles.get(name)
     preset = profile.preset
@@ -365,8 +368,6 @@ def profile_summary(profile: Profile) -> dict[str, object]:
 
 
 def _warn_problems(ctx: AppContext) -> None:
-    from workbench.core.errors import user_message
-
     for problem in ctx.profiles.problems():
         print(f"workbench: warning: {user_message(problem)}", file=sys.stderr)
 
@@ -403,9 +404,6 @@ def secret_status(profile: Profile, vault: Vault) -> dict[str, bool]:
 
 
 def _show(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles.profile import LOGIN_SECRET_NAMES as login_names
-    from workbench.core.profiles.profile import TOKEN_SECRET_NAMES as token_names
-
     profile = ctx.profiles.get(validate_profile_name(args.name))
     preset = profile.preset
     status = secret_status(profile, ctx.vault)
@@ -436,9 +434,9 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
             ref = profile.secret_refs[secret]
             out.append(f"  {secret:<{width}}  from {ref} (read at each use, not stored)")
             continue
-        if secret in login_names:
+        if secret in LOGIN_SECRET_NAMES:
             note = " (from the last login)" if present else " (from `workbench login`)"
-        elif secret in token_names and (spec is None or spec.kind != "secret"):
+        elif secret in TOKEN_SECRET_NAMES and (spec is None or spec.kind != "secret"):
             note = " (cached by the engine)" if present else " (obtained on first use)"
         else:
             note = "" if present or spec is None or spec.required else " (optional)"
@@ -458,7 +456,6 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _login_lines(ctx: AppContext, name: str) -> list[str]:
     """An OAuth login's redirect URI to register, granted scope and refresh token (no network)."""
-    from workbench.core.oauth.status import login_state
 
     state = login_state(ctx, name)
     if state is None:
@@ -477,7 +474,6 @@ def _login_lines(ctx: AppContext, name: str) -> list[str]:
 
 def _rm(args: argparse.Namespace, ctx: AppContext) -> int:
     name = validate_profile_name(args.name)
-    from workbench.core.operations import remove_profile
 
     removed = remove_profile(ctx, name)
     for warning in removed.warnings:
@@ -490,8 +486,6 @@ def _rm(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _import(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles.profile import MAX_PROFILE_BYTES
-
     if args.file == "-":
         source = "<stdin>"
         raw = getattr(sys.stdin, "buffer", None)  # bytes, so undecodable input is a clear error
@@ -513,7 +507,6 @@ def _import(args: argparse.Namespace, ctx: AppContext) -> int:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{source}: not UTF-8 text (a profile is a TOML file)") from None
-    from workbench.core.operations import import_profile
 
     result = import_profile(ctx, text, source=source, trust=bool(args.trust))
     profile = result.profile

@@ -13,15 +13,21 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
+from workbench.commands.call import parse_headers, parse_json_body, parse_target
+from workbench.core.errors import InputError
+from workbench.core.profiles.profile import validate_profile_name
+from workbench.core.request.saved import SavedRequest, SavedRequestStore
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     req = sub.add_parser(
         "request",
-        help="saved requests of a profile (list, save, rm)",
+        help=summary("request"),
         description="Saved requests are TOML beside the profile (no secret values; {{ }} templates allowed).",
     )
     rsub = req.add_subparsers(dest="request_command", parser_class=type(req), metavar="ACTION", required=True)
@@ -68,9 +74,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from workbench.core.profiles.profile import validate_profile_name
-    from workbench.core.request.saved import SavedRequestStore
-
     name = validate_profile_name(args.name)
     ctx.profiles.get(name)  # the profile must exist: one clear line if not
     store = SavedRequestStore()
@@ -83,7 +86,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         store.remove(name, args.saved)
         print(f"saved request '{args.saved}' of profile '{name}' removed", file=sys.stderr)
         return 0
-    from workbench.core.errors import InputError
 
     raise InputError(f"unknown request action '{action}'")
 
@@ -91,8 +93,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 def _list(args: argparse.Namespace, name: str, store: object) -> int:
     """Saved requests grouped by the folder they came from, with the title they had there."""
     import re
-
-    from workbench.core.request.saved import SavedRequestStore
 
     assert isinstance(store, SavedRequestStore)
     file = store.load(name)
@@ -132,10 +132,6 @@ def _list(args: argparse.Namespace, name: str, store: object) -> int:
 
 
 def _save(args: argparse.Namespace, name: str, store: object) -> int:
-    from workbench.commands.call import parse_headers, parse_target
-    from workbench.core.errors import InputError
-    from workbench.core.request.saved import SavedRequest, SavedRequestStore
-
     assert isinstance(store, SavedRequestStore)
     method, target = parse_target(list(args.target))
     headers = parse_headers(list(args.headers or []))
@@ -144,12 +140,7 @@ def _save(args: argparse.Namespace, name: str, store: object) -> int:
         if len(args.target) == 1:
             method = "POST"  # a body without a method means POST, as with `call`
         if "{{" not in body and "{%" not in body:
-            try:
-                json.loads(body)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"--json-body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-                ) from None
+            parse_json_body(body)
     request = SavedRequest(
         name=args.saved, method=method, url=target, headers=tuple(headers.items()),
         body=body, body_type="json" if body is not None else None,

@@ -10,17 +10,19 @@ from __future__ import annotations
 import argparse
 import errno
 
+from workbench.cli import summary
 from workbench.core.context import AppContext
 from workbench.core.errors import InputError
+from workbench.sandbox.runner import serve_in_foreground
 
 MAX_PORT = 65535
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     sb = sub.add_parser(
         "sandbox",
-        help="run the local provider emulators",
+        help=summary("sandbox"),
         description="Serve an emulator of every preset's provider on 127.0.0.1. The first stdout line is "
         "JSON with each preset's base URL and demo credentials; it serves until interrupted.",
         epilog="""examples:
@@ -35,7 +37,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     port = int(args.port)
     if not 0 <= port <= MAX_PORT:
         raise InputError(f"--port must be between 0 and {MAX_PORT} (0 picks any free port), not {port}")
-    from workbench.sandbox.runner import serve_in_foreground
 
     try:
         return serve_in_foreground(port)

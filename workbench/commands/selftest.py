@@ -39,15 +39,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from workbench import __version__
+from workbench.cli import summary
+from workbench.core.context import AppContext
 from workbench.core.errors import WorkbenchError, user_message
+from workbench.core.jose import jws, keys
+from workbench.core.jose.inspect.compact import looks_like_jwt
+from workbench.core.net import trust
+from workbench.core.operations.logins import log_in
+from workbench.core.operations.profiles import create_profile, remove_profile
+from workbench.core.operations.tokens import inspect_token, token_facts, verify_token
+from workbench.core.profiles.catalog import PresetCatalog
+from workbench.core.profiles.profile import TOKEN_SECRET_NAMES
 from workbench.core.redact import redact
+from workbench.core.storage import paths
+from workbench.core.storage.vault import MemoryKeyring, Vault
+from workbench.sandbox import Sandbox
 
 if TYPE_CHECKING:
-    from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.profiles.presets import Preset
-    from workbench.core.storage.vault import Vault
-    from workbench.sandbox import Sandbox
 
 Status = Literal["ok", "warn", "fail", "skip"]
 PROFILE_PREFIX = "selftest-"
@@ -151,9 +161,6 @@ class SelfTest:
 
     def check_resources(self) -> None:
         def run() -> str:
-            from workbench.core.profiles.catalog import PresetCatalog
-            from workbench.core.storage import paths
-
             root = paths.resources_dir()
             catalog = PresetCatalog.load_dirs([paths.presets_dir()])
             if catalog.problems:
@@ -174,8 +181,6 @@ class SelfTest:
             # Verification uses the OS trust store through truststore (core/trust.py); a frozen app
             # must have collected truststore, or it would fall back to certifi's bundle.
             import ssl
-
-            from workbench.core.net import trust
 
             try:
                 trust.ssl_context()
@@ -225,7 +230,6 @@ class SelfTest:
         check = self.run_check("vault", run)
         if check.status == "fail" or vault.fell_back:
             # An in-memory vault by design from here on: a login would refuse one that fell back.
-            from workbench.core.storage.vault import MemoryKeyring, Vault
 
             self.report.backend = self.report.backend or _safe_backend_name(vault)
             return Vault(MemoryKeyring())
@@ -241,7 +245,6 @@ class SelfTest:
 
         def create() -> str:
             # The catalogue's own operation, as `profile add` and the editor create profiles.
-            from workbench.core.operations.profiles import create_profile
 
             saved = create_profile(
                 st_ctx,
@@ -262,7 +265,6 @@ class SelfTest:
             result = None
             if preset.section("oauth") is not None:
                 # An interactive login: the sandbox's authorization server plays the user.
-                from workbench.core.operations.logins import log_in
 
                 idp = sandbox.provider(preset_name)
                 idp.device_interval, idp.auto_approve = 1.0, True  # type: ignore[attr-defined]
@@ -310,8 +312,6 @@ class SelfTest:
             failed = self.run_check(label, fn).status == "fail"
 
     def check_keys(self) -> None:
-        from workbench.core.jose import jws, keys
-
         for alg in keys.ALGORITHMS:
 
             def run(alg: str = alg) -> str:
@@ -342,9 +342,6 @@ class SelfTest:
         return self.report
 
     def _run_presets(self, vault: Vault, home: Path) -> None:
-        from workbench.core.context import AppContext
-        from workbench.sandbox import Sandbox
-
         created: list[str] = []
         sandbox: Sandbox | None = None
         st_ctx = AppContext(clock=self.ctx.clock, vault=vault)
@@ -368,8 +365,6 @@ class SelfTest:
             for preset_name in sorted(known - set(demos)):
                 self.skip(f"{preset_name}", "no sandbox emulator for this preset")
         finally:
-            from workbench.core.operations.profiles import remove_profile
-
             for name in created:
                 try:
                     remove_profile(st_ctx, name)
@@ -384,7 +379,6 @@ class SelfTest:
 
 def _forget_secrets(vault: Vault, name: str) -> None:
     """Last-resort cleanup when the profile file is gone or broken: delete every name we may have used."""
-    from workbench.core.profiles.profile import TOKEN_SECRET_NAMES
 
     names = {"private_key", "api_key", "secret_key", "client_secret", *TOKEN_SECRET_NAMES}
     try:
@@ -403,8 +397,6 @@ def _safe_backend_name(vault: Vault) -> str:
 def _verify_token(st_ctx: AppContext, engine: TokenEngine, name: str, preset: Preset, token: str) -> str:
     """Verify through the catalogue's `verify_token` (the GUI's Verify): the preset's JWKS or shared
     secret, then the provider's own check; a preset that offers neither is decoded at the least."""
-    from workbench.core.jose.inspect.compact import looks_like_jwt
-    from workbench.core.operations.tokens import inspect_token, token_facts, verify_token
 
     if not token_facts(st_ctx.profiles.get(name)).can_verify:
         if not looks_like_jwt(token):
@@ -451,10 +443,10 @@ def run_selftest(ctx: AppContext, *, out: TextIO | None = None, as_json: bool = 
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     st = sub.add_parser(
         "self-test",
-        help="check every preset end to end against the embedded sandbox",
+        help=summary("self-test"),
         description="Check this installation offline: resources, the TLS trust store, a keychain round "
         "trip, every preset against the embedded sandbox, every key algorithm. Your profiles are not "
         "touched. Exit 0 when nothing failed.",

@@ -11,6 +11,12 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from workbench.cli import summary
+from workbench.commands.call import parse_headers, parse_json_body, parse_target
+from workbench.core.errors import InputError
+from workbench.core.request.codegen import snippet, snippet_request
+from workbench.core.request.saved import render_saved
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
@@ -18,10 +24,10 @@ LANGS = ("curl", "httpie", "python", "fetch")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     snip = sub.add_parser(
         "snippet",
-        help="print a request as curl, HTTPie, Python or JavaScript code",
+        help=summary("snippet"),
         description="Print the request as code for another tool; the token appears as "
         "$(workbench token NAME) (or redacted), never its value.",
         epilog="""examples:
@@ -53,10 +59,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     import json
 
-    from workbench.commands.call import parse_headers, parse_json_body, parse_target
-    from workbench.core.errors import InputError
-    from workbench.core.request.codegen import snippet, snippet_request
-
     profile = ctx.profiles.get(args.name)
     extra = parse_headers(list(args.headers or []))
     if args.request is not None:
@@ -64,7 +66,6 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             raise InputError(
                 "give either [METHOD] PATH_OR_URL (with --json-body) or --request SAVED, not both"
             )
-        from workbench.core.request.saved import render_saved
 
         rendered = render_saved(ctx, profile.name, args.request, env=args.env, reveal_secrets=False)
         headers = {k: v for k, v in rendered.headers.items() if k.lower() not in {e.lower() for e in extra}}

@@ -16,6 +16,10 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from workbench.cli import summary
+from workbench.core.engine.token_cache import fresh_stored_token, learn_stored_clock_offset
+from workbench.core.errors import InputError
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import Force, TokenResult
@@ -43,10 +47,10 @@ kubeconfig (kubectl runs workbench as its credential plugin):
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this command's subparser (imported at parse time: keep module-level imports light)."""
+    """Add this command's subparser."""
     tok = sub.add_parser(
         "token",
-        help="print a valid access token",
+        help=summary("token"),
         description="Print a valid access token of profile NAME (from the cache, or minted/refreshed).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -90,6 +94,17 @@ def exec_credential(result: TokenResult) -> dict[str, Any]:
     return {"apiVersion": EXEC_CREDENTIAL_API_VERSION, "kind": "ExecCredential", "status": status}
 
 
+def refuse_unprintable(name: str, text: str) -> None:
+    """The last guard before a token leaves as text (stdout, a header line, a child's environment):
+    provider tokens are checked when they arrive, but a pasted or imported one is not, and CR/LF
+    would split a header line while an escape sequence would act on a terminal."""
+    if not text.isprintable():
+        raise InputError(
+            f"the token of '{name}' holds control characters; not handed on "
+            f"(store a clean one with `workbench profile set {name} --secret access_token`)"
+        )
+
+
 def obtain(ctx: AppContext, name: str, force: Force | None = None) -> TokenResult:
     """The engine's token, with a warning line for each problem it reported on the way.
 
@@ -97,7 +112,6 @@ def obtain(ctx: AppContext, name: str, force: Force | None = None) -> TokenResul
     the common case of `$(workbench token NAME)` and it should cost little more than reading
     the keychain.
     """
-    from workbench.core.engine.token_cache import fresh_stored_token, learn_stored_clock_offset
 
     profile = ctx.profiles.get(name)
     # This process has not seen the provider's `Date` yet: start from the offset last learnt.
@@ -126,6 +140,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     force: Force | None = "refresh" if args.refresh else "mint" if args.mint else None
     shape = "json" if args.json else (args.format or "bare")
     result = obtain(ctx, args.name, force)
+    refuse_unprintable(args.name, result.access_token)  # in JSON too: kubectl would send it as is
     if shape == "json":
         out = json.dumps(result.to_json(ctx.clock.now()))
     elif shape == "header":

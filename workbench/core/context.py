@@ -15,7 +15,7 @@ from workbench.core.clock import Clock
 if TYPE_CHECKING:
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.profiles.catalog import PresetCatalog
-    from workbench.core.profiles.profile import ProfileStore
+    from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import Vault
 
 
@@ -39,7 +39,7 @@ class AppContext:
 
     @cached_property
     def profiles(self) -> ProfileStore:
-        from workbench.core.profiles.profile import ProfileStore
+        from workbench.core.profiles.store import ProfileStore
 
         return ProfileStore(presets=self.presets)
 

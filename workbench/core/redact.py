@@ -80,6 +80,29 @@ def redact_url(url: str, secrets: Iterable[str] = ()) -> str:
     return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
 
+def reopen_url(recorded: str) -> tuple[str, list[str]]:
+    """A recorded (redacted) URL made ready to edit and send again: every query value that was
+    redacted becomes empty, and the names of those parameters are returned so a front end can
+    mark them ("fill in"). The `[redacted]` placeholder is never kept in a query value; one left
+    in the path or the fragment stays visible (`render_request` refuses to send it)."""
+    from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(recorded)
+    except ValueError:
+        return recorded, []
+    missing: list[str] = []
+    pairs = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if value == REDACTED:
+            missing.append(key)
+            value = ""
+        pairs.append((key, value))
+    query = urlencode(pairs, quote_via=quote, safe="/:,") if parts.query != REDACTED else ""
+    fragment = "" if parts.fragment == REDACTED else parts.fragment
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, fragment)), missing
+
+
 def fingerprint(value: str) -> str:
     """A short, non-reversible tag for a secret, safe to store and compare (e.g. "sha256:1a2b3c4d")."""
     import hashlib

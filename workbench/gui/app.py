@@ -26,6 +26,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
+from workbench.core.context import AppContext
+from workbench.core.errors import user_message
+from workbench.core.storage.paths import resources_dir
 from workbench.gui.main_window import MainWindow
 from workbench.gui.settings import APPLICATION, ORGANIZATION, Settings
 
@@ -37,7 +40,6 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QIcon
 
     from workbench.core.clock import Clock
-    from workbench.core.context import AppContext
     from workbench.sandbox import Sandbox
 
 SCREENSHOT_TIMEOUT_MS = 30_000
@@ -150,8 +152,6 @@ def app_icon() -> QIcon:
     """
     from PySide6.QtGui import QIcon
 
-    from workbench.core.storage.paths import resources_dir
-
     icons = resources_dir() / "icons"
     icon = QIcon()
     pngs = sorted((icons / "png").glob("*.png")) if (icons / "png").is_dir() else []
@@ -169,7 +169,6 @@ def app_icon() -> QIcon:
 
 def load_style(app: QApplication) -> None:
     """Optional extra stylesheet (resources/style.qss); native look otherwise."""
-    from workbench.core.storage.paths import resources_dir
 
     qss = resources_dir() / "style.qss"
     if qss.is_file():
@@ -198,7 +197,6 @@ class DemoSession:
 
     def prepare(self, clock: Clock) -> AppContext:
         """Start the sandbox and create one profile per preset. Runs on the pool."""
-        from workbench.core.context import AppContext
         from workbench.core.operations import create_profile
         from workbench.core.storage.vault import MemoryStore, Vault
         from workbench.sandbox import Sandbox
@@ -330,8 +328,6 @@ class WorkbenchApp:
         self._mint_finished()
 
     def on_demo_token_failed(self, name: str, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         self.window.tokens.failed(name, user_message(exc))
         self._mint_finished()
 
@@ -407,8 +403,6 @@ class SlotErrorHook:
         self._window = window
 
     def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        from workbench.core.errors import user_message
-
         message = user_message(exc)
         print(f"workbench: error: {message}", file=sys.stderr)
         try:

@@ -28,10 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.redact import reopen_url
+from workbench.core.storage.history import MIN_INDEXED_SEARCH, History
+from workbench.gui.confirm import ask
 from workbench.gui.tasks import Generation
 
 if TYPE_CHECKING:
-    from workbench.core.storage.history import History
+    from PySide6.QtWidgets import QMessageBox
+
     from workbench.gui.main_window import MainWindow
     from workbench.gui.services import Services
 
@@ -66,13 +70,12 @@ class HistoryPanel(QWidget):
         self._history = history
         self.generation = Generation()
         self.rows: list[dict[str, Any]] = []
+        self.question: QMessageBox | None = None  # the last "clear?" question (for tests)
         self._build()
 
     @property
     def history(self) -> History:
         if self._history is None:
-            from workbench.core.storage.history import History
-
             self._history = History()
         return self._history
 
@@ -149,8 +152,6 @@ class HistoryPanel(QWidget):
         return None if self.profile_filter.currentIndex() <= 0 else text
 
     def reload(self) -> None:
-        from workbench.core.storage.history import MIN_INDEXED_SEARCH
-
         gen = self.generation.next()
         history, text, profile = self.history, self.search.text().strip(), self.selected_profile_filter()
         # Like most search boxes, filter from the third character: shorter text would scan every row.
@@ -228,6 +229,20 @@ class HistoryPanel(QWidget):
             self.reopen_requested.emit(row["profile"], row["method"], row["url"])
 
     def clear(self) -> None:
+        """History ▸ Clear: asks first (`question`, for tests), then clears what the filter shows."""
+
+        profile = self.selected_profile_filter()
+        whose = f"of {profile}" if profile else "of every profile"
+        self.question = ask(
+            self,
+            title="Clear history",
+            text=f"Clear the request history {whose}?",
+            detail="The recorded requests (method, URL, status, timing) are deleted. This cannot be undone.",
+            confirm="Clear history",
+            on_confirm=self.clear_now,
+        )
+
+    def clear_now(self) -> None:
         history, profile = self.history, self.selected_profile_filter()
 
         def done(removed: int) -> None:
@@ -261,7 +276,13 @@ def install(window: MainWindow) -> HistoryPanel:
             window.select_profile(profile)
         else:
             window.services.show_status(f"Profile '{profile}' no longer exists; the request opens unsent")
-        window.request_view.load_request(method, url, [], "")
+
+        # History keeps no query values: they come back empty and marked, never as "[redacted]".
+        editable, missing = reopen_url(url)
+        window.request_view.load_request(method, editable, [], "")
+        window.request_view.params.mark_missing(missing)
+        if missing:
+            window.services.show_status(f"Fill in {', '.join(missing)}: history does not record query values")
         window.tabs.setCurrentWidget(window.request_view)
 
     panel.reopen_requested.connect(reopen)

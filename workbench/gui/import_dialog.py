@@ -34,6 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import user_message
+from workbench.core.importers import read_plan
+from workbench.core.importers.apply import describe
+from workbench.core.operations.imports import import_collection, preview_import
 from workbench.gui.tasks import Generation
 
 if TYPE_CHECKING:
@@ -52,7 +56,6 @@ def _read(
 ) -> ImportPlan:
     """A path, or a curl command typed into the field (anything starting with `curl `).
     `keep_all`: a HAR file's static assets too (`workbench import --all`)."""
-    from workbench.core.importers import read_plan
 
     text = source.strip()
     if text.startswith(("curl ", "curl\t", "$ curl ")):
@@ -174,8 +177,6 @@ class ImportDialog(QDialog):
         keep_all = self.assets_box.isChecked()
 
         def job() -> tuple[ImportPlan, ImportOutcome]:
-            from workbench.core.operations.imports import preview_import
-
             plan = _read(source, fmt, env, ctx.presets, keep_all)
             return plan, preview_import(ctx, plan, trust=trust)  # as do_import will apply it
 
@@ -189,7 +190,6 @@ class ImportDialog(QDialog):
     def on_preview(self, gen: int, plan: ImportPlan, outcome: ImportOutcome) -> None:
         if not self.generation.is_current(gen):
             return
-        from workbench.core.importers.apply import describe
 
         self.plan = plan
         self.trust_box.setVisible(bool(outcome.withheld or outcome.risks))
@@ -210,7 +210,6 @@ class ImportDialog(QDialog):
     def on_preview_failed(self, gen: int, exc: BaseException) -> None:
         if not self.generation.is_current(gen):
             return
-        from workbench.core.errors import user_message
 
         self.preview.clear()
         self.status.setStyleSheet("color: #b00020")
@@ -226,8 +225,6 @@ class ImportDialog(QDialog):
         trust = not self.trust_box.isHidden() and self.trust_box.isChecked()
 
         def job() -> ImportOutcome:
-            from workbench.core.operations.imports import import_collection
-
             return import_collection(ctx, plan, trust=trust)
 
         def failed(exc: BaseException) -> None:

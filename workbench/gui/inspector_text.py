@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.jose.inspect import discovery_url, humanize_relative
 from workbench.gui.widgets import pretty_json
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ CLAIM_NAMES = {
     "enc": "content encryption",
 }
 # Warnings that only inform (the rest are problems with the token or its key).
+# Warnings that mean "do not trust this token at all": shown red, apart from the amber ones.
+DANGER_CODES = frozenset({"alg-none"})
 INFO_CODES = frozenset(
     {
         "payload-not-claims",
@@ -42,7 +45,6 @@ INFO_CODES = frozenset(
 
 def suggested_key_kind(header: dict[str, Any], claims: dict[str, Any]) -> str:
     """The key type a token's ``alg`` calls for: what jwt.io would pick."""
-    from workbench.core.jose.inspect import discovery_url
 
     alg = header.get("alg")
     if not isinstance(alg, str) or alg.lower() == "none" or "enc" in header:
@@ -69,8 +71,11 @@ PAYLOAD_MEANING = {
 
 def kind_text(ins: Inspection) -> str:
     if ins.kind == "JWE":
-        return "· JWE (encrypted)"
-    parts = ["· JWS (signed)"]
+        return "· JWE (encrypted)" if ins.payload_format == "encrypted" else "· JWE (decrypted)"
+    if ins.alg is None or ins.alg.lower() == "none":
+        parts = ["· unsigned JWT (alg none): anyone can forge it"]
+    else:
+        parts = ["· JWS (signed)"]
     if ins.nested is not None:
         parts.append(f"carrying a nested {ins.nested.kind}")
     return " ".join(parts)
@@ -85,7 +90,13 @@ def payload_text(ins: Inspection) -> str:
 
 
 def nested_text(ins: Inspection) -> str:
-    lines = [f"{ins.kind} · alg {ins.alg or 'none'} · its own signature was not checked", "", "Header"]
+    if ins.signature_valid is None:
+        checked = "its own signature was not checked"
+    elif ins.signature_valid:
+        checked = f"signature valid ({ins.verified_with})"
+    else:
+        checked = f"signature NOT valid: {ins.signature_error}"
+    lines = [f"{ins.kind} · alg {ins.alg or 'none'} · {checked}", "", "Header"]
     lines.append(pretty_json(ins.header))
     lines.extend(["", PAYLOAD_TITLES.get(ins.payload_format, "Payload"), payload_text(ins)])
     if ins.warnings:
@@ -105,6 +116,4 @@ def short(value: Any, limit: int = 200) -> str:
 
 
 def relative(seconds: float) -> str:
-    from workbench.core.jose.inspect import humanize_relative
-
     return humanize_relative(seconds)

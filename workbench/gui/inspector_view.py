@@ -9,7 +9,10 @@ What it does, in the manner of jwt.io:
   host just because a pasted token names it;
 - Enter verifies; each key type keeps its own input, so a typed HMAC secret never shows in
   the clear in another type's box;
-- times read "(4 s ago)" and stay current while the tab is open.
+- times read "(4 s ago)" and stay current while the tab is open;
+- a JWE opens with the recipient's key ("Decrypt key") and its inner token is verified;
+- "Change one claim and re-sign" starts the editable mode (`forge_view`) from the decoded
+  token; "Probe API" sends the variants an API must refuse (`probe_view`).
 Decoding and verifying is one core operation (`operations.inspect_token`), the one
 `workbench decode` uses.
 """
@@ -39,14 +42,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import TokenFormatError, user_message
+from workbench.core.jose.inspect import discovery_url
+from workbench.core.operations import inspect_token
+from workbench.gui.forge_view import ForgePanel
 from workbench.gui.inspector_tabs import InspectionTabs
-from workbench.gui.inspector_text import INFO_CODES, kind_text, suggested_key_kind
+from workbench.gui.inspector_text import DANGER_CODES, INFO_CODES, kind_text, suggested_key_kind
+from workbench.gui.probe_view import ProbePanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
     STATE_COLORS,
     EnterFilter,
     JwtHighlighter,
+    WrappingLabel,
     bold_label,
     monospace_font,
     state_dot,
@@ -55,6 +64,7 @@ from workbench.gui.widgets import (
 
 if TYPE_CHECKING:
     from workbench.core.jose.inspect import Inspection
+    from workbench.core.jose.inspect.results import TokenWarning
 
 # (label, key kind of `jwtinspect.KEY_KINDS`); "none" decodes only.
 KEY_KINDS = (
@@ -85,6 +95,8 @@ class InspectorView(QWidget):
         self.generation = Generation()
         self.discovery_generation = Generation()
         self.inspection: Inspection | None = None
+        self._shown_warnings: list[tuple[str, str]] = []
+        self._discovered: tuple[str, str] | None = None  # (issuer, JWKS URL) found from iss
         self.current_token_getter: Callable[[], str | None] | None = None  # set by the window
         # The selected profile's name: a token's DPoP binding is compared with its key (set by the window).
         self.profile_name_getter: Callable[[], str | None] | None = None
@@ -114,6 +126,9 @@ class InspectorView(QWidget):
         self.current_button = QPushButton("Inspect current")
         self.current_button.setToolTip("The selected profile's access token")
         self.clear_button = QPushButton("Clear")
+        self.edit_button = QPushButton("Change one claim and re-sign")
+        self.edit_button.setToolTip("Edit this token's header and payload and sign it again")
+        top.addWidget(self.edit_button)
         top.addWidget(self.current_button)
         top.addWidget(self.clear_button)
         outer.addLayout(top)
@@ -167,14 +182,24 @@ class InspectorView(QWidget):
             self.key_stack.addWidget(page)
         self.verify_button = QPushButton("Verify")
         self.verify_button.setToolTip("Check the signature with this key (Enter)")
-        self.result_label = QLabel("not verified")
-        self.result_label.setWordWrap(True)
+        self.result_label = WrappingLabel("not verified")  # a long kid or error wraps, never clips
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top_aligned = Qt.AlignmentFlag.AlignTop
         vl.addWidget(self.key_kind, 0, 0, top_aligned)
         vl.addWidget(self.key_stack, 0, 1)
         vl.addWidget(self.verify_button, 0, 2, top_aligned)
         vl.addWidget(self.result_label, 1, 0, 1, 3)
+        # A JWE opens with its recipient's private key (or the shared key, as an oct JWK).
+        self.decrypt_label = QLabel("Decrypt key")
+        self.decrypt_key_text = text_box(
+            read_only=False,
+            placeholder="JWE: the recipient's private key (PEM/JWK) or an oct JWK  (Ctrl+Enter)",
+        )
+        self.decrypt_key_text.setFixedHeight(KEY_TEXT_HEIGHT)
+        vl.addWidget(self.decrypt_label, 2, 0, top_aligned)
+        vl.addWidget(self.decrypt_key_text, 2, 1, 1, 2)
+        self.decrypt_label.setVisible(False)
+        self.decrypt_key_text.setVisible(False)
         vl.setColumnStretch(1, 1)
         verify.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         outer.addWidget(verify)
@@ -197,6 +222,10 @@ class InspectorView(QWidget):
         self.payload_title, self.nested_box = self.tabs.payload_title, self.tabs.nested_box
         self.certificates = self.tabs.certificates
         self.nested_tab, self.certificates_tab = self.tabs.nested_tab, self.tabs.certificates_tab
+        self.forge = ForgePanel(self.services)
+        self.probe = ProbePanel(self.services)
+        self.forge_tab = self.tabs.addTab(self.forge, "Edit && re-sign")
+        self.probe_tab = self.tabs.addTab(self.probe, "Probe API")
         outer.addWidget(self.tabs, 1)
 
         self.key_kind.currentIndexChanged.connect(self.on_key_kind_changed)
@@ -205,6 +234,9 @@ class InspectorView(QWidget):
         self.verify_button.clicked.connect(self.verify)
         self.current_button.clicked.connect(self.inspect_current)
         self.clear_button.clicked.connect(self.clear)
+        self.edit_button.clicked.connect(self.edit_and_resign)
+        self.forge.inspect_requested.connect(self.set_token)
+        self.decrypt_key_text.installEventFilter(EnterFilter(self.verify, self, needs_ctrl=True))
         self.discover_button.clicked.connect(self.discover_jwks)
         self.secret_line.returnPressed.connect(self.verify)
         self.jwks_line.returnPressed.connect(self.verify)
@@ -292,6 +324,9 @@ class InspectorView(QWidget):
         self.inspect()
 
     def on_token_edited(self) -> None:
+        jwe = self._is_jwe(self._token_text())
+        self.decrypt_label.setVisible(jwe)
+        self.decrypt_key_text.setVisible(jwe)
         self._debounce.start()
 
     def on_enter_in_token(self) -> None:
@@ -317,6 +352,17 @@ class InspectorView(QWidget):
     def inspect(self) -> None:
         self._run("none")
 
+    def edit_and_resign(self) -> None:
+        """The decoded token's header and payload into the editable mode."""
+        token = self._token_text()
+        if token:
+            self.forge.load_token(token)
+        self.tabs.setCurrentWidget(self.forge)
+
+    @staticmethod
+    def _is_jwe(token: str) -> bool:
+        return token.strip().count(".") == 4
+
     def verify(self) -> None:
         kind = self.key_kind.currentData()
         if kind == "none":
@@ -325,8 +371,6 @@ class InspectorView(QWidget):
         self._run(kind)
 
     def _run(self, kind: str) -> None:
-        from workbench.core.operations import inspect_token
-
         token = self._token_text()
         gen = self.generation.next()
         if not token:
@@ -343,6 +387,7 @@ class InspectorView(QWidget):
             token,
             key_kind=kind,
             key_text=self.key_input() if kind != "none" else "",
+            decrypt_key_text=self.decrypt_key_text.toPlainText() if self._is_jwe(token) else "",
             now=now,
             timeout=prefs.request_timeout,
             verify_tls=prefs.verify_tls,
@@ -362,8 +407,6 @@ class InspectorView(QWidget):
         self.inspected.emit(inspection)
 
     def on_inspect_failed(self, gen: int, kind: str, exc: BaseException) -> None:
-        from workbench.core.errors import TokenFormatError, user_message
-
         if not self.generation.is_current(gen):
             return
         message = user_message(exc)
@@ -386,16 +429,12 @@ class InspectorView(QWidget):
 
     # -- OIDC discovery (only on request) ---------------------------------------------------------
     def _issuer(self) -> str | None:
-        from workbench.core.jose.inspect import discovery_url
-
         if self.inspection is None:
             return None
         iss = self.inspection.claims.get("iss")
         return iss if isinstance(iss, str) and discovery_url(iss) is not None else None
 
     def _update_discovery(self) -> None:
-        from workbench.core.jose.inspect import discovery_url
-
         issuer = self._issuer()
         self.discover_button.setEnabled(issuer is not None)
         if issuer is None:
@@ -435,13 +474,12 @@ class InspectorView(QWidget):
         self.key_kind.setCurrentIndex(self.key_kind.findData("jwks"))
         self.jwks_line.setText(url)
         self.jwks_line.setCursorPosition(0)
+        self._discovered = (issuer, url)
         self.result_label.setText(f"JWKS URL from {issuer}'s discovery document; press Verify (Enter)")
         self.result_label.setStyleSheet("")
         self.jwks_discovered.emit(url)
 
     def on_discovery_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.discovery_generation.is_current(gen):
             return
         self._update_discovery()
@@ -450,6 +488,12 @@ class InspectorView(QWidget):
 
     # -- output -----------------------------------------------------------------------------------
     def _show(self, ins: Inspection | None, verified_with: str = "none") -> None:
+        issuer = ins.claims.get("iss") if ins is not None else None
+        if self._discovered is not None and self._discovered[0] != issuer:
+            # A token of another issuer: the JWKS URL found for the previous one does not apply.
+            if self.jwks_line.text() == self._discovered[1]:
+                self.jwks_line.clear()
+            self._discovered = None
         self.inspection = ins
         self.warnings.clear()
         self._update_discovery()
@@ -462,35 +506,53 @@ class InspectorView(QWidget):
             self._fit_warnings()
             return
         self.kind_label.setText(kind_text(ins))
-        for warning in ins.warnings:
-            info = warning.code in INFO_CODES
-            row_item = QListWidgetItem(state_dot("busy" if info else "expiring"), warning.message)
-            row_item.setToolTip(warning.code)
-            row_item.setData(Qt.ItemDataRole.UserRole, warning.code)
-            self.warnings.addItem(row_item)
-        if not ins.warnings:
-            self.warnings.addItem(QListWidgetItem(state_dot("valid"), "No warnings"))
-        self._fit_warnings()
-        if ins.kind == "JWE":
+        self._show_warnings(ins.warnings_at(ctx.clock.now()) if ctx is not None else ins.warnings)
+        if ins.kind == "JWE" and ins.payload_format == "encrypted":
             self.result_label.setText(
-                f"encrypted (JWE) · alg {ins.alg or 'none'} · nothing to verify without decrypting"
+                f"encrypted (JWE) · alg {ins.alg or 'none'} · give the Decrypt key to open it"
             )
             self.result_label.setStyleSheet("")
+        elif ins.kind == "JWE" and ins.signature_valid is None:
+            inside = "; the token inside is not verified (pick its key)" if ins.nested is not None else ""
+            self.result_label.setText(f"✓ decrypted (JWE, alg {ins.alg or 'none'}){inside}")
+            self.result_label.setStyleSheet(f"color: {STATE_COLORS['valid']}")
         elif verified_with == "none" or ins.signature_valid is None:
             self.result_label.setText(f"not verified · alg {ins.alg or 'none'}")
             self.result_label.setStyleSheet("")
         elif ins.signature_valid:
             self.result_label.setText(f"✓ signature valid · {ins.verified_with}")
             self.result_label.setStyleSheet(f"color: {STATE_COLORS['valid']}; font-weight: bold")
+        elif ins.signature_unchecked:  # no key could be tried: not checked, rather than "does not match"
+            self.result_label.setText(f"⚠ signature not checked: {ins.signature_error}")
+            self.result_label.setStyleSheet(f"color: {STATE_COLORS['expiring']}; font-weight: bold")
         else:
             reason = f": {ins.signature_error}" if ins.signature_error else ""
             self.result_label.setText(f"✗ signature NOT valid{reason}")
             self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
 
+    def _show_warnings(self, warnings: list[TokenWarning]) -> None:
+        self._shown_warnings = [(w.code, w.message) for w in warnings]
+        self.warnings.clear()
+        for warning in warnings:
+            info = warning.code in INFO_CODES
+            dot = "error" if warning.code in DANGER_CODES else "busy" if info else "expiring"
+            row_item = QListWidgetItem(state_dot(dot), warning.message)
+            row_item.setToolTip(warning.code)
+            row_item.setData(Qt.ItemDataRole.UserRole, warning.code)
+            self.warnings.addItem(row_item)
+        if not warnings:
+            self.warnings.addItem(QListWidgetItem(state_dot("valid"), "No warnings"))
+        self._fit_warnings()
+
     def on_tick(self) -> None:
         ctx = self.services.ctx
         if ctx is not None:
-            self.tabs.tick(ctx.clock.now())
+            now = ctx.clock.now()
+            self.tabs.tick(now)
+            if self.inspection is not None:  # time-based warnings follow the clock too
+                warnings = self.inspection.warnings_at(now)
+                if [(w.code, w.message) for w in warnings] != self._shown_warnings:
+                    self._show_warnings(warnings)
 
     def _fit_warnings(self) -> None:
         """Every warning readable without scrolling (up to a handful), one row when there are none."""
@@ -519,4 +581,5 @@ class InspectorView(QWidget):
             self._fit_warnings()  # wrapped rows change height with the width
 
     def warning_codes(self) -> list[str]:
-        return [w.code for w in self.inspection.warnings] if self.inspection else []
+        """The codes of the warnings shown (as they read now)."""
+        return [code for code, _message in self._shown_warnings] if self.inspection else []

@@ -3,10 +3,12 @@ they stand for."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 
 class KeyValueTable(QTableWidget):
@@ -39,7 +41,13 @@ class KeyValueTable(QTableWidget):
             self.setItem(rows, 1, QTableWidgetItem(""))
             self.blockSignals(False)
 
-    def on_item_changed(self, _item: QTableWidgetItem) -> None:
+    def on_item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() == 1 and item.text() and item.data(Qt.ItemDataRole.UserRole) == "missing":
+            self.blockSignals(True)
+            item.setData(Qt.ItemDataRole.UserRole, None)
+            item.setBackground(QBrush())
+            item.setToolTip("")
+            self.blockSignals(False)
         self._ensure_blank_row()
         self.edited.emit()
 
@@ -53,6 +61,50 @@ class KeyValueTable(QTableWidget):
             self.setItem(row, 1, QTableWidgetItem(value))
         self.blockSignals(False)
         self._ensure_blank_row()
+
+    def mark_missing(self, names: list[str]) -> None:
+        """Mark the rows of `names` whose value is empty: a value to fill in (history did not
+        record it). The mark goes when the value is typed."""
+        from PySide6.QtGui import QColor
+
+        self.blockSignals(True)
+        for row in range(self.rowCount()):
+            key, value = self.item(row, 0), self.item(row, 1)
+            if key is None or value is None or key.text() not in names or value.text():
+                continue
+            value.setBackground(QBrush(QColor(255, 200, 0, 90)))
+            value.setToolTip("Not recorded by history: type the value to send")
+            value.setData(Qt.ItemDataRole.UserRole, "missing")
+        self.blockSignals(False)
+
+    def missing(self) -> list[str]:
+        """Names of the rows still marked as to fill in."""
+        out = []
+        for row in range(self.rowCount()):
+            key, value = self.item(row, 0), self.item(row, 1)
+            if key is not None and value is not None and value.data(Qt.ItemDataRole.UserRole) == "missing":
+                out.append(key.text())
+        return out
+
+    def keyPressEvent(self, event: Any) -> None:
+        """Delete (or Backspace) with rows selected and no cell being edited removes those rows."""
+        editing = self.state() == QAbstractItemView.State.EditingState
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not editing:
+            if self.remove_selected_rows():
+                return
+        super().keyPressEvent(event)
+
+    def remove_selected_rows(self) -> bool:
+        rows = sorted({index.row() for index in self.selectedIndexes()}, reverse=True)
+        if not rows:
+            return False
+        self.blockSignals(True)
+        for row in rows:
+            self.removeRow(row)
+        self.blockSignals(False)
+        self._ensure_blank_row()
+        self.edited.emit()
+        return True
 
     def pairs(self) -> list[tuple[str, str]]:
         out = []

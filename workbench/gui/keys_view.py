@@ -21,6 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.jose.keys import generate_key_pair, write_key_files
+from workbench.core.operations import attach_private_key as attach
+from workbench.core.operations import key_slot_status
+from workbench.gui.confirm import ask
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import ElidedLabel, pretty_json, text_box
@@ -42,7 +46,6 @@ RSA_SIZES = (2048, 3072, 4096)
 
 def attach_private_key(ctx: Any, profile_name: str, pem: str) -> str:
     """Store ``pem`` in the profile's key slot (checked against its preset's algorithm). Pool thread."""
-    from workbench.core.operations import attach_private_key as attach
 
     return attach(ctx, profile_name, pem).profile
 
@@ -210,8 +213,6 @@ class KeysView(QWidget):
         self.kid_label.setText("generating…")
 
         def job() -> tuple[Any, str, str]:
-            from workbench.core.jose.keys import generate_key_pair
-
             pair = generate_key_pair(alg, rsa_bits=bits)
             return pair, pair.public_pem().decode(), pretty_json(pair.public_jwk())
 
@@ -267,8 +268,6 @@ class KeysView(QWidget):
         pair = self.pair
 
         def job() -> str:
-            from workbench.core.jose.keys import write_key_files
-
             written = write_key_files(pair, folder)
             return ", ".join(p.name for p in written.values())
 
@@ -293,7 +292,6 @@ class KeysView(QWidget):
         ctx = self.services.ctx
         if self.pair is None or ctx is None:
             return
-        from workbench.core.operations import key_slot_status
 
         self.attach_button.setEnabled(False)
         pem = self.pair.private_pem().decode()
@@ -311,7 +309,6 @@ class KeysView(QWidget):
         if not status.has_working_key:
             self._attach_now(profile_name, pem)
             return
-        from workbench.gui.confirm import ask
 
         self._update_buttons()
         self.replace_question = ask(

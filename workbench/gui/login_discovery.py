@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from workbench.core.errors import user_message
+from workbench.core.oauth.login import discover_issuer
+from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
+from workbench.core.oauth.sender import advertised
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 
@@ -37,7 +41,6 @@ def offers_discovery(preset: Preset) -> bool:
 
 def fetch_endpoints(issuer: str, verify_tls: bool) -> Endpoints:
     """Runs on the pool."""
-    from workbench.core.oauth.login import discover_issuer
 
     return discover_issuer(issuer, verify_tls=verify_tls)
 
@@ -102,7 +105,6 @@ class DiscoveryRow(QWidget):
             if name in found:
                 field.setPlaceholderText(found[name])
                 field.setToolTip(f"From discovery: {found[name]} (type a URL here to override it)")
-        from workbench.core.oauth.sender import advertised
 
         parts = [label for name, label in _SHOWN if name in found]
         offers = advertised(endpoints)
@@ -112,8 +114,6 @@ class DiscoveryRow(QWidget):
         self.discovered.emit(endpoints)
 
     def on_fetch_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.generation.is_current(gen):
             return
         self.button.setEnabled(True)
@@ -123,7 +123,6 @@ class DiscoveryRow(QWidget):
 def add_redirect_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -> QLineEdit | None:
     """Browser logins: the redirect URI to register with the provider (read-only, selectable),
     following the redirect_port field as it is typed (`oauth.params.redirect_uri_to_register`)."""
-    from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
 
     section = preset.data.get("oauth")
     if not isinstance(section, Mapping) or section.get("grant") != "authorization_code":

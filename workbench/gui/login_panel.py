@@ -7,22 +7,36 @@ queued signal: the browser URL (selectable, with "Open browser again"), or the d
 shown large with Copy and, when `segno` is installed, a QR code of
 `verification_uri_complete`. "Sign out" revokes the refresh token (RFC 7009) where the
 issuer offers it and forgets the tokens.
+
+A login belongs to its profile: selecting another profile leaves it running (its listener
+waits for the browser) and selecting the profile again shows it where it was. The sign-in
+link and "Open browser again" open the exact URL through core's `open_in_browser` (the
+opener `workbench login` uses, so `$BROWSER` is honoured) and say so when no browser starts.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QFont, QImage, QPixmap
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from workbench.core.errors import user_message
+from workbench.core.oauth import signout
+from workbench.core.oauth.login import ID_TOKEN, grant_of, open_in_browser
+from workbench.core.oauth.status import login_state, no_refresh_token_note
+from workbench.core.operations.logins import log_in
+from workbench.gui.confirm import ask
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
 
 if TYPE_CHECKING:
     import threading
+
+    from PySide6.QtWidgets import QMessageBox
 
     from workbench.core.context import AppContext
     from workbench.core.oauth.login import Grant, LoginPrompt
@@ -49,24 +63,16 @@ class LoginBridge(QObject):
 
 
 def qr_image(text: str, *, scale: int = QR_MODULE_PIXELS) -> QImage | None:
-    """A QR code of `text` (segno, pure Python), or None when segno is not installed."""
+    """A QR code of `text` (segno's PNG, pure Python), or None when segno is not installed."""
     try:
         import segno
     except ImportError:
         return None
-    code = segno.make_qr(text, error="m")
-    rows = [list(row) for row in code.matrix]
-    border = 4
-    size = (len(rows) + 2 * border) * scale
-    image = QImage(size, size, QImage.Format.Format_Grayscale8)
-    image.fill(255)
-    for y, row in enumerate(rows):
-        for x, dark in enumerate(row):
-            if dark:
-                for dy in range(scale):
-                    for dx in range(scale):
-                        image.setPixel((x + border) * scale + dx, (y + border) * scale + dy, 0)
-    return image
+    buffer = io.BytesIO()
+    # segno's own PNG (dark modules black, a 4-module quiet zone), which Qt decodes.
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=scale, border=4)
+    image = QImage.fromData(buffer.getvalue())
+    return None if image.isNull() else image
 
 
 @dataclass(frozen=True)
@@ -85,8 +91,6 @@ def run_login(
     ctx: AppContext, name: str, gen: int, bridge: LoginBridge, *, cancel: threading.Event
 ) -> LoggedIn:
     """Runs on the pool: the shared core login, reporting through the bridge's signals."""
-    from workbench.core.oauth.status import no_refresh_token_note
-    from workbench.core.operations.logins import log_in
 
     outcome = log_in(
         ctx,
@@ -102,15 +106,23 @@ def run_login(
 
 
 def run_login_state(ctx: AppContext, name: str) -> LoginState | None:
-    from workbench.core.oauth.status import login_state
-
     return login_state(ctx, name)
 
 
-def run_sign_out(ctx: AppContext, name: str) -> Revocation:
-    from workbench.core.oauth.signout import sign_out
+@dataclass
+class LoginSession:
+    """One profile's login under way: its generation, task, what the user must do, and the
+    status line, kept while another profile is shown."""
 
-    return sign_out(ctx, name)
+    gen: int
+    task: Task | None = None
+    prompt: LoginPrompt | None = None
+    status: str = "Starting the login…"
+    browser_note: str = ""
+
+
+def run_sign_out(ctx: AppContext, name: str) -> Revocation:
+    return signout.sign_out(ctx, name)  # looked up at call time (tests replace it)
 
 
 class LoginPanel(QWidget):
@@ -133,10 +145,10 @@ class LoginPanel(QWidget):
         self.services = services
         self.profile: Profile | None = None
         self.generation = Generation()
-        self.task: Task | None = None
+        self.sessions: dict[str, LoginSession] = {}  # logins under way, by profile
         self.signed_in = False
-        self.prompt: LoginPrompt | None = None
         self.interactive = False  # the profile's preset logs in (set_profile)
+        self.question: QMessageBox | None = None  # the last "sign out?" question (for tests)
         self.bridge = LoginBridge()
         qc = Qt.ConnectionType.QueuedConnection
         self.bridge.prompted.connect(self.on_prompted, qc)
@@ -179,7 +191,8 @@ class LoginPanel(QWidget):
         self.instructions = QLabel()
         self.instructions.setWordWrap(True)
         self.instructions.setTextFormat(Qt.TextFormat.RichText)
-        self.instructions.setOpenExternalLinks(True)
+        # Not setOpenExternalLinks: the link opens the prompt's exact URL through core's opener.
+        self.instructions.linkActivated.connect(self.on_link_activated)
         self.instructions.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
         )
@@ -216,24 +229,52 @@ class LoginPanel(QWidget):
 
     # -- state ------------------------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
-        from workbench.core.oauth.login import grant_of
-
         same = profile is not None and self.profile is not None and profile.name == self.profile.name
-        if not same:
-            self._abandon()
         self.profile = profile
         grant = grant_of(profile) if profile is not None else None
         self.interactive = grant is not None
         self.setVisible(self.interactive)
         if not same:
-            how = "in your browser" if grant == "authorization_code" else "with a code on another device"
-            self.status.setText(f"Sign in {how} to obtain tokens." if grant else "")
+            session = self.session
+            if session is not None:  # its login kept running while another profile was shown
+                self.status.setText(session.status)
+                if session.prompt is not None:
+                    self._show_prompt(session.prompt)
+            else:
+                how = (
+                    "with your browser" if grant == "authorization_code" else "with a code on another device"
+                )
+                self.status.setText(f"Sign in {how} to obtain tokens." if grant else "")
         self._update()
         self.refresh_state()
 
     @property
+    def session(self) -> LoginSession | None:
+        """The login under way for the profile shown, if any."""
+        return self.sessions.get(self.profile.name) if self.profile is not None else None
+
+    @property
     def busy(self) -> bool:
-        return self.task is not None
+        return self.session is not None
+
+    @property
+    def task(self) -> Task | None:
+        session = self.session
+        return session.task if session is not None else None
+
+    @property
+    def prompt(self) -> LoginPrompt | None:
+        session = self.session
+        return session.prompt if session is not None else None
+
+    def _session_of(self, gen: int) -> tuple[str, LoginSession] | None:
+        for name, session in self.sessions.items():
+            if session.gen == gen:
+                return name, session
+        return None
+
+    def _shown(self, name: str) -> bool:
+        return self.profile is not None and self.profile.name == name
 
     def refresh_state(self) -> None:
         """Read what the last login left (the state file, on the pool) and show it."""
@@ -283,14 +324,20 @@ class LoginPanel(QWidget):
             button.setToolTip(tip if after_login else "Not signed in: Log in first")
         self.prompt_box.setVisible(self.busy and self.prompt is not None)
 
-    def _abandon(self) -> None:
-        """Drop (and cancel) a login of the previous profile."""
-        self.generation.next()
-        if self.task is not None:
-            self.task.cancel()
-            self.task = None
-            self.busy_changed.emit(False)
-        self.prompt = None
+    def _set_status(self, name: str, text: str) -> None:
+        session = self.sessions.get(name)
+        if session is not None:
+            session.status = text
+        if self._shown(name):
+            self.status.setText(text)
+
+    def cancel_all(self) -> None:
+        """Stop every login under way (the window closes)."""
+        for session in self.sessions.values():
+            if session.task is not None:
+                session.task.cancel()
+        self.sessions.clear()
+        self._update()
 
     # -- actions ----------------------------------------------------------------------------------
     def on_login_clicked(self) -> None:
@@ -299,9 +346,9 @@ class LoginPanel(QWidget):
             return
         name = self.profile.name
         gen = self.generation.next()
-        self.prompt = None
-        self.status.setText("Starting the login…")
-        self.task = self.services.runner.start(
+        session = self.sessions[name] = LoginSession(gen)
+        self.status.setText(session.status)
+        session.task = self.services.runner.start(
             run_login,
             ctx,
             name,
@@ -316,17 +363,37 @@ class LoginPanel(QWidget):
         self._update()
 
     def on_cancel_clicked(self) -> None:
-        if self.task is None:
+        session = self.session
+        if session is None or self.profile is None:
             return
-        self._abandon()  # the job sees its cancel event and stops; its result is dropped
+        del self.sessions[self.profile.name]
+        if session.task is not None:
+            session.task.cancel()  # the job sees its cancel event and stops; its result is dropped
+        self.busy_changed.emit(False)
         self.status.setText("Login cancelled.")
         self._update()
 
     @Slot(int, object)
     def on_prompted(self, gen: int, prompt: LoginPrompt) -> None:
-        if not self.generation.is_current(gen) or not self.busy:
+        found = self._session_of(gen)
+        if found is None:
             return
-        self.prompt = prompt
+        name, session = found
+        session.prompt = prompt
+        if prompt.kind == "device":
+            session.status = "Waiting for approval…"
+        else:
+            session.status = "Waiting for the browser…"
+            if prompt.browser_opened is False:
+                session.browser_note = "could not start a browser"
+        if self._shown(name):
+            self._show_prompt(prompt)
+            self.status.setText(session.status)
+            self._update()
+
+    def _show_prompt(self, prompt: LoginPrompt) -> None:
+        session = self.session
+        note = session.browser_note if session is not None else ""
         if prompt.kind == "device":
             where = _esc(prompt.url)
             self.instructions.setText(
@@ -341,42 +408,78 @@ class LoginPanel(QWidget):
                 self.qr.setPixmap(QPixmap.fromImage(image))
                 self.qr.setToolTip("Scan to open the verification page with the code filled in")
             self.qr.setVisible(image is not None)
-            self.status.setText("Waiting for approval…")
         else:
-            opened = "Your browser has been opened" if prompt.browser_opened else "Open this link"
-            self.instructions.setText(
-                f"{opened} to sign in. If nothing happened, "
-                f"<a href='{_esc(prompt.url)}'>open the sign-in page</a>."
-            )
+            if note:
+                lead = f"Could not start a browser ({note}): open the sign-in page yourself or copy its link:"
+            elif prompt.browser_opened:
+                lead = "Your browser has been asked to open the sign-in page. If nothing happened,"
+            else:
+                lead = "Open the sign-in page:"
+            self.instructions.setText(f"{_esc(lead)} <a href='#sign-in'>open the sign-in page</a>.")
             self.instructions.setToolTip(prompt.url)
             self.user_code.setVisible(False)
-            self.copy_code_button.setVisible(False)
             self.qr.setVisible(False)
             self.open_button.setText("Open browser again")
-            self.status.setText("Waiting for the browser…")
-        self._update()
+        # Copy: the user code for a device login, the sign-in link for a browser one.
+        self.copy_code_button.setVisible(True)
+        self.copy_code_button.setText("Copy code" if prompt.kind == "device" else "Copy link")
 
     @Slot(int, str)
     def on_status_changed(self, gen: int, text: str) -> None:
-        if self.generation.is_current(gen) and self.busy:
-            self.status.setText(text[:1].upper() + text[1:] + "…")
+        found = self._session_of(gen)
+        if found is not None:
+            self._set_status(found[0], text[:1].upper() + text[1:] + "…")
 
     def on_copy_code_clicked(self) -> None:
-        if self.prompt is not None and self.prompt.user_code:
-            self.services.clipboard.copy_plain(self.prompt.user_code, "device code")
+        prompt = self.prompt
+        if prompt is None:
+            return
+        if prompt.kind == "device" and prompt.user_code:
+            self.services.clipboard.copy_plain(prompt.user_code, "device code")
+        elif prompt.url:
+            self.services.clipboard.copy_plain(prompt.url, "sign-in link")
+
+    def on_link_activated(self, _href: str) -> None:
+        self.on_open_clicked()
 
     def on_open_clicked(self) -> None:
-        if self.prompt is None:
+        """Open the page through the opener `workbench login` uses ($BROWSER honoured), with
+        the exact URL (never an HTML-escaped copy), and say when no browser started."""
+        prompt = self.prompt
+        if prompt is None or self.profile is None:
             return
-        url = self.prompt.verification_uri_complete or self.prompt.url
-        QDesktopServices.openUrl(QUrl(url))
+
+        name = self.profile.name
+        url = prompt.verification_uri_complete or prompt.url
+        self.services.runner.start(
+            open_in_browser, url, owner=self, on_success=lambda opened: self.on_browser_opened(name, opened)
+        )
+
+    def on_browser_opened(self, name: str, opened: bool | None) -> None:
+        session = self.sessions.get(name)
+        if session is None:
+            return
+        if opened is False:
+            session.browser_note = "no browser command worked; set $BROWSER or copy the link"
+            self.services.show_status(f"{name}: could not start a browser; copy the sign-in link instead")
+        else:
+            session.browser_note = ""
+            self.services.show_status(f"{name}: asked the browser to open the sign-in page")
+        if self._shown(name) and session.prompt is not None:
+            self._show_prompt(session.prompt)
+
+    def _finish(self, gen: int, name: str) -> bool:
+        """The login `gen` of `name` ended: forget its session (False: it was cancelled)."""
+        session = self.sessions.get(name)
+        if session is None or session.gen != gen:
+            return False
+        del self.sessions[name]
+        self.busy_changed.emit(False)
+        return True
 
     def on_login_succeeded(self, gen: int, name: str, outcome: LoggedIn) -> None:
-        if not self.generation.is_current(gen):
+        if not self._finish(gen, name):
             return
-        self.task = None
-        self.prompt = None
-        self.busy_changed.emit(False)
         who = ""
         claims = outcome.id_token_claims or {}
         for claim in ("preferred_username", "email", "sub"):
@@ -384,29 +487,29 @@ class LoginPanel(QWidget):
                 who = f" as {claims[claim]}"
                 break
         note = outcome.note
-        self.status.setText(f"Signed in{who}." + (f" Note: {note[:1].upper() + note[1:]}." if note else ""))
+        if self._shown(name):
+            self.status.setText(
+                f"Signed in{who}." + (f" Note: {note[:1].upper() + note[1:]}." if note else "")
+            )
         self.services.show_status(f"{name}: logged in{who}" + (f"; {note}" if note else ""))
         self._update()
         self.logged_in.emit(name)  # the token itself arrives as the engine's "changed" event
 
     def on_login_failed(self, gen: int, name: str, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
 
-        if not self.generation.is_current(gen):
+        if not self._finish(gen, name):
             return
-        self.task = None
-        self.prompt = None
-        self.busy_changed.emit(False)
         message = user_message(exc)
-        self.status.setText("Login failed.")
-        self.services.show_error(f"{name}: {message}")
+        if self._shown(name):
+            self.status.setText("Login failed.")
+        # The profile's error (the banner shows it while this profile is selected, not after).
+        self.services.tokens.set_error(name, message)
         self._update()
 
     def on_id_token_clicked(self) -> None:
         ctx = self.services.ctx
         if ctx is None or self.profile is None:
             return
-        from workbench.core.oauth.login import ID_TOKEN
 
         name = self.profile.name
         self.services.runner.start(
@@ -425,10 +528,27 @@ class LoginPanel(QWidget):
         self.inspect_requested.emit(token)
 
     def on_sign_out_clicked(self) -> None:
-        ctx = self.services.ctx
-        if ctx is None or self.profile is None or self.busy:
+        """Sign out revokes at the issuer: asks first (`question`, for tests)."""
+        if self.services.ctx is None or self.profile is None or self.busy:
             return
+
         name = self.profile.name
+        self.question = ask(
+            self,
+            title="Sign out",
+            text=f"Sign out of {name}?",
+            detail=(
+                "The refresh token is revoked at the provider (where it offers revocation) and the "
+                "tokens are deleted here; you will have to log in again."
+            ),
+            confirm="Sign out and revoke",
+            on_confirm=lambda: self.sign_out_now(name),
+        )
+
+    def sign_out_now(self, name: str) -> None:
+        ctx = self.services.ctx
+        if ctx is None:
+            return
         self.sign_out_button.setEnabled(False)
         self.services.runner.start(
             run_sign_out,

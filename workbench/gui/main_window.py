@@ -27,10 +27,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QWidget
 
+from workbench.core.errors import user_message
 from workbench.gui.settings import Settings
 from workbench.gui.window_actions import TAB_NAMES, WindowActions, demo_command
+
+# The window's size on first start, cut to the screen's available area.
+DEFAULT_SIZE = (1200, 760)
+# Room for a title bar and borders before the window system has said how big they are.
+FRAME_ALLOWANCE = (16, 40)
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
@@ -130,6 +137,7 @@ class MainWindow(WindowActions, QMainWindow):
     copy_header_action: QAction
     copy_curl_action: QAction
     mint_action: QAction
+    paste_token_action: QAction
     refresh_action: QAction
     verify_action: QAction
     cancel_action: QAction
@@ -194,9 +202,30 @@ class MainWindow(WindowActions, QMainWindow):
         self.setCentralWidget(frame)
 
     def _restore_window(self) -> None:
+        """The saved geometry when it fits the screen's available area now (another screen, a
+        scale factor of 2 on a 1440×900 screen), else the default size cut to that area."""
         geometry = self.settings.geometry()
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1200, 760)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        restored = geometry is not None and self.restoreGeometry(geometry)
+        # The title bar and borders, when the window system has told us yet (else a guess).
+        frame, inner = self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        if extra_w <= 0 and extra_h <= 0:
+            extra_w, extra_h = FRAME_ALLOWANCE
+        if available is not None and restored:
+            outer = inner.adjusted(0, 0, extra_w, extra_h)
+            restored = available.contains(outer.translated(0, 0))
+        if not restored:
+            width, height = DEFAULT_SIZE
+            if available is not None:
+                width = min(width, available.width() - extra_w)
+                height = min(height, available.height() - extra_h)
+            self.resize(width, height)
+            if available is not None:
+                left = available.left() + max(0, (available.width() - width - extra_w) // 2)
+                top = available.top() + max(0, (available.height() - height - extra_h) // 2)
+                self.move(left, top)
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)
@@ -331,7 +360,6 @@ class MainWindow(WindowActions, QMainWindow):
     ) -> None:
         if not self._profiles_gen.is_current(gen):
             return
-        from workbench.core.errors import user_message
 
         profiles, problems = found
         if problems:  # a broken profile file: say so, keep the window usable

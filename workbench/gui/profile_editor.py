@@ -29,6 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import operations
+from workbench.core.errors import ProfileError, user_message
+from workbench.core.profiles.profile import validate_base_url, validate_profile_name
+from workbench.gui.confirm import ask
+from workbench.gui.login_discovery import add_discovery_row
 from workbench.gui.profile_fields import (  # noqa: F401 - LABEL_WIDTH, NOT_SET, STORED: re-exported
     LABEL_WIDTH,
     NOT_SET,
@@ -66,7 +71,6 @@ def save_profile(
     `timeout` is the profile's own request timeout in seconds; None means the app default
     (and removes a timeout the profile had).
     """
-    from workbench.core import operations
 
     if existing is None:
         created = operations.create_profile(
@@ -278,7 +282,6 @@ class ProfileEditor(QDialog):
                 key = f"secret:{spec.name}"
                 field.edited.connect(lambda k=key: self.on_edited(k))
                 self._add_row(form, key, label, field, spec.help)
-        from workbench.gui.login_discovery import add_discovery_row
 
         self.redirect_uri: QLineEdit | None = None  # browser logins: the redirect URI to register
         self.discovery_row = add_discovery_row(self, form, preset)  # OAuth presets: "Fetch endpoints"
@@ -317,8 +320,6 @@ class ProfileEditor(QDialog):
         self.refresh_problems()
 
     def on_vault_failed(self, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         self.banner.show_message(user_message(exc))
 
     def on_reveal_requested(self, secret: str) -> None:
@@ -355,8 +356,6 @@ class ProfileEditor(QDialog):
             self.on_edited(f"secret:{secret}")
 
     def on_secret_file_failed(self, secret: str, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         row = self.rows.get(f"secret:{secret}")
         if row is not None:
             row.set_problem(user_message(exc))
@@ -377,8 +376,6 @@ class ProfileEditor(QDialog):
 
     def problems(self) -> dict[str, str]:
         """Every problem of the form, by field key, in the form's own words (no disk, no vault)."""
-        from workbench.core.errors import ProfileError
-        from workbench.core.profiles.profile import validate_base_url, validate_profile_name
 
         found: dict[str, str] = {}
         name = self.name_edit.text().strip()
@@ -457,8 +454,6 @@ class ProfileEditor(QDialog):
             return
         self.banner.dismiss()
         if self._discards_live_token():
-            from workbench.gui.confirm import ask
-
             assert self.profile is not None
             self.discard_question = ask(
                 self,
@@ -507,8 +502,6 @@ class ProfileEditor(QDialog):
         self.accept()
 
     def on_save_failed(self, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         self.buttons.setEnabled(True)
         message = _user_words(user_message(exc))
         key = _row_of(getattr(exc, "field", ""))

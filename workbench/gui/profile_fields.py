@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import InputError
 from workbench.gui.widgets import STATE_COLORS, monospace_font
 
 if TYPE_CHECKING:
@@ -191,7 +192,6 @@ def form_label(text: str) -> QLabel:
 
 def read_secret_file(path: str) -> str:
     """A key file's text, bounded (a FIFO or /dev/zero must not hang or fill memory). Pool thread."""
-    from workbench.core.errors import InputError
 
     with Path(path).open("rb") as handle:
         data = handle.read(MAX_SECRET_FILE_BYTES + 1)

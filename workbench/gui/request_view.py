@@ -12,7 +12,6 @@ it, and `request_edited` says it changed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +34,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.engine.wire import CallPlan
+from workbench.core.errors import InputError, user_message
+from workbench.core.jose.inspect import find_jwt
+from workbench.core.operations import render_request
+from workbench.core.request.bodies import content_type_for
 from workbench.gui.key_value_table import KeyValueTable, join_query, split_query
+from workbench.gui.request_body import BodyEditor
+from workbench.gui.response_body import ResponseBodyView
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
@@ -43,12 +49,11 @@ from workbench.gui.widgets import (
     ElidedLabel,
     bold_label,
     monospace_font,
-    pretty_json,
-    text_box,
 )
 
 if TYPE_CHECKING:
     from workbench.core.engine.token_engine import CallResult
+    from workbench.core.operations import RenderedRequest
     from workbench.core.profiles.profile import Profile
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -141,10 +146,9 @@ class RequestView(QWidget):
         self.request_tabs = QTabWidget()
         self.params = KeyValueTable("Parameter", "Value")
         self.headers = KeyValueTable("Header", "Value")
-        self.body = text_box(
-            read_only=False, placeholder='{"hello": "world"}  — templates allowed, hover for help'
-        )
-        self.body.setToolTip(BODY_HELP)
+
+        self.body_editor = BodyEditor(BODY_HELP)
+        self.body = self.body_editor.text
         sent = QWidget()
         sl = QVBoxLayout(sent)
         sl.setContentsMargins(0, 0, 0, 0)
@@ -165,7 +169,7 @@ class RequestView(QWidget):
         self.sent_headers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.sent_headers.setWordWrap(False)
         sl.addWidget(self.sent_headers, 1)
-        self.request_tabs.addTab(self.body, "Body")
+        self.request_tabs.addTab(self.body_editor, "Body")
         self.request_tabs.addTab(self.params, "Params")
         self.request_tabs.addTab(self.headers, "Headers")
         self.request_tabs.addTab(sent, "Sent headers")
@@ -185,7 +189,10 @@ class RequestView(QWidget):
         status_row.addWidget(self.inspect_button)
         rl.addLayout(status_row)
         self.response_tabs = QTabWidget()
-        self.response_body = text_box(read_only=True)
+
+        self.response_view = ResponseBodyView(self.services)
+        self.response_view.shown.connect(self.on_body_shown)
+        self.response_body = self.response_view.text
         self.response_headers = QTableWidget(0, 2)
         self.response_headers.setHorizontalHeaderLabels(["Header", "Value"])
         self.response_headers.horizontalHeader().setSectionResizeMode(
@@ -194,7 +201,7 @@ class RequestView(QWidget):
         self.response_headers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.response_headers.verticalHeader().setVisible(False)
         self.response_headers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.response_tabs.addTab(self.response_body, "Body")
+        self.response_tabs.addTab(self.response_view, "Body")
         self.response_tabs.addTab(self.response_headers, "Headers")
         rl.addWidget(self.response_tabs, 1)
 
@@ -217,7 +224,7 @@ class RequestView(QWidget):
         self.url.textChanged.connect(self.on_url_changed)
         self.params.edited.connect(self.on_params_edited)
         self.headers.edited.connect(self.on_request_edited)
-        self.body.textChanged.connect(self.on_request_edited)
+        self.body_editor.edited.connect(self.on_request_edited)
         self.method.currentTextChanged.connect(self.on_request_edited)
         self.reveal_token.toggled.connect(self.update_sent_headers)
         # The token may have been minted or refreshed meanwhile: look again when shown.
@@ -281,7 +288,7 @@ class RequestView(QWidget):
         self.method.setCurrentIndex(index if index >= 0 else 0)
         self.url.setText(target)
         self.set_headers(headers)
-        self.body.setPlainText(body)
+        self.body_editor.set_text(body)
 
     def current_request(self) -> tuple[str, str, list[tuple[str, str]], str]:
         return self.method.currentText(), self.url.text().strip(), self.header_list(), self.body.toPlainText()
@@ -310,15 +317,21 @@ class RequestView(QWidget):
 
     def update_sent_headers(self) -> None:
         """The effective headers: the user's, the Content-Type a body gets, and the auth header."""
+
         rows: list[tuple[str, str, str]] = []
         _method, _target, headers, body = self.current_request()
+        body_type = self.body_editor.body_type()
+        if body_type == "multipart":  # its boundary must match the body: a typed one is not sent
+            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
         for name, value in headers:
             rows.append((name, value, ""))
-        if body.strip() and not any(k.lower() == "content-type" for k, _ in headers):
-            from workbench.core.operations import guess_content_type
-
-            guessed = guess_content_type(body.encode())
-            rows.append(("Content-Type", guessed, "guessed from the body (after templating)"))
+        kind = content_type_for(body_type)
+        has_body = body_type not in ("json", "raw") or bool(body.strip())
+        if kind and has_body and not any(k.lower() == "content-type" for k, _ in headers):
+            note = "from the body type" + (
+                "; the boundary is chosen when sent" if body_type == "multipart" else ""
+            )
+            rows.append(("Content-Type", kind + ("; boundary=…" if body_type == "multipart" else ""), note))
         if self.profile is not None:
             header, scheme = _auth_header(self.profile, self.services.prefs.request_timeout)
             held = self.services.tokens.result(self.profile.name)  # from the engine's events
@@ -330,7 +343,10 @@ class RequestView(QWidget):
             else:
                 shown = f"{scheme} <the access token, obtained when you send>".strip()
             note = "added by the engine; a fresh token if this one expires first"
+            typed = [r for r in rows if r[0].lower() == header.lower()]
             rows = [r for r in rows if r[0].lower() != header.lower()]
+            if typed:
+                note = f"the profile's token wins: your {header} header ({len(typed)}) is not sent"
             rows.append((header, shown, note))
         self.sent_headers.setRowCount(0)
         for name, value, note in rows:
@@ -376,7 +392,7 @@ class RequestView(QWidget):
         self.status_label.setText("No response yet")
         self.status_label.setStyleSheet("")
         self.time_label.setText("")
-        self.response_body.clear()
+        self.response_view.clear()
         self.response_headers.setRowCount(0)
         self._clear_own_error()
 
@@ -385,7 +401,7 @@ class RequestView(QWidget):
         ctx = self.services.ctx
         if ctx is None or self.profile is None or not self.send_button.isEnabled():
             return
-        method, path, headers, body = self.current_request()
+        path = self.current_request()[1]
         if not path:
             self.services.show_error("Type a path (e.g. /api/echo) or a URL to send the request to.")
             return
@@ -394,11 +410,10 @@ class RequestView(QWidget):
         timeout = None if "timeout" in profile.settings else self.services.prefs.request_timeout
         gen = self.generation.next()
         self._set_sending(True)
+        render = self.rendering_job()
 
         def job() -> Any:
-            from workbench.core.operations import render_request
-
-            request = render_request(ctx, profile, method=method, target=path, headers=headers, body=body)
+            request = render()
             return ctx.engine.call(
                 profile.name,
                 request.method,
@@ -409,6 +424,33 @@ class RequestView(QWidget):
             )
 
         self.start_send(job, gen, profile.name)
+
+    def rendering_job(self) -> Callable[[], RenderedRequest]:
+        """A job (for the pool: templates may read the vault) rendering the editor's request as
+        it is sent: body by its type, Content-Type, templates filled. Send and "Copy as" use it."""
+        ctx, profile = self.services.ctx, self.profile
+        method, path, headers, body = self.current_request()
+        body_type = self.body_editor.body_type()
+        form = self.body_editor.form.pairs()
+        file = self.body_editor.file_line.text()
+
+        def render() -> RenderedRequest:
+
+            if ctx is None or profile is None:
+                raise InputError("select a profile first")
+            return render_request(
+                ctx,
+                profile,
+                method=method,
+                target=path,
+                headers=headers,
+                body=body,
+                body_type=body_type,
+                form=form,
+                file=file,
+            )
+
+        return render
 
     def start_send(self, job: Callable[[], Any], gen: int, profile: str) -> None:
         """Run `job` (an engine call) off the GUI thread; its answer or error fills this view."""
@@ -444,8 +486,6 @@ class RequestView(QWidget):
         self.response_received.emit(result)
 
     def on_send_failed(self, gen: int, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         if not self.generation.is_current(gen):
             return
         self._set_sending(False)
@@ -454,7 +494,7 @@ class RequestView(QWidget):
         self.clear_response()
         self.status_label.setText("Failed")
         self.status_label.setStyleSheet(f"color: {STATE_COLORS['error']}")
-        self.response_body.setPlainText(message)
+        self.response_view.show_text(message)
         self._shown_error = message
         self.services.show_error(message)
 
@@ -482,19 +522,23 @@ class RequestView(QWidget):
         if result.token_replaced:
             notes.append("token replaced from response header")
         self.time_label.setText(" · ".join(notes) + f" · {result.method} {result.url}")
-        text = result.text()
-        try:
-            text = pretty_json(json.loads(text))
-        except (ValueError, TypeError):
-            pass
-        self.response_body.setPlainText(text)
         self.response_headers.setRowCount(0)
         for name, value in result.headers:
             row = self.response_headers.rowCount()
             self.response_headers.insertRow(row)
             self.response_headers.setItem(row, 0, QTableWidgetItem(name))
             self.response_headers.setItem(row, 1, QTableWidgetItem(value))
-        self._found_jwt = _find_jwt(result)
+        self._found_jwt = _find_jwt_in_headers(result)
+        self._show_jwt()
+        # Pretty-printing (off the GUI thread for a large body) ends in `on_body_shown`.
+        self.response_view.show_result(result)
+
+    def on_body_shown(self, _formatted: object, jwt: str | None) -> None:
+        if jwt and self.last_result is not None:
+            self._found_jwt = jwt
+            self._show_jwt()
+
+    def _show_jwt(self) -> None:
         self.inspect_button.setEnabled(self._found_jwt is not None)
         self.inspect_button.setToolTip(
             "Open the JWT found in this response in the Inspector" if self._found_jwt else NO_JWT_TIP
@@ -507,18 +551,15 @@ class RequestView(QWidget):
 
 def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:
     """(header name, scheme) the engine sends the token with, from the profile's call plan."""
-    from workbench.core.engine.wire import CallPlan
 
     plan = CallPlan.for_profile(profile, default_timeout)
     return plan.header, plan.scheme
 
 
-def _find_jwt(result: CallResult) -> str | None:
-    from workbench.core.jose.inspect import find_jwt
+def _find_jwt_in_headers(result: CallResult) -> str | None:
+    """A JWT in the response's headers (the body's is found with its formatting, off the GUI
+    thread when it is large; a JWT in the body wins)."""
 
-    found = find_jwt(result.text())
-    if found:
-        return found
     for _name, value in result.headers:
         found = find_jwt(value)
         if found:

@@ -36,12 +36,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.importers.common import slug
+from workbench.core.request.codegen import snippet, snippet_request
+from workbench.core.request.saved import (
+    SavedRequest,
+    SavedRequestStore,
+    check_no_secrets,
+    render_saved,
+    validate_request,
+)
+from workbench.gui.confirm import ask
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import bold_label
 
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
-    from workbench.core.request.saved import SavedRequest
     from workbench.gui.main_window import MainWindow
     from workbench.gui.services import Services
 
@@ -71,7 +80,6 @@ def from_editor(
     name: str, method: str, target: str, headers: list[tuple[str, str]], body: str
 ) -> SavedRequest:
     """The editor's request as a saved request (a body that looks like JSON is saved as `json`)."""
-    from workbench.core.request.saved import SavedRequest
 
     body_type: str | None = None
     if body.strip():
@@ -114,6 +122,11 @@ class SavedRequestsPanel(QWidget):
         self.requests: dict[str, SavedRequest] = {}
         self.envs: list[str] = []  # the profile's named variable sets (imported environments)
         self.current_request: Any = None  # () -> (method, target, headers, body); set by install()
+        self.last_snippet: str | None = None
+        self.question: Any = (
+            None  # the last "delete?" question (for tests)  # the last "Copy as" text (for tests)
+        )
+        self.rendering_job: Any = None  # () -> a job rendering the request as sent; set by install()
         self._build()
         self.set_profile(None)
 
@@ -206,8 +219,6 @@ class SavedRequestsPanel(QWidget):
             return
 
         def job() -> tuple[list[SavedRequest], list[str]]:
-            from workbench.core.request.saved import SavedRequestStore
-
             file = SavedRequestStore().load(profile.name)
             return list(file.requests.values()), list(file.envs)
 
@@ -304,7 +315,6 @@ class SavedRequestsPanel(QWidget):
         name = self.name_edit.text().strip() or self._default_name(method, target)
         try:
             request = from_editor(name, method, target, headers, body)
-            from workbench.core.request.saved import check_no_secrets, validate_request
 
             validate_request(request.name, request.method, request.url, request.headers)
             check_no_secrets(request, f"saved request '{name}'")
@@ -314,8 +324,6 @@ class SavedRequestsPanel(QWidget):
         profile = self.profile.name
 
         def job() -> bool:
-            from workbench.core.request.saved import SavedRequestStore
-
             return SavedRequestStore().save(profile, request)
 
         def done(replaced: bool) -> None:
@@ -327,8 +335,6 @@ class SavedRequestsPanel(QWidget):
 
     @staticmethod
     def _default_name(method: str, target: str) -> str:
-        from workbench.core.importers.common import slug
-
         path = target.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
         return slug(f"{method}-{path}", "request")
 
@@ -350,8 +356,6 @@ class SavedRequestsPanel(QWidget):
         profile = self.profile.name
 
         def job() -> None:
-            from workbench.core.request.saved import SavedRequestStore
-
             SavedRequestStore().rename(profile, old, new)
 
         def failed(exc: BaseException) -> None:
@@ -363,15 +367,25 @@ class SavedRequestsPanel(QWidget):
         )
 
     def delete_selected(self) -> None:
+        """Delete (key or menu): asks first; `question` holds the question (for tests)."""
         name = self.selected_name()
         if self.profile is None or name is None:
             return
+
         profile = self.profile.name
+        self.question = ask(
+            self,
+            title="Delete saved request",
+            text=f"Delete the saved request '{name}' of {profile}?",
+            detail="It is removed from the profile's saved requests. This cannot be undone.",
+            confirm="Delete",
+            on_confirm=lambda: self._delete_now(profile, name),
+        )
+
+    def _delete_now(self, profile: str, name: str) -> None:
         row = self.list.currentRow()
 
         def job() -> None:
-            from workbench.core.request.saved import SavedRequestStore
-
             SavedRequestStore().remove(profile, name)
 
         def done(_r: object) -> None:
@@ -391,20 +405,33 @@ class SavedRequestsPanel(QWidget):
         self.copy_as(str(action.data()))
 
     def copy_as(self, lang: str) -> None:
-        """The editor's request as `lang` code, on the clipboard (it holds no secret)."""
-        if self.profile is None or self.current_request is None:
+        """The editor's request as `lang` code, as it is sent (templates filled, the body's
+        Content-Type), on the clipboard; the token by reference only. A body that read a
+        secret makes the snippet secret too: it is copied as such (and cleared)."""
+        if self.profile is None or self.rendering_job is None:
             return
-        from workbench.core.request.codegen import snippet, snippet_request
 
-        method, target, headers, body = self.current_request()
-        try:
-            request = snippet_request(self.profile, method or "GET", target, headers, body.encode() or None)
-            text = snippet(request, lang)
-        except Exception as exc:
-            self.services.error_from(exc)
-            return
-        self.services.clipboard.copy_plain(text, f"{dict(LANG_TITLES)[lang]} snippet")
-        self.last_snippet = text
+        profile = self.profile
+        render = self.rendering_job()
+        body_text = self.current_request()[3] if self.current_request is not None else ""
+        holds_secret = "secrets." in body_text
+
+        def job() -> str:
+            rendered = render()
+            request = snippet_request(
+                profile, rendered.method, rendered.target, list(rendered.headers), rendered.content
+            )
+            return snippet(request, lang)
+
+        def done(text: str) -> None:
+            what = f"{dict(LANG_TITLES)[lang]} snippet"
+            if holds_secret:
+                self.services.clipboard.copy_secret(text, what)
+            else:
+                self.services.clipboard.copy_plain(text, what)
+            self.last_snippet = text
+
+        self.services.runner.start(job, owner=self, on_success=done, on_failure=self.services.error_from)
 
 
 def install(window: MainWindow) -> SavedRequestsPanel:
@@ -412,6 +439,7 @@ def install(window: MainWindow) -> SavedRequestsPanel:
     panel = SavedRequestsPanel(window.services)
     view = window.request_view
     panel.current_request = view.current_request
+    panel.rendering_job = view.rendering_job
     panel.opened.connect(lambda m, t, h, b: view.load_request(m, t, list(h), b))
     view.add_side_panel(panel)
 
@@ -425,8 +453,6 @@ def install(window: MainWindow) -> SavedRequestsPanel:
         window.tabs.setCurrentWidget(view)
 
         def job() -> Any:
-            from workbench.core.request.saved import render_saved
-
             rendered = render_saved(ctx, profile.name, saved_name, env=env)
             return ctx.engine.call(
                 profile.name,

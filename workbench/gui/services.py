@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workbench.core.errors import user_message
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.settings import Preferences, Settings
 from workbench.gui.tasks import TaskRunner
@@ -53,6 +54,4 @@ class Services:
     current_request: Callable[[], RequestSpec] | None = None
 
     def error_from(self, exc: BaseException) -> None:
-        from workbench.core.errors import user_message
-
         self.show_error(user_message(exc))

@@ -11,7 +11,17 @@ if TYPE_CHECKING:
     from workbench.core.operations import TokenFacts
 
 ACTION_TEXT = {"mint": "Minting", "refresh": "Refreshing", "copy": "Getting a token", "verify": "Verifying"}
-BUTTONS = ("mint", "refresh", "verify", "copy_token", "copy_header", "copy_curl", "inspect", "auto_refresh")
+BUTTONS = (
+    "mint",
+    "refresh",
+    "paste",
+    "verify",
+    "copy_token",
+    "copy_header",
+    "copy_curl",
+    "inspect",
+    "auto_refresh",
+)
 
 
 @dataclass(frozen=True)
@@ -31,17 +41,28 @@ def button_states(
     busy: str | None,
     has_token: bool,
     needs_login: bool,
+    expired: bool = False,
 ) -> dict[str, ButtonState]:
     """One `ButtonState` per name in `BUTTONS`. `facts` None: no profile selected; `busy`: the
     action under way ("mint", "refresh", "copy", "verify"); `needs_login`: a login profile
-    without a token (only the browser can give it one). An "auto_refresh" tooltip of "" keeps
-    the checkbox's own."""
+    without a token (only the browser can give it one); `expired`: the token shown has expired.
+    A pasted-token profile (`facts.pasted`) has "paste" where others have Mint and Refresh,
+    and nothing to copy once its token expired (nothing renews it). An "auto_refresh" tooltip
+    of "" keeps the checkbox's own."""
     if facts is None:
         off = ButtonState(False, "Select or create a profile first")
         return {name: off for name in BUTTONS} | {"auto_refresh": ButtonState(False, "")}
     wait = f"Wait for the {ACTION_TEXT.get(busy or '', 'current request').lower()} (or Cancel)"
     waiting = busy is not None
     copy_why = wait if waiting else "No token yet: Log in first"
+    copy_ok = not waiting and not needs_login
+    if facts.pasted and not waiting and (expired or not has_token):
+        copy_ok = False
+        copy_why = (
+            "The pasted token expired: paste a new one (Ctrl+Shift+P)"
+            if expired
+            else "No token yet: paste one (Ctrl+Shift+P)"
+        )
     renewable = facts.can_mint or facts.can_refresh
     return {
         "mint": _state(
@@ -60,10 +81,17 @@ def button_states(
             else f"{title} has no refresh: Mint obtains a new token",
             "Exchange the refresh token for a new access token",
         ),
+        "paste": _state(
+            facts.pasted and not waiting,
+            wait if waiting else f"{title} obtains its tokens itself",
+            "Paste a new token for this profile (Ctrl+Shift+P); it is kept in the keychain",
+        ),
         "verify": _state(
             facts.can_verify and has_token and not waiting,
             wait
             if waiting
+            else "No token to verify yet: paste one first"
+            if facts.pasted
             else "No token to verify yet: Mint or Refresh first"
             if facts.can_verify
             else f"{title} offers no check and no key to verify its tokens with (decode it in the Inspector)",
@@ -71,15 +99,13 @@ def button_states(
         ),
         # A login profile's token comes only from the browser: a copy cannot renew one.
         "copy_token": _state(
-            not waiting and not needs_login,
+            copy_ok,
             copy_why,
             "Copy the token (renewed first if needed); the clipboard clears itself",
         ),
-        "copy_header": _state(
-            not waiting and not needs_login, copy_why, f"Copy '{facts.header}: …' (renewed first if needed)"
-        ),
+        "copy_header": _state(copy_ok, copy_why, f"Copy '{facts.header}: …' (renewed first if needed)"),
         "copy_curl": _state(
-            not waiting and not needs_login,
+            copy_ok,
             copy_why,
             "Copy a curl command for the Request tab's request, with a fresh token",
         ),

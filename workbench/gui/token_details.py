@@ -64,8 +64,21 @@ def renewal_text(result: TokenResult | None, renew_at: float | None, auto_refres
     )
 
 
+def pasted_renewal_text(result: TokenResult | None, now: float) -> str:
+    """A pasted token is never renewed by the app: say what the user does, and when."""
+    if result is None:
+        return "paste a token: Paste a new token… (Ctrl+Shift+P)"
+    if result.expires_at is None:
+        return "not renewed: paste a new token when the API stops taking this one"
+    if result.expires_at <= now:
+        return "expired: paste a new token (Ctrl+Shift+P)"
+    return f"not renewed: paste a new token within {humanize_seconds(result.expires_at - now)}"
+
+
 def refresh_token_text(result: TokenResult | None, facts: TokenFacts, now: float) -> str:
     """The Refresh token row: its own countdown and what the provider says of it."""
+    if facts.pasted:
+        return "none (a pasted token)"
     if not facts.can_refresh:
         return "not used by this provider (mint again)"
     parts = []
@@ -135,7 +148,7 @@ class TokenDetails(QSplitter):
         return label
 
     # -- filling ----------------------------------------------------------------------------------
-    def show_token(self, result: TokenResult | None) -> None:
+    def show_token(self, result: TokenResult | None, *, pasted: bool = False) -> None:
         """The rows that change only with the token: expiry, how it was obtained, lifetime."""
         if result is None:
             for label in (self.expires_label, self.obtained_label, self.lifetime_label):
@@ -144,7 +157,7 @@ class TokenDetails(QSplitter):
         self.expires_label.setText(
             local_time(result.expires_at) if result.expires_at else "unknown (used until a 401)"
         )
-        how = OBTAINED_HOW.get(result.obtained_by, result.obtained_by)
+        how = "pasted" if pasted else OBTAINED_HOW.get(result.obtained_by, result.obtained_by)
         self.obtained_label.setText(f"{how}, {local_time(result.issued_at)}" if result.issued_at else how)
         self.lifetime_label.setText(
             humanize_duration(result.lifetime, parts=2) if result.lifetime else "unknown"
@@ -164,7 +177,10 @@ class TokenDetails(QSplitter):
             self.renews_label.setText("—")
             self.refresh_label.setText("—")
             return
-        self.renews_label.setText(renewal_text(result, renew_at, auto_refresh, now))
+        if facts.pasted:
+            self.renews_label.setText(pasted_renewal_text(result, now))
+        else:
+            self.renews_label.setText(renewal_text(result, renew_at, auto_refresh, now))
         self.refresh_label.setText(refresh_token_text(result, facts, now))
 
     def show_claims(self, result: TokenResult | None, now: float) -> None:
@@ -188,9 +204,22 @@ class TokenDetails(QSplitter):
                 text = f"{local_time(float(value))} · {relative(float(value) - now)}"
                 item = QTreeWidgetItem(self.claims, [key, text])
                 item.setToolTip(1, str(value))
+                item.setData(1, Qt.ItemDataRole.UserRole, float(value))  # `tick_claims` keeps it current
             else:
                 item = QTreeWidgetItem(self.claims, [key, short(value, CLAIM_CHARS)])
                 item.setToolTip(1, short(value, 2000))
 
+    def tick_claims(self, now: float) -> None:
+        """The time claims' "in 1 min" / "7 s ago" follow the clock (the rest stays as drawn)."""
+        for row in range(self.claims.topLevelItemCount()):
+            item = self.claims.topLevelItem(row)
+            if item is None:
+                continue
+            when = item.data(1, Qt.ItemDataRole.UserRole)
+            if isinstance(when, float):
+                text = f"{local_time(when)} · {relative(when - now)}"
+                if item.text(1) != text:
+                    item.setText(1, text)
 
-__all__ = ["OBTAINED_HOW", "TokenDetails", "refresh_token_text", "renewal_text"]
+
+__all__ = ["OBTAINED_HOW", "TokenDetails", "pasted_renewal_text", "refresh_token_text", "renewal_text"]

@@ -28,6 +28,7 @@ from workbench.core.engine.schedule import (
     profile_state,
 )
 from workbench.core.errors import user_message
+from workbench.core.operations import obtain_token
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -142,7 +143,6 @@ class TokenModel(QObject):
         """Renew, on the pool, every auto-refresh profile whose renewal time has come."""
         if self.ctx is None or not self.running:
             return
-        from workbench.core.operations import obtain_token  # jinja2 & co.: loaded on the pool first
 
         for name in self.board.due(self.now()):
             self._notify(self.board.renewal_started(name))

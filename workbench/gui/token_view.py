@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -30,22 +31,40 @@ from PySide6.QtWidgets import (
 
 from workbench.core.engine.schedule import token_state
 from workbench.core.errors import user_message
+from workbench.core.operations import obtain_token, token_facts, verify_token
 from workbench.core.operations.dpop import request_proof
+from workbench.core.operations.requests import clipboard_text as build_clipboard_text
 from workbench.core.redact import fingerprint
+from workbench.gui.login_panel import LoginPanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.token_buttons import ACTION_TEXT, button_states
-from workbench.gui.token_details import TokenDetails
+from workbench.gui.token_details import TokenDetails, pasted_renewal_text
+from workbench.gui.token_layout import build_copy_row, build_countdown
 from workbench.gui.token_model import OBTAINED_BY_TEXT
+from workbench.gui.token_paste import TokenPaster
 from workbench.gui.token_welcome import WelcomePage
 from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, compact, humanize_seconds
 
 if TYPE_CHECKING:
+    import threading
+
     from workbench.core.engine.types import TokenResult
     from workbench.core.operations import TokenFacts, TokenObtained, Verification
     from workbench.core.profiles.profile import Profile
-    from workbench.gui.services import RequestSpec
     from workbench.gui.tasks import Task
+
+
+@dataclass
+class Job:
+    """A Mint/Refresh/Verify/copy under way for one profile: it keeps running (and is shown
+    again) while other profiles are selected."""
+
+    action: str  # "mint" | "refresh" | "copy" | "verify"
+    gen: int
+    since: float = field(default_factory=time.monotonic)
+    task: Task | None = None
+
 
 COPIED_WHAT = {"token": "access token", "header": "Authorization header", "curl": "curl command"}
 
@@ -67,8 +86,17 @@ class TokenView(QWidget):
         profile / facts: the profile shown and its token facts (None: none selected).
         result / renew_at: the token the profile holds and when it is renewed, as the token
             model last said.
-        verification: the last verdict (shown only while it is about the token shown).
+        verifications: each profile's last verdict (shown only while it is about the token shown).
+        jobs: each profile's request under way (Cancel stops the shown profile's).
     """
+
+    # Built by token_layout (the countdown line and the copy row).
+    countdown: QLabel
+    renewal_label: ElidedLabel
+    copy_token_button: QPushButton
+    copy_header_button: QPushButton
+    copy_curl_button: QPushButton
+    inspect_button: QPushButton
 
     token_obtained = Signal(object)
     inspect_requested = Signal(str)
@@ -83,12 +111,9 @@ class TokenView(QWidget):
         self.facts: TokenFacts | None = None
         self.result: TokenResult | None = None
         self.renew_at: float | None = None
-        self.verification: Verification | None = None
+        self.verifications: dict[str, Verification] = {}
         self.generation = Generation()
-        self._busy: str | None = None  # "mint" | "refresh" | "copy" | "verify"
-        self._busy_since = 0.0
-        self._busy_name: str | None = None  # the profile the model was told is busy
-        self._task: Task | None = None
+        self.jobs: dict[str, Job] = {}
         self._build()
         self.tokens.changed.connect(self.on_tokens_changed)
         self.set_profile(None)
@@ -116,9 +141,8 @@ class TokenView(QWidget):
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.title.setMinimumWidth(0)
         outer.addWidget(self.title)
-        outer.addLayout(self._build_countdown())
+        outer.addLayout(build_countdown(self))
         # OAuth presets: Log in / Cancel / Sign out and the device code (hidden for other presets).
-        from workbench.gui.login_panel import LoginPanel
 
         self.login_panel = LoginPanel(self.services)
         self.login_panel.logged_in.connect(self.on_logged_in)
@@ -133,7 +157,7 @@ class TokenView(QWidget):
         tl = QVBoxLayout(token_panel)
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(self.token_box, 1)
-        tl.addLayout(self._build_copy_row())
+        tl.addLayout(build_copy_row(self))
 
         self.details = TokenDetails()
         self.details_splitter = self.details
@@ -154,25 +178,6 @@ class TokenView(QWidget):
         split.setChildrenCollapsible(False)
         outer.addWidget(split, 1)
 
-    def _build_countdown(self) -> QHBoxLayout:
-        top = QHBoxLayout()
-        self.countdown = QLabel()
-        font = self.countdown.font()
-        font.setPointSizeF(max(font.pointSizeF(), 9.0) * 1.6)
-        font.setBold(True)
-        self.countdown.setFont(font)
-        self.countdown.setObjectName("countdown")
-        # Wide enough for "expires in 59:59" whatever the window's width: never "expires in 51:".
-        self.countdown.setMinimumWidth(
-            self.countdown.fontMetrics().horizontalAdvance("expires in 00:00 ") + 4
-        )
-        top.addWidget(self.countdown)
-        self.renewal_label = ElidedLabel()
-        self.renewal_label.setObjectName("renewal")
-        self.renewal_label.setStyleSheet("color: gray")
-        top.addWidget(self.renewal_label, 1)
-        return top
-
     def _build_actions(self) -> QHBoxLayout:
         actions = QHBoxLayout()
         self.auto_refresh = QCheckBox("Auto-refresh")
@@ -185,38 +190,24 @@ class TokenView(QWidget):
         self.mint_button = QPushButton("Mint")
         self.refresh_button = QPushButton("Refresh")
         self.verify_button = QPushButton("Verify")
+        self.paste_button = QPushButton("Paste a new token…")
+        self.paste_button.hide()  # pasted-token profiles only (set_profile)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop waiting for the provider (the request ends by its timeout)")
         self.cancel_button.hide()
-        for b in (self.mint_button, self.refresh_button, self.verify_button, self.cancel_button):
+        buttons = (self.mint_button, self.refresh_button, self.paste_button, self.verify_button)
+        for b in (*buttons, self.cancel_button):
             compact(b)
             actions.addWidget(b)
+
+        self.paster = TokenPaster(self.services, self)
+        self.paste_button.clicked.connect(self.on_paste_clicked)
         self.mint_button.clicked.connect(self.on_mint_clicked)
         self.refresh_button.clicked.connect(self.on_refresh_clicked)
         self.verify_button.clicked.connect(self.on_verify_clicked)
         self.cancel_button.clicked.connect(self.on_cancel_clicked)
         self.auto_refresh.toggled.connect(self.on_auto_refresh_toggled)
         return actions
-
-    def _build_copy_row(self) -> QHBoxLayout:
-        copy_row = QHBoxLayout()
-        self.copy_token_button = QPushButton("Copy token")
-        self.copy_header_button = QPushButton("Copy header")
-        self.copy_header_button.setToolTip("Copy the Authorization header line")
-        self.copy_curl_button = QPushButton("Copy curl")
-        self.inspect_button = QPushButton("Inspect")
-        self.inspect_button.setToolTip("Open this token in the Inspector")
-        for b in (self.copy_token_button, self.copy_header_button, self.copy_curl_button):
-            compact(b)
-            copy_row.addWidget(b)
-        compact(self.inspect_button)
-        copy_row.addStretch(1)
-        copy_row.addWidget(self.inspect_button)
-        self.copy_token_button.clicked.connect(self.copy_token)
-        self.copy_header_button.clicked.connect(self.copy_header)
-        self.copy_curl_button.clicked.connect(self.copy_curl)
-        self.inspect_button.clicked.connect(self.on_inspect_clicked)
-        return copy_row
 
     def show_welcome(self, show: bool) -> None:
         self.pages.setCurrentIndex(1 if show else 0)
@@ -229,13 +220,9 @@ class TokenView(QWidget):
         if profile is None:
             self.facts = None
         else:
-            from workbench.core.operations import token_facts
-
             self.facts = token_facts(profile)
         if changed:
-            self.generation.next()  # results for the previous profile are stale now
-            self._set_busy(None)
-            self.verification = None
+            self.cancel_button.setVisible(self._busy is not None)
         held = self.tokens.of(profile.name if profile else None)
         self.auto_refresh.blockSignals(True)
         self.auto_refresh.setChecked(held.auto_refresh)
@@ -249,6 +236,10 @@ class TokenView(QWidget):
             )
             self.title.setToolTip(f"{profile.name} · {profile.preset.title} · {profile.base_url}")
         self.login_panel.set_profile(profile)
+        pasted = self.facts is not None and self.facts.pasted
+        self.paste_button.setVisible(pasted)
+        for hidden_when_pasted in (self.mint_button, self.refresh_button, self.auto_refresh):
+            hidden_when_pasted.setVisible(not pasted)
         self.set_result(held.result, held.renew_at)
 
     def on_tokens_changed(self, names: frozenset[str]) -> None:
@@ -277,6 +268,8 @@ class TokenView(QWidget):
             placeholder = (
                 "No token yet. Log in to obtain one."
                 if self.login_panel.interactive
+                else "No token yet. Paste one (Paste a new token…, Ctrl+Shift+P)."
+                if self.facts is not None and self.facts.pasted
                 else "No token yet. Mint or Refresh to obtain one."
             )
         if token != self.token_box.token:
@@ -284,7 +277,7 @@ class TokenView(QWidget):
             self.details.show_claims(result, self._now())
         elif not token:
             self.token_box.setPlaceholderText(placeholder)
-        self.details.show_token(result)
+        self.details.show_token(result, pasted=self.facts is not None and self.facts.pasted)
         self._show_verification()
         self.tick()
         self._update_buttons()
@@ -293,6 +286,20 @@ class TokenView(QWidget):
     @property
     def busy(self) -> bool:
         return self._busy is not None
+
+    @property
+    def _job(self) -> Job | None:
+        return self.jobs.get(self.profile.name) if self.profile is not None else None
+
+    @property
+    def _busy(self) -> str | None:
+        """What the shown profile waits for (None: nothing)."""
+        job = self._job
+        return job.action if job is not None else None
+
+    @property
+    def verification(self) -> Verification | None:
+        return self.verifications.get(self.profile.name) if self.profile is not None else None
 
     def _update_buttons(self) -> None:
         has_token = bool(self.result and self.result.access_token)
@@ -304,10 +311,12 @@ class TokenView(QWidget):
             busy=self._busy,
             has_token=has_token,
             needs_login=self.login_panel.interactive and not has_token,
+            expired=token_state(self.result, self.renew_at, self._now()) == "expired",
         )
         buttons = {
             "mint": self.mint_button,
             "refresh": self.refresh_button,
+            "paste": self.paste_button,
             "verify": self.verify_button,
             "copy_token": self.copy_token_button,
             "copy_header": self.copy_header_button,
@@ -336,6 +345,7 @@ class TokenView(QWidget):
         self.details.show_times(
             r, self.facts, self.renew_at, auto_refresh=self.auto_refresh.isChecked(), now=self._now()
         )
+        self.details.tick_claims(self._now())
         if self._busy is not None:
             self.renewal_label.setText(self._progress_text())
         if r is None:
@@ -350,17 +360,22 @@ class TokenView(QWidget):
             state = token_state(r, self.renew_at, now)
             left = r.expires_at - now
             self._set_countdown("expired" if left <= 0 else f"expires in {humanize_seconds(left)}", state)
+            if (state == "expired") == self.copy_token_button.isEnabled():
+                self._update_buttons()  # it expired while shown: what a pasted token can do changes
         if self._busy is None:
             self.renewal_label.setText(self._renewal_text())
 
     def _renewal_text(self) -> str:
+        if self.facts is not None and self.facts.pasted:
+            return pasted_renewal_text(self.result, self._now())
         if self.renew_at is None or not self.auto_refresh.isChecked():
             return ""
         left = self.renew_at - self._now()
         return f"refreshes in {humanize_seconds(left)}" if left > 0 else "refreshing…"
 
     def _progress_text(self) -> str:
-        elapsed = time.monotonic() - self._busy_since
+        job = self._job
+        elapsed = time.monotonic() - job.since if job is not None else 0.0
         timeout = self._timeout()
         action = ACTION_TEXT.get(self._busy or "", "Working")
         return f"{action}… {elapsed:.0f} s (each attempt gives up after {timeout:g} s)"
@@ -389,70 +404,78 @@ class TokenView(QWidget):
             self.tokens.set_auto_refresh(self.profile.name, checked)
         self.tick()
 
+    def on_paste_clicked(self) -> None:
+        if self.profile is not None and self.paste_button.isEnabled():
+            self.paster.ask(self.profile.name)
+
     def _start_token_job(self, force: str) -> None:
         ctx = self.services.ctx
         if ctx is None or self.profile is None or self._busy is not None:
             return
-        from workbench.core.operations import obtain_token
 
         name = self.profile.name
-        gen = self.generation.next()
-        self._set_busy(force)
-        self._task = self.services.runner.start(
+        job = self._start_job(name, force)
+        gen = job.gen
+        job.task = self.services.runner.start(
             obtain_token,
             ctx.engine,
             name,
             force=force,
+            pass_cancel=True,  # Cancel reaches the engine's retry loop: nothing is sent again
             owner=self,
             on_success=lambda done: self.on_token_succeeded(gen, done),
             on_failure=lambda exc: self.on_token_failed(gen, name, exc),
         )
 
-    def _set_busy(self, action: str | None) -> None:
-        """What this view waits for (None: nothing); the token model hears of the profile's
-        request starting and ending (the sidebar and the Cancel action follow it)."""
-        self._busy = action
-        if action is not None:
-            self._busy_since = time.monotonic()
-        else:
-            self._task = None
-        self.cancel_button.setVisible(action is not None)
-        name = self.profile.name if self.profile is not None and action is not None else None
-        if name != self._busy_name:
-            if self._busy_name is not None:
-                self.tokens.set_busy(self._busy_name, False)
-            self._busy_name = name
-            if name is not None:
-                self.tokens.set_busy(name, True)
-        self._update_buttons()
-        self.tick()
+    def _start_job(self, name: str, action: str) -> Job:
+        """`name` waits for `action` now; the token model hears of it (the sidebar and the
+        Cancel action follow it)."""
+        job = self.jobs[name] = Job(action, self.generation.next())
+        self.tokens.set_busy(name, True)
+        self._job_changed(name)
+        return job
+
+    def _end_job(self, name: str, gen: int) -> bool:
+        """The job `gen` of `name` ended; False when it was cancelled or replaced meanwhile."""
+        job = self.jobs.get(name)
+        if job is None or job.gen != gen:
+            return False
+        del self.jobs[name]
+        self.tokens.set_busy(name, False)
+        self._job_changed(name)
+        return True
+
+    def _job_changed(self, name: str) -> None:
+        if self.profile is not None and self.profile.name == name:
+            self.cancel_button.setVisible(self._busy is not None)
+            self._update_buttons()
+            self.tick()
 
     def on_cancel_clicked(self) -> None:
-        if self._busy is None:
+        job = self._job
+        if job is None or self.profile is None:
             return
-        action = ACTION_TEXT.get(self._busy, "Request")
-        if self._task is not None:
-            self._task.cancel()
-        self.generation.next()
-        self._set_busy(None)
+        name = self.profile.name
+        action = ACTION_TEXT.get(job.action, "Request")
+        if job.task is not None:
+            job.task.cancel()
+        self._end_job(name, job.gen)
         self._show_verification()
-        name = self.profile.name if self.profile else ""
         self.services.show_status(
-            f"{name}: {action.lower()} cancelled; the provider call ends in the background by its timeout"
+            f"{name}: {action.lower()} cancelled; nothing more is sent (an attempt already on its way "
+            "ends by its timeout)"
         )
 
     def on_token_succeeded(self, gen: int, done: TokenObtained) -> None:
         self.token_obtained.emit(done)
-        if not self.generation.is_current(gen):
+        if not self._end_job(done.profile, gen):
             return
-        self._set_busy(None)
         how = OBTAINED_BY_TEXT.get(done.obtained_by, f"token: {done.obtained_by}")
         self.services.show_status(f"{done.profile}: {how}")
 
     def on_token_failed(self, gen: int, name: str, exc: BaseException) -> None:
-        if self.generation.is_current(gen):
-            self._set_busy(None)
-        self.tokens.set_error(name, user_message(exc))
+        if self._end_job(name, gen):
+            self.tokens.set_error(name, user_message(exc))
 
     # -- verification -----------------------------------------------------------------------------
     def on_verify_clicked(self) -> None:
@@ -464,36 +487,35 @@ class TokenView(QWidget):
             or not self.verify_button.isEnabled()
         ):
             return
-        from workbench.core.operations import verify_token
 
         name = self.profile.name
-        gen = self.generation.next()
-        self._set_busy("verify")
+        job = self._start_job(name, "verify")
+        gen = job.gen
         self.verify_label.setText("verifying…")
         self.verify_label.setStyleSheet("")
-        self._task = self.services.runner.start(
+        job.task = self.services.runner.start(
             verify_token,
             ctx.engine,
             name,
             owner=self,
-            on_success=lambda answer: self.on_verify_succeeded(gen, answer),
-            on_failure=lambda exc: self.on_verify_failed(gen, exc),
+            on_success=lambda answer: self.on_verify_succeeded(gen, name, answer),
+            on_failure=lambda exc: self.on_verify_failed(gen, name, exc),
         )
 
-    def on_verify_succeeded(self, gen: int, answer: Verification) -> None:
-        if not self.generation.is_current(gen):
+    def on_verify_succeeded(self, gen: int, name: str, answer: Verification) -> None:
+        if not self._end_job(name, gen):
             return
-        self.verification = answer
-        self._set_busy(None)
-        self._show_verification()
+        self.verifications[name] = answer  # kept per profile: shown again when it is selected
+        if self.profile is not None and self.profile.name == name:
+            self._show_verification()
 
-    def on_verify_failed(self, gen: int, exc: BaseException) -> None:
-        if not self.generation.is_current(gen):
+    def on_verify_failed(self, gen: int, name: str, exc: BaseException) -> None:
+        if not self._end_job(name, gen):
             return
-        self._set_busy(None)
-        self.verification = None
-        self.verify_label.setText(f"✗ could not verify: {user_message(exc)}")
-        self.verify_label.setStyleSheet(f"color: {STATE_COLORS['error']};")
+        self.verifications.pop(name, None)
+        if self.profile is not None and self.profile.name == name:
+            self.verify_label.setText(f"✗ could not verify: {user_message(exc)}")
+            self.verify_label.setStyleSheet(f"color: {STATE_COLORS['error']};")
 
     def _show_verification(self) -> None:
         """The last verdict, only while it is about the token shown; else say it is out of date."""
@@ -540,20 +562,19 @@ class TokenView(QWidget):
         getter = self.services.current_request
         spec = getter() if getter is not None else None
         engine = ctx.engine
-        gen = self.generation.next()
-        self._set_busy("copy")
+        job = self._start_job(profile.name, "copy")
+        gen = job.gen
 
-        def job() -> str:
-            token = engine.get_token(profile.name)
-            proof = None
-            if what == "curl":
-                proof = request_proof(engine, profile, token, spec)
+        def build(cancel: threading.Event) -> str:
+            token = engine.get_token(profile.name, cancel=cancel)
+            proof = request_proof(engine, profile, token, spec) if what == "curl" else None
             return build_clipboard_text(
                 what, profile, token.access_token, spec, token_type=token.token_type, dpop_proof=proof
             )
 
-        self._task = self.services.runner.start(
-            job,
+        job.task = self.services.runner.start(
+            build,
+            pass_cancel=True,
             owner=self,
             on_success=lambda text: self.on_copy_ready(gen, profile.name, what, text),
             on_failure=lambda exc: self.on_token_failed(gen, profile.name, exc),
@@ -561,37 +582,9 @@ class TokenView(QWidget):
 
     def on_copy_ready(self, gen: int, name: str, what: str, text: str) -> None:
         self.token_obtained.emit(name)
-        if not self.generation.is_current(gen):
+        if not self._end_job(name, gen):
             return
-        self._set_busy(None)
         self.services.clipboard.copy_secret(text, COPIED_WHAT.get(what, what))
-
-
-def build_clipboard_text(
-    what: str,
-    profile: Profile,
-    token: str,
-    spec: RequestSpec | None,
-    *,
-    token_type: str | None = None,
-    dpop_proof: str | None = None,
-) -> str:
-    """The text to copy: the bare token, an auth header line (as `workbench token --format
-    header` prints it), or a curl command (with a DPoP token: its fresh `DPoP` proof header)."""
-    from workbench.core.engine.flows import resolve_url
-    from workbench.core.request.codegen import curl_command
-
-    if what == "token":
-        return token
-    header, value = profile.preset.token.authorization(token, token_type)
-    if what == "header":
-        return f"{header}: {value}"
-    method, path, headers, body = spec or ("GET", "", [], "")
-    url = resolve_url(profile, path) if path else profile.base_url
-    all_headers = [(header, value), *[(k, v) for k, v in headers if k.lower() != header.lower()]]
-    if dpop_proof is not None:
-        all_headers.append(("DPoP", dpop_proof))
-    return curl_command(method, url, all_headers, body or None)
 
 
 __all__ = ["OBTAINED_BY_TEXT", "TokenView", "build_clipboard_text"]

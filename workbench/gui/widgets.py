@@ -380,6 +380,30 @@ def compact(button: QPushButton) -> None:
     button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
 
 
+class WrappingLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its width: a layout
+    with a fixed-height row (or a Maximum size policy) otherwise clips the second line, as at
+    a scale factor of 2."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.width() > 0:
+            needed = self.heightForWidth(self.width())
+            if needed > 0 and needed != self.minimumHeight():
+                self.setMinimumHeight(needed)
+
+
 class EnterFilter(QObject):
     """An event filter: Enter (or, with `needs_ctrl`, Ctrl+Enter, for a multi-line box) runs
     `action`; Shift+Enter stays a newline."""
@@ -389,14 +413,22 @@ class EnterFilter(QObject):
         self._action = action
         self._needs_ctrl = needs_ctrl
 
+    def _claims(self, event: QKeyEvent) -> bool:
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return False
+        mods = event.modifiers()
+        if mods & Qt.KeyboardModifier.ShiftModifier:
+            return False
+        return not (self._needs_ctrl and not mods & Qt.KeyboardModifier.ControlModifier)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                mods = event.modifiers()
-                if mods & Qt.KeyboardModifier.ShiftModifier:
-                    return False
-                if self._needs_ctrl and not mods & Qt.KeyboardModifier.ControlModifier:
-                    return False
-                self._action()
-                return True
+        if not isinstance(event, QKeyEvent):
+            return False
+        if event.type() == QEvent.Type.ShortcutOverride and self._claims(event):
+            # The focused box claims its key: no window-wide shortcut on the same keys runs.
+            event.accept()
+            return True
+        if event.type() == QEvent.Type.KeyPress and self._claims(event):
+            self._action()
+            return True
         return False

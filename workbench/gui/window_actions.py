@@ -14,12 +14,14 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from workbench import __version__
+
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QMainWindow, QMessageBox, QPushButton, QTabWidget
 
     from workbench.core.context import AppContext
-    from workbench.core.operations import ProfileRemoved
+    from workbench.core.operations import ProfileRemoved, RemovalPreview
     from workbench.core.profiles.profile import Profile
     from workbench.gui.clipboard import SecureClipboard
     from workbench.gui.inspector_view import InspectorView
@@ -46,6 +48,7 @@ SHORTCUTS = (
     ("Ctrl+Shift+C", "Copy the selected profile's token (renewed first if needed)"),
     ("Ctrl+M", "Mint a new token"),
     ("Ctrl+R", "Refresh the token (mints on providers without refresh)"),
+    ("Ctrl+Shift+P", "Paste a new token (pasted-token profiles)"),
     ("Ctrl+Shift+V", "Verify the token"),
     ("Ctrl+I", "Open the token in the Inspector"),
     ("Ctrl+Return", "Send the Request tab's request"),
@@ -138,6 +141,16 @@ class WindowActions(_Window):
         else:
             self.show_status(view.refresh_button.toolTip())
 
+    def paste_token(self) -> None:
+        """Ctrl+Shift+P: as the Token tab's "Paste a new token…" would, or say why not."""
+        self.ensure_tabs()
+        view = self.token_view
+        if view.paste_button.isEnabled() and view.paste_button.isVisibleTo(view):
+            self.tabs.setCurrentWidget(view)
+            view.on_paste_clicked()
+        else:
+            self.show_status(view.paste_button.toolTip())
+
     def verify(self) -> None:
         self.ensure_tabs()
         view = self.token_view
@@ -214,31 +227,43 @@ class WindowActions(_Window):
         self.reload_profiles(select=name)
         self.show_status(f"Saved profile {name}")
 
-    def remove_profile(self, confirm: bool = True) -> QMessageBox | None:
+    def remove_profile(self, confirm: bool = True) -> None:
         """Remove the selected profile, its secrets and cached tokens; asks first unless told not to.
 
-        The question is window-modal and does not block the event loop (returned, and kept in
-        `remove_question`, for tests)."""
+        The question lists only the secrets that are stored (read on the worker pool) and says
+        when the refresh token is revoked at the issuer; it is window-modal and does not block
+        the event loop (kept in `remove_question`, for tests)."""
         profile = self.selected_profile()
         if profile is None or self.ctx is None:
-            return None
+            return
         if not confirm:
             self._remove_now(profile.name)
-            return None
+            return
+        from workbench.core.operations import removal_preview
+
+        self.remove_question = None
+        self.runner.start(
+            removal_preview, self.ctx, profile.name, owner=self, on_success=self.on_removal_previewed
+        )
+
+    def on_removal_previewed(self, preview: RemovalPreview) -> None:
         from workbench.gui.confirm import ask
 
+        if preview.secret_names:
+            secrets = f"its secrets in the keychain ({', '.join(preview.secret_names)})"
+        else:
+            secrets = "no secrets (none is stored)"
+        revoke = "Its refresh token is revoked at the issuer first. " if preview.revokes else ""
         self.remove_question = ask(
             self,
             title="Remove profile",
-            text=f"Remove profile '{profile.name}'?",
+            text=f"Remove profile '{preview.name}'?",
             detail=(
-                f"Its file, its secrets in the keychain ({', '.join(profile.all_secret_names)}) and "
-                "its cached tokens are deleted too. This cannot be undone."
+                f"{revoke}Its file, {secrets} and its cached tokens are deleted too. This cannot be undone."
             ),
-            confirm="Remove and delete secrets",
-            on_confirm=lambda: self._remove_now(profile.name),
+            confirm="Remove and revoke" if preview.revokes else "Remove and delete secrets",
+            on_confirm=lambda: self._remove_now(preview.name),
         )
-        return self.remove_question
 
     def on_remove_clicked(self) -> None:
         # A slot without parameters: `clicked(bool)` must not land in remove_profile's `confirm`.
@@ -324,8 +349,6 @@ class WindowActions(_Window):
 
     def about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
-
-        from workbench import __version__
 
         box = QMessageBox(self)
         box.setWindowTitle("About Token Workbench")

@@ -32,12 +32,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.gui import history_view
 from workbench.gui.clipboard import SecureClipboard
 from workbench.gui.services import Services
 from workbench.gui.sidebar import ProfileSidebar
 from workbench.gui.status_bar import StatusIndicators
 from workbench.gui.tasks import EngineEventBridge, TaskRunner, prefer_gui_thread
 from workbench.gui.token_model import TokenModel
+from workbench.gui.token_view import TokenView
 from workbench.gui.widgets import ErrorBanner, ProfileDelegate, bold_label, compact
 
 if TYPE_CHECKING:
@@ -202,13 +204,21 @@ def _build_actions(w: MainWindow) -> None:
     w.copy_curl_action = action("Copy &curl command", w.copy_curl)
     w.mint_action = action("&Mint", w.mint, "Ctrl+M")
     w.refresh_action = action("&Refresh", w.refresh, "Ctrl+R")
+    w.paste_token_action = action(
+        "&Paste a new token…", w.paste_token, "Ctrl+Shift+P", "Paste a new token for a pasted-token profile"
+    )
     w.verify_action = action(
         "&Verify", w.verify, "Ctrl+Shift+V", "Check the token's signature or ask the provider"
     )
     w.cancel_action = action("&Cancel token request", w.cancel, "Esc")
     w.cancel_action.setEnabled(False)  # MainWindow.on_tokens_changed enables it while one runs
+    # A shortcut acts only on the view that has focus: Send belongs to the Request tab (its
+    # editor, URL, headers), never to the Inspector's key box, whose Ctrl+Enter verifies.
     w.send_action = action("&Send request", w.send_request, "Ctrl+Return")
     w.send_action2 = action("Send request (keypad Enter)", w.send_request, "Ctrl+Enter")
+    for a in (w.send_action, w.send_action2):
+        a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        w.removeAction(a)  # the Request view adds them when it is built (`build_panel`)
     w.focus_url_action = action("Focus &URL", w.focus_url, "Ctrl+L")
     w.inspect_action = action("&Inspect current token", w.inspect_current, "Ctrl+I")
     w.shortcuts_action = action("&Keyboard shortcuts", w.show_shortcuts, "F1")
@@ -226,7 +236,14 @@ def _build_actions(w: MainWindow) -> None:
     for a in (w.copy_token_action, w.copy_header_action, w.copy_curl_action):
         token_menu.addAction(a)
     token_menu.addSeparator()
-    for a in (w.mint_action, w.refresh_action, w.verify_action, w.cancel_action, w.inspect_action):
+    for a in (
+        w.mint_action,
+        w.refresh_action,
+        w.paste_token_action,
+        w.verify_action,
+        w.cancel_action,
+        w.inspect_action,
+    ):
         token_menu.addAction(a)
     request_menu = mb.addMenu("&Request")
     request_menu.addAction(w.send_action)
@@ -254,7 +271,6 @@ def build_panels(w: MainWindow) -> None:
     """The Token panel into its tab; the Request, Inspector and Keys tabs keep their placeholders
     until first shown or used (`build_panel`): what the first screen does not show costs no
     memory or start-up time until it is wanted."""
-    from workbench.gui.token_view import TokenView
 
     w.token_view = TokenView(w.services)
     _put_in_tab(w, 0, w.token_view)
@@ -264,7 +280,6 @@ def build_panels(w: MainWindow) -> None:
     w.token_view.inspect_requested.connect(w.open_in_inspector)
     w.token_view.set_profile(w.selected_profile())
     # A History tab (issue 12).
-    from workbench.gui import history_view
 
     history_view.install(w)
     w.tabs.currentChanged.connect(w.on_tab_shown)
@@ -297,6 +312,7 @@ def build_panel(w: MainWindow, name: str, index: int) -> QWidget:
         request = RequestView(w.services)
         request.inspect_requested.connect(w.open_in_inspector)
         request.set_profile(w.selected_profile())
+        request.addActions([w.send_action, w.send_action2])  # Ctrl+Enter with focus in this view
         view = request
     elif name == "inspector":
         from workbench.gui.inspector_view import InspectorView

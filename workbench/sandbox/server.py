@@ -437,7 +437,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # WORKAROUND: without this, keep-alive requests hit a ~44 ms Nagle/delayed-ACK floor (ENV-NOTES.md).
+    # WORKAROUND: without this, a keep-alive request whose answer is written in two parts (headers,
+    # then body) waits for the client's delayed ACK of the first: Nagle's algorithm holds the
+    # second, a ~40 ms floor per request on Linux loopback.
     disable_nagle_algorithm = True
     timeout = KEEP_ALIVE_IDLE_TIMEOUT
     server_version = "WorkbenchSandbox/1.0"

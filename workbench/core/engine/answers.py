@@ -4,6 +4,7 @@ and whether it says the token expired or the clock is off."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,13 +12,15 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.core.engine.policy import parse_retry_after
 from workbench.core.errors import (
     ProviderAuthError,
     ProviderError,
     ProviderRateLimited,
     ProviderResponseError,
 )
-from workbench.core.jose.claims import JwtClaims, jwt_times, read_jwt
+from workbench.core.jose.claims import JwtClaims, jwt_times, numeric_date, read_jwt
+from workbench.core.jose.inspect import find_jwt, looks_like_jwt
 from workbench.core.redact import redact
 
 if TYPE_CHECKING:
@@ -29,10 +32,19 @@ DEFAULT_TOKEN_TYPE = "Bearer"  # noqa: S105  (a scheme name, not a password)
 DEFAULT_ACCESS_TOKEN_PATH = "access_token"  # noqa: S105  (a JSON path, not a password)
 # Provider text shown to the user is cut here: one line, readable, never a dump.
 MAX_PROVIDER_MESSAGE = 300
-# Epoch values above this are milliseconds (year 5138 in seconds).
-_EPOCH_MS_THRESHOLD = 1e11
 # An `expires_in` above this many seconds (~30 years) is a Unix time someone put under that name.
 _EPOCH_IN_EXPIRES_IN = 1e9
+# The longest a token is believed to live, whatever the provider says (`expires_in: 1e300` would
+# otherwise cache it for ever): a token said to live longer is renewed after a year.
+MAX_TOKEN_LIFETIME = 366 * 86400.0
+# What an access token may hold: visible ASCII, no space (RFC 6749 A.12 allows VSCHARs; a space
+# would split `Bearer <token>`). Not only RFC 6750's b64token: real providers issue opaque
+# tokens with `!`, `|` or `:` (Salesforce's `00D…!AQ…`) and must keep working. CR/LF (a header
+# added to `token --format header`) and escape sequences (acting on a terminal) are refused.
+_ACCESS_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
+# RFC 6749 A.17 / A.13: a refresh token is VSCHARs (printable ASCII); a token type is a word.
+_VSCHARS = re.compile(r"[\x20-\x7e]+")
+_TOKEN_TYPE = re.compile(r"[\x21-\x7e]+")
 _CLOCK_WORDS = re.compile(r"(?i)(timestamp|\btime\b|clock|skew|\bwindow\b|too old|in the future)")
 
 
@@ -122,40 +134,94 @@ def _strip_scheme(value: str, scheme: str | None = None) -> str:
 
 
 def _parse_instant(value: Any) -> float | None:
-    """An absolute time: ISO 8601 date-time (Z, offset, fractions; naive = UTC) or Unix seconds/ms."""
+    """An absolute time: ISO 8601 date-time (Z, offset, fractions; naive = UTC) or Unix seconds/ms
+    (`numeric_date`: None for what cannot be a time, e.g. 10^400 or `Infinity`)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text:
+        return numeric_date(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return numeric_date(float(text))  # float() of 400 digits is inf, not an error
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def parse_duration(value: Any) -> float | None:
+    """A stated number of seconds (`expires_in`): a non-negative number, possibly inf (10^400 or
+    1e400 say "very long"); None for anything else (negative, NaN, text that is not a number)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        if not re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
             return None
-        if re.fullmatch(r"-?\d+(\.\d+)?", text):
-            number = float(text)
-        else:
-            try:
-                moment = datetime.fromisoformat(text.replace("z", "Z"))
-            except ValueError:
-                return None
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            return moment.timestamp()
+        value = float(value)
+    if not isinstance(value, int | float):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:
+        seconds = math.inf if value > 0 else -math.inf
+    return None if math.isnan(seconds) or seconds < 0 else seconds
+
+
+def bounded_expiry(
+    now: float, expires_at: float | None, lifetime: float | None
+) -> tuple[float | None, float | None]:
+    """(expires_at, lifetime) within `MAX_TOKEN_LIFETIME` of `now`, finite: what a provider states
+    is believed up to a year, so a token is never cached for ever and every time stays printable."""
+    if expires_at is not None and not (math.isfinite(expires_at) and expires_at <= now + MAX_TOKEN_LIFETIME):
+        expires_at = now + MAX_TOKEN_LIFETIME
+    if lifetime is not None and not (math.isfinite(lifetime) and lifetime <= MAX_TOKEN_LIFETIME):
+        lifetime = MAX_TOKEN_LIFETIME
+    return expires_at, lifetime
+
+
+def check_token_text(where: str, access: str, refresh: str | None, token_type: str) -> None:
+    """Refuse a token that could not be sent or printed safely: an access token with anything but
+    visible ASCII (CR/LF would add a header to `token --format header`, an escape sequence would
+    act on the terminal), a refresh token or token type with control characters."""
+    if not _ACCESS_TOKEN_CHARS.fullmatch(access):
+        raise ProviderResponseError(
+            f"{where}: the provider's access token holds spaces, control or non-ASCII characters "
+            "(RFC 6749 A.12); refused, nothing was stored"
+        )
+    if refresh is not None and not _VSCHARS.fullmatch(refresh):
+        raise ProviderResponseError(
+            f"{where}: the provider's refresh token holds control or non-ASCII characters (RFC 6749 "
+            "A.17); refused"
+        )
+    if not _TOKEN_TYPE.fullmatch(token_type):
+        raise ProviderResponseError(
+            f"{where}: the provider's token_type holds control, space or non-ASCII characters; refused"
+        )
+
+
+def refresh_token_in(profile: Profile, step: str, headers: Mapping[str, str], body: bytes) -> str | None:
+    """The refresh token a 2xx answer carries, read on its own: when the rest of a rotating
+    refresh's answer is refused, this one must still be kept (the old one is dead)."""
+    section = profile.preset.section(step) or {}
+    spec: Mapping[str, Any] = section.get("response") or {}
+    path = spec.get("refresh_token")
+    if not isinstance(path, str) or not path or path == "@jwt":
+        return None
+    if path.startswith("header:"):
+        value = _header_get(headers, path[len("header:") :].strip())
     else:
+        document = _parse_json(body)
+        value = None if document is _MISSING else dotted_get(document, path)
+    if not isinstance(value, str) or not _VSCHARS.fullmatch(value.strip()):
         return None
-    if number <= 0:
-        return None
-    return number / 1000.0 if number > _EPOCH_MS_THRESHOLD else number
-
-
-def _parse_duration(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
-        return float(value)
-    return None
+    return value.strip()
 
 
 def parse_token_response(
@@ -215,8 +281,6 @@ def parse_token_response(
 
     access: Any
     if access_path == "@jwt":
-        from workbench.core.jose.inspect import find_jwt
-
         # Any JSON string field at any depth ("access" keys preferred), or a raw text body.
         access = find_jwt(_body_text(body))
         tried = "a JWT anywhere in the answer"
@@ -253,10 +317,13 @@ def parse_token_response(
     expires_at: float | None = None
     lifetime: float | None = None
     raw_expires_in = field_value("expires_in")
-    seconds = _parse_duration(raw_expires_in)
+    seconds = parse_duration(raw_expires_in)
     if seconds is not None and seconds > _EPOCH_IN_EXPIRES_IN:
-        # A Unix time sent under `expires_in` (no real token lives 30 years): treat it as absolute.
+        # A Unix time sent under `expires_in` (no real token lives 30 years): treat it as absolute;
+        # a number that cannot be a time (10^400, 1e300) says "very long": the longest believed.
         expires_at, seconds = _parse_instant(raw_expires_in), None
+        if expires_at is None:
+            expires_at, lifetime = now + MAX_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME
     elif seconds is not None:
         expires_at, lifetime = now + seconds, seconds
     elif raw_expires_in is not None:
@@ -271,6 +338,9 @@ def parse_token_response(
             lifetime = jwt_lifetime
         elif expires_at > issued_at:
             lifetime = expires_at - issued_at
+
+    expires_at, lifetime = bounded_expiry(now, expires_at, lifetime)
+    check_token_text(where, access, refresh_token, token_type)
 
     refresh_expires_at: float | None = None
     refresh_lifetime = token_spec.refresh_token_lifetime
@@ -405,8 +475,6 @@ def provider_error(
     if status in (401, 403):
         return ProviderAuthError(text, **kwargs)
     if status == 429:
-        from workbench.core.engine.policy import parse_retry_after
-
         retry_after = parse_retry_after(
             _header_get(headers, "Retry-After"), now=now, date=_header_get(headers, "Date")
         )
@@ -426,7 +494,6 @@ def token_from_header(
     The scheme ("Bearer ") is stripped; the value must look like a JWT and differ from
     `current` (the token the request was sent with), else None.
     """
-    from workbench.core.jose.inspect import looks_like_jwt
 
     spec = profile.preset.token
     if not spec.sliding_header:

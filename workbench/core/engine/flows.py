@@ -29,6 +29,7 @@ from workbench.core.errors import (
     TemplateError,
 )
 from workbench.core.net.origins import origin_of
+from workbench.core.oauth.protocol import TEMPLATE_ENDPOINTS, client_credentials_from
 from workbench.core.redact import REDACTED, redact
 from workbench.core.request.templating import LazySecrets, SecretSource, TemplateRenderer, touched_values
 from workbench.core.storage.history import redact_url
@@ -144,7 +145,6 @@ def template_context(
     if profile.preset.section("oauth") is not None:
         # Where the issuer's endpoints are, without the network: the profile's overrides, else the
         # issuer itself (discovery must name that issuer). `build_request` gets the discovered ones.
-        from workbench.core.oauth.protocol import TEMPLATE_ENDPOINTS
 
         variables = context["vars"]
         context["oauth"] = {
@@ -251,7 +251,6 @@ def build_request(
     if section.get("client_auth"):
         # OAuth client authentication (`client_auth` var): Basic with RFC 6749 §2.3.1 encoding,
         # secret in the body, a private_key_jwt assertion for this very URL, or none.
-        from workbench.core.oauth.protocol import client_credentials_from
 
         if "json" in section:
             raise PresetError(f"preset '{profile.preset.name}': [{step}] client_auth needs a `form` body")

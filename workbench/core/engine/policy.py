@@ -1,7 +1,7 @@
 """The engine's two timing policies: when to renew a token early, and how to retry a token request.
 
 `RefreshAhead` decides how long before expiry a token counts as "needs renewal":
-by default the smaller of 60 s and 10 % of the token's lifetime (../shared/DESIGN.md); a
+by default the smaller of 60 s and 10 % of the token's lifetime; a
 profile's `refresh_lead` setting or the engine's `default_lead` override that.
 
 `RetryPolicy` bounds retries of a token-endpoint request that failed for a reason
@@ -15,6 +15,10 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workbench.core.profiles.profile import Profile
 
 DEFAULT_MAX_LEAD = 60.0
 DEFAULT_LEAD_FRACTION = 0.10
@@ -24,6 +28,18 @@ DEFAULT_BASE_DELAY = 0.25
 DEFAULT_MAX_DELAY = 2.0
 DEFAULT_RETRY_AFTER_CAP = 5.0
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def setting_float(profile: Profile, key: str) -> float | None:
+    """A profile setting read as seconds (`refresh_lead`, `timeout`): numbers and numeric
+    strings, never booleans; anything else is unset."""
+    value = profile.settings.get(key)
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,13 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import FlightTimeoutError as FlightTimeoutError  # defined in the error tree
 
 T = TypeVar("T")
 
 # Followers wait at most this long for a leader by default. The leader itself is bounded by
 # HTTP timeouts and lock timeouts, so this only trips when something below us hangs.
 DEFAULT_WAIT_TIMEOUT = 300.0
-
-
-class FlightTimeoutError(WorkbenchError):
-    """A follower gave up waiting for the flight it joined."""
 
 
 @dataclass

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from workbench.core.engine.policy import RefreshAhead, setting_float
+from workbench.core.redact import fingerprint
+
+if TYPE_CHECKING:
+    from workbench.core.profiles.profile import Profile
 
 ObtainedBy = Literal["cache", "mint", "refresh", "response-header"]
 STATE_VERSION = 1
@@ -80,7 +87,8 @@ class TokenState:
                 if value in ("cache", "mint", "refresh", "response-header"):
                     kwargs[f.name] = cast(ObtainedBy, value)
             elif isinstance(value, int | float) and not isinstance(value, bool):
-                kwargs[f.name] = float(value)
+                if math.isfinite(value):  # an older version may have written Infinity
+                    kwargs[f.name] = float(value)
         return cls(**kwargs)
 
 
@@ -91,6 +99,37 @@ def profile_identity(preset_name: str, base_url: str, variables: Mapping[str, st
         separators=(",", ":"),
     )
     return "sha256:" + hashlib.sha256(document.encode()).hexdigest()[:16]
+
+
+def profile_key(profile: Profile) -> str:
+    """`profile_identity` of a profile: what its state file must say to be trusted for it."""
+    return profile_identity(profile.preset_name, profile.base_url, profile.vars)
+
+
+# ------------------------------------------------------------------ the stored-token trust rule
+# One rule, used by the engine (`stored.StoredTokens`) and by the CLI's cold cache hit
+# (`token_cache.fresh_stored_token`), which must never serve a token the engine would not.
+
+
+def trusted_state(state: TokenState | None, profile: Profile) -> TokenState | None:
+    """`state` if it was written for `profile` (its `profile_key` matches, or it predates keys);
+    None for no state or one written for another profile of the same name (other base URL,
+    preset or settings: the vault is keyed by name only)."""
+    if state is None or state.profile_key not in (None, profile_key(profile)):
+        return None
+    return state
+
+
+def describes(state: TokenState, access: str) -> bool:
+    """The state was written for this access token (fingerprint): another process may have
+    put a different token in the vault since, and then the metadata is not its."""
+    return state.access_fingerprint is not None and state.access_fingerprint == fingerprint(access)
+
+
+def renewal_time(state: TokenState, profile: Profile, policy: RefreshAhead) -> float | None:
+    """Server time from which the token `state` describes must be renewed (the profile's
+    `refresh_lead` setting over the policy); None when its expiry is unknown."""
+    return policy.renew_at(state.expires_at, state.lifetime, setting_float(profile, "refresh_lead"))
 
 
 class StateStore:

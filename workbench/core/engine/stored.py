@@ -17,12 +17,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from workbench.core.engine.singleflight import SingleFlight
-from workbench.core.engine.state import StateStore, TokenState, profile_identity
+from workbench.core.engine.state import (
+    StateStore,
+    TokenState,
+    describes,
+    profile_key,
+    renewal_time,
+    trusted_state,
+)
 from workbench.core.engine.types import (
     Events,
     TokenResult,
+    iso_z,
+    note_token_type,
 )
-from workbench.core.engine.wire import EngineConfig, Wire, setting_float
+from workbench.core.engine.wire import EngineConfig, Wire
 from workbench.core.errors import (
     DpopError,
     VaultDamagedError,
@@ -30,8 +39,10 @@ from workbench.core.errors import (
     WorkbenchError,
     user_message,
 )
+from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.claims import JwtClaims, jwt_times, read_jwt
 from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey
+from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import fingerprint
 
 if TYPE_CHECKING:
@@ -76,8 +87,27 @@ class StoredPair:
     state: TokenState
 
 
-def profile_key(profile: Profile) -> str:
-    return profile_identity(profile.preset_name, profile.base_url, profile.vars)
+def paste_hint(profile: Profile) -> str:
+    if profile.preset.section("oauth") is not None:
+        return f"run `workbench login {profile.name}`"
+    tokens = [
+        i.name
+        for i in profile.preset.inputs
+        if i.kind == "secret" and i.name in (ACCESS_TOKEN, REFRESH_TOKEN)
+    ] or [ACCESS_TOKEN]
+    flags = " ".join(f"--secret {name}" for name in tokens)
+    return (
+        f"obtain a new token from the provider and store it with "
+        f"`workbench profile set {profile.name} {flags}` (each value is asked for without echo)"
+    )
+
+
+def refused_words(stored: StoredPair) -> str:
+    when = stored.state.refresh_refused_at
+    return (
+        f"the server refused its refresh token at {iso_z(when or 0)} (revoked or expired); "
+        "it is not sent again"
+    )
 
 
 class StoredTokens:
@@ -335,13 +365,13 @@ class StoredTokens:
         """Hold a token in memory. With `announce`, a token other than the one held before is
         published as a "changed" event (another process obtained it, or it was read at start).
         `jwt` is the token already read (from the provider's answer), if it was."""
-        override = setting_float(profile, "refresh_lead")
-        planned = self.config.policy.renew_at(state.expires_at, state.lifetime, override)
+        planned = renewal_time(state, profile, self.config.policy)
         renew_at = planned
         if renew_now:
             # Served while renewal is failing: do not pin it in the warm path, ask again next time.
             renew_at = self.clock.now()
         result = TokenResult.stored(profile.name, access, state)
+        note_token_type(profile.name, state.token_type)
         if jwt is not None:
             result = replace(result, decoded=jwt)
         with self._mu:
@@ -420,9 +450,7 @@ class StoredTokens:
     def _read_stored(self, profile: Profile) -> StoredPair:
         """The tokens in the vault and what the state file says about them (checked by fingerprint)."""
         name = profile.name
-        known = self._states.load(name)
-        if known is not None and known.profile_key not in (None, profile_key(profile)):
-            known = None  # written for another profile of this name (other base URL, preset or settings)
+        known = trusted_state(self._states.load(name), profile)
         # The vault is keyed by profile name only. Without a state file saying this profile obtained
         # them, tokens the profile did not provide itself (a pasted pair is an input) were left by a
         # same-named profile of another WORKBENCH_HOME or an earlier one: never serve or send them.
@@ -430,14 +458,13 @@ class StoredTokens:
         trusted = known is not None
         if ACCESS_TOKEN in profile.secret_refs:
             # A pasted token read at each use (`env:VAR` from an imported curl's $VAR): never stored.
-            from workbench.core.profiles.secret_refs import load_input
 
             access = load_input(self._vault, profile, ACCESS_TOKEN)
         else:
             access = self._load_access(name) if trusted or ACCESS_TOKEN in pasted else None
         refresh = self._vault.load(name, REFRESH_TOKEN) if trusted or REFRESH_TOKEN in pasted else None
         state = known or TokenState()
-        if access and state.access_fingerprint != fingerprint(access):
+        if access and not describes(state, access):
             # Pasted by the user, or written by a process that died before its metadata: read the JWT.
             exp, iat = jwt_times(access)
             lifetime = exp - iat if exp is not None and iat is not None else None
@@ -455,3 +482,24 @@ class StoredTokens:
         if not refresh and state.refresh_fingerprint is not None:
             state = state.with_(refresh_fingerprint=None, refresh_token_expires_at=None)
         return StoredPair(access=access, refresh=refresh, state=state)
+
+    def signed_with_shared_secret(self, profile: Profile, token: str) -> bool:
+        """True only when `token` verifies with the preset's key: the shared secret its tokens are
+        signed with (`[token] verify_secret`, seed 003's HS256 with the client secret). A foreign
+        or forged header token must never become the stored one; without a key to check it
+        against (none declared, none stored) it is not taken."""
+        secret_name = profile.preset.token.verify_secret
+        if not secret_name:
+            return False
+
+        try:
+            secret = load_input(self._vault, profile, secret_name)
+        except WorkbenchError:
+            return False
+        if not secret:
+            return False
+        key = jwtinspect.VerificationKey.from_secret(secret)
+        try:
+            return jwtinspect.inspect_token(token, key=key, now=self.clock.now()).signature_valid is True
+        except WorkbenchError:
+            return False

@@ -3,8 +3,9 @@
 `workbench token NAME` in a new process spends most of its time starting up; when the
 stored token is still fresh, the engine's lock file, its refresh-token read, its HTTP
 client and the engine's own imports are all work that changes nothing. `fresh_stored_token`
-answers that case with exactly the engine's rule for a trusted stored token
-(`TokenEngine._read_stored` + `_remember`):
+answers that case with the engine's own rule for a trusted stored token (the functions
+`trusted_state`, `describes` and `renewal_time` of `engine.state`, which the engine's
+`StoredTokens._read_stored` and `_remember` call too):
 
 * the state file was written for this profile (`profile_key` matches, or predates keys),
 * the vault's access token is the one the state describes (fingerprint), and
@@ -23,13 +24,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workbench.core.engine.policy import RefreshAhead
-from workbench.core.engine.state import StateStore, profile_identity
+from workbench.core.engine.state import StateStore, describes, renewal_time, trusted_state
+from workbench.core.engine.types import TokenResult, note_token_type
 from workbench.core.errors import WorkbenchError
-from workbench.core.redact import fingerprint
+from workbench.core.storage import paths
 
 if TYPE_CHECKING:
     from workbench.core.clock import Clock
-    from workbench.core.engine.types import TokenResult
     from workbench.core.profiles.profile import Profile
     from workbench.core.storage.vault import Vault
 
@@ -46,26 +47,21 @@ def fresh_stored_token(
 ) -> TokenResult | None:
     """The profile's stored access token if the engine would serve it as is right now, else None."""
     if states is None:
-        from workbench.core.storage import paths
-
         states = StateStore(paths.state_dir())
-    state = states.load(profile.name)
+    state = trusted_state(states.load(profile.name), profile)
     if state is None or state.access_fingerprint is None:
         return None
-    if state.profile_key not in (None, profile_identity(profile.preset_name, profile.base_url, profile.vars)):
-        return None
-    override = _setting_float(profile.settings.get("refresh_lead"))
-    renew_at = (policy or RefreshAhead()).renew_at(state.expires_at, state.lifetime, override)
+    renew_at = renewal_time(state, profile, policy or RefreshAhead())
     if renew_at is not None and clock.now() >= renew_at:
         return None
     try:
         access = vault.load(profile.name, ACCESS_TOKEN)
     except WorkbenchError:
         return None  # the engine will say what is wrong with the keychain
-    if not access or fingerprint(access) != state.access_fingerprint:
+    if not access or not describes(state, access):
         return None
-    from workbench.core.engine.types import TokenResult
 
+    note_token_type(profile.name, state.token_type)
     return TokenResult.stored(profile.name, access, state)
 
 
@@ -78,22 +74,8 @@ def learn_stored_clock_offset(profile: Profile, *, clock: Clock, states: StateSt
     if clock.offset:
         return
     if states is None:
-        from workbench.core.storage import paths
-
         states = StateStore(paths.state_dir())
-    state = states.load(profile.name)
+    state = trusted_state(states.load(profile.name), profile)
     if state is None or not state.clock_offset:
         return
-    if state.profile_key not in (None, profile_identity(profile.preset_name, profile.base_url, profile.vars)):
-        return
     clock.set_offset(state.clock_offset)
-
-
-def _setting_float(value: object) -> float | None:
-    # The same reading as the engine's `setting_float`: numbers and numeric strings, never booleans.
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None

@@ -48,6 +48,7 @@ Signals (as events, `EngineEvent.kind`):
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -72,8 +73,11 @@ from workbench.core.engine.types import (
 from workbench.core.engine.verify import Verifier
 from workbench.core.engine.wire import DEFAULT_LOCK_TIMEOUT, EngineConfig, Wire
 from workbench.core.errors import ProviderError
+from workbench.core.jose.dpop import NonceBook
 from workbench.core.net.client import DEFAULT_TIMEOUT
-from workbench.core.storage.history import HistoryWriter
+from workbench.core.net.origins import origin_of
+from workbench.core.storage import paths
+from workbench.core.storage.history import History, HistoryWriter
 
 if TYPE_CHECKING:
     import httpx
@@ -83,8 +87,7 @@ if TYPE_CHECKING:
     from workbench.core.engine.state import TokenState
     from workbench.core.jose.dpop import DpopKey
     from workbench.core.jose.inspect import Inspection
-    from workbench.core.profiles.profile import ProfileStore
-    from workbench.core.storage.history import History
+    from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import Vault
 
 
@@ -113,8 +116,6 @@ class TokenEngine:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        from workbench.core.storage import paths
-
         self.clock = clock
         self._config = EngineConfig(
             policy=RefreshAhead(default_lead=default_lead),
@@ -135,7 +136,6 @@ class TokenEngine:
             lock_dir=lock_dir if lock_dir is not None else paths.locks_dir(),
             state_dir=state_dir if state_dir is not None else paths.state_dir(),
         )
-        from workbench.core.jose.dpop import NonceBook
 
         # DPoP nonces outlive the process: `workbench dpop-proof` proves with what `call` learnt.
         self._wire.nonces = NonceBook(
@@ -187,8 +187,12 @@ class TokenEngine:
 
     # ---------------------------------------------------------------- tokens
 
-    def get_token(self, profile: str, *, force: Force | None = None) -> TokenResult:
-        return self._tokens.get_token(profile, force=force)
+    def get_token(
+        self, profile: str, *, force: Force | None = None, cancel: threading.Event | None = None
+    ) -> TokenResult:
+        """A valid token for `profile` (renewed if needed; `force` "mint"/"refresh"). With
+        `cancel`, setting that event stops the request's retries (`engine.cancel`)."""
+        return self._tokens.get_token(profile, force=force, cancel=cancel)
 
     def cached(self, profile: str) -> TokenResult | None:
         """What is stored now (no network, no lock wait); `obtained_by` says how it was obtained."""
@@ -263,7 +267,6 @@ class TokenEngine:
 
     def dpop_nonce(self, url: str) -> str | None:
         """The newest DPoP-Nonce the origin of `url` gave this engine."""
-        from workbench.core.net.origins import origin_of
 
         return self._wire.nonces.get(origin_of(url))
 
@@ -292,8 +295,6 @@ class TokenEngine:
 
     def _get_history(self) -> History:
         if self._history is None:
-            from workbench.core.storage.history import History
-
             self._history = History()
         return self._history
 

@@ -15,17 +15,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.core.engine.policy import parse_retry_after
-from workbench.core.engine.state import TokenState
+from workbench.core.engine import answers, flows
+from workbench.core.engine.cancel import cancel_scope, pause, raise_if_cancelled
+from workbench.core.engine.policy import parse_retry_after, setting_float
+from workbench.core.engine.signals import deferred_signals
+from workbench.core.engine.state import TokenState, profile_key
 from workbench.core.engine.stored import (
     ACCESS_TOKEN,
     REFRESH_TOKEN,
     SAME_SECOND,
     StoredPair,
     StoredTokens,
-    profile_key,
+    paste_hint,
+    refused_words,
 )
 from workbench.core.engine.types import (
     Force,
@@ -34,8 +38,8 @@ from workbench.core.engine.types import (
     TokenUnavailableError,
     iso_z,
 )
-from workbench.core.engine.wire import setting_float
 from workbench.core.errors import (
+    CancelledError,
     InputError,
     NetworkError,
     NetworkTLSError,
@@ -48,8 +52,10 @@ from workbench.core.errors import (
 )
 from workbench.core.jose.claims import jwt_times, read_jwt
 from workbench.core.jose.dpop import binding_problem
+from workbench.core.oauth.login import is_interactive
 from workbench.core.redact import fingerprint
 from workbench.core.request.templating import VaultSecretSource
+from workbench.core.storage.process_lock import profile_lock
 
 if TYPE_CHECKING:
     from workbench.core.engine.answers import TokenAnswer
@@ -65,6 +71,20 @@ def _is_refusal(exc: BaseException) -> bool:
     )
 
 
+def _still_valid(stored: StoredPair, rejected: str | None, now: float) -> bool:
+    """The stored access token may still be served: not refused, and not past its expiry."""
+    return (
+        stored.access is not None
+        and stored.access != rejected
+        and (stored.state.expires_at is None or now < stored.state.expires_at)
+    )
+
+
+def _refresh_token_expired(stored: StoredPair, now: float) -> bool:
+    expires = stored.state.refresh_token_expires_at
+    return expires is not None and now >= expires
+
+
 class Tokens(StoredTokens):
     """Hands out valid access tokens per profile (thread-safe; the engine owns one)."""
 
@@ -78,7 +98,12 @@ class Tokens(StoredTokens):
 
     # ---------------------------------------------------------------- tokens
 
-    def get_token(self, profile: str, *, force: Force | None = None) -> TokenResult:
+    def get_token(
+        self, profile: str, *, force: Force | None = None, cancel: threading.Event | None = None
+    ) -> TokenResult:
+        if cancel is not None:
+            with cancel_scope(cancel):
+                return self.get_token(profile, force=force)
         if force is None:
             entry = self._entries.get(profile)
             if entry is not None and entry.fresh(self.clock.now()) and profile not in self._pending:
@@ -139,6 +164,8 @@ class Tokens(StoredTokens):
             profile = self._wire.profile(name, reload=True)
             with self.profile_locks(name):
                 return self._obtain(profile, force, rejected)
+        except CancelledError:
+            raise  # the user's own choice: not a failure to report
         except WorkbenchError as exc:
             self._events.emit("failed", name, user_message(exc))
             raise
@@ -153,8 +180,6 @@ class Tokens(StoredTokens):
                 f"{self.config.lock_timeout:.0f} s; try again"
             )
         try:
-            from workbench.core.storage.process_lock import profile_lock
-
             with profile_lock(self._lock_dir, name, timeout=self.config.lock_timeout):
                 yield
         finally:
@@ -184,7 +209,6 @@ class Tokens(StoredTokens):
     def _static(self, profile: Profile, rejected: str | None) -> TokenResult:
         """A credential the preset builds from the profile's inputs (`[token] value`: HTTP Basic, an
         API key): made at each use from the keychain or an env: reference, never stored."""
-        from workbench.core.engine import flows
 
         secrets = VaultSecretSource(self._vault, profile.name, {}, refs=profile.secret_refs)
         context = flows.template_context(profile, secrets=secrets)
@@ -216,134 +240,129 @@ class Tokens(StoredTokens):
     def _renew(
         self, profile: Profile, stored: StoredPair, force: Force | None, rejected: str | None
     ) -> TokenResult:
-        name = profile.name
-        preset = profile.preset
-        can_mint, can_refresh = preset.can_mint(), preset.can_refresh()
-        now = self.clock.now()
-
+        """Obtain a new token: the one the user asked for (`force`), else the way renewal goes."""
         if force == "mint":
-            if not can_mint:
-                alt = f"; use `workbench token {name} --refresh`" if can_refresh else ""
-                raise TokenUnavailableError(
-                    f"profile '{name}' cannot mint: preset '{preset.name}' has no [mint] request{alt}"
-                )
-            return self._run_step(profile, stored, "mint")
-        if force == "refresh" and can_mint and not (can_refresh and stored.refresh):
-            # "A fresh token now" on a mint-only provider (token-of-trust: "mint again") or before
-            # the first mint: minting is how this provider renews; `obtained_by` says "mint".
-            return self._run_step(profile, stored, "mint")
+            return self._forced_mint(profile, stored)
         if force == "refresh":
-            if not can_refresh:
-                alt = f"; use `workbench token {name} --mint`" if can_mint else ""
-                raise TokenUnavailableError(
-                    f"profile '{name}' cannot refresh: preset '{preset.name}' has no [refresh] request{alt}"
-                )
-            if not stored.refresh and stored.state.refresh_refused_at is not None:
-                raise TokenUnavailableError(
-                    f"profile '{name}': {self._refused_words(stored)}", hint=self._paste_hint(profile)
-                )
-            if not stored.refresh:
-                raise TokenUnavailableError(
-                    f"profile '{name}' has no refresh token stored",
-                    hint=self._paste_hint(profile)
+            return self._forced_refresh(profile, stored)
+        return self._renew_when_due(profile, stored, rejected)
+
+    def _forced_mint(self, profile: Profile, stored: StoredPair) -> TokenResult:
+        """`--mint`: mint, or say the preset cannot (and that it can refresh, if it can)."""
+        if not profile.preset.can_mint():
+            alt = f"; use `workbench token {profile.name} --refresh`" if profile.preset.can_refresh() else ""
+            raise TokenUnavailableError(
+                f"profile '{profile.name}' cannot mint: preset '{profile.preset.name}' has no [mint] "
+                f"request{alt}"
+            )
+        return self._run_step(profile, stored, "mint")
+
+    def _forced_refresh(self, profile: Profile, stored: StoredPair) -> TokenResult:
+        """`--refresh`: "a fresh token now". A preset that mints and has nothing to refresh with
+        mints (token-of-trust: "mint again"; `obtained_by` says "mint"); otherwise refresh, and a
+        refused refresh token says how to recover."""
+        name, preset = profile.name, profile.preset
+        can_mint, can_refresh = preset.can_mint(), preset.can_refresh()
+        if can_mint and not (can_refresh and stored.refresh):
+            return self._run_step(profile, stored, "mint")
+        if not can_refresh:
+            alt = f"; use `workbench token {name} --mint`" if can_mint else ""
+            raise TokenUnavailableError(
+                f"profile '{name}' cannot refresh: preset '{preset.name}' has no [refresh] request{alt}"
+            )
+        if not stored.refresh and stored.state.refresh_refused_at is not None:
+            raise TokenUnavailableError(
+                f"profile '{name}': {refused_words(stored)}", hint=paste_hint(profile)
+            )
+        if not stored.refresh:
+            raise TokenUnavailableError(
+                f"profile '{name}' has no refresh token stored", hint=paste_hint(profile)
+            )
+        try:
+            return self._run_step(profile, stored, "refresh")
+        except ProviderError as exc:
+            if _is_refusal(exc) and not exc.hint:
+                # The refresh token is gone (rotated away, revoked, expired): say how to recover.
+                exc.hint = (
+                    paste_hint(profile)
                     if not can_mint
-                    else f"mint one with `workbench token {name} --mint`",
+                    else f"mint a new token with `workbench token {name} --mint`"
                 )
+            raise
+
+    def _renew_when_due(self, profile: Profile, stored: StoredPair, rejected: str | None) -> TokenResult:
+        """The token is due (inside its window, expired, refused or missing): obtain a new one;
+        when that fails for a reason other than refused credentials while the current token is
+        still valid, keep serving it; with no way to obtain one, keep or explain what is stored."""
+        now = self.clock.now()
+        try:
+            obtained = self._refresh_else_mint(profile, stored, now)
+        except (NetworkError, ProviderError) as exc:
+            if _still_valid(stored, rejected, now) and not _is_refusal(exc) and stored.access:
+                # Refresh-ahead failed but the current token has not expired: keep serving it.
+                self._events.emit(
+                    "failed", profile.name, f"{user_message(exc)}; still using the current token"
+                )
+                return self._remember(profile, stored.access, stored.state, renew_now=True).result
+            raise
+        if obtained is not None:
+            return obtained
+        if stored.access and stored.access != rejected and stored.state.expires_at is None:
+            return self._remember(profile, stored.access, stored.state).result  # no expiry: keep it
+        raise self._unavailable(profile, stored, rejected, now)
+
+    def _refresh_else_mint(self, profile: Profile, stored: StoredPair, now: float) -> TokenResult | None:
+        """Refresh while a live refresh token is stored; if the provider refuses it, mint when the
+        preset can. Mint when that is the preset's only way. None: the preset has no way now."""
+        can_mint = profile.preset.can_mint()
+        if profile.preset.can_refresh() and stored.refresh and not _refresh_token_expired(stored, now):
             try:
                 return self._run_step(profile, stored, "refresh")
             except ProviderError as exc:
-                if _is_refusal(exc) and not exc.hint:
-                    # The refresh token is gone (rotated away, revoked, expired): say how to recover.
-                    exc.hint = (
-                        self._paste_hint(profile)
-                        if not can_mint
-                        else (f"mint a new token with `workbench token {name} --mint`")
-                    )
-                raise
+                if not _is_refusal(exc):
+                    raise
+                if not can_mint:
+                    exc.hint = paste_hint(profile)
+                    raise
+                self._events.emit("failed", profile.name, f"{user_message(exc)}; minting a new token instead")
+            return self._run_step(profile, stored, "mint")
+        if can_mint:
+            return self._run_step(profile, stored, "mint")
+        return None
 
-        still_valid = (
-            stored.access is not None
-            and stored.access != rejected
-            and (stored.state.expires_at is None or now < stored.state.expires_at)
-        )
-        rt_expires = stored.state.refresh_token_expires_at
-        refresh_expired = rt_expires is not None and now >= rt_expires
-        try:
-            if can_refresh and stored.refresh and not refresh_expired:
-                try:
-                    return self._run_step(profile, stored, "refresh")
-                except ProviderError as exc:
-                    if not _is_refusal(exc):
-                        raise
-                    if not can_mint:
-                        exc.hint = self._paste_hint(profile)
-                        raise
-                    self._events.emit("failed", name, f"{user_message(exc)}; minting a new token instead")
-                return self._run_step(profile, stored, "mint")
-            if can_mint:
-                return self._run_step(profile, stored, "mint")
-        except (NetworkError, ProviderError) as exc:
-            if still_valid and not _is_refusal(exc) and stored.access:
-                # Refresh-ahead failed but the current token has not expired: keep serving it.
-                self._events.emit("failed", name, f"{user_message(exc)}; still using the current token")
-                return self._remember(profile, stored.access, stored.state, renew_now=True).result
-            raise
-
-        # No way to obtain a token.
-        if stored.access and stored.access != rejected and stored.state.expires_at is None:
-            return self._remember(profile, stored.access, stored.state).result
+    def _unavailable(
+        self, profile: Profile, stored: StoredPair, rejected: str | None, now: float
+    ) -> TokenUnavailableError:
+        """No token to serve and no way to obtain one: what is stored, and what would fix it."""
+        name, preset = profile.name, profile.preset
+        can_mint, can_refresh = preset.can_mint(), preset.can_refresh()
         if not stored.access:
             what = "has no access token stored"
         elif stored.access == rejected:
             what = "has an access token the provider refused"
+        elif stored.state.expires_at is not None:
+            what = f"has an access token that expired at {iso_z(stored.state.expires_at)}"
         else:
-            when = stored.state.expires_at
-            what = (
-                f"has an access token that expired at {iso_z(when)}"
-                if when is not None
-                else "has no valid token"
-            )
+            what = "has no valid token"
         if not can_mint and not can_refresh:
             # A pasted token with no way to renew it (the `bearer` preset): the user pastes a new one.
             fix = "paste a new one" if stored.access else "paste one"
             lead = "expired, " if stored.access and stored.access != rejected else ""
-            raise TokenUnavailableError(
+            return TokenUnavailableError(
                 f"profile '{name}' {what}: {lead}{fix}",
                 hint=f"with `workbench profile set {name} --secret access_token` "
                 "or in the app's profile editor",
             )
+        rt_expires = stored.state.refresh_token_expires_at
         if can_refresh and not stored.refresh and stored.state.refresh_refused_at is not None:
-            how = self._refused_words(stored)
-        elif can_refresh and refresh_expired and rt_expires is not None:
+            how = refused_words(stored)
+        elif can_refresh and rt_expires is not None and _refresh_token_expired(stored, now):
             how = f"its refresh token expired at {iso_z(rt_expires)}"
         elif can_refresh:
             how = "no refresh token to renew it"
         else:
             how = f"preset '{preset.name}' can neither mint nor refresh"
-        raise TokenUnavailableError(f"profile '{name}' {what} and {how}", hint=self._paste_hint(profile))
-
-    @staticmethod
-    def _paste_hint(profile: Profile) -> str:
-        if profile.preset.section("oauth") is not None:
-            return f"run `workbench login {profile.name}`"
-        tokens = [
-            i.name
-            for i in profile.preset.inputs
-            if i.kind == "secret" and i.name in (ACCESS_TOKEN, REFRESH_TOKEN)
-        ] or [ACCESS_TOKEN]
-        flags = " ".join(f"--secret {name}" for name in tokens)
-        return (
-            f"obtain a new token from the provider and store it with "
-            f"`workbench profile set {profile.name} {flags}` (each value is asked for without echo)"
-        )
-
-    @staticmethod
-    def _refused_words(stored: StoredPair) -> str:
-        when = stored.state.refresh_refused_at
-        return (
-            f"the server refused its refresh token at {iso_z(when or 0)} (revoked or expired); "
-            "it is not sent again"
-        )
+        return TokenUnavailableError(f"profile '{name}' {what} and {how}", hint=paste_hint(profile))
 
     def _drop_dead_grant(self, profile: Profile, stored: StoredPair) -> None:
         """The server answered invalid_grant to a refresh token a login obtained: the grant is
@@ -386,13 +405,12 @@ class Tokens(StoredTokens):
             except ProviderError as exc:
                 if exc.error_type == "invalid_grant":
                     self._drop_dead_grant(profile, stored)
-                    exc.hint = exc.hint or self._paste_hint(profile)
+                    exc.hint = exc.hint or paste_hint(profile)
                 raise
         return self._run_step_unguarded(profile, stored, step, secrets)
 
     def _dies_on_invalid_grant(self, profile: Profile) -> bool:
         """A refresh token a login obtained (not one the user pasted) dies with invalid_grant."""
-        from workbench.core.oauth.login import is_interactive
 
         return is_interactive(profile) and REFRESH_TOKEN not in self._pasted_names(profile)
 
@@ -405,7 +423,6 @@ class Tokens(StoredTokens):
     ) -> TokenResult:
         if step == "refresh" and stored.refresh and self._rotates(profile):
             self._check_vault_writable(profile, stored.refresh)
-            from workbench.core.engine.signals import deferred_signals
 
             # From the moment the request may reach the provider until its new refresh token is
             # in the keychain, Ctrl-C / SIGTERM wait: the old token is dead once it has rotated.
@@ -424,8 +441,6 @@ class Tokens(StoredTokens):
     def _token_request(
         self, profile: Profile, step: Literal["mint", "refresh"], secrets: VaultSecretSource
     ) -> TokenAnswer:
-        from workbench.core.engine import answers, flows
-
         section = profile.preset.section(step) or {}
         skew_retry = bool(section.get("retry_on_clock_skew"))
         attempt = 0
@@ -434,6 +449,7 @@ class Tokens(StoredTokens):
         oauth = self._wire.oauth_endpoints(profile)
         dpop = self.dpop_key(profile)
         while True:
+            raise_if_cancelled(label)  # Cancel: no attempt (and no retry) after it
             attempt += 1
             spec = flows.build_request(
                 profile, step, secrets=secrets, renderer=self._wire.renderer(), oauth=oauth
@@ -441,26 +457,39 @@ class Tokens(StoredTokens):
             offset_before = self.clock.offset
             try:
                 response = self._wire.send(
-                    profile, spec.method, spec.url, list(spec.headers), spec.content, None, label, dpop=dpop
+                    profile,
+                    spec.method,
+                    spec.url,
+                    list(spec.headers),
+                    spec.content,
+                    None,
+                    label,
+                    secrets=secrets.known_values(),
+                    dpop=dpop,
                 )
             except NetworkError as exc:
                 if isinstance(exc, NetworkTLSError):
                     raise  # a certificate does not get better by asking again
                 if attempt < self.config.retry.attempts:
-                    self._backoff(profile.name, attempt, None, user_message(exc))
+                    self._backoff(profile.name, attempt, None, user_message(exc), label)
                     continue
                 raise type(exc)(f"{exc} (after {attempt} attempts)", hint=exc.hint) from None
             status = response.status_code
             if 200 <= status < 300:
-                answer = answers.parse_token_response(
-                    profile,
-                    step,
-                    status=status,
-                    headers=response.headers,
-                    body=response.content,
-                    now=self.clock.now(),
-                    secrets=secrets.known_values(),
-                )
+                try:
+                    answer = answers.parse_token_response(
+                        profile,
+                        step,
+                        status=status,
+                        headers=response.headers,
+                        body=response.content,
+                        now=self.clock.now(),
+                        secrets=secrets.known_values(),
+                    )
+                except ProviderResponseError:
+                    if step == "refresh" and profile.preset.token.rotates_refresh_token:
+                        self._keep_rotated_refresh_token(profile, response.headers, response.content)
+                    raise
                 if dpop is not None:
                     problem = binding_problem(
                         answer.token_type, answer.jwt.claims if answer.jwt else None, dpop.jkt, label
@@ -474,7 +503,7 @@ class Tokens(StoredTokens):
                     now=self.clock.now(),
                     date=response.headers.get("date"),
                 )
-                self._backoff(profile.name, attempt, retry_after, f"{label} answered {status}")
+                self._backoff(profile.name, attempt, retry_after, f"{label} answered {status}", label)
                 continue
             if (
                 skew_retry
@@ -501,11 +530,22 @@ class Tokens(StoredTokens):
                 error.args = (f"{error.args[0]} (after {attempt} attempts)",)
             raise error
 
-    def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str) -> None:
+    def _keep_rotated_refresh_token(self, profile: Profile, headers: Any, body: bytes) -> None:
+        """The provider rotated the refresh token but the rest of its answer is refused: store the
+        new refresh token anyway (the old one is dead), so the next refresh can still work."""
+
+        rotated = answers.refresh_token_in(profile, "refresh", headers, body)
+        if rotated:
+            try:
+                self._vault.store(profile.name, REFRESH_TOKEN, rotated)
+            except VaultError as exc:
+                log.warning("could not keep the rotated refresh token of '%s': %s", profile.name, exc)
+
+    def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str, label: str) -> None:
         retry = self.config.retry
         delay = retry.delay(attempt, retry_after)
         log.info("%s; retrying in %.2f s (attempt %d of %d)", why, delay, attempt + 1, retry.attempts)
-        self.config.sleep(delay)
+        pause(delay, self.config.sleep, label)
 
     # ------------------------------------------- the API refused or replaced a token
 
@@ -521,34 +561,11 @@ class Tokens(StoredTokens):
             describe=f"the token request of profile '{profile}'",
         )
 
-    def _signed_with_shared_secret(self, profile: Profile, token: str) -> bool:
-        """True only when `token` verifies with the preset's key: the shared secret its tokens are
-        signed with (`[token] verify_secret`, seed 003's HS256 with the client secret). A foreign
-        or forged header token must never become the stored one; without a key to check it
-        against (none declared, none stored) it is not taken."""
-        secret_name = profile.preset.token.verify_secret
-        if not secret_name:
-            return False
-        from workbench.core.jose import inspect as jwtinspect
-        from workbench.core.profiles.secret_refs import load_input
-
-        try:
-            secret = load_input(self._vault, profile, secret_name)
-        except WorkbenchError:
-            return False
-        if not secret:
-            return False
-        key = jwtinspect.VerificationKey.from_secret(secret)
-        try:
-            return jwtinspect.inspect_token(token, key=key, now=self.clock.now()).signature_valid is True
-        except WorkbenchError:
-            return False
-
     def adopt(self, profile: Profile, candidate: str) -> bool:
         """Store a token that arrived in a response header in place of the current one, unless
         it is ours already, older than the one held (a slower concurrent response), or not
         signed with the preset's shared secret."""
-        if not self._signed_with_shared_secret(profile, candidate):
+        if not self.signed_with_shared_secret(profile, candidate):
             log.warning(
                 "profile %s: a response-header token did not verify; kept the stored one", profile.name
             )

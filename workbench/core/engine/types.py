@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from workbench.core.engine.state import ObtainedBy, TokenState
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import LockTimeoutError as LockTimeoutError  # defined in the error tree
+from workbench.core.errors import TokenUnavailableError as TokenUnavailableError
 from workbench.core.jose.claims import JwtClaims, read_jwt
 from workbench.core.redact import redact
 
@@ -33,6 +34,29 @@ def iso_z(t: float) -> str:
 
 class _Unread(enum.Enum):
     UNREAD = enum.auto()
+
+
+_TOLD_TOKEN_TYPES: set[tuple[str, str]] = set()
+_TOLD_LOCK = threading.Lock()
+
+
+def note_token_type(profile: str, token_type: str) -> None:
+    """Say once per process and profile (a log warning: one `workbench: warning:` line on the
+    CLI) that a DPoP-bound token (RFC 9449) is about to be used as a plain Bearer token: until
+    DPoP proofs exist, an API that checks DPoP will refuse it, and the user should know why."""
+    if token_type.strip().lower() != "dpop":
+        return
+    with _TOLD_LOCK:
+        if (profile, token_type) in _TOLD_TOKEN_TYPES:
+            return
+        _TOLD_TOKEN_TYPES.add((profile, token_type))
+    log.warning(
+        "profile '%s': the provider issued a DPoP-bound token (token_type %s, RFC 9449); workbench "
+        "does not make DPoP proofs yet and sends it as a Bearer token, which an API that checks "
+        "DPoP refuses",
+        profile,
+        token_type,
+    )
 
 
 @dataclass(frozen=True)
@@ -138,14 +162,6 @@ class EngineEvent:
     result: TokenResult | None = field(default=None, repr=False)
     renew_at: float | None = None
     seq: int = 0
-
-
-class LockTimeoutError(WorkbenchError):
-    """Another thread or process held a profile's token lock for too long."""
-
-
-class TokenUnavailableError(WorkbenchError):
-    """No valid token is stored and the preset has no way (left) to obtain one."""
 
 
 class Events:

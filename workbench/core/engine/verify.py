@@ -3,17 +3,28 @@ against the provider's JWKS or a shared secret from the vault)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.engine import answers, flows
+from workbench.core.engine.renew import Renewal, renew_once
 from workbench.core.engine.stored import ACCESS_TOKEN
 from workbench.core.engine.tokens import Tokens
 from workbench.core.engine.types import TokenUnavailableError
 from workbench.core.engine.wire import Wire
 from workbench.core.errors import ProviderError
+from workbench.core.jose import inspect as jwtinspect
+from workbench.core.net.client import PROVIDER_MAX_BYTES
+from workbench.core.net.origins import check_origin
+from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import redact, redact_url
 from workbench.core.request.templating import VaultSecretSource
 
 if TYPE_CHECKING:
+    import httpx
+
+    from workbench.core.engine.flows import RequestSpec
+    from workbench.core.engine.types import TokenResult
     from workbench.core.jose.inspect import Inspection
     from workbench.core.storage.vault import Vault
 
@@ -27,8 +38,6 @@ class Verifier:
         self._vault = vault
 
     def verify_remote(self, profile: str) -> dict[str, Any]:
-        from workbench.core.engine import answers, flows
-
         prof = self._wire.profile(profile)
         if not prof.preset.can_verify():
             raise ProviderError(
@@ -37,26 +46,54 @@ class Verifier:
             )
         token = self._tokens.get_token(profile)
         label = f"{prof.preset.name} verify"
-        for attempt in (1, 2):
+
+        sent_secrets: list[str] = []  # what the rendered requests carried, scrubbed from history
+
+        def build(access_token: str) -> RequestSpec:
             secrets = VaultSecretSource(
-                self._vault, profile, {ACCESS_TOKEN: token.access_token}, refs=prof.secret_refs
+                self._vault, profile, {ACCESS_TOKEN: access_token}, refs=prof.secret_refs
             )
             spec = flows.build_request(
-                prof,
-                "verify",
-                secrets=secrets,
-                renderer=self._wire.renderer(),
-                access_token=token.access_token,
+                prof, "verify", secrets=secrets, renderer=self._wire.renderer(), access_token=access_token
             )
-            response = self._wire.send(
-                prof, spec.method, spec.url, list(spec.headers), spec.content, None, label
+            sent_secrets.extend(secrets.known_values())
+            return spec
+
+        spec = build(token.access_token)
+
+        def place(request: httpx.Request, sending: TokenResult) -> httpx.Request:
+            # The `[verify]` template may put the token anywhere: render the request again.
+            if sending.access_token == token.access_token:
+                return request
+            again = build(sending.access_token)
+            check_origin(prof, again.url, what=label)
+            drop = {k.lower() for k, _ in spec.headers} | {"host", "content-length", "transfer-encoding"}
+            kept = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in drop]
+            return type(request)(
+                again.method,
+                again.url,
+                headers=[*kept, *again.headers],
+                content=again.content,
+                extensions=request.extensions,
             )
-            if attempt == 1 and answers.is_expired_answer(prof, response.status_code, response.content):
-                # The provider says the token expired (its `[token] expired_markers`, e.g.
-                # token-of-trust's 401 "Token has expired"): obtain a new one and ask again.
-                token = self._tokens.renew_after_rejection(profile, token.access_token)
-                continue
-            break
+
+        def expired(status: int, body: Callable[[], bytes]) -> bool:
+            # The provider says the token expired (its `[token] expired_markers`, e.g.
+            # token-of-trust's 401 "Token has expired"): obtain a new one and ask again.
+            return status == 401 and answers.is_expired_answer(prof, status, body())
+
+        auth = renew_once(self._tokens, profile, token, Renewal(place, expired, PROVIDER_MAX_BYTES, label))
+        response = self._wire.send(
+            prof,
+            spec.method,
+            spec.url,
+            list(spec.headers),
+            spec.content,
+            None,
+            label,
+            auth=auth,
+            secrets=sent_secrets,
+        )
         if not 200 <= response.status_code < 300:
             raise answers.provider_error(
                 prof,
@@ -84,8 +121,6 @@ class Verifier:
         """Decode the current token and check its signature the way the preset allows: the
         provider's JWKS (fetched, `[token].jwks_url`) or a secret from the vault (`verify_secret`).
         Without either the inspection has `signature_valid=None`."""
-        from workbench.core.engine import flows
-        from workbench.core.jose import inspect as jwtinspect
 
         prof = self._wire.profile(profile)
         token = self._tokens.get_token(profile)
@@ -114,7 +149,6 @@ class Verifier:
             key = jwtinspect.VerificationKey.from_jwks(response.content, source=redact_url(resolved))
         elif spec.verify_secret:
             secret_name = spec.verify_secret
-            from workbench.core.profiles.secret_refs import load_input
 
             secret = load_input(self._vault, prof, secret_name)
             if not secret:

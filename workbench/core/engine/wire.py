@@ -10,23 +10,28 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.core.engine.policy import RefreshAhead, RetryPolicy
-from workbench.core.errors import WorkbenchError, user_message
-from workbench.core.jose.dpop import NonceBook
-from workbench.core.net.client import DEFAULT_CONNECT_TIMEOUT
+from workbench.core.engine.policy import RefreshAhead, RetryPolicy, setting_float
+from workbench.core.errors import ProviderError, WorkbenchError, user_message
+from workbench.core.jose.dpop import NonceBook, asks_for_nonce, nonce_refused_line
+from workbench.core.net.client import DEFAULT_CONNECT_TIMEOUT, PROVIDER_MAX_BYTES, make_client, send_bounded
+from workbench.core.net.origins import check_origin, origin_of
+from workbench.core.oauth.discovery import OAuthTransport
+from workbench.core.oauth.id_tokens import check_refreshed_id_token
+from workbench.core.oauth.login import origin_check_for, profile_endpoints
 from workbench.core.redact import redact
+from workbench.core.request.templating import TemplateRenderer
 
 if TYPE_CHECKING:
     import httpx
 
     from workbench.core.clock import Clock
     from workbench.core.jose.dpop import DpopKey
-    from workbench.core.profiles.profile import Profile, ProfileStore
-    from workbench.core.request.templating import TemplateRenderer
+    from workbench.core.profiles.profile import Profile
+    from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import Vault
 
 # Longest we wait for another thread/process that holds a profile's lock. The holder is
@@ -47,16 +52,6 @@ class EngineConfig:
     lock_timeout: float
     sleep: Callable[[float], None]
     verify_tls: bool = True
-
-
-def setting_float(profile: Profile, key: str) -> float | None:
-    value = profile.settings.get(key)
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)
@@ -142,8 +137,6 @@ class Wire:
 
     def renderer(self) -> TemplateRenderer:
         if self._renderer is None:
-            from workbench.core.request.templating import TemplateRenderer
-
             self._renderer = TemplateRenderer(clock=self.clock)
         return self._renderer
 
@@ -166,7 +159,7 @@ class Wire:
         record: bool = True,
         redirects: Literal["refuse", "return"] = "refuse",
         dpop: DpopKey | None = None,
-        access_token: str | None = None,
+        secrets: Iterable[str] = (),
     ) -> httpx.Response:
         """Send one request of `profile` and read its answer, within the profile's timeout (one
         overall deadline: connect, send and the whole answer) and `max_bytes` (default: the 1 MiB
@@ -174,8 +167,9 @@ class Wire:
         (`origins.check_origin`, applied to the request as built, when it is sent) unless
         `allow_other_origin`. A redirect is never followed (`redirects`: see `send_bounded`).
 
-        With `dpop`, each attempt carries a fresh DPoP proof (`ath` of `access_token` when given,
-        the origin's newest nonce); an answer asking for a nonce is sent again once with it."""
+        With `dpop` (a token request of a DPoP profile), each attempt carries a fresh DPoP proof
+        with the origin's newest nonce; an answer asking for a nonce is sent again once with it.
+        (An API call's proof, which hashes its token, is placed by its `RenewOnce` auth instead.)"""
         if dpop is None:
             return self._send_once(
                 profile,
@@ -191,16 +185,11 @@ class Wire:
                 allow_other_origin=allow_other_origin,
                 record=record,
                 redirects=redirects,
+                secrets=secrets,
             )
-        from workbench.core.errors import ProviderError
-        from workbench.core.jose.dpop import asks_for_nonce, nonce_refused_line
-        from workbench.core.net.origins import origin_of
-
         origin = origin_of(url)
         for attempt in (1, 2):
-            proof = dpop.proof(
-                method, url, now=self.clock.now(), access_token=access_token, nonce=self.nonces.get(origin)
-            )
+            proof = dpop.proof(method, url, now=self.clock.now(), nonce=self.nonces.get(origin))
             response = self._send_once(
                 profile,
                 method,
@@ -215,6 +204,7 @@ class Wire:
                 allow_other_origin=allow_other_origin,
                 record=record,
                 redirects=redirects,
+                secrets=secrets,
             )
             self.nonces.learn(origin, response.headers)
             if not asks_for_nonce(response.status_code, response.headers, response.content):
@@ -241,10 +231,8 @@ class Wire:
         allow_other_origin: bool,
         record: bool,
         redirects: Literal["refuse", "return"],
+        secrets: Iterable[str],
     ) -> httpx.Response:
-        from workbench.core.net.client import PROVIDER_MAX_BYTES, send_bounded
-        from workbench.core.net.origins import check_origin
-
         if plan is None:
             plan = self.plan_for(profile)
         what = redact(label)
@@ -271,10 +259,12 @@ class Wire:
             )
         except WorkbenchError as exc:
             if record:
-                self._report(profile, method, url, None, started, user_message(exc), None)
+                self._report(profile, method, url, None, started, user_message(exc), None, secrets)
             raise
         if record:
-            self._report(profile, method, url, response.status_code, started, None, len(response.content))
+            self._report(
+                profile, method, url, response.status_code, started, None, len(response.content), secrets
+            )
         date = response.headers.get("date")
         stamp = (date, int(self.clock.local_time()))
         if stamp != self._last_date:
@@ -292,11 +282,14 @@ class Wire:
         started: float,
         error: str | None,
         size: int | None,
+        secrets: Iterable[str] = (),
     ) -> None:
-        """A token, verify or discovery request for the history (API calls are reported by `calls`)."""
+        """A token, verify or discovery request for the history (API calls are reported by `calls`).
+        `secrets`: the values its templates rendered, scrubbed by the history wherever they appear."""
         if self.recorder is None:
             return
         entry = {
+            "secrets": tuple(secrets),
             "profile": profile.name,
             "method": method.upper(),
             "url": redact(url),
@@ -312,8 +305,6 @@ class Wire:
         profile's vars over its cached, else freshly fetched, discovery document; else None."""
         if profile.preset.section("oauth") is None:
             return None
-        from workbench.core.oauth.discovery import OAuthTransport
-        from workbench.core.oauth.login import origin_check_for, profile_endpoints
 
         plan = self.plan_for(profile)
         http = OAuthTransport(
@@ -331,9 +322,6 @@ class Wire:
         self, vault: Vault, profile: Profile, id_token: str, previous: str | None, *, now: float
     ) -> None:
         """Check an id_token a refresh returned against the issuer's keys (OIDC Core §12.2)."""
-        from workbench.core.oauth.discovery import OAuthTransport
-        from workbench.core.oauth.id_tokens import check_refreshed_id_token
-        from workbench.core.oauth.login import profile_endpoints
 
         plan = self.plan_for(profile)
         http = OAuthTransport(timeout=plan.timeout_seconds, client=self._client(plan.verify_tls))
@@ -352,8 +340,6 @@ class Wire:
     def _client(self, verify_tls: bool) -> httpx.Client:
         client = self._clients.get(verify_tls)
         if client is None:
-            from workbench.core.net.client import make_client
-
             with self._mu:
                 client = self._clients.get(verify_tls)
                 if client is None:

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from workbench.core import operations
 from workbench.core.importers.common import origin_of, unique
 from workbench.core.importers.model import ImportPlan, ProfilePlan, RequestPlan
 from workbench.core.request.saved import (
@@ -87,8 +88,8 @@ def request_origins(plan: ImportPlan, request: RequestPlan) -> set[str]:
 
 def _apply_trust(outcome: ImportOutcome, steps: list[_Step], trust: bool) -> list[_Step]:
     """With `trust`, the steps as planned and `outcome.risks` saying what was accepted: profiles
-    whose token would also go to other origins (../shared/DESIGN.md, "Where credentials may
-    go"). Without, those origins taken out of the steps and listed in `outcome.withheld`."""
+    whose token would also go to other origins (docs/ARCHITECTURE.md, "Where credentials
+    may go"). Without, those origins taken out of the steps and listed in `outcome.withheld`."""
     decided = []
     for p, name, settings, complete in steps:
         origins = settings.get("allowed_origins")
@@ -188,8 +189,6 @@ def apply_plan(
     create_profile: CreateProfile | None = None,
     trust: bool = False,
 ) -> ImportOutcome:
-    from workbench.core import operations
-
     requests = requests or SavedRequestStore()
     create = create_profile or operations.create_profile
     outcome, steps, by_profile = _prepare(plan, ctx)

@@ -13,8 +13,10 @@ and `body:*`. A collection folder has `bruno.json`, an optional `collection.bru`
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Mapping
+import stat
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,14 +57,48 @@ def parse_bru(text: str, source: str) -> BruFile:
         raise InputError(f"{source} {exc}") from None
 
 
-def _read(path: Path, source: str) -> str:
+def _outside(root: Path, path: Path) -> str | None:
+    """Why `path` is not read as part of the collection in `root` (a link leading out of it, a
+    FIFO, a device, a folder), or None for a regular file inside it."""
     try:
-        size = path.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise InputError(f"{source}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
-        data = path.read_bytes()
+        real = Path(os.path.realpath(path))
+        if not real.is_relative_to(os.path.realpath(root)):
+            return "a link out of the collection"
+        mode = real.stat().st_mode
+    except OSError as exc:
+        return f"cannot be read: {(exc.strerror or type(exc).__name__).lower()}"
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _members(builder: PlanBuilder, root: Path, paths: Iterable[Path]) -> Iterator[Path]:
+    """The regular files inside the collection among `paths`; the others are named in a note."""
+    for path in sorted(paths):
+        why = _outside(root, path)
+        if why is None:
+            yield path
+        else:
+            builder.note(f"{path.relative_to(root).as_posix()}: skipped ({why})")
+
+
+def _read(path: Path, source: str, root: Path | None = None) -> str:
+    """A regular file's text, at most MAX_IMPORT_BYTES, read through its resolved path without
+    blocking (a FIFO) or following a link swapped in since; with `root`, only inside it."""
+    if root is not None and (why := _outside(root, path)) is not None:
+        raise InputError(f"{source}: not read ({why})")
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(os.path.realpath(path), flags)
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(f"{source}: not a regular file")
+            if info.st_size > MAX_IMPORT_BYTES:
+                raise InputError(f"{source}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
+            data = handle.read(MAX_IMPORT_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if len(data) > MAX_IMPORT_BYTES:
+        raise InputError(f"{source}: larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
     return decode_text(data, source, "a .bru file")
 
 
@@ -89,9 +125,9 @@ def parse_text(text: str, source: str, presets: PresetCatalog | None = None) -> 
 def _parse_folder(root: Path, presets: PresetCatalog | None) -> ImportPlan:
     manifest = root / "bruno.json"
     name = root.name
-    if manifest.is_file():
+    if manifest.is_file() and _outside(root, manifest) is None:
         try:
-            info = json.loads(_read(manifest, str(manifest)))
+            info = json.loads(_read(manifest, str(manifest), root))
         except ValueError:
             raise InputError(f"{manifest}: damaged bruno.json (not JSON)") from None
         if isinstance(info, Mapping) and isinstance(info.get("name"), str):
@@ -102,12 +138,12 @@ def _parse_folder(root: Path, presets: PresetCatalog | None) -> ImportPlan:
     variables = Variables()
     env_dir = root / "environments"
     if env_dir.is_dir():
-        envs = sorted(env_dir.glob("*.bru"))
+        envs = list(_members(builder, root, env_dir.glob("*.bru")))
         first_env: Variables | None = None
         for env in envs:
             # Every environment is a named variable set: its names stay templates.
             scratch = Variables()
-            _add_vars(scratch, parse_bru(_read(env, str(env)), str(env)))
+            _add_vars(scratch, parse_bru(_read(env, str(env), root), str(env)))
             variables.keep.update(scratch.values)
             builder.environments[env.stem] = {
                 template_name(k): v for k, v in scratch.values.items() if k not in scratch.secret
@@ -119,8 +155,8 @@ def _parse_folder(root: Path, presets: PresetCatalog | None) -> ImportPlan:
     collection_auth: AuthSpec | None = None
     collection_headers: list[tuple[str, str]] = []
     coll = root / "collection.bru"
-    if coll.is_file():
-        cbru = parse_bru(_read(coll, str(coll)), str(coll))
+    if coll.is_file() and any(_members(builder, root, [coll])):
+        cbru = parse_bru(_read(coll, str(coll), root), str(coll))
         _add_vars(variables, cbru)
         collection_auth = _auth(cbru, cbru.value("auth", "mode"), "collection auth", variables, None)
         _scripts(builder, cbru, "collection")
@@ -141,8 +177,8 @@ def _walk_folder(
 ) -> None:
     auth, headers, scope = parent_auth, list(parent_headers), variables
     folder_file = folder / "folder.bru"
-    if folder != root and folder_file.is_file():
-        fbru = parse_bru(_read(folder_file, str(folder_file)), str(folder_file))
+    if folder != root and folder_file.is_file() and any(_members(builder, root, [folder_file])):
+        fbru = parse_bru(_read(folder_file, str(folder_file), root), str(folder_file))
         scope = variables.child()
         _add_vars(scope, fbru)
         rel = folder.relative_to(root).as_posix()
@@ -150,7 +186,7 @@ def _walk_folder(
         headers = headers + fbru.pairs("headers")
         _scripts(builder, fbru, f"folder '{rel}'")
     requests: list[tuple[float, str, BruFile, Path]] = []
-    for path in sorted(folder.glob("*.bru")):
+    for path in _members(builder, root, folder.glob("*.bru")):
         if path.name in ("folder.bru", "collection.bru") or (
             folder == root and path.parent.name == "environments"
         ):
@@ -160,7 +196,7 @@ def _walk_folder(
             raise InputError(
                 f"{root}: more than {MAX_FILES} .bru files; not a collection to import in one go"
             )
-        bru = parse_bru(_read(path, str(path)), str(path))
+        bru = parse_bru(_read(path, str(path), root), str(path))
         try:
             seq = float(bru.value("meta", "seq") or 0)
         except ValueError:
@@ -175,6 +211,10 @@ def _walk_folder(
             builder.add_request(raw)
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if folder == root and sub.name in ("environments", "node_modules"):
+            continue
+        if sub.is_symlink():
+            rel = sub.relative_to(root).as_posix()
+            builder.note(f"{rel}/: skipped (a link; linked folders are not walked)")
             continue
         _walk_folder(builder, root, sub, auth, headers, scope, count)
 

@@ -8,9 +8,33 @@ there: one decode from the provider to the claims table. `jwt_times` is the one 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from workbench.core.errors import WorkbenchError
+
+# A NumericDate above this is milliseconds (it would be year 5138 in seconds), a common mistake.
+MILLISECONDS_ABOVE = 1e11
+# Nothing after 9999-12-31T23:59:59Z is a time (datetime cannot show it, nor can ISO 8601).
+LATEST_INSTANT = 253_402_300_799.0
+
+
+def numeric_date(value: Any) -> float | None:
+    """A NumericDate (RFC 7519 §2) as Unix seconds; None when it cannot be one: not a number,
+    not finite, not positive, or after year 9999. A value in milliseconds is read as such."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
+    if not math.isfinite(number) or number <= 0:
+        return None
+    if number > MILLISECONDS_ABOVE:
+        number /= 1000.0
+    return number if number <= LATEST_INSTANT else None
 
 
 @dataclass(frozen=True)
@@ -25,22 +49,25 @@ class JwtClaims:
         value = self.claims.get(claim)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
+        return number if math.isfinite(number) else None
 
     @property
     def exp(self) -> float | None:
-        return self.number("exp")
+        return numeric_date(self.claims.get("exp"))
 
     @property
     def iat(self) -> float | None:
-        return self.number("iat")
+        return numeric_date(self.claims.get("iat"))
 
 
 def read_jwt(token: str | None) -> JwtClaims | None:
     """Header and claims of a JWT; None for anything that is not one (opaque tokens are fine)."""
     if not token or token.count(".") != 2:
         return None
-    from workbench.core.errors import WorkbenchError
     from workbench.core.jose.inspect import decode_unverified
 
     try:
@@ -58,4 +85,4 @@ def jwt_times(token: str | JwtClaims | None) -> tuple[float | None, float | None
     return jwt.exp, jwt.iat
 
 
-__all__ = ["JwtClaims", "jwt_times", "read_jwt"]
+__all__ = ["JwtClaims", "jwt_times", "numeric_date", "read_jwt"]

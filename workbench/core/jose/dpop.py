@@ -29,7 +29,13 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from workbench.core.errors import DpopError, KeyFormatError
-from workbench.core.jose.keys import b64url_encode, jwk_thumbprint
+from workbench.core.jose.keys import (
+    algorithms_for_key,
+    b64url_encode,
+    jwk_thumbprint,
+    load_private_key,
+    public_jwk,
+)
 
 DPOP_KEY_SECRET = "dpop_key"  # noqa: S105 - the name of a vault entry, not a secret
 PROOF_TYPE = "dpop+jwt"
@@ -72,8 +78,6 @@ class DpopKey:
 
     @classmethod
     def from_pem(cls, pem: str | bytes, *, alg: str | None = None) -> DpopKey:
-        from workbench.core.jose.keys import algorithms_for_key, load_private_key, public_jwk
-
         try:
             key = load_private_key(pem)
         except KeyFormatError as exc:

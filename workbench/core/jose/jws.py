@@ -1,14 +1,23 @@
-"""JOSE signatures (RFC 7515): sign and verify a message with a key, by algorithm name."""
+"""JOSE signatures (RFC 7515): sign and verify a message with a key, by algorithm name.
+
+The signing itself is PyJWT's: its algorithm objects (`jwt.algorithms.get_default_algorithms()`,
+over `cryptography`) produce and check the JOSE forms (ECDSA as raw ``r‖s``, RSASSA-PSS with a
+salt as long as the hash, HMAC compared in constant time). What stays here is the checking
+around them: which algorithms we accept (never ``none``), which key fits which algorithm
+(an algorithm-confusion attack hands a public key where a secret belongs), and the base64url
+text in and out.
+
+PyJWT's algorithm module imports `cryptography` (0.1 s), so it is imported on first use:
+templating imports this module and the CLI's start-up time matters.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError, KeyFormatError
 from workbench.core.jose.keys import (
-    HASH_BITS,
     HMAC_ALGORITHMS,
     SIGNING_ALGORITHMS,
     algorithms_for_key,
@@ -21,20 +30,17 @@ from workbench.core.jose.keys import (
     shown_alg,
 )
 
+if TYPE_CHECKING:
+    from jwt.algorithms import Algorithm
+
 # --------------------------------------------------------------------------- JOSE signatures
 
 
-def _hash_for(alg: str) -> Any:
-    from cryptography.hazmat.primitives import hashes
+@functools.cache
+def _algorithm(alg: str) -> Algorithm:
+    from jwt.algorithms import get_default_algorithms
 
-    bits = HASH_BITS.get(alg[-3:])
-    if bits == 256:
-        return hashes.SHA256()
-    if bits == 384:
-        return hashes.SHA384()
-    if bits == 512:
-        return hashes.SHA512()
-    raise InputError(f"unsupported signing algorithm {shown_alg(alg)}")  # pragma: no cover - checked first
+    return get_default_algorithms()[alg]
 
 
 def _check_alg(alg: str) -> None:
@@ -92,29 +98,12 @@ def jose_sign(alg: str, private_key: Any | str | bytes, message: str | bytes) ->
     _check_alg(alg)
     data = _message_bytes(message)
     if alg in HMAC_ALGORITHMS:
-        digest = getattr(hashlib, "sha" + alg[2:])
-        return b64url_encode(hmac.new(_hmac_secret(alg, private_key), data, digest).digest())
-
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
-
+        return b64url_encode(_algorithm(alg).sign(data, _hmac_secret(alg, private_key)))
     key = load_private_key(private_key) if isinstance(private_key, str | bytes) else private_key
     if not hasattr(key, "private_bytes"):
         raise KeyFormatError(f"{alg} signing needs a private key, not a public one")
     _require_key_for(alg, key)
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        size = (key.curve.key_size + 7) // 8
-        r, s = utils.decode_dss_signature(key.sign(data, ec.ECDSA(_hash_for(alg))))
-        return b64url_encode(r.to_bytes(size, "big") + s.to_bytes(size, "big"))
-    if isinstance(key, rsa.RSAPrivateKey):
-        hash_alg = _hash_for(alg)
-        pad: padding.AsymmetricPadding = (
-            padding.PKCS1v15()
-            if alg.startswith("RS")
-            else padding.PSS(mgf=padding.MGF1(hash_alg), salt_length=hash_alg.digest_size)
-        )
-        return b64url_encode(key.sign(data, pad, hash_alg))
-    signature: bytes = key.sign(data)  # Ed25519 / Ed448 sign the message itself
-    return b64url_encode(signature)
+    return b64url_encode(_algorithm(alg).sign(data, key))
 
 
 def jose_verify(alg: str, public_key: Any | str | bytes, message: str | bytes, signature: str) -> bool:
@@ -129,35 +118,12 @@ def jose_verify(alg: str, public_key: Any | str | bytes, message: str | bytes, s
     except (ValueError, UnicodeError, TypeError):
         return False
     if alg in HMAC_ALGORITHMS:
-        digest = getattr(hashlib, "sha" + alg[2:])
-        expected = hmac.new(_hmac_secret(alg, public_key), data, digest).digest()
-        return hmac.compare_digest(expected, sig)
-
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
-
+        return _algorithm(alg).verify(data, _hmac_secret(alg, public_key), sig)
     key = load_public_key(public_key) if isinstance(public_key, str | bytes) else public_key
     if hasattr(key, "private_bytes"):
         key = key.public_key()
     _require_key_for(alg, key)
     try:
-        if isinstance(key, ec.EllipticCurvePublicKey):
-            size = (key.curve.key_size + 7) // 8
-            if len(sig) != 2 * size:
-                return False
-            r, s = int.from_bytes(sig[:size], "big"), int.from_bytes(sig[size:], "big")
-            der = utils.encode_dss_signature(r, s)
-            key.verify(der, data, ec.ECDSA(_hash_for(alg)))
-        elif isinstance(key, rsa.RSAPublicKey):
-            hash_alg = _hash_for(alg)
-            pad: padding.AsymmetricPadding = (
-                padding.PKCS1v15()
-                if alg.startswith("RS")
-                else padding.PSS(mgf=padding.MGF1(hash_alg), salt_length=padding.PSS.AUTO)
-            )
-            key.verify(sig, data, pad, hash_alg)
-        else:
-            key.verify(sig, data)
-    except (InvalidSignature, ValueError):
+        return _algorithm(alg).verify(data, key, sig)
+    except ValueError:  # a signature of an impossible size for the key
         return False
-    return True

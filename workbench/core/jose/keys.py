@@ -12,8 +12,13 @@ JOSE signatures (RFC 7515/7518) differ from what most libraries hand out:
 ECDSA signatures are the raw ``r‖s`` concatenation (each half padded to the
 curve's size), not DER, and every signature is base64url without padding.
 
-`cryptography` is imported inside the functions that need it: templating
-imports this module and the CLI's start-up time matters.
+Keys are `cryptography` objects; JWK import and export are PyJWT's (`RSAAlgorithm`,
+`ECAlgorithm`, `OKPAlgorithm` `.from_jwk` / `.to_jwk`), with our checks in front (strict
+base64url, the members each key type needs, the curves we sign with) so a bad JWK gets a
+sentence naming what is wrong. The RFC 7638 thumbprint is ours (PyJWT has none).
+
+`cryptography` and PyJWT's algorithms are imported inside the functions that need them:
+templating imports this module and the CLI's start-up time matters.
 """
 
 from __future__ import annotations
@@ -47,7 +52,6 @@ SIGNING_ALGORITHMS: tuple[str, ...] = (
     *EC_ALGORITHM_BY_CURVE.values(),
     "EdDSA",
 )
-HASH_BITS: Mapping[str, int] = {"256": 256, "384": 384, "512": 512}
 
 # A key file bigger than this is not a key (and we will not read a disk image into memory).
 MAX_KEY_BYTES = 1024 * 1024
@@ -59,6 +63,15 @@ _THUMBPRINT_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "OKP": ("crv", "kty", "x"),
     "oct": ("k", "kty"),
 }
+
+# The public members of each key type, in the order a JWK we export lists them.
+_PUBLIC_MEMBERS: Mapping[str, tuple[str, ...]] = {
+    "EC": ("kty", "crv", "x", "y"),
+    "RSA": ("kty", "n", "e"),
+    "OKP": ("kty", "crv", "x"),
+}
+_RSA_CRT_MEMBERS = ["p", "q", "dp", "dq", "qi"]
+_EC_COORDINATE_BYTES: Mapping[str, int] = {"P-256": 32, "P-384": 48, "P-521": 66}
 
 PRIVATE_PEM_NAME = "private.pem"
 PUBLIC_PEM_NAME = "public.pem"
@@ -88,15 +101,6 @@ def b64url_decode(text: str | bytes) -> bytes:
 
 
 _B64URL_RE = re.compile(rb"[A-Za-z0-9_-]*")
-
-
-def _uint_to_b64(value: int, length: int | None = None) -> str:
-    size = length if length is not None else max(1, (value.bit_length() + 7) // 8)
-    return b64url_encode(value.to_bytes(size, "big"))
-
-
-def _b64_to_uint(jwk: Mapping[str, Any], member: str) -> int:
-    return int.from_bytes(_jwk_bytes(jwk, member), "big")
 
 
 def _jwk_bytes(jwk: Mapping[str, Any], member: str) -> bytes:
@@ -214,32 +218,26 @@ def public_pem(key: Any) -> bytes:
 
 def public_jwk(key: Any, *, alg: str | None = None) -> dict[str, str]:
     """The public JWK of a key object (private keys give their public half), with kid, alg and use."""
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+    from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
     if hasattr(key, "private_bytes"):
         key = key.public_key()
-    jwk: dict[str, str]
+    writer: type[Algorithm]
     if isinstance(key, ec.EllipticCurvePublicKey):
-        size = (key.curve.key_size + 7) // 8
-        nums = key.public_numbers()
-        jwk = {
-            "kty": "EC",
-            "crv": curve_name(key),
-            "x": _uint_to_b64(nums.x, size),
-            "y": _uint_to_b64(nums.y, size),
-        }
+        writer = ECAlgorithm
     elif isinstance(key, rsa.RSAPublicKey):
-        rsa_nums = key.public_numbers()
-        jwk = {"kty": "RSA", "n": _uint_to_b64(rsa_nums.n), "e": _uint_to_b64(rsa_nums.e)}
+        writer = RSAAlgorithm
     elif isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-        raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        crv = "Ed25519" if isinstance(key, ed25519.Ed25519PublicKey) else "Ed448"
-        jwk = {"kty": "OKP", "crv": crv, "x": b64url_encode(raw)}
+        writer = OKPAlgorithm
     else:
         raise KeyFormatError(f"unsupported key type {type(key).__name__}; use an EC, RSA or Ed25519 key")
-    chosen = alg or algorithms_for_key(key)[0]
-    if chosen not in algorithms_for_key(key):
+    allowed = algorithms_for_key(key)  # an EC curve we do not sign with is refused here
+    exported = writer.to_jwk(key, as_dict=True)
+    # The public members only, in RFC 7518's order (PyJWT adds `key_ops` to RSA keys).
+    jwk: dict[str, str] = {m: str(exported[m]) for m in _PUBLIC_MEMBERS[str(exported["kty"])]}
+    chosen = alg or allowed[0]
+    if chosen not in allowed:
         raise KeyFormatError(f"a {jwk['kty']} key cannot be used with {chosen}")
     jwk["alg"] = chosen
     jwk["use"] = "sig"
@@ -423,63 +421,47 @@ def _load_public_pem(pem: bytes) -> Any:
 
 
 def jwk_to_key(jwk: Mapping[str, Any], *, private: bool = False) -> Any:
-    """A `cryptography` key object from a JWK. With ``private=True`` the JWK must carry ``d``."""
-    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+    """A `cryptography` key object from a JWK. With ``private=True`` the JWK must carry ``d``;
+    without, only its public members are read (a private part is ignored, never parsed)."""
+    from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+    from jwt.exceptions import InvalidKeyError
 
     kty = jwk.get("kty")
     if kty == "oct":
         raise KeyFormatError("this JWK is a symmetric (oct) secret, not a public/private key")
-    has_private = "d" in jwk
-    if private and not has_private:
+    if private and "d" not in jwk:
         raise KeyFormatError("this JWK has no private part ('d'); signing needs the private key")
-    try:
-        if kty == "EC":
-            crv = jwk.get("crv")
-            curves: dict[str, ec.EllipticCurve] = {
-                "P-256": ec.SECP256R1(),
-                "P-384": ec.SECP384R1(),
-                "P-521": ec.SECP521R1(),
-            }
-            if not isinstance(crv, str) or crv not in curves:
-                raise KeyFormatError(f"unsupported EC curve {crv!r} in the JWK (P-256, P-384 or P-521)")
-            size = (curves[crv].key_size + 7) // 8
-            x, y = _jwk_bytes(jwk, "x"), _jwk_bytes(jwk, "y")
-            if len(x) != size or len(y) != size:
-                raise KeyFormatError(f"the JWK's x/y coordinates have the wrong length for {crv}")
-            public_numbers = ec.EllipticCurvePublicNumbers(
-                int.from_bytes(x, "big"), int.from_bytes(y, "big"), curves[crv]
-            )
-            if private:
-                return ec.EllipticCurvePrivateNumbers(_b64_to_uint(jwk, "d"), public_numbers).private_key()
-            return public_numbers.public_key()
-        if kty == "RSA":
-            rsa_public = rsa.RSAPublicNumbers(_b64_to_uint(jwk, "e"), _b64_to_uint(jwk, "n"))
-            if not private:
-                return rsa_public.public_key()
-            d = _b64_to_uint(jwk, "d")
-            if all(m in jwk for m in ("p", "q", "dp", "dq", "qi")):
-                p, q = _b64_to_uint(jwk, "p"), _b64_to_uint(jwk, "q")
-                dp, dq, qi = _b64_to_uint(jwk, "dp"), _b64_to_uint(jwk, "dq"), _b64_to_uint(jwk, "qi")
-            else:
-                p, q = rsa.rsa_recover_prime_factors(rsa_public.n, rsa_public.e, d)
-                dp, dq, qi = rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q)
-            return rsa.RSAPrivateNumbers(p, q, d, dp, dq, qi, rsa_public).private_key()
-        if kty == "OKP":
-            crv = jwk.get("crv")
-            if crv == "Ed25519":
-                if private:
-                    return ed25519.Ed25519PrivateKey.from_private_bytes(_jwk_bytes(jwk, "d"))
-                return ed25519.Ed25519PublicKey.from_public_bytes(_jwk_bytes(jwk, "x"))
-            if crv == "Ed448":
-                if private:
-                    return ed448.Ed448PrivateKey.from_private_bytes(_jwk_bytes(jwk, "d"))
-                return ed448.Ed448PublicKey.from_public_bytes(_jwk_bytes(jwk, "x"))
+    reader: type[Algorithm]
+    if kty == "EC":
+        crv = jwk.get("crv")
+        size = _EC_COORDINATE_BYTES.get(crv) if isinstance(crv, str) else None
+        if size is None:
+            raise KeyFormatError(f"unsupported EC curve {crv!r} in the JWK (P-256, P-384 or P-521)")
+        if len(_jwk_bytes(jwk, "x")) != size or len(_jwk_bytes(jwk, "y")) != size:
+            raise KeyFormatError(f"the JWK's x/y coordinates have the wrong length for {crv}")
+        reader = ECAlgorithm
+    elif kty == "RSA":
+        reader = RSAAlgorithm
+    elif kty == "OKP":
+        crv = jwk.get("crv")
+        if crv not in ("Ed25519", "Ed448"):
             raise KeyFormatError(f"unsupported OKP curve {crv!r} in the JWK (Ed25519 or Ed448)")
-    except KeyFormatError:
-        raise
-    except (ValueError, TypeError, OverflowError):
+        reader = OKPAlgorithm
+    else:
+        raise KeyFormatError(f"unsupported JWK kty {kty!r} (EC, RSA or OKP)")
+    members = list(_PUBLIC_MEMBERS[kty])
+    if private:
+        members.append("d")
+        # RSA's CRT members are used when all are there; otherwise the primes are recovered from d.
+        if kty == "RSA" and all(m in jwk for m in _RSA_CRT_MEMBERS):
+            members += _RSA_CRT_MEMBERS
+    for member in members:
+        if member not in ("kty", "crv"):
+            _jwk_bytes(jwk, member)  # present and strict base64url, or a sentence saying which is not
+    try:
+        return reader.from_jwk({m: jwk[m] for m in members})
+    except (InvalidKeyError, ValueError, TypeError, OverflowError):
         raise KeyFormatError(f"the {kty} JWK does not describe a valid key") from None
-    raise KeyFormatError(f"unsupported JWK kty {kty!r} (EC, RSA or OKP)")
 
 
 def looks_like_asymmetric_key(secret: str | bytes) -> bool:

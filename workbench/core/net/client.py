@@ -14,8 +14,8 @@ socket read and write goes through (`_DeadlineBackend`): httpx's own timeouts ar
 per operation. TLS failures raise `NetworkTLSError`, which nobody retries.
 
 Importing this module does not import httpx (0.2 s): `workbench token` answered
-from the cache never pays for it. `BearerAuth`, an `httpx.Auth` subclass, is
-therefore created on first access through the module's `__getattr__`.
+from the cache never pays for it. The token goes on a request through
+`workbench.core.engine.renew` (an `httpx.Auth` that renews a refused token once).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -36,19 +36,11 @@ from workbench.core.errors import (
     ProviderResponseError,
     ResponseTooLargeError,
 )
+from workbench.core.net.origins import origin_from, origin_of
+from workbench.core.net.trust import verify_setting
 
 if TYPE_CHECKING:
     import httpx
-
-    class BearerAuth(httpx.Auth):  # the real class is built by _make_bearer_auth() on first access
-        def __init__(
-            self,
-            get_token: Callable[[], str],
-            *,
-            header: str = "Authorization",
-            scheme: str = "Bearer",
-            placement: str = "header",
-        ) -> None: ...
 
 
 DEFAULT_TIMEOUT = 10.0
@@ -75,8 +67,6 @@ def make_client(
 ) -> httpx.Client:
     """An `httpx.Client` with the house defaults. `transport` lets tests pass `httpx.MockTransport`."""
     import httpx
-
-    from workbench.core.net.trust import verify_setting
 
     limits = httpx.Limits(
         max_connections=DEFAULT_MAX_CONNECTIONS,
@@ -123,6 +113,20 @@ def overall_deadline(seconds: float) -> Iterator[None]:
         _deadline.at = outer
 
 
+@contextmanager
+def paused_deadline() -> Iterator[None]:
+    """Lift this thread's overall deadline inside the block, and give back on leaving what was
+    left of it on entering: a token renewed in the middle of a call (`engine.renew.RenewOnce`)
+    runs under its own request's deadline and does not eat the call's."""
+    outer: float | None = getattr(_deadline, "at", None)
+    left = None if outer is None else outer - time.monotonic()
+    _deadline.at = None
+    try:
+        yield
+    finally:
+        _deadline.at = None if left is None else time.monotonic() + left
+
+
 def _clamp(timeout: float | None, exc_type: type[Exception]) -> float | None:
     """`timeout` shortened to what is left of this thread's deadline; past it, raise `exc_type`."""
     at: float | None = getattr(_deadline, "at", None)
@@ -137,8 +141,6 @@ def _clamp(timeout: float | None, exc_type: type[Exception]) -> float | None:
 def deadline_transport(*, verify_tls: bool = True, limits: httpx.Limits | None = None) -> httpx.HTTPTransport:
     """httpx's own transport, whose network streams obey `overall_deadline`."""
     import httpx
-
-    from workbench.core.net.trust import verify_setting
 
     kwargs: dict[str, Any] = {"verify": verify_setting(verify_tls)}
     if limits is not None:
@@ -276,7 +278,10 @@ def send_bounded(
             try:
                 if redirects == "refuse" and response.is_redirect:
                     raise _redirect_refused(response, url=url, what=what)
-                body = _read_within(response, max_bytes, url=url, what=what)
+                if response.is_stream_consumed:  # an auth flow read it already (`read_answer`)
+                    body = response.content
+                else:
+                    body = _read_within(response, max_bytes, url=url, what=what)
             finally:
                 response.close()
     except (httpx.TransportError, httpx.InvalidURL) as exc:
@@ -292,14 +297,11 @@ def send_bounded(
 
 def request_origin(url: httpx.URL) -> str:
     """The origin a built request connects to (the host as httpx encodes it), by the one rule."""
-    from workbench.core.net.origins import origin_from
 
     return origin_from(url.scheme, url.raw_host.decode("ascii", "replace"), url.port)
 
 
 def _redirect_refused(response: httpx.Response, *, url: str, what: str) -> ProviderResponseError:
-    from workbench.core.net.origins import origin_of
-
     target = origin_of(str(response.url.join(response.headers.get("location", "")))) or "another URL"
     return ProviderResponseError(
         f"{what}: {host_of(url)} answered with a redirect ({response.status_code}) to {target}; "
@@ -408,6 +410,15 @@ def _read_within(response: httpx.Response, max_bytes: int, *, url: str, what: st
     return bytes(body)
 
 
+def read_answer(response: httpx.Response, max_bytes: int, *, url: str, what: str) -> bytes:
+    """Read a streamed answer within `max_bytes` and keep it as the response's content (as
+    `response.read()` would), for code that must look at an answer before `send_bounded` returns
+    it (an `httpx.Auth` deciding whether to send again; httpx then reads it once more, from memory)."""
+    body = _read_within(response, max_bytes, url=url, what=what)
+    response._content = body  # what `send_bounded` does too: the body was read (bounded) by hand
+    return body
+
+
 def _too_large(url: str, what: str, max_bytes: int) -> ResponseTooLargeError:
     return ResponseTooLargeError(
         f"{what}: the answer from {host_of(url)} is larger than {_size(max_bytes)}; not reading it",
@@ -421,58 +432,6 @@ def _size(n: int) -> str:
     if n >= 1024 and n % 1024 == 0:
         return f"{n // 1024} KiB"
     return f"{n} bytes"
-
-
-def __getattr__(name: str) -> Any:
-    # `BearerAuth` subclasses httpx.Auth, but importing this module must not import httpx.
-    if name == "BearerAuth":
-        cls = _make_bearer_auth()
-        globals()["BearerAuth"] = cls
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _make_bearer_auth() -> type[Any]:
-    import httpx
-
-    class BearerAuth(httpx.Auth):
-        """Puts the current token on each request, in the preset's header and scheme.
-
-        `get_token()` returns the token to use now. A 401 is returned as is: the engine
-        decides whether to obtain a new token and send again (`engine_calls`).
-        """
-
-        requires_request_body = False
-        requires_response_body = False
-
-        def __init__(
-            self,
-            get_token: Callable[[], str],
-            *,
-            header: str = "Authorization",
-            scheme: str = "Bearer",
-            placement: str = "header",
-        ) -> None:
-            self._get_token = get_token
-            self._header = header
-            self._scheme = scheme
-            self._placement = placement
-
-        def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-            token = self._get_token()
-            if self._placement == "query":  # the api-key preset: `?key=…` (this name replaces any)
-                request.url = request.url.copy_set_param(self._header, token)
-            elif self._placement == "cookie":
-                pair = f"{self._header}={token}"
-                existing = request.headers.get("Cookie")
-                request.headers["Cookie"] = f"{existing}; {pair}" if existing else pair
-            else:
-                request.headers[self._header] = f"{self._scheme} {token}" if self._scheme else token
-            yield request
-
-    BearerAuth.__module__ = __name__
-    BearerAuth.__qualname__ = "BearerAuth"
-    return BearerAuth
 
 
 def host_of(url: str) -> str:
@@ -539,12 +498,13 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "PROVIDER_MAX_BYTES",
     "USER_AGENT",
-    "BearerAuth",  # created on first access, see __getattr__
     "any_origin",
     "host_of",
     "make_client",
     "network_error",
     "overall_deadline",
+    "paused_deadline",
+    "read_answer",
     "request_origin",
     "send_bounded",
 ]

@@ -1,4 +1,4 @@
-"""Where a profile's credentials may go (../shared/DESIGN.md, "Where credentials may go").
+"""Where a profile's credentials may go (docs/ARCHITECTURE.md, "Where credentials may go").
 
 A profile's secrets and tokens go only to
 
@@ -30,7 +30,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from workbench.core.errors import InputError
+from workbench.core.clock import Clock
+from workbench.core.errors import OriginError as OriginError  # defined in the error tree
+from workbench.core.errors import WorkbenchError
 
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
@@ -53,10 +55,6 @@ def _oauth_issuer_origins(profile: Profile) -> Iterable[str]:
 
 _sources: list[OriginSource] = [_oauth_issuer_origins]
 _sources_lock = threading.Lock()
-
-
-class OriginError(InputError):
-    """A request would carry a profile's credentials to an origin it does not trust."""
 
 
 def register_origin_source(source: OriginSource) -> Callable[[], None]:
@@ -216,9 +214,7 @@ def cli_warnings(profile: Profile) -> list[str]:
 def request_targets(profile: Profile) -> list[tuple[str, str | None]]:
     """(what, URL) of each request the profile's preset describes, with placeholder secrets; URL
     None when the template cannot be rendered without real values (then it cannot be checked)."""
-    from workbench.core.clock import Clock
     from workbench.core.engine import flows
-    from workbench.core.errors import WorkbenchError
     from workbench.core.request.templating import TemplateRenderer
 
     renderer = TemplateRenderer(clock=Clock())

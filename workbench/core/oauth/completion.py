@@ -9,21 +9,21 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import ProviderResponseError
+from workbench.core.engine.answers import TokenAnswer, bounded_expiry, check_token_text, parse_duration
+from workbench.core.errors import ProviderResponseError, VaultError, WorkbenchError, user_message
+from workbench.core.jose.claims import jwt_times, read_jwt
 from workbench.core.oauth.discovery import OAuthTransport
+from workbench.core.oauth.id_tokens import check_id_token
 from workbench.core.oauth.login import ID_TOKEN, Grant, LoginOutcome, oauth_vars
 from workbench.core.oauth.protocol import ClientCredentials, Endpoints, LoginCancelled
+from workbench.core.oauth.revocation import revoke_token
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
-    from workbench.core.engine.answers import TokenAnswer
     from workbench.core.profiles.profile import Profile
 
 
 def answer_to_tokens(document: Any, now: float, what: str, requested_scope: str = "") -> TokenAnswer:
-    from workbench.core.engine.answers import TokenAnswer
-    from workbench.core.jose.claims import jwt_times, read_jwt
-
     if not isinstance(document, Mapping):
         raise ProviderResponseError(f"{what}: the token endpoint's answer is not JSON")
     access = document.get("access_token")
@@ -34,19 +34,19 @@ def answer_to_tokens(document: Any, now: float, what: str, requested_scope: str 
     id_token = document.get("id_token")
     token_type = document.get("token_type")
     expires_in = document.get("expires_in")
-    seconds: float | None = None
-    if isinstance(expires_in, int | float) and not isinstance(expires_in, bool) and expires_in >= 0:
-        seconds = float(expires_in)
-    elif isinstance(expires_in, str) and expires_in.strip().isdigit():
-        seconds = float(expires_in)
+    seconds = parse_duration(expires_in)  # 10^400 is inf here, not an OverflowError
     jwt = read_jwt(access.strip())
     jwt_exp, jwt_iat = jwt_times(jwt)
     expires_at = now + seconds if seconds is not None else jwt_exp
     lifetime = seconds if seconds is not None else (jwt_exp - jwt_iat if jwt_exp and jwt_iat else None)
+    expires_at, lifetime = bounded_expiry(now, expires_at, lifetime)
+    refresh_token = refresh.strip() if isinstance(refresh, str) and refresh.strip() else None
+    kind = token_type if isinstance(token_type, str) and token_type else "Bearer"
+    check_token_text(what, access.strip(), refresh_token, kind)
     return TokenAnswer(
         access_token=access.strip(),
-        refresh_token=refresh.strip() if isinstance(refresh, str) and refresh.strip() else None,
-        token_type=token_type if isinstance(token_type, str) and token_type else "Bearer",
+        refresh_token=refresh_token,
+        token_type=kind,
         expires_at=expires_at,
         lifetime=lifetime,
         issued_at=jwt_iat if jwt_iat is not None else now,
@@ -60,8 +60,6 @@ def answer_to_tokens(document: Any, now: float, what: str, requested_scope: str 
 
 
 def page_reason(exc: BaseException) -> str:
-    from workbench.core.errors import WorkbenchError, user_message
-
     if isinstance(exc, WorkbenchError):
         return user_message(exc)
     return "The login was interrupted; nothing was stored."
@@ -86,9 +84,6 @@ class Finisher:
         self.grant, self.cancel, self.max_age = grant, cancel, max_age
 
     def __call__(self, document: Mapping[str, Any], nonce: str | None) -> LoginOutcome:
-        from workbench.core.errors import VaultError, WorkbenchError, user_message
-        from workbench.core.oauth.id_tokens import check_id_token
-
         ctx, profile, name = self.ctx, self.profile, self.profile.name
         requested = oauth_vars(profile).get("scope", "")
         answer = answer_to_tokens(document, ctx.clock.now(), f"{profile.preset.name} login", requested)
@@ -144,7 +139,6 @@ class Finisher:
 
     def _revoke(self, refresh: str | None, access: str | None) -> bool:
         """Best effort (RFC 7009): True when something was revoked."""
-        from workbench.core.oauth.revocation import revoke_token
 
         revoked = False
         for token, hint in ((refresh, "refresh_token"), (access, "access_token")):

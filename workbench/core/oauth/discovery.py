@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from workbench.core.errors import NetworkError, ProviderResponseError, StorageError
+from workbench.core.net.client import any_origin, make_client, send_bounded
 from workbench.core.oauth.protocol import (
     TEMPLATE_ENDPOINTS,
     Endpoints,
@@ -35,13 +36,13 @@ from workbench.core.oauth.protocol import (
     matches_issuer,
     parse_json_body,
 )
-from workbench.core.profiles.profile import atomic_write_text
+from workbench.core.profiles.store import atomic_write_text
 
 if TYPE_CHECKING:
     import httpx
 
 # Provider answers (token endpoints, JWKS, discovery) are capped
-# (../shared/DESIGN.md, "Where credentials may go").
+# (docs/ARCHITECTURE.md, "Where credentials may go").
 MAX_ANSWER_BYTES = 1024 * 1024
 # Endpoints do not move often; a day-old cache is refreshed on next use, and `login` always re-reads.
 DISCOVERY_MAX_AGE = 24 * 3600.0
@@ -79,8 +80,6 @@ class OAuthTransport:
         self._origin_check = origin_check
         self._own = client is None
         if client is None:
-            from workbench.core.net.client import make_client
-
             client = make_client(timeout=timeout, verify_tls=verify_tls, transport=transport)
         self._client = client
 
@@ -103,8 +102,6 @@ class OAuthTransport:
         headers: Sequence[tuple[str, str]] = (),
         form: Sequence[tuple[str, str]] | None = None,
     ) -> Answer:
-        from workbench.core.net.client import any_origin, send_bounded
-
         all_headers = [("Accept", "application/json"), *headers]
         content: bytes | None = None
         if form is not None:

@@ -7,8 +7,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import ProviderResponseError
+from workbench.core.jose.inspect import decode_unverified
 from workbench.core.oauth.discovery import OAuthTransport
+from workbench.core.oauth.login import oauth_vars
 from workbench.core.oauth.protocol import ClientCredentials, Endpoints, validate_id_token
+from workbench.core.profiles.secret_refs import load_input
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -28,8 +31,6 @@ def _jwks(http: OAuthTransport, endpoints: Endpoints) -> Any:
 
 
 def _client_secret(vault: Vault, profile: Profile) -> str | None:
-    from workbench.core.profiles.secret_refs import load_input
-
     return load_input(vault, profile, "client_secret")
 
 
@@ -70,8 +71,6 @@ def check_refreshed_id_token(
 ) -> dict[str, Any]:
     """OIDC Core §12.2: the id_token a refresh returned, checked like the login's (no nonce) and
     against the one it replaces."""
-    from workbench.core.jose.inspect import decode_unverified
-    from workbench.core.oauth.login import oauth_vars
 
     before: dict[str, Any] | None = None
     if previous:

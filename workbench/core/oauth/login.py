@@ -24,17 +24,22 @@ editor's "Fetch endpoints from issuer".
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.core.engine.answers import parse_duration
+from workbench.core.engine.flows import template_vars
 from workbench.core.errors import InputError, ProviderResponseError
 from workbench.core.net.client import overall_deadline
-from workbench.core.oauth.discovery import DiscoveryCache, OAuthTransport, resolve_endpoints
+from workbench.core.net.origins import check_origin
+from workbench.core.oauth.discovery import DiscoveryCache, OAuthTransport, discover, resolve_endpoints
 from workbench.core.oauth.loopback import LoginTimedOut, LoopbackReceiver
 from workbench.core.oauth.par import par_endpoint, push, sign_request, wants_jar
+from workbench.core.oauth.params import authorization_params
 from workbench.core.oauth.protocol import (
     DEVICE_CODE_GRANT,
     ClientCredentials,
@@ -58,6 +63,8 @@ from workbench.core.oauth.sender import (
     dpop_hint,
     post_form,
 )
+from workbench.core.profiles.secret_refs import load_input
+from workbench.core.storage import paths
 
 if TYPE_CHECKING:
     import httpx
@@ -71,8 +78,9 @@ GRANTS: tuple[Grant, ...] = ("authorization_code", "device_code")
 ID_TOKEN = "id_token"  # noqa: S105 - a vault entry name, not a value
 
 DEFAULT_LOGIN_TIMEOUT = 300.0
-DEFAULT_DEVICE_INTERVAL = 5.0
+DEFAULT_DEVICE_INTERVAL = 5.0  # RFC 8628 §3.5: also the floor (an interval of 0.001 is a flood)
 SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5
+MAX_SHOWN_CHARS = 2048  # a user code or verification URI longer than this is not for a person
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,14 @@ def default_opener(url: str) -> bool:
         return False
 
 
+def open_in_browser(url: str, *, wait: float = 1.5) -> bool | None:
+    """Open `url` in the user's browser the way `workbench login` does (`webbrowser`, so
+    `$BROWSER` is honoured): True opened, False could not (say so and show the URL), None
+    the browser command is still running after `wait` s (started). For a front end's "Open
+    the sign-in page" / "Open browser again"; blocks up to `wait` s: run it off the GUI thread."""
+    return _open_in_background(lambda target: default_opener(target), url, wait=wait)
+
+
 # --------------------------------------------------------------------------- profile helpers
 
 
@@ -135,8 +151,6 @@ def uses_discovery(profile: Profile) -> bool:
 
 
 def oauth_vars(profile: Profile) -> dict[str, str]:
-    from workbench.core.engine.flows import template_vars
-
     return template_vars(profile)
 
 
@@ -152,7 +166,6 @@ def profile_transport(profile: Profile, transport: httpx.BaseTransport | None) -
 def origin_check_for(profile: Profile) -> Callable[[str], None]:
     """The origin rule for `profile`'s OAuth requests, applied to each one as it is sent: its own
     origin (the issuer), the endpoints its discovery and vars name, its allowed_origins."""
-    from workbench.core.net.origins import check_origin
 
     def check(origin: str) -> None:
         check_origin(profile, origin, what=f"{profile.name} OAuth request")
@@ -161,8 +174,6 @@ def origin_check_for(profile: Profile) -> Callable[[str], None]:
 
 
 def discovery_cache() -> DiscoveryCache:
-    from workbench.core.storage import paths
-
     return DiscoveryCache(paths.state_dir())
 
 
@@ -198,7 +209,6 @@ def discover_issuer(
     issuer: str, *, transport: httpx.BaseTransport | None = None, verify_tls: bool = True
 ) -> Endpoints:
     """Discovery for an issuer that has no profile yet (the editor before saving)."""
-    from workbench.core.oauth.discovery import discover
 
     with OAuthTransport(verify_tls=verify_tls, transport=transport) as http:
         return discover(issuer.strip(), http)
@@ -207,8 +217,6 @@ def discover_issuer(
 def client_credentials(
     ctx: AppContext, profile: Profile, endpoints: Endpoints | None = None
 ) -> ClientCredentials:
-    from workbench.core.profiles.secret_refs import load_input
-
     vault = ctx.vault
     return client_credentials_from(
         oauth_vars(profile),
@@ -253,7 +261,6 @@ def login(
 ) -> LoginOutcome:
     """Run the profile's interactive grant and store what it yields (see the module docstring).
     `params`: extra authorization parameters (`workbench login --param K=V`)."""
-    from workbench.core.oauth.params import authorization_params
 
     if timeout <= 0:
         raise InputError("--timeout must be a positive number of seconds")
@@ -478,18 +485,28 @@ def _device_code(
         raise ProviderResponseError(f"{what}: the answer lacks device_code, user_code or verification_uri")
     assert isinstance(device_code, str) and isinstance(user_code, str) and isinstance(uri, str)
     complete = document.get("verification_uri_complete")
-    interval = document.get("interval")
+    # Shown to the user (stderr, the GUI): a code or link with a control character could act on
+    # the terminal (escape sequences) or hide what it says; refuse rather than print it.
+    for field_name, shown in (
+        ("user_code", user_code),
+        ("verification_uri", uri),
+        ("verification_uri_complete", complete),
+    ):
+        if isinstance(shown, str) and (len(shown) > MAX_SHOWN_CHARS or not shown.isprintable()):
+            raise ProviderResponseError(
+                f"{what}: the {field_name} holds control characters or is too long to show; refused"
+            )
+
+    interval = parse_duration(document.get("interval"))
+    # RFC 8628 §3.5: 5 s unless the server asks for longer; never faster (0.001 made 1,729 polls in 5 s).
     wait = (
-        float(interval)
-        if isinstance(interval, int | float) and not isinstance(interval, bool) and interval > 0
+        max(interval, DEFAULT_DEVICE_INTERVAL)
+        if interval is not None and math.isfinite(interval)
         else DEFAULT_DEVICE_INTERVAL
     )
-    expires_in = document.get("expires_in")
-    lifetime = (
-        float(expires_in)
-        if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
-        else None
-    )
+    lifetime = parse_duration(document.get("expires_in"))
+    if lifetime is not None and not math.isfinite(lifetime):
+        lifetime = None
     prompt(
         LoginPrompt(
             kind="device",
@@ -559,5 +576,6 @@ __all__ = [
     "is_interactive",
     "login",
     "oauth_section",
+    "open_in_browser",
     "profile_endpoints",
 ]

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from workbench.core.errors import InputError, WorkbenchError
+from workbench.core.errors import LoginTimedOut as LoginTimedOut  # defined in the error tree
 from workbench.core.oauth.protocol import LoginCancelled, OAuthError
 
 CALLBACK_PATH = "/callback"
@@ -42,10 +43,6 @@ POLL_SECONDS = 0.1
 # storing), and how long `finish` waits for that page to be written.
 OUTCOME_WAIT_SECONDS = 120.0
 ANSWER_WAIT_SECONDS = 5.0
-
-
-class LoginTimedOut(WorkbenchError):
-    """No answer came back within the login's timeout."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from workbench.core.errors import InputError, ProviderResponseError
-from workbench.core.oauth.protocol import Endpoints, OAuthError, error_line
+from workbench.core.jose.keys import load_private_key, public_jwk
+from workbench.core.oauth.protocol import Endpoints, OAuthError, assertion_alg, error_line
 from workbench.core.oauth.sender import post_form
 
 if TYPE_CHECKING:
@@ -58,9 +59,6 @@ def sign_request(browser_url: str, creds: ClientCredentials, endpoints: Endpoint
     import secrets
 
     import jwt
-
-    from workbench.core.jose.keys import load_private_key, public_jwk
-    from workbench.core.oauth.protocol import assertion_alg
 
     assert creds.private_key is not None
     key = load_private_key(creds.private_key)

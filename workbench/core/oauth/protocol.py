@@ -29,9 +29,14 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from workbench.core.errors import InputError, KeyFormatError, ProviderError, ProviderResponseError
+from workbench.core.errors import InputError, KeyFormatError, ProviderResponseError
+from workbench.core.errors import LoginCancelled as LoginCancelled
+from workbench.core.errors import OAuthError as OAuthError  # defined in the error tree
+from workbench.core.jose import jws, keys
+from workbench.core.jose.inspect import VerificationKey, decode_unverified, inspect_token
 from workbench.core.net.origins import is_loopback_host, origin_of
 from workbench.core.oauth.issuers import is_issuer_template, issuer_for_tenant, matches_issuer
+from workbench.core.redact import redact
 
 ClientAuth = Literal[
     "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"
@@ -57,14 +62,6 @@ ID_TOKEN_LEEWAY = 60.0
 ENDPOINT_VARS = ("authorization_endpoint", "token_endpoint", "device_authorization_endpoint")
 # The endpoints templates see as `oauth.<name>` (discovered, or the profile var that overrides it).
 TEMPLATE_ENDPOINTS = (*ENDPOINT_VARS, "revocation_endpoint", "jwks_uri")
-
-
-class OAuthError(ProviderError):
-    """The authorization server said no (an RFC 6749 §5.2 / §4.1.2.1 error), or the login failed."""
-
-
-class LoginCancelled(InputError):
-    """The user cancelled an interactive login (Ctrl-C, the GUI's Cancel, a closed prompt)."""
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -115,7 +112,7 @@ class Endpoints:
         return tuple(self.auth_signing_algs.split())
 
     def origins(self) -> tuple[str, ...]:
-        """Every origin these endpoints name (credentials may go to these, see ../shared/DESIGN.md)."""
+        """Every origin these endpoints name (credentials may go to these, see docs/ARCHITECTURE.md)."""
         found = [origin_of(url) for url in self.urls().values() if url]
         return tuple(dict.fromkeys(o for o in found if o))
 
@@ -263,7 +260,6 @@ def assertion_alg(key: Any, supported: Sequence[str]) -> str:
     in `token_endpoint_auth_signing_alg_values_supported` (OIDC Discovery §3); the key's usual
     one when the issuer lists none. Refused here, in one line, when the key can sign none of them:
     the server would only say "client authentication failed"."""
-    from workbench.core.jose import keys
 
     can = keys.algorithms_for_key(key)
     if not supported:
@@ -279,8 +275,6 @@ def assertion_alg(key: Any, supported: Sequence[str]) -> str:
 
 
 def _private_key(private_key_pem: str) -> Any:
-    from workbench.core.jose import keys
-
     try:
         return keys.load_private_key(private_key_pem)
     except KeyFormatError as exc:
@@ -298,7 +292,6 @@ def client_assertion(
     supported_algs: Sequence[str] = (),
 ) -> str:
     """A signed JWT that authenticates the client (RFC 7523 §2.2, §3)."""
-    from workbench.core.jose import jws, keys
 
     key = _private_key(private_key_pem)
     alg = assertion_alg(key, supported_algs)
@@ -437,7 +430,6 @@ def client_credentials_from(
 
 def error_line(document: Any, status: int, what: str) -> tuple[str, str | None]:
     """(one line, error code) from an RFC 6749 §5.2 error document (or whatever came back)."""
-    from workbench.core.redact import redact
 
     code: str | None = None
     description: str | None = None
@@ -493,7 +485,6 @@ def validate_id_token(
     asked for, so `auth_time` must be there and recent enough (§3.1.3.7 item 13). `previous`: the
     claims of the id_token this one replaces on a refresh (§12.2: same iss, sub and aud, the
     original auth_time)."""
-    from workbench.core.jose.inspect import VerificationKey, decode_unverified, inspect_token
 
     try:
         header, payload = decode_unverified(id_token)

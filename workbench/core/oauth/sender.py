@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import DpopError, ProviderResponseError
 from workbench.core.jose.claims import read_jwt
-from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey, NonceBook, binding_problem
+from workbench.core.jose.dpop import (
+    DPOP_KEY_SECRET,
+    DpopKey,
+    NonceBook,
+    asks_for_nonce,
+    binding_problem,
+    nonce_refused_line,
+)
+from workbench.core.net.origins import origin_of
+from workbench.core.oauth.protocol import OAuthError
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -54,9 +63,6 @@ def post_form(
     """POST a form with the client's authentication to a token or PAR endpoint; with `dpop`, a
     fresh proof each time and one retry with the server's nonce when it asks (`use_dpop_nonce`),
     with a fresh client assertion for the retry."""
-    from workbench.core.jose.dpop import asks_for_nonce, nonce_refused_line
-    from workbench.core.net.origins import origin_of
-    from workbench.core.oauth.protocol import OAuthError
 
     origin = origin_of(endpoint)
     for attempt in (1, 2):

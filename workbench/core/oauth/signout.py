@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
     from workbench.core.context import AppContext
     from workbench.core.profiles.profile import Profile
+from workbench.core.errors import ProfileError
+from workbench.core.oauth.discovery import vars_endpoints
 from workbench.core.oauth.login import (
     ID_TOKEN,
     client_credentials,
@@ -22,6 +24,7 @@ from workbench.core.oauth.login import (
     profile_endpoints,
     profile_transport,
 )
+from workbench.core.oauth.revocation import revoke_token
 
 # --------------------------------------------------------------------------- revocation, sign-out
 
@@ -42,7 +45,6 @@ def revoke(ctx: AppContext, name: str, *, transport: httpx.BaseTransport | None 
     issuer offers no revocation endpoint gets `revoked=False` and a message saying so.
     Network and server errors raise (the caller decides whether they block anything).
     """
-    from workbench.core.oauth.revocation import revoke_token
 
     profile = ctx.profiles.get(name)
     if oauth_section(profile) is None:
@@ -115,7 +117,6 @@ def _end_session_url(
 
 def revoke_before_remove(ctx: AppContext, name: str) -> tuple[bool, str | None]:
     """For removing a profile: (revoked, warning line or None). Never raises: removal goes on."""
-    from workbench.core.errors import ProfileError
 
     try:
         outcome = revoke(ctx, name)
@@ -141,7 +142,6 @@ def credential_origins(profile: Profile) -> tuple[str, ...]:
     cached discovery and the vars name them (no network). Used by the origin rule in `http`."""
     if oauth_section(profile) is None:
         return ()
-    from workbench.core.oauth.discovery import vars_endpoints
 
     cached = discovery_cache().load(profile.name, profile.base_url)
     endpoints = (cached or Endpoints(issuer=profile.base_url)).with_overrides(oauth_vars(profile))

@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from workbench.core.durations import humanize_duration
+from workbench.core.engine.types import iso_z
+from workbench.core.oauth.login import grant_of, oauth_vars
+from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.oauth.login import LoginOutcome
@@ -35,8 +40,6 @@ class LoginState:
         if self.refresh == "none":
             return "none granted: log in again when the access token expires"
         if self.refresh == "refused":
-            from workbench.core.engine.types import iso_z
-
             when = (
                 iso_z(self.refresh_refused_at) if self.refresh_refused_at is not None else "the last refresh"
             )
@@ -46,8 +49,6 @@ class LoginState:
 
 def login_state(ctx: AppContext, name: str) -> LoginState | None:
     """The login state of an interactive OAuth profile; None for any other profile."""
-    from workbench.core.oauth.login import grant_of, oauth_vars
-    from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
 
     profile = ctx.profiles.get(name)
     grant = grant_of(profile)
@@ -79,7 +80,6 @@ def login_state(ctx: AppContext, name: str) -> LoginState | None:
 
 def no_refresh_token_note(outcome: LoginOutcome) -> str | None:
     """What a login that got no refresh token means for the user, in one line (None when it got one)."""
-    from workbench.core.durations import humanize_duration
 
     if outcome.refresh_token:
         return None

@@ -35,9 +35,25 @@ token_facts            TokenFacts (how a profile's token is sent, what the provi
 verify_token           Verification (valid or not, how, readable details)
 inspect_token          Inspection (any pasted token, checked with the user's key)
 render_request         RenderedRequest (method, URL, headers, body after templating)
+sign_jwt               Signed (the forged token; the key generated for it, if any)
+resign_edited          Signed (an edited header and payload, signed as they are)
+encrypt_token          Encrypted (a compact JWE for a recipient's key)
+generate_keychain_key  KeyGenerated (a signing key kept in the keychain by name)
+probe_api              ProbeReport (which forged variants of a valid token the API accepted)
 =====================  ==============================================================
 """
 
+from workbench.core.operations.forge import (
+    KeyChoice,
+    KeyGenerated,
+    Signed,
+    encrypt_token,
+    encryption_key,
+    generate_keychain_key,
+    keychain_key_names,
+    resign_edited,
+    sign_jwt,
+)
 from workbench.core.operations.keys import (
     KeyAttached,
     KeySlot,
@@ -50,15 +66,18 @@ from workbench.core.operations.keys import (
     key_slot_status,
     signing_algorithms,
 )
+from workbench.core.operations.probe import ProbeReport, ProbeResult, probe_api
 from workbench.core.operations.profiles import (
     ProfileImported,
     ProfileRemoved,
     ProfileSaved,
+    RemovalPreview,
     UntrustedProfileError,
     check_new_profile,
     check_profile_update,
     create_profile,
     import_profile,
+    removal_preview,
     remove_profile,
     update_profile,
 )
@@ -69,7 +88,9 @@ from workbench.core.operations.tokens import (
     TokenObtained,
     Verification,
     inspect_token,
+    is_pasted,
     obtain_token,
+    paste_token,
     token_facts,
     verify_token,
 )
@@ -79,13 +100,19 @@ __all__ = [
     "MAX_SECRET_CHARS",
     "PRIVATE_KEY_SECRET",
     "KeyAttached",
+    "KeyChoice",
+    "KeyGenerated",
     "KeySlot",
     "KeySlotStatus",
     "NoKeySlotError",
+    "ProbeReport",
+    "ProbeResult",
     "ProfileImported",
     "ProfileRemoved",
     "ProfileSaved",
+    "RemovalPreview",
     "RenderedRequest",
+    "Signed",
     "TokenFacts",
     "TokenObtained",
     "UntrustedProfileError",
@@ -97,14 +124,24 @@ __all__ = [
     "check_new_profile",
     "check_profile_update",
     "create_profile",
+    "encrypt_token",
+    "encryption_key",
+    "generate_keychain_key",
     "guess_content_type",
     "import_profile",
     "inspect_token",
+    "is_pasted",
     "key_slot",
     "key_slot_status",
+    "keychain_key_names",
     "obtain_token",
+    "paste_token",
+    "probe_api",
+    "removal_preview",
     "remove_profile",
     "render_request",
+    "resign_edited",
+    "sign_jwt",
     "signing_algorithms",
     "token_facts",
     "update_profile",

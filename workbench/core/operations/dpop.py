@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from workbench.core.engine.flows import resolve_url
 from workbench.core.errors import DpopError, ProfileError
-from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey, describe_binding, is_dpop, token_jkt
+from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey, describe_binding, htu, is_dpop, token_jkt
 from workbench.core.operations.secrets import store_then
 
 if TYPE_CHECKING:
@@ -83,7 +84,6 @@ def dpop_proof(
     DPoP token (obtained first if needed: the one `workbench token NAME` prints), so it goes with
     `Authorization: DPoP $(workbench token NAME)`. The nonce is `nonce`, else the newest the
     URL's origin gave this process."""
-    from workbench.core.jose.dpop import htu
 
     htu(url)  # a URL a proof can name, before any request
     key = ctx.engine.dpop_key(name)
@@ -107,7 +107,6 @@ def request_proof(
 ) -> str | None:
     """A fresh proof for the request `spec` ((method, path, headers, body); None: GET of the base
     URL) sent with `token`, for a copied curl command; None when the token is not a DPoP token."""
-    from workbench.core.engine.flows import resolve_url
 
     if not is_dpop(token.token_type):
         return None

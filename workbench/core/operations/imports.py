@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from workbench.core.importers.apply import apply_plan, preview
+
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.importers.apply import ImportOutcome
@@ -17,7 +19,6 @@ if TYPE_CHECKING:
 
 def preview_import(ctx: AppContext, plan: ImportPlan, *, trust: bool = False) -> ImportOutcome:
     """What `import_collection` would create, name, leave pending and allow; writes nothing."""
-    from workbench.core.importers.apply import preview
 
     return preview(plan, ctx, trust=trust)
 
@@ -25,6 +26,5 @@ def preview_import(ctx: AppContext, plan: ImportPlan, *, trust: bool = False) ->
 def import_collection(ctx: AppContext, plan: ImportPlan, *, trust: bool = False) -> ImportOutcome:
     """Create the plan's profiles (secrets to the vault) and saved requests; the outcome says
     what was created, what is pending and which origins were withheld without `trust`."""
-    from workbench.core.importers.apply import apply_plan
 
     return apply_plan(plan, ctx, trust=trust)

@@ -7,7 +7,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import KeyFormatError, ProfileError, WorkbenchError
+from workbench.core.errors import KeyFormatError, WorkbenchError
+from workbench.core.errors import NoKeySlotError as NoKeySlotError  # defined in the error tree
+from workbench.core.jose import jws, keys
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -93,10 +95,6 @@ def signing_algorithms(preset: Preset) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in found.items()}
 
 
-class NoKeySlotError(ProfileError):
-    """The profile's preset signs nothing with a key of the user's."""
-
-
 def key_slot(profile: Profile) -> KeySlot:
     """Where `profile` keeps its private key, or NoKeySlotError saying it takes none."""
     preset = profile.preset
@@ -133,8 +131,6 @@ def check_algorithm(slot: KeySlot, algorithms: Iterable[str], key_text: str) -> 
 
 
 def _describe(pem: str) -> tuple[tuple[str, ...], str]:
-    from workbench.core.jose import jws, keys
-
     key = keys.load_private_key(pem)
     return keys.algorithms_for_key(key), f"this {jws.describe_key(key)}"
 

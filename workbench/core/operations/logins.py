@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from workbench.core.oauth.login import DEFAULT_LOGIN_TIMEOUT
+from workbench.core.oauth.login import DEFAULT_LOGIN_TIMEOUT, login
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -30,7 +30,6 @@ def log_in(
     granted scope and the id_token's claims. Network and waiting: run off the GUI thread;
     `cancel` stops the wait, `on_prompt` / `on_status` tell the user what to do and what happens;
     `params`: extra authorization parameters (`login --param`)."""
-    from workbench.core.oauth.login import login
 
     return login(
         ctx,

@@ -6,13 +6,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import InputError, ProfileError, ProfileExistsError, WorkbenchError
+from workbench.core.errors import InputError, ProfileExistsError, WorkbenchError
+from workbench.core.errors import UntrustedProfileError as UntrustedProfileError
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.profiles.presets import Preset
     from workbench.core.profiles.profile import Profile
+from workbench.core.engine.state import profile_identity
+from workbench.core.net.origins import import_risks
+from workbench.core.oauth.signout import forget_discovery, revoke_before_remove
 from workbench.core.operations.secrets import MAX_SECRET_CHARS, store_then, token_lock
+from workbench.core.profiles.profile import validate_profile_name
+from workbench.core.profiles.secret_refs import import_risks as reference_risks
+from workbench.core.profiles.secret_refs import parse_ref
+from workbench.core.request.saved import SavedRequestError, SavedRequestStore, secret_entry
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,25 @@ class ProfileRemoved:
     revoked: bool = False
     # Lines worth showing the user (a revocation that failed: the server may still honour the token).
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemovalPreview:
+    """What removing a profile would delete: the vault entries that exist now, and whether an
+    OAuth refresh token is revoked at the issuer first (where it offers revocation)."""
+
+    name: str
+    secret_names: tuple[str, ...]
+    revokes: bool
+
+
+def removal_preview(ctx: AppContext, name: str) -> RemovalPreview:
+    """For "Remove profile?": only the secrets that are stored (reads the keychain: off the GUI
+    thread)."""
+    profile = ctx.profiles.get(name)
+    stored = tuple(n for n in profile.all_secret_names if ctx.vault.has(name, n))
+    revokes = profile.preset.data.get("oauth") is not None and "refresh_token" in stored
+    return RemovalPreview(name=name, secret_names=stored, revokes=revokes)
 
 
 # --------------------------------------------------------------------------- input checks
@@ -99,7 +126,6 @@ def _check_input_names(preset: Preset, vars_: Iterable[str], secrets: Iterable[s
 
 def _check_refs(preset: Preset, refs: Mapping[str, str], secrets: Iterable[str]) -> None:
     """Each reference names one of the preset's secrets, is well formed, and is not also given a value."""
-    from workbench.core.profiles.secret_refs import parse_ref
 
     var_names = {spec.name for spec in preset.var_inputs}
     secret_names = {spec.name for spec in preset.secret_inputs}
@@ -166,7 +192,6 @@ def check_new_profile(
     `secret_names`: the secrets that will be given values. Errors carry the field they concern.
     `pending`: required inputs may be missing (see `create_profile`).
     """
-    from workbench.core.profiles.profile import validate_profile_name
 
     name = validate_profile_name(name)
     spec = ctx.presets.get(preset)
@@ -281,7 +306,6 @@ def update_profile(
     the keychain (its stored value is deleted); a secret given a value loses its reference.
     Tokens obtained for the old base URL or vars are forgotten (`identity_changed`).
     """
-    from workbench.core.engine.state import profile_identity
 
     given_secrets = dict(secrets or {})
     change = _Change.of(base_url, vars, unset_vars, given_secrets, settings, secret_refs)
@@ -401,17 +425,11 @@ class ProfileImported:
     risks: tuple[str, ...] = ()
 
 
-class UntrustedProfileError(ProfileError):
-    """A profile file would send requests outside its base URL's origin or turn TLS off."""
-
-
 def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = False) -> ProfileImported:
     """Import a profile file (no secret values in it). Unless `trust`, a file that would send
     requests outside its base URL's origin (an override path or URL, `allowed_origins`) or turn
     TLS verification off is refused, with what it would do
-    (../shared/DESIGN.md, "Where credentials may go")."""
-    from workbench.core.net.origins import import_risks
-    from workbench.core.profiles.secret_refs import import_risks as reference_risks
+    (docs/ARCHITECTURE.md, "Where credentials may go")."""
 
     profile = ctx.profiles.parse_text(text, source=source)
     risks = (*import_risks(profile), *reference_risks(profile))
@@ -427,12 +445,10 @@ def import_profile(ctx: AppContext, text: str, *, source: str, trust: bool = Fal
 
 def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
     """Delete the profile file, every vault entry it may own, its token state and saved requests."""
-    from workbench.core.profiles.profile import validate_profile_name
 
     name = validate_profile_name(name)
     # OAuth logins: revoke the refresh token at the issuer first, where it offers revocation
     # (a failure is a warning: the local removal goes on).
-    from workbench.core.oauth.signout import forget_discovery, revoke_before_remove
 
     revoked, warning = revoke_before_remove(ctx, name)
     # Under the token lock: a refresh in flight in another process would otherwise store its
@@ -441,7 +457,6 @@ def remove_profile(ctx: AppContext, name: str) -> ProfileRemoved:
         deleted = ctx.profiles.remove(name, vault=ctx.vault)
     forget_discovery(name)
     # Its saved requests go too: a later profile of the same name must not inherit them.
-    from workbench.core.request.saved import SavedRequestError, SavedRequestStore, secret_entry
 
     store = SavedRequestStore()
     try:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from workbench.core.engine.flows import resolve_url, template_context
 from workbench.core.errors import InputError
-from workbench.core.request.templating import VaultSecretSource
+from workbench.core.redact import REDACTED
+from workbench.core.request.bodies import build_body
+from workbench.core.request.codegen import curl_command
+from workbench.core.request.templating import TemplateRenderer, TemplateVars, VaultSecretSource
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -47,32 +51,64 @@ def render_request(
     target: str,
     headers: Iterable[tuple[str, str]] = (),
     body: str = "",
+    body_type: str = "auto",
+    form: Sequence[tuple[str, str]] = (),
+    file: str = "",
 ) -> RenderedRequest:
     """The request the user described, with its body rendered when it holds ``{{ }}`` / ``{% %}``
-    (sandboxed Jinja2; `secrets.NAME` reads the vault, so run it off the GUI thread) and a
-    Content-Type guessed when none is given."""
-    from workbench.core.engine.flows import resolve_url, template_context
+    (sandboxed Jinja2; `secrets.NAME` reads the vault, so run it off the GUI thread).
+
+    `body_type` is one of `request.bodies.BODY_TYPES` ("json" is checked to be JSON once
+    rendered and sent as application/json, "form"/"multipart" are built from `form`, "binary"
+    sends `file`), or "auto": the text as typed, its Content-Type guessed. A Content-Type the
+    user typed wins (except multipart's, whose boundary must match)."""
 
     method = method.strip().upper() or "GET"
     target = target.strip()
     if not target:
         raise InputError("type a path (e.g. /api/echo) or a URL to send the request to")
-    content: bytes | None = None
-    templated = False
-    if body.strip():
-        text = body
-        if "{{" in body or "{%" in body:
-            from workbench.core.request.templating import TemplateRenderer, TemplateVars
 
+    if REDACTED in target or any(REDACTED in value for _name, value in headers):
+        raise InputError(
+            f"the request still holds '{REDACTED}' (a value history did not record)",
+            hint="type the real value in its place before sending",
+        )
+    templated = False
+    renderer_context: dict[str, Any] | None = None
+
+    def render(text: str, label: str) -> str:
+        nonlocal templated, renderer_context
+        if "{{" not in text and "{%" not in text:
+            return text
+
+        if renderer_context is None:
             source = VaultSecretSource(ctx.vault, profile.name, refs=profile.secret_refs)
-            context = template_context(profile, secrets=source)
-            context["vars"] = TemplateVars(context["vars"], profile=profile.name)
-            text = TemplateRenderer(clock=ctx.clock).render(body, context, field="body", where="request body")
-            templated = True
-        content = text.encode()
+            renderer_context = template_context(profile, secrets=source)
+            renderer_context["vars"] = TemplateVars(renderer_context["vars"], profile=profile.name)
+        templated = True
+        return TemplateRenderer(clock=ctx.clock).render(
+            text, renderer_context, field=label, where="request body"
+        )
+
     out = list(headers)
-    if content is not None and not any(k.lower() == "content-type" for k, _ in out):
-        out.append(("Content-Type", guess_content_type(content)))
+    content: bytes | None = None
+    content_type: str | None = None
+    if body_type == "auto":
+        if body.strip():
+            content = render(body, "body").encode()
+            content_type = guess_content_type(content)
+    else:
+        built = build_body(
+            body_type,
+            text=render(body, "body") if body_type in ("json", "raw") else "",
+            pairs=[(render(k, "form"), render(v, f"form.{k}")) for k, v in form],
+            file=file,
+        )
+        content, content_type = built.content, built.content_type
+        if body_type == "multipart":
+            out = [(k, v) for k, v in out if k.lower() != "content-type"]
+    if content_type is not None and not any(k.lower() == "content-type" for k, _ in out):
+        out.append(("Content-Type", content_type))
     return RenderedRequest(
         profile=profile.name,
         method=method,
@@ -82,3 +118,31 @@ def render_request(
         content=content,
         templated=templated,
     )
+
+
+# A request as typed in a front end: method, path or URL, headers, body.
+RequestSpec = tuple[str, str, list[tuple[str, str]], str]
+
+
+def clipboard_text(
+    what: str,
+    profile: Profile,
+    token: str,
+    spec: RequestSpec | None,
+    *,
+    token_type: str | None = None,
+    dpop_proof: str | None = None,
+) -> str:
+    """The text to copy: the bare token, an auth header line (as `workbench token --format
+    header` prints it), or a curl command (with a DPoP token: its fresh `DPoP` proof header)."""
+    if what == "token":
+        return token
+    header, value = profile.preset.token.authorization(token, token_type)
+    if what == "header":
+        return f"{header}: {value}"
+    method, path, headers, body = spec or ("GET", "", [], "")
+    url = resolve_url(profile, path) if path else profile.base_url
+    all_headers = [(header, value), *[(k, v) for k, v in headers if k.lower() != header.lower()]]
+    if dpop_proof is not None:
+        all_headers.append(("DPoP", dpop_proof))
+    return curl_command(method, url, all_headers, body or None)

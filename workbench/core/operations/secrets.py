@@ -6,7 +6,10 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
+from workbench.core.engine.wire import DEFAULT_LOCK_TIMEOUT
 from workbench.core.errors import WorkbenchError
+from workbench.core.storage import paths
+from workbench.core.storage.process_lock import profile_lock
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -26,9 +29,6 @@ def token_lock(ctx: AppContext, name: str) -> AbstractContextManager[None]:
     engine = ctx.built_engine()
     if engine is not None:
         return engine.profile_lock(name)
-    from workbench.core.engine.wire import DEFAULT_LOCK_TIMEOUT
-    from workbench.core.storage import paths
-    from workbench.core.storage.process_lock import profile_lock
 
     return profile_lock(paths.locks_dir(), name, timeout=DEFAULT_LOCK_TIMEOUT)
 

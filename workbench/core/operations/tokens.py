@@ -8,11 +8,23 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from workbench.core.engine.stored import ACCESS_TOKEN
+from workbench.core.errors import InputError
+from workbench.core.jose import inspect as jwtinspect
+from workbench.core.jose.inspect.compact import normalize_token
+from workbench.core.jose.inspect.results import TokenWarning
+from workbench.core.jose.jwe import encryption_key_from_text
+from workbench.core.operations.dpop import binding_code, dpop_binding
+from workbench.core.redact import fingerprint
+
 if TYPE_CHECKING:
+    import threading
+
     from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.engine.types import Force
     from workbench.core.jose.inspect import Inspection, VerificationKey
+    from workbench.core.jose.jwe import EncryptionKey
     from workbench.core.profiles.profile import Profile
 
 
@@ -50,10 +62,12 @@ class TokenObtained:
     obtained_by: str
 
 
-def obtain_token(engine: TokenEngine, name: str, *, force: Force | None = None) -> TokenObtained:
+def obtain_token(
+    engine: TokenEngine, name: str, *, force: Force | None = None, cancel: threading.Event | None = None
+) -> TokenObtained:
     """Mint / Refresh / "renew if needed" for `name` (force: "mint" or "refresh"). Network:
-    run off the GUI thread."""
-    result = engine.get_token(name, force=force)
+    run off the GUI thread. Setting `cancel` stops its retries (the CLI's Ctrl-C, the GUI's Cancel)."""
+    result = engine.get_token(name, force=force, cancel=cancel)
     return TokenObtained(name, result.obtained_by)
 
 
@@ -70,6 +84,8 @@ class TokenFacts:
             check or a key to check signatures with).
         refresh_token_lifetime: seconds the provider says a refresh token lives, when stated.
         rotates_refresh_token: every refresh hands out a new refresh token.
+        pasted: the token is pasted by the user (a `bearer` profile, a curl import): nothing
+            renews it, a new one is pasted when it expires.
     """
 
     header: str
@@ -79,6 +95,7 @@ class TokenFacts:
     can_verify: bool
     refresh_token_lifetime: float | None
     rotates_refresh_token: bool
+    pasted: bool = False
 
 
 def token_facts(profile: Profile) -> TokenFacts:
@@ -93,7 +110,30 @@ def token_facts(profile: Profile) -> TokenFacts:
         can_verify=preset.can_verify() or preset.can_verify_locally(),
         refresh_token_lifetime=float(lifetime) if lifetime else None,
         rotates_refresh_token=spec.rotates_refresh_token,
+        pasted=is_pasted(profile),
     )
+
+
+def is_pasted(profile: Profile) -> bool:
+    """A profile whose token the user pastes: its preset can neither mint, refresh nor log in,
+    and takes the access token as an input."""
+
+    preset = profile.preset
+    if preset.can_mint() or preset.can_refresh() or preset.section("oauth") is not None:
+        return False
+    return any(i.kind == "secret" and i.name == ACCESS_TOKEN for i in preset.inputs)
+
+
+def paste_token(ctx: AppContext, name: str, token: str) -> TokenObtained:
+    """Store a newly pasted access token for `name` (as `workbench profile set NAME --secret
+    access_token` does); the engine announces it. Bad input is one clear line."""
+    from workbench.core.operations.profiles import update_profile
+
+    value = normalize_token(token)
+    if not value:
+        raise InputError("the pasted token is empty", hint="copy the token first, then paste it here")
+    update_profile(ctx, name, secrets={ACCESS_TOKEN: value})
+    return TokenObtained(name, "paste")
 
 
 # --------------------------------------------------------------------------- verify
@@ -102,7 +142,6 @@ def token_facts(profile: Profile) -> TokenFacts:
 def verify_token(engine: TokenEngine, name: str) -> Verification:
     """Check the current token: its signature with the preset's JWKS or shared secret, then the
     provider's own check when it has one. Network: run off the GUI thread."""
-    from workbench.core.redact import fingerprint
 
     token = engine.get_token(name)
     stamp = fingerprint(token.access_token)
@@ -145,6 +184,8 @@ def inspect_token(
     verify_tls: bool = True,
     ctx: AppContext | None = None,
     profile: str | None = None,
+    decrypt_key: EncryptionKey | None = None,
+    decrypt_key_text: str = "",
 ) -> Inspection:
     """Decode any token and check it with the key the user gave: the Inspector and `decode`.
 
@@ -152,15 +193,15 @@ def inspect_token(
     the Inspector's key box holds (`key_kind`, `key_text`; a JWKS URL is fetched here).
     With `ctx` and `profile`, a DPoP binding (`cnf.jkt`) is compared with that profile's DPoP
     key (a `dpop-binding` or `dpop-other-key` line among the warnings). Network and keychain:
-    run off the GUI thread.
+    run off the GUI thread. A JWE is opened with `decrypt_key` when one is given
+    (its nested token is then checked with `key`); the Inspector gives it as text
+    (`decrypt_key_text`: a PEM or JWK, read here, off the GUI thread).
     """
-    from workbench.core.jose import inspect as jwtinspect
-    from workbench.core.jose.inspect.results import TokenWarning
-    from workbench.core.operations.dpop import binding_code, dpop_binding
-
     if key is None:
         key = jwtinspect.key_for_kind(key_kind, key_text, timeout=timeout, verify_tls=verify_tls)
-    inspection = jwtinspect.inspect_token(token, key=key, now=now)
+    if decrypt_key is None and decrypt_key_text.strip():
+        decrypt_key = encryption_key_from_text(decrypt_key_text, source="the decryption key")
+    inspection = jwtinspect.inspect_token(token, key=key, now=now, decrypt_key=decrypt_key)
     line = dpop_binding(ctx, profile, inspection.claims or None)
     if line is not None:
         inspection.warnings.append(TokenWarning(binding_code(line), line))

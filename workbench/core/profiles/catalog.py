@@ -10,6 +10,7 @@ from typing import Any
 
 from workbench.core.errors import PresetError
 from workbench.core.profiles.presets import Preset, Problem, build_preset
+from workbench.core.storage import paths
 from workbench.core.storage.toml_locator import located_message, parse_toml
 
 # --------------------------------------------------------------------------- files, lines, messages
@@ -17,7 +18,6 @@ from workbench.core.storage.toml_locator import located_message, parse_toml
 
 def display_path(path: Path) -> str:
     """A short, recognisable name for a file in messages (relative to WORKBENCH_HOME or the checkout)."""
-    from workbench.core.storage import paths
 
     resolved = path.resolve()
     for root in (paths.workbench_home(), paths.resources_dir().parent):
@@ -83,8 +83,6 @@ class PresetCatalog:
 
     @classmethod
     def load_default(cls) -> PresetCatalog:
-        from workbench.core.storage import paths
-
         return cls.load_dirs([paths.presets_dir(), paths.user_presets_dir()])
 
     @classmethod

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from workbench.core.errors import PresetError
+from workbench.core.errors import PresetFieldError as PresetFieldError  # defined in the error tree
 from workbench.core.redact import redact
 from workbench.core.storage.toml_locator import FieldPath, format_field
 
@@ -99,15 +99,6 @@ class Problem(Exception):
         super().__init__(message)
         self.path = path
         self.message = message
-
-
-class PresetFieldError(PresetError):
-    """A PresetError about one field, relative to the preset (used for a profile's `[override]`)."""
-
-    def __init__(self, path: FieldPath, detail: str) -> None:
-        super().__init__(f"{format_field(path)}: {detail}")
-        self.path = path
-        self.detail = detail
 
 
 # --------------------------------------------------------------------------- data model
@@ -267,13 +258,15 @@ class Preset:
             return cached
         if "name" in override and override["name"] != self.name:
             raise PresetFieldError(
-                ("name",), "a profile cannot rename its preset; set `preset` instead of overriding `name`"
+                ("name",),
+                "a profile cannot rename its preset; set `preset` instead of overriding `name`",
+                where="name",
             )
         data = deep_merge(thaw(self.data), override)
         try:
             merged = build_preset(data, source=self.source)
         except Problem as problem:
-            raise PresetFieldError(problem.path, problem.message) from None
+            raise PresetFieldError(problem.path, problem.message, where=format_field(problem.path)) from None
         if len(self._merged) >= _MERGED_CACHE_SIZE:
             self._merged.clear()
         self._merged[key] = merged

@@ -6,9 +6,11 @@
 
 Made for machines with no keychain (a CI runner: the CI's secret store fills the
 environment) and for teams whose secrets live in a password manager (`op read`, `pass show`,
-`bw get`, `vault kv get -field=…`). The profile file holds the reference, never a value; the
-value is resolved when a request needs it, kept in this process's memory only, and never
-written anywhere (keychain, files, history, logs).
+`bw get`, `vault kv get -field=…`). The profile file holds the reference, never a value. The
+value is resolved at each use: every request that needs it (a mint, a refresh, a signed
+challenge) reads the variable or runs the command again, so a long-running app sees a rotated
+secret the next time it needs one. It lives in memory only for that request (a request's
+template reads each secret once) and is never written anywhere (keychain, files, history, logs).
 
 A `cmd:` reference runs a program, so it is split like a shell would split it (`shlex`) but
 run without a shell, with no stdin, under a deadline (`DEFAULT_CMD_TIMEOUT`, or
@@ -22,11 +24,12 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Mapping
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from workbench.core.errors import InputError, WorkbenchError
+from workbench.core.errors import InputError
+from workbench.core.errors import SecretReferenceError as SecretReferenceError  # defined in the error tree
 
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
@@ -38,10 +41,6 @@ MAX_SECRET_BYTES = 1024 * 1024
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
 
 RefKind = Literal["env", "cmd"]
-
-
-class SecretReferenceError(WorkbenchError):
-    """A secret reference could not be resolved (variable unset, command failed or hung)."""
 
 
 @dataclass(frozen=True)
@@ -90,19 +89,7 @@ def _split(command: str) -> list[str]:
     return words
 
 
-def parse_refs(raw: Mapping[str, object]) -> dict[str, SecretRef]:
-    out: dict[str, SecretRef] = {}
-    for name, value in raw.items():
-        if not isinstance(value, str):
-            raise InputError(f"secret reference for '{name}' must be a string (env:VAR or cmd:COMMAND)")
-        out[name] = parse_ref(value, secret=name)
-    return out
-
-
 # ------------------------------------------------------------------------ resolving
-
-_cache: dict[tuple[str, str, str], str] = {}
-_cache_lock = threading.Lock()
 
 
 def load_input(vault: Vault, profile: Profile, name: str) -> str | None:
@@ -114,12 +101,7 @@ def load_input(vault: Vault, profile: Profile, name: str) -> str | None:
 
 
 def resolve(profile: str, secret: str, ref: SecretRef, *, timeout: float | None = None) -> str:
-    """The value behind `ref`, resolved once per process (held in memory only)."""
-    key = (profile, secret, str(ref))
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is not None:
-        return cached
+    """The value behind `ref`, read now (each use reads it again; nothing is kept)."""
     where = f"secret '{secret}' of profile '{profile}'"
     if ref.kind == "env":
         value = os.environ.get(ref.target)
@@ -128,17 +110,8 @@ def resolve(profile: str, secret: str, ref: SecretRef, *, timeout: float | None 
         value = drop_final_newline(value)
         if not value.strip():
             raise SecretReferenceError(f"{where} comes from env:{ref.target}, which is empty")
-    else:
-        value = _run(where, ref, timeout if timeout is not None else _timeout())
-    with _cache_lock:
-        _cache[key] = value
-    return value
-
-
-def forget_resolved() -> None:
-    """Drop every value resolved so far (tests; a GUI that wants fresh values)."""
-    with _cache_lock:
-        _cache.clear()
+        return value
+    return _run(where, ref, timeout if timeout is not None else _timeout())
 
 
 def _timeout() -> float:
@@ -171,20 +144,23 @@ def _run(where: str, ref: SecretRef, timeout: float) -> str:
         reason = (exc.strerror or exc.__class__.__name__).lower()
         raise SecretReferenceError(f"{where}: cannot run `{program}` ({reason})") from None
     try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _stop(proc, posix)
-        raise SecretReferenceError(
-            f"{where}: `{program}` did not finish within {timeout:g} s and was stopped",
-            hint=f"set {TIMEOUT_ENV} to wait longer",
-        ) from None
+        out = _read_capped(proc, MAX_SECRET_BYTES, timeout)
+        if out is None:
+            _stop(proc, posix)
+            raise SecretReferenceError(
+                f"{where}: `{program}` did not finish within {timeout:g} s and was stopped",
+                hint=f"set {TIMEOUT_ENV} to wait longer",
+            )
+        if len(out) > MAX_SECRET_BYTES:
+            _stop(proc, posix)
+            raise SecretReferenceError(
+                f"{where}: `{program}` printed more than 1 MiB; that is not a secret (it was stopped)"
+            )
     except BaseException:
         _stop(proc, posix)
         raise
     if proc.returncode != 0:
         raise SecretReferenceError(f"{where}: `{program}` exited with status {proc.returncode}")
-    if len(out) > MAX_SECRET_BYTES:
-        raise SecretReferenceError(f"{where}: `{program}` printed more than 1 MiB; that is not a secret")
     try:
         value = drop_final_newline(out.decode("utf-8"))
     except UnicodeDecodeError:
@@ -194,6 +170,37 @@ def _run(where: str, ref: SecretRef, timeout: float) -> str:
     if "\x00" in value:
         raise SecretReferenceError(f"{where}: `{program}` printed a NUL byte; that is not a secret")
     return value
+
+
+def _read_capped(proc: Any, limit: int, timeout: float) -> bytes | None:
+    """The command's output as it comes, at most `limit` + 1 bytes (then the caller stops it), and
+    its exit; None when it has not finished within `timeout`. Read on a thread so the deadline
+    holds on every platform, whatever the command does with its pipe."""
+    import subprocess
+
+    out = bytearray()
+
+    def pump() -> None:
+        while len(out) <= limit:
+            block = proc.stdout.read1(64 * 1024)
+            if not block:
+                return
+            out.extend(block)
+
+    deadline = time.monotonic() + timeout
+    reader = threading.Thread(target=pump, name="secret-cmd-output", daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if reader.is_alive():
+        return None
+    if len(out) > limit:
+        return bytes(out)
+    try:
+        proc.wait(max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return None
+    proc.stdout.close()
+    return bytes(out)
 
 
 def _stop(proc: object, posix: bool) -> None:

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from workbench.core.engine.flows import resolve_url
+from workbench.core.jose.dpop import DPOP_KEY_SECRET, TOKEN_TYPE
+
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
 
@@ -270,8 +273,6 @@ def snippet_request(
     body: bytes | None = None,
 ) -> SnippetRequest:
     """The request for `profile` (its base URL joined, its token's header and scheme) as a snippet model."""
-    from workbench.core.engine.flows import resolve_url
-    from workbench.core.jose.dpop import DPOP_KEY_SECRET, TOKEN_TYPE
 
     token = profile.token_spec
     cookie = token.placement == "cookie"

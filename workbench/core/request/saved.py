@@ -39,16 +39,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from workbench.core.errors import InputError
+from workbench.core.errors import SavedRequestError as SavedRequestError  # defined in the error tree
 from workbench.core.net.origins import origin_of
-from workbench.core.profiles.profile import atomic_write_text, validate_profile_name
+from workbench.core.profiles.profile import validate_profile_name
+from workbench.core.profiles.store import atomic_write_text
 from workbench.core.redact import looks_like_credential
+from workbench.core.request.templating import TemplateRenderer
+from workbench.core.storage import paths
 from workbench.core.storage.toml_writer import dumps_toml
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.profiles.profile import Profile
-    from workbench.core.request.templating import TemplateRenderer
 
 SAVED_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 BODY_KEYS = ("json", "text", "form", "multipart")
@@ -68,10 +70,6 @@ def secret_entry(name: str) -> str:
 
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 HEADER = "# Saved requests of profile '{name}' (workbench). No secret values: use {{{{ }}}} templates.\n"
-
-
-class SavedRequestError(InputError):
-    """A saved request (or its file) that cannot be used as it is."""
 
 
 def validate_saved_name(name: str) -> str:
@@ -240,8 +238,6 @@ class SavedRequestStore:
     @property
     def directory(self) -> Path:
         if self._directory is None:
-            from workbench.core.storage import paths
-
             return paths.requests_dir()
         self._directory.mkdir(parents=True, exist_ok=True)
         return self._directory
@@ -402,6 +398,8 @@ def render(
         text = r(request.body, "json")
         try:
             json.loads(text)
+        except RecursionError:
+            raise SavedRequestError(f"{where}: the json body is nested too deeply once rendered") from None
         except ValueError as exc:
             raise SavedRequestError(
                 f"{where}: the json body is not valid JSON once rendered ({exc})"
@@ -416,10 +414,9 @@ def render(
         _default_header(headers, "Content-Type", "application/x-www-form-urlencoded")
     elif request.body_type == "multipart":
         pairs = [(r(k, "multipart"), r(v, f"multipart.{k}")) for k, v in request.form]
-        boundary = uuid.uuid4().hex
-        content = multipart_body(pairs, boundary)
+        content, content_type = multipart_body(pairs)
         headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        headers["Content-Type"] = content_type
     return RenderedRequest(method=request.method, target=target, headers=headers, content=content)
 
 
@@ -435,7 +432,6 @@ def render_saved(
 
     Secret variables come from the keychain; with `reveal_secrets=False` (`snippet`) they render
     as `<NAME from the keychain>` instead, so the output never holds them."""
-    from workbench.core.request.templating import TemplateRenderer
 
     profile = ctx.profiles.get(profile_name)
     store = SavedRequestStore()
@@ -461,13 +457,13 @@ def render_saved(
     return render(request, profile, TemplateRenderer(clock=ctx.clock), variables)
 
 
-def multipart_body(pairs: Iterable[tuple[str, str]], boundary: str) -> bytes:
-    out = []
-    for key, value in pairs:
-        safe = key.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")
-        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{safe}"\r\n\r\n{value}\r\n')
-    out.append(f"--{boundary}--\r\n")
-    return "".join(out).encode("utf-8")
+def multipart_body(pairs: Iterable[tuple[str, str]]) -> tuple[bytes, str]:
+    """A `multipart/form-data` body of text fields and its Content-Type (with the boundary),
+    encoded by httpx (a field given as `(None, value)` is a plain field, not a file)."""
+    import httpx
+
+    encoded = httpx.Request("POST", "https://multipart.invalid/", files=[(k, (None, v)) for k, v in pairs])
+    return encoded.read(), encoded.headers["Content-Type"]
 
 
 def _default_header(headers: dict[str, str], name: str, value: str) -> None:

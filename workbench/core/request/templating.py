@@ -34,7 +34,16 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from workbench.core.errors import TemplateError, WorkbenchError
+from workbench.core.jose.jws import jose_sign
+from workbench.core.profiles.secret_refs import parse_ref, resolve
 from workbench.core.redact import redact
+from workbench.core.request.template_bounds import (
+    MAX_OUTPUT_CHARS,
+    check_filter,
+    check_format_spec,
+    check_printf,
+    check_str_method,
+)
 
 if TYPE_CHECKING:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -46,7 +55,6 @@ if TYPE_CHECKING:
 # a hostile preset or profile file must not hold a profile's lock or eat the machine's memory.
 MAX_REPEAT = 10_000
 MAX_EXPONENT = 1_000
-MAX_OUTPUT_CHARS = 1_000_000
 MAX_INT_BITS = 64 * 1024  # far beyond any timestamp or id, far below a slow big-number
 DEFAULT_RENDER_SECONDS = 2.0  # a real request template renders in well under a millisecond
 
@@ -93,8 +101,6 @@ class VaultSecretSource:
         if name not in self._values:
             ref = self._refs.get(name)
             if ref is not None:
-                from workbench.core.profiles.secret_refs import parse_ref, resolve
-
                 self._values[name] = resolve(self._profile, name, parse_ref(ref, secret=name))
             else:
                 self._values[name] = self._vault.load(self._profile, name)
@@ -220,7 +226,6 @@ def _sign(alg: Any, key: Any, message: Any) -> str:
         raise TemplateError("sign(alg, private_key_pem, message) takes an algorithm name and a text message")
     if not isinstance(key, str | bytes):
         raise TemplateError("sign(alg, private_key_pem, message) needs the private key as PEM text")
-    from workbench.core.jose.jws import jose_sign
 
     return jose_sign(alg, key, str(message))
 
@@ -255,6 +260,8 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
     if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
         if left.bit_length() * right > MAX_INT_BITS:
             raise TemplateError(f"a power with a result of more than {MAX_INT_BITS} bits is too large")
+    if operator == "%":
+        check_printf(left, right)
     if operator == "*":
         for seq, count in ((left, right), (right, left)):
             if isinstance(seq, str | list | tuple) and isinstance(count, int):
@@ -265,12 +272,27 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
                 raise TemplateError(f"a product of more than {MAX_INT_BITS} bits is too large")
 
 
-def _checked_filter(func: Any) -> Any:
-    """A filter whose result is refused when over budget (`center(10**8)`, `indent`, `format`)."""
+def _checked_filter(name: str, func: Any) -> Any:
+    """A filter whose arguments are checked before it runs (`center(10**9)`, `indent`, `join`:
+    `template_bounds.check_filter`) and whose result is refused when over budget."""
     import functools
+    import inspect
+
+    try:
+        signature: inspect.Signature | None = inspect.signature(func)
+    except (TypeError, ValueError):
+        signature = None
 
     @functools.wraps(func)  # keeps jinja's pass_context/pass_environment markers
     def checked(*args: Any, **kwargs: Any) -> Any:
+        if signature is not None:
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:
+                pass  # the filter itself says what is wrong with its arguments
+            else:
+                bound.apply_defaults()
+                check_filter(name, bound.arguments)
         result = func(*args, **kwargs)
         why = _too_big(result)
         if why:
@@ -281,11 +303,51 @@ def _checked_filter(func: Any) -> Any:
 
 
 def _build_environment() -> ImmutableSandboxedEnvironment:
+    import functools
+    import types
+
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
+    from markupsafe import Markup
+
+    class _BoundedFormatter(SandboxedFormatter):
+        def format_field(self, value: Any, format_spec: str) -> Any:
+            check_format_spec(format_spec)  # resolved: a nested `{0:{1}}` spec is checked too
+            return super().format_field(value, format_spec)
+
+    class _BoundedEscapeFormatter(_BoundedFormatter, SandboxedEscapeFormatter):
+        pass
 
     class _Environment(ImmutableSandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**", "+"})
+        intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+        def wrap_str_format(self, value: Any) -> Any:
+            """Jinja's sandboxed `str.format`/`format_map` (as in `SandboxedEnvironment`), with a
+            formatter that checks each field's width before padding it."""
+            if not isinstance(value, types.MethodType | types.BuiltinMethodType) or value.__name__ not in (
+                "format",
+                "format_map",
+            ):
+                return None
+            owner = value.__self__
+            if not isinstance(owner, str):
+                return None
+            formatter: SandboxedFormatter = (
+                _BoundedEscapeFormatter(self, escape=owner.escape)
+                if isinstance(owner, Markup)
+                else _BoundedFormatter(self)
+            )
+            is_format_map = value.__name__ == "format_map"
+
+            def wrapper(*args: Any, **kwargs: Any) -> str:
+                if is_format_map:
+                    if kwargs or len(args) != 1:
+                        raise TypeError("format_map() takes exactly one argument")
+                    mapping = args[0]
+                    args, kwargs = (), mapping
+                return type(owner)(formatter.vformat(owner, args, kwargs))
+
+            return functools.update_wrapper(wrapper, value)
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
             _check_binop(operator, left, right)
@@ -296,6 +358,9 @@ def _build_environment() -> ImmutableSandboxedEnvironment:
             return result
 
         def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            owner = getattr(__obj, "__self__", None)
+            if isinstance(owner, str):
+                check_str_method(owner, getattr(__obj, "__name__", ""), args, kwargs)
             result = super().call(__context, __obj, *args, **kwargs)
             why = _too_big(result)
             if why:
@@ -313,7 +378,7 @@ def _build_environment() -> ImmutableSandboxedEnvironment:
     env.filters["tojson"] = _tojson
     env.filters["b64url"] = _b64url_helper
     for name, func in list(env.filters.items()):
-        env.filters[name] = _checked_filter(func)
+        env.filters[name] = _checked_filter(name, func)
     return env
 
 
@@ -416,6 +481,9 @@ class TemplateRenderer:
             raise  # e.g. KeyFormatError from sign(): already a clean, value-free sentence
         except (TypeError, ValueError, ArithmeticError, LookupError, OverflowError) as exc:
             fail(f"{exc.__class__.__name__}: {exc}")
+        except MemoryError:
+            # The last guard: an allocation the checks above did not foresee failed in this process.
+            fail("refused: the rendering ran out of memory (a template must be small and quick)")
         return text
 
     def _render_within_budget(self, compiled: Any, ctx: dict[str, Any]) -> str:

@@ -29,8 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from workbench.core.errors import StorageError
+from workbench.core.errors import StorageError, user_message
 from workbench.core.redact import redact, redact_url
+from workbench.core.storage.paths import history_db_path
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -102,6 +103,19 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _sent_forms(secrets: Iterable[str]) -> list[str]:
+    """Each secret value as it may appear in a URL: as rendered, and percent-encoded the ways a
+    template or httpx may have encoded it (`quote`, `quote_plus`, `/` kept or not)."""
+    from urllib.parse import quote, quote_plus
+
+    forms: list[str] = []
+    for value in secrets:
+        if value:
+            forms += [value, quote(value, safe=""), quote(value)]
+            forms += [quote_plus(value), quote_plus(value, safe="/")]
+    return list(dict.fromkeys(forms))
+
+
 class History:
     """The request log (see the module docstring). Thread- and process-safe."""
 
@@ -120,8 +134,6 @@ class History:
     @property
     def path(self) -> Path:
         if self._path is None:
-            from workbench.core.storage.paths import history_db_path
-
             self._path = history_db_path()
         return self._path
 
@@ -290,7 +302,7 @@ class History:
 
         Returns whether a row was written.
         """
-        secrets = list(secrets)
+        secrets = _sent_forms(secrets)
         row = (
             time.time(),
             profile,
@@ -482,6 +494,7 @@ class HistoryWriter:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._mu = threading.Lock()
+        self._failures = 0
 
     def put(self, entry: dict[str, Any]) -> None:
         if self._thread is None:
@@ -501,8 +514,14 @@ class HistoryWriter:
                 continue
             try:
                 self._history().record(**cast("dict[str, Any]", item))
-            except Exception:  # history is a convenience; never let it take anything down
-                log.exception("could not record history")
+            except Exception as exc:  # history is a convenience; never let it take anything down
+                # One line, once per process: a damaged file would otherwise repeat it for every
+                # request (and a traceback says nothing the message does not).
+                self._failures += 1
+                if self._failures == 1:
+                    if isinstance(exc, sqlite3.Error):
+                        exc = self._history()._damaged(exc)  # names the file and how to clear it
+                    log.warning("history not recorded: %s", user_message(exc))
 
     def flush(self, timeout: float = 5.0) -> bool:
         if self._thread is None:

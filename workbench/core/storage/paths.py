@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from workbench.core.errors import StorageError
+
 APP_DIR_NAME = "token-workbench"
 
 
@@ -29,7 +31,6 @@ def _subdir(name: str) -> Path:
 
 def _ensure_dir(path: Path, label: str) -> None:
     """mkdir -p, or one StorageError saying what is wrong with `path` and what to do."""
-    from workbench.core.errors import StorageError
 
     if path.is_dir():
         return

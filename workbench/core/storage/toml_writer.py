@@ -1,9 +1,18 @@
 """A small TOML writer (the standard library only reads TOML).
 
 Profiles need only strings, numbers, booleans, arrays and (nested) tables, so this covers
-them and saves a dependency; keys keep their order, so files diff cleanly, and multi-line
-strings become literal blocks when they round-trip. `ProfileStore.save` re-parses what it
-writes as a check.
+them; keys keep their order, so files diff cleanly, and multi-line strings become literal
+blocks when they round-trip. `ProfileStore.save` re-parses what it writes as a check.
+
+Why not `tomli-w` (checked with tomli-w 1.2): it writes no comments at all, so the one
+comment our files carry (the saved-requests header) is placed by us either way, and it
+writes the files people read and edit worse. A multi-line template becomes a basic
+triple-double-quoted string with every double quote and backslash escaped (each quote of a
+JSON body gets a backslash before it, each backslash of a regex is doubled) where this
+writes a literal triple-single-quoted block that reads as the request body; and an array of
+tables (a profile's saved requests) becomes one inline array instead of `[[requests]]`
+sections. Neither buys a feature we lack, and it
+would be one more dependency to lock.
 """
 
 from __future__ import annotations

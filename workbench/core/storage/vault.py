@@ -31,6 +31,7 @@ All public methods take one re-entrant lock: the engine calls in from worker thr
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import sys
 import threading
@@ -43,6 +44,8 @@ from workbench.core.redact import redact
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
+
+log = logging.getLogger(__name__)
 
 SERVICE = "token-workbench"
 MANIFEST_PREFIX = "chunks:"
@@ -305,12 +308,18 @@ class Vault:
                 for i, part in enumerate(parts):
                     self._set(new.part(user, i), part)
                 self._set(user, new.text())
-                # Orphans of an earlier attempt at this same generation that died before its switch.
-                self._remove_parts(user, new, start=new.count)
-                if old is not None and old.generation is None:
-                    self._remove_parts(user, old)  # the earlier format's parts
-                elif old is not None:
-                    self._remove_generations_below(user, generation)
+                # The value is stored (the switching write is done): what follows is clean-up, and a
+                # keychain that refuses it leaves leftovers for a later store or `profile rm`, not a
+                # failed store (that would say a saved refresh token "could not be saved").
+                try:
+                    # Orphans of an earlier attempt at this same generation that died before its switch.
+                    self._remove_parts(user, new, start=new.count)
+                    if old is not None and old.generation is None:
+                        self._remove_parts(user, old)  # the earlier format's parts
+                    elif old is not None:
+                        self._remove_generations_below(user, generation)
+                except VaultError as exc:
+                    log.info("stored '%s'; old parts are left behind: %s", user, exc)
             else:
                 self._set(user, value)
 

@@ -1,4 +1,4 @@
-"""The emulated providers, one module each, written strictly to the seed documents in `shared/seeds/`.
+"""The emulated providers, one module each, written strictly to each provider's API documentation.
 
 Each emulator owns a URL prefix, a route table, its own error body style and its own
 token format. They are deliberately strict, like the real services: wrong field names,

@@ -281,6 +281,7 @@ class Provider:
                 "method": request.method,
                 "path": request.path,
                 "query": dict(parse_qsl(request.query, keep_blank_values=True)),
+                "content_type": request.header("content-type"),
                 "json": payload,
                 "claims": claims,
             },

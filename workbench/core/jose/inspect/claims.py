@@ -112,6 +112,15 @@ class Times:
     warnings: list[TokenWarning]
 
 
+# An iat this far ahead of our clock is warned about (a little skew is normal).
+FUTURE_IAT_LEEWAY = 60.0
+# The warnings `interpret_times` gives: they depend on the clock, so they are worked out again
+# when the clock moves (`Inspection.warnings_at`).
+TIME_WARNING_CODES = frozenset(
+    {"no-exp", "expired", "long-lifetime", "not-yet-valid", "bad-time-claim", "future-iat"}
+)
+
+
 def _numeric_date(payload: Mapping[str, Any], claim: str, warnings: list[TokenWarning]) -> float | None:
     if claim not in payload:
         return None
@@ -173,6 +182,14 @@ def interpret_times(payload: Mapping[str, Any], now: float) -> Times:
                     "a leaked copy stays useful that long.",
                 )
             )
+    if iat is not None and iat > now + FUTURE_IAT_LEEWAY:
+        warnings.append(
+            TokenWarning(
+                "future-iat",
+                f"The token says it was issued {humanize_relative(iat - now)} ({format_moment(_when(iat))}): "
+                "the issuer's clock or this one is wrong.",
+            )
+        )
     if nbf is not None and nbf > now:
         warnings.append(
             TokenWarning(

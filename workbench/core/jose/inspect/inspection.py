@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import TokenFormatError
 from workbench.core.jose import keys as _keys
@@ -11,7 +11,15 @@ from workbench.core.jose.inspect.claims import header_warnings, interpret_times
 from workbench.core.jose.inspect.compact import CompactToken, normalize_token, parse_compact, payload_object
 from workbench.core.jose.inspect.keyset import VerificationKey
 from workbench.core.jose.inspect.results import CertificateInfo, Inspection, TokenWarning
-from workbench.core.jose.inspect.signature import verify_signature, weak_secret_warning
+from workbench.core.jose.inspect.signature import (
+    is_key_selection_problem,
+    verify_signature,
+    weak_secret_warning,
+)
+from workbench.core.jose.jwe import decrypt
+
+if TYPE_CHECKING:
+    from workbench.core.jose.jwe import EncryptionKey
 
 # A token inside a token inside a token is already unusual; the cap keeps a hostile
 # payload from making us recurse (each level is also bounded by the 64 KiB token cap).
@@ -19,23 +27,37 @@ MAX_NESTING = 3
 _NESTED_CTY = frozenset({"jwt", "application/jwt"})
 
 
-def inspect_token(token: str, *, key: VerificationKey | None = None, now: float | None = None) -> Inspection:
+def inspect_token(
+    token: str,
+    *,
+    key: VerificationKey | None = None,
+    now: float | None = None,
+    decrypt_key: EncryptionKey | None = None,
+) -> Inspection:
     """Decode `token`, check its signature with `key` (if given) and interpret its claims.
 
     A JWS whose payload is not a JSON object (RFC 7520's examples sign plain text) is
     still read and verified: its payload comes back as text (or base64url for binary)
     with `payload_format` saying which. A JWE (five segments) comes back with its header
-    only. A token carried inside (``cty: JWT``) is decoded into `nested`, never verified.
+    only, unless `decrypt_key` opens it: then its plaintext is the payload, and a token
+    inside it (a nested JWS) is decoded into `nested` and checked with `key`. A token
+    carried inside a JWS (``cty: JWT``) is decoded into `nested`, never verified.
 
     Raises TokenFormatError for malformed tokens. A bad signature is not an error:
     it is ``signature_valid=False`` with ``signature_error`` saying why.
     """
     token = normalize_token(token) if isinstance(token, str) else token
     checked_at = time.time() if now is None else float(now)
-    return _inspect(token, key, checked_at, depth=0)
+    return _inspect(token, key, checked_at, depth=0, decrypt_key=decrypt_key)
 
 
-def _inspect(token: str, key: VerificationKey | None, checked_at: float, depth: int) -> Inspection:
+def _inspect(
+    token: str,
+    key: VerificationKey | None,
+    checked_at: float,
+    depth: int,
+    decrypt_key: EncryptionKey | None = None,
+) -> Inspection:
     compact = parse_compact(token)
     header = compact.header
     warnings: list[TokenWarning] = []
@@ -45,6 +67,8 @@ def _inspect(token: str, key: VerificationKey | None, checked_at: float, depth: 
     certificates = _certificates(header)
 
     if compact.kind == "JWE":
+        if decrypt_key is not None:
+            return _opened_jwe(compact, alg, key, decrypt_key, warnings, certificates, checked_at, depth)
         return _inspect_jwe(compact, alg, key, warnings, certificates, checked_at)
 
     payload: dict[str, Any] | str
@@ -54,10 +78,12 @@ def _inspect(token: str, key: VerificationKey | None, checked_at: float, depth: 
     signature_valid: bool | None = None
     signature_error: str | None = None
     verified_with: str | None = None
+    signature_unchecked = False
     if key is not None:
         signature_valid, signature_error, verified_with = verify_signature(
             header, alg, compact.signing_input, compact.signature, key
         )
+        signature_unchecked = is_key_selection_problem(signature_error)
         weak = weak_secret_warning(key, alg)
         if weak is not None:
             warnings.append(weak)
@@ -99,6 +125,7 @@ def _inspect(token: str, key: VerificationKey | None, checked_at: float, depth: 
         payload_format=payload_format,
         nested=nested,
         certificates=certificates,
+        signature_unchecked=signature_unchecked,
     )
 
 
@@ -219,6 +246,72 @@ def _inspect_jwe(
         checked_at=checked_at,
         kind="JWE",
         payload_format="encrypted",
+        certificates=certificates,
+    )
+
+
+def _opened_jwe(
+    compact: CompactToken,
+    alg: str | None,
+    key: VerificationKey | None,
+    decrypt_key: EncryptionKey,
+    warnings: list[TokenWarning],
+    certificates: tuple[CertificateInfo, ...],
+    checked_at: float,
+    depth: int,
+) -> Inspection:
+    """A JWE opened with the recipient's key: its plaintext read as a JWS payload would be,
+    and a token inside it decoded and verified with `key` (RFC 7519 §5.2: sign, then encrypt)."""
+
+    opened = decrypt(".".join(compact.parts), decrypt_key)
+    payload, payload_format, problem = _read_payload(opened.plaintext)
+    warnings.append(
+        TokenWarning(
+            "decrypted", f"Decrypted with the {decrypt_key.label}: the JWE is authentic for that key."
+        )
+    )
+    nested: Inspection | None = None
+    if (
+        payload_format == "text"
+        and isinstance(payload, str)
+        and normalize_token(payload).count(".") in (2, 4)
+    ):
+        if depth + 1 >= MAX_NESTING:
+            warnings.append(
+                TokenWarning("nested-too-deep", f"Tokens are nested more than {MAX_NESTING} deep.")
+            )
+        else:
+            try:
+                nested = _inspect(normalize_token(payload), key, checked_at, depth + 1)
+            except TokenFormatError as exc:
+                warnings.append(TokenWarning("nested-unreadable", f"The nested token cannot be read: {exc}."))
+    times = interpret_times(payload, checked_at) if isinstance(payload, dict) else None
+    if times is not None:
+        warnings.extend(times.warnings)
+    elif nested is None:
+        warnings.append(
+            TokenWarning(
+                "payload-not-claims", f"The decrypted payload is not a JSON claims set: it {problem}."
+            )
+        )
+    return Inspection(
+        token=".".join(compact.parts),
+        header=opened.header,
+        payload=payload,
+        alg=alg,
+        signature_valid=nested.signature_valid if nested is not None else None,
+        signature_error=nested.signature_error if nested is not None else None,
+        expires_at=times.expires_at if times else None,
+        issued_at=times.issued_at if times else None,
+        not_before=times.not_before if times else None,
+        expired=times.expired if times else None,
+        lifetime=times.lifetime if times else None,
+        warnings=warnings,
+        checked_at=checked_at,
+        verified_with=nested.verified_with if nested is not None else None,
+        kind="JWE",
+        payload_format=payload_format,
+        nested=nested,
         certificates=certificates,
     )
 

@@ -19,6 +19,7 @@ from workbench.core.errors import (
 from workbench.core.jose import jws
 from workbench.core.jose import keys as _keys
 from workbench.core.jose.inspect.claims import short_repr as _short
+from workbench.core.net.client import any_origin, make_client, send_bounded
 from workbench.core.redact import redact_url
 
 MAX_JWKS_BYTES = 1024 * 1024
@@ -269,7 +270,6 @@ def _get_bounded(url: str, shown: str, what: str, *, timeout: float, verify_tls:
     the request carries no credential, so any origin may answer. Anything else is one clear error."""
     if not url.lower().startswith(("https://", "http://")):
         raise InputError(f"the {what} URL must start with https:// or http:// (got {shown})")
-    from workbench.core.net.client import any_origin, make_client, send_bounded
 
     with make_client(timeout=timeout, verify_tls=verify_tls) as client:
         response = send_bounded(

@@ -44,6 +44,9 @@ class Inspection:
     payload_format: str = "json"
     nested: Inspection | None = None  # the JWT inside (cty "JWT"), decoded but not verified
     certificates: tuple[CertificateInfo, ...] = ()  # the header's x5c chain, described, never trusted
+    # signature_valid is False because no key could be tried (no key with the token's kid, a
+    # key set without a key of its type): "could not check", not "does not match".
+    signature_unchecked: bool = False
 
     @property
     def claims(self) -> dict[str, Any]:
@@ -53,6 +56,17 @@ class Inspection:
     @property
     def warning_codes(self) -> list[str]:
         return [w.code for w in self.warnings]
+
+    def warnings_at(self, now: float) -> list[TokenWarning]:
+        """The warnings as they read at `now`: the time-based ones ("expired", "not yet valid",
+        "issued in the future") worked out again, so a view that keeps the inspection open
+        follows the clock; the others as found."""
+        if not isinstance(self.payload, dict):
+            return list(self.warnings)
+        from workbench.core.jose.inspect.claims import TIME_WARNING_CODES, interpret_times
+
+        kept = [w for w in self.warnings if w.code not in TIME_WARNING_CODES]
+        return kept + interpret_times(self.payload, now).warnings
 
     def expires_in(self) -> float | None:
         """Seconds until exp from `checked_at` (negative once expired)."""

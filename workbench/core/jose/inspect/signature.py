@@ -14,6 +14,16 @@ MIN_HMAC_SECRET_BYTES: Mapping[str, int] = {"HS256": 32, "HS384": 48, "HS512": 6
 NONE_ALGS = frozenset({"none"})
 
 
+class KeySelectionProblem(str):
+    """A signature error saying no key could be tried (no key with the token's kid, none of its
+    type): the signature was not checked, as opposed to checked and found not to match. A
+    `str`, so every caller that shows the message shows it unchanged."""
+
+
+def is_key_selection_problem(error: str | None) -> bool:
+    return isinstance(error, KeySelectionProblem)
+
+
 def verify_signature(
     header: Mapping[str, Any], alg: str | None, signing_input: bytes, signature: bytes, key: VerificationKey
 ) -> tuple[bool, str | None, str | None]:
@@ -21,7 +31,7 @@ def verify_signature(
         return False, "the token is unsigned (alg none); an unsigned token is never valid", None
     candidates, problem = key._candidates_for(header, alg)
     if problem is not None:
-        return False, problem, None
+        return False, KeySelectionProblem(problem), None
     mismatches: list[str] = []
     for candidate in candidates:
         if alg not in candidate.algorithms:
