@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from workbench.core.errors import PresetFieldError as PresetFieldError  # defined in the error tree
+from workbench.core.profiles.grant_tables import assertion_problem, choices_problem
 from workbench.core.redact import redact
 from workbench.core.storage.toml_locator import FieldPath, format_field
 
@@ -49,7 +50,7 @@ TOP_LEVEL_KEYS: dict[str, str] = {
 }
 REQUIRED_TOP_LEVEL = ("name", "title")
 _MERGED_CACHE_SIZE = 64
-INPUT_KEYS = ("name", "kind", "label", "required", "multiline", "default", "help")
+INPUT_KEYS = ("name", "kind", "label", "required", "multiline", "default", "help", "choices")
 TOKEN_KEYS = (
     "header",
     "scheme",
@@ -76,6 +77,8 @@ REQUEST_KEYS = (
     "retry_on_clock_skew",
     "client_auth",
     "response",
+    "assertion",
+    "exchange",
 )
 RESPONSE_KEYS = (
     "access_token",
@@ -113,6 +116,7 @@ class PresetInput:
     multiline: bool = False
     default: str | None = None
     help: str = ""
+    choices: str = ""  # "profiles": the value names another profile (the editor offers a list)
 
     @property
     def flag(self) -> str:
@@ -390,6 +394,9 @@ def _validate_input(raw: Any, path: FieldPath) -> PresetInput:
             )
         default = _expect_str(table["default"], (*path, "default"))
     help_text = _expect_str(table.get("help", ""), (*path, "help"))
+    choices = table.get("choices", "")
+    if (wrong := choices_problem(choices)) is not None:
+        raise Problem((*path, "choices"), wrong)
     return PresetInput(
         name=name,
         kind="var" if kind == "var" else "secret",
@@ -398,6 +405,7 @@ def _validate_input(raw: Any, path: FieldPath) -> PresetInput:
         multiline=multiline,
         default=default,
         help=help_text,
+        choices=choices,
     )
 
 
@@ -446,7 +454,9 @@ def _validate_request(section: str, raw: Any) -> None:
         pair = _expect_str_list(table["basic_auth"], (*path, "basic_auth"))
         if len(pair) != 2:
             raise Problem((*path, "basic_auth"), "must be [user_template, password_template]")
-    for flag in ("auth", "retry_on_clock_skew", "client_auth"):
+    if "assertion" in table and (found := assertion_problem(table["assertion"], table)) is not None:
+        raise Problem((*path, "assertion", *found[0]), found[1])
+    for flag in ("auth", "retry_on_clock_skew", "client_auth", "exchange"):
         if flag in table:
             _expect_bool(table[flag], (*path, flag))
     if "response" in table:
