@@ -29,7 +29,7 @@ from workbench.core.errors import (
     TemplateError,
 )
 from workbench.core.net.origins import origin_of
-from workbench.core.oauth.grants import BEARER_ASSERTION_LIFETIME, bearer_assertion
+from workbench.core.oauth.grants import BEARER_ASSERTION_LIFETIME, EXCHANGE_FIELDS, bearer_assertion
 from workbench.core.oauth.protocol import TEMPLATE_ENDPOINTS, client_credentials_from
 from workbench.core.redact import REDACTED, redact
 from workbench.core.request.templating import LazySecrets, SecretSource, TemplateRenderer, touched_values
@@ -209,7 +209,7 @@ def build_request(
     if oauth is not None:
         context["oauth"] = dict(oauth)
     if section.get("exchange"):
-        context["exchange"] = dict(exchange or {})
+        context["exchange"] = {**dict.fromkeys(EXCHANGE_FIELDS, ""), **(exchange or {})}
     stamp = int(renderer.clock.now()) if now is None else int(now)
 
     def render(template: Any, field_name: str) -> str:

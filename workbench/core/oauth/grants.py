@@ -37,6 +37,14 @@ TOKEN_TYPES = {
 # What a subject or actor profile can hand over: its access token (as an access token or a
 # JWT) or the id_token of its login.
 HANDED_TYPES = ("access_token", "jwt", "id_token")
+# What a token exchange request's templates see (`{{ exchange.subject_token }}`).
+EXCHANGE_FIELDS = (
+    "subject_token",
+    "subject_token_type",
+    "actor_token",
+    "actor_token_type",
+    "requested_token_type",
+)
 # The vars of a token-exchange profile that name other profiles.
 EXCHANGE_PROFILE_VARS = ("subject_profile", "actor_profile")
 
@@ -135,6 +143,7 @@ def exchange_chain(name: str, vars_of: Callable[[str], Mapping[str, str] | None]
 
 __all__ = [
     "BEARER_ASSERTION_LIFETIME",
+    "EXCHANGE_FIELDS",
     "HANDED_TYPES",
     "JWT_BEARER_GRANT",
     "TOKEN_EXCHANGE_GRANT",
