@@ -20,6 +20,10 @@ from workbench.core.storage.vault import Vault
 pytestmark = pytest.mark.keychain
 
 
+# A PEM frame around a few bytes of a real key's start: it looks like a key and is not one.
+BROKEN_PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQE\n-----END PRIVATE KEY-----\n"
+
+
 @pytest.fixture
 def keychain(secret_service):
     return Vault()
@@ -91,9 +95,7 @@ def test_a_service_account_key_file_imports_and_mints(sandbox, keychain, tmp_pat
     [
         ({"private_key": None}, "the service-account key has no private_key"),
         (
-            {
-                "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQE\n-----END PRIVATE KEY-----\n"
-            },
+            {"private_key": BROKEN_PEM},
             "private_key is not a usable PEM private key",
         ),
         ({"client_email": None}, "the service-account key has no client_email"),
