@@ -266,14 +266,15 @@ class ProfileEditor(QDialog):
         for spec in preset.inputs:
             label = spec.label + ("" if spec.required else " (optional)")
             if spec.kind == "var":
-                line = QLineEdit()
-                line.setObjectName(f"var_{spec.name}")
                 current = self.profile.vars.get(spec.name) if self.profile else None
+                key = f"var:{spec.name}"
+                picker = self._profile_picker(spec.name, key) if spec.choices == "profiles" else None
+                line = picker.lineEdit() if picker is not None else QLineEdit()
+                line.setObjectName(f"var_{spec.name}")
                 line.setText(current if current is not None else (spec.default or ""))
                 self.var_fields[spec.name] = line
-                key = f"var:{spec.name}"
                 line.textEdited.connect(lambda _text, k=key: self.on_edited(k))
-                self._add_row(form, key, label, line, spec.help)
+                self._add_row(form, key, label, picker if picker is not None else line, spec.help)
             else:
                 field = SecretField(spec)
                 field.reveal_requested.connect(self.on_reveal_requested)
@@ -289,6 +290,17 @@ class ProfileEditor(QDialog):
         self.inputs_box.setTitle(f"Inputs for {preset.title}")
         self._check_stored()
         self.refresh_problems()
+
+    def _profile_picker(self, name: str, key: str) -> QComboBox:
+        """A var that names another profile (a token exchange's subject): the window's profiles to
+        pick from (this one left out), or a name typed in."""
+        picker = QComboBox()
+        picker.setEditable(True)
+        picker.setObjectName(f"pick_{name}")
+        own = self.profile.name if self.profile else None
+        picker.addItems(["", *sorted(n for n in self.taken_names if n != own)])
+        picker.textActivated.connect(lambda _text, k=key: self.on_edited(k))
+        return picker
 
     # -- vault status / reveal / key files (pool) -------------------------------------------------
     def _check_stored(self) -> None:
