@@ -271,6 +271,11 @@ def build_request(
             headers = [(k, v) for k, v in headers if k.lower() != "authorization"]
             headers.extend(auth_headers)
         extra_secrets = tuple(v for k, v in auth_fields if k == "client_assertion")
+    if section.get("exchange"):  # the subject's and actor's tokens are credentials too
+        extra_secrets = (
+            *extra_secrets,
+            *(v for k, v in (exchange or {}).items() if k.endswith("_token") and v),
+        )
     if isinstance(section.get("assertion"), Mapping):
         table = section["assertion"]
         assertion = _bearer_assertion(profile, table, render, url, lazy, stamp)
