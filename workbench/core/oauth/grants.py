@@ -144,6 +144,7 @@ def exchange_chain(name: str, vars_of: Callable[[str], Mapping[str, str] | None]
 __all__ = [
     "BEARER_ASSERTION_LIFETIME",
     "EXCHANGE_FIELDS",
+    "EXCHANGE_PROFILE_VARS",
     "HANDED_TYPES",
     "JWT_BEARER_GRANT",
     "TOKEN_EXCHANGE_GRANT",
