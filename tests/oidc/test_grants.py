@@ -221,7 +221,15 @@ def test_a_cycle_or_a_missing_subject_profile_is_one_line_before_any_request(oid
     add_exchange_profile("ping", oidc_server, service, "--set", "subject_profile=pong")
     missing = one_line_error(run_cli("token", "ping"))
     assert "exchanges the token of profile 'pong', which does not exist" in missing
-    add_exchange_profile("pong", oidc_server, service, "--set", "subject_profile=ping")
+    # Saving the loop is refused; a file edited by hand is caught before the token request.
+    refused = run_cli(
+        "profile", "add", "pong", "--preset", "oauth2-token-exchange", "--base-url", oidc_server.issuer,
+        "--set", "client_id=c", "--set", "subject_profile=ping",
+    )  # fmt: skip
+    assert "cycle (pong → ping → pong)" in one_line_error(refused)
+    add_exchange_profile("pong", oidc_server, service, "--set", "subject_profile=alone")
+    path = Path(os.environ["WORKBENCH_HOME"]) / "profiles" / "pong.toml"
+    path.write_text(path.read_text().replace('"alone"', '"ping"'))
     cycle = one_line_error(run_cli("token", "ping"))
     assert "cycle (ping → pong → ping)" in cycle
     assert oidc_server.calls(service["client_id"], "/token") == []

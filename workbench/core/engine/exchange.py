@@ -28,8 +28,9 @@ def exchanges(profile: Profile) -> bool:
     return bool(section and section.get("exchange"))
 
 
-def check_chain(name: str, profile_of: Callable[[str], Profile | None]) -> None:
-    """Refuse a missing subject/actor profile or a cycle; `profile_of` answers None for none."""
+def check_chain(name: str, profile_of: Callable[[str], Profile | None], *, missing_ok: bool = False) -> None:
+    """Refuse a missing subject/actor profile or a cycle; `profile_of` answers None for none.
+    `missing_ok`: only a cycle (saving a profile whose subject may be created next)."""
 
     def vars_of(other: str) -> Mapping[str, str] | None:
         found = profile_of(other)
@@ -37,7 +38,7 @@ def check_chain(name: str, profile_of: Callable[[str], Profile | None]) -> None:
             return None
         return template_vars(found) if exchanges(found) else {}
 
-    exchange_chain(name, vars_of)
+    exchange_chain(name, vars_of, missing_ok=missing_ok)
 
 
 def exchange_fields(

@@ -105,17 +105,20 @@ def bearer_assertion(
     return jwt.encode(payload, key, algorithm=alg, headers=header)
 
 
-def exchange_chain(name: str, vars_of: Callable[[str], Mapping[str, str] | None]) -> None:
+def exchange_chain(
+    name: str, vars_of: Callable[[str], Mapping[str, str] | None], *, missing_ok: bool = False
+) -> None:
     """Refuse, before any request, a token-exchange profile whose subject (or actor) profile is
     missing or leads back to it. `vars_of(name)`: the profile's vars when it is a token-exchange
-    profile, {} when it is another kind, None when there is no such profile."""
+    profile, {} when it is another kind, None when there is no such profile. `missing_ok`
+    (saving a profile: its subject may be created next): only a cycle is refused."""
 
     def walk(current: str, path: tuple[str, ...]) -> None:
         variables = vars_of(current)
         for var in EXCHANGE_PROFILE_VARS:
             other = str((variables or {}).get(var) or "").strip()
             if not other:
-                if var == "subject_profile" and current == name:
+                if var == "subject_profile" and current == name and not missing_ok:
                     raise InputError(
                         f"profile '{name}' exchanges the token of another profile but names none",
                         hint=f"set it with `workbench profile set {name} --set subject_profile=NAME`",
@@ -130,6 +133,8 @@ def exchange_chain(name: str, vars_of: Callable[[str], Mapping[str, str] | None]
                     field=var,
                 )
             if vars_of(other) is None:
+                if missing_ok:
+                    continue
                 raise InputError(
                     f"profile '{current}' exchanges the token of profile '{redact(other)[:64]}', "
                     "which does not exist",
