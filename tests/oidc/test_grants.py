@@ -64,12 +64,12 @@ def add_bearer_profile(name: str, oidc_server, client: dict[str, Any], keys: Pat
     assert run.returncode == 0, run.stderr
 
 
-def check_assertion(assertion: str, public_pem: str, *, iss: str, sub: str, aud: str) -> dict[str, Any]:
+def check_assertion(assertion: str, public_key: Any, *, iss: str, sub: str, aud: str) -> dict[str, Any]:
     """The independent verifier: PyJWT with the public key checks the signature and every claim."""
     header = jwt.get_unverified_header(assertion)
     claims = jwt.decode(
         assertion,
-        public_pem,
+        public_key,
         algorithms=[header["alg"]],
         audience=aud,
         issuer=iss,
@@ -83,11 +83,18 @@ def check_assertion(assertion: str, public_pem: str, *, iss: str, sub: str, aud:
 
 
 def test_jwt_bearer_grant_mints_with_an_assertion_the_registered_key_signed(oidc_server, tmp_path):
-    keys, jwk = keypair(tmp_path)
+    # The user's way: a profile first, then `keygen --profile` makes its key and prints the JWK
+    # to register with the provider.
+    added = run_cli(
+        "profile", "add", "jb", "--preset", "oauth2-jwt-bearer", "--base-url", oidc_server.issuer,
+        "--set", "token_path=/token", "--set", "scope=read", "--set", "assertion_subject=al",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    made = run_cli("keygen", "--profile", "jb")
+    assert made.returncode == 0, made.stderr
+    jwk = json.loads(made.stdout[made.stdout.index("{") :])  # after the public PEM
     client = bearer_client(oidc_server, jwk)
-    add_bearer_profile(
-        "jb", oidc_server, client, keys, "--set", "scope=read", "--set", "assertion_subject=al"
-    )
+    assert run_cli("profile", "set", "jb", "--set", f"client_id={client['client_id']}").returncode == 0
 
     minted = run_cli("token", "jb", "--json")
     assert minted.returncode == 0, minted.stderr
@@ -99,7 +106,7 @@ def test_jwt_bearer_grant_mints_with_an_assertion_the_registered_key_signed(oidc
     assert call["status"] == 200 and call["form"]["scope"] == "read"
     claims = check_assertion(
         call["form"]["assertion"],
-        (keys / "public.pem").read_text(),
+        jwt.PyJWK(jwk).key,
         iss=client["client_id"],
         sub="al",
         aud=oidc_server.url("/token"),

@@ -347,8 +347,8 @@ def _bearer_assertion(
     if not private_key:
         raise InputError(
             f"profile '{profile.name}' has no {key_name} to sign its JWT bearer assertion with",
-            hint=f"create one with `workbench keygen --profile {profile.name}` (register its public JWK)"
-            f" or store it with `workbench profile set {profile.name} --secret {key_name}=@FILE`",
+            hint=f"create one with `workbench keygen --profile {profile.name}` and register its public JWK,"
+            f" or store one with `workbench profile set {profile.name} --secret {key_name}=@FILE`",
             field=key_name,
         )
     return bearer_assertion(
