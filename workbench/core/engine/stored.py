@@ -371,7 +371,7 @@ class StoredTokens:
             # Served while renewal is failing: do not pin it in the warm path, ask again next time.
             renew_at = self.clock.now()
         result = TokenResult.stored(profile.name, access, state)
-        note_token_type(profile.name, state.token_type)
+        note_token_type(profile, state.token_type)
         if jwt is not None:
             result = replace(result, decoded=jwt)
         with self._mu:
