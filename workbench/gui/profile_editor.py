@@ -269,12 +269,13 @@ class ProfileEditor(QDialog):
                 current = self.profile.vars.get(spec.name) if self.profile else None
                 key = f"var:{spec.name}"
                 picker = self._profile_picker(spec.name, key) if spec.choices == "profiles" else None
-                line = picker.lineEdit() if picker is not None else QLineEdit()
+                line = (picker.lineEdit() if picker is not None else None) or QLineEdit()
                 line.setObjectName(f"var_{spec.name}")
                 line.setText(current if current is not None else (spec.default or ""))
                 self.var_fields[spec.name] = line
                 line.textEdited.connect(lambda _text, k=key: self.on_edited(k))
-                self._add_row(form, key, label, picker if picker is not None else line, spec.help)
+                shown: QWidget = picker if picker is not None else line
+                self._add_row(form, key, label, shown, spec.help)
             else:
                 field = SecretField(spec)
                 field.reveal_requested.connect(self.on_reveal_requested)
