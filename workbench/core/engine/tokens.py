@@ -459,6 +459,7 @@ class Tokens(StoredTokens):
                 profile, step, secrets=secrets, renderer=self._wire.renderer(), oauth=oauth, exchange=exchange
             )
             offset_before = self.clock.offset
+            known = (*secrets.known_values(), *spec.secret_values)  # + an exchange's subject token
             try:
                 response = self._wire.send(
                     profile,
@@ -468,7 +469,7 @@ class Tokens(StoredTokens):
                     spec.content,
                     None,
                     label,
-                    secrets=(*secrets.known_values(), *spec.secret_values),
+                    secrets=known,
                     dpop=dpop,
                 )
             except NetworkError as exc:
@@ -488,7 +489,7 @@ class Tokens(StoredTokens):
                         headers=response.headers,
                         body=response.content,
                         now=self.clock.now(),
-                        secrets=secrets.known_values(),
+                        secrets=known,
                     )
                 except ProviderResponseError:
                     if step == "refresh" and profile.preset.token.rotates_refresh_token:
@@ -527,7 +528,7 @@ class Tokens(StoredTokens):
                 headers=response.headers,
                 body=response.content,
                 step=step,
-                secrets=secrets.known_values(),
+                secrets=known,
                 now=self.clock.now(),
             )
             if attempt > 1 and self.config.retry.is_retryable_status(status):
