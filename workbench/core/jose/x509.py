@@ -114,9 +114,7 @@ def _from_pkcs12(data: bytes, password: str | None, *, now: float | None) -> Cli
     pem = serialization.Encoding.PEM
     chain = [loaded.cert.certificate.public_bytes(pem)]
     chain += [extra.certificate.public_bytes(pem) for extra in loaded.additional_certs]
-    key_pem = loaded.key.private_bytes(
-        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    key_pem = loaded.key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return _assemble(b"".join(chain) + key_pem, None, now=now, check_dates=True)
 
 
@@ -146,7 +144,7 @@ def _assemble(
     not_before = leaf.not_valid_before_utc.timestamp()
     not_after = leaf.not_valid_after_utc.timestamp()
     if check_dates:
-        moment = dt.datetime.now(dt.timezone.utc).timestamp() if now is None else now
+        moment = dt.datetime.now(dt.UTC).timestamp() if now is None else now
         if moment > not_after:
             raise ClientCertError(
                 f"the client certificate expired on {_day(not_after)}",
@@ -181,15 +179,16 @@ def _private_key(data: bytes, password: str | None) -> Any:
         return load_pem_private_key(pem, password.encode("utf-8") if password else None)
     except TypeError:
         raise ClientCertError(
-            "the client certificate's private key is encrypted; give its password with "
-            "--client-cert-password"
+            "the client certificate's private key is encrypted; give its password with --client-cert-password"
         ) from None
     except ValueError:
-        raise ClientCertError("the client certificate's private key cannot be read (or the password is wrong)") from None
+        raise ClientCertError(
+            "the client certificate's private key cannot be read (or the password is wrong)"
+        ) from None
 
 
 def _day(stamp: float) -> str:
-    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def self_signed_certificate(
@@ -202,7 +201,9 @@ def self_signed_certificate(
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     key = serialization.load_pem_private_key(private_pem.encode("ascii"), None)
-    moment = dt.datetime.now(dt.timezone.utc) if now is None else dt.datetime.fromtimestamp(now, dt.timezone.utc)
+    moment = (
+        dt.datetime.now(dt.UTC) if now is None else dt.datetime.fromtimestamp(now, dt.UTC)
+    )
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     builder = (
         x509.CertificateBuilder()
@@ -232,7 +233,9 @@ def token_x5t(claims: Mapping[str, Any] | None) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def cert_binding_problem(claims: Mapping[str, Any] | None, thumbprint: str, what: str, *, required: bool) -> str | None:
+def cert_binding_problem(
+    claims: Mapping[str, Any] | None, thumbprint: str, what: str, *, required: bool
+) -> str | None:
     """Why a token answered over mutual TLS must not be stored, or None. A JWT bound to another
     certificate is refused; a JWT without `cnf.x5t#S256` only when the profile asked for bound
     tokens (`required`). An opaque token cannot be checked here."""

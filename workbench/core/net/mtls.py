@@ -41,7 +41,9 @@ def ca_context(ca_file: str) -> ssl.SSLContext:
     return context
 
 
-def client_context(chain_pem: str | None, key_pem: str | None, *, ca_file: str | None = None) -> ssl.SSLContext:
+def client_context(
+    chain_pem: str | None, key_pem: str | None, *, ca_file: str | None = None
+) -> ssl.SSLContext:
     """A verifying client context (the OS trust store, or only `ca_file`) that presents the client
     certificate `chain_pem` with `key_pem` when the server asks for one."""
     if ca_file:
@@ -80,6 +82,8 @@ def load_client_identity(context: ssl.SSLContext, chain_pem: str, key_pem: str) 
             out.write(chain_pem.encode("ascii") + b"\n" + encrypted)
         context.load_cert_chain(name, password=password)
     except ssl.SSLError as exc:
-        raise ClientCertError(f"the client certificate could not be loaded for TLS ({exc.reason or exc})") from None
+        raise ClientCertError(
+            f"the client certificate could not be loaded for TLS ({exc.reason or exc})"
+        ) from None
     finally:
         os.unlink(name)

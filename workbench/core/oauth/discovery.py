@@ -178,7 +178,27 @@ def endpoints_from_document(document: Mapping[str, Any], *, issuer: str, source:
     dpop_algs = document.get("dpop_signing_alg_values_supported")
     if isinstance(dpop_algs, list):
         values["dpop_algs"] = " ".join(a for a in dpop_algs if isinstance(a, str) and a.isalnum())[:200]
+    aliases = document.get("mtls_endpoint_aliases")  # RFC 8705 §5
+    if isinstance(aliases, Mapping):
+        values["mtls_aliases"] = " ".join(
+            f"{name}={check_endpoint_url(url.strip(), f'mtls_endpoint_aliases {name}')}"
+            for name, url in aliases.items()
+            if name in _ALIASED and isinstance(url, str) and url.strip()
+        )
+    if document.get("tls_client_certificate_bound_access_tokens") is True:
+        values["cert_bound"] = "true"
     return Endpoints.from_json(values)
+
+
+# The endpoints an mTLS client uses through their aliases (RFC 8705 §5).
+_ALIASED = (
+    "token_endpoint",
+    "revocation_endpoint",
+    "introspection_endpoint",
+    "device_authorization_endpoint",
+    "pushed_authorization_request_endpoint",
+    "userinfo_endpoint",
+)
 
 
 def discover(issuer: str, transport: OAuthTransport) -> Endpoints:
