@@ -23,7 +23,7 @@ from workbench.core.net.origins import check_origin, origin_of
 from workbench.core.oauth.discovery import OAuthTransport
 from workbench.core.oauth.id_tokens import check_refreshed_id_token
 from workbench.core.oauth.login import origin_check_for, profile_endpoints
-from workbench.core.oauth.mtls import bound_required, mtls_aliases
+from workbench.core.oauth.mtls import bound_required, endpoints_for
 from workbench.core.redact import redact
 from workbench.core.request.templating import TemplateRenderer
 
@@ -319,8 +319,7 @@ class Wire:
             origin_check=origin_check_for(profile),
         )
         endpoints = profile_endpoints(profile, http)
-        if self.tls is not None and self.tls.certificate(profile) is not None:
-            endpoints = mtls_aliases(endpoints)  # RFC 8705 §5: the endpoints that take certificates
+        endpoints = endpoints_for(endpoints, profile)  # RFC 8705 §5: the aliases that take certificates
         found = {"issuer": endpoints.issuer, **endpoints.urls()}
         if endpoints.auth_signing_algs:
             found["auth_signing_algs"] = endpoints.auth_signing_algs

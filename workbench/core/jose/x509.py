@@ -201,9 +201,7 @@ def self_signed_certificate(
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     key = serialization.load_pem_private_key(private_pem.encode("ascii"), None)
-    moment = (
-        dt.datetime.now(dt.UTC) if now is None else dt.datetime.fromtimestamp(now, dt.UTC)
-    )
+    moment = dt.datetime.now(dt.UTC) if now is None else dt.datetime.fromtimestamp(now, dt.UTC)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     builder = (
         x509.CertificateBuilder()

@@ -39,6 +39,8 @@ from workbench.core.oauth.protocol import (
 from workbench.core.profiles.store import atomic_write_text
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 # Provider answers (token endpoints, JWKS, discovery) are capped
@@ -75,12 +77,15 @@ class OAuthTransport:
         transport: httpx.BaseTransport | None = None,
         client: httpx.Client | None = None,
         origin_check: Callable[[str], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.timeout = timeout
         self._origin_check = origin_check
         self._own = client is None
         if client is None:
-            client = make_client(timeout=timeout, verify_tls=verify_tls, transport=transport)
+            client = make_client(
+                timeout=timeout, verify_tls=verify_tls, transport=transport, ssl_context=ssl_context
+            )
         self._client = client
 
     def close(self) -> None:

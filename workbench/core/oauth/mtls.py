@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import InputError, ProviderResponseError
 from workbench.core.jose.claims import read_jwt
-from workbench.core.jose.x509 import cert_binding_problem
+from workbench.core.jose.x509 import CLIENT_CERT_SECRET, cert_binding_problem
 
 if TYPE_CHECKING:
     from workbench.core.jose.x509 import ClientCertificate
     from workbench.core.oauth.protocol import Endpoints
+    from workbench.core.profiles.profile import Profile
 
 # The var that asks for certificate-bound tokens: auto (when the issuer says
 # tls_client_certificate_bound_access_tokens), always, never.
@@ -36,6 +37,11 @@ def mtls_aliases(endpoints: Endpoints) -> Endpoints:
         if url and hasattr(endpoints, name):
             changes[name] = url
     return replace(endpoints, **changes) if changes else endpoints
+
+
+def endpoints_for(endpoints: Endpoints, profile: Profile) -> Endpoints:
+    """The endpoints `profile` uses: the mTLS aliases when it presents a client certificate."""
+    return mtls_aliases(endpoints) if CLIENT_CERT_SECRET in profile.secret_names else endpoints
 
 
 def bound_required(vars_: Mapping[str, str], cert_bound: str) -> bool:
