@@ -5,12 +5,14 @@ bound to it (`cnf.x5t#S256`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import ClientCertError, ProfileError
 from workbench.core.jose.keys import generate_key_pair
 from workbench.core.jose.x509 import (
     CLIENT_CERT_SECRET,
+    MAX_CERT_BYTES,
     ClientCertificate,
     describe_cert_binding,
     from_bundle,
@@ -19,6 +21,7 @@ from workbench.core.jose.x509 import (
     token_x5t,
 )
 from workbench.core.operations.secrets import store_then, token_lock
+from workbench.core.storage import files
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -126,8 +129,7 @@ def client_certificate_info(ctx: AppContext, name: str) -> ClientCertInfo | None
     bundle = ctx.vault.load(name, CLIENT_CERT_SECRET)
     if not bundle:
         return None
-    cert = from_bundle(bundle)
-    return ClientCertInfo(cert.thumbprint, cert.subject, cert.issuer, cert.not_after, cert.self_signed)
+    return _info(from_bundle(bundle))
 
 
 def cert_binding(ctx: AppContext | None, name: str | None, claims: Mapping[str, Any] | None) -> str | None:
@@ -149,3 +151,25 @@ def cert_binding(ctx: AppContext | None, name: str | None, claims: Mapping[str, 
 def cert_binding_code(line: str) -> str:
     """The warning code of a binding line: `mtls-other-cert` when it names another certificate."""
     return "mtls-other-cert" if "ANOTHER" in line else "mtls-binding"
+
+
+def read_certificate_file(path: str, *, password: str | None = None) -> tuple[str, ClientCertInfo]:
+    """A PEM or PKCS#12 file the profile editor's "From file…" chose, checked and turned into the
+    bundle the `client_cert` field holds (the key in memory only, until the editor saves it to
+    the keychain), with what to show of it. ClientCertError: wrong password, no key, expired."""
+    data = files.read_small_file(Path(path).expanduser(), MAX_CERT_BYTES, path, what="a certificate")
+    cert = load_client_certificate(data, password=password)
+    return cert.bundle(), _info(cert)
+
+
+def describe_info(info: ClientCertInfo) -> str:
+    """One line for the editor: the thumbprint, who it names, until when."""
+    import datetime as dt
+
+    until = dt.datetime.fromtimestamp(info.not_after, dt.UTC).strftime("%Y-%m-%d")
+    kind = "self-signed" if info.self_signed else f"issued by {info.issuer}"
+    return f"x5t#S256 {info.thumbprint} · {info.subject} · {kind} · valid until {until}"
+
+
+def _info(cert: ClientCertificate) -> ClientCertInfo:
+    return ClientCertInfo(cert.thumbprint, cert.subject, cert.issuer, cert.not_after, cert.self_signed)
