@@ -81,6 +81,7 @@ class OAuth2(Provider):
         self.mtls_cert_pem, self.mtls_key_pem, x5t = self_signed_client()
         self._clients[self.mtls_client_id] = _Client(None, frozenset({"read"}), x5t=x5t)
         self.drop_cnf = False  # tests: a server that drops the certificate binding
+        self.bind_to: str | None = None  # tests: a server that binds tokens to another certificate
         self.route("POST", self.TOKEN_PATH, self._grant_endpoint, self.token)
 
     @staticmethod
@@ -292,9 +293,8 @@ class OAuth2(Provider):
                 return self.error(400, exc.code, str(exc), headers=(("DPoP-Nonce", self.dpop.nonce),))
         if grant == "client_credentials":
             if request.client_cert is not None and jkt is None and not self.drop_cnf:
-                return self._client_credentials(
-                    form, client_id, authenticated, x5t=x5t_s256(request.client_cert)
-                )
+                x5t = self.bind_to or x5t_s256(request.client_cert)
+                return self._client_credentials(form, client_id, authenticated, x5t=x5t)
             return self._client_credentials(form, client_id, authenticated, jkt)
         if grant == "refresh_token":
             return self._refresh(form, client_id, authenticated, jkt)
