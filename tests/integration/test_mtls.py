@@ -36,7 +36,7 @@ def thumbprint(cert_pem: str) -> str:
 def certificate(days: float = 30, *, not_before_days: float = -1) -> tuple[str, str, object, object]:
     """(certificate PEM, key PEM, cert, key) of a fresh self-signed client certificate."""
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test-client")])
     cert = (
         x509.CertificateBuilder()
@@ -197,8 +197,8 @@ def test_cli_refuses_a_pkcs12_with_a_wrong_password_and_nothing_is_created(workb
     (tmp_path / "c.p12").write_bytes(blob)
     run = run_cli(
         "profile", "add", "p12", "--preset", "oauth2-client-credentials", "--base-url", "https://127.0.0.1:9",
-        "--set", "client_id=c", "--client-cert", str(tmp_path / "c.p12"), "--client-cert-password", "@env:P12PW",
-        env={"P12PW": "wrong"},
+        "--set", "client_id=c", "--client-cert", str(tmp_path / "c.p12"),
+        "--client-cert-password", "@env:P12PW", env={"P12PW": "wrong"},
     )  # fmt: skip
     line = one_line_error(run, skip_warnings=True)
     assert "PKCS#12 file could not be opened with that password" in line
