@@ -18,6 +18,7 @@ CLAIM_NAMES = {
     "sub": "subject",
     "aud": "audience",
     "jti": "token id",
+    "cnf": "confirmation: the DPoP key (jkt) or certificate (x5t#S256) it is bound to",
     "scope": "scope",
     "azp": "authorised party",
     "client_id": "client",
