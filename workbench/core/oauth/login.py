@@ -211,7 +211,7 @@ def discover_endpoints(
 ) -> Endpoints:
     """Fetch the issuer's endpoints now (the profile editor's "Fetch endpoints from issuer")."""
     profile = ctx.profiles.get(name)
-    with profile_transport(profile, transport) as http:
+    with profile_transport(profile, transport, vault_tls(ctx.vault)) as http:
         return profile_endpoints(profile, http, refresh=True)
 
 
