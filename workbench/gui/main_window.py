@@ -373,7 +373,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.show_welcome(not profiles)
         names = list(self.profiles)
         if self.panel_built("keys"):
-            self.keys_view.set_profiles(names, current)
+            self.keys_view.set_profiles(profiles, current)
         target = current if current in self.profiles else (names[0] if names else None)
         self.select_profile(target)
         if self.sidebar.currentItem() is None:
@@ -422,7 +422,7 @@ class MainWindow(WindowActions, QMainWindow):
         if name:
             self.settings.set_last_profile(name)
             if self.panel_built("keys"):
-                self.keys_view.set_profiles(list(self.profiles), name)
+                self.keys_view.set_profiles(self.profiles.values(), name)
         has = profile is not None
         for w in (self.edit_button, self.remove_button, self.edit_action, self.remove_action):
             w.setEnabled(has)
