@@ -54,6 +54,8 @@ def test_copy_thumbprint_copies_the_rfc7638_thumbprint(qtbot, make_window):
     pair = generate(qtbot, keys, "ES256")
     keys.copy_thumbprint_button.click()
     jwk = pair.public_jwk()
-    canonical = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        {k: jwk[k] for k in ("crv", "kty", "x", "y")}, sort_keys=True, separators=(",", ":")
+    )
     expected = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
     assert QGuiApplication.clipboard().text() == expected == jwk["kid"]

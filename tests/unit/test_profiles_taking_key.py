@@ -25,7 +25,9 @@ def profiles(ctx):
         "cc": ("oauth2-client-credentials", {"client_id": "c"}),
     }
     for name, (preset, variables) in made.items():
-        ctx.profiles.create(name, preset=preset, base_url="https://api.example", vars=variables, secret_names=[])
+        ctx.profiles.create(
+            name, preset=preset, base_url="https://api.example", vars=variables, secret_names=[]
+        )
     return [ctx.profiles.get(name) for name in made]
 
 

@@ -30,9 +30,9 @@ from workbench.gui.tasks import Generation
 from workbench.gui.widgets import ElidedLabel, pretty_json, text_box
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QMessageBox
-
     from collections.abc import Iterable
+
+    from PySide6.QtWidgets import QMessageBox
 
     from workbench.core.jose.keys import KeyPair
     from workbench.core.operations import KeySlotStatus
@@ -193,7 +193,7 @@ class KeysView(QWidget):
         """Another algorithm: the key shown is not one for it, so it goes (and a generation
         still running for the old one is dropped); Attach lists the profiles that take it."""
         self.rsa_bits.setVisible(alg == "RS256")
-        if self.pair is not None and self.pair.alg != alg or not self.generate_button.isEnabled():
+        if (self.pair is not None and self.pair.alg != alg) or not self.generate_button.isEnabled():
             self.generation.next()
             self.generate_button.setEnabled(True)
             self.pair = None
