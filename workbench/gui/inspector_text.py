@@ -120,7 +120,10 @@ def time_tooltip(claim: str, value: float, now: float) -> str:
     if local is None:
         return f"{claim} ({short}): {value:g} is not a time any clock can show"
     utc = format_moment(datetime.fromtimestamp(value, UTC))
-    return f"{claim} ({short}): {local} ({relative(value - now)})\n{utc}\n{description}"
+    lines = [f"{claim} ({short}): {local} ({relative(value - now)})"]
+    if not local.endswith(("UTC", "GMT")):  # the local time is not already UTC's
+        lines.append(utc)
+    return "\n".join([*lines, description])
 
 
 def _inner_verdict(ins: Inspection) -> tuple[str, str]:
