@@ -52,8 +52,10 @@ def test_from_secret_decodes_only_when_asked():
     assert VerificationKey.from_secret("YWJj").candidates[0].material == b"YWJj"
 
 
-@pytest.mark.parametrize("name", ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "azp", "nonce", "auth_time",
-                                  "scope", "cnf"])  # fmt: skip
+REGISTERED = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "azp", "nonce", "auth_time", "scope", "cnf"]
+
+
+@pytest.mark.parametrize("name", REGISTERED)
 def test_registered_claims_have_a_short_name_and_a_description(name):
     described = registry.describe_claim(name)
     assert described is not None
