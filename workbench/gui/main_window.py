@@ -451,7 +451,8 @@ class MainWindow(WindowActions, QMainWindow):
         message = self.tokens.error(name)
         if message is not None:
             self._banner_profile = name
-            self.banner.show_message(f"{name}: {message}")
+            if self.banner.text() != f"{name}: {message}":
+                self.banner.show_message(f"{name}: {message}")
         elif self._banner_profile is not None:
             self._banner_profile = None
             self.banner.dismiss()
@@ -475,6 +476,8 @@ class MainWindow(WindowActions, QMainWindow):
     def on_tick(self) -> None:
         self.sidebar_view.refresh()
         self.token_view.tick()
+        if self._banner_profile is not None:  # its error may name a time to retry: count down
+            self.show_profile_error()
         self.update_clock_label()
         self.tokens.run_auto_refresh()
 

@@ -535,6 +535,9 @@ class Tokens(StoredTokens):
         retry = self.config.retry
         delay = retry.delay(attempt, retry_after)
         log.info("%s; retrying in %.2f s (attempt %d of %d)", why, delay, attempt + 1, retry.attempts)
+        # A front end shows the wait as it is ("retrying in 4 s"), not as a request under way.
+        note = f"{why} (attempt {attempt} of {retry.attempts})"
+        self._events.emit("retrying", profile, note, retry_at=self.clock.now() + delay)
         pause(delay, self.config.sleep, label)
 
     # ------------------------------------------- the API refused or replaced a token
