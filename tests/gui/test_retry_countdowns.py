@@ -81,3 +81,16 @@ def test_a_rate_limited_mint_counts_its_retry_after_down(
     qtbot.waitUntil(lambda: window.banner.text().endswith("(you can retry now)"), timeout=5_000)
     assert "retry in 1 s" not in window.banner.text()
     sandbox.clear_faults()
+
+
+def test_an_auto_refresh_that_kept_the_current_token_does_not_try_again_at_once(
+    qtbot, make_window, add_profile, clock
+):
+    from workbench.core.operations import TokenObtained
+
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    window.tokens.on_renewed(TokenObtained("tot", "cache"))  # due, but the engine kept its token
+    assert window.tokens.of("tot").retry_at == clock.now() + 30
+    window.tokens.on_renewed(TokenObtained("tot", "refresh"))  # renewed: no wait added
+    assert window.tokens.of("tot").retry_at == clock.now() + 30

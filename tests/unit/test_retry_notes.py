@@ -117,3 +117,14 @@ def test_backoff_ends_with_the_request():
     board._profiles["p"] = p
     board.set_busy("p", False)
     assert board.get("p").backoff is None
+
+
+def test_a_renewal_that_kept_the_current_token_waits_like_a_failure():
+    board = TokenBoard(["p"])
+    board._profiles["p"] = replace(auto_profile(), result=TOKEN, renew_at=NOW - 1, renewing=True, busy=True)
+    # The engine's "failed" event: the refresh failed, the current token is still served.
+    board.on_event(EngineEvent("failed", "p", "refresh failed (500); still using the current token"))
+    board.renewal_succeeded("p", NOW, renewed=False)
+    assert board.due(NOW + 1) == []  # not again at the next tick
+    assert error_text(board.get("p"), NOW + 1).endswith("(auto-refresh tries again in 29 s)")
+    assert board.due(NOW + AUTO_REFRESH_BACKOFF) == ["p"]

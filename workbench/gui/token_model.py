@@ -174,7 +174,9 @@ class TokenModel(QObject):
         return lambda exc: self.on_renewal_failed(name, exc)
 
     def on_renewed(self, done: TokenObtained) -> None:
-        self._notify(self.board.renewal_succeeded(done.profile))
+        # "cache": the token was due but the engine kept the current one (renewing it failed).
+        renewed = done.obtained_by != "cache"
+        self._notify(self.board.renewal_succeeded(done.profile, self.now(), renewed=renewed))
         how = OBTAINED_BY_TEXT.get(done.obtained_by, done.obtained_by)
         self.show_status(f"{done.profile}: {how} (auto-refresh)")
 

@@ -303,8 +303,16 @@ class TokenBoard:
     def renewal_started(self, name: str) -> Changed:
         return self._put(name, replace(self.get(name), renewing=True, busy=True))
 
-    def renewal_succeeded(self, name: str) -> Changed:
-        return self._put(name, replace(self.get(name), renewing=False, busy=False, backoff=None))
+    def renewal_succeeded(self, name: str, now: float = 0.0, *, renewed: bool = True) -> Changed:
+        """An automatic renewal ended without an error. `renewed` False: the engine kept the
+        current token (renewing it failed while it is still valid; its "failed" event says
+        why), so auto-refresh waits as after a failure instead of trying again every tick."""
+        p = replace(self.get(name), renewing=False, busy=False, backoff=None)
+        if not renewed:
+            retry_at = now + AUTO_REFRESH_BACKOFF
+            note = RetryNote("auto", retry_at, "auto-refresh tries again in", "auto-refresh tries again now")
+            p = replace(p, retry_at=retry_at, error_retry=note if p.error else None)
+        return self._put(name, p)
 
     def renewal_failed(
         self, name: str, message: str, now: float, retry_after: float | None = None
