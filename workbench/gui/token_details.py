@@ -78,7 +78,7 @@ def auto_renewal_text(status: AutoRenewal) -> str:
         "off": "",
         "scheduled": f"refreshes in {humanize_seconds(seconds)}",
         "renewing": "refreshing…",
-        "backoff": f"auto-refresh: {status.why}; retrying in {humanize_duration(seconds, parts=2)}",
+        "backoff": f"auto-refresh: retrying in {humanize_duration(seconds, parts=2)} · {status.why}",
         "waiting": f"auto-refresh failed; tries again in {humanize_duration(seconds, parts=2)}",
         "due": "refreshing…",
         "stuck": "auto-refresh: due, but this profile cannot renew its token by itself",

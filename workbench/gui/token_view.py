@@ -379,7 +379,7 @@ class TokenView(QWidget):
         action = ACTION_TEXT.get(self._busy or "", "Working")
         waiting = self.tokens.backoff(self.profile.name if self.profile is not None else None)
         if waiting is not None:  # nothing is being sent: say what it waits for, counting down
-            return f"{action}: {waiting.why}; {waiting.words(self._now())}"
+            return f"{action}: {waiting.words(self._now())} · {waiting.why}"  # the countdown first
         job = self._job
         elapsed = time.monotonic() - job.since if job is not None else 0.0
         return f"{action}… {elapsed:.0f} s (each attempt gives up after {self._timeout():g} s)"
