@@ -186,3 +186,19 @@ def test_a_base64_secret_verifies_with_the_toggle_on(qtbot, view):
     ins = inspected(qtbot, view, lambda: view.secret_base64.setChecked(True))  # verifies again
     assert ins.signature_valid is True
     assert view.result_label.text().startswith("✓ Signature verified · HMAC secret (base64-decoded)")
+
+
+def test_the_token_tabs_claims_are_described_too(qtbot, make_window, ctx, sandbox):
+    from tests.gui.test_second_walk import make_bearer
+
+    make_bearer(ctx, sandbox, lifetime=600)
+    window = make_window(select="pasted")
+    view = window.token_view
+    qtbot.waitUntil(lambda: view.claims.topLevelItemCount() > 0, timeout=5_000)
+    rows = {
+        view.claims.topLevelItem(i).text(0): view.claims.topLevelItem(i)
+        for i in range(view.claims.topLevelItemCount())
+    }
+    assert "Expiration time" in rows["exp"].toolTip(0)
+    assert "the user or client" in rows["sub"].toolTip(0)
+    assert "signed" in rows["header.alg"].toolTip(0)

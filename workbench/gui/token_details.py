@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.durations import humanize_duration
-from workbench.gui.inspector_text import relative, short
+from workbench.gui.inspector_text import claim_meaning, relative, short
 from workbench.gui.widgets import humanize_seconds
 
 if TYPE_CHECKING:
@@ -215,7 +215,8 @@ class TokenDetails(QSplitter):
         header, payload = jwt.header, jwt.claims
         for key in ("alg", "typ", "kid"):
             if key in header:
-                QTreeWidgetItem(self.claims, [f"header.{key}", short(header[key], CLAIM_CHARS)])
+                row = QTreeWidgetItem(self.claims, [f"header.{key}", short(header[key], CLAIM_CHARS)])
+                row.setToolTip(0, claim_meaning(key, header=True)[1])
         ordered = [k for k in SUMMARY_CLAIMS if k in payload] + [
             k for k in payload if k not in SUMMARY_CLAIMS
         ]
@@ -229,6 +230,7 @@ class TokenDetails(QSplitter):
             else:
                 item = QTreeWidgetItem(self.claims, [key, short(value, CLAIM_CHARS)])
                 item.setToolTip(1, short(value, 2000))
+            item.setToolTip(0, claim_meaning(key)[1])  # what a registered claim is for
 
     def tick_claims(self, now: float) -> None:
         """The time claims' "in 1 min" / "7 s ago" follow the clock (the rest stays as drawn)."""
