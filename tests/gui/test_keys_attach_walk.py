@@ -47,6 +47,16 @@ def test_the_displayed_key_clears_when_the_algorithm_changes(qtbot, make_window)
     assert not keys.copy_pem_button.isEnabled() and not keys.copy_private_button.isEnabled()
 
 
+def test_the_displayed_rsa_key_clears_when_its_size_changes(qtbot, make_window):
+    window = make_window()
+    keys = window.keys_view
+    keys.rsa_bits.setCurrentIndex(keys.rsa_bits.findData(2048))
+    generate(qtbot, keys, "RS256")
+    assert keys.pair.private_key.key_size == 2048
+    keys.rsa_bits.setCurrentIndex(keys.rsa_bits.findData(3072))
+    assert keys.pair is None and keys.public_jwk.toPlainText() == ""
+
+
 def test_copy_thumbprint_copies_the_rfc7638_thumbprint(qtbot, make_window):
     window = make_window()
     keys = window.keys_view

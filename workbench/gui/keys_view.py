@@ -163,6 +163,7 @@ class KeysView(QWidget):
         outer.addWidget(private_box)
 
         self.alg.currentTextChanged.connect(self.on_alg_changed)
+        self.rsa_bits.currentIndexChanged.connect(self.on_bits_changed)
         self.generate_button.clicked.connect(self.generate)
         self.copy_pem_button.clicked.connect(self.copy_public_pem)
         self.copy_jwk_button.clicked.connect(self.copy_public_jwk)
@@ -194,13 +195,23 @@ class KeysView(QWidget):
         still running for the old one is dropped); Attach lists the profiles that take it."""
         self.rsa_bits.setVisible(alg == "RS256")
         if (self.pair is not None and self.pair.alg != alg) or not self.generate_button.isEnabled():
-            self.generation.next()
-            self.generate_button.setEnabled(True)
-            self.pair = None
-            self.public_pem.clear()
-            self.public_jwk.clear()
-            self.kid_label.setText("")
+            self._forget_key()
         self._list_profiles()
+
+    def on_bits_changed(self, _index: int) -> None:
+        """Another RSA size: an RSA key of the old size shown goes too."""
+        size = getattr(self.pair.private_key, "key_size", None) if self.pair is not None else None
+        if (size is not None and size != self.rsa_bits.currentData()) or not self.generate_button.isEnabled():
+            self._forget_key()
+            self._list_profiles()
+
+    def _forget_key(self) -> None:
+        self.generation.next()  # a generation still running for the old choice is dropped
+        self.generate_button.setEnabled(True)
+        self.pair = None
+        self.public_pem.clear()
+        self.public_jwk.clear()
+        self.kid_label.setText("")
 
     def set_profiles(self, profiles: Iterable[Profile], selected: str | None = None) -> None:
         self.profiles = list(profiles)
