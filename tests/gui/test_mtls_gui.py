@@ -101,3 +101,23 @@ def test_the_editor_shows_the_certificate_and_reads_a_pkcs12_file(
     assert asked == ["Client certificate password"]
     assert from_bundle(field.value()).thumbprint == made.thumbprint
     editor.close()
+
+
+def test_saving_a_certificate_with_another_key_is_one_line_on_its_field_and_nothing_is_stored(
+    qtbot, make_window, ctx, sandbox
+):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    add_mtls_profile(ctx, sandbox)
+    before = ctx.vault.load("mt", "client_cert")
+    window = make_window(select="mt")
+    editor = window.edit_profile()
+    made = self_signed_certificate(generate_key_pair("ES256").private_pem().decode(), common_name="x")
+    other_key = generate_key_pair("ES256").private_pem().decode()
+    editor.secret_fields["client_cert"].set_value(made.chain_pem + other_key)
+    editor.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    row = editor.rows["secret:client_cert"]
+    qtbot.waitUntil(lambda: row.problem is not None, timeout=10_000)
+    assert "does not match the client certificate" in row.problem and "\n" not in row.problem
+    assert ctx.vault.load("mt", "client_cert") == before
+    editor.close()
