@@ -11,8 +11,7 @@ What lives here (each piece is used by `oauth_login`, the engine and the presets
   Basic encoding), `client_secret_post`, `private_key_jwt` (RFC 7523 §2.2 / OIDC Core
   §9: iss = sub = client_id, aud = token endpoint, fresh jti, exp ≤ 5 min, kid = RFC 7638
   thumbprint of the key) and `none` (a public client sends only `client_id`).
-* `id_token` validation (OIDC Core §3.1.3.7): signature by the issuer's JWKS (or the
-  client secret for HS*), iss, aud, azp, exp, nonce.
+* `id_token` validation lives in `id_token_check` (re-exported here).
 * Reading an RFC 6749 §5.2 error answer into one line.
 """
 
@@ -33,8 +32,9 @@ from workbench.core.errors import InputError, KeyFormatError, ProviderResponseEr
 from workbench.core.errors import LoginCancelled as LoginCancelled
 from workbench.core.errors import OAuthError as OAuthError  # defined in the error tree
 from workbench.core.jose import jws, keys
-from workbench.core.jose.inspect import VerificationKey, decode_unverified, inspect_token
 from workbench.core.net.origins import is_loopback_host, origin_of
+from workbench.core.oauth.id_token_check import IdTokenCheck as IdTokenCheck
+from workbench.core.oauth.id_token_check import validate_id_token as validate_id_token
 from workbench.core.oauth.issuers import is_issuer_template, issuer_for_tenant, matches_issuer
 from workbench.core.redact import redact
 
@@ -55,8 +55,6 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 # RFC 7636 §4.1: 43..128 characters; 32 random bytes give 43.
 PKCE_VERIFIER_BYTES = 32
-# Leeway for exp/iat/nbf of an id_token (clocks of laptops drift).
-ID_TOKEN_LEEWAY = 60.0
 
 # Names of the vars that override discovery (and the discovery document's own names).
 ENDPOINT_VARS = ("authorization_endpoint", "token_endpoint", "device_authorization_endpoint")
@@ -453,111 +451,6 @@ def parse_json_body(body: bytes) -> Any:
         return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
-
-
-# --------------------------------------------------------------------------- id_token
-
-
-@dataclass(frozen=True)
-class IdTokenCheck:
-    """What `validate_id_token` found. `claims` are the verified payload."""
-
-    claims: dict[str, Any]
-    verified_with: str
-
-
-def validate_id_token(
-    id_token: str,
-    *,
-    issuer: str,
-    client_id: str,
-    nonce: str | None,
-    jwks: Mapping[str, Any] | None,
-    client_secret: str | None = None,
-    now: float,
-    max_age: int | None = None,
-    previous: Mapping[str, Any] | None = None,
-) -> IdTokenCheck:
-    """OIDC Core §3.1.3.7. Raises ProviderResponseError naming the first check that failed.
-
-    `issuer` may be a multi-tenant template (`…/{tenantid}/v2.0`): the token's `iss` must then be
-    the template filled with the token's own `tid` claim, and nothing looser. `max_age`: it was
-    asked for, so `auth_time` must be there and recent enough (§3.1.3.7 item 13). `previous`: the
-    claims of the id_token this one replaces on a refresh (§12.2: same iss, sub and aud, the
-    original auth_time)."""
-
-    try:
-        header, payload = decode_unverified(id_token)
-    except Exception:
-        raise ProviderResponseError("the id_token is not a readable JWT") from None
-    alg = header.get("alg")
-    if not isinstance(alg, str) or alg.lower() == "none":
-        raise ProviderResponseError("the id_token is unsigned (alg none); it was rejected")
-    if alg.startswith("HS"):
-        if not client_secret:
-            raise ProviderResponseError(f"the id_token is signed with {alg}, but no client_secret is stored")
-        key = VerificationKey.from_secret(client_secret, source="client_secret")
-    else:
-        if not jwks:
-            raise ProviderResponseError(
-                "the issuer names no JWKS (jwks_uri), so its id_token cannot be checked"
-            )
-        key = VerificationKey.from_jwks(dict(jwks), source="issuer JWKS")
-    inspection = inspect_token(id_token, key=key, now=now)
-    if not inspection.signature_valid:
-        raise ProviderResponseError(
-            f"the id_token signature is not valid ({inspection.signature_error or 'no matching key'})"
-        )
-    if is_issuer_template(issuer):
-        tid = payload.get("tid")
-        expected = issuer_for_tenant(issuer, tid)
-        if expected is None:
-            raise ProviderResponseError(
-                "the id_token has no usable tid claim, so its iss cannot be checked against the "
-                f"issuer template {issuer}"
-            )
-        if payload.get("iss") != expected:
-            raise ProviderResponseError(
-                f"the id_token's iss is not the issuer template filled with its tid '{tid}' "
-                "(a token of another tenant); refused"
-            )
-    elif payload.get("iss") != issuer:
-        raise ProviderResponseError("the id_token was issued by another issuer (iss does not match)")
-    aud = payload.get("aud")
-    audiences = [aud] if isinstance(aud, str) else list(aud) if isinstance(aud, list) else []
-    if client_id not in audiences:
-        raise ProviderResponseError("the id_token is not meant for this client (aud does not name client_id)")
-    azp = payload.get("azp")
-    if len(audiences) > 1 and azp is not None and azp != client_id:
-        raise ProviderResponseError("the id_token's azp names another client")
-    exp = payload.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
-        raise ProviderResponseError("the id_token has no exp")
-    if now > float(exp) + ID_TOKEN_LEEWAY:
-        raise ProviderResponseError("the id_token has expired")
-    iat = payload.get("iat")
-    if isinstance(iat, int | float) and not isinstance(iat, bool) and float(iat) > now + ID_TOKEN_LEEWAY:
-        raise ProviderResponseError("the id_token was issued in the future (check the clock)")
-    if nonce is not None and payload.get("nonce") != nonce:
-        raise ProviderResponseError("the id_token's nonce does not match this login (replayed token?)")
-    auth_time = payload.get("auth_time")
-    has_auth_time = isinstance(auth_time, int | float) and not isinstance(auth_time, bool)
-    if max_age is not None:
-        if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
-            raise ProviderResponseError("max_age was asked for, but the id_token has no auth_time")
-        if now > float(auth_time) + max_age + ID_TOKEN_LEEWAY:
-            raise ProviderResponseError("the id_token's auth_time is older than the max_age asked for")
-    if previous is not None:
-        for claim in ("iss", "sub"):
-            if payload.get(claim) != previous.get(claim):
-                raise ProviderResponseError(
-                    f"the id_token of the refresh names another {claim} than the login's (OIDC Core §12.2)"
-                )
-        if has_auth_time and "auth_time" in previous and auth_time != previous.get("auth_time"):
-            raise ProviderResponseError(
-                "the id_token of the refresh changes auth_time, the original login's time (OIDC Core §12.2)"
-            )
-    return IdTokenCheck(claims=dict(payload), verified_with=inspection.verified_with or str(alg))
 
 
 __all__ = [
