@@ -314,8 +314,9 @@ class Wire:
         )
         endpoints = profile_endpoints(profile, http)
         found = {"issuer": endpoints.issuer, **endpoints.urls()}
-        if endpoints.auth_signing_algs:
-            found["auth_signing_algs"] = endpoints.auth_signing_algs
+        for advertised in ("auth_signing_algs", "auth_methods"):
+            if getattr(endpoints, advertised):
+                found[advertised] = getattr(endpoints, advertised)
         return found
 
     def check_refreshed_id_token(

@@ -178,6 +178,12 @@ def endpoints_from_document(document: Mapping[str, Any], *, issuer: str, source:
     dpop_algs = document.get("dpop_signing_alg_values_supported")
     if isinstance(dpop_algs, list):
         values["dpop_algs"] = " ".join(a for a in dpop_algs if isinstance(a, str) and a.isalnum())[:200]
+    methods = document.get("token_endpoint_auth_methods_supported")
+    if isinstance(methods, list):
+        names = (m for m in methods if isinstance(m, str) and m.replace("_", "").isalnum())
+        values["auth_methods"] = " ".join(names)[:300]
+    if document.get("tls_client_certificate_bound_access_tokens") is True:
+        values["mtls_bound"] = "true"
     return Endpoints.from_json(values)
 
 

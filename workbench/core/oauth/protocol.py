@@ -57,12 +57,30 @@ DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 PKCE_VERIFIER_BYTES = 32
 
 # Names of the vars that override discovery (and the discovery document's own names).
-ENDPOINT_VARS = ("authorization_endpoint", "token_endpoint", "device_authorization_endpoint")
+ENDPOINT_VARS = (
+    "authorization_endpoint",
+    "token_endpoint",
+    "device_authorization_endpoint",
+    "introspection_endpoint",
+)
 # The endpoints templates see as `oauth.<name>` (discovered, or the profile var that overrides it).
 TEMPLATE_ENDPOINTS = (*ENDPOINT_VARS, "revocation_endpoint", "jwks_uri")
 
 
 # --------------------------------------------------------------------------- endpoints
+
+# The fields of `Endpoints` that are not URLs (what the issuer advertises, where it came from).
+NOT_URLS = (
+    "issuer",
+    "source",
+    "auth_signing_algs",
+    "dpop_algs",
+    "require_par",
+    "require_jar",
+    "jar_algs",
+    "auth_methods",
+    "mtls_bound",
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,11 @@ class Endpoints:
     userinfo_endpoint: str = ""
     end_session_endpoint: str = ""
     pushed_authorization_request_endpoint: str = ""  # RFC 9126
+    introspection_endpoint: str = ""  # RFC 7662 (named by RFC 8414 §2)
+    # token_endpoint_auth_methods_supported (RFC 8414 §2), space-separated ("" when not stated).
+    auth_methods: str = ""
+    # "true" when the issuer says tls_client_certificate_bound_access_tokens (RFC 8705 §3.3).
+    mtls_bound: str = ""
     # token_endpoint_auth_signing_alg_values_supported, space-separated ("" when not stated).
     auth_signing_algs: str = ""
     # dpop_signing_alg_values_supported (RFC 9449 §5.1), space-separated ("" when not stated).
@@ -93,17 +116,7 @@ class Endpoints:
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name
-            not in (
-                "issuer",
-                "source",
-                "auth_signing_algs",
-                "dpop_algs",
-                "require_par",
-                "require_jar",
-                "jar_algs",
-            )
-            and getattr(self, f.name)
+            if f.name not in NOT_URLS and getattr(self, f.name)
         }
 
     def signing_algs(self) -> tuple[str, ...]:
@@ -238,17 +251,47 @@ def basic_authorization(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
 
 
-def resolve_client_auth(value: str, *, has_secret: bool, has_key: bool) -> ClientAuth:
-    """The `client_auth` var, or a default from what is stored: key → private_key_jwt,
-    secret → client_secret_basic (RFC 6749 §2.3.1 says servers MUST support it), else none."""
+# The default method for what the profile stores, best first: a key signs an assertion (nothing
+# secret travels); a secret goes Basic (RFC 6749 §2.3.1: servers MUST support it), then in the body,
+# then as an HS256 assertion.
+_BY_KEY: tuple[ClientAuth, ...] = ("private_key_jwt",)
+_BY_SECRET: tuple[ClientAuth, ...] = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
+
+
+def resolve_client_auth(
+    value: str, *, has_secret: bool, has_key: bool, offered: Sequence[str] = ()
+) -> ClientAuth:
+    """The `client_auth` var, or (empty) the best method for what is stored among those the issuer
+    `offered` (its token_endpoint_auth_methods_supported; empty: not stated, anything goes).
+
+    A method the issuer does not list is refused here, in one line naming what it offers, before
+    any request. `none` is never refused: servers that take public clients often leave it out of
+    the list (Keycloak, Auth0), and a public client has nothing else to send. A private_key the
+    issuer cannot take for client authentication may still sign request objects (JAR): the client
+    is then public."""
     text = (value or "").strip()
+    listed = [m for m in offered if m]
     if not text:
-        if has_key:
-            return "private_key_jwt"
-        return "client_secret_basic" if has_secret else "none"
+        candidates = [*(_BY_KEY if has_key else ()), *(_BY_SECRET if has_secret else ())]
+        for method in candidates:
+            if not listed or method in listed:
+                return method
+        if has_secret:
+            raise InputError(
+                f"the issuer takes client authentication by {', '.join(listed)}; the profile's "
+                "client_secret fits none of them; nothing was sent",
+                hint="set client_auth to one it offers (`--set client_auth=…`) and store what it needs",
+            )
+        return "none"
     if text not in CLIENT_AUTH_METHODS:
         raise InputError(
             f"client_auth '{text}' is not one of {', '.join(CLIENT_AUTH_METHODS)}",
+        )
+    if listed and text != "none" and text not in listed:
+        raise InputError(
+            f"client_auth {text} is not offered by the issuer (it takes {', '.join(listed)}); "
+            "nothing was sent",
+            hint="set one it offers with `--set client_auth=…`, or leave client_auth empty for the best one",
         )
     return text
 
@@ -405,12 +448,16 @@ def client_credentials_from(
     get_secret: Callable[[str], str | None],
     *,
     signing_algs: Sequence[str] = (),
+    offered_methods: Sequence[str] = (),
 ) -> ClientCredentials:
     """Build the client's credentials from a profile's vars and a secret getter (vault).
-    `signing_algs`: what the issuer takes for private_key_jwt (`Endpoints.signing_algs`)."""
+    `signing_algs`: what the issuer takes for private_key_jwt (`Endpoints.signing_algs`);
+    `offered_methods`: its token_endpoint_auth_methods_supported (`resolve_client_auth`)."""
     secret = get_secret("client_secret")
     key = get_secret("private_key")
-    method = resolve_client_auth(vars_.get("client_auth", ""), has_secret=bool(secret), has_key=bool(key))
+    method = resolve_client_auth(
+        vars_.get("client_auth", ""), has_secret=bool(secret), has_key=bool(key), offered=offered_methods
+    )
     return ClientCredentials(
         client_id=(vars_.get("client_id") or "").strip(),
         method=method,
