@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workbench.core.engine.flows import resolve_url, template_vars
-from workbench.core.errors import InputError
+from workbench.core.errors import InputError, WorkbenchError
 from workbench.core.oauth.discovery import vars_endpoints
 from workbench.core.oauth.introspection import Introspected, introspect
 from workbench.core.oauth.login import client_credentials, oauth_section, profile_endpoints, profile_transport
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from workbench.core.context import AppContext
 
+INTROSPECTION_VAR = "introspection_endpoint"
 MAX_TOKEN_CHARS = 64 * 1024  # the inspector's own cap: nothing longer is a token worth sending
 
 
@@ -34,6 +35,20 @@ def clean_token(text: str) -> str:
     return token
 
 
+def introspectable_profiles(ctx: AppContext) -> list[str]:
+    """The profiles whose preset names an introspection endpoint (the OAuth ones). Reads the
+    profile files: run it off the GUI thread. A profile that does not load is left out."""
+    names: list[str] = []
+    for name in ctx.profiles.names():
+        try:
+            profile = ctx.profiles.get(name)
+        except WorkbenchError:
+            continue
+        if INTROSPECTION_VAR in {spec.name for spec in profile.preset.var_inputs}:
+            names.append(name)
+    return names
+
+
 def introspect_token(
     ctx: AppContext, name: str, token: str, *, transport: httpx.BaseTransport | None = None
 ) -> Introspected:
@@ -43,7 +58,7 @@ def introspect_token(
     token = clean_token(token)
     profile = ctx.profiles.get(name)
     vars_ = template_vars(profile)
-    if "introspection_endpoint" not in {spec.name for spec in profile.preset.var_inputs}:
+    if INTROSPECTION_VAR not in {spec.name for spec in profile.preset.var_inputs}:
         raise InputError(
             f"profile '{name}' (preset {profile.preset_name}) cannot introspect tokens: only the OAuth "
             "presets name an introspection endpoint",
@@ -71,4 +86,4 @@ def introspect_token(
     )
 
 
-__all__ = ["Introspected", "clean_token", "introspect_token"]
+__all__ = ["Introspected", "clean_token", "introspect_token", "introspectable_profiles"]
