@@ -33,7 +33,7 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit
 
 from workbench.sandbox import tokens as jose
@@ -106,7 +106,7 @@ class AuthorizationServer(Provider):
     """OIDC authorization server with consent and device approval pages (see module docstring)."""
 
     key = "idp"
-    presets = ("oauth2-authorization-code", "oauth2-device-code")
+    presets: ClassVar[tuple[str, ...]] = ("oauth2-authorization-code", "oauth2-device-code")
     prefix = "/idp"
     default_lifetime = 900
     default_refresh_lifetime = 30 * DAY
