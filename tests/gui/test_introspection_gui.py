@@ -80,3 +80,24 @@ def test_the_editors_fetch_result_says_everything_the_issuer_advertises(qtbot, m
     assert "client auth none, client_secret_basic, client_secret_post" in text
     assert "Introspection: " + fapi.base_url + "/introspect" in row.result.toolTip()
     assert "among none, client_secret_basic" in editor.var_fields["client_auth"].placeholderText()
+
+
+def test_the_demo_par_profile_logs_in_from_the_token_view_through_a_pushed_request(
+    qtbot, make_window, ctx, sandbox, monkeypatch
+):
+    fapi = sandbox.providers["idp-fapi"]
+    opened: list[str] = []
+
+    def open_and_approve(url: str) -> bool:
+        opened.append(url)
+        return fapi.play_user(url)
+
+    monkeypatch.setattr("workbench.core.oauth.login.default_opener", open_and_approve)
+    spec = sandbox.demo_extra_profiles()["oauth2-par"]
+    ctx.profiles.create("par", preset=spec["preset"], base_url=spec["base_url"], vars=spec["vars"],
+                        secret_names=list(spec["secrets"]))  # fmt: skip
+    for key, value in spec["secrets"].items():
+        ctx.vault.store("par", key, value)
+    window = make_window(select="par")
+    result = obtain(qtbot, window, window.token_view.login_panel.login_button.click, timeout=20_000)
+    assert result.access_token and "request_uri=urn" in opened[0] and "code_challenge" not in opened[0]
