@@ -96,14 +96,15 @@ def test_a_dpop_bound_token_introspects_with_client_authentication_alone(oidc_se
         dpop_bound_access_tokens=True,
     )
     add_profile(
-        "svc", oidc_server.issuer, client,
+        "svc-introspect", oidc_server.issuer, client,
         "--set", "token_path=/token", "--set", "scope=",
         "--set", "introspection_endpoint=/token/introspection",
         preset="oauth2-client-credentials",
     )  # fmt: skip
-    jkt = run_cli("keygen", "--dpop", "--profile", "svc").stdout.split("jkt ", 1)[1].strip()
-    token = run_cli("token", "svc").stdout.strip()
-    run = run_cli("decode", token, "--introspect", "svc")
+    jkt = run_cli("keygen", "--dpop", "--profile", "svc-introspect").stdout.split("jkt ", 1)[1].strip()
+    minted = run_cli("token", "svc-introspect")
+    assert minted.returncode == 0, minted.stderr
+    run = run_cli("decode", minted.stdout.strip(), "--introspect", "svc-introspect")
     assert run.returncode == 0, run.stderr
     assert f"jkt {jkt}" in run.stdout and "DPoP" in run.stdout
     (asked,) = oidc_server.calls(client["client_id"], "/token/introspection")
