@@ -212,6 +212,7 @@ class DemoSession:
                 base_url=spec["base_url"],
                 vars=spec.get("vars", {}),
                 secrets=spec.get("secrets", {}),
+                settings=spec.get("settings"),
             )
         self.ctx = ctx
         return ctx
@@ -328,7 +329,7 @@ class WorkbenchApp:
         self._mint_finished()
 
     def on_demo_token_failed(self, name: str, exc: BaseException) -> None:
-        self.window.tokens.failed(name, user_message(exc))
+        self.window.tokens.failed(name, exc)
         self._mint_finished()
 
     def _mint_finished(self) -> None:

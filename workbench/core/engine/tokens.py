@@ -52,7 +52,6 @@ from workbench.core.errors import (
     user_message,
 )
 from workbench.core.jose.claims import jwt_times, read_jwt
-from workbench.core.jose.dpop import binding_problem
 from workbench.core.oauth.login import is_interactive
 from workbench.core.redact import fingerprint
 from workbench.core.request.templating import VaultSecretSource
@@ -495,12 +494,7 @@ class Tokens(StoredTokens):
                     if step == "refresh" and profile.preset.token.rotates_refresh_token:
                         self._keep_rotated_refresh_token(profile, response.headers, response.content)
                     raise
-                if dpop is not None:
-                    problem = binding_problem(
-                        answer.token_type, answer.jwt.claims if answer.jwt else None, dpop.jkt, label
-                    )
-                    if problem is not None:
-                        raise ProviderResponseError(problem, status=status, error_type="dpop_binding")
+                self._wire.refuse_unbound(profile, answer, dpop, oauth, label, status)
                 return answer
             if self.config.retry.is_retryable_status(status) and attempt < self.config.retry.attempts:
                 retry_after = parse_retry_after(
@@ -536,9 +530,10 @@ class Tokens(StoredTokens):
             raise error
 
     def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str, label: str) -> None:
-        retry = self.config.retry
+        retry, note = self.config.retry, f"{why} (attempt {attempt} of {self.config.retry.attempts})"
         delay = retry.delay(attempt, retry_after)
-        log.info("%s; retrying in %.2f s (attempt %d of %d)", why, delay, attempt + 1, retry.attempts)
+        log.info("%s; retrying in %.2f s", note, delay)
+        self._events.emit("retrying", profile, note, retry_at=self.clock.now() + delay)  # a view counts down
         pause(delay, self.config.sleep, label)
 
     # ------------------------------------------- the API refused or replaced a token

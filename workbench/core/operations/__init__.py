@@ -10,10 +10,10 @@ writes when a later step fails: a refused profile leaves nothing in the keychain
 
 This package is the catalogue: its modules are grouped by noun (``profiles``, ``keys``,
 ``tokens``, ``requests``, ``imports``, ``logins``; ``secrets`` writes a profile's secrets under
-its token lock) and every operation is importable from here, except those of ``imports`` and
-``logins``: they load the importers and OAuth, so they are imported from their modules when
-used. Errors about one input carry it in `field` (`errors.WorkbenchError`), so a form marks
-the field without reading the message.
+its token lock) and every operation is importable from here, except those of ``imports``,
+``logins`` and ``introspection``: they load the importers and OAuth, so they are imported from
+their modules when used. Errors about one input carry it in `field` (`errors.WorkbenchError`), so
+a form marks the field without reading the message.
 
 =====================  ==============================================================
 operation              result
@@ -29,6 +29,7 @@ import_collection      ImportOutcome (profiles, pending ones, saved requests, wi
 log_in                 LoginOutcome (grant, stored token, granted scope, id_token claims)
 key_slot               KeySlot (where a profile keeps its signing key, which algorithms)
 key_slot_status        KeySlotStatus (is a key stored there, does it fit)
+profiles_taking_key    list of names (the profiles a key of one algorithm can be attached to)
 attach_private_key     KeyAttached (algorithm, whether a key was replaced)
 obtain_token           TokenObtained (how the token was obtained; the token is an engine event)
 token_facts            TokenFacts (how a profile's token is sent, what the provider offers)
@@ -40,6 +41,7 @@ resign_edited          Signed (an edited header and payload, signed as they are)
 encrypt_token          Encrypted (a compact JWE for a recipient's key)
 generate_keychain_key  KeyGenerated (a signing key kept in the keychain by name)
 probe_api              ProbeReport (which forged variants of a valid token the API accepted)
+introspect_token       Introspected (RFC 7662: active or not, what the issuer knows; in ``introspection``)
 =====================  ==============================================================
 """
 
@@ -64,6 +66,7 @@ from workbench.core.operations.keys import (
     check_key_generation,
     key_slot,
     key_slot_status,
+    profiles_taking_key,
     signing_algorithms,
 )
 from workbench.core.operations.probe import ProbeReport, ProbeResult, probe_api
@@ -137,6 +140,7 @@ __all__ = [
     "obtain_token",
     "paste_token",
     "probe_api",
+    "profiles_taking_key",
     "removal_preview",
     "remove_profile",
     "render_request",
