@@ -1,0 +1,62 @@
+"""A preset var may list the values it takes (`choices`): the OAuth presets' client
+authentication lists exactly the methods core signs with, and `profile add`/`set` refuse
+another value with the field named."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.test_presets import MINIMAL, problem_of
+from workbench.core import operations
+from workbench.core.context import AppContext
+from workbench.core.errors import InputError
+from workbench.core.oauth.protocol import CLIENT_AUTH_METHODS
+from workbench.core.storage.vault import MemoryKeyring, Vault
+
+
+@pytest.fixture
+def ctx(workbench_home):
+    context = AppContext(vault=Vault(MemoryKeyring()))
+    yield context
+    context.close()
+
+
+def test_every_client_auth_input_offers_the_methods_core_supports(ctx):
+    catalog = ctx.presets
+    seen = 0
+    for name in catalog.names():
+        spec = catalog.get(name).input("client_auth")
+        if spec is None:
+            continue
+        seen += 1
+        assert set(spec.choices) - {""} == set(CLIENT_AUTH_METHODS), name
+        assert spec.default in spec.choices
+    assert seen == 4
+
+
+def test_a_default_outside_the_choices_is_refused():
+    text = MINIMAL.replace('kind = "var"', 'kind = "var"\ndefault = "c"\nchoices = ["a", "b"]', 1)
+    assert "'c' is not one of its choices" in problem_of(text)
+
+
+def test_a_secret_cannot_have_choices():
+    text = MINIMAL.replace('kind = "secret"', 'kind = "secret"\nchoices = ["a"]', 1)
+    assert "only var inputs may have choices" in problem_of(text)
+
+
+def test_add_and_set_refuse_a_value_that_is_not_a_choice(ctx):
+    with pytest.raises(InputError) as added:
+        operations.profiles.check_new_profile(
+            ctx, "cc", preset="oauth2-client-credentials", base_url="https://auth.example.com",
+            vars={"client_id": "app", "client_auth": "client_secret_jwt"},
+        )  # fmt: skip
+    assert added.value.field == "vars.client_auth"
+    assert "client_secret_jwt" in str(added.value) and "private_key_jwt" in str(added.value)
+    operations.create_profile(
+        ctx, "cc", preset="oauth2-client-credentials", base_url="https://auth.example.com",
+        vars={"client_id": "app", "client_auth": "client_secret_post"}, secrets={"client_secret": "s"},
+    )  # fmt: skip
+    with pytest.raises(InputError) as changed:
+        operations.update_profile(ctx, "cc", vars={"client_auth": "basic"})
+    assert changed.value.field == "vars.client_auth"
+    assert ctx.profiles.get("cc").vars["client_auth"] == "client_secret_post"
