@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from workbench.core.errors import user_message
 from workbench.core.oauth.login import discover_issuer
 from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
+from workbench.gui.profile_fields import form_label
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 
@@ -117,8 +118,9 @@ class DiscoveryRow(QWidget):
 
 
 def add_redirect_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -> QLineEdit | None:
-    """Browser logins: the redirect URI to register with the provider (read-only, selectable),
-    following the redirect_port field as it is typed (`oauth.params.redirect_uri_to_register`)."""
+    """Browser logins: the redirect URI to register with the provider (read-only, selectable,
+    with Copy), following the redirect_port field as it is typed
+    (`oauth.params.redirect_uri_to_register`)."""
 
     section = preset.data.get("oauth")
     if not isinstance(section, Mapping) or section.get("grant") != "authorization_code":
@@ -126,17 +128,35 @@ def add_redirect_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -
     shown = QLineEdit()
     shown.setObjectName("redirectUri")
     shown.setReadOnly(True)
+    copy = QPushButton("Copy")
+    copy.setObjectName("copyRedirectUri")
+    copy.setToolTip("Copy the redirect URI, to paste into the provider's app registration")
+    note = QLabel()
+    note.setWordWrap(True)
+    note.setStyleSheet("color: gray")
     port = editor.var_fields.get("redirect_port")
 
     def update() -> None:
         vars_ = {"redirect_port": port.text() if port is not None else ""}
         shown.setText(redirect_uri_to_register(vars_))
-        shown.setToolTip(f"Register this redirect URI with the provider: {redirect_uri_note(vars_)}")
+        note.setText(f"Register it with the provider as an allowed redirect URI: {redirect_uri_note(vars_)}.")
+        shown.setToolTip(note.text())
 
     if port is not None:
         port.textChanged.connect(lambda _text: update())
+    copy.clicked.connect(lambda: editor.services.clipboard.copy_plain(shown.text(), "redirect URI"))
     update()
-    form.insertRow(0, "Redirect URI to register", shown)
+    row = QWidget()
+    column = QVBoxLayout(row)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    line = QHBoxLayout()
+    line.addWidget(shown, 1)
+    line.addWidget(copy)
+    column.addLayout(line)
+    column.addWidget(note)
+    form.insertRow(0, form_label("Redirect URI to register"), row)
+    editor.redirect_copy = copy
     return shown
 
 
@@ -146,7 +166,7 @@ def add_discovery_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) 
     if not offers_discovery(preset):
         return None
     row = DiscoveryRow(editor.services, editor.base_url, editor.var_fields)
-    form.insertRow(0, "Issuer", row)
+    form.insertRow(0, form_label("Issuer"), row)
     return row
 
 

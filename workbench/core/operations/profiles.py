@@ -292,10 +292,15 @@ def check_profile_update(
     secret_names: Iterable[str] = (),
     settings: Mapping[str, Any | None] | None = None,
     secret_refs: Mapping[str, str] | None = None,
+    current: Profile | None = None,
 ) -> Profile:
-    """Validate-only `update_profile` (no secret values needed): the profile as it would be written."""
+    """Validate-only `update_profile` (no secret values needed): the profile as it would be written.
+
+    `current`: the profile as the caller already read it (a form checking as the user types),
+    so no file is read again."""
     change = _Change.of(base_url, vars, unset_vars, secret_names, settings, secret_refs)
-    return _changed_profile(ctx, ctx.profiles.get(name), change)
+    existing = current if current is not None and current.name == name else ctx.profiles.get(name)
+    return _changed_profile(ctx, existing, change)
 
 
 def update_profile(
