@@ -91,6 +91,7 @@ def test_the_editor_opens_with_the_cursor_in_its_first_field(qtbot, make_window,
     qtbot.waitUntil(lambda: window.selected_name() == "tot")
     editor = open_edit(qtbot, window)
     assert QApplication.focusWidget() is editor.base_url  # the name of a profile is fixed
+    assert not editor.base_url.hasSelectedText()  # a keystroke must not replace the URL
 
 
 def test_choosing_another_preset_keeps_the_new_inputs_before_save(qtbot, make_window):
@@ -264,3 +265,45 @@ def test_the_redirect_uri_to_register_is_shown_with_copy(qtbot, make_window):
     assert editor.redirect_uri.text() == "http://127.0.0.1:8765/callback"
     editor.redirect_copy.click()
     assert QGuiApplication.clipboard().text() == "http://127.0.0.1:8765/callback"
+
+
+# -- allowed origins: the GUI's --allow-origin ------------------------------------------------------
+
+
+def test_allowed_origins_are_set_in_the_editor_and_written_through_core(qtbot, make_window, add_profile, ctx):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    editor = open_edit(qtbot, window)
+    qtbot.keyClicks(editor.allowed_origins, "ftp://files.example.com")
+    assert "not an origin" in shown_problems(editor)["allowed_origins"]
+    editor.allowed_origins.clear()
+    qtbot.keyClicks(editor.allowed_origins, "https://files.example.com, https://cdn.example.com:8443/")
+    assert shown_problems(editor) == {}
+    with qtbot.waitSignal(editor.saved, timeout=10_000):
+        save_button(editor).click()
+    assert ctx.profiles.get("tot").settings["allowed_origins"] == [
+        "https://files.example.com",
+        "https://cdn.example.com:8443",
+    ]
+    qtbot.waitUntil(lambda: "allowed_origins" in window.selected_profile().settings)  # reloaded
+    editor = open_edit(qtbot, window)
+    assert editor.allowed_origins.text() == "https://files.example.com https://cdn.example.com:8443"
+    editor.allowed_origins.clear()
+    with qtbot.waitSignal(editor.saved, timeout=10_000):
+        save_button(editor).click()
+    assert "allowed_origins" not in ctx.profiles.get("tot").settings
+
+
+def test_a_new_profile_can_allow_another_origin(qtbot, make_window, ctx, sandbox):
+    window = make_window()
+    editor = open_new(qtbot, window, "token-of-trust")
+    spec = sandbox.demo_profiles()["token-of-trust"]
+    editor.name_edit.setText("tot2")
+    editor.base_url.setText(spec["base_url"])
+    editor.var_fields["app_domain"].setText(spec["vars"]["app_domain"])
+    for key, value in spec["secrets"].items():
+        editor.secret_fields[key].set_value(value)
+    editor.allowed_origins.setText("https://files.example.com")
+    with qtbot.waitSignal(editor.saved, timeout=10_000):
+        save_button(editor).click()
+    assert ctx.profiles.get("tot2").settings["allowed_origins"] == ["https://files.example.com"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -56,9 +56,10 @@ from workbench.gui.profile_fields import (  # noqa: F401 - LABEL_WIDTH, NOT_SET,
 )
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS, ErrorBanner, monospace_font
+from workbench.gui.widgets import ErrorBanner, monospace_font
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
     from PySide6.QtWidgets import QMessageBox
 
     from workbench.core.context import AppContext
@@ -206,24 +207,26 @@ class ProfileEditor(QDialog):
             "How long one request may take in all, from connecting to the last byte. "
             "Leave empty for the app's default.",
         )
-        self._add_row(
-            top,
-            "allowed_origins",
-            "Allowed origins (optional)",
-            self.allowed_origins,
-            "Other origins (https://host[:port], space-separated) this profile's token may be sent "
-            "to. Requests anywhere else outside the base URL's origin are refused.",
-        )
         body.addLayout(top)
 
         self.inputs_box = QGroupBox("Inputs")
         self.inputs_layout = QVBoxLayout(self.inputs_box)
-        self.keychain_note = QLabel()
-        self.keychain_note.setWordWrap(True)
-        self.keychain_note.setStyleSheet(f"color: {STATE_COLORS['expiring']}")
-        self.keychain_note.hide()
+        self.keychain_note = ErrorBanner()  # tinted amber: legible in light and dark palettes
+        self.keychain_note.setObjectName("keychainNote")
         self.inputs_layout.addWidget(self.keychain_note)
         body.addWidget(self.inputs_box)
+        sending = QGroupBox("Where its token may go")
+        sending_form = QFormLayout(sending)
+        sending_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._add_row(
+            sending_form,
+            "allowed_origins",
+            "Allowed origins (optional)",
+            self.allowed_origins,
+            "Origins besides the base URL's that may receive this profile's token, as "
+            "https://host[:port], separated by spaces. Requests to any other origin are refused.",
+        )
+        body.addWidget(sending)
         body.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -260,6 +263,12 @@ class ProfileEditor(QDialog):
         (self.base_url if self.profile is not None else self.name_edit).setFocus()
         if self.profile is not None and self.profile.pending:
             self.show_pending(self.profile)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        # QDialog then gives the first field a Tab-like focus, which selects its text (a keystroke
+        # would replace the base URL): take the selection away once that has happened.
+        QTimer.singleShot(0, self.base_url.deselect)
 
     def _fit_screen(self) -> None:
         """Open as tall as the form needs, within the screen (the form scrolls beyond that)."""
@@ -316,6 +325,7 @@ class ProfileEditor(QDialog):
             self.touched.discard(key)
         form_widget = QWidget()
         form = QFormLayout(form_widget)
+        form.setContentsMargins(0, 0, 0, 0)  # the group's own margins suffice (as the next group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.var_fields.clear()
         self.secret_fields.clear()
@@ -358,8 +368,8 @@ class ProfileEditor(QDialog):
     def _chain_tab_order(self) -> None:
         """Tab follows the form as shown: the fields, the preset's inputs, then Save and Cancel.
         (Qt's default is the order of creation, and the inputs are rebuilt after the buttons.)"""
-        top = [self.name_edit, self.preset_combo, self.base_url, self.timeout, self.allowed_origins]
-        inputs = _focusable(self.inputs_form)
+        top = [self.name_edit, self.preset_combo, self.base_url, self.timeout]
+        inputs = [*_focusable(self.keychain_note), *_focusable(self.inputs_form), self.allowed_origins]
         buttons = [b for b in self.buttons.buttons() if b.focusPolicy() & Qt.FocusPolicy.TabFocus]
         banner = _focusable(self.banner)
         chain: list[QWidget] = [*top, *inputs, *buttons, *banner]
@@ -388,12 +398,13 @@ class ProfileEditor(QDialog):
             return
         stored, keychain = result
         self.keychain = keychain
-        warning = self.ctx.vault.warning
-        self.keychain_note.setText(
-            "⚠ No usable OS keychain: secrets typed here are kept in memory until the app quits, "
-            "then they are gone." + (f"\n{warning}" if warning else "")
+        warning = self.ctx.vault.warning or (
+            "No usable OS keychain: secrets typed here are kept in memory until the app quits."
         )
-        self.keychain_note.setVisible(not keychain)
+        if keychain:
+            self.keychain_note.hide()
+        else:
+            self.keychain_note.show_message(warning, kind="warning")
         refs = self.profile.secret_refs if self.profile is not None else {}
         for n, field in self.secret_fields.items():
             field.set_keychain(keychain)

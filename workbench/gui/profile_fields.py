@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 STORED = "stored ✓"
 NOT_SET = "not set"
 # Where a typed secret goes: the OS keychain, or (none usable) this process's memory.
-STORED_IN_MEMORY = "in memory only"
+STORED_IN_MEMORY = "⚠ in memory only"
 
 PLACEHOLDER_NEW = "kept in the keychain"
 PLACEHOLDER_NEW_MULTILINE = "paste, or load from a file"
@@ -131,7 +131,7 @@ class SecretField(QWidget):
             self.status.setStyleSheet("color: gray")
         elif self.stored:
             self.status.setText(STORED if self.keychain else STORED_IN_MEMORY)
-            self.status.setStyleSheet(f"color: {STATE_COLORS['valid' if self.keychain else 'expiring']}")
+            self.status.setStyleSheet(f"color: {STATE_COLORS['valid']}" if self.keychain else "")
         else:
             self.status.setText(NOT_SET)
             self.status.setStyleSheet("color: gray")
