@@ -184,9 +184,7 @@ def test_a_just_typed_secret_can_be_shown_and_hidden_again(qtbot, make_window):
     assert field.value() == "typed-key"
 
 
-def test_a_revealed_stored_secret_can_be_hidden_and_is_not_stored_again(
-    qtbot, make_window, add_profile, ctx
-):
+def test_a_revealed_stored_secret_can_be_hidden_and_is_not_stored_again(qtbot, make_window, add_profile, ctx):
     add_profile("api-key-sliding", "sl")
     window = make_window(select="sl")
     editor = open_edit(qtbot, window)

@@ -134,7 +134,8 @@ def add_redirect_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -
     note = QLabel()
     note.setWordWrap(True)
     note.setStyleSheet("color: gray")
-    port = editor.var_fields.get("redirect_port")
+    field = editor.var_fields.get("redirect_port")
+    port = field if isinstance(field, QLineEdit) else None
 
     def update() -> None:
         vars_ = {"redirect_port": port.text() if port is not None else ""}
@@ -165,7 +166,8 @@ def add_discovery_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) 
     editor.redirect_uri = add_redirect_row(editor, form, preset)
     if not offers_discovery(preset):
         return None
-    row = DiscoveryRow(editor.services, editor.base_url, editor.var_fields)
+    lines = {name: f for name, f in editor.var_fields.items() if isinstance(f, QLineEdit)}
+    row = DiscoveryRow(editor.services, editor.base_url, lines)
     form.insertRow(0, form_label("Issuer"), row)
     return row
 

@@ -13,6 +13,7 @@ goes through the core operations (`operations.create_profile` / `update_profile`
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -31,19 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core import operations
 from workbench.core.errors import user_message
 from workbench.gui.confirm import ask
 from workbench.gui.login_discovery import add_discovery_row
-from workbench.gui.profile_checks import (  # noqa: F401 - MAX_TIMEOUT_SECONDS: re-exported
-    MAX_TIMEOUT_SECONDS,
-    FormValues,
-    field_message,
-    form_problems,
-    row_of,
-    summary,
-    user_words,
-)
 from workbench.gui.profile_fields import (  # noqa: F401 - LABEL_WIDTH, NOT_SET, STORED: re-exported
     LABEL_WIDTH,
     NOT_SET,
@@ -54,55 +45,27 @@ from workbench.gui.profile_fields import (  # noqa: F401 - LABEL_WIDTH, NOT_SET,
     form_label,
     read_secret_file,
 )
+from workbench.gui.profile_form import (  # noqa: F401 - MAX_TIMEOUT_SECONDS, save_profile: re-exported
+    MAX_TIMEOUT_SECONDS,
+    FormValues,
+    field_message,
+    form_problems,
+    row_of,
+    save_profile,
+    summary,
+    user_words,
+    vault_status,
+)
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import ErrorBanner, monospace_font
+from workbench.gui.widgets import ErrorBanner, monospace_font, tab_stops
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QShowEvent
     from PySide6.QtWidgets import QMessageBox
 
-    from workbench.core.context import AppContext
     from workbench.core.profiles.presets import Preset
     from workbench.core.profiles.profile import Profile
-    from workbench.core.storage.vault import Vault
-
-
-def save_profile(ctx: AppContext, form: FormValues, secrets: dict[str, str]) -> str:
-    """Create or update the profile with its secrets through the core operations. Runs on the pool.
-
-    The form's [settings] (timeout, allowed origins) go with it; on an update a setting the form
-    leaves empty is removed (`FormValues.settings`)."""
-
-    if form.existing is None:
-        created = operations.create_profile(
-            ctx,
-            form.name,
-            preset=form.preset.name,
-            base_url=form.base_url,
-            vars=dict(form.vars),
-            secrets=secrets,
-            settings=form.settings() or None,
-        )
-        return created.name
-    updated = operations.update_profile(
-        ctx,
-        form.existing.name,
-        base_url=form.base_url,
-        vars=dict(form.vars),
-        unset_vars=form.unset_vars(),
-        secrets=secrets,
-        settings=form.settings(),
-    )
-    return updated.name
-
-
-def vault_status(vault: Vault, profile: str | None, names: list[str]) -> tuple[dict[str, bool], bool]:
-    """Which of `names` the vault holds for `profile`, and whether an OS keychain keeps them
-    (False: none is usable, values live in memory for this run). Runs on the pool."""
-    stored = {n: vault.has(profile, n) for n in names} if profile is not None else {}
-    vault.persistent  # noqa: B018 - picks the backend: a failing one switches to memory now
-    return stored, not vault.fell_back
 
 
 class ProfileEditor(QDialog):
@@ -233,6 +196,7 @@ class ProfileEditor(QDialog):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
+        self.form_content = content
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its fields take focus, not the area
         self.form_scroll = scroll
         self.inputs_scroll = scroll  # the name earlier versions used for the inputs' scroll area
@@ -264,7 +228,7 @@ class ProfileEditor(QDialog):
         if self.profile is not None and self.profile.pending:
             self.show_pending(self.profile)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         # QDialog then gives the first field a Tab-like focus, which selects its text (a keystroke
         # would replace the base URL): take the selection away once that has happened.
@@ -273,7 +237,7 @@ class ProfileEditor(QDialog):
     def _fit_screen(self) -> None:
         """Open as tall as the form needs, within the screen (the form scrolls beyond that)."""
         screen = self.screen().availableGeometry() if self.screen() is not None else None
-        content = self.form_scroll.widget().sizeHint()
+        content = self.form_content.sizeHint()
         height = content.height() + self.buttons.sizeHint().height() + 60
         width = max(640, content.width() + 40)
         if screen is not None:
@@ -291,7 +255,9 @@ class ProfileEditor(QDialog):
             for name in missing
         ]
         titles = ", ".join(self.rows[k].title for k in keys if k in self.rows)
-        self.show_banner(f"This imported profile is pending: fill in {titles} to complete it.", kind="warning")
+        self.show_banner(
+            f"This imported profile is pending: fill in {titles} to complete it.", kind="warning"
+        )
         first = next((k for k in keys if k in self.rows), None)
         if first is not None:
             self.rows[first].input_widget().setFocus()
@@ -369,11 +335,11 @@ class ProfileEditor(QDialog):
         """Tab follows the form as shown: the fields, the preset's inputs, then Save and Cancel.
         (Qt's default is the order of creation, and the inputs are rebuilt after the buttons.)"""
         top = [self.name_edit, self.preset_combo, self.base_url, self.timeout]
-        inputs = [*_focusable(self.keychain_note), *_focusable(self.inputs_form), self.allowed_origins]
+        inputs = [*tab_stops(self.keychain_note), *tab_stops(self.inputs_form), self.allowed_origins]
         buttons = [b for b in self.buttons.buttons() if b.focusPolicy() & Qt.FocusPolicy.TabFocus]
-        banner = _focusable(self.banner)
+        banner = tab_stops(self.banner)
         chain: list[QWidget] = [*top, *inputs, *buttons, *banner]
-        for first, second in zip(chain, chain[1:], strict=False):
+        for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
     # -- vault status / reveal / key files (pool) -------------------------------------------------
@@ -457,8 +423,7 @@ class ProfileEditor(QDialog):
 
     # -- the focused row stays in view ------------------------------------------------------------
     def on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        content = self.form_scroll.widget()
-        if new is None or not content.isAncestorOf(new):
+        if new is None or not self.form_content.isAncestorOf(new):
             return
         row = next((r for r in self.rows.values() if r.isAncestorOf(new)), None)
         if row is not None:
@@ -591,17 +556,3 @@ class ProfileEditor(QDialog):
         if key is not None and key in self.rows:
             self.rows[key].set_problem(field_message(exc))
         self.show_banner(user_words(user_message(exc)))
-
-
-def _focusable(root: QWidget) -> list[QWidget]:
-    """`root`'s widgets that Tab stops at, in the order they were added (top to bottom, left to
-    right in this form)."""
-    out: list[QWidget] = []
-    for child in root.children():
-        if not isinstance(child, QWidget) or child.isWindow():  # a combo box's popup, a dialog
-            continue
-        if child.focusPolicy() & Qt.FocusPolicy.TabFocus:
-            out.append(child)  # a control: its own parts (a text box's viewport) are not stops
-        else:
-            out.extend(_focusable(child))
-    return out

@@ -135,7 +135,8 @@ class SecretField(QWidget):
         else:
             self.status.setText(NOT_SET)
             self.status.setStyleSheet("color: gray")
-        self.status.setToolTip("" if self.keychain else "No usable OS keychain: values are lost when the app quits")
+        lost = "No usable OS keychain: values are lost when the app quits"
+        self.status.setToolTip("" if self.keychain else lost)
         # "Leave empty to keep" only makes sense when there is something to keep.
         multiline = not isinstance(self.editor, QLineEdit)
         if self.stored:

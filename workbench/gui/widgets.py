@@ -432,3 +432,17 @@ class EnterFilter(QObject):
             self._action()
             return True
         return False
+
+
+def tab_stops(root: QWidget) -> list[QWidget]:
+    """`root`'s widgets that Tab stops at, in the order they were added (top to bottom, left to
+    right in this form)."""
+    out: list[QWidget] = []
+    for child in root.children():
+        if not isinstance(child, QWidget) or child.isWindow():  # a combo box's popup, a dialog
+            continue
+        if child.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            out.append(child)  # a control: its own parts (a text box's viewport) are not stops
+        else:
+            out.extend(tab_stops(child))
+    return out

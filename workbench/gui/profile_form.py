@@ -1,10 +1,11 @@
-"""What is wrong with the profile editor's form, field by field, in the form's own words.
+"""The profile editor's form as data: what is wrong with it, field by field, in the form's own
+words, and the core calls that save it (on the pool).
 
 The checks are core's: the name and base URL rules (`validate_profile_name`,
 `validate_base_url`) field by field, so every problem shows at once; then, when each field
 passes on its own, the validate-only operation the Save runs (`check_new_profile` /
 `check_profile_update`), whose error names its field (allowed origins, a var's choices, ...).
-No disk read, no vault: this runs on the GUI thread as the user types.
+The checks read no disk and no vault: they run on the GUI thread as the user types.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from workbench.core import operations
 from workbench.core.errors import ProfileError, WorkbenchError, user_message
 from workbench.core.operations.profiles import check_new_profile, check_profile_update
 from workbench.core.profiles.profile import validate_base_url, validate_profile_name
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.profiles.presets import Preset
     from workbench.core.profiles.profile import Profile
+    from workbench.core.storage.vault import Vault
 
 MAX_TIMEOUT_SECONDS = 600
 _ORIGIN_SEPARATORS = re.compile(r"[\s,]+")
@@ -159,6 +162,43 @@ def summary(found: Mapping[str, str], titles: Mapping[str, str]) -> str | None:
         return next(iter(found.values()))
     names = ", ".join(titles.get(k, k) for k in found)
     return f"Fix {len(found)} fields ({names}): each says what is wrong under it."
+
+
+def save_profile(ctx: AppContext, form: FormValues, secrets: dict[str, str]) -> str:
+    """Create or update the profile with its secrets through the core operations. Runs on the pool.
+
+    The form's [settings] (timeout, allowed origins) go with it; on an update a setting the form
+    leaves empty is removed (`FormValues.settings`)."""
+
+    if form.existing is None:
+        created = operations.create_profile(
+            ctx,
+            form.name,
+            preset=form.preset.name,
+            base_url=form.base_url,
+            vars=dict(form.vars),
+            secrets=secrets,
+            settings=form.settings() or None,
+        )
+        return created.name
+    updated = operations.update_profile(
+        ctx,
+        form.existing.name,
+        base_url=form.base_url,
+        vars=dict(form.vars),
+        unset_vars=form.unset_vars(),
+        secrets=secrets,
+        settings=form.settings(),
+    )
+    return updated.name
+
+
+def vault_status(vault: Vault, profile: str | None, names: list[str]) -> tuple[dict[str, bool], bool]:
+    """Which of `names` the vault holds for `profile`, and whether an OS keychain keeps them
+    (False: none is usable, values live in memory for this run). Runs on the pool."""
+    stored = {n: vault.has(profile, n) for n in names} if profile is not None else {}
+    vault.persistent  # noqa: B018 - picks the backend: a failing one switches to memory now
+    return stored, not vault.fell_back
 
 
 # Internal names a core message may carry, and the words the form uses for them.
