@@ -199,7 +199,6 @@ class ProfileEditor(QDialog):
         self.form_content = content
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its fields take focus, not the area
         self.form_scroll = scroll
-        self.inputs_scroll = scroll  # the name earlier versions used for the inputs' scroll area
         outer.addWidget(scroll, 1)
 
         self.buttons = QDialogButtonBox(
