@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from workbench.core.engine.schedule import token_state
 from workbench.core.errors import user_message
 from workbench.core.operations import obtain_token, token_facts, verify_token
+from workbench.core.operations.dpop import request_proof
 from workbench.core.operations.requests import clipboard_text as build_clipboard_text
 from workbench.core.redact import fingerprint
 from workbench.gui.fix_hints import gui_message
@@ -567,8 +568,11 @@ class TokenView(QWidget):
         gen = job.gen
 
         def build(cancel: threading.Event) -> str:
-            token = engine.get_token(profile.name, cancel=cancel).access_token
-            return build_clipboard_text(what, profile, token, spec)
+            token = engine.get_token(profile.name, cancel=cancel)
+            proof = request_proof(engine, profile, token, spec) if what == "curl" else None
+            return build_clipboard_text(
+                what, profile, token.access_token, spec, token_type=token.token_type, dpop_proof=proof
+            )
 
         job.task = self.services.runner.start(
             build,

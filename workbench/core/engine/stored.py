@@ -8,6 +8,7 @@ stored, and announcing changes as engine events.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import threading
@@ -39,6 +40,8 @@ from workbench.core.errors import (
 )
 from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.claims import JwtClaims, jwt_times, read_jwt
+from workbench.core.jose.dpop import DpopKey
+from workbench.core.oauth.sender import dpop_pem
 from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import fingerprint
 
@@ -132,6 +135,7 @@ class StoredTokens:
         self._entries: dict[str, HeldToken] = {}
         self._seq = itertools.count(1)
         self._thread_locks: dict[str, threading.Lock] = {}
+        self._dpop_keys: dict[str, tuple[str, DpopKey]] = {}
         # Rotated refresh tokens the vault refused, with the access token obtained alongside;
         # both stay here (never handed out) until the refresh token is safely stored.
         self._pending: dict[str, tuple[str, str, TokenState]] = {}
@@ -142,6 +146,22 @@ class StoredTokens:
         """Drop every token held in memory (settings changed): renewal times are recomputed."""
         with self._mu:
             self._entries.clear()
+
+    def dpop_key(self, profile: Profile) -> DpopKey | None:
+        """The profile's DPoP key (`sender.dpop_pem`: None without DPoP, one line when it is
+        missing), loaded once per key."""
+        pem = dpop_pem(self._vault, profile)
+        if pem is None:
+            return None
+        digest = hashlib.sha256(pem.encode()).hexdigest()
+        with self._mu:
+            cached = self._dpop_keys.get(profile.name)
+        if cached is not None and cached[0] == digest:
+            return cached[1]
+        key = DpopKey.from_pem(pem)
+        with self._mu:
+            self._dpop_keys[profile.name] = (digest, key)
+        return key
 
     @staticmethod
     def _rotates(profile: Profile) -> bool:
@@ -344,7 +364,7 @@ class StoredTokens:
             # Served while renewal is failing: do not pin it in the warm path, ask again next time.
             renew_at = self.clock.now()
         result = TokenResult.stored(profile.name, access, state)
-        note_token_type(profile.name, state.token_type)
+        note_token_type(profile, state.token_type)
         if jwt is not None:
             result = replace(result, decoded=jwt)
         with self._mu:
