@@ -48,10 +48,10 @@ def test_add_and_set_refuse_a_value_that_is_not_a_choice(ctx):
     with pytest.raises(InputError) as added:
         operations.profiles.check_new_profile(
             ctx, "cc", preset="oauth2-client-credentials", base_url="https://auth.example.com",
-            vars={"client_id": "app", "client_auth": "client_secret_jwt"},
+            vars={"client_id": "app", "client_auth": "tls_client_auth"},
         )  # fmt: skip
     assert added.value.field == "vars.client_auth"
-    assert "client_secret_jwt" in str(added.value) and "private_key_jwt" in str(added.value)
+    assert "tls_client_auth" in str(added.value) and "private_key_jwt" in str(added.value)
     operations.create_profile(
         ctx, "cc", preset="oauth2-client-credentials", base_url="https://auth.example.com",
         vars={"client_id": "app", "client_auth": "client_secret_post"}, secrets={"client_secret": "s"},
@@ -60,3 +60,12 @@ def test_add_and_set_refuse_a_value_that_is_not_a_choice(ctx):
         operations.update_profile(ctx, "cc", vars={"client_auth": "basic"})
     assert changed.value.field == "vars.client_auth"
     assert ctx.profiles.get("cc").vars["client_auth"] == "client_secret_post"
+
+
+def test_pushed_and_signed_authorization_requests_offer_what_core_takes(ctx):
+    from workbench.core.oauth.par import PAR_CHOICES
+
+    preset = ctx.presets.get("oauth2-authorization-code")
+    for name in ("par", "jar"):
+        spec = preset.input(name)
+        assert spec is not None and spec.choices == PAR_CHOICES, name
