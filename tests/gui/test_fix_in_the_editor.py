@@ -73,3 +73,22 @@ def test_a_login_without_client_id_points_at_the_client_id_field(make_window, ct
     error = InputError("profile 'ac' has no client_id", hint="`workbench profile set ac --set client_id=…`")
     error.field = "vars.client_id"
     assert gui_message(error, profile) == f"profile 'ac' has no client_id (set it in {EDIT} ▸ Client id)"
+
+
+def test_a_refresh_without_client_id_names_the_client_id_field(qtbot, make_window, ctx, sandbox):
+    ctx.profiles.create(
+        "rt",
+        preset="oauth2-refresh-token",
+        base_url=sandbox.demo_profiles()["oauth2-refresh-token"]["base_url"],
+        vars={},
+        secret_names=["refresh_token", "client_secret"],
+    )
+    ctx.vault.store("rt", "refresh_token", "a-refresh-token")
+    ctx.vault.store("rt", "client_secret", "a-client-secret")  # client_secret_basic needs a client id
+    window = make_window(select="rt")
+    window.token_view.refresh_button.click()
+    qtbot.waitUntil(lambda: window.tokens.error("rt") is not None, timeout=10_000)
+    message = window.tokens.error("rt")
+    assert "client_id is not set" in message
+    assert "--set" not in message
+    assert f"{EDIT} ▸ Client id" in message

@@ -233,14 +233,15 @@ class ResponseTooLargeError(ProviderResponseError):
     pass
 
 
-def user_message(exc: BaseException, *, hint: str | None = None) -> str:
+def user_message(exc: BaseException, *, hint: bool | str = True) -> str:
     """One line for the user, for the CLI's stderr and the GUI's error banner alike.
 
-    `hint` replaces the error's own (a front end's words for the same fix: the GUI names the
+    `hint`: True, the error's own; False, none (a front end that words it itself, as a
+    countdown); a text, that instead (a front end's words for the same fix: the GUI names the
     field of its profile editor where the CLI names `profile set --set`)."""
     if isinstance(exc, WorkbenchError):
         text = str(exc)
-        shown = exc.hint if hint is None else hint
+        shown = exc.hint if hint is True else hint or ""
         if shown:
             text = f"{text} ({shown})"
     elif isinstance(exc, KeyboardInterrupt):

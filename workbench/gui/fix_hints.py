@@ -44,10 +44,15 @@ def editor_hint(field: str, profile: Profile | None = None) -> str | None:
     return f"set it in {EDIT} ▸ {spec.label}"
 
 
+def gui_hint(exc: BaseException, profile: Profile | None = None) -> bool | str:
+    """The hint `user_message` shows for `exc` in the GUI: the profile editor's field where one
+    fixes it, else the error's own (True)."""
+    return editor_hint(getattr(exc, "field", "") or "", profile) or True
+
+
 def gui_message(exc: BaseException, profile: Profile | None = None) -> str:
     """`user_message(exc)`, with the profile editor's field as the fix where one applies."""
-    hint = editor_hint(getattr(exc, "field", "") or "", profile)
-    return user_message(exc) if hint is None else user_message(exc, hint=hint)
+    return user_message(exc, hint=gui_hint(exc, profile))
 
 
-__all__ = ["editor_hint", "gui_message"]
+__all__ = ["editor_hint", "gui_hint", "gui_message"]
