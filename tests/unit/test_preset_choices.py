@@ -69,3 +69,10 @@ def test_pushed_and_signed_authorization_requests_offer_what_core_takes(ctx):
     for name in ("par", "jar"):
         spec = preset.input(name)
         assert spec is not None and spec.choices == PAR_CHOICES, name
+
+
+def test_where_an_api_key_is_sent_is_a_list_of_the_placements_core_knows(ctx):
+    from workbench.core.profiles.presets import TOKEN_PLACEMENTS
+
+    spec = ctx.presets.get("api-key").input("placement")
+    assert spec is not None and spec.choices == TOKEN_PLACEMENTS
