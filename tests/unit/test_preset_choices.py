@@ -48,10 +48,10 @@ def test_add_and_set_refuse_a_value_that_is_not_a_choice(ctx):
     with pytest.raises(InputError) as added:
         operations.profiles.check_new_profile(
             ctx, "cc", preset="oauth2-client-credentials", base_url="https://auth.example.com",
-            vars={"client_id": "app", "client_auth": "tls_client_auth"},
+            vars={"client_id": "app", "client_auth": "client_secret_rsa"},
         )  # fmt: skip
     assert added.value.field == "vars.client_auth"
-    assert "tls_client_auth" in str(added.value) and "private_key_jwt" in str(added.value)
+    assert "client_secret_rsa" in str(added.value) and "private_key_jwt" in str(added.value)
     operations.create_profile(
         ctx, "cc", preset="oauth2-client-credentials", base_url="https://auth.example.com",
         vars={"client_id": "app", "client_auth": "client_secret_post"}, secrets={"client_secret": "s"},

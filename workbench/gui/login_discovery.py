@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from workbench.core.errors import user_message
+from workbench.core.oauth.advertised import advertised_rows, advertised_summary, default_client_auth_note
 from workbench.core.oauth.login import discover_issuer
 from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
-from workbench.core.oauth.sender import advertised
-from workbench.gui.profile_fields import form_label
+from workbench.gui.profile_fields import ChoiceField, form_label
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 
@@ -32,6 +32,8 @@ _SHOWN = (
     ("device_authorization_endpoint", "device"),
     ("revocation_endpoint", "revocation"),
     ("jwks_uri", "JWKS"),
+    ("pushed_authorization_request_endpoint", "PAR"),
+    ("introspection_endpoint", "introspection"),
 )
 
 
@@ -59,7 +61,7 @@ class DiscoveryRow(QWidget):
         self,
         services: Services,
         base_url: QLineEdit,
-        var_fields: dict[str, QLineEdit],
+        var_fields: Mapping[str, QLineEdit | ChoiceField],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -103,15 +105,24 @@ class DiscoveryRow(QWidget):
         self.button.setEnabled(True)
         found = endpoints.urls()
         for name, field in self.var_fields.items():
+            if not isinstance(field, QLineEdit):
+                continue
             if name in found:
                 field.setPlaceholderText(found[name])
                 field.setToolTip(f"From discovery: {found[name]} (type a URL here to override it)")
 
+        auth = self.var_fields.get("client_auth")
+        note = default_client_auth_note(endpoints)
+        if isinstance(auth, ChoiceField):  # what "automatic" means now that the issuer said what it takes
+            auth.describe_empty(note.removeprefix("empty: "))
+        elif auth is not None:
+            auth.setPlaceholderText(note)
         parts = [label for name, label in _SHOWN if name in found]
-        offers = advertised(endpoints)
+        offers = advertised_summary(endpoints)
         text = f"Found {', '.join(parts) or 'no'} endpoints ({endpoints.source})."
-        self.result.setText(f"{text} {offers}" if offers else text)
-        self.result.setToolTip("\n".join(f"{k}: {v}" for k, v in found.items()))
+        self.result.setText(f"{text}\n{offers}" if offers else text)
+        rows = [*found.items(), *advertised_rows(endpoints)]
+        self.result.setToolTip("\n".join(f"{k}: {v}" for k, v in rows))
         self.discovered.emit(endpoints)
 
     def on_fetch_failed(self, gen: int, exc: BaseException) -> None:
@@ -170,8 +181,7 @@ def add_discovery_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) 
     editor.redirect_uri = add_redirect_row(editor, form, preset)
     if not offers_discovery(preset):
         return None
-    lines = {name: f for name, f in editor.var_fields.items() if isinstance(f, QLineEdit)}
-    row = DiscoveryRow(editor.services, editor.base_url, lines)
+    row = DiscoveryRow(editor.services, editor.base_url, editor.var_fields)
     form.insertRow(0, form_label("Issuer"), row)
     return row
 

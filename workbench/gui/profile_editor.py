@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.errors import user_message
+from workbench.core.jose.x509 import CLIENT_CERT_SECRET
+from workbench.gui.client_cert_field import ClientCertField
 from workbench.gui.confirm import ask
 from workbench.gui.login_discovery import add_discovery_row
 from workbench.gui.profile_fields import (  # noqa: F401 - LABEL_WIDTH, NOT_SET, STORED: re-exported
@@ -377,6 +379,8 @@ class ProfileEditor(QDialog):
                 field.set_reference(refs[n])
             elif n in stored:
                 field.set_stored(stored[n])
+            if n == CLIENT_CERT_SECRET and stored.get(n):
+                ClientCertField(self).show_stored()
         self.refresh_problems()
 
     def on_vault_failed(self, exc: BaseException) -> None:
@@ -401,6 +405,9 @@ class ProfileEditor(QDialog):
             field.show_revealed(value)
 
     def on_secret_file_chosen(self, secret: str, path: str) -> None:
+        if secret == CLIENT_CERT_SECRET:  # PEM or PKCS#12, checked, its thumbprint shown
+            ClientCertField(self).choose(path)
+            return
         self.services.runner.start(
             read_secret_file,
             path,

@@ -78,7 +78,16 @@ class SecretField(QWidget):
         self.editor.setObjectName(f"secret_{spec.name}")
         self.editor.textChanged.connect(self.edited)
         self.editor.textChanged.connect(self._update_button)
-        layout.addWidget(self.editor, 1, Qt.AlignmentFlag.AlignTop)
+        column = QVBoxLayout()
+        column.addWidget(self.editor)
+        # What the value is, without showing it (a client certificate's thumbprint and expiry).
+        self.detail = QLabel()
+        self.detail.setObjectName(f"detail_{spec.name}")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setVisible(False)
+        column.addWidget(self.detail)
+        layout.addLayout(column, 1)
         # Keep the row as tall as its content: a form must not spread a PEM box over spare space.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         side = QVBoxLayout()
@@ -102,6 +111,10 @@ class SecretField(QWidget):
         self.shown = False
         self.revealed: str | None = None  # the value loaded by Reveal, until Hide
         self._update_button()
+
+    def set_detail(self, text: str) -> None:
+        self.detail.setText(text)
+        self.detail.setVisible(bool(text))
 
     def value(self) -> str:
         if isinstance(self.editor, QLineEdit):
@@ -221,6 +234,13 @@ class ChoiceField(QComboBox):
 
     def text(self) -> str:
         return str(self.currentData() or "")
+
+    def describe_empty(self, meaning: str) -> None:
+        """Say what the empty choice ("automatic") does, once discovery has told."""
+        index = self.findData("")
+        if index >= 0:
+            self.setItemText(index, f"automatic: {meaning}")
+            self.setItemData(index, meaning, Qt.ItemDataRole.ToolTipRole)
 
 
 MAX_SECRET_FILE_BYTES = 1024 * 1024

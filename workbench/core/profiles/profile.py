@@ -10,7 +10,9 @@
     [vars]
     key_id = "4c1e…"
 
-    [settings]            # optional: refresh_lead (s), timeout (s), verify_tls, allowed_origins
+    [settings]            # optional: refresh_lead (s), timeout (s), verify_tls, allowed_origins,
+                          # tls_ca_file (a PEM of the only certificates its TLS trusts: a CA, or a
+                          # server's self-signed certificate)
     [override]            # optional: deep-merged into the preset
 
 Secret values live in the vault under the names in `secret_names`. Files are written
@@ -62,7 +64,7 @@ TOP_LEVEL_KEYS = (
     "secret_refs",
     "pending",
 )
-SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins")
+SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins", "tls_ca_file")
 # Stored by the engine for every profile, whatever its preset says.
 TOKEN_SECRET_NAMES = ("access_token", "refresh_token")
 # What `workbench login` keeps besides the token pair (presets with `[oauth]`; never sent anywhere).
@@ -336,6 +338,9 @@ def build_profile(
                 raise Problem(path, "must be true or false")
         elif key == "allowed_origins":
             value = _allowed_origins(value, path)
+        elif key == "tls_ca_file":
+            if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\0"):
+                raise Problem(path, "must be the path of a PEM file of certificates")
         elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise Problem(path, "must be a number of seconds")
         elif key == "refresh_lead" and value < 0:

@@ -45,6 +45,7 @@ class SandboxState:
     def __init__(self, *, clock_offset: float = 0.0) -> None:
         self.clock_offset = float(clock_offset)
         self.url = ""
+        self.tls_url = ""  # the TLS listener (mutual TLS), once started
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -78,6 +79,12 @@ class SessionStore:
         with self._lock:
             self._by_refresh[session.refresh_token] = session
         return session
+
+    def find(self, refresh_token: str, *, now: float) -> Session | None:
+        """The live session whose current refresh token this is (introspection), else None."""
+        with self._lock:
+            session = self._by_refresh.get(refresh_token)
+        return session if session is not None and session.refresh_expires_at > now else None
 
     def rotate(
         self,
