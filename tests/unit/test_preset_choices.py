@@ -76,3 +76,15 @@ def test_where_an_api_key_is_sent_is_a_list_of_the_placements_core_knows(ctx):
 
     spec = ctx.presets.get("api-key").input("placement")
     assert spec is not None and spec.choices == TOKEN_PLACEMENTS
+
+
+def test_certificate_bound_tokens_offer_what_core_takes(ctx):
+    from workbench.core.oauth.mtls import BOUND_CHOICES
+
+    seen = 0
+    for name in ctx.presets.names():
+        spec = ctx.presets.get(name).input("mtls_bound_tokens")
+        if spec is not None:
+            seen += 1
+            assert spec.choices == BOUND_CHOICES, name
+    assert seen == 4
