@@ -260,6 +260,12 @@ class RequestView(QWidget):
         if self.side_panel is not None:
             self.side_panel.setVisible(shown)
 
+    def show_side_panel(self) -> None:
+        """Show the side panel (a shortcut acting on it, say), as if the user had chosen to."""
+        if self.side_toggle is not None:
+            self._side_chosen = True
+            self.side_toggle.setChecked(True)
+
     def on_side_clicked(self) -> None:
         self._side_chosen = True  # the user's choice wins over the automatic one
 

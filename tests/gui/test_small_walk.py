@@ -1,0 +1,131 @@
+"""Issue 21 item 14, the smaller points of the second walk: saved-request names as people type
+them, Ctrl+S wherever the Request tab has focus, the name field after Rename, F1 listing every
+shortcut, wording."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.gui.conftest import wait_idle
+from workbench.core.request.saved import SavedRequestStore
+
+
+def focus(qtbot, window, widget):
+    window.activateWindow()
+    widget.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=5_000)
+
+
+def _request_tab(qtbot, window):
+    window.show_tab("request")
+    panel = window.saved_requests_panel
+    wait_idle(qtbot, window)
+    return window.request_view, panel
+
+
+def _stored(profile="tot"):
+    return [(r.name, r.title) for r in SavedRequestStore().list(profile)]
+
+
+# -- saved-request names with spaces ----------------------------------------------------------
+def test_a_name_with_spaces_is_saved_under_a_command_line_name_and_listed_as_typed(
+    qtbot, make_window, add_profile
+):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view, panel = _request_tab(qtbot, window)
+    view.load_request("GET", "/api/echo?id=1", [], "")
+    panel.name_edit.setText("Get user by id")
+    qtbot.keyClick(panel.name_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _stored() == [("get-user-by-id", "Get user by id")], timeout=10_000)
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
+    assert panel.list.item(0).text().endswith("Get user by id")
+    assert window.banner.isHidden()
+    message = window.statusBar().currentMessage()
+    assert message == "Saved request 'Get user by id' (as get-user-by-id)"
+
+    # Saving again under the same words replaces it (no second copy), and says so.
+    view.load_request("POST", "/api/echo?id=2", [], "")
+    panel.save_current()
+    qtbot.waitUntil(
+        lambda: [r.method for r in SavedRequestStore().list("tot")] == ["POST"], timeout=10_000
+    )
+    assert _stored() == [("get-user-by-id", "Get user by id")]
+    assert window.statusBar().currentMessage().startswith("Replaced saved request 'Get user by id'")
+
+
+def test_renaming_to_words_with_spaces_keeps_them_as_the_title(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view, panel = _request_tab(qtbot, window)
+    SavedRequestStore().save("tot", _saved("first"))
+    panel.reload()
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
+    focus(qtbot, window, panel.list)
+    panel.list.setCurrentRow(0)
+    qtbot.keyClick(panel.list, Qt.Key.Key_F2)
+    editor = QApplication.focusWidget()
+    editor.setText("List all users")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _stored() == [("list-all-users", "List all users")], timeout=10_000)
+    assert window.banner.isHidden()
+
+
+def _saved(name, title=""):
+    from workbench.core.request.saved import SavedRequest
+
+    return SavedRequest(name=name, method="GET", url="/api/echo", title=title)
+
+
+# -- the name field after Rename --------------------------------------------------------------
+def test_after_a_rename_the_name_to_save_under_is_the_new_name(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view, panel = _request_tab(qtbot, window)
+    SavedRequestStore().save("tot", _saved("first"))
+    panel.reload()
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
+    focus(qtbot, window, panel.list)
+    panel.list.setCurrentRow(0)
+    qtbot.keyClick(panel.list, Qt.Key.Key_Return)  # open it: the name field says "first"
+    assert panel.name_edit.text() == "first"
+    qtbot.keyClick(panel.list, Qt.Key.Key_F2)
+    editor = QApplication.focusWidget()
+    editor.setText("second")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _stored() == [("second", "")], timeout=10_000)
+    qtbot.waitUntil(lambda: panel.name_edit.text() == "second", timeout=10_000)
+
+    # Ctrl+S now saves over the renamed request; the old name does not come back.
+    focus(qtbot, window, view.url)
+    qtbot.keyClick(view.url, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.runner.active_count == 0, timeout=10_000)
+    qtbot.wait(100)
+    assert _stored() == [("second", "")]
+
+
+# -- Ctrl+S with the saved-requests list hidden -----------------------------------------------
+def test_ctrl_s_in_the_editor_saves_with_the_list_hidden_and_shows_it(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view, panel = _request_tab(qtbot, window)
+    view.side_toggle.click()  # the user hides the list
+    assert not panel.isVisible()
+    view.load_request("GET", "/api/echo?x=1", [], "")
+    focus(qtbot, window, view.body)
+    qtbot.keyClick(view.body, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(_stored()) == 1, timeout=10_000)
+    assert panel.isVisible() and view.side_toggle.isChecked()
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
+
+
+def test_ctrl_s_with_focus_in_the_list_saves_once(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view, panel = _request_tab(qtbot, window)
+    view.load_request("GET", "/api/echo", [], "")
+    panel.name_edit.setText("kept")
+    focus(qtbot, window, panel.name_edit)
+    qtbot.keyClick(panel.name_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _stored() == [("kept", "")], timeout=10_000)
