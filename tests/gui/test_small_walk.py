@@ -48,9 +48,7 @@ def test_a_name_with_spaces_is_saved_under_a_command_line_name_and_listed_as_typ
     # Saving again under the same words replaces it (no second copy), and says so.
     view.load_request("POST", "/api/echo?id=2", [], "")
     panel.save_current()
-    qtbot.waitUntil(
-        lambda: [r.method for r in SavedRequestStore().list("tot")] == ["POST"], timeout=10_000
-    )
+    qtbot.waitUntil(lambda: [r.method for r in SavedRequestStore().list("tot")] == ["POST"], timeout=10_000)
     assert _stored() == [("get-user-by-id", "Get user by id")]
     assert window.statusBar().currentMessage().startswith("Replaced saved request 'Get user by id'")
 
@@ -129,3 +127,47 @@ def test_ctrl_s_with_focus_in_the_list_saves_once(qtbot, make_window, add_profil
     focus(qtbot, window, panel.name_edit)
     qtbot.keyClick(panel.name_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: _stored() == [("kept", "")], timeout=10_000)
+
+
+# -- F1 lists every shortcut, from what is registered -----------------------------------------
+def test_f1_lists_every_registered_shortcut_with_what_it_does(qtbot, make_window, add_profile):
+    from PySide6.QtGui import QAction, QShortcut
+
+    from workbench.gui.shortcuts import registered_shortcuts
+
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    focus(qtbot, window, window.sidebar)
+    qtbot.keyClick(window.sidebar, Qt.Key.Key_F1)
+    dialog = window.shortcuts_dialog
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=5_000)
+    text = dialog.text()
+    for keys in ("Ctrl+S", "F2", "Del", "Ctrl+Shift+C", "Ctrl+M", "Esc", "F1", "Ctrl+Return", "Shift+Return"):
+        assert keys in text, keys
+    rows = registered_shortcuts(window)
+    assert all(row.what for row in rows), [r for r in rows if not r.what]
+    listed = {(key, row.where) for row in rows for key in row.keys.split(" / ")}
+    # Every QShortcut and every QAction with keys, of every panel (F1 built them all), is listed.
+    for shortcut in window.findChildren(QShortcut):
+        assert shortcut.whatsThis(), shortcut.key().toString()
+        assert any(key == shortcut.key().toString() for key, _where in listed), shortcut.key().toString()
+    for action in window.findChildren(QAction):
+        for sequence in action.shortcuts():
+            assert any(key == sequence.toString() for key, _where in listed), action.text()
+    where = {row.keys: row.where for row in rows}
+    assert where["F2"] == "Request tab · Saved requests list"
+    assert where["Ctrl+S"] == "Request tab"
+    assert where["Ctrl+M"] == "Anywhere in the window"
+    dialog.close()
+
+
+def test_delete_in_the_headers_table_removes_the_row(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view, _panel = _request_tab(qtbot, window)
+    view.set_headers([("X-One", "1"), ("X-Two", "2")])
+    view.request_tabs.setCurrentWidget(view.headers)
+    focus(qtbot, window, view.headers)
+    view.headers.selectRow(0)
+    qtbot.keyClick(view.headers, Qt.Key.Key_Delete)
+    assert view.header_list() == [("X-Two", "2")]

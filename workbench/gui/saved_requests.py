@@ -143,6 +143,7 @@ class SavedRequestsPanel(QWidget):
         layout.addWidget(self.name_edit)
         self.list = QListWidget()
         self.list.setObjectName("savedRequests")
+        self.list.setAccessibleName("Saved requests list")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.list.setAlternatingRowColors(True)
@@ -195,12 +196,17 @@ class SavedRequestsPanel(QWidget):
         self.list.currentItemChanged.connect(self.on_current_changed)
         self.list.itemChanged.connect(self.on_item_changed)
         self.send_button.clicked.connect(self.send_selected)
-        for keys, slot in (
-            ("Delete", self.delete_selected),
-            ("F2", self.start_rename),
+        for keys, slot, what in (
+            ("Delete", self.delete_selected, "Delete the selected saved request (asks first)"),
+            ("F2", self.start_rename, "Rename the selected saved request"),
+            ("Return", self.open_selected, "Open the selected saved request in the editor"),
+            ("Enter", self.open_selected, "Open the selected saved request in the editor"),
+            ("Shift+Return", self.send_selected, "Send the selected saved request as saved"),
+            ("Shift+Enter", self.send_selected, "Send the selected saved request as saved"),
         ):
             shortcut = QShortcut(QKeySequence(keys), self.list)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.setWhatsThis(what)
             shortcut.activated.connect(slot)
         # Ctrl+S is the Request view's (`install`): it saves with this panel shown or hidden.
 
@@ -296,6 +302,18 @@ class SavedRequestsPanel(QWidget):
         )
 
     # -- open / save / rename / delete ------------------------------------------------------------
+    def open_selected(self) -> None:
+        item = self.list.currentItem()
+        if item is not None and item.data(NAME_ROLE) is not None:
+            saved = self.requests.get(str(item.data(NAME_ROLE)))
+            if saved is not None:
+                self._open(saved)
+
+    def _open(self, saved: SavedRequest) -> None:
+        self.name_edit.setText(saved.title or saved.name)
+        method, target, headers, body = editor_fields(saved)
+        self.opened.emit(method, target, headers, body)
+
     def on_item_activated(self, item: QListWidgetItem) -> None:
         saved = self.requests.get(str(item.data(NAME_ROLE)))
         if saved is None:
@@ -304,9 +322,7 @@ class SavedRequestsPanel(QWidget):
         if QApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.send_requested.emit(saved.name)
             return
-        self.name_edit.setText(saved.title or saved.name)
-        method, target, headers, body = editor_fields(saved)
-        self.opened.emit(method, target, headers, body)
+        self._open(saved)
 
     def save_current(self) -> None:
         if self.profile is None or self.current_request is None:
