@@ -4,6 +4,7 @@ shortcut, wording."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -42,15 +43,20 @@ def test_a_name_with_spaces_is_saved_under_a_command_line_name_and_listed_as_typ
     qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
     assert panel.list.item(0).text().endswith("Get user by id")
     assert window.banner.isHidden()
-    message = window.statusBar().currentMessage()
-    assert message == "Saved request 'Get user by id' (as get-user-by-id)"
+    qtbot.waitUntil(
+        lambda: window.statusBar().currentMessage() == "Saved request 'Get user by id' (as get-user-by-id)",
+        timeout=10_000,
+    )
 
     # Saving again under the same words replaces it (no second copy), and says so.
     view.load_request("POST", "/api/echo?id=2", [], "")
     panel.save_current()
     qtbot.waitUntil(lambda: [r.method for r in SavedRequestStore().list("tot")] == ["POST"], timeout=10_000)
     assert _stored() == [("get-user-by-id", "Get user by id")]
-    assert window.statusBar().currentMessage().startswith("Replaced saved request 'Get user by id'")
+    qtbot.waitUntil(
+        lambda: window.statusBar().currentMessage().startswith("Replaced saved request 'Get user by id'"),
+        timeout=10_000,
+    )
 
 
 def test_renaming_to_words_with_spaces_keeps_them_as_the_title(qtbot, make_window, add_profile):
@@ -171,3 +177,34 @@ def test_delete_in_the_headers_table_removes_the_row(qtbot, make_window, add_pro
     view.headers.selectRow(0)
     qtbot.keyClick(view.headers, Qt.Key.Key_Delete)
     assert view.header_list() == [("X-Two", "2")]
+
+
+# -- plain http:// to a remote host, warned in the profile editor -----------------------------
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://api.example.com", True),
+        ("http://127.0.0.1.nip.io:8080", True),
+        ("http://localhost:8080", False),
+        ("http://127.0.0.1:9000/v1", False),
+        ("http://[::1]:9000", False),
+        ("https://api.example.com", False),
+    ],
+)
+def test_the_editor_warns_of_plain_http_to_a_host_that_is_not_loopback(qtbot, make_window, url, warned):
+    window = make_window()
+    editor = window.new_profile("bearer")
+    editor.base_url.setFocus()
+    qtbot.keyClicks(editor.base_url, url)
+    assert editor.http_warning.isVisible() is warned
+    if warned:
+        assert "unencrypted" in editor.http_warning.text()
+    editor.close()
+
+
+def test_editing_a_plain_http_profile_shows_the_warning_at_once(qtbot, make_window, ctx):
+    ctx.profiles.create("plain", preset="bearer", base_url="http://api.example.com", vars={}, secret_names=[])
+    window = make_window(select="plain")
+    editor = window.edit_profile()
+    qtbot.waitUntil(editor.http_warning.isVisible, timeout=5_000)
+    editor.close()
