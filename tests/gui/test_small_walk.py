@@ -62,7 +62,7 @@ def test_a_name_with_spaces_is_saved_under_a_command_line_name_and_listed_as_typ
 def test_renaming_to_words_with_spaces_keeps_them_as_the_title(qtbot, make_window, add_profile):
     add_profile("token-of-trust", "tot")
     window = make_window(select="tot")
-    view, panel = _request_tab(qtbot, window)
+    _view, panel = _request_tab(qtbot, window)
     SavedRequestStore().save("tot", _saved("first"))
     panel.reload()
     qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
