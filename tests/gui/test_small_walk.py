@@ -208,3 +208,42 @@ def test_editing_a_plain_http_profile_shows_the_warning_at_once(qtbot, make_wind
     editor = window.edit_profile()
     qtbot.waitUntil(editor.http_warning.isVisible, timeout=5_000)
     editor.close()
+
+
+# -- Copy during a slow call, while the token on screen is valid ------------------------------
+def test_copy_works_during_a_slow_mint_while_the_token_shown_is_valid(
+    qtbot, make_window, add_profile, sandbox
+):
+    from PySide6.QtGui import QGuiApplication
+
+    from tests.gui.conftest import obtain
+
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view = window.token_view
+    shown = obtain(qtbot, window, view.mint_button.click).access_token
+    sandbox.inject_fault("token-of-trust", "mint", "slow", delay=3.0)
+    view.mint_button.click()
+    assert view.busy
+    for button in (view.copy_token_button, view.copy_header_button, view.copy_curl_button):
+        assert button.isEnabled(), button.toolTip()
+    assert "still valid" in view.copy_token_button.toolTip()
+    with qtbot.waitSignal(window.clipboard.copied, timeout=2_000):
+        view.copy_token_button.click()
+    assert QGuiApplication.clipboard().text() == shown
+    with qtbot.waitSignal(window.clipboard.copied, timeout=2_000):
+        window.copy_header_action.trigger()  # the Token menu, as the button
+    assert QGuiApplication.clipboard().text().endswith(shown)
+    assert view.busy  # the mint goes on
+    view.cancel_button.click()
+
+
+def test_without_a_token_copy_waits_for_the_slow_mint(qtbot, make_window, add_profile, sandbox):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view = window.token_view
+    sandbox.inject_fault("token-of-trust", "mint", "slow", delay=3.0)
+    view.mint_button.click()
+    assert view.busy and not view.copy_token_button.isEnabled()
+    assert view.copy_token_button.toolTip().startswith("Wait for the minting")
+    view.cancel_button.click()

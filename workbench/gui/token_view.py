@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
     from workbench.core.engine.types import TokenResult
     from workbench.core.operations import TokenFacts, TokenObtained, Verification
+    from workbench.core.operations.requests import RequestSpec
     from workbench.core.profiles.profile import Profile
     from workbench.gui.tasks import Task
 
@@ -555,11 +556,14 @@ class TokenView(QWidget):
         there: only that text comes back. If renewing changed the token, the engine's event
         says so."""
         ctx = self.services.ctx
-        if ctx is None or self.profile is None or self._busy is not None:
+        if ctx is None or self.profile is None:
             return
         profile = self.profile
         getter = self.services.current_request
         spec = getter() if getter is not None else None
+        if self._busy is not None:
+            self._copy_shown_token(what, spec)
+            return
         engine = ctx.engine
         job = self._start_job(profile.name, "copy")
         gen = job.gen
@@ -574,6 +578,26 @@ class TokenView(QWidget):
             owner=self,
             on_success=lambda text: self.on_copy_ready(gen, profile.name, what, text),
             on_failure=lambda exc: self.on_token_failed(gen, profile.name, exc),
+        )
+
+    def _copy_shown_token(self, what: str, spec: RequestSpec | None) -> None:
+        """During a slow Mint, Refresh or Verify: copy the token on screen while it is valid
+        (the buttons say when: `button_states`), without waiting for the call under way."""
+        button = {"token": self.copy_token_button, "header": self.copy_header_button}.get(
+            what, self.copy_curl_button
+        )
+        if self.profile is None or self.result is None or not button.isEnabled():
+            return
+        profile, token = self.profile, self.result.access_token
+
+        def build() -> str:
+            return build_clipboard_text(what, profile, token, spec)
+
+        self.services.runner.start(
+            build,
+            owner=self,
+            on_success=lambda text: self.services.clipboard.copy_secret(text, COPIED_WHAT.get(what, what)),
+            on_failure=self.services.error_from,
         )
 
     def on_copy_ready(self, gen: int, name: str, what: str, text: str) -> None:
