@@ -247,3 +247,66 @@ def test_without_a_token_copy_waits_for_the_slow_mint(qtbot, make_window, add_pr
     assert view.busy and not view.copy_token_button.isEnabled()
     assert view.copy_token_button.toolTip().startswith("Wait for the minting")
     view.cancel_button.click()
+
+
+# -- a request is not carried into another profile silently ------------------------------------
+def _write_request(qtbot, window, view, method, url, body=""):
+    focus(qtbot, window, view.url)
+    view.url.clear()
+    qtbot.keyClicks(view.url, url)
+    view.method.setCurrentText(method)
+    if body:
+        view.body.setPlainText(body)
+
+
+def test_switching_profile_shows_that_profiles_own_request_and_keeps_the_first(
+    qtbot, make_window, add_profile
+):
+    add_profile("token-of-trust", "tot")
+    add_profile("true-markets", "tm")
+    window = make_window(select="tot")
+    view, panel = _request_tab(qtbot, window)
+    _write_request(qtbot, window, view, "POST", "/api/echo?from=tot", '{"a": 1}')
+    panel.name_edit.setText("for tot")
+    written = view.current_request()
+
+    window.select_profile("tm")
+    assert view.current_request() == ("GET", "/api/echo", [], "")  # tm's own (a fresh one)
+    assert panel.name_edit.text() == ""
+    note = view.drafts.note
+    assert note.isVisible() and "'tot'" in view.drafts.note_label.text()
+    sent = []
+    view.response_received.connect(sent.append)
+    with qtbot.waitSignal(view.response_received, timeout=10_000):
+        view.send_button.click()
+    assert sent[0].method == "GET" and "from=tot" not in sent[0].url
+
+    window.select_profile("tot")
+    assert view.current_request() == written  # kept for the profile it was written for
+    assert panel.name_edit.text() == "for tot"
+
+
+def test_use_it_here_takes_the_previous_profiles_request_on_purpose(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    add_profile("true-markets", "tm")
+    window = make_window(select="tot")
+    view, _panel = _request_tab(qtbot, window)
+    _write_request(qtbot, window, view, "PUT", "/api/echo?x=1", '{"b": 2}')
+    written = view.current_request()
+    window.select_profile("tm")
+    view.drafts.use_button.click()
+    assert view.current_request() == written
+    assert not view.drafts.note.isVisible()
+    # It is tm's own now: switching away and back keeps it.
+    window.select_profile("tot")
+    window.select_profile("tm")
+    assert view.current_request() == written
+
+
+def test_no_note_when_the_previous_profile_has_no_request_of_its_own(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    add_profile("true-markets", "tm")
+    window = make_window(select="tot")
+    view, _panel = _request_tab(qtbot, window)
+    window.select_profile("tm")
+    assert not view.drafts.note.isVisible()

@@ -41,6 +41,7 @@ from workbench.core.operations import render_request
 from workbench.core.request.bodies import content_type_for
 from workbench.gui.key_value_table import KeyValueTable, join_query, split_query
 from workbench.gui.request_body import BodyEditor
+from workbench.gui.request_drafts import RequestDrafts
 from workbench.gui.response_body import ResponseBodyView
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
@@ -100,8 +101,10 @@ class RequestView(QWidget):
         self.side_toggle: QToolButton | None = None
         self._side_chosen = False
         self._build()
+        self.drafts = RequestDrafts(self)  # each profile's own request (switching carries none)
+        self._editor_layout.insertWidget(0, self.drafts.note)
         self.set_profile(None)
-        services.current_request = self.current_request
+        services.current_request = self.own_request
         services.tokens.changed.connect(self.on_tokens_changed)
 
     # -- layout -----------------------------------------------------------------------------------
@@ -115,6 +118,7 @@ class RequestView(QWidget):
         outer.addWidget(self.side_split)
         main = QVBoxLayout(editor)
         main.setContentsMargins(0, 0, 0, 0)
+        self._editor_layout = main
 
         line = QHBoxLayout()
         self.url_row = line
@@ -299,6 +303,13 @@ class RequestView(QWidget):
     def current_request(self) -> tuple[str, str, list[tuple[str, str]], str]:
         return self.method.currentText(), self.url.text().strip(), self.header_list(), self.body.toPlainText()
 
+    def own_request(self) -> tuple[str, str, list[tuple[str, str]], str] | None:
+        """The editor's request when the user wrote or opened it for the selected profile (None:
+        the editor shows the fresh default)."""
+        if self.profile is None or self.profile.name not in self.drafts.own:
+            return None
+        return self.current_request()
+
     def on_url_changed(self, text: str) -> None:
         if not self._syncing:
             self._syncing = True
@@ -318,6 +329,9 @@ class RequestView(QWidget):
             self._syncing = False
 
     def on_request_edited(self, *_args: Any) -> None:
+        drafts = getattr(self, "drafts", None)  # None while the editor is being built
+        if drafts is not None:
+            drafts.on_edited(self.profile.name if self.profile is not None else None)
         self._preview.start()
         self.request_edited.emit()
 
@@ -374,19 +388,20 @@ class RequestView(QWidget):
 
     # -- profile ----------------------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
-        switched = (profile.name if profile else None) != (self.profile.name if self.profile else None)
+        old = self.profile.name if self.profile else None
+        switched = (profile.name if profile else None) != old
         if switched:
             self.generation.next()
             self._set_sending(False)
             self.reveal_token.setChecked(False)
             self.clear_response()
         self.profile = profile
+        if switched:
+            self.drafts.switch(old, profile.name if profile else None)
         self.base_label.setText(profile.base_url if profile else "")
         if profile is not None:
             self.base_label.setToolTip(f"Paths are joined to this base URL:\n{profile.base_url}")
         self.send_button.setEnabled(profile is not None)
-        if profile is not None and not self.url.text():
-            self.url.setText("/api/echo")
         self.update_sent_headers()
 
     def clear_response(self) -> None:

@@ -122,6 +122,7 @@ class SavedRequestsPanel(QWidget):
         self.generation = Generation()
         self._sending = False
         self.requests: dict[str, SavedRequest] = {}
+        self._typed_names: dict[str, str] = {}  # each profile's name field, kept while another is shown
         self.envs: list[str] = []  # the profile's named variable sets (imported environments)
         self.current_request: Any = None  # () -> (method, target, headers, body); set by install()
         self.last_snippet: str | None = None
@@ -212,6 +213,12 @@ class SavedRequestsPanel(QWidget):
 
     # -- profile and loading ----------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
+        old = self.profile.name if self.profile is not None else None
+        if (profile.name if profile is not None else None) != old:
+            # The name to save under belongs to the profile's own request (request_drafts).
+            if old is not None:
+                self._typed_names[old] = self.name_edit.text()
+            self.name_edit.setText(self._typed_names.get(profile.name, "") if profile is not None else "")
         self.profile = profile
         for widget in (self.save_button, self.name_edit, self.copy_button):
             widget.setEnabled(profile is not None)
