@@ -310,3 +310,57 @@ def test_no_note_when_the_previous_profile_has_no_request_of_its_own(qtbot, make
     view, _panel = _request_tab(qtbot, window)
     window.select_profile("tm")
     assert not view.drafts.note.isVisible()
+
+
+# -- "Copy curl" on the Token tab targets the API ---------------------------------------------
+def _copy_curl(qtbot, window):
+    from PySide6.QtGui import QGuiApplication
+
+    with qtbot.waitSignal(window.clipboard.copied, timeout=10_000):
+        window.copy_curl_action.trigger()
+    return QGuiApplication.clipboard().text()
+
+
+def test_copy_curl_targets_a_saved_request_not_where_tokens_come_from(
+    qtbot, make_window, add_profile, sandbox
+):
+    from workbench.core.request.saved import SavedRequest
+
+    add_profile("token-of-trust", "tot")
+    SavedRequestStore().save(
+        "tot", SavedRequest(name="get-user", title="Get user", method="GET", url="/api/echo?user=7")
+    )
+    window = make_window(select="tot")
+    text = _copy_curl(qtbot, window)
+    assert "/api/echo?user=7" in text
+    assert window.statusBar().currentMessage() == "Copied curl command for saved request 'Get user'"
+
+
+def test_copy_curl_takes_the_request_written_in_the_request_tab_first(qtbot, make_window, add_profile):
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    view, _panel = _request_tab(qtbot, window)
+    _write_request(qtbot, window, view, "DELETE", "/api/echo?item=3")
+    text = _copy_curl(qtbot, window)
+    assert "DELETE" in text and "/api/echo?item=3" in text
+    assert window.statusBar().currentMessage() == "Copied curl command for the Request tab"
+
+
+def test_copy_curl_for_an_oauth_profile_goes_to_its_api_origin(qtbot, make_window, ctx, sandbox):
+    from workbench.core.operations import create_profile
+
+    spec = sandbox.demo_profiles()["oauth2-client-credentials"]
+    create_profile(
+        ctx,
+        "cc",
+        preset="oauth2-client-credentials",
+        base_url=spec["base_url"],
+        vars=spec.get("vars", {}),
+        secrets=spec.get("secrets", {}),
+    )
+    from workbench.core.operations import update_profile
+
+    update_profile(ctx, "cc", settings={"allowed_origins": ["https://api.example.com"]})
+    window = make_window(select="cc")
+    text = _copy_curl(qtbot, window)
+    assert "https://api.example.com/" in text and spec["base_url"] not in text

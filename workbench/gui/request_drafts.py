@@ -136,7 +136,7 @@ class RequestDrafts:
             self.note.show()
 
     def use_offered(self) -> None:
-        """"Use it here": the previous profile's request, now this profile's."""
+        """Use it here: the previous profile's request becomes this profile's."""
         profile = self.view.profile
         if self.offered is None or profile is None:
             return

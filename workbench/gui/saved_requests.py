@@ -526,5 +526,6 @@ def install(window: MainWindow) -> SavedRequestsPanel:
     window.sidebar.currentItemChanged.connect(lambda *_: panel.set_profile(window.selected_profile()))
     window.profiles_reloaded.connect(lambda *_: panel.set_profile(window.selected_profile()))
     panel.set_profile(window.selected_profile())
+    window.services.selected_saved_request = panel.selected_name
     window.saved_requests_panel = panel
     return panel

@@ -38,6 +38,7 @@ from workbench.gui.login_panel import LoginPanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.token_buttons import ACTION_TEXT, button_states
+from workbench.gui.token_copy import CopyActions
 from workbench.gui.token_details import TokenDetails, pasted_renewal_text
 from workbench.gui.token_layout import build_copy_row, build_countdown
 from workbench.gui.token_model import OBTAINED_BY_TEXT
@@ -46,11 +47,8 @@ from workbench.gui.token_welcome import WelcomePage
 from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, compact, humanize_seconds
 
 if TYPE_CHECKING:
-    import threading
-
     from workbench.core.engine.types import TokenResult
     from workbench.core.operations import TokenFacts, TokenObtained, Verification
-    from workbench.core.operations.requests import RequestSpec
     from workbench.core.profiles.profile import Profile
     from workbench.gui.tasks import Task
 
@@ -66,14 +64,11 @@ class Job:
     task: Task | None = None
 
 
-COPIED_WHAT = {"token": "access token", "header": "Authorization header", "curl": "curl command"}
-
-
 def token_fingerprint(result: TokenResult | None) -> str | None:
     return fingerprint(result.access_token) if result is not None else None
 
 
-class TokenView(QWidget):
+class TokenView(CopyActions, QWidget):
     """Signals:
     token_obtained(object): a Mint/Refresh/copy/login started here is done (a `TokenObtained`,
         or the profile name after a login). A notification only: the token shown comes from
@@ -540,71 +535,6 @@ class TokenView(QWidget):
     def on_inspect_clicked(self) -> None:
         if self.result and self.result.access_token:
             self.inspect_requested.emit(self.result.access_token)
-
-    # -- clipboard --------------------------------------------------------------------------------
-    def copy_token(self) -> None:
-        self._with_fresh_token("token")
-
-    def copy_header(self) -> None:
-        self._with_fresh_token("header")
-
-    def copy_curl(self) -> None:
-        self._with_fresh_token("curl")
-
-    def _with_fresh_token(self, what: str) -> None:
-        """Get a valid token on the pool (renewed first if needed) and build the text to copy
-        there: only that text comes back. If renewing changed the token, the engine's event
-        says so."""
-        ctx = self.services.ctx
-        if ctx is None or self.profile is None:
-            return
-        profile = self.profile
-        getter = self.services.current_request
-        spec = getter() if getter is not None else None
-        if self._busy is not None:
-            self._copy_shown_token(what, spec)
-            return
-        engine = ctx.engine
-        job = self._start_job(profile.name, "copy")
-        gen = job.gen
-
-        def build(cancel: threading.Event) -> str:
-            token = engine.get_token(profile.name, cancel=cancel).access_token
-            return build_clipboard_text(what, profile, token, spec)
-
-        job.task = self.services.runner.start(
-            build,
-            pass_cancel=True,
-            owner=self,
-            on_success=lambda text: self.on_copy_ready(gen, profile.name, what, text),
-            on_failure=lambda exc: self.on_token_failed(gen, profile.name, exc),
-        )
-
-    def _copy_shown_token(self, what: str, spec: RequestSpec | None) -> None:
-        """During a slow Mint, Refresh or Verify: copy the token on screen while it is valid
-        (the buttons say when: `button_states`), without waiting for the call under way."""
-        button = {"token": self.copy_token_button, "header": self.copy_header_button}.get(
-            what, self.copy_curl_button
-        )
-        if self.profile is None or self.result is None or not button.isEnabled():
-            return
-        profile, token = self.profile, self.result.access_token
-
-        def build() -> str:
-            return build_clipboard_text(what, profile, token, spec)
-
-        self.services.runner.start(
-            build,
-            owner=self,
-            on_success=lambda text: self.services.clipboard.copy_secret(text, COPIED_WHAT.get(what, what)),
-            on_failure=self.services.error_from,
-        )
-
-    def on_copy_ready(self, gen: int, name: str, what: str, text: str) -> None:
-        self.token_obtained.emit(name)
-        if not self._end_job(name, gen):
-            return
-        self.services.clipboard.copy_secret(text, COPIED_WHAT.get(what, what))
 
 
 __all__ = ["OBTAINED_BY_TEXT", "TokenView", "build_clipboard_text"]

@@ -12,6 +12,7 @@ from workbench.core.errors import InputError
 from workbench.core.redact import REDACTED
 from workbench.core.request.bodies import build_body
 from workbench.core.request.codegen import curl_command
+from workbench.core.request.saved import SavedRequestStore, render_saved
 from workbench.core.request.templating import TemplateRenderer, TemplateVars, VaultSecretSource
 
 if TYPE_CHECKING:
@@ -122,6 +123,34 @@ def render_request(
 
 # A request as typed in a front end: method, path or URL, headers, body.
 RequestSpec = tuple[str, str, list[tuple[str, str]], str]
+
+
+def api_request(
+    ctx: AppContext, profile: Profile, typed: RequestSpec | None, saved_name: str | None = None
+) -> tuple[RequestSpec, str]:
+    """The request "Copy curl" (the Token tab) writes: one to the API, not to where tokens
+    come from, and where it came from in words. Reads saved requests and may read the vault
+    (their templates): run it off the GUI thread.
+
+    In order: `typed`, the request the user wrote in the Request tab for this profile; a saved
+    request of the profile (`saved_name`, the one selected, else the first), its templates
+    filled as `snippet` fills them; the first of the profile's `[settings] allowed_origins` (where
+    its API lives when the base URL is the sign-in server, an OAuth issuer); the base URL."""
+    if typed is not None and typed[1].strip():
+        return typed, "the Request tab"
+    requests = SavedRequestStore().load(profile.name).requests
+    name = saved_name if saved_name in requests else next(iter(requests), None)
+    if name is not None:
+        # Its secret variables stay in the keychain (`<NAME from the keychain>`), as `snippet` writes them.
+        rendered = render_saved(ctx, profile.name, name, reveal_secrets=False)
+        body = rendered.content.decode("utf-8", "replace") if rendered.content else ""
+        return (rendered.method, rendered.target, list(rendered.headers.items()), body), (
+            f"saved request '{requests[name].title or name}'"
+        )
+    listed = [str(o) for o in profile.settings.get("allowed_origins") or ()]
+    if listed:
+        return ("GET", listed[0].rstrip("/") + "/", [], ""), "the profile's first allowed origin"
+    return ("GET", "", [], ""), "the base URL: no API request yet (write one in the Request tab or save one)"
 
 
 def clipboard_text(what: str, profile: Profile, token: str, spec: RequestSpec | None) -> str:
