@@ -364,3 +364,41 @@ def test_copy_curl_for_an_oauth_profile_goes_to_its_api_origin(qtbot, make_windo
     window = make_window(select="cc")
     text = _copy_curl(qtbot, window)
     assert "https://api.example.com/" in text and spec["base_url"] not in text
+
+
+# -- wording ----------------------------------------------------------------------------------
+def _plain(html_text):
+    import re
+
+    return re.sub(r"<[^>]+>", "", html_text)
+
+
+def _doubled(text):
+    import re
+
+    return re.findall(r"\b(\w+) \1\b", text.lower())
+
+
+def test_login_instructions_say_each_thing_once(qtbot, make_window, add_profile, monkeypatch):
+    monkeypatch.setattr("workbench.core.oauth.login.default_opener", lambda url: False)
+    add_profile("oauth2-authorization-code", "corp")
+    window = make_window(select="corp")
+    panel = window.token_view.login_panel
+    idle = panel.status.text()
+    assert idle == "Sign in with your browser to obtain tokens." and not _doubled(idle)
+    panel.login_button.click()
+    qtbot.waitUntil(lambda: panel.prompt is not None, timeout=10_000)
+    text = _plain(panel.instructions.text())
+    assert text.lower().count("could not start a browser") == 1
+    assert text.lower().count("sign-in page") == 1, text
+    assert not _doubled(text)
+    panel.on_cancel_clicked()
+
+
+def test_status_lines_count_in_words(qtbot, make_window, add_profile):
+    from workbench.core.operations import ProfileRemoved
+
+    add_profile("token-of-trust", "tot")
+    window = make_window(select="tot")
+    window.on_profile_removed(ProfileRemoved(name="tot", secret_names=("api_key",)))
+    assert "1 keychain entry " in window.statusBar().currentMessage()

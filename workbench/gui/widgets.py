@@ -443,3 +443,8 @@ class EnterFilter(QObject):
             self._action()
             return True
         return False
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """ "1 profile", "3 profiles", "2 keychain entries" (`plural` when not `singular` + "s")."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"

@@ -263,9 +263,10 @@ class WindowActions(_Window):
     def on_profile_removed(self, removed: ProfileRemoved) -> None:
         self.tokens.forget(removed.name)
         self.reload_profiles()
+        entries = len(removed.secret_names)
         self.show_status(
-            f"Removed profile {removed.name} (its file, {len(removed.secret_names)} keychain entries "
-            "and its cached tokens)"
+            f"Removed profile {removed.name} (its file, {entries} keychain "
+            f"{'entry' if entries == 1 else 'entries'} and its cached tokens)"
         )
 
     def start_demo(self) -> None:
