@@ -91,6 +91,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "call": ("workbench.commands.call", "send an authenticated request"),
     "decode": ("workbench.commands.decode", "decode and check a JWT"),
     "keygen": ("workbench.commands.keygen", "generate a key pair"),
+    "dpop-proof": (
+        "workbench.commands.dpop_proof",
+        "print a DPoP proof (RFC 9449) for a request, for curl and scripts",
+    ),
     "sandbox": ("workbench.commands.sandbox", "run the local provider emulators"),
     "login": ("workbench.commands.login", "log in through the browser or a device code (OAuth presets)"),
     "logout": ("workbench.commands.logout", "revoke and forget the tokens of an OAuth login"),
@@ -126,7 +130,7 @@ def _command_modules() -> list[ModuleType]:
 
 # Commands that use a profile's credentials: each run warns about an unsafe profile (docs/ARCHITECTURE.md,
 # "Where credentials may go": TLS verification off, plain http to a host that is not loopback).
-_PROFILE_USES = {"token", "call", "exec", "login", "logout", "snippet"}
+_PROFILE_USES = {"token", "call", "exec", "login", "logout", "snippet", "dpop-proof"}
 
 
 def _warn_about_profile(command: str, args: argparse.Namespace, ctx: AppContext) -> None:

@@ -15,6 +15,9 @@
 // a client that validates the template must refuse them. The tenants accept only PS256 and ES256
 // client assertions (the root provider RS256, PS256 and ES256).
 //
+// Issue 22 (sender-constrained tokens): DPoP is on with a nonce required on every proof; a client
+// registered with `dpop_bound_access_tokens` must use it. The client credentials grant is on.
+//
 // Test-only routes under /__test/ (never part of a real deployment): the request log, the tokens
 // a client holds, and server-side revocation of every grant of a client (an admin revoking access).
 //
@@ -111,6 +114,7 @@ function configuration(tid) {
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
     jwks: { keys: [signing] },
     clients: [],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
     scopes: ['openid', 'offline_access', 'profile', 'email', 'read', 'write'],
     claims: { openid: tid ? ['sub', 'tid'] : ['sub'], email: ['email'], profile: ['name'] },
     conformIdTokenClaims: false,
@@ -148,7 +152,8 @@ function configuration(tid) {
     },
     enabledJWA: {
       // The tenants accept fewer: a client must pick from token_endpoint_auth_signing_alg_values_supported.
-      clientAuthSigningAlgValues: tid ? ['PS256', 'ES256'] : ['RS256', 'PS256', 'ES256'],
+      // Issue 22: the root also takes HS256 (client_secret_jwt assertions, keyed with the secret).
+      clientAuthSigningAlgValues: tid ? ['PS256', 'ES256'] : ['RS256', 'PS256', 'ES256', 'HS256'],
     },
     features: {
       devInteractions: { enabled: false },
@@ -166,6 +171,12 @@ function configuration(tid) {
       },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      // Issue 22: DPoP (RFC 9449) for clients that send proofs, required per client with
+      // `dpop_bound_access_tokens`; every proof needs the server's nonce (the strictest setting).
+      dPoP: { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true },
+      clientCredentials: { enabled: true },
+      // Issue 22: request objects (JAR, RFC 9101) in the front channel too (PAR takes them anyway).
+      requestObjects: { request: true, requestUri: false },
       registration: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

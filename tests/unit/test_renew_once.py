@@ -7,29 +7,33 @@ from __future__ import annotations
 import time
 
 import httpx
+import jwt
 import pytest
 
-from workbench.core.engine.calls import _any_401, _placed
+from workbench.core.engine.calls import _any_401, _CallDpop, _placed
 from workbench.core.engine.renew import Renewal, renew_once
 from workbench.core.engine.state import TokenState
 from workbench.core.engine.types import TokenResult
 from workbench.core.engine.wire import CallPlan
-from workbench.core.errors import ResponseTooLargeError
+from workbench.core.errors import ProviderError, ResponseTooLargeError
+from workbench.core.jose.dpop import DpopKey, NonceBook, access_token_hash
+from workbench.core.jose.keys import generate_key_pair
 from workbench.core.net import client as http
 from workbench.core.net.client import any_origin, make_client, send_bounded
 
 URL = "https://api.example.com/me"
 
 
-def token(value: str) -> TokenResult:
-    return TokenResult.stored("p", value, TokenState())
+def token(value: str, token_type: str = "Bearer") -> TokenResult:  # noqa: S107 - a token type
+    return TokenResult.stored("p", value, TokenState(token_type=token_type))
 
 
 class FakeTokens:
     """What `RenewOnce` asks of the engine's tokens: a new one for a refused one."""
 
-    def __init__(self, *fresh: str, during=None) -> None:
+    def __init__(self, *fresh: str, during=None, token_type: str = "Bearer") -> None:  # noqa: S107
         self.fresh = list(fresh)
+        self.token_type = token_type
         self.rejected: list[str] = []
         self.during = during
 
@@ -37,7 +41,7 @@ class FakeTokens:
         self.rejected.append(rejected)
         if self.during is not None:
             self.during()
-        return token(self.fresh.pop(0))
+        return token(self.fresh.pop(0), self.token_type)
 
 
 def plan(header: str = "Authorization", scheme: str = "Bearer", placement: str = "header") -> CallPlan:
@@ -76,12 +80,13 @@ def auth_for(
     **kw,
 ):
     how = Renewal(
-        _placed(plan(header, scheme, placement)),
+        _placed(plan(header, scheme, placement), kw.pop("dpop", None)),
         kw.pop("refused", _any_401),
         kw.pop("max_bytes", 1024),
         "p call",
+        again=kw.pop("again", None),
     )
-    return renew_once(tokens, "p", token(first), how)  # type: ignore[arg-type]
+    return renew_once(tokens, "p", token(first, kw.pop("token_type", "Bearer")), how)  # type: ignore[arg-type]
 
 
 def test_the_token_goes_in_the_presets_header_and_scheme():
@@ -184,3 +189,87 @@ def test_a_query_or_cookie_token_is_replaced_not_added_to_when_the_request_is_se
     seen.clear()
     send(handler, auth_for(FakeTokens("new"), header="session", scheme="", placement="cookie"))
     assert seen == [("[]", "session=old"), ("[]", "session=new")]
+
+
+# ------------------------------------------------------------------ DPoP (RFC 9449 §7, §9)
+
+
+class FakeWire:
+    """What a call's DPoP side asks of the wire: the nonces it learnt and the one clock."""
+
+    def __init__(self) -> None:
+        self.nonces = NonceBook()
+        self.clock = type("C", (), {"now": staticmethod(time.time)})()
+
+
+def dpop_auth(tokens, first="old"):
+    key = DpopKey.from_pem(generate_key_pair("ES256").private_pem())
+    dpop = _CallDpop(key, FakeWire(), "p call")  # type: ignore[arg-type]
+    return key, auth_for(tokens, first, dpop=dpop, again=dpop.again, token_type="DPoP")
+
+
+def proof_claims(headers: httpx.Headers, key: DpopKey) -> dict:
+    proof = headers["DPoP"]
+    public = jwt.PyJWK(jwt.get_unverified_header(proof)["jwk"]).key
+    assert jwt.get_unverified_header(proof)["jwk"] == dict(key.jwk)
+    return jwt.decode(proof, public, algorithms=[key.alg])
+
+
+def nonce_please(nonce: str) -> httpx.Response:
+    return httpx.Response(
+        401, headers={"WWW-Authenticate": 'DPoP error="use_dpop_nonce"', "DPoP-Nonce": nonce}
+    )
+
+
+def test_a_dpop_token_goes_as_dpop_with_a_proof_that_hashes_it():
+    seen: list[httpx.Headers] = []  # each attempt's headers (httpx re-sends one request object)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.copy())
+        return httpx.Response(200)
+
+    key, auth = dpop_auth(FakeTokens())
+    assert send(handler, auth).status_code == 200
+    (headers,) = seen
+    assert headers["Authorization"] == "DPoP old"
+    claims = proof_claims(headers, key)
+    assert claims["htm"] == "GET" and claims["htu"] == URL
+    assert claims["ath"] == access_token_hash("old") and "nonce" not in claims
+
+
+def test_use_dpop_nonce_sends_the_same_token_again_with_the_nonce_and_renews_nothing():
+    seen: list[httpx.Headers] = []  # each attempt's headers (httpx re-sends one request object)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.copy())
+        return nonce_please("n-1") if len(seen) == 1 else httpx.Response(200, headers={"DPoP-Nonce": "n-2"})
+
+    tokens = FakeTokens("new")
+    key, auth = dpop_auth(tokens)
+    assert send(handler, auth).status_code == 200
+    assert [h["Authorization"] for h in seen] == ["DPoP old", "DPoP old"]
+    first, second = (proof_claims(r, key) for r in seen)
+    assert "nonce" not in first and second["nonce"] == "n-1" and first["jti"] != second["jti"]
+    assert tokens.rejected == [] and not auth.renewed
+
+
+def test_a_server_that_refuses_its_own_nonce_again_is_one_line():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return nonce_please("n-1")
+
+    _key, auth = dpop_auth(FakeTokens("new"))
+    with pytest.raises(ProviderError, match="DPoP-Nonce"):
+        send(handler, auth)
+
+
+def test_a_renewed_dpop_token_is_proven_with_a_new_ath():
+    seen: list[httpx.Headers] = []  # each attempt's headers (httpx re-sends one request object)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.copy())
+        return httpx.Response(401 if len(seen) == 1 else 200)
+
+    key, auth = dpop_auth(FakeTokens("new", token_type="DPoP"))
+    assert send(handler, auth).status_code == 200
+    assert [proof_claims(r, key)["ath"] for r in seen] == [access_token_hash("old"), access_token_hash("new")]
+    assert auth.renewed

@@ -1,4 +1,8 @@
-"""`workbench keygen [--alg ES256|ES384|RS256|EdDSA] [--out DIR] [--profile NAME]`.
+"""`workbench keygen [--alg ES256|ES384|RS256|EdDSA] [--out DIR] [--profile NAME] [--dpop]`.
+
+``--dpop`` (with ``--profile``) makes the profile's DPoP key (RFC 9449): stored in its vault
+entry ``dpop_key``, separate from the signing key ``private_key``; stdout gets its thumbprint
+(``jkt``), which the profile's DPoP-bound tokens carry as ``cnf.jkt``.
 
 Where the private key goes:
 
@@ -19,9 +23,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli import summary
-from workbench.core.errors import ProfileError, VaultUnavailableError
+from workbench.core.errors import InputError, ProfileError, VaultUnavailableError
 from workbench.core.jose.keys import generate_key_pair, write_key_files
 from workbench.core.operations import NoKeySlotError, attach_private_key, check_key_generation
+from workbench.core.operations.dpop import attach_dpop_key, check_dpop_slot
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -50,6 +55,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--out", metavar="DIR", help="write the key files into DIR (the private key with mode 0600)"
     )
     kg.add_argument("--profile", metavar="NAME", help="store the private key in this profile's vault entry")
+    kg.add_argument(
+        "--dpop",
+        action="store_true",
+        help="with --profile: the profile's DPoP key (vault entry dpop_key); its tokens become DPoP-bound",
+    )
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -57,6 +67,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     out = getattr(args, "out", None)
     profile_name = getattr(args, "profile", None)
 
+    if getattr(args, "dpop", False):
+        return _dpop_key(ctx, profile_name, alg, out)
     if profile_name is not None:
         _check_profile_can_hold_key(ctx, profile_name, alg)
 
@@ -100,6 +112,25 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             "(or use --out DIR / --profile NAME)",
             file=sys.stderr,
         )
+    return 0
+
+
+def _dpop_key(ctx: AppContext, profile_name: str | None, alg: str, out: str | None) -> int:
+    """`keygen --dpop --profile NAME`: a DPoP key straight into the profile's keychain entry."""
+
+    if profile_name is None or out is not None:
+        raise InputError(
+            "--dpop makes a profile's DPoP key: give --profile NAME (and no --out; the key never leaves "
+            "the keychain)"
+        )
+    check_dpop_slot(ctx, profile_name)
+    vault = ctx.vault
+    if not vault.persistent and vault.warning is not None:
+        raise VaultUnavailableError("no usable OS keychain, so the DPoP key cannot be kept in the profile")
+    pair = generate_key_pair(alg)
+    attached = attach_dpop_key(ctx, profile_name, pair.private_pem().decode("ascii"))
+    print(f"stored a {attached.algorithm} DPoP key in profile '{profile_name}' ({attached.secret})")
+    print(f"jkt {attached.jkt}")
     return 0
 
 

@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def authorization(ctx: AppContext, name: str, result: TokenResult) -> tuple[str, str]:
     """(header name, header value) the profile sends its token in: `Authorization`, `Bearer …`."""
-    return ctx.profiles.get(name).token_spec.authorization(result.access_token)
+    return ctx.profiles.get(name).token_spec.authorization(result.access_token, result.token_type)
 
 
 def exec_credential(result: TokenResult) -> dict[str, Any]:

@@ -13,6 +13,7 @@ are also importable from the module that raises them, for readers of that module
     │   │   └── NoKeySlotError     the profile's preset signs nothing with a key of the user's
     │   ├── PresetError            unknown preset or an invalid preset file
     │   │   └── PresetFieldError   ... about one field (carries `path`), for a profile's `[override]`
+    │   ├── DpopError              no usable DPoP key, or a URL a DPoP proof cannot name
     │   ├── TemplateError          a request template that does not render
     │   ├── OriginError            a request would carry credentials to an origin not trusted
     │   ├── SavedRequestError      a saved request (or its file) that cannot be used as it is
@@ -94,6 +95,10 @@ class ProfileExistsError(ProfileError):
             f"a profile named '{name}' already exists",
             hint=f"remove it first with `workbench profile rm {name}`, or pick another name",
         )
+
+
+class DpopError(InputError):
+    pass
 
 
 class PresetError(InputError):

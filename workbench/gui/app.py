@@ -203,11 +203,12 @@ class DemoSession:
 
         self.sandbox = Sandbox().start()
         ctx = AppContext(clock=clock, vault=Vault(MemoryStore()))
-        for preset, spec in self.sandbox.demo_profiles().items():
+        demos = {name: {"preset": name, **spec} for name, spec in self.sandbox.demo_profiles().items()}
+        for name, spec in {**demos, **self.sandbox.demo_extra_profiles()}.items():
             create_profile(
                 ctx,
-                preset,
-                preset=preset,
+                name,
+                preset=spec["preset"],
                 base_url=spec["base_url"],
                 vars=spec.get("vars", {}),
                 secrets=spec.get("secrets", {}),

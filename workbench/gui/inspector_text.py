@@ -31,7 +31,15 @@ CLAIM_NAMES = {
 # Warnings that mean "do not trust this token at all": shown red, apart from the amber ones.
 DANGER_CODES = frozenset({"alg-none"})
 INFO_CODES = frozenset(
-    {"payload-not-claims", "nested-token", "encrypted", "x5c-header", "jwe-not-verified", "no-exp"}
+    {
+        "payload-not-claims",
+        "nested-token",
+        "encrypted",
+        "x5c-header",
+        "jwe-not-verified",
+        "no-exp",
+        "dpop-binding",
+    }
 )
 
 

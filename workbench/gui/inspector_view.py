@@ -98,6 +98,8 @@ class InspectorView(QWidget):
         self._shown_warnings: list[tuple[str, str]] = []
         self._discovered: tuple[str, str] | None = None  # (issuer, JWKS URL) found from iss
         self.current_token_getter: Callable[[], str | None] | None = None  # set by the window
+        # The selected profile's name: a token's DPoP binding is compared with its key (set by the window).
+        self.profile_name_getter: Callable[[], str | None] | None = None
         self._user_kind_token: str | None = None  # the token text for which the user chose a key type
         self._pending_kind_by_user = False
         self._kind_texts: dict[str, str] = {"pem": "", "jwk": ""}
@@ -389,6 +391,8 @@ class InspectorView(QWidget):
             now=now,
             timeout=prefs.request_timeout,
             verify_tls=prefs.verify_tls,
+            ctx=ctx,
+            profile=self.profile_name_getter() if callable(self.profile_name_getter) else None,
             owner=self,
             on_success=lambda ins: self.on_inspect_succeeded(gen, kind, ins),
             on_failure=lambda exc: self.on_inspect_failed(gen, kind, exc),

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPush
 from workbench.core.errors import user_message
 from workbench.core.oauth.login import discover_issuer
 from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
+from workbench.core.oauth.sender import advertised
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 
@@ -104,8 +105,11 @@ class DiscoveryRow(QWidget):
             if name in found:
                 field.setPlaceholderText(found[name])
                 field.setToolTip(f"From discovery: {found[name]} (type a URL here to override it)")
+
         parts = [label for name, label in _SHOWN if name in found]
-        self.result.setText(f"Found {', '.join(parts) or 'no'} endpoints ({endpoints.source}).")
+        offers = advertised(endpoints)
+        text = f"Found {', '.join(parts) or 'no'} endpoints ({endpoints.source})."
+        self.result.setText(f"{text} {offers}" if offers else text)
         self.result.setToolTip("\n".join(f"{k}: {v}" for k, v in found.items()))
         self.discovered.emit(endpoints)
 

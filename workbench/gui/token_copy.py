@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.operations.dpop import request_proof
 from workbench.core.operations.requests import api_request
 from workbench.core.operations.requests import clipboard_text as build_clipboard_text
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
     from PySide6.QtWidgets import QPushButton
 
+    from workbench.core.context import AppContext
+    from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.engine.types import TokenResult
     from workbench.core.operations.requests import RequestSpec
     from workbench.core.profiles.profile import Profile
@@ -26,6 +29,27 @@ if TYPE_CHECKING:
     from workbench.gui.token_view import Job
 
 COPIED_WHAT = {"token": "access token", "header": "Authorization header", "curl": "curl command"}
+
+
+def _build(
+    ctx: AppContext,
+    engine: TokenEngine,
+    what: str,
+    profile: Profile,
+    token: TokenResult,
+    typed: RequestSpec | None,
+    saved: str | None,
+) -> tuple[str, str]:
+    """On the pool: (the text to copy, where a curl command's request came from). A curl
+    command with a DPoP token carries a fresh proof for its request."""
+    if what != "curl":
+        return build_clipboard_text(what, profile, token.access_token, None, token_type=token.token_type), ""
+    spec, where = api_request(ctx, profile, typed, saved)
+    proof = request_proof(engine, profile, token, spec)
+    text = build_clipboard_text(
+        what, profile, token.access_token, spec, token_type=token.token_type, dpop_proof=proof
+    )
+    return text, where
 
 
 class CopyActions:
@@ -78,9 +102,8 @@ class CopyActions:
         gen = job.gen
 
         def build(cancel: threading.Event) -> tuple[str, str]:
-            token = engine.get_token(profile.name, cancel=cancel).access_token
-            spec, where = api_request(ctx, profile, typed, saved) if what == "curl" else (None, "")
-            return build_clipboard_text(what, profile, token, spec), where
+            token = engine.get_token(profile.name, cancel=cancel)
+            return _build(ctx, engine, what, profile, token, typed, saved)
 
         job.task = self.services.runner.start(
             build,
@@ -98,13 +121,13 @@ class CopyActions:
         )
         if self.profile is None or self.result is None or not button.isEnabled():
             return
-        profile, token, ctx = self.profile, self.result.access_token, self.services.ctx
+        profile, token, ctx = self.profile, self.result, self.services.ctx
         if ctx is None:
             return
+        engine = ctx.engine
 
         def build() -> tuple[str, str]:
-            spec, where = api_request(ctx, profile, typed, saved) if what == "curl" else (None, "")
-            return build_clipboard_text(what, profile, token, spec), where
+            return _build(ctx, engine, what, profile, token, typed, saved)
 
         self.services.runner.start(
             build,

@@ -323,6 +323,7 @@ def build_panel(w: MainWindow, name: str, index: int) -> QWidget:
 
         inspector = InspectorView(w.services)
         inspector.current_token_getter = w.current_token
+        inspector.profile_name_getter = w.selected_name
         view = inspector
     elif name == "keys":
         from workbench.gui.keys_view import KeysView

@@ -180,6 +180,17 @@ class Sandbox:
                 profiles[preset] = {"base_url": self.base_url(preset), **creds}
         return profiles
 
+    def demo_extra_profiles(self) -> dict[str, dict[str, Any]]:
+        """name → {"preset", "base_url", "vars", "secrets"}: demo profiles beyond one per preset
+        (the DPoP client of the OAuth emulator)."""
+        self.url  # noqa: B018 - raises if not started: base URLs need the port
+        profiles: dict[str, dict[str, Any]] = {}
+        for provider in self.providers.values():
+            extras = getattr(provider, "demo_extra_profiles", None)
+            for name, spec in (extras() if extras is not None else {}).items():
+                profiles[name] = {"base_url": self.base_url(spec["preset"]), **spec}
+        return profiles
+
     def issue_pair(self, preset: str, *, lifetime: int | None = None) -> tuple[str, str]:
         """A fresh (access, refresh) pair in a new session; `lifetime` overrides the access lifetime."""
         self.url  # noqa: B018 - the issuer claim needs the URL

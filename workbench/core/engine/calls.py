@@ -11,11 +11,12 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.engine import answers, flows
-from workbench.core.engine.renew import Renewal, renew_once
+from workbench.core.engine.renew import Place, Renewal, renew_once
 from workbench.core.engine.tokens import Tokens
-from workbench.core.engine.types import CallResult
+from workbench.core.engine.types import CallResult, TokenResult
 from workbench.core.engine.wire import CallPlan, Wire
-from workbench.core.errors import InputError, ProviderError, WorkbenchError, user_message
+from workbench.core.errors import DpopError, InputError, ProviderError, WorkbenchError, user_message
+from workbench.core.jose.dpop import TOKEN_TYPE, asks_for_nonce, is_dpop, nonce_refused_line
 from workbench.core.net.client import CALL_MAX_BYTES, request_origin
 from workbench.core.net.origins import check_origin, origin_of
 from workbench.core.redact import redact
@@ -25,15 +26,24 @@ log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     import httpx
 
+    from workbench.core.jose.dpop import DpopKey
     from workbench.core.profiles.profile import Profile
     from workbench.core.storage.history import HistoryWriter
 
 
-def _placed(plan: CallPlan) -> Callable[[httpx.Request, str], httpx.Request]:
+def _placed(plan: CallPlan, dpop: _CallDpop | None) -> Place:
     """The token where the preset's `[token]` puts it: a header with its scheme (the default), a
-    query parameter (`?key=…`, replacing any of that name) or a cookie."""
+    query parameter (`?key=…`, replacing any of that name) or a cookie. A DPoP token goes with the
+    scheme `DPoP` and a fresh proof of that very token (`dpop`), never as a Bearer token."""
 
-    def place(request: httpx.Request, access_token: str) -> httpx.Request:
+    def place(request: httpx.Request, token: TokenResult) -> httpx.Request:
+        access_token = token.access_token
+        scheme = plan.scheme
+        if dpop is not None and is_dpop(token.token_type):
+            scheme = TOKEN_TYPE
+            request.headers["DPoP"] = dpop.proof(request, access_token)
+        else:
+            request.headers.pop("DPoP", None)  # a Bearer token (adopted or pasted): no proof binds it
         if plan.placement == "query":
             request.url = request.url.copy_set_param(plan.header, access_token)
         elif plan.placement == "cookie":
@@ -43,10 +53,42 @@ def _placed(plan: CallPlan) -> Callable[[httpx.Request, str], httpx.Request]:
             kept = [p for p in (existing or "").split("; ") if p and not p.startswith(f"{plan.header}=")]
             request.headers["Cookie"] = "; ".join([*kept, pair])
         else:
-            request.headers[plan.header] = f"{plan.scheme} {access_token}" if plan.scheme else access_token
+            request.headers[plan.header] = f"{scheme} {access_token}" if scheme else access_token
         return request
 
     return place
+
+
+class _CallDpop:
+    """An API call's DPoP side (RFC 9449 §7, §9): each attempt's proof names the request, hashes
+    the token it carries (`ath`) and takes the origin's newest nonce; every answer's `DPoP-Nonce`
+    is learnt, and a `use_dpop_nonce` refusal sends the same token once more with it."""
+
+    def __init__(self, key: DpopKey, wire: Wire, what: str) -> None:
+        self._key = key
+        self._wire = wire
+        self._what = what
+
+    def proof(self, request: httpx.Request, access_token: str) -> str:
+        url = str(request.url)
+        nonce = self._wire.nonces.get(origin_of(url))
+        return self._key.proof(
+            request.method, url, now=self._wire.clock.now(), access_token=access_token, nonce=nonce
+        )
+
+    def again(self, response: httpx.Response, resent: int) -> bool:
+        self._wire.nonces.learn(origin_of(str(response.request.url)), response.headers)
+        if "DPoP" not in response.request.headers or not asks_for_nonce(
+            response.status_code, response.headers, b""
+        ):
+            return False
+        if resent:
+            raise ProviderError(
+                nonce_refused_line(redact(self._what)),
+                status=response.status_code,
+                error_type="use_dpop_nonce",
+            )
+        return True
 
 
 def _any_401(status: int, body: Callable[[], bytes]) -> bool:
@@ -91,7 +133,7 @@ class Calls:
         replaced = False
         try:
             first = self._tokens.get_token(profile)
-            how = Renewal(_placed(plan), _any_401, limit, f"{prof.name} call")
+            how = self._renewal(prof, plan, first, limit)
             auth = renew_once(self._tokens, profile, first, how)
             response = self._wire.send(
                 prof,
@@ -142,6 +184,21 @@ class Calls:
             secrets=result.sent_secrets,
             now=self._wire.clock.now(),
         )
+
+    def _renewal(self, profile: Profile, plan: CallPlan, first: TokenResult, limit: int) -> Renewal:
+        """How this call carries the profile's token and what answer refuses it; for a profile
+        with a DPoP key, also its proofs and nonce resend."""
+        what = f"{profile.name} call"
+        key = self._tokens.dpop_key(profile)
+        if is_dpop(first.token_type) and key is None:
+            raise DpopError(
+                f"the token of '{profile.name}' is DPoP-bound but the profile has no DPoP key to "
+                "prove it; it is not sent as a Bearer token",
+                hint=f"give it one with `workbench keygen --dpop --profile {profile.name}`, then "
+                f"`workbench token {profile.name} --mint`",
+            )
+        dpop = _CallDpop(key, self._wire, what) if key is not None else None
+        return Renewal(_placed(plan, dpop), _any_401, limit, what, again=dpop.again if dpop else None)
 
     def _adopt_response_token(self, profile: Profile, response: httpx.Response, current: str) -> bool:
         """A token in the response's sliding header replaces the stored one, but only

@@ -6,12 +6,15 @@ It follows httpx's own pattern (docs, "Authentication" → custom flows): an `au
 generator yields the request, looks at the answer, and may yield it once more; the token work
 is done under an `RLock`. What differs between its two users is passed in:
 
-* `place(request, access_token)`: the request that carries this token (calls: the preset's
-  header and scheme on the same request; verify: the `[verify]` request rendered again, since
-  its template may put the token anywhere);
+* `place(request, token)`: the request that carries this token (calls: the preset's header
+  and scheme on the same request, with a fresh DPoP proof for a DPoP token; verify: the
+  `[verify]` request rendered again, since its template may put the token anywhere);
 * `refused(status, body)`: whether the answer means "this token is no good" (calls: any 401;
   verify: a 401 with one of the preset's `expired_markers`). `body()` reads the answer within
-  the request's byte budget, only when asked.
+  the request's byte budget, only when asked;
+* `again(response, resent)` (optional): whether the answer asks for the same token once more
+  (a DPoP `use_dpop_nonce`: RFC 9449 §9), seeing every answer; it raises when it asks again
+  after `resent` resends. That resend does not renew the token.
 
 The renewal itself is `Tokens.renew_after_rejection` (single flight: every caller that saw the
 same refused token shares one new token). It runs with the call's deadline paused
@@ -46,8 +49,9 @@ if TYPE_CHECKING:
         renewed: bool
 
 
-Place = Callable[["httpx.Request", str], "httpx.Request"]
+Place = Callable[["httpx.Request", "TokenResult"], "httpx.Request"]
 Refused = Callable[[int, Callable[[], bytes]], bool]
+Again = Callable[["httpx.Response", int], bool]
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Renewal:
     refused: Refused  # (status, read the body) -> the token was refused
     max_bytes: int  # the answer's byte budget (a refused one is read within it too)
     what: str  # names the request in messages ("<profile> call")
+    again: Again | None = None  # (answer, resends so far) -> send the same token once more
 
 
 def renew_once(tokens: Tokens, profile: str, token: TokenResult, how: Renewal) -> RenewOnce:
@@ -90,24 +95,33 @@ def renew_once_class() -> type:
             self.renewed = False
 
         def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+            how = self._how
             with self._lock:
                 sent_with = self.token
-            response = yield self._how.place(request, sent_with.access_token)
+            resent = 0
+            while True:
+                response = yield how.place(request, sent_with)
 
-            def body() -> bytes:
-                return read_answer(response, self._how.max_bytes, url=str(response.url), what=self._how.what)
+                def body(response: httpx.Response = response) -> bytes:
+                    return read_answer(response, how.max_bytes, url=str(response.url), what=how.what)
 
-            if self.renewed or not self._how.refused(response.status_code, body):
-                return
-            # httpx reads a refused answer before sending again: read it here, within its budget.
-            body()
-            with self._lock:
-                if self.token is sent_with:
-                    with paused_deadline():
-                        self.token = self._tokens.renew_after_rejection(self._profile, sent_with.access_token)
-                    self.renewed = True
-                renewed = self.token
-            yield self._how.place(request, renewed.access_token)
+                if how.again is not None and how.again(response, resent):
+                    body()  # httpx reads an answer before sending again: within its budget
+                    resent += 1
+                    continue
+                if self.renewed or not how.refused(response.status_code, body):
+                    return
+                # httpx reads a refused answer before sending again: read it here, within its budget.
+                body()
+                with self._lock:
+                    if self.token is sent_with:
+                        with paused_deadline():
+                            self.token = self._tokens.renew_after_rejection(
+                                self._profile, sent_with.access_token
+                            )
+                        self.renewed = True
+                    sent_with = self.token
+                resent = 0
 
     RenewOnce.__module__ = __name__
     RenewOnce.__qualname__ = "RenewOnce"

@@ -8,6 +8,7 @@ stored, and announcing changes as engine events.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import threading
@@ -32,6 +33,7 @@ from workbench.core.engine.types import (
 )
 from workbench.core.engine.wire import EngineConfig, Wire
 from workbench.core.errors import (
+    DpopError,
     VaultDamagedError,
     VaultError,
     WorkbenchError,
@@ -39,6 +41,7 @@ from workbench.core.errors import (
 )
 from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.claims import JwtClaims, jwt_times, read_jwt
+from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey
 from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import fingerprint
 
@@ -132,6 +135,7 @@ class StoredTokens:
         self._entries: dict[str, HeldToken] = {}
         self._seq = itertools.count(1)
         self._thread_locks: dict[str, threading.Lock] = {}
+        self._dpop_keys: dict[str, tuple[str, DpopKey]] = {}
         # Rotated refresh tokens the vault refused, with the access token obtained alongside;
         # both stay here (never handed out) until the refresh token is safely stored.
         self._pending: dict[str, tuple[str, str, TokenState]] = {}
@@ -142,6 +146,29 @@ class StoredTokens:
         """Drop every token held in memory (settings changed): renewal times are recomputed."""
         with self._mu:
             self._entries.clear()
+
+    def dpop_key(self, profile: Profile) -> DpopKey | None:
+        """The profile's DPoP key (vault secret `dpop_key`), or None for a profile without DPoP.
+
+        A profile uses DPoP when it lists that secret; one that lists it but whose keychain has
+        no usable key fails here, before any request (never a silent fall back to Bearer)."""
+        if DPOP_KEY_SECRET not in profile.secret_names:
+            return None
+        pem = self._vault.load(profile.name, DPOP_KEY_SECRET)
+        if not pem:
+            raise DpopError(
+                f"profile '{profile.name}' uses DPoP but its DPoP key is not in the keychain",
+                hint=f"make one with `workbench keygen --dpop --profile {profile.name}`",
+            )
+        digest = hashlib.sha256(pem.encode()).hexdigest()
+        with self._mu:
+            cached = self._dpop_keys.get(profile.name)
+        if cached is not None and cached[0] == digest:
+            return cached[1]
+        key = DpopKey.from_pem(pem)
+        with self._mu:
+            self._dpop_keys[profile.name] = (digest, key)
+        return key
 
     @staticmethod
     def _rotates(profile: Profile) -> bool:

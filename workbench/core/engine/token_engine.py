@@ -73,7 +73,9 @@ from workbench.core.engine.types import (
 from workbench.core.engine.verify import Verifier
 from workbench.core.engine.wire import DEFAULT_LOCK_TIMEOUT, EngineConfig, Wire
 from workbench.core.errors import ProviderError
+from workbench.core.jose.dpop import NonceBook
 from workbench.core.net.client import DEFAULT_TIMEOUT
+from workbench.core.net.origins import origin_of
 from workbench.core.storage import paths
 from workbench.core.storage.history import History, HistoryWriter
 
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
     from workbench.core.clock import Clock
     from workbench.core.engine.answers import TokenAnswer
     from workbench.core.engine.state import TokenState
+    from workbench.core.jose.dpop import DpopKey
     from workbench.core.jose.inspect import Inspection
     from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import Vault
@@ -132,6 +135,11 @@ class TokenEngine:
             events=self._events,
             lock_dir=lock_dir if lock_dir is not None else paths.locks_dir(),
             state_dir=state_dir if state_dir is not None else paths.state_dir(),
+        )
+
+        # DPoP nonces outlive the process: `workbench dpop-proof` proves with what `call` learnt.
+        self._wire.nonces = NonceBook(
+            (state_dir if state_dir is not None else paths.state_dir()) / "dpop-nonces.json"
         )
         self._history_writer = HistoryWriter(self._get_history)
         self._wire.recorder = self._history_writer.put  # token, verify and discovery requests
@@ -251,6 +259,16 @@ class TokenEngine:
             max_bytes=max_bytes,
             allow_origin=allow_origin,
         )
+
+    def dpop_key(self, profile: str) -> DpopKey | None:
+        """The profile's DPoP key (None: the profile does not use DPoP; DpopError: it does, but
+        the keychain holds no usable key)."""
+        return self._tokens.dpop_key(self._wire.profile(profile))
+
+    def dpop_nonce(self, url: str) -> str | None:
+        """The newest DPoP-Nonce the origin of `url` gave this engine."""
+
+        return self._wire.nonces.get(origin_of(url))
 
     def describe_failure(self, profile: str, result: CallResult) -> ProviderError:
         """A user-facing error for a non-2xx `CallResult` (status and the provider's own message)."""

@@ -51,6 +51,7 @@ from workbench.core.errors import (
     user_message,
 )
 from workbench.core.jose.claims import jwt_times, read_jwt
+from workbench.core.jose.dpop import binding_problem
 from workbench.core.oauth.login import is_interactive
 from workbench.core.redact import fingerprint
 from workbench.core.request.templating import VaultSecretSource
@@ -446,6 +447,7 @@ class Tokens(StoredTokens):
         skew_retried = False
         label = f"{profile.preset.name} {step}"
         oauth = self._wire.oauth_endpoints(profile)
+        dpop = self.dpop_key(profile)
         while True:
             raise_if_cancelled(label)  # Cancel: no attempt (and no retry) after it
             attempt += 1
@@ -463,6 +465,7 @@ class Tokens(StoredTokens):
                     None,
                     label,
                     secrets=secrets.known_values(),
+                    dpop=dpop,
                 )
             except NetworkError as exc:
                 if isinstance(exc, NetworkTLSError):
@@ -474,7 +477,7 @@ class Tokens(StoredTokens):
             status = response.status_code
             if 200 <= status < 300:
                 try:
-                    return answers.parse_token_response(
+                    answer = answers.parse_token_response(
                         profile,
                         step,
                         status=status,
@@ -487,6 +490,13 @@ class Tokens(StoredTokens):
                     if step == "refresh" and profile.preset.token.rotates_refresh_token:
                         self._keep_rotated_refresh_token(profile, response.headers, response.content)
                     raise
+                if dpop is not None:
+                    problem = binding_problem(
+                        answer.token_type, answer.jwt.claims if answer.jwt else None, dpop.jkt, label
+                    )
+                    if problem is not None:
+                        raise ProviderResponseError(problem, status=status, error_type="dpop_binding")
+                return answer
             if self.config.retry.is_retryable_status(status) and attempt < self.config.retry.attempts:
                 retry_after = parse_retry_after(
                     response.headers.get("retry-after"),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import httpx
 
     from workbench.core.engine.flows import RequestSpec
+    from workbench.core.engine.types import TokenResult
     from workbench.core.jose.inspect import Inspection
     from workbench.core.storage.vault import Vault
 
@@ -60,11 +61,11 @@ class Verifier:
 
         spec = build(token.access_token)
 
-        def place(request: httpx.Request, access_token: str) -> httpx.Request:
+        def place(request: httpx.Request, sending: TokenResult) -> httpx.Request:
             # The `[verify]` template may put the token anywhere: render the request again.
-            if access_token == token.access_token:
+            if sending.access_token == token.access_token:
                 return request
-            again = build(access_token)
+            again = build(sending.access_token)
             check_origin(prof, again.url, what=label)
             drop = {k.lower() for k, _ in spec.headers} | {"host", "content-length", "transfer-encoding"}
             kept = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in drop]

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.engine.policy import RefreshAhead, RetryPolicy, setting_float
-from workbench.core.errors import WorkbenchError, user_message
+from workbench.core.errors import ProviderError, WorkbenchError, user_message
+from workbench.core.jose.dpop import NonceBook, asks_for_nonce, nonce_refused_line
 from workbench.core.net.client import DEFAULT_CONNECT_TIMEOUT, PROVIDER_MAX_BYTES, make_client, send_bounded
-from workbench.core.net.origins import check_origin
+from workbench.core.net.origins import check_origin, origin_of
 from workbench.core.oauth.discovery import OAuthTransport
 from workbench.core.oauth.id_tokens import check_refreshed_id_token
 from workbench.core.oauth.login import origin_check_for, profile_endpoints
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     import httpx
 
     from workbench.core.clock import Clock
+    from workbench.core.jose.dpop import DpopKey
     from workbench.core.profiles.profile import Profile
     from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import Vault
@@ -103,6 +105,8 @@ class Wire:
         self._timeouts: dict[float, Any] = {}
         self._clients: dict[bool, httpx.Client] = {}
         self._renderer: TemplateRenderer | None = None
+        # The newest DPoP-Nonce of each origin (authorization and resource servers alike).
+        self.nonces = NonceBook()
         # Where each sent request is reported for the history (set by the engine): a dict of
         # profile, method, url, status, elapsed, error, size.
         self.recorder: Callable[[dict[str, Any]], None] | None = None
@@ -154,14 +158,81 @@ class Wire:
         allow_other_origin: bool = False,
         record: bool = True,
         redirects: Literal["refuse", "return"] = "refuse",
+        dpop: DpopKey | None = None,
         secrets: Iterable[str] = (),
     ) -> httpx.Response:
         """Send one request of `profile` and read its answer, within the profile's timeout (one
         overall deadline: connect, send and the whole answer) and `max_bytes` (default: the 1 MiB
         a provider answer gets). Credentials go only to the profile's allowed origins
         (`origins.check_origin`, applied to the request as built, when it is sent) unless
-        `allow_other_origin`. A redirect is never followed (`redirects`: see `send_bounded`)."""
+        `allow_other_origin`. A redirect is never followed (`redirects`: see `send_bounded`).
 
+        With `dpop` (a token request of a DPoP profile), each attempt carries a fresh DPoP proof
+        with the origin's newest nonce; an answer asking for a nonce is sent again once with it.
+        (An API call's proof, which hashes its token, is placed by its `RenewOnce` auth instead.)"""
+        if dpop is None:
+            return self._send_once(
+                profile,
+                method,
+                url,
+                headers,
+                content,
+                timeout,
+                label,
+                auth=auth,
+                plan=plan,
+                max_bytes=max_bytes,
+                allow_other_origin=allow_other_origin,
+                record=record,
+                redirects=redirects,
+                secrets=secrets,
+            )
+        origin = origin_of(url)
+        for attempt in (1, 2):
+            proof = dpop.proof(method, url, now=self.clock.now(), nonce=self.nonces.get(origin))
+            response = self._send_once(
+                profile,
+                method,
+                url,
+                [*headers, ("DPoP", proof)],
+                content,
+                timeout,
+                label,
+                auth=auth,
+                plan=plan,
+                max_bytes=max_bytes,
+                allow_other_origin=allow_other_origin,
+                record=record,
+                redirects=redirects,
+                secrets=secrets,
+            )
+            self.nonces.learn(origin, response.headers)
+            if not asks_for_nonce(response.status_code, response.headers, response.content):
+                return response
+            if attempt == 2 or "dpop-nonce" not in response.headers:
+                break
+        raise ProviderError(
+            nonce_refused_line(redact(label)), status=response.status_code, error_type="use_dpop_nonce"
+        )
+
+    def _send_once(
+        self,
+        profile: Profile,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        content: bytes | None,
+        timeout: float | None,
+        label: str,
+        *,
+        auth: httpx.Auth | None,
+        plan: CallPlan | None,
+        max_bytes: int | None,
+        allow_other_origin: bool,
+        record: bool,
+        redirects: Literal["refuse", "return"],
+        secrets: Iterable[str],
+    ) -> httpx.Response:
         if plan is None:
             plan = self.plan_for(profile)
         what = redact(label)

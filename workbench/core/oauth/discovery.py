@@ -156,13 +156,28 @@ def endpoints_from_document(document: Mapping[str, Any], *, issuer: str, source:
             "(it must name the profile's base URL as its issuer)"
         )
     values: dict[str, str] = {"issuer": named, "source": source}
-    for name in (*TEMPLATE_ENDPOINTS, "userinfo_endpoint", "end_session_endpoint"):
+    for name in (
+        *TEMPLATE_ENDPOINTS,
+        "userinfo_endpoint",
+        "end_session_endpoint",
+        "pushed_authorization_request_endpoint",
+    ):
         value = document.get(name)
         if isinstance(value, str) and value.strip():
             values[name] = check_endpoint_url(value.strip(), f"{name} of the discovery document")
     algs = document.get("token_endpoint_auth_signing_alg_values_supported")
     if isinstance(algs, list):
         values["auth_signing_algs"] = " ".join(a for a in algs if isinstance(a, str) and a.isalnum())[:200]
+    if document.get("require_pushed_authorization_requests") is True:
+        values["require_par"] = "true"
+    if document.get("require_signed_request_object") is True:
+        values["require_jar"] = "true"
+    jar_algs = document.get("request_object_signing_alg_values_supported")
+    if isinstance(jar_algs, list):
+        values["jar_algs"] = " ".join(a for a in jar_algs if isinstance(a, str) and a.isalnum())[:200]
+    dpop_algs = document.get("dpop_signing_alg_values_supported")
+    if isinstance(dpop_algs, list):
+        values["dpop_algs"] = " ".join(a for a in dpop_algs if isinstance(a, str) and a.isalnum())[:200]
     return Endpoints.from_json(values)
 
 

@@ -38,6 +38,7 @@ from workbench.core.net.client import overall_deadline
 from workbench.core.net.origins import check_origin
 from workbench.core.oauth.discovery import DiscoveryCache, OAuthTransport, discover, resolve_endpoints
 from workbench.core.oauth.loopback import LoginTimedOut, LoopbackReceiver
+from workbench.core.oauth.par import par_endpoint, push, sign_request, wants_jar
 from workbench.core.oauth.params import authorization_params
 from workbench.core.oauth.protocol import (
     DEVICE_CODE_GRANT,
@@ -53,6 +54,14 @@ from workbench.core.oauth.protocol import (
     new_nonce,
     new_pkce,
     new_state,
+)
+from workbench.core.oauth.sender import (
+    DpopLogin,
+    check_bound,
+    check_offered,
+    dpop_for_login,
+    dpop_hint,
+    post_form,
 )
 from workbench.core.profiles.secret_refs import load_input
 from workbench.core.storage import paths
@@ -227,12 +236,10 @@ def _token_answer(
     fields_: list[tuple[str, str]],
     now: float,
     what: str,
+    dpop: DpopLogin | None = None,
 ) -> tuple[int, Any]:
-    headers, auth_fields = creds.apply(endpoint, now=now)
-    form = [*fields_]
-    names = {k for k, _ in form}
-    form += [(k, v) for k, v in auth_fields if k not in names]
-    answer = http.request("POST", endpoint, what=what, headers=headers, form=form)
+    """POST to the token endpoint (see `sender.post_form`)."""
+    answer = post_form(http, endpoint, creds, fields_, now=now, what=what, dpop=dpop)
     return answer.status, answer.json()
 
 
@@ -288,6 +295,8 @@ def login(
         from workbench.core.oauth.completion import Finisher, page_reason
 
         finish = Finisher(ctx, profile, http, endpoints, creds, grant, cancel, extra.max_age)
+        dpop = dpop_for_login(ctx, profile)
+        check_offered(dpop, endpoints, name)
         if grant == "device_code":
             document = _device_code(
                 ctx,
@@ -299,6 +308,7 @@ def login(
                 cancel=cancel,
                 prompt=prompt,
                 status=status,
+                dpop=dpop,
             )
             return finish(document, None)
         pkce, state = new_pkce(), new_state()
@@ -312,12 +322,13 @@ def login(
                     creds,
                     receiver,
                     pkce,
-                    extra.pairs,
+                    [*extra.pairs, *([("dpop_jkt", dpop.key.jkt)] if dpop is not None else [])],
                     open_browser=open_browser,
                     timeout=timeout,
                     cancel=cancel,
                     prompt=prompt,
                     opener=opener or default_opener,
+                    dpop=dpop,
                 )
                 outcome = finish(document, nonce)
             except BaseException as exc:
@@ -358,6 +369,7 @@ def _authorization_code(
     cancel: threading.Event,
     prompt: Callable[[LoginPrompt], None],
     opener: Opener,
+    dpop: DpopLogin | None = None,
 ) -> tuple[Mapping[str, Any], str | None]:
     auth_endpoint = endpoints.require("authorization_endpoint", profile=profile.name)
     token_endpoint = endpoints.require("token_endpoint", profile=profile.name)
@@ -377,6 +389,12 @@ def _authorization_code(
         resource=vars_.get("resource", ""),
         extra=extra,
     )
+    if wants_jar(vars_, endpoints, creds, profile.name):
+        url = sign_request(url, creds, endpoints, now=ctx.clock.now())
+    pushed = par_endpoint(vars_, endpoints, profile.name)
+    if pushed is not None:
+        what_par = f"{profile.preset.name} pushed authorization request"
+        url = push(http, pushed, url, creds, now=ctx.clock.now(), dpop=dpop, what=what_par)
     opened: bool | None = None
     if open_browser:
         # None: the browser command is still running (webbrowser waits for $BROWSER): started.
@@ -395,12 +413,20 @@ def _authorization_code(
         *_resource_fields(vars_),
     ]
     what = f"{profile.preset.name} code exchange"
-    status, document = _token_answer(profile, http, token_endpoint, creds, fields_, ctx.clock.now(), what)
+    status, document = _token_answer(
+        profile, http, token_endpoint, creds, fields_, ctx.clock.now(), what, dpop
+    )
     if status != 200:
         line, code = error_line(document, status, what)
-        raise OAuthError(line, status=status, error_type=code)
+        hint = (
+            dpop_hint(dpop, endpoints, profile.name)
+            if code in ("invalid_grant", "invalid_dpop_proof")
+            else ""
+        )
+        raise OAuthError(line, status=status, error_type=code, hint=hint)
     if not isinstance(document, Mapping):
         raise ProviderResponseError(f"{what}: the answer is not JSON")
+    check_bound(document, dpop, what)
     return document, nonce
 
 
@@ -436,6 +462,7 @@ def _device_code(
     cancel: threading.Event,
     prompt: Callable[[LoginPrompt], None],
     status: Callable[[str], None],
+    dpop: DpopLogin | None = None,
 ) -> Mapping[str, Any]:
     device_endpoint = endpoints.require("device_authorization_endpoint", profile=profile.name)
     token_endpoint = endpoints.require("token_endpoint", profile=profile.name)
@@ -510,8 +537,11 @@ def _device_code(
         if time.monotonic() >= deadline:
             continue
         fields_ = [("grant_type", DEVICE_CODE_GRANT), ("device_code", device_code)]
-        code, document = _token_answer(profile, http, token_endpoint, creds, fields_, ctx.clock.now(), poll)
+        code, document = _token_answer(
+            profile, http, token_endpoint, creds, fields_, ctx.clock.now(), poll, dpop
+        )
         if code == 200 and isinstance(document, Mapping):
+            check_bound(document, dpop, poll)
             return document
         error = document.get("error") if isinstance(document, Mapping) else None
         if error == "authorization_pending":

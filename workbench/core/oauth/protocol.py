@@ -38,10 +38,13 @@ from workbench.core.net.origins import is_loopback_host, origin_of
 from workbench.core.oauth.issuers import is_issuer_template, issuer_for_tenant, matches_issuer
 from workbench.core.redact import redact
 
-ClientAuth = Literal["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+ClientAuth = Literal[
+    "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"
+]
 CLIENT_AUTH_METHODS: tuple[ClientAuth, ...] = (
     "client_secret_basic",
     "client_secret_post",
+    "client_secret_jwt",
     "private_key_jwt",
     "none",
 )
@@ -76,15 +79,33 @@ class Endpoints:
     jwks_uri: str = ""
     userinfo_endpoint: str = ""
     end_session_endpoint: str = ""
+    pushed_authorization_request_endpoint: str = ""  # RFC 9126
     # token_endpoint_auth_signing_alg_values_supported, space-separated ("" when not stated).
     auth_signing_algs: str = ""
+    # dpop_signing_alg_values_supported (RFC 9449 §5.1), space-separated ("" when not stated).
+    dpop_algs: str = ""
+    # "true" when the issuer says require_pushed_authorization_requests (RFC 9126 §5).
+    require_par: str = ""
+    # RFC 9101 §10.5 require_signed_request_object ("true") and request_object_signing_alg_values_supported.
+    require_jar: str = ""
+    jar_algs: str = ""
     source: str = ""  # where they came from: the discovery URL, or "profile vars"
 
     def urls(self) -> dict[str, str]:
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in ("issuer", "source", "auth_signing_algs") and getattr(self, f.name)
+            if f.name
+            not in (
+                "issuer",
+                "source",
+                "auth_signing_algs",
+                "dpop_algs",
+                "require_par",
+                "require_jar",
+                "jar_algs",
+            )
+            and getattr(self, f.name)
         }
 
     def signing_algs(self) -> tuple[str, ...]:
@@ -294,6 +315,24 @@ def client_assertion(
     return signing_input + "." + jws.jose_sign(alg, key, signing_input)
 
 
+def secret_assertion(client_id: str, audience: str, client_secret: str, now: float | None) -> str:
+    """client_secret_jwt (RFC 7523 §2.2, OIDC Core §9): an HS256 assertion keyed with the client
+    secret; iss = sub = client_id, aud = the endpoint, a fresh jti, exp within 5 minutes."""
+    import jwt
+
+    issued = int(time.time() if now is None else now)
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "jti": str(uuid.uuid4()),
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ASSERTION_LIFETIME,
+    }
+    return jwt.encode(claims, client_secret.encode("utf-8"), algorithm="HS256", headers={"typ": "JWT"})
+
+
 @dataclass(frozen=True)
 class ClientCredentials:
     """What authenticates the client. `client_secret` / `private_key` are values (never logged)."""
@@ -329,6 +368,14 @@ class ClientCredentials:
             if not self.client_secret:
                 raise InputError("client_auth client_secret_post needs the secret client_secret")
             form += [("client_id", self.client_id), ("client_secret", self.client_secret)]
+        elif self.method == "client_secret_jwt":
+            if not self.client_secret:
+                raise InputError("client_auth client_secret_jwt needs the secret client_secret")
+            form += [
+                ("client_id", self.client_id),
+                ("client_assertion_type", ASSERTION_TYPE),
+                ("client_assertion", secret_assertion(self.client_id, endpoint, self.client_secret, now)),
+            ]
         elif self.method == "private_key_jwt":
             if not self.private_key:
                 raise InputError(
@@ -369,8 +416,11 @@ def client_credentials_from(
     return ClientCredentials(
         client_id=(vars_.get("client_id") or "").strip(),
         method=method,
-        client_secret=secret if method in ("client_secret_basic", "client_secret_post") else None,
-        private_key=key if method == "private_key_jwt" else None,
+        client_secret=secret
+        if method in ("client_secret_basic", "client_secret_post", "client_secret_jwt")
+        else None,
+        # The private key also signs request objects (JAR), whatever authenticates the client.
+        private_key=key,
         signing_algs=tuple(signing_algs),
     )
 

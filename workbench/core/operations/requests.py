@@ -153,16 +153,25 @@ def api_request(
     return ("GET", "", [], ""), "the base URL: no API request yet (write one in the Request tab or save one)"
 
 
-def clipboard_text(what: str, profile: Profile, token: str, spec: RequestSpec | None) -> str:
+def clipboard_text(
+    what: str,
+    profile: Profile,
+    token: str,
+    spec: RequestSpec | None,
+    *,
+    token_type: str | None = None,
+    dpop_proof: str | None = None,
+) -> str:
     """The text to copy: the bare token, an auth header line (as `workbench token --format
-    header` prints it), or a curl command."""
-
+    header` prints it), or a curl command (with a DPoP token: its fresh `DPoP` proof header)."""
     if what == "token":
         return token
-    header, value = profile.preset.token.authorization(token)
+    header, value = profile.preset.token.authorization(token, token_type)
     if what == "header":
         return f"{header}: {value}"
     method, path, headers, body = spec or ("GET", "", [], "")
     url = resolve_url(profile, path) if path else profile.base_url
     all_headers = [(header, value), *[(k, v) for k, v in headers if k.lower() != header.lower()]]
+    if dpop_proof is not None:
+        all_headers.append(("DPoP", dpop_proof))
     return curl_command(method, url, all_headers, body or None)

@@ -12,7 +12,9 @@ from workbench.core.engine.stored import ACCESS_TOKEN
 from workbench.core.errors import InputError
 from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.inspect.compact import normalize_token
+from workbench.core.jose.inspect.results import TokenWarning
 from workbench.core.jose.jwe import encryption_key_from_text
+from workbench.core.operations.dpop import binding_code, dpop_binding
 from workbench.core.redact import fingerprint
 
 if TYPE_CHECKING:
@@ -180,6 +182,8 @@ def inspect_token(
     now: float | None = None,
     timeout: float = 10.0,
     verify_tls: bool = True,
+    ctx: AppContext | None = None,
+    profile: str | None = None,
     decrypt_key: EncryptionKey | None = None,
     decrypt_key_text: str = "",
 ) -> Inspection:
@@ -187,16 +191,21 @@ def inspect_token(
 
     The key is given built (`key`, from the CLI's files and flags) or as the kind and text
     the Inspector's key box holds (`key_kind`, `key_text`; a JWKS URL is fetched here).
-    Network: run off the GUI thread. A JWE is opened with `decrypt_key` when one is given
+    With `ctx` and `profile`, a DPoP binding (`cnf.jkt`) is compared with that profile's DPoP
+    key (a `dpop-binding` or `dpop-other-key` line among the warnings). Network and keychain:
+    run off the GUI thread. A JWE is opened with `decrypt_key` when one is given
     (its nested token is then checked with `key`); the Inspector gives it as text
     (`decrypt_key_text`: a PEM or JWK, read here, off the GUI thread).
     """
-
     if key is None:
         key = jwtinspect.key_for_kind(key_kind, key_text, timeout=timeout, verify_tls=verify_tls)
     if decrypt_key is None and decrypt_key_text.strip():
         decrypt_key = encryption_key_from_text(decrypt_key_text, source="the decryption key")
-    return jwtinspect.inspect_token(token, key=key, now=now, decrypt_key=decrypt_key)
+    inspection = jwtinspect.inspect_token(token, key=key, now=now, decrypt_key=decrypt_key)
+    line = dpop_binding(ctx, profile, inspection.claims or None)
+    if line is not None:
+        inspection.warnings.append(TokenWarning(binding_code(line), line))
+    return inspection
 
 
 def _summary(valid: bool | None, how: str) -> str:

@@ -178,12 +178,20 @@ class TokenSpec:
             placement=placement if placement in TOKEN_PLACEMENTS else "header",
         )
 
-    def authorization(self, token: str) -> tuple[str, str]:
+    def authorization(self, token: str, token_type: str | None = None) -> tuple[str, str]:
         """(header name, header value) a request carries the token in: `Authorization: Bearer …`
-        (for a query parameter or a cookie, the header value is the bare token)."""
+        (for a query parameter or a cookie, the header value is the bare token); a DPoP token
+        (`token_type` DPoP, RFC 9449 §7.1) as `Authorization: DPoP …`, never Bearer."""
         if self.placement != "header":
             return self.header, token
-        return self.header, f"{self.scheme} {token}" if self.scheme else token
+        scheme = self.scheme
+        if (
+            token_type is not None
+            and token_type.strip().lower() == "dpop"
+            and self.header.lower() == "authorization"
+        ):
+            scheme = "DPoP"
+        return self.header, f"{scheme} {token}" if scheme else token
 
 
 @dataclass(frozen=True)

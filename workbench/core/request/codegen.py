@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from workbench.core.engine.flows import resolve_url
+from workbench.core.jose.dpop import DPOP_KEY_SECRET, TOKEN_TYPE
 
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
@@ -90,6 +91,7 @@ class SnippetRequest:
     body: bytes | None = None
     token_header: str = "Authorization"  # noqa: S105 - a header name
     token_scheme: str = "Bearer"  # noqa: S105 - a scheme word
+    dpop: bool = False  # the profile's tokens are DPoP-bound: each request needs a fresh proof
     # The api-key preset may send the token as a query parameter instead of a header (its name).
     token_query: str = ""
 
@@ -126,6 +128,16 @@ def _shell_token_header(req: SnippetRequest, sep: str) -> str:
     return f'"{_dq(req.token_header)}{sep}{_dq(prefix)}$(workbench token {req.profile})"'
 
 
+def _proof_command(req: SnippetRequest) -> list[str]:
+    return ["workbench", "dpop-proof", req.profile, req.method.upper(), req.url]
+
+
+def _shell_proof_header(req: SnippetRequest, sep: str) -> str:
+    # Inside $( ) the shell parses anew: the single-quoted URL stays one word.
+    command = " ".join(shlex.quote(part) for part in _proof_command(req))
+    return f'"DPoP{sep}$({command})"'
+
+
 def _shell_url(req: SnippetRequest) -> str:
     """The URL, with the token as a query parameter when the profile sends it so."""
     if not req.token_query:
@@ -144,6 +156,8 @@ def _curl(req: SnippetRequest) -> str:
     ]
     if not req.token_query:
         parts += ["-H", _shell_token_header(req, ": ")]
+    if req.dpop:
+        parts += ["-H", _shell_proof_header(req, ": ")]
     for name, value in req.plain_headers():
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     text, lossy = req.body_text()
@@ -158,6 +172,8 @@ def _httpie(req: SnippetRequest) -> str:
     parts = ["http", "--ignore-stdin", shlex.quote(req.method.upper()), _shell_url(req)]
     if not req.token_query:
         parts.append(_shell_token_header(req, ":"))
+    if req.dpop:
+        parts.append(_shell_proof_header(req, ":"))
     for name, value in req.plain_headers():
         parts.append(shlex.quote(f"{name}:{value}"))
     text, lossy = req.body_text()
@@ -176,13 +192,23 @@ def _python(req: SnippetRequest) -> str:
             if prefix
             else f"    {req.token_header!r}: token,"
         )
+    proof = []
+    if req.dpop:
+        headers.append("    'DPoP': proof,")
+        proof = [
+            "# A fresh DPoP proof (RFC 9449) of the profile's key for this request, with its token's hash:",
+            f"proof = subprocess.run({_proof_command(req)!r}, capture_output=True, text=True, check=True)"
+            ".stdout.strip()",
+        ]
     lines = [
         f"# Run with: workbench exec {req.profile} -- python this_file.py",
         "import os",
+        *(["import subprocess"] if req.dpop else []),
         "",
         "import httpx",
         "",
         f"token = os.environ[{TOKEN_ENV!r}]  # set by `workbench exec`; never written here",
+        *proof,
         "headers = {",
         *headers,
         "}",
@@ -206,18 +232,28 @@ def _js(text: str) -> str:
 def _fetch(req: SnippetRequest) -> str:
     prefix = req.token_prefix
     token_expr = f"{_js(prefix)} + token" if prefix else "token"
+    proof = []
+    if req.dpop:
+        args = ", ".join(_js(part) for part in _proof_command(req)[1:])
+        proof = [
+            'import { execFileSync } from "node:child_process";',
+            "// A fresh DPoP proof (RFC 9449) of the profile's key for this request, with its token's hash:",
+            f'const proof = execFileSync("workbench", [{args}], {{ encoding: "utf8" }}).trim();',
+        ]
     url = _js(req.url)
     if req.token_query:
         joiner = "&" if "?" in req.url else "?"
         url = f"{url} + {_js(joiner + quote(req.token_query, safe='') + '=')} + encodeURIComponent(token)"
     lines = [
         f"// Run with: workbench exec {req.profile} -- node this_file.mjs",
+        *proof,
         f"const token = process.env.{TOKEN_ENV}; // set by `workbench exec`; never written here",
         f"const response = await fetch({url}, {{",
         f"  method: {_js(req.method.upper())},",
         "  headers: {",
         *(f"    {_js(k)}: {_js(v)}," for k, v in req.plain_headers()),
         *([] if req.token_query else [f"    {_js(req.token_header)}: {token_expr},"]),
+        *(['    "DPoP": proof,'] if req.dpop else []),
         "  },",
     ]
     text, lossy = req.body_text()
@@ -240,15 +276,21 @@ def snippet_request(
 
     token = profile.token_spec
     cookie = token.placement == "cookie"
+    dpop = (
+        DPOP_KEY_SECRET in profile.secret_names
+        and token.placement == "header"
+        and token.header.lower() == "authorization"
+    )
     return SnippetRequest(
         profile=profile.name,
         method=method,
         url=resolve_url(profile, target),
-        headers=tuple(headers),
+        headers=tuple(h for h in headers if h[0].lower() != "dpop") if dpop else tuple(headers),
         body=body,
         token_header="Cookie" if cookie else token.header,
-        token_scheme=f"{token.header}=" if cookie else token.scheme,
+        token_scheme=TOKEN_TYPE if dpop else f"{token.header}=" if cookie else token.scheme,
         token_query=token.header if token.placement == "query" else "",
+        dpop=dpop,
     )
 
 

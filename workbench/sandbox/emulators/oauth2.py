@@ -1,6 +1,12 @@
 """OAuth 2.0 (RFC 6749): a token endpoint with client_credentials and (rotating) refresh_token grants.
 
 Errors: RFC 6749 §5.2 ``{"error", "error_description"}``; RFC 6750 ``WWW-Authenticate`` on the API.
+
+DPoP (RFC 9449): a token request with a `DPoP` proof gets a DPoP token (`token_type` DPoP,
+`cnf.jkt` in the JWT) and a refresh token bound to the same key; the client `workbench-dpop`
+must send one. Proofs need the server's nonce (`use_dpop_nonce` + `DPoP-Nonce`, on the token
+endpoint and the API alike). The API takes a DPoP token only as `Authorization: DPoP` with a
+proof whose `ath` matches it, never as a Bearer token.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 from workbench.sandbox import tokens as jose
+from workbench.sandbox.dpop_check import DpopChecker, ProofRefused
 from workbench.sandbox.emulators.base import (
     DAY,
     Provider,
@@ -31,6 +38,7 @@ from workbench.sandbox.http import Reject, Request, Response, json_response
 class _Client:
     secret: str | None  # None: a public client
     scopes: frozenset[str]
+    dpop: bool = False  # its tokens must be DPoP-bound
 
 
 class OAuth2(Provider):
@@ -52,10 +60,14 @@ class OAuth2(Provider):
         self.demo_client_id = "workbench-demo"
         self.demo_client_secret = secrets.token_urlsafe(24)
         self.public_client_id = "workbench-public"
+        self.dpop_client_id = "workbench-dpop"
+        self.dpop_client_secret = secrets.token_urlsafe(24)
         self._clients = {
             self.demo_client_id: _Client(self.demo_client_secret, frozenset({"read", "write"})),
             self.public_client_id: _Client(None, frozenset({"read"})),
+            self.dpop_client_id: _Client(self.dpop_client_secret, frozenset({"read"}), dpop=True),
         }
+        self.dpop = DpopChecker(require_nonce=True)
         self.route("POST", self.TOKEN_PATH, self._grant_endpoint, self.token)
 
     @staticmethod
@@ -84,8 +96,16 @@ class OAuth2(Provider):
         return "oauth2-refresh-token" if claims.get("gty") == "refresh_token" else "oauth2-client-credentials"
 
     def _access(
-        self, subject: str, client_id: str, scope: str, grant: str, lifetime: int | None = None
+        self,
+        subject: str,
+        client_id: str,
+        scope: str,
+        grant: str,
+        lifetime: int | None = None,
+        *,
+        jkt: str | None = None,
     ) -> str:
+        bound = {"cnf": {"jkt": jkt}} if jkt else {}
         return self.hs256_jwt(
             self.secret,
             subject,
@@ -94,7 +114,55 @@ class OAuth2(Provider):
             client_id=client_id,
             scope=scope,
             gty=grant,
+            **bound,
         )[0]
+
+    def authenticate(self, request: Request) -> dict[str, Any]:
+        """The API: a DPoP token only as `Authorization: DPoP` with a proof of its key (RFC 9449 §7)."""
+        value = (request.header("authorization") or "").strip()
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "dpop":
+            claims = super().authenticate(request)
+            if isinstance(claims.get("cnf"), dict) and "jkt" in claims["cnf"]:
+                raise Reject(
+                    self._dpop_unauthorized("invalid_token", "a DPoP-bound token sent as a Bearer token")
+                )
+            return claims
+        token = token.strip()
+        try:
+            claims = self.verify_access(token, self.now())
+        except jose.TokenExpired:
+            raise Reject(self._dpop_unauthorized("invalid_token", "token has expired")) from None
+        except jose.TokenInvalid as exc:
+            raise Reject(self._dpop_unauthorized("invalid_token", str(exc))) from None
+        cnf = claims.get("cnf")
+        if not isinstance(cnf, dict) or "jkt" not in cnf:
+            raise Reject(self._dpop_unauthorized("invalid_token", "not a DPoP-bound token"))
+        url = self.state.url + request.path
+        try:
+            jkt = self.dpop.check(
+                request.header("dpop"), method=request.method, url=url, now=self.now(), access_token=token
+            )
+        except ProofRefused as exc:
+            raise Reject(self._dpop_unauthorized(exc.code, str(exc))) from None
+        if jkt != cnf["jkt"]:
+            raise Reject(self._dpop_unauthorized("invalid_token", "the DPoP proof is made with another key"))
+        return claims
+
+    def _dpop_unauthorized(self, code: str, message: str) -> Response:
+        description = message.replace('"', "'")
+        return json_response(
+            401,
+            {"error": code, "error_description": message},
+            [
+                (
+                    "WWW-Authenticate",
+                    f'DPoP algs="ES256 ES384 RS256 PS256 EdDSA", error="{code}", '
+                    f'error_description="{description}"',
+                ),
+                ("DPoP-Nonce", self.dpop.nonce),
+            ],
+        )
 
     def verify_access(self, token: str, now: float) -> dict[str, Any]:
         return jose.decode_verified(token, now=now, hs256_secret=self.secret, issuer=self.issuer)
@@ -182,28 +250,47 @@ class OAuth2(Provider):
         if not grant:
             return self.error(400, "invalid_request", "grant_type is required")
         client_id, authenticated = self._client_auth(request, form)
+        jkt: str | None = None
+        client = self._clients.get(client_id or "")
+        if request.header("dpop") is not None or (client is not None and client.dpop):
+            try:
+                jkt = self.dpop.check(
+                    request.header("dpop"),
+                    method=request.method,
+                    url=self.state.url + request.path,
+                    now=self.now(),
+                )
+            except ProofRefused as exc:
+                return self.error(400, exc.code, str(exc), headers=(("DPoP-Nonce", self.dpop.nonce),))
         if grant == "client_credentials":
-            return self._client_credentials(form, client_id, authenticated)
+            return self._client_credentials(form, client_id, authenticated, jkt)
         if grant == "refresh_token":
-            return self._refresh(form, client_id, authenticated)
+            return self._refresh(form, client_id, authenticated, jkt)
         return self.error(400, "unsupported_grant_type", f"grant_type '{grant}' is not supported")
 
     def _client_credentials(
-        self, form: dict[str, str], client_id: str | None, authenticated: bool
+        self, form: dict[str, str], client_id: str | None, authenticated: bool, jkt: str | None = None
     ) -> Response:
         if not authenticated or client_id is None:
             return self.error(
                 401, "invalid_client", "client authentication is required for client_credentials"
             )
         scope = self._scope(form.get("scope"), self._clients[client_id].scopes)
-        access = self._access(client_id, client_id, scope, "client_credentials")
+        access = self._access(client_id, client_id, scope, "client_credentials", jkt=jkt)
         return json_response(
             200,
-            {"access_token": access, "token_type": "Bearer", "expires_in": self.lifetime, "scope": scope},
+            {
+                "access_token": access,
+                "token_type": "DPoP" if jkt else "Bearer",
+                "expires_in": self.lifetime,
+                "scope": scope,
+            },
             self._NO_STORE,
         )
 
-    def _refresh(self, form: dict[str, str], client_id: str | None, authenticated: bool) -> Response:
+    def _refresh(
+        self, form: dict[str, str], client_id: str | None, authenticated: bool, jkt: str | None = None
+    ) -> Response:
         refresh_token = form.get("refresh_token")
         if not refresh_token:
             return self.error(400, "invalid_request", "refresh_token is required")
@@ -216,6 +303,13 @@ class OAuth2(Provider):
                 raise Reject(self.error(400, "invalid_grant", "refresh token was issued to another client"))
             if self._clients[owner].secret is not None and not authenticated:
                 raise Reject(self.error(401, "invalid_client", "client authentication is required"))
+            bound = session.data.get("jkt")
+            if bound is not None and bound != jkt:
+                raise Reject(
+                    self.error(400, "invalid_grant", "the refresh token is bound to another DPoP key")
+                )
+            if bound is None and jkt is not None:
+                session.data["jkt"] = jkt
             requested = form.get("scope")
             if requested:
                 session.data["scope"] = self._scope(requested, frozenset(session.data["scope"].split()))
@@ -226,12 +320,12 @@ class OAuth2(Provider):
                 400, "invalid_grant", "refresh token is invalid, expired, revoked or already used"
             )
         scope = session.data["scope"]
-        access = self._access(session.subject, session.data["client_id"], scope, "refresh_token")
+        access = self._access(session.subject, session.data["client_id"], scope, "refresh_token", jkt=jkt)
         return json_response(
             200,
             {
                 "access_token": access,
-                "token_type": "Bearer",
+                "token_type": "DPoP" if jkt else "Bearer",
                 "expires_in": self.lifetime,
                 "refresh_token": session.refresh_token,
                 "scope": scope,
@@ -272,6 +366,26 @@ class OAuth2(Provider):
                 "vars": {"client_id": self.demo_client_id},
                 "secrets": {"refresh_token": refresh, "client_secret": self.demo_client_secret},
             },
+        }
+
+    def demo_extra_profiles(self) -> dict[str, dict[str, Any]]:
+        """name → {"preset", "vars", "secrets"}: the demo's DPoP profile (client credentials, a DPoP key)."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        pem = (
+            ec.generate_private_key(ec.SECP256R1())
+            .private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            .decode("ascii")
+        )
+        return {
+            "oauth2-dpop": {
+                "preset": "oauth2-client-credentials",
+                "vars": {"client_id": self.dpop_client_id},
+                "secrets": {"client_secret": self.dpop_client_secret, "dpop_key": pem},
+            }
         }
 
 

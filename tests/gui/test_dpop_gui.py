@@ -1,0 +1,61 @@
+"""DPoP in the desktop app: Mint on a DPoP profile gets a bound token, the Inspector says whether
+its cnf.jkt is the selected profile's DPoP key, and a copied curl carries a fresh proof."""
+
+from __future__ import annotations
+
+import jwt
+
+from tests.gui.conftest import obtain
+
+
+def add_dpop_profile(ctx, sandbox, name="dp"):
+    spec = sandbox.demo_extra_profiles()["oauth2-dpop"]
+    ctx.profiles.create(
+        name,
+        preset=spec["preset"],
+        base_url=spec["base_url"],
+        vars=spec["vars"],
+        secret_names=list(spec["secrets"]),
+    )
+    for key, value in spec["secrets"].items():
+        ctx.vault.store(name, key, value)
+    return name
+
+
+def test_mint_inspect_and_copy_curl_on_a_dpop_profile(qtbot, make_window, ctx, sandbox):
+    from workbench.core.jose.dpop import DpopKey
+    from workbench.core.operations.dpop import request_proof
+    from workbench.core.operations.requests import clipboard_text as build_clipboard_text
+
+    add_dpop_profile(ctx, sandbox)
+    window = make_window(select="dp")
+    result = obtain(qtbot, window, window.token_view.mint_button.click)
+    assert result.token_type == "DPoP"
+    jkt = DpopKey.from_pem(ctx.vault.load("dp", "dpop_key")).jkt
+    with qtbot.waitSignal(window.inspector_view.inspected, timeout=10_000) as blocker:
+        window.inspect_action.trigger()
+    codes = {w.code: w.message for w in blocker.args[0].warnings}
+    assert codes["dpop-binding"] == f"bound to this profile's DPoP key ({jkt})"
+
+    profile = ctx.profiles.get("dp")
+    proof = request_proof(ctx.engine, profile, result, ("GET", "/me", [], ""))
+    text = build_clipboard_text(
+        "curl", profile, result.access_token, ("GET", "/me", [], ""), token_type="DPoP", dpop_proof=proof
+    )
+    assert f"Authorization: DPoP {result.access_token}" in text and f"DPoP: {proof}" in text
+    claims = jwt.decode(proof, options={"verify_signature": False})
+    assert claims["htu"].endswith("/oauth2/me") and claims["htm"] == "GET" and "ath" in claims
+
+
+def test_the_inspector_flags_a_token_bound_to_another_key(qtbot, make_window, ctx, sandbox):
+    add_dpop_profile(ctx, sandbox, "one")
+    add_dpop_profile(ctx, sandbox, "two")  # the demo hands each a fresh key
+    window = make_window(select="one")
+    obtain(qtbot, window, window.token_view.mint_button.click)
+    token = window.tokens.result("one").access_token
+    window.select_profile("two")
+    view = window.inspector_view
+    with qtbot.waitSignal(view.inspected, timeout=10_000) as blocker:
+        view.set_token(token)
+    codes = {w.code for w in blocker.args[0].warnings}
+    assert "dpop-other-key" in codes
