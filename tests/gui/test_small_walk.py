@@ -164,6 +164,7 @@ def test_f1_lists_every_registered_shortcut_with_what_it_does(qtbot, make_window
     assert where["F2"] == "Request tab · Saved requests list"
     assert where["Ctrl+S"] == "Request tab"
     assert where["Ctrl+M"] == "Anywhere in the window"
+    assert where["Ctrl+Return / Ctrl+Enter"] == "Request tab" and "Ctrl+Q" in where
     dialog.close()
 
 

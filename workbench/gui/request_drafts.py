@@ -130,7 +130,8 @@ class RequestDrafts:
             self.offered = (old, theirs)  # type: ignore[assignment]  # old is set when theirs is
             shown = f"{theirs.method} {theirs.url}".strip()
             self.note_label.setText(
-                f"The request written for '{old}' ({shown}) stays with it; this is {new}'s own request."
+                f"The request written for '{old}' ({shown}) stays with that profile; "
+                f"the editor shows the request of '{new}'."
             )
             self.note_label.setToolTip(shown)
             self.note.show()

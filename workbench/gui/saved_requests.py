@@ -139,7 +139,7 @@ class SavedRequestsPanel(QWidget):
         title = bold_label("Saved requests")
         layout.addWidget(title)
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("name to save as (spaces welcome)")
+        self.name_edit.setPlaceholderText("name, e.g. Get user")
         self.name_edit.setClearButtonEnabled(True)
         layout.addWidget(self.name_edit)
         self.list = QListWidget()

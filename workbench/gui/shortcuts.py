@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QMenu,
+    QMenuBar,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.gui.widgets import EnterFilter
 
@@ -75,7 +83,12 @@ def registered_shortcuts(window: MainWindow) -> list[ShortcutRow]:
         if action.shortcutContext() == Qt.ShortcutContext.WindowShortcut:
             where = ANYWHERE
         else:
-            owners = [o for o in action.associatedObjects() if isinstance(o, QWidget)]
+            # The widget it acts in, not the menu that also shows it.
+            owners = [
+                o
+                for o in action.associatedObjects()
+                if isinstance(o, QWidget) and not isinstance(o, QMenu | QMenuBar)
+            ]
             where = _place(window, owners[0]) if owners else ANYWHERE
         for sequence in sequences:
             add(_keys(sequence), what, where)

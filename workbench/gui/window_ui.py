@@ -193,7 +193,8 @@ def _build_actions(w: MainWindow) -> None:
     w.edit_action = action("&Edit profile…", w.edit_profile)
     w.remove_action = action("&Remove profile…", w.on_remove_clicked)
     w.settings_action = action("&Settings…", w.open_settings, "Ctrl+,", "Settings")
-    w.quit_action = action("&Quit", w.close, QKeySequence.StandardKey.Quit, "Quit")
+    # Ctrl+Q spelled out: the Quit standard key is empty on some platforms (and themes).
+    w.quit_action = action("&Quit", w.close, "Ctrl+Q", "Quit")
     w.copy_token_action = action(
         "Copy &token",
         w.copy_selected_token,
