@@ -353,7 +353,7 @@ class RequestView(QWidget):
             )
             rows.append(("Content-Type", kind + ("; boundary=…" if body_type == "multipart" else ""), note))
         if self.profile is not None:
-            header, scheme = _auth_header(self.profile, self.services.prefs.request_timeout)
+            header, scheme, placement = _auth_header(self.profile, self.services.prefs.request_timeout)
             held = self.services.tokens.result(self.profile.name)  # from the engine's events
             token = held.access_token if held is not None else None
             if token and self.reveal_token.isChecked():
@@ -364,6 +364,9 @@ class RequestView(QWidget):
                 shown = f"{scheme} <the access token, obtained when you send>".strip()
             note = "added by the engine; a fresh token if this one expires first"
             typed = [r for r in rows if r[0].lower() == header.lower()]
+            if placement == "query":  # the profile's token_placement: in the URL, not a header
+                shown, scheme, typed = shown.removeprefix(scheme).strip(), "", []
+                header, note = f"?{header}=", "added to the URL's query by the engine (token_placement)"
             rows = [r for r in rows if r[0].lower() != header.lower()]
             if typed:
                 note = f"the profile's token wins: your {header} header ({len(typed)}) is not sent"
@@ -570,11 +573,11 @@ class RequestView(QWidget):
             self.inspect_requested.emit(self._found_jwt)
 
 
-def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:
-    """(header name, scheme) the engine sends the token with, from the profile's call plan."""
+def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str, str]:
+    """(header or query parameter name, scheme, placement) the engine sends the token with."""
 
     plan = CallPlan.for_profile(profile, default_timeout)
-    return plan.header, plan.scheme
+    return plan.header, plan.scheme, plan.placement
 
 
 def _find_jwt_in_headers(result: CallResult) -> str | None:

@@ -112,7 +112,12 @@ def button_states(
         "copy_header": _state(
             copy_ok or copy_shown,
             copy_why,
-            f"Copy '{facts.header}: …'" + (shown_tip if copy_shown else " (renewed first if needed)"),
+            (
+                f"Copy '{facts.header}=…' (the query parameter)"
+                if facts.placement == "query"
+                else f"Copy '{facts.header}: …'"
+            )
+            + (shown_tip if copy_shown else " (renewed first if needed)"),
         ),
         "copy_curl": _state(
             copy_ok or copy_shown,

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from workbench.core.engine.flows import resolve_url, template_context
 from workbench.core.errors import InputError
@@ -153,6 +154,13 @@ def api_request(
     return ("GET", "", [], ""), "the base URL: no API request yet (write one in the Request tab or save one)"
 
 
+def with_query_param(url: str, name: str, value: str) -> str:
+    """`url` with its `name` query parameter set to `value` (any of that name replaced)."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    return urlunsplit(parts._replace(query=urlencode([*kept, (name, value)])))
+
+
 def clipboard_text(
     what: str,
     profile: Profile,
@@ -163,14 +171,20 @@ def clipboard_text(
     dpop_proof: str | None = None,
 ) -> str:
     """The text to copy: the bare token, an auth header line (as `workbench token --format
-    header` prints it), or a curl command (with a DPoP token: its fresh `DPoP` proof header)."""
+    header` prints it), or a curl command (with a DPoP token: its fresh `DPoP` proof header).
+    A profile that sends its token in a query parameter (`token_placement = "query"`) copies
+    `NAME=TOKEN` for the header and puts it in the curl command's URL, as calls send it."""
     if what == "token":
         return token
-    header, value = profile.preset.token.authorization(token, token_type)
+    placing = profile.token_spec
+    in_query = placing.placement == "query" and dpop_proof is None
+    header, value = placing.authorization(token, token_type)
     if what == "header":
-        return f"{header}: {value}"
+        return f"{header}={quote(token, safe='')}" if in_query else f"{header}: {value}"
     method, path, headers, body = spec or ("GET", "", [], "")
     url = resolve_url(profile, path) if path else profile.base_url
+    if in_query:
+        return curl_command(method, with_query_param(url, header, token), list(headers), body or None)
     all_headers = [(header, value), *[(k, v) for k, v in headers if k.lower() != header.lower()]]
     if dpop_proof is not None:
         all_headers.append(("DPoP", dpop_proof))
