@@ -183,7 +183,9 @@ class ProfileEditor(QDialog):
         self.http_warning.setWordWrap(True)
         self.http_warning.setStyleSheet(f"color: {STATE_COLORS['expiring']}")
         self.http_warning.hide()
-        base_row.layout().addWidget(self.http_warning)
+        row_layout = base_row.layout()
+        assert row_layout is not None  # FieldRow lays out its field, help and problem
+        row_layout.addWidget(self.http_warning)
         self.base_url.textChanged.connect(self.on_base_url_changed)
         self.on_base_url_changed(self.base_url.text())
         self._add_row(

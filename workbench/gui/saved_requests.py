@@ -16,6 +16,7 @@ results carry a generation number and stale ones are dropped.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +131,7 @@ class SavedRequestsPanel(QWidget):
             None  # the last "delete?" question (for tests)  # the last "Copy as" text (for tests)
         )
         self.rendering_job: Any = None  # () -> a job rendering the request as sent; set by install()
+        self.reveal: Callable[[], None] | None = None  # shows this panel (set by install())
         self._build()
         self.set_profile(None)
 
@@ -331,6 +333,12 @@ class SavedRequestsPanel(QWidget):
             return
         self._open(saved)
 
+    def save_from_shortcut(self) -> None:
+        """Ctrl+S: show the list (the saved request appears there), then save."""
+        if self.reveal is not None:
+            self.reveal()
+        self.save_current()
+
     def save_current(self) -> None:
         if self.profile is None or self.current_request is None:
             return
@@ -497,7 +505,8 @@ def install(window: MainWindow) -> SavedRequestsPanel:
     save = QShortcut(QKeySequence("Ctrl+S"), view)
     save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     save.setWhatsThis("Save the request under the name typed in Saved requests (the list is shown)")
-    save.activated.connect(lambda: (view.show_side_panel(), panel.save_current()))
+    save.activated.connect(panel.save_from_shortcut)
+    panel.reveal = view.show_side_panel
 
     def send(saved_name: str) -> None:
         ctx, profile = window.services.ctx, window.selected_profile()

@@ -108,7 +108,7 @@ class CopyActions:
         job.task = self.services.runner.start(
             build,
             pass_cancel=True,
-            owner=self,
+            owner=self,  # type: ignore[arg-type]  # a QWidget: mixed into TokenView
             on_success=lambda done: self.on_copy_ready(gen, profile.name, what, *done),
             on_failure=lambda exc: self.on_token_failed(gen, profile.name, exc),
         )
@@ -131,7 +131,7 @@ class CopyActions:
 
         self.services.runner.start(
             build,
-            owner=self,
+            owner=self,  # type: ignore[arg-type]  # a QWidget: mixed into TokenView
             on_success=lambda done: self._to_clipboard(what, *done),
             on_failure=self.services.error_from,
         )
