@@ -33,7 +33,6 @@ from workbench.core.engine.types import (
 )
 from workbench.core.engine.wire import EngineConfig, Wire
 from workbench.core.errors import (
-    DpopError,
     VaultDamagedError,
     VaultError,
     WorkbenchError,
@@ -41,7 +40,8 @@ from workbench.core.errors import (
 )
 from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.claims import JwtClaims, jwt_times, read_jwt
-from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey
+from workbench.core.jose.dpop import DpopKey
+from workbench.core.oauth.sender import dpop_pem
 from workbench.core.profiles.secret_refs import load_input
 from workbench.core.redact import fingerprint
 
@@ -148,18 +148,11 @@ class StoredTokens:
             self._entries.clear()
 
     def dpop_key(self, profile: Profile) -> DpopKey | None:
-        """The profile's DPoP key (vault secret `dpop_key`), or None for a profile without DPoP.
-
-        A profile uses DPoP when it lists that secret; one that lists it but whose keychain has
-        no usable key fails here, before any request (never a silent fall back to Bearer)."""
-        if DPOP_KEY_SECRET not in profile.secret_names:
+        """The profile's DPoP key (`sender.dpop_pem`: None without DPoP, one line when it is
+        missing), loaded once per key."""
+        pem = dpop_pem(self._vault, profile)
+        if pem is None:
             return None
-        pem = self._vault.load(profile.name, DPOP_KEY_SECRET)
-        if not pem:
-            raise DpopError(
-                f"profile '{profile.name}' uses DPoP but its DPoP key is not in the keychain",
-                hint=f"make one with `workbench keygen --dpop --profile {profile.name}`",
-            )
         digest = hashlib.sha256(pem.encode()).hexdigest()
         with self._mu:
             cached = self._dpop_keys.get(profile.name)
@@ -371,7 +364,7 @@ class StoredTokens:
             # Served while renewal is failing: do not pin it in the warm path, ask again next time.
             renew_at = self.clock.now()
         result = TokenResult.stored(profile.name, access, state)
-        note_token_type(profile.name, state.token_type)
+        note_token_type(profile, state.token_type)
         if jwt is not None:
             result = replace(result, decoded=jwt)
         with self._mu:

@@ -61,7 +61,7 @@ def fresh_stored_token(
     if not access or not describes(state, access):
         return None
 
-    note_token_type(profile.name, state.token_type)
+    note_token_type(profile, state.token_type)
     return TokenResult.stored(profile.name, access, state)
 
 

@@ -13,13 +13,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.engine.state import ObtainedBy, TokenState
 from workbench.core.errors import LockTimeoutError as LockTimeoutError  # defined in the error tree
 from workbench.core.errors import TokenUnavailableError as TokenUnavailableError
 from workbench.core.jose.claims import JwtClaims, read_jwt
 from workbench.core.redact import redact
+
+if TYPE_CHECKING:
+    from workbench.core.profiles.profile import Profile
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +43,28 @@ _TOLD_TOKEN_TYPES: set[tuple[str, str]] = set()
 _TOLD_LOCK = threading.Lock()
 
 
-def note_token_type(profile: str, token_type: str) -> None:
+def note_token_type(profile: Profile, token_type: str) -> None:
     """Say once per process and profile (a log warning: one `workbench: warning:` line on the
-    CLI) that a DPoP-bound token (RFC 9449) is about to be used as a plain Bearer token: until
-    DPoP proofs exist, an API that checks DPoP will refuse it, and the user should know why."""
+    CLI) that the provider issued a DPoP-bound token (RFC 9449) to a profile with no DPoP key:
+    nothing can prove it, so an API that checks DPoP refuses it and `call` does not send it."""
     if token_type.strip().lower() != "dpop":
         return
+    from workbench.core.jose.dpop import DPOP_KEY_SECRET  # only for a DPoP token: off the cache-hit path
+
+    if DPOP_KEY_SECRET in profile.secret_names:
+        return  # the profile proves its tokens
     with _TOLD_LOCK:
-        if (profile, token_type) in _TOLD_TOKEN_TYPES:
+        if (profile.name, token_type) in _TOLD_TOKEN_TYPES:
             return
-        _TOLD_TOKEN_TYPES.add((profile, token_type))
+        _TOLD_TOKEN_TYPES.add((profile.name, token_type))
     log.warning(
-        "profile '%s': the provider issued a DPoP-bound token (token_type %s, RFC 9449); workbench "
-        "does not make DPoP proofs yet and sends it as a Bearer token, which an API that checks "
-        "DPoP refuses",
-        profile,
+        "profile '%s': the provider issued a DPoP-bound token (token_type %s, RFC 9449) but the profile "
+        "has no DPoP key to prove it: APIs that check DPoP refuse it (make one with `workbench keygen "
+        "--dpop --profile %s`, then `workbench token %s --mint`)",
+        profile.name,
         token_type,
+        profile.name,
+        profile.name,
     )
 
 

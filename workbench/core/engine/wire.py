@@ -170,31 +170,17 @@ class Wire:
         With `dpop` (a token request of a DPoP profile), each attempt carries a fresh DPoP proof
         with the origin's newest nonce; an answer asking for a nonce is sent again once with it.
         (An API call's proof, which hashes its token, is placed by its `RenewOnce` auth instead.)"""
-        if dpop is None:
-            return self._send_once(
-                profile,
-                method,
-                url,
-                headers,
-                content,
-                timeout,
-                label,
-                auth=auth,
-                plan=plan,
-                max_bytes=max_bytes,
-                allow_other_origin=allow_other_origin,
-                record=record,
-                redirects=redirects,
-                secrets=secrets,
-            )
-        origin = origin_of(url)
+        origin = origin_of(url) if dpop is not None else ""
         for attempt in (1, 2):
-            proof = dpop.proof(method, url, now=self.clock.now(), nonce=self.nonces.get(origin))
+            sent = headers
+            if dpop is not None:
+                proof = dpop.proof(method, url, now=self.clock.now(), nonce=self.nonces.get(origin))
+                sent = [*headers, ("DPoP", proof)]
             response = self._send_once(
                 profile,
                 method,
                 url,
-                [*headers, ("DPoP", proof)],
+                sent,
                 content,
                 timeout,
                 label,
@@ -206,6 +192,8 @@ class Wire:
                 redirects=redirects,
                 secrets=secrets,
             )
+            if dpop is None:
+                return response
             self.nonces.learn(origin, response.headers)
             if not asks_for_nonce(response.status_code, response.headers, response.content):
                 return response

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from workbench.core.oauth.discovery import Answer, OAuthTransport
     from workbench.core.oauth.protocol import ClientCredentials, Endpoints
     from workbench.core.profiles.profile import Profile
+    from workbench.core.storage.vault import Vault
 
 
 @dataclass
@@ -37,17 +38,25 @@ class DpopLogin:
     nonces: NonceBook = field(default_factory=NonceBook)
 
 
-def dpop_for_login(ctx: AppContext, profile: Profile) -> DpopLogin | None:
-    """The profile's DPoP key for a login (None: no DPoP); one clear line when the key is missing."""
+def dpop_pem(vault: Vault, profile: Profile) -> str | None:
+    """The PEM of the profile's DPoP key (vault secret `dpop_key`), or None for a profile without
+    DPoP. A profile uses DPoP when it lists that secret; one that lists it but whose keychain has
+    no key fails here, before any request (never a silent fall back to Bearer)."""
     if DPOP_KEY_SECRET not in profile.secret_names:
         return None
-    pem = ctx.vault.load(profile.name, DPOP_KEY_SECRET)
+    pem = vault.load(profile.name, DPOP_KEY_SECRET)
     if not pem:
         raise DpopError(
             f"profile '{profile.name}' uses DPoP but its DPoP key is not in the keychain",
             hint=f"make one with `workbench keygen --dpop --profile {profile.name}`",
         )
-    return DpopLogin(DpopKey.from_pem(pem))
+    return pem
+
+
+def dpop_for_login(ctx: AppContext, profile: Profile) -> DpopLogin | None:
+    """The profile's DPoP key for a login (None: no DPoP); one clear line when the key is missing."""
+    pem = dpop_pem(ctx.vault, profile)
+    return DpopLogin(DpopKey.from_pem(pem)) if pem is not None else None
 
 
 def post_form(
