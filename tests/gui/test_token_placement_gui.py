@@ -40,6 +40,7 @@ def test_the_sent_headers_show_a_query_placed_token_in_the_url_not_in_a_header(
     rows = dict(table_rows(view.sent_headers))
     assert "?key=" in rows and "Authorization" not in rows
     assert not rows["?key="].startswith("Bearer")
+    assert "query" in view.sent_note.text()
 
 
 def test_send_puts_the_token_where_the_profile_says(qtbot, make_window, ctx, sandbox):

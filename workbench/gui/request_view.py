@@ -61,6 +61,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MASK = "•" * 12
 # Below this width the side panel starts hidden: the editor needs the room (800x500 window).
 SIDE_PANEL_MIN_VIEW_WIDTH = 760
+SENT_NOTES = ("What goes out, the Authorization header included.", "What goes out; the token in the query.")
 NO_JWT_TIP = "Enabled when a response holds a JWT (in its body or headers)"
 
 BODY_HELP = (
@@ -157,7 +158,7 @@ class RequestView(QWidget):
         sl = QVBoxLayout(sent)
         sl.setContentsMargins(0, 0, 0, 0)
         sent_top = QHBoxLayout()
-        self.sent_note = QLabel("What goes out, the Authorization header included.")
+        self.sent_note = QLabel(SENT_NOTES[0])
         self.sent_note.setStyleSheet("color: gray")
         self.sent_note.setWordWrap(True)
         self.reveal_token = QCheckBox("Reveal token")
@@ -364,6 +365,7 @@ class RequestView(QWidget):
                 shown = f"{scheme} <the access token, obtained when you send>".strip()
             note = "added by the engine; a fresh token if this one expires first"
             typed = [r for r in rows if r[0].lower() == header.lower()]
+            self.sent_note.setText(SENT_NOTES[placement == "query"])
             if placement == "query":  # the profile's token_placement: in the URL, not a header
                 shown, scheme, typed = shown.removeprefix(scheme).strip(), "", []
                 header, note = f"?{header}=", "added to the URL's query by the engine (token_placement)"
