@@ -25,18 +25,20 @@ TOKEN = "opaqueTOK42"  # short and plain: nothing but our own care keeps it out 
 class _Api(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     seen: ClassVar[list[tuple[str, dict[str, list[str]], str | None]]] = []
+    token: ClassVar[str] = TOKEN  # the one token the API takes
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         auth = self.headers.get("Authorization")
         type(self).seen.append((parts.path, query, auth))
+        token = type(self).token
         ok = {
-            "/query": query.get("access_token") == [TOKEN] and auth is None,
-            "/named": query.get("key") == [TOKEN] and auth is None and "access_token" not in query,
-            "/jwt": auth == f"JWT {TOKEN}",
-            "/bare": auth == TOKEN,
-            "/bearer": auth == f"Bearer {TOKEN}",
+            "/query": query.get("access_token") == [token] and auth is None,
+            "/named": query.get("key") == [token] and auth is None and "access_token" not in query,
+            "/jwt": auth == f"JWT {token}",
+            "/bare": auth == token,
+            "/bearer": auth == f"Bearer {token}",
         }.get(parts.path, False)
         body = json.dumps({"ok": ok}).encode()
         self.send_response(200 if ok else 401)
@@ -52,6 +54,7 @@ class _Api(BaseHTTPRequestHandler):
 @pytest.fixture
 def api() -> Iterator[str]:
     _Api.seen = []
+    _Api.token = TOKEN
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -155,3 +158,25 @@ def test_a_query_placed_token_is_not_in_the_error_of_a_failed_call(secret_servic
         assert TOKEN not in history.stdout
     finally:
         Vault().delete_profile("gone", ["access_token"])
+
+
+def test_probe_sends_each_variant_where_the_profile_puts_its_token(secret_service, workbench_home, api):
+    import jwt
+
+    valid = jwt.encode({"sub": "ann", "exp": 4_000_000_000}, "k" * 32, algorithm="HS256")
+    _Api.token = valid  # probes need a JWT to vary
+    try:
+        add = run_cli(
+            "profile", "add", "pq", "--preset", "bearer", "--base-url", api,
+            "--secret", "access_token=@env:TOK", "--set", "token_placement=query", env={"TOK": valid},
+        )  # fmt: skip
+        assert add.returncode == 0, add.stderr
+        assert run_cli("request", "save", "pq", "me", "GET", "/query").returncode == 0
+        run = run_cli("probe", "pq", "--request", "me", "--json")
+        assert run.returncode == 0, run.stderr
+        report = json.loads(run.stdout)
+        assert report["baseline_status"] == 200
+        sent = [(query.get("access_token"), auth) for path, query, auth in _Api.seen if path == "/query"]
+        assert len(sent) > 1 and all(q is not None and a is None for q, a in sent)
+    finally:
+        Vault().delete_profile("pq", ["access_token"])
