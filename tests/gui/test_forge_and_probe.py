@@ -134,8 +134,8 @@ def test_the_inspector_decrypts_a_jwe_and_verifies_the_token_inside(qtbot, view)
     inspection = blocker.args[0]
     assert inspection.kind == "JWE" and inspection.nested.claims["sub"] == "sealed"
     assert inspection.nested.signature_valid is True
-    assert view.result_label.text().startswith("✓ signature valid")
-    assert "signature valid (EC P-256 key)" in view.nested_box.toPlainText()
+    assert view.result_label.text().startswith("✓ Signature verified")
+    assert "signature verified · EC P-256 key" in view.nested_box.toPlainText()
     assert view.kind_label.text() == "· JWE (decrypted)"
 
 

@@ -436,6 +436,20 @@ def test_server_errors_are_retried_with_backoff_then_succeed(engine, store, vaul
     assert len(sleeps) == 2 and sleeps[1] > 0
 
 
+def test_a_wait_in_backoff_is_published_with_the_time_of_the_next_attempt(
+    engine, store, vault, provider, sleeps, clock
+):
+    add_token_of_trust(store, vault)
+    provider.script["mint"] = [provider.respond(429, {"message": "slow down"}, headers={"Retry-After": "2"})]
+    events = []
+    engine.subscribe(events.append)
+    engine.get_token("tot")
+    retrying = [e for e in events if e.kind == "retrying"]
+    assert len(retrying) == 1 and retrying[0].profile == "tot"
+    assert retrying[0].retry_at == pytest.approx(clock.now() + 2.0, abs=1.0)
+    assert "answered 429" in retrying[0].message and "attempt 1 of 3" in retrying[0].message
+
+
 def test_persistent_server_errors_give_up_after_three_attempts_with_the_status(
     engine, store, vault, provider, sleeps
 ):

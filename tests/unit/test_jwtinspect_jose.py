@@ -148,7 +148,7 @@ def test_rfc7520_section6_signed_jwt_verifies_with_its_key():
     assert result.expired is True
 
 
-def test_a_jws_carrying_a_jwt_shows_the_inner_token_decoded_but_not_verified():
+def test_a_jws_carrying_a_jwt_shows_the_inner_token_not_checked_with_a_key_of_another_type():
     nesting = VECTORS["nesting"]
     oct_key = jwk_for("HS256")
     secret = keys.b64url_decode(oct_key["k"])
@@ -158,11 +158,34 @@ def test_a_jws_carrying_a_jwt_shows_the_inner_token_decoded_but_not_verified():
     assert result.nested is not None
     assert result.nested.alg == "PS256"
     assert result.nested.payload == nesting["claims"]
-    assert result.nested.signature_valid is None
+    # The HMAC key was meant for the outer token: the PS256 one inside is not checked, not "invalid".
+    assert result.nested.signature_valid is False and result.nested.signature_unchecked
+    assert "PS256" in result.nested.signature_error
     assert result.nested.expired is True
     assert "nested-token" in result.warning_codes
     assert "payload-not-claims" not in result.warning_codes
     assert result.to_json()["nested"]["payload"] == nesting["claims"]
+
+
+@pytest.mark.parametrize(("inner_secret", "valid"), [("s" * 32, True), ("x" * 32, False)])
+def test_the_inner_token_of_a_nested_jws_is_verified_with_the_key_given(inner_secret, valid):
+    inner = jwt.encode({"sub": "inner", "exp": NOW + 60}, inner_secret, algorithm="HS256")
+    outer = jwt.api_jws.encode(inner.encode(), "s" * 32, algorithm="HS256", headers={"cty": "JWT"})
+    result = ji.inspect_token(outer, key=ji.VerificationKey.from_secret("s" * 32), now=NOW)
+    assert result.signature_valid is True
+    assert result.nested is not None and result.nested.claims["sub"] == "inner"
+    assert result.nested.signature_valid is valid and not result.nested.signature_unchecked
+    assert result.to_json()["nested"]["signature_valid"] is valid
+    nested_warning = next(w for w in result.warnings if w.code == "nested-token")
+    assert "checked with the key given" in nested_warning.message
+
+
+def test_without_a_key_the_inner_token_says_it_was_not_checked():
+    inner = jwt.encode({"sub": "inner"}, "s" * 32, algorithm="HS256")
+    outer = jwt.api_jws.encode(inner.encode(), "s" * 32, algorithm="HS256", headers={"cty": "JWT"})
+    result = ji.inspect_token(outer, now=NOW)
+    assert result.nested is not None and result.nested.signature_valid is None
+    assert "not checked" in next(w.message for w in result.warnings if w.code == "nested-token")
 
 
 def test_a_nested_token_without_cty_is_still_shown_with_a_warning():

@@ -17,6 +17,16 @@ def test_core_never_imports_qt():
     assert offenders == []
 
 
+def test_no_module_of_the_product_is_over_600_lines():
+    """A module past 600 lines holds more than one concern: split it (docs/ARCHITECTURE.md)."""
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in (ROOT / "workbench").rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 600
+    }
+    assert long == {}
+
+
 def test_no_eval_or_exec_in_the_product():
     offenders = [
         str(p.relative_to(ROOT))

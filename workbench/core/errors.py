@@ -232,11 +232,12 @@ class ResponseTooLargeError(ProviderResponseError):
     pass
 
 
-def user_message(exc: BaseException) -> str:
-    """One line for the user, for the CLI's stderr and the GUI's error banner alike."""
+def user_message(exc: BaseException, *, hint: bool = True) -> str:
+    """One line for the user, for the CLI's stderr and the GUI's error banner alike (without
+    the hint when `hint` is False: a front end that words it itself, as a countdown)."""
     if isinstance(exc, WorkbenchError):
         text = str(exc)
-        if exc.hint:
+        if exc.hint and hint:
             text = f"{text} ({exc.hint})"
     elif isinstance(exc, KeyboardInterrupt):
         text = "interrupted"

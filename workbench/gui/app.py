@@ -328,7 +328,7 @@ class WorkbenchApp:
         self._mint_finished()
 
     def on_demo_token_failed(self, name: str, exc: BaseException) -> None:
-        self.window.tokens.failed(name, user_message(exc))
+        self.window.tokens.failed(name, exc)
         self._mint_finished()
 
     def _mint_finished(self) -> None:

@@ -4,29 +4,17 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.jose.inspect import discovery_url, humanize_relative
+from workbench.core.jose.inspect import discovery_url, format_moment, humanize_relative
+from workbench.core.jose.inspect.registry import describe_claim, describe_header
 from workbench.gui.widgets import pretty_json
 
 if TYPE_CHECKING:
     from workbench.core.jose.inspect import Inspection
 
 TIME_CLAIMS = {"exp": "expires", "iat": "issued", "nbf": "not before", "auth_time": "authenticated"}
-CLAIM_NAMES = {
-    "iss": "issuer",
-    "sub": "subject",
-    "aud": "audience",
-    "jti": "token id",
-    "scope": "scope",
-    "azp": "authorised party",
-    "client_id": "client",
-    "cty": "content type",
-    "typ": "type",
-    "kid": "key id",
-    "alg": "algorithm",
-    "enc": "content encryption",
-}
 # Warnings that only inform (the rest are problems with the token or its key).
 # Warnings that mean "do not trust this token at all": shown red, apart from the amber ones.
 DANGER_CODES = frozenset({"alg-none"})
@@ -90,12 +78,9 @@ def payload_text(ins: Inspection) -> str:
 
 
 def nested_text(ins: Inspection) -> str:
+    checked = _inner_verdict(ins)[1].removeprefix("✓ ").removeprefix("✗ ").removeprefix("⚠ ")
     if ins.signature_valid is None:
-        checked = "its own signature was not checked"
-    elif ins.signature_valid:
-        checked = f"signature valid ({ins.verified_with})"
-    else:
-        checked = f"signature NOT valid: {ins.signature_error}"
+        checked = "its own signature was not checked (give its key)"
     lines = [f"{ins.kind} · alg {ins.alg or 'none'} · {checked}", "", "Header"]
     lines.append(pretty_json(ins.header))
     lines.extend(["", PAYLOAD_TITLES.get(ins.payload_format, "Payload"), payload_text(ins)])
@@ -117,3 +102,75 @@ def short(value: Any, limit: int = 200) -> str:
 
 def relative(seconds: float) -> str:
     return humanize_relative(seconds)
+
+
+def claim_meaning(name: str, *, header: bool = False) -> tuple[str, str]:
+    """(short name for the Meaning column, description for its tooltip) of a claim or header
+    parameter, from core's registry; ("", "") for one it does not know."""
+    described = describe_header(name) if header else describe_claim(name)
+    if described is None:
+        return ("header", "") if header else ("", "")
+    return described
+
+
+def local_time(value: float) -> str | None:
+    """ "2026-12-06 09:14:05 CET", or None for a number no clock can show."""
+    try:
+        return datetime.fromtimestamp(value).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def time_tooltip(claim: str, value: float, now: float) -> str:
+    """What hovering a time claim says: its meaning, its date (local and UTC), how far from now."""
+    short, description = claim_meaning(claim)
+    local = local_time(value)
+    if local is None:
+        return f"{claim} ({short}): {value:g} is not a time any clock can show"
+    utc = format_moment(datetime.fromtimestamp(value, UTC))
+    lines = [f"{claim} ({short}): {local} ({relative(value - now)})"]
+    if not local.endswith(("UTC", "GMT")):  # the local time is not already UTC's
+        lines.append(utc)
+    return "\n".join([*lines, description])
+
+
+def _inner_verdict(ins: Inspection) -> tuple[str, str]:
+    if ins.signature_valid is None:
+        return "info", "not checked (give its key)"
+    if ins.signature_valid:
+        return "verified", f"✓ signature verified · {ins.verified_with}"
+    if ins.signature_unchecked:
+        return "unchecked", f"⚠ signature not checked: {ins.signature_error}"
+    return "invalid", f"✗ signature NOT valid: {ins.signature_error}"
+
+
+_WORST = ("info", "verified", "unchecked", "invalid")
+
+
+def verdict(ins: Inspection, key_given: bool) -> tuple[str, str]:
+    """(kind, text) of the verdict banner: kind "verified", "invalid", "unchecked" or "info"."""
+    alg = ins.alg or "none"
+    if ins.kind == "JWE":
+        if ins.payload_format == "encrypted":
+            return "info", f"encrypted (JWE) · alg {alg} · give the Decrypt key to open it"
+        inner = ins.nested
+        if inner is None or inner.kind != "JWS" or not key_given:
+            pick = "; the token inside is not verified (pick its key)" if inner is not None else ""
+            return "verified", f"✓ Decrypted (JWE, alg {alg}){pick}"
+        kind, text = _inner_verdict(inner)
+        text = text.replace("signature", "Signature", 1)
+        return kind, f"{text}\n(the {inner.kind} inside the JWE, decrypted with alg {alg})"
+    if not key_given or ins.signature_valid is None:
+        return "info", f"not verified · alg {alg}"
+    if ins.signature_valid:
+        kind, text = "verified", f"✓ Signature verified · {ins.verified_with}"
+    elif ins.signature_unchecked:  # no key could be tried: not checked, rather than "does not match"
+        kind, text = "unchecked", f"⚠ signature not checked: {ins.signature_error}"
+    else:
+        reason = f": {ins.signature_error}" if ins.signature_error else ""
+        kind, text = "invalid", f"✗ signature NOT valid{reason}"
+    if ins.nested is not None and ins.nested.kind == "JWS":
+        inner_kind, inner_text = _inner_verdict(ins.nested)
+        kind = max(kind, inner_kind, key=_WORST.index)
+        text = f"{text}\ninner token: {inner_text}"
+    return kind, text

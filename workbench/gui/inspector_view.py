@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -47,15 +48,14 @@ from workbench.core.jose.inspect import discovery_url
 from workbench.core.operations import inspect_token
 from workbench.gui.forge_view import ForgePanel
 from workbench.gui.inspector_tabs import InspectionTabs
-from workbench.gui.inspector_text import DANGER_CODES, INFO_CODES, kind_text, suggested_key_kind
+from workbench.gui.inspector_text import DANGER_CODES, INFO_CODES, kind_text, suggested_key_kind, verdict
+from workbench.gui.json_view import VerdictBanner
 from workbench.gui.probe_view import ProbePanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
-    STATE_COLORS,
     EnterFilter,
     JwtHighlighter,
-    WrappingLabel,
     bold_label,
     monospace_font,
     state_dot,
@@ -157,11 +157,15 @@ class InspectorView(QWidget):
         self.reveal_button.setCheckable(True)
         self.reveal_button.setToolTip("Show the secret")
         self.reveal_button.toggled.connect(self.on_reveal_toggled)
+        # Some issuers hand out an HMAC secret as base64url text of its bytes (jwt.io's box).
+        self.secret_base64 = QCheckBox("base64")
+        self.secret_base64.setToolTip("The secret is base64url-encoded: verify with the bytes it decodes to")
         self.secret_page = QWidget()
         sp = QHBoxLayout(self.secret_page)
         sp.setContentsMargins(0, 0, 0, 0)
         sp.addWidget(self.secret_line, 1)
         sp.addWidget(self.reveal_button)
+        sp.addWidget(self.secret_base64)
         self.jwks_page = QWidget()
         jl = QHBoxLayout(self.jwks_page)
         jl.setContentsMargins(0, 0, 0, 0)
@@ -182,8 +186,7 @@ class InspectorView(QWidget):
             self.key_stack.addWidget(page)
         self.verify_button = QPushButton("Verify")
         self.verify_button.setToolTip("Check the signature with this key (Enter)")
-        self.result_label = WrappingLabel("not verified")  # a long kid or error wraps, never clips
-        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label = VerdictBanner("not verified")  # a long kid or error wraps, never clips
         top_aligned = Qt.AlignmentFlag.AlignTop
         vl.addWidget(self.key_kind, 0, 0, top_aligned)
         vl.addWidget(self.key_stack, 0, 1)
@@ -236,6 +239,8 @@ class InspectorView(QWidget):
         self.clear_button.clicked.connect(self.clear)
         self.edit_button.clicked.connect(self.edit_and_resign)
         self.forge.inspect_requested.connect(self.set_token)
+        self.tabs.copy_requested.connect(self.on_copy_requested)
+        self.secret_base64.toggled.connect(self.on_secret_base64_toggled)
         self.decrypt_key_text.installEventFilter(EnterFilter(self.verify, self, needs_ctrl=True))
         self.discover_button.clicked.connect(self.discover_jwks)
         self.secret_line.returnPressed.connect(self.verify)
@@ -290,6 +295,13 @@ class InspectorView(QWidget):
         self.secret_line.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
         self.reveal_button.setText("Hide" if shown else "Show")
         self.reveal_button.setToolTip("Hide the secret" if shown else "Show the secret")
+
+    def on_copy_requested(self, text: str, what: str) -> None:
+        self.services.clipboard.copy_plain(text, what)
+
+    def on_secret_base64_toggled(self, _checked: bool) -> None:
+        if self.key_kind.currentData() == "secret" and self.secret_line.text():
+            self.verify()  # the verdict shown was about the secret read the other way
 
     def set_key(self, kind: str, text: str) -> None:
         """Choose the key type and fill its input (what a user does by hand)."""
@@ -380,14 +392,14 @@ class InspectorView(QWidget):
         now = ctx.clock.now() if ctx is not None else None
         prefs = self.services.prefs
         if kind != "none":
-            self.result_label.setText("verifying…")
-            self.result_label.setStyleSheet("")
+            self.result_label.set_verdict("info", "verifying…")
         self.services.runner.start(
             inspect_token,
             token,
             key_kind=kind,
             key_text=self.key_input() if kind != "none" else "",
             decrypt_key_text=self.decrypt_key_text.toPlainText() if self._is_jwe(token) else "",
+            secret_base64=kind == "secret" and self.secret_base64.isChecked(),
             now=now,
             timeout=prefs.request_timeout,
             verify_tls=prefs.verify_tls,
@@ -412,11 +424,9 @@ class InspectorView(QWidget):
         message = user_message(exc)
         if isinstance(exc, TokenFormatError):
             self._show(None)
-            self.result_label.setText(f"✗ {message}")
-            self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}")
+            self.result_label.set_verdict("error", f"✗ {message}")
             return  # a half-pasted token is not worth a banner
-        self.result_label.setText(f"✗ {message}")
-        self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}")
+        self.result_label.set_verdict("error", f"✗ {message}")
         self.services.show_error(message)
 
     def _follow_alg(self, ins: Inspection) -> None:
@@ -455,8 +465,7 @@ class InspectorView(QWidget):
         gen = self.discovery_generation.next()
         prefs = self.services.prefs
         self.discover_button.setEnabled(False)
-        self.result_label.setText(f"looking up the JWKS URL of {issuer}…")
-        self.result_label.setStyleSheet("")
+        self.result_label.set_verdict("info", f"looking up the JWKS URL of {issuer}…")
         self.services.runner.start(
             discover_jwks_uri,
             issuer,
@@ -475,16 +484,16 @@ class InspectorView(QWidget):
         self.jwks_line.setText(url)
         self.jwks_line.setCursorPosition(0)
         self._discovered = (issuer, url)
-        self.result_label.setText(f"JWKS URL from {issuer}'s discovery document; press Verify (Enter)")
-        self.result_label.setStyleSheet("")
+        self.result_label.set_verdict(
+            "info", f"JWKS URL from {issuer}'s discovery document; press Verify (Enter)"
+        )
         self.jwks_discovered.emit(url)
 
     def on_discovery_failed(self, gen: int, exc: BaseException) -> None:
         if not self.discovery_generation.is_current(gen):
             return
         self._update_discovery()
-        self.result_label.setText(f"✗ {user_message(exc)}")
-        self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}")
+        self.result_label.set_verdict("error", f"✗ {user_message(exc)}")
 
     # -- output -----------------------------------------------------------------------------------
     def _show(self, ins: Inspection | None, verified_with: str = "none") -> None:
@@ -501,34 +510,12 @@ class InspectorView(QWidget):
         self.tabs.show_inspection(ins, ctx.clock.now() if ctx is not None else None)
         if ins is None:
             self.kind_label.setText("")
-            self.result_label.setText("not verified")
-            self.result_label.setStyleSheet("")
+            self.result_label.set_verdict("info", "not verified")
             self._fit_warnings()
             return
         self.kind_label.setText(kind_text(ins))
         self._show_warnings(ins.warnings_at(ctx.clock.now()) if ctx is not None else ins.warnings)
-        if ins.kind == "JWE" and ins.payload_format == "encrypted":
-            self.result_label.setText(
-                f"encrypted (JWE) · alg {ins.alg or 'none'} · give the Decrypt key to open it"
-            )
-            self.result_label.setStyleSheet("")
-        elif ins.kind == "JWE" and ins.signature_valid is None:
-            inside = "; the token inside is not verified (pick its key)" if ins.nested is not None else ""
-            self.result_label.setText(f"✓ decrypted (JWE, alg {ins.alg or 'none'}){inside}")
-            self.result_label.setStyleSheet(f"color: {STATE_COLORS['valid']}")
-        elif verified_with == "none" or ins.signature_valid is None:
-            self.result_label.setText(f"not verified · alg {ins.alg or 'none'}")
-            self.result_label.setStyleSheet("")
-        elif ins.signature_valid:
-            self.result_label.setText(f"✓ signature valid · {ins.verified_with}")
-            self.result_label.setStyleSheet(f"color: {STATE_COLORS['valid']}; font-weight: bold")
-        elif ins.signature_unchecked:  # no key could be tried: not checked, rather than "does not match"
-            self.result_label.setText(f"⚠ signature not checked: {ins.signature_error}")
-            self.result_label.setStyleSheet(f"color: {STATE_COLORS['expiring']}; font-weight: bold")
-        else:
-            reason = f": {ins.signature_error}" if ins.signature_error else ""
-            self.result_label.setText(f"✗ signature NOT valid{reason}")
-            self.result_label.setStyleSheet(f"color: {STATE_COLORS['error']}; font-weight: bold")
+        self.result_label.set_verdict(*verdict(ins, key_given=verified_with != "none"))
 
     def _show_warnings(self, warnings: list[TokenWarning]) -> None:
         self._shown_warnings = [(w.code, w.message) for w in warnings]

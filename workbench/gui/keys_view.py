@@ -21,19 +21,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.jose.keys import generate_key_pair, write_key_files
+from workbench.core.jose.keys import generate_key_pair, jwk_thumbprint, write_key_files
 from workbench.core.operations import attach_private_key as attach
-from workbench.core.operations import key_slot_status
+from workbench.core.operations import key_slot_status, profiles_taking_key
 from workbench.gui.confirm import ask
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import ElidedLabel, pretty_json, text_box
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from PySide6.QtWidgets import QMessageBox
 
     from workbench.core.jose.keys import KeyPair
     from workbench.core.operations import KeySlotStatus
+    from workbench.core.profiles.profile import Profile
 
 ALGORITHMS = (
     "ES256",
@@ -66,6 +69,7 @@ class KeysView(QWidget):
         self.services = services
         self.generation = Generation()
         self.pair: KeyPair | None = None
+        self.profiles: list[Profile] = []
         self.replace_question: QMessageBox | None = None
         self._build()
 
@@ -85,8 +89,11 @@ class KeysView(QWidget):
         self.kid_label.setStyleSheet("color: gray")
         gen_row.addWidget(self.alg)
         gen_row.addWidget(self.rsa_bits)
+        self.copy_thumbprint_button = QPushButton("Copy thumbprint")
+        self.copy_thumbprint_button.setToolTip("The public key's RFC 7638 thumbprint (SHA-256), its kid")
         gen_row.addWidget(self.generate_button)
         gen_row.addWidget(self.kid_label, 1)
+        gen_row.addWidget(self.copy_thumbprint_button)
         outer.addLayout(gen_row)
 
         # Stacked, each box full width: a PEM line (64 characters) fits without a scroll bar,
@@ -156,9 +163,11 @@ class KeysView(QWidget):
         outer.addWidget(private_box)
 
         self.alg.currentTextChanged.connect(self.on_alg_changed)
+        self.rsa_bits.currentIndexChanged.connect(self.on_bits_changed)
         self.generate_button.clicked.connect(self.generate)
         self.copy_pem_button.clicked.connect(self.copy_public_pem)
         self.copy_jwk_button.clicked.connect(self.copy_public_jwk)
+        self.copy_thumbprint_button.clicked.connect(self.copy_thumbprint)
         self.copy_jwks_button.clicked.connect(self.copy_public_jwks)
         self.copy_private_button.clicked.connect(self.copy_private_pem)
         self.save_button.clicked.connect(self.on_save_clicked)
@@ -182,14 +191,42 @@ class KeysView(QWidget):
         self._arrange_private(wide=self.width() >= needed)
 
     def on_alg_changed(self, alg: str) -> None:
+        """Another algorithm: the key shown is not one for it, so it goes (and a generation
+        still running for the old one is dropped); Attach lists the profiles that take it."""
         self.rsa_bits.setVisible(alg == "RS256")
+        if (self.pair is not None and self.pair.alg != alg) or not self.generate_button.isEnabled():
+            self._forget_key()
+        self._list_profiles()
 
-    def set_profiles(self, names: list[str], selected: str | None = None) -> None:
+    def on_bits_changed(self, _index: int) -> None:
+        """Another RSA size: an RSA key of the old size shown goes too."""
+        size = getattr(self.pair.private_key, "key_size", None) if self.pair is not None else None
+        if (size is not None and size != self.rsa_bits.currentData()) or not self.generate_button.isEnabled():
+            self._forget_key()
+            self._list_profiles()
+
+    def _forget_key(self) -> None:
+        self.generation.next()  # a generation still running for the old choice is dropped
+        self.generate_button.setEnabled(True)
+        self.pair = None
+        self.public_pem.clear()
+        self.public_jwk.clear()
+        self.kid_label.setText("")
+
+    def set_profiles(self, profiles: Iterable[Profile], selected: str | None = None) -> None:
+        self.profiles = list(profiles)
+        self._list_profiles(selected)
+
+    def _list_profiles(self, selected: str | None = None) -> None:
+        """Only the profiles that take a key of the shown (or chosen) algorithm (core decides)."""
         current = selected or self.profile_combo.currentText()
+        alg = self.pair.alg if self.pair is not None else self.alg.currentText()
+        names = profiles_taking_key(self.profiles, alg)
         self.profile_combo.clear()
         self.profile_combo.addItems(names)
         if current in names:
             self.profile_combo.setCurrentText(current)
+        self.profile_combo.setPlaceholderText(f"no profile takes an {alg} key" if not names else "")
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -198,6 +235,7 @@ class KeysView(QWidget):
             self.copy_pem_button,
             self.copy_jwk_button,
             self.copy_jwks_button,
+            self.copy_thumbprint_button,
             self.copy_private_button,
             self.save_button,
         ):
@@ -232,7 +270,7 @@ class KeysView(QWidget):
         self.public_pem.setPlainText(pem)
         self.public_jwk.setPlainText(jwk)
         self.kid_label.setText(f"{pair.alg} · kid {json.loads(jwk).get('kid', '?')}")
-        self._update_buttons()
+        self._list_profiles()
         self.generated.emit(pair)
 
     def on_generate_failed(self, gen: int, exc: BaseException) -> None:
@@ -248,6 +286,11 @@ class KeysView(QWidget):
 
     def copy_public_jwk(self) -> None:
         self.services.clipboard.copy_plain(self.public_jwk.toPlainText(), "public key (JWK)")
+
+    def copy_thumbprint(self) -> None:
+        if self.pair is not None:
+            thumbprint = jwk_thumbprint(self.pair.public_jwk())
+            self.services.clipboard.copy_plain(thumbprint, "RFC 7638 thumbprint")
 
     def copy_public_jwks(self) -> None:
         jwk = json.loads(self.public_jwk.toPlainText())

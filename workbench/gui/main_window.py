@@ -374,7 +374,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.show_welcome(not profiles)
         names = list(self.profiles)
         if self.panel_built("keys"):
-            self.keys_view.set_profiles(names, current)
+            self.keys_view.set_profiles(profiles, current)
         target = current if current in self.profiles else (names[0] if names else None)
         self.select_profile(target)
         if self.sidebar.currentItem() is None:
@@ -423,7 +423,7 @@ class MainWindow(WindowActions, QMainWindow):
         if name:
             self.settings.set_last_profile(name)
             if self.panel_built("keys"):
-                self.keys_view.set_profiles(list(self.profiles), name)
+                self.keys_view.set_profiles(self.profiles.values(), name)
         has = profile is not None
         for w in (self.edit_button, self.remove_button, self.edit_action, self.remove_action):
             w.setEnabled(has)
@@ -452,7 +452,8 @@ class MainWindow(WindowActions, QMainWindow):
         message = self.tokens.error(name)
         if message is not None:
             self._banner_profile = name
-            self.banner.show_message(f"{name}: {message}")
+            if self.banner.text() != f"{name}: {message}":
+                self.banner.show_message(f"{name}: {message}")
         elif self._banner_profile is not None:
             self._banner_profile = None
             self.banner.dismiss()
@@ -476,6 +477,8 @@ class MainWindow(WindowActions, QMainWindow):
     def on_tick(self) -> None:
         self.sidebar_view.refresh()
         self.token_view.tick()
+        if self._banner_profile is not None:  # its error may name a time to retry: count down
+            self.show_profile_error()
         self.update_clock_label()
         self.tokens.run_auto_refresh()
 

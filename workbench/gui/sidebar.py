@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeWidgetItem
 
+from workbench.gui.token_details import auto_renewal_text
 from workbench.gui.widgets import PRESET_ROLE, humanize_seconds, state_dot
 
 if TYPE_CHECKING:
@@ -120,16 +121,15 @@ class ProfileSidebar:
             lines.append(f"pending: needs {p.missing_flags()}")
         else:
             lines.append(STATE_WORDS.get(state, state).format(left=left))
-        held = self.tokens.of(name)
-        if held.auto_refresh and held.renew_at is not None and held.result is not None:
-            renew = held.renew_at
-            lines.append(
-                f"auto-refresh: refreshes in {humanize_seconds(renew - now)}"
-                if renew > now
-                else "auto-refresh"
-            )
-        if held.error is not None:
-            lines.append(f"last attempt failed: {held.error}")
+        renewal = self.tokens.auto_renewal(name)
+        if renewal.phase == "scheduled":
+            lines.append(f"auto-refresh: refreshes in {humanize_seconds(renewal.seconds)}")
+        elif renewal.phase != "off":
+            words = auto_renewal_text(renewal)
+            lines.append(words if words.startswith("auto-refresh") else f"auto-refresh: {words}")
+        error = self.tokens.error(name)
+        if error is not None:
+            lines.append(f"last attempt failed: {error}")
         return "\n".join(lines)
 
 

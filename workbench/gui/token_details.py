@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.durations import humanize_duration
-from workbench.gui.inspector_text import relative, short
+from workbench.gui.inspector_text import claim_meaning, relative, short
 from workbench.gui.widgets import humanize_seconds
 
 if TYPE_CHECKING:
+    from workbench.core.engine.schedule import AutoRenewal
     from workbench.core.engine.types import TokenResult
     from workbench.core.operations import TokenFacts
 
@@ -50,18 +51,38 @@ def local_time(ts: float) -> str:
     return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-def renewal_text(result: TokenResult | None, renew_at: float | None, auto_refresh: bool, now: float) -> str:
-    """The Renewal row: when the token is renewed, by auto-refresh or on its next use."""
+def renewal_text(
+    result: TokenResult | None, renew_at: float | None, auto_refresh: AutoRenewal, now: float
+) -> str:
+    """The Renewal row: when the token is renewed, by auto-refresh (where it stands: core's
+    `auto_renewal`) or on its next use."""
     if result is None or renew_at is None:
         return "—" if result is None else "not by time (its expiry is unknown)"
     left = renew_at - now
-    if auto_refresh:
-        return f"refreshes in {humanize_seconds(left)} (auto-refresh)" if left > 0 else "refreshing now"
+    if auto_refresh.phase != "off":
+        if auto_refresh.phase == "scheduled":
+            return f"refreshes in {humanize_seconds(left)} (auto-refresh)"
+        return auto_renewal_text(auto_refresh)
     return (
         f"on use after {humanize_seconds(left)} (auto-refresh off)"
         if left > 0
         else "on next use (auto-refresh off)"
     )
+
+
+def auto_renewal_text(status: AutoRenewal) -> str:
+    """The countdown line's words for where auto-refresh stands (core's `auto_renewal`):
+    "refreshing…" only while a renewal is under way, never while it waits."""
+    seconds = status.seconds
+    return {
+        "off": "",
+        "scheduled": f"refreshes in {humanize_seconds(seconds)}",
+        "renewing": "refreshing…",
+        "backoff": f"auto-refresh: retrying in {humanize_duration(seconds, parts=2)} · {status.why}",
+        "waiting": f"auto-refresh failed; tries again in {humanize_duration(seconds, parts=2)}",
+        "due": "refreshing…",
+        "stuck": "auto-refresh: due, but this profile cannot renew its token by itself",
+    }[status.phase]
 
 
 def pasted_renewal_text(result: TokenResult | None, now: float) -> str:
@@ -169,7 +190,7 @@ class TokenDetails(QSplitter):
         facts: TokenFacts | None,
         renew_at: float | None,
         *,
-        auto_refresh: bool,
+        auto_refresh: AutoRenewal,
         now: float,
     ) -> None:
         """The rows that change with the clock: renewal and the refresh token's own countdown."""
@@ -194,7 +215,8 @@ class TokenDetails(QSplitter):
         header, payload = jwt.header, jwt.claims
         for key in ("alg", "typ", "kid"):
             if key in header:
-                QTreeWidgetItem(self.claims, [f"header.{key}", short(header[key], CLAIM_CHARS)])
+                row = QTreeWidgetItem(self.claims, [f"header.{key}", short(header[key], CLAIM_CHARS)])
+                row.setToolTip(0, claim_meaning(key, header=True)[1])
         ordered = [k for k in SUMMARY_CLAIMS if k in payload] + [
             k for k in payload if k not in SUMMARY_CLAIMS
         ]
@@ -208,6 +230,7 @@ class TokenDetails(QSplitter):
             else:
                 item = QTreeWidgetItem(self.claims, [key, short(value, CLAIM_CHARS)])
                 item.setToolTip(1, short(value, 2000))
+            item.setToolTip(0, claim_meaning(key)[1])  # what a registered claim is for
 
     def tick_claims(self, now: float) -> None:
         """The time claims' "in 1 min" / "7 s ago" follow the clock (the rest stays as drawn)."""

@@ -21,13 +21,16 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core.engine.schedule import (
-    AUTO_REFRESH_BACKOFF,
+    AutoRenewal,
     ProfileState,
     ProfileTokens,
+    RetryNote,
     TokenBoard,
+    auto_renewal,
+    error_text,
+    failure,
     profile_state,
 )
-from workbench.core.errors import user_message
 from workbench.core.operations import obtain_token
 
 if TYPE_CHECKING:
@@ -100,7 +103,17 @@ class TokenModel(QObject):
         return self.board.get(name).renew_at
 
     def error(self, name: str | None) -> str | None:
-        return self.of(name).error
+        """The profile's error as it reads now: a time it names counts down."""
+        return error_text(self.of(name), self.now())
+
+    def auto_renewal(self, name: str | None) -> AutoRenewal:
+        """Where auto-refresh stands for `name` now (core's decision)."""
+        return auto_renewal(self.of(name), self.now())
+
+    def backoff(self, name: str | None) -> RetryNote | None:
+        """A token request of `name` waiting in back-off now (None: none is)."""
+        note = self.of(name).backoff
+        return note if note is not None and note.left(self.now()) > 0 else None
 
     def status(self, name: str) -> ProfileState:
         return profile_state(self.board.get(name), self.now())
@@ -125,12 +138,14 @@ class TokenModel(QObject):
     def set_busy(self, name: str, busy: bool) -> None:
         self._notify(self.board.set_busy(name, busy))
 
-    def set_error(self, name: str, message: str | None) -> None:
-        self._notify(self.board.set_error(name, message))
+    def set_error(self, name: str, message: str | None, retry: RetryNote | None = None) -> None:
+        self._notify(self.board.set_error(name, message, retry))
 
-    def failed(self, name: str, message: str) -> None:
-        """A token request for `name` failed: no longer busy, the message is its error."""
-        self._notify(self.board.set_busy(name, False) | self.board.set_error(name, message))
+    def failed(self, name: str, exc: BaseException) -> None:
+        """A token request for `name` failed: no longer busy, `exc` is its error (a rate
+        limit's "retry in N s" counts down)."""
+        message, retry = failure(exc, self.now())
+        self._notify(self.board.set_busy(name, False) | self.board.set_error(name, message, retry))
 
     def set_auto_refresh(self, name: str, enabled: bool) -> None:
         self.settings.set_auto_refresh(name, enabled)
@@ -159,13 +174,19 @@ class TokenModel(QObject):
         return lambda exc: self.on_renewal_failed(name, exc)
 
     def on_renewed(self, done: TokenObtained) -> None:
-        self._notify(self.board.renewal_succeeded(done.profile))
+        # "cache": the token was due but the engine kept the current one (renewing it failed).
+        renewed = done.obtained_by != "cache"
+        self._notify(self.board.renewal_succeeded(done.profile, self.now(), renewed=renewed))
         how = OBTAINED_BY_TEXT.get(done.obtained_by, done.obtained_by)
         self.show_status(f"{done.profile}: {how} (auto-refresh)")
 
     def on_renewal_failed(self, name: str, exc: BaseException) -> None:
-        message = f"{user_message(exc)} (auto-refresh tries again in {AUTO_REFRESH_BACKOFF:.0f} s)"
-        self._notify(self.board.renewal_failed(name, message, self.now()))
+        """Auto-refresh waits before trying again (longer if the provider said so); the error
+        counts down to that try."""
+        now = self.now()
+        message, retry = failure(exc, now)
+        after = retry.left(now) if retry is not None else None
+        self._notify(self.board.renewal_failed(name, message, now, after))
 
 
 __all__ = ["OBTAINED_BY_TEXT", "TokenModel"]

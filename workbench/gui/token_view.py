@@ -39,7 +39,7 @@ from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.token_buttons import ACTION_TEXT, button_states
 from workbench.gui.token_copy import CopyActions
-from workbench.gui.token_details import TokenDetails, pasted_renewal_text
+from workbench.gui.token_details import TokenDetails, auto_renewal_text, pasted_renewal_text
 from workbench.gui.token_layout import build_copy_row, build_countdown
 from workbench.gui.token_model import OBTAINED_BY_TEXT
 from workbench.gui.token_paste import TokenPaster
@@ -338,15 +338,19 @@ class TokenView(CopyActions, QWidget):
             self.renewal_label.setText("")
             return
         self.details.show_times(
-            r, self.facts, self.renew_at, auto_refresh=self.auto_refresh.isChecked(), now=self._now()
+            r,
+            self.facts,
+            self.renew_at,
+            auto_refresh=self.tokens.auto_renewal(self.profile.name),
+            now=self._now(),
         )
         self.details.tick_claims(self._now())
         if self._busy is not None:
             self.renewal_label.setText(self._progress_text())
         if r is None:
             self._set_countdown("busy…" if self._busy else "no token", "busy" if self._busy else "none")
-            if self._busy is None:
-                self.renewal_label.setText("")
+            if self._busy is None:  # auto-refresh may be waiting to mint one: say so
+                self.renewal_label.setText(self._renewal_text())
             return
         if r.expires_at is None:
             self._set_countdown("expiry unknown", "valid")
@@ -363,17 +367,18 @@ class TokenView(CopyActions, QWidget):
     def _renewal_text(self) -> str:
         if self.facts is not None and self.facts.pasted:
             return pasted_renewal_text(self.result, self._now())
-        if self.renew_at is None or not self.auto_refresh.isChecked():
+        if self.profile is None:
             return ""
-        left = self.renew_at - self._now()
-        return f"refreshes in {humanize_seconds(left)}" if left > 0 else "refreshing…"
+        return auto_renewal_text(self.tokens.auto_renewal(self.profile.name))
 
     def _progress_text(self) -> str:
+        action = ACTION_TEXT.get(self._busy or "", "Working")
+        waiting = self.tokens.backoff(self.profile.name if self.profile is not None else None)
+        if waiting is not None:  # nothing is being sent: say what it waits for, counting down
+            return f"{action}: {waiting.words(self._now())} · {waiting.why}"  # the countdown first
         job = self._job
         elapsed = time.monotonic() - job.since if job is not None else 0.0
-        timeout = self._timeout()
-        action = ACTION_TEXT.get(self._busy or "", "Working")
-        return f"{action}… {elapsed:.0f} s (each attempt gives up after {timeout:g} s)"
+        return f"{action}… {elapsed:.0f} s (each attempt gives up after {self._timeout():g} s)"
 
     def _timeout(self) -> float:
         configured = self.profile.settings.get("timeout") if self.profile is not None else None
@@ -470,7 +475,7 @@ class TokenView(CopyActions, QWidget):
 
     def on_token_failed(self, gen: int, name: str, exc: BaseException) -> None:
         if self._end_job(name, gen):
-            self.tokens.set_error(name, user_message(exc))
+            self.tokens.failed(name, exc)
 
     # -- verification -----------------------------------------------------------------------------
     def on_verify_clicked(self) -> None:

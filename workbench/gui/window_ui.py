@@ -330,7 +330,7 @@ def build_panel(w: MainWindow, name: str, index: int) -> QWidget:
         from workbench.gui.keys_view import KeysView
 
         keys = KeysView(w.services)
-        keys.set_profiles(list(w.profiles), w.selected_name())
+        keys.set_profiles(w.profiles.values(), w.selected_name())
         view = keys
     else:
         raise ValueError(f"no lazily built panel '{name}'")

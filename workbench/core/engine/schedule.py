@@ -7,7 +7,13 @@ one :class:`ProfileTokens` per profile, and decides from it and the clock:
 
 * :func:`token_state` / :func:`profile_state`: what a profile's state is ("valid",
   "expiring", "expired", "none", "busy", "error") and how long its token has left;
-* :func:`is_due`: whether auto-refresh renews a profile now.
+* :func:`is_due`: whether auto-refresh renews a profile now;
+* :func:`auto_renewal`: where auto-refresh stands (scheduled, under way, waiting in a
+  request's back-off, waiting out a failure), so a view never says "refreshing…" while
+  nothing is sent;
+* :func:`failure` / :func:`error_text`: an error whose words name a time ("retry in 4 s",
+  "auto-refresh tries again in 27 s") keeps that time (a :class:`RetryNote`) and is worded
+  against the clock each time it is shown, so it counts down.
 
 These, and :func:`apply_event`, are pure functions of their arguments (tested as tables in
 ``tests/unit/test_token_schedule.py``). :class:`TokenBoard` keeps one ``ProfileTokens`` per
@@ -22,6 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
+
+from workbench.core.durations import humanize_duration
+from workbench.core.errors import ProviderRateLimited, user_message
 
 if TYPE_CHECKING:
     from workbench.core.engine.types import EngineEvent, TokenResult
@@ -39,6 +48,32 @@ NOTHING: Changed = frozenset()
 
 
 @dataclass(frozen=True)
+class RetryNote:
+    """A time to try again that a message names, kept as a time so its words count down.
+
+    Attributes:
+        kind: "provider" (the provider's Retry-After), "auto" (auto-refresh waits out a
+            failure), "backoff" (a request waits before its next attempt).
+        until: the server time it names.
+        waiting / ready: the words before it ("retry in" + "4 s") and once it has come.
+        why: what the wait is about (a back-off's "token endpoint answered 503").
+    """
+
+    kind: Literal["provider", "auto", "backoff"]
+    until: float
+    waiting: str
+    ready: str
+    why: str = ""
+
+    def left(self, now: float) -> float:
+        return self.until - now
+
+    def words(self, now: float) -> str:
+        left = self.left(now)
+        return f"{self.waiting} {humanize_duration(left, parts=2)}" if left >= 0.5 else self.ready
+
+
+@dataclass(frozen=True)
 class ProfileTokens:
     """One profile's token state as a front end knows it.
 
@@ -53,6 +88,9 @@ class ProfileTokens:
         renewing: an automatic renewal is under way.
         retry_at: after a failed automatic renewal, the time before which it does not try again.
         can_mint / can_refresh: what the profile's preset offers (from its profile file).
+        error_retry: the time `error` names for trying again (None: it names none).
+        backoff: a token request of this profile waits in back-off before its next attempt
+            (the engine's "retrying" event), until it ends.
     """
 
     known: bool = False
@@ -66,6 +104,8 @@ class ProfileTokens:
     retry_at: float = 0.0
     can_mint: bool = False
     can_refresh: bool = False
+    error_retry: RetryNote | None = None
+    backoff: RetryNote | None = None
 
 
 @dataclass(frozen=True)
@@ -126,12 +166,66 @@ def apply_event(p: ProfileTokens, event: EngineEvent) -> ProfileTokens:
     if event.kind == "changed":
         if event.seq and event.seq < p.seq:
             return p
-        return replace(p, known=True, result=event.result, renew_at=event.renew_at, seq=event.seq)
+        return replace(
+            p, known=True, result=event.result, renew_at=event.renew_at, seq=event.seq, backoff=None
+        )
     if event.kind in ("minted", "refreshed"):
-        return replace(p, error=None)
+        return replace(p, error=None, error_retry=None, backoff=None)
     if event.kind == "failed":
-        return replace(p, error=event.message)
+        return replace(p, error=event.message, error_retry=None, backoff=None)
+    if event.kind == "retrying" and event.retry_at is not None:
+        note = RetryNote("backoff", event.retry_at, "retrying in", "retrying now", why=event.message)
+        return replace(p, backoff=note)
     return p
+
+
+def failure(exc: BaseException, now: float) -> tuple[str, RetryNote | None]:
+    """A failed token request as a front end keeps it: the user message, and a rate limit's
+    "retry in N s" as a note that counts down (instead of words frozen when it failed)."""
+    if isinstance(exc, ProviderRateLimited) and exc.retry_after is not None:
+        note = RetryNote("provider", now + exc.retry_after, "retry in", "you can retry now")
+        return user_message(exc, hint=False), note
+    return user_message(exc), None
+
+
+def error_text(p: ProfileTokens, now: float) -> str | None:
+    """The profile's error as it reads at `now` (None: none): a time it names counts down."""
+    if p.error is None or p.error_retry is None:
+        return p.error
+    return f"{p.error} ({p.error_retry.words(now)})"
+
+
+@dataclass(frozen=True)
+class AutoRenewal:
+    """Where auto-refresh stands for a profile at one moment.
+
+    `phase`: "off" (off, or no token it renews by time), "scheduled" (in `seconds`),
+    "renewing" (a renewal is under way), "backoff" (that renewal's request waits `seconds`
+    before its next attempt, because of `why`), "waiting" (a failed renewal is waited out:
+    the next try in `seconds`), "due" (it starts now), "stuck" (due, but it cannot renew:
+    the preset can neither refresh nor mint, or the token is not known yet).
+    """
+
+    phase: Literal["off", "scheduled", "renewing", "backoff", "waiting", "due", "stuck"]
+    seconds: float = 0.0
+    why: str = ""
+
+
+def auto_renewal(p: ProfileTokens, now: float) -> AutoRenewal:
+    """Where auto-refresh stands for `p` at `now` (see :class:`AutoRenewal`)."""
+    if not p.auto_refresh:
+        return AutoRenewal("off")
+    if p.renewing:
+        if p.backoff is not None and p.backoff.left(now) > 0:
+            return AutoRenewal("backoff", p.backoff.left(now), p.backoff.why)
+        return AutoRenewal("renewing")
+    if now < p.retry_at:
+        return AutoRenewal("waiting", p.retry_at - now)
+    if p.renew_at is None and p.result is not None:
+        return AutoRenewal("off")  # a token that is not renewed by time
+    if p.renew_at is not None and now < p.renew_at:
+        return AutoRenewal("scheduled", p.renew_at - now)
+    return AutoRenewal("due") if is_due(p, now) or p.busy else AutoRenewal("stuck")
 
 
 # --------------------------------------------------------------------------- the board
@@ -186,10 +280,11 @@ class TokenBoard:
         return self._put(event.profile, apply_event(self._profiles[event.profile], event))
 
     def set_busy(self, name: str, busy: bool) -> Changed:
-        return self._put(name, replace(self.get(name), busy=busy))
+        p = self.get(name)
+        return self._put(name, replace(p, busy=busy, backoff=p.backoff if busy else None))
 
-    def set_error(self, name: str, message: str | None) -> Changed:
-        return self._put(name, replace(self.get(name), error=message))
+    def set_error(self, name: str, message: str | None, retry: RetryNote | None = None) -> Changed:
+        return self._put(name, replace(self.get(name), error=message, error_retry=retry if message else None))
 
     def set_auto_refresh(self, name: str, enabled: bool) -> Changed:
         if enabled:
@@ -197,7 +292,9 @@ class TokenBoard:
         else:
             self._auto_refresh.discard(name)
         p = self.get(name)
-        return self._put(name, replace(p, auto_refresh=enabled, retry_at=p.retry_at if enabled else 0.0))
+        retry = p.error_retry if enabled or p.error_retry is None or p.error_retry.kind != "auto" else None
+        new = replace(p, auto_refresh=enabled, retry_at=p.retry_at if enabled else 0.0, error_retry=retry)
+        return self._put(name, new)
 
     def due(self, now: float) -> list[str]:
         """The profiles auto-refresh renews now (:func:`is_due`), in name order."""
@@ -206,13 +303,32 @@ class TokenBoard:
     def renewal_started(self, name: str) -> Changed:
         return self._put(name, replace(self.get(name), renewing=True, busy=True))
 
-    def renewal_succeeded(self, name: str) -> Changed:
-        return self._put(name, replace(self.get(name), renewing=False, busy=False))
+    def renewal_succeeded(self, name: str, now: float = 0.0, *, renewed: bool = True) -> Changed:
+        """An automatic renewal ended without an error. `renewed` False: the engine kept the
+        current token (renewing it failed while it is still valid; its "failed" event says
+        why), so auto-refresh waits as after a failure instead of trying again every tick."""
+        p = replace(self.get(name), renewing=False, busy=False, backoff=None)
+        if not renewed:
+            retry_at = now + AUTO_REFRESH_BACKOFF
+            note = RetryNote("auto", retry_at, "auto-refresh tries again in", "auto-refresh tries again now")
+            p = replace(p, retry_at=retry_at, error_retry=note if p.error else None)
+        return self._put(name, p)
 
-    def renewal_failed(self, name: str, message: str, now: float) -> Changed:
-        """The error is shown and auto-refresh waits :data:`AUTO_REFRESH_BACKOFF` seconds."""
+    def renewal_failed(
+        self, name: str, message: str, now: float, retry_after: float | None = None
+    ) -> Changed:
+        """The error is shown and auto-refresh waits :data:`AUTO_REFRESH_BACKOFF` seconds, or
+        longer when the provider said when to retry (`retry_after`); the error says when."""
+        retry_at = now + max(AUTO_REFRESH_BACKOFF, retry_after or 0.0)
+        note = RetryNote("auto", retry_at, "auto-refresh tries again in", "auto-refresh tries again now")
         new = replace(
-            self.get(name), renewing=False, busy=False, error=message, retry_at=now + AUTO_REFRESH_BACKOFF
+            self.get(name),
+            renewing=False,
+            busy=False,
+            backoff=None,
+            error=message,
+            error_retry=note,
+            retry_at=retry_at,
         )
         return self._put(name, new)
 
@@ -220,10 +336,15 @@ class TokenBoard:
 __all__ = [
     "AUTO_REFRESH_BACKOFF",
     "EXPIRING_SECONDS",
+    "AutoRenewal",
     "ProfileState",
     "ProfileTokens",
+    "RetryNote",
     "TokenBoard",
     "apply_event",
+    "auto_renewal",
+    "error_text",
+    "failure",
     "is_due",
     "profile_state",
     "token_state",

@@ -542,9 +542,10 @@ class Tokens(StoredTokens):
                 log.warning("could not keep the rotated refresh token of '%s': %s", profile.name, exc)
 
     def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str, label: str) -> None:
-        retry = self.config.retry
+        retry, note = self.config.retry, f"{why} (attempt {attempt} of {self.config.retry.attempts})"
         delay = retry.delay(attempt, retry_after)
-        log.info("%s; retrying in %.2f s (attempt %d of %d)", why, delay, attempt + 1, retry.attempts)
+        log.info("%s; retrying in %.2f s", note, delay)
+        self._events.emit("retrying", profile, note, retry_at=self.clock.now() + delay)  # a view counts down
         pause(delay, self.config.sleep, label)
 
     # ------------------------------------------- the API refused or replaced a token

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Force = Literal["refresh", "mint"]
-EventKind = Literal["changed", "minted", "refreshed", "failed", "expiring", "cleared"]
+EventKind = Literal["changed", "minted", "refreshed", "failed", "expiring", "cleared", "retrying"]
 
 
 def iso_z(t: float) -> str:
@@ -163,6 +163,8 @@ class EngineEvent:
         seq: for "changed": increases with every change the engine makes to what it holds.
             Events of one profile can arrive out of order from two threads; a front end keeps
             the one with the highest `seq` (0: not ordered).
+        retry_at: for "retrying": the server time the next attempt is sent (the request waits
+            in back-off until then; `message` says why).
     """
 
     kind: EventKind
@@ -171,6 +173,7 @@ class EngineEvent:
     result: TokenResult | None = field(default=None, repr=False)
     renew_at: float | None = None
     seq: int = 0
+    retry_at: float | None = None
 
 
 class Events:
@@ -203,9 +206,16 @@ class Events:
         result: TokenResult | None = None,
         renew_at: float | None = None,
         seq: int = 0,
+        retry_at: float | None = None,
     ) -> None:
         event = EngineEvent(
-            kind=kind, profile=profile, message=redact(message), result=result, renew_at=renew_at, seq=seq
+            kind=kind,
+            profile=profile,
+            message=redact(message),
+            result=result,
+            renew_at=renew_at,
+            seq=seq,
+            retry_at=retry_at,
         )
         with self._mu:
             subscribers = list(self._subscribers)

@@ -29,6 +29,7 @@ import_collection      ImportOutcome (profiles, pending ones, saved requests, wi
 log_in                 LoginOutcome (grant, stored token, granted scope, id_token claims)
 key_slot               KeySlot (where a profile keeps its signing key, which algorithms)
 key_slot_status        KeySlotStatus (is a key stored there, does it fit)
+profiles_taking_key    list of names (the profiles a key of one algorithm can be attached to)
 attach_private_key     KeyAttached (algorithm, whether a key was replaced)
 obtain_token           TokenObtained (how the token was obtained; the token is an engine event)
 token_facts            TokenFacts (how a profile's token is sent, what the provider offers)
@@ -64,6 +65,7 @@ from workbench.core.operations.keys import (
     check_key_generation,
     key_slot,
     key_slot_status,
+    profiles_taking_key,
     signing_algorithms,
 )
 from workbench.core.operations.probe import ProbeReport, ProbeResult, probe_api
@@ -137,6 +139,7 @@ __all__ = [
     "obtain_token",
     "paste_token",
     "probe_api",
+    "profiles_taking_key",
     "removal_preview",
     "remove_profile",
     "render_request",

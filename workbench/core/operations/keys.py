@@ -114,6 +114,29 @@ def key_slot(profile: Profile) -> KeySlot:
     )
 
 
+def key_family(alg: str) -> tuple[str, ...]:
+    """Every JOSE algorithm a key generated for `alg` signs with: an RSA key signs RS*/PS*,
+    an EC or OKP key its one algorithm."""
+    return keys.RSA_ALGORITHMS if alg in keys.RSA_ALGORITHMS else (alg,)
+
+
+def takes_key(profile: Profile, algorithms: Iterable[str]) -> bool:
+    """Whether `profile` has a key slot a key signing with one of `algorithms` fits (what
+    `attach_private_key` would accept, read from the preset alone)."""
+    try:
+        slot = key_slot(profile)
+    except NoKeySlotError:
+        return False
+    return not slot.algorithms or any(alg in slot.algorithms for alg in algorithms)
+
+
+def profiles_taking_key(profiles: Iterable[Profile], alg: str) -> list[str]:
+    """The names of the `profiles` a key generated for `alg` can be attached to, in order:
+    an RSA key is not offered to an HS256 profile (no key slot) or to an ES256-only one."""
+    family = key_family(alg)
+    return [p.name for p in profiles if takes_key(p, family)]
+
+
 def check_algorithm(slot: KeySlot, algorithms: Iterable[str], key_text: str) -> str:
     """The algorithm a key with `algorithms` will sign with in `slot`; InputError when none fits."""
     offered = tuple(algorithms)

@@ -189,6 +189,7 @@ def inspect_token(
     profile: str | None = None,
     decrypt_key: EncryptionKey | None = None,
     decrypt_key_text: str = "",
+    secret_base64: bool = False,
 ) -> Inspection:
     """Decode any token and check it with the key the user gave: the Inspector and `decode`.
 
@@ -198,10 +199,13 @@ def inspect_token(
     key (a `dpop-binding` or `dpop-other-key` line among the warnings). Network and keychain:
     run off the GUI thread. A JWE is opened with `decrypt_key` when one is given
     (its nested token is then checked with `key`); the Inspector gives it as text
-    (`decrypt_key_text`: a PEM or JWK, read here, off the GUI thread).
+    (`decrypt_key_text`: a PEM or JWK, read here, off the GUI thread). `secret_base64`: the
+    secret typed is base64url text for the HMAC key's bytes.
     """
     if key is None:
-        key = jwtinspect.key_for_kind(key_kind, key_text, timeout=timeout, verify_tls=verify_tls)
+        key = jwtinspect.key_for_kind(
+            key_kind, key_text, timeout=timeout, verify_tls=verify_tls, secret_base64=secret_base64
+        )
     if decrypt_key is None and decrypt_key_text.strip():
         decrypt_key = encryption_key_from_text(decrypt_key_text, source="the decryption key")
     inspection = jwtinspect.inspect_token(token, key=key, now=now, decrypt_key=decrypt_key)

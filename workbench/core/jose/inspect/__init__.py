@@ -14,6 +14,7 @@ A package by responsibility; import everything from here (``workbench.core.jose.
 ``x5c``            describing (never trusting) a certificate chain
 ``finding``        `find_jwt`: the token in a provider's answer
 ``results``        `Inspection`, `TokenWarning`, `CertificateInfo`, time wording
+``registry``       what the registered claims and header parameters mean
 =================  ============================================================
 
 Decoding never trusts the token: header fields that point at keys (``jku``,

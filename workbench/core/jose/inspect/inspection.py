@@ -13,6 +13,7 @@ from workbench.core.jose.inspect.keyset import VerificationKey
 from workbench.core.jose.inspect.results import CertificateInfo, Inspection, TokenWarning
 from workbench.core.jose.inspect.signature import (
     is_key_selection_problem,
+    is_key_type_mismatch,
     verify_signature,
     weak_secret_warning,
 )
@@ -41,7 +42,9 @@ def inspect_token(
     with `payload_format` saying which. A JWE (five segments) comes back with its header
     only, unless `decrypt_key` opens it: then its plaintext is the payload, and a token
     inside it (a nested JWS) is decoded into `nested` and checked with `key`. A token
-    carried inside a JWS (``cty: JWT``) is decoded into `nested`, never verified.
+    carried inside a JWS (``cty: JWT``) is decoded into `nested` and checked with `key` too;
+    a key of another type than the inner token's alg leaves it "not checked"
+    (``signature_unchecked``): that key was meant for the outer token.
 
     Raises TokenFormatError for malformed tokens. A bad signature is not an error:
     it is ``signature_valid=False`` with ``signature_error`` saying why.
@@ -83,12 +86,14 @@ def _inspect(
         signature_valid, signature_error, verified_with = verify_signature(
             header, alg, compact.signing_input, compact.signature, key
         )
-        signature_unchecked = is_key_selection_problem(signature_error)
+        signature_unchecked = is_key_selection_problem(signature_error) or (
+            depth > 0 and is_key_type_mismatch(signature_error)
+        )
         weak = weak_secret_warning(key, alg)
         if weak is not None:
             warnings.append(weak)
 
-    nested = _nested(header, payload, payload_format, checked_at, depth, warnings)
+    nested = _nested(header, payload, payload_format, key, checked_at, depth, warnings)
     if isinstance(payload, dict):
         times = interpret_times(payload, checked_at)
         warnings.extend(times.warnings)
@@ -146,11 +151,13 @@ def _nested(
     header: dict[str, Any],
     payload: dict[str, Any] | str,
     payload_format: str,
+    key: VerificationKey | None,
     checked_at: float,
     depth: int,
     warnings: list[TokenWarning],
 ) -> Inspection | None:
-    """The JWT a ``cty: JWT`` token carries (RFC 7519 §5.2), decoded; None when there is none."""
+    """The JWT a ``cty: JWT`` token carries (RFC 7519 §5.2), decoded and checked with `key`
+    (if given); None when there is none."""
     cty = header.get("cty")
     says_nested = isinstance(cty, str) and cty.lower() in _NESTED_CTY
     if payload_format != "text" or not isinstance(payload, str):
@@ -178,7 +185,7 @@ def _nested(
         )
         return None
     try:
-        inner = _inspect(candidate, None, checked_at, depth + 1)
+        inner = _inspect(candidate, key, checked_at, depth + 1)
     except TokenFormatError as exc:
         if says_nested:
             warnings.append(TokenWarning("nested-unreadable", f"The nested token cannot be read: {exc}."))
@@ -190,11 +197,16 @@ def _nested(
                 'The payload is itself a token, but the header does not say cty "JWT" (RFC 7519 §5.2).',
             )
         )
+    checked = (
+        "but its own signature was not checked (give a key to check it)"
+        if key is None or inner.kind != "JWS"
+        else "and its own signature checked with the key given"
+    )
     warnings.append(
         TokenWarning(
             "nested-token",
-            f"The payload is a nested {inner.kind} (alg {inner.alg or 'none'}); it is decoded below, "
-            "but its own signature was not checked.",
+            f"The payload is a nested {inner.kind} (alg {inner.alg or 'none'}); "
+            f"it is decoded below, {checked}.",
         )
     )
     return inner
@@ -313,6 +325,7 @@ def _opened_jwe(
         payload_format=payload_format,
         nested=nested,
         certificates=certificates,
+        signature_unchecked=nested.signature_unchecked if nested is not None else False,
     )
 
 

@@ -51,7 +51,9 @@ class VerificationKey:
     jwks: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
 
     @classmethod
-    def from_secret(cls, secret: str | bytes, *, source: str = "") -> VerificationKey:
+    def from_secret(cls, secret: str | bytes, *, source: str = "", base64: bool = False) -> VerificationKey:
+        """An HMAC secret; with `base64`, the text is the secret's bytes base64url-encoded (as
+        some issuers hand them out; padding and the +/ alphabet are accepted too)."""
         if not isinstance(secret, str | bytes) or not secret:
             raise KeyFormatError("the HMAC secret is empty")
         if _keys.looks_like_asymmetric_key(secret):
@@ -60,7 +62,10 @@ class VerificationKey:
                 hint="pass key files with --key or --jwks",
             )
         material = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
-        return cls("secret", source, (_Candidate("HMAC secret", material, _keys.HMAC_ALGORITHMS, True),))
+        label = "HMAC secret"
+        if base64:
+            material, label = _base64_secret(material), "HMAC secret (base64-decoded)"
+        return cls("secret", source, (_Candidate(label, material, _keys.HMAC_ALGORITHMS, True),))
 
     @classmethod
     def from_pem(cls, data: str | bytes, *, source: str = "") -> VerificationKey:
@@ -193,12 +198,32 @@ KEY_KINDS: dict[str, str] = {
 }
 
 
+def _base64_secret(text: bytes) -> bytes:
+    """The bytes a base64url (or base64) secret stands for; KeyFormatError saying so if it is not."""
+    compact = b"".join(text.split()).replace(b"+", b"-").replace(b"/", b"_")
+    try:
+        material = _keys.b64url_decode(compact)
+    except (ValueError, UnicodeError):
+        raise KeyFormatError(
+            "the secret is not base64url text", hint="untick 'secret is base64' to use it as typed"
+        ) from None
+    if not material:
+        raise KeyFormatError("the HMAC secret is empty once base64-decoded")
+    return material
+
+
 def key_for_kind(
-    kind: str, text: str, *, timeout: float = DEFAULT_JWKS_TIMEOUT, verify_tls: bool = True
+    kind: str,
+    text: str,
+    *,
+    timeout: float = DEFAULT_JWKS_TIMEOUT,
+    verify_tls: bool = True,
+    secret_base64: bool = False,
 ) -> VerificationKey | None:
     """The key a user typed, by the kind they picked (one of `KEY_KINDS`); None for "none".
 
-    A "jwks" text is a URL (fetched) or the key set itself pasted as JSON.
+    A "jwks" text is a URL (fetched) or the key set itself pasted as JSON; a "secret" with
+    `secret_base64` is base64url-decoded first.
     """
     if kind not in KEY_KINDS:
         raise InputError(f"unknown key kind {kind!r} (one of: {', '.join(KEY_KINDS)})")
@@ -207,7 +232,7 @@ def key_for_kind(
     if not text.strip():
         raise InputError(f"no {KEY_KINDS[kind]} given: paste one to verify")
     if kind == "secret":
-        return VerificationKey.from_secret(text)
+        return VerificationKey.from_secret(text, base64=secret_base64)
     if kind == "pem":
         return VerificationKey.from_pem(text)
     if kind == "jwk":

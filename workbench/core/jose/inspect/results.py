@@ -42,7 +42,7 @@ class Inspection:
     # "json": payload is the claims object; "text": a UTF-8 string that is not a JSON object;
     # "bytes": binary, given as base64url text; "encrypted": a JWE, payload is None.
     payload_format: str = "json"
-    nested: Inspection | None = None  # the JWT inside (cty "JWT"), decoded but not verified
+    nested: Inspection | None = None  # the JWT inside (cty "JWT"), decoded, checked with the same key
     certificates: tuple[CertificateInfo, ...] = ()  # the header's x5c chain, described, never trusted
     # signature_valid is False because no key could be tried (no key with the token's kid, a
     # key set without a key of its type): "could not check", not "does not match".

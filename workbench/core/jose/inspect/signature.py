@@ -20,8 +20,18 @@ class KeySelectionProblem(str):
     `str`, so every caller that shows the message shows it unchanged."""
 
 
+class KeyTypeMismatch(str):
+    """A signature error saying the key given is of another type than the token's alg calls
+    for. For a token the user named a key for, that key is wrong ("NOT valid"); for a token
+    nested inside it, the key was meant for the outer one, so the inner is "not checked"."""
+
+
 def is_key_selection_problem(error: str | None) -> bool:
     return isinstance(error, KeySelectionProblem)
+
+
+def is_key_type_mismatch(error: str | None) -> bool:
+    return isinstance(error, KeyTypeMismatch)
 
 
 def verify_signature(
@@ -50,7 +60,7 @@ def verify_signature(
         if len(candidates) == 1:
             return False, f"the signature does not match the {candidate.label}", None
     if mismatches and len(mismatches) == len(candidates):
-        return False, f"the token is signed with {alg}, but {mismatches[0]}", None
+        return False, KeyTypeMismatch(f"the token is signed with {alg}, but {mismatches[0]}"), None
     return False, f"the signature matches none of the {len(candidates)} keys tried", None
 
 
