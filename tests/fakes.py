@@ -7,6 +7,7 @@ Every fake has priority -1 so keyring never picks one on its own.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -117,7 +118,21 @@ class SampleInputs:
 
 
 def sample_inputs(preset: Preset, *, tag: str = "x") -> SampleInputs:
-    """Distinctive values for every input of a preset (secrets easy to grep for in files)."""
+    """Distinctive values for every input of a preset (secrets easy to grep for in files). A
+    client certificate (`client_cert`, checked before it is stored) is a real one, named after
+    the tag."""
     vars_ = {i.name: f"var-{i.name}-{tag}" for i in preset.var_inputs}
     secrets = {i.name: f"S3CRET-{preset.name}-{i.name}-{tag}-value" for i in preset.secret_inputs}
+    if "client_cert" in secrets:
+        secrets["client_cert"] = sample_client_cert(f"S3CRET-{tag}")
     return SampleInputs(vars=vars_, secrets=secrets)
+
+
+@functools.lru_cache(maxsize=32)
+def sample_client_cert(common_name: str) -> str:
+    """A self-signed client certificate and its key, as the `client_cert` secret holds them."""
+    from workbench.core.jose.keys import generate_key_pair
+    from workbench.core.jose.x509 import self_signed_certificate
+
+    pem = generate_key_pair("ES256").private_pem().decode("ascii")
+    return self_signed_certificate(pem, common_name=common_name).bundle()

@@ -60,8 +60,10 @@ def test_client_auth_defaults_follow_what_is_stored():
     assert resolve_client_auth("", has_secret=True, has_key=False) == "client_secret_basic"
     assert resolve_client_auth("", has_secret=True, has_key=True) == "private_key_jwt"
     assert resolve_client_auth("client_secret_jwt", has_secret=True, has_key=False) == "client_secret_jwt"
-    with pytest.raises(InputError, match="tls_client_auth"):
-        resolve_client_auth("tls_client_auth", has_secret=True, has_key=False)
+    # RFC 8705 (issue 22): the certificate authenticates the client.
+    assert resolve_client_auth("tls_client_auth", has_secret=True, has_key=False) == "tls_client_auth"
+    with pytest.raises(InputError, match="client_auth 'magic_auth' is not one of"):
+        resolve_client_auth("magic_auth", has_secret=True, has_key=False)
 
 
 def test_client_secret_post_and_none_put_the_client_in_the_body():

@@ -18,6 +18,16 @@
 // Issue 22 (sender-constrained tokens): DPoP is on with a nonce required on every proof; a client
 // registered with `dpop_bound_access_tokens` must use it. The client credentials grant is on.
 //
+// Issue 22 (mutual TLS, RFC 8705): a provider mounted at /mtls, configured as its documentation
+// describes for a deployment behind a TLS-terminating proxy: features.mTLS with
+// certificateBoundAccessTokens, tlsClientAuth and selfSignedTlsClientAuth; getCertificate reads the
+// client certificate the proxy passes in the `x-ssl-client-cert` header (URL-encoded PEM, as nginx's
+// $ssl_client_escaped_cert), certificateAuthorized its `x-ssl-client-verify: SUCCESS`. The proxy is
+// the tests' own TLS terminator (tests/oidc/tls_terminator.py), which strips those headers from
+// what clients send. Its access tokens are JWTs (one resource server), so `cnf` can be read; the
+// discovery document names the terminator's endpoints in mtls_endpoint_aliases once a test has
+// told the server where it listens (POST /__test/mtls-origin?origin=https://127.0.0.1:PORT).
+//
 // Test-only routes under /__test/ (never part of a real deployment): the request log, the tokens
 // a client holds, and server-side revocation of every grant of a client (an admin revoking access).
 //
@@ -35,6 +45,7 @@ const TENANTS = { 'tenant-a': 'tenant-a', 'tenant-b': 'tenant-a' }; // mount -> 
 const TEMPLATE_MOUNTS = { common: 'tenant-a', spoofed: 'tenant-b' }; // /X/v2.0 -> tenant endpoints
 
 const log = [];
+let mtlsOrigin = null; // where the tests' TLS terminator listens (mtls_endpoint_aliases)
 const store = new Map(); // `${model}:${id}` -> { model, id, payload, expiresAt }
 
 class MemoryAdapter {
@@ -201,6 +212,40 @@ function configuration(tid) {
   };
 }
 
+function mtlsConfiguration() {
+  const config = configuration(null);
+  config.clientAuthMethods = [...config.clientAuthMethods, 'tls_client_auth', 'self_signed_tls_client_auth'];
+  const passed = (ctx) => {
+    const header = ctx.get('x-ssl-client-cert');
+    return header ? decodeURIComponent(header) : undefined;
+  };
+  config.features.mTLS = {
+    enabled: true,
+    certificateBoundAccessTokens: true,
+    tlsClientAuth: true,
+    selfSignedTlsClientAuth: true,
+    getCertificate: passed,
+    certificateAuthorized: (ctx) => ctx.get('x-ssl-client-verify') === 'SUCCESS',
+    certificateSubjectMatches(ctx, property, expected) {
+      if (property !== 'tls_client_auth_subject_dn') return false;
+      const pem = passed(ctx);
+      return Boolean(pem) && new crypto.X509Certificate(pem).subject === expected;
+    },
+  };
+  config.features.resourceIndicators = {
+    enabled: true,
+    defaultResource: async () => 'urn:workbench:api',
+    useGrantedResource: async () => true,
+    getResourceServerInfo: async () => ({
+      scope: 'read write',
+      audience: 'urn:workbench:api',
+      accessTokenFormat: 'jwt',
+      jwt: { sign: { alg: 'RS256' } },
+    }),
+  };
+  return config;
+}
+
 // The login and consent pages (what a deployment writes itself; devInteractions is for development).
 async function interaction(provider, req, res, uid, action) {
   const details = await provider.interactionDetails(req, res);
@@ -314,6 +359,9 @@ server.listen(0, '127.0.0.1', () => {
     attachLog(provider, prefix);
     mounts.push({ prefix, provider, callback: provider.callback() });
   }
+  const mtls = new Provider(`${origin}/mtls`, mtlsConfiguration());
+  attachLog(mtls, '/mtls');
+  mounts.push({ prefix: '/mtls', provider: mtls, callback: mtls.callback() });
   const rootCallback = root.callback();
   const byName = Object.fromEntries(mounts.map((m) => [m.prefix.split('/')[1], m]));
 
@@ -325,6 +373,10 @@ server.listen(0, '127.0.0.1', () => {
         if (url.pathname === '/__test/log') return json(res, 200, log);
         if (url.pathname === '/__test/tokens') return json(res, 200, tokensOf(clientId));
         if (url.pathname === "/__test/store") return json(res, 200, [...store.values()]);
+        if (url.pathname === '/__test/mtls-origin' && req.method === 'POST') {
+          mtlsOrigin = url.searchParams.get('origin');
+          return json(res, 200, { origin: mtlsOrigin });
+        }
         if (url.pathname === '/__test/revoke' && req.method === 'POST') {
           // Every grant of the client is revoked server-side (an administrator, or the user in
           // their account settings): its refresh tokens answer invalid_grant from now on.
@@ -343,6 +395,16 @@ server.listen(0, '127.0.0.1', () => {
         const answer = await fetch(`${origin}${target.prefix}/.well-known/openid-configuration`);
         const doc = await answer.json();
         doc.issuer = `${origin}/{tenantid}/v2.0`;
+        return json(res, 200, doc);
+      }
+      if (url.pathname === '/mtls/.well-known/openid-configuration' && mtlsOrigin && !req.headers['x-mtls-inner']) {
+        // RFC 8705 §5: the endpoints a client with a certificate uses, at the TLS terminator.
+        const answer = await fetch(`${origin}/mtls/.well-known/openid-configuration`, { headers: { 'x-mtls-inner': '1' } });
+        const doc = await answer.json();
+        doc.mtls_endpoint_aliases = {};
+        for (const name of ['token_endpoint', 'revocation_endpoint', 'introspection_endpoint']) {
+          if (doc[name]) doc.mtls_endpoint_aliases[name] = doc[name].replace(origin, mtlsOrigin);
+        }
         return json(res, 200, doc);
       }
       let provider = root;

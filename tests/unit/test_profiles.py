@@ -399,6 +399,7 @@ def test_add_fills_var_defaults_from_the_preset(ctx):
         "scope": "read",
         "audience": "",
         "resource": "",
+        "mtls_bound_tokens": "auto",
     }
 
 

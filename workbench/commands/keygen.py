@@ -1,4 +1,8 @@
-"""`workbench keygen [--alg ES256|ES384|RS256|EdDSA] [--out DIR] [--profile NAME] [--dpop]`.
+"""`workbench keygen [--alg ES256|ES384|RS256|EdDSA] [--out DIR] [--profile NAME] [--dpop | --client-cert]`.
+
+``--client-cert`` (with ``--profile``) makes a key and a self-signed client certificate for mutual
+TLS (RFC 8705 §2.2, ``self_signed_tls_client_auth``): both go to the vault entry ``client_cert``;
+stdout gets its ``x5t#S256`` and the certificate PEM (public: register it with the provider).
 
 ``--dpop`` (with ``--profile``) makes the profile's DPoP key (RFC 9449): stored in its vault
 entry ``dpop_key``, separate from the signing key ``private_key``; stdout gets its thumbprint
@@ -27,6 +31,7 @@ from workbench.core.errors import InputError, ProfileError, VaultUnavailableErro
 from workbench.core.jose.keys import generate_key_pair, write_key_files
 from workbench.core.operations import NoKeySlotError, attach_private_key, check_key_generation
 from workbench.core.operations.dpop import attach_dpop_key, check_dpop_slot
+from workbench.core.operations.mtls import check_client_cert_slot, make_client_certificate
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -60,6 +65,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="with --profile: the profile's DPoP key (vault entry dpop_key); its tokens become DPoP-bound",
     )
+    kg.add_argument(
+        "--client-cert",
+        action="store_true",
+        help="with --profile: a key and a self-signed client certificate for mutual TLS (RFC 8705, vault "
+        "entry client_cert); prints the certificate to register and its x5t#S256",
+    )
+    kg.add_argument(
+        "--days",
+        type=int,
+        default=365,
+        metavar="N",
+        help="with --client-cert: valid for N days (default 365)",
+    )
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -67,6 +85,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     out = getattr(args, "out", None)
     profile_name = getattr(args, "profile", None)
 
+    if getattr(args, "client_cert", False):
+        return _client_cert(ctx, profile_name, alg, out, int(getattr(args, "days", 365) or 365))
     if getattr(args, "dpop", False):
         return _dpop_key(ctx, profile_name, alg, out)
     if profile_name is not None:
@@ -131,6 +151,29 @@ def _dpop_key(ctx: AppContext, profile_name: str | None, alg: str, out: str | No
     attached = attach_dpop_key(ctx, profile_name, pair.private_pem().decode("ascii"))
     print(f"stored a {attached.algorithm} DPoP key in profile '{profile_name}' ({attached.secret})")
     print(f"jkt {attached.jkt}")
+    return 0
+
+
+def _client_cert(ctx: AppContext, profile_name: str | None, alg: str, out: str | None, days: int) -> int:
+    """`keygen --client-cert --profile NAME`: a self-signed client certificate into the keychain."""
+
+    if profile_name is None or out is not None:
+        raise InputError(
+            "--client-cert makes a profile's client certificate: give --profile NAME (and no --out; the "
+            "key never leaves the keychain)"
+        )
+    check_client_cert_slot(ctx, profile_name)
+    vault = ctx.vault
+    if not vault.persistent and vault.warning is not None:
+        raise VaultUnavailableError("no usable OS keychain, so the client certificate's key cannot be kept")
+    made = make_client_certificate(ctx, profile_name, alg=alg, days=days)
+    print(
+        f"stored a {alg} key and a self-signed client certificate in profile '{profile_name}' "
+        f"({made.secret})",
+        file=sys.stderr,
+    )
+    print(f"x5t#S256 {made.thumbprint}")
+    sys.stdout.write(made.certificate_pem)
     return 0
 
 

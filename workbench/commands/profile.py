@@ -17,9 +17,10 @@ import re
 import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from workbench.cli import summary
+from workbench.commands import client_cert_args
 from workbench.core.errors import InputError, user_message
 from workbench.core.oauth.status import login_state
 from workbench.core.operations import import_profile, remove_profile
@@ -117,6 +118,7 @@ _SET_EXAMPLES = """examples:
 
 
 def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    client_cert_args.add_arguments(parser)
     parser.add_argument(
         "--set",
         dest="sets",
@@ -315,17 +317,18 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
     sets, token_settings = split_token_settings(parse_assignments(args.sets, "--set"))
     raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
     refs = parse_assignments(args.secret_refs, "--secret-ref")
-    settings = {k: v for k, v in token_settings.items() if v is not None}
-    inputs = {
+    inputs: dict[str, Any] = {
         "preset": preset.name,
         "base_url": args.base_url,
         "vars": sets,
         "secret_refs": refs,
-        "settings": settings,
     }
     # The catalogue's checks, all of them, before anything is read from a terminal, a file or stdin.
-    check_new_profile(ctx, name, secret_names=list(raw_secrets), **inputs)
-    values = read_secrets(raw_secrets, profile=name)
+    given = {k: v for k, v in token_settings.items() if v is not None}
+    inputs["settings"] = {**given, **(client_cert_args.settings_from(args) or {})}
+    certificate = client_cert_args.certificate_secret(args, name)
+    check_new_profile(ctx, name, secret_names=[*raw_secrets, *certificate], **inputs)
+    values = {**read_secrets(raw_secrets, profile=name), **certificate}
     # Validates again before the first secret reaches the vault; a failure leaves none behind.
     saved = create_profile(ctx, name, secrets=values, **inputs)
     if saved.vault_warning and values:  # references alone never touch the keychain
@@ -341,15 +344,25 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
     sets, token_settings = split_token_settings(parse_assignments(args.sets, "--set"))
     raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
     refs = parse_assignments(args.secret_refs, "--secret-ref")
-    if args.base_url is None and not sets and not token_settings and not raw_secrets and not refs:
+    if (
+        args.base_url is None
+        and not sets
+        and not token_settings
+        and not raw_secrets
+        and not refs
+        and not client_cert_args.given(args)
+    ):
         raise InputError(
             f"nothing to change in profile '{name}' (give --base-url, --set K=V, --secret {SECRET_FORMS} "
             "or --secret-ref K=env:VAR|K=cmd:COMMAND)"
         )
-    inputs = {"base_url": args.base_url, "vars": sets, "secret_refs": refs, "settings": token_settings}
+    inputs: dict[str, Any] = {"base_url": args.base_url, "vars": sets, "secret_refs": refs}
+    tls = client_cert_args.settings_from(args)
+    inputs["settings"] = {**token_settings, **(tls or {})}
+    certificate = client_cert_args.certificate_secret(args, name)
     # The same checks as `add`, before anything is read from a terminal, a file or stdin.
-    check_profile_update(ctx, name, secret_names=list(raw_secrets), **inputs)
-    values = read_secrets(raw_secrets, profile=name)
+    check_profile_update(ctx, name, secret_names=[*raw_secrets, *certificate], **inputs)
+    values = {**read_secrets(raw_secrets, profile=name), **certificate}
     saved = update_profile(ctx, name, secrets=values, **inputs)
     if saved.vault_warning and values:  # references alone never touch the keychain
         print(f"workbench: warning: {saved.vault_warning}", file=sys.stderr)
@@ -358,6 +371,7 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
         *(f"var {k}" for k in sets),
         *(f"setting {k}" for k in token_settings),
         *(f"secret {k}" for k in values),
+        *(["setting tls_ca_file"] if tls else []),
         *(f"secret {k} from {ref}" for k, ref in saved.profile.secret_refs.items() if k in refs),
     ]
     print(f"profile '{name}' updated ({', '.join(changed) or 'no change'})", file=sys.stderr)

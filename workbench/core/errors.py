@@ -14,6 +14,7 @@ are also importable from the module that raises them, for readers of that module
     │   ├── PresetError            unknown preset or an invalid preset file
     │   │   └── PresetFieldError   ... about one field (carries `path`), for a profile's `[override]`
     │   ├── DpopError              no usable DPoP key, or a URL a DPoP proof cannot name
+    │   ├── ClientCertError        an mTLS client certificate we cannot use (unreadable, not its key, expired)
     │   ├── TemplateError          a request template that does not render
     │   ├── OriginError            a request would carry credentials to an origin not trusted
     │   ├── SavedRequestError      a saved request (or its file) that cannot be used as it is
@@ -98,6 +99,10 @@ class ProfileExistsError(ProfileError):
 
 
 class DpopError(InputError):
+    pass
+
+
+class ClientCertError(InputError):
     pass
 
 

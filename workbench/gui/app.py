@@ -212,6 +212,7 @@ class DemoSession:
                 base_url=spec["base_url"],
                 vars=spec.get("vars", {}),
                 secrets=spec.get("secrets", {}),
+                settings=spec.get("settings"),
             )
         self.ctx = ctx
         return ctx

@@ -27,6 +27,7 @@ INFO_CODES = frozenset(
         "jwe-not-verified",
         "no-exp",
         "dpop-binding",
+        "mtls-binding",
     }
 )
 

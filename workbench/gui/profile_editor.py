@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
 
 from workbench.core import operations
 from workbench.core.errors import ProfileError, user_message
+from workbench.core.jose.x509 import CLIENT_CERT_SECRET
 from workbench.core.net.origins import crosses_network_unencrypted
 from workbench.core.profiles.profile import validate_base_url, validate_profile_name
+from workbench.gui.client_cert_field import ClientCertField
 from workbench.gui.confirm import ask
 from workbench.gui.login_discovery import add_discovery_row
 from workbench.gui.profile_fields import (  # noqa: F401 - LABEL_WIDTH, NOT_SET, STORED: re-exported
@@ -341,6 +343,8 @@ class ProfileEditor(QDialog):
                     self.secret_fields[n].set_reference(refs[n])
                 else:
                     self.secret_fields[n].set_stored(stored)
+                if n == CLIENT_CERT_SECRET and stored:
+                    ClientCertField(self).show_stored()
         self.refresh_problems()
 
     def on_vault_failed(self, exc: BaseException) -> None:
@@ -365,6 +369,9 @@ class ProfileEditor(QDialog):
             field.show_revealed(value)
 
     def on_secret_file_chosen(self, secret: str, path: str) -> None:
+        if secret == CLIENT_CERT_SECRET:  # PEM or PKCS#12, checked, its thumbprint shown
+            ClientCertField(self).choose(path)
+            return
         self.services.runner.start(
             read_secret_file,
             path,

@@ -62,7 +62,16 @@ class SecretField(QWidget):
             self.editor = line
         self.editor.setObjectName(f"secret_{spec.name}")
         self.editor.textChanged.connect(self.edited)
-        layout.addWidget(self.editor, 1, Qt.AlignmentFlag.AlignTop)
+        column = QVBoxLayout()
+        column.addWidget(self.editor)
+        # What the value is, without showing it (a client certificate's thumbprint and expiry).
+        self.detail = QLabel()
+        self.detail.setObjectName(f"detail_{spec.name}")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setVisible(False)
+        column.addWidget(self.detail)
+        layout.addLayout(column, 1)
         # Keep the row as tall as its content: a form must not spread a PEM box over spare space.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         side = QVBoxLayout()
@@ -82,6 +91,10 @@ class SecretField(QWidget):
         layout.addLayout(side)
         self.stored = False
         self.checking = False
+
+    def set_detail(self, text: str) -> None:
+        self.detail.setText(text)
+        self.detail.setVisible(bool(text))
 
     def value(self) -> str:
         if isinstance(self.editor, QLineEdit):

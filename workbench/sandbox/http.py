@@ -18,6 +18,7 @@ class Request:
     headers: Mapping[str, str]  # names lower-cased
     body: bytes
     subpath: str = ""  # the part of `path` after the provider's prefix (set by the router)
+    client_cert: bytes | None = None  # DER of the TLS client certificate (the TLS listener only)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

@@ -25,7 +25,7 @@ import socket
 import threading
 from collections import Counter, deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +33,7 @@ from typing import Any
 from workbench.sandbox.emulators import emulator_classes
 from workbench.sandbox.emulators.base import ENDPOINTS, Provider, SandboxState
 from workbench.sandbox.http import DROP, JSON_TYPE, Drop, Reject, Request, Response, json_response
+from workbench.sandbox.tls import TlsAccept, TlsIdentity
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ class Sandbox:
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._tls_server: _TlsServer | None = None
+        self._tls: TlsIdentity | None = None
         for preset, seconds in (lifetimes or {}).items():
             self.set_lifetime(preset, seconds)
         for preset, seconds in (refresh_lifetimes or {}).items():
@@ -126,7 +129,52 @@ class Sandbox:
         self._thread.start()
         return self
 
+    def start_tls(self) -> str:
+        """Start the TLS listener (mutual TLS, see `sandbox/tls.py`) once; its https:// URL."""
+        self.url  # noqa: B018 - the plain listener first
+        with self._lock:
+            if self._tls_server is None:
+                identity = TlsIdentity()
+                server = _TlsServer((self._host, 0), _Handler)
+                server.sandbox, server.tls = self, identity
+                self._tls, self._tls_server = identity, server
+                self._state.tls_url = f"https://{self._host}:{server.server_port}"
+                threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.02},
+                    name=f"sandbox-tls:{server.server_port}",
+                    daemon=True,
+                ).start()
+                for provider in self.providers.values():
+                    for pem in getattr(provider, "client_certificates", list)():
+                        identity.trust_client(pem)
+        return self._state.tls_url
+
+    @property
+    def tls_ca_file(self) -> str:
+        """The TLS listener's self-signed certificate (PEM file): what a profile trusts explicitly."""
+        self.start_tls()
+        assert self._tls is not None
+        return str(self._tls.ca_file)
+
+    def trust_client_certificate(self, certificate_pem: str) -> None:
+        """The TLS listener accepts this client certificate from now on."""
+        self.start_tls()
+        assert self._tls is not None
+        self._tls.trust_client(certificate_pem)
+
+    def tls_base_url(self, preset: str) -> str:
+        return self.start_tls() + self.provider(preset).prefix
+
     def stop(self) -> None:
+        tls_server, self._tls_server = self._tls_server, None
+        if tls_server is not None:
+            tls_server.shutdown()
+            tls_server.close_all_connections()
+            tls_server.server_close()
+        if self._tls is not None:
+            self._tls.close()
+            self._tls = None
         server, self._server = self._server, None
         if server is None:
             return
@@ -188,6 +236,11 @@ class Sandbox:
         for provider in self.providers.values():
             extras = getattr(provider, "demo_extra_profiles", None)
             for name, spec in (extras() if extras is not None else {}).items():
+                if spec.get("tls"):  # served by the TLS listener, which the profile trusts explicitly
+                    spec = {k: v for k, v in spec.items() if k != "tls"}
+                    spec["settings"] = {**spec.get("settings", {}), "tls_ca_file": self.tls_ca_file}
+                    profiles[name] = {"base_url": self.tls_base_url(spec["preset"]), **spec}
+                    continue
                 profiles[name] = {"base_url": self.base_url(spec["preset"]), **spec}
         return profiles
 
@@ -315,7 +368,7 @@ class Sandbox:
                 f"{request.method} is not allowed here (allowed: {allow})",
                 headers=(("Allow", allow),),
             )
-        request = Request(request.method, request.path, request.query, request.headers, request.body, subpath)
+        request = replace(request, subpath=subpath)
         return self._provider_call(provider, route.endpoint_for(request), route.handler, request)
 
     def _provider_call(
@@ -435,6 +488,10 @@ class _Server(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
 
 
+class _TlsServer(TlsAccept, _Server):
+    """The same server on another port, over TLS (`sandbox/tls.py`)."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # WORKAROUND: without this, a keep-alive request whose answer is written in two parts (headers,
@@ -501,7 +558,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path, _, query = self.path.partition("?")
         headers = {name.lower(): value for name, value in self.headers.items()}
-        request = Request(self.command, path, query, headers, body)
+        request = Request(self.command, path, query, headers, body, client_cert=self._client_cert())
         try:
             outcome = self.server.sandbox.handle(request)
         except Exception:
@@ -513,6 +570,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         self._send(outcome)
+
+    def _client_cert(self) -> bytes | None:
+        peer = getattr(self.connection, "getpeercert", None)
+        return peer(binary_form=True) if peer is not None else None
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)

@@ -73,6 +73,7 @@ from workbench.core.engine.types import (
 from workbench.core.engine.verify import Verifier
 from workbench.core.engine.wire import DEFAULT_LOCK_TIMEOUT, EngineConfig, Wire
 from workbench.core.errors import ProviderError
+from workbench.core.jose.client_tls import vault_tls
 from workbench.core.jose.dpop import NonceBook
 from workbench.core.net.client import DEFAULT_TIMEOUT
 from workbench.core.net.origins import origin_of
@@ -87,6 +88,7 @@ if TYPE_CHECKING:
     from workbench.core.engine.state import TokenState
     from workbench.core.jose.dpop import DpopKey
     from workbench.core.jose.inspect import Inspection
+    from workbench.core.jose.x509 import ClientCertificate
     from workbench.core.profiles.store import ProfileStore
     from workbench.core.storage.vault import Vault
 
@@ -127,6 +129,7 @@ class TokenEngine:
         self._history = history
         self._events = Events()
         self._wire = Wire(profiles=profiles, clock=clock, config=self._config, transport=transport)
+        self._wire.tls = vault_tls(vault)  # client certificates (mTLS) from the keychain
         self._tokens = Tokens(
             wire=self._wire,
             vault=vault,
@@ -264,6 +267,12 @@ class TokenEngine:
         """The profile's DPoP key (None: the profile does not use DPoP; DpopError: it does, but
         the keychain holds no usable key)."""
         return self._tokens.dpop_key(self._wire.profile(profile))
+
+    def client_certificate(self, profile: str) -> ClientCertificate | None:
+        """The profile's client certificate (None: it presents none; ClientCertError: it lists
+        one the keychain does not hold)."""
+        tls = self._wire.tls
+        return tls.certificate(self._wire.profile(profile)) if tls is not None else None
 
     def dpop_nonce(self, url: str) -> str | None:
         """The newest DPoP-Nonce the origin of `url` gave this engine."""

@@ -51,7 +51,6 @@ from workbench.core.errors import (
     user_message,
 )
 from workbench.core.jose.claims import jwt_times, read_jwt
-from workbench.core.jose.dpop import binding_problem
 from workbench.core.oauth.login import is_interactive
 from workbench.core.redact import fingerprint
 from workbench.core.request.templating import VaultSecretSource
@@ -490,12 +489,7 @@ class Tokens(StoredTokens):
                     if step == "refresh" and profile.preset.token.rotates_refresh_token:
                         self._keep_rotated_refresh_token(profile, response.headers, response.content)
                     raise
-                if dpop is not None:
-                    problem = binding_problem(
-                        answer.token_type, answer.jwt.claims if answer.jwt else None, dpop.jkt, label
-                    )
-                    if problem is not None:
-                        raise ProviderResponseError(problem, status=status, error_type="dpop_binding")
+                self._wire.refuse_unbound(profile, answer, dpop, oauth, label, status)
                 return answer
             if self.config.retry.is_retryable_status(status) and attempt < self.config.retry.attempts:
                 retry_after = parse_retry_after(

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.engine.policy import RefreshAhead, RetryPolicy, setting_float
-from workbench.core.errors import ProviderError, WorkbenchError, user_message
-from workbench.core.jose.dpop import NonceBook, asks_for_nonce, nonce_refused_line
+from workbench.core.errors import ProviderError, ProviderResponseError, WorkbenchError, user_message
+from workbench.core.jose.dpop import NonceBook, asks_for_nonce, binding_problem, nonce_refused_line
+from workbench.core.jose.x509 import cert_binding_problem
 from workbench.core.net.client import DEFAULT_CONNECT_TIMEOUT, PROVIDER_MAX_BYTES, make_client, send_bounded
 from workbench.core.net.origins import check_origin, origin_of
 from workbench.core.oauth.discovery import OAuthTransport
 from workbench.core.oauth.id_tokens import check_refreshed_id_token
 from workbench.core.oauth.login import origin_check_for, profile_endpoints
+from workbench.core.oauth.mtls import bound_required, endpoints_for
 from workbench.core.redact import redact
 from workbench.core.request.templating import TemplateRenderer
 
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     import httpx
 
     from workbench.core.clock import Clock
+    from workbench.core.engine.answers import TokenAnswer
+    from workbench.core.jose.client_tls import ProfileTls
     from workbench.core.jose.dpop import DpopKey
     from workbench.core.profiles.profile import Profile
     from workbench.core.profiles.store import ProfileStore
@@ -103,7 +107,9 @@ class Wire:
         self._profile_cache: dict[str, tuple[float, Profile, CallPlan]] = {}
         self._last_date: tuple[str | None, int] | None = None
         self._timeouts: dict[float, Any] = {}
-        self._clients: dict[bool, httpx.Client] = {}
+        self._clients: dict[Any, httpx.Client] = {}
+        # A profile's client certificate and trust anchors (set by the engine: reads the vault).
+        self.tls: ProfileTls | None = None
         self._renderer: TemplateRenderer | None = None
         # The newest DPoP-Nonce of each origin (authorization and resource servers alike).
         self.nonces = NonceBook()
@@ -232,7 +238,7 @@ class Wire:
         started = time.perf_counter()
         try:
             response = send_bounded(
-                self._client(plan.verify_tls),
+                self.client_for(profile, plan),
                 method,
                 url,
                 headers=headers,
@@ -297,14 +303,41 @@ class Wire:
         plan = self.plan_for(profile)
         http = OAuthTransport(
             timeout=plan.timeout_seconds,
-            client=self._client(plan.verify_tls),
+            client=self.client_for(profile, plan),
             origin_check=origin_check_for(profile),
         )
         endpoints = profile_endpoints(profile, http)
+        endpoints = endpoints_for(endpoints, profile)  # RFC 8705 §5: the aliases that take certificates
         found = {"issuer": endpoints.issuer, **endpoints.urls()}
         if endpoints.auth_signing_algs:
             found["auth_signing_algs"] = endpoints.auth_signing_algs
+        if endpoints.cert_bound:
+            found["cert_bound"] = endpoints.cert_bound
         return found
+
+    def refuse_unbound(
+        self,
+        profile: Profile,
+        answer: TokenAnswer,
+        dpop: DpopKey | None,
+        oauth: Mapping[str, str] | None,
+        label: str,
+        status: int,
+    ) -> None:
+        """A token answered to a request with a DPoP proof must be bound to that key (`cnf.jkt`);
+        one answered over mutual TLS must not be bound to another certificate, and must carry
+        `cnf.x5t#S256` when the profile asks for bound tokens (RFC 8705 §3). Refused before storing."""
+        claims = answer.jwt.claims if answer.jwt else None
+        if dpop is not None:
+            problem = binding_problem(answer.token_type, claims, dpop.jkt, label)
+            if problem is not None:
+                raise ProviderResponseError(problem, status=status, error_type="dpop_binding")
+        cert = self.tls.certificate(profile) if self.tls is not None else None
+        if cert is not None:
+            required = bound_required(profile.vars, (oauth or {}).get("cert_bound", ""))
+            problem = cert_binding_problem(claims, cert.thumbprint, label, required=required)
+            if problem is not None:
+                raise ProviderResponseError(problem, status=status, error_type="mtls_binding")
 
     def check_refreshed_id_token(
         self, vault: Vault, profile: Profile, id_token: str, previous: str | None, *, now: float
@@ -312,7 +345,7 @@ class Wire:
         """Check an id_token a refresh returned against the issuer's keys (OIDC Core §12.2)."""
 
         plan = self.plan_for(profile)
-        http = OAuthTransport(timeout=plan.timeout_seconds, client=self._client(plan.verify_tls))
+        http = OAuthTransport(timeout=plan.timeout_seconds, client=self.client_for(profile, plan))
         endpoints = profile_endpoints(profile, http)
         check_refreshed_id_token(vault, profile, http, endpoints, id_token, previous, now=now)
 
@@ -324,6 +357,25 @@ class Wire:
             timeout = httpx.Timeout(seconds, connect=min(DEFAULT_CONNECT_TIMEOUT, seconds))
             self._timeouts[seconds] = timeout
         return timeout
+
+    def client_for(self, profile: Profile, plan: CallPlan) -> httpx.Client:
+        """The pooled client of `profile`'s requests: the shared one of its TLS setting, or one of
+        its own when it presents a client certificate or trusts its own CA file (RFC 8705)."""
+        key = self.tls.client_key(profile) if self.tls is not None else None
+        if key is None or self.tls is None:
+            return self._client(plan.verify_tls)
+        full = (*key, plan.verify_tls)
+        client = self._clients.get(full)
+        if client is None:
+            context = self.tls.context(profile, verify=plan.verify_tls)
+            with self._mu:
+                client = self._clients.get(full)
+                if client is None:
+                    client = make_client(
+                        timeout=self.config.timeout, transport=self.transport, ssl_context=context
+                    )
+                    self._clients[full] = client
+        return client
 
     def _client(self, verify_tls: bool) -> httpx.Client:
         client = self._clients.get(verify_tls)

@@ -40,6 +40,8 @@ from workbench.core.net.origins import origin_from, origin_of
 from workbench.core.net.trust import verify_setting
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 
@@ -64,8 +66,10 @@ def make_client(
     timeout: float = DEFAULT_TIMEOUT,
     verify_tls: bool = True,
     transport: httpx.BaseTransport | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.Client:
-    """An `httpx.Client` with the house defaults. `transport` lets tests pass `httpx.MockTransport`."""
+    """An `httpx.Client` with the house defaults. `transport` lets tests pass `httpx.MockTransport`.
+    `ssl_context`: a profile's own (a client certificate, its own trust anchors: `net/mtls.py`)."""
     import httpx
 
     limits = httpx.Limits(
@@ -74,10 +78,11 @@ def make_client(
         keepalive_expiry=DEFAULT_KEEPALIVE_EXPIRY,
     )
     if transport is None:
-        transport = deadline_transport(verify_tls=verify_tls, limits=limits)
+        transport = deadline_transport(verify_tls=verify_tls, limits=limits, ssl_context=ssl_context)
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout)),
-        verify=verify_setting(verify_tls),  # the OS trust store (core/trust.py)
+        # the OS trust store (core/trust.py), or the profile's own context
+        verify=ssl_context if ssl_context is not None else verify_setting(verify_tls),
         limits=limits,
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         cookies=_no_cookies(),
@@ -138,11 +143,18 @@ def _clamp(timeout: float | None, exc_type: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-def deadline_transport(*, verify_tls: bool = True, limits: httpx.Limits | None = None) -> httpx.HTTPTransport:
+def deadline_transport(
+    *,
+    verify_tls: bool = True,
+    limits: httpx.Limits | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.HTTPTransport:
     """httpx's own transport, whose network streams obey `overall_deadline`."""
     import httpx
 
-    kwargs: dict[str, Any] = {"verify": verify_setting(verify_tls)}
+    kwargs: dict[str, Any] = {
+        "verify": ssl_context if ssl_context is not None else verify_setting(verify_tls)
+    }
     if limits is not None:
         kwargs["limits"] = limits
     transport = httpx.HTTPTransport(**kwargs)

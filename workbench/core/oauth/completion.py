@@ -15,11 +15,13 @@ from workbench.core.jose.claims import jwt_times, read_jwt
 from workbench.core.oauth.discovery import OAuthTransport
 from workbench.core.oauth.id_tokens import check_id_token
 from workbench.core.oauth.login import ID_TOKEN, Grant, LoginOutcome, oauth_vars
+from workbench.core.oauth.mtls import check_cert_bound
 from workbench.core.oauth.protocol import ClientCredentials, Endpoints, LoginCancelled
 from workbench.core.oauth.revocation import revoke_token
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
+    from workbench.core.jose.x509 import ClientCertificate
     from workbench.core.profiles.profile import Profile
 
 
@@ -82,12 +84,16 @@ class Finisher:
     ) -> None:
         self.ctx, self.profile, self.http, self.endpoints, self.creds = ctx, profile, http, endpoints, creds
         self.grant, self.cancel, self.max_age = grant, cancel, max_age
+        # mTLS (RFC 8705): the certificate the login presented, and whether tokens must be bound to it.
+        self.cert: ClientCertificate | None = None
+        self.bound = False
 
     def __call__(self, document: Mapping[str, Any], nonce: str | None) -> LoginOutcome:
         ctx, profile, name = self.ctx, self.profile, self.profile.name
         requested = oauth_vars(profile).get("scope", "")
         answer = answer_to_tokens(document, ctx.clock.now(), f"{profile.preset.name} login", requested)
         try:
+            check_cert_bound(document, self.cert, f"{profile.preset.name} login", required=self.bound)
             id_token = answer.id_token
             claims = (
                 check_id_token(

@@ -39,6 +39,8 @@ from workbench.core.oauth.protocol import (
 from workbench.core.profiles.store import atomic_write_text
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 # Provider answers (token endpoints, JWKS, discovery) are capped
@@ -75,12 +77,15 @@ class OAuthTransport:
         transport: httpx.BaseTransport | None = None,
         client: httpx.Client | None = None,
         origin_check: Callable[[str], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.timeout = timeout
         self._origin_check = origin_check
         self._own = client is None
         if client is None:
-            client = make_client(timeout=timeout, verify_tls=verify_tls, transport=transport)
+            client = make_client(
+                timeout=timeout, verify_tls=verify_tls, transport=transport, ssl_context=ssl_context
+            )
         self._client = client
 
     def close(self) -> None:
@@ -178,7 +183,27 @@ def endpoints_from_document(document: Mapping[str, Any], *, issuer: str, source:
     dpop_algs = document.get("dpop_signing_alg_values_supported")
     if isinstance(dpop_algs, list):
         values["dpop_algs"] = " ".join(a for a in dpop_algs if isinstance(a, str) and a.isalnum())[:200]
+    aliases = document.get("mtls_endpoint_aliases")  # RFC 8705 §5
+    if isinstance(aliases, Mapping):
+        values["mtls_aliases"] = " ".join(
+            f"{name}={check_endpoint_url(url.strip(), f'mtls_endpoint_aliases {name}')}"
+            for name, url in aliases.items()
+            if name in _ALIASED and isinstance(url, str) and url.strip()
+        )
+    if document.get("tls_client_certificate_bound_access_tokens") is True:
+        values["cert_bound"] = "true"
     return Endpoints.from_json(values)
+
+
+# The endpoints an mTLS client uses through their aliases (RFC 8705 §5).
+_ALIASED = (
+    "token_endpoint",
+    "revocation_endpoint",
+    "introspection_endpoint",
+    "device_authorization_endpoint",
+    "pushed_authorization_request_endpoint",
+    "userinfo_endpoint",
+)
 
 
 def discover(issuer: str, transport: OAuthTransport) -> Endpoints:

@@ -34,10 +34,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from workbench.core.engine.answers import parse_duration
 from workbench.core.engine.flows import template_vars
 from workbench.core.errors import InputError, ProviderResponseError
+from workbench.core.jose.client_tls import ProfileTls, vault_tls
 from workbench.core.net.client import overall_deadline
 from workbench.core.net.origins import check_origin
 from workbench.core.oauth.discovery import DiscoveryCache, OAuthTransport, discover, resolve_endpoints
 from workbench.core.oauth.loopback import LoginTimedOut, LoopbackReceiver
+from workbench.core.oauth.mtls import bound_required, mtls_aliases
 from workbench.core.oauth.par import par_endpoint, push, sign_request, wants_jar
 from workbench.core.oauth.params import authorization_params
 from workbench.core.oauth.protocol import (
@@ -154,12 +156,20 @@ def oauth_vars(profile: Profile) -> dict[str, str]:
     return template_vars(profile)
 
 
-def profile_transport(profile: Profile, transport: httpx.BaseTransport | None) -> OAuthTransport:
+def profile_transport(
+    profile: Profile, transport: httpx.BaseTransport | None, tls: ProfileTls | None = None
+) -> OAuthTransport:
+    """The profile's OAuth requests; with `tls`, its client certificate and trust anchors (mTLS)."""
     timeout = profile.settings.get("timeout")
     seconds = float(timeout) if isinstance(timeout, int | float) and not isinstance(timeout, bool) else 10.0
     verify = profile.settings.get("verify_tls", True) is not False
+    context = tls.context(profile, verify=verify) if tls is not None else None
     return OAuthTransport(
-        timeout=seconds, verify_tls=verify, transport=transport, origin_check=origin_check_for(profile)
+        timeout=seconds,
+        verify_tls=verify,
+        transport=transport,
+        origin_check=origin_check_for(profile),
+        ssl_context=context,
     )
 
 
@@ -201,7 +211,7 @@ def discover_endpoints(
 ) -> Endpoints:
     """Fetch the issuer's endpoints now (the profile editor's "Fetch endpoints from issuer")."""
     profile = ctx.profiles.get(name)
-    with profile_transport(profile, transport) as http:
+    with profile_transport(profile, transport, vault_tls(ctx.vault)) as http:
         return profile_endpoints(profile, http, refresh=True)
 
 
@@ -287,14 +297,18 @@ def login(
         )
     # `timeout` bounds the whole login: every request (discovery, token, JWKS) shares its deadline
     # with the wait for the browser, so a provider that drip-feeds an answer cannot outlast it.
-    with overall_deadline(timeout), profile_transport(profile, transport) as http:
+    tls = vault_tls(ctx.vault)
+    cert = tls.certificate(profile)  # mTLS (RFC 8705): a certificate the keychain lacks is one line
+    with overall_deadline(timeout), profile_transport(profile, transport, tls) as http:
         status("finding the issuer's endpoints")
         endpoints = profile_endpoints(profile, http, refresh=True)
+        endpoints = mtls_aliases(endpoints) if cert is not None else endpoints
         creds = client_credentials(ctx, profile, endpoints)
         creds.check()  # a private_key_jwt key the issuer cannot take: refused before the browser
         from workbench.core.oauth.completion import Finisher, page_reason
 
         finish = Finisher(ctx, profile, http, endpoints, creds, grant, cancel, extra.max_age)
+        finish.cert, finish.bound = cert, bound_required(vars_, endpoints.cert_bound)
         dpop = dpop_for_login(ctx, profile)
         check_offered(dpop, endpoints, name)
         if grant == "device_code":

@@ -39,15 +39,17 @@ from workbench.core.oauth.issuers import is_issuer_template, issuer_for_tenant, 
 from workbench.core.redact import redact
 
 ClientAuth = Literal[
-    "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"
-]
-CLIENT_AUTH_METHODS: tuple[ClientAuth, ...] = (
     "client_secret_basic",
     "client_secret_post",
     "client_secret_jwt",
     "private_key_jwt",
+    "tls_client_auth",
+    "self_signed_tls_client_auth",
     "none",
-)
+]
+CLIENT_AUTH_METHODS: tuple[ClientAuth, ...] = ClientAuth.__args__  # type: ignore[attr-defined]
+# RFC 8705 §2: the client's TLS certificate authenticates it; the form carries only client_id.
+MTLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
 # RFC 7523 does not fix a lifetime; OIDC providers commonly refuse assertions living longer than
 # 5 minutes, and a short one limits what a captured assertion is worth.
 ASSERTION_LIFETIME = 300
@@ -65,6 +67,10 @@ TEMPLATE_ENDPOINTS = (*ENDPOINT_VARS, "revocation_endpoint", "jwks_uri")
 
 
 # --------------------------------------------------------------------------- endpoints
+
+# The fields of `Endpoints` that are not endpoint URLs.
+_NOT_URLS = {"issuer", "source", "auth_signing_algs", "dpop_algs", "require_par", "require_jar", "jar_algs"}
+_NOT_URLS |= {"mtls_aliases", "cert_bound"}
 
 
 @dataclass(frozen=True)
@@ -89,23 +95,16 @@ class Endpoints:
     # RFC 9101 §10.5 require_signed_request_object ("true") and request_object_signing_alg_values_supported.
     require_jar: str = ""
     jar_algs: str = ""
+    # RFC 8705 §5 mtls_endpoint_aliases ("name=URL ..."), tls_client_certificate_bound_access_tokens.
+    mtls_aliases: str = ""
+    cert_bound: str = ""
     source: str = ""  # where they came from: the discovery URL, or "profile vars"
 
     def urls(self) -> dict[str, str]:
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name
-            not in (
-                "issuer",
-                "source",
-                "auth_signing_algs",
-                "dpop_algs",
-                "require_par",
-                "require_jar",
-                "jar_algs",
-            )
-            and getattr(self, f.name)
+            if f.name not in _NOT_URLS and getattr(self, f.name)
         }
 
     def signing_algs(self) -> tuple[str, ...]:
@@ -113,7 +112,8 @@ class Endpoints:
 
     def origins(self) -> tuple[str, ...]:
         """Every origin these endpoints name (credentials may go to these, see docs/ARCHITECTURE.md)."""
-        found = [origin_of(url) for url in self.urls().values() if url]
+        aliases = [pair.partition("=")[2] for pair in self.mtls_aliases.split()]
+        found = [origin_of(url) for url in (*self.urls().values(), *aliases) if url]
         return tuple(dict.fromkeys(o for o in found if o))
 
     def to_json(self) -> dict[str, str]:
@@ -343,6 +343,7 @@ class ClientCredentials:
     private_key: str | None = field(default=None, repr=False)
     # The issuer's token_endpoint_auth_signing_alg_values_supported (private_key_jwt).
     signing_algs: tuple[str, ...] = ()
+    certificate: bool = False  # the profile presents a client certificate (mTLS)
 
     def check(self) -> None:
         """Refuse before any request what the issuer would refuse: a private_key_jwt key that
@@ -394,7 +395,12 @@ class ClientCredentials:
                 ("client_assertion_type", ASSERTION_TYPE),
                 ("client_assertion", assertion),
             ]
-        else:  # none: a public client identifies itself (RFC 6749 §3.2.1)
+        else:  # none (RFC 6749 §3.2.1), or mTLS (RFC 8705 §2): the TLS certificate authenticates
+            if self.method in MTLS_METHODS and not self.certificate:
+                raise InputError(
+                    f"client_auth {self.method} needs a client certificate",
+                    hint="give one with `workbench profile set NAME --client-cert FILE`",
+                )
             form.append(("client_id", self.client_id))
         return headers, form
 
@@ -422,6 +428,7 @@ def client_credentials_from(
         # The private key also signs request objects (JAR), whatever authenticates the client.
         private_key=key,
         signing_algs=tuple(signing_algs),
+        certificate=method in MTLS_METHODS and bool(get_secret("client_cert")),
     )
 
 

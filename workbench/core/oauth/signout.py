@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.profiles.profile import Profile
 from workbench.core.errors import ProfileError
+from workbench.core.jose.client_tls import vault_tls
 from workbench.core.oauth.discovery import vars_endpoints
 from workbench.core.oauth.login import (
     ID_TOKEN,
@@ -24,6 +25,7 @@ from workbench.core.oauth.login import (
     profile_endpoints,
     profile_transport,
 )
+from workbench.core.oauth.mtls import endpoints_for
 from workbench.core.oauth.revocation import revoke_token
 
 # --------------------------------------------------------------------------- revocation, sign-out
@@ -55,8 +57,8 @@ def revoke(ctx: AppContext, name: str, *, transport: httpx.BaseTransport | None 
     )
     if not token:
         return Revocation(False, f"profile '{name}' holds no token; nothing to revoke")
-    with profile_transport(profile, transport) as http:
-        endpoints = profile_endpoints(profile, http)
+    with profile_transport(profile, transport, vault_tls(ctx.vault)) as http:
+        endpoints = endpoints_for(profile_endpoints(profile, http), profile)
         creds = client_credentials(ctx, profile, endpoints)
         if not revoke_token(http, endpoints, creds, token, hint, now=ctx.clock.now()):
             return Revocation(
@@ -103,7 +105,7 @@ def _end_session_url(
     """OIDC RP-Initiated Logout 1.0 §2: the end_session_endpoint with id_token_hint and client_id."""
     from urllib.parse import urlencode, urlsplit, urlunsplit
 
-    with profile_transport(profile, transport) as http:
+    with profile_transport(profile, transport, vault_tls(ctx.vault)) as http:
         endpoints = profile_endpoints(profile, http)
     if not endpoints.end_session_endpoint:
         return ""

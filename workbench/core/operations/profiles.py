@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import InputError, ProfileExistsError, WorkbenchError
+from workbench.core.errors import ClientCertError, InputError, ProfileExistsError, WorkbenchError
 from workbench.core.errors import UntrustedProfileError as UntrustedProfileError
+from workbench.core.jose.x509 import CLIENT_CERT_SECRET, load_client_certificate
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -95,6 +96,11 @@ def _check_secret_value(key: str, value: str) -> None:
         raise InputError(f"secret '{key}' is larger than 1 MiB; that is not a secret", field=f"secrets.{key}")
     if "\x00" in value:
         raise InputError(f"secret '{key}' contains a NUL byte; that is not a secret", field=f"secrets.{key}")
+    if key == CLIENT_CERT_SECRET:  # mTLS: the certificate and its key, checked before anything is stored
+        try:
+            load_client_certificate(value.encode("utf-8"))
+        except ClientCertError as exc:
+            raise ClientCertError(str(exc), hint=exc.hint, field=f"secrets.{key}") from None
 
 
 def _check_input_names(preset: Preset, vars_: Iterable[str], secrets: Iterable[str]) -> None:

@@ -15,6 +15,7 @@ from workbench.core.jose.inspect.compact import normalize_token
 from workbench.core.jose.inspect.results import TokenWarning
 from workbench.core.jose.jwe import encryption_key_from_text
 from workbench.core.operations.dpop import binding_code, dpop_binding
+from workbench.core.operations.mtls import cert_binding, cert_binding_code
 from workbench.core.redact import fingerprint
 
 if TYPE_CHECKING:
@@ -196,7 +197,8 @@ def inspect_token(
     The key is given built (`key`, from the CLI's files and flags) or as the kind and text
     the Inspector's key box holds (`key_kind`, `key_text`; a JWKS URL is fetched here).
     With `ctx` and `profile`, a DPoP binding (`cnf.jkt`) is compared with that profile's DPoP
-    key (a `dpop-binding` or `dpop-other-key` line among the warnings). Network and keychain:
+    key (a `dpop-binding` or `dpop-other-key` line among the warnings), a certificate binding
+    (`cnf.x5t#S256`) with its client certificate (`mtls-binding` or `mtls-other-cert`). Network and keychain:
     run off the GUI thread. A JWE is opened with `decrypt_key` when one is given
     (its nested token is then checked with `key`); the Inspector gives it as text
     (`decrypt_key_text`: a PEM or JWK, read here, off the GUI thread). `secret_base64`: the
@@ -212,6 +214,9 @@ def inspect_token(
     line = dpop_binding(ctx, profile, inspection.claims or None)
     if line is not None:
         inspection.warnings.append(TokenWarning(binding_code(line), line))
+    line = cert_binding(ctx, profile, inspection.claims or None)  # mTLS: cnf.x5t#S256
+    if line is not None:
+        inspection.warnings.append(TokenWarning(cert_binding_code(line), line))
     return inspection
 
 

@@ -11,7 +11,9 @@
     key_id = "4c1e…"
 
     [settings]            # optional: refresh_lead (s), timeout (s), verify_tls, allowed_origins,
-                          # token_placement ("header" | "query"), token_parameter, token_scheme
+                          # token_placement ("header" | "query"), token_parameter, token_scheme,
+                          # tls_ca_file (a PEM of the only certificates its TLS trusts: a CA, or a
+                          # server's self-signed certificate)
     [override]            # optional: deep-merged into the preset
 
 Secret values live in the vault under the names in `secret_names`. Files are written
@@ -66,7 +68,7 @@ TOP_LEVEL_KEYS = (
 # How the profile's calls carry its token, over the preset's `[token]`: in a header (its
 # scheme: `token_scheme`, "" for the token alone) or a query parameter (`token_parameter`).
 TOKEN_SETTINGS = ("token_placement", "token_parameter", "token_scheme")
-SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins", *TOKEN_SETTINGS)
+SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins", "tls_ca_file", *TOKEN_SETTINGS)
 SETTABLE_PLACEMENTS = ("header", "query")
 DEFAULT_TOKEN_PARAMETER = "access_token"  # noqa: S105 - a parameter's name (RFC 6750 §2.3)
 _QUERY_NAME = re.compile(r"^[A-Za-z0-9._~-]{1,64}\Z")
@@ -394,6 +396,9 @@ def build_profile(
             value = _allowed_origins(value, path)
         elif key in TOKEN_SETTINGS:
             value = _token_setting(key, value, path)
+        elif key == "tls_ca_file":
+            if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\0"):
+                raise Problem(path, "must be the path of a PEM file of certificates")
         elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise Problem(path, "must be a number of seconds")
         elif key == "refresh_lead" and value < 0:

@@ -45,6 +45,7 @@ class SandboxState:
     def __init__(self, *, clock_offset: float = 0.0) -> None:
         self.clock_offset = float(clock_offset)
         self.url = ""
+        self.tls_url = ""  # the TLS listener (mutual TLS), once started
 
     def now(self) -> float:
         return time.time() + self.clock_offset

@@ -7,6 +7,13 @@ DPoP (RFC 9449): a token request with a `DPoP` proof gets a DPoP token (`token_t
 must send one. Proofs need the server's nonce (`use_dpop_nonce` + `DPoP-Nonce`, on the token
 endpoint and the API alike). The API takes a DPoP token only as `Authorization: DPoP` with a
 proof whose `ath` matches it, never as a Bearer token.
+
+Mutual TLS (RFC 8705), on the sandbox's TLS listener: the client `workbench-mtls` authenticates
+with its self-signed certificate (`self_signed_tls_client_auth`: the certificate the connection
+presented must be the registered one; the form carries only `client_id`). A token requested over
+a connection that presented a certificate is bound to it (`cnf.x5t#S256`), and the API takes a
+bound token only over a connection presenting that same certificate. `drop_cnf` (tests) makes
+the token endpoint leave the binding out.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from workbench.sandbox.emulators.base import (
     new_opaque_token,
 )
 from workbench.sandbox.http import Reject, Request, Response, json_response
+from workbench.sandbox.tls import x5t_s256
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class _Client:
     secret: str | None  # None: a public client
     scopes: frozenset[str]
     dpop: bool = False  # its tokens must be DPoP-bound
+    x5t: str | None = None  # mTLS: the thumbprint of its registered self-signed certificate
 
 
 class OAuth2(Provider):
@@ -68,6 +77,11 @@ class OAuth2(Provider):
             self.dpop_client_id: _Client(self.dpop_client_secret, frozenset({"read"}), dpop=True),
         }
         self.dpop = DpopChecker(require_nonce=True)
+        self.mtls_client_id = "workbench-mtls"
+        self.mtls_cert_pem, self.mtls_key_pem, x5t = self_signed_client()
+        self._clients[self.mtls_client_id] = _Client(None, frozenset({"read"}), x5t=x5t)
+        self.drop_cnf = False  # tests: a server that drops the certificate binding
+        self.bind_to: str | None = None  # tests: a server that binds tokens to another certificate
         self.route("POST", self.TOKEN_PATH, self._grant_endpoint, self.token)
 
     @staticmethod
@@ -104,8 +118,9 @@ class OAuth2(Provider):
         lifetime: int | None = None,
         *,
         jkt: str | None = None,
+        x5t: str | None = None,
     ) -> str:
-        bound = {"cnf": {"jkt": jkt}} if jkt else {}
+        bound = {"cnf": {"jkt": jkt}} if jkt else {"cnf": {"x5t#S256": x5t}} if x5t else {}
         return self.hs256_jwt(
             self.secret,
             subject,
@@ -123,9 +138,16 @@ class OAuth2(Provider):
         scheme, _, token = value.partition(" ")
         if scheme.lower() != "dpop":
             claims = super().authenticate(request)
-            if isinstance(claims.get("cnf"), dict) and "jkt" in claims["cnf"]:
+            found = claims.get("cnf")
+            bound: dict[str, Any] = found if isinstance(found, dict) else {}
+            if "jkt" in bound:
                 raise Reject(
                     self._dpop_unauthorized("invalid_token", "a DPoP-bound token sent as a Bearer token")
+                )
+            presented = x5t_s256(request.client_cert) if request.client_cert else None
+            if "x5t#S256" in bound and bound["x5t#S256"] != presented:
+                raise Reject(
+                    self.unauthorized("certificate-bound token without its certificate", expired=False)
                 )
             return claims
         token = token.strip()
@@ -211,6 +233,13 @@ class OAuth2(Provider):
             client_id = form.get("client_id", "")
             self._check_secret(client_id, form["client_secret"], basic=False)
             return client_id, True
+        client = self._clients.get(form.get("client_id", ""))
+        if client is not None and client.x5t is not None:  # RFC 8705 §2.2 self_signed_tls_client_auth
+            if request.client_cert is None or x5t_s256(request.client_cert) != client.x5t:
+                raise Reject(
+                    self.error(401, "invalid_client", "client certificate missing or not registered")
+                )
+            return form["client_id"], True
         return (form.get("client_id") or None), False
 
     def _check_secret(self, client_id: str, secret: str, *, basic: bool) -> None:
@@ -263,20 +292,29 @@ class OAuth2(Provider):
             except ProofRefused as exc:
                 return self.error(400, exc.code, str(exc), headers=(("DPoP-Nonce", self.dpop.nonce),))
         if grant == "client_credentials":
+            if request.client_cert is not None and jkt is None and not self.drop_cnf:
+                x5t = self.bind_to or x5t_s256(request.client_cert)
+                return self._client_credentials(form, client_id, authenticated, x5t=x5t)
             return self._client_credentials(form, client_id, authenticated, jkt)
         if grant == "refresh_token":
             return self._refresh(form, client_id, authenticated, jkt)
         return self.error(400, "unsupported_grant_type", f"grant_type '{grant}' is not supported")
 
     def _client_credentials(
-        self, form: dict[str, str], client_id: str | None, authenticated: bool, jkt: str | None = None
+        self,
+        form: dict[str, str],
+        client_id: str | None,
+        authenticated: bool,
+        jkt: str | None = None,
+        *,
+        x5t: str | None = None,
     ) -> Response:
         if not authenticated or client_id is None:
             return self.error(
                 401, "invalid_client", "client authentication is required for client_credentials"
             )
         scope = self._scope(form.get("scope"), self._clients[client_id].scopes)
-        access = self._access(client_id, client_id, scope, "client_credentials", jkt=jkt)
+        access = self._access(client_id, client_id, scope, "client_credentials", jkt=jkt, x5t=x5t)
         return json_response(
             200,
             {
@@ -385,8 +423,53 @@ class OAuth2(Provider):
                 "preset": "oauth2-client-credentials",
                 "vars": {"client_id": self.dpop_client_id},
                 "secrets": {"client_secret": self.dpop_client_secret, "dpop_key": pem},
-            }
+            },
+            "oauth2-mtls": {  # on the TLS listener, whose certificate the profile trusts (tls_ca_file)
+                "preset": "oauth2-client-credentials",
+                "tls": True,
+                "vars": {
+                    "client_id": self.mtls_client_id,
+                    "client_auth": "self_signed_tls_client_auth",
+                    "mtls_bound_tokens": "always",
+                },
+                "secrets": {"client_cert": self.mtls_cert_pem + self.mtls_key_pem},
+            },
         }
+
+    def client_certificates(self) -> list[str]:
+        """The client certificates the TLS listener accepts for this emulator's clients."""
+        return [self.mtls_cert_pem]
+
+
+def self_signed_client() -> tuple[str, str, str]:
+    """(certificate PEM, key PEM, x5t#S256) of the demo's mTLS client."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "workbench-mtls")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return (
+        cert.public_bytes(pem).decode(),
+        key_pem.decode(),
+        x5t_s256(cert.public_bytes(serialization.Encoding.DER)),
+    )
 
 
 EMULATOR = OAuth2
