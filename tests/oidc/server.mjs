@@ -28,6 +28,10 @@
 // discovery document names the terminator's endpoints in mtls_endpoint_aliases once a test has
 // told the server where it listens (POST /__test/mtls-origin?origin=https://127.0.0.1:PORT).
 //
+// Issue 22 (discovery drives it): the provider mounted at /restricted offers only client_secret_post
+// and private_key_jwt (its token_endpoint_auth_methods_supported says so), like a deployment that
+// turned Basic and public clients off.
+//
 // Test-only routes under /__test/ (never part of a real deployment): the request log, the tokens
 // a client holds, and server-side revocation of every grant of a client (an admin revoking access).
 //
@@ -117,7 +121,9 @@ function readForm(req) {
   });
 }
 
-function configuration(tid) {
+const RESTRICTED = { prefix: '/restricted', authMethods: ['client_secret_post', 'private_key_jwt'] };
+
+function configuration(tid, authMethods) {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signing = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), use: 'sig', alg: 'RS256' };
   return {
@@ -125,7 +131,7 @@ function configuration(tid) {
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
     jwks: { keys: [signing] },
     clients: [],
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
+    clientAuthMethods: authMethods || ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'],
     scopes: ['openid', 'offline_access', 'profile', 'email', 'read', 'write'],
     claims: { openid: tid ? ['sub', 'tid'] : ['sub'], email: ['email'], profile: ['name'] },
     conformIdTokenClaims: false,
@@ -362,6 +368,9 @@ server.listen(0, '127.0.0.1', () => {
   const mtls = new Provider(`${origin}/mtls`, mtlsConfiguration());
   attachLog(mtls, '/mtls');
   mounts.push({ prefix: '/mtls', provider: mtls, callback: mtls.callback() });
+  const restricted = new Provider(`${origin}${RESTRICTED.prefix}`, configuration(null, RESTRICTED.authMethods));
+  attachLog(restricted, RESTRICTED.prefix);
+  mounts.push({ prefix: RESTRICTED.prefix, provider: restricted, callback: restricted.callback() });
   const rootCallback = root.callback();
   const byName = Object.fromEntries(mounts.map((m) => [m.prefix.split('/')[1], m]));
 

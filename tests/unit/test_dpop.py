@@ -97,16 +97,6 @@ def test_the_inspector_line_for_a_binding():
     assert describe_binding(None, "b").startswith("not DPoP-bound")
 
 
-def test_the_editor_says_what_the_issuer_advertises():
-    from workbench.core.oauth.protocol import Endpoints
-    from workbench.core.oauth.sender import advertised
-
-    offered = Endpoints(issuer="https://as", dpop_algs="ES256 EdDSA", source="https://as/.well-known/x")
-    assert advertised(offered) == "Offers DPoP (ES256, EdDSA)."
-    assert advertised(Endpoints(issuer="https://as", source="https://as/.well-known/x")) == "Offers no DPoP."
-    assert advertised(Endpoints(issuer="https://as", source="profile vars")) == ""
-
-
 def test_nonces_are_shared_through_their_file_and_a_broken_file_is_an_empty_book(tmp_path):
     path = tmp_path / "state" / "dpop-nonces.json"
     NonceBook(path).learn("https://as", {"dpop-nonce": "n-1"})

@@ -400,6 +400,7 @@ def test_add_fills_var_defaults_from_the_preset(ctx):
         "audience": "",
         "resource": "",
         "mtls_bound_tokens": "auto",
+        "introspection_endpoint": "",
     }
 
 

@@ -1,9 +1,13 @@
-"""`workbench decode TOKEN|- [--secret S | --key FILE | --jwks URL_OR_FILE] [--json]`.
+"""`workbench decode TOKEN|- [--secret S | --key FILE | --jwks URL_OR_FILE] [--json] [--introspect PROFILE]`.
 
 Prints what is inside a JWT and, when a key is given, whether its signature is
 valid. Exit status: 0 when the token decoded (expired or not); 1 when it is
 malformed, or when a key was given and the signature is not valid (the result
 is still printed first, then one line on stderr says so).
+
+`--introspect PROFILE` also asks that profile's issuer (RFC 7662) whether the token is active
+and prints what it answered after the decoded token (an opaque token, not a JWT, is only
+introspected). Exit status 3 when the issuer says `active: false` (printed first, then one line).
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from workbench.commands.jwt import read_key_file
 from workbench.core.errors import InputError, TokenFormatError
 from workbench.core.jose import inspect as jwtinspect
 from workbench.core.jose.inspect import format_moment, humanize_duration, humanize_relative
+from workbench.core.oauth.introspection import Introspected, introspection_rows
 from workbench.core.operations import encryption_key, inspect_token
+from workbench.core.operations.introspection import introspect_token
 
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
@@ -45,7 +51,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         '  workbench decode "$(workbench token prod)"\n'
         "  workbench decode - --json < token.txt | jq .payload\n"
         '  workbench decode "$TOKEN" --jwks https://login.example.com/.well-known/jwks.json\n'
-        '  workbench decode "$TOKEN" --secret @hmac-secret.txt\n',
+        '  workbench decode "$TOKEN" --secret @hmac-secret.txt\n'
+        '  workbench decode "$(workbench token prod)" --introspect prod\n\n'
+        "With --introspect PROFILE: exit status 3 when the issuer says the token is not active "
+        "(the answer is printed first, then stderr says 'the issuer says the token is not active').\n",
     )
     dec.add_argument("token", metavar="TOKEN|-", help="the JWT (a 'Bearer ' prefix is fine); - reads stdin")
     keyopt = dec.add_mutually_exclusive_group()
@@ -59,12 +68,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "a nested token inside is then checked with --secret/--key/--jwks",
     )
     dec.add_argument("--json", action="store_true", help="print the result as JSON")
+    dec.add_argument(
+        "--introspect",
+        metavar="PROFILE",
+        help="also ask PROFILE's issuer whether the token is active (RFC 7662 introspection, with the "
+        "profile's client authentication); an opaque token is only introspected",
+    )
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     token = read_token_argument(args.token)
     key = verification_key_from_args(args)
     decrypt_key = _decrypt_key(getattr(args, "decrypt_key", None))
+    profile = getattr(args, "introspect", None)
+    if profile:
+        return run_introspection(args, ctx, token, profile, key=key, decrypt_key=decrypt_key)
     result = inspect_token(token, key=key, now=ctx.clock.now(), decrypt_key=decrypt_key)
     if getattr(args, "json", False):
         _write(sys.stdout, _pretty(result.to_json()) + "\n")
@@ -75,6 +93,64 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         print(f"workbench: signature is not valid: {result.signature_error}", file=sys.stderr)
         return 1
     return 0
+
+
+def run_introspection(
+    args: argparse.Namespace,
+    ctx: AppContext,
+    token: str,
+    profile: str,
+    *,
+    key: VerificationKey | None,
+    decrypt_key: Any,
+) -> int:
+    """`decode --introspect PROFILE`: the decoded token (when it is a JWT), then the issuer's answer."""
+    try:
+        result: Inspection | None = inspect_token(
+            token, key=key, now=ctx.clock.now(), decrypt_key=decrypt_key
+        )
+    except TokenFormatError:
+        result = None  # an opaque token: only its issuer can say what it is
+    answer = introspect_token(ctx, profile, token)
+    if getattr(args, "json", False):
+        document = result.to_json() if result is not None else dict(OPAQUE_JSON)
+        document["introspection"] = answer.to_json()
+        _write(sys.stdout, _pretty(document) + "\n")
+    else:
+        head = render_inspection(result) + "\n" if result is not None else OPAQUE_TEXT
+        _write(sys.stdout, head + render_introspection(answer, ctx.clock.now()))
+    sys.stdout.flush()
+    if result is not None and result.signature_valid is False:
+        print(f"workbench: signature is not valid: {result.signature_error}", file=sys.stderr)
+        return 1
+    if not answer.active:
+        print("workbench: the issuer says the token is not active (introspection)", file=sys.stderr)
+        return INACTIVE_EXIT
+    return 0
+
+
+INACTIVE_EXIT = 3
+OPAQUE_TEXT = "Not a JWT (an opaque token): what it holds is what its issuer says\n\n"
+# `decode --json`'s keys for a token that is not a JWT (only the introspection says anything).
+OPAQUE_JSON: dict[str, Any] = {
+    "header": None,
+    "payload": None,
+    "alg": None,
+    "signature_valid": None,
+    "expires_at": None,
+    "issued_at": None,
+    "expired": None,
+    "warnings": [],
+    "type": "opaque",
+}
+
+
+def render_introspection(answer: Introspected, now: float) -> str:
+    lines = [f"Introspection ({answer.profile}: {answer.endpoint})"]
+    rows = introspection_rows(answer, now)
+    width = max(len(label) for label, _ in rows)
+    lines.extend(f"{_printable(label.ljust(width))}  {_printable(value)}" for label, value in rows)
+    return "\n".join(lines) + "\n"
 
 
 def read_token_argument(value: str) -> str:

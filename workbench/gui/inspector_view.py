@@ -12,7 +12,8 @@ What it does, in the manner of jwt.io:
 - times read "(4 s ago)" and stay current while the tab is open;
 - a JWE opens with the recipient's key ("Decrypt key") and its inner token is verified;
 - "Change one claim and re-sign" starts the editable mode (`forge_view`) from the decoded
-  token; "Probe API" sends the variants an API must refuse (`probe_view`).
+  token; "Probe API" sends the variants an API must refuse (`probe_view`); "Introspect" asks a
+  profile's issuer whether the token is active (`introspection_panel`, RFC 7662).
 Decoding and verifying is one core operation (`operations.inspect_token`), the one
 `workbench decode` uses.
 """
@@ -49,6 +50,7 @@ from workbench.core.operations import inspect_token
 from workbench.gui.forge_view import ForgePanel
 from workbench.gui.inspector_tabs import InspectionTabs
 from workbench.gui.inspector_text import DANGER_CODES, INFO_CODES, kind_text, suggested_key_kind, verdict
+from workbench.gui.introspection_panel import IntrospectionPanel
 from workbench.gui.json_view import VerdictBanner
 from workbench.gui.probe_view import ProbePanel
 from workbench.gui.services import Services
@@ -229,6 +231,9 @@ class InspectorView(QWidget):
         self.probe = ProbePanel(self.services)
         self.forge_tab = self.tabs.addTab(self.forge, "Edit && re-sign")
         self.probe_tab = self.tabs.addTab(self.probe, "Probe API")
+        self.introspection = IntrospectionPanel(self.services, self.token_input)  # RFC 7662, kept per token
+        self.introspection.profile_name_getter = self._selected_profile
+        self.introspect_tab = self.tabs.addTab(self.introspection, "Introspect")
         outer.addWidget(self.tabs, 1)
 
         self.key_kind.currentIndexChanged.connect(self.on_key_kind_changed)
@@ -326,6 +331,9 @@ class InspectorView(QWidget):
         if kind in ("pem", "jwk"):
             return self.key_text.toPlainText()
         return ""
+
+    def _selected_profile(self) -> str | None:
+        return self.profile_name_getter() if callable(self.profile_name_getter) else None
 
     def _token_text(self) -> str:
         return self.token_input.toPlainText().strip()

@@ -14,9 +14,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from workbench.core.errors import user_message
+from workbench.core.oauth.advertised import advertised_rows, advertised_summary, default_client_auth_note
 from workbench.core.oauth.login import discover_issuer
 from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
-from workbench.core.oauth.sender import advertised
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 
@@ -31,6 +31,8 @@ _SHOWN = (
     ("device_authorization_endpoint", "device"),
     ("revocation_endpoint", "revocation"),
     ("jwks_uri", "JWKS"),
+    ("pushed_authorization_request_endpoint", "PAR"),
+    ("introspection_endpoint", "introspection"),
 )
 
 
@@ -106,11 +108,15 @@ class DiscoveryRow(QWidget):
                 field.setPlaceholderText(found[name])
                 field.setToolTip(f"From discovery: {found[name]} (type a URL here to override it)")
 
+        auth = self.var_fields.get("client_auth")
+        if auth is not None:  # what an empty field means now that the issuer said what it takes
+            auth.setPlaceholderText(default_client_auth_note(endpoints))
         parts = [label for name, label in _SHOWN if name in found]
-        offers = advertised(endpoints)
+        offers = advertised_summary(endpoints)
         text = f"Found {', '.join(parts) or 'no'} endpoints ({endpoints.source})."
-        self.result.setText(f"{text} {offers}" if offers else text)
-        self.result.setToolTip("\n".join(f"{k}: {v}" for k, v in found.items()))
+        self.result.setText(f"{text}\n{offers}" if offers else text)
+        rows = [*found.items(), *advertised_rows(endpoints)]
+        self.result.setToolTip("\n".join(f"{k}: {v}" for k, v in rows))
         self.discovered.emit(endpoints)
 
     def on_fetch_failed(self, gen: int, exc: BaseException) -> None:

@@ -230,7 +230,8 @@ class Sandbox:
 
     def demo_extra_profiles(self) -> dict[str, dict[str, Any]]:
         """name → {"preset", "base_url", "vars", "secrets"}: demo profiles beyond one per preset
-        (the DPoP client of the OAuth emulator)."""
+        (the DPoP client of the OAuth emulator, the PAR client of the FAPI issuer); a spec's own
+        base_url wins over its preset's."""
         self.url  # noqa: B018 - raises if not started: base URLs need the port
         profiles: dict[str, dict[str, Any]] = {}
         for provider in self.providers.values():

@@ -255,8 +255,11 @@ def build_request(
         if "json" in section:
             raise PresetError(f"preset '{profile.preset.name}': [{step}] client_auth needs a `form` body")
         algs = str((oauth or {}).get("auth_signing_algs") or "").split()
-        creds = client_credentials_from(context["vars"], lambda name: lazy_get(lazy, name), signing_algs=algs)
+        offered = str((oauth or {}).get("auth_methods") or "").split()
         try:
+            creds = client_credentials_from(
+                context["vars"], lambda name: lazy_get(lazy, name), signing_algs=algs, offered_methods=offered
+            )
             auth_headers, auth_fields = creds.apply(url, now=stamp)
         except InputError as exc:
             raise InputError(f"{where}: {exc}", hint=exc.hint) from None

@@ -309,10 +309,9 @@ class Wire:
         endpoints = profile_endpoints(profile, http)
         endpoints = endpoints_for(endpoints, profile)  # RFC 8705 §5: the aliases that take certificates
         found = {"issuer": endpoints.issuer, **endpoints.urls()}
-        if endpoints.auth_signing_algs:
-            found["auth_signing_algs"] = endpoints.auth_signing_algs
-        if endpoints.cert_bound:
-            found["cert_bound"] = endpoints.cert_bound
+        for advertised in ("auth_signing_algs", "auth_methods", "cert_bound"):
+            if getattr(endpoints, advertised):
+                found[advertised] = getattr(endpoints, advertised)
         return found
 
     def refuse_unbound(

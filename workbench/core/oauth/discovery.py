@@ -192,6 +192,10 @@ def endpoints_from_document(document: Mapping[str, Any], *, issuer: str, source:
         )
     if document.get("tls_client_certificate_bound_access_tokens") is True:
         values["cert_bound"] = "true"
+    methods = document.get("token_endpoint_auth_methods_supported")
+    if isinstance(methods, list):
+        names = (m for m in methods if isinstance(m, str) and m.replace("_", "").isalnum())
+        values["auth_methods"] = " ".join(names)[:300]
     return Endpoints.from_json(values)
 
 

@@ -232,6 +232,7 @@ def client_credentials(
         oauth_vars(profile),
         lambda n: load_input(vault, profile, n),
         signing_algs=endpoints.signing_algs() if endpoints is not None else (),
+        offered_methods=endpoints.auth_methods.split() if endpoints is not None else (),
     )
 
 

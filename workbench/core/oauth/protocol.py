@@ -11,8 +11,7 @@ What lives here (each piece is used by `oauth_login`, the engine and the presets
   Basic encoding), `client_secret_post`, `private_key_jwt` (RFC 7523 §2.2 / OIDC Core
   §9: iss = sub = client_id, aud = token endpoint, fresh jti, exp ≤ 5 min, kid = RFC 7638
   thumbprint of the key) and `none` (a public client sends only `client_id`).
-* `id_token` validation (OIDC Core §3.1.3.7): signature by the issuer's JWKS (or the
-  client secret for HS*), iss, aud, azp, exp, nonce.
+* `id_token` validation lives in `id_token_check` (re-exported here).
 * Reading an RFC 6749 §5.2 error answer into one line.
 """
 
@@ -33,8 +32,9 @@ from workbench.core.errors import InputError, KeyFormatError, ProviderResponseEr
 from workbench.core.errors import LoginCancelled as LoginCancelled
 from workbench.core.errors import OAuthError as OAuthError  # defined in the error tree
 from workbench.core.jose import jws, keys
-from workbench.core.jose.inspect import VerificationKey, decode_unverified, inspect_token
 from workbench.core.net.origins import is_loopback_host, origin_of
+from workbench.core.oauth.id_token_check import IdTokenCheck as IdTokenCheck
+from workbench.core.oauth.id_token_check import validate_id_token as validate_id_token
 from workbench.core.oauth.issuers import is_issuer_template, issuer_for_tenant, matches_issuer
 from workbench.core.redact import redact
 
@@ -49,7 +49,7 @@ ClientAuth = Literal[
 ]
 CLIENT_AUTH_METHODS: tuple[ClientAuth, ...] = ClientAuth.__args__  # type: ignore[attr-defined]
 # RFC 8705 §2: the client's TLS certificate authenticates it; the form carries only client_id.
-MTLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
+MTLS_METHODS: tuple[ClientAuth, ...] = ("self_signed_tls_client_auth", "tls_client_auth")
 # RFC 7523 does not fix a lifetime; OIDC providers commonly refuse assertions living longer than
 # 5 minutes, and a short one limits what a captured assertion is worth.
 ASSERTION_LIFETIME = 300
@@ -57,20 +57,33 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 # RFC 7636 §4.1: 43..128 characters; 32 random bytes give 43.
 PKCE_VERIFIER_BYTES = 32
-# Leeway for exp/iat/nbf of an id_token (clocks of laptops drift).
-ID_TOKEN_LEEWAY = 60.0
 
 # Names of the vars that override discovery (and the discovery document's own names).
-ENDPOINT_VARS = ("authorization_endpoint", "token_endpoint", "device_authorization_endpoint")
+ENDPOINT_VARS = (
+    "authorization_endpoint",
+    "token_endpoint",
+    "device_authorization_endpoint",
+    "introspection_endpoint",
+)
 # The endpoints templates see as `oauth.<name>` (discovered, or the profile var that overrides it).
 TEMPLATE_ENDPOINTS = (*ENDPOINT_VARS, "revocation_endpoint", "jwks_uri")
 
 
 # --------------------------------------------------------------------------- endpoints
 
-# The fields of `Endpoints` that are not endpoint URLs.
-_NOT_URLS = {"issuer", "source", "auth_signing_algs", "dpop_algs", "require_par", "require_jar", "jar_algs"}
-_NOT_URLS |= {"mtls_aliases", "cert_bound"}
+# The fields of `Endpoints` that are not URLs (what the issuer advertises, where it came from).
+NOT_URLS = (
+    "issuer",
+    "source",
+    "auth_signing_algs",
+    "dpop_algs",
+    "require_par",
+    "require_jar",
+    "jar_algs",
+    "auth_methods",
+    "mtls_aliases",
+    "cert_bound",
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,9 @@ class Endpoints:
     userinfo_endpoint: str = ""
     end_session_endpoint: str = ""
     pushed_authorization_request_endpoint: str = ""  # RFC 9126
+    introspection_endpoint: str = ""  # RFC 7662 (named by RFC 8414 §2)
+    # token_endpoint_auth_methods_supported (RFC 8414 §2), space-separated ("" when not stated).
+    auth_methods: str = ""
     # token_endpoint_auth_signing_alg_values_supported, space-separated ("" when not stated).
     auth_signing_algs: str = ""
     # dpop_signing_alg_values_supported (RFC 9449 §5.1), space-separated ("" when not stated).
@@ -104,7 +120,7 @@ class Endpoints:
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in _NOT_URLS and getattr(self, f.name)
+            if f.name not in NOT_URLS and getattr(self, f.name)
         }
 
     def signing_algs(self) -> tuple[str, ...]:
@@ -240,17 +256,52 @@ def basic_authorization(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
 
 
-def resolve_client_auth(value: str, *, has_secret: bool, has_key: bool) -> ClientAuth:
-    """The `client_auth` var, or a default from what is stored: key → private_key_jwt,
-    secret → client_secret_basic (RFC 6749 §2.3.1 says servers MUST support it), else none."""
+# The default method for what the profile stores, best first: a key signs an assertion (nothing
+# secret travels); a secret goes Basic (RFC 6749 §2.3.1: servers MUST support it), then in the body,
+# then as an HS256 assertion.
+_BY_KEY: tuple[ClientAuth, ...] = ("private_key_jwt",)
+_BY_SECRET: tuple[ClientAuth, ...] = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
+
+
+def resolve_client_auth(
+    value: str, *, has_secret: bool, has_key: bool, offered: Sequence[str] = (), has_cert: bool = False
+) -> ClientAuth:
+    """The `client_auth` var, or (empty) the best method for what is stored among those the issuer
+    `offered` (its token_endpoint_auth_methods_supported; empty: not stated, anything goes).
+
+    A method the issuer does not list is refused here, in one line naming what it offers, before
+    any request. `none` is never refused: servers that take public clients often leave it out of
+    the list (Keycloak, Auth0), and a public client has nothing else to send. A private_key the
+    issuer cannot take for client authentication may still sign request objects (JAR): the client
+    is then public. A stored client certificate (`has_cert`) authenticates by default only where
+    the issuer lists an RFC 8705 method: whether it is self-signed or from a PKI is the issuer's
+    registration, not something the certificate says."""
     text = (value or "").strip()
+    listed = [m for m in offered if m]
     if not text:
-        if has_key:
-            return "private_key_jwt"
-        return "client_secret_basic" if has_secret else "none"
+        candidates = [*(_BY_KEY if has_key else ()), *(_BY_SECRET if has_secret else ())]
+        for method in candidates:
+            if not listed or method in listed:
+                return method
+        for method in MTLS_METHODS if has_cert else ():
+            if method in listed:
+                return method
+        if has_secret:
+            raise InputError(
+                f"the issuer takes client authentication by {', '.join(listed)}; the profile's "
+                "client_secret fits none of them; nothing was sent",
+                hint="set client_auth to one it offers (`--set client_auth=…`) and store what it needs",
+            )
+        return "none"
     if text not in CLIENT_AUTH_METHODS:
         raise InputError(
             f"client_auth '{text}' is not one of {', '.join(CLIENT_AUTH_METHODS)}",
+        )
+    if listed and text != "none" and text not in listed:
+        raise InputError(
+            f"client_auth {text} is not offered by the issuer (it takes {', '.join(listed)}); "
+            "nothing was sent",
+            hint="set one it offers with `--set client_auth=…`, or leave client_auth empty for the best one",
         )
     return text
 
@@ -413,12 +464,24 @@ def client_credentials_from(
     get_secret: Callable[[str], str | None],
     *,
     signing_algs: Sequence[str] = (),
+    offered_methods: Sequence[str] = (),
 ) -> ClientCredentials:
     """Build the client's credentials from a profile's vars and a secret getter (vault).
-    `signing_algs`: what the issuer takes for private_key_jwt (`Endpoints.signing_algs`)."""
+    `signing_algs`: what the issuer takes for private_key_jwt (`Endpoints.signing_algs`);
+    `offered_methods`: its token_endpoint_auth_methods_supported (`resolve_client_auth`)."""
     secret = get_secret("client_secret")
     key = get_secret("private_key")
-    method = resolve_client_auth(vars_.get("client_auth", ""), has_secret=bool(secret), has_key=bool(key))
+    chosen = (vars_.get("client_auth") or "").strip()
+    # The keychain is asked for a certificate only where one could authenticate the client.
+    maybe_cert = chosen in MTLS_METHODS or (not chosen and any(m in offered_methods for m in MTLS_METHODS))
+    cert = maybe_cert and bool(get_secret("client_cert"))
+    method = resolve_client_auth(
+        vars_.get("client_auth", ""),
+        has_secret=bool(secret),
+        has_key=bool(key),
+        offered=offered_methods,
+        has_cert=cert,
+    )
     return ClientCredentials(
         client_id=(vars_.get("client_id") or "").strip(),
         method=method,
@@ -428,7 +491,7 @@ def client_credentials_from(
         # The private key also signs request objects (JAR), whatever authenticates the client.
         private_key=key,
         signing_algs=tuple(signing_algs),
-        certificate=method in MTLS_METHODS and bool(get_secret("client_cert")),
+        certificate=method in MTLS_METHODS and cert,
     )
 
 
@@ -460,111 +523,6 @@ def parse_json_body(body: bytes) -> Any:
         return json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
-
-
-# --------------------------------------------------------------------------- id_token
-
-
-@dataclass(frozen=True)
-class IdTokenCheck:
-    """What `validate_id_token` found. `claims` are the verified payload."""
-
-    claims: dict[str, Any]
-    verified_with: str
-
-
-def validate_id_token(
-    id_token: str,
-    *,
-    issuer: str,
-    client_id: str,
-    nonce: str | None,
-    jwks: Mapping[str, Any] | None,
-    client_secret: str | None = None,
-    now: float,
-    max_age: int | None = None,
-    previous: Mapping[str, Any] | None = None,
-) -> IdTokenCheck:
-    """OIDC Core §3.1.3.7. Raises ProviderResponseError naming the first check that failed.
-
-    `issuer` may be a multi-tenant template (`…/{tenantid}/v2.0`): the token's `iss` must then be
-    the template filled with the token's own `tid` claim, and nothing looser. `max_age`: it was
-    asked for, so `auth_time` must be there and recent enough (§3.1.3.7 item 13). `previous`: the
-    claims of the id_token this one replaces on a refresh (§12.2: same iss, sub and aud, the
-    original auth_time)."""
-
-    try:
-        header, payload = decode_unverified(id_token)
-    except Exception:
-        raise ProviderResponseError("the id_token is not a readable JWT") from None
-    alg = header.get("alg")
-    if not isinstance(alg, str) or alg.lower() == "none":
-        raise ProviderResponseError("the id_token is unsigned (alg none); it was rejected")
-    if alg.startswith("HS"):
-        if not client_secret:
-            raise ProviderResponseError(f"the id_token is signed with {alg}, but no client_secret is stored")
-        key = VerificationKey.from_secret(client_secret, source="client_secret")
-    else:
-        if not jwks:
-            raise ProviderResponseError(
-                "the issuer names no JWKS (jwks_uri), so its id_token cannot be checked"
-            )
-        key = VerificationKey.from_jwks(dict(jwks), source="issuer JWKS")
-    inspection = inspect_token(id_token, key=key, now=now)
-    if not inspection.signature_valid:
-        raise ProviderResponseError(
-            f"the id_token signature is not valid ({inspection.signature_error or 'no matching key'})"
-        )
-    if is_issuer_template(issuer):
-        tid = payload.get("tid")
-        expected = issuer_for_tenant(issuer, tid)
-        if expected is None:
-            raise ProviderResponseError(
-                "the id_token has no usable tid claim, so its iss cannot be checked against the "
-                f"issuer template {issuer}"
-            )
-        if payload.get("iss") != expected:
-            raise ProviderResponseError(
-                f"the id_token's iss is not the issuer template filled with its tid '{tid}' "
-                "(a token of another tenant); refused"
-            )
-    elif payload.get("iss") != issuer:
-        raise ProviderResponseError("the id_token was issued by another issuer (iss does not match)")
-    aud = payload.get("aud")
-    audiences = [aud] if isinstance(aud, str) else list(aud) if isinstance(aud, list) else []
-    if client_id not in audiences:
-        raise ProviderResponseError("the id_token is not meant for this client (aud does not name client_id)")
-    azp = payload.get("azp")
-    if len(audiences) > 1 and azp is not None and azp != client_id:
-        raise ProviderResponseError("the id_token's azp names another client")
-    exp = payload.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
-        raise ProviderResponseError("the id_token has no exp")
-    if now > float(exp) + ID_TOKEN_LEEWAY:
-        raise ProviderResponseError("the id_token has expired")
-    iat = payload.get("iat")
-    if isinstance(iat, int | float) and not isinstance(iat, bool) and float(iat) > now + ID_TOKEN_LEEWAY:
-        raise ProviderResponseError("the id_token was issued in the future (check the clock)")
-    if nonce is not None and payload.get("nonce") != nonce:
-        raise ProviderResponseError("the id_token's nonce does not match this login (replayed token?)")
-    auth_time = payload.get("auth_time")
-    has_auth_time = isinstance(auth_time, int | float) and not isinstance(auth_time, bool)
-    if max_age is not None:
-        if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
-            raise ProviderResponseError("max_age was asked for, but the id_token has no auth_time")
-        if now > float(auth_time) + max_age + ID_TOKEN_LEEWAY:
-            raise ProviderResponseError("the id_token's auth_time is older than the max_age asked for")
-    if previous is not None:
-        for claim in ("iss", "sub"):
-            if payload.get(claim) != previous.get(claim):
-                raise ProviderResponseError(
-                    f"the id_token of the refresh names another {claim} than the login's (OIDC Core §12.2)"
-                )
-        if has_auth_time and "auth_time" in previous and auth_time != previous.get("auth_time"):
-            raise ProviderResponseError(
-                "the id_token of the refresh changes auth_time, the original login's time (OIDC Core §12.2)"
-            )
-    return IdTokenCheck(claims=dict(payload), verified_with=inspection.verified_with or str(alg))
 
 
 __all__ = [

@@ -121,13 +121,6 @@ def dpop_hint(dpop: DpopLogin | None, endpoints: Endpoints, profile: str) -> str
     )
 
 
-def advertised(endpoints: Endpoints) -> str:
-    """What the issuer advertises for sender-constrained tokens, for the editor's discovery row."""
-    if endpoints.dpop_algs:
-        return f"Offers DPoP ({', '.join(endpoints.dpop_algs.split())})."
-    return "Offers no DPoP." if endpoints.source.startswith("http") else ""
-
-
 def check_bound(document: Mapping[str, Any], dpop: DpopLogin | None, what: str) -> None:
     """A token answer to a request with a DPoP proof must be a DPoP token bound to the key."""
     if dpop is None:

@@ -10,10 +10,10 @@ writes when a later step fails: a refused profile leaves nothing in the keychain
 
 This package is the catalogue: its modules are grouped by noun (``profiles``, ``keys``,
 ``tokens``, ``requests``, ``imports``, ``logins``; ``secrets`` writes a profile's secrets under
-its token lock) and every operation is importable from here, except those of ``imports`` and
-``logins``: they load the importers and OAuth, so they are imported from their modules when
-used. Errors about one input carry it in `field` (`errors.WorkbenchError`), so a form marks
-the field without reading the message.
+its token lock) and every operation is importable from here, except those of ``imports``,
+``logins`` and ``introspection``: they load the importers and OAuth, so they are imported from
+their modules when used. Errors about one input carry it in `field` (`errors.WorkbenchError`), so
+a form marks the field without reading the message.
 
 =====================  ==============================================================
 operation              result
@@ -41,6 +41,7 @@ resign_edited          Signed (an edited header and payload, signed as they are)
 encrypt_token          Encrypted (a compact JWE for a recipient's key)
 generate_keychain_key  KeyGenerated (a signing key kept in the keychain by name)
 probe_api              ProbeReport (which forged variants of a valid token the API accepted)
+introspect_token       Introspected (RFC 7662: active or not, what the issuer knows; in ``introspection``)
 =====================  ==============================================================
 """
 

@@ -27,6 +27,7 @@ EMULATOR_MODULES: tuple[str, ...] = (
     "paymentsgate",
     "oauth2",
     "authorization_server",
+    "fapi_issuer",
 )
 
 

@@ -16,6 +16,8 @@ CLI tests log in against it). Issuer = `{sandbox}/idp`. What it does, strictly:
   (`authorization_pending`, `slow_down` when polled faster than `interval`, `access_denied`,
   `expired_token`).
 - `POST /revoke` (RFC 7009: 200 for any token), `GET /jwks` (ES256 key of the id_tokens).
+- `POST /par` (RFC 9126), request objects (RFC 9101) and `POST /introspect` (RFC 7662): see `fapi`.
+  `FapiIssuer` (issuer `{sandbox}/fapi`) requires both PAR and signed request objects.
 - Clients: `workbench-public` (public, `client_auth = none`) and `workbench-confidential`
   (client_secret_basic / client_secret_post with a random secret).
 """
@@ -31,11 +33,18 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit
 
 from workbench.sandbox import tokens as jose
 from workbench.sandbox.emulators.base import DAY, Provider, SandboxState, Session, SessionStore
+from workbench.sandbox.emulators.fapi import (
+    AuthorizationRefused,
+    PushedAndSigned,
+    introspection_answer,
+    introspection_form,
+)
+from workbench.sandbox.emulators.pages import DECISION_BUTTONS, page
 from workbench.sandbox.http import Reject, Request, Response, json_response
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -93,35 +102,18 @@ class _Client:
     secret: str | None
 
 
-# The consent page's and the device page's answer: the form field `decision`.
-_DECISION_BUTTONS = (
-    "<button name='decision' value='approve'>Approve</button>"
-    "<button name='decision' value='deny'>Deny</button>"
-)
-
-
-def _page(title: str, body: str) -> Response:
-    text = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:32em;margin:3em auto}"
-        "button{font-size:1.1em;margin-right:1em;padding:.4em 1.2em}"
-        "input{font-size:1.4em;letter-spacing:.15em}</style></head>"
-        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
-    )
-    return Response(200, text.encode("utf-8"), "text/html; charset=utf-8", [*_NO_STORE])
-
-
 class AuthorizationServer(Provider):
     """OIDC authorization server with consent and device approval pages (see module docstring)."""
 
     key = "idp"
-    presets = ("oauth2-authorization-code", "oauth2-device-code")
+    presets: ClassVar[tuple[str, ...]] = ("oauth2-authorization-code", "oauth2-device-code")
     prefix = "/idp"
     default_lifetime = 900
     default_refresh_lifetime = 30 * DAY
     CODE_LIFETIME = 60
     DEVICE_LIFETIME = 600
+    require_par = False
+    require_jar = False
 
     def __init__(self, state: SandboxState) -> None:
         super().__init__(state)
@@ -153,6 +145,9 @@ class AuthorizationServer(Provider):
         self.route("POST", "/device", "mint", self.device_decide)
         self.route("POST", "/token", self._token_endpoint_name, self.token)
         self.route("POST", "/revoke", "verify", self.revoke)
+        self.fapi = PushedAndSigned(self, require_par=self.require_par, require_jar=self.require_jar)
+        self.route("POST", "/par", "mint", self.fapi.pushed_authorization_request)
+        self.route("POST", "/introspect", "verify", self.introspect)
 
     # -- basics --
 
@@ -199,6 +194,7 @@ class AuthorizationServer(Provider):
                 "id_token_signing_alg_values_supported": ["ES256"],
                 "scopes_supported": ["openid", "profile", "offline_access", "read"],
                 "authorization_response_iss_parameter_supported": True,
+                **self.fapi.metadata(),
             },
         )
 
@@ -300,12 +296,16 @@ class AuthorizationServer(Provider):
 
     def authorize(self, request: Request) -> Response:
         query = dict(parse_qsl(request.query, keep_blank_values=True))
+        if query.get("client_id", "") not in self._clients:
+            return page("Unknown client", "<p>This application is not registered.</p>")
+        try:
+            query = self.fapi.authorization_query(query)  # a pushed request, a request object, or as is
+        except AuthorizationRefused as exc:
+            return page("Refused", f"<p>{html.escape(str(exc))}</p>")
         client_id = query.get("client_id", "")
         redirect_uri = query.get("redirect_uri", "")
-        if client_id not in self._clients:
-            return _page("Unknown client", "<p>This application is not registered.</p>")
         if not self._loopback_redirect(redirect_uri):
-            return _page("Bad redirect", "<p>redirect_uri must be http://127.0.0.1:PORT/… (RFC 8252).</p>")
+            return page("Bad redirect", "<p>redirect_uri must be http://127.0.0.1:PORT/… (RFC 8252).</p>")
 
         def fail(code: str, text: str) -> Response:
             target = (
@@ -342,16 +342,16 @@ class AuthorizationServer(Provider):
             f"<p><b>{html.escape(client_id)}</b> asks to sign in as <b>demo-user</b> with scope "
             f"<code>{scope}</code>.</p><form method='post' action='{self.prefix}/authorize'>"
             f"<input type='hidden' name='request_id' value='{request_id}'>"
-            f"{_DECISION_BUTTONS}</form>"
+            f"{DECISION_BUTTONS}</form>"
         )
-        return _page("Sandbox sign-in", form)
+        return page("Sandbox sign-in", form)
 
     def decide(self, request: Request) -> Response:
         form = self._form(request)
         with self._lock:
             pending = self._pending.pop(form.get("request_id", ""), None)
         if pending is None:
-            return _page("Expired", "<p>This sign-in request is unknown or already answered.</p>")
+            return page("Expired", "<p>This sign-in request is unknown or already answered.</p>")
         params: dict[str, str] = {"state": pending.state, "iss": self.issuer}
         if form.get("decision") == "approve":
             code = secrets.token_urlsafe(24)
@@ -410,9 +410,9 @@ class AuthorizationServer(Provider):
             "<p>Enter the code shown by Token Workbench.</p>"
             f"<form method='post' action='{self.prefix}/device'>"
             f"<p><input name='user_code' value='{code}' autocomplete='off'></p>"
-            f"{_DECISION_BUTTONS}</form>"
+            f"{DECISION_BUTTONS}</form>"
         )
-        return _page("Sandbox device sign-in", body)
+        return page("Sandbox device sign-in", body)
 
     def device_decide(self, request: Request) -> Response:
         form = self._form(request)
@@ -421,12 +421,10 @@ class AuthorizationServer(Provider):
             user_code = f"{user_code[:4]}-{user_code[4:]}"
         approved = form.get("decision") == "approve"
         if not self.decide_device(user_code, approved=approved):
-            return _page(
-                "Unknown code", "<p>That code is unknown or has expired. Check it and try again.</p>"
-            )
+            return page("Unknown code", "<p>That code is unknown or has expired. Check it and try again.</p>")
         if approved:
-            return _page("Device approved", "<p>You can return to Token Workbench.</p>")
-        return _page("Request denied", "<p>The device was not signed in.</p>")
+            return page("Device approved", "<p>You can return to Token Workbench.</p>")
+        return page("Request denied", "<p>The device was not signed in.</p>")
 
     def decide_device(self, user_code: str, *, approved: bool) -> bool:
         """Approve or deny a pending device login (the device page; tests call it directly)."""
@@ -550,7 +548,21 @@ class AuthorizationServer(Provider):
         subject = f"user_{uuid.uuid4().hex[:10]}"
         return json_response(200, self._tokens(client_id, device.scope, subject, "device_code"), _NO_STORE)
 
-    # -- revocation --
+    # -- revocation, introspection --
+
+    def introspect(self, request: Request) -> Response:
+        """RFC 7662: a public client may ask about its own tokens, a confidential one about any."""
+        form = introspection_form(request, self.error)
+        caller = self._authenticate_client(request, form)
+        answer = introspection_answer(
+            self,
+            form["token"],
+            self.sessions,
+            caller=caller,
+            confidential=self._clients[caller].secret is not None,
+            revoked=self.revoked,
+        )
+        return json_response(200, answer, _NO_STORE)
 
     def revoke(self, request: Request) -> Response:
         form = self._form(request)

@@ -80,6 +80,12 @@ class SessionStore:
             self._by_refresh[session.refresh_token] = session
         return session
 
+    def find(self, refresh_token: str, *, now: float) -> Session | None:
+        """The live session whose current refresh token this is (introspection), else None."""
+        with self._lock:
+            session = self._by_refresh.get(refresh_token)
+        return session if session is not None and session.refresh_expires_at > now else None
+
     def rotate(
         self,
         refresh_token: str,

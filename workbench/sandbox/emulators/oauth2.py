@@ -14,6 +14,9 @@ presented must be the registered one; the form carries only `client_id`). A toke
 a connection that presented a certificate is bound to it (`cnf.x5t#S256`), and the API takes a
 bound token only over a connection presenting that same certificate. `drop_cnf` (tests) makes
 the token endpoint leave the binding out.
+
+Introspection (RFC 7662) at `/oauth/introspect` (`fapi.introspection_answer`): client
+authentication only, no DPoP proof; the demo profiles name it in their `introspection_endpoint`.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from workbench.sandbox.emulators.base import (
     SessionStore,
     new_opaque_token,
 )
+from workbench.sandbox.emulators.fapi import introspection_answer, introspection_form
 from workbench.sandbox.http import Reject, Request, Response, json_response
 from workbench.sandbox.tls import x5t_s256
 
@@ -59,6 +63,7 @@ class OAuth2(Provider):
     default_lifetime = 3600
     default_refresh_lifetime = 30 * DAY
     TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a password
+    INTROSPECTION_PATH = "/oauth/introspect"
     FORM_TYPE = "application/x-www-form-urlencoded"
     _NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
 
@@ -83,6 +88,7 @@ class OAuth2(Provider):
         self.drop_cnf = False  # tests: a server that drops the certificate binding
         self.bind_to: str | None = None  # tests: a server that binds tokens to another certificate
         self.route("POST", self.TOKEN_PATH, self._grant_endpoint, self.token)
+        self.route("POST", self.INTROSPECTION_PATH, "verify", self.introspect)
 
     @staticmethod
     def _grant_endpoint(request: Request) -> str:
@@ -300,6 +306,18 @@ class OAuth2(Provider):
             return self._refresh(form, client_id, authenticated, jkt)
         return self.error(400, "unsupported_grant_type", f"grant_type '{grant}' is not supported")
 
+    def introspect(self, request: Request) -> Response:
+        """RFC 7662 (no DPoP proof: client authentication only). A public client may ask about its
+        own tokens, an authenticated one about any."""
+        form = introspection_form(request, self.error)
+        client_id, authenticated = self._client_auth(request, form)
+        if client_id not in self._clients:
+            return self.error(401, "invalid_client", "client authentication is required")
+        answer = introspection_answer(
+            self, form["token"], self.sessions, caller=client_id, confidential=authenticated
+        )
+        return json_response(200, answer, self._NO_STORE)
+
     def _client_credentials(
         self,
         form: dict[str, str],
@@ -397,11 +415,11 @@ class OAuth2(Provider):
         _access, refresh = self.issue_pair("oauth2-refresh-token")
         return {
             "oauth2-client-credentials": {
-                "vars": {"client_id": self.demo_client_id},
+                "vars": {"client_id": self.demo_client_id, "introspection_endpoint": self.INTROSPECTION_PATH},
                 "secrets": {"client_secret": self.demo_client_secret},
             },
             "oauth2-refresh-token": {
-                "vars": {"client_id": self.demo_client_id},
+                "vars": {"client_id": self.demo_client_id, "introspection_endpoint": self.INTROSPECTION_PATH},
                 "secrets": {"refresh_token": refresh, "client_secret": self.demo_client_secret},
             },
         }
@@ -421,7 +439,7 @@ class OAuth2(Provider):
         return {
             "oauth2-dpop": {
                 "preset": "oauth2-client-credentials",
-                "vars": {"client_id": self.dpop_client_id},
+                "vars": {"client_id": self.dpop_client_id, "introspection_endpoint": self.INTROSPECTION_PATH},
                 "secrets": {"client_secret": self.dpop_client_secret, "dpop_key": pem},
             },
             "oauth2-mtls": {  # on the TLS listener, whose certificate the profile trusts (tls_ca_file)
