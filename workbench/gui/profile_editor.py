@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import pairwise
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.errors import user_message
 from workbench.core.jose.x509 import CLIENT_CERT_SECRET
+from workbench.core.net.origins import crosses_network_unencrypted
 from workbench.gui.client_cert_field import ClientCertField
 from workbench.gui.confirm import ask
 from workbench.gui.login_discovery import add_discovery_row
@@ -60,7 +62,7 @@ from workbench.gui.profile_form import (  # noqa: F401 - MAX_TIMEOUT_SECONDS, sa
 )
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import ErrorBanner, monospace_font, tab_stops
+from workbench.gui.widgets import STATE_COLORS, ErrorBanner, monospace_font, tab_stops
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QShowEvent
@@ -163,7 +165,19 @@ class ProfileEditor(QDialog):
         pl.addWidget(self.preset_combo)
         pl.addWidget(self.summary)
         top.addRow(form_label("Preset"), preset_row)
-        self._add_row(top, "base_url", "Base URL", self.base_url, "")
+        base_row = self._add_row(top, "base_url", "Base URL", self.base_url, "")
+        # Plain http:// to a host that is not loopback (core's rule): said while typing, as the
+        # CLI says it on every use.
+        self.http_warning = QLabel()
+        self.http_warning.setObjectName("httpWarning")
+        self.http_warning.setWordWrap(True)
+        self.http_warning.setStyleSheet(f"color: {STATE_COLORS['expiring']}")
+        self.http_warning.hide()
+        row_layout = base_row.layout()
+        assert row_layout is not None  # FieldRow lays out its field, help and problem
+        row_layout.addWidget(self.http_warning)
+        self.base_url.textChanged.connect(self.on_base_url_changed)
+        self.on_base_url_changed(self.base_url.text())
         self._add_row(
             top,
             "timeout",
@@ -245,6 +259,16 @@ class ProfileEditor(QDialog):
             height = min(height, int(screen.height() * 0.85))
             width = min(width, int(screen.width() * 0.9))
         self.resize(width, height)
+
+    def on_base_url_changed(self, text: str) -> None:
+        plain = crosses_network_unencrypted(text)
+        if plain:
+            host = urlsplit(text.strip()).hostname
+            self.http_warning.setText(
+                f"⚠ Plain http:// to {host}: this profile's secrets and tokens would cross the network "
+                "unencrypted. Use https:// unless it is a test server on a network you trust."
+            )
+        self.http_warning.setVisible(plain)
 
     def show_pending(self, profile: Profile) -> None:
         """An imported profile that still needs input: say what, and open on the first missing field."""
