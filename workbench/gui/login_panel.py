@@ -24,12 +24,12 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from workbench.core.errors import user_message
 from workbench.core.oauth import signout
 from workbench.core.oauth.login import ID_TOKEN, grant_of, open_in_browser
 from workbench.core.oauth.status import login_state, no_refresh_token_note
 from workbench.core.operations.logins import log_in
 from workbench.gui.confirm import ask
+from workbench.gui.fix_hints import gui_message
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
 
@@ -506,7 +506,8 @@ class LoginPanel(QWidget):
 
         if not self._finish(gen, name):
             return
-        message = user_message(exc)
+        profile = self.profile if self.profile is not None and self.profile.name == name else None
+        message = gui_message(exc, profile)  # "no client_id": the profile editor's Client id field
         if self._shown(name):
             self.status.setText("Login failed.")
         # The profile's error (the banner shows it while this profile is selected, not after).

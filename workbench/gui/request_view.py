@@ -35,10 +35,11 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.engine.wire import CallPlan
-from workbench.core.errors import InputError, user_message
+from workbench.core.errors import InputError
 from workbench.core.jose.inspect import find_jwt
 from workbench.core.operations import render_request
 from workbench.core.request.bodies import content_type_for
+from workbench.gui.fix_hints import gui_message
 from workbench.gui.key_value_table import KeyValueTable, join_query, split_query
 from workbench.gui.request_body import BodyEditor
 from workbench.gui.request_drafts import RequestDrafts
@@ -515,7 +516,7 @@ class RequestView(QWidget):
         if not self.generation.is_current(gen):
             return
         self._set_sending(False)
-        message = user_message(exc)
+        message = gui_message(exc, self.profile)  # a setting to fix: its field in the profile editor
         # Nothing of the previous response may linger: its headers or its JWT would mislead.
         self.clear_response()
         self.status_label.setText("Failed")

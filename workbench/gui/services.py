@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workbench.core.errors import user_message
 from workbench.gui.clipboard import SecureClipboard
+from workbench.gui.fix_hints import gui_message
 from workbench.gui.settings import Preferences, Settings
 from workbench.gui.tasks import TaskRunner
 
@@ -57,4 +57,4 @@ class Services:
     selected_saved_request: Callable[[], str | None] | None = None
 
     def error_from(self, exc: BaseException) -> None:
-        self.show_error(user_message(exc))
+        self.show_error(gui_message(exc))

@@ -34,6 +34,7 @@ from workbench.core.errors import user_message
 from workbench.core.operations import obtain_token, token_facts, verify_token
 from workbench.core.operations.requests import clipboard_text as build_clipboard_text
 from workbench.core.redact import fingerprint
+from workbench.gui.fix_hints import gui_hint
 from workbench.gui.login_panel import LoginPanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
@@ -475,7 +476,8 @@ class TokenView(CopyActions, QWidget):
 
     def on_token_failed(self, gen: int, name: str, exc: BaseException) -> None:
         if self._end_job(name, gen):
-            self.tokens.failed(name, exc)
+            profile = self.profile if self.profile is not None and self.profile.name == name else None
+            self.tokens.failed(name, exc, hint=gui_hint(exc, profile))  # a setting: its editor field
 
     # -- verification -----------------------------------------------------------------------------
     def on_verify_clicked(self) -> None:

@@ -445,6 +445,20 @@ class EnterFilter(QObject):
         return False
 
 
+def tab_stops(root: QWidget) -> list[QWidget]:
+    """`root`'s widgets that Tab stops at, in the order they were added (top to bottom, left to
+    right in this form)."""
+    out: list[QWidget] = []
+    for child in root.children():
+        if not isinstance(child, QWidget) or child.isWindow():  # a combo box's popup, a dialog
+            continue
+        if child.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            out.append(child)  # a control: its own parts (a text box's viewport) are not stops
+        else:
+            out.extend(tab_stops(child))
+    return out
+
+
 def counted(n: int, singular: str, plural: str | None = None) -> str:
     """ "1 profile", "3 profiles", "2 keychain entries" (`plural` when not `singular` + "s")."""
     return f"{n} {singular if n == 1 else plural or singular + 's'}"

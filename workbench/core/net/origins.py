@@ -191,6 +191,7 @@ def check_origin(profile: Profile, url: str, *, what: str, allow_other: bool = F
         f"{what}: not sending the credentials of profile '{profile.name}' to {shown}: they go only to "
         f"{allowed[0]} and the origins in its [settings] allowed_origins",
         hint="pass --allow-origin to send them there once, or add the origin to allowed_origins",
+        field="settings.allowed_origins",
     )
 
 

@@ -49,7 +49,7 @@ TOP_LEVEL_KEYS: dict[str, str] = {
 }
 REQUIRED_TOP_LEVEL = ("name", "title")
 _MERGED_CACHE_SIZE = 64
-INPUT_KEYS = ("name", "kind", "label", "required", "multiline", "default", "help")
+INPUT_KEYS = ("name", "kind", "label", "required", "multiline", "default", "help", "choices")
 TOKEN_KEYS = (
     "header",
     "scheme",
@@ -113,6 +113,8 @@ class PresetInput:
     multiline: bool = False
     default: str | None = None
     help: str = ""
+    # A var that takes one of a few values (a form offers them as a list; "" may be one of them).
+    choices: tuple[str, ...] = ()
 
     @property
     def flag(self) -> str:
@@ -390,6 +392,15 @@ def _validate_input(raw: Any, path: FieldPath) -> PresetInput:
             )
         default = _expect_str(table["default"], (*path, "default"))
     help_text = _expect_str(table.get("help", ""), (*path, "help"))
+    choices: tuple[str, ...] = ()
+    if "choices" in table:
+        if kind == "secret":
+            raise Problem((*path, "choices"), "only var inputs may have choices")
+        choices = tuple(dict.fromkeys(_expect_str_list(table["choices"], (*path, "choices"))))
+        if not choices:
+            raise Problem((*path, "choices"), "must list at least one value")
+        if default is not None and default not in choices:
+            raise Problem((*path, "default"), f"'{default}' is not one of its choices")
     return PresetInput(
         name=name,
         kind="var" if kind == "var" else "secret",
@@ -398,6 +409,7 @@ def _validate_input(raw: Any, path: FieldPath) -> PresetInput:
         multiline=multiline,
         default=default,
         help=help_text,
+        choices=choices,
     )
 
 
