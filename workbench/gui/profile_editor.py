@@ -62,6 +62,7 @@ from workbench.gui.profile_form import (  # noqa: F401 - MAX_TIMEOUT_SECONDS, sa
 )
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
+from workbench.gui.token_placement_fields import TokenPlacementFields
 from workbench.gui.widgets import STATE_COLORS, ErrorBanner, monospace_font, tab_stops
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ class ProfileEditor(QDialog):
         self.keychain_note.setObjectName("keychainNote")
         self.inputs_layout.addWidget(self.keychain_note)
         body.addWidget(self.inputs_box)
-        sending = QGroupBox("Where its token may go")
+        sending = QGroupBox("Where and how its token is sent")
         sending_form = QFormLayout(sending)
         sending_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._add_row(
@@ -205,6 +206,7 @@ class ProfileEditor(QDialog):
             "Origins besides the base URL's that may receive this profile's token, as "
             "https://host[:port], separated by spaces. Requests to any other origin are refused.",
         )
+        self.token_fields = TokenPlacementFields(settings, lambda *a: self._add_row(sending_form, *a))
         body.addWidget(sending)
         body.addStretch(1)
         scroll = QScrollArea()
@@ -231,6 +233,7 @@ class ProfileEditor(QDialog):
             ("allowed_origins", self.allowed_origins),
         ):
             line.textEdited.connect(lambda _text, k=key: self.on_edited(k))
+        self.token_fields.on_edited(self.on_edited)
         initial = self.profile.preset_name if self.profile else preset_name
         if initial:
             index = self.preset_combo.findData(initial)
@@ -303,6 +306,7 @@ class ProfileEditor(QDialog):
     def on_preset_changed(self, _index: int = 0) -> None:
         preset = self.preset
         self.summary.setText(preset.summary)
+        self.token_fields.show_preset(preset.token)
         self.base_url.setPlaceholderText(preset.base_url_example)
         self.rows["base_url"].help.setText(f"For example {preset.base_url_example}")
         self.rows["base_url"].help.show()
@@ -360,7 +364,12 @@ class ProfileEditor(QDialog):
         """Tab follows the form as shown: the fields, the preset's inputs, then Save and Cancel.
         (Qt's default is the order of creation, and the inputs are rebuilt after the buttons.)"""
         top = [self.name_edit, self.preset_combo, self.base_url, self.timeout]
-        inputs = [*tab_stops(self.keychain_note), *tab_stops(self.inputs_form), self.allowed_origins]
+        inputs = [
+            *tab_stops(self.keychain_note),
+            *tab_stops(self.inputs_form),
+            self.allowed_origins,
+            *self.token_fields.widgets(),
+        ]
         buttons = [b for b in self.buttons.buttons() if b.focusPolicy() & Qt.FocusPolicy.TabFocus]
         banner = tab_stops(self.banner)
         chain: list[QWidget] = [*top, *inputs, *buttons, *banner]
@@ -483,6 +492,7 @@ class ProfileEditor(QDialog):
             secrets_present=frozenset(present),
             existing=self.profile,
             taken_names=self.taken_names,
+            token=self.token_fields.values(),
         )
 
     def timeout_value(self) -> float | None:

@@ -50,6 +50,7 @@ class FormValues:
     secrets_present: frozenset[str] = frozenset()
     existing: Profile | None = None
     taken_names: frozenset[str] = field(default_factory=frozenset)
+    token: Mapping[str, str | None] = field(default_factory=dict)  # token_placement/_scheme/_parameter
 
     def timeout_seconds(self) -> float | None:
         return float(self.timeout) if self.timeout else None
@@ -61,13 +62,13 @@ class FormValues:
         """The [settings] the form sets; None removes one (an update), absent is not set (a new one)."""
         origins = self.origin_list()
         if self.existing is None:
-            out: dict[str, Any] = {}
+            out: dict[str, Any] = {k: v for k, v in self.token.items() if v is not None}
             if self.timeout:
                 out["timeout"] = self.timeout_seconds()
             if origins:
                 out["allowed_origins"] = origins
             return out
-        return {"timeout": self.timeout_seconds(), "allowed_origins": origins or None}
+        return {**self.token, "timeout": self.timeout_seconds(), "allowed_origins": origins or None}
 
     def unset_vars(self) -> list[str]:
         return [k for k in (self.existing.vars if self.existing else {}) if k not in self.vars]
@@ -207,6 +208,9 @@ _FORM_WORDS = (
     ("secret_names", "secrets"),
     ("settings.timeout", "Timeout"),
     ("settings.allowed_origins", "Allowed origins"),
+    ("settings.token_placement", "Token goes"),
+    ("settings.token_scheme", "Header scheme"),
+    ("settings.token_parameter", "Query parameter"),
 )
 
 
@@ -225,6 +229,8 @@ def row_of(name: str) -> str | None:
         return "timeout"
     if name.startswith("settings.allowed_origins"):
         return "allowed_origins"
+    if name in ("settings.token_placement", "settings.token_scheme", "settings.token_parameter"):
+        return rest
     if head == "vars" and rest:
         return f"var:{rest}"
     if head in ("secrets", "secret_refs") and rest:
