@@ -120,8 +120,11 @@ class SampleInputs:
 def sample_inputs(preset: Preset, *, tag: str = "x") -> SampleInputs:
     """Distinctive values for every input of a preset (secrets easy to grep for in files). A
     client certificate (`client_cert`, checked before it is stored) is a real one, named after
-    the tag."""
-    vars_ = {i.name: f"var-{i.name}-{tag}" for i in preset.var_inputs}
+    the tag; a var with choices takes one of them (profile add refuses another value)."""
+    vars_ = {
+        i.name: next((c for c in i.choices if c), "") if i.choices else f"var-{i.name}-{tag}"
+        for i in preset.var_inputs
+    }
     secrets = {i.name: f"S3CRET-{preset.name}-{i.name}-{tag}-value" for i in preset.secret_inputs}
     if "client_cert" in secrets:
         secrets["client_cert"] = sample_client_cert(f"S3CRET-{tag}")

@@ -36,7 +36,7 @@ def test_import_shows_a_preview_without_secrets_then_creates_profiles_and_saved_
         dialog.import_button.click()
     assert sorted(ctx.profiles.names()) == ["pet-clinic", "pet-clinic-owners", "pet-clinic-token"]
     assert ctx.vault.load("pet-clinic-owners", "api_key") == "owner-key-5566"
-    assert "Imported 3 profile(s)" in window.statusBar().currentMessage()
+    assert "Imported 3 profiles" in window.statusBar().currentMessage()
     # Left unticked, the other origin its requests use is not where its token may go.
     assert "allowed_origins" not in ctx.profiles.get("pet-clinic-token").settings
     # The window lists profiles on the worker pool (never reading files on the GUI thread).

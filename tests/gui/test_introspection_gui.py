@@ -79,7 +79,8 @@ def test_the_editors_fetch_result_says_everything_the_issuer_advertises(qtbot, m
     assert "PAR required" in text and "signed request objects required" in text and "introspection" in text
     assert "client auth none, client_secret_basic, client_secret_post" in text
     assert "Introspection: " + fapi.base_url + "/introspect" in row.result.toolTip()
-    assert "among none, client_secret_basic" in editor.var_fields["client_auth"].placeholderText()
+    auth = editor.var_fields["client_auth"]  # a list: its "automatic" choice says what it does now
+    assert "among none, client_secret_basic" in auth.itemText(auth.findData(""))
 
 
 def test_the_demo_par_profile_logs_in_from_the_token_view_through_a_pushed_request(

@@ -111,20 +111,3 @@ def test_gui_screenshot_prints_no_qt_platform_noise(tmp_path):
     assert shot.is_file()
     assert "propagateSizeHints" not in proc.stderr
     assert proc.stderr == ""
-
-
-def test_every_window_shortcut_is_in_the_help_list(make_window):
-    from PySide6.QtGui import QKeySequence
-
-    from workbench.gui.window_actions import SHORTCUTS
-
-    window = make_window()
-    listed = {QKeySequence(keys).toString() for keys, _what in SHORTCUTS}
-    missing = [
-        (action.text(), action.shortcut().toString())
-        for action in window.actions()
-        if not action.shortcut().isEmpty()
-        and action.shortcut().toString() not in listed
-        and "keypad" not in action.text()
-    ]
-    assert missing == []

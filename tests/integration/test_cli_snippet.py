@@ -115,3 +115,40 @@ def test_an_ad_hoc_snippet_and_bad_input(profile):
     assert missing.returncode == 1 and "has no saved request 'nope'" in missing.stderr
     both = run_cli("snippet", profile, "/x", "--request", "nope")
     assert "not both" in both.stderr
+
+
+def test_an_mtls_profiles_curl_snippet_presents_the_certificate_and_runs(
+    secret_service, workbench_home, sandbox, shell_env, tmp_path
+):
+    """A snippet of a profile with a client certificate (RFC 8705) names `--cert/--key` files (the key
+    never leaves the keychain: they are the user's copies) and `--cacert` (the profile's own trust
+    anchor); with those files in place, the snippet run in bash gets through the sandbox's TLS
+    listener to its API with the certificate-bound token."""
+    spec = sandbox.demo_extra_profiles()["oauth2-mtls"]
+    both = spec["secrets"]["client_cert"]
+    cert_pem = both[: both.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----\n")]
+    key_pem = both[len(cert_pem) :]
+    (tmp_path / "mine.pem").write_text(both)
+    sets = [arg for k, v in spec["vars"].items() for arg in ("--set", f"{k}={v}")]
+    added = run_cli("profile", "add", "mt", "--preset", spec["preset"], "--base-url", spec["base_url"], *sets,
+                    "--client-cert", str(tmp_path / "mine.pem"),
+                    "--tls-ca-file", spec["settings"]["tls_ca_file"])  # fmt: skip
+    assert added.returncode == 0, added.stderr
+
+    run = run_cli("snippet", "mt", "GET", "/me", "--lang", "curl")
+    assert run.returncode == 0, run.stderr
+    code = run.stdout
+    assert "--cert client-cert.pem" in code and "--key client-key.pem" in code and "--cacert" in code
+    assert "mutual TLS" in code.splitlines()[0]
+    assert "PRIVATE KEY" not in code and key_pem.splitlines()[1] not in code
+
+    (tmp_path / "client-cert.pem").write_text(cert_pem)
+    (tmp_path / "client-key.pem").write_text(key_pem)
+    sent = subprocess.run(["bash", "-c", code], capture_output=True, text=True,
+                          env=shell_env, timeout=60, stdin=subprocess.DEVNULL, cwd=tmp_path)  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    answer = json.loads(sent.stdout)
+    assert "error" not in answer, answer
+    python = run_cli("snippet", "mt", "GET", "/me", "--lang", "python").stdout
+    assert "cert=('client-cert.pem', 'client-key.pem')" in python and "verify=" in python
+    Vault().delete_profile("mt", ["access_token", "client_cert"])

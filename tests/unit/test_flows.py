@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
@@ -29,6 +30,7 @@ from workbench.core.errors import (
     ProviderRateLimited,
     ProviderResponseError,
     TemplateError,
+    user_message,
 )
 from workbench.core.jose.jws import jose_verify
 from workbench.core.jose.keys import generate_key_pair
@@ -327,13 +329,16 @@ def test_a_missing_required_secret_says_how_to_store_it(make_profile, renderer):
 
 def test_a_missing_var_says_how_to_set_it(make_profile, renderer):
     profile = make_profile("token-of-trust", "https://api.tokenoftrust.com", name="tot")
-    with pytest.raises(TemplateError, match=r"profile 'tot' has no setting 'app_domain'.*--set app_domain="):
+    with pytest.raises(TemplateError) as info:
         build_request(
             profile,
             "mint",
             secrets=MappingSecretSource({"api_key": "a", "secret_key": "b"}),
             renderer=renderer,
         )
+    line = user_message(info.value)  # what the CLI prints
+    assert re.search(r"profile 'tot' has no setting 'app_domain'.*--set app_domain=", line)
+    assert info.value.field == "vars.app_domain"
 
 
 def test_a_json_template_that_renders_broken_json_is_refused_without_echoing_secrets(make_profile, renderer):

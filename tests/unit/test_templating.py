@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from workbench.core.clock import FakeClock
-from workbench.core.errors import KeyFormatError, TemplateError
+from workbench.core.errors import KeyFormatError, TemplateError, user_message
 from workbench.core.jose.jws import jose_verify
 from workbench.core.jose.keys import generate_key_pair
 from workbench.core.request.templating import LazySecrets, MappingSecretSource, TemplateRenderer, b64url
@@ -125,8 +125,10 @@ def test_an_empty_stored_secret_counts_as_missing(renderer):
 
 
 def test_a_missing_var_explains_how_to_set_it(renderer):
-    with pytest.raises(TemplateError, match=r"has no setting 'key_id' \(set it with .*--set key_id="):
+    with pytest.raises(TemplateError) as info:
         renderer.render("{{ vars.key_id | tojson }}", context())
+    assert re.search(r"has no setting 'key_id' \(set it with .*--set key_id=", user_message(info.value))
+    assert info.value.field == "vars.key_id"  # the GUI points at the profile editor's field instead
 
 
 def test_an_unknown_name_is_named_in_the_error(renderer):

@@ -34,6 +34,7 @@ from workbench.core.profiles.profile import (
     LOGIN_SECRET_NAMES,
     MAX_PROFILE_BYTES,
     TOKEN_SECRET_NAMES,
+    split_token_settings,
     validate_profile_name,
 )
 from workbench.core.profiles.secret_refs import drop_final_newline
@@ -110,13 +111,22 @@ _SET_EXAMPLES = """examples:
   workbench profile set mt --secret refresh_token            # a new value, asked for without echo
   workbench profile set tm --base-url https://api.truemarkets.co/v1/auth
   workbench profile set ci --secret-ref api_key=env:TOT_API_KEY
+  workbench profile set legacy --set token_placement=query --set token_parameter=access_token
+  workbench profile set gh --set token_scheme=token           # Authorization: token … (none: the token alone)
+  workbench profile set gh --set token_scheme=                # back to the preset's scheme
 """
 
 
 def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     client_cert_args.add_arguments(parser)
     parser.add_argument(
-        "--set", dest="sets", action="append", default=[], metavar="K=V", help="a plain setting of the preset"
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="a plain setting of the preset, or how calls carry the token: token_placement=header|query, "
+        "token_parameter=NAME (query), token_scheme=WORD|none (header)",
     )
     parser.add_argument(
         "--secret",
@@ -304,7 +314,7 @@ def read_small_file(path: Path, limit: int, label: str, *, what: str) -> bytes:
 def _add(args: argparse.Namespace, ctx: AppContext) -> int:
     name = validate_profile_name(args.name)
     preset = ctx.presets.get(args.preset)
-    sets = parse_assignments(args.sets, "--set")
+    sets, token_settings = split_token_settings(parse_assignments(args.sets, "--set"))
     raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
     refs = parse_assignments(args.secret_refs, "--secret-ref")
     inputs: dict[str, Any] = {
@@ -314,7 +324,8 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
         "secret_refs": refs,
     }
     # The catalogue's checks, all of them, before anything is read from a terminal, a file or stdin.
-    inputs["settings"] = client_cert_args.settings_from(args)
+    given = {k: v for k, v in token_settings.items() if v is not None}
+    inputs["settings"] = {**given, **(client_cert_args.settings_from(args) or {})}
     certificate = client_cert_args.certificate_secret(args, name)
     check_new_profile(ctx, name, secret_names=[*raw_secrets, *certificate], **inputs)
     values = {**read_secrets(raw_secrets, profile=name), **certificate}
@@ -330,12 +341,13 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
     name = validate_profile_name(args.name)
     profile = ctx.profiles.get(name)
     preset = profile.preset
-    sets = parse_assignments(args.sets, "--set")
+    sets, token_settings = split_token_settings(parse_assignments(args.sets, "--set"))
     raw_secrets = parse_secret_args(args.secrets, [spec.name for spec in preset.secret_inputs])
     refs = parse_assignments(args.secret_refs, "--secret-ref")
     if (
         args.base_url is None
         and not sets
+        and not token_settings
         and not raw_secrets
         and not refs
         and not client_cert_args.given(args)
@@ -345,7 +357,8 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
             "or --secret-ref K=env:VAR|K=cmd:COMMAND)"
         )
     inputs: dict[str, Any] = {"base_url": args.base_url, "vars": sets, "secret_refs": refs}
-    inputs["settings"] = client_cert_args.settings_from(args)
+    tls = client_cert_args.settings_from(args)
+    inputs["settings"] = {**token_settings, **(tls or {})}
     certificate = client_cert_args.certificate_secret(args, name)
     # The same checks as `add`, before anything is read from a terminal, a file or stdin.
     check_profile_update(ctx, name, secret_names=[*raw_secrets, *certificate], **inputs)
@@ -356,8 +369,9 @@ def _set(args: argparse.Namespace, ctx: AppContext) -> int:
     changed = [
         *(["base_url"] if saved.base_url_changed else []),
         *(f"var {k}" for k in sets),
+        *(f"setting {k}" for k in token_settings),
         *(f"secret {k}" for k in values),
-        *(["setting tls_ca_file"] if inputs["settings"] else []),
+        *(["setting tls_ca_file"] if tls else []),
         *(f"secret {k} from {ref}" for k, ref in saved.profile.secret_refs.items() if k in refs),
     ]
     print(f"profile '{name}' updated ({', '.join(changed) or 'no change'})", file=sys.stderr)

@@ -40,8 +40,9 @@ are also importable from the module that raises them, for readers of that module
             └── ResponseTooLargeError  an answer over its byte budget (cut off, never held)
 
 An error about one input names it in `field` ("name", "base_url", "vars.key_id",
-"secrets.api_key", "settings.timeout"; "" when it concerns no one field), so a form
-marks the field without reading the message.
+"secrets.api_key", "settings.timeout", "settings.allowed_origins"; "" when it concerns no one
+field), so a form marks the field without reading the message, and an error met elsewhere (a
+request, a login) whose fix is a profile setting says where the GUI sets it.
 
 Messages never contain secret values: callers build them from names, and
 `workbench.core.redact.redact` scrubs anything that looks like a token before
@@ -237,13 +238,17 @@ class ResponseTooLargeError(ProviderResponseError):
     pass
 
 
-def user_message(exc: BaseException, *, hint: bool = True) -> str:
-    """One line for the user, for the CLI's stderr and the GUI's error banner alike (without
-    the hint when `hint` is False: a front end that words it itself, as a countdown)."""
+def user_message(exc: BaseException, *, hint: bool | str = True) -> str:
+    """One line for the user, for the CLI's stderr and the GUI's error banner alike.
+
+    `hint`: True, the error's own; False, none (a front end that words it itself, as a
+    countdown); a text, that instead (a front end's words for the same fix: the GUI names the
+    field of its profile editor where the CLI names `profile set --set`)."""
     if isinstance(exc, WorkbenchError):
         text = str(exc)
-        if exc.hint and hint:
-            text = f"{text} ({exc.hint})"
+        shown = exc.hint if hint is True else hint or ""
+        if shown:
+            text = f"{text} ({shown})"
     elif isinstance(exc, KeyboardInterrupt):
         text = "interrupted"
     elif isinstance(exc, OSError):

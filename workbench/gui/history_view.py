@@ -100,6 +100,7 @@ class HistoryPanel(QWidget):
         self.search_hint.hide()
         layout.addWidget(self.search_hint)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("History list")
         self.table.setObjectName("historyTable")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -139,6 +140,7 @@ class HistoryPanel(QWidget):
         for keys in ("Return", "Enter"):
             shortcut = QShortcut(QKeySequence(keys), self.table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.setWhatsThis("Open the selected request in the Request tab")
             shortcut.activated.connect(self.reopen_selected)
         self._update_buttons()
 

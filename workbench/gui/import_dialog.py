@@ -39,6 +39,7 @@ from workbench.core.importers import read_plan
 from workbench.core.importers.apply import describe
 from workbench.core.operations.imports import import_collection, preview_import
 from workbench.gui.tasks import Generation
+from workbench.gui.widgets import counted
 
 if TYPE_CHECKING:
     from workbench.core.importers.apply import ImportOutcome
@@ -202,9 +203,9 @@ class ImportDialog(QDialog):
         self.status.setStyleSheet("")
         self.status.setText(
             "Nothing in it can be imported (see 'not mapped')." if not usable
-            else f"Press Import to create {len(plan.profiles)} profile(s)"
+            else f"Press Import to create {counted(len(plan.profiles), 'profile')}"
             + (f" ({len(outcome.pending)} pending more input)" if outcome.pending else "")
-            + f" and save {len(plan.requests)} request(s)."
+            + f" and save {counted(len(plan.requests), 'request')}."
         )  # fmt: skip
 
     def on_preview_failed(self, gen: int, exc: BaseException) -> None:
@@ -250,7 +251,8 @@ def open_import(window: MainWindow) -> ImportDialog | None:
         window.reload_profiles(select=first)
         pending = f"; {len(outcome.pending)} need more input" if outcome.pending else ""
         window.show_status(
-            f"Imported {len(outcome.profiles)} profile(s) and {outcome.requests} saved request(s){pending}"
+            f"Imported {counted(len(outcome.profiles), 'profile')} and "
+            f"{counted(outcome.requests, 'saved request')}{pending}"
         )
         if window.saved_requests_panel is not None:
             window.saved_requests_panel.reload()

@@ -3,12 +3,11 @@ they stand for."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtGui import QBrush, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 
 class KeyValueTable(QTableWidget):
@@ -28,6 +27,13 @@ class KeyValueTable(QTableWidget):
         self.setColumnWidth(0, 200)
         self.verticalHeader().setVisible(False)
         self.itemChanged.connect(self.on_item_changed)
+        self.setAccessibleName(f"{first}s")  # "Headers", "Parameters" (F1 says where a key works)
+        # Shortcuts on the table itself: a cell being edited has the focus, and keeps its keys.
+        for keys in ("Delete", "Backspace"):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.setWhatsThis("Remove the selected rows")
+            shortcut.activated.connect(self.remove_selected_rows)
         self._ensure_blank_row()
 
     def _ensure_blank_row(self) -> None:
@@ -85,14 +91,6 @@ class KeyValueTable(QTableWidget):
             if key is not None and value is not None and value.data(Qt.ItemDataRole.UserRole) == "missing":
                 out.append(key.text())
         return out
-
-    def keyPressEvent(self, event: Any) -> None:
-        """Delete (or Backspace) with rows selected and no cell being edited removes those rows."""
-        editing = self.state() == QAbstractItemView.State.EditingState
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not editing:
-            if self.remove_selected_rows():
-                return
-        super().keyPressEvent(event)
 
     def remove_selected_rows(self) -> bool:
         rows = sorted({index.row() for index in self.selectedIndexes()}, reverse=True)

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from workbench.core.errors import user_message
 from workbench.core.oauth.advertised import advertised_rows, advertised_summary, default_client_auth_note
 from workbench.core.oauth.login import discover_issuer
 from workbench.core.oauth.params import redirect_uri_note, redirect_uri_to_register
+from workbench.gui.profile_fields import ChoiceField, form_label
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 
@@ -60,7 +61,7 @@ class DiscoveryRow(QWidget):
         self,
         services: Services,
         base_url: QLineEdit,
-        var_fields: dict[str, QLineEdit],
+        var_fields: Mapping[str, QLineEdit | ChoiceField],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -104,13 +105,18 @@ class DiscoveryRow(QWidget):
         self.button.setEnabled(True)
         found = endpoints.urls()
         for name, field in self.var_fields.items():
+            if not isinstance(field, QLineEdit):
+                continue
             if name in found:
                 field.setPlaceholderText(found[name])
                 field.setToolTip(f"From discovery: {found[name]} (type a URL here to override it)")
 
         auth = self.var_fields.get("client_auth")
-        if auth is not None:  # what an empty field means now that the issuer said what it takes
-            auth.setPlaceholderText(default_client_auth_note(endpoints))
+        note = default_client_auth_note(endpoints)
+        if isinstance(auth, ChoiceField):  # what "automatic" means now that the issuer said what it takes
+            auth.describe_empty(note.removeprefix("empty: "))
+        elif auth is not None:
+            auth.setPlaceholderText(note)
         parts = [label for name, label in _SHOWN if name in found]
         offers = advertised_summary(endpoints)
         text = f"Found {', '.join(parts) or 'no'} endpoints ({endpoints.source})."
@@ -127,8 +133,9 @@ class DiscoveryRow(QWidget):
 
 
 def add_redirect_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -> QLineEdit | None:
-    """Browser logins: the redirect URI to register with the provider (read-only, selectable),
-    following the redirect_port field as it is typed (`oauth.params.redirect_uri_to_register`)."""
+    """Browser logins: the redirect URI to register with the provider (read-only, selectable,
+    with Copy), following the redirect_port field as it is typed
+    (`oauth.params.redirect_uri_to_register`)."""
 
     section = preset.data.get("oauth")
     if not isinstance(section, Mapping) or section.get("grant") != "authorization_code":
@@ -136,17 +143,36 @@ def add_redirect_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) -
     shown = QLineEdit()
     shown.setObjectName("redirectUri")
     shown.setReadOnly(True)
-    port = editor.var_fields.get("redirect_port")
+    copy = QPushButton("Copy")
+    copy.setObjectName("copyRedirectUri")
+    copy.setToolTip("Copy the redirect URI, to paste into the provider's app registration")
+    note = QLabel()
+    note.setWordWrap(True)
+    note.setStyleSheet("color: gray")
+    field = editor.var_fields.get("redirect_port")
+    port = field if isinstance(field, QLineEdit) else None
 
     def update() -> None:
         vars_ = {"redirect_port": port.text() if port is not None else ""}
         shown.setText(redirect_uri_to_register(vars_))
-        shown.setToolTip(f"Register this redirect URI with the provider: {redirect_uri_note(vars_)}")
+        note.setText(f"Register it with the provider as an allowed redirect URI: {redirect_uri_note(vars_)}.")
+        shown.setToolTip(note.text())
 
     if port is not None:
         port.textChanged.connect(lambda _text: update())
+    copy.clicked.connect(lambda: editor.services.clipboard.copy_plain(shown.text(), "redirect URI"))
     update()
-    form.insertRow(0, "Redirect URI to register", shown)
+    row = QWidget()
+    column = QVBoxLayout(row)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    line = QHBoxLayout()
+    line.addWidget(shown, 1)
+    line.addWidget(copy)
+    column.addLayout(line)
+    column.addWidget(note)
+    form.insertRow(0, form_label("Redirect URI to register"), row)
+    editor.redirect_copy = copy
     return shown
 
 
@@ -156,7 +182,7 @@ def add_discovery_row(editor: ProfileEditor, form: QFormLayout, preset: Preset) 
     if not offers_discovery(preset):
         return None
     row = DiscoveryRow(editor.services, editor.base_url, editor.var_fields)
-    form.insertRow(0, "Issuer", row)
+    form.insertRow(0, form_label("Issuer"), row)
     return row
 
 

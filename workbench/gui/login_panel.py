@@ -24,12 +24,12 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from workbench.core.errors import user_message
 from workbench.core.oauth import signout
 from workbench.core.oauth.login import ID_TOKEN, grant_of, open_in_browser
 from workbench.core.oauth.status import login_state, no_refresh_token_note
 from workbench.core.operations.logins import log_in
 from workbench.gui.confirm import ask
+from workbench.gui.fix_hints import gui_message
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation, Task
 
@@ -385,7 +385,7 @@ class LoginPanel(QWidget):
         else:
             session.status = "Waiting for the browser…"
             if prompt.browser_opened is False:
-                session.browser_note = "could not start a browser"
+                session.browser_note = "no browser command worked; set $BROWSER"
         if self._shown(name):
             self._show_prompt(prompt)
             self.status.setText(session.status)
@@ -409,13 +409,20 @@ class LoginPanel(QWidget):
                 self.qr.setToolTip("Scan to open the verification page with the code filled in")
             self.qr.setVisible(image is not None)
         else:
+            link = "<a href='#sign-in'>{}</a>"
             if note:
-                lead = f"Could not start a browser ({note}): open the sign-in page yourself or copy its link:"
+                text = (
+                    f"{_esc(f'Could not start a browser ({note}).')} "
+                    f"{link.format('Open the sign-in page')} yourself, or copy its link."
+                )
             elif prompt.browser_opened:
-                lead = "Your browser has been asked to open the sign-in page. If nothing happened,"
+                text = (
+                    "Your browser was asked to open the sign-in page. If nothing happened, "
+                    f"{link.format('open it from here')}."
+                )
             else:
-                lead = "Open the sign-in page:"
-            self.instructions.setText(f"{_esc(lead)} <a href='#sign-in'>open the sign-in page</a>.")
+                text = f"{link.format('Open the sign-in page')} to sign in."
+            self.instructions.setText(text)
             self.instructions.setToolTip(prompt.url)
             self.user_code.setVisible(False)
             self.qr.setVisible(False)
@@ -460,7 +467,7 @@ class LoginPanel(QWidget):
         if session is None:
             return
         if opened is False:
-            session.browser_note = "no browser command worked; set $BROWSER or copy the link"
+            session.browser_note = "no browser command worked; set $BROWSER"
             self.services.show_status(f"{name}: could not start a browser; copy the sign-in link instead")
         else:
             session.browser_note = ""
@@ -499,7 +506,8 @@ class LoginPanel(QWidget):
 
         if not self._finish(gen, name):
             return
-        message = user_message(exc)
+        profile = self.profile if self.profile is not None and self.profile.name == name else None
+        message = gui_message(exc, profile)  # "no client_id": the profile editor's Client id field
         if self._shown(name):
             self.status.setText("Login failed.")
         # The profile's error (the banner shows it while this profile is selected, not after).

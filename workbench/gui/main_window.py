@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from workbench.gui.saved_requests import SavedRequestsPanel
     from workbench.gui.services import Services
     from workbench.gui.settings_dialog import SettingsDialog
+    from workbench.gui.shortcuts import ShortcutsDialog
     from workbench.gui.sidebar import ProfileSidebar
     from workbench.gui.status_bar import StatusIndicators
     from workbench.gui.tasks import EngineEventBridge, Generation, TaskRunner
@@ -175,7 +176,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.sandbox_url: str | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.remove_question: QMessageBox | None = None
-        self.shortcuts_dialog: QMessageBox | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
         self._on_ready: Callable[[], None] | None = None
         self._pending_select: str | None = None
         self._shut_down = False

@@ -35,12 +35,14 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.engine.wire import CallPlan
-from workbench.core.errors import InputError, user_message
+from workbench.core.errors import InputError
 from workbench.core.jose.inspect import find_jwt
 from workbench.core.operations import render_request
 from workbench.core.request.bodies import content_type_for
+from workbench.gui.fix_hints import gui_message
 from workbench.gui.key_value_table import KeyValueTable, join_query, split_query
 from workbench.gui.request_body import BodyEditor
+from workbench.gui.request_drafts import RequestDrafts
 from workbench.gui.response_body import ResponseBodyView
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
@@ -60,6 +62,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MASK = "•" * 12
 # Below this width the side panel starts hidden: the editor needs the room (800x500 window).
 SIDE_PANEL_MIN_VIEW_WIDTH = 760
+SENT_NOTES = ("What goes out, the Authorization header included.", "What goes out; the token in the query.")
 NO_JWT_TIP = "Enabled when a response holds a JWT (in its body or headers)"
 
 BODY_HELP = (
@@ -100,8 +103,10 @@ class RequestView(QWidget):
         self.side_toggle: QToolButton | None = None
         self._side_chosen = False
         self._build()
+        self.drafts = RequestDrafts(self)  # each profile's own request (switching carries none)
+        self._editor_layout.insertWidget(0, self.drafts.note)
         self.set_profile(None)
-        services.current_request = self.current_request
+        services.current_request = self.own_request
         services.tokens.changed.connect(self.on_tokens_changed)
 
     # -- layout -----------------------------------------------------------------------------------
@@ -115,6 +120,7 @@ class RequestView(QWidget):
         outer.addWidget(self.side_split)
         main = QVBoxLayout(editor)
         main.setContentsMargins(0, 0, 0, 0)
+        self._editor_layout = main
 
         line = QHBoxLayout()
         self.url_row = line
@@ -153,7 +159,7 @@ class RequestView(QWidget):
         sl = QVBoxLayout(sent)
         sl.setContentsMargins(0, 0, 0, 0)
         sent_top = QHBoxLayout()
-        self.sent_note = QLabel("What goes out, the Authorization header included.")
+        self.sent_note = QLabel(SENT_NOTES[0])
         self.sent_note.setStyleSheet("color: gray")
         self.sent_note.setWordWrap(True)
         self.reveal_token = QCheckBox("Reveal token")
@@ -260,6 +266,12 @@ class RequestView(QWidget):
         if self.side_panel is not None:
             self.side_panel.setVisible(shown)
 
+    def show_side_panel(self) -> None:
+        """Show the side panel (a shortcut acting on it, say), as if the user had chosen to."""
+        if self.side_toggle is not None:
+            self._side_chosen = True
+            self.side_toggle.setChecked(True)
+
     def on_side_clicked(self) -> None:
         self._side_chosen = True  # the user's choice wins over the automatic one
 
@@ -293,6 +305,13 @@ class RequestView(QWidget):
     def current_request(self) -> tuple[str, str, list[tuple[str, str]], str]:
         return self.method.currentText(), self.url.text().strip(), self.header_list(), self.body.toPlainText()
 
+    def own_request(self) -> tuple[str, str, list[tuple[str, str]], str] | None:
+        """The editor's request when the user wrote or opened it for the selected profile (None:
+        the editor shows the fresh default)."""
+        if self.profile is None or self.profile.name not in self.drafts.own:
+            return None
+        return self.current_request()
+
     def on_url_changed(self, text: str) -> None:
         if not self._syncing:
             self._syncing = True
@@ -312,6 +331,9 @@ class RequestView(QWidget):
             self._syncing = False
 
     def on_request_edited(self, *_args: Any) -> None:
+        drafts = getattr(self, "drafts", None)  # None while the editor is being built
+        if drafts is not None:
+            drafts.on_edited(self.profile.name if self.profile is not None else None)
         self._preview.start()
         self.request_edited.emit()
 
@@ -333,7 +355,7 @@ class RequestView(QWidget):
             )
             rows.append(("Content-Type", kind + ("; boundary=…" if body_type == "multipart" else ""), note))
         if self.profile is not None:
-            header, scheme = _auth_header(self.profile, self.services.prefs.request_timeout)
+            header, scheme, placement = _auth_header(self.profile, self.services.prefs.request_timeout)
             held = self.services.tokens.result(self.profile.name)  # from the engine's events
             token = held.access_token if held is not None else None
             if token and self.reveal_token.isChecked():
@@ -344,6 +366,10 @@ class RequestView(QWidget):
                 shown = f"{scheme} <the access token, obtained when you send>".strip()
             note = "added by the engine; a fresh token if this one expires first"
             typed = [r for r in rows if r[0].lower() == header.lower()]
+            self.sent_note.setText(SENT_NOTES[placement == "query"])
+            if placement == "query":  # the profile's token_placement: in the URL, not a header
+                shown, scheme, typed = shown.removeprefix(scheme).strip(), "", []
+                header, note = f"?{header}=", "added to the URL's query by the engine (token_placement)"
             rows = [r for r in rows if r[0].lower() != header.lower()]
             if typed:
                 note = f"the profile's token wins: your {header} header ({len(typed)}) is not sent"
@@ -368,19 +394,20 @@ class RequestView(QWidget):
 
     # -- profile ----------------------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
-        switched = (profile.name if profile else None) != (self.profile.name if self.profile else None)
+        old = self.profile.name if self.profile else None
+        switched = (profile.name if profile else None) != old
         if switched:
             self.generation.next()
             self._set_sending(False)
             self.reveal_token.setChecked(False)
             self.clear_response()
         self.profile = profile
+        if switched:
+            self.drafts.switch(old, profile.name if profile else None)
         self.base_label.setText(profile.base_url if profile else "")
         if profile is not None:
             self.base_label.setToolTip(f"Paths are joined to this base URL:\n{profile.base_url}")
         self.send_button.setEnabled(profile is not None)
-        if profile is not None and not self.url.text():
-            self.url.setText("/api/echo")
         self.update_sent_headers()
 
     def clear_response(self) -> None:
@@ -489,7 +516,7 @@ class RequestView(QWidget):
         if not self.generation.is_current(gen):
             return
         self._set_sending(False)
-        message = user_message(exc)
+        message = gui_message(exc, self.profile)  # a setting to fix: its field in the profile editor
         # Nothing of the previous response may linger: its headers or its JWT would mislead.
         self.clear_response()
         self.status_label.setText("Failed")
@@ -549,11 +576,11 @@ class RequestView(QWidget):
             self.inspect_requested.emit(self._found_jwt)
 
 
-def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str]:
-    """(header name, scheme) the engine sends the token with, from the profile's call plan."""
+def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str, str]:
+    """(header or query parameter name, scheme, placement) the engine sends the token with."""
 
     plan = CallPlan.for_profile(profile, default_timeout)
-    return plan.header, plan.scheme
+    return plan.header, plan.scheme, plan.placement
 
 
 def _find_jwt_in_headers(result: CallResult) -> str | None:

@@ -16,6 +16,8 @@ results carry a generation number and stale ones are dropped.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -43,6 +45,7 @@ from workbench.core.request.saved import (
     SavedRequestStore,
     check_no_secrets,
     render_saved,
+    typed_name,
     validate_request,
 )
 from workbench.gui.confirm import ask
@@ -120,6 +123,7 @@ class SavedRequestsPanel(QWidget):
         self.generation = Generation()
         self._sending = False
         self.requests: dict[str, SavedRequest] = {}
+        self._typed_names: dict[str, str] = {}  # each profile's name field, kept while another is shown
         self.envs: list[str] = []  # the profile's named variable sets (imported environments)
         self.current_request: Any = None  # () -> (method, target, headers, body); set by install()
         self.last_snippet: str | None = None
@@ -127,6 +131,7 @@ class SavedRequestsPanel(QWidget):
             None  # the last "delete?" question (for tests)  # the last "Copy as" text (for tests)
         )
         self.rendering_job: Any = None  # () -> a job rendering the request as sent; set by install()
+        self.reveal: Callable[[], None] | None = None  # shows this panel (set by install())
         self._build()
         self.set_profile(None)
 
@@ -136,11 +141,12 @@ class SavedRequestsPanel(QWidget):
         title = bold_label("Saved requests")
         layout.addWidget(title)
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("name to save as")
+        self.name_edit.setPlaceholderText("name, e.g. Get user")
         self.name_edit.setClearButtonEnabled(True)
         layout.addWidget(self.name_edit)
         self.list = QListWidget()
         self.list.setObjectName("savedRequests")
+        self.list.setAccessibleName("Saved requests list")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.list.setAlternatingRowColors(True)
@@ -193,19 +199,28 @@ class SavedRequestsPanel(QWidget):
         self.list.currentItemChanged.connect(self.on_current_changed)
         self.list.itemChanged.connect(self.on_item_changed)
         self.send_button.clicked.connect(self.send_selected)
-        for keys, slot in (
-            ("Delete", self.delete_selected),
-            ("F2", self.start_rename),
+        for keys, slot, what in (
+            ("Delete", self.delete_selected, "Delete the selected saved request (asks first)"),
+            ("F2", self.start_rename, "Rename the selected saved request"),
+            ("Return", self.open_selected, "Open the selected saved request in the editor"),
+            ("Enter", self.open_selected, "Open the selected saved request in the editor"),
+            ("Shift+Return", self.send_selected, "Send the selected saved request as saved"),
+            ("Shift+Enter", self.send_selected, "Send the selected saved request as saved"),
         ):
             shortcut = QShortcut(QKeySequence(keys), self.list)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.setWhatsThis(what)
             shortcut.activated.connect(slot)
-        save = QShortcut(QKeySequence("Ctrl+S"), self)
-        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        save.activated.connect(self.save_current)
+        # Ctrl+S is the Request view's (`install`): it saves with this panel shown or hidden.
 
     # -- profile and loading ----------------------------------------------------------------------
     def set_profile(self, profile: Profile | None) -> None:
+        old = self.profile.name if self.profile is not None else None
+        if (profile.name if profile is not None else None) != old:
+            # The name to save under belongs to the profile's own request (request_drafts).
+            if old is not None:
+                self._typed_names[old] = self.name_edit.text()
+            self.name_edit.setText(self._typed_names.get(profile.name, "") if profile is not None else "")
         self.profile = profile
         for widget in (self.save_button, self.name_edit, self.copy_button):
             widget.setEnabled(profile is not None)
@@ -296,6 +311,18 @@ class SavedRequestsPanel(QWidget):
         )
 
     # -- open / save / rename / delete ------------------------------------------------------------
+    def open_selected(self) -> None:
+        item = self.list.currentItem()
+        if item is not None and item.data(NAME_ROLE) is not None:
+            saved = self.requests.get(str(item.data(NAME_ROLE)))
+            if saved is not None:
+                self._open(saved)
+
+    def _open(self, saved: SavedRequest) -> None:
+        self.name_edit.setText(saved.title or saved.name)
+        method, target, headers, body = editor_fields(saved)
+        self.opened.emit(method, target, headers, body)
+
     def on_item_activated(self, item: QListWidgetItem) -> None:
         saved = self.requests.get(str(item.data(NAME_ROLE)))
         if saved is None:
@@ -304,32 +331,49 @@ class SavedRequestsPanel(QWidget):
         if QApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.send_requested.emit(saved.name)
             return
-        self.name_edit.setText(saved.name)
-        method, target, headers, body = editor_fields(saved)
-        self.opened.emit(method, target, headers, body)
+        self._open(saved)
+
+    def save_from_shortcut(self) -> None:
+        """Ctrl+S: show the list (the saved request appears there), then save."""
+        if self.reveal is not None:
+            self.reveal()
+        self.save_current()
 
     def save_current(self) -> None:
         if self.profile is None or self.current_request is None:
             return
         method, target, headers, body = self.current_request()
-        name = self.name_edit.text().strip() or self._default_name(method, target)
+        typed = self.name_edit.text().strip() or self._default_name(method, target)
         try:
+            name, title = typed_name(typed, self.requests)
             request = from_editor(name, method, target, headers, body)
 
             validate_request(request.name, request.method, request.url, request.headers)
-            check_no_secrets(request, f"saved request '{name}'")
+            check_no_secrets(request, f"saved request '{typed}'")
         except Exception as exc:  # a bad name or a credential in a header: one banner line
             self.services.error_from(exc)
             return
         profile = self.profile.name
 
-        def job() -> bool:
-            return SavedRequestStore().save(profile, request)
+        def job() -> tuple[bool, SavedRequest]:
+            store = SavedRequestStore()
+            old = store.load(profile).requests.get(name)
+            # Saving again keeps where it came from: its folder, and its title unless one was typed.
+            kept = replace(
+                request,
+                title=title or (old.title if old is not None else ""),
+                folder=old.folder if old is not None else "",
+            )
+            return store.save(profile, kept), kept
 
-        def done(replaced: bool) -> None:
-            self.name_edit.setText(name)
-            self.services.show_status(f"Saved request '{name}' {'replaced' if replaced else 'saved'}")
-            self.reload(select=name)
+        def done(answer: tuple[bool, SavedRequest]) -> None:
+            replaced, saved = answer
+            shown = saved.title or saved.name
+            self.name_edit.setText(shown)
+            also = f" (as {saved.name})" if saved.title else ""
+            verb = "Replaced saved request" if replaced else "Saved request"
+            self.services.show_status(f"{verb} '{shown}'{also}")
+            self.reload(select=saved.name)
 
         self.services.runner.start(job, owner=self, on_success=done, on_failure=self.services.error_from)
 
@@ -342,29 +386,43 @@ class SavedRequestsPanel(QWidget):
         item = self.list.currentItem()
         if item is None:
             return
+        saved = self.requests.get(str(item.data(NAME_ROLE)))
         self.list.blockSignals(True)
-        item.setText(str(item.data(NAME_ROLE)))  # edit the bare name
+        item.setText(saved.title or saved.name if saved is not None else str(item.data(NAME_ROLE)))
         self.list.blockSignals(False)
         self.list.editItem(item)
 
     def on_item_changed(self, item: QListWidgetItem) -> None:
         old = str(item.data(NAME_ROLE))
-        new = item.text().strip()
-        if self.profile is None or not new or new == old or new.endswith(f" {old}"):
+        saved = self.requests.get(old)
+        was = (saved.title or saved.name) if saved is not None else old
+        typed = " ".join(item.text().split())
+        if self.profile is None or not typed or typed == was or item.text().endswith(f" {was}"):
+            self.reload(select=old)
+            return
+        try:
+            new, title = typed_name(typed)
+        except Exception as exc:
+            self.services.error_from(exc)
             self.reload(select=old)
             return
         profile = self.profile.name
 
         def job() -> None:
-            SavedRequestStore().rename(profile, old, new)
+            SavedRequestStore().rename(profile, old, new, title=title)
+
+        def done(_r: object) -> None:
+            # The name to save under follows the rename: Ctrl+S must not bring the old one back.
+            if self.name_edit.text().strip() in (old, was):
+                self.name_edit.setText(title or new)
+            self.services.show_status(f"Renamed saved request '{was}' to '{title or new}'")
+            self.reload(select=new)
 
         def failed(exc: BaseException) -> None:
             self.services.error_from(exc)
             self.reload(select=old)
 
-        self.services.runner.start(
-            job, owner=self, on_success=lambda _r: self.reload(select=new), on_failure=failed
-        )
+        self.services.runner.start(job, owner=self, on_success=done, on_failure=failed)
 
     def delete_selected(self) -> None:
         """Delete (key or menu): asks first; `question` holds the question (for tests)."""
@@ -442,6 +500,13 @@ def install(window: MainWindow) -> SavedRequestsPanel:
     panel.rendering_job = view.rendering_job
     panel.opened.connect(lambda m, t, h, b: view.load_request(m, t, list(h), b))
     view.add_side_panel(panel)
+    # Ctrl+S anywhere in the Request tab, the list shown or hidden: it shows the list (where the
+    # saved request appears) and saves.
+    save = QShortcut(QKeySequence("Ctrl+S"), view)
+    save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    save.setWhatsThis("Save the request under the name typed in Saved requests (the list is shown)")
+    save.activated.connect(panel.save_from_shortcut)
+    panel.reveal = view.show_side_panel
 
     def send(saved_name: str) -> None:
         ctx, profile = window.services.ctx, window.selected_profile()
@@ -470,5 +535,6 @@ def install(window: MainWindow) -> SavedRequestsPanel:
     window.sidebar.currentItemChanged.connect(lambda *_: panel.set_profile(window.selected_profile()))
     window.profiles_reloaded.connect(lambda *_: panel.set_profile(window.selected_profile()))
     panel.set_profile(window.selected_profile())
+    window.services.selected_saved_request = panel.selected_name
     window.saved_requests_panel = panel
     return panel

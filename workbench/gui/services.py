@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from workbench.core.errors import user_message
 from workbench.gui.clipboard import SecureClipboard
+from workbench.gui.fix_hints import gui_message
 from workbench.gui.settings import Preferences, Settings
 from workbench.gui.tasks import TaskRunner
 
@@ -39,7 +39,9 @@ class Services:
     show_status: a transient status-bar message.
     clear_error: retires the banner if it still shows exactly this message (a panel's own
         error that a later success made obsolete); never hides someone else's message.
-    current_request: the Request tab's request as typed (for "Copy curl"), once it exists.
+    current_request: the Request tab's request as typed (for "Copy curl"), once it exists;
+        None while it is not the selected profile's own (`request_drafts`).
+    selected_saved_request: the saved request selected beside the editor, once it exists.
     """
 
     runner: TaskRunner
@@ -51,7 +53,8 @@ class Services:
     show_status: Callable[[str], None]
     ctx: AppContext | None = None
     clear_error: Callable[[str], None] = _keep_banner
-    current_request: Callable[[], RequestSpec] | None = None
+    current_request: Callable[[], RequestSpec | None] | None = None
+    selected_saved_request: Callable[[], str | None] | None = None
 
     def error_from(self, exc: BaseException) -> None:
-        self.show_error(user_message(exc))
+        self.show_error(gui_message(exc))

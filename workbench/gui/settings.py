@@ -1,14 +1,20 @@
-"""GUI preferences, kept in ``QSettings`` (organisation ``token-workbench``).
+"""GUI preferences, kept in ``$WORKBENCH_HOME/gui.ini`` (``QSettings``, INI format).
 
-Tests point ``QSettings`` at a temporary directory (``QSettings.setPath``) so they
-never read or write the user's real preferences.
+They live beside the profiles they go with: two homes (``WORKBENCH_HOME=...``) never share
+a preference, a window geometry, the auto-refresh choices or the TLS switch. Preferences
+kept by earlier versions in the platform's shared store (organisation ``token-workbench``)
+are copied once into the default home's file, the one home those versions knew.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QSettings
+
+from workbench.core.errors import StorageError
+from workbench.core.storage import paths
 
 ORGANIZATION = "token-workbench"
 APPLICATION = "Token Workbench"
@@ -44,11 +50,29 @@ def _as_number(value: object, default: float, lo: float, hi: float) -> float:
     return min(max(number, lo), hi)
 
 
+def home_qsettings() -> QSettings:
+    """The QSettings of the current WORKBENCH_HOME (copied once from the shared store of
+    earlier versions when the home is the default one)."""
+    try:
+        path = paths.gui_settings_path()
+    except StorageError:
+        # The home cannot be made: nothing is kept (the window says why), nothing is shared.
+        return QSettings(os.devnull, QSettings.Format.IniFormat)
+    fresh = not path.exists()
+    q = QSettings(str(path), QSettings.Format.IniFormat)
+    if fresh and paths.home_is_default():
+        legacy = QSettings(ORGANIZATION, APPLICATION)
+        for key in legacy.allKeys():
+            q.setValue(key, legacy.value(key))
+        q.sync()
+    return q
+
+
 class Settings:
     """Typed access to the stored preferences, window state and last selection."""
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
-        self.q = qsettings or QSettings(ORGANIZATION, APPLICATION)
+        self.q = qsettings or home_qsettings()
 
     def load(self) -> Preferences:
         q = self.q

@@ -56,6 +56,10 @@ def button_states(
     waiting = busy is not None
     copy_why = wait if waiting else "No token yet: Log in first"
     copy_ok = not waiting and not needs_login
+    # A slow Mint, Refresh or Verify does not take away the valid token on screen: it is copied
+    # as it is (the call under way may replace it later; the event says so).
+    copy_shown = waiting and busy != "copy" and has_token and not expired
+    shown_tip = f" (the token shown: still valid while the {ACTION_TEXT.get(busy or '', '').lower()} runs)"
     if facts.pasted and not waiting and (expired or not has_token):
         copy_ok = False
         copy_why = (
@@ -99,15 +103,27 @@ def button_states(
         ),
         # A login profile's token comes only from the browser: a copy cannot renew one.
         "copy_token": _state(
-            copy_ok,
+            copy_ok or copy_shown,
             copy_why,
-            "Copy the token (renewed first if needed); the clipboard clears itself",
+            "Copy the token"
+            + (shown_tip if copy_shown else " (renewed first if needed)")
+            + "; the clipboard clears itself",
         ),
-        "copy_header": _state(copy_ok, copy_why, f"Copy '{facts.header}: …' (renewed first if needed)"),
-        "copy_curl": _state(
-            copy_ok,
+        "copy_header": _state(
+            copy_ok or copy_shown,
             copy_why,
-            "Copy a curl command for the Request tab's request, with a fresh token",
+            (
+                f"Copy '{facts.header}=…' (the query parameter)"
+                if facts.placement == "query"
+                else f"Copy '{facts.header}: …'"
+            )
+            + (shown_tip if copy_shown else " (renewed first if needed)"),
+        ),
+        "copy_curl": _state(
+            copy_ok or copy_shown,
+            copy_why,
+            "Copy a curl command for the API with the token"
+            + (shown_tip if copy_shown else " (renewed first if needed)"),
         ),
         "inspect": _state(has_token, "No token to inspect yet", "Open this token in the Inspector"),
         "auto_refresh": ButtonState(renewable, "" if renewable else f"{title} cannot renew tokens by itself"),

@@ -141,10 +141,10 @@ class TokenModel(QObject):
     def set_error(self, name: str, message: str | None, retry: RetryNote | None = None) -> None:
         self._notify(self.board.set_error(name, message, retry))
 
-    def failed(self, name: str, exc: BaseException) -> None:
+    def failed(self, name: str, exc: BaseException, *, hint: bool | str = True) -> None:
         """A token request for `name` failed: no longer busy, `exc` is its error (a rate
-        limit's "retry in N s" counts down)."""
-        message, retry = failure(exc, self.now())
+        limit's "retry in N s" counts down; `hint` as `user_message` takes it)."""
+        message, retry = failure(exc, self.now(), hint=hint)
         self._notify(self.board.set_busy(name, False) | self.board.set_error(name, message, retry))
 
     def set_auto_refresh(self, name: str, enabled: bool) -> None:

@@ -32,13 +32,14 @@ from PySide6.QtWidgets import (
 from workbench.core.engine.schedule import token_state
 from workbench.core.errors import user_message
 from workbench.core.operations import obtain_token, token_facts, verify_token
-from workbench.core.operations.dpop import request_proof
 from workbench.core.operations.requests import clipboard_text as build_clipboard_text
 from workbench.core.redact import fingerprint
+from workbench.gui.fix_hints import gui_hint
 from workbench.gui.login_panel import LoginPanel
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.token_buttons import ACTION_TEXT, button_states
+from workbench.gui.token_copy import CopyActions
 from workbench.gui.token_details import TokenDetails, auto_renewal_text, pasted_renewal_text
 from workbench.gui.token_layout import build_copy_row, build_countdown
 from workbench.gui.token_model import OBTAINED_BY_TEXT
@@ -47,8 +48,6 @@ from workbench.gui.token_welcome import WelcomePage
 from workbench.gui.widgets import STATE_COLORS, ElidedLabel, JwtView, compact, humanize_seconds
 
 if TYPE_CHECKING:
-    import threading
-
     from workbench.core.engine.types import TokenResult
     from workbench.core.operations import TokenFacts, TokenObtained, Verification
     from workbench.core.profiles.profile import Profile
@@ -66,14 +65,11 @@ class Job:
     task: Task | None = None
 
 
-COPIED_WHAT = {"token": "access token", "header": "Authorization header", "curl": "curl command"}
-
-
 def token_fingerprint(result: TokenResult | None) -> str | None:
     return fingerprint(result.access_token) if result is not None else None
 
 
-class TokenView(QWidget):
+class TokenView(CopyActions, QWidget):
     """Signals:
     token_obtained(object): a Mint/Refresh/copy/login started here is done (a `TokenObtained`,
         or the profile name after a login). A notification only: the token shown comes from
@@ -480,7 +476,8 @@ class TokenView(QWidget):
 
     def on_token_failed(self, gen: int, name: str, exc: BaseException) -> None:
         if self._end_job(name, gen):
-            self.tokens.failed(name, exc)
+            profile = self.profile if self.profile is not None and self.profile.name == name else None
+            self.tokens.failed(name, exc, hint=gui_hint(exc, profile))  # a setting: its editor field
 
     # -- verification -----------------------------------------------------------------------------
     def on_verify_clicked(self) -> None:
@@ -545,51 +542,6 @@ class TokenView(QWidget):
     def on_inspect_clicked(self) -> None:
         if self.result and self.result.access_token:
             self.inspect_requested.emit(self.result.access_token)
-
-    # -- clipboard --------------------------------------------------------------------------------
-    def copy_token(self) -> None:
-        self._with_fresh_token("token")
-
-    def copy_header(self) -> None:
-        self._with_fresh_token("header")
-
-    def copy_curl(self) -> None:
-        self._with_fresh_token("curl")
-
-    def _with_fresh_token(self, what: str) -> None:
-        """Get a valid token on the pool (renewed first if needed) and build the text to copy
-        there: only that text comes back. If renewing changed the token, the engine's event
-        says so."""
-        ctx = self.services.ctx
-        if ctx is None or self.profile is None or self._busy is not None:
-            return
-        profile = self.profile
-        getter = self.services.current_request
-        spec = getter() if getter is not None else None
-        engine = ctx.engine
-        job = self._start_job(profile.name, "copy")
-        gen = job.gen
-
-        def build(cancel: threading.Event) -> str:
-            token = engine.get_token(profile.name, cancel=cancel)
-            proof = request_proof(engine, profile, token, spec) if what == "curl" else None
-            return build_clipboard_text(
-                what, profile, token.access_token, spec, token_type=token.token_type, dpop_proof=proof
-            )
-
-        job.task = self.services.runner.start(
-            build,
-            pass_cancel=True,
-            owner=self,
-            on_success=lambda text: self.on_copy_ready(gen, profile.name, what, text),
-            on_failure=lambda exc: self.on_token_failed(gen, profile.name, exc),
-        )
-
-    def on_copy_ready(self, gen: int, name: str, what: str, text: str) -> None:
-        self.token_obtained.emit(name)
-        if not self._end_job(name, gen):
-            return
-        self.services.clipboard.copy_secret(text, COPIED_WHAT.get(what, what))
 
 
 __all__ = ["OBTAINED_BY_TEXT", "TokenView", "build_clipboard_text"]

@@ -408,10 +408,21 @@ class EnterFilter(QObject):
     """An event filter: Enter (or, with `needs_ctrl`, Ctrl+Enter, for a multi-line box) runs
     `action`; Shift+Enter stays a newline."""
 
-    def __init__(self, action: Callable[[], object], parent: QObject, *, needs_ctrl: bool = False) -> None:
+    def __init__(
+        self, action: Callable[[], object], parent: QObject, *, needs_ctrl: bool = False, what: str = ""
+    ) -> None:
         super().__init__(parent)
         self._action = action
         self._needs_ctrl = needs_ctrl
+        self.what = what  # for Help ▸ Keyboard shortcuts (workbench.gui.shortcuts)
+
+    @property
+    def action(self) -> Callable[[], object]:
+        return self._action
+
+    @property
+    def needs_ctrl(self) -> bool:
+        return self._needs_ctrl
 
     def _claims(self, event: QKeyEvent) -> bool:
         if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -432,3 +443,22 @@ class EnterFilter(QObject):
             self._action()
             return True
         return False
+
+
+def tab_stops(root: QWidget) -> list[QWidget]:
+    """`root`'s widgets that Tab stops at, in the order they were added (top to bottom, left to
+    right in this form)."""
+    out: list[QWidget] = []
+    for child in root.children():
+        if not isinstance(child, QWidget) or child.isWindow():  # a combo box's popup, a dialog
+            continue
+        if child.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            out.append(child)  # a control: its own parts (a text box's viewport) are not stops
+        else:
+            out.extend(tab_stops(child))
+    return out
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """ "1 profile", "3 profiles", "2 keychain entries" (`plural` when not `singular` + "s")."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"

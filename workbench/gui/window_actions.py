@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from workbench.gui.services import Services
     from workbench.gui.settings import Preferences, Settings
     from workbench.gui.settings_dialog import SettingsDialog
+    from workbench.gui.shortcuts import ShortcutsDialog
     from workbench.gui.status_bar import StatusIndicators
     from workbench.gui.tasks import TaskRunner
     from workbench.gui.token_model import TokenModel
@@ -40,23 +41,6 @@ else:
     _Window = object
 
 TAB_NAMES = ("token", "request", "inspector", "keys")
-# Shown in Help ▸ Keyboard shortcuts: (keys, what they do).
-SHORTCUTS = (
-    ("Ctrl+N", "New profile"),
-    ("Ctrl+O", "Import a collection, OpenAPI document, HAR file or curl command"),
-    ("Ctrl+,", "Settings"),
-    ("Ctrl+Shift+C", "Copy the selected profile's token (renewed first if needed)"),
-    ("Ctrl+M", "Mint a new token"),
-    ("Ctrl+R", "Refresh the token (mints on providers without refresh)"),
-    ("Ctrl+Shift+P", "Paste a new token (pasted-token profiles)"),
-    ("Ctrl+Shift+V", "Verify the token"),
-    ("Ctrl+I", "Open the token in the Inspector"),
-    ("Ctrl+Return", "Send the Request tab's request"),
-    ("Ctrl+L", "Focus the request URL"),
-    ("Esc", "Cancel the token request under way"),
-    ("F1", "This list"),
-    ("Ctrl+Q", "Quit"),
-)
 
 
 def demo_command() -> tuple[str, list[str]]:
@@ -83,7 +67,7 @@ class WindowActions(_Window):
     cancel_action: QAction
     settings_dialog: SettingsDialog | None
     remove_question: QMessageBox | None
-    shortcuts_dialog: QMessageBox | None
+    shortcuts_dialog: ShortcutsDialog | None
 
     if TYPE_CHECKING:  # MainWindow's own methods, used here
 
@@ -279,9 +263,10 @@ class WindowActions(_Window):
     def on_profile_removed(self, removed: ProfileRemoved) -> None:
         self.tokens.forget(removed.name)
         self.reload_profiles()
+        entries = len(removed.secret_names)
         self.show_status(
-            f"Removed profile {removed.name} (its file, {len(removed.secret_names)} keychain entries "
-            "and its cached tokens)"
+            f"Removed profile {removed.name} (its file, {entries} keychain "
+            f"{'entry' if entries == 1 else 'entries'} and its cached tokens)"
         )
 
     def start_demo(self) -> None:
@@ -331,21 +316,12 @@ class WindowActions(_Window):
             self.token_view.tick()
 
     # -- the Help menu ----------------------------------------------------------------------------
-    def show_shortcuts(self) -> QMessageBox:
-        from PySide6.QtWidgets import QMessageBox
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """F1: every shortcut, read from the registered actions and shortcuts (never a hand-kept list)."""
+        from workbench.gui.shortcuts import show_shortcuts
 
-        rows = "".join(
-            f"<tr><td style='padding-right:16px'><b>{keys}</b></td><td>{what}</td></tr>"
-            for keys, what in SHORTCUTS
-        )
-        box = QMessageBox(self)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setText(f"<table>{rows}</table>")
-        box.setStandardButtons(QMessageBox.StandardButton.Close)
-        box.finished.connect(box.deleteLater)
-        box.open()
-        self.shortcuts_dialog = box
-        return box
+        self.shortcuts_dialog = show_shortcuts(self)  # type: ignore[arg-type]
+        return self.shortcuts_dialog
 
     def about(self) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -360,4 +336,4 @@ class WindowActions(_Window):
         box.open()
 
 
-__all__ = ["SHORTCUTS", "TAB_NAMES", "WindowActions", "demo_command"]
+__all__ = ["TAB_NAMES", "WindowActions", "demo_command"]

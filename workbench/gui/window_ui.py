@@ -186,14 +186,15 @@ def _build_actions(w: MainWindow) -> None:
         w.addAction(a)
         return a
 
-    w.new_action = action("&New profile…", w.on_new_clicked, "Ctrl+N")
+    w.new_action = action("&New profile…", w.on_new_clicked, "Ctrl+N", "New profile")
     w.import_action = action(
         "&Import…", lambda: _open_import(w), "Ctrl+O", "Import a collection, OpenAPI, HAR or curl command"
     )
     w.edit_action = action("&Edit profile…", w.edit_profile)
     w.remove_action = action("&Remove profile…", w.on_remove_clicked)
-    w.settings_action = action("&Settings…", w.open_settings, "Ctrl+,")
-    w.quit_action = action("&Quit", w.close, QKeySequence.StandardKey.Quit)
+    w.settings_action = action("&Settings…", w.open_settings, "Ctrl+,", "Settings")
+    # Ctrl+Q spelled out: the Quit standard key is empty on some platforms (and themes).
+    w.quit_action = action("&Quit", w.close, "Ctrl+Q", "Quit")
     w.copy_token_action = action(
         "Copy &token",
         w.copy_selected_token,
@@ -202,26 +203,30 @@ def _build_actions(w: MainWindow) -> None:
     )
     w.copy_header_action = action("Copy Authorization &header", w.copy_header)
     w.copy_curl_action = action("Copy &curl command", w.copy_curl)
-    w.mint_action = action("&Mint", w.mint, "Ctrl+M")
-    w.refresh_action = action("&Refresh", w.refresh, "Ctrl+R")
+    w.mint_action = action("&Mint", w.mint, "Ctrl+M", "Mint a new token")
+    w.refresh_action = action(
+        "&Refresh", w.refresh, "Ctrl+R", "Refresh the token (mints on providers without refresh)"
+    )
     w.paste_token_action = action(
         "&Paste a new token…", w.paste_token, "Ctrl+Shift+P", "Paste a new token for a pasted-token profile"
     )
     w.verify_action = action(
         "&Verify", w.verify, "Ctrl+Shift+V", "Check the token's signature or ask the provider"
     )
-    w.cancel_action = action("&Cancel token request", w.cancel, "Esc")
+    w.cancel_action = action("&Cancel token request", w.cancel, "Esc", "Cancel the token request under way")
     w.cancel_action.setEnabled(False)  # MainWindow.on_tokens_changed enables it while one runs
     # A shortcut acts only on the view that has focus: Send belongs to the Request tab (its
     # editor, URL, headers), never to the Inspector's key box, whose Ctrl+Enter verifies.
-    w.send_action = action("&Send request", w.send_request, "Ctrl+Return")
-    w.send_action2 = action("Send request (keypad Enter)", w.send_request, "Ctrl+Enter")
+    w.send_action = action("&Send request", w.send_request, "Ctrl+Return", "Send the request")
+    w.send_action2 = action("Send request (keypad Enter)", w.send_request, "Ctrl+Enter", "Send the request")
     for a in (w.send_action, w.send_action2):
         a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         w.removeAction(a)  # the Request view adds them when it is built (`build_panel`)
-    w.focus_url_action = action("Focus &URL", w.focus_url, "Ctrl+L")
-    w.inspect_action = action("&Inspect current token", w.inspect_current, "Ctrl+I")
-    w.shortcuts_action = action("&Keyboard shortcuts", w.show_shortcuts, "F1")
+    w.focus_url_action = action("Focus &URL", w.focus_url, "Ctrl+L", "Focus the request URL")
+    w.inspect_action = action(
+        "&Inspect current token", w.inspect_current, "Ctrl+I", "Open the token in the Inspector"
+    )
+    w.shortcuts_action = action("&Keyboard shortcuts", w.show_shortcuts, "F1", "This list of shortcuts")
     w.about_action = action("&About Token Workbench", w.about)
 
     mb = w.menuBar()

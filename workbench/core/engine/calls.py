@@ -40,10 +40,12 @@ def _placed(plan: CallPlan, dpop: _CallDpop | None) -> Place:
         access_token = token.access_token
         scheme = plan.scheme
         if dpop is not None and is_dpop(token.token_type):
-            scheme = TOKEN_TYPE
+            # RFC 9449 §7.1: a DPoP token goes in the Authorization header, whatever the
+            # profile's placement (a query parameter would carry it unbound).
             request.headers["DPoP"] = dpop.proof(request, access_token)
-        else:
-            request.headers.pop("DPoP", None)  # a Bearer token (adopted or pasted): no proof binds it
+            request.headers["Authorization"] = f"{TOKEN_TYPE} {access_token}"
+            return request
+        request.headers.pop("DPoP", None)  # a Bearer token (adopted or pasted): no proof binds it
         if plan.placement == "query":
             request.url = request.url.copy_set_param(plan.header, access_token)
         elif plan.placement == "cookie":

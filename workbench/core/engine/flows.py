@@ -269,7 +269,7 @@ def build_request(
             )
             auth_headers, auth_fields = creds.apply(url, now=stamp)
         except InputError as exc:
-            raise InputError(f"{where}: {exc}", hint=exc.hint) from None
+            raise InputError(f"{where}: {exc}", hint=exc.hint, field=exc.field) from None
         if auth_headers:
             headers = [(k, v) for k, v in headers if k.lower() != "authorization"]
             headers.extend(auth_headers)

@@ -179,13 +179,14 @@ def apply_event(p: ProfileTokens, event: EngineEvent) -> ProfileTokens:
     return p
 
 
-def failure(exc: BaseException, now: float) -> tuple[str, RetryNote | None]:
+def failure(exc: BaseException, now: float, *, hint: bool | str = True) -> tuple[str, RetryNote | None]:
     """A failed token request as a front end keeps it: the user message, and a rate limit's
-    "retry in N s" as a note that counts down (instead of words frozen when it failed)."""
+    "retry in N s" as a note that counts down (instead of words frozen when it failed).
+    `hint`: as `user_message` takes it (a front end's words for the fix)."""
     if isinstance(exc, ProviderRateLimited) and exc.retry_after is not None:
         note = RetryNote("provider", now + exc.retry_after, "retry in", "you can retry now")
         return user_message(exc, hint=False), note
-    return user_message(exc), None
+    return user_message(exc, hint=hint), None
 
 
 def error_text(p: ProfileTokens, now: float) -> str | None:

@@ -191,6 +191,7 @@ def check_origin(profile: Profile, url: str, *, what: str, allow_other: bool = F
         f"{what}: not sending the credentials of profile '{profile.name}' to {shown}: they go only to "
         f"{allowed[0]} and the origins in its [settings] allowed_origins",
         hint="pass --allow-origin to send them there once, or add the origin to allowed_origins",
+        field="settings.allowed_origins",
     )
 
 
@@ -202,13 +203,22 @@ def cli_warnings(profile: Profile) -> list[str]:
             f"profile '{profile.name}' has TLS verification turned off (verify_tls = false): "
             "anyone on the network path can read and change its requests and tokens"
         )
-    parts = urlsplit(profile.base_url)
-    if parts.scheme.lower() == "http" and not is_loopback_host(parts.hostname or ""):
+    if crosses_network_unencrypted(profile.base_url):
         out.append(
-            f"profile '{profile.name}' uses plain http:// to {parts.hostname}: "
+            f"profile '{profile.name}' uses plain http:// to {urlsplit(profile.base_url).hostname}: "
             "its credentials cross the network unencrypted"
         )
     return out
+
+
+def crosses_network_unencrypted(url: str) -> bool:
+    """Plain `http://` to a host that is not loopback (by `is_loopback_host`): what is sent
+    there, credentials included, can be read and changed on the way."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() == "http" and bool(parts.hostname) and not is_loopback_host(parts.hostname)
 
 
 def request_targets(profile: Profile) -> list[tuple[str, str | None]]:

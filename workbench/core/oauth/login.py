@@ -294,7 +294,9 @@ def login(
     extra = authorization_params(vars_, params, scope=vars_.get("scope", ""))
     if not (vars_.get("client_id") or "").strip():
         raise InputError(
-            f"profile '{name}' has no client_id", hint=f"`workbench profile set {name} --set client_id=…`"
+            f"profile '{name}' has no client_id",
+            hint=f"`workbench profile set {name} --set client_id=…`",
+            field="vars.client_id",
         )
     # `timeout` bounds the whole login: every request (discovery, token, JWKS) shares its deadline
     # with the wait for the browser, so a provider that drip-feeds an answer cannot outlast it.

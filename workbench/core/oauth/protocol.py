@@ -155,6 +155,7 @@ class Endpoints:
             raise InputError(
                 f"the issuer of profile '{profile}' names no {name.replace('_', ' ')}",
                 hint=f"set it with `workbench profile set {profile} --set {name}=URL`",
+                field=f"vars.{name}",
             )
         return value
 
@@ -409,7 +410,9 @@ class ClientCredentials:
         if not self.client_id:
             if self.method == "none":
                 return [], []  # nothing to identify (a pasted refresh token some servers take alone)
-            raise InputError("the client_id is not set (add it with --set client_id=…)")
+            raise InputError(
+                "the client_id is not set", hint="add it with --set client_id=…", field="vars.client_id"
+            )
         headers: list[tuple[str, str]] = []
         form: list[tuple[str, str]] = []
         if self.method == "client_secret_basic":

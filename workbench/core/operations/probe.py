@@ -24,6 +24,7 @@ from workbench.core.errors import InputError, ProviderError, WorkbenchError
 from workbench.core.jose import probes
 from workbench.core.net.client import make_client, send_bounded
 from workbench.core.net.origins import OriginError, origin_of
+from workbench.core.operations.requests import with_query_param
 from workbench.core.request.saved import render_saved
 
 if TYPE_CHECKING:
@@ -140,13 +141,18 @@ def probe_api(
     with make_client(timeout=plan.timeout_seconds, verify_tls=plan.verify_tls) as client:
 
         def send(value: str) -> httpx.Response:
-            credential = f"{plan.scheme} {value}".strip() if plan.scheme else value
+            # Each variant goes where the profile's calls put its token (a header, a query parameter).
+            target, placed = url, [(plan.header, f"{plan.scheme} {value}".strip() if plan.scheme else value)]
+            if plan.placement == "query":
+                target, placed = with_query_param(url, plan.header, value), []
+            elif plan.placement == "cookie":
+                placed = [("Cookie", f"{plan.header}={value}")]
             return send_bounded(
                 client,
                 rendered.method,
-                url,
+                target,
                 origin_check=own_origin_only,
-                headers=[*headers, (plan.header, credential)],
+                headers=[*headers, *placed],
                 content=rendered.content,
                 timeout=plan.timeout_seconds,
                 max_bytes=PROBE_MAX_BYTES,

@@ -131,6 +131,15 @@ def _check_input_names(preset: Preset, vars_: Iterable[str], secrets: Iterable[s
             )
 
 
+def _check_choices(preset: Preset, vars_: Mapping[str, str]) -> None:
+    """A var with `choices` in its preset takes one of them (`client_auth`: the methods core signs with)."""
+    for key, value in vars_.items():
+        spec = preset.input(key)
+        if spec is not None and spec.choices and value not in spec.choices:
+            shown = ", ".join(c or "(empty)" for c in spec.choices)
+            raise InputError(f"{key} '{value[:60]}' is not one of {shown}", field=f"vars.{key}")
+
+
 def _check_refs(preset: Preset, refs: Mapping[str, str], secrets: Iterable[str]) -> None:
     """Each reference names one of the preset's secrets, is well formed, and is not also given a value."""
 
@@ -206,6 +215,7 @@ def check_new_profile(
     names = list(dict.fromkeys(secret_names))
     refs = dict(secret_refs or {})
     _check_input_names(spec, given_vars, names)
+    _check_choices(spec, given_vars)
     _check_refs(spec, refs, names)
     if ctx.profiles.exists(name):
         raise ProfileExistsError(name)
@@ -308,10 +318,15 @@ def check_profile_update(
     secret_names: Iterable[str] = (),
     settings: Mapping[str, Any | None] | None = None,
     secret_refs: Mapping[str, str] | None = None,
+    current: Profile | None = None,
 ) -> Profile:
-    """Validate-only `update_profile` (no secret values needed): the profile as it would be written."""
+    """Validate-only `update_profile` (no secret values needed): the profile as it would be written.
+
+    `current`: the profile as the caller already read it (a form checking as the user types),
+    so no file is read again."""
     change = _Change.of(base_url, vars, unset_vars, secret_names, settings, secret_refs)
-    return _changed_profile(ctx, ctx.profiles.get(name), change)
+    existing = current if current is not None and current.name == name else ctx.profiles.get(name)
+    return _changed_profile(ctx, existing, change)
 
 
 def update_profile(
@@ -407,6 +422,7 @@ def _changed_profile(ctx: AppContext, existing: Profile, change: _Change) -> Pro
     """`existing` with `change` applied, every input checked (nothing written)."""
     preset = existing.preset
     _check_input_names(preset, change.vars, change.secrets)
+    _check_choices(preset, change.vars)
     _check_refs(preset, change.refs, change.secrets)
     for key in change.unset:
         if preset.input(key) is None or key in change.vars:

@@ -6,12 +6,14 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from workbench.core.engine.flows import resolve_url, template_context
 from workbench.core.errors import InputError
 from workbench.core.redact import REDACTED
 from workbench.core.request.bodies import build_body
 from workbench.core.request.codegen import curl_command
+from workbench.core.request.saved import SavedRequestStore, render_saved
 from workbench.core.request.templating import TemplateRenderer, TemplateVars, VaultSecretSource
 
 if TYPE_CHECKING:
@@ -124,6 +126,41 @@ def render_request(
 RequestSpec = tuple[str, str, list[tuple[str, str]], str]
 
 
+def api_request(
+    ctx: AppContext, profile: Profile, typed: RequestSpec | None, saved_name: str | None = None
+) -> tuple[RequestSpec, str]:
+    """The request "Copy curl" (the Token tab) writes: one to the API, not to where tokens
+    come from, and where it came from in words. Reads saved requests and may read the vault
+    (their templates): run it off the GUI thread.
+
+    In order: `typed`, the request the user wrote in the Request tab for this profile; a saved
+    request of the profile (`saved_name`, the one selected, else the first), its templates
+    filled as `snippet` fills them; the first of the profile's `[settings] allowed_origins` (where
+    its API lives when the base URL is the sign-in server, an OAuth issuer); the base URL."""
+    if typed is not None and typed[1].strip():
+        return typed, "the Request tab"
+    requests = SavedRequestStore().load(profile.name).requests
+    name = saved_name if saved_name in requests else next(iter(requests), None)
+    if name is not None:
+        # Its secret variables stay in the keychain (`<NAME from the keychain>`), as `snippet` writes them.
+        rendered = render_saved(ctx, profile.name, name, reveal_secrets=False)
+        body = rendered.content.decode("utf-8", "replace") if rendered.content else ""
+        return (rendered.method, rendered.target, list(rendered.headers.items()), body), (
+            f"saved request '{requests[name].title or name}'"
+        )
+    listed = [str(o) for o in profile.settings.get("allowed_origins") or ()]
+    if listed:
+        return ("GET", listed[0].rstrip("/") + "/", [], ""), "the profile's first allowed origin"
+    return ("GET", "", [], ""), "the base URL: no API request yet (write one in the Request tab or save one)"
+
+
+def with_query_param(url: str, name: str, value: str) -> str:
+    """`url` with its `name` query parameter set to `value` (any of that name replaced)."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    return urlunsplit(parts._replace(query=urlencode([*kept, (name, value)])))
+
+
 def clipboard_text(
     what: str,
     profile: Profile,
@@ -134,14 +171,20 @@ def clipboard_text(
     dpop_proof: str | None = None,
 ) -> str:
     """The text to copy: the bare token, an auth header line (as `workbench token --format
-    header` prints it), or a curl command (with a DPoP token: its fresh `DPoP` proof header)."""
+    header` prints it), or a curl command (with a DPoP token: its fresh `DPoP` proof header).
+    A profile that sends its token in a query parameter (`token_placement = "query"`) copies
+    `NAME=TOKEN` for the header and puts it in the curl command's URL, as calls send it."""
     if what == "token":
         return token
-    header, value = profile.preset.token.authorization(token, token_type)
+    placing = profile.token_spec
+    in_query = placing.placement == "query" and dpop_proof is None
+    header, value = placing.authorization(token, token_type)
     if what == "header":
-        return f"{header}: {value}"
+        return f"{header}={quote(token, safe='')}" if in_query else f"{header}: {value}"
     method, path, headers, body = spec or ("GET", "", [], "")
     url = resolve_url(profile, path) if path else profile.base_url
+    if in_query:
+        return curl_command(method, with_query_param(url, header, token), list(headers), body or None)
     all_headers = [(header, value), *[(k, v) for k, v in headers if k.lower() != header.lower()]]
     if dpop_proof is not None:
         all_headers.append(("DPoP", dpop_proof))

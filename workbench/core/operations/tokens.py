@@ -81,6 +81,7 @@ class TokenFacts:
 
     Attributes:
         header / scheme: how the token is sent ("Authorization", "Bearer"; scheme may be "").
+        placement: "header", "query" (`header` is then the parameter's name) or "cookie".
         can_mint / can_refresh / can_verify: the actions the provider offers (verify: a provider
             check or a key to check signatures with).
         refresh_token_lifetime: seconds the provider says a refresh token lives, when stated.
@@ -97,6 +98,7 @@ class TokenFacts:
     refresh_token_lifetime: float | None
     rotates_refresh_token: bool
     pasted: bool = False
+    placement: str = "header"
 
 
 def token_facts(profile: Profile) -> TokenFacts:
@@ -112,6 +114,7 @@ def token_facts(profile: Profile) -> TokenFacts:
         refresh_token_lifetime=float(lifetime) if lifetime else None,
         rotates_refresh_token=spec.rotates_refresh_token,
         pasted=is_pasted(profile),
+        placement=spec.placement,
     )
 
 

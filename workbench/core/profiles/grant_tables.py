@@ -1,4 +1,4 @@
-"""What a preset's extension-grant keys may hold (`[mint.assertion]`, `exchange`, input `choices`).
+"""What a preset's extension-grant keys may hold (`[mint.assertion]`, `exchange`, input `choose_from`).
 
 Kept beside `presets` (which calls `assertion_problem` while it validates a request table) so
 the schema of the JWT bearer grant (RFC 7523 §2.1) reads in one place. A problem is returned as
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 ASSERTION_KEYS = ("iss", "sub", "aud", "kid", "claims", "key", "lifetime", "field")
-# What an input's `choices` may name: the profile editor offers them in a list.
+# What an input's `choose_from` may name: the profile editor offers them in a list.
 INPUT_CHOICES = ("", "profiles")
 MAX_ASSERTION_LIFETIME = 3600
 
@@ -47,5 +47,7 @@ def assertion_problem(raw: Any, request: Mapping[str, Any]) -> Found:
 
 def choices_problem(value: Any) -> str | None:
     if value not in INPUT_CHOICES:
-        return f"'{value}' is not a choice list (known: {', '.join(c for c in INPUT_CHOICES if c)})"
+        return (
+            f"'{value}' is not something to choose from (known: {', '.join(c for c in INPUT_CHOICES if c)})"
+        )
     return None

@@ -11,6 +11,7 @@
     key_id = "4c1e…"
 
     [settings]            # optional: refresh_lead (s), timeout (s), verify_tls, allowed_origins,
+                          # token_placement ("header" | "query"), token_parameter, token_scheme,
                           # tls_ca_file (a PEM of the only certificates its TLS trusts: a CA, or a
                           # server's self-signed certificate)
     [override]            # optional: deep-merged into the preset
@@ -27,7 +28,7 @@ import math
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -35,15 +36,8 @@ from urllib.parse import urlsplit
 from workbench.core.errors import InputError, PresetError, ProfileError
 from workbench.core.net.origins import validate_origin
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.presets import (
-    Preset,
-    PresetFieldError,
-    Problem,
-    TokenSpec,
-    freeze,
-    thaw,
-    unknown_key_message,
-)
+from workbench.core.profiles.frozen import freeze, thaw
+from workbench.core.profiles.presets import Preset, PresetFieldError, Problem, TokenSpec, unknown_key_message
 from workbench.core.profiles.secret_refs import parse_ref
 from workbench.core.storage.toml_locator import FieldPath
 from workbench.core.storage.toml_writer import dumps_toml
@@ -64,7 +58,14 @@ TOP_LEVEL_KEYS = (
     "secret_refs",
     "pending",
 )
-SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins", "tls_ca_file")
+# How the profile's calls carry its token, over the preset's `[token]`: in a header (its
+# scheme: `token_scheme`, "" for the token alone) or a query parameter (`token_parameter`).
+TOKEN_SETTINGS = ("token_placement", "token_parameter", "token_scheme")
+SETTINGS_KEYS = ("refresh_lead", "timeout", "verify_tls", "allowed_origins", "tls_ca_file", *TOKEN_SETTINGS)
+SETTABLE_PLACEMENTS = ("header", "query")
+DEFAULT_TOKEN_PARAMETER = "access_token"  # noqa: S105 - a parameter's name (RFC 6750 §2.3)
+_QUERY_NAME = re.compile(r"^[A-Za-z0-9._~-]{1,64}\Z")
+_AUTH_SCHEME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}\Z")  # an RFC 9110 token
 # Stored by the engine for every profile, whatever its preset says.
 TOKEN_SECRET_NAMES = ("access_token", "refresh_token")
 # What `workbench login` keeps besides the token pair (presets with `[oauth]`; never sent anywhere).
@@ -158,8 +159,10 @@ class Profile:
     @property
     def token_spec(self) -> TokenSpec:
         """How this profile's token is sent: the preset's `[token]` with `{{ vars.NAME }}` filled in
-        from the profile (the api-key preset's header, query parameter or cookie name and prefix)."""
-        return self.preset.token.resolved(self.var)
+        from the profile (the api-key preset's header, query parameter or cookie name and prefix),
+        then the profile's own `token_placement`, `token_parameter` and `token_scheme` settings.
+        Every sender reads it here: calls, `snippet`, the copied header and curl, the GUI."""
+        return with_token_settings(self.preset.token.resolved(self.var), self.settings)
 
     def missing_required(self) -> list[str]:
         """Required inputs this profile lacks: `base_url` (a pending one may have none), vars
@@ -216,6 +219,52 @@ class Profile:
 
     def to_toml(self) -> str:
         return dumps_toml(self.to_data())
+
+
+def with_token_settings(spec: TokenSpec, settings: Mapping[str, Any]) -> TokenSpec:
+    """`spec` placed as the profile's token settings say (absent ones keep the preset's)."""
+    placement = settings.get("token_placement")
+    parameter = settings.get("token_parameter")
+    scheme = settings.get("token_scheme")
+    if placement is None and parameter is None and scheme is None:
+        return spec
+    if placement == "query" or (placement is None and spec.placement == "query"):
+        name = parameter or (spec.header if spec.placement == "query" else DEFAULT_TOKEN_PARAMETER)
+        return replace(spec, placement="query", header=name)
+    header = spec.header if spec.placement == "header" else "Authorization"
+    return replace(spec, placement="header", header=header, scheme=spec.scheme if scheme is None else scheme)
+
+
+def split_token_settings(assignments: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str | None]]:
+    """`--set K=V` pairs → (the preset's vars, the token settings every profile takes). An empty
+    value removes a token setting (the preset's own way again); `token_scheme=none` sends the
+    token without a scheme."""
+    vars_: dict[str, str] = {}
+    settings: dict[str, str | None] = {}
+    for key, value in assignments.items():
+        if key not in TOKEN_SETTINGS:
+            vars_[key] = value
+        elif not value.strip():
+            settings[key] = None
+        elif key == "token_scheme" and value.strip().lower() == "none":
+            settings[key] = ""
+        else:
+            settings[key] = value.strip()
+    return vars_, settings
+
+
+def _token_setting(key: str, value: Any, path: FieldPath) -> str:
+    if not isinstance(value, str):
+        raise Problem(path, "must be a string")
+    if key == "token_placement" and value not in SETTABLE_PLACEMENTS:
+        raise Problem(path, 'must be "header" (the default) or "query"')
+    if key == "token_parameter" and not _QUERY_NAME.match(value):
+        raise Problem(
+            path, "must be a query parameter name (letters, digits, '.', '_', '~', '-'), like access_token"
+        )
+    if key == "token_scheme" and value and not _AUTH_SCHEME.match(value):
+        raise Problem(path, 'must be one word such as Bearer, Token or JWT ("" or none: the token alone)')
+    return value
 
 
 # --------------------------------------------------------------------------- validation
@@ -338,6 +387,8 @@ def build_profile(
                 raise Problem(path, "must be true or false")
         elif key == "allowed_origins":
             value = _allowed_origins(value, path)
+        elif key in TOKEN_SETTINGS:
+            value = _token_setting(key, value, path)
         elif key == "tls_ca_file":
             if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n\0"):
                 raise Problem(path, "must be the path of a PEM file of certificates")

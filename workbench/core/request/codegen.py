@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from workbench.core.engine.flows import resolve_url
 from workbench.core.jose.dpop import DPOP_KEY_SECRET, TOKEN_TYPE
+from workbench.core.jose.x509 import CLIENT_CERT_SECRET
 
 if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
@@ -80,6 +81,15 @@ SNIPPET_LANGS = ("curl", "httpie", "python", "fetch")
 TOKEN_ENV = "WORKBENCH_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
 
+# Placeholder files for a client certificate and its key: workbench never writes the key out.
+CERT_FILE = "client-cert.pem"
+KEY_FILE = "client-key.pem"
+MTLS_NOTE = (
+    f"mutual TLS: the profile presents a client certificate; {CERT_FILE} and {KEY_FILE} stand for "
+    "your copies of it and its key (workbench keeps the key in the keychain and never writes it out)"
+)
+
+
 @dataclass(frozen=True)
 class SnippetRequest:
     """What a snippet sends. `headers` never hold the token; `token_header` and `token_scheme` place it."""
@@ -94,6 +104,10 @@ class SnippetRequest:
     dpop: bool = False  # the profile's tokens are DPoP-bound: each request needs a fresh proof
     # The api-key preset may send the token as a query parameter instead of a header (its name).
     token_query: str = ""
+    # Mutual TLS (RFC 8705): the profile presents a client certificate, whose key lives only in the
+    # keychain: a snippet names placeholder files for it. `ca_file`: the profile's own trust anchor.
+    client_cert: bool = False
+    ca_file: str = ""
 
     @property
     def token_prefix(self) -> str:
@@ -160,11 +174,23 @@ def _curl(req: SnippetRequest) -> str:
         parts += ["-H", _shell_proof_header(req, ": ")]
     for name, value in req.plain_headers():
         parts += ["-H", shlex.quote(f"{name}: {value}")]
+    if req.client_cert:
+        parts += ["--cert", CERT_FILE, "--key", KEY_FILE]
+    if req.ca_file:
+        parts += ["--cacert", shlex.quote(req.ca_file)]
     text, lossy = req.body_text()
     if text is not None:
         parts += ["--data-raw", shlex.quote(text)]
     lines = [" ".join(parts[:4])] + ["  " + " ".join(parts[i : i + 2]) for i in range(4, len(parts), 2)]
-    return " \\\n".join(lines) + ("\n# body was not UTF-8; non-text bytes were replaced" if lossy else "")
+    return (
+        _shell_notes(req)
+        + " \\\n".join(lines)
+        + ("\n# body was not UTF-8; non-text bytes were replaced" if lossy else "")
+    )
+
+
+def _shell_notes(req: SnippetRequest) -> str:
+    return f"# {MTLS_NOTE}\n" if req.client_cert else ""
 
 
 def _httpie(req: SnippetRequest) -> str:
@@ -176,11 +202,19 @@ def _httpie(req: SnippetRequest) -> str:
         parts.append(_shell_proof_header(req, ":"))
     for name, value in req.plain_headers():
         parts.append(shlex.quote(f"{name}:{value}"))
+    if req.client_cert:
+        parts += [f"--cert={CERT_FILE}", f"--cert-key={KEY_FILE}"]
+    if req.ca_file:
+        parts.append("--verify=" + shlex.quote(req.ca_file))
     text, lossy = req.body_text()
     if text is not None:
         parts.append("--raw=" + shlex.quote(text))
     lines = [" ".join(parts[:4])] + ["  " + p for p in parts[4:]]
-    return " \\\n".join(lines) + ("\n# body was not UTF-8; non-text bytes were replaced" if lossy else "")
+    return (
+        _shell_notes(req)
+        + " \\\n".join(lines)
+        + ("\n# body was not UTF-8; non-text bytes were replaced" if lossy else "")
+    )
 
 
 def _python(req: SnippetRequest) -> str:
@@ -217,6 +251,8 @@ def _python(req: SnippetRequest) -> str:
         f"    {req.url!r},",
         "    headers=headers,",
         *([f"    params={{{req.token_query!r}: token}},"] if req.token_query else []),
+        *([f"    cert=({CERT_FILE!r}, {KEY_FILE!r}),  # {MTLS_NOTE}"] if req.client_cert else []),
+        *([f"    verify={req.ca_file!r},"] if req.ca_file else []),
     ]
     if req.body is not None and req.body != b"":
         text, lossy = req.body_text()
@@ -244,12 +280,31 @@ def _fetch(req: SnippetRequest) -> str:
     if req.token_query:
         joiner = "&" if "?" in req.url else "?"
         url = f"{url} + {_js(joiner + quote(req.token_query, safe='') + '=')} + encodeURIComponent(token)"
+    tls = []
+    if req.client_cert or req.ca_file:
+        # Node's fetch (undici) presents a client certificate or trusts a CA through a dispatcher.
+        connect = [
+            *(
+                [f"cert: readFileSync({_js(CERT_FILE)})", f"key: readFileSync({_js(KEY_FILE)})"]
+                if req.client_cert
+                else []
+            ),
+            *([f"ca: readFileSync({_js(req.ca_file)})"] if req.ca_file else []),
+        ]
+        tls = [
+            'import { readFileSync } from "node:fs";',
+            'import { Agent } from "undici";',
+            *([f"// {MTLS_NOTE}"] if req.client_cert else []),
+            f"const dispatcher = new Agent({{ connect: {{ {', '.join(connect)} }} }});",
+        ]
     lines = [
         f"// Run with: workbench exec {req.profile} -- node this_file.mjs",
+        *tls,
         *proof,
         f"const token = process.env.{TOKEN_ENV}; // set by `workbench exec`; never written here",
         f"const response = await fetch({url}, {{",
         f"  method: {_js(req.method.upper())},",
+        *(["  dispatcher,"] if tls else []),
         "  headers: {",
         *(f"    {_js(k)}: {_js(v)}," for k, v in req.plain_headers()),
         *([] if req.token_query else [f"    {_js(req.token_header)}: {token_expr},"]),
@@ -291,6 +346,8 @@ def snippet_request(
         token_scheme=TOKEN_TYPE if dpop else f"{token.header}=" if cookie else token.scheme,
         token_query=token.header if token.placement == "query" else "",
         dpop=dpop,
+        client_cert=CLIENT_CERT_SECRET in profile.secret_names,
+        ca_file=str(profile.settings.get("tls_ca_file") or ""),
     )
 
 

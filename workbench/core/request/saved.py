@@ -80,6 +80,36 @@ def validate_saved_name(name: str) -> str:
     return name
 
 
+MAX_TITLE = 200
+
+
+def typed_name(text: str, existing: Mapping[str, SavedRequest] | None = None) -> tuple[str, str]:
+    """(name, title) for what a user typed as a saved request's name in the desktop app.
+
+    A valid name is used as it is (no title). The title of an existing request names that
+    request (saving again replaces it). Anything else, such as "Get user by id", gets a name
+    built from it ("get-user-by-id", what `workbench call --request` takes) and keeps the
+    text as its title, which the list shows. Raises SavedRequestError for text with nothing
+    to build a name from, or a line break."""
+    shown = " ".join(text.split())
+    if not shown:
+        raise SavedRequestError("type a name for the saved request")
+    if any(ch in text for ch in "\r\n") or len(shown) > MAX_TITLE:
+        raise SavedRequestError(f"a saved request's name is one line of at most {MAX_TITLE} characters")
+    if SAVED_NAME_RE.match(shown) and not shown.startswith(".") and ".." not in shown:
+        return shown, ""
+    for request in (existing or {}).values():
+        if request.title and " ".join(request.title.split()) == shown:
+            return request.name, request.title
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", shown).strip("-_").lower()
+    name = re.sub(r"-{2,}", "-", name)[:64].rstrip("-_")
+    if not name:
+        raise SavedRequestError(
+            f"'{shown[:40]}' has no letter or digit to name the saved request by; type one too"
+        )
+    return name, shown
+
+
 @dataclass(frozen=True)
 class SavedRequest:
     name: str
@@ -335,7 +365,8 @@ class SavedRequestStore:
         del file.requests[name]
         self.write(file)
 
-    def rename(self, profile: str, old: str, new: str) -> None:
+    def rename(self, profile: str, old: str, new: str, *, title: str | None = None) -> None:
+        """Rename `old` to `new`; `title` (when given) replaces its title ("" drops it)."""
         validate_saved_name(new)
         file = self.load(profile)
         if old not in file.requests:
@@ -343,7 +374,9 @@ class SavedRequestStore:
         if new in file.requests and new != old:
             raise SavedRequestError(f"profile '{profile}' already has a saved request '{new}'")
         file.requests = {
-            (new if k == old else k): (replace(v, name=new) if k == old else v)
+            (new if k == old else k): (
+                replace(v, name=new, title=v.title if title is None else title) if k == old else v
+            )
             for k, v in file.requests.items()
         }
         self.write(file)

@@ -118,11 +118,12 @@ def _missing_secret_hint(profile: str, name: str) -> str:
     )
 
 
+def _missing_var_message(profile: str, name: str) -> str:
+    return f"profile '{profile}' has no setting '{name}'"
+
+
 def _missing_var_hint(profile: str, name: str) -> str:
-    return (
-        f"profile '{profile}' has no setting '{name}' "
-        f"(set it with `workbench profile set {profile} --set {name}=...`)"
-    )
+    return f"set it with `workbench profile set {profile} --set {name}=...`"
 
 
 class LazySecrets:
@@ -179,18 +180,27 @@ def touched_values(secrets: LazySecrets) -> tuple[str, ...]:
 class TemplateVars:
     """What templates see as `vars`: a read-only mapping whose misses explain how to fix them."""
 
-    __slots__ = ("_profile", "_values")
+    __slots__ = ("_profile", "_values", "missing")
 
     def __init__(self, values: Mapping[str, str], *, profile: str) -> None:
         self._values = dict(values)
         self._profile = profile
+        self.missing: list[str] = []  # names looked up and not found (the error says how to set one)
 
     def __getitem__(self, name: str) -> Any:
         if isinstance(name, str) and not name.startswith("_") and name in self._values:
             return self._values[name]
         from jinja2 import StrictUndefined
 
-        return StrictUndefined(hint=_missing_var_hint(self._profile, str(name)), name=str(name))
+        self.missing.append(str(name))
+        return StrictUndefined(hint=_missing_var_message(self._profile, str(name)), name=str(name))
+
+    def fix_for(self, message: str) -> tuple[str, str] | None:
+        """(hint, field) when `message` is the miss of one of this profile's settings."""
+        for name in self.missing:
+            if message == _missing_var_message(self._profile, name):
+                return _missing_var_hint(self._profile, name), f"vars.{name}"
+        return None
 
     def __repr__(self) -> str:
         return f"<vars {sorted(self._values)}>"
@@ -459,10 +469,11 @@ class TemplateRenderer:
         stamp = int(self._clock.now()) if now is None else int(now)
         ctx["now"] = lambda: stamp
 
-        def fail(message: str) -> NoReturn:
+        def fail(message: str, *, hint: str = "", concerns: str = "") -> NoReturn:
             values = touched_values(secrets) if isinstance(secrets, LazySecrets) else ()
             text = " ".join(redact(message, values).split())
-            raise TemplateError(f"{_prefix(where)}{_label(field)}: {text}") from None
+            where_text = f"{_prefix(where)}{_label(field)}"
+            raise TemplateError(f"{where_text}: {text}", hint=hint, field=concerns) from None
 
         try:
             compiled = self._env.from_string(template)
@@ -472,8 +483,12 @@ class TemplateRenderer:
         except JinjaTemplateError as exc:
             line = getattr(exc, "lineno", None)
             message = exc.message or exc.__class__.__name__
+            template_vars = ctx.get("vars")
+            fix = template_vars.fix_for(message) if isinstance(template_vars, TemplateVars) else None
             if line and template.count("\n"):
                 message = f"line {line}: {message}"
+            if fix is not None:  # a setting of the profile is missing: say where it is set
+                fail(message, hint=fix[0], concerns=fix[1])
             fail(message)
         except TemplateError as exc:
             fail(str(exc))

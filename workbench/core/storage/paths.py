@@ -11,6 +11,11 @@ from workbench.core.errors import StorageError
 APP_DIR_NAME = "token-workbench"
 
 
+def home_is_default() -> bool:
+    """True when WORKBENCH_HOME is not set (the platform's data folder is the home)."""
+    return not os.environ.get("WORKBENCH_HOME")
+
+
 def workbench_home() -> Path:
     env = os.environ.get("WORKBENCH_HOME")
     if env:
@@ -21,6 +26,12 @@ def workbench_home() -> Path:
         home = platformdirs.user_data_path(APP_DIR_NAME, appauthor=False)
     _ensure_dir(home, "WORKBENCH_HOME" if env else "the data folder")
     return home
+
+
+def gui_settings_path() -> Path:
+    """The desktop app's preferences and window state (INI), beside the profiles they go with:
+    two homes never share a preference (TLS verification off in one is not off in the other)."""
+    return workbench_home() / "gui.ini"
 
 
 def _subdir(name: str) -> Path:
