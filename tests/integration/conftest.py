@@ -36,6 +36,8 @@ REFRESH_PRESETS = ("true-markets", "marketiger3d", "paymentsgate", "oauth2-refre
 PASTE_IN_PRESETS = ("marketiger3d", "paymentsgate", "oauth2-refresh-token")
 # Tokens come from `workbench login` (a user in a browser or at a device page), not from inputs.
 LOGIN_PRESETS = ("oauth2-authorization-code", "oauth2-device-code")
+# Extension grants (issue 22): tested end to end in test_sandbox_grants.py.
+GRANT_PRESETS = ("google-service-account", "oauth2-jwt-bearer", "oauth2-token-exchange")
 ALL_PRESETS = (
     "true-markets",
     "marketiger3d",

@@ -21,6 +21,9 @@ PRESETS = {
     "oauth2-refresh-token",
     "oauth2-authorization-code",
     "oauth2-device-code",
+    "google-service-account",
+    "oauth2-jwt-bearer",
+    "oauth2-token-exchange",
 }
 
 

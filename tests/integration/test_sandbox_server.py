@@ -11,7 +11,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 import pytest
 
-from tests.integration.conftest import ALL_PRESETS, LOGIN_PRESETS
+from tests.integration.conftest import ALL_PRESETS, GRANT_PRESETS, LOGIN_PRESETS
 from workbench.sandbox import FAULT_KINDS, Sandbox
 
 PRESETS = ALL_PRESETS
@@ -29,7 +29,7 @@ def tot_mint(client: httpx.Client, sandbox: Sandbox, **kwargs) -> httpx.Response
 
 def test_demo_profiles_cover_every_shipped_preset_with_base_url_vars_and_secrets(sandbox):
     profiles = sandbox.demo_profiles()
-    assert set(profiles) == {*PRESETS, *LOGIN_PRESETS}
+    assert set(profiles) == {*PRESETS, *LOGIN_PRESETS, *GRANT_PRESETS}
     for preset, profile in profiles.items():
         assert set(profile) == {"base_url", "vars", "secrets"}
         assert profile["base_url"] == sandbox.base_url(preset)

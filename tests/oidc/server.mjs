@@ -18,6 +18,13 @@
 // Issue 22 (sender-constrained tokens): DPoP is on with a nonce required on every proof; a client
 // registered with `dpop_bound_access_tokens` must use it. The client credentials grant is on.
 //
+// Issue 22, item 4: oidc-provider has no JWT bearer (RFC 7523 §2.1) or token exchange (RFC 8693)
+// grant built in; it offers `registerGrantType` for extension grants. The two handlers below are
+// OURS (written for these tests, following oidc-provider's documented extension-grant API), not
+// oidc-provider's: the JWT bearer grant checks the assertion's signature with the client's
+// registered JWKS and its iss/sub/aud/exp/iat/jti claims; token exchange looks the subject (and
+// actor) token up through oidc-provider's own AccessToken / ClientCredentials models.
+//
 // Issue 22 (mutual TLS, RFC 8705): a provider mounted at /mtls, configured as its documentation
 // describes for a deployment behind a TLS-terminating proxy: features.mTLS with
 // certificateBoundAccessTokens, tlsClientAuth and selfSignedTlsClientAuth; getCertificate reads the
@@ -42,7 +49,8 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import querystring from 'node:querystring';
 
-import Provider from 'oidc-provider';
+import * as jose from 'jose';
+import Provider, { errors } from 'oidc-provider';
 
 const PASSWORD = 'correct horse';
 const TENANTS = { 'tenant-a': 'tenant-a', 'tenant-b': 'tenant-a' }; // mount -> the tid it claims
@@ -101,6 +109,112 @@ class MemoryAdapter {
       if (entry.payload.grantId === grantId) store.delete(key);
     }
   }
+}
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:';
+const exchanged = new Map(); // issued token -> what the exchange was (act, audience), for the tests
+const seenAssertions = new Set(); // jti values already used (RFC 7523 §3 item 7: no replay)
+
+// An RFC 6749 §5.2 error whose error_description says what was wrong (oidc-provider's own
+// InvalidGrant keeps the detail to itself).
+function refuse(code, description) {
+  return new errors.CustomOIDCProviderError(code, description);
+}
+
+function grantScope(client, requested) {
+  const asked = requested ? [...new Set(String(requested).split(' ').filter(Boolean))] : [];
+  const allowed = new Set(String(client.scope || '').split(' ').filter(Boolean));
+  const refused = asked.filter((s) => allowed.size && !allowed.has(s));
+  if (refused.length) throw new errors.InvalidScope('requested scope is not allowed', refused.join(' '));
+  return asked.join(' ') || undefined;
+}
+
+async function jwtBearerGrant(ctx, next) {
+  const { client, params } = ctx.oidc;
+  const provider = ctx.oidc.provider;
+  let claims;
+  try {
+    const keys = createJwks(client);
+    ({ payload: claims } = await jose.jwtVerify(params.assertion, keys, {
+      audience: [provider.issuer, ctx.oidc.urlFor('token')],
+      maxTokenAge: '10 minutes',
+      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
+    }));
+  } catch (err) {
+    throw refuse('invalid_grant', `assertion refused: ${err.message}`);
+  }
+  if (claims.iss !== client.clientId) throw refuse('invalid_grant', 'assertion refused: iss is not the client_id');
+  if (seenAssertions.has(claims.jti)) throw refuse('invalid_grant', 'assertion refused: jti already used');
+  seenAssertions.add(claims.jti);
+  const token = new provider.AccessToken({
+    accountId: claims.sub,
+    client,
+    gty: 'jwt_bearer',
+    scope: grantScope(client, params.scope),
+  });
+  ctx.oidc.entity('AccessToken', token);
+  const value = await token.save();
+  ctx.body = { access_token: value, expires_in: token.expiration, token_type: 'Bearer', scope: token.scope };
+  await next();
+}
+
+function createJwks(client) {
+  const { jwks } = client.metadata();
+  if (!jwks || !Array.isArray(jwks.keys) || !jwks.keys.length) throw new Error('the client registered no JWKS');
+  return jose.createLocalJWKSet(jwks);
+}
+
+async function findToken(provider, value) {
+  // A token this provider issued and still honours: a user's (AccessToken) or a client's own.
+  return (await provider.AccessToken.find(value)) || (await provider.ClientCredentials.find(value));
+}
+
+async function tokenExchangeGrant(ctx, next) {
+  const { client, params } = ctx.oidc;
+  const provider = ctx.oidc.provider;
+  if (params.subject_token_type !== `${TOKEN_TYPE}access_token` && params.subject_token_type !== `${TOKEN_TYPE}jwt`) {
+    throw refuse('invalid_request', `subject_token_type ${params.subject_token_type} is not supported`);
+  }
+  const subject = await findToken(provider, params.subject_token);
+  if (!subject || subject.isExpired) throw refuse('invalid_grant', 'subject_token is invalid or expired');
+  let act;
+  if (params.actor_token) {
+    if (!params.actor_token_type) throw refuse('invalid_request', 'actor_token_type is required with actor_token');
+    const actor = await findToken(provider, params.actor_token);
+    if (!actor || actor.isExpired) throw refuse('invalid_grant', 'actor_token is invalid or expired');
+    act = { sub: actor.accountId || actor.clientId };
+  }
+  const requested = params.requested_token_type || `${TOKEN_TYPE}access_token`;
+  if (requested !== `${TOKEN_TYPE}access_token`) {
+    throw refuse('invalid_request', `requested_token_type ${requested} is not supported`);
+  }
+  const token = new provider.AccessToken({
+    accountId: subject.accountId || subject.clientId,
+    client,
+    gty: 'token_exchange',
+    scope: grantScope(client, params.scope),
+  });
+  ctx.oidc.entity('AccessToken', token);
+  const value = await token.save();
+  exchanged.set(value, { act, exchanged_from: subject.clientId, audience: params.audience || null });
+  ctx.body = {
+    access_token: value,
+    issued_token_type: `${TOKEN_TYPE}access_token`,
+    token_type: 'Bearer',
+    expires_in: token.expiration,
+    scope: token.scope,
+  };
+  await next();
+}
+
+function registerExtensionGrants(provider) {
+  provider.registerGrantType(JWT_BEARER, jwtBearerGrant, ['assertion', 'scope']);
+  provider.registerGrantType(TOKEN_EXCHANGE, tokenExchangeGrant, [
+    'subject_token', 'subject_token_type', 'actor_token', 'actor_token_type',
+    'requested_token_type', 'audience', 'resource', 'scope',
+  ], ['audience', 'resource']);
 }
 
 function html(title, body) {
@@ -357,6 +471,7 @@ server.listen(0, '127.0.0.1', () => {
   const origin = `http://127.0.0.1:${port}`;
   const root = new Provider(origin, configuration(null));
   root.proxy = false;
+  registerExtensionGrants(root);
   attachLog(root, '');
   const mounts = [];
   for (const [name, tid] of Object.entries(TENANTS)) {
@@ -382,6 +497,15 @@ server.listen(0, '127.0.0.1', () => {
         if (url.pathname === '/__test/log') return json(res, 200, log);
         if (url.pathname === '/__test/tokens') return json(res, 200, tokensOf(clientId));
         if (url.pathname === "/__test/store") return json(res, 200, [...store.values()]);
+        if (url.pathname === '/__test/access_token' && req.method === 'POST') {
+          // What the provider knows of an access token it issued (the exchange tests check `act`).
+          const form = await readForm(req);
+          const found = await findToken(root, String(form.token || ''));
+          return json(res, found ? 200 : 404, found ? {
+            accountId: found.accountId || null, clientId: found.clientId, gty: found.gty || null,
+            scope: found.scope || null, extra: exchanged.get(String(form.token)) || null,
+          } : { error: 'not_found' });
+        }
         if (url.pathname === '/__test/mtls-origin' && req.method === 'POST') {
           mtlsOrigin = url.searchParams.get('origin');
           return json(res, 200, { origin: mtlsOrigin });

@@ -31,7 +31,7 @@ def test_every_client_auth_input_offers_the_methods_core_supports(ctx):
         seen += 1
         assert set(spec.choices) - {""} == set(CLIENT_AUTH_METHODS), name
         assert spec.default in spec.choices
-    assert seen == 4
+    assert seen == 6  # the four OAuth presets, JWT bearer and token exchange
 
 
 def test_a_default_outside_the_choices_is_refused():

@@ -25,6 +25,10 @@ ALL_PRESETS = (
     "paymentsgate",
     "token-of-trust",
     "true-markets",
+    # the extension grants (issue 22): a JWT bearer assertion, a service-account key, a token exchange
+    "google-service-account",
+    "oauth2-jwt-bearer",
+    "oauth2-token-exchange",
     # logged in through the sandbox's authorization server, which plays the user
     "oauth2-authorization-code",
     "oauth2-device-code",

@@ -1,10 +1,12 @@
-"""`workbench import FILE|- [--format curl|postman|insomnia|bruno|openapi|har] [--dry-run] [--all]`.
+"""`workbench import FILE|- [--format FORMAT] [--dry-run] [--all]`.
 
 Every request of the file becomes a saved request or is listed with its reason; a profile
 that still needs input is created pending (`workbench profile set` completes it).
 Turns a curl command, a Postman v2.1 collection (plus `--environment ENV.json`), an
 Insomnia v4/v5 export, Bruno `.bru` files or a collection folder, an OpenAPI 3 document
-or a HAR file into profiles and saved requests. stdout shows the plan (the same with
+or a HAR file into profiles and saved requests, and a Google service-account JSON key into a
+profile of the `google-service-account` preset (the key to the keychain, the rest to the
+profile). stdout shows the plan (the same with
 `--dry-run`, which writes nothing); the other origins a profile's saved requests use
 become its `allowed_origins` only with `--trust` (its token is then sent there); secret
 values go to the keychain and are never printed; what could not be mapped is listed under "not mapped".
@@ -26,7 +28,7 @@ from workbench.core.operations.imports import import_collection, preview_import
 if TYPE_CHECKING:
     from workbench.core.context import AppContext
 
-FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
+FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har", "service-account")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,6 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
   pbpaste | workbench import - --format curl       # a copied curl command
   workbench import openapi.yaml --dry-run          # show what would be created, write nothing
   workbench import api.har --trust                 # its requests go to more than one origin
+  workbench import my-project-1a2b3c.json          # a Google service-account key: key to the keychain
 """,
     )
     imp.add_argument("file", metavar="FILE|-", help="the file (or a Bruno collection folder); - reads stdin")

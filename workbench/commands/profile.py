@@ -474,6 +474,7 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
             note = "" if present or spec is None or spec.required else " (optional)"
         out.append(f"  {secret:<{width}}  {'stored' if present else 'missing'}{note}")
     out += _login_lines(ctx, profile.name)
+    out += _exchange_lines(ctx, profile.name)
     if profile.settings:
         out.append("settings:")
         for key, value in profile.settings.items():
@@ -499,6 +500,14 @@ def _login_lines(ctx: AppContext, name: str) -> list[str]:
     lines.append(f"  granted scope: {scope}")
     lines.append(f"  refresh token: {state.refresh_words()}")
     return lines
+
+
+def _exchange_lines(ctx: AppContext, name: str) -> list[str]:
+    """What the last token exchange issued (RFC 8693 `issued_token_type`; no network)."""
+    state = ctx.engine.token_state(name)
+    if state is None or not state.issued_token_type:
+        return []
+    return [f"issued token type: {state.issued_token_type} (the last token exchange's answer)"]
 
 
 # --------------------------------------------------------------------------- rm / import

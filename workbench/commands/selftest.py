@@ -45,6 +45,7 @@ from workbench.core.errors import WorkbenchError, user_message
 from workbench.core.jose import jws, keys
 from workbench.core.jose.inspect.compact import looks_like_jwt
 from workbench.core.net import trust
+from workbench.core.oauth.grants import EXCHANGE_PROFILE_VARS
 from workbench.core.operations.logins import log_in
 from workbench.core.operations.profiles import create_profile, remove_profile
 from workbench.core.operations.tokens import inspect_token, token_facts, verify_token
@@ -133,6 +134,7 @@ class SelfTest:
         self.out = out
         self.echo = echo
         self.report = Report()
+        self.made: dict[str, str] = {}  # preset → the self-test's profile of it
 
     # ------------------------------------------------------------------ plumbing
 
@@ -246,15 +248,20 @@ class SelfTest:
         def create() -> str:
             # The catalogue's own operation, as `profile add` and the editor create profiles.
 
+            variables = dict(demo.get("vars", {}))
+            for var in EXCHANGE_PROFILE_VARS:  # a demo token exchange names another preset's profile
+                if variables.get(var) in self.made:
+                    variables[var] = self.made[variables[var]]
             saved = create_profile(
                 st_ctx,
                 name,
                 preset=preset_name,
                 base_url=demo["base_url"],
-                vars=demo.get("vars", {}),
+                vars=variables,
                 secrets=demo["secrets"],
             )
             created.append(name)
+            self.made[preset_name] = name
             state["preset"] = saved.profile.preset
             count = len(demo["secrets"])
             return f"from the sandbox's demo credentials ({count} secret{'s' * (count != 1)} in the vault)"

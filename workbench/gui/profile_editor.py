@@ -13,6 +13,7 @@ goes through the core operations (`operations.create_profile` / `update_profile`
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from itertools import pairwise
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -48,6 +49,7 @@ from workbench.gui.profile_fields import (  # noqa: F401 - LABEL_WIDTH, NOT_SET,
     SecretField,
     form_label,
     read_secret_file,
+    var_input,
 )
 from workbench.gui.profile_form import (  # noqa: F401 - MAX_TIMEOUT_SECONDS, save_profile: re-exported
     MAX_TIMEOUT_SECONDS,
@@ -329,17 +331,11 @@ class ProfileEditor(QDialog):
             if spec.kind == "var":
                 current = self.profile.vars.get(spec.name) if self.profile else None
                 key = f"var:{spec.name}"
-                line: QLineEdit | ChoiceField
-                if spec.choices:
-                    line = ChoiceField(spec, current)
-                    line.currentIndexChanged.connect(lambda _i, k=key: self.on_edited(k))
-                else:
-                    line = QLineEdit()
-                    line.setObjectName(f"var_{spec.name}")
-                    line.setText(current if current is not None else (spec.default or ""))
-                    line.textEdited.connect(lambda _text, k=key: self.on_edited(k))
+                own = self.profile.name if self.profile else None
+                others = [n for n in self.taken_names if n != own]
+                line, shown = var_input(spec, current, others, partial(self.on_edited, key))
                 self.var_fields[spec.name] = line
-                self._add_row(form, key, label, line, spec.help)
+                self._add_row(form, key, label, shown, spec.help)
             else:
                 field = SecretField(spec)
                 field.set_keychain(self.keychain)

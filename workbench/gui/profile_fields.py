@@ -3,6 +3,7 @@ and an inline problem. No vault or file access here; the editor does that on the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -306,3 +307,27 @@ def read_secret_file(path: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path} is not text (a PEM key is text)") from None
+
+
+def var_input(
+    spec: PresetInput, current: str | None, others: Iterable[str], edited: Callable[[], None]
+) -> tuple[QLineEdit | ChoiceField, QWidget]:
+    """(the field that holds the value, the widget shown) of a var: a list of its `choices`, the
+    other profiles to pick from (`choose_from = "profiles"`, a token exchange's subject) with a
+    name typed in, or a line. `edited()` as the user changes it."""
+    if spec.choices:
+        choice = ChoiceField(spec, current)
+        choice.currentIndexChanged.connect(lambda _i: edited())
+        return choice, choice
+    picker: QComboBox | None = None
+    if spec.choose_from == "profiles":
+        picker = QComboBox()
+        picker.setEditable(True)
+        picker.setObjectName(f"pick_{spec.name}")
+        picker.addItems(["", *sorted(others)])
+        picker.textActivated.connect(lambda _text: edited())
+    line = (picker.lineEdit() if picker is not None else None) or QLineEdit()
+    line.setObjectName(f"var_{spec.name}")
+    line.setText(current if current is not None else (spec.default or ""))
+    line.textEdited.connect(lambda _text: edited())
+    return line, picker if picker is not None else line

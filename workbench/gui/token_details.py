@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.durations import humanize_duration
+from workbench.core.oauth.grants import short_token_type
 from workbench.gui.inspector_text import claim_meaning, relative, short
 from workbench.gui.widgets import humanize_seconds
 
@@ -153,6 +154,8 @@ class TokenDetails(QSplitter):
     def _build_rows(self) -> None:
         self.expires_label = self.add_row("Expires")
         self.obtained_label = self.add_row("Obtained")
+        self.issued_label = self.add_row("Issued as")
+        self.form.setRowVisible(self.issued_label, False)
         self.lifetime_label = self.add_row("Lifetime")
         self.renews_label = self.add_row("Renewal")
         self.refresh_label = self.add_row("Refresh token")
@@ -174,12 +177,16 @@ class TokenDetails(QSplitter):
         if result is None:
             for label in (self.expires_label, self.obtained_label, self.lifetime_label):
                 label.setText("—")
+            self.form.setRowVisible(self.issued_label, False)
             return
         self.expires_label.setText(
             local_time(result.expires_at) if result.expires_at else "unknown (used until a 401)"
         )
         how = "pasted" if pasted else OBTAINED_HOW.get(result.obtained_by, result.obtained_by)
         self.obtained_label.setText(f"{how}, {local_time(result.issued_at)}" if result.issued_at else how)
+        issued = result.issued_token_type  # a token exchange's answer says what it issued (RFC 8693)
+        self.issued_label.setText(f"{short_token_type(issued)} (token exchange)" if issued else "")
+        self.form.setRowVisible(self.issued_label, bool(issued))
         self.lifetime_label.setText(
             humanize_duration(result.lifetime, parts=2) if result.lifetime else "unknown"
         )

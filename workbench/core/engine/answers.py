@@ -69,6 +69,7 @@ class TokenAnswer:
     jwt: JwtClaims | None = None  # the access token read once (None: opaque, or not read)
     scope: str | None = None  # the scope the answer says was granted (OAuth; None: not stated)
     id_token: str | None = None  # an OpenID Connect id_token that came with it (never a bearer)
+    issued_token_type: str | None = None  # RFC 8693 §2.2.1: what a token exchange issued
 
     def __repr__(self) -> str:  # tokens never in a repr (logs, tracebacks, test output)
         return (
@@ -349,6 +350,7 @@ def parse_token_response(
 
     scope = field_value("scope")
     id_token = field_value("id_token")
+    issued = document.get("issued_token_type") if isinstance(document, Mapping) else None
     return TokenAnswer(
         access_token=access,
         refresh_token=refresh_token,
@@ -360,6 +362,7 @@ def parse_token_response(
         jwt=jwt,
         scope=" ".join(scope.split()) if isinstance(scope, str) else None,
         id_token=id_token.strip() if isinstance(id_token, str) and id_token.strip() else None,
+        issued_token_type=" ".join(issued.split())[:200] or None if isinstance(issued, str) else None,
     )
 
 

@@ -29,6 +29,7 @@ from workbench.core.errors import (
     TemplateError,
 )
 from workbench.core.net.origins import origin_of
+from workbench.core.oauth.grants import BEARER_ASSERTION_LIFETIME, EXCHANGE_FIELDS, bearer_assertion
 from workbench.core.oauth.protocol import TEMPLATE_ENDPOINTS, client_credentials_from
 from workbench.core.redact import REDACTED, redact
 from workbench.core.request.templating import LazySecrets, SecretSource, TemplateRenderer, touched_values
@@ -185,6 +186,7 @@ def build_request(
     access_token: str | None = None,
     now: int | None = None,
     oauth: Mapping[str, str] | None = None,
+    exchange: Mapping[str, str] | None = None,
 ) -> RequestSpec:
     """Render the preset's request for `step`.
 
@@ -192,6 +194,9 @@ def build_request(
     what templates see as `secrets.access_token` (paymentsgate's refresh sends it as
     Bearer) instead of the vault's copy. `now` pins the templates' `now()`. `oauth` is
     the issuer's endpoints (`{{ oauth.token_endpoint }}`), for presets with `[oauth]`.
+    `exchange` is what a token exchange sends (`{{ exchange.subject_token }}`, RFC 8693), for a
+    request with `exchange = true`; a request with an `[assertion]` table carries a JWT bearer
+    grant assertion (RFC 7523 §2.1) signed with the profile's key.
     """
     section = _request_section(profile, step)
     where = where_label(profile, step)
@@ -203,6 +208,8 @@ def build_request(
     context = template_context(profile, secrets=lazy)
     if oauth is not None:
         context["oauth"] = dict(oauth)
+    if section.get("exchange"):
+        context["exchange"] = {**dict.fromkeys(EXCHANGE_FIELDS, ""), **(exchange or {})}
     stamp = int(renderer.clock.now()) if now is None else int(now)
 
     def render(template: Any, field_name: str) -> str:
@@ -267,6 +274,16 @@ def build_request(
             headers = [(k, v) for k, v in headers if k.lower() != "authorization"]
             headers.extend(auth_headers)
         extra_secrets = tuple(v for k, v in auth_fields if k == "client_assertion")
+    if section.get("exchange"):  # the subject's and actor's tokens are credentials too
+        extra_secrets = (
+            *extra_secrets,
+            *(v for k, v in (exchange or {}).items() if k.endswith("_token") and v),
+        )
+    if isinstance(section.get("assertion"), Mapping):
+        table = section["assertion"]
+        assertion = _bearer_assertion(profile, table, render, url, lazy, stamp)
+        auth_fields = [*auth_fields, (str(table.get("field") or "assertion"), assertion)]
+        extra_secrets = (*extra_secrets, assertion)
 
     content: bytes | None = None
     if "json" in section and "form" in section:
@@ -309,6 +326,40 @@ def build_request(
         content=content,
         step=step,
         secret_values=secret_values,
+    )
+
+
+def _bearer_assertion(
+    profile: Profile,
+    table: Mapping[str, Any],
+    render: Any,
+    url: str,
+    lazy: LazySecrets,
+    stamp: int,
+) -> str:
+    """The `[*.assertion]` table rendered and signed: iss, sub, aud (default: the request's URL),
+    kid and extra `claims` are templates; `key` names the secret holding the private key."""
+    claims: dict[str, Any] = {}
+    for claim in ("iss", "sub", "aud"):
+        claims[claim] = render(table.get(claim, ""), f"assertion.{claim}").strip()
+    claims["aud"] = claims["aud"] or url
+    for claim, template in (table.get("claims") or {}).items():
+        claims[str(claim)] = render(template, f"assertion.claims.{claim}").strip()
+    key_name = str(table.get("key") or "private_key")
+    private_key = lazy_get(lazy, key_name)
+    if not private_key:
+        raise InputError(
+            f"profile '{profile.name}' has no {key_name} to sign its JWT bearer assertion with",
+            hint=f"create one with `workbench keygen --profile {profile.name}` and register its public JWK,"
+            f" or store one with `workbench profile set {profile.name} --secret {key_name}=@FILE`",
+            field=key_name,
+        )
+    return bearer_assertion(
+        claims,
+        private_key,
+        kid=render(table.get("kid", ""), "assertion.kid"),
+        now=stamp,
+        lifetime=int(table.get("lifetime") or BEARER_ASSERTION_LIFETIME),
     )
 
 

@@ -55,6 +55,8 @@ class TokenState:
     # never sent again; a new login is needed).
     granted_scope: str | None = None
     refresh_refused_at: float | None = None
+    # Token exchange (RFC 8693 §2.2.1): the `issued_token_type` of the answer, as the server said.
+    issued_token_type: str | None = None
 
     def with_(self, **changes: Any) -> TokenState:
         return replace(self, **changes)
@@ -80,6 +82,7 @@ class TokenState:
                 "token_type",
                 "profile_key",
                 "granted_scope",
+                "issued_token_type",
             ):
                 if isinstance(value, str):
                     kwargs[f.name] = value

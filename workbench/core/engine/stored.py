@@ -12,10 +12,13 @@ import hashlib
 import itertools
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.core.engine import answers
+from workbench.core.engine.exchange import exchange_fields
 from workbench.core.engine.singleflight import SingleFlight
 from workbench.core.engine.state import (
     StateStore,
@@ -231,6 +234,7 @@ class StoredTokens:
             granted_scope=answer.scope
             if answer.scope is not None
             else (None if login else old.granted_scope),
+            issued_token_type=answer.issued_token_type,
         )
         if login and not new_refresh and stored.refresh:
             self._vault.delete(name, REFRESH_TOKEN)
@@ -265,6 +269,27 @@ class StoredTokens:
             self._events.emit(
                 "failed", name, f"the id_token of the refresh of '{name}' was not kept: {user_message(exc)}"
             )
+
+    def _keep_rotated_refresh_token(self, profile: Profile, headers: Any, body: bytes) -> None:
+        """The provider rotated the refresh token but the rest of its answer is refused: store the
+        new refresh token anyway (the old one is dead), so the next refresh can still work."""
+
+        rotated = answers.refresh_token_in(profile, "refresh", headers, body)
+        if rotated:
+            try:
+                self._vault.store(profile.name, REFRESH_TOKEN, rotated)
+            except VaultError as exc:
+                log.warning("could not keep the rotated refresh token of '%s': %s", profile.name, exc)
+
+    def _exchange_fields(self, profile: Profile, token_of: Callable[[str], str]) -> dict[str, str]:
+        """What a token exchange sends (RFC 8693): the subject and actor profiles' tokens, each
+        obtained through the engine (`token_of`: fresh), after the chain of profiles is checked."""
+        return exchange_fields(
+            profile,
+            profile_of=self._wire.profile_if_any,
+            token_of=token_of,
+            id_token_of=lambda name: self._vault.load(name, ID_TOKEN),
+        )
 
     def held_refresh_token(self, name: str) -> str | None:
         """The refresh token `name` holds, as the engine would send it (one a same-named profile of

@@ -15,10 +15,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from workbench.core.engine import answers, flows
 from workbench.core.engine.cancel import cancel_scope, pause, raise_if_cancelled
+from workbench.core.engine.exchange import exchanges
 from workbench.core.engine.policy import parse_retry_after, setting_float
 from workbench.core.engine.signals import deferred_signals
 from workbench.core.engine.state import TokenState, profile_key
@@ -447,13 +448,17 @@ class Tokens(StoredTokens):
         label = f"{profile.preset.name} {step}"
         oauth = self._wire.oauth_endpoints(profile)
         dpop = self.dpop_key(profile)
+        exchange = None
+        if step == "mint" and exchanges(profile):
+            exchange = self._exchange_fields(profile, lambda other: self.get_token(other).access_token)
         while True:
             raise_if_cancelled(label)  # Cancel: no attempt (and no retry) after it
             attempt += 1
             spec = flows.build_request(
-                profile, step, secrets=secrets, renderer=self._wire.renderer(), oauth=oauth
+                profile, step, secrets=secrets, renderer=self._wire.renderer(), oauth=oauth, exchange=exchange
             )
             offset_before = self.clock.offset
+            known = (*secrets.known_values(), *spec.secret_values)  # + an exchange's subject token
             try:
                 response = self._wire.send(
                     profile,
@@ -463,7 +468,7 @@ class Tokens(StoredTokens):
                     spec.content,
                     None,
                     label,
-                    secrets=secrets.known_values(),
+                    secrets=known,
                     dpop=dpop,
                 )
             except NetworkError as exc:
@@ -483,7 +488,7 @@ class Tokens(StoredTokens):
                         headers=response.headers,
                         body=response.content,
                         now=self.clock.now(),
-                        secrets=secrets.known_values(),
+                        secrets=known,
                     )
                 except ProviderResponseError:
                     if step == "refresh" and profile.preset.token.rotates_refresh_token:
@@ -517,23 +522,12 @@ class Tokens(StoredTokens):
                 headers=response.headers,
                 body=response.content,
                 step=step,
-                secrets=secrets.known_values(),
+                secrets=known,
                 now=self.clock.now(),
             )
             if attempt > 1 and self.config.retry.is_retryable_status(status):
                 error.args = (f"{error.args[0]} (after {attempt} attempts)",)
             raise error
-
-    def _keep_rotated_refresh_token(self, profile: Profile, headers: Any, body: bytes) -> None:
-        """The provider rotated the refresh token but the rest of its answer is refused: store the
-        new refresh token anyway (the old one is dead), so the next refresh can still work."""
-
-        rotated = answers.refresh_token_in(profile, "refresh", headers, body)
-        if rotated:
-            try:
-                self._vault.store(profile.name, REFRESH_TOKEN, rotated)
-            except VaultError as exc:
-                log.warning("could not keep the rotated refresh token of '%s': %s", profile.name, exc)
 
     def _backoff(self, profile: str, attempt: int, retry_after: float | None, why: str, label: str) -> None:
         retry, note = self.config.retry, f"{why} (attempt {attempt} of {self.config.retry.attempts})"

@@ -81,6 +81,8 @@ class TokenResult:
     # The access token's header and claims: handed over by the engine when it read the provider's
     # answer, else read on first use (`jwt`) and kept; either way the token is decoded once.
     decoded: JwtClaims | _Unread | None = field(default=_Unread.UNREAD, repr=False, compare=False)
+    # What a token exchange issued (RFC 8693 `issued_token_type`); None for every other grant.
+    issued_token_type: str | None = None
 
     @classmethod
     def stored(cls, profile: str, access_token: str, state: TokenState) -> TokenResult:
@@ -95,6 +97,7 @@ class TokenResult:
             lifetime=state.lifetime,
             obtained_by="response-header" if state.obtained_by == "response-header" else "cache",
             refresh_token_expires_at=state.refresh_token_expires_at,
+            issued_token_type=state.issued_token_type,
         )
 
     @property
@@ -119,6 +122,8 @@ class TokenResult:
             "expires_at": None if self.expires_at is None else iso_z(self.expires_at),
             "expires_in": self.expires_in(now),
             "obtained_by": self.obtained_by,
+            # Only a token exchange's answer names it (an addition for those profiles alone).
+            **({"issued_token_type": self.issued_token_type} if self.issued_token_type else {}),
         }
 
 

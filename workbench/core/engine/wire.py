@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.engine.policy import RefreshAhead, RetryPolicy, setting_float
-from workbench.core.errors import ProviderError, ProviderResponseError, WorkbenchError, user_message
+from workbench.core.errors import (
+    ProfileError,
+    ProviderError,
+    ProviderResponseError,
+    WorkbenchError,
+    user_message,
+)
 from workbench.core.jose.dpop import NonceBook, asks_for_nonce, binding_problem, nonce_refused_line
 from workbench.core.jose.x509 import cert_binding_problem
 from workbench.core.net.client import DEFAULT_CONNECT_TIMEOUT, PROVIDER_MAX_BYTES, make_client, send_bounded
@@ -132,6 +138,15 @@ class Wire:
         with self._mu:
             self._profile_cache[name] = (now, profile, plan)
         return profile, plan
+
+    def profile_if_any(self, name: str) -> Profile | None:
+        """The profile (read again), or None when there is none of that name; a broken file raises."""
+        try:
+            if not self._profiles.path_for(name).is_file():
+                return None
+        except ProfileError:
+            return None  # not even a valid name: no such profile
+        return self.profile(name, reload=True)
 
     def plan_for(self, profile: Profile) -> CallPlan:
         return CallPlan.for_profile(profile, self.config.timeout, self.config.verify_tls)

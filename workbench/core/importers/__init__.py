@@ -1,6 +1,7 @@
 """`workbench import`: what users already have → profiles and saved requests.
 
-One module per source format (curl, postman, insomnia, bruno, openapi, har), one shared
+One module per source format (curl, postman, insomnia, bruno, openapi, har, and a Google
+service-account key: `service_account`), one shared
 result (`model.ImportPlan`). `read_plan` detects the format (or takes `--format`), parses,
 and returns the plan without writing anything; `apply_plan` (in `workbench.core.importers.apply`)
 stores it. A file that is damaged or not what it claims is one `InputError` line and nothing
@@ -21,7 +22,7 @@ from workbench.core.storage.files import read_small_file
 if TYPE_CHECKING:
     from workbench.core.profiles.catalog import PresetCatalog
 
-FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har")
+FORMATS = ("curl", "postman", "insomnia", "bruno", "openapi", "har", "service-account")
 # Nodes a YAML document may expand to through its aliases beyond what its own text holds.
 MAX_YAML_NODES = 250_000
 _WHAT = {
@@ -31,6 +32,7 @@ _WHAT = {
     "bruno": "a Bruno request or collection",
     "openapi": "an OpenAPI 3 document",
     "har": "a HAR file",
+    "service-account": "a Google service-account key",
 }
 
 
@@ -120,7 +122,7 @@ def _document(text: str, source: str) -> Any:
 
 def detect(text: str, source: str) -> tuple[str, Any]:
     """(format, parsed document or text). One clear InputError when the content is none of them."""
-    from workbench.core.importers import bruno, curl, har, insomnia, openapi, postman
+    from workbench.core.importers import bruno, curl, har, insomnia, openapi, postman, service_account
 
     if not text.strip():
         raise InputError(f"{source}: empty; nothing to import")
@@ -139,6 +141,10 @@ def detect(text: str, source: str) -> tuple[str, Any]:
             return "openapi", doc
         if har.sniff(doc):
             return "har", doc
+        if service_account.sniff(doc):
+            return "service-account", doc
+        if service_account.other_google_credential(doc) is not None:
+            raise InputError(service_account.not_a_key_line(doc, source))
         if postman.is_environment(doc):
             raise InputError(
                 f"{source}: a Postman environment, not a collection; import the collection with "
@@ -146,7 +152,7 @@ def detect(text: str, source: str) -> tuple[str, Any]:
             )
     raise InputError(
         f"{source}: cannot tell what this is (a curl command, Postman, Insomnia, Bruno, OpenAPI or HAR "
-        "file was expected); name it with --format"
+        "file, or a Google service-account key, was expected); name it with --format"
     )
 
 
@@ -160,7 +166,7 @@ def parse_text(
     env_source: str = "",
     keep_all: bool = False,
 ) -> ImportPlan:
-    from workbench.core.importers import bruno, curl, har, insomnia, openapi, postman
+    from workbench.core.importers import bruno, curl, har, insomnia, openapi, postman, service_account
 
     if fmt is None:
         fmt, doc = detect(text, source)
@@ -175,7 +181,10 @@ def parse_text(
             "insomnia": insomnia.sniff,
             "openapi": openapi.sniff,
             "har": har.sniff,
+            "service-account": service_account.sniff,
         }
+        if fmt == "service-account" and not service_account.sniff(doc):
+            raise InputError(service_account.not_a_key_line(doc, source))
         if not sniffers[fmt](doc):
             raise InputError(f"{source}: not {_WHAT[fmt]} (--format {fmt})")
     if environment is not None and fmt != "postman":
@@ -192,6 +201,8 @@ def parse_text(
         return insomnia.parse(doc, source, presets)
     if fmt == "openapi":
         return openapi.parse(doc, source, presets)
+    if fmt == "service-account":
+        return service_account.parse(doc, source)
     return har.parse(doc, source, presets, keep_all=keep_all)
 
 

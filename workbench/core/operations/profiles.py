@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.profiles.presets import Preset
     from workbench.core.profiles.profile import Profile
+from workbench.core.engine.exchange import check_chain, exchanges
 from workbench.core.engine.state import profile_identity
 from workbench.core.net.origins import import_risks
 from workbench.core.oauth.signout import forget_discovery, revoke_before_remove
@@ -222,7 +223,7 @@ def check_new_profile(
         _check_complete(spec, given_vars, [*names, *refs])
     values = {s.name: s.default for s in spec.var_inputs if s.default is not None}
     values.update(given_vars)
-    return ctx.profiles.build(
+    built = ctx.profiles.build(
         name,
         preset=spec.name,
         base_url=base_url,
@@ -233,6 +234,25 @@ def check_new_profile(
         secret_refs=refs,
         pending=pending,
     )
+    _refuse_exchange_cycle(ctx, built)
+    return built
+
+
+def _refuse_exchange_cycle(ctx: AppContext, profile: Profile) -> None:
+    """A token exchange whose subject (or actor) leads back to it can never obtain a token: refused
+    when it is saved (a subject that does not exist yet is fine: it may be created next)."""
+    if not exchanges(profile):
+        return
+
+    def lookup(name: str) -> Profile | None:
+        if name == profile.name:
+            return profile
+        try:
+            return ctx.profiles.get(name) if name in ctx.profiles.names() else None
+        except WorkbenchError:
+            return None  # a damaged file leads nowhere; the token request says what is wrong
+
+    check_chain(profile.name, lookup, missing_ok=True)
 
 
 def create_profile(
@@ -426,7 +446,7 @@ def _changed_profile(ctx: AppContext, existing: Profile, change: _Change) -> Pro
     names = dict.fromkeys([*existing.secret_names, *change.secrets])
     refs = {k: v for k, v in existing.secret_refs.items() if k not in change.secrets}
     refs.update(change.refs)
-    return ctx.profiles.build(
+    changed = ctx.profiles.build(
         existing.name,
         preset=existing.preset_name,
         base_url=existing.base_url if change.base_url is None else change.base_url,
@@ -437,6 +457,8 @@ def _changed_profile(ctx: AppContext, existing: Profile, change: _Change) -> Pro
         secret_refs=refs,
         pending=existing.pending,  # cleared once every required input is there
     )
+    _refuse_exchange_cycle(ctx, changed)
+    return changed
 
 
 @dataclass(frozen=True)

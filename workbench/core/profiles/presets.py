@@ -18,10 +18,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Literal
 
 from workbench.core.errors import PresetFieldError as PresetFieldError  # defined in the error tree
+from workbench.core.profiles.frozen import deep_merge, freeze, thaw
+from workbench.core.profiles.grant_tables import assertion_problem, choices_problem
 from workbench.core.redact import redact
 from workbench.core.storage.toml_locator import FieldPath, format_field
 
@@ -49,7 +50,7 @@ TOP_LEVEL_KEYS: dict[str, str] = {
 }
 REQUIRED_TOP_LEVEL = ("name", "title")
 _MERGED_CACHE_SIZE = 64
-INPUT_KEYS = ("name", "kind", "label", "required", "multiline", "default", "help", "choices")
+INPUT_KEYS = ("name", "kind", "label", "required", "multiline", "default", "help", "choices", "choose_from")
 TOKEN_KEYS = (
     "header",
     "scheme",
@@ -76,6 +77,8 @@ REQUEST_KEYS = (
     "retry_on_clock_skew",
     "client_auth",
     "response",
+    "assertion",
+    "exchange",
 )
 RESPONSE_KEYS = (
     "access_token",
@@ -115,6 +118,7 @@ class PresetInput:
     help: str = ""
     # A var that takes one of a few values (a form offers them as a list; "" may be one of them).
     choices: tuple[str, ...] = ()
+    choose_from: str = ""  # "profiles": the value names another profile (the editor offers a list)
 
     @property
     def flag(self) -> str:
@@ -278,34 +282,6 @@ class Preset:
 # --------------------------------------------------------------------------- helpers
 
 
-def thaw(value: Any) -> Any:
-    """A plain, mutable deep copy of frozen preset data (MappingProxyType → dict, tuple → list)."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [thaw(v) for v in value]
-    return value
-
-
-def freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(freeze(v) for v in value)
-    return value
-
-
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Tables merge key by key; any other value (lists included) in `override` replaces the base one."""
-    result: dict[str, Any] = {k: thaw(v) for k, v in base.items()}
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
-            result[key] = deep_merge(result[key], value)
-        else:
-            result[key] = thaw(value)
-    return result
-
-
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
@@ -392,6 +368,9 @@ def _validate_input(raw: Any, path: FieldPath) -> PresetInput:
             )
         default = _expect_str(table["default"], (*path, "default"))
     help_text = _expect_str(table.get("help", ""), (*path, "help"))
+    choose_from = table.get("choose_from", "")
+    if (wrong := choices_problem(choose_from)) is not None:
+        raise Problem((*path, "choose_from"), wrong)
     choices: tuple[str, ...] = ()
     if "choices" in table:
         if kind == "secret":
@@ -410,6 +389,7 @@ def _validate_input(raw: Any, path: FieldPath) -> PresetInput:
         default=default,
         help=help_text,
         choices=choices,
+        choose_from=choose_from,
     )
 
 
@@ -458,7 +438,9 @@ def _validate_request(section: str, raw: Any) -> None:
         pair = _expect_str_list(table["basic_auth"], (*path, "basic_auth"))
         if len(pair) != 2:
             raise Problem((*path, "basic_auth"), "must be [user_template, password_template]")
-    for flag in ("auth", "retry_on_clock_skew", "client_auth"):
+    if "assertion" in table and (found := assertion_problem(table["assertion"], table)) is not None:
+        raise Problem((*path, "assertion", *found[0]), found[1])
+    for flag in ("auth", "retry_on_clock_skew", "client_auth", "exchange"):
         if flag in table:
             _expect_bool(table[flag], (*path, flag))
     if "response" in table:

@@ -36,15 +36,8 @@ from urllib.parse import urlsplit
 from workbench.core.errors import InputError, PresetError, ProfileError
 from workbench.core.net.origins import validate_origin
 from workbench.core.profiles.catalog import PresetCatalog
-from workbench.core.profiles.presets import (
-    Preset,
-    PresetFieldError,
-    Problem,
-    TokenSpec,
-    freeze,
-    thaw,
-    unknown_key_message,
-)
+from workbench.core.profiles.frozen import freeze, thaw
+from workbench.core.profiles.presets import Preset, PresetFieldError, Problem, TokenSpec, unknown_key_message
 from workbench.core.profiles.secret_refs import parse_ref
 from workbench.core.storage.toml_locator import FieldPath
 from workbench.core.storage.toml_writer import dumps_toml

@@ -14,10 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.errors import ProfileError, ProfileExistsError, StorageError
 from workbench.core.profiles.catalog import PresetCatalog, display_path
-from workbench.core.profiles.presets import (
-    Problem,
-    thaw,
-)
+from workbench.core.profiles.frozen import thaw
+from workbench.core.profiles.presets import Problem
 from workbench.core.redact import redact
 from workbench.core.storage import paths
 from workbench.core.storage.toml_locator import format_field, located_message, parse_toml

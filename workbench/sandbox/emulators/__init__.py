@@ -28,6 +28,7 @@ EMULATOR_MODULES: tuple[str, ...] = (
     "oauth2",
     "authorization_server",
     "fapi_issuer",
+    "google",
 )
 
 

@@ -2,6 +2,10 @@
 
 Errors: RFC 6749 §5.2 ``{"error", "error_description"}``; RFC 6750 ``WWW-Authenticate`` on the API.
 
+Token exchange (RFC 8693): an authenticated client exchanges an access token this server issued
+(`subject_token`, type access_token or jwt) for a new one of the same subject, with an `act`
+claim naming the actor when an `actor_token` comes along; the answer says `issued_token_type`.
+
 DPoP (RFC 9449): a token request with a `DPoP` proof gets a DPoP token (`token_type` DPoP,
 `cnf.jkt` in the JWT) and a refresh token bound to the same key; the client `workbench-dpop`
 must send one. Proofs need the server's nonce (`use_dpop_nonce` + `DPoP-Nonce`, on the token
@@ -45,6 +49,9 @@ from workbench.sandbox.emulators.fapi import introspection_answer, introspection
 from workbench.sandbox.http import Reject, Request, Response, json_response
 from workbench.sandbox.tls import x5t_s256
 
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a grant type
+TOKEN_TYPE = "urn:ietf:params:oauth:token-type:"  # noqa: S105 - a URN prefix
+
 
 @dataclass(frozen=True)
 class _Client:
@@ -58,7 +65,7 @@ class OAuth2(Provider):
     """Token endpoint with client_credentials and (rotating) refresh_token grants."""
 
     key = "oauth2"
-    presets = ("oauth2-client-credentials", "oauth2-refresh-token")
+    presets = ("oauth2-client-credentials", "oauth2-refresh-token", "oauth2-token-exchange")
     prefix = "/oauth2"
     default_lifetime = 3600
     default_refresh_lifetime = 30 * DAY
@@ -113,6 +120,8 @@ class OAuth2(Provider):
         )
 
     def preset_of(self, claims: Mapping[str, Any]) -> str:
+        if claims.get("gty") == "token_exchange":
+            return "oauth2-token-exchange"
         return "oauth2-refresh-token" if claims.get("gty") == "refresh_token" else "oauth2-client-credentials"
 
     def _access(
@@ -125,8 +134,11 @@ class OAuth2(Provider):
         *,
         jkt: str | None = None,
         x5t: str | None = None,
+        act: Mapping[str, str] | None = None,
     ) -> str:
-        bound = {"cnf": {"jkt": jkt}} if jkt else {"cnf": {"x5t#S256": x5t}} if x5t else {}
+        bound: dict[str, Any] = {"cnf": {"jkt": jkt}} if jkt else {"cnf": {"x5t#S256": x5t}} if x5t else {}
+        if act:
+            bound["act"] = dict(act)
         return self.hs256_jwt(
             self.secret,
             subject,
@@ -304,6 +316,8 @@ class OAuth2(Provider):
             return self._client_credentials(form, client_id, authenticated, jkt)
         if grant == "refresh_token":
             return self._refresh(form, client_id, authenticated, jkt)
+        if grant == TOKEN_EXCHANGE:
+            return self._exchange(form, client_id, authenticated)
         return self.error(400, "unsupported_grant_type", f"grant_type '{grant}' is not supported")
 
     def introspect(self, request: Request) -> Response:
@@ -338,6 +352,44 @@ class OAuth2(Provider):
             {
                 "access_token": access,
                 "token_type": "DPoP" if jkt else "Bearer",
+                "expires_in": self.lifetime,
+                "scope": scope,
+            },
+            self._NO_STORE,
+        )
+
+    def _exchange(self, form: dict[str, str], client_id: str | None, authenticated: bool) -> Response:
+        """RFC 8693 §2: the subject token must be one this server issued and still honours."""
+        if not authenticated or client_id is None:
+            return self.error(401, "invalid_client", "client authentication is required for token exchange")
+        found: dict[str, dict[str, Any]] = {}
+        for role in ("subject", "actor"):
+            token, kind = form.get(f"{role}_token", ""), form.get(f"{role}_token_type", "")
+            if not token:
+                if role == "subject":
+                    return self.error(400, "invalid_request", "subject_token is required")
+                continue
+            if kind not in (TOKEN_TYPE + "access_token", TOKEN_TYPE + "jwt"):
+                return self.error(400, "invalid_request", f"{role}_token_type '{kind}' is not supported")
+            try:
+                found[role] = self.verify_access(token, self.now())
+            except (jose.TokenExpired, jose.TokenInvalid):
+                return self.error(400, "invalid_grant", f"{role}_token is invalid or expired")
+        requested = form.get("requested_token_type") or TOKEN_TYPE + "access_token"
+        if requested not in (TOKEN_TYPE + "access_token", TOKEN_TYPE + "jwt"):
+            return self.error(400, "invalid_request", f"requested_token_type '{requested}' is not supported")
+        scope = self._scope(form.get("scope"), self._clients[client_id].scopes)
+        actor = found.get("actor")
+        access = self._access(
+            str(found["subject"]["sub"]), client_id, scope, "token_exchange",
+            act={"sub": str(actor["sub"])} if actor else None,
+        )  # fmt: skip
+        return json_response(
+            200,
+            {
+                "access_token": access,
+                "issued_token_type": requested,
+                "token_type": "Bearer",
                 "expires_in": self.lifetime,
                 "scope": scope,
             },
@@ -421,6 +473,11 @@ class OAuth2(Provider):
             "oauth2-refresh-token": {
                 "vars": {"client_id": self.demo_client_id, "introspection_endpoint": self.INTROSPECTION_PATH},
                 "secrets": {"refresh_token": refresh, "client_secret": self.demo_client_secret},
+            },
+            # On behalf of the demo user: the refresh-token profile's token is the subject.
+            "oauth2-token-exchange": {
+                "vars": {"client_id": self.demo_client_id, "subject_profile": "oauth2-refresh-token"},
+                "secrets": {"client_secret": self.demo_client_secret},
             },
         }
 
