@@ -47,7 +47,7 @@ from workbench.sandbox.emulators.base import (
 )
 from workbench.sandbox.emulators.fapi import introspection_answer, introspection_form
 from workbench.sandbox.http import Reject, Request, Response, json_response
-from workbench.sandbox.tls import x5t_s256
+from workbench.sandbox.tls import self_signed, x5t_s256
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a grant type
 TOKEN_TYPE = "urn:ietf:params:oauth:token-type:"  # noqa: S105 - a URN prefix
@@ -518,33 +518,10 @@ class OAuth2(Provider):
 
 def self_signed_client() -> tuple[str, str, str]:
     """(certificate PEM, key PEM, x5t#S256) of the demo's mTLS client."""
-    import datetime as dt
+    import ssl
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "workbench-mtls")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return (
-        cert.public_bytes(pem).decode(),
-        key_pem.decode(),
-        x5t_s256(cert.public_bytes(serialization.Encoding.DER)),
-    )
+    cert_pem, key_pem = self_signed("workbench-mtls")
+    return cert_pem, key_pem, x5t_s256(ssl.PEM_cert_to_DER_cert(cert_pem))
 
 
 EMULATOR = OAuth2
