@@ -42,7 +42,7 @@ from workbench.core.operations.forge import (
 )
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS, JwtHighlighter, monospace_font, pretty_json, text_box
+from workbench.gui.widgets import STATE_COLORS, JwtHighlighter, monospace_font, pretty_json, refill, text_box
 
 if TYPE_CHECKING:
     from workbench.core.operations.forge import KeyGenerated, Signed
@@ -230,13 +230,7 @@ class ForgePanel(QWidget):
         ctx = self.services.ctx
         if ctx is None:
             return
-        current = self.profile_combo.currentText()
-        self.profile_combo.blockSignals(True)
-        self.profile_combo.clear()
-        self.profile_combo.addItems(ctx.profiles.names())
-        if current:
-            self.profile_combo.setCurrentText(current)
-        self.profile_combo.blockSignals(False)
+        refill(self.profile_combo, ctx.profiles.names(), self.profile_combo.currentText())
 
         gen = self.keychain_generation.next()
         self.services.runner.start(
@@ -250,13 +244,7 @@ class ForgePanel(QWidget):
     def on_keychain_names(self, gen: int, names: tuple[str, ...], select: str | None = None) -> None:
         if not self.keychain_generation.is_current(gen):
             return
-        current = select or self.keychain_combo.currentText()
-        self.keychain_combo.blockSignals(True)
-        self.keychain_combo.clear()
-        self.keychain_combo.addItems(list(names))
-        if current:
-            self.keychain_combo.setCurrentText(current)
-        self.keychain_combo.blockSignals(False)
+        refill(self.keychain_combo, names, select or self.keychain_combo.currentText())
         self.on_edited()
 
     def on_key_source_changed(self, _index: int = 0) -> None:

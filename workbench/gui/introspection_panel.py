@@ -32,7 +32,7 @@ from workbench.core.oauth.introspection import introspection_rows
 from workbench.core.operations.introspection import introspect_token, introspectable_profiles
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS
+from workbench.gui.widgets import STATE_COLORS, refill
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -114,16 +114,8 @@ class IntrospectionPanel(QWidget):
     def on_profiles_listed(self, gen: int, names: list[str]) -> None:
         if not self.profiles_generation.is_current(gen):
             return
-        current = self.profile_combo.currentText()
         selected = self.profile_name_getter() if callable(self.profile_name_getter) else None
-        self.profile_combo.blockSignals(True)
-        self.profile_combo.clear()
-        self.profile_combo.addItems(names)
-        for choice in (current, selected):
-            if choice and choice in names:
-                self.profile_combo.setCurrentText(choice)
-                break
-        self.profile_combo.blockSignals(False)
+        refill(self.profile_combo, names, self.profile_combo.currentText(), selected)
         if not names:
             self.status.setText("No OAuth profile to ask: introspection needs one whose issuer offers it.")
         self._update_button()

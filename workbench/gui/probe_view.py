@@ -32,7 +32,7 @@ from workbench.core.operations import KeyChoice, probe_api
 from workbench.core.request.saved import SavedRequestStore
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
-from workbench.gui.widgets import STATE_COLORS, monospace_font, text_box
+from workbench.gui.widgets import STATE_COLORS, monospace_font, refill, text_box
 
 if TYPE_CHECKING:
     from workbench.core.operations.probe import ProbeReport
@@ -130,13 +130,7 @@ class ProbePanel(QWidget):
         ctx = self.services.ctx
         if ctx is None:
             return
-        current = self.profile_combo.currentText()
-        self.profile_combo.blockSignals(True)
-        self.profile_combo.clear()
-        self.profile_combo.addItems(ctx.profiles.names())
-        if current:
-            self.profile_combo.setCurrentText(current)
-        self.profile_combo.blockSignals(False)
+        refill(self.profile_combo, ctx.profiles.names(), self.profile_combo.currentText())
         self.on_profile_changed()
 
     def on_profile_changed(self, _index: int = 0) -> None:

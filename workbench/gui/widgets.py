@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -443,6 +444,18 @@ class EnterFilter(QObject):
             self._action()
             return True
         return False
+
+
+def refill(combo: QComboBox, items: Sequence[str], *keep: str | None) -> None:
+    """Replace a list's items without a change signal, selecting the first of `keep` it still has."""
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(list(items))
+    for choice in keep:
+        if choice and choice in items:
+            combo.setCurrentText(choice)
+            break
+    combo.blockSignals(False)
 
 
 def tab_stops(root: QWidget) -> list[QWidget]:
