@@ -84,17 +84,30 @@ def add_profile(
     settings: dict[str, Any] | None = None,
 ) -> str:
     """A profile for `preset` with the sandbox's demo credentials (secrets go to `vault`)."""
-    demo = sandbox.demo_profiles()[preset]
-    name = name or preset
+    return add_from_spec(
+        store, vault, sandbox.demo_profiles()[preset], name or preset, preset=preset, settings=settings
+    )
+
+
+def add_from_spec(
+    store: ProfileStore,
+    vault: Vault,
+    spec: dict[str, Any],
+    name: str,
+    *,
+    preset: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> str:
+    """A profile from one of the sandbox's demo specs (`demo_profiles()` or `demo_extra_profiles()`)."""
     store.create(
         name,
-        preset=preset,
-        base_url=demo["base_url"],
-        vars=demo["vars"],
-        secret_names=list(demo["secrets"]),
-        settings=settings,
+        preset=preset or spec["preset"],
+        base_url=spec["base_url"],
+        vars=spec["vars"],
+        secret_names=list(spec["secrets"]),
+        settings=settings if settings is not None else spec.get("settings"),
     )
-    for key, value in demo["secrets"].items():
+    for key, value in spec["secrets"].items():
         vault.store(name, key, value)
     return name
 

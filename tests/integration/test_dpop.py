@@ -14,7 +14,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.integration.conftest import one_line_error, run_cli
+from tests.integration.conftest import add_from_spec, one_line_error, run_cli
 from workbench.core.clock import Clock
 from workbench.core.errors import DpopError, ProviderError, ProviderResponseError
 from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey
@@ -55,17 +55,7 @@ def verify_proof(request: httpx.Request, *, now: float, access_token: str | None
 
 @pytest.fixture
 def dpop_profile(sandbox, profile_store, memory_vault):
-    spec = sandbox.demo_extra_profiles()["oauth2-dpop"]
-    profile_store.create(
-        "dp",
-        preset=spec["preset"],
-        base_url=spec["base_url"],
-        vars=spec["vars"],
-        secret_names=list(spec["secrets"]),
-    )
-    for key, value in spec["secrets"].items():
-        memory_vault.store("dp", key, value)
-    return "dp"
+    return add_from_spec(profile_store, memory_vault, sandbox.demo_extra_profiles()["oauth2-dpop"], "dp")
 
 
 def test_a_dpop_profile_gets_a_bound_token_and_calls_the_api_with_proofs(

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from tests.integration.conftest import one_line_error, run_cli
+from tests.integration.conftest import add_from_spec, one_line_error, run_cli
 from workbench.core.clock import Clock
 from workbench.core.errors import ClientCertError, InputError, NetworkTLSError, ProviderResponseError
 from workbench.core.jose.x509 import CLIENT_CERT_SECRET
@@ -57,16 +57,7 @@ def certificate(days: float = 30, *, not_before_days: float = -1) -> tuple[str, 
 @pytest.fixture
 def mtls_profile(sandbox, profile_store, memory_vault):
     spec = sandbox.demo_extra_profiles()["oauth2-mtls"]
-    profile_store.create(
-        "mt",
-        preset=spec["preset"],
-        base_url=spec["base_url"],
-        vars=spec["vars"],
-        secret_names=list(spec["secrets"]),
-        settings=spec["settings"],
-    )
-    for key, value in spec["secrets"].items():
-        memory_vault.store("mt", key, value)
+    add_from_spec(profile_store, memory_vault, spec, "mt")
     return spec
 
 
