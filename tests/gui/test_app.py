@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -198,6 +199,37 @@ def test_an_exception_escaping_a_slot_becomes_one_banner_line_without_its_values
     assert err.startswith("workbench: error: ") and "Traceback" not in err
     hook(RuntimeError, RuntimeError("local detail"), None)
     assert "internal error (RuntimeError)" in window.banner.label.text()
+
+
+def test_an_exception_raised_on_a_pool_thread_reaches_the_banner_through_the_gui_thread(
+    qtbot, make_window, capsys
+):
+    """`sys.excepthook` is also called on pool threads (an exception escaping a QRunnable); there
+    it must not build widgets (Qt aborts: "Cannot create children for a parent that is in a
+    different thread", the segfault of CI run 25) but queue the line to the GUI thread."""
+    from PySide6.QtCore import QRunnable, QThreadPool
+
+    from workbench.gui.app import SlotErrorHook
+
+    window = make_window()
+    hook = SlotErrorHook(window)
+    built_on = []
+    show_error = window.show_error
+    window.show_error = lambda message: (built_on.append(threading.current_thread()), show_error(message))
+
+    class Escaping(QRunnable):
+        def run(self):
+            hook(RuntimeError, RuntimeError("from a worker"), None)
+
+    pool = QThreadPool()
+    job = Escaping()
+    job.setAutoDelete(False)
+    pool.start(job)
+    assert pool.waitForDone(5000)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert built_on == [threading.main_thread()]
+    assert "internal error (RuntimeError)" in window.banner.label.text()
+    assert capsys.readouterr().err.startswith("workbench: error: internal error (RuntimeError)")
 
 
 def test_the_settings_dialog_is_window_modal_and_applies_on_ok(qtbot, make_window):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -124,6 +125,36 @@ def test_shutdown_cancels_queued_jobs_and_waits_for_running_ones(qtbot):
     # After shutdown nothing new starts.
     task = runner.start(job, pass_cancel=True)
     assert task.cancelled
+
+
+def test_a_job_outliving_its_runner_at_quit_ends_quietly_on_its_pool_thread(qtbot):
+    """A job still running after shutdown's wait (a slow keychain under load, CI run 25) finds
+    its signals object deleted by Qt's teardown; its last emit must not raise on the pool
+    thread, where the exception would reach `sys.excepthook` off the GUI thread."""
+    import shiboken6
+
+    runner = TaskRunner(max_threads=1)
+    started, release = threading.Event(), threading.Event()
+    raised = []
+
+    def job():
+        started.set()
+        release.wait(5)
+        return "late"
+
+    task = runner.start(job)
+    assert started.wait(5)
+    assert runner.shutdown(10) is False  # the job outlives the wait
+    shiboken6.delete(task.signals)  # what the QApplication's teardown does to it
+    previous = sys.excepthook
+    sys.excepthook = lambda *args: raised.append(args)
+    try:
+        release.set()
+        assert runner.pool.waitForDone(5000)
+    finally:
+        sys.excepthook = previous
+    assert raised == []
+    assert task.cancelled  # nothing was delivered, and nothing will be
 
 
 def test_engine_events_from_worker_threads_arrive_on_the_gui_thread(qtbot):

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from workbench.core.context import AppContext
@@ -395,20 +395,41 @@ class WorkbenchApp:
             self.demo.close()
 
 
-class SlotErrorHook:
+class SlotErrorHook(QObject):
     """`sys.excepthook` while the window runs: an exception escaping a Qt slot becomes the
     error banner's one line (through `user_message`), not a traceback on stderr that could
-    carry token values from local variables, and not a silent failure."""
+    carry token values from local variables, and not a silent failure.
+
+    The hook may be called on a pool thread (an exception escaping a ``QRunnable``), where no
+    widget may be touched: there the line is queued to the GUI thread through ``raised``.
+
+    Signals:
+        raised(str): the user-facing line of an exception raised off the GUI thread.
+    """
+
+    raised = Signal(str)
 
     def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
         self._window = window
+        self.raised.connect(self._show, Qt.ConnectionType.QueuedConnection)
 
     def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         message = user_message(exc)
         print(f"workbench: error: {message}", file=sys.stderr)
         try:
+            if QThread.currentThread() is self.thread():
+                self._show(message)
+            else:
+                self.raised.emit(message)
+        except RuntimeError:  # the window (and this hook, its child) is gone; stderr has the line
+            pass
+
+    @Slot(str)
+    def _show(self, message: str) -> None:
+        try:
             self._window.show_error(message)
-        except Exception:  # noqa: S110 - the window may be gone; stderr already has the line
+        except RuntimeError:  # the window was deleted meanwhile; stderr already has the line
             pass
 
 

@@ -120,7 +120,7 @@ class Task(QRunnable):
 
     def run(self) -> None:  # runs on a pool thread
         if self.cancel_event.is_set():
-            self.signals.finished.emit(self.task_id, False, Cancelled())
+            self._emit(False, Cancelled())
             return
         kwargs = dict(self.kwargs)
         if self.pass_cancel:
@@ -128,9 +128,18 @@ class Task(QRunnable):
         try:
             result = self.fn(*self.args, **kwargs)
         except BaseException as exc:
-            self.signals.finished.emit(self.task_id, False, exc)
+            self._emit(False, exc)
         else:
-            self.signals.finished.emit(self.task_id, True, result)
+            self._emit(True, result)
+
+    def _emit(self, ok: bool, payload: object) -> None:
+        # A job still running when the app quits (its runner waited DEFAULT_SHUTDOWN_WAIT_MS, then
+        # Qt tore the objects down) finds its signals object deleted: nobody is left to deliver to.
+        # Raising here would reach `sys.excepthook` on this pool thread, off the GUI thread.
+        try:
+            self.signals.finished.emit(self.task_id, ok, payload)
+        except RuntimeError:
+            self.cancel_event.set()
 
 
 def _alive(obj: QObject | None) -> bool:
