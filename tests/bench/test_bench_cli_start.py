@@ -10,7 +10,8 @@ That is the floor for any tool that keeps its tokens in the OS keychain; the tar
                                       request, which the baseline does not
 
 Each round runs every command once, interleaved, so a busy machine slows all of them
-alike; medians over the rounds are compared. Wall time is what a script waits for and is
+alike; the fastest runs are compared (noise only adds time), the medians printed beside
+them. Wall time is what a script waits for and is
 what is asserted; CPU time (user + system of the child) is printed beside it, since it
 hardly moves when other processes compete for the cores. The package is compiled first,
 as an install would (this machine sets PYTHONDONTWRITEBYTECODE).
@@ -102,15 +103,21 @@ def timings(secret_service, tmp_path_factory):
 
 
 def _ratio(timings, name: str) -> tuple[float, float]:
+    """(wall, cpu) ratios against the baseline; wall compares the fastest runs, printed beside
+    the medians. A busy machine only ever adds time to a run, so the fastest of ROUNDS is the
+    steadier estimate of what a start costs: medians of two identical commands moved by 0.1×
+    between runs here (CI run 25: `token` 1.12×, `exec` 1.21× for the same work)."""
     walls, cpus, _mints = timings
-    wall = statistics.median(walls[name]) / statistics.median(walls["baseline"])
+    wall = min(walls[name]) / min(walls["baseline"])
+    median_wall = statistics.median(walls[name]) / statistics.median(walls["baseline"])
     cpu = statistics.median(cpus[name]) / statistics.median(cpus["baseline"])
-    base_wall = statistics.median(walls["baseline"]) * 1000
     base_cpu = statistics.median(cpus["baseline"]) * 1000
+    fastest, base_fastest = min(walls[name]) * 1000, min(walls["baseline"]) * 1000
     print(
-        f"{name:<6} wall {statistics.median(walls[name]) * 1000:5.0f} ms vs {base_wall:4.0f} ms = {wall:.2f}×"
+        f"{name:<6} wall (fastest) {fastest:5.0f} ms vs {base_fastest:4.0f} ms"
+        f" = {wall:.2f}× | wall (median) {median_wall:.2f}×"
         f" | cpu {statistics.median(cpus[name]) * 1000:4.0f} ms vs {base_cpu:4.0f} ms = {cpu:.2f}×"
-        f" (median of {ROUNDS}; baseline: python -c 'import keyring; keyring.get_password(...)')"
+        f" ({ROUNDS} rounds; baseline: python -c 'import keyring; keyring.get_password(...)')"
     )
     return wall, cpu
 
