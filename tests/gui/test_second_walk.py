@@ -204,7 +204,11 @@ def test_open_browser_again_honours_dollar_browser(qtbot, make_window, add_profi
 
     out = tmp_path / "opened.txt"
     script = tmp_path / "browser.py"
-    script.write_text(f"import sys, pathlib\npathlib.Path({str(out)!r}).write_text(sys.argv[1])\n")
+    # Written aside then renamed: `out` appears whole (a waiter seeing it half-written read "").
+    script.write_text(
+        f"import sys, pathlib\nside = pathlib.Path({str(out)!r} + '.part')\n"
+        f"side.write_text(sys.argv[1])\nside.replace({str(out)!r})\n"
+    )
     monkeypatch.setenv("BROWSER", f"{sys.executable} {script} %s")
     monkeypatch.setattr(webbrowser, "_tryorder", None)  # read $BROWSER again, as a new process would
     monkeypatch.setattr(webbrowser, "_browsers", {})
