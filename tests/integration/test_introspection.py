@@ -94,6 +94,11 @@ def test_a_dpop_profile_introspects_with_client_authentication_alone(secret_serv
     assert claims["token_type"] == "DPoP" and set(claims["cnf"]) == {"jkt"}
     text = run_cli("decode", token, "--introspect", "dp").stdout
     assert f"cnf         jkt {claims['cnf']['jkt']}" in text
+    # The profile is named: the token's binding is compared with its DPoP key, as in the Inspector.
+    decoded = text.partition("Introspection (dp: ")[0]
+    assert f"bound to this profile's DPoP key ({claims['cnf']['jkt']})" in decoded
+    alone = run_cli("decode", token).stdout  # no profile named: the binding, and nothing compared
+    assert f"bound to DPoP key {claims['cnf']['jkt']} (no profile named to compare it with)" in alone
 
 
 def test_no_introspection_endpoint_is_one_line_before_any_request(secret_service, sandbox, workbench_home):

@@ -95,6 +95,11 @@ def test_the_inspector_line_for_a_binding():
     assert describe_binding("a", "a").startswith("bound to this profile's DPoP key")
     assert "ANOTHER" in describe_binding("a", "b")
     assert describe_binding(None, "b").startswith("not DPoP-bound")
+    assert describe_binding("a", None) == "bound to DPoP key a (this profile has no DPoP key to compare)"
+    assert (
+        describe_binding("a", None, profile_named=False)
+        == "bound to DPoP key a (no profile named to compare it with)"
+    )
 
 
 def test_nonces_are_shared_through_their_file_and_a_broken_file_is_an_empty_book(tmp_path):

@@ -174,3 +174,4 @@ def test_what_the_inspector_says():
     assert "ANOTHER certificate" in describe_cert_binding("BBB", "AAA")
     assert "no client certificate to compare" in describe_cert_binding("AAA", None)
     assert describe_cert_binding(None, "AAA").startswith("not certificate-bound")
+    assert "no profile named to compare it with" in describe_cert_binding("AAA", None, profile_named=False)

@@ -104,10 +104,13 @@ def run_introspection(
     key: VerificationKey | None,
     decrypt_key: Any,
 ) -> int:
-    """`decode --introspect PROFILE`: the decoded token (when it is a JWT), then the issuer's answer."""
+    """`decode --introspect PROFILE`: the decoded token (when it is a JWT, with its `cnf` binding
+    compared with PROFILE's DPoP key or client certificate), then the issuer's answer."""
     try:
+        # The profile is named: a `cnf` binding is compared with its DPoP key or certificate,
+        # as the Inspector does with the profile it is set to.
         result: Inspection | None = inspect_token(
-            token, key=key, now=ctx.clock.now(), decrypt_key=decrypt_key
+            token, key=key, now=ctx.clock.now(), decrypt_key=decrypt_key, ctx=ctx, profile=profile
         )
     except TokenFormatError:
         result = None  # an opaque token: only its issuer can say what it is

@@ -270,10 +270,13 @@ def binding_problem(
     return None
 
 
-def describe_binding(jkt: str | None, profile_jkt: str | None) -> str:
-    """What the inspector says about a token's `cnf.jkt` against the profile's DPoP key."""
+def describe_binding(jkt: str | None, profile_jkt: str | None, *, profile_named: bool = True) -> str:
+    """What the inspector says about a token's `cnf.jkt` against the profile's DPoP key
+    (`profile_named` false: no profile was named to compare with)."""
     if jkt is None:
         return "not DPoP-bound (no cnf.jkt)"
+    if not profile_named:
+        return f"bound to DPoP key {jkt} (no profile named to compare it with)"
     if profile_jkt is None:
         return f"bound to DPoP key {jkt} (this profile has no DPoP key to compare)"
     if jkt == profile_jkt:

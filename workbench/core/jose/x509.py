@@ -255,10 +255,13 @@ def cert_binding_problem(
     return None
 
 
-def describe_cert_binding(x5t: str | None, profile_x5t: str | None) -> str:
-    """What the inspector says about a token's `cnf.x5t#S256` against the profile's certificate."""
+def describe_cert_binding(x5t: str | None, profile_x5t: str | None, *, profile_named: bool = True) -> str:
+    """What the inspector says about a token's `cnf.x5t#S256` against the profile's certificate
+    (`profile_named` false: no profile was named to compare with)."""
     if x5t is None:
         return "not certificate-bound (no cnf.x5t#S256)"
+    if not profile_named:
+        return f"bound to certificate {x5t} (no profile named to compare it with)"
     if profile_x5t is None:
         return f"bound to certificate {x5t} (this profile has no client certificate to compare)"
     if x5t == profile_x5t:

@@ -142,4 +142,4 @@ def dpop_binding(ctx: AppContext | None, name: str | None, claims: Mapping[str, 
         profile_jkt = key.jkt if key is not None else None
     if jkt is None and profile_jkt is None:
         return None
-    return describe_binding(jkt, profile_jkt)
+    return describe_binding(jkt, profile_jkt, profile_named=ctx is not None and name is not None)

@@ -145,7 +145,7 @@ def cert_binding(ctx: AppContext | None, name: str | None, claims: Mapping[str, 
         profile_x5t = info.thumbprint if info is not None else None
     if x5t is None and profile_x5t is None:
         return None
-    return describe_cert_binding(x5t, profile_x5t)
+    return describe_cert_binding(x5t, profile_x5t, profile_named=ctx is not None and name is not None)
 
 
 def cert_binding_code(line: str) -> str:
