@@ -32,6 +32,9 @@ def test_mint_inspect_and_copy_curl_on_a_dpop_profile(qtbot, make_window, ctx, s
     result = obtain(qtbot, window, window.token_view.mint_button.click)
     assert result.token_type == "DPoP"
     jkt = DpopKey.from_pem(ctx.vault.load("dp", "dpop_key")).jkt
+    bound = window.token_view.details.bound_label  # the Token tab says what the token is bound to
+    assert bound.isVisible() and bound.text().startswith(f"DPoP key {jkt[:12]}… (cnf.jkt)")
+    assert bound.toolTip().startswith(f"DPoP key {jkt} (cnf.jkt)")
     with qtbot.waitSignal(window.inspector_view.inspected, timeout=10_000) as blocker:
         window.inspect_action.trigger()
     codes = {w.code: w.message for w in blocker.args[0].warnings}

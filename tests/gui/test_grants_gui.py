@@ -51,6 +51,7 @@ def test_mint_exchanges_the_subject_token_and_says_what_was_issued(qtbot, make_w
     assert result.issued_token_type == "urn:ietf:params:oauth:token-type:access_token"
     issued = window.token_view.details.issued_label
     assert issued.text() == "access_token (token exchange)" and issued.isVisible()
+    assert not window.token_view.details.bound_label.isVisible()  # a bearer token: no "Bound to" row
     subject = ctx.engine.cached("oauth2-refresh-token")
     assert subject is not None and result.jwt is not None and subject.jwt is not None
     assert result.jwt.claims["sub"] == subject.jwt.claims["sub"]  # on behalf of the subject

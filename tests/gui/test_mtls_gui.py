@@ -49,6 +49,9 @@ def test_mint_and_inspect_on_an_mtls_profile(qtbot, make_window, ctx, sandbox):
     result = obtain(qtbot, window, window.token_view.mint_button.click)
     x5t = from_bundle(ctx.vault.load("mt", "client_cert")).thumbprint
     assert result.jwt.claims["cnf"] == {"x5t#S256": x5t}
+    bound = window.token_view.details.bound_label
+    assert bound.isVisible() and bound.text().startswith(f"client certificate {x5t[:12]}… (cnf.x5t#S256)")
+    assert bound.toolTip().startswith(f"client certificate {x5t} (cnf.x5t#S256)")
     with qtbot.waitSignal(window.inspector_view.inspected, timeout=10_000) as blocker:
         window.inspect_action.trigger()
     codes = {w.code: w.message for w in blocker.args[0].warnings}

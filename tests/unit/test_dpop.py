@@ -108,3 +108,21 @@ def test_nonces_are_shared_through_their_file_and_a_broken_file_is_an_empty_book
     assert NonceBook(path).get("https://as") == "n-1"  # another process
     path.write_text("{not json")
     assert NonceBook(path).get("https://as") is None
+
+
+def test_the_token_tab_says_what_a_token_is_bound_to():
+    import jwt as pyjwt
+
+    from workbench.core.engine.types import TokenResult
+    from workbench.core.operations import sender_binding
+
+    def token(claims, kind="Bearer", text=None):
+        text = text or pyjwt.encode(claims, "k" * 32, algorithm="HS256")
+        return TokenResult("p", text, kind, None, None, None, "mint", None)
+
+    assert sender_binding(None) is None
+    assert sender_binding(token({"sub": "a"})) is None
+    assert sender_binding(token({"cnf": {"jkt": "J"}}, "DPoP")).startswith("DPoP key J (cnf.jkt)")
+    assert sender_binding(token({"cnf": {"x5t#S256": "X"}})).startswith("client certificate X (cnf.x5t#S256)")
+    assert sender_binding(token({}, "DPoP", text="opaque")).startswith("a DPoP key (an opaque token")
+    assert sender_binding(token({}, "Bearer", text="opaque")) is None

@@ -8,6 +8,7 @@ fills it.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.durations import humanize_duration
 from workbench.core.oauth.grants import short_token_type
+from workbench.core.operations import sender_binding
 from workbench.gui.inspector_text import claim_meaning, relative, short
 from workbench.gui.widgets import humanize_seconds
 
@@ -156,6 +158,8 @@ class TokenDetails(QSplitter):
         self.obtained_label = self.add_row("Obtained")
         self.issued_label = self.add_row("Issued as")
         self.form.setRowVisible(self.issued_label, False)
+        self.bound_label = self.add_row("Bound to")  # a sender-constrained token (DPoP, mTLS)
+        self.form.setRowVisible(self.bound_label, False)
         self.lifetime_label = self.add_row("Lifetime")
         self.renews_label = self.add_row("Renewal")
         self.refresh_label = self.add_row("Refresh token")
@@ -178,6 +182,7 @@ class TokenDetails(QSplitter):
             for label in (self.expires_label, self.obtained_label, self.lifetime_label):
                 label.setText("—")
             self.form.setRowVisible(self.issued_label, False)
+            self.form.setRowVisible(self.bound_label, False)
             return
         self.expires_label.setText(
             local_time(result.expires_at) if result.expires_at else "unknown (used until a 401)"
@@ -187,6 +192,11 @@ class TokenDetails(QSplitter):
         issued = result.issued_token_type  # a token exchange's answer says what it issued (RFC 8693)
         self.issued_label.setText(f"{short_token_type(issued)} (token exchange)" if issued else "")
         self.form.setRowVisible(self.issued_label, bool(issued))
+        bound = sender_binding(result)
+        # A thumbprint (43 characters, no break) would not wrap: its start here, all of it on hover.
+        self.bound_label.setText(re.sub(r"\S{24,}", lambda m: m.group()[:12] + "…", bound or ""))
+        self.bound_label.setToolTip(bound or "")
+        self.form.setRowVisible(self.bound_label, bound is not None)
         self.lifetime_label.setText(
             humanize_duration(result.lifetime, parts=2) if result.lifetime else "unknown"
         )

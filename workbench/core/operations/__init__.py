@@ -94,6 +94,7 @@ from workbench.core.operations.tokens import (
     is_pasted,
     obtain_token,
     paste_token,
+    sender_binding,
     token_facts,
     verify_token,
 )
@@ -145,6 +146,7 @@ __all__ = [
     "remove_profile",
     "render_request",
     "resign_edited",
+    "sender_binding",
     "sign_jwt",
     "signing_algorithms",
     "token_facts",

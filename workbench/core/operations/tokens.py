@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from workbench.core.engine.stored import ACCESS_TOKEN
 from workbench.core.errors import InputError
 from workbench.core.jose import inspect as jwtinspect
+from workbench.core.jose.dpop import is_dpop, token_jkt
 from workbench.core.jose.inspect.compact import normalize_token
 from workbench.core.jose.inspect.results import TokenWarning
 from workbench.core.jose.jwe import encryption_key_from_text
+from workbench.core.jose.x509 import token_x5t
 from workbench.core.operations.dpop import binding_code, dpop_binding
 from workbench.core.operations.mtls import cert_binding, cert_binding_code
 from workbench.core.redact import fingerprint
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
     from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import TokenEngine
-    from workbench.core.engine.types import Force
+    from workbench.core.engine.types import Force, TokenResult
     from workbench.core.jose.inspect import Inspection, VerificationKey
     from workbench.core.jose.jwe import EncryptionKey
     from workbench.core.profiles.profile import Profile
@@ -116,6 +118,26 @@ def token_facts(profile: Profile) -> TokenFacts:
         pasted=is_pasted(profile),
         placement=spec.placement,
     )
+
+
+def sender_binding(result: TokenResult | None) -> str | None:
+    """What a token says it is bound to, for the Token tab's "Bound to" row (None: a bearer token).
+
+    A DPoP token (RFC 9449) names its key's thumbprint in `cnf.jkt`; a certificate-bound one
+    (RFC 8705) its certificate's in `cnf.x5t#S256`; an opaque DPoP token only says "DPoP". The
+    engine refused any token bound to another key or certificate before storing it.
+    """
+    if result is None:
+        return None
+    claims = result.jwt.claims if result.jwt is not None else None
+    jkt, x5t = token_jkt(claims), token_x5t(claims)
+    if jkt is not None:
+        return f"DPoP key {jkt} (cnf.jkt): each request carries a proof signed with it"
+    if x5t is not None:
+        return f"client certificate {x5t} (cnf.x5t#S256): sent only over mutual TLS with it"
+    if is_dpop(result.token_type):
+        return "a DPoP key (an opaque token: which one is not visible); each request carries a proof"
+    return None
 
 
 def is_pasted(profile: Profile) -> bool:
