@@ -62,3 +62,22 @@ def test_the_inspector_flags_a_token_bound_to_another_key(qtbot, make_window, ct
         view.set_token(token)
     codes = {w.code for w in blocker.args[0].warnings}
     assert "dpop-other-key" in codes
+
+
+def test_the_sent_headers_show_the_dpop_scheme_and_the_proof_header(qtbot, make_window, ctx, sandbox):
+    """What a DPoP profile sends is `Authorization: DPoP …` and a `DPoP` proof (RFC 9449 §7.1), not
+    `Bearer …` alone; the proof is made per attempt when sent, so the row says so."""
+    from tests.gui.conftest import table_rows
+    from workbench.gui.sent_headers import MASK
+
+    add_dpop_profile(ctx, sandbox)
+    window = make_window(select="dp")
+    token = obtain(qtbot, window, window.token_view.mint_button.click).access_token
+    window.show_tab("request")
+    view = window.request_view
+    view.update_sent_headers()
+    rows = dict(table_rows(view.sent_headers))
+    assert rows["Authorization"] == f"DPoP {MASK} ({len(token)} characters)"
+    assert rows["DPoP"].startswith("a fresh proof")
+    view.reveal_token.setChecked(True)
+    assert dict(table_rows(view.sent_headers))["Authorization"] == f"DPoP {token}"

@@ -7,7 +7,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel
 
 from tests.gui.conftest import obtain, table_rows
-from workbench.gui.request_view import MASK, NO_JWT_TIP
+from workbench.gui.request_view import NO_JWT_TIP
+from workbench.gui.sent_headers import MASK
 
 
 def minted(qtbot, window):

@@ -34,16 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.engine.wire import CallPlan
 from workbench.core.errors import InputError
 from workbench.core.jose.inspect import find_jwt
 from workbench.core.operations import render_request
-from workbench.core.request.bodies import content_type_for
 from workbench.gui.fix_hints import gui_message
 from workbench.gui.key_value_table import KeyValueTable, join_query, split_query
 from workbench.gui.request_body import BodyEditor
 from workbench.gui.request_drafts import RequestDrafts
 from workbench.gui.response_body import ResponseBodyView
+from workbench.gui.sent_headers import sent_header_rows
 from workbench.gui.services import Services
 from workbench.gui.tasks import Generation
 from workbench.gui.widgets import (
@@ -59,7 +58,6 @@ if TYPE_CHECKING:
     from workbench.core.profiles.profile import Profile
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-MASK = "•" * 12
 # Below this width the side panel starts hidden: the editor needs the room (800x500 window).
 SIDE_PANEL_MIN_VIEW_WIDTH = 760
 SENT_NOTES = ("What goes out, the Authorization header included.", "What goes out; the token in the query.")
@@ -340,40 +338,18 @@ class RequestView(QWidget):
     def update_sent_headers(self) -> None:
         """The effective headers: the user's, the Content-Type a body gets, and the auth header."""
 
-        rows: list[tuple[str, str, str]] = []
         _method, _target, headers, body = self.current_request()
-        body_type = self.body_editor.body_type()
-        if body_type == "multipart":  # its boundary must match the body: a typed one is not sent
-            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
-        for name, value in headers:
-            rows.append((name, value, ""))
-        kind = content_type_for(body_type)
-        has_body = body_type not in ("json", "raw") or bool(body.strip())
-        if kind and has_body and not any(k.lower() == "content-type" for k, _ in headers):
-            note = "from the body type" + (
-                "; the boundary is chosen when sent" if body_type == "multipart" else ""
-            )
-            rows.append(("Content-Type", kind + ("; boundary=…" if body_type == "multipart" else ""), note))
-        if self.profile is not None:
-            header, scheme, placement = _auth_header(self.profile, self.services.prefs.request_timeout)
-            held = self.services.tokens.result(self.profile.name)  # from the engine's events
-            token = held.access_token if held is not None else None
-            if token and self.reveal_token.isChecked():
-                shown = f"{scheme} {token}".strip()
-            elif token:
-                shown = f"{scheme} {MASK} ({len(token)} characters)".strip()
-            else:
-                shown = f"{scheme} <the access token, obtained when you send>".strip()
-            note = "added by the engine; a fresh token if this one expires first"
-            typed = [r for r in rows if r[0].lower() == header.lower()]
-            self.sent_note.setText(SENT_NOTES[placement == "query"])
-            if placement == "query":  # the profile's token_placement: in the URL, not a header
-                shown, scheme, typed = shown.removeprefix(scheme).strip(), "", []
-                header, note = f"?{header}=", "added to the URL's query by the engine (token_placement)"
-            rows = [r for r in rows if r[0].lower() != header.lower()]
-            if typed:
-                note = f"the profile's token wins: your {header} header ({len(typed)}) is not sent"
-            rows.append((header, shown, note))
+        held = self.services.tokens.result(self.profile.name) if self.profile is not None else None
+        rows, in_query = sent_header_rows(
+            headers,
+            self.body_editor.body_type(),
+            body,
+            profile=self.profile,
+            held=held,  # from the engine's events
+            reveal=self.reveal_token.isChecked(),
+            timeout=self.services.prefs.request_timeout,
+        )
+        self.sent_note.setText(SENT_NOTES[in_query])
         self.sent_headers.setRowCount(0)
         for name, value, note in rows:
             row = self.sent_headers.rowCount()
@@ -574,13 +550,6 @@ class RequestView(QWidget):
     def on_inspect_clicked(self) -> None:
         if self._found_jwt:
             self.inspect_requested.emit(self._found_jwt)
-
-
-def _auth_header(profile: Profile, default_timeout: float) -> tuple[str, str, str]:
-    """(header or query parameter name, scheme, placement) the engine sends the token with."""
-
-    plan = CallPlan.for_profile(profile, default_timeout)
-    return plan.header, plan.scheme, plan.placement
 
 
 def _find_jwt_in_headers(result: CallResult) -> str | None:

@@ -190,14 +190,19 @@ class TokenSpec:
         (`token_type` DPoP, RFC 9449 §7.1) as `Authorization: DPoP …`, never Bearer."""
         if self.placement != "header":
             return self.header, token
-        scheme = self.scheme
+        scheme = self.scheme_for(token_type)
+        return self.header, f"{scheme} {token}" if scheme else token
+
+    def scheme_for(self, token_type: str | None) -> str:
+        """The scheme before a token of `token_type` in its header: the profile's, except a DPoP
+        token in `Authorization`, which is always `DPoP` (RFC 9449 §7.1)."""
         if (
             token_type is not None
             and token_type.strip().lower() == "dpop"
             and self.header.lower() == "authorization"
         ):
-            scheme = "DPoP"
-        return self.header, f"{scheme} {token}" if scheme else token
+            return "DPoP"
+        return self.scheme
 
 
 @dataclass(frozen=True)
