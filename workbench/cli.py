@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from workbench import __version__
 from workbench.core.context import AppContext
@@ -201,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ctx = AppContext()
     _log_warnings_as_lines()
+    interrupted = False
     try:
         _warn_about_profile(command, args, ctx)
         module = importlib.import_module(_COMMAND_MODULES[command])
@@ -209,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Ctrl-C: one line, no traceback; nothing half-done was stored (the vault writes are ordered).
         # A second Ctrl-C during a rotating refresh (core.signals.ForcedInterrupt) says what to do.
         print(f"workbench: error: {str(exc) or 'interrupted'}", file=sys.stderr)
+        interrupted = True
         return 130
     except BrokenPipeError:
         return 0
@@ -234,6 +238,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             import gc
 
             gc.freeze()
+            if interrupted:
+                _exit_interrupted()
+
+
+def _exit_interrupted() -> NoReturn:
+    """End the program with status 130 now that Ctrl-C has been handled and the context closed.
+
+    CPython remembers a KeyboardInterrupt that escaped any `exec` of a string (dataclasses and
+    namedtuple make their methods that way while modules are imported) and, when a `python -m`
+    program ends, kills itself with SIGINT even though the interrupt was caught: the status was
+    130 or "killed by signal 2" depending on where the Ctrl-C landed. Exiting here, with the
+    standard streams flushed, makes it 130 every time.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more to say on it
+            pass
+    os._exit(130)
 
 
 if __name__ == "__main__":

@@ -86,6 +86,32 @@ def test_ctrl_c_says_interrupted_on_one_line_and_exits_130(capsys, monkeypatch):
     assert err == "workbench: error: interrupted\n"
 
 
+def test_ctrl_c_exits_130_even_when_it_landed_inside_an_exec_of_a_string(tmp_path):
+    """CPython notes a KeyboardInterrupt escaping any `exec` of a string (dataclasses and namedtuple
+    build their methods that way, at import time) and, at the end of the process, kills itself with
+    SIGINT even though the interrupt was handled: Ctrl-C while the engine's modules were imported
+    ended with signal 2 instead of 130 (seen in the suite under load). Made deterministic here."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.argv = ['workbench', 'decode', 'x']\n"
+        "import workbench.commands.decode as decode\n"
+        "decode.run = lambda args, ctx: exec('raise KeyboardInterrupt')\n"
+        "from workbench.cli import main\n"
+        "sys.exit(main())\n"
+    )
+    # Run as `python -m`, as the program is: with `-c` CPython exits straight from SystemExit.
+    (tmp_path / "interrupted_cli.py").write_text(script)
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "WORKBENCH_HOME": str(tmp_path / "home"), "PYTHONPATH": path}
+    proc = subprocess.run(
+        [sys.executable, "-m", "interrupted_cli"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == "workbench: error: interrupted\n" and proc.stdout == ""
+
+
 # --------------------------------------------------------------------------- --secret values
 
 
