@@ -10,10 +10,10 @@ That is the floor for any tool that keeps its tokens in the OS keychain; the tar
                                       request, which the baseline does not
 
 Each round runs every command once, interleaved, so a busy machine slows all of them
-alike; the fastest runs are compared (noise only adds time), the medians printed beside
-them. Wall time is what a script waits for and is
-what is asserted; CPU time (user + system of the child) is printed beside it, since it
-hardly moves when other processes compete for the cores. The package is compiled first,
+alike; the median of the per-round ratios is compared (a slow phase slows both runs of a
+round and cancels out), the ratio of the medians printed beside it. Wall time is what a
+script waits for and is what is asserted; CPU time (user + system of the child) is printed
+beside it. The package is compiled first,
 as an install would (this machine sets PYTHONDONTWRITEBYTECODE).
 """
 
@@ -103,20 +103,20 @@ def timings(secret_service, tmp_path_factory):
 
 
 def _ratio(timings, name: str) -> tuple[float, float]:
-    """(wall, cpu) ratios against the baseline; wall compares the fastest runs, printed beside
-    the medians. A busy machine only ever adds time to a run, so the fastest of ROUNDS is the
-    steadier estimate of what a start costs: medians of two identical commands moved by 0.1×
-    between runs here (CI run 25: `token` 1.12×, `exec` 1.21× for the same work)."""
+    """(wall, cpu) ratios against the baseline. Wall is the median of the per-round ratios: each
+    round runs the command and the baseline back to back, so a slow phase of a busy machine slows
+    both and cancels out of their ratio. Ratios of separate medians (printed beside it) moved by
+    0.1x between identical commands in one run (CI run 25: `token` 1.12x, `exec` 1.21x)."""
     walls, cpus, _mints = timings
-    wall = min(walls[name]) / min(walls["baseline"])
+    wall = statistics.median(w / b for w, b in zip(walls[name], walls["baseline"], strict=True))
     median_wall = statistics.median(walls[name]) / statistics.median(walls["baseline"])
     cpu = statistics.median(cpus[name]) / statistics.median(cpus["baseline"])
     base_cpu = statistics.median(cpus["baseline"]) * 1000
-    fastest, base_fastest = min(walls[name]) * 1000, min(walls["baseline"]) * 1000
     print(
-        f"{name:<6} wall (fastest) {fastest:5.0f} ms vs {base_fastest:4.0f} ms"
-        f" = {wall:.2f}× | wall (median) {median_wall:.2f}×"
-        f" | cpu {statistics.median(cpus[name]) * 1000:4.0f} ms vs {base_cpu:4.0f} ms = {cpu:.2f}×"
+        f"{name:<6} wall {statistics.median(walls[name]) * 1000:5.0f} ms vs"
+        f" {statistics.median(walls['baseline']) * 1000:4.0f} ms:"
+        f" paired {wall:.2f}x, of medians {median_wall:.2f}x"
+        f" | cpu {statistics.median(cpus[name]) * 1000:4.0f} ms vs {base_cpu:4.0f} ms = {cpu:.2f}x"
         f" ({ROUNDS} rounds; baseline: python -c 'import keyring; keyring.get_password(...)')"
     )
     return wall, cpu
