@@ -155,6 +155,24 @@ def test_a_broken_user_preset_hides_nothing_else_and_explains_itself(workbench_h
         catalog.get("acme")
 
 
+def test_a_preset_is_parsed_when_first_asked_for_and_only_that_one(workbench_home, monkeypatch):
+    """`workbench token NAME` needs its profile's preset alone: the catalogue parses that file, and a
+    broken file beside it costs nothing until the list is asked for."""
+    from workbench.core.profiles import catalog as catalog_module
+
+    write_user_preset(workbench_home, MINIMAL.replace('kind = "secret"', 'kind = "secrt"'))
+    parsed: list[str] = []
+    real = catalog_module.load_preset_file
+    monkeypatch.setattr(
+        catalog_module, "load_preset_file", lambda path: (parsed.append(path.stem), real(path))[1]
+    )
+    catalog = PresetCatalog.load_default()
+    assert catalog.get("paymentsgate").name == "paymentsgate" and "paymentsgate" in catalog
+    assert parsed == ["paymentsgate"]  # once, and no other file
+    assert "acme" not in catalog and parsed == ["paymentsgate", "acme"]  # broken: not a preset
+    assert catalog.names() == SHIPPED and sorted(parsed) == sorted([*SHIPPED, "acme"])
+
+
 def test_a_broken_user_override_does_not_fall_back_to_the_shipped_preset(workbench_home):
     write_user_preset(workbench_home, "name = 'paymentsgate'\n", "paymentsgate")
     catalog = PresetCatalog.load_default()
