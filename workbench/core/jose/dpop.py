@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from workbench.core.errors import DpopError, KeyFormatError
+from workbench.core.jose.cnf import Confirmation
 from workbench.core.jose.keys import (
     algorithms_for_key,
     b64url_encode,
@@ -232,13 +233,10 @@ def nonce_refused_line(where: str) -> str:
     )
 
 
-def token_jkt(claims: Mapping[str, Any] | None) -> str | None:
-    """`cnf.jkt` of a JWT access token's claims (None: not a JWT, or no DPoP binding)."""
-    if claims is None:
-        return None
-    cnf = claims.get("cnf")
-    jkt = cnf.get("jkt") if isinstance(cnf, Mapping) else None
-    return jkt if isinstance(jkt, str) and jkt else None
+# A DPoP token names its key's thumbprint in `cnf.jkt` (RFC 9449 §6).
+DPOP_CNF = Confirmation("jkt", adjective="DPoP-bound", thing="DPoP key", own="DPoP key", own_short="key")
+token_jkt = DPOP_CNF.of
+describe_binding = DPOP_CNF.describe
 
 
 def binding_problem(
@@ -270,21 +268,8 @@ def binding_problem(
     return None
 
 
-def describe_binding(jkt: str | None, profile_jkt: str | None, *, profile_named: bool = True) -> str:
-    """What the inspector says about a token's `cnf.jkt` against the profile's DPoP key
-    (`profile_named` false: no profile was named to compare with)."""
-    if jkt is None:
-        return "not DPoP-bound (no cnf.jkt)"
-    if not profile_named:
-        return f"bound to DPoP key {jkt} (no profile named to compare it with)"
-    if profile_jkt is None:
-        return f"bound to DPoP key {jkt} (this profile has no DPoP key to compare)"
-    if jkt == profile_jkt:
-        return f"bound to this profile's DPoP key ({jkt})"
-    return f"bound to ANOTHER DPoP key ({jkt}); this profile's key is {profile_jkt}"
-
-
 __all__ = [
+    "DPOP_CNF",
     "DPOP_KEY_SECRET",
     "NONCE_ERROR",
     "PROOF_TYPE",

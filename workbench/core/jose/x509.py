@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.core.errors import ClientCertError
+from workbench.core.jose.cnf import Confirmation
 from workbench.core.jose.keys import b64url_encode
 
 CLIENT_CERT_SECRET = "client_cert"  # noqa: S105 - the name of a vault entry, not a secret
@@ -224,11 +225,16 @@ def self_signed_certificate(
 # --------------------------------------------------------------------------- cnf.x5t#S256
 
 
-def token_x5t(claims: Mapping[str, Any] | None) -> str | None:
-    """`cnf.x5t#S256` of a JWT access token's claims (None: not a JWT, or not certificate-bound)."""
-    cnf = claims.get("cnf") if claims is not None else None
-    value = cnf.get("x5t#S256") if isinstance(cnf, Mapping) else None
-    return value if isinstance(value, str) and value else None
+# A certificate-bound token names the certificate's thumbprint in `cnf.x5t#S256` (RFC 8705 §3.1).
+CERT_CNF = Confirmation(
+    "x5t#S256",
+    adjective="certificate-bound",
+    thing="certificate",
+    own="client certificate",
+    own_short="certificate",
+)
+token_x5t = CERT_CNF.of
+describe_cert_binding = CERT_CNF.describe
 
 
 def cert_binding_problem(
@@ -255,21 +261,8 @@ def cert_binding_problem(
     return None
 
 
-def describe_cert_binding(x5t: str | None, profile_x5t: str | None, *, profile_named: bool = True) -> str:
-    """What the inspector says about a token's `cnf.x5t#S256` against the profile's certificate
-    (`profile_named` false: no profile was named to compare with)."""
-    if x5t is None:
-        return "not certificate-bound (no cnf.x5t#S256)"
-    if not profile_named:
-        return f"bound to certificate {x5t} (no profile named to compare it with)"
-    if profile_x5t is None:
-        return f"bound to certificate {x5t} (this profile has no client certificate to compare)"
-    if x5t == profile_x5t:
-        return f"bound to this profile's client certificate ({x5t})"
-    return f"bound to ANOTHER certificate ({x5t}); this profile's certificate is {profile_x5t}"
-
-
 __all__ = [
+    "CERT_CNF",
     "CLIENT_CERT_SECRET",
     "ClientCertificate",
     "cert_binding_problem",

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 
 from workbench.core.engine.flows import resolve_url
 from workbench.core.errors import DpopError, ProfileError
-from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey, describe_binding, htu, is_dpop, token_jkt
+from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey, htu, is_dpop
 from workbench.core.operations.secrets import store_then
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from typing import Any
 
     from workbench.core.context import AppContext
@@ -123,23 +122,11 @@ def request_proof(
     )
 
 
-def binding_code(line: str) -> str:
-    """The warning code of a binding line: `dpop-other-key` when it names another key, else the
-    informative `dpop-binding`."""
-    return "dpop-other-key" if "ANOTHER" in line else "dpop-binding"
-
-
-def dpop_binding(ctx: AppContext | None, name: str | None, claims: Mapping[str, Any] | None) -> str | None:
-    """What the inspector says about a token's `cnf.jkt` against profile `name`'s DPoP key (None: the
-    token is not DPoP-bound and the profile has no DPoP key: nothing to say)."""
-    jkt = token_jkt(claims)
-    profile_jkt = None
-    if ctx is not None and name is not None:
-        try:
-            key = ctx.engine.dpop_key(name)
-        except (DpopError, ProfileError):
-            key = None
-        profile_jkt = key.jkt if key is not None else None
-    if jkt is None and profile_jkt is None:
+def profile_dpop_jkt(ctx: AppContext, name: str) -> str | None:
+    """The thumbprint of profile `name`'s DPoP key, for comparing with a token's `cnf.jkt` (None:
+    it has no usable key)."""
+    try:
+        key = ctx.engine.dpop_key(name)
+    except (DpopError, ProfileError):
         return None
-    return describe_binding(jkt, profile_jkt, profile_named=ctx is not None and name is not None)
+    return key.jkt if key is not None else None

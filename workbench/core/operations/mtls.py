@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from workbench.core.errors import ClientCertError, ProfileError
 from workbench.core.jose.keys import generate_key_pair
@@ -14,18 +14,14 @@ from workbench.core.jose.x509 import (
     CLIENT_CERT_SECRET,
     MAX_CERT_BYTES,
     ClientCertificate,
-    describe_cert_binding,
     from_bundle,
     load_client_certificate,
     self_signed_certificate,
-    token_x5t,
 )
 from workbench.core.operations.secrets import store_then, token_lock
 from workbench.core.storage import files
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from workbench.core.context import AppContext
 
 
@@ -132,25 +128,14 @@ def client_certificate_info(ctx: AppContext, name: str) -> ClientCertInfo | None
     return _info(from_bundle(bundle))
 
 
-def cert_binding(ctx: AppContext | None, name: str | None, claims: Mapping[str, Any] | None) -> str | None:
-    """What the inspector says about a token's `cnf.x5t#S256` against profile `name`'s client
-    certificate (None: the token is not certificate-bound and the profile has none)."""
-    x5t = token_x5t(claims)
-    profile_x5t = None
-    if ctx is not None and name is not None:
-        try:
-            info = client_certificate_info(ctx, name)
-        except (ClientCertError, ProfileError):
-            info = None
-        profile_x5t = info.thumbprint if info is not None else None
-    if x5t is None and profile_x5t is None:
+def profile_cert_thumbprint(ctx: AppContext, name: str) -> str | None:
+    """The `x5t#S256` of profile `name`'s client certificate, for comparing with a token's
+    `cnf.x5t#S256` (None: it has no usable certificate)."""
+    try:
+        info = client_certificate_info(ctx, name)
+    except (ClientCertError, ProfileError):
         return None
-    return describe_cert_binding(x5t, profile_x5t, profile_named=ctx is not None and name is not None)
-
-
-def cert_binding_code(line: str) -> str:
-    """The warning code of a binding line: `mtls-other-cert` when it names another certificate."""
-    return "mtls-other-cert" if "ANOTHER" in line else "mtls-binding"
+    return info.thumbprint if info is not None else None
 
 
 def read_certificate_file(path: str, *, password: str | None = None) -> tuple[str, ClientCertInfo]:

@@ -11,21 +11,24 @@ from typing import TYPE_CHECKING
 from workbench.core.engine.stored import ACCESS_TOKEN
 from workbench.core.errors import InputError
 from workbench.core.jose import inspect as jwtinspect
-from workbench.core.jose.dpop import is_dpop, token_jkt
+from workbench.core.jose.dpop import DPOP_CNF, is_dpop
 from workbench.core.jose.inspect.compact import normalize_token
 from workbench.core.jose.inspect.results import TokenWarning
 from workbench.core.jose.jwe import encryption_key_from_text
-from workbench.core.jose.x509 import token_x5t
-from workbench.core.operations.dpop import binding_code, dpop_binding
-from workbench.core.operations.mtls import cert_binding, cert_binding_code
+from workbench.core.jose.x509 import CERT_CNF
+from workbench.core.operations.dpop import profile_dpop_jkt
+from workbench.core.operations.mtls import profile_cert_thumbprint
 from workbench.core.redact import fingerprint
 
 if TYPE_CHECKING:
     import threading
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
     from workbench.core.context import AppContext
     from workbench.core.engine.token_engine import TokenEngine
     from workbench.core.engine.types import Force, TokenResult
+    from workbench.core.jose.cnf import Confirmation
     from workbench.core.jose.inspect import Inspection, VerificationKey
     from workbench.core.jose.jwe import EncryptionKey
     from workbench.core.profiles.profile import Profile
@@ -130,7 +133,7 @@ def sender_binding(result: TokenResult | None) -> str | None:
     if result is None:
         return None
     claims = result.jwt.claims if result.jwt is not None else None
-    jkt, x5t = token_jkt(claims), token_x5t(claims)
+    jkt, x5t = DPOP_CNF.of(claims), CERT_CNF.of(claims)
     if jkt is not None:
         return f"DPoP key {jkt} (cnf.jkt): each request carries a proof signed with it"
     if x5t is not None:
@@ -233,13 +236,38 @@ def inspect_token(
     if decrypt_key is None and decrypt_key_text.strip():
         decrypt_key = encryption_key_from_text(decrypt_key_text, source="the decryption key")
     inspection = jwtinspect.inspect_token(token, key=key, now=now, decrypt_key=decrypt_key)
-    line = dpop_binding(ctx, profile, inspection.claims or None)
-    if line is not None:
-        inspection.warnings.append(TokenWarning(binding_code(line), line))
-    line = cert_binding(ctx, profile, inspection.claims or None)  # mTLS: cnf.x5t#S256
-    if line is not None:
-        inspection.warnings.append(TokenWarning(cert_binding_code(line), line))
+    for cnf, mine, codes in BINDINGS:
+        warning = _binding_warning(cnf, inspection.claims or None, ctx, profile, mine, codes)
+        if warning is not None:
+            inspection.warnings.append(warning)
     return inspection
+
+
+# A token's `cnf` against the profile's own key or certificate: (the binding, what the profile
+# holds, (warning code when it is the profile's or there is nothing to compare, when it is another)).
+BINDINGS: tuple[tuple[Confirmation, Callable[[AppContext, str], str | None], tuple[str, str]], ...] = (
+    (DPOP_CNF, profile_dpop_jkt, ("dpop-binding", "dpop-other-key")),
+    (CERT_CNF, profile_cert_thumbprint, ("mtls-binding", "mtls-other-cert")),
+)
+
+
+def _binding_warning(
+    cnf: Confirmation,
+    claims: Mapping[str, Any] | None,
+    ctx: AppContext | None,
+    name: str | None,
+    mine_of: Callable[[AppContext, str], str | None],
+    codes: tuple[str, str],
+) -> TokenWarning | None:
+    """The inspector's line on one kind of binding (None: the token is not bound that way and the
+    profile holds nothing of that kind: nothing to say)."""
+    bound = cnf.of(claims)
+    named = ctx is not None and name is not None
+    mine = mine_of(ctx, name) if ctx is not None and name is not None else None
+    if bound is None and mine is None:
+        return None
+    other = bound is not None and mine is not None and bound != mine
+    return TokenWarning(codes[other], cnf.describe(bound, mine, profile_named=named))
 
 
 def _summary(valid: bool | None, how: str) -> str:
