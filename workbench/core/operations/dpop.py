@@ -3,13 +3,13 @@ token is bound to the profile's key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from workbench.core.engine.flows import resolve_url
 from workbench.core.errors import DpopError, ProfileError
 from workbench.core.jose.dpop import DPOP_KEY_SECRET, DpopKey, htu, is_dpop
-from workbench.core.operations.secrets import store_then
+from workbench.core.operations.secrets import store_listed_secret
 
 if TYPE_CHECKING:
     from typing import Any
@@ -56,15 +56,7 @@ def attach_dpop_key(ctx: AppContext, name: str, pem: str) -> DpopKeyAttached:
     are (a refresh token may be the profile's only credential); the next token request binds."""
     check_dpop_slot(ctx, name)
     key = DpopKey.from_pem(pem)
-    profile = ctx.profiles.get(name)
-    listed = DPOP_KEY_SECRET not in profile.secret_names
-    replaced = ctx.vault.has(name, DPOP_KEY_SECRET)
-
-    def write() -> None:
-        if listed:
-            ctx.profiles.save(replace(profile, secret_names=(*profile.secret_names, DPOP_KEY_SECRET)))
-
-    store_then(ctx.vault, name, {DPOP_KEY_SECRET: pem}, write)
+    replaced, _listed = store_listed_secret(ctx, name, DPOP_KEY_SECRET, pem)
     return DpopKeyAttached(
         profile=name,
         secret=DPOP_KEY_SECRET,

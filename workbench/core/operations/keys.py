@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from workbench.core.context import AppContext
     from workbench.core.profiles.presets import Preset
     from workbench.core.profiles.profile import Profile
-from workbench.core.operations.secrets import PRIVATE_KEY_SECRET, store_then, token_lock
+from workbench.core.operations.secrets import PRIVATE_KEY_SECRET, store_listed_secret
 
 
 @dataclass(frozen=True)
@@ -195,24 +195,10 @@ def attach_private_key(ctx: AppContext, name: str, pem: str) -> KeyAttached:
 
     The secret name is added to the profile file when missing; a failure undoes the store.
     """
-    from dataclasses import replace
-
     slot = key_slot(ctx.profiles.get(name))
     algorithms, text = _describe(pem)
     alg = check_algorithm(slot, algorithms, text)
-    # Under the profile's token lock, the file read again inside: racing attaches (4× `keygen
-    # --profile`) used to write parts of one generation over each other, and a stale copy of
-    # the file could drop the secret's name.
-    with token_lock(ctx, name):
-        profile = ctx.profiles.get(name)
-        listed = slot.secret not in profile.secret_names
-        replaced = ctx.vault.has(name, slot.secret)
-
-        def write() -> None:
-            if listed:
-                ctx.profiles.save(replace(profile, secret_names=(*profile.secret_names, slot.secret)))
-
-        store_then(ctx.vault, name, {slot.secret: pem}, write)
+    replaced, listed = store_listed_secret(ctx, name, slot.secret, pem)
     return KeyAttached(
         profile=name,
         secret=slot.secret,

@@ -4,7 +4,7 @@ bound to it (`cnf.x5t#S256`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ from workbench.core.jose.x509 import (
     load_client_certificate,
     self_signed_certificate,
 )
-from workbench.core.operations.secrets import store_then, token_lock
+from workbench.core.operations.secrets import store_listed_secret
 from workbench.core.storage import files
 
 if TYPE_CHECKING:
@@ -95,16 +95,7 @@ def make_client_certificate(
 
 
 def _store(ctx: AppContext, name: str, cert: ClientCertificate) -> ClientCertAttached:
-    with token_lock(ctx, name):
-        profile = ctx.profiles.get(name)
-        listed = CLIENT_CERT_SECRET not in profile.secret_names
-        replaced = ctx.vault.has(name, CLIENT_CERT_SECRET)
-
-        def write() -> None:
-            if listed:
-                ctx.profiles.save(replace(profile, secret_names=(*profile.secret_names, CLIENT_CERT_SECRET)))
-
-        store_then(ctx.vault, name, {CLIENT_CERT_SECRET: cert.bundle()}, write)
+    replaced, _listed = store_listed_secret(ctx, name, CLIENT_CERT_SECRET, cert.bundle())
     return ClientCertAttached(
         profile=name,
         secret=CLIENT_CERT_SECRET,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from workbench.core.engine.wire import DEFAULT_LOCK_TIMEOUT
@@ -31,6 +32,27 @@ def token_lock(ctx: AppContext, name: str) -> AbstractContextManager[None]:
         return engine.profile_lock(name)
 
     return profile_lock(paths.locks_dir(), name, timeout=DEFAULT_LOCK_TIMEOUT)
+
+
+def store_listed_secret(ctx: AppContext, name: str, secret: str, value: str) -> tuple[bool, bool]:
+    """Store `value` as profile `name`'s secret `secret` and list the secret's name in the profile
+    file when it is missing; a failure undoes the store. Under the profile's token lock, the file
+    read again inside: racing attaches (4× `keygen --profile`) used to write parts of one
+    generation over each other, and a stale copy of the file could drop the secret's name.
+
+    Returns (replaced: the secret held a value before, listed: its name was added to the file).
+    """
+    with token_lock(ctx, name):
+        profile = ctx.profiles.get(name)
+        listed = secret not in profile.secret_names
+        replaced = ctx.vault.has(name, secret)
+
+        def write() -> None:
+            if listed:
+                ctx.profiles.save(replace(profile, secret_names=(*profile.secret_names, secret)))
+
+        store_then(ctx.vault, name, {secret: value}, write)
+    return replaced, listed
 
 
 def store_then(vault: Vault, profile: str, values: Mapping[str, str], then: Callable[[], None]) -> None:
