@@ -6,20 +6,11 @@ from __future__ import annotations
 import jwt
 
 from tests.gui.conftest import obtain
+from tests.integration.conftest import add_from_spec
 
 
 def add_dpop_profile(ctx, sandbox, name="dp"):
-    spec = sandbox.demo_extra_profiles()["oauth2-dpop"]
-    ctx.profiles.create(
-        name,
-        preset=spec["preset"],
-        base_url=spec["base_url"],
-        vars=spec["vars"],
-        secret_names=list(spec["secrets"]),
-    )
-    for key, value in spec["secrets"].items():
-        ctx.vault.store(name, key, value)
-    return name
+    return add_from_spec(ctx.profiles, ctx.vault, sandbox.demo_extra_profiles()["oauth2-dpop"], name)
 
 
 def test_mint_inspect_and_copy_curl_on_a_dpop_profile(qtbot, make_window, ctx, sandbox):

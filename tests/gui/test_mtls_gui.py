@@ -11,23 +11,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from tests.gui.conftest import obtain
+from tests.integration.conftest import add_from_spec
 from workbench.core.jose.keys import generate_key_pair
 from workbench.core.jose.x509 import from_bundle, self_signed_certificate
 
 
 def add_mtls_profile(ctx, sandbox, name="mt"):
-    spec = sandbox.demo_extra_profiles()["oauth2-mtls"]
-    ctx.profiles.create(
-        name,
-        preset=spec["preset"],
-        base_url=spec["base_url"],
-        vars=spec["vars"],
-        secret_names=list(spec["secrets"]),
-        settings=spec["settings"],
-    )
-    for key, value in spec["secrets"].items():
-        ctx.vault.store(name, key, value)
-    return name
+    return add_from_spec(ctx.profiles, ctx.vault, sandbox.demo_extra_profiles()["oauth2-mtls"], name)
 
 
 def shoot(widget, name):

@@ -14,9 +14,7 @@ self-signed certificate is then its own anchor. An unregistered certificate fail
 
 from __future__ import annotations
 
-import datetime as dt
 import http.client
-import ipaddress
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,10 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from workbench.sandbox.tls import self_signed
 
 _PASSED = ("x-ssl-client-cert", "x-ssl-client-verify")
 _HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length", *_PASSED}
@@ -36,32 +31,12 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length
 class TlsTerminator:
     def __init__(self, upstream: str, directory: Path) -> None:
         self.upstream = urlsplit(upstream)
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = dt.datetime.now(dt.UTC)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test TLS terminator")])
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(
-                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False,
-            )
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256())
-        )
+        # A loopback server certificate that is its own CA (the sandbox's maker: SAN 127.0.0.1).
+        cert_pem, key_pem = self_signed("test TLS terminator", server=True)
         self.ca_file = directory / "terminator.pem"
-        self.ca_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        self.ca_file.write_text(cert_pem)
         key_file = directory / "terminator.key"
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+        key_file.write_text(key_pem)
         key_file.chmod(0o600)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(self.ca_file, key_file)
