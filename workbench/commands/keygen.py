@@ -27,7 +27,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli import summary
-from workbench.core.errors import InputError, ProfileError, VaultUnavailableError
+from workbench.core.errors import InputError, ProfileError
 from workbench.core.jose.keys import generate_key_pair, write_key_files
 from workbench.core.operations import NoKeySlotError, attach_private_key, check_key_generation
 from workbench.core.operations.dpop import attach_dpop_key, check_dpop_slot
@@ -144,9 +144,7 @@ def _dpop_key(ctx: AppContext, profile_name: str | None, alg: str, out: str | No
             "the keychain)"
         )
     check_dpop_slot(ctx, profile_name)
-    vault = ctx.vault
-    if not vault.persistent and vault.warning is not None:
-        raise VaultUnavailableError("no usable OS keychain, so the DPoP key cannot be kept in the profile")
+    ctx.vault.require_keeping("the DPoP key cannot be kept in the profile")
     pair = generate_key_pair(alg)
     attached = attach_dpop_key(ctx, profile_name, pair.private_pem().decode("ascii"))
     print(f"stored a {attached.algorithm} DPoP key in profile '{profile_name}' ({attached.secret})")
@@ -163,9 +161,7 @@ def _client_cert(ctx: AppContext, profile_name: str | None, alg: str, out: str |
             "key never leaves the keychain)"
         )
     check_client_cert_slot(ctx, profile_name)
-    vault = ctx.vault
-    if not vault.persistent and vault.warning is not None:
-        raise VaultUnavailableError("no usable OS keychain, so the client certificate's key cannot be kept")
+    ctx.vault.require_keeping("the client certificate's key cannot be kept")
     made = make_client_certificate(ctx, profile_name, alg=alg, days=days)
     print(
         f"stored a {alg} key and a self-signed client certificate in profile '{profile_name}' "
@@ -184,10 +180,6 @@ def _check_profile_can_hold_key(ctx: AppContext, name: str, alg: str) -> None:
         check_key_generation(ctx, name, alg)  # ProfileError names a missing profile
     except NoKeySlotError as exc:
         raise ProfileError(str(exc), hint="use --out DIR to write the key to files instead") from None
-    vault = ctx.vault
-    if not vault.persistent and vault.warning is not None:
-        # The in-memory fallback would lose the key when this process exits.
-        raise VaultUnavailableError(
-            "no usable OS keychain, so the private key cannot be kept in the profile",
-            hint="use --out DIR alone to write it to files",
-        )
+    ctx.vault.require_keeping(
+        "the private key cannot be kept in the profile", hint="use --out DIR alone to write it to files"
+    )

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.errors import InputError, KeyFormatError, ProfileError, VaultUnavailableError
+from workbench.core.errors import InputError, KeyFormatError, ProfileError
 from workbench.core.jose import jwe
 from workbench.core.jose.forge import (
     SigningKey,
@@ -126,8 +126,7 @@ def generate_keychain_key(vault: Vault, name: str, alg: str) -> KeyGenerated:
     _check_key_name(name)
     if vault.has(KEYCHAIN_NAMESPACE, name):
         raise InputError(f"the keychain already holds a key named '{name}'", hint="pick another name")
-    if not vault.persistent and vault.warning is not None:
-        raise VaultUnavailableError("no usable OS keychain, so a generated key could not be kept")
+    vault.require_keeping("a generated key could not be kept")
     pair = generate_key_pair(alg)
     names = keychain_key_names(vault)
     vault.store(KEYCHAIN_NAMESPACE, name, pair.private_pem().decode("ascii"))

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from workbench.core.errors import VaultDamagedError, VaultError
+from workbench.core.errors import VaultDamagedError, VaultError, VaultUnavailableError
 from workbench.core.redact import redact
 
 if TYPE_CHECKING:
@@ -215,6 +215,13 @@ class Vault:
         with self._lock:
             backend = self._get_backend()
             return not self._fallback and type(backend).__name__ not in ("MemoryKeyring", "MemoryStore")
+
+    def require_keeping(self, what: str, hint: str = "") -> None:
+        """Raise VaultUnavailableError("no usable OS keychain, so {what}") when this vault fell back
+        to memory: a key generated into it would be lost when the process exits (a vault in
+        memory by design, like `gui --demo`'s, is no such fallback)."""
+        if not self.persistent and self.warning is not None:
+            raise VaultUnavailableError(f"no usable OS keychain, so {what}", hint=hint)
 
     # ------------------------------------------------------------------ low level
 
